@@ -1,0 +1,281 @@
+"""Provenance: key figures published by notebooks, input file hashes, versions and git state.
+
+A notebook publishes each figure a reader may quote with :func:`record`. The figure travels in the
+executed notebook as a display output of the MIME type :data:`KEY_FIGURE_MIME`, which Jupyter does
+not render; the runner collects those outputs into the report's ``manifest.json``
+(:func:`collect_key_figures`) and strips them from the HTML. An auditor's re-run compares them
+exactly, tables cell by cell.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import hashlib
+import importlib.metadata
+import math
+import platform
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from perfeval.exceptions import RunError
+
+__all__ = ["KEY_FIGURE_MIME", "record", "key_figure_payload", "to_json_safe",
+           "collect_key_figures", "sha256_file", "hash_inputs", "package_versions", "git_state"]
+
+KEY_FIGURE_MIME = "application/vnd.perfeval.keyfigure+json"
+
+_PACKAGES = ("perfeval", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn",
+             "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client",
+             "pyyaml", "jinja2", "openpyxl")
+
+
+def to_json_safe(value: Any) -> Any:
+    """Return ``value`` as plain JSON data: numpy scalars become Python numbers, NaN/NA/NaT become
+    ``None``, infinities the strings ``"Infinity"``/``"-Infinity"``, dates ISO 8601 strings,
+    tuples lists.
+
+    Raises
+    ------
+    TypeError
+        For a value with no faithful JSON form (say which, so the caller can convert it first).
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.generic):
+        return to_json_safe(value.item())
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (float, decimal.Decimal)):
+        value = float(value)
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return value
+    if isinstance(value, (list, tuple)):
+        return [to_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json_safe(v) for k, v in value.items()}
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (pd.Timestamp, _dt.datetime, _dt.date)):
+        return value.isoformat()
+    if isinstance(value, pd.Period):
+        return str(value)
+    raise TypeError(f"cannot record a value of type {type(value).__name__} ({value!r}); "
+                    f"convert it to a number, string or DataFrame first")
+
+
+def _table_payload(frame: pd.DataFrame) -> dict[str, Any]:
+    table: dict[str, Any] = {"columns": [to_json_safe(c) for c in frame.columns]}
+    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 \
+        and frame.index.step == 1 and frame.index.name is None
+    if not default_index:
+        table["index"] = [to_json_safe(i) for i in frame.index]
+    table["data"] = [[to_json_safe(v) for v in row] for row in frame.itertuples(index=False)]
+    return table
+
+
+def _scalar_kind(value: Any, safe: Any) -> str:
+    if isinstance(safe, bool):
+        return "boolean"
+    if safe is None:
+        return "missing"
+    if isinstance(value, (int, float, decimal.Decimal, np.number)):
+        return "number"
+    return "text"
+
+
+def key_figure_payload(name: str, value: Any, description: str | None = None) -> dict[str, Any]:
+    """Return the JSON-safe record of one key figure (what :func:`record` publishes).
+
+    Parameters
+    ----------
+    name : str
+        A unique, stable name, e.g. ``"pis_top_two_quartiles_pct"``.
+    value : number, str, bool, None, pandas.DataFrame or pandas.Series
+        The figure. A DataFrame (or Series) is stored as a table
+        ``{"columns": [...], "index": [...], "data": [[...], ...]}``; ``index`` is left out for
+        a default 0..n-1 index.
+    description : str, optional
+        What the figure is, for when, and compared with what.
+
+    Returns
+    -------
+    dict
+        ``{"name", "kind", "value", "description"}`` with ``kind`` one of ``"number"``,
+        ``"text"``, ``"boolean"``, ``"missing"``, ``"table"``.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a non-empty string or ``value`` has no JSON form.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"a key figure needs a non-empty string name, got {name!r}")
+    if isinstance(value, pd.Series):
+        value = value.to_frame()
+    if isinstance(value, pd.DataFrame):
+        kind, safe = "table", _table_payload(value)
+    else:
+        safe = to_json_safe(value)
+        kind = _scalar_kind(value, safe)
+    return {"name": name, "kind": kind, "value": safe, "description": description}
+
+
+def record(name: str, value: Any, *, description: str | None = None) -> None:
+    """Publish a key figure from a notebook so it goes into the report's manifest.
+
+    The figure is emitted as a display output of MIME type :data:`KEY_FIGURE_MIME` only, which
+    neither Jupyter nor the report's HTML shows. Outside IPython (a plain Python script) the value
+    is checked and nothing is published.
+
+    Parameters
+    ----------
+    name : str
+        A unique, stable name for the figure within the notebook.
+    value : number, str, bool, None, pandas.DataFrame or pandas.Series
+        The figure; see :func:`key_figure_payload`.
+    description : str, optional
+        What the figure is, for when, and compared with what.
+
+    Raises
+    ------
+    TypeError
+        If the name is empty or the value cannot be stored as JSON.
+    """
+    payload = key_figure_payload(name, value, description)
+    try:
+        from IPython import get_ipython
+        from IPython.display import publish_display_data
+    except ImportError:  # pragma: no cover - IPython is a dependency of ipykernel
+        return
+    if get_ipython() is not None:
+        publish_display_data({KEY_FIGURE_MIME: payload}, metadata={KEY_FIGURE_MIME: {}})
+
+
+def is_key_figure_output(output: Any) -> bool:
+    """Return True if a notebook cell output carries a key figure."""
+    return output.get("output_type") in ("display_data", "execute_result") \
+        and KEY_FIGURE_MIME in output.get("data", {})
+
+
+def collect_key_figures(nb: Any) -> dict[str, dict[str, Any]]:
+    """Return every key figure recorded in an executed notebook, by name, in notebook order.
+
+    Each entry is ``{"kind", "value", "description", "cell"}`` where ``cell`` is the index of the
+    code cell that recorded it.
+
+    Raises
+    ------
+    RunError
+        If two key figures share a name (each must be unique so it can be compared).
+    """
+    figures: dict[str, dict[str, Any]] = {}
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if not is_key_figure_output(output):
+                continue
+            payload = dict(output["data"][KEY_FIGURE_MIME])
+            name = payload.pop("name")
+            if name in figures:
+                raise RunError(f"key figure {name!r} is recorded twice (cells "
+                               f"{figures[name]['cell']} and {index}); give each record() call "
+                               f"a unique name", cell_index=index)
+            figures[name] = {**payload, "cell": index}
+    return figures
+
+
+def sha256_file(path: str | Path) -> str:
+    """Return the SHA-256 hex digest of a file's bytes (read in 1 MiB chunks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _files_under(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file()
+                      and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    return [path]
+
+
+def hash_inputs(paths: str | Path | Iterable[str | Path], *,
+                root: str | Path | None = None) -> dict[str, str]:
+    """Return the SHA-256 of every input file, keyed by relative POSIX path, sorted.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        Files and/or directories; directories are walked recursively, skipping hidden files and
+        folders (names starting with ``.``).
+    root : path, optional
+        Keys are relative to ``root``. By default: the directory itself when ``paths`` is a single
+        directory, else each file's own folder (so the key is its file name).
+
+    Returns
+    -------
+    dict
+        ``{relative path: sha256 hex digest}`` in sorted key order.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a given path does not exist.
+    """
+    items = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    if root is None and len(items) == 1 and items[0].is_dir():
+        root = items[0]
+    hashes: dict[str, str] = {}
+    for item in items:
+        if not item.exists():
+            raise FileNotFoundError(f"input {str(item)!r} does not exist")
+        base = Path(root) if root is not None else item.parent
+        for file in _files_under(item):
+            key = file.resolve().relative_to(base.resolve()).as_posix() \
+                if file.resolve().is_relative_to(base.resolve()) else file.resolve().as_posix()
+            hashes[key] = sha256_file(file)
+    return dict(sorted(hashes.items()))
+
+
+def package_versions() -> dict[str, str | None]:
+    """Return the versions of Python and of the packages a report depends on (``None`` when a
+    package is not installed)."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git_state(root: str | Path) -> dict[str, Any] | None:
+    """Return ``{"commit": sha, "dirty": bool}`` for the git checkout containing ``root``.
+
+    ``dirty`` is True when tracked files have uncommitted changes (untracked files such as report
+    outputs do not count). Returns ``None`` when ``root`` is not in a git checkout, has no commit
+    yet, or git is not installed; it never raises.
+    """
+    commit = _git(Path(root), "rev-parse", "HEAD")
+    if not commit:
+        return None
+    status = _git(Path(root), "status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
