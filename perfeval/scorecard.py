@@ -1,0 +1,215 @@
+"""The council's annual scorecard: every PI's outturn, target, RAG, direction and quartile.
+
+This module joins the data layer to the indicator engine (:mod:`perfeval.indicators`) for one
+council, one financial year and one comparator group. The State of the Nation report and the
+end-of-year review both read it, so the two always agree.
+
+"Latest available" rule: published national data lag (Oflog metrics appear a year or more after
+the year ends), so for each indicator the scorecard uses the council's latest *annual* value in or
+before the report year, and says which year that is in the ``period`` column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from perfeval import indicators as engine
+from perfeval.data import Dataset
+from perfeval.exceptions import AnalysisError
+from perfeval.periods import parse_period, period_sort_key
+
+SCORECARD_COLUMNS = [
+    "indicator", "title", "unit", "polarity", "service", "decimals", "period", "value",
+    "value_symbol", "status", "note", "target", "rag", "rag_label", "rag_reason",
+    "comparison_period", "comparison_value", "change", "dot", "dot_label", "rank", "n_ranked",
+    "quartile", "percentile_rank", "comparator_median", "source", "synthetic",
+]
+
+
+def annual_rows(values: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a long values table whose period is a financial year."""
+    labels = pd.Series(values["period"].unique())
+    yearly = {label for label in labels if parse_period(label).kind == "year"}
+    return values[values["period"].isin(yearly)]
+
+
+def group_members(data: Dataset, group: str) -> list[str]:
+    """Authority codes of a comparator group, in file order.
+
+    Raises
+    ------
+    AnalysisError
+        If the group is not in comparator_groups.csv.
+    """
+    groups = data.comparator_groups
+    members = groups.loc[groups["group"] == group, "authority"].tolist()
+    if not members:
+        raise AnalysisError(f"comparator group {group!r} is not in comparator_groups.csv; "
+                            f"groups: {sorted(set(groups['group']))}")
+    return members
+
+
+def latest_rows(values: pd.DataFrame, authority: str, year: str) -> pd.DataFrame:
+    """For each indicator, the authority's latest annual row in or before ``year``."""
+    fy = parse_period(year).fy
+    mine = annual_rows(values[values["authority"] == authority])
+    mine = mine[[parse_period(p).fy <= fy for p in mine["period"]]]
+    order = mine.assign(_key=[period_sort_key(p) for p in mine["period"]])
+    latest = order.sort_values(["indicator", "_key"]).groupby("indicator").tail(1)
+    return latest.drop(columns="_key")
+
+
+def build_scorecard(data: Dataset, council: str, year: str, group: str) -> pd.DataFrame:
+    """One row per indicator of the council's latest annual outturn with its full assessment.
+
+    Parameters
+    ----------
+    data : Dataset
+        From :func:`perfeval.data.load_dataset`.
+    council, year, group : str
+        Home council code, financial year (``2024/25``) and comparator group.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`SCORECARD_COLUMNS`, in register order. ``comparator_median`` is the median
+        of the group's values for the same indicator and period.
+    """
+    register = data.indicators
+    members = group_members(data, group)
+    annual = annual_rows(data.indicator_values)
+    home_all = annual[annual["authority"] == council]
+    assessed = engine.assess_against_target(home_all, data.targets, register)
+    assessed = engine.direction_of_travel(assessed, register, compare="previous")
+    bench = engine.benchmark(annual[annual["authority"].isin(members)], register, group=members)
+    bench_cols = ["authority", "indicator", "period", "rank", "n_ranked", "quartile",
+                  "percentile_rank"]
+    medians = comparator_medians(bench)
+    chosen = latest_rows(data.indicator_values, council, year)[["indicator", "period"]]
+    card = chosen.merge(assessed, on=["indicator", "period"], how="left")
+    card = card.merge(bench[bench_cols], on=["authority", "indicator", "period"], how="left")
+    card = card.merge(medians, on=["indicator", "period"], how="left")
+    card = card.merge(register.rename(columns={"code": "indicator"})[
+        ["indicator", "title", "unit", "polarity", "service", "decimals", "source", "synthetic"]],
+        on="indicator", how="left")
+    order = {code: i for i, code in enumerate(register["code"])}
+    card = card.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
+    for column in ("rag", "dot", "rag_label", "dot_label", "rag_reason", "comparison_period"):
+        card[column] = card[column].astype(object)
+    return card[SCORECARD_COLUMNS]
+
+
+def comparator_medians(values: pd.DataFrame, *, minimum: int = 2) -> pd.DataFrame:
+    """Median value per indicator and period across authorities (NaN with fewer than ``minimum``).
+
+    A "median" of one council is just that council, so it is not reported.
+    """
+    stats = values.groupby(["indicator", "period"], observed=True)["value"].agg(["median", "count"])
+    stats["median"] = stats["median"].where(stats["count"] >= minimum)
+    return stats["median"].rename("comparator_median").reset_index()
+
+
+def add_commentary(card: pd.DataFrame, data: Dataset, council: str) -> pd.DataFrame:
+    """The scorecard with the owner's commentary for the same indicator and period, if any."""
+    notes = data.commentary[data.commentary["authority"] == council][
+        ["indicator", "period", "commentary"]]
+    return card.merge(notes, on=["indicator", "period"], how="left")
+
+
+def headline_shares(card: pd.DataFrame, year: str) -> pd.DataFrame:
+    """Headline shares for the indicators whose outturn is for the report year itself.
+
+    Shares quoted for "this year" count only indicators with a value for ``year``; older
+    "latest available" values are reported but not counted. Uses
+    :func:`perfeval.indicators.summarise_headlines`.
+    """
+    current = card[card["period"] == year]
+    table = engine.summarise_headlines(current)
+    return table[table["measure"].isin(["on target", "improved", "in top two quartiles",
+                                        "off target", "worse"])].reset_index(drop=True)
+
+
+def issues_to_consider(card: pd.DataFrame) -> pd.DataFrame:
+    """Indicators that are red, worse than last year, or in the bottom quartile, with reasons."""
+    reasons = pd.DataFrame({
+        "red": card["rag"].eq(engine.RED),
+        "worse": card["dot"].eq(engine.WORSE),
+        "bottom quartile": card["quartile"].eq(4).fillna(False).astype(bool),
+    })
+    flagged = reasons.any(axis=1)
+    why = reasons[flagged].apply(lambda r: ", ".join(k for k, v in r.items() if v), axis=1)
+    rows = card[flagged].assign(reasons=why, n_reasons=reasons[flagged].sum(axis=1))
+    return rows.sort_values(["n_reasons", "indicator"], ascending=[False, True],
+                            kind="mergesort").reset_index(drop=True)
+
+
+def comparator_trends(data: Dataset, council: str, group: str, indicators: Sequence[str],
+                      year: str, years: int) -> pd.DataFrame:
+    """Annual values of the council and the comparator median for the last ``years`` years.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``indicator``, ``label`` (title with unit), ``period``, ``home``, ``median``
+        and ``n_comparators`` (authorities with a value), periods in time order.
+    """
+    register = data.indicators.set_index("code")
+    unknown = [code for code in indicators if code not in register.index]
+    if unknown:
+        raise AnalysisError(f"indicators {unknown} are not in indicators.csv")
+    last = parse_period(year).fy
+    wanted = {parse_period(year).shift(-k).label for k in range(years)}
+    members = group_members(data, group)
+    annual = annual_rows(data.indicator_values)
+    rows = annual[annual["indicator"].isin(indicators) & annual["period"].isin(wanted)
+                  & annual["authority"].isin(members)]
+    median = rows.groupby(["indicator", "period"])["value"].agg(["median", "count"])
+    home = rows[rows["authority"] == council].set_index(["indicator", "period"])["value"]
+    table = median.join(home.rename("home"), how="left").reset_index()
+    table = table.rename(columns={"count": "n_comparators"})
+    table["label"] = [f"{register.loc[c, 'title']} ({register.loc[c, 'unit']})"
+                      for c in table["indicator"]]
+    table["_key"] = [parse_period(p).fy for p in table["period"]]
+    order = {code: i for i, code in enumerate(indicators)}
+    table = table.assign(_order=table["indicator"].map(order))
+    table = table[table["_key"] <= last].sort_values(["_order", "_key"])
+    return table[["indicator", "label", "period", "home", "median", "n_comparators"]] \
+        .reset_index(drop=True)
+
+
+def home_positions(card: pd.DataFrame) -> pd.DataFrame:
+    """Indicators with a percentile rank, labelled for a chart (``title (period)``)."""
+    ranked = card[card["percentile_rank"].notna()]
+    return pd.DataFrame({"label": [f"{t} ({p})" for t, p in zip(ranked["title"], ranked["period"])],
+                         "percentile_rank": ranked["percentile_rank"].astype(float).to_numpy()})
+
+
+def values_for_comparison(data: Dataset, indicator: str, period: str, group: str) -> pd.DataFrame:
+    """Each group member's value of one indicator in one period, with names (for a bar chart)."""
+    members = group_members(data, group)
+    rows = data.indicator_values
+    rows = rows[(rows["indicator"] == indicator) & (rows["period"] == period)
+                & rows["authority"].isin(members)]
+    names = data.authorities.set_index("code")["name"]
+    return pd.DataFrame({"code": rows["authority"].to_numpy(),
+                         "name": rows["authority"].map(names).to_numpy(),
+                         "value": rows["value"].to_numpy(dtype=float)})
+
+
+def count_by_state(card: pd.DataFrame, column: str, states: Sequence[str]) -> pd.Series:
+    """How many scorecard rows are in each state (all states listed, zero when none)."""
+    counts = card[column].value_counts()
+    return pd.Series([int(counts.get(s, 0)) for s in states], index=list(states))
+
+
+def data_quality_flags(card: pd.DataFrame) -> pd.DataFrame:
+    """Scorecard rows whose value is missing, provisional, estimated or revised."""
+    flagged = card["value"].isna() | card["status"].isin(["provisional", "estimated", "revised"])
+    rows = card[flagged].copy()
+    rows["issue"] = np.where(rows["value"].isna(),
+                             "missing " + rows["value_symbol"].fillna("").astype(str),
+                             rows["status"])
+    return rows.reset_index(drop=True)

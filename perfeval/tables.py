@@ -1,0 +1,191 @@
+"""Accessible, self-contained HTML for report tables and figures.
+
+Every table a report publishes goes through :func:`html_table`: a ``<caption>``, column headers
+marked up as ``<th scope="col">``, an optional row-header column, numbers right aligned, all text
+HTML-escaped (commentary and names come from data files and may contain ``<`` or ``&``). Every
+chart goes through :func:`figure_html`: an embedded PNG (no external files, no scripts) with a text
+alternative generated from the data and a visible caption.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Sequence
+from numbers import Number
+
+import pandas as pd
+
+from perfeval.data import SYMBOLS
+
+#: Symbols used in published tables and what they mean (shown as a footnote legend).
+SYMBOL_LEGEND = dict(SYMBOLS)
+
+
+def format_number(value: object, decimals: int = 1, unit: str = "") -> str:
+    """Format a number for a report: thousands separators, fixed decimals, unit attached.
+
+    Parameters
+    ----------
+    value : number or None
+        The value; NaN or None gives an empty string (the caller shows the symbol instead).
+    decimals : int
+        Decimal places.
+    unit : str
+        ``%`` is attached without a space, ``£`` goes in front, other units follow after a space.
+
+    Returns
+    -------
+    str
+    """
+    if value is None or (isinstance(value, Number) and math.isnan(float(value))):
+        return ""
+    number = f"{float(value):,.{int(decimals)}f}"
+    if unit == "%":
+        return f"{number}%"
+    if unit == "£":
+        return f"£{number}" if not number.startswith("-") else f"-£{number[1:]}"
+    if unit in ("", "number"):
+        return number
+    return f"{number} {unit}"
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.10g}" if abs(value) < 1e15 else str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _is_numeric_column(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def html_table(frame: pd.DataFrame, caption: str, *, row_header: str | None = None,
+               numeric: Sequence[str] | None = None, note: str | None = None,
+               table_id: str | None = None) -> str:
+    """An accessible HTML table of ``frame`` (index ignored), with every cell escaped.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Cells are shown as ``str(value)``; format numbers first (e.g. with :func:`format_number`)
+        to control decimals and units. NaN cells are blank.
+    caption : str
+        Says what the table shows, for when and from which source.
+    row_header : str, optional
+        Column whose cells head their rows (``<th scope="row">``), e.g. the indicator name.
+    numeric : sequence of str, optional
+        Columns to right-align; by default the numeric-dtype columns.
+    note : str, optional
+        A note printed under the table (e.g. the symbol legend or a caveat).
+    table_id : str, optional
+        An ``id`` for the table element.
+
+    Returns
+    -------
+    str
+        An HTML fragment.
+    """
+    numeric = set(numeric) if numeric is not None else {
+        c for c in frame.columns if _is_numeric_column(frame[c])}
+    ident = f' id="{html.escape(table_id)}"' if table_id else ""
+    num_class = ' class="num"'
+    head = "".join(f'<th scope="col"{num_class if c in numeric else ""}>'
+                   f"{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for record in frame.itertuples(index=False, name=None):
+        cells = []
+        for column, value in zip(frame.columns, record):
+            text = html.escape(_cell_text(value))
+            css = ' class="num"' if column in numeric else ""
+            if column == row_header:
+                cells.append(f'<th scope="row">{text}</th>')
+            else:
+                cells.append(f"<td{css}>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    foot = f'<p class="table-note">{html.escape(note)}</p>' if note else ""
+    return (f'<div class="table-wrap"><table{ident}><caption>{html.escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{foot}</div>")
+
+
+def figure_png_base64(fig) -> str:
+    """The figure as a base64 PNG (deterministic: no software/date metadata); closes it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight",
+                metadata={"Software": None})
+    try:
+        import matplotlib.pyplot as plt
+        plt.close(fig)
+    except Exception:  # a Figure created without pyplot has nothing to close
+        pass
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def figure_html(fig, alt: str, caption: str) -> str:
+    """A ``<figure>`` with the chart embedded as PNG, its text alternative and a caption.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        The chart; it is closed after rendering so it is not displayed twice.
+    alt : str
+        Text alternative stating what the chart shows and its message, generated from the data.
+    caption : str
+        Visible caption (usually the chart's one-sentence message and its source).
+
+    Returns
+    -------
+    str
+        An HTML fragment.
+    """
+    data = figure_png_base64(fig)
+    return (f'<figure class="chart"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(alt, quote=True)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def symbol_legend(symbols: Sequence[str] | None = None) -> str:
+    """Footnote text explaining the statistical symbols (all, or those given)."""
+    used = [s for s in SYMBOL_LEGEND if symbols is None or s in set(symbols)]
+    return "; ".join(f"{s} {SYMBOL_LEGEND[s]}" for s in used)
+
+
+class HTML:
+    """A fragment of HTML that Jupyter displays as HTML (and nbconvert exports as is)."""
+
+    def __init__(self, fragment: str) -> None:
+        self.fragment = fragment
+
+    def _repr_html_(self) -> str:
+        return self.fragment
+
+    def __str__(self) -> str:
+        return self.fragment
+
+
+def show_table(frame: pd.DataFrame, caption: str, **kwargs) -> HTML:
+    """:func:`html_table` wrapped for display as the last expression of a notebook cell."""
+    return HTML(html_table(frame, caption, **kwargs))
+
+
+def show_figure(fig, alt: str, caption: str) -> HTML:
+    """:func:`figure_html` wrapped for display as the last expression of a notebook cell."""
+    return HTML(figure_html(fig, alt, caption))
+
+
+def show_text(sentence: str, *, css_class: str = "finding") -> HTML:
+    """A computed sentence for the report, escaped, as a paragraph."""
+    return HTML(f'<p class="{html.escape(css_class)}">{html.escape(sentence)}</p>')
+
+
+def show_list(items: Sequence[str], *, heading: str | None = None) -> HTML:
+    """A bulleted list of computed sentences, escaped."""
+    head = f"<p><strong>{html.escape(heading)}</strong></p>" if heading else ""
+    body = "".join(f"<li>{html.escape(item)}</li>" for item in items)
+    return HTML(f"{head}<ul>{body}</ul>" if items else f"{head}<p>None.</p>")
