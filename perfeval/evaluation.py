@@ -182,6 +182,11 @@ class DidResult:
     def finding(self, label: str = "the indicator") -> str:
         """A plain-language sentence on the estimate and whether it is significant."""
         side = "higher" if self.estimate > 0 else "lower"
+        if not math.isfinite(self.p_value):
+            return (f"After the programme, the change in {label} was {abs(self.estimate):.3g} "
+                    f"{side} in participating councils than in comparison councils; its "
+                    f"uncertainty cannot be estimated from these data ({self.cov_type} standard "
+                    f"error unavailable).")
         significant = self.p_value < 1 - self.level
         verdict = ("a statistically significant difference" if significant else
                    "not a statistically significant difference")
@@ -251,6 +256,25 @@ def _fit_ols(y: np.ndarray, design: np.ndarray, groups: np.ndarray, cov_type: st
     return model.fit()
 
 
+def _clusters_suffice(panel: pd.DataFrame, unit: str, cov_type: str) -> bool:
+    """Cluster-robust SEs need 2+ councils per group and more councils than coefficients (4)."""
+    if cov_type != "cluster":
+        return True
+    sizes = panel.groupby("treated")[unit].nunique()
+    return len(sizes) == 2 and sizes.min() >= 2 and sizes.sum() > 4
+
+
+def _coef_inference(fit, index: int, level: float, usable: bool) -> tuple[float, ...]:
+    """(se, ci_lower, ci_upper, p_value) of one coefficient; all missing when not usable."""
+    with np.errstate(invalid="ignore"):
+        se = float(fit.bse[index])
+        lower, upper = np.asarray(fit.conf_int(alpha=1 - level))[index]
+        p = float(fit.pvalues[index])
+    if not usable or not math.isfinite(se):
+        return (np.nan,) * 4
+    return se, float(lower), float(upper), p
+
+
 def estimate_did(values: pd.DataFrame, *, treated: Iterable[str], start: str,
                  outcome: str = "value", unit: str = "authority", period: str = "period",
                  comparison: Iterable[str] | None = None, level: float = 0.95,
@@ -294,15 +318,19 @@ def estimate_did(values: pd.DataFrame, *, treated: Iterable[str], start: str,
     t, p = panel["treated"].to_numpy(), panel["post"].to_numpy()
     design = np.column_stack([np.ones_like(t), t, p, t * p])
     fit = _fit_ols(panel["y"].to_numpy(), design, panel[unit].to_numpy(), cov_type)
-    lower, upper = np.asarray(fit.conf_int(alpha=1 - level))[3]
+    se, lower, upper, p_value = _coef_inference(fit, 3, level,
+                                                _clusters_suffice(panel, unit, cov_type))
     n_treated = panel.loc[panel["treated"] == 1, unit].nunique()
     n_comparison = panel.loc[panel["treated"] == 0, unit].nunique()
-    return DidResult(estimate=float(fit.params[3]), se=float(fit.bse[3]),
-                     ci_lower=float(lower), ci_upper=float(upper),
-                     p_value=float(fit.pvalues[3]), level=level, n_obs=len(panel),
+    caveats = _did_caveats(n_treated, n_comparison, cov_type)
+    if not math.isfinite(se):
+        caveats += (f"The {cov_type} standard error cannot be estimated from so few councils "
+                    f"(it needs at least 2 in each group and 5 in all); use cov_type='HC1' or "
+                    f"'nonrobust', or add councils.",)
+    return DidResult(estimate=float(fit.params[3]), se=se, ci_lower=lower, ci_upper=upper,
+                     p_value=p_value, level=level, n_obs=len(panel),
                      n_treated=n_treated, n_comparison=n_comparison,
-                     means=_did_means(panel), cov_type=cov_type,
-                     caveats=_did_caveats(n_treated, n_comparison, cov_type))
+                     means=_did_means(panel), cov_type=cov_type, caveats=caveats)
 
 
 def _did_means(panel: pd.DataFrame) -> pd.DataFrame:
@@ -358,7 +386,13 @@ def check_pre_trends(values: pd.DataFrame, *, treated: Iterable[str], start: str
     g = pre["treated"].to_numpy()
     design = np.column_stack([np.ones_like(t), g, t, g * t])
     fit = _fit_ols(pre["y"].to_numpy(), design, pre[unit].to_numpy(), cov_type)
-    diff, se, p = float(fit.params[3]), float(fit.bse[3]), float(fit.pvalues[3])
+    diff = float(fit.params[3])
+    se, _, _, p = _coef_inference(fit, 3, level, _clusters_suffice(pre, unit, cov_type))
+    if not math.isfinite(p):
+        return PreTrendResult(diff, se, p, len(order), None,
+                              f"The difference in pre-programme slopes ({diff:+.3g} per period) "
+                              f"cannot be tested with {cov_type} standard errors from so few "
+                              f"councils.")
     differs = bool(p < 1 - level)
     return PreTrendResult(diff, se, p, len(order), differs, _pre_trend_caveat(diff, p, differs,
                                                                               len(order)))

@@ -1,0 +1,413 @@
+"""Tests for perfeval.evaluation: hand-worked cases and independent computations."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import statsmodels.formula.api as smf  # noqa: E402
+from scipy import stats  # noqa: E402
+from statsmodels.stats.contingency_tables import mcnemar  # noqa: E402
+
+from perfeval import evaluation as ev  # noqa: E402
+from perfeval.exceptions import AnalysisError, ParameterError  # noqa: E402
+
+# ---- 1. funding ------------------------------------------------------------------------------
+
+STRANDS = [
+    {"strand": "Communications", "allocation": 60_000, "spend": 57_000, "participants": 0,
+     "sessions": 3},
+    {"strand": "Performance Management", "allocation": 108_000, "spend": 110_000,
+     "participants": 40, "sessions": 10},
+    {"strand": "Middle Management Development", "allocation": 140_000, "spend": 140_000,
+     "participants": 70, "sessions": 14},
+    {"strand": "Member Development", "allocation": 125_000, "spend": 120_000,
+     "participants": 96, "sessions": 20},
+    {"strand": "Learning for the future", "allocation": 22_000, "spend": 20_000,
+     "participants": 25, "sessions": 0},
+    {"strand": "Contingency", "allocation": 50_000, "spend": 10_000},
+]
+
+
+def test_funding_totals_and_shares():
+    out = ev.summarise_funding(STRANDS).set_index("strand")
+    assert out.loc["Total", "allocation"] == 505_000
+    assert out.loc["Total", "spend"] == 457_000
+    assert out.loc["Communications", "allocation_share_pct"] == pytest.approx(100 * 60 / 505)
+    assert out.loc["Total", "allocation_share_pct"] == pytest.approx(100.0)
+    assert out.loc["Performance Management", "spend_minus_allocation"] == 2_000   # overspent
+    assert out.loc["Member Development", "spend_pct_of_allocation"] == pytest.approx(96.0)
+    assert out.loc["Member Development", "spend_share_pct"] == pytest.approx(100 * 120 / 457)
+
+
+def test_funding_unit_costs_and_zero_participants():
+    out = ev.summarise_funding(STRANDS).set_index("strand")
+    assert out.loc["Member Development", "cost_per_participant"] == pytest.approx(1_250.0)
+    assert out.loc["Middle Management Development", "cost_per_session"] == pytest.approx(10_000)
+    assert math.isnan(out.loc["Communications", "cost_per_participant"])       # 0 participants
+    assert out.loc["Communications", "cost_per_session"] == pytest.approx(19_000)
+    assert "no participants" in out.loc["Communications", "note"].lower()
+    assert math.isnan(out.loc["Learning for the future", "cost_per_session"])  # 0 sessions
+    assert math.isnan(out.loc["Contingency", "cost_per_participant"])          # not given
+    assert out.loc["Total", "participants"] == 231
+    assert out.loc["Total", "cost_per_participant"] == pytest.approx(457_000 / 231)
+    assert (out["cost_basis"] == "spend").all()
+
+
+def test_funding_without_spend_uses_allocation():
+    out = ev.summarise_funding(pd.DataFrame({"strand": ["A", "B"], "allocation": [1000, 3000],
+                                             "participants": [10, 0]})).set_index("strand")
+    assert (out["cost_basis"] == "allocation").all()
+    assert out.loc["A", "cost_per_participant"] == pytest.approx(100.0)
+    assert math.isnan(out.loc["B", "cost_per_participant"])
+    assert out.loc["A", "allocation_share_pct"] == pytest.approx(25.0)
+
+
+def test_funding_problems_reported_together():
+    bad = [{"strand": "A", "allocation": -5}, {"strand": "A", "allocation": "lots"}]
+    with pytest.raises(ParameterError) as err:
+        ev.summarise_funding(bad)
+    text = str(err.value)
+    assert "must not be negative" in text and "must be a number" in text
+    assert "more than once" in text
+
+
+# ---- 2. difference-in-differences ------------------------------------------------------------
+
+def two_by_two() -> pd.DataFrame:
+    """Treated T1, T2 go 10->16 and 12->18 (means 11->17, +6); comparison C1, C2 go 10->12 and
+    14->16 (means 12->14, +2). The difference-in-differences is 6 - 2 = 4."""
+    rows = [("T1", "2017/18", 10), ("T1", "2018/19", 16), ("T2", "2017/18", 12),
+            ("T2", "2018/19", 18), ("C1", "2017/18", 10), ("C1", "2018/19", 12),
+            ("C2", "2017/18", 14), ("C2", "2018/19", 16)]
+    return pd.DataFrame(rows, columns=["authority", "period", "value"])
+
+
+def test_did_hand_computed_two_by_two():
+    r = ev.estimate_did(two_by_two(), treated=["T1", "T2"], start="2018/19",
+                        cov_type="nonrobust")
+    assert r.estimate == pytest.approx(4.0)
+    assert r.means.loc["Participating", "Change"] == pytest.approx(6.0)
+    assert r.means.loc["Comparison", "Before"] == pytest.approx(12.0)
+    assert (r.n_obs, r.n_treated, r.n_comparison) == (8, 2, 2)
+    # residuals are +-1 (T) and +-2 (C): RSS = 4 x 1 + 4 x 4 = 20, sigma^2 = 20 / (8 - 4) = 5;
+    # the interaction's variance is sigma^2 x (1/2 + 1/2 + 1/2 + 1/2) = 10
+    assert r.se == pytest.approx(math.sqrt(10.0))
+
+
+def panel(seed: int = 3, effect: float = 2.5, drop: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(10):
+        for year in range(2014, 2022):
+            value = 40 + 2 * u + 0.7 * (year - 2014) + rng.normal(0, 1.5)
+            value += effect if (u < 4 and year >= 2018) else 0.0
+            rows.append({"authority": f"E{u:02d}", "indicator": "NI192",
+                         "period": f"{year}/{(year + 1) % 100:02d}", "value": value})
+    frame = pd.DataFrame(rows)
+    return frame.drop(frame.sample(drop, random_state=seed).index) if drop else frame
+
+
+TREATED = ["E00", "E01", "E02", "E03"]
+
+
+@pytest.mark.parametrize("cov_type", ["cluster", "HC1", "nonrobust"])
+@pytest.mark.parametrize("drop", [0, 7])
+def test_did_matches_statsmodels_formula_regression(cov_type, drop):
+    data = panel(drop=drop)
+    r = ev.estimate_did(data, treated=TREATED, start="2018/19", cov_type=cov_type)
+    data = data.assign(treated=data["authority"].isin(TREATED).astype(int),
+                       post=(data["period"] >= "2018/19").astype(int))
+    kwargs = {"cluster": dict(cov_type="cluster", cov_kwds={"groups": data["authority"]},
+                              use_t=True),
+              "HC1": dict(cov_type="HC1"), "nonrobust": {}}[cov_type]
+    ref = smf.ols("value ~ treated * post", data=data).fit(**kwargs)
+    assert r.estimate == pytest.approx(ref.params["treated:post"])
+    assert r.se == pytest.approx(ref.bse["treated:post"])
+    assert r.p_value == pytest.approx(ref.pvalues["treated:post"])
+    lo, hi = ref.conf_int().loc["treated:post"]
+    assert (r.ci_lower, r.ci_upper) == pytest.approx((lo, hi))
+    # the estimate is also the difference of before-after changes in group means
+    m = data.groupby(["treated", "post"])["value"].mean()
+    assert r.estimate == pytest.approx((m[1, 1] - m[1, 0]) - (m[0, 1] - m[0, 0]))
+
+
+def test_did_cluster_se_matches_sandwich_by_hand():
+    data = panel()
+    r = ev.estimate_did(data, treated=TREATED, start="2018/19")
+    t = data["authority"].isin(TREATED).to_numpy(float)
+    p = (data["period"] >= "2018/19").to_numpy(float)
+    x = np.column_stack([np.ones_like(t), t, p, t * p])
+    y = data["value"].to_numpy()
+    bread = np.linalg.inv(x.T @ x)
+    beta = bread @ x.T @ y
+    u = y - x @ beta
+    meat = sum(np.outer(x[g].T @ u[g], x[g].T @ u[g])
+               for g in [(data["authority"] == a).to_numpy() for a in data["authority"].unique()])
+    n, k, groups = len(y), 4, data["authority"].nunique()
+    cov = bread @ meat @ bread * groups / (groups - 1) * (n - 1) / (n - k)
+    assert r.se == pytest.approx(math.sqrt(cov[3, 3]))
+    assert r.ci_lower < 2.5 < r.ci_upper          # the true effect built into the data
+    assert "higher in participating councils" in r.finding("NI192")
+    assert any("10 councils" in c for c in r.caveats)
+
+
+def test_did_needs_all_four_groups():
+    data = two_by_two()
+    with pytest.raises(AnalysisError, match="before and after"):
+        ev.estimate_did(data, treated=["T1", "T2"], start="2019/20")
+    with pytest.raises(ParameterError, match="cov_type"):
+        ev.estimate_did(data, treated=["T1"], start="2018/19", cov_type="robust")
+
+
+def test_did_with_too_few_clusters_says_so_instead_of_crashing():
+    # 4 councils, 4 coefficients: a cluster-robust SE is degenerate (statsmodels gives NaN or
+    # an SE of ~1e-15 with a spurious p-value), so none is reported
+    for comparison in (None, ["C1"]):
+        r = ev.estimate_did(two_by_two(), treated=["T1", "T2"], comparison=comparison,
+                            start="2018/19")
+        assert r.estimate == pytest.approx(4.0)
+        assert math.isnan(r.se) and math.isnan(r.p_value) and math.isnan(r.ci_lower)
+        assert any("cannot be estimated" in c for c in r.caveats)
+        assert "cannot be estimated" in r.finding()
+
+
+def test_comparison_group_can_be_restricted():
+    data = two_by_two()
+    r = ev.estimate_did(data, treated=["T1", "T2"], comparison=["C1"], start="2018/19")
+    assert r.estimate == pytest.approx(6 - 2)            # C1 alone also changed by +2
+    assert r.n_comparison == 1
+
+
+def test_pre_trends_slope_difference_equals_difference_of_group_slopes():
+    data = panel()
+    pre = ev.check_pre_trends(data, treated=TREATED, start="2018/19")
+    before = data[data["period"] < "2018/19"]
+    slopes = []
+    for is_treated in (True, False):
+        means = before[before["authority"].isin(TREATED) == is_treated].groupby("period")["value"]
+        slopes.append(np.polyfit(np.arange(4), means.mean().to_numpy(), 1)[0])
+    assert pre.slope_difference == pytest.approx(slopes[0] - slopes[1])
+    assert pre.n_pre_periods == 4
+    assert pre.differs is False and "No significant difference" in pre.caveat
+
+
+def test_pre_trends_flag_diverging_groups():
+    data = panel()
+    years = data["period"].str[:4].astype(int)
+    diverging = data.assign(value=data["value"]
+                            + np.where(data["authority"].isin(TREATED), 3.0 * (years - 2014), 0))
+    pre = ev.check_pre_trends(diverging, treated=TREATED, start="2018/19")
+    assert pre.differs is True
+    assert pre.slope_difference == pytest.approx(3.0, abs=1.0)
+    assert "may reflect that earlier divergence" in pre.caveat
+
+
+def test_pre_trends_with_one_period_cannot_be_checked():
+    pre = ev.check_pre_trends(two_by_two(), treated=["T1", "T2"], start="2018/19")
+    assert pre.differs is None and math.isnan(pre.p_value)
+    assert "cannot be checked" in pre.caveat
+
+
+def test_did_for_several_indicators():
+    data = pd.concat([panel(), panel(seed=4, effect=0.0).assign(indicator="NI8")])
+    out = ev.estimate_did_for_indicators(data, ["NI192", "NI8"], treated=TREATED,
+                                         start="2018/19").set_index("indicator")
+    single = ev.estimate_did(panel(), treated=TREATED, start="2018/19")
+    assert out.loc["NI192", "estimate"] == pytest.approx(single.estimate)
+    assert out.loc["NI192", "estimate"] > out.loc["NI8", "estimate"]
+    with pytest.raises(AnalysisError, match="NI999"):
+        ev.estimate_did_for_indicators(data, ["NI999"], treated=TREATED, start="2018/19")
+
+
+def test_plot_parallel_trends():
+    fig = ev.plot_parallel_trends(panel(), treated=TREATED, start="2018/19",
+                                  title="Recycling rose faster in participating councils")
+    ax = fig.axes[0]
+    lines = [ln for ln in ax.get_lines() if ln.get_label() in
+             ("Participating councils", "Comparison councils")]
+    assert len(lines) == 2
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+    assert lines[0].get_marker() != lines[1].get_marker()
+    assert any("Programme starts (2018/19)" in t.get_text() for t in ax.texts)
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[0] == "2014/15" and ticks[-1] == "2021/22"
+    # the treated line is the mean of the treated councils in each period
+    first = panel()
+    expected = first[first["authority"].isin(TREATED) & (first["period"] == "2014/15")]
+    assert lines[0].get_ydata()[0] == pytest.approx(expected["value"].mean())
+    plt.close(fig)
+
+
+# ---- 3. paired surveys -----------------------------------------------------------------------
+
+def test_wilcoxon_hand_case_all_rises():
+    before = [1, 2, 3, 4, 5, 3, 2, 4]
+    after = [2, 3, 3, 5, 5, 4, 4, 5]            # 6 rises, 2 no change
+    r = ev.compare_paired_scale(before, after, question="Confidence")
+    assert r.n == 8 and r.details["n_changed"] == 6
+    assert r.statistic == 0.0
+    assert r.p_value == pytest.approx(2 / 2 ** 6)   # exact: both extreme outcomes of 2^6
+    assert r.estimate == 1.0                        # median of 1,1,0,1,0,1,2,1
+    assert "rose" in r.finding and "statistically significant" in r.finding
+
+
+def test_wilcoxon_matches_scipy_with_missing_answers():
+    rng = np.random.default_rng(7)
+    before = rng.integers(1, 6, 40).astype(float)
+    after = np.clip(before + rng.integers(-1, 3, 40), 1, 5)
+    before[3] = np.nan
+    r = ev.compare_paired_scale(pd.Series(before), pd.Series(after))
+    keep = ~np.isnan(before)
+    ref = stats.wilcoxon(after[keep], before[keep])
+    assert r.n == 39
+    assert r.statistic == pytest.approx(ref.statistic)
+    assert r.p_value == pytest.approx(ref.pvalue)
+    assert r.estimate == pytest.approx(np.median(after[keep] - before[keep]))
+
+
+def test_wilcoxon_no_change_and_length_mismatch():
+    r = ev.compare_paired_scale([3, 4], [3, 4])
+    assert math.isnan(r.p_value) and "no participant's answer changed" in r.finding
+    with pytest.raises(AnalysisError, match="equal length"):
+        ev.compare_paired_scale([1, 2, 3], [1, 2])
+
+
+def test_mcnemar_exact_by_hand_and_statsmodels():
+    # 10 yes->yes, 2 yes->no, 9 no->yes, 4 no->no
+    before = ["yes"] * 12 + ["no"] * 13
+    after = ["yes"] * 10 + ["no"] * 2 + ["Yes"] * 9 + ["No"] * 4
+    r = ev.compare_paired_binary(before, after, question="Feel confident")
+    assert r.details == {"yes_yes": 10, "yes_no": 2, "no_yes": 9, "no_no": 4}
+    assert r.test == "McNemar (exact)"
+    assert r.p_value == pytest.approx(2 * stats.binom.cdf(2, 11, 0.5))
+    assert r.p_value == pytest.approx(mcnemar([[10, 2], [9, 4]], exact=True).pvalue)
+    assert r.estimate == pytest.approx((9 - 2) / 25)
+    assert "+28.0 percentage points" in r.finding
+
+
+def test_mcnemar_chi_square_for_many_discordant_pairs():
+    before = [1] * 30 + [0] * 12 + [1] * 5
+    after = [0] * 30 + [1] * 12 + [1] * 5
+    r = ev.compare_paired_binary(before, after)
+    assert r.test == "McNemar (chi-square)"
+    assert r.statistic == pytest.approx((abs(30 - 12) - 1) ** 2 / 42)
+    assert r.p_value == pytest.approx(stats.chi2.sf((abs(30 - 12) - 1) ** 2 / 42, 1))
+    assert r.estimate < 0
+
+
+def test_mcnemar_rejects_unknown_answers_and_handles_no_change():
+    with pytest.raises(AnalysisError, match="'maybe'"):
+        ev.compare_paired_binary(["yes", "maybe"], ["no", "yes"])
+    r = ev.compare_paired_binary([True, False], [True, False])
+    assert math.isnan(r.p_value) and "nobody changed" in r.finding
+
+
+def test_compare_paired_survey_pairs_by_id():
+    before = pd.DataFrame({"respondent_id": [1, 2, 3, 4, 5, 6, 9],
+                           "skill": [1, 2, 2, 3, 1, 2, 5], "mentor": ["no"] * 6 + ["yes"]})
+    after = pd.DataFrame({"respondent_id": [6, 5, 4, 3, 2, 1, 7],
+                          "skill": [4, 3, 4, 3, 4, 3, 1], "mentor": ["yes"] * 7})
+    out = ev.compare_paired_survey(before, after, scale_questions=["skill"],
+                                   binary_questions=["mentor"]).set_index("question")
+    assert out.loc["skill", "n"] == 6                 # ids 7 and 9 are unpaired
+    ref = stats.wilcoxon([3, 4, 3, 4, 3, 4], [1, 2, 2, 3, 1, 2])     # after, before by id
+    assert out.loc["skill", "p_value"] == pytest.approx(ref.pvalue)
+    assert out.loc["mentor", "estimate"] == pytest.approx(1.0)
+
+
+# ---- 4. evaluation framework -----------------------------------------------------------------
+
+FRAMEWORK = [
+    {"question": "Did the programme spend within its allocation?",
+     "evidence": "spend_pct_of_allocation", "label": "Spend as % of allocation",
+     "rule": {"op": "<=", "value": 100}, "decimals": 1},
+    {"question": "Did recycling improve more in participating councils?",
+     "evidence": "did_recycling.estimate", "rule": {"op": ">", "value": 0},
+     "met": "Yes: {value:.1f} points more than comparison councils.",
+     "not_met": "No: {value:.1f} points relative to comparison councils.",
+     "judgement_met": "Achieved", "judgement_not_met": "Not achieved"},
+    {"question": "Was the change statistically significant?",
+     "evidence": "did_recycling.p_value", "rule": {"op": "<", "value": 0.05}},
+    {"question": "Did most participants attend?", "evidence": "survey.attendance_pct",
+     "rule": {"op": "between", "value": [50, 100]}},
+    {"question": "Was the resident survey repeated?", "evidence": "resident_change",
+     "rule": {"op": ">", "value": 0}},
+]
+
+
+def evidence():
+    did = ev.estimate_did(two_by_two(), treated=["T1", "T2"], start="2018/19",
+                          cov_type="nonrobust")
+    return {"spend_pct_of_allocation": 100.0, "did_recycling": did,
+            "survey": {"attendance_pct": 49.5}, "resident_change": float("nan")}
+
+
+def test_framework_findings_are_computed_from_evidence():
+    out = ev.evaluate_framework(FRAMEWORK, evidence())
+    assert list(out.columns) == ["question", "evidence", "finding", "judgement", "value"]
+    assert out["judgement"].tolist() == ["Met", "Achieved", out["judgement"][2], "Not met",
+                                         "Not assessed"]
+    assert out["finding"][0] == "Spend as % of allocation is 100.0, which is at most 100.0."
+    assert out["finding"][1] == "Yes: 4.0 points more than comparison councils."
+    assert out["evidence"][1] == "did_recycling.estimate"
+    assert out["finding"][3] == ("survey.attendance_pct is 49.50, which is not between 50 "
+                                 "and 100.")
+    p = evidence()["did_recycling"].p_value
+    assert out["judgement"][2] == ("Met" if p < 0.05 else "Not met")
+
+
+def test_framework_changes_with_the_data():
+    changed = evidence() | {"spend_pct_of_allocation": 100.1}
+    out = ev.evaluate_framework(FRAMEWORK[:1], changed)
+    assert out["judgement"][0] == "Not met"
+    assert "which is not at most" in out["finding"][0]
+
+
+def test_framework_reports_every_problem():
+    bad = [{"question": "Q1", "evidence": "nope", "rule": {"op": ">", "value": 1}},
+           {"question": "Q2", "evidence": "did_recycling.__class__",
+            "rule": {"op": "~=", "value": 1}},
+           {"question": "Q3", "evidence": "spend_pct_of_allocation",
+            "rule": {"op": ">", "value": 1}, "judgment_met": "typo"}]
+    with pytest.raises(ParameterError) as err:
+        ev.evaluate_framework(bad, evidence())
+    text = str(err.value)
+    assert "framework item 1: evidence 'nope' not found" in text
+    assert "framework item 2: rule must be" in text
+    assert "'__class__' is not a field" in text
+    assert "framework item 3: unknown key 'judgment_met'" in text
+
+
+def test_framework_templates_cannot_reach_attributes():
+    item = {"question": "Q", "evidence": "spend_pct_of_allocation",
+            "rule": {"op": ">", "value": 1}, "met": "{value.__class__}"}
+    with pytest.raises(ParameterError, match="not allowed"):
+        ev.evaluate_framework([item], evidence())
+
+
+def test_framework_compares_strings_for_equality():
+    item = {"question": "Is the budget Green?", "evidence": "rag",
+            "rule": {"op": "==", "value": "Green"}}
+    assert ev.evaluate_framework([item], {"rag": "Green"})["judgement"][0] == "Met"
+    assert ev.evaluate_framework([item], {"rag": "Red"})["judgement"][0] == "Not met"
+    greater = dict(item, rule={"op": ">", "value": 3})
+    with pytest.raises(ParameterError, match="cannot compare"):
+        ev.evaluate_framework([greater], {"rag": "Red"})
+
+
+def test_pre_trends_not_tested_with_too_few_clusters():
+    data = panel()
+    few = data[data["authority"].isin(["E00", "E01", "E05"])]      # one comparison council
+    pre = ev.check_pre_trends(few, treated=["E00", "E01"], start="2018/19")
+    assert pre.differs is None and math.isnan(pre.p_value)
+    assert "cannot be tested" in pre.caveat
+    hc = ev.check_pre_trends(few, treated=["E00", "E01"], start="2018/19", cov_type="HC1")
+    assert hc.differs is not None and math.isfinite(hc.p_value)
