@@ -102,6 +102,22 @@ def check_comparator_group(value: str, values: dict[str, Any], data: Dataset) ->
     return None
 
 
+@_with_dataset
+def check_survey_wave(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """A survey wave must be a wave of the resident survey ('' allowed for an optional wave)."""
+    waves = sorted(set(data.survey_responses["wave"]))
+    if value == "" or value in waves:
+        return None
+    return f"{value!r} is not a wave in survey_responses.csv; waves: {waves}"
+
+
+@_with_dataset
+def check_indicator_codes(value: list[str], values: dict[str, Any], data: Dataset) -> str | None:
+    """Every code must be in the indicator register."""
+    unknown = [code for code in value if code not in set(data.indicators["code"])]
+    return f"unknown indicator code(s) {unknown}; see indicators.csv" if unknown else None
+
+
 def common_parameters(*, year_check=check_year_has_data) -> list[Param]:
     """The four parameters every report shares."""
     return [
@@ -119,6 +135,10 @@ def common_parameters(*, year_check=check_year_has_data) -> list[Param]:
 
 register_schema("state_of_the_nation", common_parameters() + [
     Param("key_indicators", "list[str]", ["NI192", "HB01", "PL01", "HR01", "CT01", "ASC3"],
-          "Indicators shown as trends against the comparator median"),
+          "Indicators shown as trends against the comparator median", check=check_indicator_codes),
     Param("trend_years", "int", 6, "Number of financial years shown in trend charts", min=2, max=20),
+    Param("survey_wave", "str", "2024", "Resident survey wave reported (a wave in survey_responses.csv)",
+          check=check_survey_wave),
+    Param("previous_wave", "str", "2022", "Earlier wave to test change against ('' for none)",
+          check=check_survey_wave),
 ])

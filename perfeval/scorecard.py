@@ -20,6 +20,7 @@ from perfeval import indicators as engine
 from perfeval.data import Dataset
 from perfeval.exceptions import AnalysisError
 from perfeval.periods import parse_period, period_sort_key
+from perfeval.tables import format_number
 
 SCORECARD_COLUMNS = [
     "indicator", "title", "unit", "polarity", "service", "decimals", "period", "value",
@@ -213,3 +214,68 @@ def data_quality_flags(card: pd.DataFrame) -> pd.DataFrame:
                              "missing " + rows["value_symbol"].fillna("").astype(str),
                              rows["status"])
     return rows.reset_index(drop=True)
+
+
+def _formatted(card: pd.DataFrame, column: str) -> list[str]:
+    """Values of ``column`` formatted with each indicator's unit and decimals, or the symbol."""
+    out = []
+    for value, unit, decimals, symbol in zip(card[column], card["unit"], card["decimals"],
+                                             card.get("value_symbol", [None] * len(card))):
+        if pd.isna(value):
+            out.append(symbol if column == "value" and isinstance(symbol, str) else "")
+        else:
+            out.append(format_number(float(value), int(decimals), unit_symbol(unit)))
+    return out
+
+
+def unit_symbol(unit: str) -> str:
+    """The unit as attached to a number (``%`` and ``£`` kept, others in words)."""
+    return unit if unit in ("%", "£") else ""
+
+
+def performance_table(card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as a display table: indicator, period, value, target, RAG and direction."""
+    flags = card["status"].map({"provisional": " [p]", "estimated": " [e]", "revised": " [r]"})
+    return pd.DataFrame({
+        "Indicator": [f"{t} ({u})" for t, u in zip(card["title"], card["unit"])],
+        "Period": card["period"].to_numpy(),
+        "Value": [v + (f or "") for v, f in zip(_formatted(card, "value"), flags.fillna(""))],
+        "Target": _formatted(card, "target"),
+        "Status against target": card["rag_label"].fillna("").to_numpy(),
+        "Direction of travel": card["dot_label"].fillna("").to_numpy(),
+    })
+
+
+def benchmark_table(card: pd.DataFrame) -> pd.DataFrame:
+    """Display table of each indicator's position among the comparator group."""
+    ranked = card[card["n_ranked"].notna() & (card["n_ranked"].fillna(0) >= 2)]
+    return pd.DataFrame({
+        "Indicator": [f"{t} ({u})" for t, u in zip(ranked["title"], ranked["unit"])],
+        "Period": ranked["period"].to_numpy(),
+        "Value": _formatted(ranked, "value"),
+        "Comparator median": _formatted(ranked, "comparator_median"),
+        "Rank (1 = best)": [f"{int(r)} of {int(n)}" for r, n in zip(ranked["rank"],
+                                                                     ranked["n_ranked"])],
+        "Quartile (1 = best)": [str(int(q)) if pd.notna(q) else "" for q in ranked["quartile"]],
+    })
+
+
+def issues_table(issues: pd.DataFrame) -> pd.DataFrame:
+    """Display table of the issues to consider, most reasons first."""
+    return pd.DataFrame({
+        "Indicator": [f"{t} ({u})" for t, u in zip(issues["title"], issues["unit"])],
+        "Period": issues["period"].to_numpy(),
+        "Value": _formatted(issues, "value"),
+        "Why it is listed": issues["reasons"].to_numpy(),
+        "Service": issues["service"].to_numpy(),
+    })
+
+
+def trend_table(trends: pd.DataFrame) -> pd.DataFrame:
+    """The data behind the trend small multiples, one row per indicator and period."""
+    return pd.DataFrame({
+        "Indicator": trends["label"].to_numpy(), "Period": trends["period"].to_numpy(),
+        "This council": [format_number(v, 1) for v in trends["home"]],
+        "Comparator median": [format_number(v, 1) for v in trends["median"]],
+        "Councils with data": trends["n_comparators"].astype(int).to_numpy(),
+    })

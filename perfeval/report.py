@@ -1,0 +1,275 @@
+"""Report sections that combine several domains: context, resident views, money.
+
+Each function returns the pieces a notebook section shows (a table for the record, a display
+table, a figure, a sentence, a caption), so the notebook stays a thin narrative and every number
+in its text is computed here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from perfeval import budget as money
+from perfeval import charts, indicators as engine, narrative, survey
+from perfeval.data import Dataset
+from perfeval.scorecard import group_members
+from perfeval.tables import format_number
+
+REAL_OR_SYNTHETIC = {True: "Synthetic sample data (generated, not real performance)",
+                     False: "Real published figures"}
+
+
+def council_name(data: Dataset, code: str) -> str:
+    """The council's name from authorities.csv (the code itself if it has none)."""
+    names = data.authorities.set_index("code")["name"]
+    return str(names.get(code, code))
+
+
+def sources_table(data: Dataset) -> pd.DataFrame:
+    """Indicators grouped by source, saying which are real and which are synthetic."""
+    register = data.indicators
+    synthetic = register["synthetic"].fillna(False).astype(bool)
+    rows = (register.assign(kind=synthetic.map(REAL_OR_SYNTHETIC))
+            .groupby(["kind", "source"], sort=True)["code"].agg(", ".join).reset_index())
+    return pd.DataFrame({"Indicators": rows["code"], "Source": rows["source"],
+                         "Kind": rows["kind"]})
+
+
+def report_context(data: Dataset, params: dict[str, Any]) -> dict[str, Any]:
+    """Title block, data-honesty note, comparator description, method notes and parameters."""
+    council, group = params["council"], params["comparator_group"]
+    name = council_name(data, council)
+    members = group_members(data, group)
+    groups = data.comparator_groups
+    method = groups.loc[groups["group"] == group, "method"].iloc[0]
+    others = [council_name(data, m) for m in members if m != council]
+    synthetic = data.indicators["synthetic"].fillna(False).astype(bool)
+    note = (f"Data honesty: {int((~synthetic).sum())} of {len(synthetic)} indicators are real "
+            f"published figures (NI 192 recycling, Oflog adult social care); the other "
+            f"{int(synthetic.sum())} indicators, all targets, the budget and the resident survey "
+            "are SYNTHETIC sample data generated for demonstration, not the council's real "
+            "performance." if synthetic.any() else
+            "All indicator values are published figures; see the sources table.")
+    return {
+        "council_name": name,
+        "subtitle": f"{name} ({council}), financial year {params['year']}.",
+        "data_note": note,
+        "group_sentence": (f"Comparator group '{group}': {len(others)} councils. {method}. "
+                           f"Members: {', '.join(others)}."),
+        "method_notes": [engine.RAG_METHOD, engine.DOT_METHOD, engine.QUARTILE_METHOD,
+                         "Latest available: each indicator uses the council's latest annual "
+                         f"value in or before {params['year']}; its period is shown beside it.",
+                         "Headline shares count only indicators with a value for "
+                         f"{params['year']} itself.",
+                         f"Comparator group: {method}."],
+        "sources": sources_table(data),
+        "parameters": pd.DataFrame({"Parameter": list(params),
+                                    "Value": [repr(v) for v in params.values()]}),
+    }
+
+
+# --------------------------------------------------------------------------- resident views
+def survey_questions(data: Dataset, survey_name: str) -> pd.DataFrame:
+    """One row per question: wording, positive codes and excluded codes from the codebook."""
+    book = data.survey_codebook[data.survey_codebook["survey"] == survey_name]
+    rows = []
+    for question, items in book.groupby("question", sort=True):
+        rows.append({"question": question, "wording": items["wording"].iloc[0],
+                     "positive": items.loc[items["positive"], "code"].astype(int).tolist(),
+                     "excluded": items.loc[items["excluded"], "code"].astype(int).tolist(),
+                     "positive_labels": " or ".join(items.loc[items["positive"], "label"])})
+    return pd.DataFrame(rows)
+
+
+def positive_shares(responses: pd.DataFrame, questions: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """Weighted share giving a positive answer to each question in one wave (Wilson intervals).
+
+    Excluded answers (don't know) are removed from the base before the share is computed.
+    """
+    wave_rows = responses[responses["wave"] == wave]
+    results = []
+    for item in questions.itertuples():
+        answers = wave_rows[item.question].where(~wave_rows[item.question].isin(item.excluded))
+        frame = pd.DataFrame({"answer": answers, "weight": wave_rows["weight"]})
+        result = survey.estimate(frame, "answer", statistic="proportion", weight="weight",
+                                 positive=item.positive)
+        results.append(result.assign(question=item.question))
+    table = pd.concat(results, ignore_index=True)
+    return table[["question", "estimate", "se", "ci_low", "ci_high", "base", "effective_base"]]
+
+
+def resident_views(data: Dataset, *, survey: str, wave: str, previous_wave: str | None,
+                   min_base: int = 50) -> dict[str, Any]:
+    """Headline survey results with intervals and significance of change since the last wave."""
+    responses = data.survey_responses[data.survey_responses["survey"] == survey]
+    waves = sorted(set(responses["wave"]))
+    if wave not in waves:
+        raise ValueError(f"wave {wave!r} of survey {survey!r} is not in survey_responses.csv; "
+                         f"waves: {waves}")
+    questions = survey_questions(data, survey)
+    now = positive_shares(responses, questions, wave)
+    table = now.copy()
+    if previous_wave and previous_wave in waves:
+        before = positive_shares(responses, questions, previous_wave)
+        change = survey_change(before, now)
+        table = table.merge(change, on="question", how="left")
+    table = table.merge(questions[["question", "wording", "positive_labels"]], on="question")
+    published = table[table["base"] >= min_base]
+    return {
+        "table": table.drop(columns=["wording", "positive_labels"]),
+        "display": resident_views_display(table, min_base),
+        "figure": charts.plot_estimates_with_intervals(
+            published.assign(label=published["question"]), title=f"Residents' views, {wave}",
+            xlabel="Share giving a positive answer (%)",
+            compare_column="estimate_earlier" if "estimate_earlier" in published else None),
+        "alt": describe_survey(published, wave, previous_wave),
+        "sentence": describe_survey(published, wave, previous_wave),
+        "caption": (f"Resident survey {wave}: weighted share giving a positive answer, with 95% "
+                    f"intervals{f' and change since {previous_wave}' if previous_wave else ''}. "
+                    "Synthetic sample survey."),
+        "note": (f"Weighted estimates; don't know answers excluded from the base. Wilson score "
+                 f"intervals on the effective base. Change tested with a two-sided z-test, Holm "
+                 f"adjusted across questions. Results on fewer than {min_base} answers are not "
+                 "published ([low])."),
+    }
+
+
+def survey_change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Change between two waves per question, via :func:`perfeval.survey.compare_waves`."""
+    result = survey.compare_waves(before, after, on="question")
+    return result[["question", "estimate_earlier", "difference", "p_adjusted", "finding"]]
+
+
+def resident_views_display(table: pd.DataFrame, min_base: int) -> pd.DataFrame:
+    """Display table: question, result with base, interval, previous wave, change, finding."""
+    low = table["base"] < min_base
+    pct = lambda s: np.where(low, "[low]", [narrative.percent(v) for v in s])  # noqa: E731
+    display = pd.DataFrame({
+        "Question": [f"{q}: {w}" for q, w in zip(table["question"], table["wording"])],
+        "Positive answers": table["positive_labels"].to_numpy(),
+        "Share positive": pct(table["estimate"]),
+        "95% interval": np.where(low, "[low]", [f"{narrative.percent(a)} to {narrative.percent(b)}"
+                                                for a, b in zip(table["ci_low"], table["ci_high"])]),
+        "Base (respondents)": [f"{int(b):,}" for b in table["base"]],
+    })
+    if "finding" in table:
+        display["Previous wave"] = pct(table["estimate_earlier"])
+        display["Change (points)"] = np.where(low, "[low]", [f"{d * 100:+.1f}" for d in table["difference"]])
+        display["Finding"] = np.where(low, "[low]", table["finding"])
+    return display
+
+
+def describe_survey(table: pd.DataFrame, wave: str, previous_wave: str | None) -> str:
+    """Sentence: highest and lowest result, and which changed significantly."""
+    if table.empty:
+        return f"No survey result for {wave} has a base large enough to publish."
+    top = table.loc[table["estimate"].idxmax()]
+    bottom = table.loc[table["estimate"].idxmin()]
+    text = (f"In the {wave} resident survey, the most positive result was {top['question']} "
+            f"({narrative.percent(top['estimate'])} {top['positive_labels'].lower()}) and the "
+            f"least positive {bottom['question']} ({narrative.percent(bottom['estimate'])}).")
+    if "finding" in table and previous_wave:
+        moved = table[table["finding"].str.startswith("significant")]
+        if moved.empty:
+            text += f" No result changed significantly since {previous_wave}."
+        else:
+            parts = [f"{r.question} {r.finding.replace('significant ', '')} of "
+                     f"{abs(r.difference) * 100:.1f} points" for r in moved.itertuples()]
+            text += (f" {len(moved)} of {len(table)} results changed significantly since "
+                     f"{previous_wave}: " + "; ".join(parts) + ".")
+    return text
+
+
+# --------------------------------------------------------------------------- money
+def spend_per_head_comparison(data: Dataset, council: str, group: str,
+                              service: str = "NET CURRENT EXPENDITURE") -> tuple[pd.DataFrame, str]:
+    """Net spend per head of each group member in the latest year with data, and that year."""
+    net = data.net_expenditure
+    members = group_members(data, group)
+    rows = net[(net["service"] == service) & net["authority"].isin(members)]
+    if rows.empty:
+        raise ValueError(f"no net_expenditure rows for service {service!r} in group {group!r}")
+    latest = max(rows["period"])
+    per_head = money.compute_spend_per_head(rows[rows["period"] == latest], data.population)
+    compared = money.compare_with_group(per_head, members, home=council)
+    extra = per_head.set_index("authority")[["net_current_expenditure", "population"]]
+    compared = compared.join(extra, on="authority")
+    names = data.authorities.set_index("code")["name"]
+    compared = compared.assign(name=compared["authority"].map(names))
+    return compared, latest
+
+
+def money_summary(data: Dataset, *, council: str, year: str, group: str) -> dict[str, Any]:
+    """Net spend per head against comparators, and the year's budget against forecast outturn."""
+    spend, spend_year = spend_per_head_comparison(data, council, group)
+    bars = pd.DataFrame({"code": spend["authority"], "name": spend["name"],
+                         "value": spend["spend_per_head"]})
+    spend_sentence = narrative.describe_comparison(
+        "Net current expenditure per head", "£", spend_year, bars, council, decimals=0,
+        higher_is="highest")
+    spend_display = pd.DataFrame({
+        "Council": [f"{n} (this council)" if c == council else n
+                    for c, n in zip(spend["authority"], spend["name"])],
+        "Net current expenditure (£000)": [format_number(v, 0) for v in spend["net_current_expenditure"]],
+        "Population": [format_number(v, 0) for v in spend["population"]],
+        "Spend per head (£)": [format_number(v, 0, "£") for v in spend["spend_per_head"]],
+    })
+    as_at = f"{year} Q4"
+    own = data.budget[data.budget["authority"] == council]
+    monitoring = money.monitor_budget(own, as_at) if not own.empty else pd.DataFrame()
+    return {
+        "spend_table": spend[["authority", "spend_per_head", "rank", "difference_from_median"]],
+        "spend_display": spend_display,
+        "spend_sentence": spend_sentence,
+        "spend_caption": (f"Net current expenditure per head, {spend_year} (latest year in the "
+                          "Revenue Outturn data bundled; population mid-2020). Source: MHCLG "
+                          "Revenue Outturn Summary (RS), ONS."),
+        "spend_figure": charts.plot_comparator_bars(
+            bars, home=council, title=f"Net current expenditure per head, {spend_year}",
+            unit="£", value_label="Net current expenditure per head"),
+        **budget_section(monitoring, as_at),
+    }
+
+
+def budget_section(monitoring: pd.DataFrame, as_at: str) -> dict[str, Any]:
+    """Budget against forecast outturn by service at a quarter: table, chart and sentence."""
+    if monitoring.empty:
+        return {"budget_table": pd.DataFrame(), "budget_display": pd.DataFrame(),
+                "budget_sentence": f"No budget monitoring data for {as_at}.",
+                "budget_caption": "No budget data.", "budget_note": "",
+                "budget_figure": charts.new_figure()[0]}
+    total_budget = float(monitoring["annual_budget"].sum())
+    total_forecast = float(monitoring["forecast_outturn"].sum())
+    variance = total_forecast - total_budget
+    direction = "overspend" if variance > 0 else "underspend" if variance < 0 else "on budget"
+    over = monitoring.sort_values("forecast_variance", ascending=False).iloc[0]
+    sentence = (f"At {as_at} the forecast outturn is {format_number(total_forecast / 1e6, 2, '£')}m "
+                f"against a budget of {format_number(total_budget / 1e6, 2, '£')}m, a forecast "
+                f"{direction} of {format_number(abs(variance) / 1e6, 2, '£')}m "
+                f"({abs(variance) / total_budget * 100:.1f}%). The largest variance is in "
+                f"{over['service']} ({format_number(over['forecast_variance'] / 1e3, 0, '£')}k).")
+    display = pd.DataFrame({
+        "Service": monitoring["service"].to_numpy(),
+        "Budget (£000)": [format_number(v / 1e3, 0) for v in monitoring["annual_budget"]],
+        "Forecast outturn (£000)": [format_number(v / 1e3, 0) for v in monitoring["forecast_outturn"]],
+        "Variance (£000)": [format_number(v / 1e3, 0) for v in monitoring["forecast_variance"]],
+        "Variance (%)": [format_number(v, 1, "%") for v in monitoring["forecast_variance_pct"]],
+        "Status": [f"{d}: {r}" for d, r in zip(monitoring["forecast_direction"],
+                                                monitoring["forecast_rag"])],
+    })
+    chart_data = monitoring.assign(**{"Budget (£m)": monitoring["annual_budget"] / 1e6,
+                                      "Forecast outturn (£m)": monitoring["forecast_outturn"] / 1e6})
+    return {
+        "budget_table": monitoring[["service", "annual_budget", "forecast_outturn",
+                                    "forecast_variance", "forecast_rag"]],
+        "budget_display": display,
+        "budget_sentence": sentence,
+        "budget_caption": f"Budget and forecast outturn by service as at {as_at} (synthetic sample data).",
+        "budget_note": "Positive variance = overspend. " + str(money.__doc__ or "").split("\n")[0],
+        "budget_figure": charts.plot_grouped_bars(
+            chart_data, category="service", series=["Budget (£m)", "Forecast outturn (£m)"],
+            title=f"Budget and forecast outturn by service, {as_at}", ylabel="£ million"),
+    }
