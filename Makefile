@@ -1,0 +1,44 @@
+# perfeval: every target sets itself up (creates .venv and installs the project) first.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.perfeval-installed
+
+.PHONY: help install report reports test test-fast bench data clean
+
+help:
+	@echo "make report   build the State of the Nation report from the bundled data into outputs/"
+	@echo "make reports  build every report with its default parameters"
+	@echo "make test     run the whole test suite (unit, reference, notebook and end-to-end tests)"
+	@echo "make bench    run the benchmarks (writes outputs/bench/)"
+	@echo "make data     rebuild data/ from data/sources/ and the seeded generator"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+report: $(STAMP)
+	$(VENV)/bin/perfeval run notebooks/state_of_the_nation.ipynb --params params/state_of_the_nation.yaml
+
+reports: $(STAMP)
+	@for nb in notebooks/*.ipynb; do \
+	  stem=$$(basename $$nb .ipynb); \
+	  $(VENV)/bin/perfeval run $$nb --params params/$$stem.yaml || exit 1; \
+	done
+
+test: $(STAMP)
+	$(PY) -m pytest tests
+	$(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks/
+
+bench: $(STAMP)
+	$(PY) bench/run_benchmarks.py
+
+data: $(STAMP)
+	$(PY) scripts/build_sample_data.py
+
+clean:
+	rm -rf outputs/* .pytest_cache
