@@ -18,7 +18,10 @@ typed on the command line arrive as strings), ``2`` becomes ``2.0`` for a ``floa
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib
+import importlib.util
+import sys
 import inspect
 import math
 from collections.abc import Callable, Mapping
@@ -32,13 +35,14 @@ from perfeval.exceptions import ParameterError, PerfevalError
 
 __all__ = ["Param", "register_schema", "get_schema", "registered_stems", "validate_parameters",
            "validate_notebook_namespace", "describe_schema", "load_parameter_file",
-           "is_path_parameter"]
+           "is_path_parameter", "load_folder_schemas", "FOLDER_SCHEMA_FILE"]
 
 TYPES = ("str", "int", "float", "bool", "list[str]")
 _TYPE_ALIASES: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool",
                                  list: "list[str]", list[str]: "list[str]"}
 _IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "params"})
 _SCHEMAS: dict[str, list["Param"]] = {}
+FOLDER_SCHEMA_FILE = "perfeval_schemas.py"
 
 Check = Callable[[Any, dict[str, Any]], "str | None"]
 
@@ -231,6 +235,41 @@ def _load_bundled_schemas() -> None:
     except ModuleNotFoundError as err:
         if err.name != "perfeval.schemas":
             raise
+
+
+def load_folder_schemas(folder: str | Path) -> bool:
+    """Register the schemas of notebooks kept outside the repository's ``notebooks/`` folder.
+
+    A folder of notebooks may hold a module named :data:`FOLDER_SCHEMA_FILE`
+    (``perfeval_schemas.py``) that calls :func:`register_schema`; the runner imports it before
+    validating, and the notebooks import it in their validation cell (``import perfeval_schemas``
+    works there because a notebook runs in its own folder). Each folder's module is imported once.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The notebook's folder.
+
+    Returns
+    -------
+    bool
+        True if the folder has such a module.
+    """
+    module_file = Path(folder).resolve() / FOLDER_SCHEMA_FILE
+    if not module_file.is_file():
+        return False
+    digest = hashlib.sha256(str(module_file).encode()).hexdigest()[:16]
+    module_name = f"_perfeval_folder_schemas_{digest}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, module_file)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+    return True
 
 
 def registered_stems() -> list[str]:

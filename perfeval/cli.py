@@ -1,0 +1,142 @@
+"""The ``perfeval`` command: run, describe and verify reports.
+
+::
+
+    perfeval run NOTEBOOK [--params FILE] [-p NAME VALUE ...] [--output-dir DIR]
+                          [--outputs-root DIR] [--no-progress]
+    perfeval params NOTEBOOK
+    perfeval verify MANIFEST
+
+NOTEBOOK is a path or the stem of a notebook in the repository's ``notebooks/``. Exit status: 0
+success, 1 the run failed or verification did not match, 2 invalid parameters or usage,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from perfeval.exceptions import ParameterError, PerfevalError
+from perfeval.parameters import describe_schema, get_schema, load_folder_schemas, \
+    load_parameter_file
+
+__all__ = ["main", "build_parser", "parse_cli_value"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``perfeval`` command."""
+    parser = argparse.ArgumentParser(prog="perfeval", description="Run, describe and verify "
+                                     "perfeval report notebooks.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="run a report notebook and publish HTML + manifest")
+    run.add_argument("notebook", metavar="NOTEBOOK", help="notebook path or stem in notebooks/")
+    run.add_argument("--params", metavar="FILE", help="YAML file of parameter values")
+    run.add_argument("-p", "--param", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"),
+                     help="set one parameter (overrides --params); VALUE is read as YAML, "
+                          "e.g. 2024, true, [a, b]")
+    run.add_argument("--output-dir", metavar="DIR",
+                     help="report folder, relative to the outputs root "
+                          "(default: NOTEBOOK/<council>_<year>)")
+    run.add_argument("--outputs-root", metavar="DIR",
+                     help="folder that holds all reports (default: the repository's outputs/)")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    params = commands.add_parser("params", help="list a notebook's parameters")
+    params.add_argument("notebook", metavar="NOTEBOOK")
+    verify = commands.add_parser("verify", help="re-run a report and compare its key figures")
+    verify.add_argument("manifest", metavar="MANIFEST", help="the report's manifest.json")
+    return parser
+
+
+def parse_cli_value(raw: str, param_type: str | None = None) -> Any:
+    """Return the value of ``-p NAME VALUE``.
+
+    For a ``str`` parameter the text is kept exactly as typed (``1.10`` stays ``"1.10"``);
+    otherwise it is read as a YAML scalar or flow list, like ``papermill -p``: ``2024`` is an
+    int, ``0.5`` a float, ``true`` a bool, ``[a, b]`` a list. Anything else stays text.
+    """
+    if param_type == "str":
+        return raw
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return raw
+    return value if isinstance(value, (str, int, float, bool, list)) else raw
+
+
+def _collect_values(args: argparse.Namespace, stem: str) -> dict[str, Any]:
+    values = load_parameter_file(args.params) if args.params else {}
+    try:
+        types = {p.name: p.type for p in get_schema(stem)}
+    except ParameterError:
+        types = {}
+    for name, raw in args.param:
+        values[name] = parse_cli_value(raw, types.get(name))
+    return values
+
+
+def _run(args: argparse.Namespace) -> int:
+    from perfeval.runner import resolve_notebook, run_report
+
+    nb_path = resolve_notebook(args.notebook)
+    load_folder_schemas(nb_path.parent)
+    values = _collect_values(args, nb_path.stem)
+    result = run_report(nb_path, values, output_dir=args.output_dir,
+                        outputs_root=args.outputs_root,
+                        progress=False if args.no_progress else None)
+    print(f"Report:   {result.html}")
+    print(f"Manifest: {result.manifest_path} ({len(result.key_figures)} key figures)")
+    return EXIT_OK
+
+
+def _params(args: argparse.Namespace) -> int:
+    from perfeval.runner import resolve_notebook
+
+    nb_path = resolve_notebook(args.notebook)
+    load_folder_schemas(nb_path.parent)
+    print(describe_schema(nb_path.stem))
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from perfeval.runner import verify_report
+
+    result = verify_report(args.manifest)
+    print(result.summary())
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``perfeval`` command and return its exit status.
+
+    Errors perfeval raises on purpose are printed to stderr without a traceback.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    handlers = {"run": _run, "params": _params, "verify": _verify}
+    try:
+        return handlers[args.command](args)
+    except ParameterError as err:
+        print(f"perfeval {args.command}: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except PerfevalError as err:
+        print(f"perfeval {args.command}: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"perfeval {args.command}: interrupted; any previous report was left unchanged",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

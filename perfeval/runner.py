@@ -1,0 +1,677 @@
+"""Run a report notebook with validated parameters and publish it with its provenance.
+
+:func:`run_report` validates the parameters before anything is executed, runs the notebook with
+papermill on this Python's kernel, exports a self-contained HTML report in the same process, and
+writes ``manifest.json`` (parameters, input hashes, versions, git state, key figures). Everything is
+written into a temporary folder inside the outputs root and moved into place only on success, so
+a failed or interrupted run never harms the previous report. :func:`verify_report` re-runs a
+published report and says exactly what differs.
+
+Layout under the outputs root (``outputs/`` of the repository by default)::
+
+    <notebook stem>/<council>_<year>/<stem>.ipynb    executed notebook
+                                    /<stem>.html     the report
+                                    /manifest.json   provenance
+    _failed/<stem>-<timestamp>.ipynb                 executed notebook of a failed run
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+import json
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+import perfeval
+from perfeval import paths
+from perfeval.exceptions import ParameterError, PerfevalError, RunError, VerificationError
+from perfeval.parameters import is_path_parameter, load_folder_schemas, validate_parameters
+from perfeval.provenance import (collect_key_figures, git_state, hash_inputs, is_key_figure_output,
+                                 package_versions, sha256_file)
+
+__all__ = ["RunResult", "VerifyResult", "run_report", "verify_report", "resolve_notebook",
+           "resolve_path_parameters", "resolve_output_dir", "report_slug", "export_html",
+           "compare_key_figures", "KERNEL_NAME", "TEMPLATES_DIR", "FAILED_DIR"]
+
+KERNEL_NAME = "python3"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "perfeval_report"
+FAILED_DIR = "_failed"
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+_REMOVE_CELL_TAGS = frozenset({"remove-cell", "remove_cell"})
+_UNSAFE_MIME = ("application/javascript", "application/vnd.jupyter.widget-view+json",
+                "application/vnd.jupyter.widget-state+json")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a successful run produced.
+
+    Attributes
+    ----------
+    output_dir : Path
+        The report folder.
+    notebook, html, manifest_path : Path
+        The executed notebook, the HTML report and ``manifest.json`` inside it.
+    manifest : dict
+        The manifest as written.
+    """
+
+    output_dir: Path
+    notebook: Path
+    html: Path
+    manifest_path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def key_figures(self) -> dict[str, Any]:
+        """The key figures recorded by the notebook, by name."""
+        return self.manifest["key_figures"]
+
+
+def resolve_notebook(notebook: str | Path) -> Path:
+    """Return the absolute path of a notebook given as a path or as a stem of ``notebooks/``.
+
+    Raises
+    ------
+    ParameterError
+        If no such notebook exists; the message lists the notebooks in ``notebooks/``.
+    """
+    given = Path(notebook).expanduser()
+    candidates = [given, given.with_suffix(".ipynb")] if given.suffix != ".ipynb" else [given]
+    if given.parent == Path("."):
+        candidates.append(paths.NOTEBOOKS_DIR / f"{given.stem}.ipynb")
+    for candidate in candidates:
+        if candidate.is_file() and candidate.suffix == ".ipynb":
+            return candidate.resolve()
+    known = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+    raise ParameterError([f"notebook {str(notebook)!r} not found (looked for a file and for a "
+                          f"stem in {paths.NOTEBOOKS_DIR}); available: "
+                          f"{', '.join(known) or 'none'}"])
+
+
+def resolve_path_parameters(values: Mapping[str, Any], base: Path | None = None) -> dict[str, Any]:
+    """Return ``values`` with path-like parameters made absolute.
+
+    A parameter is path-like when it is ``data_dir`` or its name ends in ``_dir``, ``_file`` or
+    ``_path``. Relative paths are taken from ``base`` (default: the current directory), because
+    the notebook runs in its own folder. ``""`` means "the default" and is left as it is.
+    """
+    base = Path.cwd() if base is None else base
+    resolved = dict(values)
+    for name, value in values.items():
+        if is_path_parameter(name) and isinstance(value, str) and value.strip():
+            resolved[name] = str((base / Path(value).expanduser()).resolve())
+    return resolved
+
+
+def report_slug(values: Mapping[str, Any]) -> str:
+    """Return the report folder name for a set of parameters: ``<council>_<year>`` from the
+    parameters ``council`` and ``year`` when present (``E06000017_2024-25``), else ``default``."""
+    parts = [str(values[name]) for name in ("council", "year") if values.get(name) not in (None, "")]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts)).strip("-.")
+    return slug or "default"
+
+
+def resolve_output_dir(stem: str, values: Mapping[str, Any], output_dir: str | Path | None,
+                       outputs_root: Path) -> Path:
+    """Return the report folder, checked to lie inside ``outputs_root``.
+
+    ``output_dir`` may be relative (to ``outputs_root``) or absolute; by default it is
+    ``<outputs_root>/<stem>/<slug>``.
+
+    Raises
+    ------
+    ParameterError
+        If the folder is outside the outputs root, is the root itself or its ``_failed`` folder,
+        or exists without being a perfeval report (it would be replaced).
+    """
+    target = outputs_root / (stem if output_dir is None else Path(output_dir).expanduser())
+    if output_dir is None:
+        target = target / report_slug(values)
+    target = target.resolve()
+    if not target.is_relative_to(outputs_root) or target == outputs_root:
+        raise ParameterError([f"output directory {str(output_dir)!r} resolves to {target}, which "
+                              f"is not inside the outputs root {outputs_root}; give a folder "
+                              f"inside it, e.g. {stem}/draft"])
+    first = target.relative_to(outputs_root).parts[0]
+    if first == FAILED_DIR or first.startswith("."):
+        raise ParameterError([f"output directory {target} is reserved for perfeval's own use; "
+                              f"choose another folder"])
+    if target.exists() and (not target.is_dir() or (any(target.iterdir())
+                                                    and not (target / MANIFEST_NAME).is_file())):
+        raise ParameterError([f"output directory {target} exists and is not a perfeval report "
+                              f"(no {MANIFEST_NAME}); it would be replaced, so choose another "
+                              f"folder or remove it yourself"])
+    return target
+
+
+def _input_roots(values: Mapping[str, Any]) -> dict[str, Path]:
+    """The inputs to hash, by parameter: ``data_dir`` (a folder; ``""`` = the bundled data) and
+    every path-like parameter naming an existing file."""
+    roots: dict[str, Path] = {}
+    for name, value in values.items():
+        if name == "data_dir":
+            roots[name] = paths.resolve_data_dir(value)
+        elif is_path_parameter(name) and isinstance(value, str) and value \
+                and Path(value).is_file():
+            roots[name] = Path(value)
+    return roots
+
+
+def _hash_input_roots(roots: Mapping[str, Path]) -> dict[str, str]:
+    hashes: dict[str, str] = {}
+    for name, root in roots.items():
+        if not root.exists():
+            continue
+        files = hash_inputs(root) if root.is_dir() else {root.name: sha256_file(root)}
+        hashes.update({f"{name}/{key}": digest for key, digest in files.items()})
+    return dict(sorted(hashes.items()))
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML export
+
+
+def _first_heading(nb: Any) -> str | None:
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        match = re.search(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", cell.source, re.MULTILINE)
+        if match is None:
+            match = re.search(r"<h[1-6][^>]*>(.*?)</h[1-6]>", cell.source, re.I | re.S)
+        if match:
+            return re.sub(r"<[^>]+>|[*_`]", "", match.group(1)).strip() or None
+    return None
+
+
+def _publishable_output(output: Any) -> bool:
+    if output.get("output_type") == "stream":
+        return output.get("name") != "stderr"
+    if is_key_figure_output(output):
+        return False
+    data = output.get("data")
+    if data is not None:
+        for mime in _UNSAFE_MIME:
+            data.pop(mime, None)
+        if "text/html" in data:
+            data["text/html"] = re.sub(r"<script\b.*?</script\s*>", "", "".join(data["text/html"]),
+                                       flags=re.I | re.S)
+        return bool(data)
+    return True
+
+
+def _prepare_for_publication(nb: Any) -> Any:
+    """A copy of ``nb`` without stderr streams, key-figure and script outputs, or cells tagged
+    ``remove-cell``."""
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    nb.cells = [c for c in nb.cells if not _REMOVE_CELL_TAGS & set(c.metadata.get("tags", []))]
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if _publishable_output(o)]
+    return nb
+
+
+def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any]) -> str:
+    """Return the HTML report of an executed notebook.
+
+    Code, prompts, stderr streams and key-figure outputs are left out. The page is
+    self-contained (no ``<script>``, no resources loaded from the internet), in British English
+    (``lang="en-GB"``), titled with the notebook's first heading, with a footer naming the
+    notebook and the parameters that are not paths.
+
+    Raises
+    ------
+    RunError
+        If the page would still contain a script or load something from the internet.
+    """
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME,
+                            extra_template_basedirs=[str(TEMPLATES_DIR)],
+                            exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, exclude_raw=True)
+    shown = {k: v for k, v in parameters.items() if not is_path_parameter(k)}
+    context = {"title": _first_heading(nb) or Path(notebook_name).stem.replace("_", " ").title(),
+               "notebook": notebook_name, "version": perfeval.__version__,
+               "date": dt.date.today().isoformat(), "parameters": shown}
+    html, _ = exporter.from_notebook_node(_prepare_for_publication(nb),
+                                          resources={"perfeval": context})
+    if re.search(r"<script\b", html, re.I):
+        raise RunError(f"the HTML report of {notebook_name} would contain a <script>; remove the "
+                       f"output that produces it (interactive widgets cannot be published)")
+    external = re.search(r"<(?:img|link|iframe|source|video|audio)\b[^>]*?"
+                         r"(?:src|href)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", html, re.I)
+    if external:
+        raise RunError(f"the HTML report of {notebook_name} would load {external.group(1)} from "
+                       f"the internet; save the file beside the data and show it from there")
+    return html
+
+
+# ---------------------------------------------------------------------------------------------
+# Execution and safe publication
+
+
+class _Interruptions:
+    """Within the ``with`` block SIGTERM stops the run as Ctrl+C (SIGINT) does, by raising
+    KeyboardInterrupt, so cleanup runs; inside :meth:`held` both signals wait until the block
+    ends, so the report folder is never left half swapped."""
+
+    def __init__(self) -> None:
+        self._active = threading.current_thread() is threading.main_thread()
+        self._holding = False
+        self._pending: int | None = None
+        self._saved: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self._holding:
+            self._pending = signum
+            return
+        raise KeyboardInterrupt(f"run stopped by {signal.Signals(signum).name}")
+
+    def __enter__(self) -> _Interruptions:
+        if self._active:
+            self._saved[signal.SIGTERM] = signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._saved.items():
+            signal.signal(signum, handler)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        old_int = signal.signal(signal.SIGINT, self._handle) if self._active else None
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+            if self._active:
+                signal.signal(signal.SIGINT, old_int)
+            if self._pending is not None:
+                raise KeyboardInterrupt(f"run stopped by {signal.Signals(self._pending).name}")
+
+
+def _execute_notebook(source: Path, output: Path, values: Mapping[str, Any],
+                      progress: bool) -> None:
+    """Run ``source`` with papermill on this Python's ``python3`` kernel, in its own folder.
+
+    jupyter_client starts a kernel spec whose command is ``python`` with ``sys.executable``, so
+    the kernel is this virtual environment's Python even when the environment is not activated.
+    """
+    import papermill
+
+    papermill.execute_notebook(str(source), str(output), parameters=dict(values),
+                               kernel_name=KERNEL_NAME, cwd=str(source.parent),
+                               progress_bar=progress, request_save_on_cell_execute=True,
+                               kernel_manager_class=_kernel_manager_class())
+
+
+def _kernel_manager_class() -> type:
+    """jupyter_client's kernel manager, provisioning CurveZMQ keys when the kernel supports
+    them, so the local kernel's traffic is encrypted (and ipykernel does not warn about it)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class ReportKernelManager(AsyncKernelManager):
+        @default("transport_encryption")
+        def _default_transport_encryption(self) -> str:
+            return "auto"
+
+    return ReportKernelManager
+
+
+def _failing_cell(source_nb: Any, err: Any) -> tuple[int | None, str]:
+    """Index in the source notebook and first line of the cell that raised ``err``."""
+    lines = [line for line in str(getattr(err, "source", "")).splitlines() if line.strip()]
+    first = lines[0].strip() if lines else ""
+    for index, cell in enumerate(source_nb.cells):
+        if cell.cell_type == "code" and cell.source == getattr(err, "source", None):
+            return index, first
+    return getattr(err, "cell_index", None), first
+
+
+def _keep_failed(tmp_notebook: Path, outputs_root: Path, stem: str) -> Path | None:
+    if not tmp_notebook.is_file():
+        return None
+    failed_dir = outputs_root / FAILED_DIR
+    failed_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    destination = failed_dir / f"{stem}-{stamp}.ipynb"
+    shutil.move(str(tmp_notebook), destination)
+    return destination
+
+
+def _run_error(err: Exception, nb_path: Path, failed: Path | None, target: Path) -> RunError:
+    where = f"\nThe executed notebook is kept at {failed}." if failed else ""
+    kept = f"\nThe previous report in {target} (if any) was not changed."
+    if hasattr(err, "ename"):
+        index, first = _failing_cell(nbformat.read(nb_path, as_version=4), err)
+        message = (f"{nb_path.name} failed in cell {index} (In [{err.exec_count}], "
+                   f"starting {first!r}): {err.ename}: {err.evalue}")
+        return RunError(message + where + kept, cell_index=index,
+                        failed_notebook=str(failed) if failed else None)
+    message = f"{nb_path.name} could not be run: {type(err).__name__}: {err}"
+    return RunError(message + where + kept, cell_index=getattr(err, "cell_index", None),
+                    failed_notebook=str(failed) if failed else None)
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Move ``new`` to ``target``, replacing a previous report only once the new one is there."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{time.time_ns()}")
+        target.rename(old)
+    try:
+        new.rename(target)
+    except OSError:
+        if old is not None:
+            old.rename(target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _build_manifest(nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
+                    input_hashes: dict[str, str], started: dt.datetime,
+                    elapsed: float, key_figures: dict[str, Any],
+                    report_files: dict[str, str]) -> dict[str, Any]:
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "perfeval_version": perfeval.__version__,
+        "notebook": {"path": str(nb_path), "sha256": sha256_file(nb_path)},
+        "parameters": values,
+        "inputs": {name: str(root) for name, root in roots.items()},
+        "input_files": input_hashes,
+        "report_files": report_files,
+        "versions": package_versions(),
+        "git": git_state(nb_path.parent),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": _utc_now().isoformat(timespec="seconds"),
+        "duration_seconds": round(elapsed, 3),
+        "key_figures": key_figures,
+    }
+
+
+def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
+             input_hashes: dict[str, str], started: dt.datetime, clock: float) -> None:
+    """Write the HTML report and the manifest beside the executed notebook in ``tmp``."""
+    stem = nb_path.stem
+    executed = nbformat.read(tmp / f"{stem}.ipynb", as_version=4)
+    key_figures = collect_key_figures(executed)
+    html = export_html(executed, notebook_name=nb_path.name, parameters=values)
+    (tmp / f"{stem}.html").write_text(html, encoding="utf-8")
+    report_files = {name: sha256_file(tmp / name) for name in (f"{stem}.ipynb", f"{stem}.html")}
+    manifest = _build_manifest(nb_path, values, roots, input_hashes, started,
+                               time.monotonic() - clock, key_figures, report_files)
+    text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False)
+    (tmp / MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")
+
+
+def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
+               output_dir: str | Path | None = None,
+               outputs_root: str | Path | None = None,
+               progress: bool | None = None) -> RunResult:
+    """Run a report notebook and publish its HTML report with a provenance manifest.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        A notebook path, or the stem of a notebook in the repository's ``notebooks/``.
+    params : mapping, optional
+        Parameter values; validated against the notebook's schema before anything runs.
+    output_dir : str or Path, optional
+        The report folder, relative to ``outputs_root`` or absolute inside it. Default
+        ``<stem>/<council>_<year>`` (see :func:`report_slug`).
+    outputs_root : str or Path, optional
+        Where reports go; default the repository's ``outputs/``. Relative paths are taken from
+        the current directory.
+    progress : bool, optional
+        Show papermill's progress bar; by default only when stderr is a terminal.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ParameterError
+        Before anything is executed, if a parameter is unknown, invalid or fails its check, the
+        notebook does not exist, or the output folder is not allowed.
+    RunError
+        If the notebook fails (naming the cell, the exception and where the failed notebook was
+        kept under ``_failed/``) or cannot be published. The previous report is left untouched.
+    """
+    nb_path = resolve_notebook(notebook)
+    stem = nb_path.stem
+    load_folder_schemas(nb_path.parent)
+    values = resolve_path_parameters(validate_parameters(stem, dict(params or {})))
+    root = (paths.OUTPUTS_DIR if outputs_root is None else Path(outputs_root)).expanduser()
+    root = root.resolve()
+    target = resolve_output_dir(stem, values, output_dir, root)
+    roots = _input_roots(values)
+    if "data_dir" in roots and not roots["data_dir"].is_dir():
+        raise ParameterError([f"data_dir: {str(roots['data_dir'])!r} is not a folder; give the "
+                              f"folder that holds the CSV tables"], notebook=stem)
+    progress = sys.stderr.isatty() if progress is None else progress
+    started, clock = _utc_now(), time.monotonic()
+    input_hashes = _hash_input_roots(roots)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".tmp-{stem}-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        with _Interruptions() as interruptions:
+            try:
+                _execute_notebook(nb_path, tmp / f"{stem}.ipynb", values, progress)
+                _publish(tmp, nb_path, values, roots, input_hashes, started, clock)
+            except (Exception, KeyboardInterrupt) as err:
+                failed = _keep_failed(tmp / f"{stem}.ipynb", root, stem)
+                if isinstance(err, KeyboardInterrupt):
+                    raise
+                if isinstance(err, RunError):
+                    raise RunError(f"{err}\nThe executed notebook is kept at {failed}.",
+                                   cell_index=err.cell_index,
+                                   failed_notebook=str(failed) if failed else None) from err
+                raise _run_error(err, nb_path, failed, target) from err
+            with interruptions.held():
+                _replace_dir(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    manifest = json.loads((target / MANIFEST_NAME).read_text(encoding="utf-8"))
+    return RunResult(output_dir=target, notebook=target / f"{stem}.ipynb",
+                     html=target / f"{stem}.html", manifest_path=target / MANIFEST_NAME,
+                     manifest=manifest)
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of re-running a published report.
+
+    Attributes
+    ----------
+    manifest_path : Path
+        The manifest that was verified.
+    input_changes : list of str
+        One line per input file changed, added or removed since publication.
+    figure_differences : list of str
+        One line per key figure (or table cell) that the re-run did not reproduce exactly.
+    notebook_changed : bool
+        True if the notebook file differs from the one that produced the report.
+    run_error : str or None
+        The error message if the re-run failed.
+    notes : list of str
+        Differences that do not fail verification (package versions, git commit).
+    """
+
+    manifest_path: Path
+    input_changes: list[str] = field(default_factory=list)
+    figure_differences: list[str] = field(default_factory=list)
+    notebook_changed: bool = False
+    run_error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the re-run reproduced every key figure from unchanged inputs."""
+        return not (self.input_changes or self.figure_differences or self.notebook_changed
+                    or self.run_error)
+
+    def summary(self) -> str:
+        """A plain-text account of the verification, for people."""
+        lines = [f"Verification of {self.manifest_path}: "
+                 + ("every key figure reproduced exactly." if self.ok else "FAILED.")]
+        if self.notebook_changed:
+            lines.append("The notebook has changed since the report was produced.")
+        for title, items in (("Input files changed since publication:", self.input_changes),
+                             ("Key figures not reproduced:", self.figure_differences),
+                             ("Notes (do not affect the result):", self.notes)):
+            if items:
+                lines += [title] + [f"  - {item}" for item in items]
+        if self.run_error:
+            lines += ["The re-run failed:", self.run_error]
+        return "\n".join(lines)
+
+
+def _compare_inputs(published: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
+    changes = [f"{name}: changed (sha256 {published[name][:12]}... now {current[name][:12]}...)"
+               for name in sorted(published.keys() & current.keys())
+               if published[name] != current[name]]
+    changes += [f"{name}: removed" for name in sorted(published.keys() - current.keys())]
+    changes += [f"{name}: added" for name in sorted(current.keys() - published.keys())]
+    return changes
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Exact equality of JSON values: 1, 1.0 and True are all different."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _compare_tables(name: str, old: Mapping[str, Any], new: Mapping[str, Any],
+                    limit: int = 10) -> list[str]:
+    for part in ("columns", "index"):
+        if not _same(old.get(part), new.get(part)):
+            return [f"{name}: table {part} differ: published {old.get(part)!r}, "
+                    f"re-run {new.get(part)!r}"]
+    if len(old["data"]) != len(new["data"]):
+        return [f"{name}: published table has {len(old['data'])} rows, re-run has "
+                f"{len(new['data'])}"]
+    labels = old.get("index") or list(range(len(old["data"])))
+    cells = [f"{name}: row {label!r}, column {column!r}: published {a!r}, re-run {b!r}"
+             for label, old_row, new_row in zip(labels, old["data"], new["data"])
+             for column, a, b in zip(old["columns"], old_row, new_row) if not _same(a, b)]
+    if len(cells) > limit:
+        cells = cells[:limit] + [f"{name}: ... and {len(cells) - limit} more cells differ"]
+    return cells
+
+
+def compare_key_figures(published: Mapping[str, Any], rerun: Mapping[str, Any]) -> list[str]:
+    """Return one line per difference between two sets of key figures (empty when identical).
+
+    Numbers and text are compared exactly; tables column labels, index and every cell.
+    """
+    differences = [f"{name}: missing from the re-run" for name in published if name not in rerun]
+    differences += [f"{name}: new in the re-run" for name in rerun if name not in published]
+    for name in published.keys() & rerun.keys():
+        old, new = published[name], rerun[name]
+        if old.get("kind") == new.get("kind") == "table":
+            differences += _compare_tables(name, old["value"], new["value"])
+        elif not _same(old.get("value"), new.get("value")) or old.get("kind") != new.get("kind"):
+            differences.append(f"{name}: published {old.get('value')!r}, "
+                               f"re-run {new.get('value')!r}")
+    return sorted(differences)
+
+
+def _read_manifest(manifest_path: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest["notebook"]["path"], manifest["parameters"], manifest["key_figures"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise VerificationError(f"{manifest_path} is not a readable perfeval manifest "
+                                f"({type(err).__name__}: {err}); give the manifest.json written "
+                                f"beside a report") from err
+    return manifest
+
+
+def _version_notes(published: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    return [f"{name} {published.get(name)} when published, {current.get(name)} now"
+            for name in sorted(published.keys() | current.keys())
+            if published.get(name) != current.get(name)]
+
+
+def verify_report(manifest_path: str | Path, *,
+                  run: Callable[..., RunResult] | None = None) -> VerifyResult:
+    """Re-run a published report from its manifest and compare it with what was published.
+
+    The notebook is re-run with the manifest's parameters into a temporary folder (the
+    published report is not touched); every key figure is compared exactly, tables cell by
+    cell, and every input file's hash is compared with the manifest.
+
+    Parameters
+    ----------
+    manifest_path : str or Path
+        The ``manifest.json`` of a published report.
+    run : callable, optional
+        The function used to re-run (default :func:`run_report`); for testing.
+
+    Returns
+    -------
+    VerifyResult
+        ``result.ok`` is True only if the notebook and inputs are unchanged and every key figure
+        is reproduced.
+
+    Raises
+    ------
+    VerificationError
+        If the manifest cannot be read or its notebook no longer exists.
+    """
+    manifest_path = Path(manifest_path)
+    manifest = _read_manifest(manifest_path)
+    nb_path = Path(manifest["notebook"]["path"])
+    if not nb_path.is_file():
+        raise VerificationError(f"{manifest_path}: the notebook {nb_path} it names no longer "
+                                f"exists; restore it (see the git commit in the manifest)")
+    notebook_changed = sha256_file(nb_path) != manifest["notebook"].get("sha256")
+    roots = {name: Path(path) for name, path in manifest.get("inputs", {}).items()}
+    input_changes = _compare_inputs(manifest.get("input_files", {}), _hash_input_roots(roots))
+    notes = _version_notes(manifest.get("versions", {}), package_versions())
+    figure_differences: list[str] = []
+    run_error = None
+    with tempfile.TemporaryDirectory(prefix="perfeval-verify-") as scratch:
+        try:
+            rerun = (run or run_report)(nb_path, manifest["parameters"], outputs_root=scratch,
+                                        progress=False)
+        except PerfevalError as err:
+            run_error = str(err)
+        else:
+            figure_differences = compare_key_figures(manifest["key_figures"], rerun.key_figures)
+            if not _same(rerun.manifest["parameters"], manifest["parameters"]):
+                notes.append("the current schema resolves the parameters differently: "
+                             f"{rerun.manifest['parameters']!r}")
+    return VerifyResult(manifest_path=manifest_path, input_changes=input_changes,
+                        figure_differences=figure_differences, notebook_changed=notebook_changed,
+                        run_error=run_error, notes=notes)
