@@ -26,7 +26,9 @@ Data
 The tables follow ``docs/data-model.md``: ``budget`` holds quarterly rows (``budget`` and
 ``actual`` are the figures for that quarter, ``forecast_outturn`` the full-year forecast made at that
 quarter); ``net_expenditure`` is in £ thousands; ``population`` and ``deflators`` are keyed by
-financial year.
+financial year. Budget files that instead repeat the full-year budget on every quarter's row are
+read with ``budget_basis="annual"`` (see :func:`profile_year_to_date`); the two layouts cannot be
+told apart from the numbers when a budget is profiled evenly, so the choice is explicit.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ SIGN_CONVENTION = ("Variance = spend (forecast outturn or actual) minus budget; 
 RAG_WORDS = ("Red", "Amber", "Green")
 NOT_RATED = "Not rated"
 FORECAST_METHODS = ("straight_line", "budget_profile")
+BUDGET_BASES = ("quarter", "annual")
 
 _MONITORING_COLUMNS = [
     "authority", "service", "as_at", "quarters_elapsed", "annual_budget", "forecast_outturn",
@@ -193,32 +196,48 @@ def _sum_or_nan(values: pd.Series) -> float:
     return float(values.sum()) if values.notna().all() and len(values) else float("nan")
 
 
-def profile_year_to_date(budget: pd.DataFrame, as_at: str) -> pd.DataFrame:
+def profile_year_to_date(budget: pd.DataFrame, as_at: str, *,
+                         budget_basis: str = "quarter") -> pd.DataFrame:
     """Annual budget, budget and actual to date, and the forecast made at a quarter.
+
+    Two layouts of the ``budget`` column are understood (``actual`` is always the spend in that
+    quarter and ``forecast_outturn`` the full-year forecast made at that quarter):
+
+    * ``budget_basis="quarter"`` (docs/data-model.md): ``budget`` is the budget profiled for
+      that quarter. ``annual_budget`` = sum of the four quarters; ``ytd_budget`` = sum of
+      quarters 1 to ``as_at`` (so a seasonal profile is respected). Every (authority, service)
+      needs a row for all four quarters; actual and forecast may be blank for future quarters.
+    * ``budget_basis="annual"``: ``budget`` is the full-year (current, possibly revised) budget,
+      repeated on each quarter's row. ``annual_budget`` = the budget in the ``as_at`` row;
+      ``ytd_budget`` = annual_budget x quarters elapsed / 4 (even profile). Rows are needed up
+      to ``as_at``.
 
     Parameters
     ----------
     budget : DataFrame
         The ``budget`` table: authority, service, period (quarter), budget, forecast_outturn,
-        actual. Every (authority, service) must have a budget row for all four quarters of the
-        year; ``actual`` and ``forecast_outturn`` may be blank for quarters not yet reached.
+        actual.
     as_at : str
         The latest quarter reported, e.g. ``"2023/24 Q2"``.
+    budget_basis : {"quarter", "annual"}
+        What the ``budget`` column holds (see above).
 
     Returns
     -------
     DataFrame
         One row per authority and service: authority, service, as_at, quarters_elapsed,
-        annual_budget (sum of the four quarterly budgets), ytd_budget (budget of quarters 1 to
-        ``as_at``), ytd_actual (missing if any quarter to date lacks an actual), forecast_outturn
-        (the full-year forecast in the ``as_at`` row).
+        annual_budget, ytd_budget, ytd_actual (missing if any quarter to date lacks an actual),
+        forecast_outturn (the full-year forecast in the ``as_at`` row).
 
     Raises
     ------
     AnalysisError
-        If columns are missing, there are no rows for the year, or a service lacks a quarter's
-        budget.
+        If columns are missing, there are no rows for the year, or quarters are missing or
+        duplicated.
     """
+    if budget_basis not in BUDGET_BASES:
+        raise ParameterError([f"budget_basis must be one of {list(BUDGET_BASES)}, "
+                              f"got {budget_basis!r}"])
     _require_columns(budget, ["authority", "service", "period", "budget", "forecast_outturn",
                               "actual"], "the budget table")
     year, quarter = _parse_as_at(as_at)
@@ -227,33 +246,41 @@ def profile_year_to_date(budget: pd.DataFrame, as_at: str) -> pd.DataFrame:
         raise AnalysisError(f"the budget table has no rows for {year} (as_at={as_at!r}); "
                             f"check the period labels, e.g. '{year} Q1'.")
     rows["_q"] = [parse_period(p).index for p in rows["period"].astype(str)]
-    _check_four_quarters(rows, year)
+    needed = 4 if budget_basis == "quarter" else quarter
+    _check_quarters(rows[rows["_q"] <= needed], year, needed, budget_basis)
     keys = ["authority", "service"]
-    to_date = rows[rows["_q"] <= quarter]
-    out = rows.groupby(keys, sort=True)["budget"].agg(_sum_or_nan).rename("annual_budget")
-    out = out.to_frame().join(to_date.groupby(keys)["budget"].agg(_sum_or_nan)
-                              .rename("ytd_budget"))
-    out = out.join(to_date.groupby(keys)["actual"].agg(_sum_or_nan).rename("ytd_actual"))
-    latest = rows[rows["_q"] == quarter].set_index(keys)["forecast_outturn"]
-    out = out.join(latest.astype("float64")).reset_index()
+    to_date = rows[rows["_q"] <= quarter].groupby(keys)
+    latest = rows[rows["_q"] == quarter].set_index(keys)
+    out = to_date["actual"].agg(_sum_or_nan).rename("ytd_actual").to_frame()
+    if budget_basis == "quarter":
+        out["annual_budget"] = rows.groupby(keys)["budget"].agg(_sum_or_nan)
+        out["ytd_budget"] = to_date["budget"].agg(_sum_or_nan)
+    else:
+        out["annual_budget"] = latest["budget"].astype("float64")
+        out["ytd_budget"] = out["annual_budget"] * quarter / 4
+    out["forecast_outturn"] = latest["forecast_outturn"].astype("float64")
+    out = out.reset_index()
     out.insert(2, "as_at", parse_period(as_at).label)
     out.insert(3, "quarters_elapsed", quarter)
-    return out
+    return out[["authority", "service", "as_at", "quarters_elapsed", "annual_budget",
+                "ytd_budget", "ytd_actual", "forecast_outturn"]]
 
 
-def _check_four_quarters(rows: pd.DataFrame, year: str) -> None:
+def _check_quarters(rows: pd.DataFrame, year: str, needed: int, basis: str) -> None:
     counts = rows.groupby(["authority", "service"])["_q"].nunique()
-    short = counts[counts < 4]
+    short = counts[counts < needed]
     duplicated = rows.duplicated(["authority", "service", "_q"])
-    problems = [f"{a} / {s}: budget rows for {n} of the 4 quarters of {year}"
+    problems = [f"{a} / {s}: budget rows for {n} of the {needed} quarter(s) of {year} needed"
                 for (a, s), n in short.items()]
     problems += [f"{r.authority} / {r.service}: more than one row for {r.period}"
                  for r in rows[duplicated].itertuples()]
     if problems:
-        raise AnalysisError("the budget table cannot give an annual budget:\n  - "
-                            + "\n  - ".join(problems)
-                            + "\nGive one row per authority, service and quarter (the budget "
-                              "profiled for each quarter; leave actual blank for future quarters).")
+        how = ("one row per authority, service and quarter, all four quarters (the budget "
+               "profiled for each quarter; leave actual blank for future quarters)"
+               if basis == "quarter" else
+               "one row per authority, service and quarter up to the quarter reported")
+        raise AnalysisError("the budget table cannot give the budget position:\n  - "
+                            + "\n  - ".join(problems) + f"\nGive {how}.")
 
 
 def _add_variance_columns(frame: pd.DataFrame, prefix: str, spend: str, base: str,
@@ -267,7 +294,8 @@ def _add_variance_columns(frame: pd.DataFrame, prefix: str, spend: str, base: st
 
 
 def monitor_budget(budget: pd.DataFrame, as_at: str,
-                   thresholds: VarianceThresholds | None = None) -> pd.DataFrame:
+                   thresholds: VarianceThresholds | None = None, *,
+                   budget_basis: str = "quarter") -> pd.DataFrame:
     """Budget monitoring at a quarter: forecast and year-to-date variances with RAG.
 
     ``forecast_variance = forecast_outturn - annual_budget`` and ``ytd_variance = ytd_actual -
@@ -282,6 +310,9 @@ def monitor_budget(budget: pd.DataFrame, as_at: str,
         Quarter reported, e.g. ``"2023/24 Q2"``.
     thresholds : VarianceThresholds, optional
         £ and % thresholds for the RAG.
+    budget_basis : {"quarter", "annual"}
+        Whether ``budget`` holds each quarter's profiled budget (the data model) or the
+        full-year budget repeated on each row; see :func:`profile_year_to_date`.
 
     Returns
     -------
@@ -291,7 +322,7 @@ def monitor_budget(budget: pd.DataFrame, as_at: str,
         forecast_variance_pct, forecast_direction, forecast_rag, ytd_budget, ytd_actual,
         ytd_variance, ytd_variance_pct, ytd_direction, ytd_rag. £ columns in pounds.
     """
-    profile = profile_year_to_date(budget, as_at)
+    profile = profile_year_to_date(budget, as_at, budget_basis=budget_basis)
     out = _add_variance_columns(profile, "forecast", "forecast_outturn", "annual_budget",
                                 thresholds)
     out = _add_variance_columns(out, "ytd", "ytd_actual", "ytd_budget", thresholds)
@@ -335,7 +366,8 @@ def summarise_budget(monitoring: pd.DataFrame, *, by: str = "authority",
 
 
 def forecast_full_year(budget: pd.DataFrame, as_at: str, *, method: str = "straight_line",
-                       thresholds: VarianceThresholds | None = None) -> pd.DataFrame:
+                       thresholds: VarianceThresholds | None = None,
+                       budget_basis: str = "quarter") -> pd.DataFrame:
     """Project the full-year outturn from spend to date.
 
     * ``"straight_line"``: ``projected = ytd_actual / quarters_elapsed x 4``.
@@ -352,6 +384,9 @@ def forecast_full_year(budget: pd.DataFrame, as_at: str, *, method: str = "strai
     method : {"straight_line", "budget_profile"}
     thresholds : VarianceThresholds, optional
         Thresholds for the RAG of the projected variance.
+    budget_basis : {"quarter", "annual"}
+        See :func:`profile_year_to_date`. With ``"annual"`` the budget is profiled evenly, so
+        ``"budget_profile"`` gives the same projection as ``"straight_line"``.
 
     Returns
     -------
@@ -362,7 +397,7 @@ def forecast_full_year(budget: pd.DataFrame, as_at: str, *, method: str = "strai
     """
     if method not in FORECAST_METHODS:
         raise ParameterError([f"method must be one of {list(FORECAST_METHODS)}, got {method!r}"])
-    out = profile_year_to_date(budget, as_at)
+    out = profile_year_to_date(budget, as_at, budget_basis=budget_basis)
     if method == "straight_line":
         out["projected_outturn"] = out["ytd_actual"] / out["quarters_elapsed"] * 4
     else:

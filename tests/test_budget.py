@@ -131,8 +131,45 @@ def test_as_at_must_be_a_quarter():
 def test_missing_quarter_is_reported_with_the_service():
     data = make_budget()
     data = data[~((data["service"] == "Parks") & (data["period"] == "2023/24 Q4"))]
-    with pytest.raises(AnalysisError, match="Parks: budget rows for 3 of the 4 quarters"):
+    with pytest.raises(AnalysisError, match="Parks: budget rows for 3 of the 4 quarter"):
         bd.monitor_budget(data, "2023/24 Q2")
+
+
+def make_annual_budget() -> pd.DataFrame:
+    """Annual-basis layout: the full-year budget (400k, revised to 440k at Q2) on each row.
+
+    Waste: actual Q1 110k, Q2 120k; forecast at Q2 450k. Only rows up to Q2 exist.
+    """
+    return pd.DataFrame({"authority": "E07000001", "service": "Waste",
+                         "period": ["2023/24 Q1", "2023/24 Q2"],
+                         "budget": [400_000.0, 440_000.0], "forecast_outturn": [420_000.0,
+                                                                                450_000.0],
+                         "actual": [110_000.0, 120_000.0]})
+
+
+def test_annual_budget_basis():
+    m = bd.monitor_budget(make_annual_budget(), "2023/24 Q2", T,
+                          budget_basis="annual").iloc[0]
+    assert m["annual_budget"] == 440_000                     # current budget at Q2
+    assert m["forecast_variance"] == 10_000                  # 450k - 440k
+    assert m["ytd_budget"] == pytest.approx(220_000)         # 440k x 2 / 4
+    assert m["ytd_variance"] == pytest.approx(10_000)        # 230k - 220k
+    q1 = bd.monitor_budget(make_annual_budget(), "2023/24 Q1", budget_basis="annual").iloc[0]
+    assert (q1["annual_budget"], q1["ytd_budget"], q1["forecast_variance"]) == (
+        400_000, 100_000, 20_000)
+    # read as quarterly figures, the same table is rightly refused: Q3 and Q4 are missing
+    with pytest.raises(AnalysisError, match="2 of the 4 quarter"):
+        bd.monitor_budget(make_annual_budget(), "2023/24 Q2")
+    with pytest.raises(ParameterError, match="budget_basis"):
+        bd.monitor_budget(make_annual_budget(), "2023/24 Q2", budget_basis="yearly")
+
+
+def test_annual_basis_needs_rows_to_date():
+    with pytest.raises(AnalysisError, match="1 of the 2 quarter"):
+        bd.monitor_budget(make_annual_budget().iloc[[1]], "2023/24 Q2", budget_basis="annual")
+    f = bd.forecast_full_year(make_annual_budget(), "2023/24 Q2", method="budget_profile",
+                              budget_basis="annual").iloc[0]
+    assert f["projected_outturn"] == pytest.approx(460_000)  # even profile = straight line
 
 
 def test_missing_actual_to_date_gives_missing_not_a_smaller_total():
