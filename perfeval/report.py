@@ -66,6 +66,7 @@ def report_context(data: Dataset, params: dict[str, Any]) -> dict[str, Any]:
                          f"{params['year']} itself.",
                          f"Comparator group: {method}."],
         "sources": sources_table(data),
+        "source_counts": synthetic.map(REAL_OR_SYNTHETIC).value_counts().sort_index(),
         "parameters": pd.DataFrame({"Parameter": list(params),
                                     "Value": [repr(v) for v in params.values()]}),
     }
@@ -219,7 +220,8 @@ def money_summary(data: Dataset, *, council: str, year: str, group: str) -> dict
     })
     as_at = f"{year} Q4"
     own = data.budget[data.budget["authority"] == council]
-    monitoring = money.monitor_budget(own, as_at) if not own.empty else pd.DataFrame()
+    monitoring = (money.monitor_budget(own, as_at, budget_basis="annual") if not own.empty
+                  else pd.DataFrame())
     return {
         "spend_table": spend[["authority", "spend_per_head", "rank", "difference_from_median"]],
         "spend_display": spend_display,

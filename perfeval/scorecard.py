@@ -279,3 +279,11 @@ def trend_table(trends: pd.DataFrame) -> pd.DataFrame:
         "Comparator median": [format_number(v, 1) for v in trends["median"]],
         "Councils with data": trends["n_comparators"].astype(int).to_numpy(),
     })
+
+
+def count_reasons(issues: pd.DataFrame) -> pd.Series:
+    """How many listed indicators carry each reason (red, worse, bottom quartile)."""
+    reasons = ["red", "worse", "bottom quartile"]
+    listed = issues["reasons"].str.split(", ")
+    return pd.Series([int(listed.map(lambda r: name in r).sum()) for name in reasons],
+                     index=reasons)

@@ -1,0 +1,99 @@
+"""End-to-end: every report notebook runs through `perfeval run` with its default parameters.
+
+One session-scoped run per notebook (each run starts a kernel, so they are few); the assertions
+read the published HTML and manifest as a reader and an auditor would.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import subprocess
+import sys
+
+import pytest
+
+from perfeval.parameters import load_parameter_file
+from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from perfeval.runner import run_report
+
+pytestmark = pytest.mark.notebook
+
+SOTN_SECTIONS = [
+    "Headlines", "Performance against target", "Benchmarking against comparable councils",
+    "Resident views", "Money", "National and local trends",
+    "Issues to consider for next year's priorities", "Method, data sources and provenance",
+]
+
+
+@pytest.fixture(scope="module")
+def sotn(tmp_path_factory):
+    root = tmp_path_factory.mktemp("outputs")
+    params = load_parameter_file(PARAMS_DIR / "state_of_the_nation.yaml")
+    return run_report(NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params, outputs_root=root,
+                      progress=False)
+
+
+def sections(page: str) -> dict[str, str]:
+    """HTML of each h2 section, by heading text."""
+    parts = re.split(r"<h2[^>]*>", page)[1:]
+    out = {}
+    for part in parts:
+        title = html_lib.unescape(re.sub(r"<[^>]+>", "", part.split("</h2>")[0])).strip("¶ ")
+        out[title] = part
+    return out
+
+
+def test_sotn_report_has_every_section_with_a_chart_and_a_table(sotn):
+    page = sotn.html.read_text(encoding="utf-8")
+    found = sections(page)
+    for name in SOTN_SECTIONS:
+        assert name in found, f"section {name!r} missing; found {list(found)}"
+    for name in SOTN_SECTIONS:
+        assert "<img" in found[name], f"section {name!r} has no chart"
+        assert "<table" in found[name], f"section {name!r} has no table"
+        for img in re.findall(r"<img[^>]*>", found[name]):
+            assert re.search(r'alt="[^"]{20,}"', img), f"chart in {name!r} lacks a text alternative"
+
+
+def test_sotn_report_has_no_code_errors_or_scripts(sotn):
+    page = sotn.html.read_text(encoding="utf-8")
+    assert "<script" not in page.lower()
+    assert "Traceback" not in page and "Error" not in page
+    assert "validate_notebook_namespace" not in page and "import " not in page
+    assert not re.search(r"""(src|href)=["']https?://""", page), "no external resources"
+
+
+def test_sotn_report_labels_synthetic_data_and_names_sources(sotn):
+    page = sotn.html.read_text(encoding="utf-8")
+    assert "SYNTHETIC" in page
+    assert "Defra ENV18" in page and "Oflog" in page
+
+
+def test_sotn_headline_sentence_comes_from_the_recorded_figures(sotn):
+    shares = sotn.key_figures["headline_shares"]
+    table = shares["value"] if "value" in shares else shares
+    page = html_lib.unescape(sotn.html.read_text(encoding="utf-8"))
+    rows = {r[0]: r for r in table["data"]}
+    on_target = rows["on target"]
+    assert f"met {on_target[1]} of {on_target[2]} targets" in page
+
+
+def test_sotn_manifest_records_inputs_parameters_and_versions(sotn):
+    manifest = sotn.manifest
+    hashes = manifest["input_files"]
+    assert re.fullmatch(r"[0-9a-f]{64}", hashes["data_dir/indicator_values.csv"])
+    assert "data_dir/sources/recycling_rate_ni192_england_2015_2024.csv" in hashes
+    assert manifest["parameters"]["council"] == "E06000017"
+    assert "pandas" in str(manifest)
+
+
+def test_misspelt_parameter_fails_before_execution(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "perfeval.cli", "run", str(NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
+         "--params", str(PARAMS_DIR / "state_of_the_nation.yaml"), "-p", "yera", "2024",
+         "--output-dir", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "yera" in result.stderr and "year" in result.stderr and "council" in result.stderr
+    assert not (tmp_path / "out").exists()
