@@ -19,6 +19,7 @@ import pytest
 from perfeval.data import (AUTHORITY_TYPES, SPEC_BY_NAME, STATUSES, SYMBOLS, Dataset,
                            load_dataset)
 from perfeval.exceptions import DataValidationError, PerfevalError, Problem
+from perfeval.paths import DATA_DIR, resolve_data_dir
 
 HERE = Path(__file__).parent
 MINIMAL = HERE / "data" / "minimal"
@@ -200,7 +201,6 @@ def test_absent_optional_tables_are_empty_frames_with_the_spec_columns(tmp_path)
 
 def test_no_path_means_the_bundled_data_not_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    from perfeval.paths import DATA_DIR, resolve_data_dir
     assert resolve_data_dir(None) == DATA_DIR == resolve_data_dir("")
 
 
@@ -429,7 +429,7 @@ def test_bundled_data_loads_and_keeps_its_invariants():
     iv = ds.indicator_values
     ni192 = iv[iv["indicator"] == "NI192"]
     assert len(ni192) > 0 and ni192["value"].dtype == np.float64
-    assert ((ni192["authority"] == "E06000017")).any()
+    assert (ni192["authority"] == "E06000017").any()
     crossed = iv["value_symbol"] == "[x]"
     assert crossed.any()
     assert iv.loc[crossed, "value"].isna().all()

@@ -156,7 +156,8 @@ def test_normalise_financial_year_rejects_what_is_not_a_year(label):
         normalise_financial_year(label)
 
 
-@pytest.mark.parametrize("first, label", [(2023, "2023/24"), (1999, "1999/00"), ("2009", "2009/10")])
+@pytest.mark.parametrize("first, label", [(2023, "2023/24"), (1999, "1999/00"),
+                                          ("2009", "2009/10")])
 def test_financial_year_label(first, label):
     assert financial_year_label(first) == label
 
