@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -623,8 +623,7 @@ def _version_notes(published: Mapping[str, Any], current: Mapping[str, Any]) -> 
             if published.get(name) != current.get(name)]
 
 
-def verify_report(manifest_path: str | Path, *,
-                  run: Callable[..., RunResult] | None = None) -> VerifyResult:
+def verify_report(manifest_path: str | Path) -> VerifyResult:
     """Re-run a published report from its manifest and compare it with what was published.
 
     The notebook is re-run with the manifest's parameters into a temporary folder (the
@@ -635,8 +634,6 @@ def verify_report(manifest_path: str | Path, *,
     ----------
     manifest_path : str or Path
         The ``manifest.json`` of a published report.
-    run : callable, optional
-        The function used to re-run (default :func:`run_report`); for testing.
 
     Returns
     -------
@@ -663,8 +660,8 @@ def verify_report(manifest_path: str | Path, *,
     run_error = None
     with tempfile.TemporaryDirectory(prefix="perfeval-verify-") as scratch:
         try:
-            rerun = (run or run_report)(nb_path, manifest["parameters"], outputs_root=scratch,
-                                        progress=False)
+            rerun = run_report(nb_path, manifest["parameters"], outputs_root=scratch,
+                               progress=False)
         except PerfevalError as err:
             run_error = str(err)
         else:
