@@ -1,0 +1,154 @@
+"""Tests of the perfeval command line (perfeval.cli).
+
+The notebook is "executed" by a fake that records the sum of values.csv, so these tests start no
+kernel; tests/test_runner.py runs the real thing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_output
+
+from perfeval import runner
+from perfeval.cli import main, parse_cli_value
+from perfeval.provenance import KEY_FIGURE_MIME, key_figure_payload
+
+NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
+HELLO = NOTEBOOKS / "hello.ipynb"
+
+
+@pytest.fixture
+def executed(monkeypatch):
+    """Replace the kernel with a fake; returns the list of parameter dicts it was run with."""
+    runs: list[dict] = []
+
+    def fake_execute(source, output, values, progress):
+        runs.append(dict(values))
+        nb = nbformat.read(source, as_version=4)
+        total = float(pd.read_csv(Path(values["data_dir"]) / "values.csv")["value"].sum())
+        nb.cells[-2].outputs = [new_output(
+            "display_data", data={KEY_FIGURE_MIME: key_figure_payload("total", total)})]
+        nbformat.write(nb, output)
+
+    monkeypatch.setattr(runner, "_execute_notebook", fake_execute)
+    return runs
+
+
+@pytest.fixture
+def data(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "values.csv").write_text("area,value\nA,1\nB,2\n")
+    return folder
+
+
+@pytest.mark.parametrize("raw, value", [("2024", 2024), ("0.5", 0.5), ("true", True),
+                                        ("[E06000017, E07000026]", ["E06000017", "E07000026"]),
+                                        ("E06000017", "E06000017"), ("2024/25", "2024/25"),
+                                        ("{a: 1}", "{a: 1}"), ("[unclosed", "[unclosed")])
+def test_cli_values_are_read_as_yaml_scalars(raw, value):
+    assert parse_cli_value(raw) == value
+
+
+def test_cli_value_for_a_str_parameter_is_kept_exactly_as_typed():
+    assert parse_cli_value("1.10", "str") == "1.10"
+    assert parse_cli_value("true", "str") == "true"
+
+
+def test_misspelt_parameter_exits_2_before_executing_and_names_valid_names(
+        tmp_path, monkeypatch, capsys, data):
+    params = tmp_path / "p.yaml"
+    params.write_text(f"data_dir: {data}\n")
+    monkeypatch.setattr(runner, "_execute_notebook", pytest.fail)
+    status = main(["run", str(HELLO), "--params", str(params), "-p", "yera", "2024",
+                   "--outputs-root", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "unknown parameter 'yera' (did you mean 'year'?)" in err
+    assert "valid names are: name, year, ratio, colour, message, data_dir" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_tagged_parameter_file_exits_2_naming_the_line(tmp_path, capsys, monkeypatch):
+    params = tmp_path / "p.yaml"
+    params.write_text("name: x\nyear: !!python/object/apply:os.getpid []\n")
+    monkeypatch.setattr(runner, "_execute_notebook", pytest.fail)
+    assert main(["run", str(HELLO), "--params", str(params)]) == 2
+    assert f"{params}, line 2: YAML tag" in capsys.readouterr().err
+
+
+def test_run_prints_report_and_manifest_and_p_overrides_the_file(tmp_path, capsys, data,
+                                                                 executed):
+    params = tmp_path / "p.yaml"
+    params.write_text(f"data_dir: {data}\nname: from-file\nyear: 2025\n")
+    status = main(["run", str(HELLO), "--params", str(params), "-p", "year", "2031",
+                   "-p", "name", "1.10", "--outputs-root", str(tmp_path / "out"),
+                   "--no-progress"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert executed[0]["year"] == 2031 and executed[0]["name"] == "1.10"
+    report = tmp_path / "out" / "hello" / "2031"
+    assert f"Report:   {report / 'hello.html'}" in out
+    assert f"Manifest: {report / 'manifest.json'} (1 key figures)" in out
+
+
+def test_verify_exits_0_when_reproduced_and_1_naming_a_changed_file(tmp_path, capsys, data,
+                                                                    executed):
+    assert main(["run", str(HELLO), "-p", "data_dir", str(data),
+                 "--outputs-root", str(tmp_path / "out")]) == 0
+    manifest = tmp_path / "out" / "hello" / "2024" / "manifest.json"
+    assert main(["verify", str(manifest)]) == 0
+    assert "every key figure reproduced exactly" in capsys.readouterr().out
+    (data / "values.csv").write_text("area,value\nA,1\nB,3\n")
+    assert main(["verify", str(manifest)]) == 1
+    out = capsys.readouterr().out
+    assert "data_dir/values.csv: changed" in out and "total: published 3.0, re-run 4.0" in out
+    assert json.loads(manifest.read_text())["key_figures"]["total"]["value"] == 3.0
+
+
+def test_output_dir_outside_the_outputs_root_exits_2(tmp_path, capsys, data, monkeypatch):
+    monkeypatch.setattr(runner, "_execute_notebook", pytest.fail)
+    status = main(["run", str(HELLO), "-p", "data_dir", str(data), "--output-dir", "../../x",
+                   "--outputs-root", str(tmp_path / "out")])
+    assert status == 2 and "is not inside the outputs root" in capsys.readouterr().err
+
+
+def test_failed_run_exits_1_with_the_message_and_no_traceback(tmp_path, capsys, data,
+                                                              monkeypatch):
+    def failing(source, output, values, progress):
+        raise RuntimeError("kernel died")
+
+    monkeypatch.setattr(runner, "_execute_notebook", failing)
+    status = main(["run", str(HELLO), "-p", "data_dir", str(data),
+                   "--outputs-root", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "hello.ipynb could not be run: RuntimeError: kernel died" in err
+    assert "Traceback" not in err
+
+
+def test_params_lists_the_schema(capsys):
+    assert main(["params", str(HELLO)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Parameters of hello:")
+    assert "colour    str    'green'  one of 'red', 'amber', 'green'" in out
+
+
+def test_unknown_notebook_exits_2(capsys):
+    assert main(["params", "no_such_report"]) == 2
+    assert "notebook 'no_such_report' not found" in capsys.readouterr().err
+
+
+def test_unreadable_manifest_exits_1(tmp_path, capsys):
+    assert main(["verify", str(tmp_path / "missing.json")]) == 1
+    assert "not a readable perfeval manifest" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main(["run"]) == 2
+    assert main(["frobnicate"]) == 2
