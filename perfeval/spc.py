@@ -57,7 +57,7 @@ from matplotlib.figure import Figure
 from perfeval.exceptions import AnalysisError
 
 LIMIT_FACTOR = 2.66
-"""Process limits lie this many mean moving ranges from the mean (3 sigma, since 3 / d2 = 2.66)."""
+"""Process limits lie this many mean moving ranges from the mean (3 sigma: 3 / d2 = 2.66)."""
 NEAR_LIMIT_FACTOR = 2 * (LIMIT_FACTOR / 3)
 """Near limits (2 sigma) lie this many mean moving ranges from the mean."""
 SCREEN_FACTOR = 3.267
@@ -65,7 +65,7 @@ SCREEN_FACTOR = 3.267
 RUN_LENGTH = 7
 """Points needed for a trend or a shift."""
 MIN_POINTS_FOR_LIMITS = 13
-"""Limits resting on fewer observed points than this are provisional (NHSRplotthedots' threshold)."""
+"""Limits resting on fewer observed points than this are provisional (as NHSRplotthedots)."""
 
 IMPROVEMENTS = ("increase", "decrease", "neutral")
 RULES = ("outside_limits", "trend", "two_in_three", "shift")
@@ -97,12 +97,12 @@ def _coerce_values(values: Any) -> pd.Series:
                             "the column to numbers before charting it.") from err
     floats = pd.Series(np.asarray(numbers, dtype="float64"), index=series.index)
     if floats.empty or floats.isna().all():
-        raise AnalysisError("xmr(): values contain no observed numbers; an XmR chart needs at least "
-                            "one value (and 13 or more for firm limits).")
+        raise AnalysisError("xmr(): values contain no observed numbers; an XmR chart needs at "
+                            "least one value (and 13 or more for firm limits).")
     if np.isinf(floats).any():
         where = list(floats.index[np.isinf(floats)])
-        raise AnalysisError(f"xmr(): values contain infinite numbers at {where!r}; replace them with "
-                            "NaN (missing) or a real value.")
+        raise AnalysisError(f"xmr(): values contain infinite numbers at {where!r}; replace them "
+                            "with NaN (missing) or a real value.")
     return floats
 
 
@@ -152,7 +152,8 @@ def _moving_ranges(observed: np.ndarray) -> np.ndarray:
     return np.concatenate([[np.nan], np.abs(np.diff(observed))])
 
 
-def _mean_moving_range(moving_ranges: np.ndarray, screen_outliers: bool) -> tuple[float, np.ndarray]:
+def _mean_moving_range(moving_ranges: np.ndarray,
+                       screen_outliers: bool) -> tuple[float, np.ndarray]:
     """Mean moving range and a mask of the moving ranges it used.
 
     Method: with screening, moving ranges >= 3.267 x the mean moving range (Wheeler's upper range
@@ -171,8 +172,8 @@ def _mean_moving_range(moving_ranges: np.ndarray, screen_outliers: bool) -> tupl
 def _warn_if_provisional(n_points: int, period: int, first_row: int, last_row: int) -> None:
     if n_points < MIN_POINTS_FOR_LIMITS:
         warnings.warn(f"XmR limits for period {period} (rows {first_row}-{last_row}) rest on "
-                      f"{n_points} observed point(s), fewer than {MIN_POINTS_FOR_LIMITS}: treat them "
-                      "as provisional; they will change as data are added.",
+                      f"{n_points} observed point(s), fewer than {MIN_POINTS_FOR_LIMITS}: treat "
+                      "them as provisional; they will change as data are added.",
                       ProvisionalLimitsWarning, stacklevel=4)
 
 
@@ -260,7 +261,8 @@ def _chart_period(values: np.ndarray, period: int, first_row: int, baseline: int
     amr, used = _mean_moving_range(np.where(obs_baseline, moving_range, np.nan), screen_outliers)
     mean = float(np.mean(obs_values[obs_baseline]))
     limits = {"mean": mean, "lpl": mean - LIMIT_FACTOR * amr, "upl": mean + LIMIT_FACTOR * amr,
-              "near_lpl": mean - NEAR_LIMIT_FACTOR * amr, "near_upl": mean + NEAR_LIMIT_FACTOR * amr}
+              "near_lpl": mean - NEAR_LIMIT_FACTOR * amr,
+              "near_upl": mean + NEAR_LIMIT_FACTOR * amr}
     rules, direction = _detect_rules(obs_values, limits)
     frame = pd.DataFrame({"value": values, "period": period, "in_baseline": in_baseline,
                           "moving_range": np.nan, "moving_range_used": False,
@@ -328,7 +330,8 @@ def xmr(values: Sequence[float] | np.ndarray | pd.Series, improvement: str = "in
     problems = _argument_problems(series.size, improvement, target, baseline, rebase_at,
                                   screen_outliers)
     if problems:
-        raise AnalysisError("Invalid arguments to xmr():\n" + "\n".join(f"  - {p}" for p in problems))
+        raise AnalysisError("Invalid arguments to xmr():\n"
+                            + "\n".join(f"  - {p}" for p in problems))
     bounds = [0, *(int(p) for p in (rebase_at if rebase_at is not None else [])), series.size]
     array = series.to_numpy()
     frames = []
@@ -448,8 +451,10 @@ def _rule_reason(result: pd.DataFrame, position: int, rule: str,
     if rule == "two_in_three":
         near = fmt(row["near_upl"] if high else row["near_lpl"])
         limit = "upper" if high else "lower"
-        return f"it is one of 2 of 3 consecutive points close to the {limit} process limit (beyond {near})"
-    return f"it is part of a run of {RUN_LENGTH} or more points {side} the mean ({fmt(row['mean'])})"
+        return (f"it is one of 2 of 3 consecutive points close to the {limit} process limit "
+                f"(beyond {near})")
+    return (f"it is part of a run of {RUN_LENGTH} or more points {side} the mean "
+            f"({fmt(row['mean'])})")
 
 
 def explain_point(result: pd.DataFrame, position: int, *, label: str | None = None,
@@ -532,7 +537,8 @@ def describe_variation_and_assurance(result: pd.DataFrame, *, target: float | No
     -------
     str
         E.g. "Common-cause variation only at the latest point (no significant change); the target
-        of 40 % will be met inconsistently, as it lies within the process limits (35.1 % to 47.3 %)."
+        of 40 % will be met inconsistently, as it lies within the process limits (35.1 % to
+        47.3 %)."
     """
     target = _setting(result, "target", target)
     improvement = _setting(result, "improvement", improvement)
@@ -540,7 +546,8 @@ def describe_variation_and_assurance(result: pd.DataFrame, *, target: float | No
     latest = result[result["point_type"] != "missing"].iloc[-1]
     first = _VARIATION_TEXT[variation].format(side="higher" if latest["direction"] == "high"
                                               else "lower")
-    return f"{first[0].upper()}{first[1:]}; {_describe_assurance(result, target, improvement, unit, decimals)}."
+    second = _describe_assurance(result, target, improvement, unit, decimals)
+    return f"{first[0].upper()}{first[1:]}; {second}."
 
 
 def _describe_assurance(result: pd.DataFrame, target: float | None, improvement: str | None,
