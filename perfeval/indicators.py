@@ -279,15 +279,26 @@ def indicator_settings(register: pd.DataFrame) -> pd.DataFrame:
     }, index=pd.Index(codes.to_numpy(dtype=object), name="code"))
 
 
-def _settings_for(indicators: pd.Index, register: pd.DataFrame) -> pd.DataFrame:
-    """Settings rows aligned to ``indicators`` (the distinct indicator codes of a table)."""
+def _used(codes: np.ndarray, labels: pd.Index) -> np.ndarray:
+    """Which labels of a (possibly categorical) key column occur in its rows."""
+    return np.bincount(codes, minlength=len(labels)) > 0
+
+
+def _settings_for(indicators: pd.Index, register: pd.DataFrame,
+                  used: np.ndarray) -> pd.DataFrame:
+    """Settings rows aligned to ``indicators`` (the distinct indicator codes of a table).
+
+    Only the ``used`` codes must be in the register (a categorical column may carry unused
+    categories); unused unknown codes get an arbitrary register row, never read.
+    """
     settings = indicator_settings(register)
     position = settings.index.get_indexer(pd.Index(indicators).astype(str).str.strip())
-    if (position < 0).any():
-        unknown = [str(c) for c in np.asarray(indicators)[position < 0][:10]]
-        raise AnalysisError(f"indicator(s) {unknown} are not in the indicator register; add "
+    unknown = (position < 0) & used
+    if unknown.any():
+        names = [str(c) for c in np.asarray(indicators)[unknown][:10]]
+        raise AnalysisError(f"indicator(s) {names} are not in the indicator register; add "
                             f"them to indicators.csv or drop their rows")
-    return settings.iloc[position].reset_index()
+    return settings.iloc[np.maximum(position, 0)].reset_index()
 
 
 # --- RAG against target ------------------------------------------------------------------------
@@ -368,7 +379,7 @@ def assess_against_target(values: pd.DataFrame, targets: pd.DataFrame | None,
     _require_columns(values, (*_KEYS, "value"), "values")
     encoded = [_encode(values[k], k) for k in _KEYS]
     keys, labels = tuple(e[0] for e in encoded), tuple(e[1] for e in encoded)
-    settings = _settings_for(labels[1], register)
+    settings = _settings_for(labels[1], register, _used(keys[1], labels[1]))
     value = pd.to_numeric(values["value"], errors="coerce").to_numpy(dtype=float)
     target = _align_targets(values, targets, keys, labels)
     sign = settings["sign"].to_numpy()[keys[1]]
@@ -438,14 +449,19 @@ def _row_finder(keys: np.ndarray, size: int, frame: pd.DataFrame, name: str):
 
 # --- direction of travel -----------------------------------------------------------------------
 
-def _parse_labels(labels: pd.Index) -> list[Period]:
-    """Parse each distinct period label once; AnalysisError naming the bad labels."""
+def _parse_labels(labels: pd.Index, used: np.ndarray | None = None) -> list[Period]:
+    """Parse each distinct period label once; AnalysisError naming the bad labels.
+
+    Labels not ``used`` (unused categories) that do not parse become a placeholder period.
+    """
     parsed, bad = [], []
-    for label in labels:
+    for i, label in enumerate(labels):
         try:
             parsed.append(parse_period(str(label)))
         except PeriodError:
-            bad.append(str(label))
+            parsed.append(Period("year", -9999 - i))  # unique, never matched
+            if used is None or used[i]:
+                bad.append(str(label))
     if bad:
         raise AnalysisError(f"period label(s) {bad[:10]} not understood: use '2023/24', "
                             f"'2023/24 Q1' or '2023-04'")
@@ -515,8 +531,8 @@ def direction_of_travel(values: pd.DataFrame, register: pd.DataFrame, *,
     _require_columns(values, (*_KEYS, "value"), "values")
     encoded = [_encode(values[k], k) for k in _KEYS]
     keys, labels = [e[0] for e in encoded], [e[1] for e in encoded]
-    settings = _settings_for(labels[1], register)
-    periods = _parse_labels(labels[2])
+    settings = _settings_for(labels[1], register, _used(keys[1], labels[1]))
+    periods = _parse_labels(labels[2], _used(keys[2], labels[2]))
     others = [p.previous() if compare == "previous" else p.same_period_last_year()
               for p in periods]
     other_labels = pd.Index([p.label for p in others])
@@ -627,9 +643,13 @@ def quartile_position(rank: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 def percentile_rank(rank: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Percentile rank 100 x (1 - (rank-1)/(n-1)): 100 best, 0 worst; NaN where ``n < 2``."""
-    rank, n = np.asarray(rank, dtype=float), np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n < 2, np.nan, 100.0 * (1.0 - (rank - 1.0) / (n - 1.0)))
+    position = np.asarray(rank, dtype=float) - 1.0  # rank - 1
+    spread = np.asarray(n, dtype=float) - 1.0  # n - 1
+    spread[spread < 1] = np.nan
+    position /= spread
+    position *= -100.0
+    position += 100.0
+    return position
 
 
 def _nullable(numbers: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
@@ -678,7 +698,8 @@ def benchmark(values: pd.DataFrame, register: pd.DataFrame, *,
     encoded = [_encode(frame[k], k) for k in _KEYS]
     keys, sizes = [e[0] for e in encoded], [len(e[1]) for e in encoded]
     _row_finder(_combine(keys, sizes), int(np.prod(sizes, dtype=np.int64)), frame, "values")
-    sign = _settings_for(encoded[1][1], register)["sign"].to_numpy()[keys[1]]
+    settings = _settings_for(encoded[1][1], register, _used(keys[1], encoded[1][1]))
+    sign = settings["sign"].to_numpy()[keys[1]]
     score = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float) * sign
     ranked = ~np.isnan(score) & (sign != 0)
     unranked_group = sizes[1] * sizes[2]  # one extra group collects the rows not ranked

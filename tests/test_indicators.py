@@ -169,6 +169,18 @@ def test_categorical_keys_give_the_same_result_as_strings():
     assert list(plain["rag"]) == list(as_category["rag"]) == ["Green", "Amber", "Red"]
 
 
+def test_unused_categories_are_not_checked():
+    # a filtered categorical table may carry categories for indicators and periods not in it
+    values = pd.DataFrame({
+        "authority": ["E1", "E1"],
+        "indicator": pd.Categorical(["H", "H"], categories=["H", "OLD1"]),
+        "period": pd.Categorical(["2022/23", "2023/24"], categories=["2022/23", "2023/24", "x"]),
+        "value": [1.0, 2.0]})
+    assert list(direction_of_travel(values, REGISTER)["dot"]) == ["Not comparable", "Improved"]
+    assert list(benchmark(values, REGISTER)["rank"]) == [1, 1]
+    assert list(assess_against_target(values, None, REGISTER)["rag"]) == ["No target"] * 2
+
+
 def test_rag_errors_say_what_is_wrong():
     values = pd.DataFrame({"authority": ["E1"], "indicator": ["ZZ9"], "period": ["2023/24"],
                            "value": [1.0]})
