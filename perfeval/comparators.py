@@ -40,6 +40,9 @@ def standardise_measures(frame: pd.DataFrame, measures: Sequence[str],
     if missing:
         raise AnalysisError(f"measures {missing} are not columns of the candidate table "
                             f"(columns: {list(frame.columns)})")
+    stray = [m for m in log_measures if m not in measures]
+    if stray:
+        raise AnalysisError(f"log_measures {stray} must also be listed in measures {list(measures)}")
     values = frame[list(measures)].astype(float)
     for column in log_measures:
         if (values[column] <= 0).any():
@@ -78,12 +81,17 @@ def nearest_neighbours(frame: pd.DataFrame, home: str, measures: Sequence[str], 
     """
     if k < 1:
         raise AnalysisError(f"k must be a positive number of neighbours, got {k!r}")
+    repeated = frame[code_column][frame[code_column].duplicated()].unique().tolist()
+    if repeated:
+        raise AnalysisError(f"authority code(s) {repeated} appear more than once among the "
+                            "candidates; give one row per authority")
     pool = frame.dropna(subset=list(measures)).set_index(code_column)
     if home not in pool.index:
         raise AnalysisError(f"home authority {home!r} is not among the candidates with all of "
                             f"the measures {list(measures)}")
     scores = standardise_measures(pool, measures, log_measures)
-    distance = np.sqrt(((scores - scores.loc[home]) ** 2).sum(axis=1))
+    # Rounded so that distances equal in exact arithmetic tie, and ties fall to the code order.
+    distance = np.sqrt(((scores - scores.loc[home]) ** 2).sum(axis=1)).round(12)
     result = pd.DataFrame({"code": distance.index.astype(str), "distance": distance.to_numpy()})
     result = result[result["code"] != home].sort_values(["distance", "code"], kind="mergesort")
     return result.head(k).reset_index(drop=True)

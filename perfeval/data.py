@@ -213,16 +213,17 @@ def read_table(path: Path, spec: TableSpec) -> tuple[pd.DataFrame | None, list[P
         return None, [delimiter_problem]
     rows = list(csv.reader(io.StringIO(text)))
     width = len(rows[0])
-    for number, row in enumerate(rows[1:], start=2):
-        if row and len(row) != width:
+    numbered = [(number, row) for number, row in enumerate(rows[1:], start=2) if row]
+    for number, row in numbered:
+        if len(row) != width:
             problems.append(Problem(path.name, f"has {len(row)} fields but the header has {width}"
                                                " (a truncated row or an unquoted comma?)",
                                     row=number))
     if problems:
         return None, problems
-    frame = pd.DataFrame([r for r in rows[1:] if r], columns=[c.strip() for c in rows[0]],
+    frame = pd.DataFrame([row for _, row in numbered], columns=[c.strip() for c in rows[0]],
                          dtype=object)
-    frame.index = pd.RangeIndex(2, 2 + len(frame))  # spreadsheet line numbers
+    frame.index = pd.Index([number for number, _ in numbered], dtype="int64")  # spreadsheet lines
     return frame, []
 
 
@@ -260,11 +261,14 @@ def split_symbols(cells: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 def parse_numbers(name: str, column: str, number_text: pd.Series) -> tuple[pd.Series, list[Problem]]:
     """Numbers from text (thousands separators allowed); a problem for each cell that is not."""
-    cleaned = number_text.str.replace(",", "", regex=False).str.strip()
+    text = number_text.str.strip()
+    grouped = text.str.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?").fillna(False).astype(bool)
+    cleaned = text.where(~grouped, text.str.replace(",", "", regex=False))
     values = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
     bad = cleaned.ne("") & values.isna()
     problems = [Problem(name, f"{number_text[i]!r} is not a number (use digits, a decimal point, "
-                              f"or a statistical symbol such as [x])", row=int(i), column=column)
+                              f"commas only between groups of three digits, or a statistical "
+                              f"symbol such as [x])", row=int(i), column=column)
                 for i in bad[bad].index]
     return values.astype(float), problems
 
@@ -310,7 +314,7 @@ def check_minimum(name: str, column: str, values: pd.Series, rule: Column) -> li
         return []
     low = values <= rule.minimum if rule.exclusive_minimum else values < rule.minimum
     relation = "greater than" if rule.exclusive_minimum else "at least"
-    return [Problem(name, f"{values[i]!r} is out of range: must be {relation} {rule.minimum:g}",
+    return [Problem(name, f"{float(values[i]):g} is out of range: must be {relation} {rule.minimum:g}",
                     row=int(i), column=column) for i in low[low].index]
 
 
@@ -353,11 +357,17 @@ def check_periods(name: str, column: str, cells: pd.Series, *,
 
 def check_bool(frame: pd.DataFrame, spec: TableSpec, column: str) -> list[Problem]:
     """Parse true/false, yes/no, 1/0 (blank = false) in place."""
-    cells = frame[column].fillna("").astype(str).str.strip().str.lower()
+    original = frame[column].fillna("").astype(str).str.strip()
+    cells = original.str.lower()
     bad = ~cells.isin(_TRUE | _FALSE)
     frame[column] = cells.isin(_TRUE)
-    return [Problem(spec.filename, f"{frame.loc[i, column]!r} is not true or false",
+    return [Problem(spec.filename, f"{original[i]!r} is not true or false (use true or false)",
                     row=int(i), column=column) for i in bad[bad].index]
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the plain Python value (so messages read 2.0, not np.float64(2.0))."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def check_key(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
@@ -369,7 +379,7 @@ def check_key(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     if duplicated.any():
         first = frame.drop_duplicates(list(spec.key)).reset_index().set_index(list(spec.key))
         for i in duplicated[duplicated].index:
-            key = tuple(frame.loc[i, list(spec.key)])
+            key = tuple(_plain(v) for v in frame.loc[i, list(spec.key)])
             where = first.loc[key if len(key) > 1 else key[0], "index"]
             problems.append(Problem(spec.filename, f"duplicate {dict(zip(spec.key, key))}: the same"
                                                    f" key is already on line {int(where)}",
@@ -399,15 +409,20 @@ def validate_table(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, 
     return frame, problems
 
 
-def check_references(tables: dict[str, pd.DataFrame]) -> list[Problem]:
-    """A problem for each code that does not exist in the table it refers to."""
+def check_references(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset()
+                     ) -> list[Problem]:
+    """A problem for each code that does not exist in the table it refers to.
+
+    References into a ``broken`` table (missing, unreadable, or missing columns) are not
+    checked: its problems are already reported and every code would look unknown.
+    """
     problems = []
     for spec in SPECS:
         frame = tables.get(spec.name)
         if frame is None or frame.empty:
             continue
         for column, other, other_column in spec.references:
-            if other not in tables or column not in frame.columns:
+            if other not in tables or other in broken or column not in frame.columns:
                 continue
             known = set(tables[other][other_column])
             unknown = ~frame[column].isin(known) & (frame[column] != "")
@@ -437,7 +452,7 @@ def check_survey(tables: dict[str, pd.DataFrame]) -> list[Problem]:
         bad = (text != "") & (answers.isna() | ~answers.isin(set(codes)))
         problems += [Problem("survey_responses.csv", f"{text[i]!r} is not a response code of "
                                                      f"{question} in survey_codebook.csv "
-                                                     f"(codes: {sorted(set(codes))})",
+                                                     f"(codes: {sorted(int(c) for c in set(codes))})",
                              row=int(i), column=question) for i in bad[bad].index[:20]]
         responses[question] = answers.astype("Float64").astype(float)
     return problems
@@ -472,13 +487,14 @@ def load_dataset(path: str | Path | None = None) -> Dataset:
     if not root.is_dir():
         raise DataValidationError([Problem(str(root), "is not a directory; give data_dir as the "
                                                       "folder holding the CSV tables")])
-    tables, problems, files = {}, [], []
+    tables, problems, files, broken = {}, [], [], set()
     for spec in SPECS:
         file = root / spec.filename
         if not file.exists():
             if spec.required:
                 problems.append(Problem(spec.filename, f"is missing from {root}; every data "
                                                        "directory needs it (see docs/data-model.md)"))
+                broken.add(spec.name)
             tables[spec.name] = empty_table(spec)
             continue
         files.append(file)
@@ -486,12 +502,14 @@ def load_dataset(path: str | Path | None = None) -> Dataset:
         problems += found
         if frame is None:
             tables[spec.name] = empty_table(spec)
+            broken.add(spec.name)
             continue
         frame, found = validate_table(frame, spec)
+        if check_columns(frame, spec):
+            broken.add(spec.name)
         problems += found
         tables[spec.name] = frame
-    if not problems:
-        problems += check_references(tables) + check_survey(tables)
+    problems += check_references(tables, broken) + check_survey(tables)
     if problems:
         raise DataValidationError(problems)
     return Dataset(root=root, tables=tables, files=files)

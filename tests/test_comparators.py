@@ -82,8 +82,6 @@ def test_logging_a_non_positive_value_is_refused(bad):
         standardise_measures(frame, ["x"], log_measures=["x"])
 
 
-@pytest.mark.xfail(reason="BUG: perfeval/comparators.py standardise_measures raises a bare "
-                          "KeyError when a log measure is not one of the measures", strict=True)
 def test_a_log_measure_outside_the_measures_is_an_analysis_error():
     with pytest.raises(AnalysisError):
         standardise_measures(five_councils(), ["a"], log_measures=["b"])
@@ -144,9 +142,6 @@ def test_distances_agree_with_scipy():
     assert got.to_numpy() == pytest.approx(expected[got.index].to_numpy())
 
 
-@pytest.mark.xfail(reason="BUG: perfeval/comparators.py nearest_neighbours sorts raw float "
-                          "distances, so councils that tie exactly in arithmetic but differ in "
-                          "the last bit are ordered by rounding error, not by code", strict=True)
 def test_ties_after_logging_are_broken_by_code():
     # ln 1000, ln 10000, ln 100000 are equally spaced: from the middle both ends are sqrt(3/2)
     # away, so E1 (lower code) must come first.
@@ -179,9 +174,6 @@ def test_non_positive_value_with_logs():
         nearest_neighbours(five_councils(), HOME, ["a", "b"], log_measures=["b"])
 
 
-@pytest.mark.xfail(reason="BUG: perfeval/comparators.py nearest_neighbours accepts a repeated "
-                          "code: a repeated home makes scores.loc[home] a frame and every "
-                          "distance 0.0; a repeated neighbour is listed twice", strict=True)
 @pytest.mark.parametrize("repeat", [1, 2], ids=["home-twice", "neighbour-twice"])
 def test_repeated_codes_are_refused(repeat):
     frame = pd.concat([five_councils(), five_councils().iloc[[repeat]]])
