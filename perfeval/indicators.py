@@ -500,6 +500,29 @@ def _dot_codes(change: np.ndarray, sign: np.ndarray, threshold: np.ndarray,
     return codes
 
 
+def _comparison_rows(values: pd.DataFrame, keys: list[np.ndarray], labels: list[pd.Index],
+                     compare: str) -> tuple[np.ndarray, pd.Index]:
+    """Row of each value's comparison period (-1 when absent) and each label's comparison label.
+
+    Labels are parsed once each; rows are found through one integer key per row.
+    """
+    periods = _parse_labels(labels[2], _used(keys[2], labels[2]))
+    canonical = pd.Index([p.label for p in periods])
+    if not canonical.is_unique:
+        raise AnalysisError("period labels differ only in spacing or form, e.g. "
+                            f"{list(labels[2][canonical.duplicated(keep=False)][:4])}; "
+                            "write each period one way")
+    other_labels = pd.Index([(p.previous() if compare == "previous"
+                              else p.same_period_last_year()).label for p in periods])
+    other = canonical.get_indexer(other_labels)[keys[2]]
+    sizes = [len(lab) for lab in labels]
+    find = _row_finder(_combine(keys, sizes), int(np.prod(sizes, dtype=np.int64)), values,
+                       "values")
+    wanted = _combine([keys[0], keys[1], np.maximum(other, 0)], sizes)
+    wanted[other < 0] = -1
+    return find(wanted), other_labels
+
+
 def direction_of_travel(values: pd.DataFrame, register: pd.DataFrame, *,
                         compare: str = "previous") -> pd.DataFrame:
     """Direction of travel of each value, polarity-aware (see ``DOT_METHOD``).
@@ -532,23 +555,7 @@ def direction_of_travel(values: pd.DataFrame, register: pd.DataFrame, *,
     encoded = [_encode(values[k], k) for k in _KEYS]
     keys, labels = [e[0] for e in encoded], [e[1] for e in encoded]
     settings = _settings_for(labels[1], register, _used(keys[1], labels[1]))
-    periods = _parse_labels(labels[2], _used(keys[2], labels[2]))
-    others = [p.previous() if compare == "previous" else p.same_period_last_year()
-              for p in periods]
-    other_labels = pd.Index([p.label for p in others])
-    canonical = pd.Index([p.label for p in periods])
-    if not canonical.is_unique:
-        raise AnalysisError("period labels differ only in spacing or form, e.g. "
-                            f"{list(labels[2][canonical.duplicated(keep=False)][:4])}; "
-                            "write each period one way")
-    other_code = canonical.get_indexer(other_labels)
-    sizes = [len(lab) for lab in labels]
-    find = _row_finder(_combine(keys, sizes), int(np.prod(sizes, dtype=np.int64)), values,
-                       "values")
-    other = other_code[keys[2]]
-    wanted = _combine([keys[0], keys[1], np.maximum(other, 0)], sizes)
-    wanted[other < 0] = -1
-    rows = find(wanted)
+    rows, other_labels = _comparison_rows(values, keys, labels, compare)
     value = pd.to_numeric(values["value"], errors="coerce").to_numpy(dtype=float)
     before = np.append(value, np.nan)[rows]  # row -1 -> the NaN
     change = value - before

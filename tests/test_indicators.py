@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import runpy
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -524,3 +526,68 @@ def test_year_to_date_against_profile():
                               tolerance_type="absolute")
     assert out["ytd_value"].tolist() == [9.0, 10.5]
     assert out["rag_label"].tolist() == ["✔ Green", "▲ Amber"]
+
+
+# --- the national benchmark's synthetic table, checked against plain per-row rules -------------
+
+BENCH_SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "bench_national_assess.py"
+
+
+@pytest.fixture(scope="module")
+def bench_module():
+    """The benchmark script loaded as a module (its table generator is reused here)."""
+    return runpy.run_path(str(BENCH_SCRIPT))
+
+
+def naive_rag(value, target, polarity, tolerance, tolerance_type):
+    """The RAG rule written out row by row, independently of the vectorised code."""
+    if polarity == "neutral":
+        return "Not applicable"
+    if math.isnan(target):
+        return "No target"
+    if math.isnan(value):
+        return "No data"
+    if pd.isna(tolerance):
+        tolerance, tolerance_type = 0.05, "relative"
+    band = tolerance * abs(target) if tolerance_type == "relative" else tolerance
+    better_by = value - target if polarity == "higher" else target - value
+    if better_by >= -1e-9:
+        return "Green"
+    return "Amber" if better_by >= -band - 1e-9 else "Red"
+
+
+def test_vectorised_rules_match_row_by_row_rules(bench_module):
+    values, targets, register = bench_module["make_tables"](4, 6, 3, "str", seed=7)
+    targets = targets.sample(frac=0.8, random_state=1)  # some rows without a target
+    settings_by_code = register.set_index("code")
+    rag = assess_against_target(values, targets, register)
+    target_of = {tuple(r[:3]): r[3] for r in targets.itertuples(index=False)}
+    for row in rag.itertuples(index=False):
+        s = settings_by_code.loc[row.indicator]
+        target = target_of.get((row.authority, row.indicator, row.period), float("nan"))
+        assert row.rag == naive_rag(row.value, target, s.polarity, s.tolerance,
+                                    s.tolerance_type)
+    dot = direction_of_travel(values, register, compare="same_period_last_year")
+    value_of = {(r.authority, r.indicator, r.period): r.value for r in values.itertuples()}
+    for row in dot.itertuples(index=False):
+        earlier = comparison_period(row.period, "same_period_last_year")
+        before = value_of.get((row.authority, row.indicator, earlier), float("nan"))
+        assert row.comparison_period == earlier
+        assert (math.isnan(before) and math.isnan(row.comparison_value)) or (
+            before == row.comparison_value)
+
+
+def test_categorical_and_string_keys_agree_on_the_bench_table(bench_module):
+    make = bench_module["make_tables"]
+    (v_str, t_str, reg), (v_cat, t_cat, _) = make(5, 4, 3, "str"), make(5, 4, 3, "category")
+    for run in (lambda v, t: assess_against_target(v, t, reg)["rag"],
+                lambda v, t: direction_of_travel(v, reg)["dot"],
+                lambda v, t: benchmark(v, reg)["quartile"]):
+        assert run(v_str, t_str).astype(object).tolist() == run(v_cat, t_cat).astype(
+            object).tolist()
+
+
+def test_bench_script_runs_at_tiny_scale(bench_module, capsys):
+    bench_module["main"](["--scale", "0.0005", "--years", "2"])
+    out = capsys.readouterr().out
+    assert "total" in out and "peak memory" in out
