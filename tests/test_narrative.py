@@ -1,0 +1,69 @@
+"""Sentences computed from data: checked word for word on small hand-made inputs."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from perfeval import narrative
+from perfeval.tables import format_number, html_table
+
+
+def test_percent_rounds_half_up():
+    assert narrative.percent(0.665) == "67%"
+    assert narrative.percent(0.125, 1) == "12.5%"
+    assert narrative.percent(float("nan")) == "n/a"
+
+
+def test_describe_headlines_quotes_counts_and_shares():
+    shares = pd.DataFrame({"measure": ["on target", "improved", "in top two quartiles"],
+                           "numerator": [27, 5, 0], "denominator": [41, 10, 0],
+                           "share": [27 / 41, 0.5, math.nan]})
+    text = narrative.describe_headlines(shares, council="Rutland", year="2024/25")
+    assert text == ("In 2024/25, Rutland met 27 of 41 targets (66%); 5 of 10 indicators improved "
+                    "on the previous year (50%).")
+
+
+def test_describe_trend_states_first_last_and_median():
+    text = narrative.describe_trend("Recycling rate", "%", ["2019/20", "2020/21", "2024/25"],
+                                    [38.0, math.nan, 44.0], [40.0, 40.5, 41.0])
+    assert text == ("Recycling rate rose from 38.0% in 2019/20 to 44.0% in 2024/25; the "
+                    "comparator median in 2024/25 was 41.0%.")
+
+
+def test_describe_comparison_ranks_from_highest():
+    values = pd.DataFrame({"code": ["A", "B", "C"], "name": ["Ay", "Bee", "Cee"],
+                           "value": [10.0, 30.0, 20.0]})
+    text = narrative.describe_comparison("Spend", "£", "2017/18", values, "C", decimals=0,
+                                         higher_is="highest")
+    assert text == "Spend, 2017/18: Cee £20, 2nd highest of 3 councils; the median was £20."
+
+
+def test_ordinals():
+    assert [narrative.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 111)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "111th"]
+
+
+def test_describe_positions_counts_quartile_bands():
+    positions = pd.DataFrame({"label": ["a", "b", "c"], "percentile_rank": [100.0, 50.0, 0.0]})
+    text = narrative.describe_positions(positions)
+    assert text.startswith("Of 3 ranked indicators, 1 are in the top quartile band, 1 in the "
+                           "second, 0 in the third and 1 in the bottom band.")
+
+
+def test_format_number_units_and_negative_pounds():
+    assert format_number(1234.5, 1, "£") == "£1,234.5"
+    assert format_number(-50, 0, "£") == "-£50"
+    assert format_number(45.23, 1, "%") == "45.2%"
+    assert format_number(3, 0, "days") == "3 days"
+    assert format_number(float("nan")) == ""
+
+
+def test_html_table_escapes_text_and_marks_headers():
+    html = html_table(pd.DataFrame({"Name": ["<script>alert(1)</script>"], "Value": [1.5]}),
+                      "A & B", row_header="Name")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<caption>A &amp; B</caption>" in html
+    assert '<th scope="col">Name</th>' in html and '<th scope="row">' in html
+    assert '<td class="num">1.5</td>' in html
