@@ -43,10 +43,11 @@ def make_register(n_indicators: int, rng: np.random.Generator) -> pd.DataFrame:
 
 def make_tables(n_auth: int, n_ind: int, n_years: int, keys: str,
                 seed: int = 20240401) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Seeded synthetic values, targets and register (one row per authority x indicator x quarter)."""
+    """Seeded synthetic values, targets and register: one row per authority, indicator, quarter."""
     rng = np.random.default_rng(seed)
     authorities = [f"E{7000000 + a:08d}" for a in range(n_auth)]
-    periods = [f"{2009 + y}/{(2010 + y) % 100:02d} Q{q}" for y in range(n_years) for q in (1, 2, 3, 4)]
+    periods = [f"{2009 + y}/{(2010 + y) % 100:02d} Q{q}"
+               for y in range(n_years) for q in (1, 2, 3, 4)]
     register = make_register(n_ind, rng)
     n_per = len(periods)
     n = n_auth * n_ind * n_per
@@ -111,7 +112,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name:<22}{wall:8.2f}{cpu:8.2f}")
     print(f"{'total':<22}{total_wall:8.2f}{total_cpu:8.2f}")
     rag, dot, bench = results
-    print(f"peak memory (RSS): {peak_rss_mb():,.0f} MB (after building the data: {data_mb:,.0f} MB)")
+    print(f"peak memory (RSS): {peak_rss_mb():,.0f} MB "
+          f"(after building the data: {data_mb:,.0f} MB)")
     print("Green share:", round(float((rag["rag"] == "Green").mean()), 3),
           "| improved share:", round(float((dot["dot"] == "Improved").mean()), 3),
           "| quartile 1 share:", round(float((bench["quartile"] == 1).mean()), 3))

@@ -973,12 +973,16 @@ def _scalar_rag(value: float, target: float, polarity: str, tolerance: float | N
                 tolerance_type: str | None) -> str:
     """RAG state of one value against one target (same rule as assess_against_target)."""
     _require_choice(polarity, POLARITIES, "polarity")
-    tolerance_type = DEFAULT_TOLERANCE_TYPE if tolerance is None else (
-        tolerance_type or DEFAULT_TOLERANCE_TYPE)
+    if tolerance is None or pd.isna(tolerance):
+        tolerance, tolerance_type = DEFAULT_TOLERANCE, DEFAULT_TOLERANCE_TYPE
+    tolerance_type = tolerance_type or DEFAULT_TOLERANCE_TYPE
     _require_choice(tolerance_type, TOLERANCE_TYPES, "tolerance_type")
-    tolerance = DEFAULT_TOLERANCE if tolerance is None else float(tolerance)
+    if float(tolerance) < 0:
+        raise AnalysisError(f"tolerance must be >= 0 (a fraction for relative, units for "
+                            f"absolute); got {tolerance!r}")
     value_a, target_a = np.array([value], dtype=float), np.array([target], dtype=float)
-    band = _tolerance_band(target_a, np.array([tolerance]), np.array([tolerance_type == "relative"]))
+    relative = np.array([tolerance_type == "relative"])
+    band = _tolerance_band(target_a, np.array([float(tolerance)]), relative)
     return RAG_STATES[_rag_codes(value_a, target_a, np.array([_SIGN[polarity]]), band)[0]]
 
 

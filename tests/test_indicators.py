@@ -75,7 +75,8 @@ def test_lower_is_better_absolute_tolerance_boundaries():
 
 
 def test_printed_boundaries_survive_floating_point():
-    # 0.99 - 1.1 is -0.1100000000000001 in binary, more than the band 0.1 x 1.1 = 0.11000000000000001
+    # 0.99 - 1.1 is -0.1100000000000001 in binary: more than the band 0.1 x 1.1 =
+    # 0.11000000000000001, yet printed it is exactly on the band's edge
     register = make_register({"code": "H", "polarity": "higher", "tolerance": 0.1,
                               "tolerance_type": "relative"},
                              {"code": "L", "polarity": "lower", "tolerance": 0.0,
@@ -511,6 +512,10 @@ def test_assess_forecast_states():
                            tolerance_type="absolute") == "At risk"
     assert assess_forecast(1.0, 10.0, polarity="neutral") == "Not applicable"
     assert assess_forecast(1.0, float("nan"), polarity="higher") == "No target"
+    with pytest.raises(AnalysisError, match="tolerance must be >= 0"):
+        assess_forecast(1.0, 2.0, polarity="higher", tolerance=-1)
+    with pytest.raises(AnalysisError, match="polarity must be one of"):
+        assess_forecast(1.0, 2.0, polarity="up")
 
 
 def test_year_to_date_against_profile():
