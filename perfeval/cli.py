@@ -132,9 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PerfevalError as err:
         print(f"perfeval {args.command}: {err}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        print(f"perfeval {args.command}: interrupted; any previous report was left unchanged",
-              file=sys.stderr)
+    except KeyboardInterrupt as err:
+        print(f"perfeval {args.command}: interrupted ({err or 'Ctrl+C'}). Any previous report "
+              f"was left unchanged.", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

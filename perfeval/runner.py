@@ -123,7 +123,8 @@ def resolve_path_parameters(values: Mapping[str, Any], base: Path | None = None)
 def report_slug(values: Mapping[str, Any]) -> str:
     """Return the report folder name for a set of parameters: ``<council>_<year>`` from the
     parameters ``council`` and ``year`` when present (``E06000017_2024-25``), else ``default``."""
-    parts = [str(values[name]) for name in ("council", "year") if values.get(name) not in (None, "")]
+    parts = [str(values[name]) for name in ("council", "year")
+             if values.get(name) not in (None, "")]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts)).strip("-.")
     return slug or "default"
 
@@ -359,16 +360,20 @@ def _keep_failed(tmp_notebook: Path, outputs_root: Path, stem: str) -> Path | No
 
 
 def _run_error(err: Exception, nb_path: Path, failed: Path | None, target: Path) -> RunError:
+    """Wrap a failure as a RunError naming the failing cell (for an exception raised in the
+    notebook), where the executed notebook was kept, and that the previous report is intact."""
+    index = getattr(err, "cell_index", None)
+    if hasattr(err, "ename"):  # papermill's PapermillExecutionError
+        index, first = _failing_cell(nbformat.read(nb_path, as_version=4), err)
+        head = (f"{nb_path.name} failed in cell {index} (In [{err.exec_count}], starting "
+                f"{first!r}): {err.ename}: {err.evalue}")
+    elif isinstance(err, RunError):
+        head = str(err)
+    else:
+        head = f"{nb_path.name} could not be run: {type(err).__name__}: {err}"
     where = f"\nThe executed notebook is kept at {failed}." if failed else ""
     kept = f"\nThe previous report in {target} (if any) was not changed."
-    if hasattr(err, "ename"):
-        index, first = _failing_cell(nbformat.read(nb_path, as_version=4), err)
-        message = (f"{nb_path.name} failed in cell {index} (In [{err.exec_count}], "
-                   f"starting {first!r}): {err.ename}: {err.evalue}")
-        return RunError(message + where + kept, cell_index=index,
-                        failed_notebook=str(failed) if failed else None)
-    message = f"{nb_path.name} could not be run: {type(err).__name__}: {err}"
-    return RunError(message + where + kept, cell_index=getattr(err, "cell_index", None),
+    return RunError(head + where + kept, cell_index=index,
                     failed_notebook=str(failed) if failed else None)
 
 
@@ -429,6 +434,25 @@ def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, 
     (tmp / MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")
 
 
+def _build_report(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
+                  progress: bool, root: Path, target: Path) -> None:
+    """Execute and publish into ``tmp``; on failure keep the executed notebook under
+    ``_failed/`` and raise RunError (or KeyboardInterrupt when interrupted)."""
+    started, clock = _utc_now(), time.monotonic()
+    input_hashes = _hash_input_roots(roots)
+    executed = tmp / f"{nb_path.stem}.ipynb"
+    try:
+        _execute_notebook(nb_path, executed, values, progress)
+        _publish(tmp, nb_path, values, roots, input_hashes, started, clock)
+    except KeyboardInterrupt as err:
+        failed = _keep_failed(executed, root, nb_path.stem)
+        kept = f"; the partial notebook is kept at {failed}" if failed else ""
+        raise KeyboardInterrupt(f"{err or 'interrupted'}{kept}") from err
+    except Exception as err:
+        failed = _keep_failed(executed, root, nb_path.stem)
+        raise _run_error(err, nb_path, failed, target) from err
+
+
 def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
                output_dir: str | Path | None = None,
                outputs_root: str | Path | None = None,
@@ -475,25 +499,12 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
         raise ParameterError([f"data_dir: {str(roots['data_dir'])!r} is not a folder; give the "
                               f"folder that holds the CSV tables"], notebook=stem)
     progress = sys.stderr.isatty() if progress is None else progress
-    started, clock = _utc_now(), time.monotonic()
-    input_hashes = _hash_input_roots(roots)
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".tmp-{stem}-{uuid.uuid4().hex}"
     tmp.mkdir()
     try:
         with _Interruptions() as interruptions:
-            try:
-                _execute_notebook(nb_path, tmp / f"{stem}.ipynb", values, progress)
-                _publish(tmp, nb_path, values, roots, input_hashes, started, clock)
-            except (Exception, KeyboardInterrupt) as err:
-                failed = _keep_failed(tmp / f"{stem}.ipynb", root, stem)
-                if isinstance(err, KeyboardInterrupt):
-                    raise
-                if isinstance(err, RunError):
-                    raise RunError(f"{err}\nThe executed notebook is kept at {failed}.",
-                                   cell_index=err.cell_index,
-                                   failed_notebook=str(failed) if failed else None) from err
-                raise _run_error(err, nb_path, failed, target) from err
+            _build_report(tmp, nb_path, values, roots, progress, root, target)
             with interruptions.held():
                 _replace_dir(tmp, target)
     finally:
@@ -607,13 +618,17 @@ def compare_key_figures(published: Mapping[str, Any], rerun: Mapping[str, Any]) 
 
 
 def _read_manifest(manifest_path: Path) -> dict[str, Any]:
+    fix = "give the manifest.json written beside a report"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        manifest["notebook"]["path"], manifest["parameters"], manifest["key_figures"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (OSError, ValueError) as err:
         raise VerificationError(f"{manifest_path} is not a readable perfeval manifest "
-                                f"({type(err).__name__}: {err}); give the manifest.json written "
-                                f"beside a report") from err
+                                f"({type(err).__name__}: {err}); {fix}") from err
+    required = ("notebook", "parameters", "key_figures", "input_files")
+    missing = [key for key in required if not isinstance(manifest, dict) or key not in manifest]
+    if missing:
+        raise VerificationError(f"{manifest_path} is not a readable perfeval manifest (missing "
+                                f"{', '.join(missing)}); {fix}")
     return manifest
 
 

@@ -150,7 +150,7 @@ def test_notebook_is_found_by_stem_in_the_notebooks_folder(tmp_path, monkeypatch
         resolve_notebook("anual")
 
 
-# -- publication: layout, manifest, safe replacement ------------------------------------------------
+# -- publication: layout, manifest, safe replacement ----------------------------------------------
 
 def test_run_writes_report_folder_and_manifest(tmp_path, fake_kernel, monkeypatch):
     data = _write_values(tmp_path / "data")
@@ -161,7 +161,8 @@ def test_run_writes_report_folder_and_manifest(tmp_path, fake_kernel, monkeypatc
     assert sorted(p.name for p in folder.iterdir()) == ["hello.html", "hello.ipynb",
                                                         "manifest.json"]
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["parameters"]["data_dir"] == str(data) and manifest["parameters"]["year"] == 2030
+    assert manifest["parameters"]["data_dir"] == str(data)
+    assert manifest["parameters"]["year"] == 2030
     assert manifest["notebook"] == {"path": str(HELLO), "sha256": sha256_file(HELLO)}
     assert manifest["inputs"] == {"data_dir": str(data)}
     assert manifest["input_files"] == {
@@ -194,7 +195,7 @@ def test_interrupted_run_keeps_previous_report_and_partial_notebook(tmp_path, fa
         raise KeyboardInterrupt
 
     monkeypatch.setattr(runner, "_execute_notebook", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match="partial notebook is kept at .*_failed"):
         run_report(HELLO, {"data_dir": str(data)}, outputs_root=root)
     assert {p.name: p.read_bytes() for p in previous.output_dir.iterdir()} == before
     assert len(list((root / "_failed").glob("hello-*.ipynb"))) == 1
@@ -222,7 +223,7 @@ def test_verify_rejects_a_file_that_is_not_a_manifest(tmp_path):
         verify_report(tmp_path / "manifest.json")
 
 
-# -- HTML export ------------------------------------------------------------------------------------
+# -- HTML export ----------------------------------------------------------------------------------
 
 def _executed_notebook():
     code = new_code_cell("record('x', 1)\nsecret_code_marker = 1", execution_count=3)
@@ -264,7 +265,7 @@ def test_html_export_refuses_an_image_from_the_internet():
         export_html(nb, notebook_name="t.ipynb", parameters={})
 
 
-# -- key figures and provenance ---------------------------------------------------------------------
+# -- key figures and provenance -------------------------------------------------------------------
 
 def test_key_figure_payload_is_json_safe():
     frame = pd.DataFrame({"rate": [np.float64(41.2), np.nan], "n": np.array([3, 4])},
@@ -335,7 +336,7 @@ def test_package_versions_include_python_and_the_analysis_stack():
     assert versions["pandas"] == pd.__version__ and versions["numpy"] == np.__version__
 
 
-# -- real kernel ------------------------------------------------------------------------------------
+# -- real kernel ----------------------------------------------------------------------------------
 
 HOSTILE = "\"; import os; os.system('touch {marker}') #\nline two \\\" ''' \"\"\" \\n end"
 
@@ -451,7 +452,8 @@ def test_sigterm_during_a_run_leaves_the_previous_report_intact(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, stderr
-    assert "interrupted; any previous report was left unchanged" in stderr
+    assert "interrupted (run stopped by SIGTERM; the partial notebook is kept at" in stderr
+    assert "Any previous report was left unchanged." in stderr
     assert {p.name: p.read_bytes() for p in previous.output_dir.iterdir()} == before
     assert len(list((root / "_failed").glob("sleepy-*.ipynb"))) == 1
     assert _tmp_dirs(root) == []
