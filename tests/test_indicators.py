@@ -361,10 +361,11 @@ def test_groups_are_indicator_and_period():
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.integers(-1000, 1000), min_size=2, max_size=40, unique=True))
+@given(st.lists(st.integers(-20, 20), min_size=2, max_size=40))
 def test_quartile_matches_excel_quartile_inc_boundaries(values):
     # Reference method: a value is in quartile k when it is at least as good as the group's
-    # k-th quartile boundary (numpy's default linear percentile = Excel QUARTILE.INC).
+    # k-th quartile boundary (numpy's default linear percentile = Excel QUARTILE.INC); ties
+    # are frequent with values drawn from -20..20.
     out = bench_of([float(v) for v in values])
     boundaries = np.percentile(values, [75, 50, 25, 0])
     expected = [1 + sum(v < b for b in boundaries[:3]) for v in values]
