@@ -13,6 +13,15 @@ Layout under the outputs root (``outputs/`` of the repository by default)::
                                     /<stem>.html     the report
                                     /manifest.json   provenance
     _failed/<stem>-<timestamp>.ipynb                 executed notebook of a failed run
+
+``manifest.json`` holds: ``manifest_version``; ``perfeval_version``; ``notebook`` (``path``,
+``sha256``); ``parameters`` (resolved, paths absolute); ``inputs`` (parameter -> absolute path
+hashed: ``data_dir``, ``""`` meaning the bundled ``data/``, and every path parameter naming an
+existing file); ``input_files`` (``"<parameter>/<relative path>"`` -> sha256, sorted);
+``report_files`` (sha256 of the executed notebook and the HTML); ``versions``; ``git``
+(``commit``, ``dirty``, or null); ``started``/``finished`` (UTC, ISO 8601); ``duration_seconds``;
+``key_figures`` (name -> ``kind``, ``value``, ``description``, ``cell`` = index of the recording
+cell in the executed notebook).
 """
 
 from __future__ import annotations
@@ -232,10 +241,19 @@ def _prepare_for_publication(nb: Any) -> Any:
 def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any]) -> str:
     """Return the HTML report of an executed notebook.
 
-    Code, prompts, stderr streams and key-figure outputs are left out. The page is
-    self-contained (no ``<script>``, no resources loaded from the internet), in British English
-    (``lang="en-GB"``), titled with the notebook's first heading, with a footer naming the
-    notebook and the parameters that are not paths.
+    Code, prompts, stderr streams, key-figure outputs and cells tagged ``remove-cell`` are left
+    out. The page is self-contained (no ``<script>``, no resources loaded from the internet), in
+    British English (``lang="en-GB"``), titled with the notebook's first heading, with a footer
+    naming the notebook and the parameters that are not paths.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook (not modified).
+    notebook_name : str
+        The source notebook's file name, shown in the footer.
+    parameters : mapping
+        The resolved parameters; those that are not paths are shown in the footer.
 
     Raises
     ------
