@@ -133,17 +133,18 @@ def plot_percentile_positions(positions: pd.DataFrame, *, title: str) -> Figure:
     75 are drawn and named so the quartile is readable without colour.
     """
     data = positions.sort_values("percentile_rank", kind="mergesort")
-    fig, ax = new_figure(8, 0.3 * len(data) + 1.6)
+    fig, ax = new_figure(10, 0.28 * len(data) + 1.8)
     y = np.arange(len(data))
     ax.scatter(data["percentile_rank"], y, color=HOME_COLOUR, marker="D", zorder=3)
-    ax.set_yticks(y, data["label"].tolist())
+    ax.set_yticks(y, data["label"].tolist(), fontsize=8)
     for boundary in (25, 50, 75):
         ax.axvline(boundary, color="#888888", linestyle=":", linewidth=1)
-    for centre, name in ((12.5, "Bottom quartile"), (37.5, "Third"), (62.5, "Second"),
-                         (87.5, "Top quartile")):
-        ax.text(centre, len(data) - 0.3, name, ha="center", va="bottom", fontsize=8)
+    bands = ax.secondary_xaxis("top")
+    bands.set_xticks([12.5, 37.5, 62.5, 87.5], ["Bottom quartile", "Third quartile",
+                                                "Second quartile", "Top quartile"], fontsize=8)
+    bands.tick_params(length=0)
     ax.set_xlim(-2, 102)
-    ax.set_ylim(-0.7, len(data) + 0.4)
+    ax.set_ylim(-0.7, len(data) - 0.3)
     ax.set_xlabel("Percentile rank among comparators (100 = best, polarity aligned)")
     ax.set_title(title, loc="left", fontsize=11)
     ax.grid(axis="y", visible=False)
