@@ -205,7 +205,7 @@ def plot_estimates_with_intervals(estimates: pd.DataFrame, *, title: str,
     ax.set_yticks(y, data["label"].tolist())
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left", fontsize=11)
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, frameon=False, fontsize=8)
     ax.grid(axis="y", visible=False)
     return fig
 

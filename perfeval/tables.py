@@ -103,7 +103,7 @@ def html_table(frame: pd.DataFrame, caption: str, *, row_header: str | None = No
         cells = []
         for column, value in zip(frame.columns, record):
             text = html.escape(_cell_text(value))
-            css = ' class="num"' if column in numeric else ""
+            css = ' class="num"' if column in numeric else ' class="text"'
             if column == row_header:
                 cells.append(f'<th scope="row">{text}</th>')
             else:
