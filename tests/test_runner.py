@@ -202,6 +202,26 @@ def test_interrupted_run_keeps_previous_report_and_partial_notebook(tmp_path, fa
     assert _tmp_dirs(root) == []
 
 
+def test_publication_failure_keeps_the_executed_notebook_and_the_previous_report(
+        tmp_path, fake_kernel, monkeypatch):
+    data = _write_values(tmp_path / "data")
+    root = tmp_path / "out"
+    previous = run_report(HELLO, {"data_dir": str(data)}, outputs_root=root)
+    before = previous.manifest_path.read_bytes()
+
+    def twice(source, output, values, progress):
+        nb = nbformat.read(source, as_version=4)
+        nb.cells[-2].outputs = [new_output("display_data", data={
+            KEY_FIGURE_MIME: key_figure_payload("total", n)}) for n in (1, 2)]
+        nbformat.write(nb, output)
+
+    monkeypatch.setattr(runner, "_execute_notebook", twice)
+    with pytest.raises(RunError, match="'total' is recorded twice") as caught:
+        run_report(HELLO, {"data_dir": str(data)}, outputs_root=root)
+    assert Path(caught.value.failed_notebook).parent == root / "_failed"
+    assert previous.manifest_path.read_bytes() == before and _tmp_dirs(root) == []
+
+
 def test_verify_reports_changed_inputs_and_figures(tmp_path, fake_kernel):
     data = _write_values(tmp_path / "data")
     published = run_report(HELLO, {"data_dir": str(data)}, outputs_root=tmp_path / "out")
@@ -257,6 +277,12 @@ def test_html_is_self_contained_and_shows_no_code_stderr_or_key_figure_data():
     assert "http://" not in html and "https://" not in html and "<link" not in html
     assert "2024/25" in html and "/secret/path" not in html
     assert "@page { size: A4" in html
+
+
+def test_parameter_values_are_escaped_in_the_footer():
+    html = export_html(new_notebook(cells=[new_markdown_cell("# T")]), notebook_name="t.ipynb",
+                       parameters={"name": "<script>alert(1)</script>"})
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_html_export_refuses_an_image_from_the_internet():
