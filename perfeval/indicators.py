@@ -6,7 +6,11 @@ of rows is assessed in seconds. Inputs follow ``docs/data-model.md``: the regist
 table ``indicator_values`` (``authority``, ``indicator``, ``period``, ``value``, optional
 ``value_symbol``) and ``targets`` (``authority``, ``indicator``, ``period``, ``target``).
 
-The rules, in words a report can quote, are in the ``*_METHOD`` constants below.
+The rules, in words a report can quote, are in the ``*_METHOD`` constants below. Decisions worth
+knowing: a blank tolerance is 5 % relative (``DEFAULT_TOLERANCE``); a zero target with a relative
+tolerance has no amber band; neutral-polarity indicators get no RAG ("Not applicable"), no
+direction ("Not comparable", though the change is shown) and no rank; quartiles follow
+``QUARTILE_METHOD`` (competition ranking, Excel QUARTILE.INC-equivalent boundaries).
 
 Performance note: key columns (``authority``, ``indicator``, ``period``) are encoded to integers
 once per call; when they are ``category`` dtype this is free, otherwise each distinct label is
@@ -15,8 +19,6 @@ hashed once. Period labels are parsed once per distinct label, never per row.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -84,8 +86,8 @@ RAG_METHOD = (
     "indicator's units) for an absolute one; a blank tolerance means 5 % relative. With a zero "
     "target and a relative tolerance the band is zero, so such a value is Green or Red. A value "
     "exactly on the target is Green and exactly on the edge of the band is Amber. Indicators with "
-    "neutral polarity are 'Not applicable'; values without a target 'No target'; missing values "
-    "'No data' (with the reason from the statistical symbol)."
+    "neutral polarity are 'Not applicable'; otherwise values without a target are 'No target' "
+    "and missing values with a target 'No data' (with the reason from the statistical symbol)."
 )
 DOT_METHOD = (
     "Direction of travel compares each value with the value for the previous period of the same "
