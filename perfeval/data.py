@@ -151,6 +151,24 @@ SPECS: tuple[TableSpec, ...] = (
         "survey": _text(), "variable": _text(), "category": _text(),
         "share": _num(minimum=0), "synthetic": Column("bool", required=False),
     }, key=("survey", "variable", "category"), required=False),
+    TableSpec("programme_strands", {
+        "programme": _text(), "strand": _text(), "allocation": _num(minimum=0),
+        "spend": _num(minimum=0, symbols=True), "participants": Column("int", minimum=0),
+        "sessions": Column("int", minimum=0), "synthetic": Column("bool"),
+    }, key=("programme", "strand"), required=False),
+    TableSpec("programme_members", {
+        "programme": _text(), "authority": _text(),
+        "role": _text(allowed=("participating", "comparison")), "synthetic": Column("bool"),
+    }, key=("programme", "authority"), required=False,
+        references=(("authority", "authorities", "code"),)),
+    TableSpec("programme_participant_survey", {
+        "programme": _text(), "respondent_id": _text(), "wave": _text(allowed=("before", "after")),
+        "confidence": Column("int", minimum=1, allow_blank=True),
+        "understanding": Column("int", minimum=1, allow_blank=True),
+        "uses_performance_data": _text(allowed=("yes", "no"), allow_blank=True),
+        "has_development_plan": _text(allowed=("yes", "no"), allow_blank=True),
+        "synthetic": Column("bool"),
+    }, key=("programme", "respondent_id", "wave"), required=False),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 
