@@ -1,9 +1,34 @@
-"""perfeval: evaluation and reporting workbook for UK local-government performance teams."""
+"""perfeval: evaluation and reporting workbook for UK local-government performance teams.
+
+The public API is re-exported here. Modules load on first use, so ``import perfeval`` stays light
+(pandas, matplotlib and papermill are imported only when a function that needs them is used).
+"""
+
+from importlib import import_module
 
 from perfeval.exceptions import (AnalysisError, DataValidationError, ParameterError, PerfevalError,
-                                 PeriodError, RunError, VerificationError)
+                                 PeriodError, Problem, RunError, VerificationError)
 
 __version__ = "0.1.0"
 
+_MODULES = ("budget", "charts", "comparators", "data", "evaluation", "indicators", "narrative",
+            "parameters", "periods", "provenance", "report", "runner", "scorecard", "spc",
+            "survey", "tables")
+_FUNCTIONS = {
+    "load_dataset": "data", "parse_period": "periods", "record": "provenance",
+    "run_report": "runner", "verify_report": "runner", "validate_parameters": "parameters",
+    "validate_notebook_namespace": "parameters", "xmr": "spc", "estimate": "survey",
+    "assess_against_target": "indicators", "direction_of_travel": "indicators",
+    "benchmark": "indicators", "build_scorecard": "scorecard",
+}
+
 __all__ = ["AnalysisError", "DataValidationError", "ParameterError", "PerfevalError", "PeriodError",
-           "RunError", "VerificationError", "__version__"]
+           "Problem", "RunError", "VerificationError", "__version__", *_MODULES, *_FUNCTIONS]
+
+
+def __getattr__(name: str):
+    if name in _MODULES:
+        return import_module(f"perfeval.{name}")
+    if name in _FUNCTIONS:
+        return getattr(import_module(f"perfeval.{_FUNCTIONS[name]}"), name)
+    raise AttributeError(f"module 'perfeval' has no attribute {name!r}")
