@@ -189,7 +189,7 @@ def _check_single_psu_strata(n_psu: np.ndarray, fpc_factor: np.ndarray, labels: 
         raise AnalysisError(
             f"{len(lonely)} stratum/strata have only one sampled PSU ({names}), so their "
             f"variance cannot be estimated. Merge each with a similar stratum, or pass "
-            f"single_psu='adjust' (centre it on the overall mean, like R's "
+            f"single_psu='adjust' (centre it at the overall mean, like R's "
             f"options(survey.lonely.psu='adjust')) or single_psu='certainty'.")
 
 
@@ -197,37 +197,57 @@ def _check_single_psu_strata(n_psu: np.ndarray, fpc_factor: np.ndarray, labels: 
 # Variance by Taylor linearisation
 # --------------------------------------------------------------------------------------------
 
-def _sum_by_cell(domain: np.ndarray, n_groups: int, design: _Design,
-                 values: np.ndarray | None = None) -> np.ndarray:
-    """Sum ``values`` (or count rows) by (domain, stratum): a (n_groups, H) array.
-
-    ``domain == n_groups`` marks respondents in no domain; they are dropped.
-    """
+def _cell_codes(domain: np.ndarray, design: _Design) -> np.ndarray:
+    """Code of each respondent's (domain, stratum) cell: ``domain * H + stratum``."""
     n_strata = len(design.n_psu)
-    cell = domain * n_strata + design.stratum if n_strata > 1 else domain
+    return domain * n_strata + design.stratum if n_strata > 1 else domain
+
+
+def _sum_by_cell(cell: np.ndarray, n_groups: int, n_strata: int,
+                 values: np.ndarray | None = None) -> np.ndarray:
+    """Sum ``values`` (or count rows) by (domain, stratum) cell: a (n_groups, H) array.
+
+    Cells of the extra domain ``n_groups`` (respondents in no domain) are dropped.
+    """
     sums = np.bincount(cell, weights=values, minlength=(n_groups + 1) * n_strata)
     return sums.reshape(n_groups + 1, n_strata)[:-1]
+
+
+def _sum_by_psu(domain: np.ndarray, values: np.ndarray, n_groups: int, design: _Design) -> np.ndarray:
+    """Sum ``values`` by (domain, PSU): a dense (n_groups, P) array, zero where a PSU has no member."""
+    n_psus = len(design.stratum_of_psu)
+    sums = np.bincount(domain * n_psus + design.psu, weights=values, minlength=(n_groups + 1) * n_psus)
+    return sums.reshape(n_groups + 1, n_psus)[:-1]
+
+
+def _moments_over_psus(totals: np.ndarray, design: _Design) -> tuple[np.ndarray, np.ndarray]:
+    """Sum and sum of squares of (n_groups, P) PSU totals within each stratum: two (n_groups, H)."""
+    n_groups, n_strata = totals.shape[0], len(design.n_psu)
+    cell = (np.arange(n_groups)[:, None] * n_strata + design.stratum_of_psu[None, :]).ravel()
+    moments = [np.bincount(cell, weights=values.ravel(), minlength=n_groups * n_strata)
+               for values in (totals, totals ** 2)]
+    return moments[0].reshape(n_groups, n_strata), moments[1].reshape(n_groups, n_strata)
+
+
+def _dense_psu_sums_fit(n_groups: int, design: _Design) -> bool:
+    return (n_groups + 1) * len(design.stratum_of_psu) <= _DENSE_KEY_LIMIT
 
 
 def _moments_of_linearised(z: np.ndarray, domain: np.ndarray, n_groups: int,
                            design: _Design) -> tuple[np.ndarray, np.ndarray]:
     """Sum and sum of squares, over each stratum's PSUs, of each domain's PSU totals of ``z``."""
+    n_strata = len(design.n_psu)
     if design.psu is None:
-        return (_sum_by_cell(domain, n_groups, design, z),
-                _sum_by_cell(domain, n_groups, design, z * z))
-    n_psus, n_strata = len(design.stratum_of_psu), len(design.n_psu)
-    key = domain * n_psus + design.psu
-    if (n_groups + 1) * n_psus <= _DENSE_KEY_LIMIT:
-        totals = np.bincount(key, weights=z, minlength=(n_groups + 1) * n_psus)
-        units = np.flatnonzero(np.bincount(key, minlength=(n_groups + 1) * n_psus))
-        totals = totals[units]
-    else:
-        units, inverse = np.unique(key, return_inverse=True)
-        totals = np.bincount(inverse, weights=z)
+        cell = _cell_codes(domain, design)
+        return _sum_by_cell(cell, n_groups, n_strata, z), _sum_by_cell(cell, n_groups, n_strata, z * z)
+    if _dense_psu_sums_fit(n_groups, design):
+        return _moments_over_psus(_sum_by_psu(domain, z, n_groups, design), design)
+    n_psus = len(design.stratum_of_psu)      # very many (group, PSU) pairs: sum only those present
+    units, inverse = np.unique(domain * n_psus + design.psu, return_inverse=True)
+    totals = np.bincount(inverse, weights=z)
     cell = (units // n_psus) * n_strata + design.stratum_of_psu[units % n_psus]
-    size = (n_groups + 1) * n_strata
-    return (np.bincount(cell, weights=totals, minlength=size).reshape(n_groups + 1, n_strata)[:-1],
-            np.bincount(cell, weights=totals ** 2, minlength=size).reshape(n_groups + 1, n_strata)[:-1])
+    return (_sum_by_cell(cell, n_groups, n_strata, totals),
+            _sum_by_cell(cell, n_groups, n_strata, totals ** 2))
 
 
 def _variance_from_moments(s1: np.ndarray, s2: np.ndarray, design: _Design) -> np.ndarray:
@@ -246,10 +266,11 @@ def _variance_from_moments(s1: np.ndarray, s2: np.ndarray, design: _Design) -> n
     n_h = design.n_psu.astype(float)
     centre = s1 / n_h
     lonely = n_h == 1
-    if lonely.any() and design.single_psu == "adjust":
-        # R's survey.lonely.psu = "adjust": centre a lonely PSU on the mean of all PSU totals.
-        grand = s1.sum(axis=1, keepdims=True) / n_h.sum()
-        centre = np.where(lonely, grand, centre)
+    if design.single_psu == "adjust":
+        # R survey's lonely.psu = "adjust" (R/multistage.R, onestrat): a lonely PSU is not
+        # centred on its stratum, i.e. it is centred at zero, the population mean of linearised
+        # values of a mean or proportion.
+        centre = np.where(lonely, 0.0, centre)
     squares = s2 - 2 * centre * s1 + n_h * centre ** 2
     squares = np.where(squares > 1e-10 * s2, squares, 0.0)
     scale = design.fpc_factor * np.where(lonely, 0.0 if design.single_psu == "certainty" else 1.0,
@@ -373,35 +394,40 @@ def _wilson_interval(p: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray
     return centre - half, centre + half
 
 
-def _ratio_moments(y: np.ndarray, domain: np.ndarray, n_groups: int, design: _Design,
-                   statistic: str, sums: dict[str, np.ndarray], indicator: bool,
-                   estimate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ratio_moments(y: np.ndarray, domain: np.ndarray, cell: np.ndarray, n_groups: int,
+                   design: _Design, statistic: str, sums: dict[str, np.ndarray],
+                   estimate: np.ndarray, indicator: bool) -> tuple[np.ndarray, np.ndarray]:
     """Moments of the linearised values of a total or ratio mean, by (domain, stratum).
 
     A total ``sum w y`` has linearised value ``w y``; a mean ``sum w y / sum w`` has
-    ``w (y - mean) / sum w`` (Woodruff 1971, JASA 66, 411-414). Without clusters each respondent
-    is a PSU, so the moments follow from cell sums of ``w y``, ``w``, ``w^2 y^2``, ``w^2 y`` and
-    ``w^2`` without forming the values row by row.
+    ``w (y - mean) / sum w`` (Woodruff 1971, JASA 66, 411-414). These are linear in ``w y`` and
+    ``w``, so a PSU's total is ``(T - mean * S) / sum w`` from its sums ``T`` of ``w y`` and
+    ``S`` of ``w``; without clusters (each respondent a PSU) the moments follow from cell sums of
+    ``w y``, ``w``, ``w^2 y^2``, ``w^2 y`` and ``w^2``. Either way no per-respondent pass is
+    needed beyond a few sums.
     """
-    if design.psu is not None:
-        if statistic == "total":
-            z = design.weights * y
-        else:
-            mean = np.append(np.nan_to_num(estimate), 0.0)[domain]
-            total_weight = np.append(np.where(sums["w"].sum(axis=1) > 0, sums["w"].sum(axis=1), 1.0), 1.0)
-            z = design.weights * (y - mean) / total_weight[domain]
+    n_strata = len(design.n_psu)
+    mean = np.nan_to_num(estimate)[:, None]
+    total_weight = sums["w"].sum(axis=1, keepdims=True)
+    total_weight = np.where(total_weight > 0, total_weight, 1.0)
+    if design.psu is not None and not _dense_psu_sums_fit(n_groups, design):
+        z = sums["wy_rows"]
+        if statistic != "total":
+            z = (z - design.weights * np.append(mean[:, 0], 0.0)[domain]) / np.append(total_weight[:, 0], 1.0)[domain]
         return _moments_of_linearised(z, domain, n_groups, design)
+    if design.psu is not None:
+        totals = _sum_by_psu(domain, sums["wy_rows"], n_groups, design)
+        if statistic != "total":
+            totals = (totals - mean * _sum_by_psu(domain, design.weights, n_groups, design)) / total_weight
+        return _moments_over_psus(totals, design)
     w2y = design.weights_squared * y
-    w2y_cells = _sum_by_cell(domain, n_groups, design, w2y)
-    w2y2_cells = w2y_cells if indicator else _sum_by_cell(domain, n_groups, design, w2y * y)
+    w2y_cells = _sum_by_cell(cell, n_groups, n_strata, w2y)
+    w2y2_cells = w2y_cells if indicator else _sum_by_cell(cell, n_groups, n_strata, w2y * y)
     if statistic == "total":
         return sums["wy"], w2y2_cells
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.nan_to_num(estimate)[:, None]
-        total_weight = sums["w"].sum(axis=1, keepdims=True)
-        s1 = (sums["wy"] - mean * sums["w"]) / total_weight
-        s2 = (w2y2_cells - 2 * mean * w2y_cells + mean ** 2 * sums["w2"]) / total_weight ** 2
-    return np.nan_to_num(s1), np.nan_to_num(s2)
+    s1 = (sums["wy"] - mean * sums["w"]) / total_weight
+    s2 = (w2y2_cells - 2 * mean * w2y_cells + mean ** 2 * sums["w2"]) / total_weight ** 2
+    return s1, s2
 
 
 def _domain_estimates(y: np.ndarray, valid: np.ndarray, group: np.ndarray, n_groups: int,
@@ -412,15 +438,17 @@ def _domain_estimates(y: np.ndarray, valid: np.ndarray, group: np.ndarray, n_gro
     with an invalid answer is moved to that bin too, so each step is one vectorised pass.
     """
     domain = np.where(valid, group, n_groups)
-    sums = {"n": _sum_by_cell(domain, n_groups, design),
-            "w": _sum_by_cell(domain, n_groups, design, design.weights),
-            "w2": _sum_by_cell(domain, n_groups, design, design.weights_squared),
-            "wy": _sum_by_cell(domain, n_groups, design, design.weights * y)}
+    cell, n_strata = _cell_codes(domain, design), len(design.n_psu)
+    wy = design.weights * y
+    sums = {"n": _sum_by_cell(cell, n_groups, n_strata),
+            "w": _sum_by_cell(cell, n_groups, n_strata, design.weights),
+            "w2": _sum_by_cell(cell, n_groups, n_strata, design.weights_squared),
+            "wy": _sum_by_cell(cell, n_groups, n_strata, wy), "wy_rows": wy}
     base, wsum, w2sum, total = (sums[k].sum(axis=1) for k in ("n", "w", "w2", "wy"))
     with np.errstate(divide="ignore", invalid="ignore"):
         estimate = total if statistic == "total" else np.where(wsum > 0, total / wsum, np.nan)
         effective = np.where(w2sum > 0, wsum ** 2 / w2sum, 0.0)
-    s1, s2 = _ratio_moments(y, domain, n_groups, design, statistic, sums, indicator, estimate)
+    s1, s2 = _ratio_moments(y, domain, cell, n_groups, design, statistic, sums, estimate, indicator)
     se = np.where(base > 0, np.sqrt(_variance_from_moments(s1, s2, design)), np.nan)
     quantile = _normal_quantile(level)
     if statistic == "proportion" and not design.is_complex:
@@ -493,7 +521,8 @@ def estimate(df: pd.DataFrame, variable: str | Sequence[str], *, statistic: str 
         Confidence level of the interval (default 0.95).
     single_psu : {"fail", "adjust", "certainty"}
         What to do with a stratum with only one PSU (R's ``survey.lonely.psu``): ``"fail"``
-        (default, as R) raises; ``"adjust"`` centres it on the mean of all PSU totals;
+        (default, as R) raises; ``"adjust"`` centres its PSU total at zero, as R does (for a
+        mean or proportion this is the overall mean; for a total it is conservative);
         ``"certainty"`` gives it no variance. A stratum the fpc says was fully sampled
         contributes no variance whatever the rule.
 

@@ -244,16 +244,27 @@ def test_single_psu_stratum_fails_by_default_like_r():
 
 
 def test_single_psu_adjust_and_certainty_by_hand():
-    # PSU totals: A -> 6, 7; B -> 6. Stratum A: 2/1 * ((6-6.5)^2 + (7-6.5)^2) = 1.
-    # "adjust" centres B's only PSU on the mean of all PSU totals 19/3: (6 - 19/3)^2 = 1/9.
+    # PSU totals of y: A -> 6, 7; B -> 6. Stratum A: 2/1 * ((6-6.5)^2 + (7-6.5)^2) = 1.
+    # R's "adjust" leaves B's only PSU uncentred (centred at zero): 6^2 = 36; "certainty": 0.
     data = lonely_design()
     adjusted = estimate(data, "y", statistic="total", strata="stratum", cluster="psu",
                         single_psu="adjust").iloc[0]
     certain = estimate(data, "y", statistic="total", strata="stratum", cluster="psu",
                        single_psu="certainty").iloc[0]
     assert adjusted.estimate == 19
-    assert adjusted.se == pytest.approx(math.sqrt(1 + 1 / 9), rel=1e-12)
+    assert adjusted.se == pytest.approx(math.sqrt(1 + 36), rel=1e-12)
     assert certain.se == pytest.approx(1.0, rel=1e-12)
+
+
+def test_single_psu_adjust_for_a_mean_centres_at_the_overall_mean():
+    # Mean 19/5 = 3.8; linearised PSU totals z = sum (y - 3.8) / 5: A -> (6-7.6)/5, (7-3.8)/5;
+    # B -> (6-7.6)/5. They sum to zero, so centring B at zero is centring at the overall mean.
+    data = lonely_design()
+    row = estimate(data, "y", strata="stratum", cluster="psu", single_psu="adjust").iloc[0]
+    a1, a2, b = -1.6 / 5, 3.2 / 5, -1.6 / 5
+    expected = 2 * ((a1 - (a1 + a2) / 2) ** 2 + (a2 - (a1 + a2) / 2) ** 2) + b ** 2
+    assert row.estimate == pytest.approx(3.8)
+    assert row.se == pytest.approx(math.sqrt(expected), rel=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -591,3 +602,14 @@ def test_format_percentage_with_base():
 
 def test_all_errors_are_perfeval_errors():
     assert issubclass(AnalysisError, PerfevalError) and issubclass(ParameterError, PerfevalError)
+
+
+def test_many_psu_fallback_gives_the_same_standard_errors(apiclus1, monkeypatch):
+    import perfeval.survey as survey
+    dense = estimate(apiclus1, ["api00", "ell"], by="stype", **CLUSTER)
+    dense_rest = compare_groups_with_rest(apiclus1, "api00", "stype", **CLUSTER)
+    monkeypatch.setattr(survey, "_DENSE_KEY_LIMIT", 1)    # force the sparse (group, PSU) path
+    sparse = estimate(apiclus1, ["api00", "ell"], by="stype", **CLUSTER)
+    sparse_rest = compare_groups_with_rest(apiclus1, "api00", "stype", **CLUSTER)
+    assert sparse.se.tolist() == pytest.approx(dense.se.tolist(), rel=1e-12)
+    assert sparse_rest.se.tolist() == pytest.approx(dense_rest.se.tolist(), rel=1e-12)
