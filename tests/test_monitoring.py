@@ -1,0 +1,439 @@
+"""Unit tests for perfeval.monitoring on tiny hand-made frames (expected values worked by hand)."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from perfeval import monitoring as m
+from perfeval.exceptions import AnalysisError
+
+YEAR = "2024/25"
+
+
+def card_rows(rows):
+    """A minimal scorecard: indicator, title, unit, service, decimals, period, value, status,
+    target, rag, rag_label, dot, dot_label, quartile, comparison_period, value_symbol."""
+    columns = ["indicator", "service", "period", "rag", "dot"]
+    frame = pd.DataFrame(rows, columns=columns)
+    n = len(frame)
+    return frame.assign(
+        title=[f"Title {c}" for c in frame["indicator"]], unit="%", decimals=1,
+        value=np.arange(1, n + 1, dtype=float), value_symbol=None, status="final",
+        target=10.0, rag_label=frame["rag"], dot_label=frame["dot"],
+        quartile=pd.array([1] * n, dtype="Int64"), comparison_period="2023/24")
+
+
+# --------------------------------------------------------------------------- end-of-year review
+
+def test_filter_services_keeps_named_services_and_all_when_empty():
+    card = card_rows([("A", "Waste", YEAR, "Red", "Worse"), ("B", "Planning", YEAR, "Green", "Worse"),
+                      ("C", "Waste", YEAR, "Green", "Improved")])
+    assert m.filter_services(card, ["Waste"])["indicator"].tolist() == ["A", "C"]
+    assert len(m.filter_services(card, [])) == 3
+
+
+def test_filter_services_names_an_unknown_service():
+    card = card_rows([("A", "Waste", YEAR, "Red", "Worse")])
+    with pytest.raises(AnalysisError, match=r"\['Wast'\].*'Waste'"):
+        m.filter_services(card, ["Wast"])
+
+
+def exceptions_card():
+    return card_rows([("X", "S", YEAR, "Red", "Worse"), ("Y", "S", YEAR, "Red", "Improved"),
+                      ("Z", "S", YEAR, "Green", "Worse"), ("W", "S", YEAR, "Green", "Improved"),
+                      ("V", "S", YEAR, "Red", "Worse"), ("U", "S", YEAR, "Amber", "No change")])
+
+
+def test_select_exceptions_red_and_worse_first_then_red_then_worse():
+    exceptions = m.select_exceptions(exceptions_card())
+    assert exceptions["indicator"].tolist() == ["X", "V", "Y", "Z"]
+    assert exceptions["exception"].tolist() == ["Red and worse", "Red and worse", "Red", "Worse"]
+
+
+def test_count_and_describe_exceptions():
+    card = exceptions_card()
+    exceptions = m.select_exceptions(card)
+    assert m.count_exceptions(exceptions).to_dict() == {"Red and worse": 2, "Red": 1, "Worse": 1}
+    text = m.describe_exceptions(exceptions, card, YEAR)
+    assert text.startswith("4 of 6 indicators reviewed for 2024/25 are exceptions: 2 red and "
+                           "worse than the year before, 1 red only and 1 worse only.")
+    assert text.endswith("Red and worse: Title X; Title V.")
+
+
+def test_describe_exceptions_when_there_are_none():
+    card = card_rows([("W", "S", YEAR, "Green", "Improved")])
+    text = m.describe_exceptions(m.select_exceptions(card), card, YEAR)
+    assert text.startswith("None of the 1 indicators")
+
+
+def test_exceptions_and_outturn_tables_carry_why_quartile_and_commentary():
+    card = exceptions_card().assign(commentary=["<b>late</b> & over", None, None, None, None, None])
+    table = m.exceptions_table(m.select_exceptions(card))
+    assert table.columns[1] == "Why listed"
+    assert table["Commentary"].tolist()[0] == "<b>late</b> & over"  # escaped by show_table
+    assert table["Commentary"].tolist()[1] == ""
+    full = m.outturn_table(card)
+    assert full["Quartile (1 = best)"].tolist() == ["1"] * 6
+    assert full["Service"].tolist() == ["S"] * 6 and len(full) == 6
+
+
+def test_attach_commentary_falls_back_to_the_report_year_for_lagged_outturns():
+    card = card_rows([("A", "S", YEAR, "Green", "Improved"), ("B", "S", "2023/24", "Green", "Worse"),
+                      ("C", "S", YEAR, "Red", "Worse"), ("D", "S", "2023/24", "Red", "Worse")])
+    commentary = pd.DataFrame({
+        "authority": ["K", "K", "K", "K", "OTHER"],
+        "indicator": ["A", "B", "D", "D", "C"],
+        "period": [YEAR, YEAR, "2023/24", YEAR, YEAR],
+        "commentary": ["a now", "b now", "d then", "d now", "not ours"]})
+    out = m.attach_commentary(card, SimpleNamespace(commentary=commentary), "K", YEAR)
+    assert out["commentary"].tolist()[:2] == ["a now", "Written for 2024/25: b now"]
+    assert pd.isna(out["commentary"].iloc[2])
+    assert out["commentary"].iloc[3] == "d then"
+
+
+def dq_inputs():
+    values = pd.DataFrame({
+        "authority": ["K"] * 7 + ["OTHER"],
+        "indicator": ["A", "A", "A", "A", "A", "B", "C", "A"],
+        "period": ["2023/24", YEAR, "2024/25 Q1", "2024/25 Q2", "2022/23 Q1", YEAR, YEAR, YEAR],
+        "value": [10.0, 12.0, 3.0, np.nan, 4.0, np.nan, np.nan, 1.0],
+        "status": ["revised", "provisional", "estimated", "final", "estimated", "final", "final",
+                   "estimated"],
+        "note": ["after audit", "", "", "", "", "system down", "", ""],
+        "value_symbol": [None, None, None, "[c]", None, "[x]", "[x]", None],
+    })
+    register = pd.DataFrame({"code": ["B", "A", "C"], "title": ["Bee", "Ay", "See"]})
+    card = card_rows([("A", "S", YEAR, "Red", "Worse"), ("B", "S", YEAR, "No data", "Worse")])
+    return values, register, card
+
+
+def test_data_quality_register_lists_outturns_comparisons_and_in_year_values():
+    values, register, card = dq_inputs()
+    flags = m.data_quality_register(values, register, card, "K", YEAR)
+    # register order puts B first; A's periods in time order (a year after its quarters)
+    assert list(zip(flags["indicator"], flags["period"], flags["issue"], flags["used_for"])) == [
+        ("B", YEAR, "missing", m.OUTTURN),
+        ("A", "2023/24", "revised", m.COMPARISON),
+        ("A", "2024/25 Q1", "estimated", m.IN_YEAR),
+        ("A", "2024/25 Q2", "missing", m.IN_YEAR),
+        ("A", YEAR, "provisional", m.OUTTURN),
+    ]
+    assert flags["reason"].tolist()[0] == "[x] not available"
+    assert flags["reason"].tolist()[3] == "[c] confidential (suppressed)"
+    assert flags["note"].tolist()[:2] == ["system down", "after audit"]
+
+
+def test_count_and_describe_data_quality():
+    values, register, card = dq_inputs()
+    flags = m.data_quality_register(values, register, card, "K", YEAR)
+    assert m.count_data_quality(flags).to_dict() == {"missing": 2, "estimated": 1,
+                                                     "provisional": 1, "revised": 1}
+    assert m.describe_data_quality(flags, YEAR) == (
+        "5 values this review relies on for 2024/25 need care (2 missing, 1 estimated, "
+        "1 provisional, 1 revised); 2 of them are outturns shown in the review.")
+    assert m.describe_data_quality(flags.iloc[0:0], YEAR).startswith("Every value")
+    table = m.data_quality_table(flags)
+    assert table["Indicator"].iloc[0] == "Bee (B)" and table["Value"].iloc[0] == ""
+
+
+def test_describe_symbol():
+    assert m.describe_symbol("[low]") == "[low] base too small to publish"
+    assert m.describe_symbol("[q]") == "value missing ([q])"
+    assert m.describe_symbol(None) == "value missing"
+
+
+# --------------------------------------------------------------------------- quarters
+
+def test_quarter_label_and_as_at_sentence():
+    assert m.quarter_label(YEAR, 3) == "2024/25 Q3"
+    assert m.describe_as_at(YEAR, 3) == "Position at the end of 2024/25 Q3 (April to December 2024)."
+    assert m.describe_as_at(YEAR, 4).endswith("(April to March 2025).")
+    with pytest.raises(AnalysisError, match="quarter must be a whole number from 1 to 4; got 5"):
+        m.quarter_label(YEAR, 5)
+
+
+def test_periods_to_quarter():
+    assert m.periods_to_quarter(YEAR, "quarterly", 2) == ["2024/25 Q1", "2024/25 Q2"]
+    assert m.periods_to_quarter(YEAR, "monthly", 1) == ["2024-04", "2024-05", "2024-06"]
+    with pytest.raises(AnalysisError, match="frequency"):
+        m.periods_to_quarter(YEAR, "annual", 1)
+
+
+# --------------------------------------------------------------------------- in-year position
+
+def history(rows):
+    return pd.DataFrame(rows, columns=["period", "value"])
+
+
+def test_infer_measure_kind_from_sum_or_mean():
+    quarters = [("2022/23 Q1", 2), ("2022/23 Q2", 3), ("2022/23 Q3", 2), ("2022/23 Q4", 3)]
+    assert m.infer_measure_kind(history(quarters + [("2022/23", 10)]), "quarterly") == "cumulative"
+    assert m.infer_measure_kind(history(quarters + [("2022/23", 2.5)]), "quarterly") == "average"
+    # an incomplete year is no evidence: the default
+    assert m.infer_measure_kind(history(quarters[:3] + [("2022/23", 7)]), "quarterly") \
+        == m.DEFAULT_MEASURE_KIND
+
+
+def test_percent_better_than_target():
+    assert m.percent_better_than_target(110, 100, "higher") == pytest.approx(10)
+    assert m.percent_better_than_target(110, 100, "lower") == pytest.approx(-10)
+    assert m.percent_better_than_target(-40, -50, "higher") == pytest.approx(20)
+    assert math.isnan(m.percent_better_than_target(5, 0, "higher"))
+    assert math.isnan(m.percent_better_than_target(5, 4, "neutral"))
+    assert math.isnan(m.percent_better_than_target(np.nan, 4, "higher"))
+
+
+AVERAGE_PAST = [("2023/24 Q1", 80), ("2023/24 Q2", 80), ("2023/24 Q3", 80), ("2023/24 Q4", 80),
+                ("2023/24", 80)]
+
+
+def test_average_measure_year_to_date_and_forecast():
+    # mean of 70 and 80 = 75 against 80; absolute tolerance 5 -> exactly on the band edge: Amber
+    got = m.assess_indicator_in_year(
+        history(AVERAGE_PAST + [("2024/25 Q1", 70), ("2024/25 Q2", 80), ("2024/25 Q3", 99)]),
+        80.0, YEAR, 2, frequency="quarterly", polarity="higher", tolerance=5.0,
+        tolerance_type="absolute", method="even")
+    assert got["kind"] == "average" and got["profile"] == "even"
+    assert (got["periods_reported"], got["last_period"]) == (2, "2024/25 Q2")
+    assert got["ytd_value"] == pytest.approx(75) and got["ytd_target"] == pytest.approx(80)
+    assert got["rag"] == "Amber" and got["gap_pct"] == pytest.approx(-6.25)
+    assert got["forecast"] == pytest.approx(75) and got["forecast_state"] == "At risk"
+    assert got["note"] == ""
+
+
+CUMULATIVE_PAST = [("2023/24 Q1", 5), ("2023/24 Q2", 15), ("2023/24 Q3", 10), ("2023/24 Q4", 10),
+                   ("2023/24", 40)]
+
+
+def test_cumulative_measure_even_profile():
+    # running total 26 against 40 x 2/4 = 20, lower is better, band 10 % of 20 = 2 -> Red;
+    # forecast 26 / 0.5 = 52 against 40 (band 4) -> Off track
+    got = m.assess_indicator_in_year(
+        history(CUMULATIVE_PAST + [("2024/25 Q1", 12), ("2024/25 Q2", 14)]), 40.0, YEAR, 2,
+        frequency="quarterly", polarity="lower", tolerance=0.1, tolerance_type="relative")
+    assert got["kind"] == "cumulative"
+    assert (got["ytd_value"], got["ytd_target"]) == (pytest.approx(26), pytest.approx(20))
+    assert got["rag"] == "Red" and got["gap_pct"] == pytest.approx(-30)
+    assert got["forecast"] == pytest.approx(52) and got["forecast_state"] == "Off track"
+
+
+def test_cumulative_measure_seasonal_profile_from_past_years():
+    # past shares 5/40 = 0.125 for Q1: Q1 target 40 x 0.125 = 5; forecast 12 / 0.125 = 96
+    got = m.assess_indicator_in_year(
+        history(CUMULATIVE_PAST + [("2024/25 Q1", 12)]), 40.0, YEAR, 1, frequency="quarterly",
+        polarity="lower", tolerance=0.1, tolerance_type="relative", method="seasonal")
+    assert got["profile"] == "seasonal"
+    assert got["ytd_target"] == pytest.approx(5) and got["forecast"] == pytest.approx(96)
+
+
+def test_seasonal_profile_without_a_complete_past_year_falls_back_to_even_and_says_so():
+    got = m.assess_indicator_in_year(history([("2024/25 Q1", 12)]), 40.0, YEAR, 1,
+                                     frequency="quarterly", polarity="lower", method="seasonal")
+    # no past year either: an average measure, so the even profile keeps the annual level
+    assert got["profile"] == "even (no complete past year)" and got["kind"] == "average"
+    assert got["ytd_target"] == pytest.approx(40)
+
+
+def test_no_value_in_the_year_gives_no_data_with_the_symbol_reason():
+    frame = history(AVERAGE_PAST + [("2024/25 Q1", np.nan)]).assign(
+        value_symbol=[None] * 5 + ["[x]"])
+    got = m.assess_indicator_in_year(frame, 80.0, YEAR, 1, frequency="quarterly",
+                                     polarity="higher")
+    assert got["rag"] == "No data" and got["forecast_state"] == "No data"
+    assert got["note"] == "no value to 2024/25 Q1 ([x] not available)"
+
+
+def test_gap_before_the_latest_value_gives_no_data_naming_the_gap():
+    got = m.assess_indicator_in_year(
+        history(AVERAGE_PAST + [("2024/25 Q1", np.nan), ("2024/25 Q2", 80)]), 80.0, YEAR, 2,
+        frequency="quarterly", polarity="higher")
+    assert got["rag"] == "No data" and got["note"] == "no value for 2024/25 Q1"
+    assert math.isnan(got["forecast"])
+
+
+def test_latest_value_before_the_quarter_is_used_and_noted():
+    got = m.assess_indicator_in_year(history(AVERAGE_PAST + [("2024/25 Q1", 84)]), 80.0, YEAR, 2,
+                                     frequency="quarterly", polarity="higher")
+    assert got["last_period"] == "2024/25 Q1" and got["rag"] == "Green"
+    assert got["note"] == "latest value is for 2024/25 Q1"
+    assert got["forecast"] == pytest.approx(84) and got["forecast_state"] == "On track"
+
+
+def test_no_target_still_forecasts():
+    got = m.assess_indicator_in_year(history(AVERAGE_PAST + [("2024/25 Q1", 84)]), np.nan, YEAR,
+                                     1, frequency="quarterly", polarity="higher")
+    assert got["rag"] == "No target" and got["forecast_state"] == "No target"
+    assert got["forecast"] == pytest.approx(84)
+
+
+def tiny_dataset():
+    register = pd.DataFrame({
+        "code": ["ANN", "QTR", "MON"], "title": ["Annual", "Quarterly", "Monthly"],
+        "unit": ["%", "days", "%"], "polarity": ["higher", "lower", "higher"],
+        "frequency": ["annual", "quarterly", "monthly"],
+        "service": ["S1", "S1", "S3"], "tolerance": [0.05, 0.1, np.nan],
+        "tolerance_type": ["relative", "relative", None], "decimals": [1, 1, 0]})
+    quarterly = [("QTR", p, v) for p, v in CUMULATIVE_PAST + [("2024/25 Q1", 12), ("2024/25 Q2", 14)]]
+    monthly = [("MON", f"2024-{mm:02d}", v) for mm, v in ((4, 50), (5, 60), (6, 70))]
+    rows = [("K", i, p, v) for i, p, v in quarterly + monthly + [("ANN", YEAR, 1.0)]]
+    values = pd.DataFrame(rows, columns=["authority", "indicator", "period", "value"])
+    targets = pd.DataFrame({"authority": ["K", "K", "K"], "indicator": ["QTR", "MON", "ANN"],
+                            "period": [YEAR, YEAR, YEAR], "target": [40.0, 50.0, 2.0]})
+    return SimpleNamespace(indicators=register, indicator_values=values, targets=targets)
+
+
+def test_assess_in_year_covers_every_quarterly_and_monthly_pi():
+    position = m.assess_in_year(tiny_dataset(), "K", YEAR, 2, method="even")
+    assert position["indicator"].tolist() == ["QTR", "MON"]
+    qtr, mon = position.iloc[0], position.iloc[1]
+    assert qtr["rag"] == "Red" and qtr["forecast_state"] == "Off track"
+    # monthly: no past year -> average; mean of April-June 60 against 50, higher is better
+    assert mon["kind"] == "average" and mon["ytd_value"] == pytest.approx(60)
+    assert mon["rag"] == "Green" and mon["note"] == "latest value is for 2024-06"
+    table = m.in_year_table(position)
+    assert table["Year to date (to)"].tolist() == ["26.0 (2024/25 Q2)", "60% (2024-06)"]  # unit in words is in the name
+    assert table["Against profile"].tolist() == ["✖ Red", "✔ Green"]
+
+
+def test_forecast_counts_exceptions_and_sentences():
+    position = pd.DataFrame({
+        "indicator": ["A", "B", "C", "D"], "title": ["Ay", "Bee", "See", "Dee"],
+        "forecast_state": ["At risk", "Off track", "On track", "No target"],
+        "rag": ["Amber", "Red", "Green", "No target"], "gap_pct": [-2.0, -10.0, 4.0, np.nan]})
+    counts = m.count_forecast_states(position)
+    assert counts[["On track", "At risk", "Off track", "No target"]].tolist() == [1, 1, 1, 1]
+    exceptions = m.forecast_exceptions(position)
+    assert exceptions["indicator"].tolist() == ["B", "A"]
+    assert m.describe_in_year(position, "2024/25 Q2") == (
+        "At 2024/25 Q2, of 3 quarterly and monthly indicators with a year-end forecast and "
+        "target, 1 are on track, 1 at risk and 1 off track; 1 of 3 are red against their "
+        "profiled target to date.")
+    assert m.describe_forecast_exceptions(exceptions, "2024/25 Q2") == (
+        "At 2024/25 Q2, 2 indicators may miss their year-end target (off track: Bee; "
+        "at risk: Ay).")
+    assert m.describe_forecast_exceptions(exceptions.iloc[0:0], "Q").endswith("year-end target.")
+    assert m.describe_ytd_gap(position) == (
+        "Of 3 indicators with a year-to-date value and target, 1 are on or better than their "
+        "profiled target. Furthest behind: Bee (-10.0%); furthest ahead: See (+4.0%).")
+
+
+def test_plot_ytd_gap_draws_one_labelled_bar_per_assessed_pi():
+    position = pd.DataFrame({"indicator": ["A", "B", "C"], "title": ["Ay", "Bee", "See"],
+                             "rag": ["Amber", "Red", "No data"],
+                             "gap_pct": [-2.0, -10.0, np.nan]})
+    fig = m.plot_ytd_gap(position, title="t")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 2
+    texts = [t.get_text() for t in ax.texts]
+    assert " ▲ Amber (-2.0%) " in texts and " ✖ Red (-10.0%) " in texts
+
+
+# --------------------------------------------------------------------------- SPC
+
+def test_spc_series_takes_one_kind_up_to_the_quarter_in_time_order():
+    values = pd.DataFrame({
+        "indicator": ["Q", "Q", "Q", "Q", "Q", "M"],
+        "period": ["2024/25 Q2", "2023/24 Q4", "2024/25 Q3", "2024/25", "2024/25 Q1", "2024-05"],
+        "value": [2.0, 0.0, 3.0, 9.0, 1.0, 5.0]})
+    series = m.spc_series(values, "Q", "quarterly", YEAR, 2)
+    assert series.index.tolist() == ["2023/24 Q4", "2024/25 Q1", "2024/25 Q2"]
+    assert series.tolist() == [0.0, 1.0, 2.0]
+    assert m.spc_series(values, "M", "monthly", YEAR, 1).tolist() == [5.0]
+
+
+def test_spc_target_per_period():
+    assert m.spc_target(40.0, "cumulative", "quarterly") == pytest.approx(10)
+    assert m.spc_target(40.0, "average", "monthly") == pytest.approx(40)
+    assert m.spc_target(np.nan, "average", "monthly") is None
+
+
+def spc_position(target=20.0):
+    return pd.DataFrame({"indicator": ["Q"], "title": ["Queue"], "unit": ["%"], "decimals": [1],
+                         "polarity": ["higher"], "frequency": ["quarterly"],
+                         "annual_target": [target], "kind": ["average"]})
+
+
+def spc_data():
+    periods = [f"{2021 + i // 4}/{(22 + i // 4) % 100:02d} Q{i % 4 + 1}" for i in range(14)]
+    values = pd.DataFrame({"authority": "K", "indicator": "Q", "period": periods,
+                           "value": [10.0, 12.0] * 7})
+    return SimpleNamespace(indicator_values=values)
+
+
+def test_spc_overview_limits_variation_and_assurance():
+    # 13 points to 2024/25 Q1 alternating 10, 12 (seven 10s, six 12s): mean 142 / 13; every
+    # moving range 2, limits mean +/- 2.66 x 2 = mean +/- 5.32; a target of 20 lies above the
+    # upper limit and higher is better -> consistently missed
+    overview = m.spc_overview(spc_data(), "K", ["Q"], YEAR, 1, spc_position())
+    row = overview["summary"].iloc[0]
+    assert row["points"] == 13 and row["last_period"] == "2024/25 Q1"
+    assert row["mean"] == pytest.approx(142 / 13)
+    assert (row["lpl"], row["upl"]) == (pytest.approx(142 / 13 - 5.32), pytest.approx(142 / 13 + 5.32))
+    assert row["variation"] == "Common cause"
+    assert row["assurance"] == "Target consistently missed"
+    assert not row["provisional_limits"]
+    assert "consistently be missed" in row["sentence"]
+    table = m.spc_table(overview["summary"])
+    assert table["Points"].iloc[0] == "13 (2021/22 Q1 to 2024/25 Q1)"
+    assert table["Limits"].iloc[0] == "firm"
+    fig = m.plot_xmr_panels(overview)
+    assert len(fig.axes) == 1 and "consistently missed" in fig.axes[0].get_title()
+
+
+def test_spc_overview_rejects_annual_indicators():
+    with pytest.raises(AnalysisError, match=r"\['ANN'\] are not"):
+        m.spc_overview(spc_data(), "K", ["ANN"], YEAR, 1, spc_position())
+
+
+# --------------------------------------------------------------------------- finance
+
+def finance_data(periods=("2024/25 Q1", "2024/25 Q2")):
+    rows = []
+    for service, forecast in (("S1", 1_100_000.0), ("S2", 990_000.0)):
+        for period in periods:
+            rows.append(("K", service, period, 1_000_000.0, forecast, 250_000.0))
+    budget = pd.DataFrame(rows, columns=["authority", "service", "period", "budget",
+                                         "forecast_outturn", "actual"])
+    return SimpleNamespace(budget=budget)
+
+
+FINANCE_POSITION = pd.DataFrame({"service": ["S1", "S3", "S3"], "rag": ["Red", "Green", "Amber"]})
+
+
+def test_finance_and_performance_joins_variance_and_pi_rag_by_service():
+    # S1: 1,100,000 - 1,000,000 = +100,000 (10 %): beyond £50,000 and 5 % -> Red
+    # S2: -10,000 (-1 %) -> Green; S3 has PIs but no budget row
+    out = m.finance_and_performance(finance_data(), "K", YEAR, 2, FINANCE_POSITION)
+    joined = out["joined"].set_index("service")
+    assert joined.loc["S1", "forecast_variance"] == pytest.approx(100_000)
+    assert joined.loc["S1", "forecast_rag"] == "Red" and joined.loc["S1", "pis_red"] == 1
+    assert joined.loc["S2", "forecast_rag"] == "Green" and joined.loc["S2", "pis"] == 0
+    assert joined.loc["S3", "forecast_rag"] == "Not rated" and joined.loc["S3", "pis"] == 2
+    assert out["joined_sentence"] == (
+        "At 2024/25 Q2, 1 of 2 services with a budget have a forecast variance rated Red: S1. "
+        "Of these, 1 also have PIs red against profile: S1.")
+    display = out["joined_display"].set_index("Service")
+    assert display.loc["S1", "Variance (£000)"] == "100" and display.loc["S1", "Variance (%)"] == "10.0%"
+    assert display.loc["S1", "Budget status"] == "Overspend: Red"
+    assert display.loc["S3", "Budget status"] == "No budget row: Not rated"
+    assert "forecast overspend" in out["budget_sentence"]
+
+
+def test_finance_without_budget_rows_for_the_year_still_shows_the_pis():
+    out = m.finance_and_performance(finance_data(("2023/24 Q1",)), "K", YEAR, 1, FINANCE_POSITION)
+    assert out["monitoring"].empty
+    assert out["joined"]["service"].tolist() == ["S1", "S3"]
+    assert out["budget_sentence"] == "No budget monitoring data for 2024/25 Q1."
+    assert out["joined_sentence"].startswith("At 2024/25 Q1 no service's forecast variance")
+
+
+def test_quarterly_method_notes():
+    notes = m.quarterly_method_notes("even")
+    assert notes[0] == m.PROFILE_METHOD_TEXT["even"] and any("£50,000" in n for n in notes)
+    with pytest.raises(AnalysisError, match="method must be one of"):
+        m.quarterly_method_notes("flat")
