@@ -13,15 +13,23 @@ import base64
 import html
 import io
 import math
+import re
 from collections.abc import Sequence
 from numbers import Number
 
 import pandas as pd
 
-from perfeval.data import SYMBOLS
+from perfeval.data import STATUS_FLAGS, SYMBOLS
 
 #: Symbols used in published tables and what they mean (shown as a footnote legend).
 SYMBOL_LEGEND = dict(SYMBOLS)
+#: Flags that may follow a number (``6.9 [p]``) and what they mean.
+FLAG_LEGEND = dict(STATUS_FLAGS)
+
+#: A number as a report formats it: sign, pound sign, thousands separators, decimals, a ``%`` or
+#: ``k``/``m``/``bn`` suffix, and an optional flag such as `` [p]``.
+_NUMBER_TEXT = re.compile(r"[-+\u2212]?£?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:%|k|m|bn)?"
+                          r"(?:\s*\[[a-z]+\])?")
 
 
 def format_number(value: object, decimals: int = 1, unit: str = "") -> str:
@@ -66,6 +74,14 @@ def _is_numeric_column(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
+def _is_number_text_column(column: pd.Series) -> bool:
+    """True when every non-blank cell is a formatted number (``£1,199``, ``55.7%``, ``6.9 [p]``)
+    or a statistical symbol, and at least one is a number: such a column is right aligned."""
+    texts = [text for text in (_cell_text(value).strip() for value in column) if text]
+    numbers = [text for text in texts if _NUMBER_TEXT.fullmatch(text)]
+    return bool(numbers) and len(numbers) + sum(t in SYMBOL_LEGEND for t in texts) == len(texts)
+
+
 def html_table(frame: pd.DataFrame, caption: str, *, row_header: str | None = None,
                numeric: Sequence[str] | None = None, note: str | None = None,
                table_id: str | None = None) -> str:
@@ -81,7 +97,8 @@ def html_table(frame: pd.DataFrame, caption: str, *, row_header: str | None = No
     row_header : str, optional
         Column whose cells head their rows (``<th scope="row">``), e.g. the indicator name.
     numeric : sequence of str, optional
-        Columns to right-align; by default the numeric-dtype columns.
+        Columns to right-align; by default the numeric-dtype columns and the text columns whose
+        cells are all formatted numbers or statistical symbols (``£1,199``, ``55.7%``, ``[x]``).
     note : str, optional
         A note printed under the table (e.g. the symbol legend or a caveat).
     table_id : str, optional
@@ -93,7 +110,8 @@ def html_table(frame: pd.DataFrame, caption: str, *, row_header: str | None = No
         An HTML fragment.
     """
     numeric = set(numeric) if numeric is not None else {
-        c for c in frame.columns if _is_numeric_column(frame[c])}
+        c for c in frame.columns
+        if _is_numeric_column(frame[c]) or _is_number_text_column(frame[c])}
     ident = f' id="{html.escape(table_id)}"' if table_id else ""
     num_class = ' class="num"'
     head = "".join(f'<th scope="col"{num_class if c in numeric else ""}>'
