@@ -142,3 +142,165 @@ register_schema("state_of_the_nation", common_parameters() + [
     Param("previous_wave", "str", "2022", "Earlier wave to test change against ('' for none)",
           check=check_survey_wave),
 ])
+
+
+@_with_dataset
+def check_services(value: list[str], values: dict[str, Any], data: Dataset) -> str | None:
+    """Every service must be a service in the indicator register ([] means all services)."""
+    known = sorted(set(data.indicators["service"]))
+    unknown = [service for service in value if service not in known]
+    return (f"unknown service(s) {unknown}; services in indicators.csv: {known}"
+            if unknown else None)
+
+
+register_schema("end_of_year_review", common_parameters() + [
+    Param("services", "list[str]", [],
+          "Only these services' indicators (as in indicators.csv); [] = every service",
+          check=check_services),
+])
+
+
+@_with_dataset
+def check_quarter_has_data(value: int, values: dict[str, Any], data: Dataset) -> str | None:
+    """The council must have a quarterly or monthly value in the quarter reported."""
+    year = values.get("year", "")
+    if check_financial_year(year, values):
+        return None  # the year's own check reports the problem
+    mine = data.indicator_values[data.indicator_values["authority"] == values.get("council")]
+    fy = parse_period(year).fy
+    quarters = {parse_period(p).quarter for p in mine["period"].unique()
+                if parse_period(p).kind != "year" and parse_period(p).fy == fy}
+    if value not in quarters:
+        shown = sorted(q for q in quarters if q) or "none"
+        return (f"{value!r} has no quarterly or monthly values for {values.get('council')} in "
+                f"{year}; quarters with data: {shown}")
+    return None
+
+
+@_with_dataset
+def check_sub_annual_indicators(value: list[str], values: dict[str, Any],
+                                data: Dataset) -> str | None:
+    """At least one code; every code a quarterly or monthly indicator of the register."""
+    register = data.indicators.set_index("code")["frequency"]
+    sub_annual = sorted(code for code, f in register.items() if f in ("quarterly", "monthly"))
+    bad = [code for code in value if code not in sub_annual]
+    if not value:
+        return f"give at least one quarterly or monthly indicator, e.g. {sub_annual[:3]}"
+    return (f"{bad} are not quarterly or monthly indicators in indicators.csv; choose from "
+            f"{sub_annual}" if bad else None)
+
+
+register_schema("quarterly_monitoring", common_parameters() + [
+    Param("quarter", "int", 3, "Quarter of the financial year reported (1 = April to June)",
+          min=1, max=4, check=check_quarter_has_data),
+    Param("profile_method", "str", "seasonal",
+          "How annual targets are split into quarters and months: 'even' or 'seasonal' (from "
+          "past years)", choices=("even", "seasonal")),
+    Param("spc_indicators", "list[str]", ["HB01", "PL01", "HR01", "WS01", "CS02"],
+          "Quarterly or monthly indicators shown as SPC (XmR) charts",
+          check=check_sub_annual_indicators),
+])
+
+
+# --------------------------------------------------------------------------- value for money
+def _without_group(params: list[Param], **year: Any) -> list[Param]:
+    """The common parameters minus ``comparator_group`` (these reports choose their councils
+    otherwise), with the ``year`` parameter's default, description or check replaced if given."""
+    import dataclasses
+    return [dataclasses.replace(p, **year) if p.name == "year" and year else p
+            for p in params if p.name != "comparator_group"]
+
+
+@_with_dataset
+def check_spend_year(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """The year must be a financial year with net expenditure in net_expenditure.csv."""
+    problem = check_financial_year(value, values)
+    if problem:
+        return problem
+    years = sorted(set(data.net_expenditure["period"]), key=lambda y: parse_period(y).fy)
+    if value not in years:
+        return f"{value!r} has no rows in net_expenditure.csv; years with data: {', '.join(years)}"
+    return None
+
+
+@_with_dataset
+def check_comparison(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """'type' or a group in comparator_groups.csv."""
+    groups = sorted(set(data.comparator_groups["group"]))
+    if value == "type" or value in groups:
+        return None
+    return f"{value!r} is neither 'type' nor a group in comparator_groups.csv ({groups})"
+
+
+@_with_dataset
+def check_deflator_year(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """The price base year must have a deflator in deflators.csv."""
+    problem = check_financial_year(value, values)
+    if problem:
+        return problem
+    years = sorted(set(data.deflators["year"]))
+    return None if value in years else (f"{value!r} has no deflator in deflators.csv; years: "
+                                        f"{', '.join(years) or 'none'}")
+
+
+register_schema("value_for_money", _without_group(
+        common_parameters(), default="2017/18", check=check_spend_year,
+        description="Financial year compared (a year in net_expenditure.csv), e.g. 2017/18") + [
+    Param("comparison", "str", "type",
+          "Councils compared: 'type' (all current councils of the council's type) or a group in "
+          "comparator_groups.csv", check=check_comparison),
+    Param("vfm_indicators", "list[str]", ["NI192", "ASC2", "ASC3", "ASC5"],
+          "Indicators averaged into the performance score (not neutral ones)",
+          check=check_indicator_codes),
+    Param("price_base_year", "str", "2017/18", "Financial year whose prices real terms are in",
+          check=check_deflator_year),
+    Param("confidence_level", "float", 0.95, "Confidence level of the fitted line's intervals",
+          min=0.5, max=0.99),
+])
+
+
+# ---------------------------------------------------------------------- programme evaluation
+@_with_dataset
+def check_programme(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """The programme must have strands in programme_strands.csv."""
+    known = sorted(set(data.programme_strands["programme"]))
+    return None if value in known else (f"{value!r} is not a programme in programme_strands.csv; "
+                                        f"programmes: {known}")
+
+
+DEFAULT_FRAMEWORK = [
+    "Did the programme spend within its allocation? | funding_total.spend_pct_of_allocation "
+    "| <= | 100",
+    "Did the programme reach at least 300 participant places? | funding_total.participants "
+    "| >= | 300",
+    "Was the cost per participant place under £1,500? | funding_total.cost_per_participant "
+    "| < | 1500",
+    "Did participants' confidence rise significantly? | survey_confidence.significant_increase "
+    "| == | true",
+    "Did more participants use performance data after the programme? "
+    "| survey_uses_performance_data.significant_increase | == | true",
+    "Did the recycling rate (NI 192) rise more in participating than in comparison councils? "
+    "| did_NI192.significant_increase | == | true",
+    "Were participating and comparison councils on parallel trends before the programme? "
+    "| did_NI192.pre_trends_parallel | == | true",
+]
+
+register_schema("programme_evaluation", _without_group(
+        common_parameters(), default="2023/24",
+        description="Last financial year of outcome data used, e.g. 2023/24") + [
+    Param("programme", "str", "llr_improvement_partnership",
+          "Programme in programme_strands.csv and programme_members.csv", check=check_programme),
+    Param("programme_start", "str", "2019/20", "First financial year of the programme",
+          check=check_financial_year),
+    Param("did_indicators", "list[str]", ["NI192"],
+          "Indicators evaluated by difference-in-differences (the first is charted)",
+          check=check_indicator_codes),
+    Param("scale_questions", "list[str]", ["confidence", "understanding"],
+          "Participant survey questions on a 1-5 scale (Wilcoxon signed-rank)"),
+    Param("binary_questions", "list[str]", ["uses_performance_data", "has_development_plan"],
+          "Participant survey yes/no questions (McNemar)"),
+    Param("confidence_level", "float", 0.95, "Confidence level of the intervals",
+          min=0.5, max=0.99),
+    Param("evaluation_framework", "list[str]", DEFAULT_FRAMEWORK,
+          "Evaluation questions, one per line: 'question | evidence | operator | threshold'"),
+])
