@@ -144,6 +144,15 @@ def _population_psus(df: pd.DataFrame, fpc: str, stratum: np.ndarray, n_psu: np.
     return first
 
 
+def _encode_psus(df: pd.DataFrame, cluster: str, stratum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PSU code of each row, PSUs nested within strata (R's ``nest=TRUE``), and each PSU's stratum."""
+    cluster_code, _ = _codes_without_missing(df, cluster, "cluster")
+    psu, _ = pd.factorize(stratum * (int(cluster_code.max()) + 1) + cluster_code)
+    stratum_of_psu = np.zeros(int(psu.max()) + 1, dtype=np.int64)
+    stratum_of_psu[psu] = stratum
+    return psu.astype(np.int64), stratum_of_psu
+
+
 def _describe_design(df: pd.DataFrame, *, weight: str | None, strata: str | None,
                      cluster: str | None, fpc: str | None, single_psu: str) -> _Design:
     """Reduce the design columns of ``df`` to the codes the variance estimator uses."""
@@ -158,11 +167,7 @@ def _describe_design(df: pd.DataFrame, *, weight: str | None, strata: str | None
     n_strata = len(labels)
     psu = stratum_of_psu = None
     if cluster is not None:
-        cluster_code, _ = _codes_without_missing(df, cluster, "cluster")
-        psu, _ = pd.factorize(stratum * (int(cluster_code.max()) + 1) + cluster_code)
-        psu = psu.astype(np.int64)
-        stratum_of_psu = np.zeros(int(psu.max()) + 1, dtype=np.int64)
-        stratum_of_psu[psu] = stratum
+        psu, stratum_of_psu = _encode_psus(df, cluster, stratum)
         n_psu = np.bincount(stratum_of_psu, minlength=n_strata)
     else:
         n_psu = np.bincount(stratum, minlength=n_strata)
@@ -631,8 +636,8 @@ def compare_waves(earlier: pd.DataFrame, later: pd.DataFrame, *, on: str | Seque
     earlier, later : pandas.DataFrame
         Results of :func:`estimate` for the same question and breakdown in each wave.
     on : str or list of str, optional
-        Group columns to match rows on; by default the tables' ``attrs["group_columns"]`` or
-        else their columns other than the result columns.
+        Columns to match rows on; by default the ``variable`` and group columns recorded by
+        :func:`estimate` in ``attrs``, or else the columns other than the result columns.
     level : float
         Confidence level; a change is significant when the (adjusted) p-value < 1 - level.
     adjust : {"holm", None}
@@ -676,9 +681,10 @@ def _comparison_keys(earlier: pd.DataFrame, later: pd.DataFrame,
                      on: str | Sequence[str] | None) -> list[str]:
     if on is not None:
         keys = [on] if isinstance(on, str) else list(on)
+    elif "group_columns" in earlier.attrs:
+        keys = list(earlier.attrs.get("table_columns", [])) + list(earlier.attrs["group_columns"])
     else:
-        keys = list(earlier.attrs.get("group_columns",
-                                      [c for c in earlier.columns if c not in RESULT_COLUMNS]))
+        keys = [c for c in earlier.columns if c not in RESULT_COLUMNS]
     for name, table in (("earlier", earlier), ("later", later)):
         missing = [c for c in keys + ["estimate", "se", "base"] if c not in table.columns]
         if missing:
@@ -994,19 +1000,22 @@ def _raking_report(w: np.ndarray, codes: dict[str, np.ndarray], targets: dict[st
 # Disclosure control and presentation
 # --------------------------------------------------------------------------------------------
 
-def _breakdowns(table: pd.DataFrame, group_columns: list[str],
+def _breakdowns(table: pd.DataFrame, group_columns: list[str], table_columns: list[str],
                 total_label: Hashable | None) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Sets of rows that add up to a total: (category row positions, total row positions)."""
-    if not group_columns:
-        return [(np.arange(len(table)), np.array([], dtype=np.int64))]
+    """Sets of rows that add up to a total: (category row positions, total row positions).
+
+    For each group column, the rows that share the values of the table columns and of the other
+    group columns are one breakdown along that column.
+    """
     sets = []
-    for column in group_columns:
-        others = [c for c in group_columns if c != column]
-        is_total = (table[column] == total_label).to_numpy(dtype=bool) if total_label is not None \
-            else np.zeros(len(table), dtype=bool)
-        keys = (table[others].astype(str).agg("\x1f".join, axis=1) if others
-                else pd.Series("", index=table.index))
-        for _, rows in pd.Series(np.arange(len(table))).groupby(keys.to_numpy()):
+    for column in group_columns or [None]:
+        others = table_columns + [c for c in group_columns if c != column]
+        is_total = np.zeros(len(table), dtype=bool)
+        if column is not None and total_label is not None:
+            is_total = (table[column] == total_label).to_numpy(dtype=bool)
+        keys = (table[others].astype(str).agg("\x1f".join, axis=1).to_numpy() if others
+                else np.zeros(len(table)))
+        for _, rows in pd.Series(np.arange(len(table))).groupby(keys):
             rows = rows.to_numpy()
             sets.append((rows[~is_total[rows]], rows[is_total[rows]]))
     return sets
@@ -1044,6 +1053,7 @@ def _secondary_suppression(base: np.ndarray, suppressed: np.ndarray,
 def apply_disclosure_control(table: pd.DataFrame, *, base_column: str = "base",
                              count_column: str | None = None, min_base: int = 50,
                              min_cell: int = 10, group_columns: Sequence[str] | None = None,
+                             table_columns: Sequence[str] | None = None,
                              total_label: Hashable | None = None) -> pd.DataFrame:
     """Remove every figure that must not be published and mark it with a statistical symbol.
 
@@ -1080,6 +1090,9 @@ def apply_disclosure_control(table: pd.DataFrame, *, base_column: str = "base",
     group_columns : list of str, optional
         Breakdown columns; default ``table.attrs["group_columns"]`` (set by :func:`estimate`), or
         none, meaning all rows form one breakdown.
+    table_columns : list of str, optional
+        Columns that separate independent tables stacked in one frame, e.g. ``["variable"]`` for
+        several questions; default ``table.attrs["table_columns"]`` or none.
     total_label : hashable, optional
         Value of a group column that marks a total row (e.g. ``"All respondents"``).
 
@@ -1097,7 +1110,8 @@ def apply_disclosure_control(table: pd.DataFrame, *, base_column: str = "base",
         If a base is missing or negative.
     """
     groups = list(group_columns if group_columns is not None else table.attrs.get("group_columns", []))
-    _check_disclosure_arguments(table, base_column, count_column, groups, min_base, min_cell)
+    tables = list(table_columns if table_columns is not None else table.attrs.get("table_columns", []))
+    _check_disclosure_arguments(table, base_column, count_column, groups + tables, min_base, min_cell)
     base = pd.to_numeric(table[base_column], errors="coerce").to_numpy(dtype=float)
     if np.isnan(base).any() or (base < 0).any():
         raise AnalysisError(f"Column {base_column!r} must give every row's number of respondents; "
@@ -1106,11 +1120,12 @@ def apply_disclosure_control(table: pd.DataFrame, *, base_column: str = "base",
     if count_column is not None:
         count = table[count_column].to_numpy(dtype=float)
         small |= ((count > 0) & (count < min_cell)) | ((base - count > 0) & (base - count < min_cell))
-    confidential = _secondary_suppression(base, small, _breakdowns(table, groups, total_label), min_cell)
+    confidential = _secondary_suppression(base, small, _breakdowns(table, groups, tables, total_label),
+                                          min_cell)
     low = ~confidential & (base > 0) & (base < min_base)
     empty = ~confidential & (base == 0)
     result = table.copy()
-    hide = [c for c in table.columns if c not in groups]
+    hide = [c for c in table.columns if c not in groups + tables]
     result.loc[confidential, hide] = np.nan
     result.loc[low | empty, [c for c in hide if c != base_column]] = np.nan
     result["symbol"] = np.select([confidential, low, empty], [SUPPRESSED, LOW_BASE, NOT_AVAILABLE], "")
@@ -1184,7 +1199,8 @@ def format_publication_table(controlled: pd.DataFrame, *, decimals: int = 0,
     decimals : int
         Decimal places of percentages.
     group_columns : list of str, optional
-        Label columns to keep; default ``controlled.attrs["group_columns"]``.
+        Label columns to keep; default ``controlled.attrs["table_columns"]`` followed by
+        ``controlled.attrs["group_columns"]``.
 
     Returns
     -------
@@ -1200,7 +1216,8 @@ def format_publication_table(controlled: pd.DataFrame, *, decimals: int = 0,
     if "symbol" not in controlled.columns:
         raise ParameterError(["format_publication_table needs the output of "
                               "apply_disclosure_control (no 'symbol' column found)"])
-    groups = list(group_columns if group_columns is not None else controlled.attrs.get("group_columns", []))
+    groups = list(group_columns if group_columns is not None else
+                  controlled.attrs.get("table_columns", []) + controlled.attrs.get("group_columns", []))
     display = controlled[groups].copy()
     display["result"] = [format_percentage_with_base(p, b, decimals=decimals, symbol=s)
                          for p, b, s in zip(controlled["estimate"], controlled["base"], controlled["symbol"])]

@@ -613,3 +613,22 @@ def test_many_psu_fallback_gives_the_same_standard_errors(apiclus1, monkeypatch)
     sparse_rest = compare_groups_with_rest(apiclus1, "api00", "stype", **CLUSTER)
     assert sparse.se.tolist() == pytest.approx(dense.se.tolist(), rel=1e-12)
     assert sparse_rest.se.tolist() == pytest.approx(dense_rest.se.tolist(), rel=1e-12)
+
+
+def test_questions_in_one_table_are_protected_separately_and_compared_by_default():
+    # q2 is answered by only 5 people in ward C, so q2's C is [c] and, to protect it, q2's next
+    # smallest ward too; q1 (answered by everyone) is untouched.
+    ward = np.repeat(["A", "B", "C"], [200, 150, 60])
+    q1 = np.tile([1.0, 0.0], 205)
+    q2 = np.where((ward == "C") & (np.arange(410) % 12 != 0), np.nan, q1)
+    data = pd.DataFrame({"ward": ward, "q1": q1, "q2": q2})
+    table = estimate(data, ["q1", "q2"], statistic="proportion", by="ward")
+    controlled = apply_disclosure_control(table)
+    symbols = controlled.set_index(["variable", "ward"])["symbol"]
+    assert table.set_index(["variable", "ward"]).loc[("q2", "C"), "base"] == 5
+    assert symbols.to_dict() == {("q1", "A"): "", ("q1", "B"): "", ("q1", "C"): "",
+                                 ("q2", "A"): "", ("q2", "B"): "[c]", ("q2", "C"): "[c]"}
+    assert list(format_publication_table(controlled).columns[:2]) == ["variable", "ward"]
+    changes = compare_waves(table, table)
+    assert list(changes.columns[:2]) == ["variable", "ward"] and len(changes) == 6
+    assert (changes.difference == 0).all()
