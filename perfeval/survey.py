@@ -418,7 +418,8 @@ def _ratio_moments(y: np.ndarray, domain: np.ndarray, cell: np.ndarray, n_groups
     if design.psu is not None and not _dense_psu_sums_fit(n_groups, design):
         z = sums["wy_rows"]
         if statistic != "total":
-            z = (z - design.weights * np.append(mean[:, 0], 0.0)[domain]) / np.append(total_weight[:, 0], 1.0)[domain]
+            mean_of = np.append(mean[:, 0], 0.0)[domain]
+            z = (z - design.weights * mean_of) / np.append(total_weight[:, 0], 1.0)[domain]
         return _moments_of_linearised(z, domain, n_groups, design)
     if design.psu is not None:
         totals = _sum_by_psu(domain, sums["wy_rows"], n_groups, design)
@@ -748,7 +749,8 @@ def compare_groups_with_rest(df: pd.DataFrame, variable: str, by: str | Sequence
                               single_psu=single_psu)
     group, groups = _encode_groups(df, by_columns)
     y, valid = _response_values(df, variable, statistic, positive)
-    rows = [_difference_from_rest(y, valid & (group < len(groups)), group == g, design) for g in range(len(groups))]
+    known = valid & (group < len(groups))
+    rows = [_difference_from_rest(y, known, group == g, design) for g in range(len(groups))]
     columns = pd.DataFrame(rows, columns=["estimate", "estimate_rest", "base", "base_rest",
                                           "difference", "se"])
     tested = _test_differences(columns["difference"].to_numpy(), columns["se"].to_numpy(), level, adjust)
@@ -1124,8 +1126,10 @@ def apply_disclosure_control(table: pd.DataFrame, *, base_column: str = "base",
                                           min_cell)
     low = ~confidential & (base > 0) & (base < min_base)
     empty = ~confidential & (base == 0)
-    result = table.copy()
     hide = [c for c in table.columns if c not in groups + tables]
+    whole_numbers = [c for c in hide if pd.api.types.is_integer_dtype(table[c]) or
+                     pd.api.types.is_bool_dtype(table[c])]
+    result = table.astype({c: "float64" for c in whole_numbers})    # so a value can be blanked
     result.loc[confidential, hide] = np.nan
     result.loc[low | empty, [c for c in hide if c != base_column]] = np.nan
     result["symbol"] = np.select([confidential, low, empty], [SUPPRESSED, LOW_BASE, NOT_AVAILABLE], "")

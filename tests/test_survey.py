@@ -25,8 +25,10 @@ from perfeval.survey import (apply_disclosure_control, compare_groups_with_rest,
                              rake_weights, weighting_design_effect)
 
 DATA = Path(__file__).parent / "data" / "survey_api"
-STRATIFIED = dict(weight="pw", strata="stype", fpc="fpc")   # svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc)
-CLUSTER = dict(weight="pw", cluster="dnum", fpc="fpc")       # svydesign(id=~dnum, weights=~pw, fpc=~fpc)
+# R: svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat)
+STRATIFIED = dict(weight="pw", strata="stype", fpc="fpc")
+# R: svydesign(id=~dnum, weights=~pw, fpc=~fpc, data=apiclus1)
+CLUSTER = dict(weight="pw", cluster="dnum", fpc="fpc")
 
 # Sources of the R reference values:
 R_API_TESTS = "cran/survey tests/api.Rout.save (commit 014e4dba41e1a0834234ea502335bb4d5383068f)"
@@ -127,10 +129,10 @@ def test_stratified_domains_match_lumley(apistrat):
                                                ["high", "none"], "some"))
     means = estimate(data, "api00", by="emergency", **STRATIFIED).set_index("emergency")
     totals = estimate(data, "enroll", statistic="total", by="emergency", **STRATIFIED).set_index("emergency")
-    assert (as_printed(means.loc["high", "estimate"], 2), as_printed(means.loc["high", "se"], 3)) == (558.52, 21.708)
-    assert (as_printed(means.loc["none", "estimate"], 2), as_printed(means.loc["none", "se"], 3)) == (749.09, 17.516)
-    assert (as_printed(totals.loc["high", "estimate"], 0), as_printed(totals.loc["high", "se"], 0)) == (762132, 128674)
-    assert (as_printed(totals.loc["none", "estimate"], 0), as_printed(totals.loc["none", "se"], 0)) == (461690, 75813)
+    printed_means = {g: (as_printed(r.estimate, 2), as_printed(r.se, 3)) for g, r in means.iterrows()}
+    printed_totals = {g: (as_printed(r.estimate, 0), as_printed(r.se, 0)) for g, r in totals.iterrows()}
+    assert printed_means["high"] == (558.52, 21.708) and printed_means["none"] == (749.09, 17.516)
+    assert printed_totals["high"] == (762132, 128674) and printed_totals["none"] == (461690, 75813)
 
 
 def test_stratum_totals_are_exact_under_the_fpc(apistrat):
@@ -192,7 +194,8 @@ def test_wilson_interval_on_effective_base_agrees_with_statsmodels(level):
         share = w[subset.answer.isin([4, 5])].sum() / w.sum()
         low, high = proportion_confint(share * effective, effective, alpha=1 - level, method="wilson")
         assert row.ci_method == "wilson"
-        assert (row.base, row.effective_base, row.estimate) == (len(subset), pytest.approx(effective), pytest.approx(share))
+        assert row.base == len(subset)
+        assert (row.effective_base, row.estimate) == (pytest.approx(effective), pytest.approx(share))
         assert row.ci_low == pytest.approx(low, abs=1e-9) and row.ci_high == pytest.approx(high, abs=1e-9)
 
 
