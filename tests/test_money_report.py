@@ -1,0 +1,280 @@
+"""Unit tests for perfeval.money_report and the programme table specs, on tiny hand-made data."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from perfeval import money_report as mr
+from perfeval.data import Dataset, load_dataset
+from perfeval.exceptions import AnalysisError, DataValidationError, ParameterError
+
+MINIMAL = Path(__file__).parent / "data" / "minimal"
+
+
+# --------------------------------------------------------------------------- tiny datasets
+def dataset(**tables: pd.DataFrame) -> Dataset:
+    return Dataset(root=Path("."), tables=tables)
+
+
+AUTHORITIES = pd.DataFrame({
+    "code": ["A", "B", "C", "D", "E"], "name": ["Ayton", "Beeby", "Ceeford", "Deeham", "Eston"],
+    "type": ["unitary", "unitary", "unitary", "unitary", "district"],
+    "region": ["R"] * 5, "current": [True, True, True, False, True]})
+REGISTER = pd.DataFrame({
+    "code": ["UP", "DOWN", "FLAT"], "title": ["Up is good", "Down is good", "Neutral"],
+    "unit": ["%", "days", "%"], "polarity": ["higher", "lower", "neutral"],
+    "frequency": ["annual"] * 3, "tolerance": [0.0] * 3, "tolerance_type": ["absolute"] * 3,
+    "no_change_threshold": [0.0] * 3, "decimals": [1, 1, 1], "source": ["s"] * 3,
+    "synthetic": [False, True, False]})
+
+
+def values(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["authority", "indicator", "period", "value"])
+
+
+def vfm_data() -> Dataset:
+    # UP: A 30, B 20, C 10 -> percentile ranks 100, 50, 0; DOWN: A 5, B 1, C 3 -> 0, 100, 50.
+    iv = values([("A", "UP", "2017/18", 30), ("B", "UP", "2017/18", 20),
+                 ("C", "UP", "2017/18", 10), ("A", "DOWN", "2017/18", 5),
+                 ("B", "DOWN", "2017/18", 1), ("C", "DOWN", "2017/18", 3),
+                 ("D", "UP", "2017/18", 99)])
+    net = pd.DataFrame({"authority": ["A", "B", "C", "A", "B", "C"],
+                        "period": ["2017/18"] * 3 + ["2010/11"] * 3,
+                        "service": [mr.NET_SPEND] * 6,
+                        "net_current_expenditure": [100.0, 300.0, 200.0, 110.0, 220.0, 330.0]})
+    population = pd.DataFrame({"authority": ["A", "B", "C"], "year": ["2020/21"] * 3,
+                               "population": [1000.0, 1000.0, 1000.0]})
+    deflators = pd.DataFrame({"year": ["2010/11", "2017/18"], "deflator": [80.0, 100.0]})
+    groups = pd.DataFrame({"group": ["g", "g"], "authority": ["A", "B"], "method": ["m", "m"]})
+    return dataset(authorities=AUTHORITIES, indicators=REGISTER, indicator_values=iv,
+                   net_expenditure=net, population=population, deflators=deflators,
+                   comparator_groups=groups)
+
+
+# --------------------------------------------------------------------------- value for money
+def test_comparison_set_by_type_keeps_current_councils_of_the_same_type():
+    members, how = mr.comparison_set(vfm_data(), "A", "type")
+    assert members == ["A", "B", "C"]  # D is not current, E is a district
+    assert "unitary" in how
+
+
+def test_comparison_set_by_group_adds_the_home_council():
+    members, how = mr.comparison_set(vfm_data(), "C", "g")
+    assert members == ["A", "B", "C"] and "'g'" in how
+
+
+def test_performance_score_is_the_mean_polarity_aligned_percentile_rank():
+    scores = mr.performance_scores(vfm_data(), ["A", "B", "C"], ["UP", "DOWN"], "2017/18")
+    assert dict(zip(scores["authority"], scores["score"])) == {"A": 50.0, "B": 75.0, "C": 25.0}
+    assert set(scores["n_indicators"]) == {2}
+
+
+def test_performance_score_refuses_neutral_indicators_and_too_few_councils():
+    with pytest.raises(ParameterError, match="neutral"):
+        mr.performance_scores(vfm_data(), ["A", "B", "C"], ["UP", "FLAT"], "2017/18")
+    with pytest.raises(AnalysisError, match="only 2 councils"):
+        mr.performance_scores(vfm_data(), ["A", "B"], ["UP"], "2017/18")
+
+
+def test_value_for_money_section_fits_score_on_spend_per_head():
+    out = mr.value_for_money_section(vfm_data(), council="A", year="2017/18", comparison="type",
+                                     indicators=["UP", "DOWN"])
+    table = out["result"].table.set_index("authority")
+    # spend per head = £000 x 1000 / population: A 100, B 300, C 200
+    assert table["spend_per_head"].to_dict() == {"A": 100.0, "B": 300.0, "C": 200.0}
+    # OLS through (100, 50), (200, 25), (300, 75): slope 0.125, fitted A = 37.5, residual +12.5
+    assert out["result"].slope == pytest.approx(0.125)
+    assert table.loc["A", "residual"] == pytest.approx(12.5)
+    assert "Ayton" in out["sentence"] and "12.5 score points above" in out["sentence"]
+    assert out["display"]["Council"].iloc[0] == "Ayton (this council)"
+
+
+def test_real_terms_trend_rebases_to_the_base_year_with_home_and_median():
+    trend = mr.real_terms_trend(vfm_data(), council="A", members=["A", "B", "C"],
+                                base_year="2017/18")
+    assert list(trend["period"]) == ["2010/11", "2017/18"]
+    first = trend.iloc[0]
+    assert first["home_nominal"] == pytest.approx(110.0)
+    assert first["home_real"] == pytest.approx(110.0 * 100 / 80)   # 137.5
+    assert first["median_real"] == pytest.approx(220.0 * 100 / 80)  # 275
+    text = mr.describe_real_terms(trend, "Ayton", "2017/18")
+    assert "£138 in 2010/11 to £100 in 2017/18 (-27.3%)" in text
+    assert "2011/12" in text and "2016/17" in text  # missing years are named
+
+
+def test_real_terms_needs_a_deflator_for_every_year():
+    data = vfm_data()
+    data.tables["deflators"] = data.deflators.iloc[1:]
+    with pytest.raises(AnalysisError, match="2010/11"):
+        mr.real_terms_trend(data, council="A", members=["A", "B", "C"], base_year="2017/18")
+
+
+def test_data_note_names_synthetic_indicators():
+    assert "SYNTHETIC" in mr.vfm_data_note(vfm_data(), ["UP", "DOWN"])
+    assert "real published figures only" in mr.vfm_data_note(vfm_data(), ["UP"])
+
+
+# --------------------------------------------------------------------------- programme
+def programme_data() -> Dataset:
+    strands = pd.DataFrame({"programme": ["p", "p"], "strand": ["One", "Two"],
+                            "allocation": [1000.0, 3000.0], "spend": [1200.0, 2000.0],
+                            "participants": [4.0, 0.0], "sessions": [2.0, 1.0],
+                            "synthetic": [True, True]})
+    members = pd.DataFrame({"programme": ["p"] * 4, "authority": ["A", "B", "C", "D"],
+                            "role": ["participating", "participating", "comparison",
+                                     "comparison"], "synthetic": [True] * 4})
+    survey = pd.DataFrame({
+        "programme": ["p"] * 6, "respondent_id": ["1", "2", "3", "1", "2", "3"],
+        "wave": ["before"] * 3 + ["after"] * 3, "score": [2.0, 3.0, 4.0, 4.0, 5.0, np.nan],
+        "yesno": ["no", "no", "yes", "yes", "", "yes"], "synthetic": [True] * 6})
+    # Participating A, B rise by 4 after 2019/20; comparison C, D rise by 1: effect 3.
+    rows = [(a, "UP", y, base + (rise if y >= "2019/20" else 0) + i)
+            for a, base, rise in (("A", 10, 4), ("B", 12, 4), ("C", 11, 1), ("D", 13, 1))
+            for i, y in enumerate(["2017/18", "2018/19", "2019/20", "2020/21"])]
+    return dataset(programme_strands=strands, programme_members=members,
+                   programme_participant_survey=survey, indicators=REGISTER,
+                   indicator_values=values(rows), authorities=AUTHORITIES)
+
+
+def test_funding_section_totals_spend_and_cost_per_participant():
+    out = mr.funding_section(programme_data(), "p")
+    total = out["total"]
+    assert total["spend"] == 3200.0 and total["spend_pct_of_allocation"] == pytest.approx(80.0)
+    assert total["cost_per_participant"] == pytest.approx(800.0)
+    assert "largest underspend was Two (£1,000)" in out["sentence"]
+    assert out["synthetic"] is True
+
+
+def test_outcomes_section_recovers_a_hand_made_effect():
+    out = mr.outcomes_section(programme_data(), programme="p", indicators=["UP"],
+                              start="2019/20", year="2020/21", level=0.95)
+    row = out["table"].iloc[0]
+    assert row["estimate"] == pytest.approx(3.0)
+    assert row["n_treated"] == 2 and row["n_comparison"] == 2
+    assert out["evidence"]["did_UP"]["estimate"] == pytest.approx(3.0)
+
+
+def test_outcome_values_stop_at_the_report_year():
+    rows = mr.outcome_values(programme_data(), "UP", "2018/19")
+    assert set(rows["period"]) == {"2017/18", "2018/19"}
+
+
+def test_survey_section_pairs_participants_and_treats_blanks_as_missing():
+    out = mr.survey_section(programme_data(), programme="p", scale_questions=["score"],
+                            binary_questions=["yesno"])
+    table = out["table"].set_index("question")
+    assert table.loc["score", "n"] == 2   # respondent 3 has no after score
+    assert table.loc["yesno", "n"] == 2   # respondent 2 left the after answer blank
+    # positive = 4 or 5 on the scale: before 1 of 3 pairs (4), after 2 of 2 answers
+    assert table.loc["score", "Before"] == pytest.approx(100 / 3)
+    assert table.loc["score", "After"] == pytest.approx(100.0)
+
+
+def test_survey_section_refuses_scale_answers_above_five():
+    data = programme_data()
+    data.programme_participant_survey.loc[0, "score"] = 7
+    with pytest.raises(AnalysisError, match="above 5"):
+        mr.survey_section(data, programme="p", scale_questions=["score"], binary_questions=[])
+
+
+def test_positive_share_counts_yes_and_top_two_scale_points():
+    assert mr.positive_share(pd.Series([1.0, 4.0, 5.0, np.nan])) == pytest.approx(2 / 3)
+    assert mr.positive_share(pd.Series(["yes", "no", "Yes", np.nan])) == pytest.approx(2 / 3)
+    assert math.isnan(mr.positive_share(pd.Series([np.nan])))
+
+
+# --------------------------------------------------------------------------- framework
+def test_parse_framework_reads_operator_and_threshold():
+    items = mr.parse_framework(["Spent within? | funding_total.spend_pct_of_allocation | <= | 100",
+                                "Went up? | did_UP.significant_increase | == | true",
+                                "In range? | x.estimate | between | 1 and 2.5"])
+    assert items[0]["rule"] == {"op": "<=", "value": 100.0}
+    assert items[0]["label"] == "Programme total: spend as % of allocation"
+    assert items[1]["rule"]["value"] is True
+    assert items[2]["rule"] == {"op": "between", "value": [1.0, 2.5]}
+
+
+def test_parse_framework_reports_every_bad_line():
+    with pytest.raises(ParameterError) as info:
+        mr.parse_framework(["no separators", "Q? | key | =~ | 1", "Q? | key | > | lots"])
+    problems = info.value.problems
+    assert len(problems) == 3
+    assert "line 1" in problems[0] and "'=~'" in problems[1] and "'lots'" in problems[2]
+
+
+def test_framework_section_judges_each_question_from_the_evidence():
+    evidence = {"funding_total": {"spend_pct_of_allocation": 80.0}, "did_UP": {"p_value": 0.2}}
+    out = mr.framework_section(["Within? | funding_total.spend_pct_of_allocation | <= | 100",
+                                "Significant? | did_UP.p_value | < | 0.05"], evidence)
+    assert list(out["table"]["judgement"]) == ["Met", "Not met"]
+    assert out["sentence"] == "Of 2 evaluation questions: 1 Met, 1 Not met."
+
+
+def test_describe_evidence_key():
+    assert mr.describe_evidence_key("did_NI192.p_value") == \
+        "NI192 difference-in-differences: p-value"
+    assert mr.describe_evidence_key("survey_uses_data.n") == "Participant survey, uses data: pairs"
+
+
+# --------------------------------------------------------------------------- loader specs
+def data_dir_with(tmp_path: Path, **files: str) -> Path:
+    root = tmp_path / "data"
+    shutil.copytree(MINIMAL, root)
+    for name, text in files.items():
+        (root / f"{name}.csv").write_text(text, encoding="utf-8")
+    return root
+
+
+GOOD = {
+    "programme_strands": "programme,strand,allocation,spend,participants,sessions,synthetic\n"
+                         "p,One,1000,900,4,2,true\n",
+    "programme_members": "programme,authority,role,synthetic\np,E06000017,participating,true\n"
+                         "p,E06000005,comparison,true\n",
+    "programme_participant_survey": "programme,respondent_id,wave,confidence,understanding,"
+                                    "uses_performance_data,has_development_plan,synthetic\n"
+                                    "p,1,before,3,4,no,yes,true\np,1,after,,5,yes,,true\n",
+}
+
+
+def test_programme_tables_load_and_are_typed(tmp_path):
+    data = load_dataset(data_dir_with(tmp_path, **GOOD))
+    assert data.programme_strands["allocation"].tolist() == [1000.0]
+    assert data.programme_members["role"].tolist() == ["participating", "comparison"]
+    survey = data.programme_participant_survey
+    assert survey["confidence"].isna().tolist() == [False, True]
+    assert survey["synthetic"].tolist() == [True, True]
+
+
+@pytest.mark.parametrize("table, bad, expected", [
+    ("programme_strands", "p,One,-5,900,4,2,true\n", "must be at least 0"),
+    ("programme_members", "p,E06000017,treated,true\n", "'treated' is not allowed"),
+    ("programme_participant_survey", "p,1,before,3,4,maybe,yes,true\n", "'maybe' is not allowed"),
+])
+def test_programme_tables_reject_bad_values(tmp_path, table, bad, expected):
+    header = GOOD[table].splitlines()[0] + "\n"
+    root = data_dir_with(tmp_path, **{**GOOD, table: header + bad})
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(root)
+    messages = [str(p) for p in info.value.problems]
+    assert any(expected in m and f"{table}.csv" in m for m in messages), messages
+
+
+def test_programme_members_must_be_known_authorities(tmp_path):
+    root = data_dir_with(tmp_path, **{**GOOD, "programme_members":
+                                      "programme,authority,role,synthetic\np,X99,comparison,true\n"})
+    with pytest.raises(DataValidationError, match="'X99' is not a code in authorities.csv"):
+        load_dataset(root)
+
+
+def test_bundled_deflators_cite_hm_treasury_and_are_real():
+    data = load_dataset()
+    deflators = data.deflators.set_index("year")
+    assert deflators.loc["2023/24", "deflator"] == pytest.approx(0.75 * 96.2507 + 0.25 * 100)
+    assert deflators["source"].str.contains("HM Treasury").all()
+    assert (deflators["synthetic"] == "false").all()

@@ -1,0 +1,115 @@
+"""End-to-end: the value-for-money and programme-evaluation reports with their default parameters.
+
+One module-scoped run per notebook; the assertions read the published HTML and manifest.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import pytest
+
+from perfeval.parameters import load_parameter_file
+from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from perfeval.runner import run_report
+
+pytestmark = pytest.mark.notebook
+
+VFM_SECTIONS = ["The comparison set and the performance score", "Performance against spend",
+                "Above or below what spend would predict", "Spend per head in real terms"]
+PROGRAMME_SECTIONS = ["What the money bought", "Did outcomes move?", "What participants said",
+                      "Evaluation framework"]
+
+
+def run(stem: str, root):
+    params = load_parameter_file(PARAMS_DIR / f"{stem}.yaml")
+    return run_report(NOTEBOOKS_DIR / f"{stem}.ipynb", params, outputs_root=root, progress=False)
+
+
+@pytest.fixture(scope="module")
+def vfm(tmp_path_factory):
+    return run("value_for_money", tmp_path_factory.mktemp("outputs"))
+
+
+@pytest.fixture(scope="module")
+def programme(tmp_path_factory):
+    return run("programme_evaluation", tmp_path_factory.mktemp("outputs"))
+
+
+def sections(page: str) -> dict[str, str]:
+    """HTML of each h2 section, by heading text."""
+    out = {}
+    for part in re.split(r"<h2[^>]*>", page)[1:]:
+        title = html_lib.unescape(re.sub(r"<[^>]+>", "", part.split("</h2>")[0])).strip("¶ ")
+        out[title] = part
+    return out
+
+
+def text_of(page: str) -> str:
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+@pytest.mark.parametrize("report, names", [("vfm", VFM_SECTIONS),
+                                           ("programme", PROGRAMME_SECTIONS)])
+def test_every_section_has_a_chart_with_text_alternative_and_a_table(report, names, request):
+    page = request.getfixturevalue(report).html.read_text(encoding="utf-8")
+    found = sections(page)
+    assert list(found) == names
+    for name in names:
+        assert "<table" in found[name], f"section {name!r} has no table"
+        images = re.findall(r"<img[^>]*>", found[name])
+        assert images, f"section {name!r} has no chart"
+        for img in images:
+            assert re.search(r'alt="[^"]{40,}"', img), f"chart in {name!r} lacks a text alternative"
+
+
+@pytest.mark.parametrize("report", ["vfm", "programme"])
+def test_reports_have_no_scripts_errors_or_code(report, request):
+    page = request.getfixturevalue(report).html.read_text(encoding="utf-8")
+    assert "<script" not in page.lower()
+    assert "Traceback" not in page and "Error" not in page
+    assert "validate_notebook_namespace" not in page and "import " not in page
+
+
+def test_vfm_highlights_the_home_council_and_states_caveats(vfm):
+    page = text_of(vfm.html.read_text(encoding="utf-8"))
+    assert "Rutland (this council)" in page
+    assert "association, not cause" in page and "does not allow for need" in page
+    assert "real published figures only" in page
+    assert "2017/18 prices" in page and "HM Treasury" in page
+
+
+def test_vfm_records_key_figures_consistent_with_the_text(vfm):
+    figures = vfm.key_figures
+    for name in ("vfm_table", "vfm_slope_points_per_pound", "vfm_r_squared", "vfm_councils",
+                 "home_residual", "home_score_components", "real_terms_spend_per_head"):
+        assert name in figures, name
+    table = figures["vfm_table"]["value"]
+    assert len(table["data"]) == figures["vfm_councils"]["value"] >= 40
+    residual = figures["home_residual"]["value"]
+    page = text_of(vfm.html.read_text(encoding="utf-8"))
+    assert f"{abs(residual):.1f} score points {'above' if residual > 0 else 'below'}" in page
+
+
+def test_programme_report_is_labelled_synthetic_and_records_key_figures(programme):
+    page = text_of(programme.html.read_text(encoding="utf-8"))
+    assert "SYNTHETIC" in page and "illustrative" in page
+    figures = programme.key_figures
+    for name in ("funding_by_strand", "spend_pct_of_allocation", "cost_per_participant",
+                 "did_results", "participant_survey", "evaluation_framework"):
+        assert name in figures, name
+    spend_pct = figures["spend_pct_of_allocation"]["value"]
+    assert f"({spend_pct:.1f}%)" in page
+    framework = figures["evaluation_framework"]["value"]
+    assert len(framework["data"]) == 7
+    assert "parallel trends" in page
+
+
+def test_programme_did_table_gives_estimate_interval_and_pre_trends(programme):
+    did = programme.key_figures["did_results"]["value"]
+    row = dict(zip(did["columns"], did["data"][0]))
+    assert row["indicator"] == "NI192"
+    assert row["ci_lower"] < row["estimate"] < row["ci_upper"]
+    assert row["n_treated"] == 9 and row["n_comparison"] > 9
+    assert row["pre_trend_caveat"]
