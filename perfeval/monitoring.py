@@ -54,6 +54,30 @@ ASSURANCE_WORDS = {"consistent_pass": "Target consistently met",
                    "inconsistent": "Target met inconsistently (hit and miss)",
                    None: "No assurance (no target or limits)"}
 
+#: Bar colours for forecast states (the state's word is always on the bar's label too).
+FORECAST_COLOURS = {engine.ON_TRACK: charts.RAG_STYLE["Green"][0],
+                    engine.AT_RISK: charts.RAG_STYLE["Amber"][0],
+                    engine.OFF_TRACK: charts.RAG_STYLE["Red"][0]}
+
+EXCEPTIONS_METHOD = (
+    "Exceptions: an indicator is listed when its latest outturn is Red against target or its "
+    "direction of travel is Worse than the year before; red and worse first, then red only, then "
+    "worse only, each in register order."
+)
+DATA_QUALITY_METHOD = (
+    "Data quality: every value the review relies on (the outturn shown, the earlier value behind "
+    "its direction of travel, and the quarterly or monthly values within the year) is listed when "
+    "it is missing (with the reason its statistical symbol gives), estimated, provisional or "
+    "revised. Estimated, provisional and revised outturns are marked [e], [p] and [r] in the "
+    "tables; their assessments may change when final figures arrive."
+)
+FINANCE_NOTE = (
+    f"{money.SIGN_CONVENTION} Variance RAG: Red when an overspend exceeds both the £ and the % "
+    "threshold, Amber when it exceeds one (or an underspend exceeds both), otherwise Green. PI "
+    "counts are each service's quarterly and monthly PIs by their RAG against the profiled target "
+    "to date; 'other' = no data or no target."
+)
+
 KIND_METHOD = (
     "Measure kind: an indicator whose annual value is closer to the sum of its quarterly (or "
     "monthly) values than to their mean, in most past years with a complete set of periods, is a "
