@@ -1,0 +1,146 @@
+"""End-to-end: the end-of-year review and quarterly monitoring run through `run_report` with their
+default parameters; the assertions read the published HTML and manifest as a reader and an
+auditor would. One module-scoped run per notebook (each run starts a kernel)."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import pytest
+
+from perfeval.exceptions import ParameterError
+from perfeval.parameters import load_parameter_file, validate_parameters
+from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from perfeval.runner import run_report
+
+pytestmark = pytest.mark.notebook
+
+EOY_SECTIONS = ["Exceptions: red and worsening indicators", "Every indicator's outturn against target",
+                "Position among comparable councils", "Data quality",
+                "Method, data sources and provenance"]
+QM_SECTIONS = ["Exceptions: indicators forecast to miss their year-end target",
+               "Performance against profiled targets, year to date", "Statistical process control",
+               "Finance and performance by service", "Method, data sources and provenance"]
+EOY_FIGURES = ["exceptions", "rag_counts", "headline_shares", "outturns", "percentile_positions",
+               "data_quality"]
+QM_FIGURES = ["forecast_states", "in_year_position", "spc_summary", "budget_position",
+              "finance_and_pi_rag"]
+
+
+def run(stem, root):
+    params = load_parameter_file(PARAMS_DIR / f"{stem}.yaml")
+    return run_report(NOTEBOOKS_DIR / f"{stem}.ipynb", params, outputs_root=root, progress=False)
+
+
+@pytest.fixture(scope="module")
+def eoy(tmp_path_factory):
+    return run("end_of_year_review", tmp_path_factory.mktemp("outputs"))
+
+
+@pytest.fixture(scope="module")
+def qm(tmp_path_factory):
+    return run("quarterly_monitoring", tmp_path_factory.mktemp("outputs"))
+
+
+def sections(page: str) -> dict[str, str]:
+    """HTML of each h2 section, by heading text."""
+    out = {}
+    for part in re.split(r"<h2[^>]*>", page)[1:]:
+        title = html_lib.unescape(re.sub(r"<[^>]+>", "", part.split("</h2>")[0])).strip("¶ ")
+        out[title] = part
+    return out
+
+
+def table_rows(figure: dict) -> list[dict]:
+    value = figure["value"]
+    return [dict(zip(value["columns"], row)) for row in value["data"]]
+
+
+@pytest.mark.parametrize("report, names", [("eoy", EOY_SECTIONS), ("qm", QM_SECTIONS)])
+def test_every_section_has_a_chart_with_a_text_alternative_and_a_table(report, names, request):
+    page = request.getfixturevalue(report).html.read_text(encoding="utf-8")
+    found = sections(page)
+    assert list(found)[:len(names)] == names, f"sections out of order or missing: {list(found)}"
+    for name in names:
+        assert "<img" in found[name], f"section {name!r} has no chart"
+        assert "<table" in found[name], f"section {name!r} has no table"
+        for img in re.findall(r"<img[^>]*>", found[name]):
+            assert re.search(r'alt="[^"]{20,}"', img), f"chart in {name!r} lacks a text alternative"
+
+
+@pytest.mark.parametrize("report", ["eoy", "qm"])
+def test_reports_have_no_code_errors_scripts_or_external_resources(report, request):
+    page = request.getfixturevalue(report).html.read_text(encoding="utf-8")
+    assert "<script" not in page.lower()
+    assert "Traceback" not in page and "Error" not in page
+    assert "validate_notebook_namespace" not in page and "import " not in page
+    assert not re.search(r"""(src|href)=["']https?://""", page)
+    assert "SYNTHETIC" in page
+
+
+@pytest.mark.parametrize("report, names", [("eoy", EOY_FIGURES), ("qm", QM_FIGURES)])
+def test_key_figures_are_recorded_as_tables(report, names, request):
+    figures = request.getfixturevalue(report).key_figures
+    for name in names:
+        assert figures[name]["kind"] == "table" and figures[name]["value"]["data"], name
+
+
+def test_end_of_year_review_puts_exceptions_first_with_escaped_commentary(eoy):
+    page = eoy.html.read_text(encoding="utf-8")
+    exceptions = sections(page)[EOY_SECTIONS[0]]
+    rows = table_rows(eoy.key_figures["exceptions"])
+    assert rows and all(r["rag"] == "Red" or r["dot"] == "Worse" for r in rows)
+    kinds = [r["exception"] for r in rows]
+    assert kinds == sorted(kinds, key=["Red and worse", "Red", "Worse"].index)
+    # every exception's title is listed in the section's table
+    outturns = {r["indicator"]: r for r in table_rows(eoy.key_figures["outturns"])}
+    assert len(outturns) == 31 and len(rows) == sum(
+        r["rag"] == "Red" or r["dot"] == "Worse" for r in outturns.values())
+    # commentary from commentary.csv holds '&': it is escaped, not raw
+    assert "rose &amp; the food waste trial" in page and "rose & the food" not in page
+    assert "Seasonal respiratory illness" in exceptions
+
+
+def test_end_of_year_review_data_quality_lists_missing_estimated_provisional_revised(eoy):
+    rows = table_rows(eoy.key_figures["data_quality"])
+    issues = {(r["indicator"], r["period"]): r["issue"] for r in rows}
+    assert issues[("HS02", "2024/25")] == "missing"
+    assert issues[("ENV01", "2024/25")] == "estimated"
+    assert issues[("CO01", "2024/25")] == "provisional"
+    assert issues[("HB01", "2023/24")] == "revised"  # the comparison behind HB01's direction
+    section = html_lib.unescape(sections(eoy.html.read_text(encoding="utf-8"))["Data quality"])
+    assert "[x] not available" in section
+
+
+def test_quarterly_monitoring_forecasts_and_profiles_every_sub_annual_pi(qm):
+    rows = table_rows(qm.key_figures["in_year_position"])
+    assert len(rows) == 12
+    assert {r["last_period"] for r in rows} == {"2024/25 Q3", "2024-12"}
+    assert {r["forecast_state"] for r in rows} <= {"On track", "At risk", "Off track"}
+    page = html_lib.unescape(qm.html.read_text(encoding="utf-8"))
+    counts = {r["forecast"]: r["indicators"] for r in table_rows(qm.key_figures["forecast_states"])}
+    assert (f"{counts['On track']} are on track, {counts['At risk']} at risk and "
+            f"{counts['Off track']} off track") in page
+
+
+def test_quarterly_monitoring_spc_and_finance(qm):
+    spc = table_rows(qm.key_figures["spc_summary"])
+    assert [r["indicator"] for r in spc] == ["HB01", "PL01", "HR01", "WS01", "CS02"]
+    assert all(r["lpl"] < r["mean"] < r["upl"] for r in spc)
+    assert spc[3]["last_period"] == "2024-12"
+    joined = {r["service"]: r for r in table_rows(qm.key_figures["finance_and_pi_rag"])}
+    assert joined["Adult social care"]["forecast_rag"] in ("Red", "Amber", "Green")
+    assert joined["Planning"]["pis"] == 3  # PL01-PL03 beside Planning's variance
+    section = html_lib.unescape(sections(qm.html.read_text(encoding="utf-8"))[QM_SECTIONS[3]])
+    assert "Overspend: " in section or "Underspend: " in section
+
+
+def test_quarter_five_is_rejected_before_execution(tmp_path):
+    params = load_parameter_file(PARAMS_DIR / "quarterly_monitoring.yaml") | {"quarter": 5}
+    with pytest.raises(ParameterError, match="quarter"):
+        validate_parameters("quarterly_monitoring", params)
+    with pytest.raises(ParameterError, match=r"quarter.*5 is out of range"):
+        run_report(NOTEBOOKS_DIR / "quarterly_monitoring.ipynb", params, outputs_root=tmp_path,
+                   progress=False)
+    assert not any(tmp_path.iterdir()), "nothing may be written when the parameters are invalid"
