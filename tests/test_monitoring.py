@@ -31,7 +31,8 @@ def card_rows(rows):
 # --------------------------------------------------------------------------- end-of-year review
 
 def test_filter_services_keeps_named_services_and_all_when_empty():
-    card = card_rows([("A", "Waste", YEAR, "Red", "Worse"), ("B", "Planning", YEAR, "Green", "Worse"),
+    card = card_rows([("A", "Waste", YEAR, "Red", "Worse"),
+                      ("B", "Planning", YEAR, "Green", "Worse"),
                       ("C", "Waste", YEAR, "Green", "Improved")])
     assert m.filter_services(card, ["Waste"])["indicator"].tolist() == ["A", "C"]
     assert len(m.filter_services(card, [])) == 3
@@ -83,7 +84,8 @@ def test_exceptions_and_outturn_tables_carry_why_quartile_and_commentary():
 
 
 def test_attach_commentary_falls_back_to_the_report_year_for_lagged_outturns():
-    card = card_rows([("A", "S", YEAR, "Green", "Improved"), ("B", "S", "2023/24", "Green", "Worse"),
+    card = card_rows([("A", "S", YEAR, "Green", "Improved"),
+                      ("B", "S", "2023/24", "Green", "Worse"),
                       ("C", "S", YEAR, "Red", "Worse"), ("D", "S", "2023/24", "Red", "Worse")])
     commentary = pd.DataFrame({
         "authority": ["K", "K", "K", "K", "OTHER"],
@@ -151,7 +153,8 @@ def test_describe_symbol():
 
 def test_quarter_label_and_as_at_sentence():
     assert m.quarter_label(YEAR, 3) == "2024/25 Q3"
-    assert m.describe_as_at(YEAR, 3) == "Position at the end of 2024/25 Q3 (April to December 2024)."
+    assert m.describe_as_at(YEAR, 3) == ("Position at the end of 2024/25 Q3 "
+                                         "(April to December 2024).")
     assert m.describe_as_at(YEAR, 4).endswith("(April to March 2025).")
     with pytest.raises(AnalysisError, match="quarter must be a whole number from 1 to 4; got 5"):
         m.quarter_label(YEAR, 5)
@@ -278,7 +281,8 @@ def tiny_dataset():
         "frequency": ["annual", "quarterly", "monthly"],
         "service": ["S1", "S1", "S3"], "tolerance": [0.05, 0.1, np.nan],
         "tolerance_type": ["relative", "relative", None], "decimals": [1, 1, 0]})
-    quarterly = [("QTR", p, v) for p, v in CUMULATIVE_PAST + [("2024/25 Q1", 12), ("2024/25 Q2", 14)]]
+    this_year = [("2024/25 Q1", 12), ("2024/25 Q2", 14)]
+    quarterly = [("QTR", p, v) for p, v in CUMULATIVE_PAST + this_year]
     monthly = [("MON", f"2024-{mm:02d}", v) for mm, v in ((4, 50), (5, 60), (6, 70))]
     rows = [("K", i, p, v) for i, p, v in quarterly + monthly + [("ANN", YEAR, 1.0)]]
     values = pd.DataFrame(rows, columns=["authority", "indicator", "period", "value"])
@@ -296,7 +300,8 @@ def test_assess_in_year_covers_every_quarterly_and_monthly_pi():
     assert mon["kind"] == "average" and mon["ytd_value"] == pytest.approx(60)
     assert mon["rag"] == "Green" and mon["note"] == "latest value is for 2024-06"
     table = m.in_year_table(position)
-    assert table["Year to date (to)"].tolist() == ["26.0 (2024/25 Q2)", "60% (2024-06)"]  # unit in words is in the name
+    # a unit in words (days) is in the indicator's name, not after the number
+    assert table["Year to date (to)"].tolist() == ["26.0 (2024/25 Q2)", "60% (2024-06)"]
     assert table["Against profile"].tolist() == ["✖ Red", "✔ Green"]
 
 
@@ -373,7 +378,8 @@ def test_spc_overview_limits_variation_and_assurance():
     row = overview["summary"].iloc[0]
     assert row["points"] == 13 and row["last_period"] == "2024/25 Q1"
     assert row["mean"] == pytest.approx(142 / 13)
-    assert (row["lpl"], row["upl"]) == (pytest.approx(142 / 13 - 5.32), pytest.approx(142 / 13 + 5.32))
+    assert row["lpl"] == pytest.approx(142 / 13 - 5.32)
+    assert row["upl"] == pytest.approx(142 / 13 + 5.32)
     assert row["variation"] == "Common cause"
     assert row["assurance"] == "Target consistently missed"
     assert not row["provisional_limits"]
@@ -418,7 +424,8 @@ def test_finance_and_performance_joins_variance_and_pi_rag_by_service():
         "At 2024/25 Q2, 1 of 2 services with a budget have a forecast variance rated Red: S1. "
         "Of these, 1 also have PIs red against profile: S1.")
     display = out["joined_display"].set_index("Service")
-    assert display.loc["S1", "Variance (£000)"] == "100" and display.loc["S1", "Variance (%)"] == "10.0%"
+    assert display.loc["S1", "Variance (£000)"] == "100"
+    assert display.loc["S1", "Variance (%)"] == "10.0%"
     assert display.loc["S1", "Budget status"] == "Overspend: Red"
     assert display.loc["S3", "Budget status"] == "No budget row: Not rated"
     assert "forecast overspend" in out["budget_sentence"]
@@ -437,3 +444,27 @@ def test_quarterly_method_notes():
     assert notes[0] == m.PROFILE_METHOD_TEXT["even"] and any("£50,000" in n for n in notes)
     with pytest.raises(AnalysisError, match="method must be one of"):
         m.quarterly_method_notes("flat")
+
+
+# --------------------------------------------------------------------------- parameter checks
+
+def test_schema_rejects_unknown_services_and_annual_spc_indicators():
+    from perfeval.exceptions import ParameterError
+    from perfeval.parameters import validate_parameters
+    with pytest.raises(ParameterError, match=r"services.*unknown service\(s\) \['Wast'\]"):
+        validate_parameters("end_of_year_review", {"services": ["Wast"]})
+    assert validate_parameters("end_of_year_review", {"services": ["Planning"]})["services"] \
+        == ["Planning"]
+    with pytest.raises(ParameterError, match=r"\['NI192'\] are not quarterly or monthly"):
+        validate_parameters("quarterly_monitoring", {"spc_indicators": ["HB01", "NI192"]})
+    with pytest.raises(ParameterError, match="at least one"):
+        validate_parameters("quarterly_monitoring", {"spc_indicators": []})
+
+
+def test_quarter_check_needs_quarterly_or_monthly_values_for_the_council():
+    from perfeval.schemas import check_quarter_has_data
+    values = {"council": "E06000017", "year": YEAR, "data_dir": ""}
+    assert check_quarter_has_data(4, values) is None
+    # Chelmsford (E07000070) has only annual NI 192 values in the bundled data
+    problem = check_quarter_has_data(1, {**values, "council": "E07000070"})
+    assert "no quarterly or monthly values for E07000070 in 2024/25" in problem

@@ -16,7 +16,8 @@ from perfeval.runner import run_report
 
 pytestmark = pytest.mark.notebook
 
-EOY_SECTIONS = ["Exceptions: red and worsening indicators", "Every indicator's outturn against target",
+EOY_SECTIONS = ["Exceptions: red and worsening indicators",
+                "Every indicator's outturn against target",
                 "Position among comparable councils", "Data quality",
                 "Method, data sources and provenance"]
 QM_SECTIONS = ["Exceptions: indicators forecast to miss their year-end target",
