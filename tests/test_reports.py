@@ -7,9 +7,13 @@ read the published HTML and manifest as a reader and an auditor would.
 from __future__ import annotations
 
 import html as html_lib
+import json
+import os
 import re
 import subprocess
 import sys
+
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +101,21 @@ def test_misspelt_parameter_fails_before_execution(tmp_path):
     assert result.returncode != 0
     assert "yera" in result.stderr and "year" in result.stderr and "council" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+REGRESSION_FIGURES = ("headline_shares", "rag_counts", "net_spend_per_head", "budget_outturn",
+                      "issues_to_consider")
+EXPECTED = Path(__file__).parent / "expected" / "state_of_the_nation.json"
+
+
+def test_sotn_key_figures_match_the_committed_expected_values(sotn):
+    """Back-test: a change in a published number must be a decision, not an accident.
+
+    To accept new figures on purpose: PERFEVAL_UPDATE_EXPECTED=1 pytest tests/test_reports.py
+    and commit tests/expected/state_of_the_nation.json with the reason in the message.
+    """
+    figures = {name: sotn.key_figures[name]["value"] for name in REGRESSION_FIGURES}
+    if os.environ.get("PERFEVAL_UPDATE_EXPECTED"):
+        EXPECTED.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+    assert figures == json.loads(EXPECTED.read_text(encoding="utf-8"))
