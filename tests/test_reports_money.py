@@ -55,7 +55,9 @@ def text_of(page: str) -> str:
 def test_every_section_has_a_chart_with_text_alternative_and_a_table(report, names, request):
     page = request.getfixturevalue(report).html.read_text(encoding="utf-8")
     found = sections(page)
-    assert list(found) == names
+    missing = [n for n in names if n not in found]
+    assert not missing, f"sections {missing} missing; found {list(found)}"
+    assert [n for n in found if n in names] == names, "sections out of order"
     for name in names:
         assert "<table" in found[name], f"section {name!r} has no table"
         images = re.findall(r"<img[^>]*>", found[name])
