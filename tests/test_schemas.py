@@ -1,0 +1,66 @@
+"""Report parameter schemas: data-aware checks name the parameter, the bad value and the fix."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from perfeval.exceptions import ParameterError
+from perfeval.parameters import validate_parameters
+
+MINIMAL = Path(__file__).parent / "data" / "minimal"
+
+
+def problems(values: dict) -> str:
+    with pytest.raises(ParameterError) as info:
+        validate_parameters("state_of_the_nation", values)
+    return str(info.value)
+
+
+def test_defaults_are_valid_on_the_bundled_data():
+    resolved = validate_parameters("state_of_the_nation", {})
+    assert resolved["council"] == "E06000017" and resolved["year"] == "2024/25"
+
+
+def test_a_council_absent_from_the_data_is_refused():
+    text = problems({"council": "E06999999"})
+    assert "council" in text and "'E06999999' is not an authority code" in text
+
+
+def test_a_year_without_data_lists_the_years_that_have_data():
+    text = problems({"year": "2030/31"})
+    assert "'2030/31' has no indicator values for E06000017" in text and "2024/25" in text
+
+
+def test_a_year_that_is_not_a_financial_year_is_refused():
+    assert "write it as '2024/25'" in problems({"year": "2024"})
+
+
+def test_a_group_without_the_council_is_refused(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data)
+    text = problems({"data_dir": str(data), "council": "E10000018", "year": "2023/24",
+                     "comparator_group": "test_group", "key_indicators": ["NI192"],
+                     "survey_wave": "", "previous_wave": ""})
+    assert "group 'test_group' does not include the council 'E10000018'" in text
+
+
+def test_unknown_indicator_codes_and_waves_are_named():
+    text = problems({"key_indicators": ["NI192", "XX9"], "survey_wave": "1999"})
+    assert "unknown indicator code(s) ['XX9']" in text
+    assert "'1999' is not a wave" in text
+
+
+def test_a_missing_data_folder_is_reported_not_crashed(tmp_path):
+    text = problems({"data_dir": str(tmp_path / "nowhere")})
+    assert "data_dir" in text and "is not a folder" in text
+
+
+def test_invalid_data_is_reported_as_a_parameter_problem(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data)
+    (data / "indicators.csv").write_text("code,title\nX,Y\n", encoding="utf-8")
+    text = problems({"data_dir": str(data), "year": "2023/24", "comparator_group": "test_group"})
+    assert "cannot be used" in text and "indicators.csv" in text
