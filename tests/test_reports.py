@@ -10,6 +10,7 @@ import html as html_lib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from perfeval.parameters import load_parameter_file
-from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from perfeval.paths import DATA_DIR, NOTEBOOKS_DIR, PARAMS_DIR
 from perfeval.runner import run_report
 
 pytestmark = pytest.mark.notebook
@@ -119,3 +120,18 @@ def test_sotn_key_figures_match_the_committed_expected_values(sotn):
         EXPECTED.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n",
                             encoding="utf-8")
     assert figures == json.loads(EXPECTED.read_text(encoding="utf-8"))
+
+
+def test_free_text_from_data_is_escaped_in_the_report(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("sources"))
+    authorities = (data / "authorities.csv").read_text(encoding="utf-8")
+    hostile = '"<script>alert(1)</script> & Co"'
+    (data / "authorities.csv").write_text(authorities.replace(",Darlington,", f",{hostile},"),
+                                          encoding="utf-8")
+    params = load_parameter_file(PARAMS_DIR / "state_of_the_nation.yaml") | {"data_dir": str(data)}
+    result = run_report(NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params,
+                        outputs_root=tmp_path / "out", progress=False)
+    page = result.html.read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page
