@@ -236,6 +236,14 @@ def money_summary(data: Dataset, *, council: str, year: str, group: str) -> dict
     }
 
 
+def budget_rag_note(thresholds: "money.VarianceThresholds") -> str:
+    """The sign convention and the variance RAG rule in words, with the thresholds used."""
+    limit = f"£{thresholds.amount:,.0f} and {thresholds.percent:g}% of budget"
+    return (f"{money.SIGN_CONVENTION} Red: an overspend above both {limit}; Amber: an overspend "
+            f"above one of them{', or an underspend above both' if thresholds.flag_underspend else ''}; "
+            "Green: otherwise.")
+
+
 def budget_section(monitoring: pd.DataFrame, as_at: str) -> dict[str, Any]:
     """Budget against forecast outturn by service at a quarter: table, chart and sentence."""
     if monitoring.empty:
@@ -270,7 +278,7 @@ def budget_section(monitoring: pd.DataFrame, as_at: str) -> dict[str, Any]:
         "budget_display": display,
         "budget_sentence": sentence,
         "budget_caption": f"Budget and forecast outturn by service as at {as_at} (synthetic sample data).",
-        "budget_note": "Positive variance = overspend. " + str(money.__doc__ or "").split("\n")[0],
+        "budget_note": budget_rag_note(money.VarianceThresholds()),
         "budget_figure": charts.plot_grouped_bars(
             chart_data, category="service", series=["Budget (£m)", "Forecast outturn (£m)"],
             title=f"Budget and forecast outturn by service, {as_at}", ylabel="£ million"),
