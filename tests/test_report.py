@@ -1,0 +1,46 @@
+"""Report-section helpers on the hand-made minimal data set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from perfeval import report
+from perfeval.budget import VarianceThresholds
+from perfeval.data import load_dataset
+
+MINIMAL = Path(__file__).parent / "data" / "minimal"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset(MINIMAL)
+
+
+def test_report_context_names_the_council_group_and_synthetic_data(data):
+    params = {"council": "E06000017", "year": "2023/24", "comparator_group": "test_group",
+              "data_dir": str(MINIMAL)}
+    context = report.report_context(data, params)
+    assert context["subtitle"] == "Rutland (E06000017), financial year 2023/24."
+    assert "SYNTHETIC" in context["data_note"] and "0 of 3 indicators are real" in context["data_note"]
+    assert context["group_sentence"].startswith("Comparator group 'test_group': 2 councils.")
+    assert "Darlington, Harborough" in context["group_sentence"]
+    assert context["parameters"]["Parameter"].tolist() == list(params)
+
+
+def test_sources_table_says_which_indicators_are_synthetic(data):
+    table = report.sources_table(data)
+    assert table["Indicators"].tolist() == ["NI192, PL01, HB01"]
+    assert table["Kind"].tolist() == [report.REAL_OR_SYNTHETIC[True]]
+
+
+def test_council_name_falls_back_to_the_code(data):
+    assert report.council_name(data, "E06000005") == "Darlington"
+    assert report.council_name(data, "X1") == "X1"
+
+
+def test_budget_rag_note_states_thresholds():
+    note = report.budget_rag_note(VarianceThresholds(amount=10_000, percent=2, flag_underspend=False))
+    assert "above both £10,000 and 2% of budget" in note
+    assert "underspend above both" not in note
