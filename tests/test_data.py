@@ -70,7 +70,9 @@ def test_minimal_set_loads_every_table_with_its_rows(minimal):
     assert rows == {"authorities": 5, "population": 5, "comparator_groups": 3, "indicators": 3,
                     "indicator_values": 8, "targets": 3, "commentary": 1, "budget": 2,
                     "net_expenditure": 2, "deflators": 0, "survey_codebook": 5,
-                    "survey_responses": 12, "survey_population_margins": 3}
+                    "survey_responses": 12, "survey_population_margins": 3,
+                        "programme_strands": 0, "programme_members": 0,
+                        "programme_participant_survey": 0}
     assert sorted(p.name for p in minimal.files) == sorted(
         p.name for p in MINIMAL.glob("*.csv"))
 
