@@ -3,7 +3,7 @@
 ::
 
     perfeval run NOTEBOOK [--params FILE] [-p NAME VALUE ...] [--output-dir DIR]
-                          [--outputs-root DIR] [--no-progress]
+                          [--outputs-root DIR] [--status TEXT] [--pdf] [--no-progress]
     perfeval params NOTEBOOK
     perfeval verify MANIFEST
 
@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfeval", description="Run, describe and verify "
                                      "perfeval report notebooks.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = commands.add_parser("run", help="run a report notebook and publish HTML + manifest")
+    run = commands.add_parser("run", help="run a report notebook and publish HTML, Excel "
+                              "and manifest (and PDF with --pdf)")
     run.add_argument("notebook", metavar="NOTEBOOK", help="notebook path or stem in notebooks/")
     run.add_argument("--params", metavar="FILE", help="YAML file of parameter values")
     run.add_argument("-p", "--param", nargs=2, action="append", default=[],
@@ -47,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: NOTEBOOK/<council>_<year>)")
     run.add_argument("--outputs-root", metavar="DIR",
                      help="folder that holds all reports (default: the repository's outputs/)")
+    run.add_argument("--status", metavar="TEXT", default=None,
+                     help="status shown in the title block, e.g. Draft or Final (default: Draft)")
+    run.add_argument("--pdf", action="store_true",
+                     help="also print the report to A4 PDF with headless Chromium (optional; "
+                          "needs Chromium installed)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     params = commands.add_parser("params", help="list a notebook's parameters")
     params.add_argument("notebook", metavar="NOTEBOOK")
@@ -90,8 +96,12 @@ def _run(args: argparse.Namespace) -> int:
     values = _collect_values(args, nb_path.stem)
     result = run_report(nb_path, values, output_dir=args.output_dir,
                         outputs_root=args.outputs_root,
-                        progress=False if args.no_progress else None)
+                        progress=False if args.no_progress else None,
+                        status=args.status, pdf=args.pdf)
     print(f"Report:   {result.html}")
+    print(f"Excel:    {result.excel}")
+    if result.pdf:
+        print(f"PDF:      {result.pdf}")
     print(f"Manifest: {result.manifest_path} ({len(result.key_figures)} key figures)")
     return EXIT_OK
 

@@ -1,24 +1,30 @@
 """Run a report notebook with validated parameters and publish it with its provenance.
 
 :func:`run_report` validates the parameters before anything is executed, runs the notebook with
-papermill on this Python's kernel, exports a self-contained HTML report in the same process, and
-writes ``manifest.json`` (parameters, input hashes, versions, git state, key figures). Everything is
+papermill on this Python's kernel, exports a self-contained HTML report in the same process, writes
+the Excel supporting tables (and, when asked, a PDF: :mod:`perfeval.publish`) and
+``manifest.json`` (parameters, input hashes, versions, git state, key figures), then rewrites the
+outputs root's ``index.html``. Everything is
 written into a temporary folder inside the outputs root and moved into place only on success, so
 a failed or interrupted run never harms the previous report. :func:`verify_report` re-runs a
 published report and says exactly what differs.
 
 Layout under the outputs root (``outputs/`` of the repository by default)::
 
+    index.html                                       every report built, with links
     <notebook stem>/<council>_<year>/<stem>.ipynb    executed notebook
                                     /<stem>.html     the report
+                                    /<stem>.xlsx     Excel supporting tables
+                                    /<stem>.pdf      the report as A4 PDF (with --pdf)
                                     /manifest.json   provenance
     _failed/<stem>-<timestamp>.ipynb                 executed notebook of a failed run
 
 ``manifest.json`` holds: ``manifest_version``; ``perfeval_version``; ``notebook`` (``path``,
-``sha256``); ``parameters`` (resolved, paths absolute); ``inputs`` (parameter -> absolute path
+``sha256``); ``report`` (``title``, ``council``, ``council_name``, ``period``, ``status``,
+``published``: what the title block shows); ``parameters`` (resolved, paths absolute); ``inputs`` (parameter -> absolute path
 hashed: ``data_dir``, ``""`` meaning the bundled ``data/``, and every path parameter naming an
 existing file); ``input_files`` (``"<parameter>/<relative path>"`` -> sha256, sorted);
-``report_files`` (sha256 of the executed notebook and the HTML); ``versions``; ``git``
+``report_files`` (sha256 of the executed notebook, the HTML, the Excel file and the PDF if any); ``versions``; ``git``
 (``commit``, ``dirty``, or null); ``started``/``finished`` (UTC, ISO 8601); ``duration_seconds``;
 ``key_figures`` (name -> ``kind``, ``value``, ``description``, ``cell`` = index of the recording
 cell in the executed notebook).
@@ -29,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import html as html_lib
 import json
 import re
 import shutil
@@ -38,6 +45,7 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +59,8 @@ from perfeval.exceptions import ParameterError, PerfevalError, RunError, Verific
 from perfeval.parameters import is_path_parameter, load_folder_schemas, validate_parameters
 from perfeval.provenance import (collect_key_figures, git_state, hash_inputs, is_key_figure_output,
                                  package_versions, sha256_file)
+from perfeval.publish import (ReportInfo, check_status, describe_report, find_chromium, long_date,
+                              print_pdf, symbol_items, write_index, write_workbook)
 
 __all__ = ["RunResult", "VerifyResult", "run_report", "verify_report", "resolve_notebook",
            "resolve_path_parameters", "resolve_output_dir", "report_slug", "export_html",
@@ -62,9 +72,14 @@ TEMPLATE_NAME = "perfeval_report"
 FAILED_DIR = "_failed"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
+_REPORT_FIELDS = ("title", "council", "council_name", "period", "status", "published")
 _REMOVE_CELL_TAGS = frozenset({"remove-cell", "remove_cell"})
 _UNSAFE_MIME = ("application/javascript", "application/vnd.jupyter.widget-view+json",
                 "application/vnd.jupyter.widget-state+json")
+_OBJECT_REPR = re.compile(r"\s*<[^<>]*>\s*")
+_H1_LINE = re.compile(r"^\s{0,3}#\s+.+$\n?", re.MULTILINE)
+_HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1\s*>", re.I | re.S)
+_CONTENTS_MARKER = "<!-- perfeval:contents -->"
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,10 @@ class RunResult:
         The executed notebook, the HTML report and ``manifest.json`` inside it.
     manifest : dict
         The manifest as written.
+    excel : Path
+        The Excel supporting tables (``<stem>.xlsx``).
+    pdf : Path or None
+        The PDF (``<stem>.pdf``) when the run printed one.
     """
 
     output_dir: Path
@@ -86,6 +105,8 @@ class RunResult:
     html: Path
     manifest_path: Path
     manifest: dict[str, Any]
+    excel: Path | None = None
+    pdf: Path | None = None
 
     @property
     def key_figures(self) -> dict[str, Any]:
@@ -198,6 +219,11 @@ def _hash_input_roots(roots: Mapping[str, Path]) -> dict[str, str]:
 # HTML export
 
 
+def report_title(nb: Any, notebook_name: str) -> str:
+    """The report title: the notebook's first heading, else its file name in words."""
+    return _first_heading(nb) or Path(notebook_name).stem.replace("_", " ").title()
+
+
 def _first_heading(nb: Any) -> str | None:
     for cell in nb.cells:
         if cell.cell_type != "markdown":
@@ -222,29 +248,118 @@ def _publishable_output(output: Any) -> bool:
         if "text/html" in data:
             data["text/html"] = re.sub(r"<script\b.*?</script\s*>", "", "".join(data["text/html"]),
                                        flags=re.I | re.S)
+        if set(data) == {"text/plain"} and _OBJECT_REPR.fullmatch("".join(data["text/plain"])):
+            return False  # a stray repr such as <Figure size 800x450 with 1 Axes>
         return bool(data)
     return True
 
 
 def _prepare_for_publication(nb: Any) -> Any:
-    """A copy of ``nb`` without stderr streams, key-figure and script outputs, or cells tagged
-    ``remove-cell``."""
+    """A copy of ``nb`` without stderr streams, key-figure and script outputs, stray object
+    reprs, or cells tagged ``remove-cell``; the first level-1 heading is taken out, because the
+    title block shows the title."""
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
     nb.cells = [c for c in nb.cells if not _REMOVE_CELL_TAGS & set(c.metadata.get("tags", []))]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if _publishable_output(o)]
+    _drop_title_heading(nb)
     return nb
 
 
-def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any]) -> str:
+def _drop_title_heading(nb: Any) -> None:
+    """Take the title's ``# heading`` line out of the first markdown cell with a heading, when
+    the title is a level-1 markdown heading (the title block shows it instead)."""
+    for cell in nb.cells:
+        title = _first_heading(nbformat.v4.new_notebook(cells=[cell]))
+        if cell.cell_type != "markdown" or title is None:
+            continue
+        match = _H1_LINE.search(cell.source)
+        if match and _first_heading(nbformat.v4.new_notebook(
+                cells=[nbformat.v4.new_markdown_cell(match.group(0))])) == title:
+            cell.source = cell.source[:match.start()] + cell.source[match.end():]
+        return
+
+
+def _fix_heading_levels(page: str) -> str:
+    """Headings in order with no skipped level: each is at most one level below the heading
+    before it (an h4 straight after an h2 becomes an h3)."""
+    previous = 0
+
+    def fix(match: re.Match) -> str:
+        nonlocal previous
+        level = min(int(match.group(1)), previous + 1)
+        previous = level
+        return f"<h{level}{match.group(2) or ''}>{match.group(3)}</h{level}>"
+
+    return _HEADING.sub(fix, page)
+
+
+def _heading_text(inner: str) -> str:
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", inner))
+    return re.sub(r"\s+", " ", text.replace("\u00b6", "")).strip()
+
+
+def _add_contents(page: str) -> str:
+    """Give every h2 an id and put a contents list linking them where the template marks it."""
+    taken = set(re.findall(r'\bid="([^"]+)"', page))
+    items: list[tuple[str, str]] = []
+
+    def anchor(match: re.Match) -> str:
+        attrs, inner = match.group(2) or "", match.group(3)
+        if match.group(1) != "2":
+            return match.group(0)
+        found = re.search(r'\bid="([^"]+)"', attrs)
+        ident = html_lib.unescape(found.group(1)) if found else None
+        if ident is None:
+            base = re.sub(r"[^A-Za-z0-9]+", "-", _heading_text(inner)).strip("-") or "section"
+            ident, n = base, 1
+            while ident in taken:
+                n += 1
+                ident = f"{base}-{n}"
+            taken.add(ident)
+            attrs = f' id="{ident}"{attrs}'
+        items.append((ident, _heading_text(inner)))
+        return f"<h2{attrs}>{inner}</h2>"
+
+    page = _HEADING.sub(anchor, page)
+    links = "".join(f'<li><a href="#{html_lib.escape(ident)}">{html_lib.escape(text)}</a></li>'
+                    for ident, text in items)
+    nav = (f'<nav class="contents" aria-labelledby="contents-heading">\n<h2 id="contents-heading">'
+           f"Contents</h2>\n<ol>{links}</ol>\n</nav>") if items else ""
+    return page.replace(_CONTENTS_MARKER, nav, 1)
+
+
+def _css_string(text: str) -> str:
+    """``text`` as the inside of a double-quoted CSS string that cannot end the style element."""
+    text = re.sub(r"\s+", " ", str(text))
+    return "".join(c if c.isalnum() or c in " .,;:()/-_'&" else f"\\{ord(c):x} " for c in text)
+
+
+def _template_context(info: ReportInfo, notebook_name: str,
+                      parameters: Mapping[str, Any]) -> dict[str, Any]:
+    shown = {k: v for k, v in parameters.items() if not is_path_parameter(k)}
+    running = " - ".join(part for part in (info.title, info.council_label, info.period,
+                                           info.status) if part)
+    return {"title": info.title, "notebook": notebook_name, "version": perfeval.__version__,
+            "date": info.published, "published": long_date(info.published),
+            "status": info.status, "council": info.council_label, "period": info.period,
+            "parameters": shown, "symbols": symbol_items(), "running_head": _css_string(running)}
+
+
+def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any],
+                status: str | None = None, info: ReportInfo | None = None) -> str:
     """Return the HTML report of an executed notebook.
 
-    Code, prompts, stderr streams, key-figure outputs and cells tagged ``remove-cell`` are left
-    out. The page is self-contained (no ``<script>``, no resources loaded from the internet), in
-    British English (``lang="en-GB"``), titled with the notebook's first heading, with a footer
-    naming the notebook and the parameters that are not paths.
+    Code, prompts, stderr streams, key-figure outputs, stray object reprs and cells tagged
+    ``remove-cell`` are left out. The page is self-contained (no ``<script>``, no resources
+    loaded from the internet), in British English (``lang="en-GB"``), titled with the
+    notebook's first heading. It opens with a title block (title, council, period, publication
+    date, status) and a contents list linking every h2 section; headings run h1, h2, h3 with no
+    skipped level; it ends with the legend of statistical symbols and a footer naming the
+    notebook and the parameters that are not paths. Print CSS sets A4 pages numbered "Page n of
+    m", and keeps tables and figures whole where they fit.
 
     Parameters
     ----------
@@ -254,6 +369,12 @@ def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any]) -
         The source notebook's file name, shown in the footer.
     parameters : mapping
         The resolved parameters; those that are not paths are shown in the footer.
+    status : str, optional
+        The report status shown in the title block (default ``Draft``); ignored when ``info``
+        is given.
+    info : ReportInfo, optional
+        What the report is (see :func:`perfeval.publish.describe_report`); by default worked
+        out from the notebook and the parameters, dated today.
 
     Raises
     ------
@@ -266,12 +387,13 @@ def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any]) -
                             extra_template_basedirs=[str(TEMPLATES_DIR)],
                             exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, exclude_raw=True)
-    shown = {k: v for k, v in parameters.items() if not is_path_parameter(k)}
-    context = {"title": _first_heading(nb) or Path(notebook_name).stem.replace("_", " ").title(),
-               "notebook": notebook_name, "version": perfeval.__version__,
-               "date": dt.date.today().isoformat(), "parameters": shown}
+    if info is None:
+        info = describe_report(report_title(nb, notebook_name), notebook_name, parameters,
+                               status=status)
+    context = _template_context(info, notebook_name, parameters)
     html, _ = exporter.from_notebook_node(_prepare_for_publication(nb),
                                           resources={"perfeval": context})
+    html = _add_contents(_fix_heading_levels(html))
     if re.search(r"<script\b", html, re.I):
         raise RunError(f"the HTML report of {notebook_name} would contain a <script>; remove the "
                        f"output that produces it (interactive widgets cannot be published)")
@@ -419,11 +541,12 @@ def _utc_now() -> dt.datetime:
 def _build_manifest(nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
                     input_hashes: dict[str, str], started: dt.datetime,
                     elapsed: float, key_figures: dict[str, Any],
-                    report_files: dict[str, str]) -> dict[str, Any]:
+                    report_files: dict[str, str], info: ReportInfo) -> dict[str, Any]:
     return {
         "manifest_version": MANIFEST_VERSION,
         "perfeval_version": perfeval.__version__,
         "notebook": {"path": str(nb_path), "sha256": sha256_file(nb_path)},
+        "report": {key: info.as_dict()[key] for key in _REPORT_FIELDS},
         "parameters": values,
         "inputs": {name: str(root) for name, root in roots.items()},
         "input_files": input_hashes,
@@ -437,23 +560,41 @@ def _build_manifest(nb_path: Path, values: dict[str, Any], roots: dict[str, Path
     }
 
 
+@dataclass(frozen=True)
+class _Publication:
+    """How to publish a run: the report status and the browser that prints the PDF (None for
+    no PDF)."""
+
+    status: str
+    chromium: str | None = None
+
+
 def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
-             input_hashes: dict[str, str], started: dt.datetime, clock: float) -> None:
-    """Write the HTML report and the manifest beside the executed notebook in ``tmp``."""
+             input_hashes: dict[str, str], started: dt.datetime, clock: float,
+             publication: _Publication) -> None:
+    """Write the HTML report, the Excel supporting tables, the PDF (when asked for) and the
+    manifest beside the executed notebook in ``tmp``."""
     stem = nb_path.stem
     executed = nbformat.read(tmp / f"{stem}.ipynb", as_version=4)
     key_figures = collect_key_figures(executed)
-    html = export_html(executed, notebook_name=nb_path.name, parameters=values)
+    info = describe_report(report_title(executed, nb_path.name), nb_path.name, values,
+                           status=publication.status, published=started.date())
+    html = export_html(executed, notebook_name=nb_path.name, parameters=values, info=info)
     (tmp / f"{stem}.html").write_text(html, encoding="utf-8")
-    report_files = {name: sha256_file(tmp / name) for name in (f"{stem}.ipynb", f"{stem}.html")}
+    write_workbook(tmp / f"{stem}.xlsx", key_figures, info)
+    names = [f"{stem}.ipynb", f"{stem}.html", f"{stem}.xlsx"]
+    if publication.chromium:
+        print_pdf(tmp / f"{stem}.html", tmp / f"{stem}.pdf", chromium=publication.chromium)
+        names.append(f"{stem}.pdf")
+    report_files = {name: sha256_file(tmp / name) for name in names}
     manifest = _build_manifest(nb_path, values, roots, input_hashes, started,
-                               time.monotonic() - clock, key_figures, report_files)
+                               time.monotonic() - clock, key_figures, report_files, info)
     text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False)
     (tmp / MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")
 
 
 def _build_report(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
-                  progress: bool, root: Path, target: Path) -> None:
+                  progress: bool, root: Path, target: Path, publication: _Publication) -> None:
     """Execute and publish into ``tmp``; on failure keep the executed notebook under
     ``_failed/`` and raise RunError (or KeyboardInterrupt when interrupted)."""
     started, clock = _utc_now(), time.monotonic()
@@ -461,7 +602,7 @@ def _build_report(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[
     executed = tmp / f"{nb_path.stem}.ipynb"
     try:
         _execute_notebook(nb_path, executed, values, progress)
-        _publish(tmp, nb_path, values, roots, input_hashes, started, clock)
+        _publish(tmp, nb_path, values, roots, input_hashes, started, clock, publication)
     except KeyboardInterrupt as err:
         failed = _keep_failed(executed, root, nb_path.stem)
         kept = f"; the partial notebook is kept at {failed}" if failed else ""
@@ -474,8 +615,10 @@ def _build_report(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[
 def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
                output_dir: str | Path | None = None,
                outputs_root: str | Path | None = None,
-               progress: bool | None = None) -> RunResult:
-    """Run a report notebook and publish its HTML report with a provenance manifest.
+               progress: bool | None = None, status: str | None = None,
+               pdf: bool = False) -> RunResult:
+    """Run a report notebook and publish its HTML report, Excel supporting tables and
+    provenance manifest (and a PDF when asked), then update the index of reports.
 
     Parameters
     ----------
@@ -491,6 +634,12 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
         the current directory.
     progress : bool, optional
         Show papermill's progress bar; by default only when stderr is a terminal.
+    status : str, optional
+        The status shown in the title block, on the Excel cover and in the index: ``Draft``
+        (default), ``Final`` or another short label.
+    pdf : bool
+        Also print the report to ``<stem>.pdf`` (A4, numbered pages) with headless Chromium
+        (see :func:`perfeval.publish.find_chromium`).
 
     Returns
     -------
@@ -500,15 +649,19 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
     ------
     ParameterError
         Before anything is executed, if a parameter is unknown, invalid or fails its check, the
-        notebook does not exist, or the output folder is not allowed.
+        notebook does not exist, the status is not a short label, or the output folder is not
+        allowed.
     RunError
-        If the notebook fails (naming the cell, the exception and where the failed notebook was
-        kept under ``_failed/``) or cannot be published. The previous report is left untouched.
+        Before anything is executed, if a PDF is asked for and no Chromium is found. If the
+        notebook fails (naming the cell, the exception and where the failed notebook was kept
+        under ``_failed/``) or cannot be published. The previous report is left untouched.
     """
     nb_path = resolve_notebook(notebook)
     stem = nb_path.stem
     load_folder_schemas(nb_path.parent)
     values = resolve_path_parameters(validate_parameters(stem, dict(params or {})))
+    publication = _Publication(status=check_status(status),
+                               chromium=find_chromium() if pdf else None)
     root = (paths.OUTPUTS_DIR if outputs_root is None else Path(outputs_root)).expanduser()
     root = root.resolve()
     target = resolve_output_dir(stem, values, output_dir, root)
@@ -522,15 +675,27 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
     tmp.mkdir()
     try:
         with _Interruptions() as interruptions:
-            _build_report(tmp, nb_path, values, roots, progress, root, target)
+            _build_report(tmp, nb_path, values, roots, progress, root, target, publication)
             with interruptions.held():
                 _replace_dir(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _update_index(root)
     manifest = json.loads((target / MANIFEST_NAME).read_text(encoding="utf-8"))
     return RunResult(output_dir=target, notebook=target / f"{stem}.ipynb",
                      html=target / f"{stem}.html", manifest_path=target / MANIFEST_NAME,
-                     manifest=manifest)
+                     manifest=manifest, excel=target / f"{stem}.xlsx",
+                     pdf=target / f"{stem}.pdf" if pdf else None)
+
+
+def _update_index(root: Path) -> None:
+    """Rewrite ``index.html`` of the outputs root; the report is published already, so a
+    failure here is a warning, not a failed run."""
+    try:
+        write_index(root)
+    except OSError as err:
+        warnings.warn(f"the index of reports {root / 'index.html'} could not be updated: {err}",
+                      stacklevel=3)
 
 
 # ---------------------------------------------------------------------------------------------

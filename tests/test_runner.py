@@ -159,7 +159,7 @@ def test_run_writes_report_folder_and_manifest(tmp_path, fake_kernel, monkeypatc
     folder = tmp_path / "outputs" / "hello" / "2030"
     assert result.output_dir == folder
     assert sorted(p.name for p in folder.iterdir()) == ["hello.html", "hello.ipynb",
-                                                        "manifest.json"]
+                                                        "hello.xlsx", "manifest.json"]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["parameters"]["data_dir"] == str(data)
     assert manifest["parameters"]["year"] == 2030
