@@ -450,18 +450,22 @@ class _Interruptions:
 
 
 def _execute_notebook(source: Path, output: Path, values: Mapping[str, Any],
-                      progress: bool) -> None:
+                      progress: bool, kernel: Any = None) -> None:
     """Run ``source`` with papermill on this Python's ``python3`` kernel, in its own folder.
 
     jupyter_client starts a kernel spec whose command is ``python`` with ``sys.executable``, so
     the kernel is this virtual environment's Python even when the environment is not activated.
+    With ``kernel`` (a :class:`perfeval.kernels.WarmKernel`, already reset and in the notebook's
+    folder) that kernel runs the notebook and is left running.
     """
     import papermill
 
+    engine = {} if kernel is None else kernel.engine_kwargs()
     papermill.execute_notebook(str(source), str(output), parameters=dict(values),
-                               kernel_name=KERNEL_NAME, cwd=str(source.parent),
+                               kernel_name=KERNEL_NAME,
+                               cwd=str(source.parent) if kernel is None else None,
                                progress_bar=progress, request_save_on_cell_execute=True,
-                               kernel_manager_class=_kernel_manager_class())
+                               kernel_manager_class=_kernel_manager_class(), **engine)
 
 
 def _kernel_manager_class() -> type:
@@ -594,14 +598,18 @@ def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, 
 
 
 def _build_report(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
-                  progress: bool, root: Path, target: Path, publication: _Publication) -> None:
+                  progress: bool, root: Path, target: Path, publication: _Publication,
+                  kernel: Any = None) -> None:
     """Execute and publish into ``tmp``; on failure keep the executed notebook under
     ``_failed/`` and raise RunError (or KeyboardInterrupt when interrupted)."""
     started, clock = _utc_now(), time.monotonic()
     input_hashes = _hash_input_roots(roots)
     executed = tmp / f"{nb_path.stem}.ipynb"
     try:
-        _execute_notebook(nb_path, executed, values, progress)
+        if kernel is None:
+            _execute_notebook(nb_path, executed, values, progress)
+        else:
+            _execute_notebook(nb_path, executed, values, progress, kernel=kernel)
         _publish(tmp, nb_path, values, roots, input_hashes, started, clock, publication)
     except KeyboardInterrupt as err:
         failed = _keep_failed(executed, root, nb_path.stem)
@@ -616,7 +624,7 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
                output_dir: str | Path | None = None,
                outputs_root: str | Path | None = None,
                progress: bool | None = None, status: str | None = None,
-               pdf: bool = False) -> RunResult:
+               pdf: bool = False, kernel: Any = None) -> RunResult:
     """Run a report notebook and publish its HTML report, Excel supporting tables and
     provenance manifest (and a PDF when asked), then update the index of reports.
 
@@ -640,6 +648,9 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
     pdf : bool
         Also print the report to ``<stem>.pdf`` (A4, numbered pages) with headless Chromium
         (see :func:`perfeval.publish.find_chromium`).
+    kernel : perfeval.kernels.WarmKernel, optional
+        Run on this already started kernel (reset by the caller) instead of a new one; used by
+        :mod:`perfeval.batch` to pay the start-up once per worker.
 
     Returns
     -------
@@ -675,7 +686,8 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
     tmp.mkdir()
     try:
         with _Interruptions() as interruptions:
-            _build_report(tmp, nb_path, values, roots, progress, root, target, publication)
+            _build_report(tmp, nb_path, values, roots, progress, root, target, publication,
+                          kernel)
             with interruptions.held():
                 _replace_dir(tmp, target)
     finally:
