@@ -366,7 +366,8 @@ def write_workbook(path: str | Path, key_figures: Mapping[str, Mapping[str, Any]
     in column A), ``Contents`` (a linked list of the tables) and one sheet per key figure of
     kind ``table``, named after the figure (at most 31 characters, unique). Each table sheet
     has its column headers in bold in row 1 (a recorded index becomes the first column, ``Row
-    label``), the values exactly as recorded (missing ones as ``[x]``), number formats with
+    label``), the values as recorded (missing ones as ``[x]``; numbers to 16 significant digits,
+    as openpyxl writes them, more than the 15 Excel works to), number formats with
     thousands separators, a frozen header row, an Excel table, and conditional formatting on
     cells equal to Red, Amber or Green. No merged cells, no blank rows.
 
