@@ -1,0 +1,783 @@
+"""Report sections for the resident survey report and the State of the Nation "Resident views".
+
+Each ``*_section`` function returns the pieces a notebook section shows (a table for the record,
+a display table, a figure, its text alternative, a sentence, a caption), so the notebook stays a
+thin narrative and every number in its text is computed here.
+
+Survey report (``notebooks/survey_report.ipynb``)
+    :func:`about_section` weights each wave (raking to the population margins with
+    :func:`perfeval.survey.rake_weights`, or the supplied weights) and reports convergence, the
+    design effect due to weighting and the margins achieved; :func:`headline_section` gives the
+    weighted share positive per question (Wilson intervals on the effective base);
+    :func:`change_section` tests the change since an earlier wave (Holm across questions);
+    :func:`breakdown_section` compares each group with the rest of the sample (Holm across the
+    groups of a breakdown, per question); :func:`method_section` states method and caveats.
+
+Disclosure control
+    Every published estimate goes through :func:`control_disclosure`
+    (:func:`perfeval.survey.apply_disclosure_control` with ``count_column="count"``): fewer than
+    ``min_cell`` respondents in a group, or giving (or not giving) a positive answer, is ``[c]``,
+    with secondary suppression so no ``[c]`` figure can be worked out from a published total; a
+    base under ``min_base`` is ``[low]``. Tables for the record keep only the controlled values,
+    and anything derived from a hidden estimate (difference from the rest, change, finding) is
+    blanked too, so a suppressed value reaches neither the HTML nor the manifest.
+
+Answers coded as ``excluded`` in the codebook ("don't know") are removed from the base; a share
+is always published with its unweighted base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from perfeval import charts, narrative, survey
+from perfeval.data import Dataset
+from perfeval.exceptions import AnalysisError
+
+TOTAL_LABEL = "All respondents"
+FINAL_WEIGHT = "final_weight"
+#: Marks that carry a significant difference from the rest in text as well as in a chart.
+SIGNIFICANCE_MARKS = {"significantly higher": "▲", "significantly lower": "▼"}
+SYNTHETIC_NOTE = ("SYNTHETIC: this resident survey is generated sample data (a Place-Survey-style "
+                  "survey with made-up respondents, answers, weights and population margins) for "
+                  "demonstration only. It is not a real survey and says nothing about what the "
+                  "council's residents think.")
+
+
+# --------------------------------------------------------------------------- data
+def survey_questions(data: Dataset, survey_name: str) -> pd.DataFrame:
+    """One row per question: wording, positive codes and excluded codes from the codebook."""
+    book = data.survey_codebook[data.survey_codebook["survey"] == survey_name]
+    rows = []
+    for question, items in book.groupby("question", sort=True):
+        rows.append({"question": question, "wording": items["wording"].iloc[0],
+                     "positive": items.loc[items["positive"], "code"].astype(int).tolist(),
+                     "excluded": items.loc[items["excluded"], "code"].astype(int).tolist(),
+                     "positive_labels": " or ".join(items.loc[items["positive"], "label"])})
+    return pd.DataFrame(rows)
+
+
+def wave_responses(data: Dataset, survey_name: str, wave: str) -> pd.DataFrame:
+    """The respondents of one wave of one survey.
+
+    Raises
+    ------
+    AnalysisError
+        If the survey has no respondents in that wave (the message lists the waves it has).
+    """
+    responses = data.survey_responses
+    rows = responses[(responses["survey"] == survey_name) & (responses["wave"] == wave)]
+    if rows.empty:
+        waves = sorted(set(responses.loc[responses["survey"] == survey_name, "wave"]))
+        raise AnalysisError(f"Survey {survey_name!r} has no respondents in wave {wave!r} in "
+                            f"survey_responses.csv; its waves are {waves}.")
+    return rows.reset_index(drop=True)
+
+
+def recode_positive(responses: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
+    """Each question's answers as 1 (positive), 0 (other valid answer) or missing.
+
+    Missing answers and the codebook's excluded codes (don't know) become missing, so they are
+    left out of the base; other columns are unchanged.
+    """
+    recoded = responses.copy()
+    for item in questions.itertuples():
+        answers = responses[item.question]
+        valid = answers.notna() & ~answers.isin(item.excluded)
+        recoded[item.question] = np.where(valid, answers.isin(item.positive).astype(float), np.nan)
+    return recoded
+
+
+# --------------------------------------------------------------------------- weighting
+def weight_wave(responses: pd.DataFrame, margins: pd.DataFrame, *,
+                rake: bool) -> tuple[pd.DataFrame, survey.RakingReport | None]:
+    """The wave's respondents with a ``final_weight`` column, and the raking report if raked.
+
+    With ``rake`` the supplied weights are the starting weights, raked to every margin in
+    ``margins`` (:func:`perfeval.survey.rake_weights`, which raises if it does not converge);
+    otherwise the supplied weights are used as they are.
+    """
+    if not rake:
+        return responses.assign(**{FINAL_WEIGHT: responses["weight"]}), None
+    weights, report = survey.rake_weights(responses, margins[["variable", "category", "share"]],
+                                          weight="weight")
+    return responses.assign(**{FINAL_WEIGHT: weights}), report
+
+
+def margin_table(responses: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
+    """Population target, unweighted sample and weighted shares of each margin category.
+
+    Returns columns ``variable``, ``category``, ``target_share``, ``base`` (respondents in the
+    category), ``sample_share`` and ``weighted_share`` (shares are fractions 0-1).
+    """
+    rows = []
+    total = responses[FINAL_WEIGHT].sum()
+    for item in margins.itertuples():
+        members = responses[item.variable].astype(str) == str(item.category)
+        rows.append({"variable": item.variable, "category": item.category,
+                     "target_share": float(item.share), "base": int(members.sum()),
+                     "sample_share": members.mean(),
+                     "weighted_share": responses.loc[members, FINAL_WEIGHT].sum() / total})
+    return pd.DataFrame(rows)
+
+
+def control_margins(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """:func:`margin_table` with categories of fewer than ``min_cell`` respondents shown as [c].
+
+    The sample composition is itself a count of respondents, so it is protected like any other
+    table (with secondary suppression within each variable); population targets are not survey
+    figures and stay.
+    """
+    controlled = survey.apply_disclosure_control(
+        table, min_base=1, min_cell=min_cell, group_columns=["category"], table_columns=["variable"])
+    return controlled.assign(target_share=table["target_share"])
+
+
+def weighting_summary(weighted: dict[str, pd.DataFrame],
+                      reports: dict[str, survey.RakingReport | None]) -> pd.DataFrame:
+    """One row per wave: respondents, design effect due to weighting, effective base, raking."""
+    rows = []
+    for wave, responses in weighted.items():
+        report = reports[wave]
+        deff = survey.weighting_design_effect(responses[FINAL_WEIGHT])
+        rows.append({"wave": wave, "respondents": len(responses), "design_effect": deff,
+                     "effective_base": len(responses) / deff,
+                     "raked": report is not None,
+                     "converged": report.converged if report else None,
+                     "iterations": report.iterations if report else None,
+                     "max_margin_error": report.max_margin_error if report else None})
+    return pd.DataFrame(rows)
+
+
+def describe_weighting(summary: pd.DataFrame) -> str:
+    """Sentence: respondents, how the weights were made and what weighting cost in precision."""
+    parts = []
+    for row in summary.itertuples():
+        how = (f"weights raked to the population margins, converged after {row.iterations} "
+               f"iteration(s) with the largest margin error {row.max_margin_error:.1e}."
+               if row.raked else "supplied weights used as they are (not re-raked).")
+        parts.append(f"Wave {row.wave}: {row.respondents:,} respondents; {how} The design effect "
+                     f"due to weighting is {row.design_effect:.2f}, so the sample is worth "
+                     f"{row.effective_base:,.0f} respondents chosen at random.")
+    return " ".join(parts)
+
+
+def margins_display(controlled: pd.DataFrame) -> pd.DataFrame:
+    """Display table of :func:`control_margins`: percentages, with [c] for protected categories."""
+    def pct(values: pd.Series) -> list[str]:
+        return [s if s else narrative.percent(v, 1) for v, s in zip(values, controlled["symbol"])]
+    return pd.DataFrame({
+        "Variable": [v.replace("_", " ").capitalize() for v in controlled["variable"]],
+        "Category": controlled["category"].astype(str).to_numpy(),
+        "Population target": [narrative.percent(v, 1) for v in controlled["target_share"]],
+        "Sample, unweighted": pct(controlled["sample_share"]),
+        "Sample, weighted": pct(controlled["weighted_share"]),
+        "Respondents": [s if s else f"{int(b):,}" for b, s in zip(controlled["base"], controlled["symbol"])],
+    })
+
+
+def describe_margins(controlled: pd.DataFrame, wave: str) -> str:
+    """Sentence (and chart text alternative): the most under-represented group and the fit."""
+    shown = controlled[controlled["symbol"] == ""]
+    if shown.empty:
+        return f"Every sample share in wave {wave} is suppressed ([c]); only the targets are shown."
+    gap = shown["sample_share"] - shown["target_share"]
+    under = shown.loc[gap.idxmin()]
+    largest = (shown["weighted_share"] - shown["target_share"]).abs().max()
+    hidden = len(controlled) - len(shown)
+    return (f"Before weighting, the wave {wave} sample under-represents {under['category']} "
+            f"({under['variable'].replace('_', ' ')}): {narrative.percent(under['sample_share'], 1)} "
+            f"of respondents against {narrative.percent(under['target_share'], 1)} of the "
+            f"population. After weighting every shown category "
+            + ("matches its target to 0.1 percentage points." if largest < 0.0005 else
+               f"is within {largest * 100:.1f} percentage points of its target.")
+            + (f" {hidden} category share(s) are suppressed ([c])." if hidden else ""))
+
+
+def plot_margins(controlled: pd.DataFrame, wave: str) -> Figure:
+    """Grouped bars: population target, unweighted and weighted sample share per category."""
+    frame = pd.DataFrame({
+        "category": [f"{v.replace('_', ' ')}: {c}" for v, c in zip(controlled["variable"],
+                                                                    controlled["category"])],
+        "Population target (%)": controlled["target_share"] * 100,
+        "Sample, unweighted (%)": controlled["sample_share"] * 100,
+        "Sample, weighted (%)": controlled["weighted_share"] * 100})
+    return charts.plot_grouped_bars(
+        frame, category="category", title=f"Sample against population, wave {wave}",
+        series=["Population target (%)", "Sample, unweighted (%)", "Sample, weighted (%)"],
+        ylabel="Share of population or sample (%)")
+
+
+def report_subtitle(data: Dataset, params: dict[str, Any]) -> str:
+    """Council, survey, wave and comparison wave in one line."""
+    names = data.authorities.set_index("code")["name"]
+    compared = (f", compared with {params['comparison_wave']}" if params["comparison_wave"]
+                else "")
+    return (f"{names.get(params['council'], params['council'])} ({params['council']}): "
+            f"{params['survey']} survey, wave {params['wave']}{compared}.")
+
+
+def about_section(data: Dataset, *, survey_name: str, wave: str, comparison_wave: str,
+                  rake: bool, min_cell: int) -> dict[str, Any]:
+    """Waves, respondents and weighting: summary, margins achieved (``wave``), chart, sentence.
+
+    ``responses`` in the result holds each wave's respondents with their ``final_weight``, for
+    the later sections (the comparison wave only when ``comparison_wave`` is not ``""``).
+    """
+    waves = [wave, comparison_wave] if comparison_wave else [wave]
+    book = data.survey_population_margins
+    margins = book[book["survey"] == survey_name]
+    weighted, reports = {}, {}
+    for wave in waves:
+        weighted[wave], reports[wave] = weight_wave(wave_responses(data, survey_name, wave),
+                                                    margins, rake=rake)
+    summary = weighting_summary(weighted, reports)
+    controlled = control_margins(margin_table(weighted[waves[0]], margins), min_cell)
+    return {
+        "responses": weighted, "summary": summary,
+        "summary_display": pd.DataFrame({
+            "Wave": summary["wave"], "Respondents": [f"{n:,}" for n in summary["respondents"]],
+            "Weights": ["raked to population margins" if r else "supplied weights" for r in summary["raked"]],
+            "Converged": [("yes" if c else "NO") + f" ({i} iterations)" if r else "not raked"
+                          for r, c, i in zip(summary["raked"], summary["converged"], summary["iterations"])],
+            "Design effect due to weighting": [f"{d:.2f}" for d in summary["design_effect"]],
+            "Effective base": [f"{e:,.0f}" for e in summary["effective_base"]]}),
+        "margins": controlled[["variable", "category", "target_share", "base", "sample_share",
+                               "weighted_share", "symbol"]],
+        "margins_display": margins_display(controlled),
+        "sentence": describe_weighting(summary),
+        "margins_sentence": describe_margins(controlled, waves[0]),
+        "figure": plot_margins(controlled, waves[0]),
+        "caption": (f"Population margins (targets) against the wave {waves[0]} sample before and "
+                    f"after weighting. Synthetic sample survey."),
+    }
+
+
+# --------------------------------------------------------------------------- estimates
+def share_positive(responses: pd.DataFrame, questions: pd.DataFrame, *, by: str | None = None,
+                   level: float = 0.95, weight: str = FINAL_WEIGHT) -> pd.DataFrame:
+    """Weighted share giving a positive answer to each question, overall or by one breakdown.
+
+    Don't-know answers are excluded from the base (:func:`recode_positive`). Intervals are Wilson
+    score intervals on the effective base (:func:`perfeval.survey.estimate`, which uses them for
+    a proportion from weighted data without strata or clusters).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``question``, the breakdown column if any, and the columns of
+        :func:`perfeval.survey.estimate` (``estimate``, ``ci_low``, ``ci_high``, ``base``,
+        ``effective_base``, ``count``, ...); ``attrs`` name ``question`` as the table column.
+    """
+    names = list(questions["question"])
+    table = survey.estimate(recode_positive(responses, questions), names, statistic="proportion",
+                            weight=weight, by=by, level=level)
+    table = table.rename(columns={"variable": "question"})
+    table.attrs = {"group_columns": [by] if by else [], "table_columns": ["question"]}
+    return table
+
+
+def control_disclosure(table: pd.DataFrame, *, min_base: int, min_cell: int,
+                       total_label: str | None = None) -> pd.DataFrame:
+    """:func:`perfeval.survey.apply_disclosure_control` protecting small counts of answers too.
+
+    A group with fewer than ``min_cell`` respondents, or fewer than ``min_cell`` giving (or not
+    giving) a positive answer, is ``[c]``; a base under ``min_base`` is ``[low]``.
+    """
+    return survey.apply_disclosure_control(table, count_column="count", min_base=min_base,
+                                           min_cell=min_cell, total_label=total_label)
+
+
+def result_texts(controlled: pd.DataFrame) -> list[str]:
+    """Each row's "85% (base 950)", "[low] (base 32)" or "[c]"."""
+    return [survey.format_percentage_with_base(p, b, symbol=s)
+            for p, b, s in zip(controlled["estimate"], controlled["base"], controlled["symbol"])]
+
+
+def interval_texts(controlled: pd.DataFrame) -> list[str]:
+    """Each row's "81% to 88%", or its symbol when not published."""
+    return [s if s else f"{narrative.percent(lo)} to {narrative.percent(hi)}"
+            for lo, hi, s in zip(controlled["ci_low"], controlled["ci_high"], controlled["symbol"])]
+
+
+def plot_intervals(frame: pd.DataFrame, *, title: str, xlabel: str, level: float,
+                   scale: float = 100.0, reference: float | None = None,
+                   reference_label: str = "") -> Figure:
+    """Points with interval bars, one row per ``label``, each point labelled with its value.
+
+    ``frame`` has ``label``, ``value``, ``low`` and ``high``. ``reference`` draws a dashed
+    vertical line (e.g. zero change) named in the legend.
+    """
+    data = frame.iloc[::-1]
+    fig, ax = charts.new_figure(8, 0.45 * len(data) + 1.6)
+    y = np.arange(len(data))
+    value = data["value"].to_numpy(float) * scale
+    ax.errorbar(value, y, xerr=[value - data["low"].to_numpy(float) * scale,
+                                data["high"].to_numpy(float) * scale - value],
+                fmt="o", color=charts.HOME_COLOUR, capsize=3,
+                label=f"Estimate with {level:.0%} interval")
+    for yy, v in zip(y, value):
+        ax.text(v, yy + 0.2, f"{v:.0f}", ha="center", fontsize=8)
+    if reference is not None:
+        ax.axvline(reference * scale, color=charts.MEDIAN_COLOUR, linestyle="--", label=reference_label)
+    ax.set_yticks(y, data["label"].tolist())
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=2, frameon=False, fontsize=8)
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def describe_headline(controlled: pd.DataFrame, wave: str) -> str:
+    """Sentence: the most and least positive published results, each with its base."""
+    shown = controlled[controlled["published"]]
+    if shown.empty:
+        return f"No result of the {wave} survey has a base large enough to publish."
+    top, bottom = shown.loc[shown["estimate"].idxmax()], shown.loc[shown["estimate"].idxmin()]
+    hidden = len(controlled) - len(shown)
+    return (f"In the {wave} survey the most positive result was {top['question']} "
+            f"({narrative.percent(top['estimate'])} of {int(top['base']):,} respondents answering) "
+            f"and the least positive {bottom['question']} ({narrative.percent(bottom['estimate'])} "
+            f"of {int(bottom['base']):,})."
+            + (f" {hidden} result(s) are not published ([c] or [low])." if hidden else ""))
+
+
+def controlled_shares(responses: pd.DataFrame, questions: pd.DataFrame, *, level: float,
+                      min_base: int, min_cell: int) -> pd.DataFrame:
+    """:func:`share_positive` for all respondents after :func:`control_disclosure`."""
+    return control_disclosure(share_positive(responses, questions, level=level),
+                              min_base=min_base, min_cell=min_cell)
+
+
+def headline_section(responses: pd.DataFrame, questions: pd.DataFrame, *, wave: str,
+                     level: float, min_base: int, min_cell: int) -> dict[str, Any]:
+    """Share positive per question with intervals and bases, disclosure-controlled."""
+    controlled = controlled_shares(responses, questions, level=level, min_base=min_base,
+                                   min_cell=min_cell)
+    controlled = controlled.merge(questions[["question", "wording", "positive_labels"]], on="question")
+    shown = controlled[controlled["published"]]
+    sentence = describe_headline(controlled, wave)
+    return {
+        "table": controlled[["question", "estimate", "ci_low", "ci_high", "base",
+                             "effective_base", "symbol"]],
+        "controlled": controlled,
+        "display": pd.DataFrame({
+            "Question": [f"{q}: {w}" for q, w in zip(controlled["question"], controlled["wording"])],
+            "Positive answers": controlled["positive_labels"].to_numpy(),
+            "Share positive (base)": result_texts(controlled),
+            f"{level:.0%} interval": interval_texts(controlled),
+            "Effective base": [s if s else f"{e:,.0f}"
+                               for e, s in zip(controlled["effective_base"], controlled["symbol"])]}),
+        "figure": plot_intervals(shown.assign(label=shown["question"], value=shown["estimate"],
+                                              low=shown["ci_low"], high=shown["ci_high"]),
+                                 title=f"Share giving a positive answer, {wave}",
+                                 xlabel="Share giving a positive answer (%)", level=level),
+        "alt": sentence + " " + "; ".join(
+            f"{q} {narrative.percent(e)} (base {int(b):,})"
+            for q, e, b in zip(shown["question"], shown["estimate"], shown["base"])) + ".",
+        "sentence": sentence,
+        "caption": (f"Resident survey {wave}: weighted share giving a positive answer, with "
+                    f"{level:.0%} Wilson intervals. Synthetic sample survey."),
+    }
+
+
+# --------------------------------------------------------------------------- change
+def change_between_waves(before: pd.DataFrame, after: pd.DataFrame, *,
+                         level: float) -> pd.DataFrame:
+    """Change per question between two controlled headline tables, Holm-adjusted.
+
+    Only questions published in both waves are tested (so the Holm family is the published
+    questions); the others get the finding "not tested" and no numbers.
+    """
+    both = set(before.loc[before["published"], "question"]) & set(after.loc[after["published"], "question"])
+    tested = survey.compare_waves(before[before["question"].isin(both)],
+                                  after[after["question"].isin(both)], on="question",
+                                  level=level, adjust="holm")
+    table = after[["question"]].merge(tested, on="question", how="left")
+    table["finding"] = table["finding"].fillna("not tested: not published in both waves")
+    return table[["question", "estimate_earlier", "estimate_later", "base_earlier", "base_later",
+                  "difference", "ci_low", "ci_high", "p_adjusted", "significant", "finding"]]
+
+
+def describe_change(change: pd.DataFrame, wave: str, comparison_wave: str) -> str:
+    """Sentence: how many results changed significantly since the comparison wave, and which."""
+    tested = change[change["difference"].notna()]
+    moved = tested[tested["significant"].astype(bool)]
+    if tested.empty:
+        return f"No result is published in both {comparison_wave} and {wave}, so none is compared."
+    if moved.empty:
+        return (f"None of the {len(tested)} results compared changed significantly between "
+                f"{comparison_wave} and {wave} (Holm-adjusted).")
+    parts = [f"{r.question} {r.finding.replace('significant ', '')} of {abs(r.difference) * 100:.1f} "
+             f"points ({narrative.percent(r.estimate_earlier)} of {int(r.base_earlier):,} to "
+             f"{narrative.percent(r.estimate_later)} of {int(r.base_later):,})" for r in moved.itertuples()]
+    return (f"{len(moved)} of {len(tested)} results changed significantly between "
+            f"{comparison_wave} and {wave} (Holm-adjusted): " + "; ".join(parts) + ".")
+
+
+def change_section(responses: dict[str, pd.DataFrame], questions: pd.DataFrame, *, wave: str,
+                   comparison_wave: str, level: float, min_base: int,
+                   min_cell: int) -> dict[str, Any]:
+    """Change since the comparison wave: table, chart of differences with intervals, sentence.
+
+    ``responses`` holds each wave's weighted respondents (``about_section(...)["responses"]``);
+    both waves' shares are disclosure-controlled before they are compared.
+    """
+    before, after = (controlled_shares(responses[w], questions, level=level, min_base=min_base,
+                                       min_cell=min_cell) for w in (comparison_wave, wave))
+    change = change_between_waves(before, after, level=level)
+    shown = change[change["difference"].notna()]
+    sentence = describe_change(change, wave, comparison_wave)
+    earlier = before.set_index("question").loc[change["question"]].reset_index()
+    later = after.set_index("question").loc[change["question"]].reset_index()
+
+    def points(values: pd.Series) -> list[str]:
+        return ["" if pd.isna(v) else f"{v * 100:+.1f}" for v in values]
+    return {
+        "table": change,
+        "display": pd.DataFrame({
+            "Question": change["question"],
+            comparison_wave: result_texts(earlier),
+            wave: result_texts(later),
+            "Change (points)": points(change["difference"]),
+            f"{level:.0%} interval (points)": ["" if pd.isna(lo) else f"{lo * 100:+.1f} to {hi * 100:+.1f}"
+                                                for lo, hi in zip(change["ci_low"], change["ci_high"])],
+            "Finding": change["finding"]}),
+        "figure": plot_intervals(shown.assign(label=shown["question"], value=shown["difference"],
+                                              low=shown["ci_low"], high=shown["ci_high"]),
+                                 title=f"Change in share positive, {comparison_wave} to {wave}",
+                                 xlabel="Change (percentage points)", level=level, reference=0.0,
+                                 reference_label="No change"),
+        "alt": sentence + " " + "; ".join(f"{q} {d * 100:+.1f} points" for q, d in
+                                          zip(shown["question"], shown["difference"])) + ".",
+        "sentence": sentence,
+        "caption": (f"Change in the share giving a positive answer between {comparison_wave} and "
+                    f"{wave}, with {level:.0%} intervals. Synthetic sample survey."),
+        "note": ("Two-sided z-test of each change (independent samples); p-values Holm-adjusted "
+                 "across the questions compared. Only results published in both waves are compared."),
+    }
+
+
+# --------------------------------------------------------------------------- breakdowns
+def breakdown_label(column: str) -> str:
+    """A breakdown column as words: ``age_band`` -> ``Age band``."""
+    return column.replace("_", " ").capitalize()
+
+
+def groups_against_rest(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *,
+                        level: float) -> pd.DataFrame:
+    """Each group against the rest of the sample, per question (Holm across the groups)."""
+    recoded = recode_positive(responses, questions)
+    parts = [survey.compare_groups_with_rest(recoded, question, by, statistic="proportion",
+                                             weight=FINAL_WEIGHT, level=level, adjust="holm")
+             .assign(question=question) for question in questions["question"]]
+    table = pd.concat(parts, ignore_index=True)
+    return table.rename(columns={"ci_low": "difference_ci_low", "ci_high": "difference_ci_high"})[
+        ["question", by, "difference", "difference_ci_low", "difference_ci_high", "p_adjusted",
+         "significant", "finding"]]
+
+
+def breakdown_table(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *, level: float,
+                    min_base: int, min_cell: int) -> pd.DataFrame:
+    """Share positive by group and for all respondents, disclosure-controlled, with comparisons.
+
+    One row per question and group (``group``; the total row is :data:`TOTAL_LABEL`). The
+    comparison with the rest is kept only for published rows: a hidden row shows nothing but
+    its symbol (and, for ``[low]``, its base).
+    """
+    overall = share_positive(responses, questions, level=level).assign(**{by: TOTAL_LABEL})
+    groups = share_positive(responses.assign(**{by: responses[by].astype(str)}), questions,
+                            by=by, level=level)
+    both = pd.concat([groups, overall[groups.columns]], ignore_index=True)
+    both.attrs = groups.attrs
+    controlled = control_disclosure(both, min_base=min_base, min_cell=min_cell, total_label=TOTAL_LABEL)
+    compared = groups_against_rest(responses.assign(**{by: responses[by].astype(str)}), questions,
+                                   by, level=level)
+    table = controlled.merge(compared, on=["question", by], how="left")
+    hidden = ~table["published"] | (table[by] == TOTAL_LABEL)
+    comparison = ["difference", "difference_ci_low", "difference_ci_high", "p_adjusted", "significant"]
+    table[comparison] = table[comparison].astype(float).mask(hidden)
+    table["finding"] = np.where(table[by] == TOTAL_LABEL, "", np.where(hidden, table["symbol"], table["finding"]))
+    table = table.rename(columns={by: "group"}).assign(breakdown=by)
+    return table[["breakdown", "group", "question", "estimate", "ci_low", "ci_high", "base",
+                  "difference", "difference_ci_low", "difference_ci_high", "p_adjusted",
+                  "finding", "symbol", "published"]]
+
+
+def breakdown_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Wide display: one row per group, one column per question, "72% (base 312) ▲" cells."""
+    cells = [text + (f" {SIGNIFICANCE_MARKS[f]}" if f in SIGNIFICANCE_MARKS else "")
+             for text, f in zip(result_texts(table), table["finding"])]
+    wide = (table.assign(cell=cells)
+            .pivot(index="group", columns="question", values="cell"))
+    order = [g for g in dict.fromkeys(table["group"]) if g != TOTAL_LABEL] + [TOTAL_LABEL]
+    wide = wide.reindex(order)
+    wide.columns.name = None
+    return wide.reset_index().rename(columns={"group": breakdown_label(table["breakdown"].iloc[0])})
+
+
+def describe_breakdown(table: pd.DataFrame) -> str:
+    """Sentence: which groups differ significantly from the rest, and what is not published."""
+    label = breakdown_label(table["breakdown"].iloc[0]).lower()
+    groups = table[table["group"] != TOTAL_LABEL]
+    tested = groups[groups["difference"].notna()]
+    moved = tested[tested["finding"].isin(list(SIGNIFICANCE_MARKS))]
+    parts = [f"{r.group} {r.finding.replace('significantly ', '')} on {r.question} "
+             f"({narrative.percent(r.estimate)} of {int(r.base):,}; {r.difference * 100:+.0f} points)"
+             for r in moved.itertuples()]
+    text = (f"By {label}, {len(moved)} of {len(tested)} group results differ significantly from "
+            f"the rest of the sample (Holm-adjusted)" + (": " + "; ".join(parts) if parts else "") + ".")
+    for symbol, words in ((survey.SUPPRESSED, "suppressed ([c])"), (survey.LOW_BASE, "not published: base too small ([low])")):
+        hit = groups.loc[groups["symbol"] == symbol, "group"]
+        if not hit.empty:
+            text += f" {len(hit)} result(s) are {words}, for {', '.join(dict.fromkeys(hit))}."
+    return text
+
+
+def plot_breakdown(table: pd.DataFrame, *, level: float, columns: int = 5) -> Figure:
+    """One small panel per question: each published group's share with its interval bar, and
+    the share for all respondents as a dashed line; groups significantly different from the
+    rest are marked with a filled triangle as well as the text label ▲/▼ on the axis."""
+    questions = list(dict.fromkeys(table["question"]))
+    groups = [g for g in dict.fromkeys(table["group"]) if g != TOTAL_LABEL]
+    rows = -(-len(questions) // columns)
+    fig = Figure(figsize=(2.3 * columns + 1.5, (0.3 * len(groups) + 1.1) * rows + 0.8),
+                 layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
+    y = {g: i for i, g in enumerate(reversed(groups))}
+    for ax, question in zip(axes.flat, questions):
+        charts.style_axes(ax)
+        part = table[(table["question"] == question) & table["published"]]
+        shown = part[part["group"] != TOTAL_LABEL]
+        ys = shown["group"].map(y).to_numpy(float)
+        est = shown["estimate"].to_numpy(float) * 100
+        ax.errorbar(est, ys, xerr=[est - shown["ci_low"].to_numpy(float) * 100,
+                                   shown["ci_high"].to_numpy(float) * 100 - est],
+                    fmt="o", color=charts.HOME_COLOUR, capsize=2, markersize=4)
+        marked = shown["finding"].isin(list(SIGNIFICANCE_MARKS)).to_numpy()
+        ax.scatter(est[marked], ys[marked], marker="D", s=40, facecolors="none",
+                   edgecolors=charts.PALETTE["dark_pink"], zorder=4)
+        total = part.loc[part["group"] == TOTAL_LABEL, "estimate"]
+        if not total.empty:
+            ax.axvline(float(total.iloc[0]) * 100, color=charts.MEDIAN_COLOUR, linestyle="--", linewidth=1)
+        ax.set_title(question, loc="left", fontsize=9)
+        ax.set_xlim(0, 100)
+        ax.tick_params(labelsize=7)
+        ax.grid(axis="y", visible=False)
+    axes.flat[0].set_yticks(list(y.values()), list(y.keys()))
+    for ax in list(axes.flat)[len(questions):]:
+        ax.set_visible(False)
+    fig.suptitle(f"Share positive by {breakdown_label(table['breakdown'].iloc[0]).lower()} (%): "
+                 f"points with {level:.0%} intervals; dashed line all respondents; open diamond "
+                 f"significantly different from the rest", x=0.01, ha="left", fontsize=9)
+    return fig
+
+
+def breakdown_section(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *, wave: str,
+                      level: float, min_base: int, min_cell: int) -> dict[str, Any]:
+    """One breakdown: controlled table, wide display, small-multiple chart, sentence."""
+    table = breakdown_table(responses, questions, by, level=level, min_base=min_base, min_cell=min_cell)
+    sentence = describe_breakdown(table)
+    label = breakdown_label(by).lower()
+    return {
+        "table": table.drop(columns="published"),
+        "display": breakdown_display(table),
+        "figure": plot_breakdown(table, level=level),
+        "alt": sentence,
+        "sentence": sentence,
+        "caption": f"Share giving a positive answer by {label}, {wave} (weighted). Synthetic sample survey.",
+        "row_header": breakdown_label(by),
+    }
+
+
+def breakdowns_section(responses: pd.DataFrame, questions: pd.DataFrame, breakdowns: Sequence[str],
+                       *, wave: str, level: float, min_base: int, min_cell: int) -> dict[str, Any]:
+    """Every breakdown (:func:`breakdown_section`), their tables stacked for the record, the note."""
+    parts = [breakdown_section(responses, questions, by, wave=wave, level=level,
+                               min_base=min_base, min_cell=min_cell) for by in breakdowns]
+    return {"parts": parts,
+            "table": (pd.concat([p["table"] for p in parts], ignore_index=True) if parts
+                      else pd.DataFrame()),
+            "note": breakdowns_note(min_base, min_cell)}
+
+
+def breakdowns_note(min_base: int, min_cell: int) -> str:
+    """Footnote for the breakdown tables: marks, symbols and the tests used."""
+    return ("▲ significantly higher, ▼ significantly lower than the rest of the sample (two-sided "
+            "z-test on the full design, Holm-adjusted across the groups of the breakdown for each "
+            "question). " + disclosure_note(min_base, min_cell))
+
+
+def disclosure_note(min_base: int, min_cell: int) -> str:
+    """Footnote explaining [low] and [c] with this run's thresholds."""
+    return (f"[low]: base under {min_base} respondents, not published. [c]: suppressed "
+            f"because fewer than {min_cell} respondents are in the group, or give (or do not give) "
+            "a positive answer, or to stop a suppressed figure being worked out from the others "
+            "(secondary suppression).")
+
+
+# --------------------------------------------------------------------------- method
+def method_notes(*, rake: bool, level: float, min_base: int, min_cell: int) -> list[str]:
+    """The method in sentences, with the parameters of this run."""
+    weighting = ("Weights: the supplied weights are raked (iterative proportional fitting, "
+                 "Deming and Stephan 1940) to the population margins in "
+                 "survey_population_margins.csv, each wave separately." if rake else
+                 "Weights: the supplied weights are used as they are (not re-raked).")
+    return [
+        weighting,
+        "Design effect due to weighting: Kish's 1 + CV² of the weights; the effective base is the "
+        "number of respondents divided by it.",
+        "Share positive: weighted share of respondents giving a positive answer; don't know "
+        "answers and non-answers are excluded from the base.",
+        f"Intervals: {level:.0%} Wilson score intervals on the effective base; standard errors "
+        "by Taylor linearisation.",
+        "Change between waves: two-sided z-test treating the waves as independent samples, "
+        "Holm-adjusted across questions.",
+        "Groups against the rest: two-sided z-test of the difference on the full sample design, "
+        "Holm-adjusted across the groups of each breakdown and question.",
+        f"Disclosure control: [c] when fewer than {min_cell} respondents are in a cell (group, or "
+        "group giving or not giving a positive answer), with secondary suppression; [low] when "
+        f"the base is under {min_base}. Hidden figures are also left out of charts, text and the "
+        "manifest.",
+    ]
+
+
+def caveats() -> list[str]:
+    """What a reader must bear in mind."""
+    return [
+        SYNTHETIC_NOTE,
+        "A survey estimate has sampling error: read each figure with its interval, and call a "
+        "difference a change only when it is significant.",
+        "Weighting corrects the sample's profile on the margins used only; it cannot correct "
+        "for other ways in which people who answer differ from those who do not.",
+        "Many comparisons are made; Holm adjustment keeps the chance of any false finding "
+        "within each family of tests at the stated level, not across the whole report.",
+    ]
+
+
+def describe_bases(summary: pd.DataFrame) -> str:
+    """Text alternative of the bases chart: respondents and effective base per wave."""
+    return "Respondents and effective base by wave: " + "; ".join(
+        f"{r.wave}: {r.respondents:,} respondents, effective base {r.effective_base:,.0f}"
+        for r in summary.itertuples()) + "."
+
+
+def plot_bases(summary: pd.DataFrame) -> Figure:
+    """Grouped bars per wave: respondents and effective base after weighting."""
+    frame = summary.assign(**{"Respondents": summary["respondents"],
+                              "Effective base": summary["effective_base"]})
+    return charts.plot_grouped_bars(frame, category="wave", series=["Respondents", "Effective base"],
+                                    title="Respondents and effective base by wave",
+                                    ylabel="Respondents")
+
+
+def method_section(summary: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any]:
+    """Method notes, caveats, the bases chart and the parameters table."""
+    return {
+        "notes": method_notes(rake=params["rake"], level=params["level"],
+                              min_base=params["min_base"], min_cell=params["min_cell"]),
+        "caveats": caveats(),
+        "figure": plot_bases(summary),
+        "alt": describe_bases(summary),
+        "caption": "What weighting costs in precision: respondents and effective base by wave.",
+        "parameters": pd.DataFrame({"Parameter": list(params),
+                                    "Value": [repr(v) for v in params.values()]}),
+    }
+
+
+# --------------------------------------------------------------------------- State of the Nation
+def positive_shares(responses: pd.DataFrame, questions: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """Weighted share giving a positive answer to each question in one wave (Wilson intervals).
+
+    Excluded answers (don't know) are removed from the base before the share is computed; the
+    supplied ``weight`` column is used.
+    """
+    table = share_positive(responses[responses["wave"] == wave], questions, weight="weight")
+    return table[["question", "estimate", "se", "ci_low", "ci_high", "base", "effective_base"]]
+
+
+def resident_views(data: Dataset, *, survey: str, wave: str, previous_wave: str | None,
+                   min_base: int = 50) -> dict[str, Any]:
+    """Headline survey results with intervals and significance of change since the last wave."""
+    responses = data.survey_responses[data.survey_responses["survey"] == survey]
+    waves = sorted(set(responses["wave"]))
+    if wave not in waves:
+        raise ValueError(f"wave {wave!r} of survey {survey!r} is not in survey_responses.csv; "
+                         f"waves: {waves}")
+    questions = survey_questions(data, survey)
+    now = positive_shares(responses, questions, wave)
+    table = now.copy()
+    if previous_wave and previous_wave in waves:
+        before = positive_shares(responses, questions, previous_wave)
+        change = survey_change(before, now)
+        table = table.merge(change, on="question", how="left")
+    table = table.merge(questions[["question", "wording", "positive_labels"]], on="question")
+    published = table[table["base"] >= min_base]
+    return {
+        "table": table.drop(columns=["wording", "positive_labels"]),
+        "display": resident_views_display(table, min_base),
+        "figure": charts.plot_estimates_with_intervals(
+            published.assign(label=published["question"]), title=f"Residents' views, {wave}",
+            xlabel="Share giving a positive answer (%)",
+            compare_column="estimate_earlier" if "estimate_earlier" in published else None),
+        "alt": describe_survey(published, wave, previous_wave),
+        "sentence": describe_survey(published, wave, previous_wave),
+        "caption": (f"Resident survey {wave}: weighted share giving a positive answer, with 95% "
+                    f"intervals{f' and change since {previous_wave}' if previous_wave else ''}. "
+                    "Synthetic sample survey."),
+        "note": (f"Weighted estimates; don't know answers excluded from the base. Wilson score "
+                 f"intervals on the effective base. Change tested with a two-sided z-test, Holm "
+                 f"adjusted across questions. Results on fewer than {min_base} answers are not "
+                 "published ([low])."),
+    }
+
+
+def survey_change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Change between two waves per question, via :func:`perfeval.survey.compare_waves`."""
+    result = survey.compare_waves(before, after, on="question")
+    return result[["question", "estimate_earlier", "difference", "p_adjusted", "finding"]]
+
+
+def resident_views_display(table: pd.DataFrame, min_base: int) -> pd.DataFrame:
+    """Display table: question, result with base, interval, previous wave, change, finding."""
+    low = table["base"] < min_base
+    pct = lambda s: np.where(low, "[low]", [narrative.percent(v) for v in s])  # noqa: E731
+    display = pd.DataFrame({
+        "Question": [f"{q}: {w}" for q, w in zip(table["question"], table["wording"])],
+        "Positive answers": table["positive_labels"].to_numpy(),
+        "Share positive": pct(table["estimate"]),
+        "95% interval": np.where(low, "[low]", [f"{narrative.percent(a)} to {narrative.percent(b)}"
+                                                for a, b in zip(table["ci_low"], table["ci_high"])]),
+        "Base (respondents)": [f"{int(b):,}" for b in table["base"]],
+    })
+    if "finding" in table:
+        display["Previous wave"] = pct(table["estimate_earlier"])
+        display["Change (points)"] = np.where(low, "[low]", [f"{d * 100:+.1f}" for d in table["difference"]])
+        display["Finding"] = np.where(low, "[low]", table["finding"])
+    return display
+
+
+def describe_survey(table: pd.DataFrame, wave: str, previous_wave: str | None) -> str:
+    """Sentence: highest and lowest result, and which changed significantly."""
+    if table.empty:
+        return f"No survey result for {wave} has a base large enough to publish."
+    top = table.loc[table["estimate"].idxmax()]
+    bottom = table.loc[table["estimate"].idxmin()]
+    text = (f"In the {wave} resident survey, the most positive result was {top['question']} "
+            f"({narrative.percent(top['estimate'])} {top['positive_labels'].lower()}) and the "
+            f"least positive {bottom['question']} ({narrative.percent(bottom['estimate'])}).")
+    if "finding" in table and previous_wave:
+        moved = table[table["finding"].str.startswith("significant")]
+        if moved.empty:
+            text += f" No result changed significantly since {previous_wave}."
+        else:
+            parts = [f"{r.question} {r.finding.replace('significant ', '')} of "
+                     f"{abs(r.difference) * 100:.1f} points" for r in moved.itertuples()]
+            text += (f" {len(moved)} of {len(table)} results changed significantly since "
+                     f"{previous_wave}: " + "; ".join(parts) + ".")
+    return text
