@@ -304,3 +304,66 @@ register_schema("programme_evaluation", _without_group(
     Param("evaluation_framework", "list[str]", DEFAULT_FRAMEWORK,
           "Evaluation questions, one per line: 'question | evidence | operator | threshold'"),
 ])
+
+
+# --------------------------------------------------------------------------- survey report
+SURVEY_DESIGN_COLUMNS = ("survey", "wave", "respondent_id", "weight", "synthetic")
+
+
+@_with_dataset
+def check_survey_name(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """The survey must have respondents in survey_responses.csv and questions in the codebook."""
+    known = sorted(set(data.survey_responses["survey"]) & set(data.survey_codebook["survey"]))
+    return None if value in known else (f"{value!r} is not a survey with respondents and a "
+                                        f"codebook; surveys: {known}")
+
+
+def _wave_problem(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    responses = data.survey_responses
+    waves = sorted(set(responses.loc[responses["survey"] == values.get("survey"), "wave"]))
+    return None if value in waves else (f"{value!r} is not a wave of survey "
+                                        f"{values.get('survey')!r}; waves: {waves}")
+
+
+@_with_dataset
+def check_wave_of_survey(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """The wave must be a wave of the chosen survey."""
+    return _wave_problem(value, values, data)
+
+
+@_with_dataset
+def check_comparison_wave(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """'' (no comparison) or another wave of the chosen survey."""
+    if value == "":
+        return None
+    if value == values.get("wave"):
+        return f"{value!r} is the wave reported; choose an earlier wave or '' for no comparison"
+    return _wave_problem(value, values, data)
+
+
+@_with_dataset
+def check_breakdowns(value: list[str], values: dict[str, Any], data: Dataset) -> str | None:
+    """Each breakdown must be a respondent characteristic column of survey_responses.csv."""
+    questions = set(data.survey_codebook["question"])
+    known = [c for c in data.survey_responses.columns
+             if c not in SURVEY_DESIGN_COLUMNS and c not in questions]
+    bad = [c for c in value if c not in known]
+    return f"{bad} are not respondent characteristics; choose from {known}" if bad else None
+
+
+register_schema("survey_report", common_parameters(year_check=check_financial_year) + [
+    Param("survey", "str", "residents", "Survey in survey_responses.csv and survey_codebook.csv",
+          check=check_survey_name),
+    Param("wave", "str", "2024", "Survey wave reported", check=check_wave_of_survey),
+    Param("comparison_wave", "str", "2022", "Earlier wave to test change against ('' for none)",
+          check=check_comparison_wave),
+    Param("breakdowns", "list[str]", ["age_band", "sex", "ward", "disability"],
+          "Respondent characteristics whose groups are compared with the rest",
+          check=check_breakdowns),
+    Param("min_base", "int", 50, "Smallest base (respondents answering) whose estimate is "
+          "published; smaller are shown as [low]", min=1, max=1000),
+    Param("min_cell", "int", 10, "Smallest number of respondents in a cell that may be shown; "
+          "smaller are suppressed as [c]", min=1, max=1000),
+    Param("level", "float", 0.95, "Confidence level of intervals and tests", min=0.8, max=0.99),
+    Param("rake", "bool", True, "Re-rake the weights to survey_population_margins.csv"),
+])
