@@ -208,7 +208,7 @@ def plan_batch(notebook: str | Path, *, param_files: Sequence[str | Path] = (),
     ParameterError
         If an option is malformed, or two reports would be written to the same folder.
     """
-    from perfeval.parameters import load_folder_schemas, load_parameter_file
+    from perfeval.parameters import get_schema, load_folder_schemas, load_parameter_file
     from perfeval.runner import report_slug, resolve_notebook
 
     nb_path = resolve_notebook(notebook)
@@ -217,16 +217,17 @@ def plan_batch(notebook: str | Path, *, param_files: Sequence[str | Path] = (),
     bases = [load_parameter_file(f) for f in param_files] or [{}]
     sets = [values for base in bases
             for values in expand_over(nb_path.stem, base | dict(overrides or {}), axes)]
+    defaults = {p.name: p.default for p in get_schema(nb_path.stem)}
     slugs: dict[str, dict[str, Any]] = {}
     for values in sets:
-        slug = report_slug(values)
+        slug = report_slug(defaults | values)
         if slug in slugs and slugs[slug] != values:
             raise ParameterError([f"two reports would be written to the same folder {slug!r}: "
                                   f"{_describe(slugs[slug])} and {_describe(values)}; make "
                                   f"council or year differ, or run them as separate batches"],
                                  notebook=nb_path.stem)
         slugs[slug] = values
-    return list({report_slug(v): v for v in sets}.values())
+    return list({report_slug(defaults | v): v for v in sets}.values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,6 +245,12 @@ def run_task(task: Mapping[str, Any]) -> ReportOutcome:
     ``task`` holds ``notebook`` (absolute path), ``values``, ``outputs_root``, ``warmup`` (the
     notebook's imports) and optionally ``status``.
     """
+    from perfeval.kernels import in_thread_context
+
+    return in_thread_context(_run_task, task)
+
+
+def _run_task(task: Mapping[str, Any]) -> ReportOutcome:
     from perfeval.kernels import discard_thread_kernel, thread_kernel
     from perfeval.runner import run_report
 
@@ -270,7 +277,7 @@ def _run_local(tasks: list[dict[str, Any]], workers: int,
     """Run the tasks on ``workers`` threads of this process, each with its own warm kernel (the
     kernels are separate processes, so the reports run in parallel; a thread only waits for its
     kernel and exports the report)."""
-    from perfeval.kernels import discard_thread_kernel, shutdown_all
+    from perfeval.kernels import discard_thread_kernel, in_thread_context, shutdown_all
 
     pending: queue.SimpleQueue = queue.SimpleQueue()
     for i, task in enumerate(tasks):
@@ -286,7 +293,7 @@ def _run_local(tasks: list[dict[str, Any]], workers: int,
                     return
                 done(i, run_task(task))
         finally:
-            discard_thread_kernel()
+            in_thread_context(discard_thread_kernel)
 
     threads = [threading.Thread(target=work, name=f"perfeval-batch-{n}", daemon=True)
                for n in range(workers)]
@@ -495,7 +502,7 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
         raise ParameterError([f"workers must be a whole number of at least 1; got {workers!r}"])
     if executor == "dask" and scheduler is None:
         raise ParameterError(["the dask executor needs the scheduler's address, e.g. "
-                              "--scheduler tcp://10.0.0.5:8786"])
+                              "--scheduler tcp://scheduler-host:8786"])
     nb_path = resolve_notebook(notebook)
     root = (paths.OUTPUTS_DIR if outputs_root is None else Path(outputs_root)).expanduser()
     root = root.resolve()

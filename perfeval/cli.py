@@ -4,12 +4,15 @@
 
     perfeval run NOTEBOOK [--params FILE] [-p NAME VALUE ...] [--output-dir DIR]
                           [--outputs-root DIR] [--status TEXT] [--pdf] [--no-progress]
+    perfeval batch NOTEBOOK [--params FILE ...] [--over NAME=all|V1,V2 ...] [-p NAME VALUE ...]
+                            [--workers N] [--executor local|dask] [--scheduler ADDRESS]
+                            [--outputs-root DIR] [--status TEXT] [--no-progress]
     perfeval params NOTEBOOK
     perfeval verify MANIFEST
 
 NOTEBOOK is a path or the stem of a notebook in the repository's ``notebooks/``. Exit status: 0
-success, 1 the run failed or verification did not match, 2 invalid parameters or usage,
-130 interrupted.
+success, 1 the run failed (for batch: any report failed) or verification did not match,
+2 invalid parameters or usage, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -54,11 +57,36 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also print the report to A4 PDF with headless Chromium (optional; "
                           "needs Chromium installed)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_batch_parser(commands)
     params = commands.add_parser("params", help="list a notebook's parameters")
     params.add_argument("notebook", metavar="NOTEBOOK")
     verify = commands.add_parser("verify", help="re-run a report and compare its key figures")
     verify.add_argument("manifest", metavar="MANIFEST", help="the report's manifest.json")
     return parser
+
+
+def _add_batch_parser(commands: Any) -> None:
+    batch = commands.add_parser("batch", help="run many reports of one notebook (a council "
+                                "each, say) on warm workers; carries on past failures")
+    batch.add_argument("notebook", metavar="NOTEBOOK", help="notebook path or stem in notebooks/")
+    batch.add_argument("--params", metavar="FILE", nargs="+", default=[],
+                       help="YAML parameter file(s); each is the base of its own report(s)")
+    batch.add_argument("--over", metavar="NAME=VALUES", action="append", default=[],
+                       help="one report per value: council=all (the comparator group's "
+                            "members) or council=E06000017,E06000005; repeat to multiply")
+    batch.add_argument("-p", "--param", nargs=2, action="append", default=[],
+                       metavar=("NAME", "VALUE"), help="set one parameter in every report")
+    batch.add_argument("--workers", type=int, default=2,
+                       help="local workers, each with its own kernel (default 2)")
+    batch.add_argument("--executor", choices=["local", "dask"], default="local",
+                       help="local workers (default) or a Dask cluster (--scheduler)")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="Dask scheduler address for --executor dask, e.g. tcp://host:8786")
+    batch.add_argument("--outputs-root", metavar="DIR",
+                       help="folder that holds all reports (default: the repository's outputs/)")
+    batch.add_argument("--status", metavar="TEXT", default=None,
+                       help="status shown in every report's title block (default: Draft)")
+    batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def parse_cli_value(raw: str, param_type: str | None = None) -> Any:
@@ -106,6 +134,25 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from perfeval.batch import plan_batch, run_batch
+    from perfeval.runner import resolve_notebook
+
+    nb_path = resolve_notebook(args.notebook)
+    load_folder_schemas(nb_path.parent)
+    try:
+        types = {p.name: p.type for p in get_schema(nb_path.stem)}
+    except ParameterError:
+        types = {}
+    overrides = {name: parse_cli_value(raw, types.get(name)) for name, raw in args.param}
+    sets = plan_batch(nb_path, param_files=args.params, over=args.over, overrides=overrides)
+    result = run_batch(nb_path, sets, outputs_root=args.outputs_root, workers=args.workers,
+                       executor=args.executor, scheduler=args.scheduler,
+                       progress=False if args.no_progress else None, status=args.status)
+    print(result.summary())
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
 def _params(args: argparse.Namespace) -> int:
     from perfeval.runner import resolve_notebook
 
@@ -133,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    handlers = {"run": _run, "params": _params, "verify": _verify}
+    handlers = {"run": _run, "batch": _batch, "params": _params, "verify": _verify}
     try:
         return handlers[args.command](args)
     except ParameterError as err:

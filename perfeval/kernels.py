@@ -18,7 +18,8 @@ the data files' modification times and sizes). The batch tests check that a repo
 warm kernel has exactly the key figures of a standalone ``perfeval run``.
 
 A warm kernel belongs to the thread that started it (its client's sockets live on that thread's
-event loop). :func:`thread_kernel` keeps one per thread; :func:`shutdown_all` stops every kernel
+event loop), and every call on it must run through :func:`in_thread_context`.
+:func:`thread_kernel` keeps one per thread; :func:`shutdown_all` stops every kernel
 this process started, and runs by itself when the process exits.
 """
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import contextvars
 import multiprocessing.util
 import os
 import threading
@@ -35,7 +37,7 @@ from typing import Any
 from perfeval.exceptions import RunError
 
 __all__ = ["WarmKernel", "notebook_imports", "restore_state", "snapshot_state", "thread_kernel",
-           "shutdown_all", "ENGINE_NAME"]
+           "discard_thread_kernel", "in_thread_context", "shutdown_all", "ENGINE_NAME"]
 
 ENGINE_NAME = "perfeval_warm"
 _SETUP_TIMEOUT = 120
@@ -236,6 +238,20 @@ class WarmKernel:
             process.kill()
             process.wait(timeout=10)
         km.cleanup_connection_file()
+
+
+def in_thread_context(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``function`` in this thread's own :mod:`contextvars` context.
+
+    jupyter_client finds "this thread's event loop" through a context variable, which a thread
+    started by another library (a Dask worker's task thread) may have inherited from the thread
+    that created it; two threads would then share one loop. Running every kernel operation of a
+    thread in a context of its own gives each thread its own loop, the same one every time.
+    """
+    context = getattr(_LOCAL, "context", None)
+    if context is None:
+        context = _LOCAL.context = contextvars.Context()
+    return context.run(function, *args, **kwargs)
 
 
 def thread_kernel(cwd: str | Path, warmup: str = "") -> WarmKernel:
