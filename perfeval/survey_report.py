@@ -399,7 +399,7 @@ def change_between_waves(before: pd.DataFrame, after: pd.DataFrame, *,
                                   after[after["question"].isin(both)], on="question",
                                   level=level, adjust="holm")
     table = after[["question"]].merge(tested, on="question", how="left")
-    table["finding"] = table["finding"].fillna("not tested: not published in both waves")
+    table["finding"] = table["finding"].astype(object).fillna("not tested: not published in both waves")
     return table[["question", "estimate_earlier", "estimate_later", "base_earlier", "base_later",
                   "difference", "ci_low", "ci_high", "p_adjusted", "significant", "finding"]]
 

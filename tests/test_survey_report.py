@@ -1,0 +1,324 @@
+"""Unit tests of perfeval.survey_report on tiny hand-made survey frames (results checkable by hand)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from statsmodels.stats.proportion import proportion_confint
+
+from perfeval import survey_report as sr
+from perfeval.exceptions import AnalysisError
+
+QUESTIONS = pd.DataFrame({"question": ["Q1"], "wording": ["Satisfied?"], "positive": [[1, 2]],
+                          "excluded": [[9]], "positive_labels": ["Very or fairly"]})
+
+
+def six() -> pd.DataFrame:
+    """Six respondents: weights 1,1,2,1,1,1; Q1 answers 1,2,3 (group A) and 1, don't know, blank (B).
+
+    Valid answers are r1-r4 (weights 1+1+2+1 = 5), positive r1, r2, r4 (weight 3): share 0.6.
+    Group A: 2 of weight 4 = 0.5 (base 3); group B: 1 of 1 (base 1).
+    """
+    return pd.DataFrame({"weight": [1.0, 1, 2, 1, 1, 1], "final_weight": [1.0, 1, 2, 1, 1, 1],
+                         "grp": list("AAABBB"), "Q1": [1, 2, 3, 1, 9, np.nan]})
+
+
+def sized(n_a: int, n_b: int, n_c: int, positive_share: float = 0.5) -> pd.DataFrame:
+    """Equal-weight respondents in groups A, B, C; the first ``positive_share`` of each answer 1."""
+    rows = []
+    for group, n in (("A", n_a), ("B", n_b), ("C", n_c)):
+        k = round(n * positive_share)
+        rows += [{"grp": group, "Q1": 1 if i < k else 4} for i in range(n)]
+    frame = pd.DataFrame(rows)
+    return frame.assign(weight=1.0, final_weight=1.0)
+
+
+def tiny_data() -> SimpleNamespace:
+    responses = pd.DataFrame({
+        "survey": "s", "wave": ["2024"] * 4 + ["2022"] * 4, "respondent_id": [str(i) for i in range(8)],
+        "weight": 1.0, "sex": ["F", "F", "F", "M", "F", "M", "M", "M"], "Q1": [1, 4, 1, 1, 4, 4, 1, 9]})
+    codebook = pd.DataFrame({"survey": "s", "question": "Q1", "wording": "Satisfied?",
+                             "code": [1, 4, 9], "label": ["Yes", "No", "Don't know"],
+                             "positive": [True, False, False], "excluded": [False, False, True]})
+    margins = pd.DataFrame({"survey": "s", "variable": "sex", "category": ["F", "M"],
+                            "share": [0.5, 0.5]})
+    authorities = pd.DataFrame({"code": ["E1"], "name": ["Testshire"]})
+    return SimpleNamespace(survey_responses=responses, survey_codebook=codebook,
+                           survey_population_margins=margins, authorities=authorities)
+
+
+# --------------------------------------------------------------------------- data
+def test_survey_questions_reads_positive_and_excluded_codes():
+    table = sr.survey_questions(tiny_data(), "s")
+    row = table.iloc[0]
+    assert (row["question"], row["positive"], row["excluded"], row["positive_labels"]) == ("Q1", [1], [9], "Yes")
+
+
+def test_wave_responses_selects_the_wave_and_names_the_waves_when_missing():
+    assert len(sr.wave_responses(tiny_data(), "s", "2022")) == 4
+    with pytest.raises(AnalysisError, match=r"\['2022', '2024'\]"):
+        sr.wave_responses(tiny_data(), "s", "2019")
+
+
+def test_recode_positive_gives_one_zero_and_missing_for_dont_know_and_blank():
+    recoded = sr.recode_positive(six(), QUESTIONS)
+    assert recoded["Q1"].tolist()[:4] == [1.0, 1.0, 0.0, 1.0]
+    assert recoded["Q1"].iloc[4:].isna().all()
+    assert recoded["grp"].tolist() == list("AAABBB")
+
+
+# --------------------------------------------------------------------------- weighting
+def test_weight_wave_rakes_to_the_margins_and_reports_the_design_effect():
+    responses = pd.DataFrame({"weight": [1.0] * 4, "sex": ["F", "F", "F", "M"]})
+    margins = pd.DataFrame({"variable": "sex", "category": ["F", "M"], "share": [0.5, 0.5]})
+    weighted, report = sr.weight_wave(responses, margins, rake=True)
+    # F: 3 respondents share 2 of the 4 weight units, M: 1 respondent gets 2.
+    assert weighted["final_weight"].tolist() == pytest.approx([2 / 3] * 3 + [2.0])
+    assert report.converged
+    summary = sr.weighting_summary({"w": weighted}, {"w": report})
+    # Kish: n * sum(w^2) / (sum w)^2 = 4 * (3 * 4/9 + 4) / 16 = 4/3.
+    assert summary.loc[0, "design_effect"] == pytest.approx(4 / 3)
+    assert summary.loc[0, "effective_base"] == pytest.approx(3.0)
+    assert "converged after" in sr.describe_weighting(summary)
+
+
+def test_weight_wave_without_raking_keeps_the_supplied_weights():
+    responses = pd.DataFrame({"weight": [1.0, 3.0], "sex": ["F", "M"]})
+    weighted, report = sr.weight_wave(responses, pd.DataFrame(), rake=False)
+    assert report is None and weighted["final_weight"].tolist() == [1.0, 3.0]
+    summary = sr.weighting_summary({"w": weighted}, {"w": None})
+    assert "not re-raked" in sr.describe_weighting(summary)
+
+
+def test_margin_table_and_its_disclosure_control():
+    responses = pd.DataFrame({"sex": ["F", "F", "F", "M"], "final_weight": [1.0, 1.0, 1.0, 3.0]})
+    margins = pd.DataFrame({"variable": "sex", "category": ["F", "M"], "share": [0.4, 0.6]})
+    table = sr.margin_table(responses, margins)
+    assert table["base"].tolist() == [3, 1]
+    assert table["sample_share"].tolist() == [0.75, 0.25]
+    assert table["weighted_share"].tolist() == [0.5, 0.5]
+    controlled = sr.control_margins(table, min_cell=2)
+    # M has 1 respondent: [c]; F then is the only open category of the pair, so it is hidden too.
+    assert controlled["symbol"].tolist() == ["[c]", "[c]"]
+    assert controlled["sample_share"].isna().all() and controlled["base"].isna().all()
+    assert controlled["target_share"].tolist() == [0.4, 0.6]
+    display = sr.margins_display(controlled)
+    assert display["Sample, unweighted"].tolist() == ["[c]", "[c]"]
+    assert display["Population target"].tolist() == ["40.0%", "60.0%"]
+    assert "suppressed" in sr.describe_margins(controlled, "2024")
+
+
+def test_describe_margins_names_the_most_under_represented_group():
+    table = pd.DataFrame({"variable": "age_band", "category": ["young", "old"], "target_share": [0.5, 0.5],
+                          "base": [20, 80], "sample_share": [0.2, 0.8], "weighted_share": [0.5, 0.5],
+                          "symbol": ""})
+    text = sr.describe_margins(table, "2024")
+    assert "under-represents young (age band): 20.0% of respondents against 50.0%" in text
+    assert "matches its target" in text
+    assert isinstance(sr.plot_margins(table, "2024"), Figure)
+
+
+def test_about_section_weights_each_wave_and_reports_margins_of_the_reported_wave():
+    about = sr.about_section(tiny_data(), survey_name="s", wave="2024", comparison_wave="2022",
+                             rake=True, min_cell=1)
+    assert set(about["responses"]) == {"2024", "2022"}
+    assert about["summary"]["wave"].tolist() == ["2024", "2022"]
+    assert about["margins"]["base"].tolist() == [3, 1]         # 2024: three F, one M
+    assert about["summary_display"]["Converged"].str.startswith("yes").all()
+    only = sr.about_section(tiny_data(), survey_name="s", wave="2024", comparison_wave="",
+                            rake=False, min_cell=1)
+    assert list(only["responses"]) == ["2024"]
+
+
+def test_report_subtitle_names_council_survey_and_waves():
+    params = {"council": "E1", "survey": "s", "wave": "2024", "comparison_wave": ""}
+    assert sr.report_subtitle(tiny_data(), params) == "Testshire (E1): s survey, wave 2024."
+
+
+# --------------------------------------------------------------------------- estimates
+def test_share_positive_is_weighted_excludes_dont_know_and_uses_wilson_on_effective_base():
+    table = sr.share_positive(six(), QUESTIONS)
+    row = table.iloc[0]
+    assert row["estimate"] == pytest.approx(0.6) and row["base"] == 4 and row["count"] == 3
+    n_eff = 25 / 7                                   # (1+1+2+1)^2 / (1+1+4+1)
+    assert row["effective_base"] == pytest.approx(n_eff)
+    low, high = proportion_confint(0.6 * n_eff, n_eff, alpha=0.05, method="wilson")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+    by = sr.share_positive(six(), QUESTIONS, by="grp")
+    assert by["estimate"].tolist() == pytest.approx([0.5, 1.0])
+    assert by["base"].tolist() == [3, 1]
+    assert by.attrs == {"group_columns": ["grp"], "table_columns": ["question"]}
+
+
+def test_control_disclosure_suppresses_small_counts_of_answers_and_marks_low_bases():
+    frame = sized(30, 30, 0, positive_share=0.1)          # 3 positive answers in each group
+    table = sr.share_positive(frame, QUESTIONS, by="grp")
+    controlled = sr.control_disclosure(table, min_base=50, min_cell=5)
+    assert controlled["symbol"].tolist() == ["[c]", "[c]"]
+    assert controlled["estimate"].isna().all()
+    overall = sr.control_disclosure(sr.share_positive(frame, QUESTIONS), min_base=100, min_cell=5)
+    assert overall["symbol"].tolist() == ["[low]"] and overall["base"].tolist() == [60]
+    assert sr.result_texts(overall) == ["[low] (base 60)"]
+    assert sr.interval_texts(overall) == ["[low]"]
+
+
+def test_result_and_interval_texts_never_give_a_percentage_without_its_base():
+    table = pd.DataFrame({"estimate": [0.855, np.nan], "base": [928, np.nan], "ci_low": [0.82, np.nan],
+                          "ci_high": [0.871, np.nan], "symbol": ["", "[c]"]})
+    assert sr.result_texts(table) == ["86% (base 928)", "[c]"]
+    assert sr.interval_texts(table) == ["82% to 87%", "[c]"]
+
+
+def test_plot_intervals_labels_the_level_in_the_legend():
+    frame = pd.DataFrame({"label": ["Q1"], "value": [0.5], "low": [0.4], "high": [0.6]})
+    fig = sr.plot_intervals(frame, title="t", xlabel="x", level=0.9, reference=0.0, reference_label="zero")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "Estimate with 90% interval" in labels and "zero" in labels
+
+
+def test_headline_section_publishes_only_controlled_values():
+    frame = sized(60, 0, 0, positive_share=0.5)
+    questions = pd.concat([QUESTIONS, QUESTIONS.assign(question="Q2")], ignore_index=True)
+    frame["Q2"] = [1] * 3 + [4] * 57                       # only 3 positive answers
+    section = sr.headline_section(frame, questions, wave="2024", level=0.95, min_base=50, min_cell=5)
+    assert section["table"]["symbol"].tolist() == ["", "[c]"]
+    assert section["table"].loc[1, ["estimate", "base"]].isna().all()
+    assert section["display"]["Share positive (base)"].tolist() == ["50% (base 60)", "[c]"]
+    assert section["sentence"] == ("In the 2024 survey the most positive result was Q1 (50% of 60 "
+                                   "respondents answering) and the least positive Q1 (50% of 60). "
+                                   "1 result(s) are not published ([c] or [low]).")
+    assert "Q2" not in section["alt"]
+
+
+def test_describe_headline_when_nothing_is_published():
+    table = pd.DataFrame({"question": ["Q1"], "estimate": [np.nan], "base": [np.nan],
+                          "published": [False]})
+    assert "No result of the 2024 survey" in sr.describe_headline(table, "2024")
+
+
+# --------------------------------------------------------------------------- change
+def controlled_wave(share: float, n: int = 200, min_cell: int = 5) -> pd.DataFrame:
+    return sr.controlled_shares(sized(n, 0, 0, positive_share=share), QUESTIONS, level=0.95,
+                                min_base=50, min_cell=min_cell)
+
+
+def test_change_between_waves_tests_only_results_published_in_both():
+    change = sr.change_between_waves(controlled_wave(0.3), controlled_wave(0.6), level=0.95)
+    row = change.iloc[0]
+    assert row["difference"] == pytest.approx(0.3) and row["finding"] == "significant increase"
+    hidden = controlled_wave(0.01)                          # 2 positive answers: [c]
+    change = sr.change_between_waves(hidden, controlled_wave(0.6), level=0.95)
+    assert change.loc[0, "finding"] == "not tested: not published in both waves"
+    assert np.isnan(change.loc[0, "difference"])
+    assert "No result is published in both" in sr.describe_change(change, "2024", "2022")
+
+
+def test_describe_change_gives_the_bases():
+    change = sr.change_between_waves(controlled_wave(0.3), controlled_wave(0.6), level=0.95)
+    assert sr.describe_change(change, "2024", "2022") == (
+        "1 of 1 results changed significantly between 2022 and 2024 (Holm-adjusted): Q1 increase "
+        "of 30.0 points (30% of 200 to 60% of 200).")
+
+
+def test_change_section_controls_both_waves_before_comparing():
+    responses = {"2022": sized(200, 0, 0, 0.5), "2024": sized(200, 0, 0, 0.5)}
+    section = sr.change_section(responses, QUESTIONS, wave="2024", comparison_wave="2022",
+                                level=0.95, min_base=50, min_cell=5)
+    assert section["table"].loc[0, "finding"] == "no significant change"
+    assert section["display"].columns.tolist()[:3] == ["Question", "2022", "2024"]
+    assert section["display"].loc[0, "Change (points)"] == "+0.0"
+    assert "None of the 1 results" in section["sentence"]
+
+
+# --------------------------------------------------------------------------- breakdowns
+def test_breakdown_label():
+    assert sr.breakdown_label("age_band") == "Age band"
+
+
+def test_groups_against_rest_holm_adjusts_across_groups():
+    frame = sized(100, 100, 100, 0.5)
+    frame.loc[frame["grp"] == "C", "Q1"] = 1                 # C: everyone positive
+    table = sr.groups_against_rest(frame, QUESTIONS, "grp", level=0.95)
+    assert table.set_index("grp").loc["C", "finding"] == "significantly higher"
+    assert table.set_index("grp").loc["C", "difference"] == pytest.approx(0.5)
+    assert (table["p_adjusted"] >= 0).all()
+
+
+def test_breakdown_table_hides_every_figure_of_a_suppressed_group_and_its_partner():
+    frame = sized(100, 60, 4, 0.5)                          # C has 4 respondents: [c]
+    table = sr.breakdown_table(frame, QUESTIONS, "grp", level=0.95, min_base=50, min_cell=10)
+    rows = table.set_index("group")
+    assert rows.loc["C", "symbol"] == "[c]"
+    assert rows.loc["B", "symbol"] == "[c]"                 # secondary: smallest other group
+    assert rows.loc["A", "symbol"] == "" and rows.loc[sr.TOTAL_LABEL, "symbol"] == ""
+    hidden = rows.loc[["B", "C"], ["estimate", "ci_low", "ci_high", "base", "difference",
+                                   "difference_ci_low", "difference_ci_high", "p_adjusted"]]
+    assert hidden.isna().all().all()
+    assert rows.loc["C", "finding"] == "[c]" and rows.loc[sr.TOTAL_LABEL, "finding"] == ""
+    assert rows.loc["A", "finding"] == "no significant difference"
+    display = sr.breakdown_display(table)
+    assert display.columns.tolist() == ["Grp", "Q1"]
+    assert display["Grp"].tolist() == ["A", "B", "C", sr.TOTAL_LABEL]
+    assert display["Q1"].tolist() == ["50% (base 100)", "[c]", "[c]", "50% (base 164)"]
+
+
+def test_breakdown_display_marks_significant_groups_and_sentence_names_them():
+    frame = sized(100, 100, 100, 0.5)
+    frame.loc[frame["grp"] == "C", "Q1"] = 1
+    table = sr.breakdown_table(frame, QUESTIONS, "grp", level=0.95, min_base=50, min_cell=10)
+    # C is everyone positive, so its complement count (0) is fine but A, B, C are all published.
+    display = sr.breakdown_display(table).set_index("Grp")
+    assert display.loc["C", "Q1"] == "100% (base 100) ▲"
+    assert display.loc["A", "Q1"].endswith("▼")
+    text = sr.describe_breakdown(table)
+    assert text.startswith("By grp, 3 of 3 group results differ significantly")
+    assert "C higher on Q1 (100% of 100; +50 points)" in text      # against the rest: 50%
+
+
+def test_describe_breakdown_counts_suppressed_and_low_results():
+    table = sr.breakdown_table(sized(100, 60, 4, 0.5), QUESTIONS, "grp", level=0.95, min_base=80,
+                               min_cell=10)
+    text = sr.describe_breakdown(table)
+    assert "2 result(s) are suppressed ([c]), for B, C." in text
+    table = sr.breakdown_table(sized(100, 60, 40, 0.5), QUESTIONS, "grp", level=0.95, min_base=80,
+                               min_cell=10)
+    assert "2 result(s) are not published: base too small ([low]), for B, C." in sr.describe_breakdown(table)
+
+
+def test_breakdown_sections_stack_tables_and_leave_hidden_groups_out_of_the_chart():
+    frame = sized(100, 60, 4, 0.5)
+    result = sr.breakdowns_section(frame, QUESTIONS, ["grp"], wave="2024", level=0.95,
+                                   min_base=50, min_cell=10)
+    part = result["parts"][0]
+    assert part["row_header"] == "Grp" and "published" not in part["table"]
+    assert len(result["table"]) == 4
+    ax = part["figure"].axes[0]
+    assert len(ax.lines[0].get_xdata()) == 1                # only group A is plotted
+    assert "[low]" in result["note"] and "▲" in result["note"]
+    assert sr.breakdowns_section(frame, QUESTIONS, [], wave="2024", level=0.95, min_base=50,
+                                 min_cell=10)["table"].empty
+
+
+# --------------------------------------------------------------------------- method
+def test_method_section_states_thresholds_and_synthetic_data():
+    summary = pd.DataFrame({"wave": ["2024"], "respondents": [986], "effective_base": [810.3]})
+    params = {"rake": False, "level": 0.9, "min_base": 40, "min_cell": 7}
+    method = sr.method_section(summary, params)
+    text = " ".join(method["notes"])
+    assert "not re-raked" in text and "90% Wilson" in text and "fewer than 7" in text and "under 40" in text
+    assert method["caveats"][0] == sr.SYNTHETIC_NOTE
+    assert method["alt"] == "Respondents and effective base by wave: 2024: 986 respondents, effective base 810."
+    assert method["parameters"]["Value"].tolist() == ["False", "0.9", "40", "7"]
+    assert "Deming and Stephan 1940" in " ".join(sr.method_notes(rake=True, level=0.95, min_base=1, min_cell=1))
+    assert "[c]" in sr.disclosure_note(50, 10) and "10 respondents" in sr.disclosure_note(50, 10)
+
+
+# --------------------------------------------------------------------------- State of the Nation
+def test_positive_shares_uses_the_supplied_weights_of_one_wave():
+    frame = six().drop(columns="final_weight").assign(wave=["1"] * 6)
+    table = sr.positive_shares(frame, QUESTIONS, "1")
+    assert table.loc[0, "estimate"] == pytest.approx(0.6) and table.loc[0, "base"] == 4
