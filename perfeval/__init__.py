@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 _MODULES = ("budget", "charts", "comparators", "data", "evaluation", "indicators", "narrative",
             "parameters", "periods", "provenance", "report", "runner", "scorecard", "spc",
-            "survey", "tables")
+            "survey", "survey_report", "tables", "monitoring", "money_report")
 _FUNCTIONS = {
     "load_dataset": "data", "parse_period": "periods", "record": "provenance",
     "run_report": "runner", "verify_report": "runner", "validate_parameters": "parameters",
