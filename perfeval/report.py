@@ -73,9 +73,7 @@ def report_context(data: Dataset, params: dict[str, Any]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- resident views
 # The survey sections live in perfeval.survey_report; re-exported for State of the Nation.
-from perfeval.survey_report import (describe_survey, positive_shares,  # noqa: E402,F401
-                                    resident_views, resident_views_display, survey_change,
-                                    survey_questions)
+from perfeval.survey_report import resident_views, survey_questions  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------- money

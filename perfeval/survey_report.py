@@ -691,93 +691,34 @@ def method_section(summary: pd.DataFrame, params: dict[str, Any]) -> dict[str, A
 
 
 # --------------------------------------------------------------------------- State of the Nation
-def positive_shares(responses: pd.DataFrame, questions: pd.DataFrame, wave: str) -> pd.DataFrame:
-    """Weighted share giving a positive answer to each question in one wave (Wilson intervals).
-
-    Excluded answers (don't know) are removed from the base before the share is computed; the
-    supplied ``weight`` column is used.
-    """
-    table = share_positive(responses[responses["wave"] == wave], questions, weight="weight")
-    return table[["question", "estimate", "se", "ci_low", "ci_high", "base", "effective_base"]]
-
-
 def resident_views(data: Dataset, *, survey: str, wave: str, previous_wave: str | None,
-                   min_base: int = 50) -> dict[str, Any]:
-    """Headline survey results with intervals and significance of change since the last wave."""
-    responses = data.survey_responses[data.survey_responses["survey"] == survey]
-    waves = sorted(set(responses["wave"]))
-    if wave not in waves:
-        raise ValueError(f"wave {wave!r} of survey {survey!r} is not in survey_responses.csv; "
-                         f"waves: {waves}")
+                   level: float = 0.95, min_base: int = 50, min_cell: int = 10,
+                   rake: bool = True) -> dict[str, Any]:
+    """The State of the Nation "Resident views" section, from the survey report's own sections.
+
+    Uses :func:`about_section` (weighting), :func:`headline_section` and :func:`change_section`
+    with the survey report's default settings, so the two reports publish the same figures.
+    """
+    about = about_section(data, survey_name=survey, wave=wave,
+                          comparison_wave=previous_wave or "", rake=rake, min_cell=min_cell)
     questions = survey_questions(data, survey)
-    now = positive_shares(responses, questions, wave)
-    table = now.copy()
-    if previous_wave and previous_wave in waves:
-        before = positive_shares(responses, questions, previous_wave)
-        change = survey_change(before, now)
-        table = table.merge(change, on="question", how="left")
-    table = table.merge(questions[["question", "wording", "positive_labels"]], on="question")
-    published = table[table["base"] >= min_base]
-    return {
-        "table": table.drop(columns=["wording", "positive_labels"]),
-        "display": resident_views_display(table, min_base),
-        "figure": charts.plot_estimates_with_intervals(
-            published.assign(label=published["question"]), title=f"Residents' views, {wave}",
-            xlabel="Share giving a positive answer (%)",
-            compare_column="estimate_earlier" if "estimate_earlier" in published else None),
-        "alt": describe_survey(published, wave, previous_wave),
-        "sentence": describe_survey(published, wave, previous_wave),
-        "caption": (f"Resident survey {wave}: weighted share giving a positive answer, with 95% "
-                    f"intervals{f' and change since {previous_wave}' if previous_wave else ''}. "
-                    "Synthetic sample survey."),
-        "note": (f"Weighted estimates; don't know answers excluded from the base. Wilson score "
-                 f"intervals on the effective base. Change tested with a two-sided z-test, Holm "
-                 f"adjusted across questions. Results on fewer than {min_base} answers are not "
-                 "published ([low])."),
-    }
-
-
-def survey_change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """Change between two waves per question, via :func:`perfeval.survey.compare_waves`."""
-    result = survey.compare_waves(before, after, on="question")
-    return result[["question", "estimate_earlier", "difference", "p_adjusted", "finding"]]
-
-
-def resident_views_display(table: pd.DataFrame, min_base: int) -> pd.DataFrame:
-    """Display table: question, result with base, interval, previous wave, change, finding."""
-    low = table["base"] < min_base
-    pct = lambda s: np.where(low, "[low]", [narrative.percent(v) for v in s])  # noqa: E731
-    display = pd.DataFrame({
-        "Question": [f"{q}: {w}" for q, w in zip(table["question"], table["wording"])],
-        "Positive answers": table["positive_labels"].to_numpy(),
-        "Share positive": pct(table["estimate"]),
-        "95% interval": np.where(low, "[low]", [f"{narrative.percent(a)} to {narrative.percent(b)}"
-                                                for a, b in zip(table["ci_low"], table["ci_high"])]),
-        "Base (respondents)": [f"{int(b):,}" for b in table["base"]],
-    })
-    if "finding" in table:
-        display["Previous wave"] = pct(table["estimate_earlier"])
-        display["Change (points)"] = np.where(low, "[low]", [f"{d * 100:+.1f}" for d in table["difference"]])
-        display["Finding"] = np.where(low, "[low]", table["finding"])
-    return display
-
-
-def describe_survey(table: pd.DataFrame, wave: str, previous_wave: str | None) -> str:
-    """Sentence: highest and lowest result, and which changed significantly."""
-    if table.empty:
-        return f"No survey result for {wave} has a base large enough to publish."
-    top = table.loc[table["estimate"].idxmax()]
-    bottom = table.loc[table["estimate"].idxmin()]
-    text = (f"In the {wave} resident survey, the most positive result was {top['question']} "
-            f"({narrative.percent(top['estimate'])} {top['positive_labels'].lower()}) and the "
-            f"least positive {bottom['question']} ({narrative.percent(bottom['estimate'])}).")
-    if "finding" in table and previous_wave:
-        moved = table[table["finding"].str.startswith("significant")]
-        if moved.empty:
-            text += f" No result changed significantly since {previous_wave}."
-        else:
-            parts = [f"{r.question} {r.finding.replace('significant ', '')} of "
-                     f"{abs(r.difference) * 100:.1f} points" for r in moved.itertuples()]
-            text += (f" {len(moved)} of {len(table)} results changed significantly since "
-                     f"{previous_wave}: " + "; ".join(parts) + ".")
-    return text
+    head = headline_section(about["responses"][wave], questions, wave=wave, level=level,
+                            min_base=min_base, min_cell=min_cell)
+    table, display = head["table"], head["display"]
+    sentence, alt = head["sentence"], head["alt"]
+    if previous_wave:
+        change = change_section(about["responses"], questions, wave=wave,
+                                comparison_wave=previous_wave, level=level, min_base=min_base,
+                                min_cell=min_cell)
+        moved = change["table"][["question", "estimate_earlier", "difference", "p_adjusted",
+                                 "finding"]]
+        table = table.merge(moved, on="question", how="left")
+        shown = change["display"].set_index("Question")
+        display = display.assign(**{
+            f"Change since {previous_wave} (points)": shown.loc[table["question"], "Change (points)"].to_numpy(),
+            "Finding": shown.loc[table["question"], "Finding"].to_numpy()})
+        sentence, alt = f"{sentence} {change['sentence']}", f"{alt} {change['sentence']}"
+    return {"table": table, "display": display, "figure": head["figure"], "alt": alt,
+            "sentence": sentence, "caption": head["caption"],
+            "note": (f"{about['sentence']} Don't know answers are excluded from the base. "
+                     + disclosure_note(min_base, min_cell))}

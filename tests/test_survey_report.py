@@ -7,6 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+
+from perfeval.data import load_dataset
 from matplotlib.figure import Figure
 from statsmodels.stats.proportion import proportion_confint
 
@@ -318,7 +320,13 @@ def test_method_section_states_thresholds_and_synthetic_data():
 
 
 # --------------------------------------------------------------------------- State of the Nation
-def test_positive_shares_uses_the_supplied_weights_of_one_wave():
-    frame = six().drop(columns="final_weight").assign(wave=["1"] * 6)
-    table = sr.positive_shares(frame, QUESTIONS, "1")
-    assert table.loc[0, "estimate"] == pytest.approx(0.6) and table.loc[0, "base"] == 4
+def test_state_of_the_nation_resident_views_publish_the_survey_report_figures():
+    data = load_dataset()
+    views = sr.resident_views(data, survey="residents", wave="2024", previous_wave="2022")
+    about = sr.about_section(data, survey_name="residents", wave="2024", comparison_wave="2022",
+                             rake=True, min_cell=10)
+    head = sr.headline_section(about["responses"]["2024"], sr.survey_questions(data, "residents"),
+                               wave="2024", level=0.95, min_base=50, min_cell=10)
+    assert views["table"]["estimate"].tolist() == head["table"]["estimate"].tolist()
+    assert views["table"]["finding"].notna().all()
+    assert "Change since 2022 (points)" in views["display"].columns
