@@ -7,12 +7,11 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-
-from perfeval.data import load_dataset
 from matplotlib.figure import Figure
 from statsmodels.stats.proportion import proportion_confint
 
 from perfeval import survey_report as sr
+from perfeval.data import load_dataset
 from perfeval.exceptions import AnalysisError
 
 QUESTIONS = pd.DataFrame({"question": ["Q1"], "wording": ["Satisfied?"], "positive": [[1, 2]],
