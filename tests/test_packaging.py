@@ -30,7 +30,10 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = requirement_names(project["dependencies"] + project["optional-dependencies"]["dev"])
     conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
-    listed = requirement_names([d for d in conda if isinstance(d, str) and d not in ("pip",)])
+    from_pip = [d for item in conda if isinstance(item, dict) for d in item.get("pip", [])
+                if not d.startswith("-e")]
+    listed = requirement_names([d for d in conda if isinstance(d, str) and d not in ("pip",)]
+                               + from_pip)
     listed.pop("python")
     assert listed == wanted
 
