@@ -152,9 +152,15 @@ def resolve_path_parameters(values: Mapping[str, Any], base: Path | None = None)
 
 def report_slug(values: Mapping[str, Any]) -> str:
     """Return the report folder name for a set of parameters: ``<council>_<year>`` from the
-    parameters ``council`` and ``year`` when present (``E06000017_2024-25``), else ``default``."""
+    parameters ``council`` and ``year`` when present (``E06000017_2024-25``), with ``Q<quarter>``
+    and the survey ``wave`` added when those parameters exist (so the quarterly reports of one
+    year do not replace each other), else ``default``."""
     parts = [str(values[name]) for name in ("council", "year")
              if values.get(name) not in (None, "")]
+    if values.get("quarter") not in (None, ""):
+        parts.append(f"Q{values['quarter']}")
+    if values.get("wave") not in (None, ""):
+        parts.append(f"wave-{values['wave']}")
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts)).strip("-.")
     return slug or "default"
 

@@ -129,6 +129,8 @@ def test_default_output_dir_is_stem_then_council_and_year(tmp_path):
     ({"year": 2024}, "2024"),
     ({"council": "", "ratio": 1}, "default"),
     ({"council": "../../etc"}, "etc"),
+    ({"council": "E06000017", "year": "2024/25", "quarter": 3}, "E06000017_2024-25_Q3"),
+    ({"council": "E06000017", "year": "2024/25", "wave": "2024"}, "E06000017_2024-25_wave-2024"),
 ])
 def test_report_slug(values, slug):
     assert report_slug(values) == slug
