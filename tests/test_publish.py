@@ -32,11 +32,16 @@ INFO = ReportInfo(title="State of the Nation", notebook="sotn.ipynb", published=
 
 def same_values(rows: list[list], expected: list[list]) -> bool:
     """Cell by cell equality; floats to 15 significant digits (openpyxl writes 16, and Excel
-    itself works to 15), everything else exactly."""
+    itself works to 15), an empty string as an empty cell (Excel has no empty-string value),
+    everything else exactly."""
+    def same(a, b) -> bool:
+        if isinstance(b, float) and isinstance(a, (int, float)):
+            return math.isclose(a, b, rel_tol=1e-15)
+        if b == "" and a is None:
+            return True
+        return a == b and type(a) is type(b)
     return len(rows) == len(expected) and all(
-        len(r) == len(e) and all(math.isclose(a, b, rel_tol=1e-15) if isinstance(b, float)
-                                 and isinstance(a, (int, float)) else a == b and type(a) is type(b)
-                                 for a, b in zip(r, e))
+        len(r) == len(e) and all(same(a, b) for a, b in zip(r, e))
         for r, e in zip(rows, expected))
 
 
