@@ -279,3 +279,24 @@ def git_state(root: str | Path) -> dict[str, Any] | None:
         return None
     status = _git(Path(root), "status", "--porcelain", "--untracked-files=no")
     return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+def fingerprint_inputs(hashes: dict[str, str]) -> str:
+    """One sha256 over the sorted (file, sha256) pairs: names the exact data a report used.
+
+    Printed on the report, so that a paper copy can be matched to its manifest; any change to
+    any input file changes it.
+    """
+    digest = hashlib.sha256()
+    for name in sorted(hashes):
+        digest.update(f"{name}\0{hashes[name]}\n".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def describe_provenance(hashes: dict[str, str], git: dict[str, Any] | None) -> dict[str, str]:
+    """Short provenance lines for a report footer: data fingerprint and code version."""
+    lines = {"Input data": f"{len(hashes)} files, fingerprint {fingerprint_inputs(hashes)[:16]}"}
+    if git and git.get("commit"):
+        dirty = " with uncommitted changes" if git.get("dirty") else ""
+        lines["Code version"] = f"git commit {str(git['commit'])[:12]}{dirty}"
+    return lines

@@ -57,8 +57,8 @@ import perfeval
 from perfeval import paths
 from perfeval.exceptions import ParameterError, PerfevalError, RunError, VerificationError
 from perfeval.parameters import is_path_parameter, load_folder_schemas, validate_parameters
-from perfeval.provenance import (collect_key_figures, git_state, hash_inputs, is_key_figure_output,
-                                 package_versions, sha256_file)
+from perfeval.provenance import (collect_key_figures, describe_provenance, git_state, hash_inputs,
+                                 is_key_figure_output, package_versions, sha256_file)
 from perfeval.publish import (ReportInfo, check_status, describe_report, find_chromium, long_date,
                               print_pdf, symbol_items, write_index, write_workbook)
 
@@ -355,7 +355,8 @@ def _template_context(info: ReportInfo, notebook_name: str,
 
 
 def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any],
-                status: str | None = None, info: ReportInfo | None = None) -> str:
+                status: str | None = None, info: ReportInfo | None = None,
+                provenance: Mapping[str, str] | None = None) -> str:
     """Return the HTML report of an executed notebook.
 
     Code, prompts, stderr streams, key-figure outputs, stray object reprs and cells tagged
@@ -381,6 +382,9 @@ def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any],
     info : ReportInfo, optional
         What the report is (see :func:`perfeval.publish.describe_report`); by default worked
         out from the notebook and the parameters, dated today.
+    provenance : mapping, optional
+        Extra footer lines (e.g. the input data fingerprint and code version, from
+        :func:`perfeval.provenance.describe_provenance`).
 
     Raises
     ------
@@ -397,6 +401,7 @@ def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any],
         info = describe_report(report_title(nb, notebook_name), notebook_name, parameters,
                                status=status)
     context = _template_context(info, notebook_name, parameters)
+    context["provenance"] = dict(provenance or {})
     html, _ = exporter.from_notebook_node(_prepare_for_publication(nb),
                                           resources={"perfeval": context})
     html = _add_contents(_fix_heading_levels(html))
@@ -589,7 +594,8 @@ def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, 
     key_figures = collect_key_figures(executed)
     info = describe_report(report_title(executed, nb_path.name), nb_path.name, values,
                            status=publication.status, published=started.date())
-    html = export_html(executed, notebook_name=nb_path.name, parameters=values, info=info)
+    html = export_html(executed, notebook_name=nb_path.name, parameters=values, info=info,
+                       provenance=describe_provenance(input_hashes, git_state(nb_path.parent)))
     (tmp / f"{stem}.html").write_text(html, encoding="utf-8")
     write_workbook(tmp / f"{stem}.xlsx", key_figures, info)
     names = [f"{stem}.ipynb", f"{stem}.html", f"{stem}.xlsx"]
