@@ -6,8 +6,10 @@
 of every report to ``--json`` so the suite can check that they agree.
 
 The bundled comparator group ``rutland_nearest_15`` has 16 councils, and the notebook needs the
-council to be in the group, so N distinct valid reports are the group's members for 2024/25, then
-2023/24, then 2022/23 (every member has data for all three years), the first N of those 48.
+council to be in the group. One member, E06000064, has no net expenditure in the bundled data, so
+its report fails in the Money section (a standalone ``perfeval run`` fails the same way); the N
+distinct reports are the other 15 members for 2024/25, then 2023/24, then 2022/23, the first N of
+those 45.
 
 Usage::
 
@@ -27,13 +29,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "state_of_the_nation.ipynb"
 YEARS = ("2024/25", "2023/24", "2022/23")
+NO_SPEND_DATA = {"E06000064"}
 
 
 def parameter_sets(n: int) -> list[dict[str, str]]:
     """The first ``n`` (council, year) reports: every group member for each year in turn."""
     from perfeval.batch import plan_batch
 
-    sets = plan_batch(NOTEBOOK, over=[f"year={','.join(YEARS)}", "council=all"])
+    sets = [values for values in plan_batch(NOTEBOOK, over=[f"year={','.join(YEARS)}",
+                                                           "council=all"])
+            if values["council"] not in NO_SPEND_DATA]
     if n > len(sets):
         raise SystemExit(f"--n {n}: only {len(sets)} distinct valid reports in the bundled data")
     return sets[:n]
