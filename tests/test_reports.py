@@ -21,6 +21,8 @@ import pytest
 from perfeval.parameters import load_parameter_file
 from perfeval.paths import DATA_DIR, NOTEBOOKS_DIR, PARAMS_DIR
 from perfeval.runner import run_report
+from report_pages import sections
+
 
 pytestmark = pytest.mark.notebook
 
@@ -39,14 +41,6 @@ def sotn(tmp_path_factory):
                       progress=False)
 
 
-def sections(page: str) -> dict[str, str]:
-    """HTML of each h2 section, by heading text."""
-    parts = re.split(r"<h2[^>]*>", page)[1:]
-    out = {}
-    for part in parts:
-        title = html_lib.unescape(re.sub(r"<[^>]+>", "", part.split("</h2>")[0])).strip("¶ ")
-        out[title] = part
-    return out
 
 
 def test_sotn_report_has_every_section_with_a_chart_and_a_table(sotn):

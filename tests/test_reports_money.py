@@ -5,14 +5,12 @@ One module-scoped run per notebook; the assertions read the published HTML and m
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 
 import pytest
 
-from perfeval.parameters import load_parameter_file
-from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
-from perfeval.runner import run_report
+from report_pages import run_default, sections, text_of
+
 
 pytestmark = pytest.mark.notebook
 
@@ -22,32 +20,20 @@ PROGRAMME_SECTIONS = ["What the money bought", "Did outcomes move?", "What parti
                       "Evaluation framework"]
 
 
-def run(stem: str, root):
-    params = load_parameter_file(PARAMS_DIR / f"{stem}.yaml")
-    return run_report(NOTEBOOKS_DIR / f"{stem}.ipynb", params, outputs_root=root, progress=False)
 
 
 @pytest.fixture(scope="module")
 def vfm(tmp_path_factory):
-    return run("value_for_money", tmp_path_factory.mktemp("outputs"))
+    return run_default("value_for_money", tmp_path_factory.mktemp("outputs"))
 
 
 @pytest.fixture(scope="module")
 def programme(tmp_path_factory):
-    return run("programme_evaluation", tmp_path_factory.mktemp("outputs"))
+    return run_default("programme_evaluation", tmp_path_factory.mktemp("outputs"))
 
 
-def sections(page: str) -> dict[str, str]:
-    """HTML of each h2 section, by heading text."""
-    out = {}
-    for part in re.split(r"<h2[^>]*>", page)[1:]:
-        title = html_lib.unescape(re.sub(r"<[^>]+>", "", part.split("</h2>")[0])).strip("¶ ")
-        out[title] = part
-    return out
 
 
-def text_of(page: str) -> str:
-    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 @pytest.mark.parametrize("report, names", [("vfm", VFM_SECTIONS),

@@ -13,6 +13,8 @@ from perfeval.exceptions import ParameterError
 from perfeval.parameters import load_parameter_file, validate_parameters
 from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
 from perfeval.runner import run_report
+from report_pages import run_default, sections, table_rows
+
 
 pytestmark = pytest.mark.notebook
 
@@ -29,33 +31,20 @@ QM_FIGURES = ["forecast_states", "in_year_position", "spc_summary", "budget_posi
               "finance_and_pi_rag"]
 
 
-def run(stem, root):
-    params = load_parameter_file(PARAMS_DIR / f"{stem}.yaml")
-    return run_report(NOTEBOOKS_DIR / f"{stem}.ipynb", params, outputs_root=root, progress=False)
 
 
 @pytest.fixture(scope="module")
 def eoy(tmp_path_factory):
-    return run("end_of_year_review", tmp_path_factory.mktemp("outputs"))
+    return run_default("end_of_year_review", tmp_path_factory.mktemp("outputs"))
 
 
 @pytest.fixture(scope="module")
 def qm(tmp_path_factory):
-    return run("quarterly_monitoring", tmp_path_factory.mktemp("outputs"))
+    return run_default("quarterly_monitoring", tmp_path_factory.mktemp("outputs"))
 
 
-def sections(page: str) -> dict[str, str]:
-    """HTML of each h2 section, by heading text."""
-    out = {}
-    for part in re.split(r"<h2[^>]*>", page)[1:]:
-        title = html_lib.unescape(re.sub(r"<[^>]+>", "", part.split("</h2>")[0])).strip("¶ ")
-        out[title] = part
-    return out
 
 
-def table_rows(figure: dict) -> list[dict]:
-    value = figure["value"]
-    return [dict(zip(value["columns"], row)) for row in value["data"]]
 
 
 @pytest.mark.parametrize("report, names", [("eoy", EOY_SECTIONS), ("qm", QM_SECTIONS)])

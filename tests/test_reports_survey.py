@@ -5,14 +5,12 @@ Module-scoped runs (each starts a kernel); the assertions read the published HTM
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 
 import pytest
 
-from perfeval.parameters import load_parameter_file
-from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
-from perfeval.runner import run_report
+from report_pages import run_default, sections, table_rows, text_of
+
 
 pytestmark = pytest.mark.notebook
 
@@ -20,37 +18,22 @@ SECTIONS = ["About the survey", "Headline measures", "Change since the last surv
             "Differences between groups of residents", "Method and caveats"]
 
 
-def run(root, **overrides):
-    params = {**load_parameter_file(PARAMS_DIR / "survey_report.yaml"), **overrides}
-    return run_report(NOTEBOOKS_DIR / "survey_report.ipynb", params, outputs_root=root, progress=False)
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    return run(tmp_path_factory.mktemp("outputs"))
+    return run_default("survey_report", tmp_path_factory.mktemp("outputs"))
 
 
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory):
-    return run(tmp_path_factory.mktemp("outputs"), min_cell=200)
+    return run_default("survey_report", tmp_path_factory.mktemp("outputs"), min_cell=200)
 
 
-def sections(page: str) -> dict[str, str]:
-    """HTML of each h2 section, by heading text."""
-    out = {}
-    for part in re.split(r"<h2[^>]*>", page)[1:]:
-        title = html_lib.unescape(re.sub(r"<[^>]+>", "", part.split("</h2>")[0])).strip("¶ ")
-        out[title] = part
-    return out
 
 
-def text_of(page: str) -> str:
-    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
-def rows_of(figure: dict) -> list[dict]:
-    table = figure["value"]
-    return [dict(zip(table["columns"], row)) for row in table["data"]]
 
 
 def test_every_section_has_a_chart_with_text_alternative_and_a_table(report):
@@ -80,17 +63,17 @@ def test_report_is_labelled_synthetic(report):
 
 def test_headline_percentages_come_with_their_bases(report):
     page = text_of(report.html.read_text(encoding="utf-8"))
-    headline = rows_of(report.key_figures["headline_shares"])
+    headline = table_rows(report.key_figures["headline_shares"])
     assert len(headline) == 10 and all(r["symbol"] == "" for r in headline)
     for row in headline:
         assert f"(base {int(row['base']):,})" in page
-    weighting = rows_of(report.key_figures["weighting"])
+    weighting = table_rows(report.key_figures["weighting"])
     assert [w["wave"] for w in weighting] == ["2024", "2022"] and all(w["converged"] for w in weighting)
     assert f"design effect due to weighting is {weighting[0]['design_effect']:.2f}" in page
 
 
 def test_default_run_applies_low_and_suppression_symbols_to_small_groups(report):
-    rows = rows_of(report.key_figures["breakdowns"])
+    rows = table_rows(report.key_figures["breakdowns"])
     assert {r["breakdown"] for r in rows} == {"age_band", "sex", "ward", "disability"}
     low = [r for r in rows if r["symbol"] == "[low]"]
     assert low and all(r["estimate"] is None and r["base"] < 50 for r in low)
@@ -100,9 +83,9 @@ def test_default_run_applies_low_and_suppression_symbols_to_small_groups(report)
 
 def test_high_min_cell_replaces_small_groups_by_c_in_the_html_and_key_figures(report, strict):
     default_rows = {(r["breakdown"], r["group"], r["question"]): r
-                    for r in rows_of(report.key_figures["breakdowns"])}
+                    for r in table_rows(report.key_figures["breakdowns"])}
     strict_rows = {(r["breakdown"], r["group"], r["question"]): r
-                   for r in rows_of(strict.key_figures["breakdowns"])}
+                   for r in table_rows(strict.key_figures["breakdowns"])}
     page = text_of(strict.html.read_text(encoding="utf-8"))
     small = [key for key, r in default_rows.items() if r["symbol"] == "" and r["base"] < 200]
     assert small, "the default run should publish some groups of fewer than 200 respondents"
@@ -114,6 +97,6 @@ def test_high_min_cell_replaces_small_groups_by_c_in_the_html_and_key_figures(re
         shown = f"% (base {int(published['base']):,})"
         assert shown in text_of(report.html.read_text(encoding="utf-8")), key
         assert shown not in page, f"suppressed {key} still shown as {shown}"
-    margins = {r["category"]: r for r in rows_of(strict.key_figures["margins"])}
+    margins = {r["category"]: r for r in table_rows(strict.key_figures["margins"])}
     assert margins["16-34"]["symbol"] == "[c]" and margins["16-34"]["base"] is None
     assert "[c]" in page and "fewer than 200 respondents" in page
