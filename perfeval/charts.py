@@ -180,32 +180,30 @@ def plot_small_multiples(trends: pd.DataFrame, *, title: str, columns: int = 3) 
     return fig
 
 
-def plot_estimates_with_intervals(estimates: pd.DataFrame, *, title: str,
-                                  xlabel: str = "Percentage (%)", scale: float = 100.0,
-                                  compare_column: str | None = None) -> Figure:
-    """Horizontal points with confidence-interval bars (e.g. survey results), labelled values.
+def plot_intervals(frame: pd.DataFrame, *, title: str, xlabel: str, level: float,
+                   scale: float = 100.0, reference: float | None = None,
+                   reference_label: str = "") -> Figure:
+    """Points with interval bars, one row per ``label``, each point labelled with its value.
 
-    ``estimates`` has columns ``label``, ``estimate``, ``ci_low``, ``ci_high`` (fractions when
-    ``scale`` = 100). With ``compare_column`` (e.g. the previous wave's estimate), a second open
-    marker shows it.
+    ``frame`` has ``label``, ``value``, ``low`` and ``high`` (fractions when ``scale`` = 100,
+    e.g. survey estimates and their confidence interval at ``level``). ``reference`` draws a
+    dashed vertical line (e.g. zero change) named in the legend.
     """
-    data = estimates.iloc[::-1]
-    fig, ax = new_figure(8, 0.45 * len(data) + 1.4)
+    data = frame.iloc[::-1]
+    fig, ax = new_figure(8, 0.45 * len(data) + 1.6)
     y = np.arange(len(data))
-    est = data["estimate"].to_numpy(float) * scale
-    low = est - data["ci_low"].to_numpy(float) * scale
-    high = data["ci_high"].to_numpy(float) * scale - est
-    ax.errorbar(est, y, xerr=[low, high], fmt="o", color=HOME_COLOUR, ecolor=HOME_COLOUR,
-                capsize=3, label="Estimate with 95% interval")
-    if compare_column:
-        ax.scatter(data[compare_column].to_numpy(float) * scale, y, facecolors="none",
-                   edgecolors=MEDIAN_COLOUR, marker="s", label="Previous wave", zorder=3)
-    for yy, value in zip(y, est):
-        ax.text(value, yy + 0.18, f"{value:.0f}", ha="center", fontsize=8)
+    value = data["value"].to_numpy(float) * scale
+    ax.errorbar(value, y, xerr=[value - data["low"].to_numpy(float) * scale,
+                                data["high"].to_numpy(float) * scale - value],
+                fmt="o", color=HOME_COLOUR, capsize=3, label=f"Estimate with {level:.0%} interval")
+    for yy, v in zip(y, value):
+        ax.text(v, yy + 0.2, f"{v:.0f}", ha="center", fontsize=8)
+    if reference is not None:
+        ax.axvline(reference * scale, color=MEDIAN_COLOUR, linestyle="--", label=reference_label)
     ax.set_yticks(y, data["label"].tolist())
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left", fontsize=11)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, frameon=False, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=2, frameon=False, fontsize=8)
     ax.grid(axis="y", visible=False)
     return fig
 

@@ -305,34 +305,6 @@ def interval_texts(controlled: pd.DataFrame) -> list[str]:
             for lo, hi, s in zip(controlled["ci_low"], controlled["ci_high"], controlled["symbol"])]
 
 
-def plot_intervals(frame: pd.DataFrame, *, title: str, xlabel: str, level: float,
-                   scale: float = 100.0, reference: float | None = None,
-                   reference_label: str = "") -> Figure:
-    """Points with interval bars, one row per ``label``, each point labelled with its value.
-
-    ``frame`` has ``label``, ``value``, ``low`` and ``high``. ``reference`` draws a dashed
-    vertical line (e.g. zero change) named in the legend.
-    """
-    data = frame.iloc[::-1]
-    fig, ax = charts.new_figure(8, 0.45 * len(data) + 1.6)
-    y = np.arange(len(data))
-    value = data["value"].to_numpy(float) * scale
-    ax.errorbar(value, y, xerr=[value - data["low"].to_numpy(float) * scale,
-                                data["high"].to_numpy(float) * scale - value],
-                fmt="o", color=charts.HOME_COLOUR, capsize=3,
-                label=f"Estimate with {level:.0%} interval")
-    for yy, v in zip(y, value):
-        ax.text(v, yy + 0.2, f"{v:.0f}", ha="center", fontsize=8)
-    if reference is not None:
-        ax.axvline(reference * scale, color=charts.MEDIAN_COLOUR, linestyle="--", label=reference_label)
-    ax.set_yticks(y, data["label"].tolist())
-    ax.set_xlabel(xlabel)
-    ax.set_title(title, loc="left", fontsize=11)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=2, frameon=False, fontsize=8)
-    ax.grid(axis="y", visible=False)
-    return fig
-
-
 def describe_headline(controlled: pd.DataFrame, wave: str) -> str:
     """Sentence: the most and least positive published results, each with its base."""
     shown = controlled[controlled["published"]]
@@ -373,7 +345,7 @@ def headline_section(responses: pd.DataFrame, questions: pd.DataFrame, *, wave: 
             f"{level:.0%} interval": interval_texts(controlled),
             "Effective base": [s if s else f"{e:,.0f}"
                                for e, s in zip(controlled["effective_base"], controlled["symbol"])]}),
-        "figure": plot_intervals(shown.assign(label=shown["question"], value=shown["estimate"],
+        "figure": charts.plot_intervals(shown.assign(label=shown["question"], value=shown["estimate"],
                                               low=shown["ci_low"], high=shown["ci_high"]),
                                  title=f"Share giving a positive answer, {wave}",
                                  xlabel="Share giving a positive answer (%)", level=level),
@@ -448,7 +420,7 @@ def change_section(responses: dict[str, pd.DataFrame], questions: pd.DataFrame, 
             f"{level:.0%} interval (points)": ["" if pd.isna(lo) else f"{lo * 100:+.1f} to {hi * 100:+.1f}"
                                                 for lo, hi in zip(change["ci_low"], change["ci_high"])],
             "Finding": change["finding"]}),
-        "figure": plot_intervals(shown.assign(label=shown["question"], value=shown["difference"],
+        "figure": charts.plot_intervals(shown.assign(label=shown["question"], value=shown["difference"],
                                               low=shown["ci_low"], high=shown["ci_high"]),
                                  title=f"Change in share positive, {comparison_wave} to {wave}",
                                  xlabel="Change (percentage points)", level=level, reference=0.0,

@@ -10,6 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 from statsmodels.stats.proportion import proportion_confint
 
+from perfeval import charts
 from perfeval import survey_report as sr
 from perfeval.data import load_dataset
 from perfeval.exceptions import AnalysisError
@@ -176,7 +177,7 @@ def test_result_and_interval_texts_never_give_a_percentage_without_its_base():
 
 def test_plot_intervals_labels_the_level_in_the_legend():
     frame = pd.DataFrame({"label": ["Q1"], "value": [0.5], "low": [0.4], "high": [0.6]})
-    fig = sr.plot_intervals(frame, title="t", xlabel="x", level=0.9, reference=0.0, reference_label="zero")
+    fig = charts.plot_intervals(frame, title="t", xlabel="x", level=0.9, reference=0.0, reference_label="zero")
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "Estimate with 90% interval" in labels and "zero" in labels
 
