@@ -14,6 +14,8 @@ import pandas as pd
 from perfeval import budget as money
 from perfeval import charts, indicators as engine, narrative
 from perfeval.data import Dataset
+from perfeval.exceptions import AnalysisError
+from perfeval.periods import period_sort_key
 from perfeval.scorecard import group_members
 from perfeval.tables import format_number
 
@@ -79,15 +81,20 @@ from perfeval.survey_report import resident_views, survey_questions  # noqa: E40
 # --------------------------------------------------------------------------- money
 def spend_per_head_comparison(data: Dataset, council: str, group: str,
                               service: str = "NET CURRENT EXPENDITURE") -> tuple[pd.DataFrame, str]:
-    """Net spend per head of each group member in the latest year with data, and that year."""
+    """Net spend per head of each group member in the latest year with data, and that year.
+
+    A council with no figure that year (e.g. one created after it) is left out of the comparison
+    rather than stopping the report; the sentence then says it has no value.
+    """
     net = data.net_expenditure
     members = group_members(data, group)
     rows = net[(net["service"] == service) & net["authority"].isin(members)]
     if rows.empty:
-        raise ValueError(f"no net_expenditure rows for service {service!r} in group {group!r}")
-    latest = max(rows["period"])
+        raise AnalysisError(f"no net_expenditure rows for service {service!r} in group {group!r}")
+    latest = max(rows["period"], key=period_sort_key)
     per_head = money.compute_spend_per_head(rows[rows["period"] == latest], data.population)
-    compared = money.compare_with_group(per_head, members, home=council)
+    has_value = council in set(per_head.dropna(subset=["spend_per_head"])["authority"])
+    compared = money.compare_with_group(per_head, members, home=council if has_value else None)
     extra = per_head.set_index("authority")[["net_current_expenditure", "population"]]
     compared = compared.join(extra, on="authority")
     names = data.authorities.set_index("code")["name"]

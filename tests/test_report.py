@@ -44,3 +44,12 @@ def test_budget_rag_note_states_thresholds():
     note = report.budget_rag_note(VarianceThresholds(amount=10_000, percent=2, flag_underspend=False))
     assert "above both £10,000 and 2% of budget" in note
     assert "underspend above both" not in note
+
+
+def test_money_section_copes_with_a_council_that_has_no_spend_figure():
+    # Westmorland and Furness was created in 2023, so it has no 2017/18 Revenue Outturn.
+    money = report.money_summary(load_dataset(), council="E06000064", year="2024/25",
+                                 group="rutland_nearest_15")
+    assert money["spend_sentence"] == ("Net current expenditure per head, 2017/18: no value for "
+                                       "this council; 15 comparators shown.")
+    assert "E06000064" not in set(money["spend_table"]["authority"])
