@@ -188,18 +188,6 @@ def home_positions(card: pd.DataFrame) -> pd.DataFrame:
                          "percentile_rank": ranked["percentile_rank"].astype(float).to_numpy()})
 
 
-def values_for_comparison(data: Dataset, indicator: str, period: str, group: str) -> pd.DataFrame:
-    """Each group member's value of one indicator in one period, with names (for a bar chart)."""
-    members = group_members(data, group)
-    rows = data.indicator_values
-    rows = rows[(rows["indicator"] == indicator) & (rows["period"] == period)
-                & rows["authority"].isin(members)]
-    names = data.authorities.set_index("code")["name"]
-    return pd.DataFrame({"code": rows["authority"].to_numpy(),
-                         "name": rows["authority"].map(names).to_numpy(),
-                         "value": rows["value"].to_numpy(dtype=float)})
-
-
 def count_by_state(card: pd.DataFrame, column: str, states: Sequence[str]) -> pd.Series:
     """How many scorecard rows are in each state (all states listed, zero when none)."""
     counts = card[column].value_counts()
