@@ -24,6 +24,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from perfeval.data import STATUS_FLAGS, SYMBOLS
 from perfeval.exceptions import AnalysisError, PeriodError
 from perfeval.periods import Period, parse_period
 
@@ -71,12 +72,10 @@ ON_TRACK, AT_RISK, OFF_TRACK = "On track", "At risk", "Off track"
 FORECAST_STATES = {GREEN: ON_TRACK, AMBER: AT_RISK, RED: OFF_TRACK, NO_DATA: NO_DATA,
                    NO_TARGET: NO_TARGET, NOT_APPLICABLE: NOT_APPLICABLE}
 
-#: Meaning of each statistical symbol (docs/data-model.md), used to say why a value is missing.
-SYMBOL_MEANINGS = {
-    "[c]": "confidential (suppressed)", "[x]": "not available", "[z]": "not applicable",
-    "[low]": "base too small to publish", "[u]": "low reliability", "..": "not available",
-    "-": "nil or not applicable", "[p]": "provisional", "[r]": "revised", "[e]": "estimated",
-}
+#: Meaning of each statistical symbol and status flag (the loader's vocabulary,
+#: :data:`perfeval.data.SYMBOLS` and :data:`perfeval.data.STATUS_FLAGS`), used to say why a value
+#: is missing.
+SYMBOL_MEANINGS = {**SYMBOLS, **STATUS_FLAGS}
 
 RAG_METHOD = (
     "Each value is compared with its target for the same authority, indicator and period, taking "
