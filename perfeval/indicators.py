@@ -167,10 +167,24 @@ def _slack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return slack
 
 
-def _describe_symbol(symbol: str) -> str:
-    """'[x] not available' for a known symbol; the symbol and 'value missing' otherwise."""
+def describe_symbol(symbol: object) -> str:
+    """Why a value is missing, from its statistical symbol.
+
+    Parameters
+    ----------
+    symbol : str or None
+        The ``value_symbol`` of a missing value.
+
+    Returns
+    -------
+    str
+        ``"[x] not available"`` for a known symbol (:data:`SYMBOL_MEANINGS`),
+        ``"value missing ([q])"`` for an unknown one and ``"value missing"`` for none or blank.
+    """
+    if not isinstance(symbol, str) or not symbol.strip():
+        return "value missing"
     meaning = SYMBOL_MEANINGS.get(symbol.strip())
-    return f"{symbol} {meaning}" if meaning else f"value missing ({symbol})"
+    return f"{symbol.strip()} {meaning}" if meaning else f"value missing ({symbol.strip()})"
 
 
 def _symbol_reasons(values: pd.DataFrame, rows: np.ndarray,
@@ -186,7 +200,7 @@ def _symbol_reasons(values: pd.DataFrame, rows: np.ndarray,
         codes, symbols = column.cat.codes.to_numpy()[rows], column.cat.categories
     else:
         codes, symbols = pd.factorize(column.to_numpy(dtype=object)[rows])
-    texts = [f"{prefix}value missing"] + [prefix + _describe_symbol(str(s)) for s in symbols]
+    texts = [f"{prefix}value missing"] + [prefix + describe_symbol(str(s)) for s in symbols]
     return codes.astype(np.int64) + 1, texts
 
 

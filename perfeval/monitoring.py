@@ -28,6 +28,7 @@ from perfeval import charts, scorecard, spc
 from perfeval import indicators as engine
 from perfeval.data import Dataset
 from perfeval.exceptions import AnalysisError
+from perfeval.indicators import describe_symbol
 from perfeval.periods import Period, months_of, parse_period, quarters_of
 from perfeval.report import budget_section
 from perfeval.tables import format_number
@@ -104,15 +105,6 @@ SPC_METHOD = (
 
 
 # --------------------------------------------------------------------------- end-of-year review
-
-def describe_symbol(symbol: object) -> str:
-    """Why a value is missing: ``"[x] not available"`` for a known statistical symbol,
-    ``"value missing ([q])"`` for an unknown one and ``"value missing"`` for none."""
-    if not isinstance(symbol, str) or not symbol.strip():
-        return "value missing"
-    meaning = engine.SYMBOL_MEANINGS.get(symbol.strip())
-    return f"{symbol.strip()} {meaning}" if meaning else f"value missing ({symbol.strip()})"
-
 
 def filter_services(card: pd.DataFrame, services: Sequence[str]) -> pd.DataFrame:
     """The scorecard rows of the given services (all rows when ``services`` is empty).
