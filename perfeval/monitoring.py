@@ -179,10 +179,6 @@ def describe_exceptions(exceptions: pd.DataFrame, card: pd.DataFrame, year: str)
     return text
 
 
-def _quartile_text(card: pd.DataFrame) -> list[str]:
-    return [str(int(q)) if pd.notna(q) else "" for q in card["quartile"]]
-
-
 def exceptions_table(exceptions: pd.DataFrame) -> pd.DataFrame:
     """Display table of the exceptions with why each is listed and the owner's commentary."""
     table = scorecard.performance_table(exceptions)
@@ -197,7 +193,7 @@ def outturn_table(card: pd.DataFrame) -> pd.DataFrame:
     """Display table of every PI: outturn, target, RAG, direction, quartile and commentary."""
     table = scorecard.performance_table(card)
     table.insert(1, "Service", card["service"].to_numpy())
-    table["Quartile (1 = best)"] = _quartile_text(card)
+    table["Quartile (1 = best)"] = scorecard.quartile_texts(card)
     table["Commentary"] = card.get("commentary", pd.Series([""] * len(card))).fillna("") \
         .to_numpy()
     return table

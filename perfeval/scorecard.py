@@ -244,8 +244,13 @@ def benchmark_table(card: pd.DataFrame) -> pd.DataFrame:
         "Comparator median": _formatted(ranked, "comparator_median"),
         "Rank (1 = best)": [f"{int(r)} of {int(n)}" for r, n in zip(ranked["rank"],
                                                                      ranked["n_ranked"])],
-        "Quartile (1 = best)": [str(int(q)) if pd.notna(q) else "" for q in ranked["quartile"]],
+        "Quartile (1 = best)": quartile_texts(ranked),
     })
+
+
+def quartile_texts(card: pd.DataFrame) -> list[str]:
+    """Each row's quartile as text (``"1"`` = best), blank when it has none."""
+    return [str(int(q)) if pd.notna(q) else "" for q in card["quartile"]]
 
 
 def issues_table(issues: pd.DataFrame) -> pd.DataFrame:
