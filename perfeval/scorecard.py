@@ -277,6 +277,5 @@ def trend_table(trends: pd.DataFrame) -> pd.DataFrame:
 def count_reasons(issues: pd.DataFrame) -> pd.Series:
     """How many listed indicators carry each reason (red, worse, bottom quartile)."""
     reasons = ["red", "worse", "bottom quartile"]
-    listed = issues["reasons"].str.split(", ")
-    return pd.Series([int(listed.map(lambda r: name in r).sum()) for name in reasons],
-                     index=reasons)
+    listed = issues["reasons"].str.split(", ").tolist()
+    return pd.Series([sum(name in r for r in listed) for name in reasons], index=reasons)
