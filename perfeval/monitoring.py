@@ -30,7 +30,7 @@ from perfeval.data import Dataset
 from perfeval.exceptions import AnalysisError
 from perfeval.indicators import describe_symbol
 from perfeval.periods import Period, months_of, parse_period, quarters_of
-from perfeval.report import budget_section
+from perfeval.report import budget_display_columns, budget_section
 from perfeval.tables import format_number
 
 # --------------------------------------------------------------------------- vocabularies
@@ -741,15 +741,9 @@ def finance_and_performance(data: Dataset, council: str, year: str, quarter: int
 
 def joined_display(joined: pd.DataFrame) -> pd.DataFrame:
     """Display table of each service's forecast variance (with RAG word) and its PIs' RAG."""
-    def thousands(column: str) -> list[str]:
-        return [format_number(v / 1e3, 0) if pd.notna(v) else "" for v in joined[column]]
     return pd.DataFrame({
         "Service": joined["service"].to_numpy(),
-        "Budget (£000)": thousands("annual_budget"),
-        "Forecast outturn (£000)": thousands("forecast_outturn"),
-        "Variance (£000)": thousands("forecast_variance"),
-        "Variance (%)": [format_number(v, 1, "%") if pd.notna(v) else ""
-                         for v in joined["forecast_variance_pct"]],
+        **budget_display_columns(joined),
         "Budget status": [f"{d}: {r}" for d, r in zip(joined["forecast_direction"],
                                                        joined["forecast_rag"])],
         "PIs ✔ Green": joined["pis_green"].to_numpy(),

@@ -143,6 +143,29 @@ def budget_rag_note(thresholds: "money.VarianceThresholds") -> str:
             "Green: otherwise.")
 
 
+def budget_display_columns(monitoring: pd.DataFrame) -> dict[str, list[str]]:
+    """Budget, forecast outturn and variance (£000) and variance (%) as display text.
+
+    Parameters
+    ----------
+    monitoring : DataFrame
+        With ``annual_budget``, ``forecast_outturn``, ``forecast_variance`` (£) and
+        ``forecast_variance_pct``, as :func:`perfeval.budget.monitor_budget` returns them.
+
+    Returns
+    -------
+    dict
+        Column heading -> formatted cells, blank where a value is missing.
+    """
+    def text(column: str, scale: float, decimals: int, unit: str = "") -> list[str]:
+        return [format_number(v / scale, decimals, unit) if pd.notna(v) else ""
+                for v in monitoring[column]]
+    return {"Budget (£000)": text("annual_budget", 1e3, 0),
+            "Forecast outturn (£000)": text("forecast_outturn", 1e3, 0),
+            "Variance (£000)": text("forecast_variance", 1e3, 0),
+            "Variance (%)": text("forecast_variance_pct", 1, 1, "%")}
+
+
 def budget_section(monitoring: pd.DataFrame, as_at: str) -> dict[str, Any]:
     """Budget against forecast outturn by service at a quarter: table, chart and sentence."""
     if monitoring.empty:
@@ -162,10 +185,7 @@ def budget_section(monitoring: pd.DataFrame, as_at: str) -> dict[str, Any]:
                 f"{over['service']} ({format_number(over['forecast_variance'] / 1e3, 0, '£')}k).")
     display = pd.DataFrame({
         "Service": monitoring["service"].to_numpy(),
-        "Budget (£000)": [format_number(v / 1e3, 0) for v in monitoring["annual_budget"]],
-        "Forecast outturn (£000)": [format_number(v / 1e3, 0) for v in monitoring["forecast_outturn"]],
-        "Variance (£000)": [format_number(v / 1e3, 0) for v in monitoring["forecast_variance"]],
-        "Variance (%)": [format_number(v, 1, "%") for v in monitoring["forecast_variance_pct"]],
+        **budget_display_columns(monitoring),
         "Status": [f"{d}: {r}" for d, r in zip(monitoring["forecast_direction"],
                                                 monitoring["forecast_rag"])],
     })
