@@ -193,6 +193,39 @@ class Dataset:
         raise AttributeError(f"Dataset has no table {name!r}; tables: {sorted(tables)}")
 
 
+def authority_names(data: Dataset) -> pd.Series:
+    """Authority name by code, from authorities.csv.
+
+    Parameters
+    ----------
+    data : Dataset
+        From :func:`load_dataset`.
+
+    Returns
+    -------
+    Series
+        Names indexed by authority code.
+    """
+    return data.authorities.set_index("code")["name"]
+
+
+def council_name(data: Dataset, code: str) -> str:
+    """The council's name from authorities.csv (the code itself if it has none).
+
+    Parameters
+    ----------
+    data : Dataset
+        From :func:`load_dataset`.
+    code : str
+        Authority code (ONS GSS code).
+
+    Returns
+    -------
+    str
+    """
+    return str(authority_names(data).get(code, code))
+
+
 # --------------------------------------------------------------------------- reading
 def read_csv_text(path: Path) -> tuple[str | None, list[Problem]]:
     """The text of a CSV file (UTF-8, with or without BOM; Windows-1252 accepted as fallback)."""

@@ -29,7 +29,7 @@ import pandas as pd
 
 from perfeval import budget as money
 from perfeval import charts, evaluation, indicators as engine, narrative
-from perfeval.data import Dataset
+from perfeval.data import Dataset, authority_names, council_name
 from perfeval.exceptions import AnalysisError, ParameterError
 from perfeval.periods import parse_period, period_sort_key
 from perfeval.scorecard import group_members
@@ -75,16 +75,11 @@ def programme_subtitle(data: Dataset, programme: str, council: str, start: str,
                        year: str) -> str:
     """Subtitle: programme, councils taking part and compared, period covered."""
     treated, comparison = programme_councils(data, programme)
-    names = names_of(data)
+    names = authority_names(data)
     return (f"Programme '{programme}', starting {start}: {len(treated)} participating councils "
             f"({', '.join(str(names.get(c, c)) for c in treated)}) compared with "
             f"{len(comparison)} comparison councils; outcome data to {year}. Home council: "
             f"{names.get(council, council)} ({council}).")
-
-
-def names_of(data: Dataset) -> pd.Series:
-    """Authority name by code, from authorities.csv."""
-    return data.authorities.set_index("code")["name"]
 
 
 # ============================================================================ value for money
@@ -222,7 +217,7 @@ def value_for_money_section(data: Dataset, *, council: str, year: str, compariso
     result = money.value_for_money(scores[["authority", "score"]],
                                    spend[["authority", "spend_per_head"]], home=council,
                                    level=level)
-    names = names_of(data)
+    names = authority_names(data)
     name = str(names.get(council, council))
     fig, ax = charts.new_figure(8, 6.5)
     money.plot_value_for_money(result, title=f"Performance against spend per head, {year}",
@@ -271,7 +266,7 @@ def score_components_section(data: Dataset, *, council: str, year: str, comparis
         "n_ranked": home["n_ranked"].astype(int).to_numpy(),
         "percentile_rank": home["percentile_rank"].to_numpy()})
     score = float(scored.loc[scored["authority"] == council, "score"].iloc[0])
-    name = str(names_of(data).get(council, council))
+    name = council_name(data, council)
     sentence = (f"{name}'s average performance score in {year} is {score:.1f}: the mean of its "
                 f"percentile ranks (100 = best) on {len(table)} indicators among the "
                 f"{len(scored)} councils of the comparison set ({how}) with a value for each. "
@@ -391,7 +386,7 @@ def real_terms_section(data: Dataset, *, council: str, comparison: str,
     """Spend per head in real terms over the bundled years: table, chart and sentence."""
     members, how = comparison_set(data, council, comparison)
     trend = real_terms_trend(data, council=council, members=members, base_year=base_year)
-    name = str(names_of(data).get(council, council))
+    name = council_name(data, council)
     sentence = describe_real_terms(trend, name, base_year)
     display = pd.DataFrame({
         "Year": trend["period"],

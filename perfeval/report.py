@@ -13,7 +13,7 @@ import pandas as pd
 
 from perfeval import budget as money
 from perfeval import charts, indicators as engine, narrative
-from perfeval.data import Dataset
+from perfeval.data import Dataset, authority_names, council_name
 from perfeval.exceptions import AnalysisError
 from perfeval.periods import period_sort_key
 from perfeval.scorecard import group_members
@@ -21,12 +21,6 @@ from perfeval.tables import format_number
 
 REAL_OR_SYNTHETIC = {True: "Synthetic sample data (generated, not real performance)",
                      False: "Real published figures"}
-
-
-def council_name(data: Dataset, code: str) -> str:
-    """The council's name from authorities.csv (the code itself if it has none)."""
-    names = data.authorities.set_index("code")["name"]
-    return str(names.get(code, code))
 
 
 def sources_table(data: Dataset) -> pd.DataFrame:
@@ -97,8 +91,7 @@ def spend_per_head_comparison(data: Dataset, council: str, group: str,
     compared = money.compare_with_group(per_head, members, home=council if has_value else None)
     extra = per_head.set_index("authority")[["net_current_expenditure", "population"]]
     compared = compared.join(extra, on="authority")
-    names = data.authorities.set_index("code")["name"]
-    compared = compared.assign(name=compared["authority"].map(names))
+    compared = compared.assign(name=compared["authority"].map(authority_names(data)))
     return compared, latest
 
 

@@ -36,7 +36,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from perfeval import charts, narrative, survey
-from perfeval.data import Dataset
+from perfeval.data import Dataset, council_name
 from perfeval.exceptions import AnalysisError
 
 TOTAL_LABEL = "All respondents"
@@ -215,10 +215,9 @@ def plot_margins(controlled: pd.DataFrame, wave: str) -> Figure:
 
 def report_subtitle(data: Dataset, params: dict[str, Any]) -> str:
     """Council, survey, wave and comparison wave in one line."""
-    names = data.authorities.set_index("code")["name"]
     compared = (f", compared with {params['comparison_wave']}" if params["comparison_wave"]
                 else "")
-    return (f"{names.get(params['council'], params['council'])} ({params['council']}): "
+    return (f"{council_name(data, params['council'])} ({params['council']}): "
             f"{params['survey']} survey, wave {params['wave']}{compared}.")
 
 
