@@ -39,6 +39,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from perfeval.data import require_columns
 from perfeval.exceptions import AnalysisError, ParameterError
 from perfeval.periods import parse_period, quarters_of
 
@@ -176,14 +177,6 @@ def rate_variance(variance: float, budget: float,
 # Budget monitoring
 # --------------------------------------------------------------------------------------------
 
-def _require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise AnalysisError(
-            f"{what} is missing column(s) {missing}; it has {list(frame.columns)}. "
-            f"See docs/data-model.md for the expected columns.")
-
-
 def _parse_as_at(as_at: str) -> tuple[str, int]:
     period = parse_period(as_at)
     if period.kind != "quarter":
@@ -238,7 +231,7 @@ def profile_year_to_date(budget: pd.DataFrame, as_at: str, *,
     if budget_basis not in BUDGET_BASES:
         raise ParameterError([f"budget_basis must be one of {list(BUDGET_BASES)}, "
                               f"got {budget_basis!r}"])
-    _require_columns(budget, ["authority", "service", "period", "budget", "forecast_outturn",
+    require_columns(budget, ["authority", "service", "period", "budget", "forecast_outturn",
                               "actual"], "the budget table")
     year, quarter = _parse_as_at(as_at)
     rows = budget[budget["period"].astype(str).isin(quarters_of(year))].copy()
@@ -353,7 +346,7 @@ def summarise_budget(monitoring: pd.DataFrame, *, by: str = "authority",
     """
     if by not in ("authority", "service"):
         raise ParameterError([f"by must be 'authority' or 'service', got {by!r}"])
-    _require_columns(monitoring, _MONITORING_COLUMNS, "the monitoring table")
+    require_columns(monitoring, _MONITORING_COLUMNS, "the monitoring table")
     money = ["annual_budget", "forecast_outturn", "ytd_budget", "ytd_actual"]
     grouped = monitoring.groupby([by, "as_at", "quarters_elapsed"], sort=True)
     totals = grouped[money].agg(lambda s: s.sum(skipna=False)).reset_index()
@@ -447,8 +440,8 @@ def attach_population(frame: pd.DataFrame, population: pd.DataFrame, *,
         If an authority has no population, or the nearest year is more than ``max_gap_years``
         away.
     """
-    _require_columns(frame, ["authority", period_column], "the table to attach population to")
-    _require_columns(population, ["authority", "year", "population"], "the population table")
+    require_columns(frame, ["authority", period_column], "the table to attach population to")
+    require_columns(population, ["authority", "year", "population"], "the population table")
     wanted = frame[["authority", period_column]].drop_duplicates().astype(str)
     wanted["_fy"] = [parse_period(p).fy for p in wanted[period_column]]
     pop = population[["authority", "year", "population"]].dropna(subset=["population"]).copy()
@@ -506,7 +499,7 @@ def compute_spend_per_head(net_expenditure: pd.DataFrame, population: pd.DataFra
         ``net_expenditure`` plus population, population_year, population_gap_years,
         spend_per_head (£).
     """
-    _require_columns(net_expenditure, ["authority", "period", "service",
+    require_columns(net_expenditure, ["authority", "period", "service",
                                        "net_current_expenditure"], "the net_expenditure table")
     out = attach_population(net_expenditure, population, max_gap_years=max_gap_years)
     pop = out["population"].astype("float64")
@@ -541,8 +534,8 @@ def compute_unit_cost(spend: pd.DataFrame, activity: pd.DataFrame, *, activity_c
     DataFrame
         ``spend`` plus ``activity_column`` and ``unit_cost`` (£ per unit of activity).
     """
-    _require_columns(spend, ["authority", "period", spend_column], "the spend table")
-    _require_columns(activity, ["authority", "period", activity_column], "the activity table")
+    require_columns(spend, ["authority", "period", spend_column], "the spend table")
+    require_columns(activity, ["authority", "period", activity_column], "the activity table")
     keys = [k for k in ("authority", "period", "service")
             if k in activity.columns and k in spend.columns]
     if activity.duplicated(keys).any():
@@ -583,8 +576,8 @@ def compute_real_terms(frame: pd.DataFrame, deflators: pd.DataFrame, *, base_yea
     AnalysisError
         If a needed year (or the base year) has no deflator.
     """
-    _require_columns(frame, [period_column, *columns], "the table to deflate")
-    _require_columns(deflators, ["year", "deflator"], "the deflators table")
+    require_columns(frame, [period_column, *columns], "the table to deflate")
+    require_columns(deflators, ["year", "deflator"], "the deflators table")
     index = {parse_period(str(y)).label: float(d)
              for y, d in zip(deflators["year"], deflators["deflator"]) if pd.notna(d)}
     base = parse_period(base_year).financial_year.label
@@ -631,7 +624,7 @@ def compare_with_group(frame: pd.DataFrame, group: Iterable[str], *,
         authority, <value>, rank, n_in_group, group_median, difference_from_median,
         difference_from_median_pct, is_home; sorted by rank.
     """
-    _require_columns(frame, ["authority", value], "the table to compare")
+    require_columns(frame, ["authority", value], "the table to compare")
     members = set(map(str, group)) | ({home} if home else set())
     rows = frame[frame["authority"].astype(str).isin(members)]
     if rows["authority"].duplicated().any():
@@ -671,7 +664,7 @@ def count_pi_rag_by_service(pi_rag: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         service, pis_green, pis_amber, pis_red, pis_other, pis (total).
     """
-    _require_columns(pi_rag, ["service", "rag"], "the PI RAG table")
+    require_columns(pi_rag, ["service", "rag"], "the PI RAG table")
     rag = pi_rag["rag"].astype(object).where(pi_rag["rag"].isin(RAG_WORDS), "Other")
     counts = pd.crosstab(pi_rag["service"].astype(object), rag)
     counts = counts.reindex(columns=["Green", "Amber", "Red", "Other"], fill_value=0)
@@ -791,7 +784,7 @@ def _as_series(data: pd.Series | pd.DataFrame, value: str, what: str) -> pd.Seri
     if isinstance(data, pd.Series):
         series = data.copy()
     else:
-        _require_columns(data, ["authority", value], what)
+        require_columns(data, ["authority", value], what)
         if data["authority"].duplicated().any():
             raise AnalysisError(f"{what} has more than one row per authority; give one {value!r} "
                                 f"per council (filter to one period).")

@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from perfeval.exceptions import DataValidationError, Problem
+from perfeval.exceptions import AnalysisError, DataValidationError, Problem
 from perfeval.paths import resolve_data_dir
 from perfeval.periods import is_valid_period, parse_period
 
@@ -191,6 +192,30 @@ class Dataset:
         if name in tables:
             return tables[name]
         raise AttributeError(f"Dataset has no table {name!r}; tables: {sorted(tables)}")
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Check that a table handed to an analysis has the columns it needs.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table.
+    columns : iterable of str
+        Columns the analysis needs.
+    what : str
+        The table's name in the message (e.g. ``"the monitoring table"``).
+
+    Raises
+    ------
+    AnalysisError
+        Naming every missing column and the columns the table has.
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise AnalysisError(
+            f"{what} is missing column(s) {missing}; it has {list(frame.columns)}. "
+            f"See docs/data-model.md for the expected columns.")
 
 
 def authority_names(data: Dataset) -> pd.Series:

@@ -19,12 +19,12 @@ hashed once. Period labels are parsed once per distinct label, never per row.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from perfeval.data import STATUS_FLAGS, SYMBOLS
+from perfeval.data import STATUS_FLAGS, SYMBOLS, require_columns
 from perfeval.exceptions import AnalysisError, PeriodError
 from perfeval.periods import Period, parse_period
 
@@ -119,16 +119,6 @@ _KEYS = ("authority", "indicator", "period")
 
 
 # --- small shared helpers ----------------------------------------------------------------------
-
-def _require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
-    """Raise AnalysisError naming every required column missing from ``frame``."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise AnalysisError(
-            f"{name}: missing column(s) {missing}; found {list(frame.columns)}. "
-            f"See docs/data-model.md for the expected columns."
-        )
-
 
 def _require_choice(value: object, allowed: Sequence[str], name: str) -> None:
     """Raise AnalysisError when an argument is not one of the allowed strings."""
@@ -266,7 +256,7 @@ def indicator_settings(register: pd.DataFrame) -> pd.DataFrame:
         Listing every missing column, duplicate code, unknown polarity or tolerance type and
         negative or non-numeric tolerance or threshold.
     """
-    _require_columns(register, ("code", "polarity"), "indicator register")
+    require_columns(register, ("code", "polarity"), "indicator register")
     problems: list[str] = []
     codes = register["code"].astype(str).str.strip()
     for code in codes[codes.duplicated()].unique()[:10]:
@@ -349,7 +339,7 @@ def _align_targets(values: pd.DataFrame, targets: pd.DataFrame | None,
     """The target for each row of ``values`` (NaN when there is none); targets keys unique."""
     if targets is None or len(targets) == 0:
         return np.full(len(values), np.nan)
-    _require_columns(targets, (*_KEYS, "target"), "targets")
+    require_columns(targets, (*_KEYS, "target"), "targets")
     t_codes = [_encode_onto(targets[k], lab) for k, lab in zip(_KEYS, labels)]
     found = (t_codes[0] >= 0) & (t_codes[1] >= 0) & (t_codes[2] >= 0)
     target = pd.to_numeric(targets["target"], errors="coerce").to_numpy(dtype=float)
@@ -391,7 +381,7 @@ def assess_against_target(values: pd.DataFrame, targets: pd.DataFrame | None,
         On missing columns, indicators not in the register, an invalid register, or duplicate
         (authority, indicator, period) keys in ``targets``.
     """
-    _require_columns(values, (*_KEYS, "value"), "values")
+    require_columns(values, (*_KEYS, "value"), "values")
     encoded = [_encode(values[k], k) for k in _KEYS]
     keys, labels = tuple(e[0] for e in encoded), tuple(e[1] for e in encoded)
     settings = _settings_for(labels[1], register, _used(keys[1], labels[1]))
@@ -566,7 +556,7 @@ def direction_of_travel(values: pd.DataFrame, register: pd.DataFrame, *,
         On missing columns, unknown indicators, bad period labels or duplicate keys.
     """
     _require_choice(compare, COMPARISONS, "compare")
-    _require_columns(values, (*_KEYS, "value"), "values")
+    require_columns(values, (*_KEYS, "value"), "values")
     encoded = [_encode(values[k], k) for k in _KEYS]
     keys, labels = [e[0] for e in encoded], [e[1] for e in encoded]
     settings = _settings_for(labels[1], register, _used(keys[1], labels[1]))
@@ -708,7 +698,7 @@ def benchmark(values: pd.DataFrame, register: pd.DataFrame, *,
         On missing columns, unknown indicators, duplicate keys, or a group with no authority in
         the data.
     """
-    _require_columns(values, (*_KEYS, "value"), "values")
+    require_columns(values, (*_KEYS, "value"), "values")
     frame = values
     if group is not None:
         members = [str(code).strip() for code in group]
@@ -750,7 +740,7 @@ def share_in_top_two_quartiles(bench: pd.DataFrame, authority: str,
         ``{"numerator", "denominator", "share"}``: indicators in quartile 1-2, indicators with a
         quartile, and their ratio (NaN when there are none).
     """
-    _require_columns(bench, ("authority", "period", "quartile"), "benchmark table")
+    require_columns(bench, ("authority", "period", "quartile"), "benchmark table")
     rows = bench[(bench["authority"] == authority) & (bench["period"] == period)]
     quartile = rows["quartile"].dropna()
     return count_share(int((quartile <= 2).sum()), len(quartile))
@@ -776,7 +766,7 @@ def average_performance_score(bench: pd.DataFrame, *, period: str | None = None)
         (0-100), one row per authority and period with at least one percentile rank, sorted by
         period then authority.
     """
-    _require_columns(bench, ("authority", "period", "percentile_rank"), "benchmark table")
+    require_columns(bench, ("authority", "period", "percentile_rank"), "benchmark table")
     rows = bench[bench["percentile_rank"].notna()]
     if period is not None:
         rows = rows[rows["period"] == period]
@@ -899,7 +889,7 @@ def estimate_seasonal_shares(history: pd.DataFrame, *,
         When no complete year with a positive total is in ``history``.
     """
     _require_choice(frequency, tuple(FREQUENCIES), "frequency")
-    _require_columns(history, ("period", "value"), "history")
+    require_columns(history, ("period", "value"), "history")
     kind, count = FREQUENCIES[frequency]
     labels = pd.Index(history["period"].astype(str).unique())
     parsed = dict(zip(labels, _parse_labels(labels)))
@@ -970,7 +960,7 @@ def profile_annual_target(annual_target: float, year: str, *, frequency: str = "
 
 def _reported_so_far(actuals: pd.DataFrame, profile: pd.DataFrame) -> np.ndarray:
     """Values for the profile's first periods, up to the last period reported in ``actuals``."""
-    _require_columns(actuals, ("period", "value"), "actuals")
+    require_columns(actuals, ("period", "value"), "actuals")
     labels = [parse_period(p).label for p in actuals["period"].astype(str)]
     by_period = dict(zip(labels, pd.to_numeric(actuals["value"], errors="coerce")))
     unknown = sorted(set(labels) - set(profile["period"]))
