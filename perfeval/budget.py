@@ -34,7 +34,7 @@ told apart from the numbers when a budget is profiled evenly, so the choice is e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,10 @@ import pandas as pd
 from perfeval.data import require_columns
 from perfeval.exceptions import AnalysisError, ParameterError
 from perfeval.periods import parse_period, quarters_of
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 SIGN_CONVENTION = ("Variance = spend (forecast outturn or actual) minus budget; "
                    "positive = overspend, negative = underspend.")
@@ -902,7 +906,8 @@ def _vfm_table(data: pd.DataFrame, fit, level: float, home: str | None) -> pd.Da
 def plot_value_for_money(result: VfmResult, *, title: str, home: str | None = None,
                          names: Mapping[str, str] | None = None,
                          score_label: str = "Average performance score",
-                         spend_label: str = "Net spend per head (£)", ax=None):
+                         spend_label: str = "Net spend per head (£)",
+                          ax: Axes | None = None) -> Figure:
     """Scatter of performance score against spend per head, with quadrants and fitted line.
 
     The home council is drawn with a larger star marker (not colour alone) and labelled by name;
@@ -961,7 +966,7 @@ def plot_value_for_money(result: VfmResult, *, title: str, home: str | None = No
     return fig
 
 
-def _label_quadrants(ax) -> None:
+def _label_quadrants(ax: Axes) -> None:
     places = {QUADRANTS[0]: (0.02, 0.98, "left", "top"),
               QUADRANTS[1]: (0.98, 0.98, "right", "top"),
               QUADRANTS[2]: (0.02, 0.02, "left", "bottom"),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 #: Analysis Function categorical palette (https://analysisfunction.civilservice.gov.uk/policy-store/data-visualisation-colours-in-charts/).
@@ -30,7 +31,7 @@ RAG_STYLE = {
 }
 
 
-def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, object]:
+def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, Axes]:
     """A figure with one axes, in the house style (no top/right spines, light grid)."""
     fig = Figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
@@ -38,7 +39,7 @@ def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, object]
     return fig, ax
 
 
-def style_axes(ax) -> None:
+def style_axes(ax: Axes) -> None:
     """House style for one axes."""
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)

@@ -71,6 +71,7 @@ class TableSpec:
 
     @property
     def filename(self) -> str:
+        """The table's file name in a data directory (``<name>.csv``)."""
         return f"{self.name}.csv"
 
 

@@ -22,13 +22,17 @@ import dataclasses
 import math
 import string
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from perfeval.exceptions import AnalysisError, ParameterError
 from perfeval.periods import period_sort_key
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 def format_p_value(p: float) -> str:
     """Write a p-value for a reader: ``p = 0.031``, or ``p < 0.001`` when smaller."""
@@ -458,7 +462,8 @@ def plot_parallel_trends(values: pd.DataFrame, *, treated: Iterable[str], start:
                          period: str = "period", comparison: Iterable[str] | None = None,
                          outcome_label: str = "Value",
                          treated_label: str = "Participating councils",
-                         comparison_label: str = "Comparison councils", ax=None):
+                         comparison_label: str = "Comparison councils",
+                         ax: Axes | None = None) -> Figure:
     """Line chart of group means by period, with the programme start marked.
 
     Participating councils are a solid line with circle markers, comparison councils a dashed

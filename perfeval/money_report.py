@@ -26,6 +26,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from perfeval import budget as money
 from perfeval import charts, evaluation, indicators as engine, narrative
@@ -365,7 +366,7 @@ def describe_real_terms(trend: pd.DataFrame, council_name: str, base_year: str) 
     return text
 
 
-def plot_real_terms(trend: pd.DataFrame, *, council_name: str, base_year: str):
+def plot_real_terms(trend: pd.DataFrame, *, council_name: str, base_year: str) -> Figure:
     """Line chart: home council solid with circles, comparison median dashed with squares."""
     fig, ax = charts.new_figure(8, 4.5)
     x = np.arange(len(trend))

@@ -15,7 +15,7 @@ from typing import Any
 
 from perfeval.data import Dataset, load_dataset
 from perfeval.exceptions import PerfevalError
-from perfeval.parameters import Param, register_schema
+from perfeval.parameters import Check, Param, register_schema
 from perfeval.paths import resolve_data_dir
 from perfeval.periods import is_valid_period, parse_period
 
@@ -118,8 +118,8 @@ def check_indicator_codes(value: list[str], values: dict[str, Any], data: Datase
     return f"unknown indicator code(s) {unknown}; see indicators.csv" if unknown else None
 
 
-def common_parameters(*, year_check=check_year_has_data) -> list[Param]:
-    """The four parameters every report shares."""
+def common_parameters(*, year_check: Check = check_year_has_data) -> list[Param]:
+    """The four parameters every report shares (``year_check`` replaces the year's data check)."""
     return [
         Param("council", "str", DEFAULT_COUNCIL,
               "ONS GSS code of the home council (e.g. E06000017 for Rutland)", check=check_council),

@@ -16,10 +16,14 @@ import math
 import re
 from collections.abc import Sequence
 from numbers import Number
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from perfeval.data import STATUS_FLAGS, SYMBOLS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Symbols used in published tables and what they mean (shown as a footnote legend).
 SYMBOL_LEGEND = dict(SYMBOLS)
@@ -132,7 +136,7 @@ def html_table(frame: pd.DataFrame, caption: str, *, row_header: str | None = No
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{foot}</div>")
 
 
-def figure_png_base64(fig) -> str:
+def figure_png_base64(fig: Figure) -> str:
     """The figure as a base64 PNG (deterministic: no software/date metadata); closes it."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight",
@@ -145,7 +149,7 @@ def figure_png_base64(fig) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def figure_html(fig, alt: str, caption: str) -> str:
+def figure_html(fig: Figure, alt: str, caption: str) -> str:
     """A ``<figure>`` with the chart embedded as PNG, its text alternative and a caption.
 
     Parameters
@@ -192,7 +196,7 @@ def show_table(frame: pd.DataFrame, caption: str, **kwargs) -> HTML:
     return HTML(html_table(frame, caption, **kwargs))
 
 
-def show_figure(fig, alt: str, caption: str) -> HTML:
+def show_figure(fig: Figure, alt: str, caption: str) -> HTML:
     """:func:`figure_html` wrapped for display as the last expression of a notebook cell."""
     return HTML(figure_html(fig, alt, caption))
 
