@@ -88,21 +88,22 @@ class Param:
     def __post_init__(self) -> None:
         type_name = _TYPE_ALIASES.get(self.type, self.type)
         if type_name not in TYPES:
-            raise ValueError(f"Param {self.name!r}: type must be one of {', '.join(TYPES)}; "
-                             f"got {self.type!r}")
+            raise ParameterError([f"Param {self.name!r}: type must be one of "
+                                  f"{', '.join(TYPES)}; got {self.type!r}"])
         object.__setattr__(self, "type", type_name)
         if not self.name.isidentifier() or self.name.startswith("_"):
-            raise ValueError(f"Param name must be a Python identifier not starting with '_'; "
-                             f"got {self.name!r}")
+            raise ParameterError([f"Param name must be a Python identifier not starting with "
+                                  f"'_'; got {self.name!r}"])
         if self.choices is not None:
             object.__setattr__(self, "choices", tuple(self.choices))
         if (self.min is not None or self.max is not None) and type_name not in ("int", "float"):
-            raise ValueError(f"Param {self.name!r}: min/max apply only to int and float "
-                             f"parameters, not {type_name}")
+            raise ParameterError([f"Param {self.name!r}: min/max apply only to int and float "
+                                  f"parameters, not {type_name}"])
         try:
             object.__setattr__(self, "default", self.coerce(self.default))
         except _Invalid as err:
-            raise ValueError(f"Param {self.name!r}: the default is not valid: {err}") from None
+            raise ParameterError([f"Param {self.name!r}: the default is not valid: {err}"]
+                                 ) from None
 
     def coerce(self, value: Any) -> Any:
         """Return ``value`` converted to this parameter's type, checked against choices and range.
@@ -217,15 +218,16 @@ def register_schema(stem: str, params: list[Param]) -> None:
 
     Raises
     ------
-    ValueError
-        If two specs share a name or an item is not a :class:`Param`.
+    ParameterError
+        If two specs share a name or an item is not a :class:`Param` (a ``ValueError`` too).
     """
     names = [p.name for p in params if isinstance(p, Param)]
     if len(names) != len(params):
-        raise ValueError(f"schema {stem!r}: every item must be a perfeval.parameters.Param")
+        raise ParameterError([f"schema {stem!r}: every item must be a perfeval.parameters.Param"])
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ValueError(f"schema {stem!r}: parameter(s) defined twice: {', '.join(duplicates)}")
+        raise ParameterError([f"schema {stem!r}: parameter(s) defined twice: "
+                              f"{', '.join(duplicates)}"])
     _SCHEMAS[stem] = list(params)
 
 
