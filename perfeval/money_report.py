@@ -530,6 +530,11 @@ def outcomes_section(data: Dataset, *, programme: str, indicators: Sequence[str]
                         f"means of real published values). The programme itself is synthetic.")}
 
 
+def p_value_cells(p_values: Sequence[float]) -> list[str]:
+    """Each p-value as a table shows it (``p = 0.031``, ``p < 0.001``), ``[x]`` when not computed."""
+    return [evaluation.format_p_value(p) if math.isfinite(p) else "[x]" for p in p_values]
+
+
 def did_display(table: pd.DataFrame, level: float) -> pd.DataFrame:
     """Display table of difference-in-differences results."""
     def num(v: float) -> str:
@@ -541,8 +546,7 @@ def did_display(table: pd.DataFrame, level: float) -> pd.DataFrame:
         "Standard error": [num(v).lstrip("+") for v in table["se"]],
         f"{level:.0%} interval": [f"{num(a)} to {num(b)}" for a, b in
                                   zip(table["ci_lower"], table["ci_upper"])],
-        "p-value": [evaluation.format_p_value(p) if math.isfinite(p) else "[x]"
-                    for p in table["p_value"]],
+        "p-value": p_value_cells(table["p_value"]),
         "Councils (participating / comparison)": [f"{a} / {b}" for a, b in
                                                   zip(table["n_treated"], table["n_comparison"])],
         "Pre-programme trends": table["pre_trend_caveat"],
@@ -600,8 +604,7 @@ def survey_section(data: Dataset, *, programme: str, scale_questions: Sequence[s
         "Positive before (%)": [format_number(v, 0) for v in shares["Before"]],
         "Positive after (%)": [format_number(v, 0) for v in shares["After"]],
         "Pairs": results["n"],
-        "p-value": [evaluation.format_p_value(p) if math.isfinite(p) else "[x]"
-                    for p in results["p_value"]],
+        "p-value": p_value_cells(results["p_value"]),
         "Finding": results["finding"]})
     return {"table": results.merge(shares, on="question"), "display": display,
             "evidence": evidence, "sentence": sentence, "pairs": len(paired),
