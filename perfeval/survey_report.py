@@ -172,7 +172,7 @@ def margins_display(controlled: pd.DataFrame) -> pd.DataFrame:
     def pct(values: pd.Series) -> list[str]:
         return [s if s else narrative.percent(v, 1) for v, s in zip(values, controlled["symbol"])]
     return pd.DataFrame({
-        "Variable": [v.replace("_", " ").capitalize() for v in controlled["variable"]],
+        "Variable": [breakdown_label(v) for v in controlled["variable"]],
         "Category": controlled["category"].astype(str).to_numpy(),
         "Population target": [narrative.percent(v, 1) for v in controlled["target_share"]],
         "Sample, unweighted": pct(controlled["sample_share"]),
