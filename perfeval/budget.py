@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+#: The ``service`` of net_expenditure.csv that holds a council's total net current expenditure.
+NET_SPEND = "NET CURRENT EXPENDITURE"
 SIGN_CONVENTION = ("Variance = spend (forecast outturn or actual) minus budget; "
                    "positive = overspend, negative = underspend.")
 

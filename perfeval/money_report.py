@@ -30,13 +30,13 @@ from matplotlib.figure import Figure
 
 from perfeval import budget as money
 from perfeval import charts, evaluation, indicators as engine, narrative
+from perfeval.budget import NET_SPEND
 from perfeval.data import Dataset, authority_names, council_name
 from perfeval.exceptions import AnalysisError, ParameterError
 from perfeval.periods import parse_period, period_sort_key
 from perfeval.scorecard import group_members
 from perfeval.tables import format_number
 
-NET_SPEND = "NET CURRENT EXPENDITURE"
 #: Answers at or above this point of a 1-5 scale count as positive ("agree", "confident").
 POSITIVE_SCALE_MIN = 4
 SYNTHETIC_NOTE = ("SYNTHETIC: the programme, its spend, participants and participant survey are "

@@ -74,7 +74,7 @@ from perfeval.survey_report import resident_views, survey_questions  # noqa: E40
 
 # --------------------------------------------------------------------------- money
 def spend_per_head_comparison(data: Dataset, council: str, group: str,
-                              service: str = "NET CURRENT EXPENDITURE") -> tuple[pd.DataFrame, str]:
+                              service: str = money.NET_SPEND) -> tuple[pd.DataFrame, str]:
     """Net spend per head of each group member in the latest year with data, and that year.
 
     A council with no figure that year (e.g. one created after it) is left out of the comparison
