@@ -33,7 +33,7 @@ from perfeval import charts, evaluation, indicators as engine, narrative
 from perfeval.budget import NET_SPEND
 from perfeval.data import Dataset, authority_names, council_name
 from perfeval.exceptions import AnalysisError, ParameterError
-from perfeval.periods import parse_period, period_sort_key
+from perfeval.periods import financial_year_label, parse_period, period_sort_key
 from perfeval.scorecard import group_members
 from perfeval.tables import format_number
 
@@ -354,8 +354,7 @@ def describe_real_terms(trend: pd.DataFrame, council_name: str, base_year: str) 
     change = 100 * (last["home_real"] / first["home_real"] - 1)
     median_change = 100 * (last["median_real"] / first["median_real"] - 1)
     fy = [parse_period(p).fy for p in trend["period"]]
-    gaps = [parse_period(f"{y}/{(y + 1) % 100:02d}").label for y in range(fy[0], fy[-1])
-            if y not in fy]
+    gaps = [financial_year_label(y) for y in range(fy[0], fy[-1]) if y not in fy]
     text = (f"In {base_year} prices, {council_name}'s net spend per head went from "
             f"{format_number(first['home_real'], 0, '£')} in {first['period']} to "
             f"{format_number(last['home_real'], 0, '£')} in {last['period']} ({change:+.1f}%); the "
