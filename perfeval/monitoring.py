@@ -29,7 +29,7 @@ from perfeval import indicators as engine
 from perfeval.data import Dataset
 from perfeval.exceptions import AnalysisError
 from perfeval.indicators import describe_symbol
-from perfeval.periods import Period, months_of, parse_period, quarters_of
+from perfeval.periods import Period, months_of, parse_period, period_sort_key, quarters_of
 from perfeval.report import budget_display_columns, budget_section
 from perfeval.tables import format_number
 
@@ -254,7 +254,7 @@ def data_quality_register(values: pd.DataFrame, register: pd.DataFrame, card: pd
                      for k in row_keys],
     })
     order = {code: i for i, code in enumerate(register["code"])}
-    out["_o"], out["_p"] = out["indicator"].map(order), [labels[p]._key() for p in out["period"]]
+    out["_o"], out["_p"] = out["indicator"].map(order), [period_sort_key(p) for p in out["period"]]
     return out.sort_values(["_o", "_p"], kind="mergesort").drop(columns=["_o", "_p"]) \
         .reset_index(drop=True)
 
