@@ -17,6 +17,8 @@ from perfeval.data import Dataset, authority_names, council_name
 from perfeval.exceptions import AnalysisError
 from perfeval.periods import period_sort_key
 from perfeval.scorecard import group_members
+# The resident views section lives in perfeval.survey_report; re-exported for State of the Nation.
+from perfeval.survey_report import resident_views  # noqa: F401
 from perfeval.tables import format_number
 
 REAL_OR_SYNTHETIC = {True: "Synthetic sample data (generated, not real performance)",
@@ -65,11 +67,6 @@ def report_context(data: Dataset, params: dict[str, Any]) -> dict[str, Any]:
         "parameters": pd.DataFrame({"Parameter": list(params),
                                     "Value": [repr(v) for v in params.values()]}),
     }
-
-
-# --------------------------------------------------------------------------- resident views
-# The survey sections live in perfeval.survey_report; re-exported for State of the Nation.
-from perfeval.survey_report import resident_views, survey_questions  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------- money
