@@ -680,7 +680,8 @@ def compare_paired_binary(before: Any, after: Any, *, question: str = "answer",
 def compare_paired_survey(before: pd.DataFrame, after: pd.DataFrame, *,
                           id_column: str = "respondent_id",
                           scale_questions: Sequence[str] = (),
-                          binary_questions: Sequence[str] = ()) -> pd.DataFrame:
+                          binary_questions: Sequence[str] = (),
+                          alpha: float = 0.05) -> pd.DataFrame:
     """Pair two survey waves by participant and test each question.
 
     Parameters
@@ -693,6 +694,8 @@ def compare_paired_survey(before: pd.DataFrame, after: pd.DataFrame, *,
         Questions answered on a scale (Wilcoxon signed-rank).
     binary_questions : sequence of str
         Yes/no questions (McNemar).
+    alpha : float
+        Significance level of the findings (1 - the report's confidence level).
 
     Returns
     -------
@@ -706,10 +709,10 @@ def compare_paired_survey(before: pd.DataFrame, after: pd.DataFrame, *,
             raise AnalysisError(f"the {name} survey table is missing column(s) {missing}.")
     paired = before[[id_column, *questions]].merge(after[[id_column, *questions]],
                                                    on=id_column, suffixes=("_before", "_after"))
-    results = [compare_paired_scale(paired[f"{q}_before"], paired[f"{q}_after"], question=q)
-               for q in scale_questions]
-    results += [compare_paired_binary(paired[f"{q}_before"], paired[f"{q}_after"], question=q)
-                for q in binary_questions]
+    results = [compare_paired_scale(paired[f"{q}_before"], paired[f"{q}_after"], question=q,
+                                    alpha=alpha) for q in scale_questions]
+    results += [compare_paired_binary(paired[f"{q}_before"], paired[f"{q}_after"], question=q,
+                                      alpha=alpha) for q in binary_questions]
     columns = ["question", "test", "estimate", "statistic", "p_value", "n", "finding"]
     return pd.DataFrame([{c: getattr(r, c) for c in columns} for r in results], columns=columns)
 

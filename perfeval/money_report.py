@@ -576,8 +576,9 @@ def positive_share(answers: pd.Series) -> float:
 
 
 def survey_section(data: Dataset, *, programme: str, scale_questions: Sequence[str],
-                   binary_questions: Sequence[str]) -> dict[str, Any]:
-    """Paired before/after comparison: Wilcoxon for scales, McNemar for yes/no questions."""
+                   binary_questions: Sequence[str], level: float = 0.95) -> dict[str, Any]:
+    """Paired before/after comparison: Wilcoxon for scales, McNemar for yes/no questions,
+    significant at ``1 - level`` (the same level as the outcome estimates)."""
     questions = [*scale_questions, *binary_questions]
     before, after = survey_pairs(data, programme, questions)
     for question in scale_questions:
@@ -586,7 +587,7 @@ def survey_section(data: Dataset, *, programme: str, scale_questions: Sequence[s
             raise AnalysisError(f"survey question {question!r} has answers above 5; scale answers "
                                 f"must be 1 to 5")
     results = evaluation.compare_paired_survey(before, after, scale_questions=scale_questions,
-                                               binary_questions=binary_questions)
+                                               binary_questions=binary_questions, alpha=1 - level)
     paired = before.merge(after, on="respondent_id", suffixes=("_before", "_after"))
     shares = pd.DataFrame({"question": questions,
                            "Before": [100 * positive_share(paired[f"{q}_before"])
@@ -595,7 +596,7 @@ def survey_section(data: Dataset, *, programme: str, scale_questions: Sequence[s
                                      for q in questions]})
     evidence = {f"survey_{r.question}": {
         "estimate": r.estimate, "p_value": r.p_value, "n": r.n,
-        "significant_increase": bool(math.isfinite(r.p_value) and r.p_value < 0.05
+        "significant_increase": bool(math.isfinite(r.p_value) and r.p_value < 1 - level
                                      and r.estimate > 0)} for r in results.itertuples()}
     sentence = " ".join(results["finding"])
     display = pd.DataFrame({

@@ -7,6 +7,7 @@ into one sentence that says what it shows, for when, and compared with what.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pandas as pd
 
@@ -14,12 +15,12 @@ from perfeval.tables import format_number
 
 
 def percent(share: float, decimals: int = 0) -> str:
-    """A 0-1 share as a percentage string rounded half up (``0.665`` -> ``"67%"``)."""
+    """A 0-1 share as a percentage string rounded half up (``0.665`` -> ``"67%"``), exactly as
+    :func:`perfeval.tables.format_number` rounds, so a sentence and a table never disagree."""
     if share is None or math.isnan(share):
         return "n/a"
-    scale = 10 ** decimals
-    value = math.floor(share * 100 * scale + 0.5) / scale
-    return f"{value:.{decimals}f}%"
+    value = Decimal(repr(float(share))).scaleb(2)
+    return format_number(float(value), decimals, "%")
 
 
 def describe_headlines(shares: pd.DataFrame, *, council: str, year: str) -> str:

@@ -13,6 +13,7 @@ import base64
 import html
 import io
 import math
+from decimal import ROUND_HALF_UP, Decimal
 import re
 from collections.abc import Sequence
 from numbers import Number
@@ -36,8 +37,20 @@ _NUMBER_TEXT = re.compile(r"[-+\u2212]?£?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?
                           r"(?:\s*\[[a-z]+\])?")
 
 
+def round_half_up(value: float, decimals: int) -> Decimal:
+    """``value`` rounded to ``decimals`` places, halves away from zero, as people round.
+
+    Works on the shortest decimal that represents the float (``repr``), so 2.675 rounds to 2.68
+    and 62.5 to 63, where binary floating point (``round``, ``format``) gives 2.67 and 62. Every
+    number perfeval prints is rounded this way, in tables and sentences alike.
+    """
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-int(decimals)),
+                                                 rounding=ROUND_HALF_UP)
+
+
 def format_number(value: object, decimals: int = 1, unit: str = "") -> str:
-    """Format a number for a report: thousands separators, fixed decimals, unit attached.
+    """Format a number for a report: thousands separators, fixed decimals (rounded half up by
+    :func:`round_half_up`), unit attached.
 
     Parameters
     ----------
@@ -54,7 +67,7 @@ def format_number(value: object, decimals: int = 1, unit: str = "") -> str:
     """
     if value is None or (isinstance(value, Number) and math.isnan(float(value))):
         return ""
-    number = f"{float(value):,.{int(decimals)}f}"
+    number = f"{round_half_up(float(value), decimals):,.{int(decimals)}f}"
     if unit == "%":
         return f"{number}%"
     if unit == "£":

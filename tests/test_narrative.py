@@ -67,3 +67,11 @@ def test_html_table_escapes_text_and_marks_headers():
     assert "<caption>A &amp; B</caption>" in html
     assert '<th scope="col">Name</th>' in html and '<th scope="row">' in html
     assert '<td class="num">1.5</td>' in html
+
+
+def test_tables_and_sentences_round_halves_up_the_same_way():
+    from perfeval.tables import round_half_up
+    assert format_number(62.5, 0, "%") == "63%" == narrative.percent(0.625)
+    assert format_number(2.675, 2) == "2.68"      # binary floating point would give 2.67
+    assert narrative.percent(0.285) == "29%"       # 0.285 * 100 is 28.499999... in binary
+    assert str(round_half_up(-0.5, 0)) == "-1"
