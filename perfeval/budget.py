@@ -94,6 +94,18 @@ class VarianceThresholds:
 # Variance arithmetic
 # --------------------------------------------------------------------------------------------
 
+def describe_variance_rule(thresholds: VarianceThresholds | None = None) -> str:
+    """The sign convention and the variance RAG rule in words, with the thresholds used.
+
+    The one wording of the rule in the module docstring, for report notes.
+    """
+    t = thresholds or VarianceThresholds()
+    limit = f"£{t.amount:,.0f} and {t.percent:g}% of budget"
+    underspend = ", or an underspend above both" if t.flag_underspend else ""
+    return (f"{SIGN_CONVENTION} Red: an overspend above both {limit}; Amber: an overspend above "
+            f"one of them{underspend}; Green: otherwise.")
+
+
 def compute_variance_pct(variance: pd.Series | float, budget: pd.Series | float
                          ) -> pd.Series | float:
     """Variance as a percentage of the absolute budget.

@@ -73,10 +73,8 @@ DATA_QUALITY_METHOD = (
     "tables; their assessments may change when final figures arrive."
 )
 FINANCE_NOTE = (
-    f"{money.SIGN_CONVENTION} Variance RAG: Red when an overspend exceeds both the £ and the % "
-    "threshold, Amber when it exceeds one (or an underspend exceeds both), otherwise Green. PI "
-    "counts are each service's quarterly and monthly PIs by their RAG against the profiled target "
-    "to date; 'other' = no data or no target."
+    f"{money.describe_variance_rule()} PI counts are each service's quarterly and monthly PIs by "
+    "their RAG against the profiled target to date; 'other' = no data or no target."
 )
 
 KIND_METHOD = (
@@ -774,10 +772,6 @@ def quarterly_method_notes(method: str) -> list[str]:
     """The method notes of the quarterly report, in words a reader can quote."""
     if method not in PROFILE_METHOD_TEXT:
         raise AnalysisError(f"method must be one of {list(PROFILE_METHOD_TEXT)}; got {method!r}")
-    limits = money.VarianceThresholds()
     return [PROFILE_METHOD_TEXT[method], KIND_METHOD, engine.RAG_METHOD, engine.FORECAST_METHOD,
-            SPC_METHOD, money.SIGN_CONVENTION,
-            f"Budget variance RAG: Red when an overspend exceeds both £{limits.amount:,.0f} "
-            f"and {limits.percent:g}% of the budget; Amber when it exceeds one of them, or an "
-            "underspend exceeds both; otherwise Green. The budget is the full-year budget as at "
-            "the quarter; the forecast outturn is the full-year forecast made at that quarter."]
+            SPC_METHOD, money.describe_variance_rule() + " The budget is the full-year budget as "
+            "at the quarter; the forecast outturn is the full-year forecast made at that quarter."]

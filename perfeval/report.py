@@ -125,14 +125,6 @@ def money_summary(data: Dataset, *, council: str, year: str, group: str) -> dict
     }
 
 
-def budget_rag_note(thresholds: "money.VarianceThresholds") -> str:
-    """The sign convention and the variance RAG rule in words, with the thresholds used."""
-    limit = f"£{thresholds.amount:,.0f} and {thresholds.percent:g}% of budget"
-    return (f"{money.SIGN_CONVENTION} Red: an overspend above both {limit}; Amber: an overspend "
-            f"above one of them{', or an underspend above both' if thresholds.flag_underspend else ''}; "
-            "Green: otherwise.")
-
-
 def budget_display_columns(monitoring: pd.DataFrame) -> dict[str, list[str]]:
     """Budget, forecast outturn and variance (£000) and variance (%) as display text.
 
@@ -187,7 +179,7 @@ def budget_section(monitoring: pd.DataFrame, as_at: str) -> dict[str, Any]:
         "budget_display": display,
         "budget_sentence": sentence,
         "budget_caption": f"Budget and forecast outturn by service as at {as_at} (synthetic sample data).",
-        "budget_note": budget_rag_note(money.VarianceThresholds()),
+        "budget_note": money.describe_variance_rule(),
         "budget_figure": charts.plot_grouped_bars(
             chart_data, category="service", series=["Budget (£m)", "Forecast outturn (£m)"],
             title=f"Budget and forecast outturn by service, {as_at}", ylabel="£ million"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from perfeval import report
-from perfeval.budget import VarianceThresholds
+from perfeval.budget import VarianceThresholds, describe_variance_rule
 from perfeval.data import load_dataset
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
@@ -40,8 +40,8 @@ def test_council_name_falls_back_to_the_code(data):
     assert report.council_name(data, "X1") == "X1"
 
 
-def test_budget_rag_note_states_thresholds():
-    note = report.budget_rag_note(VarianceThresholds(amount=10_000, percent=2, flag_underspend=False))
+def test_variance_rule_note_states_thresholds():
+    note = describe_variance_rule(VarianceThresholds(amount=10_000, percent=2, flag_underspend=False))
     assert "above both £10,000 and 2% of budget" in note
     assert "underspend above both" not in note
 
