@@ -37,3 +37,28 @@ def table_rows(figure: dict) -> list[dict]:
     """A recorded table key figure as a list of {column: value} rows."""
     value = figure["value"]
     return [dict(zip(value["columns"], row)) for row in value["data"]]
+
+
+def check_sections(page: str, names: list[str], *, min_alt: int = 20) -> None:
+    """Every named h2 section is present, in order, with a table and a chart whose text
+    alternative has at least ``min_alt`` characters (the template may add h2s of its own)."""
+    found = sections(page)
+    missing = [name for name in names if name not in found]
+    assert not missing, f"sections {missing} missing; found {list(found)}"
+    order = [list(found).index(name) for name in names]
+    assert order == sorted(order), f"sections out of order: {list(found)}"
+    for name in names:
+        assert "<table" in found[name], f"section {name!r} has no table"
+        images = re.findall(r"<img[^>]*>", found[name])
+        assert images, f"section {name!r} has no chart"
+        for img in images:
+            assert re.search(rf'alt="[^"]{{{min_alt},}}"', img), \
+                f"chart in {name!r} lacks a text alternative"
+
+
+def check_clean_page(page: str) -> None:
+    """No script, no error output, no code, nothing loaded from the internet."""
+    assert "<script" not in page.lower()
+    assert "Traceback" not in page and "Error" not in page
+    assert "validate_notebook_namespace" not in page and "import " not in page
+    assert not re.search(r"""(src|href)=["']https?://""", page), "no external resources"

@@ -5,11 +5,10 @@ One module-scoped run per notebook; the assertions read the published HTML and m
 
 from __future__ import annotations
 
-import re
 
 import pytest
 
-from report_pages import run_default, sections, text_of
+from report_pages import check_clean_page, check_sections, run_default, text_of
 
 
 pytestmark = pytest.mark.notebook
@@ -18,8 +17,6 @@ VFM_SECTIONS = ["The comparison set and the performance score", "Performance aga
                 "Above or below what spend would predict", "Spend per head in real terms"]
 PROGRAMME_SECTIONS = ["What the money bought", "Did outcomes move?", "What participants said",
                       "Evaluation framework"]
-
-
 
 
 @pytest.fixture(scope="module")
@@ -32,32 +29,16 @@ def programme(tmp_path_factory):
     return run_default("programme_evaluation", tmp_path_factory.mktemp("outputs"))
 
 
-
-
-
-
 @pytest.mark.parametrize("report, names", [("vfm", VFM_SECTIONS),
                                            ("programme", PROGRAMME_SECTIONS)])
 def test_every_section_has_a_chart_with_text_alternative_and_a_table(report, names, request):
-    page = request.getfixturevalue(report).html.read_text(encoding="utf-8")
-    found = sections(page)
-    missing = [n for n in names if n not in found]
-    assert not missing, f"sections {missing} missing; found {list(found)}"
-    assert [n for n in found if n in names] == names, "sections out of order"
-    for name in names:
-        assert "<table" in found[name], f"section {name!r} has no table"
-        images = re.findall(r"<img[^>]*>", found[name])
-        assert images, f"section {name!r} has no chart"
-        for img in images:
-            assert re.search(r'alt="[^"]{40,}"', img), f"chart in {name!r} lacks a text alternative"
+    check_sections(request.getfixturevalue(report).html.read_text(encoding="utf-8"), names,
+                   min_alt=40)
 
 
 @pytest.mark.parametrize("report", ["vfm", "programme"])
 def test_reports_have_no_scripts_errors_or_code(report, request):
-    page = request.getfixturevalue(report).html.read_text(encoding="utf-8")
-    assert "<script" not in page.lower()
-    assert "Traceback" not in page and "Error" not in page
-    assert "validate_notebook_namespace" not in page and "import " not in page
+    check_clean_page(request.getfixturevalue(report).html.read_text(encoding="utf-8"))
 
 
 def test_vfm_highlights_the_home_council_and_states_caveats(vfm):
