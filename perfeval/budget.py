@@ -947,11 +947,14 @@ def plot_value_for_money(result: VfmResult, *, title: str, home: str | None = No
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from perfeval.charts import PALETTE
 
     home = home if home is not None else result.home
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 6.5), layout="constrained")
+        fig = Figure(figsize=(8, 6.5), layout="constrained")
+        ax = fig.add_subplot()
     else:
         fig = ax.figure
     t, line = result.table, result.line
@@ -963,12 +966,12 @@ def plot_value_for_money(result: VfmResult, *, title: str, home: str | None = No
     ax.axvline(result.median_spend, color="0.5", linestyle="--", linewidth=1)
     ax.axhline(result.median_score, color="0.5", linestyle="--", linewidth=1,
                label="Median spend and median score")
-    ax.scatter(others["spend_per_head"], others["score"], marker="o", color="tab:blue",
+    ax.scatter(others["spend_per_head"], others["score"], marker="o", color=PALETTE["dark_blue"],
                edgecolor="black", s=40, label="Other councils", zorder=3)
     if home is not None and (t["authority"] == home).any():
         row = t.loc[t["authority"] == home].iloc[0]
         name = (names or {}).get(home, home)
-        ax.scatter([row["spend_per_head"]], [row["score"]], marker="*", s=260, color="tab:orange",
+        ax.scatter([row["spend_per_head"]], [row["score"]], marker="*", s=260, color=PALETTE["orange"],
                    edgecolor="black", label=f"{name} (home council)", zorder=4)
         ax.annotate(name, (row["spend_per_head"], row["score"]), xytext=(8, 8),
                     textcoords="offset points", fontweight="bold")

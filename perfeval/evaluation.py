@@ -484,7 +484,9 @@ def plot_parallel_trends(values: pd.DataFrame, *, treated: Iterable[str], start:
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from perfeval.charts import PALETTE
 
     panel = _did_panel(values, treated, start, outcome, unit, period, comparison)
     panel[period] = panel[period].astype(str)
@@ -492,12 +494,13 @@ def plot_parallel_trends(values: pd.DataFrame, *, treated: Iterable[str], start:
     order = sorted(means.index, key=period_sort_key)
     means = means.reindex(order)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
+        fig = Figure(figsize=(8, 5), layout="constrained")
+        ax = fig.add_subplot()
     else:
         fig = ax.figure
     x = np.arange(len(order))
-    ax.plot(x, means[1.0], linestyle="-", marker="o", color="tab:blue", label=treated_label)
-    ax.plot(x, means[0.0], linestyle="--", marker="s", color="tab:gray", label=comparison_label)
+    ax.plot(x, means[1.0], linestyle="-", marker="o", color=PALETTE["dark_blue"], label=treated_label)
+    ax.plot(x, means[0.0], linestyle="--", marker="s", color=PALETTE["dark_grey"], label=comparison_label)
     first_post = next(i for i, p in enumerate(order)
                       if period_sort_key(p) >= period_sort_key(start))
     ax.axvline(first_post - 0.5, color="black", linestyle=":", linewidth=1.2)
