@@ -74,19 +74,30 @@ def check_financial_year(value: str, values: dict[str, Any]) -> str | None:
     return None
 
 
-@_with_dataset
-def check_year_has_data(value: str, values: dict[str, Any], data: Dataset) -> str | None:
-    """The year must be a financial year for which the council has indicator values."""
+def check_year_among(value: str, values: dict[str, Any], years: list[str], missing: str, *,
+                     shown: int | None = None) -> str | None:
+    """A financial-year label that is one of ``years``; else ``missing`` with the years listed.
+
+    ``missing`` is the message after the quoted value, e.g. ``"has no rows in x.csv; years"``;
+    ``shown`` limits the listing to the latest years.
+    """
     problem = check_financial_year(value, values)
     if problem:
         return problem
+    if value in years:
+        return None
+    listed = years[-shown:] if shown else years
+    return f"{value!r} {missing}: {', '.join(listed) or 'none'}"
+
+
+@_with_dataset
+def check_year_has_data(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """The year must be a financial year for which the council has indicator values."""
     council = values.get("council")
     mine = data.indicator_values[data.indicator_values["authority"] == council]
     years = sorted({parse_period(p).financial_year.label for p in mine["period"].unique()})
-    if value not in years:
-        shown = ", ".join(years[-6:]) if years else "none"
-        return f"{value!r} has no indicator values for {council}; years with data: {shown}"
-    return None
+    return check_year_among(value, values, years,
+                            f"has no indicator values for {council}; years with data", shown=6)
 
 
 @_with_dataset
@@ -214,13 +225,9 @@ def _without_group(params: list[Param], **year: Any) -> list[Param]:
 @_with_dataset
 def check_spend_year(value: str, values: dict[str, Any], data: Dataset) -> str | None:
     """The year must be a financial year with net expenditure in net_expenditure.csv."""
-    problem = check_financial_year(value, values)
-    if problem:
-        return problem
     years = sorted(set(data.net_expenditure["period"]), key=lambda y: parse_period(y).fy)
-    if value not in years:
-        return f"{value!r} has no rows in net_expenditure.csv; years with data: {', '.join(years)}"
-    return None
+    return check_year_among(value, values, years,
+                            "has no rows in net_expenditure.csv; years with data")
 
 
 @_with_dataset
@@ -235,12 +242,8 @@ def check_comparison(value: str, values: dict[str, Any], data: Dataset) -> str |
 @_with_dataset
 def check_deflator_year(value: str, values: dict[str, Any], data: Dataset) -> str | None:
     """The price base year must have a deflator in deflators.csv."""
-    problem = check_financial_year(value, values)
-    if problem:
-        return problem
-    years = sorted(set(data.deflators["year"]))
-    return None if value in years else (f"{value!r} has no deflator in deflators.csv; years: "
-                                        f"{', '.join(years) or 'none'}")
+    return check_year_among(value, values, sorted(set(data.deflators["year"])),
+                            "has no deflator in deflators.csv; years")
 
 
 register_schema("value_for_money", _without_group(

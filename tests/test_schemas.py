@@ -64,3 +64,16 @@ def test_invalid_data_is_reported_as_a_parameter_problem(tmp_path):
     (data / "indicators.csv").write_text("code,title\nX,Y\n", encoding="utf-8")
     text = problems({"data_dir": str(data), "year": "2023/24", "comparator_group": "test_group"})
     assert "cannot be used" in text and "indicators.csv" in text
+
+
+def test_an_older_year_with_data_is_accepted_though_only_the_latest_are_listed():
+    assert validate_parameters("state_of_the_nation", {"year": "2016/17"})["year"] == "2016/17"
+
+
+def test_check_year_among_names_the_table_and_lists_the_latest_years():
+    from perfeval.schemas import check_year_among
+    years = ["2019/20", "2020/21", "2021/22"]
+    assert check_year_among("2020/21", {}, years, "has no rows in x.csv; years") is None
+    assert check_year_among("2030/31", {}, years, "has no rows in x.csv; years", shown=2) == \
+        "'2030/31' has no rows in x.csv; years: 2020/21, 2021/22"
+    assert "write it as '2024/25'" in check_year_among("2030", {}, years, "x")
