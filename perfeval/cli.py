@@ -28,7 +28,7 @@ from perfeval.exceptions import ParameterError, PerfevalError
 from perfeval.parameters import describe_schema, get_schema, load_folder_schemas, \
     load_parameter_file
 
-__all__ = ["main", "build_parser", "parse_cli_value"]
+__all__ = ["main", "console_main", "build_parser", "parse_cli_value"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -195,5 +195,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-if __name__ == "__main__":  # pragma: no cover
+def console_main() -> None:
+    """The ``perfeval`` console script: :func:`main` in a process of its own.
+
+    jsonschema, which nbformat imports to validate notebooks, imports the optional package
+    ``rfc3987_syntax`` when it is installed (jupyterlab's jupyter-events installs it), and that
+    builds a Lark grammar at import: about one second of every ``perfeval`` command. It only
+    serves jsonschema's "iri" format checks, which nbformat never asks for, so the command's
+    process marks it as unavailable before anything imports jsonschema. (Only here, in a process
+    the command owns; a program that imports perfeval keeps its own modules.)
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    console_main()

@@ -1,10 +1,16 @@
 """Warm kernels: start a kernel once, import what the notebooks need, then run many reports on it.
 
-Starting a Python kernel and importing pandas, matplotlib and perfeval costs about three seconds,
-more than running a report. A :class:`WarmKernel` pays that once: it starts this Python's
-``python3`` kernel (as :func:`perfeval.runner.run_report` does), runs the import statements of
-the notebook, and before every report calls :func:`restore_state` inside the kernel, which gives the
-report the state a freshly started kernel would have:
+Starting a Python kernel and importing pandas, matplotlib and perfeval costs about two to three
+seconds, about half of running a report. A :class:`WarmKernel` starts this Python's ``python3``
+kernel with the import statements of the notebook run during its start-up (:func:`preload`,
+through IPython's ``exec_lines``, in a throwaway namespace), so the imports happen before the
+kernel says it is ready and while the caller does other work: :meth:`WarmKernel.launch` returns as
+soon as the process is started, :meth:`WarmKernel.ready` waits for it. A single
+:func:`perfeval.runner.run_report` checks its parameters against the data while its kernel starts
+and stops the kernel in the background (:meth:`WarmKernel.shutdown_in_background`) while it
+writes the HTML. A batch pays the start once per worker: before every further report it calls
+:func:`restore_state` inside the kernel, which gives the report the state a freshly started kernel
+would have:
 
 * the user namespace, ``In``/``Out``, the input history and the execution counter are reset
   (IPython's ``reset(new_session=True)``), so execution counts start at 1 as in a new kernel;
@@ -18,7 +24,8 @@ the data files' modification times and sizes). The batch tests check that a repo
 warm kernel has exactly the key figures of a standalone ``perfeval run``.
 
 A warm kernel belongs to the thread that started it (its client's sockets live on that thread's
-event loop), and every call on it must run through :func:`in_thread_context`.
+event loop); in a thread that another library started (a Dask worker's) every call on it must
+run through :func:`in_thread_context`.
 :func:`thread_kernel` keeps one per thread; :func:`shutdown_all` stops every kernel
 this process started, and runs by itself when the process exits.
 """
@@ -28,6 +35,7 @@ from __future__ import annotations
 import ast
 import atexit
 import contextvars
+import json
 import multiprocessing.util
 import os
 import threading
@@ -36,7 +44,8 @@ from typing import Any
 
 from perfeval.exceptions import RunError
 
-__all__ = ["WarmKernel", "notebook_imports", "restore_state", "snapshot_state", "thread_kernel",
+__all__ = ["WarmKernel", "notebook_imports", "read_notebook_imports", "preload", "restore_state",
+           "snapshot_state", "thread_kernel",
            "discard_thread_kernel", "in_thread_context", "shutdown_all", "ENGINE_NAME"]
 
 ENGINE_NAME = "perfeval_warm"
@@ -60,6 +69,21 @@ def snapshot_state() -> None:
 
     if "matplotlib" in sys.modules:
         _SNAPSHOT["rcParams"] = dict(sys.modules["matplotlib"].rcParams)
+
+
+def preload(code: str) -> None:
+    """Run import statements in a throwaway namespace, then :func:`snapshot_state` (in the kernel).
+
+    Called through IPython's ``exec_lines`` while the kernel starts, so the modules are imported
+    but no name is defined in the notebook's namespace. An import that fails is left for the
+    notebook's own import cell to report (with the cell and the traceback); it is remembered in
+    ``_SNAPSHOT["preload_error"]``.
+    """
+    try:
+        exec(compile(code, "<perfeval preload>", "exec"), {})  # noqa: S102 - the notebook's imports
+    except Exception as err:  # noqa: BLE001 - reported by the notebook's import cell instead
+        _SNAPSHOT["preload_error"] = f"{type(err).__name__}: {err}"
+    snapshot_state()
 
 
 def restore_state(cwd: str) -> None:
@@ -98,20 +122,28 @@ def restore_state(cwd: str) -> None:
 def notebook_imports(nb: Any) -> str:
     """Return the top-level ``import`` statements of a notebook's code cells, one per line.
 
-    Cells that are not plain Python (magics, shell escapes) are skipped, as are imports nested in
+    ``nb`` is an ``nbformat.NotebookNode`` or the notebook's JSON as read by :mod:`json`. Cells
+    that are not plain Python (magics, shell escapes) are skipped, as are imports nested in
     functions or conditions.
     """
     lines: list[str] = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
             continue
+        source = cell["source"]
         try:
-            tree = ast.parse(cell.source)
+            tree = ast.parse(source if isinstance(source, str) else "".join(source))
         except SyntaxError:
             continue
         lines += [ast.unparse(node) for node in tree.body
                   if isinstance(node, (ast.Import, ast.ImportFrom))]
     return "\n".join(dict.fromkeys(lines))
+
+
+def read_notebook_imports(path: str | Path) -> str:
+    """:func:`notebook_imports` of the notebook file at ``path``, read as plain JSON (without
+    nbformat, whose import is slow)."""
+    return notebook_imports(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 class WarmKernel:
@@ -136,6 +168,8 @@ class WarmKernel:
         self.kc: Any = None
         self.reports = 0
         self._thread = threading.get_ident()
+        self._ready = False
+        self._stopping: threading.Thread | None = None
 
     def __enter__(self) -> WarmKernel:
         return self.start()
@@ -150,29 +184,59 @@ class WarmKernel:
         return getattr(process, "pid", None)
 
     def start(self) -> WarmKernel:
-        """Start the kernel, connect to it and run the warm-up code.
+        """Start the kernel, with the warm-up code run during its start-up, and wait until it is
+        ready (:meth:`launch`, then :meth:`ready`).
 
         Raises
         ------
         RunError
-            If the kernel does not start or the warm-up code fails.
+            If the kernel does not start.
+        """
+        return self.launch().ready()
+
+    def launch(self) -> WarmKernel:
+        """Start the kernel process and connect to it, without waiting for it to be ready.
+
+        The warm-up code runs in the kernel (:func:`preload`) while the caller goes on.
         """
         from jupyter_core.utils import run_sync
 
         from perfeval.runner import KERNEL_NAME, _kernel_manager_class
 
         self._thread = threading.get_ident()
+        self._ready = False
+        self._stopping = None
         self.km = _kernel_manager_class()(kernel_name=KERNEL_NAME)
         with _ALL_LOCK:
             _ALL.append(self)
+        preload_line = f"__import__('perfeval.kernels').kernels.preload({self.warmup!r})"
         # nbclient's default: keep IPython's history in memory, not in a shared SQLite file
         run_sync(self.km.start_kernel)(cwd=self.cwd,
-                                       extra_arguments=["--HistoryManager.hist_file=:memory:"])
+                                       extra_arguments=["--HistoryManager.hist_file=:memory:",
+                                                        f"--IPKernelApp.exec_lines={preload_line}"])
         self.kc = self.km.client()
         self.kc.start_channels()
-        run_sync(self.kc.wait_for_ready)(timeout=_SETUP_TIMEOUT)
-        self.kc.allow_stdin = False
-        self.run_code(f"{self.warmup}\n__import__('perfeval.kernels').kernels.snapshot_state()")
+        return self
+
+    def ready(self) -> WarmKernel:
+        """Wait until the launched kernel has run its warm-up code and answers.
+
+        Raises
+        ------
+        RunError
+            If the kernel was not launched or does not answer within two minutes.
+        """
+        from jupyter_core.utils import run_sync
+
+        if self.kc is None:
+            raise RunError("the warm kernel is not running; call launch() or start() first")
+        if not self._ready:
+            try:
+                run_sync(self.kc.wait_for_ready)(timeout=_SETUP_TIMEOUT)
+            except RuntimeError as err:
+                raise RunError(f"the report kernel did not start: {err}") from err
+            self.kc.allow_stdin = False
+            self._ready = True
         return self
 
     def is_alive(self) -> bool:
@@ -220,24 +284,48 @@ class WarmKernel:
 
     def shutdown(self) -> None:
         """Stop the kernel. From the owning thread the client is closed too; from another thread
-        (process exit) the kernel process is killed and its connection file removed."""
+        (process exit) the kernel process is killed and its connection file removed. After
+        :meth:`shutdown_in_background`, wait until the kernel has stopped."""
         if self.km is None:
+            if self._stopping is not None:
+                self._stopping.join()
+                self._stopping = None
             return
-        km, kc, self.km, self.kc = self.km, self.kc, None, None
-        with _ALL_LOCK:
-            if self in _ALL:
-                _ALL.remove(self)
+        km, kc = self._detach()
         if threading.get_ident() == self._thread:
             from jupyter_core.utils import run_sync
 
             kc.stop_channels()
             run_sync(km.shutdown_kernel)(now=True)
             return
-        process = getattr(km.provisioner, "process", None)
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-        km.cleanup_connection_file()
+        _kill(km)
+
+    def shutdown_in_background(self) -> threading.Thread | None:
+        """Stop the kernel without waiting for it: close the client now (from the owning thread)
+        and kill the process in a thread, which is returned for the caller to ``join``."""
+        if self.km is None:
+            return None
+        km, kc = self._detach()
+        kc.stop_channels()
+        self._stopping = threading.Thread(target=_kill, args=(km,), name="perfeval-kernel-stop")
+        self._stopping.start()
+        return self._stopping
+
+    def _detach(self) -> tuple[Any, Any]:
+        km, kc, self.km, self.kc, self._ready = self.km, self.kc, None, None, False
+        with _ALL_LOCK:
+            if self in _ALL:
+                _ALL.remove(self)
+        return km, kc
+
+
+def _kill(km: Any) -> None:
+    """Kill a kernel's process, wait for it and remove its connection file (from any thread)."""
+    process = getattr(km.provisioner, "process", None)
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
+    km.cleanup_connection_file()
 
 
 def in_thread_context(function: Any, *args: Any, **kwargs: Any) -> Any:

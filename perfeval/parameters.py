@@ -34,6 +34,7 @@ import yaml
 from perfeval.exceptions import ParameterError, PerfevalError
 
 __all__ = ["Param", "register_schema", "get_schema", "registered_stems", "validate_parameters",
+           "check_against_data",
            "validate_notebook_namespace", "describe_schema", "load_parameter_file",
            "is_path_parameter", "load_folder_schemas", "FOLDER_SCHEMA_FILE"]
 
@@ -304,7 +305,8 @@ def _unknown_name_problem(name: str, valid: list[str]) -> str:
     return f"unknown parameter {name!r}{hint}; valid names are: {', '.join(valid)}"
 
 
-def _resolve(stem: str, values: Mapping[str, Any], missing_problem: bool) -> dict[str, Any]:
+def _resolve(stem: str, values: Mapping[str, Any], missing_problem: bool,
+             data_checks: bool = True) -> dict[str, Any]:
     schema = get_schema(stem)
     valid = [p.name for p in schema]
     unknown = [_unknown_name_problem(name, valid) for name in values if name not in valid]
@@ -322,7 +324,7 @@ def _resolve(stem: str, values: Mapping[str, Any], missing_problem: bool) -> dic
             resolved[param.name] = param.coerce(values[param.name])
         except _Invalid as err:
             problems.append(f"{param.name} ({param.type}): {err}")
-    if not problems:
+    if not problems and (data_checks or unknown):
         problems = _run_checks(schema, resolved)
     if unknown or problems:
         raise ParameterError(unknown + problems, notebook=stem)
@@ -343,7 +345,8 @@ def _run_checks(schema: list[Param], resolved: dict[str, Any]) -> list[str]:
     return problems
 
 
-def validate_parameters(stem: str, values: Mapping[str, Any]) -> dict[str, Any]:
+def validate_parameters(stem: str, values: Mapping[str, Any], *,
+                        data_checks: bool = True) -> dict[str, Any]:
     """Check parameter values against the schema of ``stem`` and return them resolved.
 
     Parameters
@@ -352,6 +355,11 @@ def validate_parameters(stem: str, values: Mapping[str, Any]) -> dict[str, Any]:
         The notebook's stem, e.g. ``"state_of_the_nation"``.
     values : mapping
         Parameter values given by the user (from a YAML file, ``-p`` options or code).
+    data_checks : bool
+        Also run the data-aware checks (default). With False they are skipped when every name,
+        type and range is right, so a caller can run them later with :func:`check_against_data`
+        (the runner starts the report's kernel in between); when something else is wrong they
+        still run, so every problem is reported at once.
 
     Returns
     -------
@@ -366,7 +374,20 @@ def validate_parameters(stem: str, values: Mapping[str, Any]) -> dict[str, Any]:
         names), wrong types (expected vs the value found), values out of range or not among the
         choices, and failing data-aware checks.
     """
-    return _resolve(stem, values, missing_problem=False)
+    return _resolve(stem, values, missing_problem=False, data_checks=data_checks)
+
+
+def check_against_data(stem: str, resolved: Mapping[str, Any]) -> None:
+    """Run the data-aware checks of ``stem`` on values resolved by :func:`validate_parameters`.
+
+    Raises
+    ------
+    ParameterError
+        Listing every failing check (e.g. a council code absent from the data).
+    """
+    problems = _run_checks(get_schema(stem), dict(resolved))
+    if problems:
+        raise ParameterError(problems, notebook=stem)
 
 
 def _is_user_variable(name: str, value: Any) -> bool:

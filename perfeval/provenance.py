@@ -18,12 +18,12 @@ import platform
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from perfeval.exceptions import RunError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KEY_FIGURE_MIME", "record", "key_figure_payload", "to_json_safe",
            "collect_key_figures", "sha256_file", "hash_inputs", "package_versions", "git_state"]
@@ -45,6 +45,9 @@ def to_json_safe(value: Any) -> Any:
     TypeError
         For a value with no faithful JSON form (say which, so the caller can convert it first).
     """
+    import numpy as np  # imported where used: the runner process never needs them
+    import pandas as pd
+
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, np.generic):
@@ -73,6 +76,8 @@ def to_json_safe(value: Any) -> Any:
 
 
 def _table_payload(frame: pd.DataFrame) -> dict[str, Any]:
+    import pandas as pd
+
     table: dict[str, Any] = {"columns": [to_json_safe(c) for c in frame.columns]}
     default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 \
         and frame.index.step == 1 and frame.index.name is None
@@ -83,6 +88,8 @@ def _table_payload(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def _scalar_kind(value: Any, safe: Any) -> str:
+    import numpy as np
+
     if isinstance(safe, bool):
         return "boolean"
     if safe is None:
@@ -119,6 +126,8 @@ def key_figure_payload(name: str, value: Any, description: str | None = None) ->
     """
     if not isinstance(name, str) or not name.strip():
         raise TypeError(f"a key figure needs a non-empty string name, got {name!r}")
+    import pandas as pd
+
     if isinstance(value, pd.Series):
         value = value.to_frame()
     if isinstance(value, pd.DataFrame):

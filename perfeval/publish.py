@@ -27,7 +27,6 @@ from typing import Any
 
 from perfeval.exceptions import ParameterError, PerfevalError, RunError
 from perfeval.parameters import is_path_parameter
-from perfeval.tables import FLAG_LEGEND, SYMBOL_LEGEND
 
 __all__ = ["DEFAULT_STATUS", "ReportInfo", "describe_report", "check_status", "symbol_items",
            "long_date", "sheet_names", "write_workbook", "find_chromium", "print_pdf",
@@ -174,6 +173,9 @@ def describe_report(title: str, notebook: str, parameters: Mapping[str, Any], *,
 
 def symbol_items() -> list[tuple[str, str]]:
     """Every statistical symbol and flag used in tables, with its meaning, in legend order."""
+    # imported here: perfeval.tables imports pandas, which the runner needs only later
+    from perfeval.tables import FLAG_LEGEND, SYMBOL_LEGEND
+
     return list(SYMBOL_LEGEND.items()) + list(FLAG_LEGEND.items())
 
 

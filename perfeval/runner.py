@@ -51,12 +51,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 import perfeval
 from perfeval import paths
 from perfeval.exceptions import ParameterError, PerfevalError, RunError, VerificationError
-from perfeval.parameters import is_path_parameter, load_folder_schemas, validate_parameters
+from perfeval.parameters import (check_against_data, is_path_parameter, load_folder_schemas,
+                                 validate_parameters)
 from perfeval.provenance import (collect_key_figures, describe_provenance, git_state, hash_inputs,
                                  is_key_figure_output, package_versions, sha256_file)
 from perfeval.publish import (ReportInfo, check_status, describe_report, find_chromium, long_date,
@@ -277,6 +276,8 @@ def _prepare_for_publication(nb: Any) -> Any:
 def _drop_title_heading(nb: Any) -> None:
     """Take the title's ``# heading`` line out of the first markdown cell with a heading, when
     the title is a level-1 markdown heading (the title block shows it instead)."""
+    import nbformat
+
     for cell in nb.cells:
         title = _first_heading(nbformat.v4.new_notebook(cells=[cell]))
         if cell.cell_type != "markdown" or title is None:
@@ -461,22 +462,35 @@ class _Interruptions:
 
 
 def _execute_notebook(source: Path, output: Path, values: Mapping[str, Any],
-                      progress: bool, kernel: Any = None) -> None:
-    """Run ``source`` with papermill on this Python's ``python3`` kernel, in its own folder.
+                      progress: bool, kernel: Any) -> None:
+    """Run ``source`` with papermill on ``kernel`` and leave the kernel running.
 
-    jupyter_client starts a kernel spec whose command is ``python`` with ``sys.executable``, so
-    the kernel is this virtual environment's Python even when the environment is not activated.
-    With ``kernel`` (a :class:`perfeval.kernels.WarmKernel`, already reset and in the notebook's
-    folder) that kernel runs the notebook and is left running.
+    ``kernel`` is a :class:`perfeval.kernels.WarmKernel`: launched in the notebook's folder by
+    :func:`run_report`, or reset to it by a batch. While it finishes starting, the modules that
+    publishing needs are imported here, then papermill waits for it to be ready.
     """
     import papermill
 
-    engine = {} if kernel is None else kernel.engine_kwargs()
+    _import_publishing_modules()
+    kernel.ready()
     papermill.execute_notebook(str(source), str(output), parameters=dict(values),
-                               kernel_name=KERNEL_NAME,
-                               cwd=str(source.parent) if kernel is None else None,
-                               progress_bar=progress, request_save_on_cell_execute=True,
-                               kernel_manager_class=_kernel_manager_class(), **engine)
+                               kernel_name=KERNEL_NAME, progress_bar=progress,
+                               request_save_on_cell_execute=True, **kernel.engine_kwargs())
+
+
+def _launch_kernel(nb_path: Path) -> Any:
+    """Start a kernel for ``nb_path`` in its folder, importing the notebook's modules while it
+    starts; return at once (a :class:`perfeval.kernels.WarmKernel`, not yet ready)."""
+    from perfeval.kernels import WarmKernel, read_notebook_imports
+
+    return WarmKernel(nb_path.parent, read_notebook_imports(nb_path)).launch()
+
+
+def _import_publishing_modules() -> None:
+    """Import nbconvert's HTML exporter and openpyxl now, while the kernel starts on the other
+    core, rather than after the notebook has run."""
+    import openpyxl  # noqa: F401
+    from nbconvert import HTMLExporter  # noqa: F401
 
 
 def _kernel_manager_class() -> type:
@@ -517,6 +531,8 @@ def _keep_failed(tmp_notebook: Path, outputs_root: Path, stem: str) -> Path | No
 def _run_error(err: Exception, nb_path: Path, failed: Path | None, target: Path) -> RunError:
     """Wrap a failure as a RunError naming the failing cell (for an exception raised in the
     notebook), where the executed notebook was kept, and that the previous report is intact."""
+    import nbformat
+
     index = getattr(err, "cell_index", None)
     if hasattr(err, "ename"):  # papermill's PapermillExecutionError
         index, first = _failing_cell(nbformat.read(nb_path, as_version=4), err)
@@ -589,6 +605,8 @@ def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, 
              publication: _Publication) -> None:
     """Write the HTML report, the Excel supporting tables, the PDF (when asked for) and the
     manifest beside the executed notebook in ``tmp``."""
+    import nbformat
+
     stem = nb_path.stem
     executed = nbformat.read(tmp / f"{stem}.ipynb", as_version=4)
     key_figures = collect_key_figures(executed)
@@ -611,17 +629,17 @@ def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, 
 
 def _build_report(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
                   progress: bool, root: Path, target: Path, publication: _Publication,
-                  kernel: Any = None) -> None:
-    """Execute and publish into ``tmp``; on failure keep the executed notebook under
+                  kernel: Any, own_kernel: bool) -> None:
+    """Execute on ``kernel`` and publish into ``tmp``; a kernel of the run's own is stopped in the
+    background once the notebook has run. On failure keep the executed notebook under
     ``_failed/`` and raise RunError (or KeyboardInterrupt when interrupted)."""
     started, clock = _utc_now(), time.monotonic()
     input_hashes = _hash_input_roots(roots)
     executed = tmp / f"{nb_path.stem}.ipynb"
     try:
-        if kernel is None:
-            _execute_notebook(nb_path, executed, values, progress)
-        else:
-            _execute_notebook(nb_path, executed, values, progress, kernel=kernel)
+        _execute_notebook(nb_path, executed, values, progress, kernel)
+        if own_kernel:
+            kernel.shutdown_in_background()
         _publish(tmp, nb_path, values, roots, input_hashes, started, clock, publication)
     except KeyboardInterrupt as err:
         failed = _keep_failed(executed, root, nb_path.stem)
@@ -661,8 +679,12 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
         Also print the report to ``<stem>.pdf`` (A4, numbered pages) with headless Chromium
         (see :func:`perfeval.publish.find_chromium`).
     kernel : perfeval.kernels.WarmKernel, optional
-        Run on this already started kernel (reset by the caller) instead of a new one; used by
-        :mod:`perfeval.batch` to pay the start-up once per worker.
+        Run on this already started kernel (reset by the caller), and leave it running; used by
+        :mod:`perfeval.batch` to pay the start-up once per worker. By default the run starts a
+        kernel of its own (this Python's ``python3`` kernel, so the virtual environment's
+        Python even when it is not activated) as soon as the parameters' names, types and
+        ranges are right, checks them against the data while the kernel starts, and stops it
+        in the background while it writes the HTML.
 
     Returns
     -------
@@ -682,7 +704,8 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
     nb_path = resolve_notebook(notebook)
     stem = nb_path.stem
     load_folder_schemas(nb_path.parent)
-    values = resolve_path_parameters(validate_parameters(stem, dict(params or {})))
+    checked = validate_parameters(stem, dict(params or {}), data_checks=False)
+    values = resolve_path_parameters(checked)
     publication = _Publication(status=check_status(status),
                                chromium=find_chromium() if pdf else None)
     root = (paths.OUTPUTS_DIR if outputs_root is None else Path(outputs_root)).expanduser()
@@ -693,17 +716,25 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
         raise ParameterError([f"data_dir: {str(roots['data_dir'])!r} is not a folder; give the "
                               f"folder that holds the CSV tables"], notebook=stem)
     progress = sys.stderr.isatty() if progress is None else progress
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".tmp-{stem}-{uuid.uuid4().hex}"
-    tmp.mkdir()
+    own_kernel = kernel is None
+    if own_kernel:
+        kernel = _launch_kernel(nb_path)
     try:
-        with _Interruptions() as interruptions:
-            _build_report(tmp, nb_path, values, roots, progress, root, target, publication,
-                          kernel)
-            with interruptions.held():
-                _replace_dir(tmp, target)
+        check_against_data(stem, checked)
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = root / f".tmp-{stem}-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        try:
+            with _Interruptions() as interruptions:
+                _build_report(tmp, nb_path, values, roots, progress, root, target, publication,
+                              kernel, own_kernel)
+                with interruptions.held():
+                    _replace_dir(tmp, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if own_kernel:
+            kernel.shutdown()
     _update_index(root)
     manifest = json.loads((target / MANIFEST_NAME).read_text(encoding="utf-8"))
     return RunResult(output_dir=target, notebook=target / f"{stem}.ipynb",

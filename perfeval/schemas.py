@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from perfeval.data import Dataset, load_dataset
 from perfeval.exceptions import PerfevalError
 from perfeval.parameters import Check, Param, register_schema
 from perfeval.paths import resolve_data_dir
 from perfeval.periods import is_valid_period, parse_period
+
+if TYPE_CHECKING:
+    from perfeval.data import Dataset
 
 DEFAULT_COUNCIL = "E06000017"
 DEFAULT_YEAR = "2024/25"
@@ -26,6 +28,9 @@ DEFAULT_GROUP = "rutland_nearest_15"
 
 @lru_cache(maxsize=4)
 def _cached_dataset(root: str, stamp: tuple) -> Dataset:
+    # imported here: perfeval.data imports pandas, needed only once a check reads the data
+    from perfeval.data import load_dataset
+
     return load_dataset(root)
 
 

@@ -21,7 +21,7 @@ from perfeval import batch
 from perfeval.batch import expand_over, parse_over, plan_batch, run_batch, run_remote
 from perfeval.cli import main
 from perfeval.exceptions import ParameterError, RunError
-from perfeval.kernels import WarmKernel, notebook_imports
+from perfeval.kernels import WarmKernel, notebook_imports, read_notebook_imports
 from perfeval.parameters import load_folder_schemas
 from perfeval.runner import run_report
 
@@ -138,6 +138,13 @@ def test_notebook_imports_are_the_top_level_imports_of_code_cells():
     assert notebook_imports(nb) == "import os\nfrom a.b import c as d"
 
 
+def test_notebook_imports_read_from_the_file_as_plain_json(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nimport sys\n")])
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    assert read_notebook_imports(tmp_path / "n.ipynb") == notebook_imports(nb) == \
+        "import os\nimport sys"
+
+
 # -- real kernels ---------------------------------------------------------------------------------
 
 
@@ -157,6 +164,24 @@ def test_a_reset_gives_the_next_report_a_fresh_kernel_state(tmp_path):
             kernel.run_code("left_over")
         pid = kernel.pid
         assert psutil.pid_exists(pid)
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+@pytest.mark.notebook
+def test_a_launched_kernel_imports_while_starting_without_defining_names(tmp_path):
+    kernel = WarmKernel(tmp_path, "import json as preloaded\nimport not_a_module_at_all")
+    try:
+        kernel.launch().ready()
+        kernel.run_code("import sys\n"
+                        "assert 'json' in sys.modules and 'preloaded' not in globals()\n"
+                        "from perfeval import kernels\n"
+                        "assert 'not_a_module_at_all' in kernels._SNAPSHOT['preload_error']\n"
+                        "assert get_ipython().execution_count == 1")
+        pid = kernel.pid
+        stopping = kernel.shutdown_in_background()
+    finally:
+        kernel.shutdown()
+    assert not stopping.is_alive()
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_output
 
-from perfeval import runner
+from fakes import refuse_kernels, use_fake_kernels
 from perfeval.cli import main, parse_cli_value
 from perfeval.provenance import KEY_FIGURE_MIME, key_figure_payload
 
@@ -27,7 +27,7 @@ def executed(monkeypatch):
     """Replace the kernel with a fake; returns the list of parameter dicts it was run with."""
     runs: list[dict] = []
 
-    def fake_execute(source, output, values, progress):
+    def fake_execute(source, output, values, progress, kernel):
         runs.append(dict(values))
         nb = nbformat.read(source, as_version=4)
         total = float(pd.read_csv(Path(values["data_dir"]) / "values.csv")["value"].sum())
@@ -35,7 +35,7 @@ def executed(monkeypatch):
             "display_data", data={KEY_FIGURE_MIME: key_figure_payload("total", total)})]
         nbformat.write(nb, output)
 
-    monkeypatch.setattr(runner, "_execute_notebook", fake_execute)
+    use_fake_kernels(monkeypatch, fake_execute)
     return runs
 
 
@@ -64,7 +64,7 @@ def test_misspelt_parameter_exits_2_before_executing_and_names_valid_names(
         tmp_path, monkeypatch, capsys, data):
     params = tmp_path / "p.yaml"
     params.write_text(f"data_dir: {data}\n")
-    monkeypatch.setattr(runner, "_execute_notebook", pytest.fail)
+    refuse_kernels(monkeypatch)
     status = main(["run", str(HELLO), "--params", str(params), "-p", "yera", "2024",
                    "--outputs-root", str(tmp_path / "out")])
     err = capsys.readouterr().err
@@ -77,7 +77,7 @@ def test_misspelt_parameter_exits_2_before_executing_and_names_valid_names(
 def test_tagged_parameter_file_exits_2_naming_the_line(tmp_path, capsys, monkeypatch):
     params = tmp_path / "p.yaml"
     params.write_text("name: x\nyear: !!python/object/apply:os.getpid []\n")
-    monkeypatch.setattr(runner, "_execute_notebook", pytest.fail)
+    refuse_kernels(monkeypatch)
     assert main(["run", str(HELLO), "--params", str(params)]) == 2
     assert f"{params}, line 2: YAML tag" in capsys.readouterr().err
 
@@ -112,7 +112,7 @@ def test_verify_exits_0_when_reproduced_and_1_naming_a_changed_file(tmp_path, ca
 
 
 def test_output_dir_outside_the_outputs_root_exits_2(tmp_path, capsys, data, monkeypatch):
-    monkeypatch.setattr(runner, "_execute_notebook", pytest.fail)
+    refuse_kernels(monkeypatch)
     status = main(["run", str(HELLO), "-p", "data_dir", str(data), "--output-dir", "../../x",
                    "--outputs-root", str(tmp_path / "out")])
     assert status == 2 and "is not inside the outputs root" in capsys.readouterr().err
@@ -120,10 +120,10 @@ def test_output_dir_outside_the_outputs_root_exits_2(tmp_path, capsys, data, mon
 
 def test_failed_run_exits_1_with_the_message_and_no_traceback(tmp_path, capsys, data,
                                                               monkeypatch):
-    def failing(source, output, values, progress):
+    def failing(source, output, values, progress, kernel):
         raise RuntimeError("kernel died")
 
-    monkeypatch.setattr(runner, "_execute_notebook", failing)
+    use_fake_kernels(monkeypatch, failing)
     status = main(["run", str(HELLO), "-p", "data_dir", str(data),
                    "--outputs-root", str(tmp_path / "out")])
     err = capsys.readouterr().err

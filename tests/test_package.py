@@ -17,6 +17,29 @@ def test_import_perfeval_does_not_load_pandas_or_matplotlib():
     assert out.stdout.strip() == "False"
 
 
+def test_the_command_reaches_the_kernel_launch_without_heavy_imports():
+    """Everything ``perfeval run`` does before it starts the kernel is light, so the kernel starts
+    early; pandas, nbformat and matplotlib are imported while the kernel starts."""
+    code = ("import sys, perfeval.cli, perfeval.runner, perfeval.kernels\n"
+            "from perfeval.parameters import validate_parameters\n"
+            "validate_parameters('state_of_the_nation', {'year': '2024/25'}, data_checks=False)\n"
+            "print(sorted(m for m in ('pandas', 'nbformat', 'matplotlib', 'papermill')"
+            " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_console_script_skips_the_slow_optional_iri_grammar(monkeypatch):
+    from perfeval import cli
+
+    monkeypatch.setitem(sys.modules, "rfc3987_syntax", None)  # restored after the test
+    monkeypatch.delitem(sys.modules, "rfc3987_syntax")
+    monkeypatch.setattr(sys, "argv", ["perfeval", "params", "state_of_the_nation"])
+    with pytest.raises(SystemExit) as exit_:
+        cli.console_main()
+    assert exit_.value.code == 0 and sys.modules["rfc3987_syntax"] is None
+
+
 def test_public_functions_are_reexported():
     assert perfeval.load_dataset is perfeval.data.load_dataset
     assert perfeval.xmr is perfeval.spc.xmr

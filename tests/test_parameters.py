@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from perfeval.exceptions import DataValidationError, ParameterError
-from perfeval.parameters import (Param, describe_schema, get_schema, load_folder_schemas,
+from perfeval.parameters import (Param, check_against_data, describe_schema, get_schema,
+                                 load_folder_schemas,
                                  load_parameter_file, register_schema, validate_notebook_namespace,
                                  validate_parameters)
 
@@ -114,6 +115,22 @@ def test_checks_wait_until_types_and_ranges_are_right():
     with pytest.raises(ParameterError, match="n = 2: never fine"):
         validate_parameters("t_checks", {"n": 2})
     assert calls == [{"data_dir": "", "n": 2}]
+
+
+def test_data_checks_can_be_run_later_when_everything_else_is_right():
+    resolved = validate_parameters(STEM, {"council": "E09999999"}, data_checks=False)
+    assert resolved["council"] == "E09999999"
+    with pytest.raises(ParameterError) as caught:
+        check_against_data(STEM, resolved)
+    assert caught.value.problems == ["council = 'E09999999': 'E09999999' is not in the data"]
+    check_against_data(STEM, validate_parameters(STEM, {}, data_checks=False))
+
+
+def test_deferred_data_checks_still_run_with_an_unknown_name_so_all_problems_come_at_once():
+    with pytest.raises(ParameterError) as caught:
+        validate_parameters(STEM, {"council": "E09999999", "yera": 1}, data_checks=False)
+    assert len(caught.value.problems) == 2
+    assert "council = 'E09999999': 'E09999999' is not in the data" in caught.value.problems
 
 
 def test_a_check_that_cannot_read_the_data_becomes_a_problem_not_a_crash():

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from perfeval import runner
+from fakes import refuse_kernels
 from perfeval.cli import main
 from perfeval.exceptions import ParameterError, RunError
 from perfeval.parameters import load_parameter_file
@@ -153,7 +153,7 @@ def test_pdf_without_chromium_is_a_clear_error_before_anything_runs(monkeypatch,
     monkeypatch.delenv("PERFEVAL_CHROMIUM", raising=False)
     with pytest.raises(RunError, match="apt-get install chromium"):
         find_chromium()
-    monkeypatch.setattr(runner, "_execute_notebook", pytest.fail)
+    refuse_kernels(monkeypatch)
     status = main(["run", "state_of_the_nation", "--pdf", "--outputs-root", str(tmp_path)])
     err = capsys.readouterr().err
     assert status == 1 and "Chromium" in err and "Traceback" not in err

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from fakes import NoKernel, refuse_kernels, use_fake_kernels
 from perfeval import paths, runner
 from perfeval.exceptions import ParameterError, RunError, VerificationError
 from perfeval.parameters import load_folder_schemas
@@ -42,7 +43,7 @@ def _write_values(folder: Path, rows: str = "A,1.5\nB,2\n") -> Path:
     return folder
 
 
-def _fake_execute(source, output, values, progress):
+def _fake_execute(source, output, values, progress, kernel):
     """Stand-in for the kernel: the notebook 'runs' by recording the sum of values.csv."""
     nb = nbformat.read(source, as_version=4)
     total = float(pd.read_csv(Path(values["data_dir"]) / "values.csv")["value"].sum())
@@ -54,20 +55,12 @@ def _fake_execute(source, output, values, progress):
 
 @pytest.fixture
 def fake_kernel(monkeypatch):
-    monkeypatch.setattr(runner, "_execute_notebook", _fake_execute)
+    return use_fake_kernels(monkeypatch, _fake_execute)
 
 
 @pytest.fixture
 def no_kernel(monkeypatch):
-    """Fail the test if anything tries to execute a notebook; record attempts."""
-    attempts = []
-
-    def refuse(*args):
-        attempts.append(args)
-        raise AssertionError("a notebook was executed")
-
-    monkeypatch.setattr(runner, "_execute_notebook", refuse)
-    return attempts
+    return refuse_kernels(monkeypatch)
 
 
 def _tmp_dirs(root: Path) -> list[Path]:
@@ -106,6 +99,36 @@ def test_output_dir_outside_the_outputs_root_or_reserved_is_rejected(tmp_path, n
         run_report(HELLO, {"data_dir": str(tmp_path / "data")}, output_dir=output_dir,
                    outputs_root=tmp_path / "outputs")
     assert not (tmp_path / "escape").exists() and no_kernel == []
+
+
+def test_a_failing_data_check_stops_the_kernel_it_started_and_runs_nothing(tmp_path,
+                                                                          monkeypatch):
+    executed = []
+    kernels = use_fake_kernels(monkeypatch, lambda *args: executed.append(args))
+    with pytest.raises(ParameterError, match="name = ' ': must not be blank"):
+        run_report(HELLO, {"name": " "}, outputs_root=tmp_path / "out")
+    assert len(kernels) == 1 and kernels[0].stops == 1, "launched while checking, then stopped"
+    assert executed == [] and not (tmp_path / "out").exists()
+
+
+def test_the_runs_own_kernel_is_stopped_before_the_report_is_written(tmp_path, fake_kernel,
+                                                                     monkeypatch):
+    events = []
+    monkeypatch.setattr(NoKernel, "shutdown_in_background", lambda self: events.append("stop"))
+    export = runner.export_html
+    monkeypatch.setattr(runner, "export_html",
+                        lambda *args, **kw: events.append("export") or export(*args, **kw))
+    run_report(HELLO, {"data_dir": str(_write_values(tmp_path / "data"))},
+               outputs_root=tmp_path / "out")
+    assert events == ["stop", "export"]
+    assert fake_kernel[0].stops == 1, "and shutdown() waited for it at the end"
+
+
+def test_a_kernel_given_by_the_caller_is_left_running(tmp_path, fake_kernel):
+    mine = NoKernel()
+    run_report(HELLO, {"data_dir": str(_write_values(tmp_path / "data"))},
+               outputs_root=tmp_path / "out", kernel=mine)
+    assert fake_kernel == [] and mine.stops == 0
 
 
 def test_existing_folder_that_is_not_a_report_is_never_replaced(tmp_path):
@@ -192,7 +215,7 @@ def test_interrupted_run_keeps_previous_report_and_partial_notebook(tmp_path, fa
     previous = run_report(HELLO, {"data_dir": str(data)}, outputs_root=root)
     before = {p.name: p.read_bytes() for p in previous.output_dir.iterdir()}
 
-    def interrupted(source, output, values, progress):
+    def interrupted(source, output, values, progress, kernel):
         nbformat.write(nbformat.read(source, as_version=4), output)
         raise KeyboardInterrupt
 
@@ -211,7 +234,7 @@ def test_publication_failure_keeps_the_executed_notebook_and_the_previous_report
     previous = run_report(HELLO, {"data_dir": str(data)}, outputs_root=root)
     before = previous.manifest_path.read_bytes()
 
-    def twice(source, output, values, progress):
+    def twice(source, output, values, progress, kernel):
         nb = nbformat.read(source, as_version=4)
         nb.cells[-2].outputs = [new_output("display_data", data={
             KEY_FIGURE_MIME: key_figure_payload("total", n)}) for n in (1, 2)]
@@ -400,6 +423,14 @@ def test_real_run_manifest_has_key_figures_and_coerced_parameters(hello_run):
     git = manifest["git"]
     assert git is None or (len(git["commit"]) == 40 and isinstance(git["dirty"], bool))
     assert manifest["versions"]["papermill"] and manifest["perfeval_version"]
+
+
+@pytest.mark.notebook
+def test_a_real_run_leaves_no_kernel_running(hello_run):
+    import psutil
+
+    assert [p for p in psutil.Process().children(recursive=True)
+            if "ipykernel" in " ".join(p.cmdline())] == []
 
 
 @pytest.mark.notebook

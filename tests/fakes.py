@@ -1,0 +1,50 @@
+"""Stand-ins for the tests that run reports without a real kernel (fast, no processes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from perfeval import runner
+
+
+class NoKernel:
+    """Stand-in for a launched :class:`perfeval.kernels.WarmKernel`: nothing to start; counts
+    the stops."""
+
+    def __init__(self) -> None:
+        self.stops = 0
+
+    def shutdown_in_background(self) -> None:
+        self.stops += 1
+
+    def shutdown(self) -> None:
+        self.stops += 1
+
+
+def use_fake_kernels(monkeypatch: pytest.MonkeyPatch, execute: Callable) -> list[NoKernel]:
+    """Make ``run_report`` launch :class:`NoKernel` stand-ins and run notebooks with
+    ``execute(source, output, values, progress, kernel)``; return the stand-ins launched."""
+    launched: list[NoKernel] = []
+
+    def launch(nb_path):
+        launched.append(NoKernel())
+        return launched[-1]
+
+    monkeypatch.setattr(runner, "_launch_kernel", launch)
+    monkeypatch.setattr(runner, "_execute_notebook", execute)
+    return launched
+
+
+def refuse_kernels(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """Fail if anything starts a kernel or executes a notebook; return the attempts."""
+    attempts: list[tuple] = []
+
+    def refuse(*args):
+        attempts.append(args)
+        raise AssertionError("a kernel was started or a notebook was executed")
+
+    monkeypatch.setattr(runner, "_launch_kernel", refuse)
+    monkeypatch.setattr(runner, "_execute_notebook", refuse)
+    return attempts
