@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name:<22}{wall:8.2f}{cpu:8.2f}")
     print(f"{'total':<22}{total_wall:8.2f}{total_cpu:8.2f}")
     rag, dot, bench = results
-    print(f"peak memory (RSS): {peak_rss_mb():,.0f} MB "
+    peak = peak_rss_mb()
+    print(f"peak memory (RSS): {peak:,.0f} MB "
           f"(after building the data: {data_mb:,.0f} MB)")
     shares = {"green": round(float((rag["rag"] == "Green").mean()), 3),
               "improved": round(float((dot["dot"] == "Improved").mean()), 3),
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"floor (plain pandas merge, shift, rank): {floor:.2f} s")
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump({"seconds": total_wall, "cpu_seconds": total_cpu, "floor_seconds": floor,
-                       "rows": len(values), "shares": shares}, out)
+                       "peak_mb": peak, "rows": len(values), "shares": shares}, out)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ survey_estimates   ``bench/bench_survey_estimates.py``        weighted shares by
 =================  =========================================  ==========================================
 
 Every command runs in a child process; its peak memory is the largest resident set of any one
-process it started (the report kernel, say), not their sum. Results go to ``--out``
+process it started (the report kernel, say), not their sum; for national_assess it is the peak
+of the data and perfeval's steps, taken before the floor runs in the same process. Results go to ``--out``
 (default ``outputs/bench/``): ``bench.json`` (machine, then per benchmark: seconds, peak memory,
 floor seconds, ratio, goal, checks) and ``bench.md`` (the same as a table). ``--quick`` runs
 tiny sizes, for CI: the numbers then say nothing about speed, only that the code still works.
@@ -155,12 +156,15 @@ def bench_national_assess(work: Path, scale: float) -> dict:
     measured = measure([PY, str(BENCH / "bench_national_assess.py"), "--scale", str(scale),
                         "--json", str(target)])
     result = json.loads(target.read_text())
+    # the peak of the data and perfeval's three steps, measured before the floor runs in the
+    # same process (the process's own peak, floor included, is kept beside it)
     return {"name": "national_assess", "seconds": result["seconds"],
-            "peak_memory_mb": measured["peak_mb"], "rows": result["rows"],
+            "peak_memory_mb": result["peak_mb"], "process_peak_mb": measured["peak_mb"],
+            "rows": result["rows"],
             "floor": "plain pandas merge, shift, rank", "floor_seconds": result["floor_seconds"],
             "ratio": result["seconds"] / result["floor_seconds"],
             "goal": "under 3 s and 1 GB",
-            "goal_met": result["seconds"] < 3 and measured["peak_mb"] < 1024,
+            "goal_met": result["seconds"] < 3 and result["peak_mb"] < 1024,
             "check": "shares computed", "check_passed": bool(result["shares"])}
 
 
