@@ -717,24 +717,24 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
                               f"folder that holds the CSV tables"], notebook=stem)
     progress = sys.stderr.isatty() if progress is None else progress
     own_kernel = kernel is None
-    if own_kernel:
-        kernel = _launch_kernel(nb_path)
-    try:
-        check_against_data(stem, checked)
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = root / f".tmp-{stem}-{uuid.uuid4().hex}"
-        tmp.mkdir()
+    with _Interruptions() as interruptions:
+        if own_kernel:
+            kernel = _launch_kernel(nb_path)
         try:
-            with _Interruptions() as interruptions:
+            check_against_data(stem, checked)
+            root.mkdir(parents=True, exist_ok=True)
+            tmp = root / f".tmp-{stem}-{uuid.uuid4().hex}"
+            tmp.mkdir()
+            try:
                 _build_report(tmp, nb_path, values, roots, progress, root, target, publication,
                               kernel, own_kernel)
                 with interruptions.held():
                     _replace_dir(tmp, target)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    finally:
-        if own_kernel:
-            kernel.shutdown()
+            if own_kernel:
+                kernel.shutdown()
     _update_index(root)
     manifest = json.loads((target / MANIFEST_NAME).read_text(encoding="utf-8"))
     return RunResult(output_dir=target, notebook=target / f"{stem}.ipynb",
