@@ -7,7 +7,7 @@ The public API is re-exported here. Modules load on first use, so ``import perfe
 from importlib import import_module
 
 from perfeval.exceptions import (AnalysisError, DataValidationError, ParameterError, PerfevalError,
-                                 PeriodError, Problem, RunError, VerificationError)
+                                 PeriodError, Problem, RecordError, RunError, VerificationError)
 
 __version__ = "0.1.0"
 
@@ -23,7 +23,7 @@ _FUNCTIONS = {
 }
 
 __all__ = ["AnalysisError", "DataValidationError", "ParameterError", "PerfevalError", "PeriodError",
-           "Problem", "RunError", "VerificationError", "__version__", *_MODULES, *_FUNCTIONS]
+           "Problem", "RecordError", "RunError", "VerificationError", "__version__", *_MODULES, *_FUNCTIONS]
 
 
 def __getattr__(name: str):

@@ -761,8 +761,8 @@ def _check_item(i: int, item: Any, evidence: Mapping[str, Any]) -> list[str]:
     if "evidence" in item:
         try:
             resolve_evidence(evidence, str(item["evidence"]))
-        except KeyError as err:
-            problems.append(f"{where}: evidence {item['evidence']!r} not found ({err.args[0]}); "
+        except AnalysisError as err:
+            problems.append(f"{where}: evidence {item['evidence']!r} not found ({err}); "
                             f"computed evidence: {sorted(evidence)}")
     return problems
 
@@ -776,14 +776,14 @@ def resolve_evidence(evidence: Mapping[str, Any], key: str) -> Any:
 
     Raises
     ------
-    KeyError
+    AnalysisError
         Naming the part of the key that was not found.
     """
     if key in evidence:
         return evidence[key]
     head, *rest = key.split(".")
     if head not in evidence:
-        raise KeyError(f"no evidence named {head!r}")
+        raise AnalysisError(f"no evidence named {head!r}")
     value = evidence[head]
     for part in rest:
         if isinstance(value, (Mapping, pd.Series)) and part in value:
@@ -792,7 +792,7 @@ def resolve_evidence(evidence: Mapping[str, Any], key: str) -> Any:
                                                          dataclasses.fields(value)}:
             value = getattr(value, part)
         else:
-            raise KeyError(f"{part!r} is not a field of {head!r}")
+            raise AnalysisError(f"{part!r} is not a field of {head!r}")
     return value
 
 

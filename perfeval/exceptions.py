@@ -69,6 +69,10 @@ class AnalysisError(PerfevalError, ValueError):
     """Raised when an analysis is asked for something the data cannot support (e.g. no rows)."""
 
 
+class RecordError(PerfevalError, TypeError):
+    """Raised when a key figure cannot be recorded: no name, or a value with no JSON form."""
+
+
 class RunError(PerfevalError):
     """Raised when a report run fails; carries the failing cell and where the failed notebook is."""
 

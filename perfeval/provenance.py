@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from perfeval.exceptions import RunError
+from perfeval.exceptions import RecordError, RunError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,7 +42,7 @@ def to_json_safe(value: Any) -> Any:
 
     Raises
     ------
-    TypeError
+    RecordError
         For a value with no faithful JSON form (say which, so the caller can convert it first).
     """
     import numpy as np  # imported where used: the runner process never needs them
@@ -71,7 +71,7 @@ def to_json_safe(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, pd.Period):
         return str(value)
-    raise TypeError(f"cannot record a value of type {type(value).__name__} ({value!r}); "
+    raise RecordError(f"cannot record a value of type {type(value).__name__} ({value!r}); "
                     f"convert it to a number, string or DataFrame first")
 
 
@@ -121,11 +121,11 @@ def key_figure_payload(name: str, value: Any, description: str | None = None) ->
 
     Raises
     ------
-    TypeError
+    RecordError
         If ``name`` is not a non-empty string or ``value`` has no JSON form.
     """
     if not isinstance(name, str) or not name.strip():
-        raise TypeError(f"a key figure needs a non-empty string name, got {name!r}")
+        raise RecordError(f"a key figure needs a non-empty string name, got {name!r}")
     import pandas as pd
 
     if isinstance(value, pd.Series):
@@ -156,7 +156,7 @@ def record(name: str, value: Any, *, description: str | None = None) -> None:
 
     Raises
     ------
-    TypeError
+    RecordError
         If the name is empty or the value cannot be stored as JSON.
     """
     payload = key_figure_payload(name, value, description)

@@ -386,6 +386,16 @@ def test_framework_reports_every_problem():
     assert "framework item 3: unknown key 'judgment_met'" in text
 
 
+def test_resolve_evidence_follows_dots_and_names_the_missing_part():
+    evidence = {"did": {"p_value": 0.03}, "a.b": 1}
+    assert ev.resolve_evidence(evidence, "did.p_value") == 0.03
+    assert ev.resolve_evidence(evidence, "a.b") == 1
+    with pytest.raises(AnalysisError, match="no evidence named 'nope'"):
+        ev.resolve_evidence(evidence, "nope.x")
+    with pytest.raises(AnalysisError, match="'se' is not a field of 'did'"):
+        ev.resolve_evidence(evidence, "did.se")
+
+
 def test_framework_templates_cannot_reach_attributes():
     item = {"question": "Q", "evidence": "spend_pct_of_allocation",
             "rule": {"op": ">", "value": 1}, "met": "{value.__class__}"}

@@ -24,7 +24,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from fakes import NoKernel, refuse_kernels, use_fake_kernels
 from perfeval import paths, runner
-from perfeval.exceptions import ParameterError, RunError, VerificationError
+from perfeval.exceptions import ParameterError, RecordError, RunError, VerificationError
 from perfeval.parameters import load_folder_schemas
 from perfeval.provenance import (KEY_FIGURE_MIME, collect_key_figures, git_state, hash_inputs,
                                  key_figure_payload, package_versions, record, sha256_file)
@@ -335,9 +335,9 @@ def test_key_figure_payload_is_json_safe():
 def test_record_checks_its_arguments_and_is_silent_outside_a_kernel(capsys):
     assert record("ok", 1.5) is None
     assert capsys.readouterr() == ("", "")
-    with pytest.raises(TypeError, match="cannot record a value of type object"):
+    with pytest.raises(RecordError, match="cannot record a value of type object"):
         record("bad", object())
-    with pytest.raises(TypeError, match="non-empty string name"):
+    with pytest.raises(RecordError, match="non-empty string name"):
         record("", 1)
 
 
