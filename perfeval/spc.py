@@ -55,6 +55,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from perfeval.exceptions import AnalysisError
+from perfeval.tables import format_number
 
 LIMIT_FACTOR = 2.66
 """Process limits lie this many mean moving ranges from the mean (3 sigma: 3 / d2 = 2.66)."""
@@ -416,13 +417,9 @@ def classify_assurance(result: pd.DataFrame, target: float | None = None,
 
 
 def _format_number(value: float, unit: str = "", decimals: int = 1) -> str:
-    """``41.2``, ``40 %``: rounded, trailing zeros dropped, unit after a space."""
-    text = f"{value:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
-    return f"{text} {unit}" if unit else text
+    """``41.2``, ``40%``, ``£1,250``: the reports' number format
+    (:func:`perfeval.tables.format_number`, rounded half up) with trailing zeros dropped."""
+    return format_number(value, decimals, unit, trim_zeros=True)
 
 
 def _point_label(result: pd.DataFrame, position: int) -> str:

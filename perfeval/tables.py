@@ -48,7 +48,8 @@ def round_half_up(value: float, decimals: int) -> Decimal:
                                                  rounding=ROUND_HALF_UP)
 
 
-def format_number(value: object, decimals: int = 1, unit: str = "") -> str:
+def format_number(value: object, decimals: int = 1, unit: str = "", *,
+                  trim_zeros: bool = False) -> str:
     """Format a number for a report: thousands separators, fixed decimals (rounded half up by
     :func:`round_half_up`), unit attached.
 
@@ -60,6 +61,9 @@ def format_number(value: object, decimals: int = 1, unit: str = "") -> str:
         Decimal places.
     unit : str
         ``%`` is attached without a space, ``£`` goes in front, other units follow after a space.
+    trim_zeros : bool
+        Drop trailing zeros after the decimal point (``40.0`` as ``40``, ``5.60`` as ``5.6``),
+        for numbers in sentences; tables keep fixed decimals so columns line up.
 
     Returns
     -------
@@ -68,6 +72,10 @@ def format_number(value: object, decimals: int = 1, unit: str = "") -> str:
     if value is None or (isinstance(value, Number) and math.isnan(float(value))):
         return ""
     number = f"{round_half_up(float(value), decimals):,.{int(decimals)}f}"
+    if trim_zeros and "." in number:
+        number = number.rstrip("0").rstrip(".")
+    if number.startswith("-") and not number.strip("-0.,"):
+        number = number[1:]  # -0.04 to one decimal place is 0.0, not -0.0
     if unit == "%":
         return f"{number}%"
     if unit == "£":

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from perfeval.exceptions import AnalysisError
 from perfeval.spc import (ProvisionalLimitsWarning, classify_assurance, classify_variation,
                           describe_variation_and_assurance, explain_point, plot_xmr, xmr)
+from perfeval.spc import _format_number
 
 matplotlib.use("Agg")
 
@@ -467,12 +468,19 @@ def test_explain_point_sentences():
     result = labelled([5, np.nan])
     assert explain_point(result, 14, unit="%", decimals=2) == (
         "2023/24 M15 is a special cause of concern: it is below the lower process limit "
-        "(5.68 %).")
+        "(5.68%).")
     assert explain_point(result, 0) == (
         "2023/24 M1 shows common-cause variation: it is within the process limits (5.7 to 16.3) "
         "and not part of a run, trend or 2-of-3 pattern.")
     assert explain_point(result, -1) == "2023/24 M16 has no value, so it was not assessed."
     assert explain_point(result, 14, label="March 2024").startswith("March 2024 is a special")
+
+
+def test_spc_sentences_use_the_report_number_format():
+    # the house format: rounded half up, % attached, £ in front; trailing zeros dropped
+    sentence = describe_variation_and_assurance(chart([], target=20), unit="£", decimals=0)
+    assert "the target of £20 will" in sentence and "(£6 to £16)" in sentence
+    assert _format_number(2.25, "", 1) == "2.3" and _format_number(-0.04, "%", 1) == "0%"
 
 
 def test_explain_point_lists_every_rule():
@@ -497,7 +505,7 @@ def test_explain_point_rejects_bad_positions():
 def test_describe_variation_and_assurance():
     assert describe_variation_and_assurance(chart([], target=20), unit="%", decimals=2) == (
         "Common-cause variation only at the latest point (no significant change); the target of "
-        "20 % will consistently be missed, as the process limits (5.68 % to 16.32 %) lie entirely "
+        "20% will consistently be missed, as the process limits (5.68% to 16.32%) lie entirely "
         "on the wrong side of it.")
     assert describe_variation_and_assurance(chart([5], improvement="decrease", target=11)) == (
         "Special-cause variation of an improving nature at the latest point (significantly lower "
