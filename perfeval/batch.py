@@ -357,14 +357,11 @@ def _publish_gathered(root: Path, relative: str, files: Mapping[str, bytes]) -> 
 
 
 def _data_mismatch(values: Mapping[str, Any], manifest: Mapping[str, Any]) -> str | None:
-    """Why the worker's data differ from the client's, or None when their checksums agree."""
-    from perfeval.provenance import hash_inputs
+    """Why the worker's input files differ from the client's, or None when their checksums
+    agree (the client hashes its own files for the same parameters, as the runner does)."""
+    from perfeval.runner import compare_inputs, input_file_hashes
 
-    local = {f"data_dir/{k}": v
-             for k, v in hash_inputs(paths.resolve_data_dir(values.get("data_dir", ""))).items()}
-    remote = {k: v for k, v in manifest.get("input_files", {}).items()
-              if k.startswith("data_dir/")}
-    differ = sorted(k for k in local.keys() | remote.keys() if local.get(k) != remote.get(k))
+    differ = compare_inputs(manifest.get("input_files", {}), input_file_hashes(values))
     if not differ:
         return None
     return (f"the worker's data differ from the client's in {len(differ)} file(s), first "

@@ -63,7 +63,7 @@ from perfeval.publish import (ReportInfo, check_status, describe_report, find_ch
 
 __all__ = ["RunResult", "VerifyResult", "run_report", "verify_report", "resolve_notebook",
            "resolve_path_parameters", "resolve_output_dir", "report_slug", "export_html",
-           "compare_key_figures", "KERNEL_NAME", "TEMPLATES_DIR", "FAILED_DIR"]
+           "compare_key_figures", "input_file_hashes", "compare_inputs", "KERNEL_NAME", "TEMPLATES_DIR", "FAILED_DIR"]
 
 KERNEL_NAME = "python3"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -208,6 +208,23 @@ def _input_roots(values: Mapping[str, Any]) -> dict[str, Path]:
                 and Path(value).is_file():
             roots[name] = Path(value)
     return roots
+
+
+def input_file_hashes(values: Mapping[str, Any]) -> dict[str, str]:
+    """sha256 of every input file of a run with these (resolved) parameter values, keyed
+    ``"<parameter>/<relative path>"`` and sorted, as in a manifest's ``input_files``."""
+    return _hash_input_roots(_input_roots(values))
+
+
+def compare_inputs(published: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
+    """One line per input file that was changed, removed or added since ``published`` (both are
+    ``input_files`` mappings, as :func:`input_file_hashes` gives); empty when all agree."""
+    changes = [f"{name}: changed (sha256 {published[name][:12]}... now {current[name][:12]}...)"
+               for name in sorted(published.keys() & current.keys())
+               if published[name] != current[name]]
+    changes += [f"{name}: removed" for name in sorted(published.keys() - current.keys())]
+    changes += [f"{name}: added" for name in sorted(current.keys() - published.keys())]
+    return changes
 
 
 def _hash_input_roots(roots: Mapping[str, Path]) -> dict[str, str]:
@@ -806,15 +823,6 @@ class VerifyResult:
         return "\n".join(lines)
 
 
-def _compare_inputs(published: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
-    changes = [f"{name}: changed (sha256 {published[name][:12]}... now {current[name][:12]}...)"
-               for name in sorted(published.keys() & current.keys())
-               if published[name] != current[name]]
-    changes += [f"{name}: removed" for name in sorted(published.keys() - current.keys())]
-    changes += [f"{name}: added" for name in sorted(current.keys() - published.keys())]
-    return changes
-
-
 def _same(a: Any, b: Any) -> bool:
     """Exact equality of JSON values: 1, 1.0 and True are all different."""
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
@@ -907,7 +915,7 @@ def verify_report(manifest_path: str | Path) -> VerifyResult:
                                 f"exists; restore it (see the git commit in the manifest)")
     notebook_changed = sha256_file(nb_path) != manifest["notebook"].get("sha256")
     roots = {name: Path(path) for name, path in manifest.get("inputs", {}).items()}
-    input_changes = _compare_inputs(manifest.get("input_files", {}), _hash_input_roots(roots))
+    input_changes = compare_inputs(manifest.get("input_files", {}), _hash_input_roots(roots))
     notes = _version_notes(manifest.get("versions", {}), package_versions())
     figure_differences: list[str] = []
     run_error = None
