@@ -908,7 +908,8 @@ def estimate_seasonal_shares(history: pd.DataFrame, *,
 
 def profile_annual_target(annual_target: float, year: str, *, frequency: str = "quarterly",
                           method: str = "even", kind: str = "cumulative",
-                          history: pd.DataFrame | None = None) -> pd.DataFrame:
+                          history: pd.DataFrame | None = None,
+                          upper_bound: float | None = None) -> pd.DataFrame:
     """Split an annual target into quarterly or monthly profiled targets.
 
     Method: each period gets a share of the year (``even``: 1/k for k periods; ``seasonal``:
@@ -918,6 +919,8 @@ def profile_annual_target(annual_target: float, year: str, *, frequency: str = "
     whose annual target is the level for the year) period target = annual x share x k (annual x
     seasonal index; the even profile gives the annual target every period) and the
     year-to-date target is the mean of the period targets so far (periods weighted equally).
+    With an ``upper_bound`` (100 for a percentage) no period target of an average measure
+    passes it: see :func:`bounded_period_targets`.
 
     Parameters
     ----------
@@ -929,6 +932,8 @@ def profile_annual_target(annual_target: float, year: str, *, frequency: str = "
     kind : {"cumulative", "average"}
     history : pandas.DataFrame, optional
         ``period, value`` of past years; required for ``method="seasonal"``.
+    upper_bound : float, optional
+        The largest value the measure can take (100 for a percentage); average measures only.
 
     Returns
     -------
@@ -950,12 +955,62 @@ def profile_annual_target(annual_target: float, year: str, *, frequency: str = "
     ytd_share = np.cumsum(share)
     if kind == "cumulative":
         period_target, ytd_target = annual_target * share, annual_target * ytd_share
-    else:
+    elif upper_bound is None:
         period_target = annual_target * share * k
+        ytd_target = np.cumsum(period_target) / np.arange(1, k + 1)
+    else:
+        period_target = bounded_period_targets(annual_target, share * k, upper_bound)
         ytd_target = np.cumsum(period_target) / np.arange(1, k + 1)
     return pd.DataFrame({"period": [p.label for p in periods], "kind": kind, "share": share,
                          "ytd_share": ytd_share, "period_target": period_target,
                          "ytd_target": ytd_target})
+
+
+def bounded_period_targets(annual_target: float, index: np.ndarray,
+                           upper_bound: float) -> np.ndarray:
+    """Period targets of an average measure: annual x seasonal index, none above a bound, mean
+    still the annual target.
+
+    Method: a period whose target annual x index would pass ``upper_bound`` gets the bound, and
+    the rest share what remains of k x annual in proportion to their seasonal index; repeated
+    until no target passes the bound (at most k rounds). So a 98% annual target with a Q4 index
+    of 1.04 gives Q4 100% (not 101.9%) and slightly more to the other quarters; a 100% target
+    gives 100% every period.
+
+    Parameters
+    ----------
+    annual_target : float
+        The level for the year; must not exceed ``upper_bound``.
+    index : numpy.ndarray
+        Seasonal index of each period (share x k; mean 1).
+    upper_bound : float
+        The largest value the measure can take, e.g. 100 for a percentage.
+
+    Returns
+    -------
+    numpy.ndarray
+        One target per period.
+
+    Raises
+    ------
+    AnalysisError
+        If the annual target is above the bound.
+    """
+    if annual_target > upper_bound:
+        raise AnalysisError(f"the annual target {annual_target} is above the largest possible "
+                            f"value {upper_bound}; correct the target in targets.csv")
+    index = np.asarray(index, dtype=float)
+    k = len(index)
+    target = annual_target * index
+    capped = np.zeros(k, dtype=bool)
+    while (over := ~capped & (target > upper_bound)).any():
+        capped |= over
+        target[capped] = upper_bound
+        free = ~capped
+        remaining = k * annual_target - capped.sum() * upper_bound
+        weights = index[free] if index[free].sum() > 0 else np.ones(free.sum())
+        target[free] = weights * remaining / weights.sum()
+    return target
 
 
 def _reported_so_far(actuals: pd.DataFrame, profile: pd.DataFrame) -> np.ndarray:

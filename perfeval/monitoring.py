@@ -87,10 +87,13 @@ KIND_METHOD = (
 PROFILE_METHOD_TEXT = {
     "even": "Profiled targets: the annual target is split evenly across the quarters (months).",
     "seasonal": ("Profiled targets: the annual target is split by each period's average share of "
-                 "the year in the complete years before the report year (seasonal profile); an "
-                 "indicator without a complete past year is profiled evenly, and the table says "
-                 "so."),
+                 "the year in the complete years before the report year (seasonal profile); a "
+                 "percentage's profiled target never passes 100% (the other periods take up the "
+                 "difference); an indicator without a complete past year is profiled evenly, "
+                 "and the table says so."),
 }
+#: The largest value a unit allows, for profiling (a seasonal target above it is impossible).
+UPPER_BOUNDS = {"%": 100.0}
 SPC_METHOD = (
     "SPC: XmR charts after NHS England's Making Data Count (as NHSRplotthedots): mean of all "
     "points shown, process limits at mean +/- 2.66 x mean moving range (moving ranges of 3.267 x "
@@ -359,12 +362,16 @@ def percent_better_than_target(value: float, target: float, polarity: str) -> fl
 
 
 def _profile(annual_target: float, year: str, frequency: str, method: str, kind: str,
-             past: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+             past: pd.DataFrame, upper_bound: float | None) -> tuple[pd.DataFrame, str]:
     """Profiled targets and the profile actually used (seasonal falls back to even)."""
     if method == "seasonal":
+        bound = None  # only a level can be bounded; a target past the bound is left as it is
+        if kind == "average" and upper_bound is not None and annual_target <= upper_bound:
+            bound = upper_bound
         try:
             return (engine.profile_annual_target(annual_target, year, frequency=frequency,
-                                                 method="seasonal", kind=kind, history=past),
+                                                 method="seasonal", kind=kind, history=past,
+                                                 upper_bound=bound),
                     "seasonal")
         except AnalysisError:
             pass
@@ -376,7 +383,8 @@ def _profile(annual_target: float, year: str, frequency: str, method: str, kind:
 def assess_indicator_in_year(history: pd.DataFrame, annual_target: float, year: str,
                              quarter: int, *, frequency: str, polarity: str,
                              tolerance: float | None = None, tolerance_type: str | None = None,
-                             method: str = "even") -> dict[str, Any]:
+                             method: str = "even",
+                             upper_bound: float | None = None) -> dict[str, Any]:
     """One indicator's year-to-date position and year-end forecast at the end of a quarter.
 
     Steps: measure kind from past years (:func:`infer_measure_kind`); annual target profiled
@@ -399,6 +407,9 @@ def assess_indicator_in_year(history: pd.DataFrame, annual_target: float, year: 
     polarity, tolerance, tolerance_type
         From the register.
     method : {"even", "seasonal"}
+    upper_bound : float, optional
+        The largest value the measure can take (100 for a percentage): no seasonal period target
+        of an average measure passes it (:func:`perfeval.indicators.bounded_period_targets`).
 
     Returns
     -------
@@ -412,7 +423,7 @@ def assess_indicator_in_year(history: pd.DataFrame, annual_target: float, year: 
     labels = history["period"].astype(str)
     past = history[[parse_period(p).fy < fy for p in labels]]
     kind = infer_measure_kind(past, frequency)
-    profile, used = _profile(annual_target, year, frequency, method, kind, past)
+    profile, used = _profile(annual_target, year, frequency, method, kind, past, upper_bound)
     actuals = history[labels.isin(wanted)]
     result = {"kind": kind, "profile": used, "periods_reported": 0,
               "periods_expected": len(wanted), "last_period": "", "ytd_value": np.nan,
@@ -467,7 +478,8 @@ def assess_in_year(data: Dataset, council: str, year: str, quarter: int, *,
         tolerance_type = None if pd.isna(pi.tolerance_type) else str(pi.tolerance_type)
         assessed = assess_indicator_in_year(
             history, target, year, quarter, frequency=pi.frequency, polarity=pi.polarity,
-            tolerance=tolerance, tolerance_type=tolerance_type, method=method)
+            tolerance=tolerance, tolerance_type=tolerance_type, method=method,
+            upper_bound=UPPER_BOUNDS.get(pi.unit))
         rows.append({"indicator": pi.code, "title": pi.title, "unit": pi.unit,
                      "polarity": pi.polarity, "service": pi.service,
                      "decimals": int(pi.decimals), "frequency": pi.frequency,

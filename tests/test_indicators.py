@@ -29,6 +29,7 @@ from perfeval.indicators import (
     forecast_year_end,
     indicator_settings,
     percentile_rank,
+    bounded_period_targets,
     profile_annual_target,
     quartile_position,
     share_in_top_two_quartiles,
@@ -597,3 +598,34 @@ def test_bench_script_runs_at_tiny_scale(bench_module, capsys):
     bench_module["main"](["--scale", "0.0005", "--years", "2"])
     out = capsys.readouterr().out
     assert "total" in out and "peak memory" in out
+
+
+def test_bounded_period_targets_keep_the_mean_and_never_pass_the_bound():
+    # 98 with indices 0.9, 0.98, 1.08, 1.04: Q3 would be 105.84 and Q4 101.92, so both get 100
+    # and Q1, Q2 share 4 x 98 - 200 = 192 in proportion 0.9 : 0.98 -> 91.9149, 100.0851
+    # which passes 100 in turn: Q2 is capped too, leaving Q1 = 392 - 300 = 92
+    targets = bounded_period_targets(98.0, np.array([0.9, 0.98, 1.08, 1.04]), 100.0)
+    assert np.round(targets, 9).tolist() == [92.0, 100.0, 100.0, 100.0]
+    # nothing near the bound: unchanged
+    assert np.round(bounded_period_targets(50.0, np.array([0.8, 1.2, 1.0, 1.0]), 100.0),
+                    9).tolist() == [40.0, 60.0, 50.0, 50.0]
+    # one capped: Q2 104 -> 100, the others share 4 x 80 - 100 = 220 in 0.7 : 1.0 : 1.0
+    targets = bounded_period_targets(80.0, np.array([0.7, 1.3, 1.0, 1.0]), 100.0)
+    assert np.round(targets, 6).tolist() == [57.037037, 100.0, 81.481481, 81.481481]
+    assert np.isclose(targets.mean(), 80.0)
+    assert bounded_period_targets(100.0, np.array([0.9, 1.1, 1.0, 1.0]), 100.0).tolist() == \
+        [100.0] * 4
+    with pytest.raises(AnalysisError, match="above the largest possible value 100"):
+        bounded_period_targets(101.0, np.ones(4), 100.0)
+
+
+def test_a_seasonal_percentage_profile_stays_within_100():
+    history = pd.DataFrame({"period": [f"2023/24 Q{q}" for q in range(1, 5)],
+                            "value": [90.0, 95.0, 100.0, 99.0]})
+    free = profile_annual_target(99.0, "2024/25", method="seasonal", kind="average",
+                                 history=history)
+    assert free["period_target"].max() > 100
+    bounded = profile_annual_target(99.0, "2024/25", method="seasonal", kind="average",
+                                    history=history, upper_bound=100.0)
+    assert bounded["period_target"].max() == 100.0
+    assert np.isclose(bounded["ytd_target"].iloc[-1], 99.0)

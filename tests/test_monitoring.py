@@ -234,6 +234,22 @@ def test_cumulative_measure_seasonal_profile_from_past_years():
     assert got["ytd_target"] == pytest.approx(5) and got["forecast"] == pytest.approx(96)
 
 
+def test_a_seasonal_percentage_target_never_passes_100():
+    # past quarters 96, 100, 100, 104 of a % (index 0.96, 1, 1, 1.04): unbounded, a 100% target
+    # profiles to 96, 100, 100, 104 (Q4 impossible), so the target to Q3 is 98.67; bounded it is
+    # 100 every quarter
+    past = [("2023/24 Q1", 96), ("2023/24 Q2", 100), ("2023/24 Q3", 100), ("2023/24 Q4", 104),
+            ("2023/24", 100)]
+    frame = history(past + [(f"2024/25 Q{q}", 100) for q in range(1, 4)])
+    kwargs = dict(frequency="quarterly", polarity="higher", method="seasonal")
+    bounded = m.assess_indicator_in_year(frame, 100.0, YEAR, 3, upper_bound=100.0, **kwargs)
+    assert bounded["kind"] == "average" and bounded["profile"] == "seasonal"
+    assert bounded["ytd_target"] == pytest.approx(100)
+    unbounded = m.assess_indicator_in_year(frame, 100.0, YEAR, 3, **kwargs)
+    assert unbounded["ytd_target"] == pytest.approx(296 / 3)
+    assert m.UPPER_BOUNDS["%"] == 100.0
+
+
 def test_seasonal_profile_without_a_complete_past_year_falls_back_to_even_and_says_so():
     got = m.assess_indicator_in_year(history([("2024/25 Q1", 12)]), 40.0, YEAR, 1,
                                      frequency="quarterly", polarity="lower", method="seasonal")
