@@ -37,6 +37,10 @@ SYMBOLS: dict[str, str] = {
 #: Shorthand flags that may follow a number (``41.2 [p]``); kept in the ``status`` column.
 STATUS_FLAGS: dict[str, str] = {"[p]": "provisional", "[r]": "revised", "[e]": "estimated"}
 STATUSES = ("final", "provisional", "estimated", "revised")
+#: How an indicator's periods make its year (the register's optional ``measure`` column): a
+#: ``cumulative`` total (a count, spend), an ``average`` level (a rate, a percentage) or a
+#: ``snapshot`` (a position at a date, whose year is the year-end position).
+MEASURE_KINDS = ("cumulative", "average", "snapshot")
 AUTHORITY_TYPES = ("district", "county", "unitary", "metropolitan", "london_borough")
 _TRUE = {"true", "1", "yes", "y"}
 _FALSE = {"false", "0", "no", "n", ""}
@@ -106,6 +110,7 @@ SPECS: tuple[TableSpec, ...] = (
         "tolerance": _num(minimum=0), "tolerance_type": _text(allowed=("relative", "absolute")),
         "no_change_threshold": _num(minimum=0), "decimals": Column("int", minimum=0),
         "source": _text(allow_blank=True), "synthetic": Column("bool", required=False),
+        "measure": _text(required=False, allow_blank=True, allowed=MEASURE_KINDS),
     }, key=("code",)),
     TableSpec("indicator_values", {
         "authority": _text(), "indicator": _text(), "period": Column("period"),

@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from perfeval.data import STATUS_FLAGS, SYMBOLS, require_columns
+from perfeval.data import MEASURE_KINDS, STATUS_FLAGS, SYMBOLS, require_columns
 from perfeval.exceptions import AnalysisError, PeriodError
 from perfeval.periods import Period, parse_period
 
@@ -47,7 +47,6 @@ POLARITIES = ("higher", "lower", "neutral")
 TOLERANCE_TYPES = ("relative", "absolute")
 COMPARISONS = ("previous", "same_period_last_year")
 PROFILE_METHODS = ("even", "seasonal")
-MEASURE_KINDS = ("cumulative", "average")
 FREQUENCIES = {"quarterly": ("quarter", 4), "monthly": ("month", 12)}
 
 _SIGN = {"higher": 1.0, "lower": -1.0, "neutral": 0.0}
@@ -111,7 +110,9 @@ FORECAST_METHOD = (
     "Cumulative measures (counts, spend): year-end forecast = year-to-date total / share of the "
     "year's profile elapsed (the even profile gives ytd x periods in year / periods so far). "
     "Average measures (rates, percentages): forecast = mean of the periods so far / mean of their "
-    "seasonal indices (the plain mean for an even profile). The forecast is On track when on or "
+    "seasonal indices (the plain mean for an even profile). Snapshot measures (positions at a "
+    "date, e.g. households in temporary accommodation): the latest position is carried forward. "
+    "The forecast is On track when on or "
     "better than the annual target, At risk when worse but within tolerance, Off track beyond it."
 )
 
@@ -920,7 +921,9 @@ def profile_annual_target(annual_target: float, year: str, *, frequency: str = "
     seasonal index; the even profile gives the annual target every period) and the
     year-to-date target is the mean of the period targets so far (periods weighted equally).
     With an ``upper_bound`` (100 for a percentage) no period target of an average measure
-    passes it: see :func:`bounded_period_targets`.
+    passes it: see :func:`bounded_period_targets`. For a ``snapshot`` measure (a position at a
+    date, whose annual value is the year-end position) the annual target is the target at every
+    period end, whatever the method (the shares are still given, for reference).
 
     Parameters
     ----------
@@ -929,7 +932,7 @@ def profile_annual_target(annual_target: float, year: str, *, frequency: str = "
         Financial year label, e.g. ``"2024/25"``.
     frequency : {"quarterly", "monthly"}
     method : {"even", "seasonal"}
-    kind : {"cumulative", "average"}
+    kind : {"cumulative", "average", "snapshot"}
     history : pandas.DataFrame, optional
         ``period, value`` of past years; required for ``method="seasonal"``.
     upper_bound : float, optional
@@ -955,6 +958,8 @@ def profile_annual_target(annual_target: float, year: str, *, frequency: str = "
     ytd_share = np.cumsum(share)
     if kind == "cumulative":
         period_target, ytd_target = annual_target * share, annual_target * ytd_share
+    elif kind == "snapshot":
+        period_target = ytd_target = np.full(k, float(annual_target))
     elif upper_bound is None:
         period_target = annual_target * share * k
         ytd_target = np.cumsum(period_target) / np.arange(1, k + 1)
@@ -1046,14 +1051,28 @@ def _scalar_rag(value: float, target: float, polarity: str, tolerance: float | N
     return RAG_STATES[_rag_codes(value_a, target_a, np.array([_SIGN[polarity]]), band)[0]]
 
 
+def year_to_date_values(values: np.ndarray, kind: str) -> np.ndarray:
+    """The year-to-date value after each period: running total (``cumulative``), running mean
+    (``average``) or the period's own value (``snapshot``: the position at that date). A missing
+    value makes a total or mean missing from there on."""
+    _require_choice(kind, MEASURE_KINDS, "kind")
+    values = np.asarray(values, dtype=float)
+    if kind == "snapshot":
+        return values.copy()
+    total = np.cumsum(values)
+    return total if kind == "cumulative" else total / np.arange(1, len(values) + 1)
+
+
 def assess_year_to_date(actuals: pd.DataFrame, profile: pd.DataFrame, *, polarity: str,
                         tolerance: float | None = None,
                         tolerance_type: str | None = None) -> pd.DataFrame:
     """Year-to-date actual against the year-to-date profiled target, with RAG.
 
     The year-to-date actual is the running sum (cumulative measures) or running mean (average
-    measures) of the period values; it is missing from the first missing period on. The RAG rule
-    is ``RAG_METHOD`` with the given tolerance (default 5 % relative).
+    measures) of the period values, missing from the first missing period on, or the period's
+    own value (snapshot measures: the position at that date); see
+    :func:`year_to_date_values`. The RAG rule is ``RAG_METHOD`` with the given tolerance
+    (default 5 % relative).
 
     Parameters
     ----------
@@ -1072,8 +1091,7 @@ def assess_year_to_date(actuals: pd.DataFrame, profile: pd.DataFrame, *, polarit
         ``rag`` and ``rag_label``.
     """
     value = _reported_so_far(actuals, profile)
-    j = np.arange(1, len(value) + 1)
-    ytd = np.cumsum(value) if profile["kind"].iloc[0] == "cumulative" else np.cumsum(value) / j
+    ytd = year_to_date_values(value, str(profile["kind"].iloc[0]))
     ytd_target = profile["ytd_target"].to_numpy()[:len(value)]
     rag = [_scalar_rag(v, t, polarity, tolerance, tolerance_type) for v, t in zip(ytd, ytd_target)]
     return pd.DataFrame({"period": profile["period"].to_numpy()[:len(value)], "value": value,
@@ -1087,23 +1105,29 @@ def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> dict[str,
     Parameters
     ----------
     actuals : pandas.DataFrame
-        ``period, value`` for the first periods of the profile's year, without gaps.
+        ``period, value`` for the first periods of the profile's year, without gaps (a
+        snapshot measure may have gaps: only its latest value counts).
     profile : pandas.DataFrame
         Output of :func:`profile_annual_target` (its ``kind`` and shares are used).
 
     Returns
     -------
     dict
-        ``periods_reported``, ``last_period``, ``ytd_value`` (running total or mean) and
-        ``forecast``.
+        ``periods_reported`` (periods up to the last one reported), ``last_period``,
+        ``ytd_value`` (running total, mean or latest position) and ``forecast``.
 
     Raises
     ------
     AnalysisError
-        When a period before the last reported one is missing, or the profile gives the elapsed
-        periods no share of the year.
+        When a period before the last reported one is missing (cumulative and average
+        measures), or the profile gives the elapsed periods no share of the year.
     """
     value = _reported_so_far(actuals, profile)
+    kind = profile["kind"].iloc[0]
+    if kind == "snapshot":  # the latest position is carried forward; earlier gaps do not matter
+        return {"periods_reported": len(value),
+                "last_period": str(profile["period"].iloc[len(value) - 1]),
+                "ytd_value": float(value[-1]), "forecast": float(value[-1])}
     if np.isnan(value).any():
         gaps = list(profile["period"][:len(value)][np.isnan(value)])
         raise AnalysisError(f"cannot forecast: no value for {gaps} before the last reported "
@@ -1113,7 +1137,7 @@ def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> dict[str,
     if elapsed <= 0:
         raise AnalysisError("cannot forecast: the profile gives the periods so far no share of "
                             "the year; use an even profile")
-    if profile["kind"].iloc[0] == "cumulative":
+    if kind == "cumulative":
         ytd, forecast = float(value.sum()), float(value.sum()) / elapsed
     else:
         ytd = float(value.mean())

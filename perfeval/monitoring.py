@@ -78,19 +78,23 @@ FINANCE_NOTE = (
 )
 
 KIND_METHOD = (
-    "Measure kind: an indicator whose annual value is closer to the sum of its quarterly (or "
-    "monthly) values than to their mean, in most past years with a complete set of periods, is a "
-    "cumulative measure (year-to-date value = running total); otherwise an average measure "
-    "(year-to-date value = mean of the periods so far). With no complete past year it is taken "
-    "as an average measure."
+    "Measure kind: as the indicator register's measure column says; where it is blank, inferred "
+    "from past years with an annual value and a complete set of quarterly (monthly) values: the "
+    "kind whose rule gives the annual value most closely in most of those years, a cumulative "
+    "measure's year being the sum of its periods (year to date = running total), an average "
+    "measure's their mean (year to date = mean of the periods so far) and a snapshot's its last "
+    "period (a position at a date; year to date = the latest position). With no such past year, "
+    "or a tie, it is taken as an average measure."
 )
 PROFILE_METHOD_TEXT = {
-    "even": "Profiled targets: the annual target is split evenly across the quarters (months).",
+    "even": ("Profiled targets: the annual target is split evenly across the quarters (months); "
+             "a snapshot (a position at a date) has its year-end target at every period end."),
     "seasonal": ("Profiled targets: the annual target is split by each period's average share of "
                  "the year in the complete years before the report year (seasonal profile); a "
                  "percentage's profiled target never passes 100% (the other periods take up the "
                  "difference); an indicator without a complete past year is profiled evenly, "
-                 "and the table says so."),
+                 "and the table says so; a snapshot (a position at a date) has its year-end "
+                 "target at every period end."),
 }
 #: The largest value a unit allows, for profiling (a seasonal target above it is impossible).
 UPPER_BOUNDS = {"%": 100.0}
@@ -327,26 +331,38 @@ def periods_to_quarter(year: str, frequency: str, quarter: int) -> list[str]:
 # --------------------------------------------------------------------------- in-year position
 
 def infer_measure_kind(history: pd.DataFrame, frequency: str) -> str:
-    """Whether an indicator's annual value is a total ("cumulative") or a level ("average").
+    """Whether an indicator's annual value is a total ("cumulative"), a level ("average") or the
+    year-end position ("snapshot").
 
     Method: :data:`KIND_METHOD`. ``history`` holds ``period, value`` rows of one authority and
     indicator, annual and sub-annual; a year counts when it has an annual value and a value for
-    every quarter (month). Ties and no evidence give :data:`DEFAULT_MEASURE_KIND`.
+    every quarter (month). In each such year the kind whose rule (sum, mean, last value) comes
+    closest to the annual value gets a vote; a year where two rules come equally close votes
+    for neither. Most votes wins; a tie and no evidence give :data:`DEFAULT_MEASURE_KIND`.
     """
     kind, count = engine.FREQUENCIES[frequency]
     parsed = [(parse_period(p), v) for p, v in zip(history["period"].astype(str),
                                                     pd.to_numeric(history["value"]))]
     annual = {p.fy: v for p, v in parsed if p.kind == "year" and pd.notna(v)}
-    parts: dict[int, list[float]] = {}
+    parts: dict[int, list[tuple[int, float]]] = {}
     for p, v in parsed:
         if p.kind == kind and pd.notna(v):
-            parts.setdefault(p.fy, []).append(float(v))
-    votes = [abs(annual[fy] - sum(v)) < abs(annual[fy] - sum(v) / count)
-             for fy, v in parts.items() if fy in annual and len(v) == count]
-    cumulative = sum(votes)
-    if cumulative * 2 > len(votes):
-        return "cumulative"
-    return DEFAULT_MEASURE_KIND if cumulative * 2 == len(votes) else "average"
+            parts.setdefault(p.fy, []).append((p.index, float(v)))
+    votes = {"cumulative": 0, "average": 0, "snapshot": 0}
+    for fy, found in parts.items():
+        if fy not in annual or len(found) != count:
+            continue
+        values = [v for _, v in sorted(found)]
+        gaps = {"cumulative": abs(annual[fy] - sum(values)),
+                "average": abs(annual[fy] - sum(values) / count),
+                "snapshot": abs(annual[fy] - values[-1])}
+        closest = min(gaps.values())
+        winners = [k for k, gap in gaps.items() if gap == closest]
+        if len(winners) == 1:
+            votes[winners[0]] += 1
+    most = max(votes.values())
+    leaders = [k for k, n in votes.items() if n == most]
+    return leaders[0] if most and len(leaders) == 1 else DEFAULT_MEASURE_KIND
 
 
 def percent_better_than_target(value: float, target: float, polarity: str) -> float:
@@ -363,7 +379,11 @@ def percent_better_than_target(value: float, target: float, polarity: str) -> fl
 
 def _profile(annual_target: float, year: str, frequency: str, method: str, kind: str,
              past: pd.DataFrame, upper_bound: float | None) -> tuple[pd.DataFrame, str]:
-    """Profiled targets and the profile actually used (seasonal falls back to even)."""
+    """Profiled targets and the profile actually used (seasonal falls back to even; a snapshot
+    has its year-end target at every period end)."""
+    if kind == "snapshot":
+        return (engine.profile_annual_target(annual_target, year, frequency=frequency,
+                                             kind=kind), "year-end target (snapshot)")
     if method == "seasonal":
         bound = None  # only a level can be bounded; a target past the bound is left as it is
         if kind == "average" and upper_bound is not None and annual_target <= upper_bound:
@@ -383,11 +403,12 @@ def _profile(annual_target: float, year: str, frequency: str, method: str, kind:
 def assess_indicator_in_year(history: pd.DataFrame, annual_target: float, year: str,
                              quarter: int, *, frequency: str, polarity: str,
                              tolerance: float | None = None, tolerance_type: str | None = None,
-                             method: str = "even",
-                             upper_bound: float | None = None) -> dict[str, Any]:
+                             method: str = "even", upper_bound: float | None = None,
+                             kind: str | None = None) -> dict[str, Any]:
     """One indicator's year-to-date position and year-end forecast at the end of a quarter.
 
-    Steps: measure kind from past years (:func:`infer_measure_kind`); annual target profiled
+    Steps: measure kind as given, else from past years (:func:`infer_measure_kind`); annual
+    target profiled
     (:func:`perfeval.indicators.profile_annual_target`, seasonal shares from the years before
     ``year``); year to date against the profiled target
     (:func:`perfeval.indicators.assess_year_to_date`); forecast
@@ -410,6 +431,8 @@ def assess_indicator_in_year(history: pd.DataFrame, annual_target: float, year: 
     upper_bound : float, optional
         The largest value the measure can take (100 for a percentage): no seasonal period target
         of an average measure passes it (:func:`perfeval.indicators.bounded_period_targets`).
+    kind : {"cumulative", "average", "snapshot"}, optional
+        The measure kind from the indicator register; inferred from ``history`` when None.
 
     Returns
     -------
@@ -422,7 +445,7 @@ def assess_indicator_in_year(history: pd.DataFrame, annual_target: float, year: 
     fy = parse_period(year).fy
     labels = history["period"].astype(str)
     past = history[[parse_period(p).fy < fy for p in labels]]
-    kind = infer_measure_kind(past, frequency)
+    kind = kind or infer_measure_kind(past, frequency)
     profile, used = _profile(annual_target, year, frequency, method, kind, past, upper_bound)
     actuals = history[labels.isin(wanted)]
     result = {"kind": kind, "profile": used, "periods_reported": 0,
@@ -457,7 +480,9 @@ def assess_in_year(data: Dataset, council: str, year: str, quarter: int, *,
     """Every quarterly and monthly PI's position at the end of a quarter (register order).
 
     Applies :func:`assess_indicator_in_year` to each indicator of the register whose frequency
-    is quarterly or monthly, with its annual target for ``year`` from targets.csv.
+    is quarterly or monthly, with its annual target for ``year`` from targets.csv, its measure
+    kind from the register's ``measure`` column (inferred where blank) and, for a percentage,
+    profiled targets that never pass 100.
 
     Returns
     -------
@@ -479,12 +504,20 @@ def assess_in_year(data: Dataset, council: str, year: str, quarter: int, *,
         assessed = assess_indicator_in_year(
             history, target, year, quarter, frequency=pi.frequency, polarity=pi.polarity,
             tolerance=tolerance, tolerance_type=tolerance_type, method=method,
-            upper_bound=UPPER_BOUNDS.get(pi.unit))
+            upper_bound=UPPER_BOUNDS.get(pi.unit), kind=_register_measure(pi))
         rows.append({"indicator": pi.code, "title": pi.title, "unit": pi.unit,
                      "polarity": pi.polarity, "service": pi.service,
                      "decimals": int(pi.decimals), "frequency": pi.frequency,
                      "annual_target": target, **assessed})
     return pd.DataFrame(rows)
+
+
+def _register_measure(pi: Any) -> str | None:
+    """The register's measure kind of an indicator (a row of the register), or None when the
+    register has no measure column or leaves it blank."""
+    measure = getattr(pi, "measure", None)
+    return None if measure is None or pd.isna(measure) or not str(measure).strip() \
+        else str(measure).strip()
 
 
 def _number(value: float, decimals: int, unit: str) -> str:

@@ -212,6 +212,10 @@ SYNTHETIC = [
 ]
 
 
+#: The register's measure kind (perfeval.data.MEASURE_KINDS) of each way of making a year.
+MEASURE_OF_AGGREGATE = {"sum": "cumulative", "mean": "average", "last": "snapshot"}
+
+
 def synthetic_register() -> pd.DataFrame:
     """Register rows of the synthetic indicators."""
     return pd.DataFrame([{
@@ -220,6 +224,7 @@ def synthetic_register() -> pd.DataFrame:
         "tolerance": pi.tolerance, "tolerance_type": pi.tolerance_type,
         "no_change_threshold": pi.no_change, "decimals": pi.decimals,
         "source": SYNTHETIC_NOTE, "synthetic": True,
+        "measure": MEASURE_OF_AGGREGATE[pi.aggregate] if pi.frequency != "annual" else "",
     } for pi in SYNTHETIC])
 
 
@@ -231,7 +236,7 @@ def real_register() -> pd.DataFrame:
         "tolerance": 0.05 if unit != "%" else 2.0,
         "tolerance_type": "relative" if unit != "%" else "absolute",
         "no_change_threshold": 0.0 if unit != "%" else 0.5, "decimals": decimals,
-        "source": source, "synthetic": False,
+        "source": source, "synthetic": False, "measure": "",
     } for code, title, unit, polarity, service, decimals, source in REAL_REGISTER])
 
 

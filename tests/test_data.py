@@ -212,6 +212,8 @@ CATALOGUE = [
      "'down' is not allowed"),
     ("indicators__not_a_boolean.csv", "indicators.csv", 3, "synthetic",
      "is not true or false"),
+    ("indicators__unknown_measure.csv", "indicators.csv", 4, "measure",
+     "'total' is not allowed"),
     ("indicator_values__duplicate_key.csv", "indicator_values.csv", 10, "period",
      "the same key is already on line 2"),
     ("indicator_values__unknown_indicator.csv", "indicator_values.csv", 6, "indicator",

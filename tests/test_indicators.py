@@ -21,6 +21,7 @@ from perfeval.indicators import (
     assess_year_to_date,
     average_performance_score,
     benchmark,
+    bounded_period_targets,
     comparison_period,
     count_share,
     describe_share,
@@ -29,11 +30,11 @@ from perfeval.indicators import (
     forecast_year_end,
     indicator_settings,
     percentile_rank,
-    bounded_period_targets,
     profile_annual_target,
     quartile_position,
     share_in_top_two_quartiles,
     summarise_headlines,
+    year_to_date_values,
 )
 
 
@@ -629,3 +630,26 @@ def test_a_seasonal_percentage_profile_stays_within_100():
                                     history=history, upper_bound=100.0)
     assert bounded["period_target"].max() == 100.0
     assert np.isclose(bounded["ytd_target"].iloc[-1], 99.0)
+
+
+def test_snapshot_measures_take_the_latest_position_against_the_year_end_target():
+    # households in temporary accommodation at each quarter end: 1.2, 1.1, [gap], 1.3
+    profile = profile_annual_target(1.0, "2024/25", method="even", kind="snapshot")
+    assert profile["period_target"].tolist() == [1.0] * 4
+    assert profile["ytd_target"].tolist() == [1.0] * 4
+    actuals = pd.DataFrame({"period": ["2024/25 Q1", "2024/25 Q2", "2024/25 Q3", "2024/25 Q4"],
+                            "value": [1.2, 1.1, np.nan, 1.3]})
+    ytd = assess_year_to_date(actuals, profile, polarity="lower", tolerance=0.1,
+                              tolerance_type="relative")
+    # 1.2 is 20% above 1.0 (Red), 1.1 exactly on the 10% band edge (Amber), Q4 1.3 Red
+    assert ytd["ytd_value"].tolist()[:2] == [1.2, 1.1] and ytd["ytd_value"].iloc[3] == 1.3
+    assert ytd["rag"].tolist()[:2] == ["Red", "Amber"]
+    forecast = forecast_year_end(actuals.iloc[:2], profile)
+    assert forecast == {"periods_reported": 2, "last_period": "2024/25 Q2", "ytd_value": 1.1,
+                        "forecast": 1.1}
+    # a gap before the latest position does not stop a snapshot's forecast
+    assert forecast_year_end(actuals, profile)["forecast"] == 1.3
+    assert year_to_date_values(np.array([2.0, 4.0]), "cumulative").tolist() == [2.0, 6.0]
+    assert year_to_date_values(np.array([2.0, 4.0]), "average").tolist() == [2.0, 3.0]
+    with pytest.raises(AnalysisError, match="kind"):
+        year_to_date_values(np.array([1.0]), "total")

@@ -182,6 +182,32 @@ def test_infer_measure_kind_from_sum_or_mean():
         == m.DEFAULT_MEASURE_KIND
 
 
+def test_infer_a_snapshot_whose_year_is_its_last_period():
+    # year = Q4 (3.4); mean 2.6 and sum 10.4 are further: a snapshot; quarters out of order
+    year = [("2022/23 Q4", 3.4), ("2022/23 Q1", 2), ("2022/23 Q2", 2.5), ("2022/23 Q3", 2.5),
+            ("2022/23", 3.4)]
+    assert m.infer_measure_kind(history(year), "quarterly") == "snapshot"
+    # every quarter equal: mean and last agree, so the year votes for neither -> default
+    flat = [(f"2022/23 Q{q}", 2) for q in range(1, 5)] + [("2022/23", 2)]
+    assert m.infer_measure_kind(history(flat), "quarterly") == m.DEFAULT_MEASURE_KIND
+    # one snapshot year and one average year: a tie -> default
+    other = [("2021/22 Q1", 1), ("2021/22 Q2", 2), ("2021/22 Q3", 3), ("2021/22 Q4", 4),
+             ("2021/22", 2.5)]
+    assert m.infer_measure_kind(history(year + other), "quarterly") == m.DEFAULT_MEASURE_KIND
+
+
+def test_the_registers_measure_column_decides_the_kind():
+    data = tiny_dataset()
+    data.indicators = data.indicators.assign(measure=[None, "snapshot", ""])
+    position = m.assess_in_year(data, "K", YEAR, 2, method="seasonal")
+    qtr, mon = position.iloc[0], position.iloc[1]
+    # QTR's past years add up (cumulative) but the register says snapshot: the latest value 14
+    # against the year-end target 40, lower is better
+    assert qtr["kind"] == "snapshot" and qtr["ytd_value"] == 14 and qtr["ytd_target"] == 40
+    assert qtr["profile"] == "year-end target (snapshot)" and qtr["forecast"] == 14
+    assert mon["kind"] == "average", "a blank measure is inferred"
+
+
 def test_percent_better_than_target():
     assert m.percent_better_than_target(110, 100, "higher") == pytest.approx(10)
     assert m.percent_better_than_target(110, 100, "lower") == pytest.approx(-10)
