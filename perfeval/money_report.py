@@ -64,14 +64,6 @@ DID_NOTE = evaluation.DID_METHOD + (" Standard errors are clustered by council; 
                                     "and p-value assume parallel trends.")
 
 
-def parameters_table(params: dict[str, Any]) -> pd.DataFrame:
-    """The report's parameters as a two-column table (lists joined with commas)."""
-    shown = [", ".join(v) if isinstance(v, list) else ("(bundled sample data)" if k == "data_dir"
-                                                       and v == "" else str(v))
-             for k, v in params.items()]
-    return pd.DataFrame({"Parameter": list(params), "Value": shown})
-
-
 def programme_subtitle(data: Dataset, programme: str, council: str, start: str,
                        year: str) -> str:
     """Subtitle: programme, councils taking part and compared, period covered."""

@@ -19,7 +19,7 @@ from perfeval.periods import period_sort_key
 from perfeval.scorecard import group_members
 # The resident views section lives in perfeval.survey_report; re-exported for State of the Nation.
 from perfeval.survey_report import resident_views  # noqa: F401
-from perfeval.tables import format_number
+from perfeval.tables import format_number, parameters_table
 
 REAL_OR_SYNTHETIC = {True: "Synthetic sample data (generated, not real performance)",
                      False: "Real published figures"}
@@ -64,8 +64,7 @@ def report_context(data: Dataset, params: dict[str, Any]) -> dict[str, Any]:
                          f"Comparator group: {method}."],
         "sources": sources_table(data),
         "source_counts": synthetic.map(REAL_OR_SYNTHETIC).value_counts().sort_index(),
-        "parameters": pd.DataFrame({"Parameter": list(params),
-                                    "Value": [repr(v) for v in params.values()]}),
+        "parameters": parameters_table(params),
     }
 
 

@@ -38,6 +38,7 @@ from matplotlib.figure import Figure
 from perfeval import charts, narrative, survey
 from perfeval.data import Dataset, council_name
 from perfeval.exceptions import AnalysisError
+from perfeval.tables import parameters_table
 
 TOTAL_LABEL = "All respondents"
 FINAL_WEIGHT = "final_weight"
@@ -656,8 +657,7 @@ def method_section(summary: pd.DataFrame, params: dict[str, Any]) -> dict[str, A
         "figure": plot_bases(summary),
         "alt": describe_bases(summary),
         "caption": "What weighting costs in precision: respondents and effective base by wave.",
-        "parameters": pd.DataFrame({"Parameter": list(params),
-                                    "Value": [repr(v) for v in params.values()]}),
+        "parameters": parameters_table(params),
     }
 
 

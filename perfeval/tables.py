@@ -193,6 +193,24 @@ def figure_html(fig: Figure, alt: str, caption: str) -> str:
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
+def parameters_table(params: dict[str, object]) -> pd.DataFrame:
+    """The parameters of a run as a two-column display table, ``Parameter`` and ``Value``.
+
+    Values are shown as a reader would write them: lists joined with commas, an empty list or
+    text as ``(none)``, and an empty ``data_dir`` as ``(bundled sample data)``. The exact values
+    are in the report's ``manifest.json``.
+    """
+    def shown(name: str, value: object) -> str:
+        if name == "data_dir" and value == "":
+            return "(bundled sample data)"
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value)
+        return str(value) if value != "" else "(none)"
+
+    return pd.DataFrame({"Parameter": list(params),
+                         "Value": [shown(k, v) for k, v in params.items()]})
+
+
 def symbol_legend(symbols: Sequence[str] | None = None) -> str:
     """Footnote text explaining the statistical symbols (all, or those given)."""
     used = [s for s in SYMBOL_LEGEND if symbols is None or s in set(symbols)]

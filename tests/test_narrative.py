@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from perfeval import narrative
-from perfeval.tables import format_number, html_table
+from perfeval.tables import format_number, html_table, parameters_table
 
 
 def test_percent_rounds_half_up():
@@ -75,3 +75,12 @@ def test_tables_and_sentences_round_halves_up_the_same_way():
     assert format_number(2.675, 2) == "2.68"      # binary floating point would give 2.67
     assert narrative.percent(0.285) == "29%"       # 0.285 * 100 is 28.499999... in binary
     assert str(round_half_up(-0.5, 0)) == "-1"
+
+
+def test_parameters_table_shows_values_as_a_reader_writes_them():
+    table = parameters_table({"council": "E06000017", "year": 2024, "data_dir": "",
+                              "key_indicators": ["NI192", "HB01"], "rake": False,
+                              "comparison_wave": "", "services": []})
+    assert table.columns.tolist() == ["Parameter", "Value"]
+    assert table["Value"].tolist() == ["E06000017", "2024", "(bundled sample data)",
+                                       "NI192, HB01", "False", "(none)", "(none)"]

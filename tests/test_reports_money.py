@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from report_pages import check_clean_page, check_sections, run_default, text_of
+from report_pages import check_clean_page, check_sections, run_default, sections, text_of
 
 
 pytestmark = pytest.mark.notebook
@@ -34,6 +34,14 @@ def programme(tmp_path_factory):
 def test_every_section_has_a_chart_with_text_alternative_and_a_table(report, names, request):
     check_sections(request.getfixturevalue(report).html.read_text(encoding="utf-8"), names,
                    min_alt=40)
+
+
+@pytest.mark.parametrize("report", ["vfm", "programme"])
+def test_reports_end_with_the_parameters_of_the_run(report, request):
+    found = sections(request.getfixturevalue(report).html.read_text(encoding="utf-8"))
+    assert list(found)[-2:] == ["Parameters of this run", "Symbols used in tables"]
+    assert "<caption>Parameters of this run</caption>" in found["Parameters of this run"]
+    assert "(bundled sample data)" in found["Parameters of this run"]
 
 
 @pytest.mark.parametrize("report", ["vfm", "programme"])
