@@ -63,7 +63,8 @@ from perfeval.publish import (ReportInfo, check_status, describe_report, find_ch
 
 __all__ = ["RunResult", "VerifyResult", "run_report", "verify_report", "resolve_notebook",
            "resolve_path_parameters", "resolve_output_dir", "report_slug", "export_html",
-           "compare_key_figures", "input_file_hashes", "compare_inputs", "KERNEL_NAME", "TEMPLATES_DIR", "FAILED_DIR"]
+           "compare_key_figures", "input_file_hashes", "compare_inputs", "KERNEL_NAME",
+           "TEMPLATES_DIR", "FAILED_DIR"]
 
 KERNEL_NAME = "python3"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -651,7 +652,7 @@ def _build_report(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[
     background once the notebook has run. On failure keep the executed notebook under
     ``_failed/`` and raise RunError (or KeyboardInterrupt when interrupted)."""
     started, clock = _utc_now(), time.monotonic()
-    input_hashes = _hash_input_roots(roots)
+    input_hashes = _hash_input_roots(roots)  # the inputs as this run reads them
     executed = tmp / f"{nb_path.stem}.ipynb"
     try:
         _execute_notebook(nb_path, executed, values, progress, kernel)
