@@ -88,9 +88,15 @@ def build(params: dict) -> dict:
     trends = scorecard.comparator_trends(data, council, group, p["key_indicators"], year,
                                          p["trend_years"])
     record("key_indicator_trends", trends)
+    tests = scorecard.trend_tests(data, trends)
+    record("key_indicator_trend_tests", tests[["indicator", "n", "s", "p_value", "slope",
+                                               "judgement"]])
     shown += [show_figure(charts.plot_small_multiples(trends, title="Key indicators"),
                           alt="trends", caption="trends"),
-              show_table(scorecard.trend_table(trends), caption="trends", row_header="Indicator")]
+              show_table(scorecard.trend_table(trends), caption="trends", row_header="Indicator"),
+              show_text(narrative.describe_trend_tests(tests)),
+              show_table(scorecard.trend_tests_table(tests), caption="tests",
+                         row_header="Indicator")]
 
     issues = scorecard.issues_to_consider(card)
     record("issues_to_consider", issues[["indicator", "period", "reasons"]])

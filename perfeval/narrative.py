@@ -114,3 +114,41 @@ def describe_positions(positions: pd.DataFrame) -> str:
             f"quartile band, {counts.get('second', 0)} in the second, {counts.get('third', 0)} in "
             f"the third and {counts.get('bottom', 0)} in the bottom band. Best placed: {best}; "
             f"lowest placed: {worst}.")
+
+
+def describe_trend_tests(tests: pd.DataFrame) -> str:
+    """One sentence on the key indicators' long-run trends (from
+    :func:`perfeval.scorecard.trend_tests`), naming those with a clear trend or too few values.
+
+    E.g. "Over the years shown, of 5 key indicators with enough years to test, 1 has improved
+    steadily (Recycling rate (%)); the other 4 show no clear trend (Mann-Kendall test, 5% level).
+    Too few years with a value to test: Carers' quality of life (score)."
+    """
+    judged = tests["judgement"]
+    untested = list(tests.loc[judged == "Too few values", "label"])
+    tested = len(tests) - len(untested)
+    phrases = {"Improving": "improved steadily", "Worsening": "worsened steadily",
+               "Rising": "risen steadily", "Falling": "fallen steadily"}
+    parts = []
+    for judgement, phrase in phrases.items():
+        labels = list(tests.loc[judged == judgement, "label"])
+        if labels:
+            parts.append(f"{len(labels)} {'has' if len(labels) == 1 else 'have'} {phrase} "
+                         f"({'; '.join(labels)})")
+    clear = int(judged.isin(list(phrases)).sum())
+    if tested == 0:
+        text = "No key indicator has enough years with a value to test for a trend"
+    elif not parts:
+        text = (f"Over the years shown, none of the {tested} key indicators with enough years to "
+                f"test shows a clear trend (Mann-Kendall test, 5% level): their changes are "
+                f"within what year-to-year variation would give")
+    else:
+        text = (f"Over the years shown, of {tested} key indicators with enough years to test, "
+                + "; ".join(parts))
+        if tested > clear:
+            rest = tested - clear
+            text += f"; the other {rest} show{'s' if rest == 1 else ''} no clear trend"
+        text += " (Mann-Kendall test, 5% level)"
+    if untested and tested:
+        text += f". Too few years with a value to test: {'; '.join(untested)}"
+    return text + "."

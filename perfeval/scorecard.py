@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from perfeval import indicators as engine
+from perfeval import trend as trend_test
 from perfeval.data import Dataset
 from perfeval.exceptions import AnalysisError
 from perfeval.periods import parse_period, period_sort_key
@@ -271,6 +272,63 @@ def trend_table(trends: pd.DataFrame) -> pd.DataFrame:
         "This council": [format_number(v, 1) for v in trends["home"]],
         "Comparator median": [format_number(v, 1) for v in trends["median"]],
         "Councils with data": trends["n_comparators"].astype(int).to_numpy(),
+    })
+
+
+def trend_tests(data: Dataset, trends: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Whether each key indicator has really risen or fallen for this council over the years of
+    :func:`comparator_trends`: the Mann-Kendall test and Sen's slope
+    (:func:`perfeval.trend.mann_kendall`), judged with the indicator's polarity.
+
+    A year in the range with no value for the council is left out but keeps its place, so the
+    slope is a change a year.
+
+    Returns
+    -------
+    DataFrame
+        One row per indicator, in the order of ``trends``: ``indicator``, ``label``,
+        ``first_period``, ``last_period``, ``n`` (years with a value), ``s``, ``p_value``,
+        ``exact``, ``slope`` (Sen's slope, change a year), ``direction`` and ``judgement``
+        (Improving, Worsening, Rising, Falling, No clear trend or Too few values).
+    """
+    register = data.indicators.set_index("code")
+    rows = []
+    for code, group in trends.groupby("indicator", sort=False):
+        years = [parse_period(p).fy for p in group["period"]]
+        by_year = dict(zip(years, group["home"].astype(float)))
+        span = range(min(years), max(years) + 1)
+        result = trend_test.mann_kendall([by_year.get(fy, np.nan) for fy in span], alpha=alpha)
+        ordered = group.assign(_fy=years).sort_values("_fy")
+        rows.append({"indicator": code, "label": group["label"].iloc[0],
+                     "first_period": ordered["period"].iloc[0],
+                     "last_period": ordered["period"].iloc[-1], "n": result.n, "s": result.s,
+                     "p_value": result.p_value, "exact": result.exact, "slope": result.slope,
+                     "direction": result.direction,
+                     "judgement": trend_test.judge_trend(result, register.loc[code, "polarity"]),
+                     "decimals": int(register.loc[code, "decimals"]),
+                     "unit": unit_symbol(register.loc[code, "unit"])})
+    return pd.DataFrame(rows)
+
+
+def trend_tests_table(tests: pd.DataFrame) -> pd.DataFrame:
+    """Display table of :func:`trend_tests`: the judgement, Sen's slope a year and the p-value."""
+    def slope(value: float, decimals: int, unit: str) -> str:
+        if pd.isna(value):
+            return ""
+        # one decimal more than the indicator's own; a percentage changes by points, not %
+        text = format_number(value, decimals + 1, "" if unit == "%" else unit)
+        text = text if text.startswith("-") or not text.strip("0.,£") else f"+{text}"
+        return f"{text} points" if unit == "%" else text
+
+    return pd.DataFrame({
+        "Indicator": tests["label"].to_numpy(),
+        "Years": [f"{a} to {b} ({n} with a value)" for a, b, n in
+                  zip(tests["first_period"], tests["last_period"], tests["n"])],
+        "Trend": tests["judgement"].to_numpy(),
+        "Change a year (Sen's slope)": [slope(v, d, u) for v, d, u in
+                                        zip(tests["slope"], tests["decimals"], tests["unit"])],
+        "p-value": ["" if pd.isna(p) else f"{format_number(p, 3)}{' (exact)' if e else ''}"
+                    for p, e in zip(tests["p_value"], tests["exact"])],
     })
 
 

@@ -64,6 +64,21 @@ def test_sotn_headline_sentence_comes_from_the_recorded_figures(sotn):
     assert f"met {on_target[1]} of {on_target[2]} targets" in page
 
 
+def test_sotn_trend_tests_are_recorded_and_their_sentence_is_computed_from_them(sotn):
+    from perfeval.trend import TREND_METHOD
+    from report_pages import sections, text_of
+
+    tests = sotn.key_figures["key_indicator_trend_tests"]["value"]
+    assert tests["columns"] == ["indicator", "n", "s", "p_value", "slope", "judgement"]
+    judgements = [row[-1] for row in tests["data"]]
+    section = text_of(sections(sotn.html.read_text(encoding="utf-8"))["National and local trends"])
+    assert "Trend tests of this council's values" in section and TREND_METHOD[:60] in section
+    tested = sum(j != "Too few values" for j in judgements)
+    clear = [j for j in judgements if j in ("Improving", "Worsening", "Rising", "Falling")]
+    assert (f"none of the {tested} key indicators" in section) if not clear else \
+        (f"of {tested} key indicators with enough years to test" in section)
+
+
 def test_sotn_manifest_records_inputs_parameters_and_versions(sotn):
     manifest = sotn.manifest
     hashes = manifest["input_files"]

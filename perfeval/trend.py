@@ -1,0 +1,162 @@
+"""Long-run trend of a series of annual values: the Mann-Kendall test and Sen's slope.
+
+A State of the Nation report asks of each key indicator whether it has really been rising or
+falling over the years shown, or only moving about. Two lines on a chart cannot say; the
+Mann-Kendall test can, without assuming a straight line or normal errors, and Sen's slope gives
+the typical change a year. Both are the standard non-parametric pair for short environmental and
+social series (Helsel & Hirsch, *Statistical Methods in Water Resources*, USGS 2020, ch. 12).
+
+:func:`mann_kendall` computes the test statistic, its tie-corrected variance and p-value (exact
+for short series without ties, through :func:`scipy.stats.kendalltau`), Kendall's tau and Sen's
+slope (:func:`scipy.stats.theilslopes`); :func:`judge_trend` turns the direction into improving or
+worsening with the indicator's polarity. ``TREND_METHOD`` is the sentence a report prints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from perfeval.exceptions import AnalysisError
+
+__all__ = ["Trend", "mann_kendall", "judge_trend", "TREND_METHOD", "MIN_VALUES",
+           "EXACT_UP_TO", "IMPROVING", "WORSENING", "RISING", "FALLING", "NO_CLEAR_TREND",
+           "TOO_FEW_VALUES"]
+
+#: Fewest values tested: with 3 no two-sided p-value can fall below 0.33.
+MIN_VALUES = 4
+#: Longest series without ties whose p-value is exact (the normal approximation beyond).
+EXACT_UP_TO = 10
+IMPROVING, WORSENING, NO_CLEAR_TREND = "Improving", "Worsening", "No clear trend"
+RISING, FALLING = "Rising", "Falling"  # for an indicator where neither direction is better
+TOO_FEW_VALUES = "Too few values"
+
+TREND_METHOD = (
+    "Trend: the Mann-Kendall test (Mann 1945; Kendall 1975) of whether the values rise or fall "
+    "steadily over the years shown, rather than move about. S counts the pairs of years in which "
+    "the later value is higher minus those in which it is lower; the two-sided p-value is exact "
+    f"for up to {EXACT_UP_TO} values without ties, otherwise from the normal approximation with a "
+    "tie-corrected variance and a continuity correction. A trend is reported when p < 0.05, as "
+    "improving or worsening according to whether higher is better; Sen's slope (Sen 1968), the "
+    "median of the changes a year between every pair of years, says how fast. A missing year "
+    f"is left out; fewer than {MIN_VALUES} values are not tested."
+)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The result of :func:`mann_kendall`.
+
+    Attributes
+    ----------
+    n : int
+        Values tested (missing ones left out).
+    s : float
+        Mann-Kendall S: pairs rising minus pairs falling.
+    var_s : float
+        Variance of S under no trend, corrected for ties.
+    z : float
+        (S - sign(S)) / sqrt(var_s): the continuity-corrected normal score.
+    p_value : float
+        Two-sided p-value (exact when ``exact``).
+    exact : bool
+        Whether ``p_value`` comes from the exact distribution of S.
+    tau : float
+        Kendall's tau-a, S / (n (n - 1) / 2).
+    slope : float
+        Sen's slope: median change per step of the time index (a year for annual values).
+    direction : str
+        ``"increasing"``, ``"decreasing"`` or ``"no trend"`` at the test's level, or
+        ``"too few values"``.
+    """
+
+    n: int
+    s: float
+    var_s: float
+    z: float
+    p_value: float
+    exact: bool
+    tau: float
+    slope: float
+    direction: str
+
+
+def _tie_corrected_variance(values: np.ndarray) -> float:
+    """Var(S) = [n(n-1)(2n+5) - sum over tie groups t(t-1)(2t+5)] / 18 (Kendall 1975)."""
+    n = len(values)
+    _, counts = np.unique(values, return_counts=True)
+    ties = sum(t * (t - 1) * (2 * t + 5) for t in counts if t > 1)
+    return (n * (n - 1) * (2 * n + 5) - ties) / 18.0
+
+
+def _s_statistic(values: np.ndarray) -> float:
+    """S = sum over pairs i < j of sign(x_j - x_i)."""
+    signs = np.sign(values[None, :] - values[:, None])
+    return float(np.triu(signs, k=1).sum())
+
+
+def mann_kendall(values: Sequence[float], *, alpha: float = 0.05) -> Trend:
+    """Mann-Kendall test of a monotonic trend, with Kendall's tau and Sen's slope.
+
+    Method: ``TREND_METHOD``. S = sum over pairs i < j of sign(x_j - x_i); Var(S) with the tie
+    correction of Kendall (1975); Z = (S - sign(S)) / sqrt(Var(S)). For at most
+    :data:`EXACT_UP_TO` values without ties the two-sided p-value is exact (the permutation
+    distribution of S, via :func:`scipy.stats.kendalltau` with ``method="exact"``); otherwise it
+    is 2 (1 - Phi(|Z|)). Sen's slope is the median of (x_j - x_i) / (j - i) over all pairs
+    (:func:`scipy.stats.theilslopes`), with positions counted across missing values.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The series in time order, one value per equally spaced period; NaN for a missing one.
+    alpha : float
+        Two-sided significance level for ``direction`` (default 0.05).
+
+    Returns
+    -------
+    Trend
+
+    Raises
+    ------
+    AnalysisError
+        If ``alpha`` is not between 0 and 1.
+    """
+    if not 0 < alpha < 1:
+        raise AnalysisError(f"alpha must be between 0 and 1, e.g. 0.05; got {alpha!r}")
+    series = np.asarray(values, dtype=float)
+    position = np.flatnonzero(~np.isnan(series)).astype(float)
+    present = series[~np.isnan(series)]
+    n = len(present)
+    if n < MIN_VALUES:
+        return Trend(n, math.nan, math.nan, math.nan, math.nan, False, math.nan, math.nan,
+                     "too few values")
+    s = _s_statistic(present)
+    var_s = _tie_corrected_variance(present)
+    z = (s - np.sign(s)) / math.sqrt(var_s) if var_s > 0 else 0.0
+    exact = n <= EXACT_UP_TO and len(np.unique(present)) == n
+    if exact:
+        p_value = float(stats.kendalltau(position, present, method="exact").pvalue)
+    else:
+        p_value = float(2 * stats.norm.sf(abs(z)))
+    slope = float(stats.theilslopes(present, position).slope)
+    direction = "no trend" if p_value >= alpha or s == 0 else (
+        "increasing" if s > 0 else "decreasing")
+    return Trend(n, s, var_s, float(z), p_value, exact, s / (n * (n - 1) / 2), slope, direction)
+
+
+def judge_trend(trend: Trend, polarity: str) -> str:
+    """Improving, Worsening, No clear trend or Too few values: a trend's direction read with the
+    indicator's polarity (``higher`` or ``lower`` is better); a ``neutral`` indicator's trend is
+    Rising or Falling."""
+    if trend.direction == "too few values":
+        return TOO_FEW_VALUES
+    if trend.direction == "no trend":
+        return NO_CLEAR_TREND
+    if polarity not in ("higher", "lower"):
+        return RISING if trend.direction == "increasing" else FALLING
+    rising_is_good = polarity == "higher"
+    return IMPROVING if (trend.direction == "increasing") == rising_is_good else WORSENING
