@@ -94,9 +94,8 @@ def _tie_corrected_variance(values: np.ndarray) -> float:
 
 
 def _s_statistic(values: np.ndarray) -> float:
-    """S = sum over pairs i < j of sign(x_j - x_i)."""
-    signs = np.sign(values[None, :] - values[:, None])
-    return float(np.triu(signs, k=1).sum())
+    """S = sum over pairs i < j of sign(x_j - x_i) (one row of pairs at a time: memory O(n))."""
+    return float(sum(np.sign(values[i + 1:] - values[i]).sum() for i in range(len(values) - 1)))
 
 
 def mann_kendall(values: Sequence[float], *, alpha: float = 0.05) -> Trend:
@@ -113,6 +112,8 @@ def mann_kendall(values: Sequence[float], *, alpha: float = 0.05) -> Trend:
     ----------
     values : sequence of float
         The series in time order, one value per equally spaced period; NaN for a missing one.
+        Meant for indicator series (tens to a few thousand values): Sen's slope looks at every
+        pair, so time and memory grow with the square of the length.
     alpha : float
         Two-sided significance level for ``direction`` (default 0.05).
 
