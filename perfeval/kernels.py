@@ -295,8 +295,10 @@ class WarmKernel:
         if threading.get_ident() == self._thread:
             from jupyter_core.utils import run_sync
 
-            kc.stop_channels()
-            run_sync(km.shutdown_kernel)(now=True)
+            if kc is not None:
+                kc.stop_channels()
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
             return
         _kill(km)
 

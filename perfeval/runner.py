@@ -501,7 +501,14 @@ def _launch_kernel(nb_path: Path) -> Any:
     starts; return at once (a :class:`perfeval.kernels.WarmKernel`, not yet ready)."""
     from perfeval.kernels import WarmKernel, read_notebook_imports
 
-    return WarmKernel(nb_path.parent, read_notebook_imports(nb_path)).launch()
+    kernel = WarmKernel(nb_path.parent, read_notebook_imports(nb_path))
+    try:
+        return kernel.launch()
+    except Exception as err:  # jupyter_client raises many kinds (no kernel spec, no ports, ...)
+        kernel.shutdown()
+        raise RunError(f"could not start the {KERNEL_NAME} kernel for {nb_path.name}: "
+                       f"{type(err).__name__}: {err}; check that ipykernel is installed in this "
+                       f"environment (make install does it)") from err
 
 
 def _import_publishing_modules() -> None:

@@ -529,3 +529,15 @@ def test_plain_papermill_run_with_a_misspelt_parameter_fails_in_the_validation_c
                                    cwd=str(NOTEBOOKS), progress_bar=False)
     assert caught.value.ename == "ParameterError"
     assert "unknown parameter 'yera' (did you mean 'year'?)" in caught.value.evalue
+
+
+def test_a_kernel_that_cannot_start_is_a_run_error_naming_the_fix(tmp_path, monkeypatch):
+    from perfeval import kernels
+
+    monkeypatch.setattr(runner, "KERNEL_NAME", "no_such_kernel")
+    with pytest.raises(RunError, match="could not start the no_such_kernel kernel for "
+                                       "hello.ipynb: NoSuchKernel: .*check that ipykernel is "
+                                       "installed"):
+        run_report(HELLO, {"data_dir": str(_write_values(tmp_path / "data"))},
+                   outputs_root=tmp_path / "out")
+    assert not (tmp_path / "out").exists() and kernels._ALL == []
