@@ -129,7 +129,9 @@ def check_survey_wave(value: str, values: dict[str, Any], data: Dataset) -> str 
 
 @_with_dataset
 def check_indicator_codes(value: list[str], values: dict[str, Any], data: Dataset) -> str | None:
-    """Every code must be in the indicator register."""
+    """At least one code, and every code in the indicator register."""
+    if not value:
+        return "give at least one indicator code, e.g. [NI192]; see indicators.csv"
     unknown = [code for code in value if code not in set(data.indicators["code"])]
     return f"unknown indicator code(s) {unknown}; see indicators.csv" if unknown else None
 

@@ -53,6 +53,11 @@ def test_unknown_indicator_codes_and_waves_are_named():
     assert "'1999' is not a wave" in text
 
 
+def test_an_empty_list_of_indicators_is_refused_before_the_run():
+    text = problems({"key_indicators": []})
+    assert "key_indicators = []: give at least one indicator code" in text
+
+
 def test_a_missing_data_folder_is_reported_not_crashed(tmp_path):
     text = problems({"data_dir": str(tmp_path / "nowhere")})
     assert "data_dir" in text and "is not a folder" in text
