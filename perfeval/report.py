@@ -15,7 +15,7 @@ from perfeval import budget as money
 from perfeval import charts, indicators as engine, narrative
 from perfeval.data import Dataset, authority_names, council_name
 from perfeval.exceptions import AnalysisError
-from perfeval.periods import period_sort_key
+from perfeval.periods import parse_period, period_sort_key
 from perfeval.scorecard import group_members
 # The resident views section lives in perfeval.survey_report; re-exported for State of the Nation.
 from perfeval.survey_report import resident_views  # noqa: F401
@@ -108,8 +108,9 @@ def money_summary(data: Dataset, *, council: str, year: str, group: str) -> dict
     })
     as_at = f"{year} Q4"
     own = data.budget[data.budget["authority"] == council]
-    monitoring = (money.monitor_budget(own, as_at, budget_basis="annual") if not own.empty
-                  else pd.DataFrame())
+    in_year = [parse_period(p).fy == parse_period(year).fy for p in own["period"]]
+    monitoring = (money.monitor_budget(own, as_at, budget_basis="annual") if any(in_year)
+                  else pd.DataFrame())  # no budget rows for the year: the section says so
     return {
         "spend_table": spend[["authority", "spend_per_head", "rank", "difference_from_median"]],
         "spend_display": spend_display,
@@ -149,11 +150,12 @@ def budget_display_columns(monitoring: pd.DataFrame) -> dict[str, list[str]]:
 
 def budget_section(monitoring: pd.DataFrame, as_at: str) -> dict[str, Any]:
     """Budget against forecast outturn by service at a quarter: table, chart and sentence."""
-    if monitoring.empty:
+    if monitoring.empty:  # no chart to draw: figure None shows nothing (tables.figure_html)
         return {"budget_table": pd.DataFrame(), "budget_display": pd.DataFrame(),
                 "budget_sentence": f"No budget monitoring data for {as_at}.",
-                "budget_caption": "No budget data.", "budget_note": "",
-                "budget_figure": charts.new_figure()[0]}
+                "budget_caption": f"Budget and forecast outturn by service as at {as_at}",
+                "budget_note": "",
+                "budget_figure": None}
     total_budget = float(monitoring["annual_budget"].sum())
     total_forecast = float(monitoring["forecast_outturn"].sum())
     variance = total_forecast - total_budget

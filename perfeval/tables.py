@@ -132,8 +132,11 @@ def html_table(frame: pd.DataFrame, caption: str, *, row_header: str | None = No
     Returns
     -------
     str
-        An HTML fragment.
+        An HTML fragment; for a frame with no rows, a sentence saying the table is empty (an
+        empty table tells a screen-reader user nothing).
     """
+    if frame.empty:
+        return f'<p class="table-empty">{html.escape(caption.rstrip("."))}: no rows to show.</p>'
     numeric = set(numeric) if numeric is not None else {
         c for c in frame.columns
         if _is_numeric_column(frame[c]) or _is_number_text_column(frame[c])}
@@ -170,13 +173,14 @@ def figure_png_base64(fig: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def figure_html(fig: Figure, alt: str, caption: str) -> str:
+def figure_html(fig: Figure | None, alt: str, caption: str) -> str:
     """A ``<figure>`` with the chart embedded as PNG, its text alternative and a caption.
 
     Parameters
     ----------
-    fig : matplotlib Figure
-        The chart; it is closed after rendering so it is not displayed twice.
+    fig : matplotlib Figure or None
+        The chart; it is closed after rendering so it is not displayed twice. None (a section
+        with no data to chart, whose sentence says so) gives an empty string.
     alt : str
         Text alternative stating what the chart shows and its message, generated from the data.
     caption : str
@@ -187,6 +191,8 @@ def figure_html(fig: Figure, alt: str, caption: str) -> str:
     str
         An HTML fragment.
     """
+    if fig is None:
+        return ""
     data = figure_png_base64(fig)
     return (f'<figure class="chart"><img src="data:image/png;base64,{data}" '
             f'alt="{html.escape(alt, quote=True)}">'
@@ -235,7 +241,7 @@ def show_table(frame: pd.DataFrame, caption: str, **kwargs) -> HTML:
     return HTML(html_table(frame, caption, **kwargs))
 
 
-def show_figure(fig: Figure, alt: str, caption: str) -> HTML:
+def show_figure(fig: Figure | None, alt: str, caption: str) -> HTML:
     """:func:`figure_html` wrapped for display as the last expression of a notebook cell."""
     return HTML(figure_html(fig, alt, caption))
 

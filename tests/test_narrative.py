@@ -84,3 +84,13 @@ def test_parameters_table_shows_values_as_a_reader_writes_them():
     assert table.columns.tolist() == ["Parameter", "Value"]
     assert table["Value"].tolist() == ["E06000017", "2024", "(bundled sample data)",
                                        "NI192, HB01", "False", "(none)", "(none)"]
+
+
+def test_an_empty_table_is_a_sentence_and_a_missing_chart_is_nothing():
+    from perfeval.tables import figure_html
+
+    assert html_table(pd.DataFrame({"Service": []}), "Budget by service, 2019/20 Q4.") == \
+        '<p class="table-empty">Budget by service, 2019/20 Q4: no rows to show.</p>'
+    assert html_table(pd.DataFrame(), "Nothing <here>") == \
+        '<p class="table-empty">Nothing &lt;here&gt;: no rows to show.</p>'
+    assert figure_html(None, alt="No budget data for 2019/20 Q4.", caption="x") == ""

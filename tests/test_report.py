@@ -53,3 +53,11 @@ def test_money_section_copes_with_a_council_that_has_no_spend_figure():
     assert money["spend_sentence"] == ("Net current expenditure per head, 2017/18: no value for "
                                        "this council; 15 comparators shown.")
     assert "E06000064" not in set(money["spend_table"]["authority"])
+
+
+def test_money_section_says_so_when_the_year_has_no_budget_rows():
+    # the bundled budget monitoring starts in 2022/23; a 2019/20 report has none to show
+    money = report.money_summary(load_dataset(), council="E06000017", year="2019/20",
+                                 group="rutland_nearest_15")
+    assert money["budget_sentence"] == "No budget monitoring data for 2019/20 Q4."
+    assert money["budget_figure"] is None and money["budget_table"].empty
