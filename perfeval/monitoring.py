@@ -664,14 +664,17 @@ def spc_overview(data: Dataset, council: str, indicators: Sequence[str], year: s
     Returns
     -------
     dict
-        ``charts`` (indicator -> :func:`perfeval.spc.xmr` result) and ``summary`` (one row per
-        PI: indicator, title, unit, decimals, points, first_period, last_period, latest_value,
-        mean, lpl, upl, target, variation, assurance, provisional_limits, sentence).
+        ``charts`` (indicator -> :func:`perfeval.spc.xmr` result), ``summary`` (one row per
+        charted PI: indicator, title, unit, decimals, points, first_period, last_period,
+        latest_value, mean, lpl, upl, target, variation, assurance, provisional_limits,
+        sentence), ``not_charted`` (``title (code)`` of the PIs with no value for the council to
+        the end of the quarter, e.g. monthly PIs another council does not report) and
+        ``sentences`` (the summary's sentences, then one naming the PIs not charted).
 
     Raises
     ------
     AnalysisError
-        If an indicator is not quarterly or monthly, or has no value to the quarter.
+        If an indicator is not quarterly or monthly.
     """
     by_code = position.set_index("indicator")
     unknown = [code for code in indicators if code not in by_code.index]
@@ -679,17 +682,31 @@ def spc_overview(data: Dataset, council: str, indicators: Sequence[str], year: s
         raise AnalysisError(f"SPC needs quarterly or monthly indicators; {unknown} are not "
                             f"(choose from {list(by_code.index)})")
     values = data.indicator_values[data.indicator_values["authority"] == council]
-    results, rows = {}, []
+    results, rows, not_charted = {}, [], []
     for code in indicators:
         pi = by_code.loc[code]
         series = spc_series(values, code, pi["frequency"], year, quarter)
+        if not series.notna().any():
+            not_charted.append(f"{pi['title']} ({code})")
+            continue
         target = spc_target(pi["annual_target"], pi["kind"], pi["frequency"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", spc.ProvisionalLimitsWarning)
             result = spc.xmr(series, improvement=IMPROVEMENT[pi["polarity"]], target=target)
         results[code] = result
         rows.append(_spc_row(code, pi, result, target))
-    return {"charts": results, "summary": pd.DataFrame(rows)}
+    summary = pd.DataFrame(rows, columns=SPC_SUMMARY_COLUMNS)
+    sentences = list(summary["sentence"])
+    if not_charted:
+        sentences.append(f"Not charted, as this council has no value for them to "
+                         f"{year} Q{quarter}: {'; '.join(not_charted)}.")
+    return {"charts": results, "summary": summary, "not_charted": not_charted,
+            "sentences": sentences}
+
+
+SPC_SUMMARY_COLUMNS = ["indicator", "title", "unit", "decimals", "points", "first_period",
+                       "last_period", "latest_value", "mean", "lpl", "upl", "target",
+                       "variation", "assurance", "provisional_limits", "sentence"]
 
 
 def _spc_row(code: str, pi: pd.Series, result: pd.DataFrame, target: float | None) -> dict:
@@ -728,8 +745,9 @@ def spc_table(summary: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def plot_xmr_panels(overview: Mapping[str, Any]) -> Figure:
-    """One XmR chart per PI, stacked in one figure, each titled with its variation and assurance.
+def plot_xmr_panels(overview: Mapping[str, Any]) -> Figure | None:
+    """One XmR chart per PI, stacked in one figure, each titled with its variation and assurance
+    (None when no PI could be charted).
 
     Parameters
     ----------
@@ -737,6 +755,8 @@ def plot_xmr_panels(overview: Mapping[str, Any]) -> Figure:
         Output of :func:`spc_overview`.
     """
     results, summary = overview["charts"], overview["summary"].set_index("indicator")
+    if not results:
+        return None
     fig = Figure(figsize=(10, 3.4 * max(len(results), 1)), layout="constrained")
     axes = fig.subplots(max(len(results), 1), 1, squeeze=False).flat
     for ax, (code, result) in zip(axes, results.items()):

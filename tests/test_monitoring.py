@@ -433,6 +433,17 @@ def test_spc_overview_limits_variation_and_assurance():
     assert len(fig.axes) == 1 and "consistently missed" in fig.axes[0].get_title()
 
 
+def test_spc_overview_leaves_out_an_indicator_the_council_does_not_report_and_says_so():
+    # another council ("L") has no values for Q: nothing to chart, one sentence says why
+    overview = m.spc_overview(spc_data(), "L", ["Q"], YEAR, 1, spc_position())
+    assert overview["charts"] == {} and overview["summary"].empty
+    assert list(overview["summary"].columns) == m.SPC_SUMMARY_COLUMNS
+    assert overview["not_charted"] == ["Queue (Q)"]
+    assert overview["sentences"] == [
+        "Not charted, as this council has no value for them to 2024/25 Q1: Queue (Q)."]
+    assert m.plot_xmr_panels(overview) is None
+
+
 def test_spc_overview_rejects_annual_indicators():
     with pytest.raises(AnalysisError, match=r"\['ANN'\] are not"):
         m.spc_overview(spc_data(), "K", ["ANN"], YEAR, 1, spc_position())
