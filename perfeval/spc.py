@@ -467,9 +467,10 @@ def explain_point(result: pd.DataFrame, position: int, *, label: str | None = No
     label : str, optional
         How to name the point; defaults to its index label, or "Point n" for a plain index.
     unit : str, default ""
-        Unit written after numbers, e.g. "%".
+        Unit of the numbers, as :func:`perfeval.tables.format_number` attaches it ("%" after,
+        "£" before).
     decimals : int, default 1
-        Decimal places for numbers (trailing zeros dropped).
+        Decimal places for numbers (rounded half up, trailing zeros dropped).
 
     Returns
     -------
@@ -526,16 +527,17 @@ def describe_variation_and_assurance(result: pd.DataFrame, *, target: float | No
     target, improvement : optional
         Default to the values given to :func:`xmr` (see :func:`classify_assurance`).
     unit : str, default ""
-        Unit written after numbers, e.g. "%".
+        Unit of the numbers, as :func:`perfeval.tables.format_number` attaches it ("%" after,
+        "£" before).
     decimals : int, default 1
-        Decimal places for numbers (trailing zeros dropped).
+        Decimal places for numbers (rounded half up, trailing zeros dropped).
 
     Returns
     -------
     str
         E.g. "Common-cause variation only at the latest point (no significant change); the target
-        of 40 % will be met inconsistently, as it lies within the process limits (35.1 % to
-        47.3 %)."
+        of 40% will be met inconsistently, as it lies within the process limits (35.1% to
+        47.3%)."
     """
     target = _setting(result, "target", target)
     improvement = _setting(result, "improvement", improvement)
