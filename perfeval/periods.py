@@ -13,6 +13,12 @@ calendar month            ``2023-04``     April 2023 (falls in financial year 20
 Published tables often write a financial year as ``2023-24``; that form clashes with months
 (``2011-12`` is also December 2011), so data files must use ``2023/24`` and
 :func:`normalise_financial_year` converts at import time.
+
+Years: a label names a financial year between 1000/01 and 9998/99 (:data:`MIN_YEAR` to
+:data:`MAX_YEAR`, the years whose dates and four-digit labels exist for every period of the year).
+A narrower range of plausible years, :data:`FIRST_YEAR` to :data:`LAST_YEAR` (1990/91 to
+2100/01), is what data files may hold; pass ``first_year``/``last_year`` to :func:`parse_period` or
+:func:`is_valid_period` to check a label against a range.
 """
 
 from __future__ import annotations
@@ -30,6 +36,11 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DASHED_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 
 KINDS = ("year", "quarter", "month")
+#: The first years of the earliest and latest financial years a label can name: every period of
+#: these years has a date and a four-digit label (a month of 9999/00 would fall in the year 10000).
+MIN_YEAR, MAX_YEAR = 1000, 9998
+#: The plausible reporting years, 1990/91 to 2100/01: the default range of years in data files.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 
 @total_ordering
@@ -120,13 +131,18 @@ class Period:
         return self.label
 
 
-def parse_period(label: str) -> Period:
+def parse_period(label: str, *, first_year: int | None = None,
+                 last_year: int | None = None) -> Period:
     """Parse a period label into a :class:`Period`.
 
     Parameters
     ----------
     label : str
         ``2023/24`` (financial year), ``2023/24 Q1`` (quarter) or ``2023-04`` (month).
+    first_year, last_year : int, optional
+        The range of financial years allowed, by first calendar year (``first_year=1990`` allows
+        1990/91 and the quarters and months in it onwards). Without them any year from
+        :data:`MIN_YEAR` to :data:`MAX_YEAR` is allowed.
 
     Returns
     -------
@@ -135,8 +151,35 @@ def parse_period(label: str) -> Period:
     Raises
     ------
     PeriodError
-        If the label is not one of the three forms, or the two years of a financial year are
-        not consecutive (``2023/25``).
+        If the label is not one of the three forms, the two years of a financial year are not
+        consecutive (``2023/25``), or its financial year is outside the range.
+    """
+    period = parse_period_form(label)
+    return check_year_range(period, label,
+                            MIN_YEAR if first_year is None else max(first_year, MIN_YEAR),
+                            MAX_YEAR if last_year is None else min(last_year, MAX_YEAR))
+
+
+def parse_period_form(label: str) -> Period:
+    """The period a label's form names, whatever its year (``9999/00`` included).
+
+    For validators that report a year out of range in their own words; everything else should
+    use :func:`parse_period`, which also refuses years no period arithmetic can handle.
+
+    Parameters
+    ----------
+    label : str
+        As for :func:`parse_period`.
+
+    Returns
+    -------
+    Period
+
+    Raises
+    ------
+    PeriodError
+        If the label is not one of the three forms, or the two years of a financial year are not
+        consecutive.
     """
     text = str(label).strip()
     for pattern, kind in ((_QUARTER, "quarter"), (_YEAR, "year")):
@@ -161,10 +204,54 @@ def parse_period(label: str) -> Period:
     )
 
 
-def is_valid_period(label: object) -> bool:
-    """True when ``label`` parses as a period."""
+def check_year_range(period: Period, label: object, first_year: int, last_year: int) -> Period:
+    """The period itself when its financial year lies in ``first_year`` to ``last_year``.
+
+    Parameters
+    ----------
+    period : Period
+        A parsed period.
+    label : object
+        The label it was parsed from, quoted in the message.
+    first_year, last_year : int
+        First calendar years of the earliest and latest financial years allowed.
+
+    Returns
+    -------
+    Period
+
+    Raises
+    ------
+    PeriodError
+        Naming the label, its financial year and the range allowed.
+    """
+    if first_year <= period.fy <= last_year:
+        return period
+    raise PeriodError(
+        f"period {label!r} falls in financial year {period.fy}/{(period.fy + 1) % 100:02d}, "
+        f"outside the years allowed: {financial_year_label(first_year)} to "
+        f"{financial_year_label(last_year)}"
+    )
+
+
+def is_valid_period(label: object, *, first_year: int | None = None,
+                    last_year: int | None = None) -> bool:
+    """True when ``label`` parses as a period (in the range, when one is given).
+
+    Parameters
+    ----------
+    label : object
+        A period label.
+    first_year, last_year : int, optional
+        As for :func:`parse_period`.
+
+    Returns
+    -------
+    bool
+        Exactly when :func:`parse_period` with the same arguments does not raise.
+    """
     try:
-        parse_period(str(label))
+        parse_period(str(label), first_year=first_year, last_year=last_year)
     except PeriodError:
         return False
     return True
