@@ -14,8 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from perfeval.exceptions import PerfevalError, PeriodError
-from perfeval.periods import (Period, financial_year_label, is_valid_period, months_of,
-                              normalise_financial_year, parse_period, period_sort_key, quarters_of)
+from perfeval.periods import (FIRST_YEAR, LAST_YEAR, MAX_YEAR, MIN_YEAR, Period,
+                              financial_year_label, is_valid_period, months_of,
+                              normalise_financial_year, parse_period, parse_period_form,
+                              period_sort_key, quarters_of)
 
 
 # --------------------------------------------------------------------------- parse and label
@@ -214,3 +216,57 @@ def test_a_month_lies_inside_its_financial_year_and_quarter(label):
     assert year.start <= quarter.start <= month.start < year.shift(1).start
     assert label in months_of(year.label)
     assert quarter.label in quarters_of(year.label)
+
+
+# --------------------------------------------------------------------------- ranges of years
+@pytest.mark.parametrize("label", ["1990/91", "1990/91 Q1", "1990-04", "2100/01", "2100/01 Q4",
+                                   "2101-03"])  # March 2101 is the last month of 2100/01
+def test_labels_inside_a_range_parse(label):
+    assert parse_period(label, first_year=1990, last_year=2100).label == label
+    assert is_valid_period(label, first_year=1990, last_year=2100)
+
+
+@pytest.mark.parametrize("label, year", [("1989/90", "1989/90"), ("1989/90 Q4", "1989/90"),
+                                         ("1990-03", "1989/90"),  # March 1990 ends 1989/90
+                                         ("2101/02", "2101/02"), ("2101-04", "2101/02"),
+                                         ("1066/67", "1066/67")])
+def test_labels_outside_a_range_name_their_year_and_the_range(label, year):
+    with pytest.raises(PeriodError) as info:
+        parse_period(label, first_year=1990, last_year=2100)
+    assert f"falls in financial year {year}, outside the years allowed: 1990/91 to 2100/01" \
+        in str(info.value)
+    assert not is_valid_period(label, first_year=1990, last_year=2100)
+    assert is_valid_period(label)  # without a range, any representable year is a period
+
+
+@pytest.mark.parametrize("label", ["9999/00", "9999/00 Q4", "0999/00", "1000-03", "0000-04"])
+def test_years_no_period_can_represent_are_refused_even_without_a_range(label):
+    # 9999/00 Q4 would start in January 10000; 0999/00 has no four-digit label
+    with pytest.raises(PeriodError, match="outside the years allowed: 1000/01 to 9998/99"):
+        parse_period(label)
+    assert not is_valid_period(label)
+
+
+def test_the_form_alone_is_parsed_for_any_four_digit_year():
+    assert parse_period_form("9999/00 Q2") == Period("quarter", 9999, 2)
+    assert parse_period_form("1066/67").financial_year.label == "1066/67"
+    with pytest.raises(PeriodError, match="not understood"):
+        parse_period_form("1066-67")
+
+
+def test_the_default_plausible_range_is_1990_91_to_2100_01():
+    assert (FIRST_YEAR, LAST_YEAR) == (1990, 2100)
+    assert (MIN_YEAR, MAX_YEAR) == (1000, 9998)
+
+
+@given(st.one_of(labels, st.text(max_size=12)), st.integers(900, 10100),
+       st.integers(900, 10100))
+def test_is_valid_period_is_exactly_parse_period_not_raising(label, first, last):
+    try:
+        period = parse_period(label, first_year=first, last_year=last)
+    except PeriodError:
+        assert not is_valid_period(label, first_year=first, last_year=last)
+    else:
+        assert is_valid_period(label, first_year=first, last_year=last)
+        assert max(first, MIN_YEAR) <= period.fy <= min(last, MAX_YEAR)
+        assert period.start.year >= period.fy  # every accepted period has a date
