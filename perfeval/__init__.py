@@ -13,17 +13,18 @@ __version__ = "0.1.0"
 
 _MODULES = ("budget", "charts", "comparators", "data", "evaluation", "indicators", "narrative",
             "parameters", "periods", "provenance", "report", "runner", "scorecard", "spc",
-            "survey", "survey_report", "tables", "monitoring", "money_report", "trend")
+            "survey", "survey_report", "tables", "monitoring", "money_report", "trend", "verify")
 _FUNCTIONS = {
     "load_dataset": "data", "parse_period": "periods", "record": "provenance",
-    "run_report": "runner", "verify_report": "runner", "validate_parameters": "parameters",
+    "run_report": "runner", "verify_report": "verify", "validate_parameters": "parameters",
     "validate_notebook_namespace": "parameters", "xmr": "spc", "estimate": "survey",
     "assess_against_target": "indicators", "direction_of_travel": "indicators",
     "benchmark": "indicators", "build_scorecard": "scorecard", "mann_kendall": "trend",
 }
 
-__all__ = ["AnalysisError", "DataValidationError", "ParameterError", "PerfevalError", "PeriodError",
-           "Problem", "RecordError", "RunError", "VerificationError", "__version__", *_MODULES, *_FUNCTIONS]
+__all__ = ["AnalysisError", "DataValidationError", "ParameterError", "PerfevalError",
+           "PeriodError", "Problem", "RecordError", "RunError", "VerificationError", "__version__",
+           *_MODULES, *_FUNCTIONS]
 
 
 def __getattr__(name: str):

@@ -14,13 +14,15 @@ import decimal
 import hashlib
 import importlib.metadata
 import math
+import os
 import platform
+import stat
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from perfeval.exceptions import RecordError, RunError
+from perfeval.exceptions import DataValidationError, Problem, RecordError, RunError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -210,25 +212,103 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _files_under(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file()
-                      and not any(part.startswith(".") for part in p.relative_to(path).parts))
-    return [path]
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def _is_regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _link_target(link: Path, within: Sequence[Path] | None,
+                 problems: list[Problem]) -> Path | None:
+    """The resolved target of a symbolic link found while walking an input folder; None for a
+    broken link or a loop, and (with a problem) for a target outside ``within``."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # broken, or a loop (RuntimeError before Python 3.13)
+        return None
+    if within is not None and not any(target.is_relative_to(root) for root in within):
+        problems.append(Problem(str(link), f"is a symbolic link to {target}, outside the "
+                                f"folders allowed ({', '.join(map(str, within))}); it was not "
+                                f"followed. Copy the file itself into the folder, or allow "
+                                f"its folder (perfeval verify --data-dir)"))
+        return None
+    return target
+
+
+def _walk_folder(folder: Path, within: Sequence[Path] | None, seen: set[Path],
+                 files: list[Path], problems: list[Problem]) -> None:
+    """Add the regular files under ``folder`` to ``files``, skipping hidden names. A symbolic
+    link is followed only to a target inside ``within`` (anywhere when None), and a folder
+    is walked once, so a link loop ends."""
+    try:
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda e: e.name)
+    except PermissionError:  # unreadable: skipped, as pathlib's rglob skips it
+        return
+    for entry in entries:
+        if _is_hidden(entry.name):
+            continue
+        path = Path(entry.path)
+        if entry.is_symlink():
+            target = _link_target(path, within, problems)
+            if target is not None and target.is_dir() and target not in seen:
+                seen.add(target)
+                _walk_folder(path, within, seen, files, problems)
+            elif target is not None and _is_regular_file(target):
+                files.append(path)
+        elif entry.is_dir(follow_symlinks=False):
+            real = path.resolve()
+            if real not in seen:
+                seen.add(real)
+                _walk_folder(path, within, seen, files, problems)
+        elif entry.is_file(follow_symlinks=False):
+            files.append(path)
+
+
+def _files_under(path: Path, within: Sequence[Path] | None = None) -> list[Path]:
+    """The input files of ``path``: itself when it is a file, else every regular file under
+    it (hidden names skipped), sorted.
+
+    Raises
+    ------
+    DataValidationError
+        When ``within`` is given and symbolic links under ``path`` lead outside it (every such
+        link is named; none is followed).
+    """
+    if not path.is_dir():
+        return [path]
+    files: list[Path] = []
+    problems: list[Problem] = []
+    roots = None if within is None else [Path(root).resolve() for root in within]
+    _walk_folder(path, roots, {path.resolve()}, files, problems)
+    if problems:
+        raise DataValidationError(problems)
+    return sorted(files)
 
 
 def hash_inputs(paths: str | Path | Iterable[str | Path], *,
-                root: str | Path | None = None) -> dict[str, str]:
+                root: str | Path | None = None,
+                within: Sequence[str | Path] | None = None) -> dict[str, str]:
     """Return the SHA-256 of every input file, keyed by relative POSIX path, sorted.
 
     Parameters
     ----------
     paths : path or iterable of paths
         Files and/or directories; directories are walked recursively, skipping hidden files and
-        folders (names starting with ``.``).
+        folders (names starting with ``.``), special files (pipes, devices) and symbolic links
+        that are broken or loop back. Each folder is read once.
     root : path, optional
         Keys are relative to ``root``. By default: the directory itself when ``paths`` is a single
         directory, else each file's own folder (so the key is its file name).
+    within : sequence of paths, optional
+        Folders that symbolic links may lead into; a link to anywhere else is not followed and
+        is an error (for hashing inputs someone else named, as ``perfeval verify`` does). By
+        default links are followed anywhere.
 
     Returns
     -------
@@ -239,19 +319,24 @@ def hash_inputs(paths: str | Path | Iterable[str | Path], *,
     ------
     FileNotFoundError
         If a given path does not exist.
+    DataValidationError
+        If ``within`` is given and a symbolic link leads outside it; every such link is named
+        and nothing is read.
     """
     items = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
     if root is None and len(items) == 1 and items[0].is_dir():
         root = items[0]
-    hashes: dict[str, str] = {}
     for item in items:
         if not item.exists():
             raise FileNotFoundError(f"input {str(item)!r} does not exist")
+    listed = [(item, file) for item in items
+              for file in _files_under(item, None if within is None else list(within))]
+    hashes: dict[str, str] = {}
+    for item, file in listed:
         base = Path(root) if root is not None else item.parent
-        for file in _files_under(item):
-            key = file.resolve().relative_to(base.resolve()).as_posix() \
-                if file.resolve().is_relative_to(base.resolve()) else file.resolve().as_posix()
-            hashes[key] = sha256_file(file)
+        key = file.resolve().relative_to(base.resolve()).as_posix() \
+            if file.resolve().is_relative_to(base.resolve()) else file.resolve().as_posix()
+        hashes[key] = sha256_file(file)
     return dict(sorted(hashes.items()))
 
 
