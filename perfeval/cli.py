@@ -8,11 +8,11 @@
                             [--workers N] [--executor local|dask] [--scheduler ADDRESS]
                             [--outputs-root DIR] [--status TEXT] [--no-progress]
     perfeval params NOTEBOOK
-    perfeval verify MANIFEST
+    perfeval verify MANIFEST [--data-dir DIR ...]
 
 NOTEBOOK is a path or the stem of a notebook in the repository's ``notebooks/``. Exit status: 0
 success, 1 the run failed (for batch: any report failed) or verification did not match,
-2 invalid parameters or usage, 130 interrupted.
+2 invalid parameters or usage (for verify: a file that is not a valid manifest), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -60,8 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_batch_parser(commands)
     params = commands.add_parser("params", help="list a notebook's parameters")
     params.add_argument("notebook", metavar="NOTEBOOK")
-    verify = commands.add_parser("verify", help="re-run a report and compare its key figures")
+    verify = commands.add_parser("verify", help="check a report's published files, re-run it "
+                                 "and compare its parameters, inputs and key figures")
     verify.add_argument("manifest", metavar="MANIFEST", help="the report's manifest.json")
+    verify.add_argument("--data-dir", metavar="DIR", action="append", default=[],
+                        help="a folder the re-run may read besides this workspace; the first "
+                             "is your copy of the report's data and is used as data_dir "
+                             "(repeat for more folders)")
     return parser
 
 
@@ -163,9 +168,14 @@ def _params(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from perfeval.runner import verify_report
+    from perfeval.exceptions import VerificationError
+    from perfeval.verify import verify_report
 
-    result = verify_report(args.manifest)
+    try:
+        result = verify_report(args.manifest, data_dirs=args.data_dir)
+    except VerificationError as err:  # not a manifest, or a --data-dir that is not a folder
+        print(f"perfeval verify: {err}", file=sys.stderr)
+        return EXIT_USAGE
     print(result.summary())
     return EXIT_OK if result.ok else EXIT_FAILED
 

@@ -779,165 +779,17 @@ def _update_index(root: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Verification
+# Verification: in perfeval.verify, which imports this module; the names stay importable from here
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    """The outcome of re-running a published report.
-
-    Attributes
-    ----------
-    manifest_path : Path
-        The manifest that was verified.
-    input_changes : list of str
-        One line per input file changed, added or removed since publication.
-    figure_differences : list of str
-        One line per key figure (or table cell) that the re-run did not reproduce exactly.
-    notebook_changed : bool
-        True if the notebook file differs from the one that produced the report.
-    run_error : str or None
-        The error message if the re-run failed.
-    notes : list of str
-        Differences that do not fail verification (package versions, git commit).
-    """
-
-    manifest_path: Path
-    input_changes: list[str] = field(default_factory=list)
-    figure_differences: list[str] = field(default_factory=list)
-    notebook_changed: bool = False
-    run_error: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when the re-run reproduced every key figure from unchanged inputs."""
-        return not (self.input_changes or self.figure_differences or self.notebook_changed
-                    or self.run_error)
-
-    def summary(self) -> str:
-        """A plain-text account of the verification, for people."""
-        lines = [f"Verification of {self.manifest_path}: "
-                 + ("every key figure reproduced exactly." if self.ok else "FAILED.")]
-        if self.notebook_changed:
-            lines.append("The notebook has changed since the report was produced.")
-        for title, items in (("Input files changed since publication:", self.input_changes),
-                             ("Key figures not reproduced:", self.figure_differences),
-                             ("Notes (do not affect the result):", self.notes)):
-            if items:
-                lines += [title] + [f"  - {item}" for item in items]
-        if self.run_error:
-            lines += ["The re-run failed:", self.run_error]
-        return "\n".join(lines)
+_MOVED_TO_VERIFY = frozenset({"VerifyResult", "verify_report", "compare_key_figures"})
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Exact equality of JSON values: 1, 1.0 and True are all different."""
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+def __getattr__(name: str) -> Any:
+    """``from perfeval.runner import verify_report`` (and VerifyResult, compare_key_figures)
+    keeps working: they are imported from :mod:`perfeval.verify` on first use."""
+    if name in _MOVED_TO_VERIFY:
+        from perfeval import verify
 
-
-def _compare_tables(name: str, old: Mapping[str, Any], new: Mapping[str, Any],
-                    limit: int = 10) -> list[str]:
-    for part in ("columns", "index"):
-        if not _same(old.get(part), new.get(part)):
-            return [f"{name}: table {part} differ: published {old.get(part)!r}, "
-                    f"re-run {new.get(part)!r}"]
-    if len(old["data"]) != len(new["data"]):
-        return [f"{name}: published table has {len(old['data'])} rows, re-run has "
-                f"{len(new['data'])}"]
-    labels = old.get("index") or list(range(len(old["data"])))
-    cells = [f"{name}: row {label!r}, column {column!r}: published {a!r}, re-run {b!r}"
-             for label, old_row, new_row in zip(labels, old["data"], new["data"])
-             for column, a, b in zip(old["columns"], old_row, new_row) if not _same(a, b)]
-    if len(cells) > limit:
-        cells = cells[:limit] + [f"{name}: ... and {len(cells) - limit} more cells differ"]
-    return cells
-
-
-def compare_key_figures(published: Mapping[str, Any], rerun: Mapping[str, Any]) -> list[str]:
-    """Return one line per difference between two sets of key figures (empty when identical).
-
-    Numbers and text are compared exactly; tables column labels, index and every cell.
-    """
-    differences = [f"{name}: missing from the re-run" for name in published if name not in rerun]
-    differences += [f"{name}: new in the re-run" for name in rerun if name not in published]
-    for name in published.keys() & rerun.keys():
-        old, new = published[name], rerun[name]
-        if old.get("kind") == new.get("kind") == "table":
-            differences += _compare_tables(name, old["value"], new["value"])
-        elif not _same(old.get("value"), new.get("value")) or old.get("kind") != new.get("kind"):
-            differences.append(f"{name}: published {old.get('value')!r}, "
-                               f"re-run {new.get('value')!r}")
-    return sorted(differences)
-
-
-def _read_manifest(manifest_path: Path) -> dict[str, Any]:
-    fix = "give the manifest.json written beside a report"
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise VerificationError(f"{manifest_path} is not a readable perfeval manifest "
-                                f"({type(err).__name__}: {err}); {fix}") from err
-    required = ("notebook", "parameters", "key_figures", "input_files")
-    missing = [key for key in required if not isinstance(manifest, dict) or key not in manifest]
-    if missing:
-        raise VerificationError(f"{manifest_path} is not a readable perfeval manifest (missing "
-                                f"{', '.join(missing)}); {fix}")
-    return manifest
-
-
-def _version_notes(published: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
-    return [f"{name} {published.get(name)} when published, {current.get(name)} now"
-            for name in sorted(published.keys() | current.keys())
-            if published.get(name) != current.get(name)]
-
-
-def verify_report(manifest_path: str | Path) -> VerifyResult:
-    """Re-run a published report from its manifest and compare it with what was published.
-
-    The notebook is re-run with the manifest's parameters into a temporary folder (the
-    published report is not touched); every key figure is compared exactly, tables cell by
-    cell, and every input file's hash is compared with the manifest.
-
-    Parameters
-    ----------
-    manifest_path : str or Path
-        The ``manifest.json`` of a published report.
-
-    Returns
-    -------
-    VerifyResult
-        ``result.ok`` is True only if the notebook and inputs are unchanged and every key figure
-        is reproduced.
-
-    Raises
-    ------
-    VerificationError
-        If the manifest cannot be read or its notebook no longer exists.
-    """
-    manifest_path = Path(manifest_path)
-    manifest = _read_manifest(manifest_path)
-    nb_path = Path(manifest["notebook"]["path"])
-    if not nb_path.is_file():
-        raise VerificationError(f"{manifest_path}: the notebook {nb_path} it names no longer "
-                                f"exists; restore it (see the git commit in the manifest)")
-    notebook_changed = sha256_file(nb_path) != manifest["notebook"].get("sha256")
-    roots = {name: Path(path) for name, path in manifest.get("inputs", {}).items()}
-    input_changes = compare_inputs(manifest.get("input_files", {}), _hash_input_roots(roots))
-    notes = _version_notes(manifest.get("versions", {}), package_versions())
-    figure_differences: list[str] = []
-    run_error = None
-    with tempfile.TemporaryDirectory(prefix="perfeval-verify-") as scratch:
-        try:
-            rerun = run_report(nb_path, manifest["parameters"], outputs_root=scratch,
-                               progress=False)
-        except PerfevalError as err:
-            run_error = str(err)
-        else:
-            figure_differences = compare_key_figures(manifest["key_figures"], rerun.key_figures)
-            if not _same(rerun.manifest["parameters"], manifest["parameters"]):
-                notes.append("the current schema resolves the parameters differently: "
-                             f"{rerun.manifest['parameters']!r}")
-    return VerifyResult(manifest_path=manifest_path, input_changes=input_changes,
-                        figure_differences=figure_differences, notebook_changed=notebook_changed,
-                        run_error=run_error, notes=notes)
+        return getattr(verify, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

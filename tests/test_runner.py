@@ -250,10 +250,11 @@ def test_publication_failure_keeps_the_executed_notebook_and_the_previous_report
 def test_verify_reports_changed_inputs_and_figures(tmp_path, fake_kernel):
     data = _write_values(tmp_path / "data")
     published = run_report(HELLO, {"data_dir": str(data)}, outputs_root=tmp_path / "out")
-    assert verify_report(published.manifest_path).ok
+    trusted = {"notebooks_dir": NOTEBOOKS, "workspace": tmp_path}  # tests/notebooks: notebooks/
+    assert verify_report(published.manifest_path, **trusted).ok
     _write_values(data, "A,1.5\nB,2.5\n")
     (data / "extra.csv").write_text("x\n")
-    result = verify_report(published.manifest_path)
+    result = verify_report(published.manifest_path, **trusted)
     assert not result.ok
     assert result.input_changes[0].startswith("data_dir/values.csv: changed")
     assert result.input_changes[1] == "data_dir/extra.csv: added"
@@ -454,12 +455,13 @@ def test_real_html_report_hides_code_stderr_and_key_figures(hello_run):
 @pytest.mark.notebook
 def test_verify_passes_on_a_fresh_report_and_names_a_changed_data_file(hello_run):
     tmp, result, _, _ = hello_run
-    assert verify_report(result.manifest_path).ok
+    trusted = {"notebooks_dir": NOTEBOOKS, "workspace": tmp}  # tests/notebooks plays notebooks/
+    assert verify_report(result.manifest_path, **trusted).ok
     values = tmp / "data" / "values.csv"
     original = values.read_text()
     try:
         values.write_text("area,value\nA,1.5\nB,2.25\n")
-        changed = verify_report(result.manifest_path)
+        changed = verify_report(result.manifest_path, **trusted)
     finally:
         values.write_text(original)
     assert not changed.ok
