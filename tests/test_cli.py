@@ -15,6 +15,7 @@ import pytest
 from nbformat.v4 import new_output
 
 from fakes import refuse_kernels, use_fake_kernels
+from perfeval import paths
 from perfeval.cli import main, parse_cli_value
 from perfeval.provenance import KEY_FIGURE_MIME, key_figure_payload
 
@@ -98,14 +99,15 @@ def test_run_prints_report_and_manifest_and_p_overrides_the_file(tmp_path, capsy
 
 
 def test_verify_exits_0_when_reproduced_and_1_naming_a_changed_file(tmp_path, capsys, data,
-                                                                    executed):
+                                                                    executed, monkeypatch):
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", NOTEBOOKS)  # the fixtures' trusted notebooks
     assert main(["run", str(HELLO), "-p", "data_dir", str(data),
                  "--outputs-root", str(tmp_path / "out")]) == 0
     manifest = tmp_path / "out" / "hello" / "2024" / "manifest.json"
-    assert main(["verify", str(manifest)]) == 0
+    assert main(["verify", str(manifest), "--data-dir", str(data)]) == 0
     assert "every key figure reproduced exactly" in capsys.readouterr().out
     (data / "values.csv").write_text("area,value\nA,1\nB,3\n")
-    assert main(["verify", str(manifest)]) == 1
+    assert main(["verify", str(manifest), "--data-dir", str(data)]) == 1
     out = capsys.readouterr().out
     assert "data_dir/values.csv: changed" in out and "total: published 3.0, re-run 4.0" in out
     assert json.loads(manifest.read_text())["key_figures"]["total"]["value"] == 3.0
@@ -144,8 +146,8 @@ def test_unknown_notebook_exits_2(capsys):
     assert "notebook 'no_such_report' not found" in capsys.readouterr().err
 
 
-def test_unreadable_manifest_exits_1(tmp_path, capsys):
-    assert main(["verify", str(tmp_path / "missing.json")]) == 1
+def test_unreadable_manifest_exits_2(tmp_path, capsys):
+    assert main(["verify", str(tmp_path / "missing.json")]) == 2
     assert "not a readable perfeval manifest" in capsys.readouterr().err
 
 
