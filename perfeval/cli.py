@@ -100,14 +100,13 @@ def parse_cli_value(raw: str, param_type: str | None = None) -> Any:
     For a ``str`` parameter the text is kept exactly as typed (``1.10`` stays ``"1.10"``);
     otherwise it is read as a YAML scalar or flow list, like ``papermill -p``: ``2024`` is an
     int, ``0.5`` a float, ``true`` a bool, ``[a, b]`` a list. Anything else stays text.
+    The YAML is read with the limits of a parameter file (see
+    :func:`perfeval.parameters.parse_value_text`), so an alias bomb is refused with a
+    :class:`~perfeval.exceptions.ParameterError`.
     """
-    if param_type == "str":
-        return raw
-    try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
-        return raw
-    return value if isinstance(value, (str, int, float, bool, list)) else raw
+    from perfeval.parameters import parse_value_text
+
+    return parse_value_text(raw, param_type)
 
 
 def _collect_values(args: argparse.Namespace, stem: str) -> dict[str, Any]:

@@ -13,6 +13,20 @@ Every problem is collected and reported at once in one :class:`~perfeval.excepti
 Types are coerced only when nothing is lost: ``"2"`` becomes ``2`` for an ``int`` parameter (values
 typed on the command line arrive as strings), ``2`` becomes ``2.0`` for a ``float`` parameter and
 ``2024`` becomes ``"2024"`` for a ``str`` parameter; ``2.5`` is never silently turned into ``2``.
+
+Parameter files and command-line values are untrusted input, so what they can cost is limited, by
+limits no real report comes near (the bundled parameter files are under 3 KB, nest 3 levels and
+use no aliases):
+
+- a parameter file is at most :data:`MAX_PARAMETER_FILE_BYTES` (1 MiB), checked before it is read
+  and while it is read;
+- its YAML may hold at most :data:`MAX_YAML_ALIASES` aliases (``*name``), at most
+  :data:`MAX_YAML_VALUES` values once every alias is expanded, and nest at most
+  :data:`MAX_YAML_DEPTH` levels; all three are counted while the file is composed, so an alias
+  bomb ("billion laughs") is refused before any value is built;
+- a text value is at most :data:`MAX_TEXT_LENGTH` characters and a list at most
+  :data:`MAX_LIST_ITEMS` items;
+- error messages quote at most a short prefix of any value or name (:func:`short_repr`).
 """
 
 from __future__ import annotations
@@ -21,9 +35,10 @@ import difflib
 import hashlib
 import importlib
 import importlib.util
-import sys
 import inspect
 import math
+import reprlib
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +51,9 @@ from perfeval.exceptions import ParameterError, PerfevalError
 __all__ = ["Param", "register_schema", "get_schema", "registered_stems", "validate_parameters",
            "check_against_data",
            "validate_notebook_namespace", "describe_schema", "load_parameter_file",
-           "is_path_parameter", "load_folder_schemas", "FOLDER_SCHEMA_FILE"]
+           "is_path_parameter", "load_folder_schemas", "FOLDER_SCHEMA_FILE", "short_repr",
+           "shorten", "parse_value_text", "MAX_PARAMETER_FILE_BYTES", "MAX_YAML_ALIASES",
+           "MAX_YAML_VALUES", "MAX_YAML_DEPTH", "MAX_TEXT_LENGTH", "MAX_LIST_ITEMS"]
 
 TYPES = ("str", "int", "float", "bool", "list[str]")
 _TYPE_ALIASES: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool",
@@ -45,11 +62,105 @@ _IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "params"
 _SCHEMAS: dict[str, list["Param"]] = {}
 FOLDER_SCHEMA_FILE = "perfeval_schemas.py"
 
+MAX_PARAMETER_FILE_BYTES = 1024 * 1024
+"""Largest parameter file read, in bytes (the bundled ones are under 3 KB)."""
+MAX_YAML_ALIASES = 50
+"""Most YAML aliases (``*name``) in one parameter file or value (the bundled files use none)."""
+MAX_YAML_VALUES = 10_000
+"""Most YAML values (scalars, lists, mappings, keys) once every alias is expanded."""
+MAX_YAML_DEPTH = 20
+"""Deepest nesting of YAML collections (a parameter file needs 3: mapping, list, text)."""
+MAX_TEXT_LENGTH = 10_000
+"""Longest text value, in characters (a council code is 9, an evaluation question about 150)."""
+MAX_LIST_ITEMS = 1_000
+"""Most items in a list value (every council in England is about 300 codes)."""
+MAX_UNKNOWN_NAMES_SHOWN = 10
+"""Unknown parameter names listed one by one in an error; the rest are counted."""
+
 Check = Callable[[Any, dict[str, Any]], "str | None"]
 
 
 class _Invalid(Exception):
     """Internal: a single value failed a type or range rule (message says why)."""
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """Return ``text`` as it is, or its first ``limit`` characters, "..." and its full length.
+
+    Parameters
+    ----------
+    text : str
+        Text for an error message (a code, a name, an error from elsewhere).
+    limit : int
+        Most characters of ``text`` kept.
+
+    Returns
+    -------
+    str
+        E.g. ``"aaaa... (2,000,000 characters)"``.
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
+
+
+class _BoundedRepr(reprlib.Repr):
+    """reprlib with a fixed amount of work: a few items of a few levels, short strings, and
+    integers too long to print described by their number of digits."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.maxlevel, self.maxstring, self.maxother = 3, limit, limit
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdict = 8
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 4 * self.maxstring:
+            return f"<an integer of about {int(x.bit_length() * math.log10(2)):,} digits>"
+        return super().repr_int(x, level)
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """Return the repr of ``value`` for an error message, cut to about ``limit`` characters.
+
+    A long string keeps its first ``limit`` characters, then "..." and its length; a long list,
+    tuple, dict or set its first items, "..." and its number of items; a huge integer is
+    described by its number of digits. The work done is bounded too, so a list that holds
+    itself, or a billion shared references, is quoted as quickly as a short one.
+
+    Parameters
+    ----------
+    value : object
+        The value to quote.
+    limit : int
+        About how many characters of the repr are kept.
+
+    Returns
+    -------
+    str
+        E.g. ``"'aaaa...' (2,000,000 characters)"`` or ``"[['lol', 'lol', ... (9 items)"``.
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        quoted = repr(value[:limit])
+        return f"{quoted[:-1]}...{quoted[-1]} ({len(value):,} characters)"
+    bounded = _BoundedRepr(limit)
+    if isinstance(value, _CONTAINERS):
+        text = bounded.repr(value)
+        if "..." not in text and len(text) <= limit:
+            return text
+        cut = text if len(text) <= limit else f"{text[:limit]}..."
+        return f"{cut} ({len(value):,} {'item' if len(value) == 1 else 'items'})"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return bounded.repr_int(value, 1)
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a value's own repr must not hide the real problem
+        return f"<a {type(value).__name__} that cannot be shown>"
+    return shorten(text, limit)
 
 
 @dataclass(frozen=True)
@@ -90,11 +201,11 @@ class Param:
         type_name = _TYPE_ALIASES.get(self.type, self.type)
         if type_name not in TYPES:
             raise ParameterError([f"Param {self.name!r}: type must be one of "
-                                  f"{', '.join(TYPES)}; got {self.type!r}"])
+                                  f"{', '.join(TYPES)}; got {short_repr(self.type)}"])
         object.__setattr__(self, "type", type_name)
         if not self.name.isidentifier() or self.name.startswith("_"):
             raise ParameterError([f"Param name must be a Python identifier not starting with "
-                                  f"'_'; got {self.name!r}"])
+                                  f"'_'; got {short_repr(self.name)}"])
         if self.choices is not None:
             object.__setattr__(self, "choices", tuple(self.choices))
         if (self.min is not None or self.max is not None) and type_name not in ("int", "float"):
@@ -111,16 +222,17 @@ class Param:
 
         Raises ``_Invalid`` (internal) with a message saying what was expected and what was found.
         """
+        _check_size(value, listed=self.type == "list[str]")
         converted = _COERCERS[self.type](value)
         items = converted if self.type == "list[str]" else [converted]
         if self.choices is not None:
             bad = [item for item in items if item not in self.choices]
             if bad:
-                raise _Invalid(f"{repr(bad[0])} is not allowed; choose one of "
+                raise _Invalid(f"{short_repr(bad[0])} is not allowed; choose one of "
                                f"{', '.join(repr(c) for c in self.choices)}")
         below = self.min is not None and converted < self.min
         if below or (self.max is not None and converted > self.max):
-            raise _Invalid(f"{converted!r} is out of range; allowed: {self.allowed()}")
+            raise _Invalid(f"{short_repr(converted)} is out of range; allowed: {self.allowed()}")
         return converted
 
     def allowed(self) -> str:
@@ -137,7 +249,24 @@ class Param:
 
 
 def _type_error(expected: str, value: Any, hint: str = "") -> _Invalid:
-    return _Invalid(f"expected {expected}, got {type(value).__name__} {value!r}{hint}")
+    return _Invalid(f"expected {expected}, got {type(value).__name__} {short_repr(value)}{hint}")
+
+
+def _check_size(value: Any, listed: bool) -> None:
+    """Refuse text longer than MAX_TEXT_LENGTH and, for a list parameter (``listed``), lists
+    longer than MAX_LIST_ITEMS or holding such text, before any conversion works on them."""
+    if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH:
+        raise _Invalid(f"{short_repr(value)} is too long: a parameter's text may have at most "
+                       f"{MAX_TEXT_LENGTH:,} characters; give a code, a year or a line of text")
+    if listed and isinstance(value, (list, tuple)):
+        if len(value) > MAX_LIST_ITEMS:
+            raise _Invalid(f"{short_repr(value)} has too many items: a list parameter may "
+                           f"have at most {MAX_LIST_ITEMS:,}; give only the items the report "
+                           f"needs")
+        for item in value:
+            if isinstance(item, str) and len(item) > MAX_TEXT_LENGTH:
+                raise _Invalid(f"an item is too long: {short_repr(item)}; an item may have at "
+                               f"most {MAX_TEXT_LENGTH:,} characters")
 
 
 def _to_str(value: Any) -> str:
@@ -299,17 +428,28 @@ def get_schema(stem: str) -> list[Param]:
     return _SCHEMAS[stem]
 
 
-def _unknown_name_problem(name: str, valid: list[str]) -> str:
-    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+def _unknown_name_problem(name: Any, valid: list[str]) -> str:
+    longest = max(map(len, valid), default=0)
+    close = (difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+             if isinstance(name, str) and len(name) <= 3 * longest else [])
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown parameter {name!r}{hint}; valid names are: {', '.join(valid)}"
+    return f"unknown parameter {short_repr(name)}{hint}; valid names are: {', '.join(valid)}"
+
+
+def _unknown_name_problems(names: list[Any], valid: list[str]) -> list[str]:
+    """One problem per unknown name, the first MAX_UNKNOWN_NAMES_SHOWN of them, then a count."""
+    problems = [_unknown_name_problem(name, valid) for name in names[:MAX_UNKNOWN_NAMES_SHOWN]]
+    if len(names) > MAX_UNKNOWN_NAMES_SHOWN:
+        problems.append(f"... and {len(names) - MAX_UNKNOWN_NAMES_SHOWN:,} more unknown "
+                        f"parameter names; give only the valid names listed above")
+    return problems
 
 
 def _resolve(stem: str, values: Mapping[str, Any], missing_problem: bool,
              data_checks: bool = True) -> dict[str, Any]:
     schema = get_schema(stem)
     valid = [p.name for p in schema]
-    unknown = [_unknown_name_problem(name, valid) for name in values if name not in valid]
+    unknown = _unknown_name_problems([name for name in values if name not in valid], valid)
     problems: list[str] = []
     resolved: dict[str, Any] = {}
     for param in schema:
@@ -339,9 +479,10 @@ def _run_checks(schema: list[Param], resolved: dict[str, Any]) -> list[str]:
         try:
             message = param.check(resolved[param.name], dict(resolved))
         except (PerfevalError, OSError) as err:
-            message = f"could not be checked: {err}"
+            message = f"could not be checked: {shorten(str(err), 300)}"
         if message:
-            problems.append(f"{param.name} = {resolved[param.name]!r}: {message}")
+            problems.append(f"{param.name} = {short_repr(resolved[param.name])}: "
+                            f"{shorten(message, 1000)}")
     return problems
 
 
@@ -451,18 +592,48 @@ def describe_schema(stem: str) -> str:
     return "\n".join([f"Parameters of {stem}:", line(header), rule] + body)
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Refused(Exception):
+    """Internal: YAML text refused before any value is built (a limit passed, or a tag)."""
+
+    def __init__(self, message: str, mark: yaml.Mark) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = mark.line + 1
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that also rejects duplicate keys."""
+    """A safe YAML loader that also rejects duplicate and merge (``<<``) keys, and reports a
+    value that cannot be built (a date such as 2024-13-45, an integer of 5,000 digits) as a YAML
+    error at its line instead of a bare ValueError."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as err:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"this value cannot be read ({shorten(str(err).split(';')[0], 120)});"
+                f" put it in quotes if it is meant as text", node.start_mark) from err
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG:
+            raise yaml.constructor.ConstructorError(
+                None, None, "merge keys ('<<') are not allowed in a parameter file; write each "
+                "value out", key_node.start_mark)
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
+        if isinstance(key, _CONTAINERS):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a {type(key).__name__} cannot be a name; parameter names are text",
+                key_node.start_mark)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"{key!r} is given twice (lines {seen[key]} and {line})",
+                None, None, f"{short_repr(key)} is given twice (lines {seen[key]} and {line})",
                 key_node.start_mark)
         seen[key] = line
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
@@ -471,20 +642,169 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _reject_tags(text: str, name: str) -> None:
-    for token in yaml.scan(text, Loader=yaml.SafeLoader):
-        if isinstance(token, yaml.TagToken):
-            tag = "".join(token.value)
-            raise ParameterError([f"{name}, line {token.start_mark.line + 1}: YAML tag {tag!r} is "
-                                  f"not allowed in a parameter file; write plain values "
-                                  f"(strings, numbers, true/false, lists)"])
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+class _LimitedLoader(_StrictLoader):
+    """The strict loader, counting while it composes and before it builds anything: aliases,
+    values once every alias is expanded, and nesting depth (see the module docstring).
+
+    An alias is composed as the very node its anchor names, so counting its expanded size costs
+    one walk of each anchored node (remembered), never the expansion itself.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._values = 0
+        self._depth = 0
+        self._open_anchors: set[str] = set()
+        self._measured: dict[int, tuple[int, int]] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            return self._compose_alias(event, parent, index)
+        self._depth += 1
+        self._values += 1
+        self._check(event.start_mark, self._depth)
+        if event.anchor is not None:
+            self._open_anchors.add(event.anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            self._open_anchors.discard(event.anchor)
+
+    def _compose_alias(self, event: yaml.AliasEvent, parent: yaml.Node | None,
+                       index: Any) -> yaml.Node:
+        alias = f"*{shorten(event.anchor, 40)}"
+        self._aliases += 1
+        if self._aliases > MAX_YAML_ALIASES:
+            raise _Refused(f"more than {MAX_YAML_ALIASES} aliases ({alias} is one); write the "
+                           f"values out instead of repeating them with aliases", event.start_mark)
+        if event.anchor in self._open_anchors:
+            raise _Refused(f"alias {alias} is inside the value it names, so that value would "
+                           f"contain itself; write the values out", event.start_mark)
+        node = super().compose_node(parent, index)  # the anchored node (or an undefined alias)
+        values, height = self._measure(node)
+        self._values += values
+        self._check(event.start_mark, self._depth + height, alias)
+        return node
+
+    def _measure(self, node: yaml.Node) -> tuple[int, int]:
+        """(values, levels) of ``node`` with every alias in it expanded."""
+        key = id(node)
+        if key not in self._measured:
+            parts = [self._measure(child) for child in _children(node)]
+            self._measured[key] = (1 + sum(values for values, _ in parts),
+                                   1 + max((height for _, height in parts), default=0))
+        return self._measured[key]
+
+    def _check(self, mark: yaml.Mark, depth: int, alias: str | None = None) -> None:
+        through = f" once alias {alias} is expanded" if alias else ""
+        if self._values > MAX_YAML_VALUES:
+            fix = ("write each value out once, without aliases that repeat other aliases" if alias
+                   else "give only the parameters the report needs")
+            raise _Refused(f"more than {MAX_YAML_VALUES:,} values{through}; a parameter file "
+                           f"holds a few dozen: {fix}", mark)
+        if depth > MAX_YAML_DEPTH:
+            raise _Refused(f"values nested more than {MAX_YAML_DEPTH} levels deep{through}; a "
+                           f"parameter is text, a number, true/false or a list of text", mark)
+
+
+class _ParameterFileLoader(_LimitedLoader):
+    """The loader of parameter files: limited, and refusing every explicit tag while scanning,
+    so that no tag ever reaches a constructor."""
+
+    def scan_tag(self) -> yaml.TagToken:
+        token = super().scan_tag()
+        tag = "".join(part or "" for part in token.value)
+        raise _Refused(f"YAML tag {short_repr(tag)} is not allowed in a parameter file; write "
+                       f"plain values (strings, numbers, true/false, lists)", token.start_mark)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> tuple[str, str]:
+    """(", line N" or "", the problem) of a YAML error."""
+    mark = getattr(err, "problem_mark", None)
+    where = f", line {mark.line + 1}" if mark is not None else ""
+    return where, shorten(getattr(err, "problem", None) or str(err), 300)
+
+
+def parse_value_text(raw: str, param_type: str | None = None) -> Any:
+    """Return the value of a parameter typed as text (``perfeval run -p NAME VALUE``).
+
+    For a ``str`` parameter the text is kept exactly as typed (``1.10`` stays ``"1.10"``);
+    otherwise it is read as a YAML scalar or flow list, like ``papermill -p``: ``2024`` is an
+    int, ``0.5`` a float, ``true`` a bool, ``[a, b]`` a list. Anything else stays text, and so
+    does text longer than :data:`MAX_TEXT_LENGTH` (which validation then refuses, naming the
+    parameter).
+
+    Parameters
+    ----------
+    raw : str
+        The text typed.
+    param_type : str, optional
+        The parameter's type, if the parameter is known.
+
+    Returns
+    -------
+    object
+        A str, int, float, bool or list.
+
+    Raises
+    ------
+    ParameterError
+        If the text is YAML past the limits of a parameter file (too many aliases, too many values
+        once they are expanded, or nested too deep).
+    """
+    if param_type == "str" or len(raw) > MAX_TEXT_LENGTH:
+        return raw
+    try:
+        value = yaml.load(raw, Loader=_LimitedLoader)  # noqa: S506 - a SafeLoader subclass
+    except _Refused as err:
+        raise ParameterError([f"the value {short_repr(raw)}, line {err.line}: {err.message}"]
+                             ) from None
+    except yaml.YAMLError:
+        return raw
+    return value if isinstance(value, (str, int, float, bool, list)) else raw
+
+
+def _read_bounded(path: Path) -> str:
+    """The text of ``path``, refusing a file larger than MAX_PARAMETER_FILE_BYTES before reading
+    it (and while reading, for a file whose size is not known in advance, such as a pipe)."""
+    def too_large(size: str) -> ParameterError:
+        return ParameterError([f"parameter file {str(path)!r} is {size} bytes; a parameter file "
+                               f"may have at most {MAX_PARAMETER_FILE_BYTES:,} (the bundled ones "
+                               f"are under 3 KB): check that --params names the YAML file of "
+                               f"parameter values"])
+    try:
+        size = path.stat().st_size
+        if size > MAX_PARAMETER_FILE_BYTES:
+            raise too_large(f"{size:,}")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PARAMETER_FILE_BYTES + 1)
+        if len(data) > MAX_PARAMETER_FILE_BYTES:
+            raise too_large(f"more than {MAX_PARAMETER_FILE_BYTES:,}")
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ParameterError([f"cannot read parameter file {str(path)!r}: "
+                              f"{shorten(str(err), 300)}"]) from err
 
 
 def load_parameter_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML parameter file safely and return its mapping of names to values.
 
     Only plain YAML is accepted: it is parsed with a safe loader, and any explicit tag
-    (``!!python/object``, ``!!str`` ...) is rejected. An empty file means "all defaults".
+    (``!!python/object``, ``!!str`` ...) or merge key (``<<``) is rejected. What a file can cost
+    is limited: at most :data:`MAX_PARAMETER_FILE_BYTES` bytes (checked before reading), at most
+    :data:`MAX_YAML_ALIASES` aliases, at most :data:`MAX_YAML_VALUES` values once the aliases are
+    expanded and at most :data:`MAX_YAML_DEPTH` levels of nesting (counted while the file is
+    composed, so an alias bomb is refused before any value is built). An empty file means "all
+    defaults".
 
     Parameters
     ----------
@@ -499,21 +819,18 @@ def load_parameter_file(path: str | Path) -> dict[str, Any]:
     Raises
     ------
     ParameterError
-        If the file cannot be read, is not valid YAML, uses a tag, repeats a key, or is not a
-        mapping of names to values; the message names the file and the line.
+        If the file cannot be read, is too large, is not valid YAML, uses a tag, repeats a key,
+        passes a limit, or is not a mapping of names to values; the message names the file and
+        the line.
     """
     path = Path(path)
+    text = _read_bounded(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ParameterError([f"cannot read parameter file {str(path)!r}: {err}"]) from err
-    try:
-        _reject_tags(text, str(path))
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_ParameterFileLoader)  # noqa: S506 - a SafeLoader subclass
+    except _Refused as err:
+        raise ParameterError([f"{path}, line {err.line}: {err.message}"]) from None
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err)
+        where, problem = _yaml_problem(err)
         raise ParameterError([f"{path}{where}: not valid YAML: {problem}"]) from err
     if data is None:
         return {}
@@ -522,6 +839,9 @@ def load_parameter_file(path: str | Path) -> dict[str, Any]:
                               f"(e.g. `year: 2024`), got a {type(data).__name__}"])
     bad_keys = [k for k in data if not isinstance(k, str)]
     if bad_keys:
-        raise ParameterError([f"{path}: parameter names must be text, got {k!r}"
-                              for k in bad_keys])
+        shown = bad_keys[:MAX_UNKNOWN_NAMES_SHOWN]
+        more = len(bad_keys) - len(shown)
+        raise ParameterError([f"{path}: parameter names must be text, got {short_repr(k)}"
+                              for k in shown] + ([f"... and {more:,} more names that are not "
+                                                  f"text"] if more else []))
     return data

@@ -4,7 +4,8 @@ Every notebook uses the same names for the same meanings: ``council`` (ONS GSS c
 council), ``year`` (financial year such as ``"2024/25"``), ``comparator_group`` (a group in
 ``comparator_groups.csv``) and ``data_dir`` (folder of CSV tables; ``""`` = the bundled sample
 data). Data-aware checks (the council exists, the year has data) read the data directory once per
-process.
+process. Their messages quote a value with :func:`~perfeval.parameters.short_repr`, so a long value
+never makes a long message.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfeval.exceptions import PerfevalError
-from perfeval.parameters import Check, Param, register_schema
+from perfeval.parameters import Check, Param, register_schema, short_repr, shorten
 from perfeval.paths import resolve_data_dir
 from perfeval.periods import is_valid_period, parse_period
 
@@ -49,7 +50,8 @@ def _with_dataset(check):
             data = dataset_for(values)
         except PerfevalError as err:
             first = str(err).splitlines()[1].strip(" -") if "\n" in str(err) else str(err)
-            return f"the data in data_dir cannot be used ({first}); run load_dataset to see all"
+            return (f"the data in data_dir cannot be used ({shorten(first, 300)}); run "
+                    f"load_dataset to see all")
         return check(value, values, data)
     return wrapped
 
@@ -58,7 +60,7 @@ def check_data_dir(value: str, values: dict[str, Any]) -> str | None:
     """The data directory must exist (``""`` means the bundled data)."""
     root = resolve_data_dir(value)
     if not root.is_dir():
-        return f"{value!r} is not a folder; give the folder that holds the CSV tables"
+        return f"{short_repr(value)} is not a folder; give the folder that holds the CSV tables"
     return None
 
 
@@ -67,15 +69,15 @@ def check_council(value: str, values: dict[str, Any], data: Dataset) -> str | No
     """The council must be a code in authorities.csv."""
     codes = set(data.authorities["code"])
     if value not in codes:
-        return (f"{value!r} is not an authority code in authorities.csv; use an ONS GSS code "
-                f"such as {DEFAULT_COUNCIL!r} (Rutland)")
+        return (f"{short_repr(value)} is not an authority code in authorities.csv; use an ONS GSS "
+                f"code such as {DEFAULT_COUNCIL!r} (Rutland)")
     return None
 
 
 def check_financial_year(value: str, values: dict[str, Any]) -> str | None:
     """The year must be a financial-year label such as 2024/25."""
     if not is_valid_period(value) or parse_period(value).kind != "year":
-        return f"{value!r} is not a financial year; write it as '2024/25'"
+        return f"{short_repr(value)} is not a financial year; write it as '2024/25'"
     return None
 
 
@@ -92,7 +94,7 @@ def check_year_among(value: str, values: dict[str, Any], years: list[str], missi
     if value in years:
         return None
     listed = years[-shown:] if shown else years
-    return f"{value!r} {missing}: {', '.join(listed) or 'none'}"
+    return f"{short_repr(value)} {missing}: {', '.join(listed) or 'none'}"
 
 
 @_with_dataset
@@ -101,8 +103,8 @@ def check_year_has_data(value: str, values: dict[str, Any], data: Dataset) -> st
     council = values.get("council")
     mine = data.indicator_values[data.indicator_values["authority"] == council]
     years = sorted({parse_period(p).financial_year.label for p in mine["period"].unique()})
-    return check_year_among(value, values, years,
-                            f"has no indicator values for {council}; years with data", shown=6)
+    return check_year_among(value, values, years, f"has no indicator values for "
+                            f"{shorten(str(council))}; years with data", shown=6)
 
 
 @_with_dataset
@@ -111,10 +113,11 @@ def check_comparator_group(value: str, values: dict[str, Any], data: Dataset) ->
     groups = data.comparator_groups
     known = sorted(set(groups["group"]))
     if value not in known:
-        return f"{value!r} is not a group in comparator_groups.csv; known groups: {known}"
+        return f"{short_repr(value)} is not a group in comparator_groups.csv; known groups: {known}"
     members = set(groups.loc[groups["group"] == value, "authority"])
     if values.get("council") not in members:
-        return f"group {value!r} does not include the council {values.get('council')!r}"
+        return (f"group {short_repr(value)} does not include the council "
+                f"{short_repr(values.get('council'))}")
     return None
 
 
@@ -124,7 +127,7 @@ def check_survey_wave(value: str, values: dict[str, Any], data: Dataset) -> str 
     waves = sorted(set(data.survey_responses["wave"]))
     if value == "" or value in waves:
         return None
-    return f"{value!r} is not a wave in survey_responses.csv; waves: {waves}"
+    return f"{short_repr(value)} is not a wave in survey_responses.csv; waves: {waves}"
 
 
 @_with_dataset
@@ -133,7 +136,8 @@ def check_indicator_codes(value: list[str], values: dict[str, Any], data: Datase
     if not value:
         return "give at least one indicator code, e.g. [NI192]; see indicators.csv"
     unknown = [code for code in value if code not in set(data.indicators["code"])]
-    return f"unknown indicator code(s) {unknown}; see indicators.csv" if unknown else None
+    return (f"unknown indicator code(s) {short_repr(unknown)}; see indicators.csv" if unknown
+            else None)
 
 
 def common_parameters(*, year_check: Check = check_year_has_data) -> list[Param]:
@@ -167,7 +171,7 @@ def check_services(value: list[str], values: dict[str, Any], data: Dataset) -> s
     """Every service must be a service in the indicator register ([] means all services)."""
     known = sorted(set(data.indicators["service"]))
     unknown = [service for service in value if service not in known]
-    return (f"unknown service(s) {unknown}; services in indicators.csv: {known}"
+    return (f"unknown service(s) {short_repr(unknown)}; services in indicators.csv: {known}"
             if unknown else None)
 
 
@@ -190,8 +194,8 @@ def check_quarter_has_data(value: int, values: dict[str, Any], data: Dataset) ->
                 if parse_period(p).kind != "year" and parse_period(p).fy == fy}
     if value not in quarters:
         shown = sorted(q for q in quarters if q) or "none"
-        return (f"{value!r} has no quarterly or monthly values for {values.get('council')} in "
-                f"{year}; quarters with data: {shown}")
+        return (f"{short_repr(value)} has no quarterly or monthly values for "
+                f"{shorten(str(values.get('council')))} in {year}; quarters with data: {shown}")
     return None
 
 
@@ -204,8 +208,8 @@ def check_sub_annual_indicators(value: list[str], values: dict[str, Any],
     bad = [code for code in value if code not in sub_annual]
     if not value:
         return f"give at least one quarterly or monthly indicator, e.g. {sub_annual[:3]}"
-    return (f"{bad} are not quarterly or monthly indicators in indicators.csv; choose from "
-            f"{sub_annual}" if bad else None)
+    return (f"{short_repr(bad)} are not quarterly or monthly indicators in indicators.csv; "
+            f"choose from {sub_annual}" if bad else None)
 
 
 register_schema("quarterly_monitoring", common_parameters() + [
@@ -243,7 +247,7 @@ def check_comparison(value: str, values: dict[str, Any], data: Dataset) -> str |
     groups = sorted(set(data.comparator_groups["group"]))
     if value == "type" or value in groups:
         return None
-    return f"{value!r} is neither 'type' nor a group in comparator_groups.csv ({groups})"
+    return f"{short_repr(value)} is neither 'type' nor a group in comparator_groups.csv ({groups})"
 
 
 @_with_dataset
@@ -274,8 +278,8 @@ register_schema("value_for_money", _without_group(
 def check_programme(value: str, values: dict[str, Any], data: Dataset) -> str | None:
     """The programme must have strands in programme_strands.csv."""
     known = sorted(set(data.programme_strands["programme"]))
-    return None if value in known else (f"{value!r} is not a programme in programme_strands.csv; "
-                                        f"programmes: {known}")
+    return None if value in known else (f"{short_repr(value)} is not a programme in "
+                                        f"programme_strands.csv; programmes: {known}")
 
 
 DEFAULT_FRAMEWORK = [
@@ -324,15 +328,15 @@ SURVEY_DESIGN_COLUMNS = ("survey", "wave", "respondent_id", "weight", "synthetic
 def check_survey_name(value: str, values: dict[str, Any], data: Dataset) -> str | None:
     """The survey must have respondents in survey_responses.csv and questions in the codebook."""
     known = sorted(set(data.survey_responses["survey"]) & set(data.survey_codebook["survey"]))
-    return None if value in known else (f"{value!r} is not a survey with respondents and a "
-                                        f"codebook; surveys: {known}")
+    return None if value in known else (f"{short_repr(value)} is not a survey with respondents "
+                                        f"and a codebook; surveys: {known}")
 
 
 def _wave_problem(value: str, values: dict[str, Any], data: Dataset) -> str | None:
     responses = data.survey_responses
     waves = sorted(set(responses.loc[responses["survey"] == values.get("survey"), "wave"]))
-    return None if value in waves else (f"{value!r} is not a wave of survey "
-                                        f"{values.get('survey')!r}; waves: {waves}")
+    return None if value in waves else (f"{short_repr(value)} is not a wave of survey "
+                                        f"{short_repr(values.get('survey'))}; waves: {waves}")
 
 
 @_with_dataset
@@ -347,7 +351,8 @@ def check_comparison_wave(value: str, values: dict[str, Any], data: Dataset) -> 
     if value == "":
         return None
     if value == values.get("wave"):
-        return f"{value!r} is the wave reported; choose an earlier wave or '' for no comparison"
+        return (f"{short_repr(value)} is the wave reported; choose an earlier wave or '' for no "
+                f"comparison")
     return _wave_problem(value, values, data)
 
 
@@ -358,7 +363,8 @@ def check_breakdowns(value: list[str], values: dict[str, Any], data: Dataset) ->
     known = [c for c in data.survey_responses.columns
              if c not in SURVEY_DESIGN_COLUMNS and c not in questions]
     bad = [c for c in value if c not in known]
-    return f"{bad} are not respondent characteristics; choose from {known}" if bad else None
+    return (f"{short_repr(bad)} are not respondent characteristics; choose from {known}" if bad
+            else None)
 
 
 register_schema("survey_report", common_parameters(year_check=check_financial_year) + [
