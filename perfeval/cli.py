@@ -4,6 +4,7 @@
 
     perfeval run NOTEBOOK [--params FILE] [-p NAME VALUE ...] [--output-dir DIR]
                           [--outputs-root DIR] [--status TEXT] [--pdf] [--no-progress]
+                          [--wait SECONDS]
     perfeval batch NOTEBOOK [--params FILE ...] [--over NAME=all|V1,V2 ...] [-p NAME VALUE ...]
                             [--workers N] [--executor local|dask] [--scheduler ADDRESS]
                             [--outputs-root DIR] [--status TEXT] [--no-progress]
@@ -57,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also print the report to A4 PDF with headless Chromium (optional; "
                           "needs Chromium installed)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
+                     help="when another run is publishing the same report folder, wait up to "
+                          "SECONDS for it to end (default 0: stop at once and say so)")
     _add_batch_parser(commands)
     params = commands.add_parser("params", help="list a notebook's parameters")
     params.add_argument("notebook", metavar="NOTEBOOK")
@@ -129,7 +133,7 @@ def _run(args: argparse.Namespace) -> int:
     result = run_report(nb_path, values, output_dir=args.output_dir,
                         outputs_root=args.outputs_root,
                         progress=False if args.no_progress else None,
-                        status=args.status, pdf=args.pdf)
+                        status=args.status, pdf=args.pdf, wait=args.wait)
     print(f"Report:   {result.html}")
     print(f"Excel:    {result.excel}")
     if result.pdf:

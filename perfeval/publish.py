@@ -8,6 +8,10 @@
   cells inside a table, frozen header row, number formats, RAG words kept as words).
 * :func:`print_pdf` prints the HTML report to A4 PDF with headless Chromium (optional).
 * :func:`write_index` writes ``index.html`` in the outputs root, listing every report built there.
+
+Every page perfeval publishes (the reports and the index) carries :data:`CONTENT_SECURITY_POLICY`:
+it loads nothing and runs nothing, and only inline styles and ``data:`` images (the charts) are
+allowed, so a browser refuses anything else that might slip into a page.
 """
 
 from __future__ import annotations
@@ -26,12 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from perfeval.exceptions import ParameterError, PerfevalError, RunError
+from perfeval.outputs import FAILED_DIR, hold_index, write_text_atomically
 from perfeval.parameters import is_path_parameter
 
 __all__ = ["DEFAULT_STATUS", "ReportInfo", "describe_report", "check_status", "symbol_items",
            "long_date", "sheet_names", "write_workbook", "find_chromium", "print_pdf",
            "chromium_command", "index_entries", "index_html", "write_index", "MISSING_CELL",
-           "CHROMIUM_ENV"]
+           "CHROMIUM_ENV", "CONTENT_SECURITY_POLICY", "csp_meta"]
 
 DEFAULT_STATUS = "Draft"
 #: What an Excel cell shows for a value that is missing in the key figure (never a blank cell).
@@ -40,6 +45,17 @@ MISSING_CELL = "[x]"
 CHROMIUM_ENV = "PERFEVAL_CHROMIUM"
 _CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _MAX_STATUS = 40
+#: The Content-Security-Policy of every published page: nothing loaded or run, only inline
+#: styles and ``data:`` images (the charts); no ``<base>``, no form submission.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                           "base-uri 'none'; form-action 'none'")
+
+
+def csp_meta() -> str:
+    """The ``<meta http-equiv="Content-Security-Policy">`` element of a published page (it must
+    come before the page's ``<style>``)."""
+    return (f'<meta http-equiv="Content-Security-Policy" '
+            f'content="{html.escape(CONTENT_SECURITY_POLICY)}">')
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,12 +539,26 @@ def _entry(manifest_path: Path, root: Path) -> dict[str, Any] | None:
     }
 
 
+def _manifest_paths(root: Path) -> list[Path]:
+    """Every report's ``manifest.json`` under ``root``, at any depth, sorted by folder; hidden
+    folders (perfeval's locks and temporary folders, a previous report during its swap) and
+    ``_failed`` are not looked into."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if not d.startswith(".")
+                   and not (here == root and d == FAILED_DIR)]
+        if here != root and "manifest.json" in files:
+            found.append(here / "manifest.json")
+    return sorted(found)
+
+
 def index_entries(outputs_root: str | Path) -> list[dict[str, Any]]:
-    """Every report under ``outputs_root`` (``<stem>/<folder>/manifest.json``), sorted by
-    report folder."""
+    """Every report under ``outputs_root``, sorted by report folder: ``<stem>/<slug>/`` as
+    ``perfeval run`` makes them, and any folder given with ``--output-dir``, at the top of the
+    root (``mine/``) or deeper; never perfeval's hidden folders or ``_failed``."""
     root = Path(outputs_root).resolve()
-    entries = [_entry(path, root) for path in sorted(root.glob("*/*/manifest.json"))
-               if not any(part.startswith((".", "_")) for part in path.relative_to(root).parts)]
+    entries = [_entry(path, root) for path in _manifest_paths(root)]
     return [entry for entry in entries if entry is not None]
 
 
@@ -578,6 +608,7 @@ def index_html(entries: Sequence[Mapping[str, Any]], *, generated: str | None = 
             + "".join(_index_row(entry) for entry in entries) + "</tbody></table>"
             if entries else "<p>No reports have been built yet.</p>")
     return ("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"{csp_meta()}\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>perfeval reports</title>\n<style>{_INDEX_STYLE}{hidden}</style>\n</head>\n"
             "<body>\n<main>\n<h1>perfeval reports</h1>\n"
@@ -595,13 +626,20 @@ def _time_element(iso: str) -> str:
 def write_index(outputs_root: str | Path) -> Path:
     """Write ``index.html`` in ``outputs_root`` listing every report there; returns its path.
 
-    The file is replaced atomically, so a reader never sees half a page.
+    One process at a time rewrites it (under the root's index lock, see
+    :mod:`perfeval.outputs`), reading the manifests once it holds the lock, so the last writer
+    lists every report published before it. The file is replaced atomically
+    (``.index-*.html``, then :func:`os.replace`), so a reader never sees half a page.
+
+    Raises
+    ------
+    OSError
+        If the index cannot be written (a full or read-only disk); the old index is kept.
+    RunError
+        If another process has been rewriting the index for a minute.
     """
     root = Path(outputs_root).resolve()
     target = root / "index.html"
-    handle, tmp = tempfile.mkstemp(prefix=".index-", suffix=".html", dir=root)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(index_html(index_entries(root)))
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
+    with hold_index(root):
+        write_text_atomically(target, index_html(index_entries(root)), prefix=".index-")
     return target

@@ -6,7 +6,10 @@ the Excel supporting tables (and, when asked, a PDF: :mod:`perfeval.publish`) an
 ``manifest.json`` (parameters, input hashes, versions, git state, key figures), then rewrites the
 outputs root's ``index.html``. Everything is
 written into a temporary folder inside the outputs root and moved into place only on success, so
-a failed or interrupted run never harms the previous report. :func:`verify_report` re-runs a
+a failed, interrupted or killed run never harms the previous report. One run at a time publishes
+a report folder (another stops with a RunError, or waits when asked), every run first clears
+what dead runs left behind, and a full or read-only disk is a RunError saying so
+(:mod:`perfeval.outputs`). :func:`verify_report` re-runs a
 published report and says exactly what differs.
 
 Layout under the outputs root (``outputs/`` of the repository by default)::
@@ -18,6 +21,7 @@ Layout under the outputs root (``outputs/`` of the repository by default)::
                                     /<stem>.pdf      the report as A4 PDF (with --pdf)
                                     /manifest.json   provenance
     _failed/<stem>-<timestamp>.ipynb                 executed notebook of a failed run
+    .locks/, .tmp-*/                                 runs' locks and temporary folders
 
 ``manifest.json`` holds: ``manifest_version``; ``perfeval_version``; ``notebook`` (``path``,
 ``sha256``); ``report`` (``title``, ``council``, ``council_name``, ``period``, ``status``,
@@ -44,7 +48,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -54,12 +57,15 @@ from typing import Any
 import perfeval
 from perfeval import paths
 from perfeval.exceptions import ParameterError, PerfevalError, RunError, VerificationError
+from perfeval.outputs import (FAILED_DIR, clear_leftovers, describe_os_error, find_disk_error,
+                              hold_report, publication_error, swap_in, temporary_folder)
 from perfeval.parameters import (check_against_data, is_path_parameter, load_folder_schemas,
                                  validate_parameters)
 from perfeval.provenance import (collect_key_figures, describe_provenance, git_state, hash_inputs,
                                  is_key_figure_output, package_versions, sha256_file)
-from perfeval.publish import (ReportInfo, check_status, describe_report, find_chromium, long_date,
-                              print_pdf, symbol_items, write_index, write_workbook)
+from perfeval.publish import (CONTENT_SECURITY_POLICY, ReportInfo, check_status, describe_report,
+                              find_chromium, long_date, print_pdf, symbol_items, write_index,
+                              write_workbook)
 
 __all__ = ["RunResult", "VerifyResult", "run_report", "verify_report", "resolve_notebook",
            "resolve_path_parameters", "resolve_output_dir", "report_slug", "export_html",
@@ -69,7 +75,6 @@ __all__ = ["RunResult", "VerifyResult", "run_report", "verify_report", "resolve_
 KERNEL_NAME = "python3"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "perfeval_report"
-FAILED_DIR = "_failed"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 _REPORT_FIELDS = ("title", "council", "council_name", "period", "status", "published")
@@ -175,7 +180,9 @@ def resolve_output_dir(stem: str, values: Mapping[str, Any], output_dir: str | P
     Raises
     ------
     ParameterError
-        If the folder is outside the outputs root, is the root itself or its ``_failed`` folder,
+        If the folder is outside the outputs root, is the root itself, its ``_failed`` folder or
+        hidden (perfeval keeps its locks and temporary folders under names starting with a
+        dot), lies inside another report's folder (re-running that report would take it away),
         or exists without being a perfeval report (it would be replaced).
     """
     target = outputs_root / (stem if output_dir is None else Path(output_dir).expanduser())
@@ -186,16 +193,32 @@ def resolve_output_dir(stem: str, values: Mapping[str, Any], output_dir: str | P
         raise ParameterError([f"output directory {str(output_dir)!r} resolves to {target}, which "
                               f"is not inside the outputs root {outputs_root}; give a folder "
                               f"inside it, e.g. {stem}/draft"])
-    first = target.relative_to(outputs_root).parts[0]
-    if first == FAILED_DIR or first.startswith("."):
-        raise ParameterError([f"output directory {target} is reserved for perfeval's own use; "
-                              f"choose another folder"])
+    parts = target.relative_to(outputs_root).parts
+    if parts[0] == FAILED_DIR or any(part.startswith(".") for part in parts):
+        raise ParameterError([f"output directory {target} is reserved for perfeval's own use "
+                              f"(its {FAILED_DIR} folder and names starting with '.'); choose "
+                              f"another folder"])
+    enclosing = _enclosing_report(outputs_root, target)
+    if enclosing is not None:
+        raise ParameterError([f"output directory {target} is inside the report {enclosing}, "
+                              f"whose folder is replaced whole when it is run again; choose a "
+                              f"folder outside it"])
     if target.exists() and (not target.is_dir() or (any(target.iterdir())
                                                     and not (target / MANIFEST_NAME).is_file())):
         raise ParameterError([f"output directory {target} exists and is not a perfeval report "
                               f"(no {MANIFEST_NAME}); it would be replaced, so choose another "
                               f"folder or remove it yourself"])
     return target
+
+
+def _enclosing_report(root: Path, target: Path) -> Path | None:
+    """The report folder (one holding a manifest) between ``root`` and ``target``, if any."""
+    for folder in target.parents:
+        if not folder.is_relative_to(root) or folder == root:
+            return None
+        if (folder / MANIFEST_NAME).is_file():
+            return folder
+    return None
 
 
 def _input_roots(values: Mapping[str, Any]) -> dict[str, Path]:
@@ -370,7 +393,17 @@ def _template_context(info: ReportInfo, notebook_name: str,
     return {"title": info.title, "notebook": notebook_name, "version": perfeval.__version__,
             "date": info.published, "published": long_date(info.published),
             "status": info.status, "council": info.council_label, "period": info.period,
-            "parameters": shown, "symbols": symbol_items(), "running_head": _css_string(running)}
+            "parameters": shown, "symbols": symbol_items(), "running_head": _css_string(running),
+            "csp": CONTENT_SECURITY_POLICY}
+
+
+def _page_policy(page: str) -> str | None:
+    """The Content-Security-Policy a page's ``<meta http-equiv>`` sets (None without one)."""
+    for tag in re.findall(r"<meta\b[^>]*>", page, re.I):
+        if re.search(r"http-equiv=[\"']?Content-Security-Policy", tag, re.I):
+            content = re.search(r'content="([^"]*)"', tag)
+            return html_lib.unescape(content.group(1)) if content else None
+    return None
 
 
 def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any],
@@ -381,9 +414,10 @@ def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any],
     Code, prompts, stderr streams, key-figure outputs, stray object reprs and cells tagged
     ``remove-cell`` are left out. The page is self-contained (no ``<script>``, no resources
     loaded from the internet), in British English (``lang="en-GB"``), titled with the
-    notebook's first heading. It opens with a title block (title, council, period, publication
-    date, status) and a contents list linking every h2 section; headings run h1, h2, h3 with no
-    skipped level; it ends with the legend of statistical symbols and a footer naming the
+    notebook's first heading, with a Content-Security-Policy that lets the browser load and run
+    nothing but inline styles and ``data:`` images. It opens with a title block (title,
+    council, period, publication date, status) and a contents list linking every h2 section;
+    headings run h1, h2, h3 with no skipped level; it ends with the legend of statistical symbols and a footer naming the
     notebook and the parameters that are not paths. Print CSS sets A4 pages numbered "Page n of
     m", and keeps tables and figures whole where they fit.
 
@@ -427,6 +461,10 @@ def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any],
     if re.search(r"<script\b", html, re.I):
         raise RunError(f"the HTML report of {notebook_name} would contain a <script>; remove the "
                        f"output that produces it (interactive widgets cannot be published)")
+    if _page_policy(html) != CONTENT_SECURITY_POLICY:
+        raise RunError(f"the HTML report of {notebook_name} lacks its Content-Security-Policy; "
+                       f"the template {TEMPLATES_DIR / TEMPLATE_NAME} must keep the "
+                       f"<meta http-equiv=\"Content-Security-Policy\"> element")
     external = re.search(r"<(?:img|link|iframe|source|video|audio)\b[^>]*?"
                          r"(?:src|href)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", html, re.I)
     if external:
@@ -542,52 +580,48 @@ def _failing_cell(source_nb: Any, err: Any) -> tuple[int | None, str]:
     return getattr(err, "cell_index", None), first
 
 
-def _keep_failed(tmp_notebook: Path, outputs_root: Path, stem: str) -> Path | None:
+def _keep_failed(tmp_notebook: Path, outputs_root: Path, stem: str) -> tuple[Path | None, str]:
+    """Move the executed notebook of a failed run to ``_failed/``: where it went (None when there
+    was none) and, when it could not be kept (a full or read-only disk), a sentence saying so."""
     if not tmp_notebook.is_file():
-        return None
+        return None, ""
     failed_dir = outputs_root / FAILED_DIR
-    failed_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
     destination = failed_dir / f"{stem}-{stamp}.ipynb"
-    shutil.move(str(tmp_notebook), destination)
-    return destination
+    try:
+        failed_dir.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(tmp_notebook), destination)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            destination.unlink(missing_ok=True)
+        return None, (f"\nThe executed notebook could not be kept in {failed_dir}: "
+                      f"{describe_os_error(err)}.")
+    return destination, ""
 
 
-def _run_error(err: Exception, nb_path: Path, failed: Path | None, target: Path) -> RunError:
+def _run_error(err: Exception, nb_path: Path, failed: Path | None, target: Path,
+               not_kept: str = "") -> RunError:
     """Wrap a failure as a RunError naming the failing cell (for an exception raised in the
-    notebook), where the executed notebook was kept, and that the previous report is intact."""
+    notebook) or the path and the disk problem (full, read-only), where the executed notebook
+    was kept (or ``not_kept``: why it could not be), and that the previous report is intact."""
     import nbformat
 
     index = getattr(err, "cell_index", None)
+    disk = find_disk_error(err)
     if hasattr(err, "ename"):  # papermill's PapermillExecutionError
         index, first = _failing_cell(nbformat.read(nb_path, as_version=4), err)
         head = (f"{nb_path.name} failed in cell {index} (In [{err.exec_count}], starting "
                 f"{first!r}): {err.ename}: {err.evalue}")
     elif isinstance(err, RunError):
         head = str(err)
+    elif disk is not None:
+        head = f"{nb_path.name} could not be published: {describe_os_error(disk)}."
     else:
         head = f"{nb_path.name} could not be run: {type(err).__name__}: {err}"
-    where = f"\nThe executed notebook is kept at {failed}." if failed else ""
-    kept = f"\nThe previous report in {target} (if any) was not changed."
+    where = f"\nThe executed notebook is kept at {failed}." if failed else not_kept
+    kept = f"\nThe previous report in {target} (if any) is intact: it was not changed."
     return RunError(head + where + kept, cell_index=index,
                     failed_notebook=str(failed) if failed else None)
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move ``new`` to ``target``, replacing a previous report only once the new one is there."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{time.time_ns()}")
-        target.rename(old)
-    try:
-        new.rename(target)
-    except OSError:
-        if old is not None:
-            old.rename(target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _utc_now() -> dt.datetime:
@@ -667,19 +701,55 @@ def _build_report(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[
             kernel.shutdown_in_background()
         _publish(tmp, nb_path, values, roots, input_hashes, started, clock, publication)
     except KeyboardInterrupt as err:
-        failed = _keep_failed(executed, root, nb_path.stem)
+        failed, _ = _keep_failed(executed, root, nb_path.stem)
         kept = f"; the partial notebook is kept at {failed}" if failed else ""
         raise KeyboardInterrupt(f"{err or 'interrupted'}{kept}") from err
     except Exception as err:
-        failed = _keep_failed(executed, root, nb_path.stem)
-        raise _run_error(err, nb_path, failed, target) from err
+        failed, not_kept = _keep_failed(executed, root, nb_path.stem)
+        raise _run_error(err, nb_path, failed, target, not_kept) from err
+
+
+def _lock_report_folder(stack: contextlib.ExitStack, root: Path, target: Path, wait: float,
+                        notebook: str) -> None:
+    """Take the lock of report folder ``target`` until ``stack`` closes, before any kernel is
+    started or anything written (:func:`perfeval.outputs.hold_report`); a full or read-only
+    disk becomes a RunError saying so."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        stack.enter_context(hold_report(root, target, wait=wait, notebook=notebook))
+    except OSError as err:
+        raise publication_error(err, target) from err
+
+
+def _build_and_swap(root: Path, target: Path, label: str, build: Any,
+                    interruptions: _Interruptions) -> dict[str, Any]:
+    """Under the report folder's lock: clear what dead runs left, ``build(tmp)`` the report in a
+    temporary folder of the outputs root, swap it into ``target`` (signals held meanwhile) and
+    return its manifest. A full or read-only disk becomes a RunError saying so."""
+    try:
+        clear_leftovers(root, holding=target)
+        with temporary_folder(root, label) as tmp:
+            build(tmp)
+            manifest = json.loads((tmp / MANIFEST_NAME).read_text(encoding="utf-8"))
+            with interruptions.held():
+                swap_in(tmp, target)
+    except OSError as err:
+        raise publication_error(err, target) from err
+    return manifest
+
+
+def _check_wait(wait: Any) -> float:
+    if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not wait >= 0:
+        raise ParameterError([f"wait: expected the seconds to wait for another run on the same "
+                              f"report folder, 0 or more (0 = do not wait); got {wait!r}"])
+    return float(wait)
 
 
 def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
                output_dir: str | Path | None = None,
                outputs_root: str | Path | None = None,
                progress: bool | None = None, status: str | None = None,
-               pdf: bool = False, kernel: Any = None) -> RunResult:
+               pdf: bool = False, kernel: Any = None, wait: float = 0.0) -> RunResult:
     """Run a report notebook and publish its HTML report, Excel supporting tables and
     provenance manifest (and a PDF when asked), then update the index of reports.
 
@@ -708,8 +778,13 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
         :mod:`perfeval.batch` to pay the start-up once per worker. By default the run starts a
         kernel of its own (this Python's ``python3`` kernel, so the virtual environment's
         Python even when it is not activated) as soon as the parameters' names, types and
-        ranges are right, checks them against the data while the kernel starts, and stops it
-        in the background while it writes the HTML.
+        ranges are right and it holds the report folder's lock, checks them against the data
+        while the kernel starts, and stops it in the background while it writes the HTML.
+    wait : float
+        Seconds to wait, before starting anything, when another run is publishing the same
+        report folder; by default none: the run stops at once with a RunError naming the folder
+        and the other run (whose report would otherwise replace this one's, or the other way
+        round).
 
     Returns
     -------
@@ -722,9 +797,11 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
         notebook does not exist, the status is not a short label, or the output folder is not
         allowed.
     RunError
-        Before anything is executed, if a PDF is asked for and no Chromium is found. If the
-        notebook fails (naming the cell, the exception and where the failed notebook was kept
-        under ``_failed/``) or cannot be published. The previous report is left untouched.
+        Before anything is executed, if a PDF is asked for and no Chromium is found, or another
+        run is publishing the same folder (after ``wait`` seconds). If the notebook fails
+        (naming the cell, the exception and where the failed notebook was kept under
+        ``_failed/``) or cannot be published, e.g. on a full or read-only disk (naming the path
+        and the problem). The previous report is left untouched.
     """
     nb_path = resolve_notebook(notebook)
     stem = nb_path.stem
@@ -733,6 +810,7 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
     values = resolve_path_parameters(checked)
     publication = _Publication(status=check_status(status),
                                chromium=find_chromium() if pdf else None)
+    wait = _check_wait(wait)
     root = (paths.OUTPUTS_DIR if outputs_root is None else Path(outputs_root)).expanduser()
     root = root.resolve()
     target = resolve_output_dir(stem, values, output_dir, root)
@@ -742,26 +820,20 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
                               f"folder that holds the CSV tables"], notebook=stem)
     progress = sys.stderr.isatty() if progress is None else progress
     own_kernel = kernel is None
-    with _Interruptions() as interruptions:
+    with _Interruptions() as interruptions, contextlib.ExitStack() as locked:
+        _lock_report_folder(locked, root, target, wait, nb_path.name)
         if own_kernel:
             kernel = _launch_kernel(nb_path)
         try:
             check_against_data(stem, checked)
-            root.mkdir(parents=True, exist_ok=True)
-            tmp = root / f".tmp-{stem}-{uuid.uuid4().hex}"
-            tmp.mkdir()
-            try:
-                _build_report(tmp, nb_path, values, roots, progress, root, target, publication,
-                              kernel, own_kernel)
-                with interruptions.held():
-                    _replace_dir(tmp, target)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
+            manifest = _build_and_swap(
+                root, target, stem,
+                lambda tmp: _build_report(tmp, nb_path, values, roots, progress, root, target,
+                                          publication, kernel, own_kernel), interruptions)
         finally:
             if own_kernel:
                 kernel.shutdown()
     _update_index(root)
-    manifest = json.loads((target / MANIFEST_NAME).read_text(encoding="utf-8"))
     return RunResult(output_dir=target, notebook=target / f"{stem}.ipynb",
                      html=target / f"{stem}.html", manifest_path=target / MANIFEST_NAME,
                      manifest=manifest, excel=target / f"{stem}.xlsx",
@@ -773,9 +845,11 @@ def _update_index(root: Path) -> None:
     failure here is a warning, not a failed run."""
     try:
         write_index(root)
-    except OSError as err:
-        warnings.warn(f"the index of reports {root / 'index.html'} could not be updated: {err}",
-                      stacklevel=3)
+    except (OSError, RunError) as err:
+        problem = describe_os_error(err) if isinstance(err, OSError) else str(err)
+        warnings.warn(f"the report is published, but the index of reports "
+                      f"{root / 'index.html'} was not updated ({problem}); the next run updates "
+                      f"it", stacklevel=3)
 
 
 # ---------------------------------------------------------------------------------------------

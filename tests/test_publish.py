@@ -20,8 +20,10 @@ from perfeval.cli import main
 from perfeval.exceptions import ParameterError, RunError
 from perfeval.parameters import load_parameter_file
 from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
-from perfeval.publish import (MISSING_CELL, ReportInfo, check_status, find_chromium,
-                              index_entries, sheet_names, write_index, write_workbook)
+from perfeval import runner
+from perfeval.publish import (CONTENT_SECURITY_POLICY, MISSING_CELL, ReportInfo, check_status,
+                              find_chromium, index_entries, index_html, sheet_names, write_index,
+                              write_workbook)
 from perfeval.runner import export_html, run_report
 from perfeval.tables import html_table
 
@@ -139,6 +141,31 @@ def test_page_has_title_block_contents_ordered_headings_and_symbol_legend():
     assert 'content: "Page " counter(page) " of " counter(pages)' in page
 
 
+def _policy(page: str) -> str:
+    """The page's Content-Security-Policy, read from its one <meta http-equiv> element, which
+    must come before its first <style>."""
+    metas = re.findall(r'<meta[^>]*http-equiv="Content-Security-Policy"[^>]*>', page)
+    assert len(metas) == 1, metas
+    assert page.index(metas[0]) < page.index("<style"), "the policy must cover the styles"
+    return html_lib.unescape(re.search(r'content="([^"]*)"', metas[0]).group(1))
+
+
+def test_report_and_index_pages_allow_only_inline_styles_and_data_images():
+    assert CONTENT_SECURITY_POLICY == ("default-src 'none'; style-src 'unsafe-inline'; "
+                                       "img-src data:; base-uri 'none'; form-action 'none'")
+    page = export_html(_notebook(), notebook_name="review.ipynb", parameters={})
+    assert _policy(page) == CONTENT_SECURITY_POLICY
+    assert _policy(index_html([])) == CONTENT_SECURITY_POLICY
+
+
+def test_a_page_without_the_policy_is_refused(monkeypatch):
+    context = runner._template_context
+    monkeypatch.setattr(runner, "_template_context",
+                        lambda *args: context(*args) | {"csp": "default-src *"})
+    with pytest.raises(RunError, match="lacks its Content-Security-Policy"):
+        export_html(_notebook(), notebook_name="review.ipynb", parameters={})
+
+
 def test_status_must_be_a_short_label():
     assert check_status(None) == "Draft" and check_status(" Final ") == "Final"
     with pytest.raises(ParameterError, match="status"):
@@ -184,6 +211,19 @@ def test_index_lists_reports_with_links_to_the_files_that_exist(tmp_path):
     assert '<html lang="en-GB">' in page and "State &lt;of&gt; the Nation" in page
     assert "Rutland (E06000017)" in page and "Final" in page and "/secret" not in page
     assert 'href="sotn/a/sotn.xlsx"' in page and ".pdf" not in page and "<script" not in page
+
+
+def test_index_lists_reports_at_any_depth_and_never_perfevals_own_folders(tmp_path):
+    for folder in ("mine", "sotn/E06000017_2024-25", "drafts/2025/may", "_drafts/x"):
+        _manifest(tmp_path / folder, "sotn")
+    for hidden in (".tmp-sotn-" + "a" * 32, "sotn/.E06000017_2024-25.old-1", ".locks/x",
+                   "_failed/y", "mine/.hidden"):
+        _manifest(tmp_path / hidden, "sotn")
+    assert [e["folder"] for e in index_entries(tmp_path)] == [
+        "_drafts/x", "drafts/2025/may", "mine", "sotn/E06000017_2024-25"]
+    page = write_index(tmp_path).read_text()
+    assert 'href="mine/sotn.html"' in page and "4 report(s)" in page
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".index")] == []
 
 
 # -- end to end -----------------------------------------------------------------------------------

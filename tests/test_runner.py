@@ -63,8 +63,19 @@ def no_kernel(monkeypatch):
     return refuse_kernels(monkeypatch)
 
 
-def _tmp_dirs(root: Path) -> list[Path]:
-    return [p for p in root.rglob(".*") if p.is_dir()]
+def _leftovers(root: Path) -> list[Path]:
+    """What a run must not leave behind: hidden folders and files (temporary folders, previous
+    copies of a report, a half-written index) and temporary-folder locks; the report and index
+    locks stay in .locks."""
+    return [p for p in root.rglob("*")
+            if (p.name.startswith(".") and p.relative_to(root).parts[0] != ".locks")
+            or p.match(".locks/tmp-*")]
+
+
+def _written(root: Path) -> list[str]:
+    """What is in the outputs root: after a run stopped before its notebook ran, only the
+    folder of the report locks (taken before the kernel starts)."""
+    return sorted(p.name for p in root.iterdir())
 
 
 # -- validation before execution ------------------------------------------------------------------
@@ -91,7 +102,8 @@ def test_missing_data_dir_fails_before_execution(tmp_path, no_kernel):
 
 
 @pytest.mark.parametrize("output_dir", ["../escape", "hello/../../escape", "/etc/perfeval",
-                                        ".", "_failed/x", ".tmp-x"])
+                                        ".", "_failed/x", ".tmp-x", ".locks",
+                                        "hello/.2024.old-1", "a/.hidden/b"])
 def test_output_dir_outside_the_outputs_root_or_reserved_is_rejected(tmp_path, no_kernel,
                                                                      output_dir):
     _write_values(tmp_path / "data")
@@ -108,7 +120,7 @@ def test_a_failing_data_check_stops_the_kernel_it_started_and_runs_nothing(tmp_p
     with pytest.raises(ParameterError, match="name = ' ': must not be blank"):
         run_report(HELLO, {"name": " "}, outputs_root=tmp_path / "out")
     assert len(kernels) == 1 and kernels[0].stops == 1, "launched while checking, then stopped"
-    assert executed == [] and not (tmp_path / "out").exists()
+    assert executed == [] and _written(tmp_path / "out") == [".locks"]
 
 
 def test_the_runs_own_kernel_is_stopped_before_the_report_is_written(tmp_path, fake_kernel,
@@ -140,6 +152,15 @@ def test_existing_folder_that_is_not_a_report_is_never_replaced(tmp_path):
     (root / "old").mkdir()
     (root / "old" / "manifest.json").write_text("{}")
     assert resolve_output_dir("hello", {}, "old", root) == root / "old"
+
+
+def test_a_report_folder_inside_another_report_is_refused(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "manifest.json").write_text("{}")
+    with pytest.raises(ParameterError, match="is inside the report .*mine, whose folder is "
+                                             "replaced whole"):
+        resolve_output_dir("hello", {}, "mine/sub/deeper", tmp_path)
+    assert resolve_output_dir("hello", {}, "mine", tmp_path) == tmp_path / "mine"
 
 
 def test_default_output_dir_is_stem_then_council_and_year(tmp_path):
@@ -195,7 +216,7 @@ def test_run_writes_report_folder_and_manifest(tmp_path, fake_kernel, monkeypatc
     assert manifest["key_figures"]["total"]["value"] == 3.5
     assert manifest["report_files"]["hello.html"] == sha256_file(folder / "hello.html")
     assert manifest["duration_seconds"] >= 0 and manifest["started"] <= manifest["finished"]
-    assert _tmp_dirs(tmp_path / "outputs") == []
+    assert _leftovers(tmp_path / "outputs") == []
 
 
 def test_a_new_run_replaces_the_previous_report(tmp_path, fake_kernel):
@@ -205,7 +226,7 @@ def test_a_new_run_replaces_the_previous_report(tmp_path, fake_kernel):
     second = run_report(HELLO, {"data_dir": str(data)}, outputs_root=tmp_path / "out")
     assert second.output_dir == first.output_dir
     assert json.loads(second.manifest_path.read_text())["key_figures"]["total"]["value"] == 10.0
-    assert _tmp_dirs(tmp_path / "out") == []
+    assert _leftovers(tmp_path / "out") == []
 
 
 def test_interrupted_run_keeps_previous_report_and_partial_notebook(tmp_path, fake_kernel,
@@ -224,7 +245,7 @@ def test_interrupted_run_keeps_previous_report_and_partial_notebook(tmp_path, fa
         run_report(HELLO, {"data_dir": str(data)}, outputs_root=root)
     assert {p.name: p.read_bytes() for p in previous.output_dir.iterdir()} == before
     assert len(list((root / "_failed").glob("hello-*.ipynb"))) == 1
-    assert _tmp_dirs(root) == []
+    assert _leftovers(root) == []
 
 
 def test_publication_failure_keeps_the_executed_notebook_and_the_previous_report(
@@ -244,7 +265,7 @@ def test_publication_failure_keeps_the_executed_notebook_and_the_previous_report
     with pytest.raises(RunError, match="'total' is recorded twice") as caught:
         run_report(HELLO, {"data_dir": str(data)}, outputs_root=root)
     assert Path(caught.value.failed_notebook).parent == root / "_failed"
-    assert previous.manifest_path.read_bytes() == before and _tmp_dirs(root) == []
+    assert previous.manifest_path.read_bytes() == before and _leftovers(root) == []
 
 
 def test_verify_reports_changed_inputs_and_figures(tmp_path, fake_kernel):
@@ -486,7 +507,7 @@ def test_failed_run_keeps_previous_report_and_names_the_cell(tmp_path):
     assert failed.parent == root / "_failed" and failed.name.startswith("broken-")
     assert "deliberate failure" in failed.read_text()
     assert {p.name: p.read_bytes() for p in good.output_dir.iterdir()} == before
-    assert _tmp_dirs(root) == []
+    assert _leftovers(root) == []
 
 
 @pytest.mark.notebook
@@ -517,7 +538,7 @@ def test_sigterm_during_a_run_leaves_the_previous_report_intact(tmp_path):
     assert "Any previous report was left unchanged." in stderr
     assert {p.name: p.read_bytes() for p in previous.output_dir.iterdir()} == before
     assert len(list((root / "_failed").glob("sleepy-*.ipynb"))) == 1
-    assert _tmp_dirs(root) == []
+    assert _leftovers(root) == []
 
 
 @pytest.mark.notebook
@@ -542,4 +563,4 @@ def test_a_kernel_that_cannot_start_is_a_run_error_naming_the_fix(tmp_path, monk
                                        "installed"):
         run_report(HELLO, {"data_dir": str(_write_values(tmp_path / "data"))},
                    outputs_root=tmp_path / "out")
-    assert not (tmp_path / "out").exists() and kernels._ALL == []
+    assert _written(tmp_path / "out") == [".locks"] and kernels._ALL == []
