@@ -21,6 +21,11 @@ Executors:
     checks that the report was built from data with the client's checksums. Each report is built
     in a temporary folder on the worker and its files are sent back and published in the client's
     outputs root.
+
+Reports are published as ``perfeval run`` publishes them (:mod:`perfeval.outputs`): under the
+report folder's lock, so a ``perfeval run`` of the same folder at the same time is refused rather
+than mixed in. A batch stopped by Ctrl+C or SIGTERM says which reports it published (they are in
+the index) and which it did not get to (their previous reports are unchanged).
 """
 
 from __future__ import annotations
@@ -28,13 +33,13 @@ from __future__ import annotations
 import itertools
 import os
 import queue
-import shutil
 import socket
 import sys
 import tempfile
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,9 +47,11 @@ from typing import Any
 
 from perfeval import paths
 from perfeval.exceptions import ParameterError, PerfevalError, RunError
+from perfeval.outputs import (clear_leftovers, describe_os_error, hold_report, swap_in,
+                              temporary_folder)
 
 __all__ = ["ReportOutcome", "BatchResult", "parse_over", "expand_over", "plan_batch", "run_batch",
-           "run_task", "EXECUTORS"]
+           "run_task", "interruption_report", "EXECUTORS"]
 
 EXECUTORS = ("local", "dask")
 
@@ -334,25 +341,32 @@ def run_remote(task: Mapping[str, Any]) -> tuple[ReportOutcome, dict[str, bytes]
     return outcome, files
 
 
-def _publish_gathered(root: Path, relative: str, files: Mapping[str, bytes]) -> Path:
-    """Write a report sent back by a worker into ``root/relative``, replacing any previous
-    report there only once the new one is complete."""
+def _publish_gathered(root: Path, relative: str, files: Mapping[str, bytes],
+                      notebook: str = "a batch report") -> Path:
+    """Write a report sent back by a worker into ``root/relative``, as a run publishes: under the
+    folder's lock, built in a temporary folder and swapped in only once complete.
+
+    Raises
+    ------
+    RunError
+        If the folder or a file name lies outside the outputs root, or another run is publishing
+        the same folder.
+    OSError
+        If the disk is full or read-only; the previous report is then intact.
+    """
     target = (root / relative).resolve()
-    if not target.is_relative_to(root):
+    if not target.is_relative_to(root) or target == root:
         raise RunError(f"a worker sent a report for {relative!r}, outside the outputs root {root}")
-    tmp = root / f".tmp-gather-{uuid.uuid4().hex}"
-    try:
-        for name, content in files.items():
-            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / name).write_bytes(content)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        old = target.with_name(f".{target.name}.old-{time.time_ns()}")
-        if target.exists():
-            target.rename(old)
-        tmp.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with hold_report(root, target, notebook=notebook):
+        clear_leftovers(root, holding=target)
+        with temporary_folder(root, "gather") as tmp:
+            for name, content in files.items():
+                path = (tmp / name).resolve()
+                if not path.is_relative_to(tmp.resolve()):
+                    raise RunError(f"a worker sent a file {name!r} outside its report folder")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+            swap_in(tmp, target)
     return target
 
 
@@ -377,8 +391,12 @@ def _gather(outcome: ReportOutcome, files: Mapping[str, bytes], root: Path) -> R
     problem = _data_mismatch(outcome.parameters, manifest)
     if problem is None:
         try:
-            target = _publish_gathered(root, outcome.output_dir, files)
-        except (OSError, RunError) as err:
+            target = _publish_gathered(root, outcome.output_dir, files,
+                                       Path(manifest["notebook"]["path"]).name)
+        except OSError as err:
+            problem = (f"the report could not be written to {root}: {describe_os_error(err)}; "
+                       f"the previous report there (if any) is intact")
+        except RunError as err:
             problem = f"the report could not be written to {root}: {err}"
     if problem is not None:
         return ReportOutcome(outcome.parameters, None, problem, outcome.seconds, outcome.worker)
@@ -416,13 +434,44 @@ def _run_dask(tasks: list[dict[str, Any]], scheduler: Any, root: Path,
 
 
 def _write_index(root: Path) -> Path | None:
-    """Hook: rewrite the outputs root's index of reports with
-    :func:`perfeval.publish.write_index`, when this perfeval has it."""
+    """Rewrite the outputs root's index of reports (:func:`perfeval.publish.write_index`); a
+    failure is a warning (the reports are published already) and gives None."""
+    from perfeval.publish import write_index
+
     try:
-        from perfeval.publish import write_index
-    except ImportError:
+        return write_index(root)
+    except (OSError, RunError) as err:
+        problem = describe_os_error(err) if isinstance(err, OSError) else str(err)
+        warnings.warn(f"the reports are published, but the index of reports "
+                      f"{root / 'index.html'} was not updated ({problem}); the next run updates "
+                      f"it", stacklevel=3)
         return None
-    return write_index(root)
+
+
+def _short_list(items: Sequence[str], limit: int = 30) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def interruption_report(outcomes: Sequence[ReportOutcome | None], tasks: Sequence[Mapping],
+                        root: Path, index: Path | None, why: str) -> str:
+    """What a batch stopped part way (Ctrl+C, SIGTERM) did: the report folders it published
+    (relative to ``root``), the reports that failed or were stopped while running, and those it
+    did not get to, whose previous reports are unchanged."""
+    published = [_relative(Path(o.output_dir), root) for o in outcomes if o and o.ok]
+    failed = [_describe(o.parameters) for o in outcomes if o and not o.ok]
+    not_run = [_describe(task["values"]) for o, task in zip(outcomes, tasks) if o is None]
+    parts = [f"batch {why} after {len(published) + len(failed)} of {len(tasks)} reports",
+             f"published {len(published)}" + (f": {_short_list(published)}" if published else ""),
+             f"failed or stopped {len(failed)}" + (f": {_short_list(failed)}" if failed else ""),
+             f"not run {len(not_run)}" + (f": {_short_list(not_run)}" if not_run else "")]
+    where = (f"the index {index} lists the published ones" if index is not None
+             else f"the index {root / 'index.html'} could not be updated")
+    return "; ".join(parts) + f"; {where}"
+
+
+def _relative(folder: Path, root: Path) -> str:
+    return folder.relative_to(root).as_posix() if folder.is_relative_to(root) else str(folder)
 
 
 class _Progress:
@@ -486,6 +535,12 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
     ------
     ParameterError
         Before anything runs, if ``executor``, ``workers`` or ``scheduler`` is not usable.
+    RunError
+        Before anything runs, if the outputs root cannot be created (a read-only disk).
+    KeyboardInterrupt
+        When stopped by Ctrl+C or SIGTERM, after the running reports are stopped and the index
+        is rewritten; its message is :func:`interruption_report`: what was published and what
+        was not.
     """
     import nbformat
 
@@ -503,7 +558,11 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
     nb_path = resolve_notebook(notebook)
     root = (paths.OUTPUTS_DIR if outputs_root is None else Path(outputs_root)).expanduser()
     root = root.resolve()
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RunError(f"the outputs root {root} cannot be used: {describe_os_error(err)}") \
+            from err
     warmup = notebook_imports(nbformat.read(nb_path, as_version=4))
     tasks = [{"notebook": str(nb_path), "values": _absolute_paths(values),
               "outputs_root": str(root), "warmup": warmup, "status": status}
@@ -518,6 +577,11 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
             _run_local(tasks, used, bar)
         else:
             used = _run_dask(tasks, scheduler, root, bar)
+    except KeyboardInterrupt as err:
+        index = _write_index(root)
+        why = f"stopped ({err})" if str(err) else "stopped"
+        raise KeyboardInterrupt(interruption_report(bar.outcomes, tasks, root, index, why)) \
+            from err
     finally:
         bar.close()
     index = _write_index(root) if tasks else None

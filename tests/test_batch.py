@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -126,6 +127,48 @@ def test_batch_arguments_are_checked_before_anything_runs(tmp_path):
         run_batch(HELLO, [{}], outputs_root=tmp_path, workers=0)
     with pytest.raises(ParameterError, match="needs the scheduler's address"):
         run_batch(HELLO, [{}], outputs_root=tmp_path, executor="dask")
+
+
+def _interrupted_after_two(root: Path):
+    """Stand-in for the local executor: one report published, one stopped, then Ctrl+C."""
+    def run_local(tasks, workers, done):
+        folder = root / "hello" / "2021"
+        folder.mkdir(parents=True)
+        (folder / "manifest.json").write_text(json.dumps(
+            {"notebook": {"path": str(HELLO)}, "parameters": {"year": 2021}}))
+        done(0, batch.ReportOutcome(tasks[0]["values"], str(folder), None, 1.0, "w"))
+        done(1, batch.ReportOutcome(tasks[1]["values"], None, "stopped", 1.0, "w"))
+        raise KeyboardInterrupt
+    return run_local
+
+
+def test_an_interrupted_batch_says_what_it_published_and_what_it_did_not_get_to(
+        tmp_path, monkeypatch, capsys):
+    root = tmp_path / "out"
+    monkeypatch.setattr(batch, "_run_local", _interrupted_after_two(root))
+    with pytest.raises(KeyboardInterrupt) as caught:
+        run_batch(HELLO, [{"year": y} for y in (2021, 2022, 2023, 2024)], outputs_root=root,
+                  progress=False)
+    assert str(caught.value) == (
+        f"batch stopped after 2 of 4 reports; published 1: hello/2021; failed or stopped 1: "
+        f"year=2022; not run 2: year=2023, year=2024; the index {root / 'index.html'} lists "
+        f"the published ones")
+    assert 'href="hello/2021/manifest.json"' in (root / "index.html").read_text()
+    shutil.rmtree(root)
+    args = ["batch", str(HELLO), "--over", "year=2021,2022,2023,2024", "--outputs-root",
+            str(root), "--no-progress"]
+    assert main(args) == 130
+    err = capsys.readouterr().err
+    assert "interrupted (batch stopped after 2 of 4 reports; published 1: hello/2021;" in err
+
+
+def test_a_long_interruption_report_is_cut_short():
+    root = Path("/out")
+    outcomes = [batch.ReportOutcome({}, f"/out/r/{n}", None, 0, "w") for n in range(35)]
+    text = batch.interruption_report(outcomes + [None], [{"values": {}}] * 36, root, None,
+                                     "stopped")
+    assert "published 35: r/0, r/1," in text and "r/29 and 5 more; failed or stopped 0; " \
+        "not run 1: (defaults); the index /out/index.html could not be updated" in text
 
 
 def test_notebook_imports_are_the_top_level_imports_of_code_cells():
