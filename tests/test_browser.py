@@ -1,5 +1,6 @@
 """Every report, opened in headless Chromium: WCAG 2.2 A/AA checks with axe-core, no console
-errors, nothing fetched from the network, a screenshot for review, and its PDF.
+errors, nothing fetched from the network, a screenshot for review, and its PDF; and every page
+under its own Content-Security-Policy: no violation, charts shown, rendered as without it.
 
 Chromium is Debian's (``/usr/bin/chromium``, installed by ``.ci/run``), driven by Playwright for
 Python (``playwright install`` is never run); axe-core is the ``axe.min.js`` shipped inside the
@@ -7,6 +8,9 @@ Python (``playwright install`` is never run); axe-core is the ``axe.min.js`` shi
 tests are skipped with the reason. Every notebook in ``notebooks/`` that has a parameter file in
 ``params/`` is built once per session (with ``--pdf``); screenshots of the first screen go to
 ``outputs/screenshots/<stem>.png``.
+
+The pages' policy forbids scripts, so the axe-core checks open them with Playwright's
+``bypass_csp`` (axe is injected as a script); the policy tests open them without it.
 """
 
 from __future__ import annotations
@@ -63,9 +67,20 @@ def browser():
         chromium.close()
 
 
-def open_page(browser, path: Path):
-    """Open a local file, recording console errors, page errors and any network request."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", e => window.__cspViolations.push(
+    `${e.violatedDirective} blocked ${e.blockedURI || "(inline)"}`));
+"""
+
+
+def open_page(browser, path: Path, *, bypass_csp: bool = True):
+    """Open a local file, recording console errors, page errors and any network request (and,
+    without ``bypass_csp``, the page's Content-Security-Policy violations in
+    ``window.__cspViolations``)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
+    if not bypass_csp:
+        page.add_init_script(CSP_LISTENER)
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
             if m.type in ("error", "warning") else None)
@@ -124,3 +139,59 @@ def test_index_page_lists_every_report_and_meets_wcag_22_aa(built, browser):
     assert violations == [], "\n".join(violations)
     assert problems == [], "\n".join(problems)
     assert len(links) == len(built)
+
+
+def _under_policy(browser, path: Path) -> tuple[list[str], list[str], list[dict], bytes, bytes]:
+    """Open ``path`` under its policy: (violations, console problems, images, screenshot), and
+    the screenshot of the same page with the policy bypassed."""
+    page, problems = open_page(browser, path, bypass_csp=False)
+    try:
+        violations = page.evaluate("window.__cspViolations")
+        images = page.evaluate("[...document.images].map(i => ({src: i.src.slice(0, 22), "
+                               "complete: i.complete, width: i.naturalWidth}))")
+        shot = page.screenshot(full_page=True)
+    finally:
+        page.close()
+    page, _ = open_page(browser, path, bypass_csp=True)
+    try:
+        bypassed = page.screenshot(full_page=True)
+    finally:
+        page.close()
+    return violations, problems, images, shot, bypassed
+
+
+@pytest.mark.parametrize("stem", REPORTS)
+def test_report_under_its_csp_shows_its_charts_with_no_violation(built, browser, stem):
+    violations, problems, images, shot, bypassed = _under_policy(browser, built[stem].html)
+    assert violations == [] and problems == [], violations + problems
+    assert images, "every report has charts"
+    assert all(i["src"] == "data:image/png;base64," and i["complete"] and i["width"] > 0
+               for i in images), images
+    assert shot == bypassed, "the page renders the same with and without its policy"
+
+
+def test_index_page_under_its_csp_has_no_violation(built, browser):
+    index = next(iter(built.values())).output_dir.parent.parent / "index.html"
+    violations, problems, _, shot, bypassed = _under_policy(browser, index)
+    assert violations == [] and problems == [] and shot == bypassed
+
+
+def test_the_policy_is_enforced_a_script_in_a_report_is_refused(built, browser, tmp_path):
+    """The checks above can fail: the same page with a script and an image from elsewhere
+    added is refused both, and says so."""
+    stem = REPORTS[0]
+    page_text = built[stem].html.read_text(encoding="utf-8")
+    hostile = tmp_path / "hostile.html"
+    hostile.write_text(page_text.replace(
+        "</main>", '<script>document.title = "ran"</script><img alt="x" src="file:///etc/x.png">'
+        "</main>", 1), encoding="utf-8")
+    page, problems = open_page(browser, hostile, bypass_csp=False)
+    try:
+        violations = page.evaluate("window.__cspViolations")
+        title = page.title()
+    finally:
+        page.close()
+    assert title != "ran"
+    assert any(v.startswith("script-src") for v in violations), violations
+    assert any(v.startswith("img-src") for v in violations), violations
+    assert any("Content Security Policy" in p for p in problems), problems
