@@ -152,7 +152,7 @@ def short_repr(value: Any, limit: int = 60) -> str:
         text = bounded.repr(value)
         if "..." not in text and len(text) <= limit:
             return text
-        cut = text if len(text) <= limit else f"{text[:limit]}..."
+        cut = text if len(text) <= limit else text[:limit].rstrip(".") + "..."
         return f"{cut} ({len(value):,} {'item' if len(value) == 1 else 'items'})"
     if isinstance(value, int) and not isinstance(value, bool):
         return bounded.repr_int(value, 1)
@@ -274,7 +274,9 @@ def _to_str(value: Any) -> str:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise _type_error("a string", value, " (put quotes around it in YAML, e.g. '2024/25')")
+    hint = (" (give one value, not a list)" if isinstance(value, _CONTAINERS)
+            else " (put quotes around it in YAML, e.g. '2024/25')")
+    raise _type_error("a string", value, hint)
 
 
 def _to_int(value: Any) -> int:

@@ -63,6 +63,12 @@ def test_int_becomes_str_for_a_str_parameter_but_a_float_does_not():
     assert "put quotes around it" in str(problems.value)
 
 
+def test_a_list_for_a_str_parameter_is_told_to_give_one_value():
+    (problem,) = _problems({"council": ["E06000017"]})
+    assert problem == ("council (str): expected a string, got list ['E06000017'] (give one "
+                       "value, not a list)")
+
+
 @pytest.mark.parametrize("value", [2.5, True, "2.5", "twenty", None])
 def test_lossy_or_wrong_values_for_an_int_are_rejected_with_expected_and_found(value):
     (problem,) = _problems({"year": value})
