@@ -26,8 +26,15 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
     Returns
     -------
     Path
-        An absolute path (relative paths are taken from the current directory).
+        An absolute path (relative paths are taken from the current directory), with symbolic
+        links resolved; a path that cannot be resolved (a symbolic link loop, a ``~user`` that
+        does not exist) is returned absolute but unresolved, for the loader to report what is
+        wrong with it.
     """
     if data_dir is None or str(data_dir).strip() == "":
         return DATA_DIR
-    return Path(data_dir).expanduser().resolve()
+    path = Path(data_dir)
+    try:
+        return path.expanduser().resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13) or no home
+        return path.absolute()
