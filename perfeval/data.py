@@ -6,13 +6,26 @@ other tables). All problems in all files are collected and raised together as on
 :class:`~perfeval.exceptions.DataValidationError` naming file, line and column, so a user fixes the
 data once. UK statistical symbols (``[c]``, ``[x]``, ``[z]``, ``[low]``, ``[u]``, ``..``, ``-``) are
 read as missing values with the symbol kept in a ``<column>_symbol`` column, never as zero.
+
+Data files are untrusted input. What the reports cannot represent is a problem, never a guess or
+a crash: text that is not UTF-8, numbers that are not finite, periods outside the plausible years,
+cells and files over the size limits of :class:`LoadLimits`, and paths that cannot be read. Line
+numbers are physical lines of the file (a quoted cell holding line breaks spans several).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
+import errno
 import io
+import math
+import os
+import re
+import stat
+import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +33,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perfeval.exceptions import AnalysisError, DataValidationError, Problem
+from perfeval.exceptions import (AnalysisError, DataValidationError, ParameterError, PeriodError,
+                                 Problem)
 from perfeval.paths import resolve_data_dir
-from perfeval.periods import is_valid_period, parse_period
+from perfeval.periods import (FIRST_YEAR, LAST_YEAR, MAX_YEAR, MIN_YEAR, Period,
+                              parse_period_form)
 
 #: Symbols that stand in place of a number, with their meaning (GSS guidance on symbols).
 SYMBOLS: dict[str, str] = {
@@ -257,55 +272,356 @@ def council_name(data: Dataset, code: str) -> str:
     return str(authority_names(data).get(code, code))
 
 
+# --------------------------------------------------------------------------- limits
+@dataclass(frozen=True)
+class LoadLimits:
+    """What the loader accepts from a data file beyond its columns' rules.
+
+    Attributes
+    ----------
+    first_year, last_year : int
+        First calendar years of the earliest and latest financial years a period may fall in
+        (default 1990/91 to 2100/01, for years, quarters and months alike).
+    max_cell_chars : int
+        The longest cell, in characters (default 100,000: far above any sensible comment, well
+        below a run-away quoted cell that swallows the rest of the file).
+    max_file_bytes : int
+        The largest file, in bytes (default 512 MiB), checked before the file is read.
+    """
+
+    first_year: int = FIRST_YEAR
+    last_year: int = LAST_YEAR
+    max_cell_chars: int = 100_000
+    max_file_bytes: int = 512 * 2**20
+
+    def __post_init__(self) -> None:
+        whole = {name: isinstance(getattr(self, name), int)
+                 and not isinstance(getattr(self, name), bool)
+                 for name in ("first_year", "last_year", "max_cell_chars", "max_file_bytes")}
+        problems = [f"{name} must be a whole number; got {getattr(self, name)!r}"
+                    for name in ("first_year", "last_year") if not whole[name]]
+        if not problems and not MIN_YEAR <= self.first_year <= self.last_year <= MAX_YEAR:
+            problems.append(f"first_year and last_year must satisfy {MIN_YEAR} <= first_year <= "
+                            f"last_year <= {MAX_YEAR}; got {self.first_year!r} and "
+                            f"{self.last_year!r}")
+        problems += [f"{name} must be a whole number of at least 1; got {getattr(self, name)!r}"
+                     for name in ("max_cell_chars", "max_file_bytes")
+                     if not whole[name] or getattr(self, name) < 1]
+        if problems:
+            raise ParameterError(problems, notebook="LoadLimits")
+
+
+#: The limits :func:`load_dataset` applies when given none.
+DEFAULT_LIMITS = LoadLimits()
+#: How much of a cell a message quotes.
+QUOTE_CHARS = 40
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what the csv reader (newline="") ends a line on
+_CSV_LIMIT_LOCK = threading.Lock()
+_REMEDY = {
+    errno.ELOOP: "is a symbolic link loop (the link leads back to itself); point it at the real "
+                 "{what} or replace it with the {what} itself",
+    errno.EACCES: "cannot be read (permission denied); give your user read access to the {what} "
+                  "or copy it somewhere you can read",
+    errno.ENOTDIR: "is not reachable: part of the path is a file, not a folder; check the path",
+}
+_REMEDY[errno.EPERM] = _REMEDY[errno.EACCES]
+RESAVE_UTF8 = ("Re-save it as UTF-8: in Excel, File > Save As > \"CSV UTF-8 (Comma delimited)\"; "
+               "in LibreOffice, File > Save As > Text CSV with \"Character set: Unicode (UTF-8)\"")
+
+
+def quote_cell(value: object, limit: int = QUOTE_CHARS) -> str:
+    """``repr`` of a cell for a message, cut to its first ``limit`` characters and ``...``.
+
+    Parameters
+    ----------
+    value : object
+        The cell (or code, or column name) to quote.
+    limit : int
+        The most characters quoted.
+
+    Returns
+    -------
+    str
+        ``'short'`` as it is, ``'a long comment that goes on and on and on'...`` when cut.
+    """
+    text = value if isinstance(value, str) else str(_plain(value))
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}..."
+
+
+def short_name(name: str, limit: int = QUOTE_CHARS) -> str:
+    """A column name (from a file's header) cut to ``limit`` characters, for a Problem's column."""
+    return name if len(name) <= limit else f"{name[:limit]}..."
+
+
 # --------------------------------------------------------------------------- reading
+def stat_problem(path: Path, name: str, what: str) -> tuple[os.stat_result | None, Problem | None]:
+    """The path's status, or a problem saying why it cannot be reached.
+
+    Parameters
+    ----------
+    path : Path
+        The data folder or a table's file.
+    name : str
+        How the problem names it (the folder's path, or the file name).
+    what : {"folder", "file"}
+        What the path should be, in the advice.
+
+    Returns
+    -------
+    (stat_result or None, Problem or None)
+        ``(None, None)`` when nothing is there at all (the caller knows whether that is fine).
+    """
+    try:
+        return path.stat(), None
+    except FileNotFoundError:
+        if not path.is_symlink():
+            return None, None
+        try:
+            target = repr(os.readlink(path))  # a path, not a cell: quoted whole
+        except OSError:
+            target = "a path"
+        return None, Problem(name, f"is a symbolic link to {target}, which does not exist; fix "
+                                   "the link or remove it")
+    except OSError as err:
+        remedy = _REMEDY.get(err.errno, "cannot be read ({reason}); check the path and "
+                                        "permissions")
+        return None, Problem(name, remedy.format(what=what, reason=err.strerror or err))
+
+
+def check_data_dir(root: Path) -> Problem | None:
+    """A problem when the data folder is missing, not a folder, a link loop or unreadable."""
+    name = str(root)
+    info, problem = stat_problem(root, name, "folder")
+    if problem is not None:
+        return problem
+    if info is None:
+        return Problem(name, "is not a directory (nothing is there); give data_dir as the folder "
+                             "holding the CSV tables")
+    if not stat.S_ISDIR(info.st_mode):
+        return Problem(name, "is not a directory; give data_dir as the folder holding the CSV "
+                             "tables")
+    try:
+        with os.scandir(root) as entries:
+            next(entries, None)
+    except OSError as err:
+        remedy = _REMEDY.get(err.errno, "cannot be listed ({reason}); check its permissions")
+        return Problem(name, remedy.format(what="folder", reason=err.strerror or err))
+    return None
+
+
+def check_table_file(path: Path, info: os.stat_result, limits: LoadLimits) -> Problem | None:
+    """A problem when a table's path is not an ordinary file or is larger than the limit."""
+    if stat.S_ISDIR(info.st_mode):
+        return Problem(path.name, "is a folder, not a file; put the CSV table itself here")
+    if not stat.S_ISREG(info.st_mode):
+        return Problem(path.name, "is not an ordinary file (a device, pipe or socket); save the "
+                                  "table as a CSV file here")
+    if info.st_size > limits.max_file_bytes:
+        return Problem(path.name, f"is {info.st_size:,} bytes, more than the limit of "
+                                  f"{limits.max_file_bytes:,}; split the table, or raise the limit "
+                                  "with load_dataset(path, limits=LoadLimits(max_file_bytes=...))")
+    return None
+
+
+def count_line_breaks(text: str) -> int:
+    """Line breaks in ``text`` as the csv reader counts them (``\\r\\n``, ``\\r`` or ``\\n``)."""
+    return len(_LINE_BREAK.findall(text))
+
+
+def read_records(text: str) -> tuple[list[tuple[int, list[str]]], tuple[int, str] | None]:
+    """Each CSV record of ``text`` with the physical line it starts on (the first line is 1).
+
+    A quoted cell may hold line breaks, so a record can span several lines; a blank line is an
+    empty record. The csv module's own cap on a cell's length (131,072 characters, process-wide)
+    is lifted while reading, so that the loader applies its own limit and names the cell; a lock
+    keeps concurrent readers from undoing each other's setting.
+
+    Returns
+    -------
+    (list of (int, list of str), (int, str) or None)
+        The records, or none and where and why the csv module stopped.
+    """
+    with _CSV_LIMIT_LOCK:
+        previous = csv.field_size_limit()
+        csv.field_size_limit(max(previous, min(len(text) + 1, 2**31 - 1)))
+        try:
+            reader = csv.reader(io.StringIO(text, newline=""))
+            records = list(reader)
+            if reader.line_num == len(records):  # one line each: the usual case, read fast
+                return list(zip(range(1, len(records) + 1), records)), None
+            return _records_with_lines(text), None
+        except csv.Error as err:
+            return [], (reader.line_num, str(err))
+        finally:
+            csv.field_size_limit(previous)
+
+
+def _records_with_lines(text: str) -> list[tuple[int, list[str]]]:
+    """:func:`read_records` for a text whose records may span lines (the caller holds the lock)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records, start = [], 1
+    for record in reader:
+        records.append((start, record))
+        start = reader.line_num + 1
+    return records
+
+
+def first_cell_column(text: str, pattern: str) -> str | None:
+    """The header name of the column of the first cell (below the header) matching ``pattern``."""
+    records = read_records(text)[0]
+    for _, record in records:
+        bad = [i for i, cell in enumerate(record) if re.search(pattern, cell)]
+        if bad:
+            header = records[0][1]
+            inside = record is not header and bad[0] < len(header)
+            return short_name(header[bad[0]].strip()) if inside else None
+    return None
+
+
+def encoding_problem(name: str, raw: bytes, err: UnicodeDecodeError, skipped: int) -> Problem:
+    """The problem for bytes that are not UTF-8: line, byte offset, the bytes, how to re-save.
+
+    ``raw`` is the file's bytes after a byte-order mark of ``skipped`` bytes. The column is found
+    by reading the file with each undecodable byte kept as a lone surrogate (which no UTF-8 text
+    holds) and finding the first cell that holds one.
+    """
+    line = count_line_breaks(raw[:err.start].decode("utf-8")) + 1
+    column = first_cell_column(raw.decode("utf-8", errors="surrogateescape"), "[\udc80-\udcff]")
+    shown = raw[err.start:min(err.end, err.start + 8)].hex(" ")
+    utf16 = raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    likely = 'UTF-16 ("Unicode Text")' if utf16 else "Windows-1252 (ANSI)"
+    return Problem(name, f"is not valid UTF-8: byte offset {err.start + skipped:,} "
+                         f"({_line_words(line)}) holds {shown} (hex), which is not UTF-8 text; the "
+                         f"file was probably saved as {likely}. {RESAVE_UTF8}",
+                   row=line, column=column)
+
+
+def nul_problem(name: str, text: str, skipped: int) -> Problem | None:
+    """The problem for a NUL character (byte 00), which no CSV text holds: the file is UTF-16
+    ("Unicode text") or not text at all. None when there is none."""
+    at = text.find("\x00")
+    if at < 0:
+        return None
+    line = count_line_breaks(text[:at]) + 1
+    offset = len(text[:at].encode("utf-8")) + skipped
+    return Problem(name, f"holds a NUL character (byte 00) at byte offset {offset:,} "
+                         f"({_line_words(line)}), which no CSV text holds; the file was probably "
+                         f"saved as UTF-16 (\"Unicode Text\") or is not text. {RESAVE_UTF8}",
+                   row=line, column=first_cell_column(text, "\x00"))
+
+
+def _line_words(line: int) -> str:
+    return "line 1, the header" if line == 1 else f"line {line}"
+
+
+def decode_utf8(name: str, raw: bytes) -> tuple[str | None, list[Problem]]:
+    """The text of UTF-8 bytes (a leading byte-order mark dropped), or the encoding problem."""
+    skipped = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    body = raw[skipped:]
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return None, [encoding_problem(name, body, err, skipped)]
+    problem = nul_problem(name, text, skipped)
+    return (text, []) if problem is None else (None, [problem])
+
+
 def read_csv_text(path: Path) -> tuple[str | None, list[Problem]]:
-    """The text of a CSV file (UTF-8, with or without BOM; Windows-1252 accepted as fallback)."""
+    """The text of a CSV file, which must be UTF-8 (with or without a byte-order mark).
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+
+    Returns
+    -------
+    (str or None, list of Problem)
+        The text, or None with the problem: unreadable, empty, or not UTF-8 (no other encoding
+        is guessed: a guess turns ``Rütland`` into ``RÃ¼tland`` without a word).
+    """
     try:
         raw = path.read_bytes()
     except OSError as err:
-        return None, [Problem(path.name, f"cannot be read ({err.strerror}); check the path and "
-                                         "permissions")]
-    if not raw.strip():
+        remedy = _REMEDY.get(err.errno, "cannot be read ({reason}); check the path and "
+                                        "permissions")
+        return None, [Problem(path.name, remedy.format(what="file", reason=err.strerror or err))]
+    text, problems = decode_utf8(path.name, raw)
+    if text is not None and not text.strip():
         return None, [Problem(path.name, "is empty; it needs a header row and data rows")]
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), []
+    return text, problems
 
 
-def sniff_delimiter_problem(name: str, header: str) -> Problem | None:
+def sniff_delimiter_problem(name: str, header: list[str]) -> Problem | None:
     """A problem when the header looks semicolon- or tab-separated rather than comma-separated."""
-    if "," in header:
+    if len(header) != 1:
         return None
     for delimiter, label in ((";", "semicolons"), ("\t", "tabs")):
-        if delimiter in header:
+        if delimiter in header[0]:
             return Problem(name, f"the header is separated by {label}, not commas; save the file "
                                  "as CSV (comma delimited)", row=1)
     return None
 
 
-def read_table(path: Path, spec: TableSpec) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read one CSV file as strings, checking its shape: delimiter, header, ragged rows."""
+def split_records(name: str, text: str) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
+    """Every record but blank lines (line 1 is kept, blank or not) with the line it starts on,
+    or the problem if the csv module could not read the text."""
+    records, stopped = read_records(text)
+    if stopped is not None:
+        line, reason = stopped
+        return [], [Problem(name, f"cannot be read as CSV ({reason}); check the quotes on this "
+                                  "line and the lines before it", row=line)]
+    return [(start, record) for start, record in records if record or start == 1], []
+
+
+def shape_problems(name: str, records: list[tuple[int, list[str]]], limits: LoadLimits,
+                   text_chars: int) -> list[Problem]:
+    """A problem for each record whose field count differs from the header's, and each cell over
+    the length limit (a missing closing quote makes one cell of the rest of the file); no cell
+    is measured when the whole text of ``text_chars`` characters is within the limit."""
+    width = len(records[0][1])
+    problems = [Problem(name, f"has {len(record)} fields but the header has {width} (a "
+                              "truncated row or an unquoted comma?)", row=start)
+                for start, record in records[1:] if len(record) != width]
+    if text_chars <= limits.max_cell_chars:
+        return problems
+    return problems + [oversized_cell(name, start, records[0][1], i, len(cell), limits)
+                       for start, record in records for i, cell in enumerate(record)
+                       if len(cell) > limits.max_cell_chars]
+
+
+def oversized_cell(name: str, line: int, header: list[str], index: int, length: int,
+                   limits: LoadLimits) -> Problem:
+    """The problem for a cell longer than ``limits.max_cell_chars``."""
+    column = short_name(header[index].strip()) if line > 1 and index < len(header) else None
+    return Problem(name, f"a cell of {length:,} characters is longer than the limit of "
+                         f"{limits.max_cell_chars:,}; is a closing quote missing? Shorten it, or "
+                         "raise the limit with load_dataset(path, "
+                         "limits=LoadLimits(max_cell_chars=...))", row=line, column=column)
+
+
+def read_table(path: Path, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
+               ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read one CSV file as strings, checking its shape: encoding, delimiter, header, ragged rows,
+    cell lengths. The frame's index is the physical line each row starts on."""
     text, problems = read_csv_text(path)
     if text is None:
         return None, problems
-    header = text.splitlines()[0] if text.splitlines() else ""
-    delimiter_problem = sniff_delimiter_problem(path.name, header)
-    if delimiter_problem:
-        return None, [delimiter_problem]
-    rows = list(csv.reader(io.StringIO(text)))
-    width = len(rows[0])
-    numbered = [(number, row) for number, row in enumerate(rows[1:], start=2) if row]
-    for number, row in numbered:
-        if len(row) != width:
-            problems.append(Problem(path.name, f"has {len(row)} fields but the header has {width}"
-                                               " (a truncated row or an unquoted comma?)",
-                                    row=number))
+    records, problems = split_records(path.name, text)
     if problems:
         return None, problems
-    frame = pd.DataFrame([row for _, row in numbered], columns=[c.strip() for c in rows[0]],
-                         dtype=object)
-    frame.index = pd.Index([number for number, _ in numbered], dtype="int64")  # spreadsheet lines
+    if not records or not records[0][1]:
+        return None, [Problem(path.name, "line 1 is blank; the first line must be the header",
+                              row=1)]
+    delimiter_problem = sniff_delimiter_problem(path.name, records[0][1])
+    if delimiter_problem:
+        return None, [delimiter_problem]
+    problems = shape_problems(path.name, records, limits, len(text))
+    if problems:
+        return None, problems
+    frame = pd.DataFrame([record for _, record in records[1:]],
+                         columns=[c.strip() for c in records[0][1]], dtype=object)
+    frame.index = pd.Index([start for start, _ in records[1:]], dtype="int64")
     return frame, []
 
 
@@ -314,9 +630,11 @@ def check_columns(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     """Missing required columns (with a did-you-mean for renamed ones) and duplicated headers."""
     problems = []
     present = list(frame.columns)
-    for name in [c for c in present if present.count(c) > 1][:1]:
-        problems.append(Problem(spec.filename, "the header repeats this column", column=name))
-    extra = [c for c in present if c not in spec.columns]
+    counts = Counter(present)
+    for name in [c for c in dict.fromkeys(present) if counts[c] > 1][:1]:
+        problems.append(Problem(spec.filename, "the header repeats this column",
+                                column=short_name(name)))
+    extra = [c for c in present if c not in spec.columns and len(c) <= 2 * QUOTE_CHARS]
     for name, column in spec.columns.items():
         if column.required and name not in present:
             close = difflib.get_close_matches(name, extra, n=1, cutoff=0.6)
@@ -341,18 +659,37 @@ def split_symbols(cells: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return number, symbol, status
 
 
-def parse_numbers(name: str, column: str, number_text: pd.Series) -> tuple[pd.Series, list[Problem]]:
-    """Numbers from text (thousands separators allowed); a problem for each cell that is not."""
+def parse_numbers(name: str, column: str, number_text: pd.Series, *, symbols: bool = True
+                  ) -> tuple[pd.Series, list[Problem]]:
+    """Finite numbers from text (thousands separators allowed); a problem for each cell that is
+    not one. ``inf``, ``nan``, ``1e309`` and the like are refused: no table means them, and
+    they break the arithmetic of every report."""
     text = number_text.str.strip()
     grouped = text.str.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?").fillna(False).astype(bool)
     cleaned = text.where(~grouped, text.str.replace(",", "", regex=False))
-    values = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
-    bad = cleaned.ne("") & values.isna()
-    problems = [Problem(name, f"{number_text[i]!r} is not a number (use digits, a decimal point, "
-                              f"commas only between groups of three digits, or a statistical "
-                              f"symbol such as [x])", row=int(i), column=column)
-                for i in bad[bad].index]
-    return values.astype(float), problems
+    values = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype(float)
+    unread = cleaned.ne("") & ~np.isfinite(values)
+    spelled = pd.Series([names_non_finite(text) for text in cleaned[unread]],
+                        index=cleaned.index[unread], dtype=bool)
+    non_finite = unread & (values.notna() | spelled.reindex(cleaned.index, fill_value=False))
+    advice = ("write the value, or a symbol such as [x] for not available" if symbols else
+              "write the value (this column takes numbers only, no symbols)")
+    problems = [Problem(name, f"{quote_cell(number_text[i])} is not a finite number; {advice}",
+                        row=int(i), column=column) for i in non_finite[non_finite].index]
+    problems += [Problem(name, f"{quote_cell(number_text[i])} is not a number (use digits, a "
+                               f"decimal point, commas only between groups of three digits, or a "
+                               f"statistical symbol such as [x])", row=int(i), column=column)
+                 for i in unread[unread & ~non_finite].index]
+    return values.where(~unread), sorted(problems, key=lambda p: p.row)
+
+
+def names_non_finite(text: str) -> bool:
+    """True when Python reads ``text`` as infinity or not-a-number (``inf``, ``-Infinity``,
+    ``nan``, ``1e309``)."""
+    try:
+        return not math.isfinite(float(text))
+    except (ValueError, OverflowError):
+        return False
 
 
 def check_numeric(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Column,
@@ -371,7 +708,7 @@ def check_numeric(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Colum
         number_text = cells.fillna("").astype(str).str.strip()
         symbols_used = number_text.isin(list(SYMBOLS))
         number_text = number_text.mask(symbols_used, "\x00")
-    values, problems = parse_numbers(name, column, number_text)
+    values, problems = parse_numbers(name, column, number_text, symbols=rule.symbols)
     if not rule.symbols:
         problems = [p if cells[p.row] not in SYMBOLS else
                     Problem(name, f"{cells[p.row]!r} is a statistical symbol, but this column "
@@ -384,7 +721,7 @@ def check_numeric(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Colum
     problems += check_minimum(name, column, values, rule)
     if rule.kind == "int":
         fractional = values.notna() & (values != values.round())
-        problems += [Problem(name, f"{cells[i]!r} must be a whole number", row=int(i),
+        problems += [Problem(name, f"{quote_cell(cells[i])} must be a whole number", row=int(i),
                              column=column) for i in fractional[fractional].index]
     frame[column] = values
     return frame, problems
@@ -400,7 +737,8 @@ def check_minimum(name: str, column: str, values: pd.Series, rule: Column) -> li
                     row=int(i), column=column) for i in low[low].index]
 
 
-def check_text(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Column) -> list[Problem]:
+def check_text(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Column,
+               limits: LoadLimits = DEFAULT_LIMITS) -> list[Problem]:
     """Blank required cells, values outside the allowed set, malformed periods."""
     name = spec.filename
     cells = frame[column].fillna("").astype(str).str.strip()
@@ -412,29 +750,49 @@ def check_text(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Column) 
                      for i in blank[blank].index]
     if rule.allowed is not None:
         bad = (cells != "") & ~cells.isin(rule.allowed)
-        problems += [Problem(name, f"{cells[i]!r} is not allowed; use one of {list(rule.allowed)}",
+        problems += [Problem(name, f"{quote_cell(cells[i])} is not allowed; use one of "
+                                   f"{list(rule.allowed)}",
                              row=int(i), column=column) for i in bad[bad].index]
     if rule.kind in ("period", "year"):
-        problems += check_periods(name, column, cells, financial_year_only=rule.kind == "year")
+        problems += check_periods(name, column, cells, financial_year_only=rule.kind == "year",
+                                  limits=limits)
     return problems
 
 
-def check_periods(name: str, column: str, cells: pd.Series, *,
-                  financial_year_only: bool) -> list[Problem]:
-    """A problem for each malformed period label (checked once per distinct label)."""
+def check_periods(name: str, column: str, cells: pd.Series, *, financial_year_only: bool,
+                  limits: LoadLimits = DEFAULT_LIMITS) -> list[Problem]:
+    """A problem for each malformed or implausible period label (checked once per label)."""
     problems = []
     for label in cells[cells != ""].unique():
-        if not is_valid_period(label):
-            hint = ("use a financial year '2023/24', a quarter '2023/24 Q1' or a month '2023-04'"
-                    if not financial_year_only else "use a financial year such as '2023/24'")
-            message = f"{label!r} is not a period perfeval understands; {hint}"
-        elif financial_year_only and parse_period(label).kind != "year":
-            message = f"{label!r} must be a financial year such as '2023/24'"
-        else:
-            continue
-        rows = cells.index[cells == label]
-        problems += [Problem(name, message, row=int(i), column=column) for i in rows]
+        message = period_problem(label, financial_year_only=financial_year_only, limits=limits)
+        if message is not None:
+            rows = cells.index[cells == label]
+            problems += [Problem(name, message, row=int(i), column=column) for i in rows]
     return problems
+
+
+def period_problem(label: str, *, financial_year_only: bool, limits: LoadLimits) -> str | None:
+    """What is wrong with a period label in a data file, or None.
+
+    The label must be one of the three forms (:func:`perfeval.periods.parse_period_form`), a
+    financial year where only years are allowed, and fall in the years ``limits`` allow (which lie
+    within the years :func:`perfeval.periods.parse_period` accepts, so every label loaded parses).
+    """
+    try:
+        period = parse_period_form(label)
+    except PeriodError:
+        hint = ("use a financial year '2023/24', a quarter '2023/24 Q1' or a month '2023-04'"
+                if not financial_year_only else "use a financial year such as '2023/24'")
+        return f"{quote_cell(label)} is not a period perfeval understands; {hint}"
+    if financial_year_only and period.kind != "year":
+        return f"{quote_cell(label)} must be a financial year such as '2023/24'"
+    if not limits.first_year <= period.fy <= limits.last_year:
+        first, last = Period("year", limits.first_year), Period("year", limits.last_year)
+        return (f"{quote_cell(label)} falls in financial year {period.financial_year.label}, "
+                f"outside the years a data file may hold ({first.label} to {last.label}); "
+                "correct the year, or widen the range with load_dataset(path, "
+                "limits=LoadLimits(first_year=..., last_year=...))")
+    return None
 
 
 def check_bool(frame: pd.DataFrame, spec: TableSpec, column: str) -> list[Problem]:
@@ -443,7 +801,8 @@ def check_bool(frame: pd.DataFrame, spec: TableSpec, column: str) -> list[Proble
     cells = original.str.lower()
     bad = ~cells.isin(_TRUE | _FALSE)
     frame[column] = cells.isin(_TRUE)
-    return [Problem(spec.filename, f"{original[i]!r} is not true or false (use true or false)",
+    return [Problem(spec.filename, f"{quote_cell(original[i])} is not true or false (use true "
+                                   "or false)",
                     row=int(i), column=column) for i in bad[bad].index]
 
 
@@ -456,20 +815,30 @@ def check_key(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     """A problem for each row repeating the table's unique key, naming the first occurrence."""
     if not spec.key or any(k not in frame.columns for k in spec.key):
         return []
-    duplicated = frame.duplicated(list(spec.key), keep="first")
+    key = list(spec.key)
+    duplicated = frame.duplicated(key, keep="first")
+    if not duplicated.any():
+        return []
+    lines = pd.Series(frame.index, index=frame.index)
+    first = lines.groupby([frame[k] for k in key], dropna=False, sort=False).transform("min")
     problems = []
-    if duplicated.any():
-        first = frame.drop_duplicates(list(spec.key)).reset_index().set_index(list(spec.key))
-        for i in duplicated[duplicated].index:
-            key = tuple(_plain(v) for v in frame.loc[i, list(spec.key)])
-            where = first.loc[key if len(key) > 1 else key[0], "index"]
-            problems.append(Problem(spec.filename, f"duplicate {dict(zip(spec.key, key))}: the same"
-                                                   f" key is already on line {int(where)}",
-                                    row=int(i), column=spec.key[-1]))
+    for i in duplicated[duplicated].index:
+        shown = {k: _short_value(frame.at[i, k]) for k in key}
+        problems.append(Problem(spec.filename, f"duplicate {shown}: the same key is already on "
+                                               f"line {int(first[i])}",
+                                row=int(i), column=spec.key[-1]))
     return problems
 
 
-def validate_table(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Problem]]:
+def _short_value(value: object) -> object:
+    """A key value for a message: plain, and a long text cut to its first characters."""
+    value = _plain(value)
+    return value if not isinstance(value, str) or len(value) <= QUOTE_CHARS else \
+        f"{value[:QUOTE_CHARS]}..."
+
+
+def validate_table(frame: pd.DataFrame, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
+                   ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check and convert every column of one table; returns the typed frame and its problems."""
     problems = check_columns(frame, spec)
     if problems:
@@ -483,7 +852,7 @@ def validate_table(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, 
         elif rule.kind == "bool":
             found = check_bool(frame, spec, column)
         else:
-            found = check_text(frame, spec, column, rule)
+            found = check_text(frame, spec, column, rule, limits)
         problems += found
     problems += check_key(frame, spec)
     if "status" in spec.columns and "status" in frame.columns:
@@ -511,31 +880,42 @@ def check_references(tables: dict[str, pd.DataFrame], broken: set[str] = frozens
             for code in frame.loc[unknown, column].unique():
                 rows = frame.index[unknown & (frame[column] == code)]
                 problems.append(Problem(
-                    spec.filename, f"{code!r} is not a {other_column} in {other}.csv "
+                    spec.filename, f"{quote_cell(code)} is not a {other_column} in {other}.csv "
                                    f"({len(rows)} row(s); first shown); add it there or correct it",
                     row=int(rows[0]), column=column))
     return problems
 
 
-def check_survey(tables: dict[str, pd.DataFrame]) -> list[Problem]:
-    """Survey answers must be codes of the codebook; every codebook question must be a column."""
+def check_survey(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset(),
+                 faulty: set[str] = frozenset()) -> list[Problem]:
+    """Survey answers must be codes of the codebook; every codebook question must be a column.
+
+    Not checked when either table is ``broken`` or the codebook is ``faulty`` (has problems of
+    its own, so that its codes are in doubt): those problems are already reported, and every
+    answer would look wrong.
+    """
     responses, codebook = tables.get("survey_responses"), tables.get("survey_codebook")
     if responses is None or codebook is None or responses.empty or codebook.empty:
+        return []
+    if {"survey_responses", "survey_codebook"} & set(broken) or "survey_codebook" in faulty:
         return []
     problems = []
     for question, codes in codebook.groupby("question")["code"]:
         if question not in responses.columns:
             problems.append(Problem("survey_responses.csv", "question in survey_codebook.csv has "
                                                             "no column of answers",
-                                    column=question))
+                                    column=short_name(question)))
             continue
+        known = sorted(set(codes.dropna()))
         answers = pd.to_numeric(responses[question].replace("", np.nan), errors="coerce")
         text = responses[question].fillna("").astype(str).str.strip()
-        bad = (text != "") & (answers.isna() | ~answers.isin(set(codes)))
-        problems += [Problem("survey_responses.csv", f"{text[i]!r} is not a response code of "
-                                                     f"{question} in survey_codebook.csv "
-                                                     f"(codes: {sorted(int(c) for c in set(codes))})",
-                             row=int(i), column=question) for i in bad[bad].index[:20]]
+        bad = (text != "") & (answers.isna() | ~answers.isin(known))
+        listed = ", ".join(f"{c:g}" for c in known[:20]) + (", ..." if len(known) > 20 else "")
+        problems += [Problem("survey_responses.csv", f"{quote_cell(text[i])} is not a response "
+                                                     f"code of {short_name(question)} in "
+                                                     f"survey_codebook.csv (codes: [{listed}])",
+                             row=int(i), column=short_name(question))
+                     for i in bad[bad].index[:20]]
         responses[question] = answers.astype("Float64").astype(float)
     return problems
 
@@ -546,52 +926,78 @@ def empty_table(spec: TableSpec) -> pd.DataFrame:
                          for name, c in spec.columns.items()})
 
 
-def load_dataset(path: str | Path | None = None) -> Dataset:
+def load_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = None
+                 ) -> Dataset:
     """Read and validate every table of a data directory.
+
+    Data files are untrusted: anything that cannot be read, or that the reports cannot represent
+    (text that is not UTF-8, numbers that are not finite, periods outside the plausible years,
+    cells or files over the size limits), is a problem, never a crash or a silent guess.
 
     Parameters
     ----------
     path : str, Path or None
         The data directory; ``None`` or ``""`` means the bundled sample data in ``data/``.
+    limits : LoadLimits, optional
+        The range of years and the size limits; :data:`DEFAULT_LIMITS` when None.
 
     Returns
     -------
     Dataset
         The validated tables; numeric columns are floats, symbol cells are NaN with the symbol in
-        ``<column>_symbol``; each frame's index is the file's line number.
+        ``<column>_symbol``; each frame's index is the physical line of the file on which the
+        row starts (the header is line 1; a quoted cell holding line breaks spans several lines).
 
     Raises
     ------
     DataValidationError
         Listing every problem found, each with file, line and column.
     """
+    limits = DEFAULT_LIMITS if limits is None else limits
+    if not isinstance(limits, LoadLimits):
+        raise ParameterError([f"limits must be a perfeval.data.LoadLimits or None; got "
+                              f"{type(limits).__name__} {limits!r:.60}"])
     root = resolve_data_dir(path)
-    if not root.is_dir():
-        raise DataValidationError([Problem(str(root), "is not a directory; give data_dir as the "
-                                                      "folder holding the CSV tables")])
-    tables, problems, files, broken = {}, [], [], set()
+    problem = check_data_dir(root)
+    if problem is not None:
+        raise DataValidationError([problem])
+    tables, problems, files, broken, faulty = {}, [], [], set(), set()
     for spec in SPECS:
-        file = root / spec.filename
-        if not file.exists():
-            if spec.required:
-                problems.append(Problem(spec.filename, f"is missing from {root}; every data "
-                                                       "directory needs it (see docs/data-model.md)"))
-                broken.add(spec.name)
-            tables[spec.name] = empty_table(spec)
-            continue
-        files.append(file)
-        frame, found = read_table(file, spec)
+        frame, found, read = load_table(root, spec, limits)
         problems += found
-        if frame is None:
-            tables[spec.name] = empty_table(spec)
+        files += [root / spec.filename] if read else []
+        if frame is None or check_columns(frame, spec):
             broken.add(spec.name)
-            continue
-        frame, found = validate_table(frame, spec)
-        if check_columns(frame, spec):
-            broken.add(spec.name)
-        problems += found
-        tables[spec.name] = frame
-    problems += check_references(tables, broken) + check_survey(tables)
+        if found:
+            faulty.add(spec.name)
+        tables[spec.name] = empty_table(spec) if frame is None else frame
+    problems += check_references(tables, broken) + check_survey(tables, broken, faulty)
     if problems:
         raise DataValidationError(problems)
     return Dataset(root=root, tables=tables, files=files)
+
+
+def load_table(root: Path, spec: TableSpec, limits: LoadLimits
+               ) -> tuple[pd.DataFrame | None, list[Problem], bool]:
+    """One table of a data directory, read and validated.
+
+    Returns
+    -------
+    (DataFrame or None, list of Problem, bool)
+        The frame (None when absent or unreadable), its problems, and whether the file was read.
+    """
+    file = root / spec.filename
+    info, problem = stat_problem(file, spec.filename, "file")
+    if problem is None and info is not None:
+        problem = check_table_file(file, info, limits)
+    if problem is not None:
+        return None, [problem], False
+    if info is None:
+        missing = [Problem(spec.filename, f"is missing from {root}; every data directory needs "
+                                          "it (see docs/data-model.md)")] if spec.required else []
+        return (None if spec.required else empty_table(spec)), missing, False
+    frame, problems = read_table(file, spec, limits)
+    if frame is None:
+        return None, problems, True
+    frame, problems = validate_table(frame, spec, limits)
+    return frame, problems, True

@@ -1,9 +1,11 @@
 """Tests for perfeval.data: the loader reads tidy CSV tables and reports every problem at once.
 
 Fixtures are hand-made files under ``tests/data/`` (see its README): ``minimal/`` is a small valid
-data directory, ``bad/`` holds one faulty copy of a table per case. Line numbers count the header
-as line 1, as a spreadsheet does, so every expected line below can be checked against the fixture
-by eye.
+data directory, ``bad/`` holds one faulty copy of a table per case. Line numbers are the physical
+lines of the file, the header being line 1 (as a spreadsheet counts them, until a quoted cell
+holds a line break), so every expected line below can be checked against the fixture by eye.
+Untrusted input (encodings, non-finite numbers, sizes, paths) is tested in
+``test_data_untrusted.py``.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def test_tables_are_attributes_and_unknown_names_say_what_exists(minimal):
         minimal.indicatorz  # noqa: B018
 
 
-def test_index_is_the_spreadsheet_line_number(minimal):
+def test_index_is_the_line_number(minimal):
     iv = minimal.indicator_values
     assert list(iv.index) == [2, 3, 4, 5, 6, 7, 8, 9]
     # Line 6 of indicator_values.csv: E06000017,PL01,2023/24 Q1,52
@@ -261,12 +263,34 @@ CATALOGUE = [
      "'PL99' is not a code in indicators.csv"),
     ("budget__too_many_fields.csv", "budget.csv", 3, None, "has 7 fields but the header has 6"),
     ("commentary__empty.csv", "commentary.csv", None, None, "is empty"),
+    ("commentary__bom_only.csv", "commentary.csv", None, None, "is empty"),
+    ("commentary__blank_first_line.csv", "commentary.csv", 1, None,
+     "line 1 is blank; the first line must be the header"),
+    ("commentary__windows_1252.csv", "commentary.csv", 1, None,
+     "is not valid UTF-8: byte offset 46 (line 1, the header) holds a3 (hex)"),
+    ("authorities__one_windows_1252_word.csv", "authorities.csv", 4, "name",
+     "is not valid UTF-8: byte offset 168 (line 4) holds e4 (hex)"),
+    ("commentary__utf_16.csv", "commentary.csv", 1, None,
+     'byte offset 0 (line 1, the header) holds ff (hex), which is not UTF-8 text; the file was '
+     'probably saved as UTF-16 ("Unicode Text")'),
+    ("indicator_values__infinite_value.csv", "indicator_values.csv", 5, "value",
+     "'1e309' is not a finite number; write the value, or a symbol such as [x]"),
+    ("targets__infinite_target.csv", "targets.csv", 3, "target",
+     "'-Infinity' is not a finite number; write the value"),
+    ("indicator_values__period_before_1990.csv", "indicator_values.csv", 4, "period",
+     "'1066/67' falls in financial year 1066/67, outside the years a data file may hold "
+     "(1990/91 to 2100/01)"),
+    ("budget__period_after_2100.csv", "budget.csv", 3, "period",
+     "'9999/00 Q2' falls in financial year 9999/00, outside the years"),
+    ("commentary__cell_over_the_limit.csv", "commentary.csv", 2, "commentary",
+     "a cell of 131,100 characters is longer than the limit of 100,000"),
+    ("commentary__line_break_in_a_cell.csv", "commentary.csv", 5, "period",
+     "'2023-24' is not a period perfeval understands"),
 ]
 
 #: bad/ fixtures that must load without error (tested one by one below).
 LOADS_FINE = {"authorities__extra_unknown_column.csv", "authorities__utf8_bom.csv",
-              "commentary__windows_1252.csv", "commentary__header_only.csv",
-              "indicator_values__header_only.csv"}
+              "commentary__header_only.csv", "indicator_values__header_only.csv"}
 
 
 def _fixture_name(case) -> str:
@@ -366,15 +390,15 @@ def test_duplicate_rows_each_name_the_first_line(tmp_path):
     assert all("already on line 2" in p.message for p in info.value.problems)
 
 
-def test_line_numbers_are_spreadsheet_rows_when_a_cell_holds_a_line_break(tmp_path):
-    # The quoted comment spans two text lines but is one spreadsheet row (row 2); the bad period
-    # is on spreadsheet row 3, which is text line 4.
+def test_line_numbers_are_physical_lines_when_a_cell_holds_a_line_break(tmp_path):
+    # The quoted comment spans lines 2 and 3 of the file (one spreadsheet row); the bad period
+    # is on line 4, where a text editor shows it (a spreadsheet would call it row 3).
     root = write_table(tmp_path, "commentary", "authority,indicator,period,commentary\n"
                        'E06000017,NI192,2023/24,"First line.\nSecond line."\n'
                        "E06000017,NI192,2023-24,Wrong period form\n")
     with pytest.raises(DataValidationError) as info:
         load_dataset(root)
-    assert [(p.row, p.column) for p in info.value.problems] == [(3, "period")]
+    assert [(p.row, p.column) for p in info.value.problems] == [(4, "period")]
 
 
 # --------------------------------------------------------------------------- inputs that load
@@ -390,13 +414,15 @@ def test_a_utf8_byte_order_mark_is_ignored(tmp_path, minimal):
     pd.testing.assert_frame_equal(ds.authorities, minimal.authorities)
 
 
-def test_a_windows_1252_file_loads_with_the_pound_sign_intact(tmp_path):
+def test_a_windows_1252_file_is_refused_not_guessed(tmp_path):
+    # Guessing Windows-1252 read this file right, but turns the UTF-8 file with one Windows-1252
+    # word (authorities__one_windows_1252_word.csv) into mojibake: no encoding is guessed.
     raw = (BAD / "commentary__windows_1252.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")  # the fixture really is not UTF-8
-    ds = load_with(tmp_path, "commentary__windows_1252.csv")
-    assert "saving (£k)" in ds.commentary.columns
-    assert ds.commentary.loc[2, "commentary"] == "Haulage contract retendered: saving £2m a year"
+    assert raw.index(b"\xa3") == 46  # the pound sign of "saving (£k)" in the header
+    [problem] = problems_of(tmp_path, "commentary__windows_1252.csv")
+    assert 'Excel, File > Save As > "CSV UTF-8 (Comma delimited)"' in problem.message
 
 
 def test_a_header_only_table_loads_as_zero_rows_with_typed_columns(tmp_path):
