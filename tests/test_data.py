@@ -390,6 +390,18 @@ def test_duplicate_rows_each_name_the_first_line(tmp_path):
     assert all("already on line 2" in p.message for p in info.value.problems)
 
 
+def test_a_column_named_index_does_not_change_the_line_a_duplicate_names(tmp_path):
+    # The first occurrence used to be found through reset_index(), which an "index" column
+    # shadowed: the message said "already on line 1" (the header).
+    root = write_table(tmp_path, "comparator_groups", "group,authority,method,index\n"
+                       "test_group,E06000017,m,7\ntest_group,E06000017,m,8\n")
+    with pytest.raises(DataValidationError) as info:
+        load_dataset(root)
+    assert [(p.row, p.message) for p in info.value.problems] == [
+        (3, "duplicate {'group': 'test_group', 'authority': 'E06000017'}: the same key is "
+            "already on line 2")]
+
+
 def test_line_numbers_are_physical_lines_when_a_cell_holds_a_line_break(tmp_path):
     # The quoted comment spans lines 2 and 3 of the file (one spreadsheet row); the bad period
     # is on line 4, where a text editor shows it (a spreadsheet would call it row 3).
