@@ -22,17 +22,17 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 report: $(STAMP)
-	$(VENV)/bin/perfeval run notebooks/state_of_the_nation.ipynb --params params/state_of_the_nation.yaml
+	$(VENV)/bin/perfeval run state_of_the_nation --params perfeval/bundled/params/state_of_the_nation.yaml
 
 reports: $(STAMP)
-	@for nb in notebooks/*.ipynb; do \
+	@for nb in perfeval/bundled/notebooks/*.ipynb; do \
 	  stem=$$(basename $$nb .ipynb); \
-	  $(VENV)/bin/perfeval run $$nb --params params/$$stem.yaml || exit 1; \
+	  $(VENV)/bin/perfeval run $$nb --params perfeval/bundled/params/$$stem.yaml || exit 1; \
 	done
 
 test: $(STAMP)
 	$(PY) -m pytest tests
-	$(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks/
+	$(PY) -m pytest --nbval-lax -p no:cacheprovider perfeval/bundled/notebooks/
 
 bench: $(STAMP)
 	$(PY) bench/run_benchmarks.py

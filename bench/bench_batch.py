@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "state_of_the_nation.ipynb"
+NOTEBOOK = ROOT / "perfeval" / "bundled" / "notebooks" / "state_of_the_nation.ipynb"
 YEARS = ("2024/25", "2023/24", "2022/23")
 NO_SPEND_DATA = {"E06000064"}
 

@@ -102,7 +102,7 @@ def bench_single_report(work: Path, repeats: int) -> dict:
     Both are run ``repeats`` times, alternately (so a change in the machine's load touches both),
     and compared by their medians.
     """
-    params = ROOT / "params" / "state_of_the_nation.yaml"
+    params = ROOT / "perfeval" / "bundled" / "params" / "state_of_the_nation.yaml"
     floor_json = work / "floor.json"
     out = work / "single"
     floors, runs = [], []

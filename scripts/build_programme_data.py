@@ -1,6 +1,6 @@
 """Build the programme-evaluation and real-terms tables of the bundled data (deterministic).
 
-Writes four files into ``data/`` (or the folder given as the first argument):
+Writes four files into ``perfeval/bundled/sample_data/`` (or the folder given as the first argument):
 
 * ``deflators.csv``: REAL figures. HM Treasury, *GDP deflators at market prices, and money GDP*
   (December 2025 Quarterly National Accounts release), calendar-year series 2024 = 100, as
@@ -124,7 +124,7 @@ def build_survey(rng: np.random.Generator, n: int = 64) -> pd.DataFrame:
 
 def main(out: Path) -> None:
     rng = np.random.default_rng(SEED)
-    data = load_dataset(ROOT / "data")
+    data = load_dataset(ROOT / "perfeval" / "bundled" / "sample_data")
     tables = {"deflators": build_deflators(), "programme_strands": build_strands(rng),
               "programme_members": build_members(data),
               "programme_participant_survey": build_survey(rng)}
@@ -134,4 +134,4 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data")
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "perfeval" / "bundled" / "sample_data")

@@ -5,7 +5,7 @@ the real published figures of the bundled sample (authorities, ONS population, N
 recycling, Revenue Outturn net expenditure) for the district and its 15 nearest districts, and
 three made-up PIs with targets, labelled synthetic. There is no survey, no budget, no commentary,
 no deflators, no programme tables and no adult social care (districts do not run it). Tests copy
-nothing from ``../shared``: every real figure comes from the bundled ``data/`` tables, which are
+nothing from ``../shared``: every real figure comes from the bundled sample tables, which are
 built from ``data/sources/`` with their sources and licences.
 """
 
@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from perfeval.comparators import nearest_neighbours
+from perfeval.paths import SAMPLE_DATA_DIR
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data"
+SAMPLE = SAMPLE_DATA_DIR
 HOME = "E07000133"  # Melton Borough Council, a rural shire district in Leicestershire
 GROUP = "melton_nearest_15"
 YEARS = [f"{y}/{str(y + 1)[-2:]}" for y in range(2016, 2025)]
