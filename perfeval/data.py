@@ -11,6 +11,11 @@ Data files are untrusted input. What the reports cannot represent is a problem, 
 a crash: text that is not UTF-8, numbers that are not finite, periods outside the plausible years,
 cells and files over the size limits of :class:`LoadLimits`, and paths that cannot be read. Line
 numbers are physical lines of the file (a quoted cell holding line breaks spans several).
+
+Each problem carries a kind, the offending value and the fix, so that a mistake repeated on
+1,650 rows is reported as one line (:func:`perfeval.exceptions.describe_problems`). National
+reference data (the authority lookup, ONS population, GDP deflators) ship with perfeval in
+:data:`REFERENCE_DATA_DIR` and are read when a data folder has none of its own.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import pandas as pd
 
 from perfeval.exceptions import (AnalysisError, DataValidationError, ParameterError, PeriodError,
                                  Problem)
-from perfeval.paths import resolve_data_dir
+from perfeval.paths import BUNDLED_DIR, resolve_data_dir
 from perfeval.periods import (FIRST_YEAR, LAST_YEAR, MAX_YEAR, MIN_YEAR, Period,
                               parse_period_form)
 
@@ -80,13 +85,19 @@ class Column:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A data table: its file name, columns, unique key and references to other tables."""
+    """A data table: its file name, columns, unique key and references to other tables.
+
+    ``required`` tables must be in every data directory. A ``reference`` table is national
+    reference data that ships with perfeval (in :data:`REFERENCE_DATA_DIR`), read from there when
+    a data directory has none.
+    """
 
     name: str
     columns: dict[str, Column]
     key: tuple[str, ...] = ()
     references: tuple[tuple[str, str, str], ...] = ()  # (column, other table, other column)
     required: bool = True
+    reference: bool = False
 
     @property
     def filename(self) -> str:
@@ -108,12 +119,13 @@ SPECS: tuple[TableSpec, ...] = (
         "region": _text(allow_blank=True), "area_km2": _num(required=False, minimum=0,
                                                             exclusive_minimum=True),
         "current": Column("bool", required=False),
-    }, key=("code",)),
+    }, key=("code",), required=False, reference=True),
     TableSpec("population", {
         "authority": _text(), "year": Column("year"),
         "population": _num(minimum=0, exclusive_minimum=True),
         "source": _text(required=False, allow_blank=True),
-    }, key=("authority", "year"), references=(("authority", "authorities", "code"),)),
+    }, key=("authority", "year"), references=(("authority", "authorities", "code"),),
+        required=False, reference=True),
     TableSpec("comparator_groups", {
         "group": _text(), "authority": _text(), "method": _text(required=False, allow_blank=True),
     }, key=("group", "authority"), references=(("authority", "authorities", "code"),)),
@@ -139,7 +151,7 @@ SPECS: tuple[TableSpec, ...] = (
     TableSpec("targets", {
         "authority": _text(), "indicator": _text(), "period": Column("period"),
         "target": _num(), "synthetic": Column("bool", required=False),
-    }, key=("authority", "indicator", "period"),
+    }, key=("authority", "indicator", "period"), required=False,
         references=(("authority", "authorities", "code"), ("indicator", "indicators", "code"))),
     TableSpec("commentary", {
         "authority": _text(), "indicator": _text(), "period": Column("period"),
@@ -160,19 +172,25 @@ SPECS: tuple[TableSpec, ...] = (
     TableSpec("deflators", {
         "year": Column("year"), "deflator": _num(minimum=0, exclusive_minimum=True),
         "source": _text(required=False, allow_blank=True),
-    }, key=("year",), required=False),
+    }, key=("year",), required=False, reference=True),
+    # Survey tables carry the authority whose survey it is, so that a report never shows
+    # another council's survey.
     TableSpec("survey_codebook", {
-        "survey": _text(), "question": _text(), "wording": _text(), "code": Column("int"),
-        "label": _text(), "positive": Column("bool"), "excluded": Column("bool"),
-    }, key=("survey", "question", "code"), required=False),
+        "authority": _text(), "survey": _text(), "question": _text(), "wording": _text(),
+        "code": Column("int"), "label": _text(), "positive": Column("bool"),
+        "excluded": Column("bool"),
+    }, key=("authority", "survey", "question", "code"), required=False,
+        references=(("authority", "authorities", "code"),)),
     TableSpec("survey_responses", {
-        "survey": _text(), "wave": _text(), "respondent_id": _text(),
+        "authority": _text(), "survey": _text(), "wave": _text(), "respondent_id": _text(),
         "weight": _num(minimum=0, exclusive_minimum=True),
-    }, key=("survey", "wave", "respondent_id"), required=False),
+    }, key=("authority", "survey", "wave", "respondent_id"), required=False,
+        references=(("authority", "authorities", "code"),)),
     TableSpec("survey_population_margins", {
-        "survey": _text(), "variable": _text(), "category": _text(),
+        "authority": _text(), "survey": _text(), "variable": _text(), "category": _text(),
         "share": _num(minimum=0), "synthetic": Column("bool", required=False),
-    }, key=("survey", "variable", "category"), required=False),
+    }, key=("authority", "survey", "variable", "category"), required=False,
+        references=(("authority", "authorities", "code"),)),
     TableSpec("programme_strands", {
         "programme": _text(), "strand": _text(), "allocation": _num(minimum=0),
         "spend": _num(minimum=0, symbols=True), "participants": Column("int", minimum=0),
@@ -193,6 +211,11 @@ SPECS: tuple[TableSpec, ...] = (
     }, key=("programme", "respondent_id", "wave"), required=False),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
+#: perfeval's own copies of national reference data (GDP deflators, the authority lookup, ONS
+#: population), read when a data directory lacks the table; see the README there.
+REFERENCE_DATA_DIR = BUNDLED_DIR / "reference"
+#: Where a :class:`Dataset`'s table came from (:attr:`Dataset.origins`).
+ORIGINS = ("folder", "reference", "absent")
 
 
 @dataclass
@@ -201,12 +224,16 @@ class Dataset:
 
     Attributes are named after the files (``indicator_values`` for ``indicator_values.csv``).
     Optional tables that are absent are empty frames with the spec's columns. ``files`` lists the
-    files read, for provenance.
+    files read, for provenance (a reference table's file is perfeval's copy). ``origins`` says
+    where each table came from: ``"folder"`` (the data directory), ``"reference"`` (perfeval's
+    national reference copy, :data:`REFERENCE_DATA_DIR`, because the folder has none) or
+    ``"absent"`` (neither: an empty frame).
     """
 
     root: Path
     tables: dict[str, pd.DataFrame]
     files: list[Path] = field(default_factory=list)
+    origins: dict[str, str] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -353,6 +380,39 @@ def short_name(name: str, limit: int = QUOTE_CHARS) -> str:
     return name if len(name) <= limit else f"{name[:limit]}..."
 
 
+def cell_problem(file: str, row: int | None, column: str | None, kind: str, value: object,
+                 summary: str, fix: str) -> Problem:
+    """A problem about one cell's value, worded ``'<value>' <summary>; <fix>``.
+
+    Parameters
+    ----------
+    file, row, column
+        Where the cell is.
+    kind : str
+        The stable key of the kind of problem (problems of one kind and value group together).
+    value : object
+        The cell as written (quoted at most :data:`QUOTE_CHARS` characters).
+    summary : str
+        What is wrong, true of every cell with this value (``"is not allowed"``).
+    fix : str
+        How to fix it (``"use one of ['higher', 'lower']"``).
+
+    Returns
+    -------
+    Problem
+    """
+    return Problem(file, f"{quote_cell(value)} {summary}; {fix}", row=row, column=column,
+                   kind=kind, value=short_name(str(_plain(value))), summary=summary, fix=fix)
+
+
+def row_problem(file: str, row: int | None, column: str | None, kind: str, summary: str,
+                fix: str, detail: str | None = None) -> Problem:
+    """A problem about a row whose value is not what groups it (a blank, a number out of range,
+    a repeated key): worded ``<detail or summary>; <fix>``."""
+    return Problem(file, f"{detail or summary}; {fix}", row=row, column=column, kind=kind,
+                   summary=summary, fix=fix)
+
+
 # --------------------------------------------------------------------------- reading
 def stat_problem(path: Path, name: str, what: str) -> tuple[os.stat_result | None, Problem | None]:
     """The path's status, or a problem saying why it cannot be reached.
@@ -381,11 +441,14 @@ def stat_problem(path: Path, name: str, what: str) -> tuple[os.stat_result | Non
         except OSError:
             target = "a path"
         return None, Problem(name, f"is a symbolic link to {target}, which does not exist; fix "
-                                   "the link or remove it")
+                                   "the link or remove it", kind="dangling_link",
+                             summary="is a symbolic link to a path that does not exist",
+                             fix="fix the link or remove it")
     except OSError as err:
         remedy = _REMEDY.get(err.errno, "cannot be read ({reason}); check the path and "
                                         "permissions")
-        return None, Problem(name, remedy.format(what=what, reason=err.strerror or err))
+        return None, Problem(name, remedy.format(what=what, reason=err.strerror or err),
+                             kind="unreachable")
 
 
 def check_data_dir(root: Path) -> Problem | None:
@@ -396,30 +459,33 @@ def check_data_dir(root: Path) -> Problem | None:
         return problem
     if info is None:
         return Problem(name, "is not a directory (nothing is there); give data_dir as the folder "
-                             "holding the CSV tables")
+                             "holding the CSV tables", kind="not_a_folder")
     if not stat.S_ISDIR(info.st_mode):
         return Problem(name, "is not a directory; give data_dir as the folder holding the CSV "
-                             "tables")
+                             "tables", kind="not_a_folder")
     try:
         with os.scandir(root) as entries:
             next(entries, None)
     except OSError as err:
         remedy = _REMEDY.get(err.errno, "cannot be listed ({reason}); check its permissions")
-        return Problem(name, remedy.format(what="folder", reason=err.strerror or err))
+        return Problem(name, remedy.format(what="folder", reason=err.strerror or err),
+                       kind="unreachable")
     return None
 
 
 def check_table_file(path: Path, info: os.stat_result, limits: LoadLimits) -> Problem | None:
     """A problem when a table's path is not an ordinary file or is larger than the limit."""
     if stat.S_ISDIR(info.st_mode):
-        return Problem(path.name, "is a folder, not a file; put the CSV table itself here")
+        return Problem(path.name, "is a folder, not a file; put the CSV table itself here",
+                       kind="not_a_file")
     if not stat.S_ISREG(info.st_mode):
         return Problem(path.name, "is not an ordinary file (a device, pipe or socket); save the "
-                                  "table as a CSV file here")
+                                  "table as a CSV file here", kind="not_a_file")
     if info.st_size > limits.max_file_bytes:
         return Problem(path.name, f"is {info.st_size:,} bytes, more than the limit of "
                                   f"{limits.max_file_bytes:,}; split the table, or raise the limit "
-                                  "with load_dataset(path, limits=LoadLimits(max_file_bytes=...))")
+                                  "with load_dataset(path, limits=LoadLimits(max_file_bytes=...))",
+                       kind="file_too_large")
     return None
 
 
@@ -493,7 +559,7 @@ def encoding_problem(name: str, raw: bytes, err: UnicodeDecodeError, skipped: in
     return Problem(name, f"is not valid UTF-8: byte offset {err.start + skipped:,} "
                          f"({_line_words(line)}) holds {shown} (hex), which is not UTF-8 text; the "
                          f"file was probably saved as {likely}. {RESAVE_UTF8}",
-                   row=line, column=column)
+                   row=line, column=column, kind="not_utf8")
 
 
 def nul_problem(name: str, text: str, skipped: int) -> Problem | None:
@@ -507,7 +573,7 @@ def nul_problem(name: str, text: str, skipped: int) -> Problem | None:
     return Problem(name, f"holds a NUL character (byte 00) at byte offset {offset:,} "
                          f"({_line_words(line)}), which no CSV text holds; the file was probably "
                          f"saved as UTF-16 (\"Unicode Text\") or is not text. {RESAVE_UTF8}",
-                   row=line, column=first_cell_column(text, "\x00"))
+                   row=line, column=first_cell_column(text, "\x00"), kind="nul_character")
 
 
 def _line_words(line: int) -> str:
@@ -545,10 +611,12 @@ def read_csv_text(path: Path) -> tuple[str | None, list[Problem]]:
     except OSError as err:
         remedy = _REMEDY.get(err.errno, "cannot be read ({reason}); check the path and "
                                         "permissions")
-        return None, [Problem(path.name, remedy.format(what="file", reason=err.strerror or err))]
+        return None, [Problem(path.name, remedy.format(what="file", reason=err.strerror or err),
+                              kind="unreachable")]
     text, problems = decode_utf8(path.name, raw)
     if text is not None and not text.strip():
-        return None, [Problem(path.name, "is empty; it needs a header row and data rows")]
+        return None, [Problem(path.name, "is empty; it needs a header row and data rows",
+                              kind="empty_file")]
     return text, problems
 
 
@@ -559,7 +627,7 @@ def sniff_delimiter_problem(name: str, header: list[str]) -> Problem | None:
     for delimiter, label in ((";", "semicolons"), ("\t", "tabs")):
         if delimiter in header[0]:
             return Problem(name, f"the header is separated by {label}, not commas; save the file "
-                                 "as CSV (comma delimited)", row=1)
+                                 "as CSV (comma delimited)", row=1, kind="delimiter")
     return None
 
 
@@ -570,7 +638,7 @@ def split_records(name: str, text: str) -> tuple[list[tuple[int, list[str]]], li
     if stopped is not None:
         line, reason = stopped
         return [], [Problem(name, f"cannot be read as CSV ({reason}); check the quotes on this "
-                                  "line and the lines before it", row=line)]
+                                  "line and the lines before it", row=line, kind="csv_syntax")]
     return [(start, record) for start, record in records if record or start == 1], []
 
 
@@ -581,7 +649,10 @@ def shape_problems(name: str, records: list[tuple[int, list[str]]], limits: Load
     is measured when the whole text of ``text_chars`` characters is within the limit."""
     width = len(records[0][1])
     problems = [Problem(name, f"has {len(record)} fields but the header has {width} (a "
-                              "truncated row or an unquoted comma?)", row=start)
+                              "truncated row or an unquoted comma?)", row=start,
+                        kind="field_count", value=f"{len(record)} fields",
+                        summary=f"has a different number of fields from the header ({width})",
+                        fix="complete the truncated rows, or quote cells that hold commas")
                 for start, record in records[1:] if len(record) != width]
     if text_chars <= limits.max_cell_chars:
         return problems
@@ -597,7 +668,10 @@ def oversized_cell(name: str, line: int, header: list[str], index: int, length: 
     return Problem(name, f"a cell of {length:,} characters is longer than the limit of "
                          f"{limits.max_cell_chars:,}; is a closing quote missing? Shorten it, or "
                          "raise the limit with load_dataset(path, "
-                         "limits=LoadLimits(max_cell_chars=...))", row=line, column=column)
+                         "limits=LoadLimits(max_cell_chars=...))", row=line, column=column,
+                   kind="cell_too_long", summary=f"holds a cell longer than the limit of "
+                                                 f"{limits.max_cell_chars:,} characters",
+                   fix="check for a missing closing quote, or shorten the cells")
 
 
 def read_table(path: Path, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
@@ -612,7 +686,7 @@ def read_table(path: Path, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
         return None, problems
     if not records or not records[0][1]:
         return None, [Problem(path.name, "line 1 is blank; the first line must be the header",
-                              row=1)]
+                              row=1, kind="blank_header")]
     delimiter_problem = sniff_delimiter_problem(path.name, records[0][1])
     if delimiter_problem:
         return None, [delimiter_problem]
@@ -633,7 +707,7 @@ def check_columns(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     counts = Counter(present)
     for name in [c for c in dict.fromkeys(present) if counts[c] > 1][:1]:
         problems.append(Problem(spec.filename, "the header repeats this column",
-                                column=short_name(name)))
+                                column=short_name(name), kind="repeated_column"))
     extra = [c for c in present if c not in spec.columns and len(c) <= 2 * QUOTE_CHARS]
     for name, column in spec.columns.items():
         if column.required and name not in present:
@@ -641,7 +715,7 @@ def check_columns(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
             hint = f"; did you mean to rename {close[0]!r} to {name!r}?" if close else ""
             problems.append(Problem(spec.filename, f"required column is missing{hint} "
                                                    f"(expected columns: {list(spec.columns)})",
-                                    column=name))
+                                    column=name, kind="missing_column"))
     return problems
 
 
@@ -674,13 +748,22 @@ def parse_numbers(name: str, column: str, number_text: pd.Series, *, symbols: bo
     non_finite = unread & (values.notna() | spelled.reindex(cleaned.index, fill_value=False))
     advice = ("write the value, or a symbol such as [x] for not available" if symbols else
               "write the value (this column takes numbers only, no symbols)")
-    problems = [Problem(name, f"{quote_cell(number_text[i])} is not a finite number; {advice}",
-                        row=int(i), column=column) for i in non_finite[non_finite].index]
-    problems += [Problem(name, f"{quote_cell(number_text[i])} is not a number (use digits, a "
-                               f"decimal point, commas only between groups of three digits, or a "
-                               f"statistical symbol such as [x])", row=int(i), column=column)
+    problems = [cell_problem(name, int(i), column, "not_finite", number_text[i],
+                             "is not a finite number", advice)
+                for i in non_finite[non_finite].index]
+    problems += [cell_problem(name, int(i), column, "not_a_number", number_text[i],
+                              "is not a number", number_fix(number_text[i], symbols=symbols))
                  for i in unread[unread & ~non_finite].index]
     return values.where(~unread), sorted(problems, key=lambda p: p.row)
+
+
+def number_fix(text: str, *, symbols: bool) -> str:
+    """How to write a cell that is not a number: the decimal point for a decimal comma, else
+    the forms a number may take."""
+    if re.fullmatch(r"[-+]?\d+,\d{1,2}", text.strip()):
+        return f"write {text.strip().replace(',', '.')!r} (a decimal point, not a comma)"
+    return ("use digits, a decimal point, commas only between groups of three digits" +
+            (", or a statistical symbol such as [x]" if symbols else ""))
 
 
 def names_non_finite(text: str) -> bool:
@@ -711,18 +794,21 @@ def check_numeric(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Colum
     values, problems = parse_numbers(name, column, number_text, symbols=rule.symbols)
     if not rule.symbols:
         problems = [p if cells[p.row] not in SYMBOLS else
-                    Problem(name, f"{cells[p.row]!r} is a statistical symbol, but this column "
-                                  "must hold a number", row=p.row, column=column)
+                    cell_problem(name, p.row, column, "symbol_not_allowed", cells[p.row],
+                                 "is a statistical symbol, but this column must hold a number",
+                                 "write the number, or leave the row out")
                     for p in problems]
     missing = values.isna() & (number_text.str.strip() == "")
     if rule.required and not rule.allow_blank and not rule.symbols:
-        problems += [Problem(name, "is blank; a number is required", row=int(i), column=column)
-                     for i in missing[missing].index]
+        problems += [row_problem(name, int(i), column, "blank", "is blank; a number is required",
+                                 "write the number") for i in missing[missing].index]
     problems += check_minimum(name, column, values, rule)
     if rule.kind == "int":
         fractional = values.notna() & (values != values.round())
-        problems += [Problem(name, f"{quote_cell(cells[i])} must be a whole number", row=int(i),
-                             column=column) for i in fractional[fractional].index]
+        problems += [row_problem(name, int(i), column, "not_whole", "must be a whole number",
+                                 "write a whole number",
+                                 detail=f"{quote_cell(cells[i])} must be a whole number")
+                     for i in fractional[fractional].index]
     frame[column] = values
     return frame, problems
 
@@ -733,8 +819,9 @@ def check_minimum(name: str, column: str, values: pd.Series, rule: Column) -> li
         return []
     low = values <= rule.minimum if rule.exclusive_minimum else values < rule.minimum
     relation = "greater than" if rule.exclusive_minimum else "at least"
-    return [Problem(name, f"{float(values[i]):g} is out of range: must be {relation} {rule.minimum:g}",
-                    row=int(i), column=column) for i in low[low].index]
+    summary = f"is out of range: must be {relation} {rule.minimum:g}"
+    return [row_problem(name, int(i), column, "out_of_range", summary, "correct the value",
+                        detail=f"{float(values[i]):g} {summary}") for i in low[low].index]
 
 
 def check_text(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Column,
@@ -746,17 +833,24 @@ def check_text(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Column,
     problems = []
     if not rule.allow_blank:
         blank = cells == ""
-        problems += [Problem(name, "is blank; a value is required", row=int(i), column=column)
-                     for i in blank[blank].index]
+        problems += [row_problem(name, int(i), column, "blank", "is blank; a value is required",
+                                 "fill it in") for i in blank[blank].index]
     if rule.allowed is not None:
         bad = (cells != "") & ~cells.isin(rule.allowed)
-        problems += [Problem(name, f"{quote_cell(cells[i])} is not allowed; use one of "
-                                   f"{list(rule.allowed)}",
-                             row=int(i), column=column) for i in bad[bad].index]
+        problems += [cell_problem(name, int(i), column, "not_allowed", cells[i], "is not allowed",
+                                  allowed_fix(cells[i], rule.allowed))
+                     for i in bad[bad].index]
     if rule.kind in ("period", "year"):
         problems += check_periods(name, column, cells, financial_year_only=rule.kind == "year",
                                   limits=limits)
     return problems
+
+
+def allowed_fix(text: str, allowed: tuple[str, ...]) -> str:
+    """``use one of [...]``, led by the allowed value that differs only in case, if any."""
+    same = [a for a in allowed if a.lower() == text.lower()]
+    lead = f"write {same[0]!r}: " if same else ""
+    return f"{lead}use one of {list(allowed)}"
 
 
 def check_periods(name: str, column: str, cells: pd.Series, *, financial_year_only: bool,
@@ -764,34 +858,87 @@ def check_periods(name: str, column: str, cells: pd.Series, *, financial_year_on
     """A problem for each malformed or implausible period label (checked once per label)."""
     problems = []
     for label in cells[cells != ""].unique():
-        message = period_problem(label, financial_year_only=financial_year_only, limits=limits)
-        if message is not None:
+        found = period_problem(label, financial_year_only=financial_year_only, limits=limits)
+        if found is not None:
             rows = cells.index[cells == label]
-            problems += [Problem(name, message, row=int(i), column=column) for i in rows]
+            problems += [cell_problem(name, int(i), column, "period", label, *found)
+                         for i in rows]
     return problems
 
 
-def period_problem(label: str, *, financial_year_only: bool, limits: LoadLimits) -> str | None:
-    """What is wrong with a period label in a data file, or None.
+def period_problem(label: str, *, financial_year_only: bool, limits: LoadLimits
+                   ) -> tuple[str, str] | None:
+    """What is wrong with a period label in a data file, and the fix; or None.
 
     The label must be one of the three forms (:func:`perfeval.periods.parse_period_form`), a
     financial year where only years are allowed, and fall in the years ``limits`` allow (which lie
     within the years :func:`perfeval.periods.parse_period` accepts, so every label loaded parses).
+
+    Returns
+    -------
+    (str, str) or None
+        What is wrong (said of the label) and how to fix it; ``write '2016/17'`` when the label
+        is a common other way of writing a period (:func:`suggest_period`).
     """
+    suggestion = suggest_period(label)
     try:
         period = parse_period_form(label)
     except PeriodError:
         hint = ("use a financial year '2023/24', a quarter '2023/24 Q1' or a month '2023-04'"
                 if not financial_year_only else "use a financial year such as '2023/24'")
-        return f"{quote_cell(label)} is not a period perfeval understands; {hint}"
+        fix = f"write {suggestion!r}" if suggestion else hint
+        return "is not a period perfeval understands", fix
     if financial_year_only and period.kind != "year":
-        return f"{quote_cell(label)} must be a financial year such as '2023/24'"
+        return ("must be a financial year",
+                "write the financial year, such as '2023/24' (a table of years has no quarters "
+                "or months)")
     if not limits.first_year <= period.fy <= limits.last_year:
         first, last = Period("year", limits.first_year), Period("year", limits.last_year)
-        return (f"{quote_cell(label)} falls in financial year {period.financial_year.label}, "
-                f"outside the years a data file may hold ({first.label} to {last.label}); "
+        return (f"falls in financial year {period.financial_year.label}, outside the years a "
+                f"data file may hold ({first.label} to {last.label})",
                 "correct the year, or widen the range with load_dataset(path, "
                 "limits=LoadLimits(first_year=..., last_year=...))")
+    return None
+
+
+_OTHER_PERIOD_FORMS = (
+    # 2016-17, 2016/2017, 2016-2017, 2016_17, FY2016/17: a year as published tables write it
+    re.compile(r"^(?:FY\s*)?(?P<y>\d{4})\s*[-/_]\s*(?P<yy>\d{2}|\d{4})$", re.I),
+    # 2016-17 Q1, 2016/2017 Q1, 2016/17 q1, 2016/17-Q1
+    re.compile(r"^(?P<y>\d{4})\s*[-/]\s*(?P<yy>\d{2}|\d{4})\s*[-_ ]?\s*Q(?P<q>[1-4])$", re.I),
+    # Q1 2016/17, Q1 2016-17
+    re.compile(r"^Q(?P<q>[1-4])\s+(?P<y>\d{4})\s*[-/]\s*(?P<yy>\d{2}|\d{4})$", re.I),
+)
+
+
+def suggest_period(label: str) -> str | None:
+    """perfeval's form of a period written another common way, or None.
+
+    ``2016-17``, ``2016/2017`` and ``FY2016-17`` become ``2016/17``; ``2016-17 Q1`` and
+    ``Q1 2016/17`` become ``2016/17 Q1``. Only consecutive years are rewritten. The caller decides
+    whether the label means something already (``2011-12`` is also the month December 2011).
+
+    Parameters
+    ----------
+    label : str
+
+    Returns
+    -------
+    str or None
+        None when the label has none of these forms, its years are not consecutive, or it is
+        perfeval's form already.
+    """
+    text = str(label).strip()
+    for pattern in _OTHER_PERIOD_FORMS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        year, second, quarter = int(match["y"]), match["yy"], match.groupdict().get("q")
+        following = year + 1 if len(second) == 4 else (year + 1) % 100
+        if int(second) != following:
+            return None
+        suggestion = f"{year}/{(year + 1) % 100:02d}" + (f" Q{quarter}" if quarter else "")
+        return suggestion if suggestion != text else None
     return None
 
 
@@ -801,9 +948,9 @@ def check_bool(frame: pd.DataFrame, spec: TableSpec, column: str) -> list[Proble
     cells = original.str.lower()
     bad = ~cells.isin(_TRUE | _FALSE)
     frame[column] = cells.isin(_TRUE)
-    return [Problem(spec.filename, f"{quote_cell(original[i])} is not true or false (use true "
-                                   "or false)",
-                    row=int(i), column=column) for i in bad[bad].index]
+    return [cell_problem(spec.filename, int(i), column, "not_boolean", original[i],
+                         "is not true or false", "write true or false (or yes/no, 1/0)")
+            for i in bad[bad].index]
 
 
 def _plain(value: object) -> object:
@@ -824,9 +971,11 @@ def check_key(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     problems = []
     for i in duplicated[duplicated].index:
         shown = {k: _short_value(frame.at[i, k]) for k in key}
-        problems.append(Problem(spec.filename, f"duplicate {shown}: the same key is already on "
-                                               f"line {int(first[i])}",
-                                row=int(i), column=spec.key[-1]))
+        problems.append(row_problem(
+            spec.filename, int(i), spec.key[-1], "duplicate_key",
+            f"repeats the key ({', '.join(key)}) of an earlier line",
+            "remove the repeated rows or correct their key",
+            detail=f"duplicate {shown}: the same key is already on line {int(first[i])}"))
     return problems
 
 
@@ -860,35 +1009,56 @@ def validate_table(frame: pd.DataFrame, spec: TableSpec, limits: LoadLimits = DE
     return frame, problems
 
 
-def check_references(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset()
-                     ) -> list[Problem]:
-    """A problem for each code that does not exist in the table it refers to.
+def check_references(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset(),
+                     origins: dict[str, str] | None = None) -> list[Problem]:
+    """A problem for each row whose code does not exist in the table it refers to.
 
     References into a ``broken`` table (missing, unreadable, or missing columns) are not
-    checked: its problems are already reported and every code would look unknown.
+    checked: its problems are already reported and every code would look unknown. Nor are
+    references from a table that came from perfeval's reference copy (``origins``, table name to
+    ``"folder"`` or ``"reference"``): it covers every council, the folder's tables only its own.
     """
+    origins = origins or {}
     problems = []
     for spec in SPECS:
         frame = tables.get(spec.name)
-        if frame is None or frame.empty:
+        if frame is None or frame.empty or origins.get(spec.name) == "reference":
             continue
         for column, other, other_column in spec.references:
             if other not in tables or other in broken or column not in frame.columns:
                 continue
             known = set(tables[other][other_column])
             unknown = ~frame[column].isin(known) & (frame[column] != "")
+            summary = f"is not a {other_column} in {other}.csv"
             for code in frame.loc[unknown, column].unique():
+                fix = reference_fix(code, known, other, origins.get(other, "folder"))
                 rows = frame.index[unknown & (frame[column] == code)]
-                problems.append(Problem(
-                    spec.filename, f"{quote_cell(code)} is not a {other_column} in {other}.csv "
-                                   f"({len(rows)} row(s); first shown); add it there or correct it",
-                    row=int(rows[0]), column=column))
+                problems += [cell_problem(spec.filename, int(i), column, "unknown_code", code,
+                                          summary, fix) for i in rows]
     return problems
+
+
+def reference_fix(code: str, known: set[str], other: str, origin: str) -> str:
+    """How to fix a code absent from ``other``: the known code it differs from only in case,
+    spaces or punctuation (``NI 192`` for ``NI192``), then where to add it (perfeval's
+    reference copy is not edited: the folder needs its own table)."""
+    same = {_code_form(k): k for k in known}.get(_code_form(code))
+    lead = f"did you mean {same!r}? " if same is not None else ""
+    if origin == "reference":
+        return (f"{lead}correct it, or add {other}.csv to the data folder with it (the folder "
+                f"has none, so perfeval's national reference copy was used)")
+    return f"{lead}add it to {other}.csv or correct it"
+
+
+def _code_form(code: object) -> str:
+    """A code without case, spaces or punctuation, to find the code a user meant."""
+    return re.sub(r"[\W_]+", "", str(code)).upper()
 
 
 def check_survey(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset(),
                  faulty: set[str] = frozenset()) -> list[Problem]:
-    """Survey answers must be codes of the codebook; every codebook question must be a column.
+    """Survey answers must be codes of the authority's codebook for that survey; every codebook
+    question must be a column of survey_responses.csv.
 
     Not checked when either table is ``broken`` or the codebook is ``faulty`` (has problems of
     its own, so that its codes are in doubt): those problems are already reported, and every
@@ -900,23 +1070,137 @@ def check_survey(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset()
     if {"survey_responses", "survey_codebook"} & set(broken) or "survey_codebook" in faulty:
         return []
     problems = []
-    for question, codes in codebook.groupby("question")["code"]:
+    for question, book in codebook.groupby("question", sort=False):
+        column = short_name(question)
         if question not in responses.columns:
             problems.append(Problem("survey_responses.csv", "question in survey_codebook.csv has "
                                                             "no column of answers",
-                                    column=short_name(question)))
+                                    column=column, kind="question_without_column"))
             continue
-        known = sorted(set(codes.dropna()))
         answers = pd.to_numeric(responses[question].replace("", np.nan), errors="coerce")
         text = responses[question].fillna("").astype(str).str.strip()
-        bad = (text != "") & (answers.isna() | ~answers.isin(known))
-        listed = ", ".join(f"{c:g}" for c in known[:20]) + (", ..." if len(known) > 20 else "")
-        problems += [Problem("survey_responses.csv", f"{quote_cell(text[i])} is not a response "
-                                                     f"code of {short_name(question)} in "
-                                                     f"survey_codebook.csv (codes: [{listed}])",
-                             row=int(i), column=short_name(question))
-                     for i in bad[bad].index[:20]]
+        for (authority, survey), codes in book.groupby(["authority", "survey"])["code"]:
+            mine = (responses["authority"] == authority) & (responses["survey"] == survey)
+            known = sorted(set(codes.dropna()))
+            bad = mine & (text != "") & (answers.isna() | ~answers.isin(known))
+            listed = ", ".join(f"{c:g}" for c in known[:20]) + (", ..." if len(known) > 20 else "")
+            summary = (f"is not a response code of {column} in survey_codebook.csv (codes: "
+                       f"[{listed}])")
+            problems += [cell_problem("survey_responses.csv", int(i), column, "unknown_answer",
+                                      text[i], summary, "use one of the codes, or add the code "
+                                                        "to survey_codebook.csv")
+                         for i in bad[bad].index]
         responses[question] = answers.astype("Float64").astype(float)
+    return problems
+
+
+# --------------------------------------------------------------------------- across tables
+def check_across_tables(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset(),
+                        faulty: set[str] = frozenset(), origins: dict[str, str] | None = None
+                        ) -> list[Problem]:
+    """What a first day with perfeval trips on between tables, each with its fix.
+
+    Councils of a comparator group, or with targets, commentary, budget or survey rows of
+    their own, without a population (spend per head needs it); surveys answered with no
+    codebook; programme tables naming a programme without strands; an annual indicator's
+    values, targets or commentary on a "month" that is really a year written ``2011-12``.
+    Tables with problems of their own (``broken`` or ``faulty``) are not checked against others.
+    """
+    skip = set(broken) | set(faulty)
+    return (population_coverage(tables, skip, (origins or {}).get("population", "folder"))
+            + surveys_without_codebook(tables, skip) + programmes_without_strands(tables, skip)
+            + years_written_as_months(tables, skip))
+
+
+#: Tables whose councils a report is about (or compares with): each needs a population.
+POPULATION_USERS = ("comparator_groups", "targets", "commentary", "budget", "survey_responses")
+
+
+def population_coverage(tables: dict[str, pd.DataFrame], skip: set[str], origin: str
+                        ) -> list[Problem]:
+    """A problem at the first row of each council, in each table of :data:`POPULATION_USERS`,
+    that has no row in population.csv (unknown codes are reported as such, not here)."""
+    if {"population", "authorities"} & skip:
+        return []
+    with_population = set(tables["population"]["authority"])
+    known = set(tables["authorities"]["code"])
+    fix = ("correct the code, or add a population.csv to the data folder with it (the folder "
+           "has none, and perfeval's ONS mid-2020 estimates have no row for it)" if origin ==
+           "reference" else "add its population to population.csv, or remove population.csv "
+                            "to use perfeval's ONS mid-2020 estimates")
+    problems = []
+    for name in POPULATION_USERS:
+        frame = tables.get(name)
+        if name in skip or frame is None or frame.empty or "authority" not in frame.columns:
+            continue
+        lacking = frame[frame["authority"].isin(known - with_population)]
+        first = lacking.groupby("authority", sort=False).head(1)
+        problems += [cell_problem(f"{name}.csv", int(i), "authority", "no_population", code,
+                                  "has no row in population.csv", fix)
+                     for i, code in first["authority"].items()]
+    return problems
+
+
+def surveys_without_codebook(tables: dict[str, pd.DataFrame], skip: set[str]) -> list[Problem]:
+    """A problem at the first response of each council's survey that has no questions in
+    survey_codebook.csv (its answers cannot be read)."""
+    responses, codebook = tables.get("survey_responses"), tables.get("survey_codebook")
+    if {"survey_responses", "survey_codebook"} & skip or responses is None or responses.empty:
+        return []
+    books = set(zip(codebook["authority"], codebook["survey"])) if codebook is not None else set()
+    pairs = pd.Series(list(zip(responses["authority"], responses["survey"])),
+                      index=responses.index)
+    lacking = responses[~pairs.isin(books)].groupby(["authority", "survey"], sort=False).head(1)
+    return [cell_problem("survey_responses.csv", int(i), "survey", "survey_without_codebook",
+                         row["survey"], f"(of {row['authority']}) has no questions in "
+                                        "survey_codebook.csv",
+                         "add its questions and codes to survey_codebook.csv, with the same "
+                         "authority and survey")
+            for i, row in lacking.iterrows()]
+
+
+def programmes_without_strands(tables: dict[str, pd.DataFrame], skip: set[str]) -> list[Problem]:
+    """A problem at the first row of each programme, in the programme's members and participant
+    survey, that has no strands in programme_strands.csv."""
+    strands = tables.get("programme_strands")
+    if "programme_strands" in skip or strands is None or strands.empty:
+        return []
+    known = set(strands["programme"])
+    problems = []
+    for name in ("programme_members", "programme_participant_survey"):
+        frame = tables.get(name)
+        if name in skip or frame is None or frame.empty:
+            continue
+        first = frame[~frame["programme"].isin(known)].groupby("programme", sort=False).head(1)
+        problems += [cell_problem(f"{name}.csv", int(i), "programme", "unknown_programme", code,
+                                  "is not a programme in programme_strands.csv",
+                                  reference_fix(code, known, "programme_strands", "folder"))
+                     for i, code in first["programme"].items()]
+    return problems
+
+
+def years_written_as_months(tables: dict[str, pd.DataFrame], skip: set[str]) -> list[Problem]:
+    """A problem for each row of an annual indicator whose period is a month that is really a
+    financial year written with a dash (``2011-12`` reads as December 2011)."""
+    register = tables.get("indicators")
+    if "indicators" in skip or register is None or register.empty:
+        return []
+    annual = set(register.loc[register["frequency"] == "annual", "code"])
+    problems = []
+    for name in ("indicator_values", "targets", "commentary"):
+        frame = tables.get(name)
+        if name in skip or frame is None or frame.empty:
+            continue
+        for label in frame.loc[frame["indicator"].isin(annual), "period"].unique():
+            suggestion = suggest_period(label)
+            if suggestion is None or parse_period_form(label).kind != "month":
+                continue
+            rows = frame.index[(frame["period"] == label) & frame["indicator"].isin(annual)]
+            month = parse_period_form(label).start.strftime("%B %Y")
+            problems += [cell_problem(f"{name}.csv", int(i), "period", "year_as_month", label,
+                                      f"reads as the month {month}, but the indicator is annual",
+                                      f"write {suggestion!r} for the financial year")
+                         for i in rows]
     return problems
 
 
@@ -932,12 +1216,20 @@ def load_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = 
 
     Data files are untrusted: anything that cannot be read, or that the reports cannot represent
     (text that is not UTF-8, numbers that are not finite, periods outside the plausible years,
-    cells or files over the size limits), is a problem, never a crash or a silent guess.
+    cells or files over the size limits), is a problem, never a crash or a silent guess. Tables
+    are then checked against each other (codes that exist, councils with a population, surveys
+    with a codebook: :func:`check_across_tables`).
+
+    Only ``comparator_groups``, ``indicators`` and ``indicator_values`` must be in the folder.
+    When it has no ``authorities``, ``population`` or ``deflators`` table, perfeval's national
+    reference copy (:data:`REFERENCE_DATA_DIR`) is read instead; ``Dataset.origins`` says which
+    tables came from where. Which reports and sections a folder can feed is
+    :mod:`perfeval.requirements`' business.
 
     Parameters
     ----------
     path : str, Path or None
-        The data directory; ``None`` or ``""`` means the bundled sample data in ``data/``.
+        The data directory; ``None`` or ``""`` means the bundled sample data.
     limits : LoadLimits, optional
         The range of years and the size limits; :data:`DEFAULT_LIMITS` when None.
 
@@ -951,7 +1243,8 @@ def load_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = 
     Raises
     ------
     DataValidationError
-        Listing every problem found, each with file, line and column.
+        Listing every problem found, each with file, line and column; its message groups the
+        problems of one kind (one line for a mistake repeated on many rows).
     """
     limits = DEFAULT_LIMITS if limits is None else limits
     if not isinstance(limits, LoadLimits):
@@ -961,43 +1254,64 @@ def load_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = 
     problem = check_data_dir(root)
     if problem is not None:
         raise DataValidationError([problem])
-    tables, problems, files, broken, faulty = {}, [], [], set(), set()
+    tables, problems, files, origins, broken, faulty = {}, [], [], {}, set(), set()
     for spec in SPECS:
         frame, found, read = load_table(root, spec, limits)
+        if read is None and not found and spec.reference:  # perfeval's own: default limits
+            frame, found, read = load_table(REFERENCE_DATA_DIR, spec, DEFAULT_LIMITS)
         problems += found
-        files += [root / spec.filename] if read else []
+        files += [read] if read is not None else []
+        origins[spec.name] = table_origin(read, root)
         if frame is None or check_columns(frame, spec):
             broken.add(spec.name)
         if found:
             faulty.add(spec.name)
         tables[spec.name] = empty_table(spec) if frame is None else frame
-    problems += check_references(tables, broken) + check_survey(tables, broken, faulty)
+    problems += (check_references(tables, broken, origins) + check_survey(tables, broken, faulty)
+                 + check_across_tables(tables, broken, faulty, origins))
     if problems:
         raise DataValidationError(problems)
-    return Dataset(root=root, tables=tables, files=files)
+    return Dataset(root=root, tables=tables, files=files, origins=origins)
+
+
+def table_origin(read: Path | None, root: Path) -> str:
+    """``"folder"`` when the table was read from ``root``, ``"reference"`` when from perfeval's
+    reference copy, ``"absent"`` when from neither."""
+    if read is None:
+        return "absent"
+    return "folder" if read.parent == root else "reference"
 
 
 def load_table(root: Path, spec: TableSpec, limits: LoadLimits
-               ) -> tuple[pd.DataFrame | None, list[Problem], bool]:
+               ) -> tuple[pd.DataFrame | None, list[Problem], Path | None]:
     """One table of a data directory, read and validated.
 
     Returns
     -------
-    (DataFrame or None, list of Problem, bool)
-        The frame (None when absent or unreadable), its problems, and whether the file was read.
+    (DataFrame or None, list of Problem, Path or None)
+        The frame (None when unreadable, or absent and required; an empty frame when absent and
+        optional), its problems, and the file read (None when it was not read).
     """
     file = root / spec.filename
     info, problem = stat_problem(file, spec.filename, "file")
     if problem is None and info is not None:
         problem = check_table_file(file, info, limits)
     if problem is not None:
-        return None, [problem], False
+        return None, [problem], None
     if info is None:
-        missing = [Problem(spec.filename, f"is missing from {root}; every data directory needs "
-                                          "it (see docs/data-model.md)")] if spec.required else []
-        return (None if spec.required else empty_table(spec)), missing, False
+        return absent_table(root, spec)
     frame, problems = read_table(file, spec, limits)
     if frame is None:
-        return None, problems, True
+        return None, problems, file
     frame, problems = validate_table(frame, spec, limits)
-    return frame, problems, True
+    return frame, problems, file
+
+
+def absent_table(root: Path, spec: TableSpec
+                 ) -> tuple[pd.DataFrame | None, list[Problem], None]:
+    """An absent table: an empty frame when optional, else the problem saying it is missing."""
+    if not spec.required:
+        return empty_table(spec), [], None
+    return None, [Problem(spec.filename, f"is missing from {root}; every data directory needs "
+                                         "it (see docs/data-model.md)", kind="missing_file",
+                          summary="is missing", fix="add it (see docs/data-model.md)")], None

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfeval.data import (AUTHORITY_TYPES, SPEC_BY_NAME, STATUSES, SYMBOLS, Dataset,
-                           load_dataset)
+from perfeval.data import (AUTHORITY_TYPES, REFERENCE_DATA_DIR, SPEC_BY_NAME, STATUSES, SYMBOLS,
+                           Dataset, load_dataset)
 from perfeval.exceptions import DataValidationError, PerfevalError, Problem
-from perfeval.paths import DATA_DIR, resolve_data_dir
+from perfeval.paths import SAMPLE_DATA_DIR as DATA_DIR, resolve_data_dir
 
 HERE = Path(__file__).parent
 MINIMAL = HERE / "data" / "minimal"
@@ -71,12 +71,23 @@ def test_minimal_set_loads_every_table_with_its_rows(minimal):
     rows = {name: len(frame) for name, frame in minimal.tables.items()}
     assert rows == {"authorities": 5, "population": 5, "comparator_groups": 3, "indicators": 3,
                     "indicator_values": 8, "targets": 3, "commentary": 1, "budget": 2,
-                    "net_expenditure": 2, "deflators": 0, "survey_codebook": 5,
+                    "net_expenditure": 2, "deflators": 15, "survey_codebook": 5,
                     "survey_responses": 12, "survey_population_margins": 3,
                         "programme_strands": 0, "programme_members": 0,
                         "programme_participant_survey": 0}
-    assert sorted(p.name for p in minimal.files) == sorted(
+    assert sorted(p.name for p in minimal.files if p.parent == MINIMAL) == sorted(
         p.name for p in MINIMAL.glob("*.csv"))
+    # minimal/ has no deflators.csv: perfeval's national reference copy is read and listed
+    assert [p for p in minimal.files if p.parent != MINIMAL] == [
+        REFERENCE_DATA_DIR / "deflators.csv"]
+
+
+def test_origins_say_which_tables_came_from_the_folder_the_reference_copy_or_nowhere(minimal):
+    assert set(minimal.origins) == set(SPEC_BY_NAME)
+    assert minimal.origins["deflators"] == "reference"
+    assert minimal.origins["authorities"] == minimal.origins["indicator_values"] == "folder"
+    assert {minimal.origins[name] for name in ("programme_strands", "programme_members",
+                                               "programme_participant_survey")} == {"absent"}
 
 
 def test_tables_are_attributes_and_unknown_names_say_what_exists(minimal):
@@ -187,11 +198,42 @@ def test_whitespace_around_codes_is_trimmed(tmp_path):
 
 
 def test_absent_optional_tables_are_empty_frames_with_the_spec_columns(tmp_path):
-    ds = load_with(tmp_path, remove=("commentary.csv", "budget.csv"))
-    for name in ("commentary", "budget", "deflators"):
+    ds = load_with(tmp_path, remove=("commentary.csv", "budget.csv", "targets.csv"))
+    for name in ("commentary", "budget", "targets", "programme_strands"):
         frame = ds.tables[name]
-        assert frame.empty
+        assert frame.empty and ds.origins[name] == "absent"
         assert list(frame.columns) == list(SPEC_BY_NAME[name].columns)
+
+
+@pytest.mark.parametrize("table", ["authorities", "population", "deflators"])
+def test_an_absent_national_table_is_read_from_perfevals_reference_copy(tmp_path, table):
+    # minimal/population.csv names the City of London, which the reference lookup lacks: the
+    # authorities case drops both (and the reference population is not checked against the
+    # folder's five authorities: it covers every council)
+    removed = {"authorities": ("authorities.csv", "population.csv"),
+               "population": ("population.csv",), "deflators": ()}[table]
+    ds = load_dataset(make_data_dir(tmp_path, remove=removed))
+    assert ds.origins[table] == "reference"
+    assert REFERENCE_DATA_DIR / f"{table}.csv" in ds.files
+    lines = (REFERENCE_DATA_DIR / f"{table}.csv").read_text(encoding="utf-8").splitlines()
+    assert len(ds.tables[table]) == len(lines) - 1
+
+
+def test_the_folders_own_table_wins_over_the_reference_copy(minimal):
+    assert minimal.origins["population"] == "folder"
+    assert len(minimal.population) == 5  # the reference copy has 337 rows
+
+
+def test_only_comparator_groups_the_register_and_values_are_required(tmp_path):
+    optional = [f"{name}.csv" for name in SPEC_BY_NAME
+                if name not in ("comparator_groups", "indicators", "indicator_values")]
+    root = make_data_dir(tmp_path, remove=tuple(n for n in optional if (MINIMAL / n).exists()))
+    ds = load_dataset(root)
+    assert {name for name, origin in ds.origins.items() if origin == "folder"} == {
+        "comparator_groups", "indicators", "indicator_values"}
+    for table in ("comparator_groups", "indicators", "indicator_values"):
+        problems = problems_of(tmp_path / table, remove=(f"{table}.csv",))
+        assert [(p.file, p.kind) for p in problems] == [(f"{table}.csv", "missing_file")]
 
 
 def test_no_path_means_the_bundled_data_not_the_working_directory(tmp_path, monkeypatch):
@@ -352,7 +394,7 @@ def test_the_error_message_names_file_line_and_column(tmp_path):
         load_with(tmp_path, "indicator_values__non_numeric_value.csv")
     assert isinstance(info.value, DataValidationError)
     text = str(info.value)
-    assert "1 problem(s)" in text
+    assert text.startswith("1 problem found in the input data:")
     assert "indicator_values.csv, line 6, column 'value': 'n/a' is not a number" in text
 
 
@@ -399,7 +441,7 @@ def test_a_column_named_index_does_not_change_the_line_a_duplicate_names(tmp_pat
         load_dataset(root)
     assert [(p.row, p.message) for p in info.value.problems] == [
         (3, "duplicate {'group': 'test_group', 'authority': 'E06000017'}: the same key is "
-            "already on line 2")]
+            "already on line 2; remove the repeated rows or correct their key")]
 
 
 def test_line_numbers_are_physical_lines_when_a_cell_holds_a_line_break(tmp_path):

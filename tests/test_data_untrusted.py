@@ -462,8 +462,8 @@ QUOTED = f"{'y' * QUOTE_CHARS!r}..."
     ("indicator_values", IV_HEADER + f"E06000017,NI192,2023/24,41,,,{HUGE},\n", "status"),
     ("targets", f"authority,indicator,period,target,synthetic\nE06000017,NI192,2023/24,4,{HUGE}\n",
      "synthetic"),
-    ("survey_codebook", "survey,question,wording,code,label,positive,excluded\n"
-                        f"residents,Q01,W,{HUGE},L,true,false\n", "code"),
+    ("survey_codebook", "authority,survey,question,wording,code,label,positive,excluded\n"
+                        f"E06000017,residents,Q01,W,{HUGE},L,true,false\n", "code"),
 ])
 def test_messages_quote_only_the_start_of_a_huge_cell(tmp_path, table, text, column):
     problem = the_problem(with_table(tmp_path, table, text))
@@ -473,15 +473,16 @@ def test_messages_quote_only_the_start_of_a_huge_cell(tmp_path, table, text, col
 
 
 def test_a_repeated_key_of_huge_cells_is_quoted_short(tmp_path):
-    row = f"residents,2024,{HUGE},1.0,16-34,1,1\n"
-    text = "survey,wave,respondent_id,weight,age_band,Q01,Q02\n" + row + row
+    row = f"E06000017,residents,2024,{HUGE},1.0,16-34,1,1\n"
+    text = "authority,survey,wave,respondent_id,weight,age_band,Q01,Q02\n" + row + row
     problem = the_problem(with_table(tmp_path, "survey_responses", text))
     assert where(problem) == ("survey_responses.csv", 3, "respondent_id")
     assert f"'{'y' * QUOTE_CHARS}...'" in problem.message and len(problem.message) < 400
 
 
 def test_a_huge_repeated_header_is_named_short(tmp_path):
-    text = f"survey,variable,category,share,{HUGE},{HUGE}\nresidents,age_band,16-34,0.3,a,b\n"
+    text = (f"authority,survey,variable,category,share,{HUGE},{HUGE}\n"
+            "E06000017,residents,age_band,16-34,0.3,a,b\n")
     problem = the_problem(with_table(tmp_path, "survey_population_margins", text))
     assert where(problem) == ("survey_population_margins.csv", None, f"{'y' * QUOTE_CHARS}...")
     assert len(str(problem)) < 400
