@@ -10,6 +10,12 @@ social series (Helsel & Hirsch, *Statistical Methods in Water Resources*, USGS 2
 for short series without ties, through :func:`scipy.stats.kendalltau`), Kendall's tau and Sen's
 slope (:func:`scipy.stats.theilslopes`); :func:`judge_trend` turns the direction into improving or
 worsening with the indicator's polarity. ``TREND_METHOD`` is the sentence a report prints.
+
+A series can be too short for the test ever to find a trend: with 4 values the smallest
+two-sided p-value the exact distribution of S allows is 2/4! = 0.083, so even four values in a
+row rising cannot reach p < 0.05. Such a series is not called "no clear trend" (which would say
+the values were tested and did not move) but "too few values", like a series of 3
+(:func:`smallest_p_value`).
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ from scipy import stats
 
 from perfeval.exceptions import AnalysisError
 
-__all__ = ["Trend", "mann_kendall", "judge_trend", "TREND_METHOD", "MIN_VALUES",
+__all__ = ["Trend", "mann_kendall", "judge_trend", "smallest_p_value", "TREND_METHOD", "MIN_VALUES",
            "EXACT_UP_TO", "IMPROVING", "WORSENING", "RISING", "FALLING", "NO_CLEAR_TREND",
            "TOO_FEW_VALUES"]
 
-#: Fewest values tested: with 3 no two-sided p-value can fall below 0.33.
+#: Fewest values whose statistics are computed: with 3 no two-sided p-value can fall below 0.33.
+#: Whether a trend can be found also depends on the level: at 0.05 it needs 5 values, since with 4
+#: the smallest p-value is 0.083 (:func:`smallest_p_value`).
 MIN_VALUES = 4
 #: Longest series without ties whose p-value is exact (the normal approximation beyond).
 EXACT_UP_TO = 10
@@ -43,7 +51,9 @@ TREND_METHOD = (
     "tie-corrected variance and a continuity correction. A trend is reported when p < 0.05, as "
     "improving or worsening according to whether higher is better; Sen's slope (Sen 1968), the "
     "median of the changes a year between every pair of years, says how fast. A missing year "
-    f"is left out; fewer than {MIN_VALUES} values are not tested."
+    f"is left out; fewer than {MIN_VALUES} values are not tested, and a series too short for "
+    "p < 0.05 to be possible at all (4 values: the smallest two-sided p-value is 0.083) is "
+    "reported as too few values to detect a trend, not as no clear trend."
 )
 
 
@@ -71,7 +81,12 @@ class Trend:
         Sen's slope: median change per step of the time index (a year for annual values).
     direction : str
         ``"increasing"``, ``"decreasing"`` or ``"no trend"`` at the test's level, or
-        ``"too few values"``.
+        ``"too few values"`` when there are fewer than :data:`MIN_VALUES` values or too few for
+        any p-value below the level (``min_p_value >= alpha``); the statistics are then still
+        given from 4 values on.
+    min_p_value : float
+        The smallest two-sided p-value the test could give for this many values
+        (:func:`smallest_p_value`); NaN below :data:`MIN_VALUES`.
     """
 
     n: int
@@ -83,6 +98,7 @@ class Trend:
     tau: float
     slope: float
     direction: str
+    min_p_value: float = math.nan
 
 
 def _tie_corrected_variance(values: np.ndarray) -> float:
@@ -98,6 +114,38 @@ def _s_statistic(values: np.ndarray) -> float:
     return float(sum(np.sign(values[i + 1:] - values[i]).sum() for i in range(len(values) - 1)))
 
 
+def smallest_p_value(n: int) -> float:
+    """The smallest two-sided Mann-Kendall p-value that ``n`` values can give.
+
+    Reached when the values are all different and strictly rising (or falling), S = n(n-1)/2.
+    For up to :data:`EXACT_UP_TO` values it is from the exact permutation distribution of S,
+    which puts 1/n! on each extreme: 2/n! (Kendall 1975, *Rank Correlation Methods*, ch. 4):
+    0.33 for 3 values, 0.083 for 4, 0.017 for 5. Beyond that it is from the normal
+    approximation :func:`mann_kendall` uses, 2 (1 - Phi((S - 1)/sqrt(Var S))). If it is not below
+    the test's level, no series of that length can show a trend.
+
+    Parameters
+    ----------
+    n : int
+        Number of values (2 or more).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    AnalysisError
+        If ``n`` is below 2.
+    """
+    if n < 2:
+        raise AnalysisError(f"a trend needs at least 2 values to compare; got n = {n!r}")
+    if n <= EXACT_UP_TO:
+        return 2 / math.factorial(n)
+    s_max = n * (n - 1) / 2
+    return float(2 * stats.norm.sf((s_max - 1) / math.sqrt(n * (n - 1) * (2 * n + 5) / 18)))
+
+
 def mann_kendall(values: Sequence[float], *, alpha: float = 0.05) -> Trend:
     """Mann-Kendall test of a monotonic trend, with Kendall's tau and Sen's slope.
 
@@ -106,7 +154,9 @@ def mann_kendall(values: Sequence[float], *, alpha: float = 0.05) -> Trend:
     :data:`EXACT_UP_TO` values without ties the two-sided p-value is exact (the permutation
     distribution of S, via :func:`scipy.stats.kendalltau` with ``method="exact"``); otherwise it
     is 2 (1 - Phi(|Z|)). Sen's slope is the median of (x_j - x_i) / (j - i) over all pairs
-    (:func:`scipy.stats.theilslopes`), with positions counted across missing values.
+    (:func:`scipy.stats.theilslopes`), with positions counted across missing values. Where no
+    series of this length could reach p < ``alpha`` (:func:`smallest_p_value`; 4 values at
+    0.05) the direction is ``"too few values"`` rather than ``"no trend"``.
 
     Parameters
     ----------
@@ -144,15 +194,23 @@ def mann_kendall(values: Sequence[float], *, alpha: float = 0.05) -> Trend:
     else:
         p_value = float(2 * stats.norm.sf(abs(z)))
     slope = float(stats.theilslopes(present, position).slope)
-    direction = "no trend" if p_value >= alpha or s == 0 else (
-        "increasing" if s > 0 else "decreasing")
-    return Trend(n, s, var_s, float(z), p_value, exact, s / (n * (n - 1) / 2), slope, direction)
+    min_p = smallest_p_value(n)
+    if min_p >= alpha:
+        direction = "too few values"
+    elif p_value >= alpha or s == 0:
+        direction = "no trend"
+    else:
+        direction = "increasing" if s > 0 else "decreasing"
+    return Trend(n, s, var_s, float(z), p_value, exact, s / (n * (n - 1) / 2), slope, direction,
+                 min_p)
 
 
 def judge_trend(trend: Trend, polarity: str) -> str:
     """Improving, Worsening, No clear trend or Too few values: a trend's direction read with the
     indicator's polarity (``higher`` or ``lower`` is better); a ``neutral`` indicator's trend is
-    Rising or Falling."""
+    Rising or Falling. Too few values covers both a series too short to test and one too short
+    for any trend to reach significance (4 values at the 5% level): word it "too few values to
+    detect a trend"."""
     if trend.direction == "too few values":
         return TOO_FEW_VALUES
     if trend.direction == "no trend":
