@@ -17,6 +17,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from perfeval.scorecard import MIN_COMPARATORS
+
 #: Analysis Function categorical palette (https://analysisfunction.civilservice.gov.uk/policy-store/data-visualisation-colours-in-charts/).
 PALETTE = {
     "dark_blue": "#12436D", "turquoise": "#28A197", "dark_pink": "#801650",
@@ -104,7 +106,8 @@ def plot_comparator_bars(values: pd.DataFrame, *, home: str, title: str, unit: s
     """Bars for each council (sorted), the home council in dark blue and labelled, median dashed.
 
     ``values`` has columns ``name`` and ``value`` (and ``code``); the home council is the row
-    whose ``code`` equals ``home``.
+    whose ``code`` equals ``home``. The median line is drawn only from at least
+    :data:`perfeval.scorecard.MIN_COMPARATORS` councils with a value.
     """
     data = values.dropna(subset=["value"]).sort_values("value", kind="mergesort")
     is_home = data["code"].eq(home).to_numpy()
@@ -116,10 +119,11 @@ def plot_comparator_bars(values: pd.DataFrame, *, home: str, title: str, unit: s
     ax.set_yticks(positions, names)
     for label, h in zip(ax.get_yticklabels(), is_home):
         label.set_fontweight("bold" if h else "normal")
-    median = float(data["value"].median())
-    ax.axvline(median, color=MEDIAN_COLOUR, linestyle="--", linewidth=1.5,
-               label=f"Median {median:,.1f}")
-    ax.legend(loc="lower right", frameon=False)
+    if len(data) >= MIN_COMPARATORS:  # a median of one or two councils is not drawn
+        median = float(data["value"].median())
+        ax.axvline(median, color=MEDIAN_COLOUR, linestyle="--", linewidth=1.5,
+                   label=f"Median {median:,.1f}")
+        ax.legend(loc="lower right", frameon=False)
     ax.set_xlabel(axis_label(value_label, unit))
     ax.set_title(title, loc="left", fontsize=11)
     ax.grid(axis="y", visible=False)

@@ -30,11 +30,12 @@ from matplotlib.figure import Figure
 
 from perfeval import budget as money
 from perfeval import charts, evaluation, indicators as engine, narrative
+from perfeval import data_notes as notes
 from perfeval.budget import NET_SPEND
 from perfeval.data import Dataset, authority_names, council_name
 from perfeval.exceptions import AnalysisError, ParameterError
 from perfeval.periods import financial_year_label, parse_period, period_sort_key
-from perfeval.scorecard import group_members
+from perfeval.scorecard import MIN_COMPARATORS, group_members
 from perfeval.tables import format_number
 
 #: Answers at or above this point of a 1-5 scale count as positive ("agree", "confident").
@@ -45,19 +46,39 @@ SYNTHETIC_NOTE = ("SYNTHETIC: the programme, its spend, participants and partici
                   "illustrative only.")
 
 
+def deflator_source(data: Dataset) -> str:
+    """Where the GDP deflators come from, for a note or caption: their ``source`` and, when the
+    data folder has none, that they are perfeval's national reference copy."""
+    if data.deflators.empty:
+        return "none (no deflators.csv in the data folder or perfeval's reference data)"
+    source = notes.table_source(data, "deflators")
+    if notes.table_origin(data, "deflators") == notes.REFERENCE:
+        return (f"{source} (perfeval's national reference data, as {notes.folder_words(data)} "
+                "has no deflators.csv)")
+    return source
+
+
+def spend_sources(data: Dataset) -> str:
+    """Sentence: where spend, population and the real-terms deflators come from."""
+    return (f"Spend: {notes.table_source(data, 'net_expenditure')}, net current expenditure, "
+            f"£000, cash; population: {notes.table_source(data, 'population')}; real terms: GDP "
+            f"deflators from {deflator_source(data)}.")
+
+
 def vfm_data_note(data: Dataset, indicators: Sequence[str]) -> str:
-    """Data-honesty note: which indicators of the score are real and which are synthetic."""
-    register = data.indicators.set_index("code")
+    """Data-honesty note: which indicators of the score are real and which are synthetic, and
+    where spend, population and deflators come from (all from the tables loaded)."""
+    register = data.indicators.assign(synthetic=notes.synthetic_flags(data.indicators)) \
+        .set_index("code")
     synthetic = [c for c in indicators if c in register.index
-                 and bool(register.loc[c, "synthetic"]) is True]
-    spend = ("Spend: MHCLG Revenue Outturn Summary (RS), £000, nominal; population: ONS mid-2020 "
-             "estimates; real terms: HM Treasury GDP deflators (financial years derived from the "
-             "calendar-year series).")
+                 and bool(register.loc[c, "synthetic"])]
+    kind = "SYNTHETIC sample data" if notes.is_sample_data(data) else "SYNTHETIC"
     if synthetic:
-        return (f"Data honesty: indicator(s) {', '.join(synthetic)} are SYNTHETIC sample data "
-                f"(generated, not real performance), so the scores are illustrative. " + spend)
+        return (f"Data honesty: indicator(s) {', '.join(synthetic)} are {kind} (generated, not "
+                f"real performance), so the scores are illustrative. " + spend_sources(data))
+    known = [c for c in indicators if c in register.index]
     return (f"Data: real published figures only (indicators {', '.join(indicators)}: "
-            f"{'; '.join(sorted(set(register.loc[list(indicators), 'source'])))}). " + spend)
+            f"{'; '.join(sorted(set(register.loc[known, 'source'])))}). " + spend_sources(data))
 
 
 DID_NOTE = evaluation.DID_METHOD + (" Standard errors are clustered by council; the interval "
@@ -104,7 +125,9 @@ def comparison_set(data: Dataset, council: str, comparison: str) -> tuple[list[s
     same = authorities["type"] == kind
     if "current" in authorities.columns:
         same &= authorities["current"].fillna(False).astype(bool)
-    return sorted(authorities.index[same]), f"all current {kind} councils in authorities.csv"
+    lookup = ("perfeval's national authority lookup"
+              if notes.table_origin(data, "authorities") == notes.REFERENCE else "authorities.csv")
+    return sorted(authorities.index[same]), f"all current {kind} councils in {lookup}"
 
 
 def performance_scores(data: Dataset, members: Sequence[str], indicators: Sequence[str],
@@ -229,9 +252,17 @@ def value_for_money_section(data: Dataset, *, council: str, year: str, compariso
                     f"a fitted line with its {level:.0%} confidence band. " + sentence),
             "caption": (f"Average performance score ({', '.join(indicators)}, percentile ranks "
                         f"among the comparison set, 100 = best) against net current expenditure "
-                        f"per head, {year}. Sources: Defra ENV18, Oflog, MHCLG Revenue Outturn "
-                        f"(RS), ONS mid-2020 population."),
+                        f"per head, {year}. Sources: {score_sources(data, indicators)}."),
             "caveats": list(money.VFM_CAVEATS), "excluded": excluded}
+
+
+def score_sources(data: Dataset, indicators: Sequence[str]) -> str:
+    """The sources of a value-for-money chart: the score's indicators (the register's ``source``),
+    spend and population, each once."""
+    register = data.indicators.set_index("code")
+    named = [str(register.loc[c, "source"]) for c in indicators if c in register.index]
+    named += [notes.table_source(data, "net_expenditure"), notes.table_source(data, "population")]
+    return "; ".join(s for s in dict.fromkeys(named) if s.strip())
 
 
 def score_components_section(data: Dataset, *, council: str, year: str, comparison: str,
@@ -320,7 +351,9 @@ def real_terms_trend(data: Dataset, *, council: str, members: Sequence[str],
     Returns
     -------
     DataFrame
-        period, home_nominal, home_real, median_nominal, median_real, councils, price_base.
+        period, home_nominal, home_real, median_nominal, median_real (missing in a year with
+        fewer than :data:`~perfeval.scorecard.MIN_COMPARATORS` councils), councils,
+        population_years (the population estimates' years used), price_base.
     """
     spend = spend_per_head(data, members)
     real = money.compute_real_terms(spend, data.deflators, base_year=base_year,
@@ -329,11 +362,15 @@ def real_terms_trend(data: Dataset, *, council: str, members: Sequence[str],
     if home.empty:
         raise AnalysisError(f"council {council!r} has no {NET_SPEND!r} rows in net_expenditure.csv")
     grouped = real.groupby("period")
+    councils = grouped["authority"].nunique()
+    enough = councils >= MIN_COMPARATORS  # no median of one or two councils
     out = pd.DataFrame({"home_nominal": home["spend_per_head"],
                         "home_real": home["spend_per_head_real"],
-                        "median_nominal": grouped["spend_per_head"].median(),
-                        "median_real": grouped["spend_per_head_real"].median(),
-                        "councils": grouped["authority"].nunique()})
+                        "median_nominal": grouped["spend_per_head"].median().where(enough),
+                        "median_real": grouped["spend_per_head_real"].median().where(enough),
+                        "councils": councils,
+                        "population_years": grouped["population_year"].agg(
+                            lambda years: ", ".join(sorted(set(map(str, years.dropna())))))})
     order = sorted(out.index, key=period_sort_key)
     out = out.reindex(order).rename_axis("period").reset_index()
     out["price_base"] = f"{parse_period(base_year).label} prices"
@@ -344,16 +381,21 @@ def describe_real_terms(trend: pd.DataFrame, council_name: str, base_year: str) 
     """Sentence: first and last year's real spend per head, home and median, and missing years."""
     first, last = trend.iloc[0], trend.iloc[-1]
     change = 100 * (last["home_real"] / first["home_real"] - 1)
-    median_change = 100 * (last["median_real"] / first["median_real"] - 1)
     fy = [parse_period(p).fy for p in trend["period"]]
     gaps = [financial_year_label(y) for y in range(fy[0], fy[-1]) if y not in fy]
     text = (f"In {base_year} prices, {council_name}'s net spend per head went from "
             f"{format_number(first['home_real'], 0, '£')} in {first['period']} to "
-            f"{format_number(last['home_real'], 0, '£')} in {last['period']} ({change:+.1f}%); the "
-            f"comparison median went from {format_number(first['median_real'], 0, '£')} to "
-            f"{format_number(last['median_real'], 0, '£')} ({median_change:+.1f}%).")
+            f"{format_number(last['home_real'], 0, '£')} in {last['period']} ({change:+.1f}%)")
+    if pd.notna(first["median_real"]) and pd.notna(last["median_real"]):
+        median_change = 100 * (last["median_real"] / first["median_real"] - 1)
+        text += (f"; the comparison median went from "
+                 f"{format_number(first['median_real'], 0, '£')} to "
+                 f"{format_number(last['median_real'], 0, '£')} ({median_change:+.1f}%).")
+    else:
+        text += (f". No comparison median is quoted for {first['period']} to {last['period']}: "
+                 f"a median needs at least {MIN_COMPARATORS} councils with figures in both years.")
     if gaps:
-        text += f" No Revenue Outturn data are bundled for {', '.join(gaps)}."
+        text += f" There are no net expenditure figures for {', '.join(gaps)}."
     return text
 
 
@@ -375,8 +417,19 @@ def plot_real_terms(trend: pd.DataFrame, *, council_name: str, base_year: str) -
 
 def real_terms_section(data: Dataset, *, council: str, comparison: str,
                        base_year: str) -> dict[str, Any]:
-    """Spend per head in real terms over the bundled years: table, chart and sentence."""
+    """Spend per head in real terms over the years with net expenditure: table, chart, sentence.
+
+    The deflators are the data folder's, or perfeval's national reference copy when it has none
+    (the caption and note say which). With no deflators at all the section is one sentence
+    saying so (figure and display ``None``).
+    """
     members, how = comparison_set(data, council, comparison)
+    if data.deflators.empty:
+        return {"table": pd.DataFrame(), "display": None, "figure": None, "alt": "",
+                "caption": "", "note": "",
+                "sentence": (f"No GDP deflators are in {notes.folder_words(data)} or perfeval's "
+                             "national reference data, so spend per head is not shown in real "
+                             "terms.")}
     trend = real_terms_trend(data, council=council, members=members, base_year=base_year)
     name = council_name(data, council)
     sentence = describe_real_terms(trend, name, base_year)
@@ -390,14 +443,19 @@ def real_terms_section(data: Dataset, *, council: str, comparison: str,
         "Councils with data": trend["councils"].astype(int),
     })
     deflators = data.deflators
-    source = deflators["source"].dropna().iloc[0] if "source" in deflators and len(deflators) \
-        else "deflators.csv"
-    return {"table": trend, "display": display, "sentence": sentence,
+    years = sorted(set(", ".join(trend["population_years"]).split(", ")) - {""},
+                   key=period_sort_key)
+    return {"table": trend.drop(columns="population_years"), "display": display,
+            "sentence": sentence,
             "figure": plot_real_terms(trend, council_name=name, base_year=base_year),
             "alt": "Line chart of net spend per head in real terms by year. " + sentence,
             "caption": (f"Net current expenditure per head in {base_year} prices, {name} and the "
-                        f"median of {how}. Population is the ONS mid-2020 estimate for every "
-                        f"year. Sources: MHCLG Revenue Outturn (RS); deflators: {source}."),
+                        f"median of {how}. "
+                        + (f"Population: the {years[0]} estimate for every year. " if len(years) == 1
+                           else f"Population: each year's nearest estimate ({', '.join(years)}). ")
+                        + f"Sources: {notes.table_source(data, 'net_expenditure')}; "
+                        f"{notes.table_source(data, 'population')}; deflators: "
+                        f"{deflator_source(data)}."),
             "note": ("Real terms: cash spend x deflator(base year) / deflator(year), GDP deflator "
                      "at market prices (the HM Treasury measure of general inflation). "
                      + (f"Financial-year deflators: {deflators['method'].iloc[0]}."

@@ -25,8 +25,9 @@ from matplotlib.figure import Figure
 
 from perfeval import budget as money
 from perfeval import charts, scorecard, spc
+from perfeval import data_notes as notes
 from perfeval import indicators as engine
-from perfeval.data import Dataset
+from perfeval.data import Dataset, council_name
 from perfeval.exceptions import AnalysisError
 from perfeval.indicators import describe_symbol
 from perfeval.periods import Period, months_of, parse_period, period_sort_key, quarters_of
@@ -139,14 +140,39 @@ def attach_commentary(card: pd.DataFrame, data: Dataset, council: str,
     prefixed "Written for <year>: " so the reader knows it is about a later period.
     """
     out = scorecard.add_commentary(card, data, council)
-    notes = data.commentary[(data.commentary["authority"] == council)
-                            & (data.commentary["period"] == year)]
-    by_indicator = notes.set_index("indicator")["commentary"]
+    written = notes.council_rows(data.commentary, council)
+    by_indicator = written[written["period"] == year].set_index("indicator")["commentary"]
     fallback = (out["commentary"].isna() & out["period"].ne(year)
                 & out["indicator"].isin(by_indicator.index))
     out.loc[fallback, "commentary"] = [f"Written for {year}: {by_indicator[code]}"
                                        for code in out.loc[fallback, "indicator"]]
     return out
+
+
+def has_commentary(data: Dataset, council: str) -> bool:
+    """True when commentary.csv holds commentary of the council (on any indicator or period)."""
+    return not notes.council_rows(data.commentary, council).empty
+
+
+def describe_commentary(data: Dataset, council: str) -> str:
+    """One sentence when the data folder has no commentary of the council ("" when it has)."""
+    if has_commentary(data, council):
+        return ""
+    return (f"No commentary is in {notes.folder_words(data)} for {council_name(data, council)}, "
+            "so the tables below have no owner's commentary.")
+
+
+def exceptions_caption(year: str, *, commentary: bool) -> str:
+    """Caption of the exceptions table (naming the owner's commentary only when there is some)."""
+    return (f"Exceptions: indicators red against target or worse than the year before (latest "
+            f"outturn to {year})" + (", with the owner's commentary" if commentary else ""))
+
+
+def outturn_caption(year: str, *, commentary: bool) -> str:
+    """Caption of the outturn table (naming the commentary only when there is some)."""
+    return (f"Every indicator's latest outturn up to {year} against target, with direction of "
+            f"travel since the previous year, quartile among comparators"
+            + (" and commentary" if commentary else ""))
 
 
 def select_exceptions(card: pd.DataFrame) -> pd.DataFrame:
@@ -184,24 +210,31 @@ def describe_exceptions(exceptions: pd.DataFrame, card: pd.DataFrame, year: str)
     return text
 
 
-def exceptions_table(exceptions: pd.DataFrame) -> pd.DataFrame:
-    """Display table of the exceptions with why each is listed and the owner's commentary."""
+def exceptions_table(exceptions: pd.DataFrame, *, commentary: bool = True) -> pd.DataFrame:
+    """Display table of the exceptions with why each is listed and (when ``commentary``) the
+    owner's commentary."""
     table = scorecard.performance_table(exceptions)
     table.insert(1, "Why listed", exceptions["exception"].to_numpy())
     table["Service"] = exceptions["service"].to_numpy()
-    table["Commentary"] = exceptions.get("commentary", pd.Series([""] * len(exceptions))) \
-        .fillna("").to_numpy()
+    if commentary:
+        table["Commentary"] = commentary_texts(exceptions)
     return table
 
 
-def outturn_table(card: pd.DataFrame) -> pd.DataFrame:
-    """Display table of every PI: outturn, target, RAG, direction, quartile and commentary."""
+def outturn_table(card: pd.DataFrame, *, commentary: bool = True) -> pd.DataFrame:
+    """Display table of every PI: outturn, target, RAG, direction, quartile and (when
+    ``commentary``) the owner's commentary."""
     table = scorecard.performance_table(card)
     table.insert(1, "Service", card["service"].to_numpy())
     table["Quartile (1 = best)"] = scorecard.quartile_texts(card)
-    table["Commentary"] = card.get("commentary", pd.Series([""] * len(card))).fillna("") \
-        .to_numpy()
+    if commentary:
+        table["Commentary"] = commentary_texts(card)
     return table
+
+
+def commentary_texts(card: pd.DataFrame) -> list[str]:
+    """Each row's commentary, blank when it has none."""
+    return notes.optional_column(card, "commentary", "").fillna("").astype(str).tolist()
 
 
 def data_quality_register(values: pd.DataFrame, register: pd.DataFrame, card: pd.DataFrame,
@@ -240,11 +273,11 @@ def data_quality_register(values: pd.DataFrame, register: pd.DataFrame, card: pd
     in_year = np.array([labels[p].fy == fy and labels[p].kind != "year" for _, p in keys],
                        dtype=bool)
     used = np.array([k in outturns or k in compared for k in keys], dtype=bool)
-    status = mine.get("status", pd.Series(index=mine.index, dtype=object)).astype(object)
+    status = notes.optional_column(mine, "status", "final").astype(object)
     flagged = mine["value"].isna().to_numpy() | status.isin(DATA_QUALITY_ISSUES[1:]).to_numpy()
     rows = mine[flagged & (in_year | used)]
     issue = np.where(rows["value"].isna(), "missing", status[rows.index].astype(str))
-    symbols = rows.get("value_symbol", pd.Series(index=rows.index, dtype=object))
+    symbols = notes.optional_column(rows, "value_symbol", None)
     reason = [describe_symbol(s) if i == "missing" else i for i, s in zip(issue, symbols)]
     titles = register.set_index("code")["title"]
     row_keys = list(zip(rows["indicator"], rows["period"].astype(str)))
@@ -254,7 +287,7 @@ def data_quality_register(values: pd.DataFrame, register: pd.DataFrame, card: pd
         "period": rows["period"].astype(str).to_numpy(),
         "value": rows["value"].to_numpy(dtype=float),
         "issue": issue, "reason": reason,
-        "note": rows.get("note", pd.Series(index=rows.index, dtype=object)).fillna("").to_numpy(),
+        "note": notes.optional_column(rows, "note", "").fillna("").to_numpy(),
         "used_for": [OUTTURN if k in outturns else COMPARISON if k in compared else IN_YEAR
                      for k in row_keys],
     })
@@ -788,7 +821,7 @@ def finance_and_performance(data: Dataset, council: str, year: str, quarter: int
         ``joined_display`` and ``joined_sentence``.
     """
     as_at = quarter_label(year, quarter)
-    own = data.budget[(data.budget["authority"] == council)]
+    own = notes.council_rows(data.budget, council)
     has_year = own["period"].astype(str).isin(quarters_of(year)).any()
     monitoring = (money.monitor_budget(own, as_at, budget_basis="annual") if has_year
                   else pd.DataFrame(columns=["authority", "service", "annual_budget",
@@ -796,7 +829,12 @@ def finance_and_performance(data: Dataset, council: str, year: str, quarter: int
                                              "forecast_variance_pct", "forecast_direction",
                                              "forecast_rag"]))
     joined = money.join_variance_with_pi_rag(monitoring, position[["service", "rag"]])
-    return {**budget_section(monitoring if has_year else pd.DataFrame(), as_at),
+    absent = (None if not own.empty else
+              f"No budget monitoring figures are in {notes.folder_words(data)} for "
+              f"{council_name(data, council)}, so this report has no budget against forecast "
+              "outturn.")
+    return {**budget_section(monitoring if has_year else pd.DataFrame(), as_at,
+                             synthetic=notes.synthetic_label(data, own), absent=absent),
             "monitoring": monitoring, "joined": joined,
             "joined_display": joined_display(joined),
             "joined_sentence": describe_finance_and_performance(joined, as_at)}

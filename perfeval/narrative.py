@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from perfeval.scorecard import MIN_COMPARATORS
 from perfeval.tables import format_number
 
 
@@ -75,6 +76,8 @@ def describe_comparison(title: str, unit: str, period: str, values: pd.DataFrame
     """Text alternative for a comparator bar chart: home value, its rank and the median.
 
     ``values`` has columns ``code``, ``name``, ``value``; ranks count from the highest value.
+    The median is quoted only from at least :data:`perfeval.scorecard.MIN_COMPARATORS` values (a median of one
+    council is that council).
     """
     data = values.dropna(subset=["value"]).sort_values("value", ascending=False, kind="mergesort")
     if home not in set(data["code"]):
@@ -82,9 +85,11 @@ def describe_comparison(title: str, unit: str, period: str, values: pd.DataFrame
     position = int((data["value"] > data.loc[data["code"] == home, "value"].iloc[0]).sum()) + 1
     value = float(data.loc[data["code"] == home, "value"].iloc[0])
     name = data.loc[data["code"] == home, "name"].iloc[0]
+    median = (f"the median was {format_number(float(data['value'].median()), decimals, unit)}"
+              if len(data) >= MIN_COMPARATORS else
+              f"no median is quoted from fewer than {MIN_COMPARATORS} councils")
     return (f"{title}, {period}: {name} {format_number(value, decimals, unit)}, "
-            f"{ordinal(position)} {higher_is} of {len(data)} councils; the median was "
-            f"{format_number(float(data['value'].median()), decimals, unit)}.")
+            f"{ordinal(position)} {higher_is} of {len(data)} councils; {median}.")
 
 
 def ordinal(n: int) -> str:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from perfeval.exceptions import PerfevalError
 from perfeval.parameters import Check, Param, register_schema, short_repr, shorten
 from perfeval.paths import resolve_data_dir
-from perfeval.periods import is_valid_period, parse_period
+from perfeval.periods import (FIRST_YEAR, LAST_YEAR, financial_year_label, is_valid_period,
+                              parse_period)
 
 if TYPE_CHECKING:
     from perfeval.data import Dataset
@@ -28,39 +29,81 @@ DEFAULT_GROUP = "rutland_nearest_15"
 
 
 @lru_cache(maxsize=4)
-def _cached_dataset(root: str, stamp: tuple) -> Dataset:
+def _cached_dataset(root: str, stamp: tuple) -> Dataset | PerfevalError:
+    """The folder's dataset, or the error loading it (kept too, so that the many checks that
+    read one broken folder load it once)."""
     # imported here: perfeval.data imports pandas, needed only once a check reads the data
     from perfeval.data import load_dataset
 
-    return load_dataset(root)
+    try:
+        return load_dataset(root)
+    except PerfevalError as err:
+        return err
+
+
+def folder_stamp(root: Path) -> tuple:
+    """Name, modification time and size of each table file of ``root``, to tell whether the
+    folder changed; a file that cannot be read (a symbolic link loop) is stamped with its error,
+    and :func:`~perfeval.data.load_dataset` says what is wrong with it."""
+    stamp = []
+    for path in sorted(root.glob("*.csv")) if root.is_dir() else ():
+        try:
+            info = path.stat()
+        except OSError as err:
+            stamp.append((path.name, "unreadable", err.errno))
+            continue
+        stamp.append((path.name, info.st_mtime_ns, info.st_size))
+    return tuple(stamp)
 
 
 def dataset_for(values: dict[str, Any]) -> Dataset:
-    """The dataset named by ``values["data_dir"]`` (cached while its files are unchanged)."""
+    """The dataset named by ``values["data_dir"]`` (cached while its files are unchanged).
+
+    Raises
+    ------
+    DataValidationError
+        When the folder has problems (every problem, grouped; the same error each time).
+    """
     root = resolve_data_dir(values.get("data_dir", ""))
-    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                         for p in Path(root).glob("*.csv"))) if Path(root).is_dir() else ()
-    return _cached_dataset(str(root), stamp)
+    found = _cached_dataset(str(root), folder_stamp(Path(root)))
+    if isinstance(found, PerfevalError):
+        raise found
+    return found
 
 
 def _with_dataset(check):
-    """Wrap a data-aware check so that unreadable data is reported as a parameter problem."""
+    """Wrap a data-aware check so that it gets the dataset of ``data_dir``.
+
+    When the folder cannot be used, the ``data_dir`` parameter's own check says why, once
+    (:func:`check_data_dir`), so the wrapped check is skipped; a schema without ``data_dir``
+    (whose checks read the bundled sample data) reports it here.
+    """
     def wrapped(value: Any, values: dict[str, Any]) -> str | None:
         try:
             data = dataset_for(values)
         except PerfevalError as err:
-            first = str(err).splitlines()[1].strip(" -") if "\n" in str(err) else str(err)
-            return (f"the data in data_dir cannot be used ({shorten(first, 300)}); run "
-                    f"load_dataset to see all")
+            return None if "data_dir" in values else describe_unusable_data(err)
         return check(value, values, data)
     return wrapped
 
 
+def describe_unusable_data(err: PerfevalError, folder: str = "") -> str:
+    """Why the data cannot be used, in one message: the grouped problems, then where to see all."""
+    lines = [line.strip(" -") for line in str(err).splitlines()[1:-1]] or [str(err)]
+    shown = shorten("; ".join(lines), 900)
+    command = f"perfeval check-data {folder}".rstrip()
+    return f"the data in data_dir cannot be used: {shown}. Run `{command}` to see every problem"
+
+
 def check_data_dir(value: str, values: dict[str, Any]) -> str | None:
-    """The data directory must exist (``""`` means the bundled data)."""
+    """The data directory must exist (``""`` means the bundled data), and its data load."""
     root = resolve_data_dir(value)
     if not root.is_dir():
         return f"{short_repr(value)} is not a folder; give the folder that holds the CSV tables"
+    try:
+        dataset_for({"data_dir": value})
+    except PerfevalError as err:
+        return describe_unusable_data(err, shorten(str(value), 200))
     return None
 
 
@@ -75,8 +118,14 @@ def check_council(value: str, values: dict[str, Any], data: Dataset) -> str | No
 
 
 def check_financial_year(value: str, values: dict[str, Any]) -> str | None:
-    """The year must be a financial-year label such as 2024/25."""
-    if not is_valid_period(value) or parse_period(value).kind != "year":
+    """The year must be a financial-year label such as 2024/25, in the years a data file may
+    hold (:data:`~perfeval.periods.FIRST_YEAR` to :data:`~perfeval.periods.LAST_YEAR`, as the
+    loader's)."""
+    if not is_valid_period(value, first_year=FIRST_YEAR, last_year=LAST_YEAR) \
+            or parse_period(value).kind != "year":
+        if is_valid_period(value) and parse_period(value).kind == "year":
+            return (f"{short_repr(value)} is outside the years a data file may hold "
+                    f"({financial_year_label(FIRST_YEAR)} to {financial_year_label(LAST_YEAR)})")
         return f"{short_repr(value)} is not a financial year; write it as '2024/25'"
     return None
 
@@ -121,13 +170,50 @@ def check_comparator_group(value: str, values: dict[str, Any], data: Dataset) ->
     return None
 
 
+def council_survey_rows(data: Dataset, table: str, values: dict[str, Any]) -> Any:
+    """The rows of a survey table for the council and survey of ``values`` (``council`` and
+    ``survey``): one council's survey is never another's."""
+    frame = getattr(data, table)
+    if "authority" not in frame.columns:
+        return frame.iloc[0:0]
+    return frame[(frame["authority"] == values.get("council"))
+                 & (frame["survey"] == values.get("survey"))]
+
+
+def council_waves(data: Dataset, values: dict[str, Any]) -> list[str]:
+    """The waves with respondents of the council's survey named in ``values``."""
+    return sorted(set(council_survey_rows(data, "survey_responses", values)["wave"]))
+
+
+def _no_such_wave(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """None when ``value`` is a wave of the council's survey; else what is wrong and the fix."""
+    waves = council_waves(data, values)
+    if value in waves:
+        return None
+    survey, council = short_repr(values.get("survey")), shorten(str(values.get("council")))
+    if not waves:
+        return (f"{short_repr(value)}: survey_responses.csv has no respondents of survey {survey} "
+                f"for {council}; give '' for no survey results")
+    return (f"{short_repr(value)} is not a wave of survey {survey} for {council} in "
+            f"survey_responses.csv; waves: {waves}")
+
+
 @_with_dataset
 def check_survey_wave(value: str, values: dict[str, Any], data: Dataset) -> str | None:
-    """A survey wave must be a wave of the resident survey ('' allowed for an optional wave)."""
-    waves = sorted(set(data.survey_responses["wave"]))
-    if value == "" or value in waves:
+    """'' (no resident survey section) or a wave of the council's survey."""
+    return None if value == "" else _no_such_wave(value, values, data)
+
+
+@_with_dataset
+def check_previous_wave(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """'' (no comparison) or another wave of the council's survey; not checked (and not used)
+    when no wave is reported (``survey_wave = ""``)."""
+    if value == "" or not values.get("survey_wave"):
         return None
-    return f"{short_repr(value)} is not a wave in survey_responses.csv; waves: {waves}"
+    if value == values.get("survey_wave"):
+        return (f"{short_repr(value)} is the wave reported (survey_wave); choose an earlier wave "
+                "or '' for no comparison")
+    return _no_such_wave(value, values, data)
 
 
 @_with_dataset
@@ -159,10 +245,14 @@ register_schema("state_of_the_nation", common_parameters() + [
     Param("key_indicators", "list[str]", ["NI192", "HB01", "PL01", "HR01", "CT01", "ASC3"],
           "Indicators shown as trends against the comparator median", check=check_indicator_codes),
     Param("trend_years", "int", 6, "Number of financial years shown in trend charts", min=2, max=20),
-    Param("survey_wave", "str", "2024", "Resident survey wave reported (a wave in survey_responses.csv)",
+    Param("survey", "str", "residents",
+          "Resident survey reported (a survey of the council in survey_responses.csv)"),
+    Param("survey_wave", "str", "2024",
+          "Wave of the council's survey reported; '' for none (no Resident views section)",
           check=check_survey_wave),
-    Param("previous_wave", "str", "2022", "Earlier wave to test change against ('' for none)",
-          check=check_survey_wave),
+    Param("previous_wave", "str", "2022",
+          "Earlier wave to test change against; '' for none (unused when survey_wave is '')",
+          check=check_previous_wave),
 ])
 
 
@@ -321,22 +411,31 @@ register_schema("programme_evaluation", _without_group(
 
 
 # --------------------------------------------------------------------------- survey report
-SURVEY_DESIGN_COLUMNS = ("survey", "wave", "respondent_id", "weight", "synthetic")
+SURVEY_DESIGN_COLUMNS = ("authority", "survey", "wave", "respondent_id", "weight", "synthetic")
+
+
+def council_surveys(data: Dataset, council: str) -> list[str]:
+    """The council's surveys that have respondents and a codebook."""
+    def surveys(table: str) -> set[str]:
+        frame = getattr(data, table)
+        if "authority" not in frame.columns:
+            return set()
+        return set(frame.loc[frame["authority"] == council, "survey"])
+    return sorted(surveys("survey_responses") & surveys("survey_codebook"))
 
 
 @_with_dataset
 def check_survey_name(value: str, values: dict[str, Any], data: Dataset) -> str | None:
-    """The survey must have respondents in survey_responses.csv and questions in the codebook."""
-    known = sorted(set(data.survey_responses["survey"]) & set(data.survey_codebook["survey"]))
-    return None if value in known else (f"{short_repr(value)} is not a survey with respondents "
-                                        f"and a codebook; surveys: {known}")
+    """The council must have respondents of the survey in survey_responses.csv and its
+    questions in the codebook."""
+    known = council_surveys(data, str(values.get("council")))
+    return None if value in known else (
+        f"{short_repr(value)} is not a survey of {shorten(str(values.get('council')))} with "
+        f"respondents and a codebook; its surveys: {known}")
 
 
 def _wave_problem(value: str, values: dict[str, Any], data: Dataset) -> str | None:
-    responses = data.survey_responses
-    waves = sorted(set(responses.loc[responses["survey"] == values.get("survey"), "wave"]))
-    return None if value in waves else (f"{short_repr(value)} is not a wave of survey "
-                                        f"{short_repr(values.get('survey'))}; waves: {waves}")
+    return _no_such_wave(value, values, data)
 
 
 @_with_dataset

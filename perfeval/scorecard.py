@@ -19,6 +19,7 @@ import pandas as pd
 from perfeval import indicators as engine
 from perfeval import trend as trend_test
 from perfeval.data import Dataset
+from perfeval.data_notes import council_rows, optional_column, synthetic_flags
 from perfeval.exceptions import AnalysisError
 from perfeval.periods import parse_period, period_sort_key
 from perfeval.tables import format_number
@@ -29,6 +30,11 @@ SCORECARD_COLUMNS = [
     "comparison_period", "comparison_value", "change", "dot", "dot_label", "rank", "n_ranked",
     "quartile", "percentile_rank", "comparator_median", "source", "synthetic",
 ]
+#: Fewest councils with a value from which a median, rank or quartile is drawn or quoted: a
+#: "median" of one council is that council, and of two their mean.
+MIN_COMPARATORS = 3
+#: Optional columns of ``indicator_values`` the scorecard carries, and what an absent one means.
+OPTIONAL_VALUE_COLUMNS = {"value_symbol": None, "status": "final", "note": ""}
 
 
 def annual_rows(values: pd.DataFrame) -> pd.DataFrame:
@@ -80,13 +86,14 @@ def build_scorecard(data: Dataset, council: str, year: str, group: str) -> pd.Da
         Columns :data:`SCORECARD_COLUMNS`, in register order. ``comparator_median`` is the median
         of the group's values for the same indicator and period.
     """
-    register = data.indicators
+    register = data.indicators.assign(synthetic=synthetic_flags(data.indicators))
     members = group_members(data, group)
-    annual = annual_rows(data.indicator_values)
+    annual = with_optional_columns(annual_rows(data.indicator_values))
     home_all = annual[annual["authority"] == council]
     assessed = engine.assess_against_target(home_all, data.targets, register)
     assessed = engine.direction_of_travel(assessed, register, compare="previous")
-    bench = engine.benchmark(annual[annual["authority"].isin(members)], register, group=members)
+    bench = too_few_ranked(engine.benchmark(annual[annual["authority"].isin(members)], register,
+                                            group=members))
     bench_cols = ["authority", "indicator", "period", "rank", "n_ranked", "quartile",
                   "percentile_rank"]
     medians = comparator_medians(bench)
@@ -104,10 +111,27 @@ def build_scorecard(data: Dataset, council: str, year: str, group: str) -> pd.Da
     return card[SCORECARD_COLUMNS]
 
 
-def comparator_medians(values: pd.DataFrame, *, minimum: int = 2) -> pd.DataFrame:
+def with_optional_columns(values: pd.DataFrame) -> pd.DataFrame:
+    """``indicator_values`` rows with every column of :data:`OPTIONAL_VALUE_COLUMNS`, an absent
+    one filled with what its absence means (status ``final``, no note, no symbol)."""
+    return values.assign(**{column: optional_column(values, column, default)
+                            for column, default in OPTIONAL_VALUE_COLUMNS.items()})
+
+
+def too_few_ranked(bench: pd.DataFrame, *, minimum: int = MIN_COMPARATORS) -> pd.DataFrame:
+    """:func:`perfeval.indicators.benchmark` rows with rank, percentile rank and quartile blanked
+    where fewer than ``minimum`` councils are ranked (``n_ranked`` is kept, to say why)."""
+    few = (bench["n_ranked"].fillna(0) < minimum).to_numpy()
+    out = bench.copy()
+    for column in ("rank", "quartile", "percentile_rank"):
+        out[column] = out[column].mask(few)
+    return out
+
+
+def comparator_medians(values: pd.DataFrame, *, minimum: int = MIN_COMPARATORS) -> pd.DataFrame:
     """Median value per indicator and period across authorities (NaN with fewer than ``minimum``).
 
-    A "median" of one council is just that council, so it is not reported.
+    A "median" of one council is just that council, and of two their mean, so it is not reported.
     """
     stats = values.groupby(["indicator", "period"], observed=True)["value"].agg(["median", "count"])
     stats["median"] = stats["median"].where(stats["count"] >= minimum)
@@ -116,9 +140,8 @@ def comparator_medians(values: pd.DataFrame, *, minimum: int = 2) -> pd.DataFram
 
 def add_commentary(card: pd.DataFrame, data: Dataset, council: str) -> pd.DataFrame:
     """The scorecard with the owner's commentary for the same indicator and period, if any."""
-    notes = data.commentary[data.commentary["authority"] == council][
-        ["indicator", "period", "commentary"]]
-    return card.merge(notes, on=["indicator", "period"], how="left")
+    written = council_rows(data.commentary, council)[["indicator", "period", "commentary"]]
+    return card.merge(written, on=["indicator", "period"], how="left")
 
 
 def headline_shares(card: pd.DataFrame, year: str) -> pd.DataFrame:
@@ -156,7 +179,8 @@ def comparator_trends(data: Dataset, council: str, group: str, indicators: Seque
     -------
     DataFrame
         Columns ``indicator``, ``label`` (title with unit), ``period``, ``home``, ``median``
-        and ``n_comparators`` (authorities with a value), periods in time order.
+        and ``n_comparators`` (authorities with a value), periods in time order. ``median`` is
+        missing where fewer than :data:`MIN_COMPARATORS` councils have a value.
     """
     register = data.indicators.set_index("code")
     unknown = [code for code in indicators if code not in register.index]
@@ -169,6 +193,7 @@ def comparator_trends(data: Dataset, council: str, group: str, indicators: Seque
     rows = annual[annual["indicator"].isin(indicators) & annual["period"].isin(wanted)
                   & annual["authority"].isin(members)]
     median = rows.groupby(["indicator", "period"])["value"].agg(["median", "count"])
+    median["median"] = median["median"].where(median["count"] >= MIN_COMPARATORS)
     home = rows[rows["authority"] == council].set_index(["indicator", "period"])["value"]
     table = median.join(home.rename("home"), how="left").reset_index()
     table = table.rename(columns={"count": "n_comparators"})
@@ -237,7 +262,7 @@ def performance_table(card: pd.DataFrame) -> pd.DataFrame:
 
 def benchmark_table(card: pd.DataFrame) -> pd.DataFrame:
     """Display table of each indicator's position among the comparator group."""
-    ranked = card[card["n_ranked"].notna() & (card["n_ranked"].fillna(0) >= 2)]
+    ranked = card[card["n_ranked"].notna() & (card["n_ranked"].fillna(0) >= MIN_COMPARATORS)]
     return pd.DataFrame({
         "Indicator": [f"{t} ({u})" for t, u in zip(ranked["title"], ranked["unit"])],
         "Period": ranked["period"].to_numpy(),

@@ -24,6 +24,12 @@ Disclosure control
 
 Answers coded as ``excluded`` in the codebook ("don't know") are removed from the base; a share
 is always published with its unweighted base.
+
+One council's survey
+    Every survey table carries the ``authority`` it belongs to, and every read here is of the
+    report's council only (:func:`council_survey`), so one council's report never shows another
+    council's survey. Whether a survey is synthetic comes from its respondents' ``synthetic``
+    column (:func:`survey_kind`), never from an assumption about the data folder.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from perfeval import charts, narrative, survey
+from perfeval import data_notes as notes
 from perfeval.data import Dataset, council_name
 from perfeval.exceptions import AnalysisError
 from perfeval.tables import parameters_table
@@ -48,12 +55,51 @@ SYNTHETIC_NOTE = ("SYNTHETIC: this resident survey is generated sample data (a P
                   "survey with made-up respondents, answers, weights and population margins) for "
                   "demonstration only. It is not a real survey and says nothing about what the "
                   "council's residents think.")
+#: Caption sentences for a survey's kind (:func:`survey_kind`).
+SAMPLE_SURVEY, SYNTHETIC_SURVEY = "Synthetic sample survey.", "Synthetic survey data."
 
 
 # --------------------------------------------------------------------------- data
-def survey_questions(data: Dataset, survey_name: str) -> pd.DataFrame:
-    """One row per question: wording, positive codes and excluded codes from the codebook."""
-    book = data.survey_codebook[data.survey_codebook["survey"] == survey_name]
+def council_survey(frame: pd.DataFrame, survey_name: str, council: str) -> pd.DataFrame:
+    """The rows of a survey table for one survey of one council (``survey``, ``authority``)."""
+    rows = notes.council_rows(frame, council)
+    return rows[rows["survey"] == survey_name]
+
+
+def survey_waves(data: Dataset, survey_name: str, council: str) -> list[str]:
+    """The waves of a council's survey that have respondents, sorted."""
+    return sorted(set(council_survey(data.survey_responses, survey_name, council)["wave"]))
+
+
+def survey_kind(data: Dataset, responses: pd.DataFrame) -> str:
+    """The caption sentence for what a survey's respondents are: :data:`SAMPLE_SURVEY` (perfeval's
+    synthetic sample), :data:`SYNTHETIC_SURVEY` (labelled synthetic in a council's folder), or
+    ``""`` when no respondent is labelled synthetic."""
+    label = notes.synthetic_label(data, responses)
+    return {"synthetic sample data": SAMPLE_SURVEY, "": ""}.get(label, SYNTHETIC_SURVEY)
+
+
+def survey_data_note(data: Dataset, council: str, survey_name: str) -> str:
+    """The survey report's data-honesty note: :data:`SYNTHETIC_NOTE` for perfeval's synthetic
+    sample, else what the council's own survey table says it is."""
+    responses = council_survey(data.survey_responses, survey_name, council)
+    kind = survey_kind(data, responses)
+    if kind == SAMPLE_SURVEY:
+        return SYNTHETIC_NOTE
+    name = council_name(data, council)
+    if kind:
+        return (f"SYNTHETIC: the {survey_name} survey of {name} in survey_responses.csv is labelled "
+                "synthetic (generated respondents and answers), so it says nothing about what "
+                "residents think.")
+    return (f"Data: the {survey_name} survey of {name}, as supplied in survey_responses.csv "
+            f"({len(responses):,} respondents over {len(set(responses['wave']))} wave(s)), with "
+            "its codebook and population margins.")
+
+
+def survey_questions(data: Dataset, survey_name: str, council: str) -> pd.DataFrame:
+    """One row per question of a council's survey: wording, positive and excluded codes from
+    the codebook."""
+    book = council_survey(data.survey_codebook, survey_name, council)
     rows = []
     for question, items in book.groupby("question", sort=True):
         rows.append({"question": question, "wording": items["wording"].iloc[0],
@@ -63,20 +109,21 @@ def survey_questions(data: Dataset, survey_name: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def wave_responses(data: Dataset, survey_name: str, wave: str) -> pd.DataFrame:
-    """The respondents of one wave of one survey.
+def wave_responses(data: Dataset, survey_name: str, wave: str, council: str) -> pd.DataFrame:
+    """The respondents of one wave of one council's survey.
 
     Raises
     ------
     AnalysisError
-        If the survey has no respondents in that wave (the message lists the waves it has).
+        If the council's survey has no respondents in that wave (the message lists the waves it
+        has).
     """
-    responses = data.survey_responses
-    rows = responses[(responses["survey"] == survey_name) & (responses["wave"] == wave)]
+    responses = council_survey(data.survey_responses, survey_name, council)
+    rows = responses[responses["wave"] == wave]
     if rows.empty:
-        waves = sorted(set(responses.loc[responses["survey"] == survey_name, "wave"]))
-        raise AnalysisError(f"Survey {survey_name!r} has no respondents in wave {wave!r} in "
-                            f"survey_responses.csv; its waves are {waves}.")
+        raise AnalysisError(f"Survey {survey_name!r} of {council!r} has no respondents in wave "
+                            f"{wave!r} in survey_responses.csv; its waves are "
+                            f"{survey_waves(data, survey_name, council)}.")
     return rows.reset_index(drop=True)
 
 
@@ -222,20 +269,22 @@ def report_subtitle(data: Dataset, params: dict[str, Any]) -> str:
             f"{params['survey']} survey, wave {params['wave']}{compared}.")
 
 
-def about_section(data: Dataset, *, survey_name: str, wave: str, comparison_wave: str,
-                  rake: bool, min_cell: int) -> dict[str, Any]:
+def about_section(data: Dataset, *, council: str, survey_name: str, wave: str,
+                  comparison_wave: str, rake: bool, min_cell: int) -> dict[str, Any]:
     """Waves, respondents and weighting: summary, margins achieved (``wave``), chart, sentence.
 
     ``responses`` in the result holds each wave's respondents with their ``final_weight``, for
-    the later sections (the comparison wave only when ``comparison_wave`` is not ``""``).
+    the later sections (the comparison wave only when ``comparison_wave`` is not ``""``);
+    ``kind`` is the caption sentence saying whether the survey is synthetic
+    (:func:`survey_kind`), for the later sections' captions.
     """
     waves = [wave, comparison_wave] if comparison_wave else [wave]
-    book = data.survey_population_margins
-    margins = book[book["survey"] == survey_name]
+    margins = council_survey(data.survey_population_margins, survey_name, council)
     weighted, reports = {}, {}
     for wave in waves:
-        weighted[wave], reports[wave] = weight_wave(wave_responses(data, survey_name, wave),
-                                                    margins, rake=rake)
+        weighted[wave], reports[wave] = weight_wave(
+            wave_responses(data, survey_name, wave, council), margins, rake=rake)
+    kind = survey_kind(data, pd.concat(list(weighted.values())))
     summary = weighting_summary(weighted, reports)
     controlled = control_margins(margin_table(weighted[waves[0]], margins), min_cell)
     return {
@@ -254,7 +303,8 @@ def about_section(data: Dataset, *, survey_name: str, wave: str, comparison_wave
         "margins_sentence": describe_margins(controlled, waves[0]),
         "figure": plot_margins(controlled, waves[0]),
         "caption": (f"Population margins (targets) against the wave {waves[0]} sample before and "
-                    f"after weighting. Synthetic sample survey."),
+                    f"after weighting. {kind}").strip(),
+        "kind": kind,
     }
 
 
@@ -327,8 +377,11 @@ def controlled_shares(responses: pd.DataFrame, questions: pd.DataFrame, *, level
 
 
 def headline_section(responses: pd.DataFrame, questions: pd.DataFrame, *, wave: str,
-                     level: float, min_base: int, min_cell: int) -> dict[str, Any]:
-    """Share positive per question with intervals and bases, disclosure-controlled."""
+                     level: float, min_base: int, min_cell: int, kind: str = "") -> dict[str, Any]:
+    """Share positive per question with intervals and bases, disclosure-controlled.
+
+    ``kind`` ends the caption (``about_section(...)["kind"]``: whether the survey is synthetic).
+    """
     controlled = controlled_shares(responses, questions, level=level, min_base=min_base,
                                    min_cell=min_cell)
     controlled = controlled.merge(questions[["question", "wording", "positive_labels"]], on="question")
@@ -354,7 +407,7 @@ def headline_section(responses: pd.DataFrame, questions: pd.DataFrame, *, wave: 
             for q, e, b in zip(shown["question"], shown["estimate"], shown["base"])) + ".",
         "sentence": sentence,
         "caption": (f"Resident survey {wave}: weighted share giving a positive answer, with "
-                    f"{level:.0%} Wilson intervals. Synthetic sample survey."),
+                    f"{level:.0%} Wilson intervals. {kind}").strip(),
     }
 
 
@@ -394,11 +447,12 @@ def describe_change(change: pd.DataFrame, wave: str, comparison_wave: str) -> st
 
 def change_section(responses: dict[str, pd.DataFrame], questions: pd.DataFrame, *, wave: str,
                    comparison_wave: str, level: float, min_base: int,
-                   min_cell: int) -> dict[str, Any]:
+                   min_cell: int, kind: str = "") -> dict[str, Any]:
     """Change since the comparison wave: table, chart of differences with intervals, sentence.
 
     ``responses`` holds each wave's weighted respondents (``about_section(...)["responses"]``);
-    both waves' shares are disclosure-controlled before they are compared.
+    both waves' shares are disclosure-controlled before they are compared. ``kind`` ends the
+    caption (``about_section(...)["kind"]``).
     """
     before, after = (controlled_shares(responses[w], questions, level=level, min_base=min_base,
                                        min_cell=min_cell) for w in (comparison_wave, wave))
@@ -429,7 +483,7 @@ def change_section(responses: dict[str, pd.DataFrame], questions: pd.DataFrame, 
                                           zip(shown["question"], shown["difference"])) + ".",
         "sentence": sentence,
         "caption": (f"Change in the share giving a positive answer between {comparison_wave} and "
-                    f"{wave}, with {level:.0%} intervals. Synthetic sample survey."),
+                    f"{wave}, with {level:.0%} intervals. {kind}").strip(),
         "note": ("Two-sided z-test of each change (independent samples); p-values Holm-adjusted "
                  "across the questions compared. Only results published in both waves are compared."),
     }
@@ -551,8 +605,10 @@ def plot_breakdown(table: pd.DataFrame, *, level: float, columns: int = 5) -> Fi
 
 
 def breakdown_section(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *, wave: str,
-                      level: float, min_base: int, min_cell: int) -> dict[str, Any]:
-    """One breakdown: controlled table, wide display, small-multiple chart, sentence."""
+                      level: float, min_base: int, min_cell: int,
+                      kind: str = "") -> dict[str, Any]:
+    """One breakdown: controlled table, wide display, small-multiple chart, sentence (``kind``
+    ends the caption, as in :func:`headline_section`)."""
     table = breakdown_table(responses, questions, by, level=level, min_base=min_base, min_cell=min_cell)
     sentence = describe_breakdown(table)
     label = breakdown_label(by).lower()
@@ -562,16 +618,18 @@ def breakdown_section(responses: pd.DataFrame, questions: pd.DataFrame, by: str,
         "figure": plot_breakdown(table, level=level),
         "alt": sentence,
         "sentence": sentence,
-        "caption": f"Share giving a positive answer by {label}, {wave} (weighted). Synthetic sample survey.",
+        "caption": f"Share giving a positive answer by {label}, {wave} (weighted). {kind}".strip(),
         "row_header": breakdown_label(by),
     }
 
 
 def breakdowns_section(responses: pd.DataFrame, questions: pd.DataFrame, breakdowns: Sequence[str],
-                       *, wave: str, level: float, min_base: int, min_cell: int) -> dict[str, Any]:
+                       *, wave: str, level: float, min_base: int, min_cell: int,
+                       kind: str = "") -> dict[str, Any]:
     """Every breakdown (:func:`breakdown_section`), their tables stacked for the record, the note."""
     parts = [breakdown_section(responses, questions, by, wave=wave, level=level,
-                               min_base=min_base, min_cell=min_cell) for by in breakdowns]
+                               min_base=min_base, min_cell=min_cell, kind=kind)
+             for by in breakdowns]
     return {"parts": parts,
             "table": (pd.concat([p["table"] for p in parts], ignore_index=True) if parts
                       else pd.DataFrame()),
@@ -619,10 +677,10 @@ def method_notes(*, rake: bool, level: float, min_base: int, min_cell: int) -> l
     ]
 
 
-def caveats() -> list[str]:
-    """What a reader must bear in mind."""
-    return [
-        SYNTHETIC_NOTE,
+def caveats(data_note: str = "") -> list[str]:
+    """What a reader must bear in mind, after the survey's data note (:func:`survey_data_note`)
+    when given."""
+    return [note for note in [data_note] if note] + [
         "A survey estimate has sampling error: read each figure with its interval, and call a "
         "difference a change only when it is significant.",
         "Weighting corrects the sample's profile on the margins used only; it cannot correct "
@@ -648,12 +706,14 @@ def plot_bases(summary: pd.DataFrame) -> Figure:
                                     ylabel="Respondents")
 
 
-def method_section(summary: pd.DataFrame, params: dict[str, Any]) -> dict[str, Any]:
-    """Method notes, caveats, the bases chart and the parameters table."""
+def method_section(summary: pd.DataFrame, params: dict[str, Any],
+                   data_note: str = "") -> dict[str, Any]:
+    """Method notes, caveats (the survey's data note first), the bases chart and the parameters
+    table."""
     return {
         "notes": method_notes(rake=params["rake"], level=params["level"],
                               min_base=params["min_base"], min_cell=params["min_cell"]),
-        "caveats": caveats(),
+        "caveats": caveats(data_note),
         "figure": plot_bases(summary),
         "alt": describe_bases(summary),
         "caption": "What weighting costs in precision: respondents and effective base by wave.",
@@ -662,25 +722,48 @@ def method_section(summary: pd.DataFrame, params: dict[str, Any]) -> dict[str, A
 
 
 # --------------------------------------------------------------------------- State of the Nation
-def resident_views(data: Dataset, *, survey: str, wave: str, previous_wave: str | None,
-                   level: float = 0.95, min_base: int = 50, min_cell: int = 10,
-                   rake: bool = True) -> dict[str, Any]:
+def no_resident_views(data: Dataset, *, council: str, survey: str) -> dict[str, Any]:
+    """The "Resident views" section when no wave is reported: one sentence saying why.
+
+    The sentence says whether the data folder has no survey for the council at all, or has one
+    and the report was run without a wave (``survey_wave = ""``).
+    """
+    name = council_name(data, council)
+    waves = survey_waves(data, survey, council)
+    sentence = (f"No resident survey wave was chosen (survey_wave is empty), so this report has "
+                f"no Resident views; the {survey} survey of {name} has waves "
+                f"{', '.join(waves)}." if waves else
+                f"No resident survey results are in {notes.folder_words(data)} for {name}, so "
+                "this report has no Resident views.")
+    return {"table": pd.DataFrame(columns=["question", "estimate", "ci_low", "ci_high", "base",
+                                           "effective_base", "symbol"]),
+            "display": None, "figure": None, "alt": "", "sentence": sentence, "caption": "",
+            "note": ""}
+
+
+def resident_views(data: Dataset, *, council: str, survey: str, wave: str,
+                   previous_wave: str | None, level: float = 0.95, min_base: int = 50,
+                   min_cell: int = 10, rake: bool = True) -> dict[str, Any]:
     """The State of the Nation "Resident views" section, from the survey report's own sections.
 
     Uses :func:`about_section` (weighting), :func:`headline_section` and :func:`change_section`
-    with the survey report's default settings, so the two reports publish the same figures.
+    with the survey report's default settings, so the two reports publish the same figures, from
+    the council's own survey only. An empty ``wave`` means no survey is reported: the section is
+    one sentence (:func:`no_resident_views`); ``previous_wave`` is then not used.
     """
-    about = about_section(data, survey_name=survey, wave=wave,
+    if not wave:
+        return no_resident_views(data, council=council, survey=survey)
+    about = about_section(data, council=council, survey_name=survey, wave=wave,
                           comparison_wave=previous_wave or "", rake=rake, min_cell=min_cell)
-    questions = survey_questions(data, survey)
+    questions = survey_questions(data, survey, council)
     head = headline_section(about["responses"][wave], questions, wave=wave, level=level,
-                            min_base=min_base, min_cell=min_cell)
+                            min_base=min_base, min_cell=min_cell, kind=about["kind"])
     table, display = head["table"], head["display"]
     sentence, alt = head["sentence"], head["alt"]
     if previous_wave:
         change = change_section(about["responses"], questions, wave=wave,
                                 comparison_wave=previous_wave, level=level, min_base=min_base,
-                                min_cell=min_cell)
+                                min_cell=min_cell, kind=about["kind"])
         moved = change["table"][["question", "estimate_earlier", "difference", "p_adjusted",
                                  "finding"]]
         table = table.merge(moved, on="question", how="left")

@@ -107,16 +107,17 @@ def _is_number_text_column(column: pd.Series) -> bool:
     return bool(numbers) and len(numbers) + sum(t in SYMBOL_LEGEND for t in texts) == len(texts)
 
 
-def html_table(frame: pd.DataFrame, caption: str, *, row_header: str | None = None,
+def html_table(frame: pd.DataFrame | None, caption: str, *, row_header: str | None = None,
                numeric: Sequence[str] | None = None, note: str | None = None,
                table_id: str | None = None) -> str:
     """An accessible HTML table of ``frame`` (index ignored), with every cell escaped.
 
     Parameters
     ----------
-    frame : DataFrame
+    frame : DataFrame or None
         Cells are shown as ``str(value)``; format numbers first (e.g. with :func:`format_number`)
-        to control decimals and units. NaN cells are blank.
+        to control decimals and units. NaN cells are blank. None (a section whose data are
+        absent, whose sentence says so) gives an empty string.
     caption : str
         Says what the table shows, for when and from which source.
     row_header : str, optional
@@ -135,6 +136,8 @@ def html_table(frame: pd.DataFrame, caption: str, *, row_header: str | None = No
         An HTML fragment; for a frame with no rows, a sentence saying the table is empty (an
         empty table tells a screen-reader user nothing).
     """
+    if frame is None:
+        return ""
     if frame.empty:
         return f'<p class="table-empty">{html.escape(caption.rstrip("."))}: no rows to show.</p>'
     numeric = set(numeric) if numeric is not None else {
@@ -236,7 +239,7 @@ class HTML:
         return self.fragment
 
 
-def show_table(frame: pd.DataFrame, caption: str, **kwargs) -> HTML:
+def show_table(frame: pd.DataFrame | None, caption: str, **kwargs) -> HTML:
     """:func:`html_table` wrapped for display as the last expression of a notebook cell."""
     return HTML(html_table(frame, caption, **kwargs))
 
@@ -247,7 +250,10 @@ def show_figure(fig: Figure | None, alt: str, caption: str) -> HTML:
 
 
 def show_text(sentence: str, *, css_class: str = "finding") -> HTML:
-    """A computed sentence for the report, escaped, as a paragraph."""
+    """A computed sentence for the report, escaped, as a paragraph (nothing for ``""``: a
+    sentence that only applies sometimes, such as why some indicators are not ranked)."""
+    if not sentence:
+        return HTML("")
     return HTML(f'<p class="{html.escape(css_class)}">{html.escape(sentence)}</p>')
 
 

@@ -12,7 +12,8 @@ Two kinds of data come out, and every table says which is which:
 * **Synthetic figures** (``synthetic`` = true): every other indicator, all targets, commentary,
   budget monitoring, the resident survey and its population margins. They are generated here with
   a seeded random generator so that the reports have something realistic to show; they are not
-  any council's real performance.
+  any council's real performance. The survey tables carry the ``authority`` they belong to (the
+  home council), as every council's survey must.
 """
 
 from __future__ import annotations
@@ -486,15 +487,18 @@ DONT_KNOW = 9
 
 
 def build_survey_codebook() -> pd.DataFrame:
-    """Codebook: every response code of every question, with positive and excluded flags."""
+    """Codebook of the home council's survey: every response code of every question, with
+    positive and excluded flags."""
     rows = []
     for code, wording, scale, _, _ in QUESTIONS:
         labels, positive = SCALES[scale]
         for number, label in enumerate(labels, start=1):
-            rows.append(("residents", code, wording, number, label, number in positive, False))
-        rows.append(("residents", code, wording, DONT_KNOW, "Don't know / no opinion", False, True))
-    return pd.DataFrame(rows, columns=["survey", "question", "wording", "code", "label",
-                                       "positive", "excluded"])
+            rows.append((HOME, "residents", code, wording, number, label, number in positive,
+                         False))
+        rows.append((HOME, "residents", code, wording, DONT_KNOW, "Don't know / no opinion",
+                     False, True))
+    return pd.DataFrame(rows, columns=["authority", "survey", "question", "wording", "code",
+                                       "label", "positive", "excluded"])
 
 
 def build_population_margins() -> pd.DataFrame:
@@ -503,9 +507,9 @@ def build_population_margins() -> pd.DataFrame:
     rows += [("sex", "Female", 0.51), ("sex", "Male", 0.49)]
     rows += [("ward", ward, share) for ward, share in zip(WARDS, WARD_SHARES)]
     margins = pd.DataFrame(rows, columns=["variable", "category", "share"])
-    margins["survey"] = "residents"
+    margins["authority"], margins["survey"] = HOME, "residents"
     margins["synthetic"] = True
-    return margins[["survey", "variable", "category", "share", "synthetic"]]
+    return margins[["authority", "survey", "variable", "category", "share", "synthetic"]]
 
 
 def draw_respondents(wave: str, n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -515,7 +519,7 @@ def draw_respondents(wave: str, n: int, rng: np.random.Generator) -> pd.DataFram
     sex = rng.choice(["Female", "Male"], size=n, p=[0.55, 0.45])
     ward = rng.choice(WARDS, size=n, p=WARD_SHARES)
     disability = rng.choice(["No", "Yes", "Prefer not to say"], size=n, p=[0.76, 0.2, 0.04])
-    return pd.DataFrame({"survey": "residents", "wave": wave,
+    return pd.DataFrame({"authority": HOME, "survey": "residents", "wave": wave,
                          "respondent_id": [f"{wave}-{i:05d}" for i in range(1, n + 1)],
                          "ward": ward, "age_band": age, "sex": sex, "disability": disability})
 
@@ -553,7 +557,7 @@ def generate_survey(rng: np.random.Generator) -> pd.DataFrame:
     waves = []
     for wave, n, wave_index in (("2022", 1012, 0), ("2024", 986, 1)):
         people = draw_respondents(wave, n, rng)
-        people.insert(3, "weight", cell_weights(people))
+        people.insert(4, "weight", cell_weights(people))
         for code, _, scale, share, change in QUESTIONS:
             levels = len(SCALES[scale][0])
             people[code] = answer_question(people, share + change * wave_index, levels, rng)

@@ -23,7 +23,10 @@ def test_report_context_names_the_council_group_and_synthetic_data(data):
               "data_dir": str(MINIMAL)}
     context = report.report_context(data, params)
     assert context["subtitle"] == "Rutland (E06000017), financial year 2023/24."
-    assert "SYNTHETIC" in context["data_note"] and "0 of 3 indicators are real" in context["data_note"]
+    # every indicator of the minimal register is labelled synthetic; its targets, budget and
+    # survey carry no synthetic column, so the note calls nothing else synthetic
+    assert context["data_note"] == ("Data honesty: All 3 indicators (NI192, PL01, HB01) are "
+                                    "SYNTHETIC (generated), not Rutland's real performance.")
     assert context["group_sentence"].startswith("Comparator group 'test_group': 2 councils.")
     assert "Darlington, Harborough" in context["group_sentence"]
     assert context["parameters"]["Parameter"].tolist() == list(params)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from perfeval import scorecard
-from perfeval.data import load_dataset
+from perfeval.data import Dataset, load_dataset
 from perfeval.exceptions import AnalysisError
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
@@ -76,16 +76,39 @@ def test_comparator_trends_give_home_value_and_group_median(data):
     trends = scorecard.comparator_trends(data, "E06000017", "test_group", ["NI192"], "2023/24", 2)
     assert trends["period"].tolist() == ["2022/23", "2023/24"]
     assert trends["home"].tolist() == [40.5, pytest.approx(41.2)]
-    # 2022/23: Darlington is [x] (missing), so the median is Rutland's own value
-    assert trends["median"].tolist() == [40.5, 38.0]
+    # 2022/23: Darlington is [x] (missing), so only Rutland has a value: a "median" of one
+    # council is that council, so none is given
+    assert pd.isna(trends["median"].iloc[0]) and trends["median"].iloc[1] == 38.0
     assert trends["n_comparators"].tolist() == [1, 3]
 
 
-def test_comparator_medians_need_two_values():
-    values = pd.DataFrame({"indicator": ["A", "A", "B"], "period": ["2023/24"] * 3,
-                           "value": [1.0, 3.0, 5.0]})
+def test_comparator_medians_need_three_values():
+    values = pd.DataFrame({"indicator": ["A", "A", "A", "B", "B"], "period": ["2023/24"] * 5,
+                           "value": [1.0, 3.0, 8.0, 5.0, 7.0]})
     medians = scorecard.comparator_medians(values).set_index("indicator")["comparator_median"]
-    assert medians["A"] == 2.0 and pd.isna(medians["B"])
+    assert medians["A"] == 3.0 and pd.isna(medians["B"])  # B: two councils, no median
+
+
+def test_ranks_and_quartiles_need_three_councils():
+    bench = pd.DataFrame({"indicator": ["A"] * 3 + ["B"] * 2, "n_ranked": [3, 3, 3, 2, 2],
+                          "rank": [1, 2, 3, 1, 2], "quartile": [1, 3, 4, 1, 4],
+                          "percentile_rank": [100.0, 50.0, 0.0, 100.0, 0.0]})
+    out = scorecard.too_few_ranked(bench)
+    assert out["quartile"].tolist()[:3] == [1, 3, 4] and out["quartile"].iloc[3:].isna().all()
+    assert out["rank"].iloc[3:].isna().all() and out["percentile_rank"].iloc[3:].isna().all()
+    assert out["n_ranked"].tolist() == [3, 3, 3, 2, 2]  # kept, to say why
+
+
+def test_scorecard_reads_values_without_the_optional_columns(data):
+    """A folder's indicator_values.csv may hold only authority, indicator, period and value."""
+    bare = data.indicator_values[["authority", "indicator", "period", "value"]]
+    register = data.indicators.drop(columns=["synthetic"])
+    plain = Dataset(root=data.root, tables={**data.tables, "indicator_values": bare,
+                                            "indicators": register}, origins=data.origins)
+    card = scorecard.build_scorecard(plain, "E06000017", "2023/24", "test_group")
+    assert card["status"].eq("final").all() and card["note"].eq("").all()
+    assert card["value_symbol"].isna().all() and not card["synthetic"].any()
+    assert "note" in scorecard.SCORECARD_COLUMNS
 
 
 def test_unknown_group_and_indicator_are_clear_errors(data):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -39,31 +40,76 @@ def sized(n_a: int, n_b: int, n_c: int, positive_share: float = 0.5) -> pd.DataF
     return frame.assign(weight=1.0, final_weight=1.0)
 
 
-def tiny_data() -> SimpleNamespace:
+def tiny_data(*, synthetic: bool = False) -> SimpleNamespace:
+    """Council E1's survey "s" (8 respondents, waves 2024 and 2022) and council E2's survey "s"
+    (wave 2024 only, every answer positive): E1's report must never see E2's rows."""
     responses = pd.DataFrame({
-        "survey": "s", "wave": ["2024"] * 4 + ["2022"] * 4, "respondent_id": [str(i) for i in range(8)],
-        "weight": 1.0, "sex": ["F", "F", "F", "M", "F", "M", "M", "M"], "Q1": [1, 4, 1, 1, 4, 4, 1, 9]})
-    codebook = pd.DataFrame({"survey": "s", "question": "Q1", "wording": "Satisfied?",
-                             "code": [1, 4, 9], "label": ["Yes", "No", "Don't know"],
+        "authority": "E1", "survey": "s", "wave": ["2024"] * 4 + ["2022"] * 4,
+        "respondent_id": [str(i) for i in range(8)], "weight": 1.0,
+        "sex": ["F", "F", "F", "M", "F", "M", "M", "M"], "Q1": [1, 4, 1, 1, 4, 4, 1, 9],
+        "synthetic": synthetic})
+    other = pd.DataFrame({"authority": "E2", "survey": "s", "wave": "2024",
+                          "respondent_id": [f"x{i}" for i in range(4)], "weight": 1.0,
+                          "sex": ["F", "M", "F", "M"], "Q1": 1, "synthetic": synthetic})
+    codebook = pd.DataFrame({"authority": "E1", "survey": "s", "question": "Q1",
+                             "wording": "Satisfied?", "code": [1, 4, 9],
+                             "label": ["Yes", "No", "Don't know"],
                              "positive": [True, False, False], "excluded": [False, False, True]})
-    margins = pd.DataFrame({"survey": "s", "variable": "sex", "category": ["F", "M"],
-                            "share": [0.5, 0.5]})
-    authorities = pd.DataFrame({"code": ["E1"], "name": ["Testshire"]})
-    return SimpleNamespace(survey_responses=responses, survey_codebook=codebook,
-                           survey_population_margins=margins, authorities=authorities)
+    other_book = codebook.assign(authority="E2", wording="Someone else's question?")
+    margins = pd.DataFrame({"authority": "E1", "survey": "s", "variable": "sex",
+                            "category": ["F", "M"], "share": [0.5, 0.5]})
+    other_margins = margins.assign(authority="E2", share=[0.9, 0.1])
+    authorities = pd.DataFrame({"code": ["E1", "E2"], "name": ["Testshire", "Otherton"]})
+    return SimpleNamespace(root=Path("tiny"), origins={},
+                           survey_responses=pd.concat([responses, other], ignore_index=True),
+                           survey_codebook=pd.concat([codebook, other_book], ignore_index=True),
+                           survey_population_margins=pd.concat([margins, other_margins],
+                                                               ignore_index=True),
+                           authorities=authorities)
 
 
 # --------------------------------------------------------------------------- data
 def test_survey_questions_reads_positive_and_excluded_codes():
-    table = sr.survey_questions(tiny_data(), "s")
+    table = sr.survey_questions(tiny_data(), "s", "E1")
     row = table.iloc[0]
     assert (row["question"], row["positive"], row["excluded"], row["positive_labels"]) == ("Q1", [1], [9], "Yes")
+    assert row["wording"] == "Satisfied?" and len(table) == 1  # not E2's codebook
 
 
-def test_wave_responses_selects_the_wave_and_names_the_waves_when_missing():
-    assert len(sr.wave_responses(tiny_data(), "s", "2022")) == 4
+def test_wave_responses_selects_the_councils_wave_and_names_its_waves_when_missing():
+    assert len(sr.wave_responses(tiny_data(), "s", "2022", "E1")) == 4
+    assert set(sr.wave_responses(tiny_data(), "s", "2024", "E1")["respondent_id"]) == {"0", "1", "2", "3"}
     with pytest.raises(AnalysisError, match=r"\['2022', '2024'\]"):
-        sr.wave_responses(tiny_data(), "s", "2019")
+        sr.wave_responses(tiny_data(), "s", "2019", "E1")
+    with pytest.raises(AnalysisError, match=r"its waves are \['2024'\]"):
+        sr.wave_responses(tiny_data(), "s", "2022", "E2")
+    with pytest.raises(AnalysisError, match=r"its waves are \[\]"):
+        sr.wave_responses(tiny_data(), "s", "2024", "E3")  # a council with no survey
+
+
+def test_survey_tables_without_an_authority_column_belong_to_no_council():
+    data = tiny_data()
+    data.survey_responses = data.survey_responses.drop(columns="authority")
+    assert sr.survey_waves(data, "s", "E1") == []
+
+
+def test_survey_kind_and_data_note_come_from_the_synthetic_column():
+    assert sr.survey_kind(tiny_data(), tiny_data().survey_responses) == ""
+    made_up = tiny_data(synthetic=True)
+    assert sr.survey_kind(made_up, made_up.survey_responses) == sr.SYNTHETIC_SURVEY
+    assert sr.survey_data_note(made_up, "E1", "s").startswith("SYNTHETIC: the s survey of Testshire")
+    real = sr.survey_data_note(tiny_data(), "E1", "s")
+    assert "SYNTHETIC" not in real and "8 respondents over 2 wave(s)" in real
+
+
+def test_resident_views_without_a_wave_is_one_sentence_saying_why():
+    none = sr.resident_views(tiny_data(), council="E3", survey="s", wave="", previous_wave="2022")
+    assert none["sentence"] == ("No resident survey results are in the data folder for E3, so "
+                                "this report has no Resident views.")
+    assert none["figure"] is None and none["display"] is None and none["table"].empty
+    chosen = sr.resident_views(tiny_data(), council="E1", survey="s", wave="", previous_wave="")
+    assert chosen["sentence"].startswith("No resident survey wave was chosen (survey_wave is empty)")
+    assert "waves 2022, 2024" in chosen["sentence"]
 
 
 def test_recode_positive_gives_one_zero_and_missing_for_dont_know_and_blank():
@@ -125,13 +171,17 @@ def test_describe_margins_names_the_most_under_represented_group():
 
 
 def test_about_section_weights_each_wave_and_reports_margins_of_the_reported_wave():
-    about = sr.about_section(tiny_data(), survey_name="s", wave="2024", comparison_wave="2022",
+    about = sr.about_section(tiny_data(), council="E1", survey_name="s", wave="2024",
+                             comparison_wave="2022",
                              rake=True, min_cell=1)
     assert set(about["responses"]) == {"2024", "2022"}
     assert about["summary"]["wave"].tolist() == ["2024", "2022"]
     assert about["margins"]["base"].tolist() == [3, 1]         # 2024: three F, one M
+    assert about["margins"]["target_share"].tolist() == [0.5, 0.5]  # E1's margins, not E2's
+    assert about["kind"] == "" and "ynthetic" not in about["caption"]
     assert about["summary_display"]["Converged"].str.startswith("yes").all()
-    only = sr.about_section(tiny_data(), survey_name="s", wave="2024", comparison_wave="",
+    only = sr.about_section(tiny_data(), council="E1", survey_name="s", wave="2024",
+                            comparison_wave="",
                             rake=False, min_cell=1)
     assert list(only["responses"]) == ["2024"]
 
@@ -309,10 +359,11 @@ def test_breakdown_sections_stack_tables_and_leave_hidden_groups_out_of_the_char
 def test_method_section_states_thresholds_and_synthetic_data():
     summary = pd.DataFrame({"wave": ["2024"], "respondents": [986], "effective_base": [810.3]})
     params = {"rake": False, "level": 0.9, "min_base": 40, "min_cell": 7}
-    method = sr.method_section(summary, params)
+    method = sr.method_section(summary, params, sr.SYNTHETIC_NOTE)
     text = " ".join(method["notes"])
     assert "not re-raked" in text and "90% Wilson" in text and "fewer than 7" in text and "under 40" in text
     assert method["caveats"][0] == sr.SYNTHETIC_NOTE
+    assert not any("SYNTHETIC" in c for c in sr.method_section(summary, params)["caveats"])
     assert method["alt"] == "Respondents and effective base by wave: 2024: 986 respondents, effective base 810."
     assert method["parameters"]["Value"].tolist() == ["False", "0.9", "40", "7"]
     assert "Deming and Stephan 1940" in " ".join(sr.method_notes(rake=True, level=0.95, min_base=1, min_cell=1))
@@ -322,11 +373,15 @@ def test_method_section_states_thresholds_and_synthetic_data():
 # --------------------------------------------------------------------------- State of the Nation
 def test_state_of_the_nation_resident_views_publish_the_survey_report_figures():
     data = load_dataset()
-    views = sr.resident_views(data, survey="residents", wave="2024", previous_wave="2022")
-    about = sr.about_section(data, survey_name="residents", wave="2024", comparison_wave="2022",
-                             rake=True, min_cell=10)
-    head = sr.headline_section(about["responses"]["2024"], sr.survey_questions(data, "residents"),
-                               wave="2024", level=0.95, min_base=50, min_cell=10)
+    views = sr.resident_views(data, council="E06000017", survey="residents", wave="2024",
+                              previous_wave="2022")
+    about = sr.about_section(data, council="E06000017", survey_name="residents", wave="2024",
+                             comparison_wave="2022", rake=True, min_cell=10)
+    head = sr.headline_section(about["responses"]["2024"],
+                               sr.survey_questions(data, "residents", "E06000017"),
+                               wave="2024", level=0.95, min_base=50, min_cell=10,
+                               kind=about["kind"])
+    assert about["kind"] == sr.SAMPLE_SURVEY and views["caption"].endswith(sr.SAMPLE_SURVEY)
     assert views["table"]["estimate"].tolist() == head["table"]["estimate"].tolist()
     assert views["table"]["finding"].notna().all()
     assert "Change since 2022 (points)" in views["display"].columns
