@@ -445,10 +445,16 @@ def stat_problem(path: Path, name: str, what: str) -> tuple[os.stat_result | Non
                              summary="is a symbolic link to a path that does not exist",
                              fix="fix the link or remove it")
     except OSError as err:
-        remedy = _REMEDY.get(err.errno, "cannot be read ({reason}); check the path and "
-                                        "permissions")
-        return None, Problem(name, remedy.format(what=what, reason=err.strerror or err),
-                             kind="unreachable")
+        return None, unreachable_problem(name, err, what, "cannot be read ({reason}); check the "
+                                                           "path and permissions")
+
+
+def unreachable_problem(name: str, err: OSError, what: str, otherwise: str) -> Problem:
+    """The problem for a path the system refused to read: what is wrong and the remedy for the
+    error (a link loop, no permission, ...), or ``otherwise`` with the system's reason."""
+    remedy = _REMEDY.get(err.errno, otherwise).format(what=what, reason=err.strerror or err)
+    summary, _, fix = remedy.partition("; ")
+    return Problem(name, remedy, kind="unreachable", summary=summary, fix=fix)
 
 
 def check_data_dir(root: Path) -> Problem | None:
@@ -459,17 +465,19 @@ def check_data_dir(root: Path) -> Problem | None:
         return problem
     if info is None:
         return Problem(name, "is not a directory (nothing is there); give data_dir as the folder "
-                             "holding the CSV tables", kind="not_a_folder")
+                             "holding the CSV tables", kind="not_a_folder",
+                       summary="is not a directory (nothing is there)",
+                       fix="give data_dir as the folder holding the CSV tables")
     if not stat.S_ISDIR(info.st_mode):
         return Problem(name, "is not a directory; give data_dir as the folder holding the CSV "
-                             "tables", kind="not_a_folder")
+                             "tables", kind="not_a_folder", summary="is not a directory",
+                       fix="give data_dir as the folder holding the CSV tables")
     try:
         with os.scandir(root) as entries:
             next(entries, None)
     except OSError as err:
-        remedy = _REMEDY.get(err.errno, "cannot be listed ({reason}); check its permissions")
-        return Problem(name, remedy.format(what="folder", reason=err.strerror or err),
-                       kind="unreachable")
+        return unreachable_problem(name, err, "folder", "cannot be listed ({reason}); check its "
+                                                        "permissions")
     return None
 
 
@@ -477,15 +485,21 @@ def check_table_file(path: Path, info: os.stat_result, limits: LoadLimits) -> Pr
     """A problem when a table's path is not an ordinary file or is larger than the limit."""
     if stat.S_ISDIR(info.st_mode):
         return Problem(path.name, "is a folder, not a file; put the CSV table itself here",
-                       kind="not_a_file")
+                       kind="not_a_file", summary="is a folder, not a file",
+                       fix="put the CSV table itself here")
     if not stat.S_ISREG(info.st_mode):
         return Problem(path.name, "is not an ordinary file (a device, pipe or socket); save the "
-                                  "table as a CSV file here", kind="not_a_file")
+                                  "table as a CSV file here", kind="not_a_file",
+                       summary="is not an ordinary file (a device, pipe or socket)",
+                       fix="save the table as a CSV file here")
     if info.st_size > limits.max_file_bytes:
         return Problem(path.name, f"is {info.st_size:,} bytes, more than the limit of "
                                   f"{limits.max_file_bytes:,}; split the table, or raise the limit "
                                   "with load_dataset(path, limits=LoadLimits(max_file_bytes=...))",
-                       kind="file_too_large")
+                       kind="file_too_large", summary=f"is larger than the limit of "
+                                                      f"{limits.max_file_bytes:,} bytes",
+                       fix="split the table, or raise the limit with load_dataset(path, "
+                           "limits=LoadLimits(max_file_bytes=...))")
     return None
 
 
@@ -559,7 +573,8 @@ def encoding_problem(name: str, raw: bytes, err: UnicodeDecodeError, skipped: in
     return Problem(name, f"is not valid UTF-8: byte offset {err.start + skipped:,} "
                          f"({_line_words(line)}) holds {shown} (hex), which is not UTF-8 text; the "
                          f"file was probably saved as {likely}. {RESAVE_UTF8}",
-                   row=line, column=column, kind="not_utf8")
+                   row=line, column=column, kind="not_utf8",
+                   summary=f"is not valid UTF-8 (probably saved as {likely})", fix=RESAVE_UTF8)
 
 
 def nul_problem(name: str, text: str, skipped: int) -> Problem | None:
@@ -573,7 +588,8 @@ def nul_problem(name: str, text: str, skipped: int) -> Problem | None:
     return Problem(name, f"holds a NUL character (byte 00) at byte offset {offset:,} "
                          f"({_line_words(line)}), which no CSV text holds; the file was probably "
                          f"saved as UTF-16 (\"Unicode Text\") or is not text. {RESAVE_UTF8}",
-                   row=line, column=first_cell_column(text, "\x00"), kind="nul_character")
+                   row=line, column=first_cell_column(text, "\x00"), kind="nul_character",
+                   summary="holds a NUL character (probably saved as UTF-16)", fix=RESAVE_UTF8)
 
 
 def _line_words(line: int) -> str:
@@ -609,14 +625,13 @@ def read_csv_text(path: Path) -> tuple[str | None, list[Problem]]:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        remedy = _REMEDY.get(err.errno, "cannot be read ({reason}); check the path and "
-                                        "permissions")
-        return None, [Problem(path.name, remedy.format(what="file", reason=err.strerror or err),
-                              kind="unreachable")]
+        return None, [unreachable_problem(path.name, err, "file", "cannot be read ({reason}); "
+                                                                  "check the path and permissions")]
     text, problems = decode_utf8(path.name, raw)
     if text is not None and not text.strip():
         return None, [Problem(path.name, "is empty; it needs a header row and data rows",
-                              kind="empty_file")]
+                              kind="empty_file", summary="is empty",
+                              fix="give it a header row and data rows")]
     return text, problems
 
 
@@ -627,7 +642,9 @@ def sniff_delimiter_problem(name: str, header: list[str]) -> Problem | None:
     for delimiter, label in ((";", "semicolons"), ("\t", "tabs")):
         if delimiter in header[0]:
             return Problem(name, f"the header is separated by {label}, not commas; save the file "
-                                 "as CSV (comma delimited)", row=1, kind="delimiter")
+                                 "as CSV (comma delimited)", row=1, kind="delimiter",
+                           summary=f"is separated by {label}, not commas",
+                           fix="save the file as CSV (comma delimited)")
     return None
 
 
@@ -638,7 +655,9 @@ def split_records(name: str, text: str) -> tuple[list[tuple[int, list[str]]], li
     if stopped is not None:
         line, reason = stopped
         return [], [Problem(name, f"cannot be read as CSV ({reason}); check the quotes on this "
-                                  "line and the lines before it", row=line, kind="csv_syntax")]
+                                  "line and the lines before it", row=line, kind="csv_syntax",
+                            summary="cannot be read as CSV",
+                            fix="check the quotes on this line and the lines before it")]
     return [(start, record) for start, record in records if record or start == 1], []
 
 
@@ -686,7 +705,8 @@ def read_table(path: Path, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
         return None, problems
     if not records or not records[0][1]:
         return None, [Problem(path.name, "line 1 is blank; the first line must be the header",
-                              row=1, kind="blank_header")]
+                              row=1, kind="blank_header", summary="line 1 is blank",
+                              fix="delete the blank line, so that the header is line 1")]
     delimiter_problem = sniff_delimiter_problem(path.name, records[0][1])
     if delimiter_problem:
         return None, [delimiter_problem]
@@ -707,16 +727,41 @@ def check_columns(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     counts = Counter(present)
     for name in [c for c in dict.fromkeys(present) if counts[c] > 1][:1]:
         problems.append(Problem(spec.filename, "the header repeats this column",
-                                column=short_name(name), kind="repeated_column"))
+                                column=short_name(name), kind="repeated_column",
+                                summary="the header repeats this column",
+                                fix="rename or remove one of the two columns"))
     extra = [c for c in present if c not in spec.columns and len(c) <= 2 * QUOTE_CHARS]
-    for name, column in spec.columns.items():
-        if column.required and name not in present:
-            close = difflib.get_close_matches(name, extra, n=1, cutoff=0.6)
-            hint = f"; did you mean to rename {close[0]!r} to {name!r}?" if close else ""
-            problems.append(Problem(spec.filename, f"required column is missing{hint} "
-                                                   f"(expected columns: {list(spec.columns)})",
-                                    column=name, kind="missing_column"))
+    missing = [name for name, column in spec.columns.items()
+               if column.required and name not in present]
+    renames = {name: close[0] for name in missing
+               if (close := difflib.get_close_matches(name, extra, n=1, cutoff=0.6))}
+    if len(missing) == 1:
+        problems.append(missing_column_problem(spec, missing[0], renames.get(missing[0])))
+    elif missing:
+        problems.append(missing_columns_problem(spec, missing, renames))
     return problems
+
+
+def missing_column_problem(spec: TableSpec, name: str, rename: str | None) -> Problem:
+    """The problem for one required column missing, with a did-you-mean for a renamed one."""
+    hint = f"; did you mean to rename {rename!r} to {name!r}?" if rename else ""
+    fix = (f"rename {rename!r} to {name!r}" if rename else
+           f"add the column (expected columns: {list(spec.columns)})")
+    return Problem(spec.filename, f"required column is missing{hint} (expected columns: "
+                                  f"{list(spec.columns)})", column=name, kind="missing_column",
+                   summary="required column is missing", fix=fix)
+
+
+def missing_columns_problem(spec: TableSpec, names: list[str], renames: dict[str, str]
+                            ) -> Problem:
+    """One problem for several required columns missing (a different table's file, or a header
+    that is not the first line?), naming them all."""
+    listed = ", ".join(repr(n) for n in names)
+    fix = "; ".join([f"rename {old!r} to {new!r}" for new, old in renames.items()]
+                    + [f"add the columns (expected columns: {list(spec.columns)})"])
+    summary = f"required columns are missing: {listed}"
+    return Problem(spec.filename, f"{summary}; {fix}", kind="missing_columns", summary=summary,
+                   fix=fix)
 
 
 def split_symbols(cells: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -1075,7 +1120,11 @@ def check_survey(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset()
         if question not in responses.columns:
             problems.append(Problem("survey_responses.csv", "question in survey_codebook.csv has "
                                                             "no column of answers",
-                                    column=column, kind="question_without_column"))
+                                    column=column, kind="question_without_column",
+                                    summary="question in survey_codebook.csv has no column of "
+                                            "answers",
+                                    fix="add the column of answers, or remove the question from "
+                                        "survey_codebook.csv"))
             continue
         answers = pd.to_numeric(responses[question].replace("", np.nan), errors="coerce")
         text = responses[question].fillna("").astype(str).str.strip()
@@ -1246,6 +1295,39 @@ def load_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = 
         Listing every problem found, each with file, line and column; its message groups the
         problems of one kind (one line for a mistake repeated on many rows).
     """
+    data, problems = read_dataset(path, limits=limits)
+    if problems:
+        raise DataValidationError(problems)
+    return data
+
+
+def read_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = None
+                 ) -> tuple[Dataset, list[Problem]]:
+    """Every table of a data directory, read and checked, with the problems found.
+
+    :func:`load_dataset` without raising the problems, for ``perfeval check-data``, which says
+    what a folder with problems can feed once they are fixed. A table that could not be read
+    (or lacks a required column) is an empty frame here; tables with other problems hold their
+    rows, as read.
+
+    Parameters
+    ----------
+    path : str, Path or None
+        As for :func:`load_dataset`.
+    limits : LoadLimits, optional
+        As for :func:`load_dataset`.
+
+    Returns
+    -------
+    (Dataset, list of Problem)
+
+    Raises
+    ------
+    DataValidationError
+        Only when the folder itself cannot be read (no table can be).
+    ParameterError
+        When ``limits`` is not a LoadLimits.
+    """
     limits = DEFAULT_LIMITS if limits is None else limits
     if not isinstance(limits, LoadLimits):
         raise ParameterError([f"limits must be a perfeval.data.LoadLimits or None; got "
@@ -1269,9 +1351,8 @@ def load_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = 
         tables[spec.name] = empty_table(spec) if frame is None else frame
     problems += (check_references(tables, broken, origins) + check_survey(tables, broken, faulty)
                  + check_across_tables(tables, broken, faulty, origins))
-    if problems:
-        raise DataValidationError(problems)
-    return Dataset(root=root, tables=tables, files=files, origins=origins)
+    tables |= {name: empty_table(SPEC_BY_NAME[name]) for name in broken}
+    return Dataset(root=root, tables=tables, files=files, origins=origins), problems
 
 
 def table_origin(read: Path | None, root: Path) -> str:

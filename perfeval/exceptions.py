@@ -133,7 +133,8 @@ def describe_lines(rows: list[int], *, runs_shown: int = 3) -> str:
     text = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs]
     noun = "line" if len(rows) == 1 else "lines"
     if len(runs) <= runs_shown + 1:
-        return f"{noun} " + (text[0] if len(text) == 1 else f"{', '.join(text[:-1])} and {text[-1]}")
+        listed = text[0] if len(text) == 1 else f"{', '.join(text[:-1])} and {text[-1]}"
+        return f"{noun} {listed}"
     rest = sum(b - a + 1 for a, b in runs[runs_shown:])
     return f"{noun} {', '.join(text[:runs_shown])} and {rest:,} more"
 

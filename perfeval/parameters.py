@@ -523,12 +523,40 @@ def validate_parameters(stem: str, values: Mapping[str, Any], *,
 def check_against_data(stem: str, resolved: Mapping[str, Any]) -> None:
     """Run the data-aware checks of ``stem`` on values resolved by :func:`validate_parameters`.
 
+    When the report has a ``data_dir`` that is a folder, its data are loaded once first: a
+    folder with problems is reported once, grouped (not once per parameter that reads it), and
+    a folder without a table the report requires
+    (:func:`perfeval.requirements.missing_requirements`) is refused, naming the tables, before
+    any check runs.
+
+    Parameters
+    ----------
+    stem : str
+        The notebook's stem.
+    resolved : mapping
+        Every parameter's value, from :func:`validate_parameters`.
+
     Raises
     ------
+    DataValidationError
+        When the data folder has problems: every problem, grouped one line per kind.
     ParameterError
-        Listing every failing check (e.g. a council code absent from the data).
+        When the folder lacks a table the report requires; else listing every failing check
+        (e.g. a council code absent from the data).
     """
-    problems = _run_checks(get_schema(stem), dict(resolved))
+    schema = get_schema(stem)
+    values = dict(resolved)
+    if any(p.name == "data_dir" for p in schema):
+        from perfeval.paths import resolve_data_dir
+        from perfeval.requirements import describe_unmet_requirements
+        from perfeval.schemas import dataset_for
+
+        if resolve_data_dir(values.get("data_dir", "")).is_dir():  # else data_dir's check says so
+            unmet = describe_unmet_requirements(stem, dataset_for(values))
+            if unmet:
+                raise ParameterError([f"data_dir = {short_repr(values.get('data_dir', ''))}: "
+                                      f"{unmet}"], notebook=stem)
+    problems = _run_checks(schema, values)
     if problems:
         raise ParameterError(problems, notebook=stem)
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from perfeval.exceptions import PerfevalError
+from perfeval.exceptions import DataValidationError, PerfevalError, count_words, describe_problems
 from perfeval.parameters import Check, Param, register_schema, short_repr, shorten
 from perfeval.paths import resolve_data_dir
 from perfeval.periods import (FIRST_YEAR, LAST_YEAR, financial_year_label, is_valid_period,
@@ -89,10 +89,14 @@ def _with_dataset(check):
 
 def describe_unusable_data(err: PerfevalError, folder: str = "") -> str:
     """Why the data cannot be used, in one message: the grouped problems, then where to see all."""
-    lines = [line.strip(" -") for line in str(err).splitlines()[1:-1]] or [str(err)]
-    shown = shorten("; ".join(lines), 900)
+    if isinstance(err, DataValidationError):
+        shown = f"{count_words(len(err.problems), 'problem')}: " + "; ".join(
+            describe_problems(err.problems, limit=5))
+    else:
+        shown = str(err)
     command = f"perfeval check-data {folder}".rstrip()
-    return f"the data in data_dir cannot be used: {shown}. Run `{command}` to see every problem"
+    return (f"the data in data_dir cannot be used ({shorten(shown, 700)}); run `{command}` to "
+            f"see every problem")
 
 
 def check_data_dir(value: str, values: dict[str, Any]) -> str | None:

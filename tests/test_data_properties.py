@@ -70,6 +70,7 @@ FUZZED_TABLES = ["authorities", "indicators", "indicator_values", "targets", "co
 TABLE_FILES = {f"{name}.csv" for name in SPEC_BY_NAME}
 #: Problems about a whole file or a whole column, which name no line.
 ROWLESS = ("is empty", "is missing from", "required column is missing",
+           "required columns are missing",
            "the header repeats this column", "has no column of answers")
 TRICKY = ["inf", "-Infinity", "1e309", "nan", "9" * 320, "-0", "[x]", "[c]", "..", "-",
           "41.2 [p]", "1,000", "40,5", '"', '""', '"quoted, with comma"', "\n", "\r\n", "\r",
