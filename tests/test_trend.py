@@ -17,7 +17,7 @@ import pytest
 
 from perfeval.exceptions import AnalysisError
 from perfeval.trend import (FALLING, IMPROVING, NO_CLEAR_TREND, TOO_FEW_VALUES, WORSENING,
-                            judge_trend, mann_kendall)
+                            judge_trend, mann_kendall, smallest_p_value)
 
 RAINFALL = Path(__file__).resolve().parent / "data" / "trend" / "monthly_rainfall_pymannkendall.csv"
 
@@ -104,3 +104,42 @@ def test_a_neutral_indicator_rises_or_falls_but_is_never_judged():
 def test_alpha_is_checked():
     with pytest.raises(AnalysisError, match="alpha must be between 0 and 1"):
         mann_kendall([1, 2, 3, 4], alpha=5)
+
+
+@pytest.mark.parametrize("n", [3, 4, 5, 6, 7])
+def test_smallest_p_value_is_that_of_a_strictly_rising_series_by_enumeration(n):
+    # Kendall (1975): the exact distribution of S puts 1/n! on each extreme, so 2/n! two-sided;
+    # checked against a full enumeration of the orderings
+    rising = [float(v) for v in range(n)]
+    assert smallest_p_value(n) == pytest.approx(_exact_two_sided_p(rising), rel=1e-12)
+    assert smallest_p_value(n) == pytest.approx(2 / math.factorial(n))
+
+
+def test_four_values_cannot_show_a_trend_at_5_percent_so_they_are_too_few_not_no_trend():
+    # issue #15: Mann-Kendall at n = 4 can never reach p < 0.05 (smallest p = 2/24 = 0.083)
+    trend = mann_kendall([10.0, 11.0, 12.5, 14.0])
+    assert trend.s == 6 and trend.p_value == pytest.approx(2 / 24) and trend.exact
+    assert trend.min_p_value == pytest.approx(0.0833, abs=5e-5)
+    assert trend.direction == "too few values"
+    assert judge_trend(trend, "higher") == TOO_FEW_VALUES != NO_CLEAR_TREND
+    # pairwise slopes 1, 1.25, 4/3, 1.5, 1.5, 1.5: the statistics are still reported
+    assert trend.slope == pytest.approx((4 / 3 + 1.5) / 2) and trend.tau == 1
+    wobbly = mann_kendall([10.0, 12.0, 11.0, 10.5])
+    assert judge_trend(wobbly, "lower") == TOO_FEW_VALUES
+
+
+def test_five_values_can_show_a_trend_at_5_percent_but_not_at_1_percent():
+    rising = [1.0, 2.0, 3.5, 4.0, 6.0]
+    assert mann_kendall(rising).direction == "increasing"  # p = 2/120 = 0.017
+    assert mann_kendall(rising, alpha=0.01).direction == "too few values"
+    six = mann_kendall(rising + [7.5], alpha=0.01)  # p = 2/720 = 0.0028
+    assert six.direction == "increasing" and six.min_p_value == pytest.approx(2 / 720)
+
+
+def test_smallest_p_value_beyond_the_exact_range_uses_the_normal_approximation():
+    # 11 values: S = 55, Var S = 11 x 10 x 27 / 18 = 165, z = 54 / sqrt(165)
+    assert smallest_p_value(11) == pytest.approx(math.erfc(54 / math.sqrt(165) / math.sqrt(2)))
+    assert smallest_p_value(2) == 1.0
+    with pytest.raises(AnalysisError, match="at least 2 values"):
+        smallest_p_value(1)
+    assert math.isnan(mann_kendall([1.0, 2.0, 3.0]).min_p_value)
