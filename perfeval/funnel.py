@@ -151,7 +151,7 @@ def _binomial_limit(n: np.ndarray, target: float, p: float) -> np.ndarray:
     """Spiegelhalter's (2005, Appendix A.1.1) interpolated binomial p-quantile of x / n.
 
     r = the smallest count with F(r) >= p, a = (F(r) - p) / (F(r) - F(r - 1)), limit (r - a)/n,
-    kept within [0, 1].
+    kept within [0, 1] (the same formula as Stata's ``funnelcompar``, Gini & Forni 2009).
     """
     r = stats.binom.ppf(p, n, target)
     upper_cdf, lower_cdf = stats.binom.cdf(r, n, target), stats.binom.cdf(r - 1, n, target)
