@@ -107,8 +107,8 @@ def report_context(data: Dataset, params: dict[str, Any], *,
         "source_counts": synthetic.map(REAL_OR_SYNTHETIC).value_counts().sort_index(),
         "tables": notes.tables_table(data, council, uses),
         "tables_caption": (f"Tables this report uses: where each came from and what kind of data "
-                           f"it holds (for targets, budget, commentary and survey, {name}'s own "
-                           "rows)"),
+                           f"it holds; for a table of councils' own data, Rows counts {name}'s "
+                           "rows"),
         "parameters": parameters_table(params),
     }
 

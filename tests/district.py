@@ -3,8 +3,10 @@
 :func:`build_district_folder` writes the folder a shire district would bring on its first day:
 the real published figures of the bundled sample (authorities, ONS population, NI 192 household
 recycling, Revenue Outturn net expenditure) for the district and its 15 nearest districts, and
-three made-up PIs with targets, labelled synthetic. There is no survey, no budget, no commentary,
-no deflators, no programme tables and no adult social care (districts do not run it). Tests copy
+three made-up PIs with targets, labelled synthetic: MB01 and MB02 for every council of the group,
+MB03 a local PI that only the district collects (so it has no comparator median, rank or
+quartile). There is no survey, no budget, no commentary, no deflators, no programme tables and no
+adult social care (districts do not run it). Tests copy
 nothing from ``../shared``: every real figure comes from the bundled sample tables, which are
 built from ``data/sources/`` with their sources and licences.
 """
@@ -34,6 +36,8 @@ SYNTHETIC_PIS = pd.DataFrame([
 ], columns=["code", "title", "unit", "polarity", "service", "tolerance", "tolerance_type",
             "decimals", "level", "trend"])
 _SYNTHETIC_SOURCE = "Synthetic: made up for the district test folder (not real performance)"
+#: Made-up PIs that only the home district collects (a local indicator: nobody to compare with).
+LOCAL_ONLY = ("MB03",)
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -66,7 +70,7 @@ def _register() -> pd.DataFrame:
 def _synthetic_values(members: list[str], rng: np.random.Generator) -> pd.DataFrame:
     rows = []
     for pi in SYNTHETIC_PIS.itertuples():
-        for member in members:
+        for member in members[:1] if pi.code in LOCAL_ONLY else members:
             offset = rng.normal(0, 3)
             for step, year in enumerate(YEARS):
                 value = pi.level + offset + pi.trend * step + rng.normal(0, 1.5)

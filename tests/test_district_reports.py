@@ -1,0 +1,199 @@
+"""End-to-end: the reports hold for a council other than Rutland (issue #12, acceptance).
+
+A shire district's own data folder (:func:`district.build_district_folder`: Melton and its 15
+nearest districts; NI 192 and Revenue Outturn real figures; three made-up PIs, MB03 collected by
+Melton alone; no survey, budget, commentary, deflators or adult social care) is built in a
+temporary folder, and State of the Nation, the end-of-year review and value for money are run on
+it. The published pages are read as a reader would: every sentence speaks of Melton and its
+group only, no section claims data the folder lacks, each absent section says so in one
+sentence, and no comparator median is drawn from fewer than three councils.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import pandas as pd
+import pytest
+
+from district import GROUP, HOME, SYNTHETIC_PIS, build_district_folder, district_group
+from perfeval.paths import SAMPLE_DATA_DIR
+from report_pages import check_clean_page, run_default, sections, table_rows, text_of
+
+pytestmark = pytest.mark.notebook
+
+KEY_INDICATORS = ["NI192", "MB01", "MB02", "MB03"]
+NO_SURVEY = ("No resident survey results are in the data folder for Melton, so this report has "
+             "no Resident views.")
+NO_BUDGET = ("No budget monitoring figures are in the data folder for Melton, so this report has "
+             "no budget against forecast outturn.")
+NO_COMMENTARY = ("No commentary is in the data folder for Melton, so the tables below have no "
+                 "owner's commentary.")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return build_district_folder(tmp_path_factory.mktemp("data") / "melton")
+
+
+@pytest.fixture(scope="module")
+def sotn(folder, tmp_path_factory):
+    # the bundled parameter file names Rutland's survey waves: a district without a survey gives ''
+    return run_default("state_of_the_nation", tmp_path_factory.mktemp("outputs"), council=HOME,
+                       comparator_group=GROUP, data_dir=str(folder), survey_wave="",
+                       key_indicators=KEY_INDICATORS)
+
+
+@pytest.fixture(scope="module")
+def eoy(folder, tmp_path_factory):
+    return run_default("end_of_year_review", tmp_path_factory.mktemp("outputs"), council=HOME,
+                       comparator_group=GROUP, data_dir=str(folder))
+
+
+@pytest.fixture(scope="module")
+def vfm(folder, tmp_path_factory):
+    return run_default("value_for_money", tmp_path_factory.mktemp("outputs"), council=HOME,
+                       data_dir=str(folder), vfm_indicators=["NI192"])
+
+
+def page_of(result) -> str:
+    return result.html.read_text(encoding="utf-8")
+
+
+def reader_text(page: str) -> str:
+    """Everything a reader (or a screen reader) gets: visible text and the charts' text."""
+    body = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+    alts = " ".join(html_lib.unescape(a) for a in re.findall(r'alt="([^"]*)"', body))
+    return f"{text_of(body)} {alts}"
+
+
+def sentences(page: str) -> list[str]:
+    """The report's sentences: paragraphs, list items, captions and chart text alternatives
+    (table cells and the parameter listing are not sentences)."""
+    parts = re.findall(r"<(p|li|figcaption|caption)[^>]*>(.*?)</\1>", page, flags=re.S)
+    texts = [text_of(inner) for _, inner in parts]
+    texts += [html_lib.unescape(a) for a in re.findall(r'alt="([^"]*)"', page)]
+    return [s.strip() for text in texts for s in re.split(r"(?<=\.)\s+", text) if s.strip()]
+
+
+def other_councils(folder) -> list[str]:
+    """Names of every authority in the lookup that is not Melton or one of its 15 neighbours."""
+    authorities = pd.read_csv(folder / "authorities.csv", dtype=str)
+    population = pd.read_csv(folder / "population.csv", dtype=str)
+    members = set(district_group(authorities, population))
+    return sorted(authorities.loc[~authorities["code"].isin(members), "name"])
+
+
+def names_outside_group(text: str, folder) -> list[str]:
+    authorities = pd.read_csv(folder / "authorities.csv", dtype=str).set_index("code")["name"]
+    groups = pd.read_csv(folder / "comparator_groups.csv", dtype=str)
+    for name in sorted(authorities[groups["authority"]], key=len, reverse=True):
+        text = text.replace(name, " ")  # "Derbyshire Dales" is in the group; "Derby" is not
+    return [name for name in other_councils(folder)
+            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)]
+
+
+@pytest.mark.parametrize("report", ["sotn", "eoy", "vfm"])
+def test_the_district_reports_build_and_speak_of_the_district_and_its_group_only(report, request,
+                                                                                  folder):
+    page = page_of(request.getfixturevalue(report))
+    check_clean_page(page)
+    text = reader_text(page)
+    assert "Melton" in text
+    assert "Rutland" not in text
+    assert not names_outside_group(text, folder)
+    assert "bundled" not in text.lower() and "sample data" not in text.lower()
+    assert "adult social care" not in text.lower() and "Oflog" not in text
+
+
+@pytest.mark.parametrize("report", ["sotn", "eoy", "vfm"])
+def test_no_sentence_claims_a_survey_budget_or_commentary_the_folder_lacks(report, request):
+    page = page_of(request.getfixturevalue(report))
+    for sentence in sentences(page):
+        lower = sentence.lower()
+        if re.search(r"survey|budget|commentary", lower):
+            # a sentence may say that the data are absent, or speak of them conditionally
+            assert re.search(r"\bno\b|not in|where the data folder holds", lower), \
+                f"claims what the folder lacks: {sentence!r}"
+
+
+def test_state_of_the_nation_says_in_one_sentence_what_is_absent(sotn):
+    found = sections(page_of(sotn))
+    views = text_of(found["Resident views"])
+    assert NO_SURVEY in views and "<img" not in found["Resident views"]
+    assert "<table" not in found["Resident views"]
+    assert NO_BUDGET in text_of(found["Money"])
+    # the spend per head comparison is there: Melton's own Revenue Outturn file, named as such
+    assert "Sources: net_expenditure.csv in the data folder" in text_of(found["Money"])
+    assert table_rows(sotn.key_figures["budget_outturn"]) == []
+
+
+def test_the_data_honesty_note_names_the_synthetic_pis_and_ni192_as_published(sotn, eoy):
+    for result in (sotn, eoy):
+        note = text_of(re.search(r'<p class="data-note">(.*?)</p>', page_of(result)).group(1))
+        assert "1 of 4 indicators (NI192) has real published figures" in note
+        assert "the other 3 (MB01, MB02, MB03) are SYNTHETIC" in note
+        assert "Also SYNTHETIC: all targets." in note
+    sotn_note = re.search(r'<p class="data-note">(.*?)</p>', page_of(sotn)).group(1)
+    assert "Not in the data folder for Melton: resident survey results and budget monitoring" \
+        in text_of(sotn_note)
+
+
+def test_the_sources_and_tables_tables_say_where_each_table_came_from(sotn):
+    method = text_of(sections(page_of(sotn))["Method, data sources and provenance"])
+    assert "NI192 Defra ENV18" in method and "Real published figures" in method
+    assert ("MB01, MB02, MB03 Synthetic: made up for the district test folder (not real "
+            "performance) Synthetic (generated, not real performance)") in method
+    assert "survey_responses.csv resident survey results Not in the data folder 0" in method
+    assert "budget.csv budget monitoring figures Not in the data folder 0" in method
+    assert "targets.csv targets The data folder" in method
+
+
+def test_no_comparator_median_rank_or_quartile_comes_from_fewer_than_three_councils(sotn):
+    trends = table_rows(sotn.key_figures["key_indicator_trends"])
+    assert trends, "the key indicators have trends"
+    for row in trends:
+        assert (row["median"] is None) == (row["n_comparators"] < 3), row
+    local = [r for r in trends if r["indicator"] == "MB03"]
+    assert local and all(r["n_comparators"] == 1 and r["median"] is None for r in local)
+    found = sections(page_of(sotn))
+    trend_text = text_of(found["National and local trends"])
+    assert ("No comparator median is drawn where fewer than 3 councils of the group have a "
+            "value: Fly-tipping incidents cleared within 2 working days (%)") in trend_text
+    bench = text_of(found["Benchmarking against comparable councils"])
+    assert ("1 of 4 indicators are not ranked because fewer than 3 councils of the group have a "
+            "value for the same year: Fly-tipping incidents cleared within 2 working days") in bench
+    assert "Fly-tipping" not in text_of(found["Benchmarking against comparable councils"]
+                                        .split("<table")[1])
+
+
+def test_end_of_year_review_has_no_commentary_column_and_says_why(eoy):
+    found = sections(page_of(eoy))
+    exceptions = found["Exceptions: red and worsening indicators"]
+    assert NO_COMMENTARY in text_of(exceptions)
+    for name in ("Exceptions: red and worsening indicators",
+                 "Every indicator's outturn against target"):
+        assert ">Commentary<" not in found[name] and "commentary" not in \
+            text_of(re.findall(r"<caption>(.*?)</caption>", found[name])[0]).lower()
+    outturns = table_rows(eoy.key_figures["outturns"])
+    assert sorted(r["indicator"] for r in outturns) == sorted(["NI192", *SYNTHETIC_PIS["code"]])
+    local = {r["indicator"]: r for r in outturns}["MB03"]
+    assert local["quartile"] is None  # only Melton collects it: nobody to be in a quartile of
+
+
+def test_value_for_money_uses_the_reference_deflators_and_says_so(vfm):
+    page = page_of(vfm)
+    text = reader_text(page)
+    assert "perfeval's national reference data, as the data folder has no deflators.csv" in text
+    assert "HM Treasury" in text
+    real = text_of(sections(page)["Spend per head in real terms"])
+    assert "deflators: HM Treasury" in real and "2017/18 prices" in real
+    assert "There are no net expenditure figures for 2015/16, 2016/17." in real
+    assert "Data: real published figures only (indicators NI192: Defra ENV18" in text
+    assert vfm.key_figures["vfm_councils"]["value"] == 16  # Melton and its 15 neighbours
+
+
+def test_the_district_folder_is_not_the_sample(folder):
+    assert folder.resolve() != SAMPLE_DATA_DIR.resolve()
+    assert not (folder / "survey_responses.csv").exists() and not (folder / "budget.csv").exists()
