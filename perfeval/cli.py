@@ -10,6 +10,7 @@
                             [--outputs-root DIR] [--status TEXT] [--no-progress]
     perfeval params NOTEBOOK
     perfeval verify MANIFEST [--data-dir DIR ...]
+    perfeval check-data [DIR]
 
 NOTEBOOK is a path or the stem of a notebook in the repository's ``notebooks/``. Exit status: 0
 success, 1 the run failed (for batch: any report failed) or verification did not match,
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="when another run is publishing the same report folder, wait up to "
                           "SECONDS for it to end (default 0: stop at once and say so)")
     _add_batch_parser(commands)
+    _add_check_data_parser(commands)
     params = commands.add_parser("params", help="list a notebook's parameters")
     params.add_argument("notebook", metavar="NOTEBOOK")
     verify = commands.add_parser("verify", help="check a report's published files, re-run it "
@@ -96,6 +98,14 @@ def _add_batch_parser(commands: Any) -> None:
     batch.add_argument("--status", metavar="TEXT", default=None,
                        help="status shown in every report's title block (default: Draft)")
     batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _add_check_data_parser(commands: Any) -> None:
+    check = commands.add_parser("check-data", help="check a data folder without running "
+                                "anything: problems grouped one line per kind, and which reports "
+                                "and sections it can feed (exit 1 when it has problems)")
+    check.add_argument("dir", metavar="DIR", nargs="?", default="",
+                       help="the data folder (default: the bundled sample data)")
 
 
 def parse_cli_value(raw: str, param_type: str | None = None) -> Any:
@@ -183,6 +193,14 @@ def _verify(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+def _check_data(args: argparse.Namespace) -> int:
+    from perfeval.checkdata import check_data, describe_check
+
+    check = check_data(args.dir)
+    print("\n".join(describe_check(check)))
+    return check.exit_status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``perfeval`` command and return its exit status.
 
@@ -193,7 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    handlers = {"run": _run, "batch": _batch, "params": _params, "verify": _verify}
+    handlers = {"run": _run, "batch": _batch, "params": _params, "verify": _verify,
+                "check-data": _check_data}
     try:
         return handlers[args.command](args)
     except ParameterError as err:

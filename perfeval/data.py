@@ -629,7 +629,7 @@ def read_csv_text(path: Path) -> tuple[str | None, list[Problem]]:
                                                                   "check the path and permissions")]
     text, problems = decode_utf8(path.name, raw)
     if text is not None and not text.strip():
-        return None, [Problem(path.name, "is empty; it needs a header row and data rows",
+        return None, [Problem(path.name, "is empty; give it a header row and data rows",
                               kind="empty_file", summary="is empty",
                               fix="give it a header row and data rows")]
     return text, problems
@@ -667,11 +667,12 @@ def shape_problems(name: str, records: list[tuple[int, list[str]]], limits: Load
     the length limit (a missing closing quote makes one cell of the rest of the file); no cell
     is measured when the whole text of ``text_chars`` characters is within the limit."""
     width = len(records[0][1])
+    fix = "complete the row, or quote the cells that hold commas"
     problems = [Problem(name, f"has {len(record)} fields but the header has {width} (a "
-                              "truncated row or an unquoted comma?)", row=start,
+                              f"truncated row or an unquoted comma?); {fix}", row=start,
                         kind="field_count", value=f"{len(record)} fields",
                         summary=f"has a different number of fields from the header ({width})",
-                        fix="complete the truncated rows, or quote cells that hold commas")
+                        fix=fix)
                 for start, record in records[1:] if len(record) != width]
     if text_chars <= limits.max_cell_chars:
         return problems
@@ -690,7 +691,8 @@ def oversized_cell(name: str, line: int, header: list[str], index: int, length: 
                          "limits=LoadLimits(max_cell_chars=...))", row=line, column=column,
                    kind="cell_too_long", summary=f"holds a cell longer than the limit of "
                                                  f"{limits.max_cell_chars:,} characters",
-                   fix="check for a missing closing quote, or shorten the cells")
+                   fix="is a closing quote missing? Shorten it, or raise the limit with "
+                       "load_dataset(path, limits=LoadLimits(max_cell_chars=...))")
 
 
 def read_table(path: Path, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
@@ -704,8 +706,9 @@ def read_table(path: Path, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
     if problems:
         return None, problems
     if not records or not records[0][1]:
-        return None, [Problem(path.name, "line 1 is blank; the first line must be the header",
-                              row=1, kind="blank_header", summary="line 1 is blank",
+        return None, [Problem(path.name, "line 1 is blank; delete the blank line, so that the "
+                                         "header is line 1", row=1, kind="blank_header",
+                              summary="line 1 is blank",
                               fix="delete the blank line, so that the header is line 1")]
     delimiter_problem = sniff_delimiter_problem(path.name, records[0][1])
     if delimiter_problem:
@@ -744,11 +747,11 @@ def check_columns(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
 
 def missing_column_problem(spec: TableSpec, name: str, rename: str | None) -> Problem:
     """The problem for one required column missing, with a did-you-mean for a renamed one."""
-    hint = f"; did you mean to rename {rename!r} to {name!r}?" if rename else ""
-    fix = (f"rename {rename!r} to {name!r}" if rename else
-           f"add the column (expected columns: {list(spec.columns)})")
-    return Problem(spec.filename, f"required column is missing{hint} (expected columns: "
-                                  f"{list(spec.columns)})", column=name, kind="missing_column",
+    expected = f"(expected columns: {list(spec.columns)})"
+    fix = f"rename {rename!r} to {name!r}" if rename else f"add the column {expected}"
+    message = (f"required column is missing; did you mean to {fix}? {expected}" if rename else
+               f"required column is missing; {fix}")
+    return Problem(spec.filename, message, column=name, kind="missing_column",
                    summary="required column is missing", fix=fix)
 
 
@@ -1119,7 +1122,9 @@ def check_survey(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset()
         column = short_name(question)
         if question not in responses.columns:
             problems.append(Problem("survey_responses.csv", "question in survey_codebook.csv has "
-                                                            "no column of answers",
+                                                            "no column of answers; add the column "
+                                                            "of answers, or remove the question "
+                                                            "from survey_codebook.csv",
                                     column=column, kind="question_without_column",
                                     summary="question in survey_codebook.csv has no column of "
                                             "answers",

@@ -307,7 +307,7 @@ CATALOGUE = [
     ("commentary__empty.csv", "commentary.csv", None, None, "is empty"),
     ("commentary__bom_only.csv", "commentary.csv", None, None, "is empty"),
     ("commentary__blank_first_line.csv", "commentary.csv", 1, None,
-     "line 1 is blank; the first line must be the header"),
+     "line 1 is blank; delete the blank line, so that the header is line 1"),
     ("commentary__windows_1252.csv", "commentary.csv", 1, None,
      "is not valid UTF-8: byte offset 46 (line 1, the header) holds a3 (hex)"),
     ("authorities__one_windows_1252_word.csv", "authorities.csv", 4, "name",
