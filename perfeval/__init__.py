@@ -11,11 +11,14 @@ from perfeval.exceptions import (AnalysisError, DataValidationError, ParameterEr
 
 __version__ = "0.1.0"
 
-_MODULES = ("budget", "charts", "comparators", "data", "evaluation", "indicators", "narrative",
-            "parameters", "periods", "provenance", "report", "runner", "scorecard", "spc",
-            "survey", "survey_report", "tables", "monitoring", "money_report", "trend", "verify")
+_MODULES = ("budget", "charts", "columns", "comparators", "data", "evaluation", "indicators",
+            "narrative", "parameters", "periods", "provenance", "report", "runner", "scaffold",
+            "scorecard", "spc", "survey", "survey_report", "tables", "monitoring",
+            "money_report", "trend", "verify", "workspace")
 _FUNCTIONS = {
-    "load_dataset": "data", "parse_period": "periods", "record": "provenance",
+    "load_dataset": "data", "LoadLimits": "data", "parse_period": "periods",
+    "record": "provenance", "Workspace": "workspace", "find_workspace": "workspace",
+    "init_workspace": "scaffold",
     "run_report": "runner", "verify_report": "verify", "validate_parameters": "parameters",
     "validate_notebook_namespace": "parameters", "xmr": "spc", "estimate": "survey",
     "assess_against_target": "indicators", "direction_of_travel": "indicators",

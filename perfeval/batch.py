@@ -45,10 +45,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perfeval import paths
 from perfeval.exceptions import ParameterError, PerfevalError, RunError
 from perfeval.outputs import (clear_leftovers, describe_os_error, hold_report, swap_in,
                               temporary_folder)
+from perfeval.workspace import Workspace, find_workspace, gather_parameters
 
 __all__ = ["ReportOutcome", "BatchResult", "parse_over", "expand_over", "plan_batch", "run_batch",
            "run_task", "interruption_report", "EXECUTORS"]
@@ -195,7 +195,7 @@ def expand_over(stem: str, base: Mapping[str, Any],
 
 def plan_batch(notebook: str | Path, *, param_files: Sequence[str | Path] = (),
                over: Sequence[str] = (), overrides: Mapping[str, Any] | None = None,
-               ) -> list[dict[str, Any]]:
+               workspace: Workspace | None = None) -> list[dict[str, Any]]:
     """Return the parameter sets of a batch: each parameter file (or the defaults) expanded by
     every ``--over`` option, with ``overrides`` applied to all.
 
@@ -209,32 +209,48 @@ def plan_batch(notebook: str | Path, *, param_files: Sequence[str | Path] = (),
         ``NAME=all`` or ``NAME=V1,V2`` (see :func:`parse_over`).
     overrides : mapping, optional
         Values set in every report (``-p NAME VALUE``); they win over the files, not over ``over``.
+    workspace : perfeval.workspace.Workspace, optional
+        The workspace: its notebooks are found by name, and each base is
+        :func:`perfeval.workspace.gather_parameters` of its file (with no file, the workspace's
+        default parameter file, else the built-in one), so the workspace's council, comparator
+        group and data folder are the defaults. Without one, each base is its file's values
+        (or none).
 
     Raises
     ------
     ParameterError
         If an option is malformed, or two reports would be written to the same folder.
     """
-    from perfeval.parameters import get_schema, load_folder_schemas, load_parameter_file
-    from perfeval.runner import report_slug, resolve_notebook
+    from perfeval.parameters import get_schema, load_parameter_file, load_schemas_for
+    from perfeval.runner import report_slug, resolve_notebook, resolve_path_parameters, \
+        run_defaults
 
-    nb_path = resolve_notebook(notebook)
-    load_folder_schemas(nb_path.parent)
+    nb_path = resolve_notebook(notebook, workspace)
+    load_schemas_for(nb_path)
     axes = [parse_over(text) for text in over]
-    bases = [load_parameter_file(f) for f in param_files] or [{}]
+    if workspace is None:
+        bases = [load_parameter_file(f) for f in param_files] or [{}]
+    else:
+        names = [p.name for p in get_schema(nb_path.stem)]
+        bases = [gather_parameters(nb_path.stem, names, workspace, param_file=f)
+                 for f in (param_files or [None])]
     sets = [values for base in bases
             for values in expand_over(nb_path.stem, base | dict(overrides or {}), axes)]
-    defaults = {p.name: p.default for p in get_schema(nb_path.stem)}
+    defaults = run_defaults(nb_path.stem, workspace)
     slugs: dict[str, dict[str, Any]] = {}
+
+    def slug_of(values: Mapping[str, Any]) -> str:
+        return report_slug(resolve_path_parameters(defaults | dict(values)), defaults)
+
     for values in sets:
-        slug = report_slug(defaults | values)
+        slug = slug_of(values)
         if slug in slugs and slugs[slug] != values:
             raise ParameterError([f"two reports would be written to the same folder {slug!r}: "
                                   f"{_describe(slugs[slug])} and {_describe(values)}; make "
                                   f"council or year differ, or run them as separate batches"],
                                  notebook=nb_path.stem)
         slugs[slug] = values
-    return list({report_slug(defaults | v): v for v in sets}.values())
+    return list({slug_of(v): v for v in sets}.values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,7 +266,8 @@ def run_task(task: Mapping[str, Any]) -> ReportOutcome:
     :class:`~perfeval.exceptions.PerfevalError`).
 
     ``task`` holds ``notebook`` (absolute path), ``values``, ``outputs_root``, ``warmup`` (the
-    notebook's imports) and optionally ``status``.
+    notebook's imports) and optionally ``status`` and ``workspace`` (whose defaults the report
+    folder's name is compared with).
     """
     from perfeval.kernels import in_thread_context
 
@@ -267,7 +284,8 @@ def _run_task(task: Mapping[str, Any]) -> ReportOutcome:
         kernel = thread_kernel(nb_path.parent, task.get("warmup", ""))
         kernel.reset(nb_path.parent)
         result = run_report(nb_path, task["values"], outputs_root=task["outputs_root"],
-                            progress=False, status=task.get("status"), kernel=kernel)
+                            progress=False, status=task.get("status"), kernel=kernel,
+                            workspace=task.get("workspace"))
     except PerfevalError as err:
         return ReportOutcome(dict(task["values"]), None, str(err), time.monotonic() - clock,
                              _worker_name())
@@ -502,7 +520,7 @@ class _Progress:
 def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]], *,
               outputs_root: str | Path | None = None, workers: int = 2,
               executor: str = "local", scheduler: Any = None, progress: bool | None = None,
-              status: str | None = None) -> BatchResult:
+              status: str | None = None, workspace: Workspace | None = None) -> BatchResult:
     """Run one report per parameter set, carrying on past failures, then write the index.
 
     Parameters
@@ -512,7 +530,7 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
     parameter_sets : iterable of mappings
         One mapping of parameter values per report (see :func:`plan_batch`).
     outputs_root : str or Path, optional
-        Where reports go; default the repository's ``outputs/``.
+        Where reports go; default the workspace's outputs folder.
     workers : int
         Local workers (``executor="local"``), each with its own kernel, running one report at a
         time.
@@ -525,6 +543,9 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
         Show a progress bar; by default only when stderr is a terminal.
     status : str, optional
         The status label of every report (see :func:`perfeval.runner.run_report`).
+    workspace : perfeval.workspace.Workspace, optional
+        The workspace the reports belong to (as :func:`perfeval.runner.run_report` takes it);
+        found from the current folder when neither it nor ``outputs_root`` is given.
 
     Returns
     -------
@@ -534,7 +555,8 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
     Raises
     ------
     ParameterError
-        Before anything runs, if ``executor``, ``workers`` or ``scheduler`` is not usable.
+        Before anything runs, if ``executor``, ``workers`` or ``scheduler`` is not usable, or
+        there is neither an outputs root nor a workspace.
     RunError
         Before anything runs, if the outputs root cannot be created (a read-only disk).
     KeyboardInterrupt
@@ -555,8 +577,10 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
     if executor == "dask" and scheduler is None:
         raise ParameterError(["the dask executor needs the scheduler's address, e.g. "
                               "--scheduler tcp://scheduler-host:8786"])
-    nb_path = resolve_notebook(notebook)
-    root = (paths.OUTPUTS_DIR if outputs_root is None else Path(outputs_root)).expanduser()
+    if workspace is None and outputs_root is None:
+        workspace = find_workspace()
+    nb_path = resolve_notebook(notebook, workspace)
+    root = (workspace.outputs_dir if outputs_root is None else Path(outputs_root)).expanduser()
     root = root.resolve()
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -565,8 +589,8 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
             from err
     warmup = notebook_imports(nbformat.read(nb_path, as_version=4))
     tasks = [{"notebook": str(nb_path), "values": _absolute_paths(values),
-              "outputs_root": str(root), "warmup": warmup, "status": status}
-             for values in parameter_sets]
+              "outputs_root": str(root), "warmup": warmup, "status": status,
+              "workspace": workspace} for values in parameter_sets]
     clock = time.monotonic()
     bar = _Progress(len(tasks), sys.stderr.isatty() if progress is None else progress)
     try:

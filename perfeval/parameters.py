@@ -1,9 +1,11 @@
 """Report parameters: schemas, validation, coercion and parameter files.
 
 Every report notebook has one schema: a list of :class:`Param` specs registered under the
-notebook's stem (``"state_of_the_nation"`` for ``notebooks/state_of_the_nation.ipynb``) with
-:func:`register_schema`. The real schemas live in ``perfeval/schemas.py``, which
-:func:`get_schema` imports on first use.
+notebook's stem (``"state_of_the_nation"`` for ``state_of_the_nation.ipynb``) with
+:func:`register_schema`. The built-in notebooks' schemas live in ``perfeval/schemas.py``, which
+:func:`get_schema` imports on first use. A council's own notebook declares its schema in its
+metadata (:func:`load_notebook_schema`) or in a ``perfeval_schemas.py`` beside it
+(:func:`load_folder_schemas`); the runner loads both (:func:`load_schemas_for`).
 
 Values are checked twice with the same rules: by the runner before anything is executed
 (:func:`validate_parameters`), and inside the notebook, in the cell right after the ``parameters``
@@ -51,7 +53,9 @@ from perfeval.exceptions import ParameterError, PerfevalError
 __all__ = ["Param", "register_schema", "get_schema", "registered_stems", "validate_parameters",
            "check_against_data",
            "validate_notebook_namespace", "describe_schema", "load_parameter_file",
-           "is_path_parameter", "load_folder_schemas", "FOLDER_SCHEMA_FILE", "short_repr",
+           "is_path_parameter", "load_folder_schemas", "load_notebook_schema",
+           "load_schemas_for", "schema_from_metadata", "NAMED_CHECKS", "NOTEBOOK_METADATA_KEY",
+           "FOLDER_SCHEMA_FILE", "short_repr",
            "shorten", "parse_value_text", "MAX_PARAMETER_FILE_BYTES", "MAX_YAML_ALIASES",
            "MAX_YAML_VALUES", "MAX_YAML_DEPTH", "MAX_TEXT_LENGTH", "MAX_LIST_ITEMS"]
 
@@ -76,6 +80,24 @@ MAX_LIST_ITEMS = 1_000
 """Most items in a list value (every council in England is about 300 codes)."""
 MAX_UNKNOWN_NAMES_SHOWN = 10
 """Unknown parameter names listed one by one in an error; the rest are counted."""
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
+"""Largest notebook whose metadata is read for a declared schema."""
+NOTEBOOK_METADATA_KEY = "perfeval"
+"""The notebook metadata key under which a notebook declares its parameters."""
+NOTEBOOK_PARAMETER_KEYS = ("name", "type", "default", "help", "allowed", "min", "max", "check")
+"""The keys of one parameter declared in a notebook's metadata."""
+#: The data-aware checks a notebook's metadata may name: the function of perfeval.schemas, and
+#: whether the value is one item of the list that function checks.
+NAMED_CHECKS: dict[str, tuple[str, bool]] = {
+    "council": ("check_council", False),
+    "financial_year": ("check_financial_year", False),
+    "year_has_data": ("check_year_has_data", False),
+    "comparator_group": ("check_comparator_group", False),
+    "data_dir": ("check_data_dir", False),
+    "indicator": ("check_indicator_codes", True),
+    "indicator_codes": ("check_indicator_codes", False),
+    "survey_wave": ("check_survey_wave", False),
+}
 
 Check = Callable[[Any, dict[str, Any]], "str | None"]
 
@@ -372,7 +394,7 @@ def _load_bundled_schemas() -> None:
 
 
 def load_folder_schemas(folder: str | Path) -> bool:
-    """Register the schemas of notebooks kept outside the repository's ``notebooks/`` folder.
+    """Register the schemas of notebooks kept outside perfeval (a workspace's ``notebooks/``).
 
     A folder of notebooks may hold a module named :data:`FOLDER_SCHEMA_FILE`
     (``perfeval_schemas.py``) that calls :func:`register_schema`; the runner imports it before
@@ -392,6 +414,7 @@ def load_folder_schemas(folder: str | Path) -> bool:
     module_file = Path(folder).resolve() / FOLDER_SCHEMA_FILE
     if not module_file.is_file():
         return False
+    _load_bundled_schemas()  # first, so that a folder's schema of a built-in stem stays in force
     digest = hashlib.sha256(str(module_file).encode()).hexdigest()[:16]
     module_name = f"_perfeval_folder_schemas_{digest}"
     if module_name not in sys.modules:
@@ -404,6 +427,170 @@ def load_folder_schemas(folder: str | Path) -> bool:
             del sys.modules[module_name]
             raise
     return True
+
+
+def _named_check(name: str) -> Check:
+    """The data-aware check a notebook's metadata names (see :data:`NAMED_CHECKS`)."""
+    function_name, single = NAMED_CHECKS[name]
+
+    def check(value: Any, values: dict[str, Any]) -> str | None:
+        from perfeval import schemas  # imported here: perfeval.schemas imports this module
+
+        return getattr(schemas, function_name)([value] if single else value, values)
+
+    check.__name__ = f"check_{name}"
+    return check
+
+
+def _spec_problems(where: str, spec: Any) -> list[str]:
+    """What is wrong with one declared parameter's keys (before the Param is built)."""
+    if not isinstance(spec, dict):
+        return [f"{where}: expected an object such as {{\"name\": \"year\", \"type\": "
+                f"\"str\", \"default\": \"2024/25\"}}; got {short_repr(spec)}"]
+    problems = [f"{where}: unknown key {short_repr(key)}; the keys are "
+                f"{', '.join(NOTEBOOK_PARAMETER_KEYS)}"
+                for key in spec if key not in NOTEBOOK_PARAMETER_KEYS]
+    problems += [f"{where}: {key!r} is missing" for key in ("name", "type", "default")
+                 if key not in spec]
+    if not isinstance(spec.get("name", ""), str) or not isinstance(spec.get("help", ""), str):
+        problems.append(f"{where}: 'name' and 'help' must be text")
+    if not isinstance(spec.get("allowed", []), list):
+        problems.append(f"{where}: 'allowed' must be a list of the allowed values")
+    for key in ("min", "max"):
+        bound = spec.get(key)
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+            problems.append(f"{where}: {key!r} must be a number; got {short_repr(bound)}")
+    if spec.get("check") is not None and spec.get("check") not in NAMED_CHECKS:
+        problems.append(f"{where}: check {short_repr(spec.get('check'))} is not one of "
+                        f"{', '.join(NAMED_CHECKS)}")
+    return problems
+
+
+def _declared_param(spec: dict[str, Any]) -> Param:
+    check = spec.get("check")
+    allowed = spec.get("allowed")
+    return Param(spec["name"], spec["type"], spec["default"], spec.get("help", ""),
+                 choices=tuple(allowed) if allowed is not None else None,
+                 min=spec.get("min"), max=spec.get("max"),
+                 check=_named_check(check) if check is not None else None)
+
+
+def schema_from_metadata(metadata: Mapping[str, Any], source: str = "the notebook"
+                         ) -> list[Param] | None:
+    """The parameter schema a notebook declares in its metadata, or None if it declares none.
+
+    A notebook declares its parameters as ``"perfeval": {"parameters": [...]}`` in its
+    metadata, one object per parameter of its ``parameters`` cell::
+
+        {"name": "indicator", "type": "str", "default": "NI192",
+         "help": "Indicator compared", "check": "indicator"}
+
+    with the optional keys ``allowed`` (a list of the only values allowed), ``min`` and ``max``
+    (for numbers) and ``check`` (a data-aware check by name: one of :data:`NAMED_CHECKS`).
+
+    Parameters
+    ----------
+    metadata : mapping
+        The notebook's metadata.
+    source : str
+        The notebook, as messages name it.
+
+    Returns
+    -------
+    list of Param or None
+
+    Raises
+    ------
+    ParameterError
+        Listing every problem of every declared parameter (unknown keys, missing name, type or
+        default, a default that breaks its own rules, an unknown check).
+    """
+    block = metadata.get(NOTEBOOK_METADATA_KEY)
+    if block is None:
+        return None
+    specs = block.get("parameters") if isinstance(block, dict) else None
+    if not isinstance(specs, list):
+        raise ParameterError([f"{source}: metadata {NOTEBOOK_METADATA_KEY!r} must be an object "
+                              f"with a list \"parameters\""])
+    problems: list[str] = []
+    params: list[Param] = []
+    for index, spec in enumerate(specs[:MAX_LIST_ITEMS]):
+        name = spec.get("name") if isinstance(spec, dict) else None
+        where = f"{source}, parameter {index + 1}" + (f" ({shorten(name, 40)})"
+                                                     if isinstance(name, str) else "")
+        found = _spec_problems(where, spec)
+        if not found:
+            try:
+                params.append(_declared_param(spec))
+            except ParameterError as err:
+                found = [f"{where}: {problem}" for problem in err.problems]
+        problems += found
+    if problems:
+        raise ParameterError(problems)
+    return params
+
+
+def _read_notebook_json(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise ParameterError([f"{path}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB; a "
+                                  f"report notebook is committed without outputs"])
+        with path.open("rb") as handle:
+            document = json.loads(handle.read(MAX_NOTEBOOK_BYTES + 1).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise ParameterError([f"{path}: cannot be read as a notebook: "
+                              f"{shorten(str(err), 200)}"]) from err
+    if not isinstance(document, dict) or not isinstance(document.get("metadata", {}), dict):
+        raise ParameterError([f"{path}: not a notebook (no metadata object)"])
+    return document
+
+
+def load_notebook_schema(notebook: str | Path) -> bool:
+    """Register the parameter schema a notebook declares in its own metadata, if it does.
+
+    Call it in the notebook's validation cell, before
+    :func:`validate_notebook_namespace` (the notebook runs in its own folder)::
+
+        load_notebook_schema("my_report.ipynb")
+        params = validate_notebook_namespace("my_report", globals())
+
+    The runner calls it too, before validating (:func:`load_schemas_for`). The schema is
+    registered under the notebook's stem and replaces a schema registered before under it.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The notebook file.
+
+    Returns
+    -------
+    bool
+        True if the notebook declares its parameters.
+
+    Raises
+    ------
+    ParameterError
+        If the file is not a notebook, or its declaration is wrong (:func:`schema_from_metadata`).
+    """
+    path = Path(notebook)
+    params = schema_from_metadata(_read_notebook_json(path).get("metadata", {}), str(path))
+    if params is None:
+        return False
+    _load_bundled_schemas()  # first, so that the notebook's own schema stays in force
+    register_schema(path.stem, params)
+    return True
+
+
+def load_schemas_for(notebook: str | Path) -> None:
+    """Register the schema of a report notebook kept outside perfeval: from the
+    :data:`FOLDER_SCHEMA_FILE` module beside it (:func:`load_folder_schemas`), then from its own
+    metadata (:func:`load_notebook_schema`), which wins when both declare it. Built-in notebooks
+    have neither; their schemas are in :mod:`perfeval.schemas`."""
+    path = Path(notebook)
+    load_folder_schemas(path.parent)
+    load_notebook_schema(path)
 
 
 def registered_stems() -> list[str]:
@@ -425,8 +612,11 @@ def get_schema(stem: str) -> list[Param]:
     if stem not in _SCHEMAS:
         known = ", ".join(sorted(_SCHEMAS)) or "none"
         raise ParameterError([f"no parameter schema is registered for notebook {stem!r} "
-                              f"(known: {known}); add one to perfeval/schemas.py with "
-                              f"register_schema({stem!r}, [...])"], notebook=stem)
+                              f"(known: {known}); declare its parameters in the notebook's "
+                              f"metadata (perfeval new writes one), or call "
+                              f"register_schema({stem!r}, [...]) in a {FOLDER_SCHEMA_FILE} "
+                              f"beside it (a built-in report's: in perfeval/schemas.py)"],
+                             notebook=stem)
     return _SCHEMAS[stem]
 
 

@@ -1,13 +1,22 @@
-"""Where things are: paths resolved from the package, never from the working directory.
+"""Where perfeval's own files are: resolved from the package, never from the working directory.
 
-papermill and nbconvert change the working directory, so every default path is built from the
-package's own folder. What ships inside perfeval (and so inside its wheel) is under ``bundled/``:
-the built-in report notebooks, their default parameter files and the sample data.
+What ships inside perfeval (and so inside its wheel) is under ``bundled/``: the built-in report
+notebooks, their default parameter files and the sample data. Everything that belongs to a
+council (its data, parameters, notebooks and reports) is in its workspace, found from the folder
+the user works in: see :mod:`perfeval.workspace`.
+
+``ROOT``, ``OUTPUTS_DIR``, ``NOTEBOOKS_DIR``, ``PARAMS_DIR`` and ``DATA_DIR`` are the names of an
+earlier layout, when perfeval only ran from its own checkout. They stay importable for one release
+(with a :class:`DeprecationWarning`) and nothing perfeval runs uses them.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+
+__all__ = ["PACKAGE_DIR", "BUNDLED_DIR", "BUNDLED_NOTEBOOKS_DIR", "BUNDLED_PARAMS_DIR",
+           "SAMPLE_DATA_DIR", "resolve_data_dir"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_DIR = PACKAGE_DIR / "bundled"
@@ -17,11 +26,28 @@ BUNDLED_PARAMS_DIR = BUNDLED_DIR / "params"
 #: The sample data (Rutland and its comparators): what ``data_dir = ""`` reads.
 SAMPLE_DATA_DIR = BUNDLED_DIR / "sample_data"
 
-ROOT = PACKAGE_DIR.parent
-NOTEBOOKS_DIR = BUNDLED_NOTEBOOKS_DIR
-PARAMS_DIR = BUNDLED_PARAMS_DIR
-DATA_DIR = SAMPLE_DATA_DIR
-OUTPUTS_DIR = ROOT / "outputs"
+_DEPRECATED = {
+    "ROOT": (PACKAGE_DIR.parent, "the folder above the package (a checkout's top folder; in a "
+                                 "wheel install, site-packages)",
+             "perfeval.workspace.find_workspace().root"),
+    "OUTPUTS_DIR": (PACKAGE_DIR.parent / "outputs", "outputs/ beside the package",
+                    "perfeval.workspace.find_workspace().outputs_dir"),
+    "NOTEBOOKS_DIR": (BUNDLED_NOTEBOOKS_DIR, "the built-in notebooks",
+                      "perfeval.paths.BUNDLED_NOTEBOOKS_DIR"),
+    "PARAMS_DIR": (BUNDLED_PARAMS_DIR, "the built-in parameter files",
+                   "perfeval.paths.BUNDLED_PARAMS_DIR"),
+    "DATA_DIR": (SAMPLE_DATA_DIR, "the bundled sample data", "perfeval.paths.SAMPLE_DATA_DIR"),
+}
+
+
+def __getattr__(name: str) -> Path:
+    """The deprecated names of the earlier layout, with a warning naming their replacement."""
+    if name in _DEPRECATED:
+        value, meaning, replacement = _DEPRECATED[name]
+        warnings.warn(f"perfeval.paths.{name} ({meaning}) is deprecated and will be removed in "
+                      f"the next release; use {replacement}", DeprecationWarning, stacklevel=2)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def resolve_data_dir(data_dir: str | Path | None) -> Path:
@@ -41,7 +67,7 @@ def resolve_data_dir(data_dir: str | Path | None) -> Path:
         wrong with it.
     """
     if data_dir is None or str(data_dir).strip() == "":
-        return DATA_DIR
+        return SAMPLE_DATA_DIR
     path = Path(data_dir)
     try:
         return path.expanduser().resolve()

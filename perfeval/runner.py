@@ -12,7 +12,8 @@ what dead runs left behind, and a full or read-only disk is a RunError saying so
 (:mod:`perfeval.outputs`). :func:`verify_report` re-runs a
 published report and says exactly what differs.
 
-Layout under the outputs root (``outputs/`` of the repository by default)::
+Layout under the outputs root (the workspace's outputs folder by default; a folder name adds a
+short hash of the parameters that differ from their defaults: :func:`report_slug`)::
 
     index.html                                       every report built, with links
     <notebook stem>/<council>_<year>/<stem>.ipynb    executed notebook
@@ -26,7 +27,7 @@ Layout under the outputs root (``outputs/`` of the repository by default)::
 ``manifest.json`` holds: ``manifest_version``; ``perfeval_version``; ``notebook`` (``path``,
 ``sha256``); ``report`` (``title``, ``council``, ``council_name``, ``period``, ``status``,
 ``published``: what the title block shows); ``parameters`` (resolved, paths absolute); ``inputs`` (parameter -> absolute path
-hashed: ``data_dir``, ``""`` meaning the bundled ``data/``, and every path parameter naming an
+hashed: ``data_dir``, ``""`` meaning the bundled sample data, and every path parameter naming an
 existing file); ``input_files`` (``"<parameter>/<relative path>"`` -> sha256, sorted);
 ``report_files`` (sha256 of the executed notebook, the HTML, the Excel file and the PDF if any); ``versions``; ``git``
 (``commit``, ``dirty``, or null); ``started``/``finished`` (UTC, ISO 8601); ``duration_seconds``;
@@ -45,30 +46,32 @@ import re
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import perfeval
 from perfeval import paths
-from perfeval.exceptions import ParameterError, PerfevalError, RunError, VerificationError
+from perfeval.exceptions import ParameterError, RunError
 from perfeval.outputs import (FAILED_DIR, clear_leftovers, describe_os_error, find_disk_error,
                               hold_report, publication_error, swap_in, temporary_folder)
-from perfeval.parameters import (check_against_data, is_path_parameter, load_folder_schemas,
-                                 validate_parameters)
+from perfeval.parameters import (check_against_data, get_schema, is_path_parameter,
+                                 load_schemas_for, validate_parameters)
 from perfeval.provenance import (collect_key_figures, describe_provenance, git_state, hash_inputs,
                                  is_key_figure_output, package_versions, sha256_file)
 from perfeval.publish import (CONTENT_SECURITY_POLICY, ReportInfo, check_status, describe_report,
                               find_chromium, long_date, print_pdf, symbol_items, write_index,
                               write_workbook)
+from perfeval.workspace import (Workspace, find_workspace, notebook_folders, resolve_notebook_in,
+                                workspace_defaults)
 
 __all__ = ["RunResult", "VerifyResult", "run_report", "verify_report", "resolve_notebook",
-           "resolve_path_parameters", "resolve_output_dir", "report_slug", "export_html",
+           "notebook_origin", "resolve_path_parameters", "resolve_output_dir", "report_slug",
+           "parameters_digest", "run_defaults", "export_html",
            "compare_key_figures", "input_file_hashes", "compare_inputs", "KERNEL_NAME",
            "TEMPLATES_DIR", "FAILED_DIR"]
 
@@ -119,25 +122,49 @@ class RunResult:
         return self.manifest["key_figures"]
 
 
-def resolve_notebook(notebook: str | Path) -> Path:
-    """Return the absolute path of a notebook given as a path or as a stem of ``notebooks/``.
+def resolve_notebook(notebook: str | Path, workspace: Workspace | None = None) -> Path:
+    """Return the absolute path of a report notebook given as a path or by name.
+
+    A name (a stem such as ``state_of_the_nation``, with or without ``.ipynb``) is looked for in
+    the workspace's ``notebooks/`` first, then among perfeval's built-in notebooks
+    (:func:`perfeval.workspace.notebook_folders`); a path is taken as it is.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        A notebook path or name.
+    workspace : Workspace, optional
+        The workspace whose notebooks come first.
 
     Raises
     ------
     ParameterError
-        If no such notebook exists; the message lists the notebooks in ``notebooks/``.
+        If no such notebook exists; the message lists the notebooks of each folder looked in.
     """
     given = Path(notebook).expanduser()
     candidates = [given, given.with_suffix(".ipynb")] if given.suffix != ".ipynb" else [given]
-    if given.parent == Path("."):
-        candidates.append(paths.NOTEBOOKS_DIR / f"{given.stem}.ipynb")
     for candidate in candidates:
         if candidate.is_file() and candidate.suffix == ".ipynb":
             return candidate.resolve()
-    known = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
-    raise ParameterError([f"notebook {str(notebook)!r} not found (looked for a file and for a "
-                          f"stem in {paths.NOTEBOOKS_DIR}); available: "
-                          f"{', '.join(known) or 'none'}"])
+    if given.parent == Path(".") and given.name:
+        found = resolve_notebook_in(given.stem if given.suffix == ".ipynb" else given.name,
+                                    workspace)
+        if found is not None:
+            return found[0]
+    looked = "; ".join(f"{origin} notebooks in {folder}: "
+                       f"{', '.join(sorted(p.stem for p in folder.glob('*.ipynb'))) or 'none'}"
+                       for origin, folder in notebook_folders(workspace))
+    raise ParameterError([f"notebook {str(notebook)!r} not found (looked for a file, then for a "
+                          f"name among the notebooks); available: {looked}"])
+
+
+def notebook_origin(nb_path: Path, workspace: Workspace | None = None) -> str:
+    """Where a resolved notebook comes from: ``"workspace"`` (the workspace's ``notebooks/``),
+    ``"built-in"`` (perfeval's own) or ``"path"`` (anywhere else)."""
+    for origin, folder in notebook_folders(workspace):
+        if nb_path.parent == folder.resolve():
+            return origin
+    return "path"
 
 
 def resolve_path_parameters(values: Mapping[str, Any], base: Path | None = None) -> dict[str, Any]:
@@ -155,44 +182,90 @@ def resolve_path_parameters(values: Mapping[str, Any], base: Path | None = None)
     return resolved
 
 
-def report_slug(values: Mapping[str, Any]) -> str:
-    """Return the report folder name for a set of parameters: ``<council>_<year>`` from the
-    parameters ``council`` and ``year`` when present (``E06000017_2024-25``), with ``Q<quarter>``
-    and the survey ``wave`` added when those parameters exist (so the quarterly reports of one
-    year do not replace each other), else ``default``."""
+#: The parameters that make the readable part of a report folder's name.
+SLUG_PARAMETERS = ("council", "year", "quarter", "wave")
+SLUG_HASH_LENGTH = 8
+
+
+def _readable_slug(values: Mapping[str, Any]) -> str:
     parts = [str(values[name]) for name in ("council", "year")
              if values.get(name) not in (None, "")]
     if values.get("quarter") not in (None, ""):
         parts.append(f"Q{values['quarter']}")
     if values.get("wave") not in (None, ""):
         parts.append(f"wave-{values['wave']}")
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts)).strip("-.")
-    return slug or "default"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts)).strip("-.")
+
+
+def parameters_digest(values: Mapping[str, Any]) -> str:
+    """A short hash (:data:`SLUG_HASH_LENGTH` hex digits of sha256) of parameter values, the same
+    for the same names and values in any order."""
+    import hashlib
+
+    text = json.dumps(dict(values), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:SLUG_HASH_LENGTH]
+
+
+def report_slug(values: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> str:
+    """Return the report folder name for a set of parameters.
+
+    The readable part is ``<council>_<year>`` from the parameters ``council`` and ``year`` when
+    present (``E06000017_2024-25``), with ``Q<quarter>`` and ``wave-<wave>`` added when those
+    parameters exist, else ``default``. When ``defaults`` are given, every other parameter whose
+    value differs from its default adds a short hash of those values
+    (``E06000017_2017-18_3f9a0c2e``), so that two reports that differ in any parameter never
+    share a folder, while a run with the defaults keeps the plain name.
+
+    Parameters
+    ----------
+    values : mapping
+        The run's parameter values (resolved).
+    defaults : mapping, optional
+        The values the run would have had without being told (the notebook's defaults and the
+        workspace's); None: the readable part only.
+
+    Returns
+    -------
+    str
+    """
+    slug = _readable_slug(values) or "default"
+    if defaults is None:
+        return slug
+    changed = {name: value for name, value in values.items()
+               if name not in SLUG_PARAMETERS and (name not in defaults
+                                                   or not _same_value(value, defaults[name]))}
+    return f"{slug}_{parameters_digest(changed)}" if changed else slug
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
 def resolve_output_dir(stem: str, values: Mapping[str, Any], output_dir: str | Path | None,
-                       outputs_root: Path) -> Path:
+                       outputs_root: Path, defaults: Mapping[str, Any] | None = None) -> Path:
     """Return the report folder, checked to lie inside ``outputs_root``.
 
     ``output_dir`` may be relative (to ``outputs_root``) or absolute; by default it is
-    ``<outputs_root>/<stem>/<slug>``.
+    ``<outputs_root>/<stem>/<slug>`` (:func:`report_slug` of ``values`` and ``defaults``).
 
     Raises
     ------
     ParameterError
-        If the folder is outside the outputs root, is the root itself, its ``_failed`` folder or
-        hidden (perfeval keeps its locks and temporary folders under names starting with a
-        dot), lies inside another report's folder (re-running that report would take it away),
-        or exists without being a perfeval report (it would be replaced).
+        If the folder is outside the outputs root (naming ``--outputs-root``), is the root
+        itself, its ``_failed`` folder or hidden (perfeval keeps its locks and temporary folders
+        under names starting with a dot), lies inside another report's folder (re-running that
+        report would take it away), or exists without being a perfeval report (it would be
+        replaced).
     """
     target = outputs_root / (stem if output_dir is None else Path(output_dir).expanduser())
     if output_dir is None:
-        target = target / report_slug(values)
+        target = target / report_slug(values, defaults)
     target = target.resolve()
     if not target.is_relative_to(outputs_root) or target == outputs_root:
         raise ParameterError([f"output directory {str(output_dir)!r} resolves to {target}, which "
                               f"is not inside the outputs root {outputs_root}; give a folder "
-                              f"inside it, e.g. {stem}/draft"])
+                              f"inside it, e.g. {stem}/draft, or publish elsewhere with "
+                              f"--outputs-root DIR (then --output-dir is taken inside DIR)"])
     parts = target.relative_to(outputs_root).parts
     if parts[0] == FAILED_DIR or any(part.startswith(".") for part in parts):
         raise ParameterError([f"output directory {target} is reserved for perfeval's own use "
@@ -745,25 +818,38 @@ def _check_wait(wait: Any) -> float:
     return float(wait)
 
 
+def run_defaults(stem: str, workspace: Workspace | None = None) -> dict[str, Any]:
+    """The values a run of ``stem`` has for parameters it is not given: the notebook's defaults,
+    with the workspace's council, comparator group and data folder (what :func:`report_slug`
+    compares with). The notebook's schema must be registered."""
+    schema = {p.name: p.default for p in get_schema(stem)}
+    return schema | resolve_path_parameters(workspace_defaults(workspace, schema))
+
+
 def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
                output_dir: str | Path | None = None,
                outputs_root: str | Path | None = None,
                progress: bool | None = None, status: str | None = None,
-               pdf: bool = False, kernel: Any = None, wait: float = 0.0) -> RunResult:
+               pdf: bool = False, kernel: Any = None, wait: float = 0.0,
+               workspace: Workspace | None = None) -> RunResult:
     """Run a report notebook and publish its HTML report, Excel supporting tables and
     provenance manifest (and a PDF when asked), then update the index of reports.
 
     Parameters
     ----------
     notebook : str or Path
-        A notebook path, or the stem of a notebook in the repository's ``notebooks/``.
+        A notebook path, or the name of a notebook of the workspace (its ``notebooks/``) or of
+        perfeval's built-in ones (see :func:`resolve_notebook`).
     params : mapping, optional
-        Parameter values; validated against the notebook's schema before anything runs.
+        Parameter values; validated against the notebook's schema before anything runs. With a
+        workspace, ``council``, ``comparator_group`` and ``data_dir`` default to the
+        workspace's.
     output_dir : str or Path, optional
         The report folder, relative to ``outputs_root`` or absolute inside it. Default
-        ``<stem>/<council>_<year>`` (see :func:`report_slug`).
+        ``<stem>/<council>_<year>``, with a short hash of the other parameters that differ from
+        their defaults (see :func:`report_slug`).
     outputs_root : str or Path, optional
-        Where reports go; default the repository's ``outputs/``. Relative paths are taken from
+        Where reports go; default the workspace's outputs folder. Relative paths are taken from
         the current directory.
     progress : bool, optional
         Show papermill's progress bar; by default only when stderr is a terminal.
@@ -785,6 +871,11 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
         report folder; by default none: the run stops at once with a RunError naming the folder
         and the other run (whose report would otherwise replace this one's, or the other way
         round).
+    workspace : perfeval.workspace.Workspace, optional
+        The workspace: its notebooks are found by name, its defaults apply and its outputs
+        folder is the default outputs root. When neither it nor ``outputs_root`` is given, the
+        workspace is found from the current folder (:func:`perfeval.workspace.find_workspace`);
+        with ``outputs_root`` and no workspace, none is used.
 
     Returns
     -------
@@ -794,8 +885,8 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
     ------
     ParameterError
         Before anything is executed, if a parameter is unknown, invalid or fails its check, the
-        notebook does not exist, the status is not a short label, or the output folder is not
-        allowed.
+        notebook does not exist, the status is not a short label, the output folder is not
+        allowed, or no outputs root is given and there is no workspace.
     RunError
         Before anything is executed, if a PDF is asked for and no Chromium is found, or another
         run is publishing the same folder (after ``wait`` seconds). If the notebook fails
@@ -803,17 +894,21 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
         ``_failed/``) or cannot be published, e.g. on a full or read-only disk (naming the path
         and the problem). The previous report is left untouched.
     """
-    nb_path = resolve_notebook(notebook)
+    if workspace is None and outputs_root is None:
+        workspace = find_workspace()
+    nb_path = resolve_notebook(notebook, workspace)
     stem = nb_path.stem
-    load_folder_schemas(nb_path.parent)
-    checked = validate_parameters(stem, dict(params or {}), data_checks=False)
+    load_schemas_for(nb_path)
+    defaults = run_defaults(stem, workspace)
+    given = workspace_defaults(workspace, defaults) | dict(params or {})
+    checked = validate_parameters(stem, given, data_checks=False)
     values = resolve_path_parameters(checked)
     publication = _Publication(status=check_status(status),
                                chromium=find_chromium() if pdf else None)
     wait = _check_wait(wait)
-    root = (paths.OUTPUTS_DIR if outputs_root is None else Path(outputs_root)).expanduser()
+    root = (workspace.outputs_dir if outputs_root is None else Path(outputs_root)).expanduser()
     root = root.resolve()
-    target = resolve_output_dir(stem, values, output_dir, root)
+    target = resolve_output_dir(stem, values, output_dir, root, defaults)
     roots = _input_roots(values)
     if "data_dir" in roots and not roots["data_dir"].is_dir():
         raise ParameterError([f"data_dir: {str(roots['data_dir'])!r} is not a folder; give the "

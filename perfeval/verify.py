@@ -8,11 +8,13 @@ A manifest may come from anyone, so :func:`verify_report` trusts nothing in it:
 2. Every file the manifest lists in ``report_files`` is hashed in the manifest's folder: an
    edited HTML page, Excel workbook, PDF or executed notebook is named.
 3. The notebook run is never a path from the manifest: only its file name is taken, and the
-   workspace's notebook of that name is used (:func:`trusted_notebook`). If its sha256 differs
-   from the manifest's, nothing is imported or executed.
+   trusted notebook of that name is used, looked up as a run looks it up: the workspace's
+   ``notebooks/``, then perfeval's built-in notebooks (:func:`trusted_notebooks`); the first
+   whose sha256 is the manifest's is run. If none matches, nothing is imported or executed.
 4. Every input folder and path parameter must resolve (symbolic links resolved) inside the
-   workspace or a folder the auditor named (``--data-dir``); anything else is refused before
-   anything is read, and a folder's symbolic links are followed only into those folders.
+   workspace, its data folder, the data shipped inside perfeval (``perfeval/bundled/``) or a
+   folder the auditor named (``--data-dir``); anything else is refused before anything is
+   read, and a folder's symbolic links are followed only into those folders.
 5. The re-run (in a scratch folder; the published report is not touched) is compared with the
    manifest: every parameter, every input file's hash, every key figure exactly.
 """
@@ -38,9 +40,12 @@ from perfeval.exceptions import DataValidationError, PerfevalError, Verification
 from perfeval.parameters import is_path_parameter
 from perfeval.provenance import hash_inputs, package_versions, sha256_file
 from perfeval.runner import compare_inputs, run_report
+from perfeval.workspace import CONFIG_FILE, Workspace, locate_workspace, notebook_folders, \
+    read_workspace
 
 __all__ = ["VerifyResult", "verify_report", "compare_key_figures", "read_manifest",
-           "load_manifest_schema", "check_manifest", "trusted_notebook", "notebook_file_name",
+           "load_manifest_schema", "check_manifest", "trusted_notebook", "trusted_notebooks",
+           "notebook_file_name",
            "check_report_files", "MANIFEST_SCHEMA_FILE", "MAX_MANIFEST_BYTES", "MAX_NESTING"]
 
 MANIFEST_SCHEMA_FILE = "manifest.schema.json"
@@ -483,66 +488,127 @@ def notebook_file_name(notebook_path: str) -> str:
     return name
 
 
-def trusted_notebook(name: str, notebooks_dir: str | Path) -> Path:
-    """Return the workspace's notebook called ``name``: the only notebook verify runs.
+def _folders(notebooks_dir: str | Path | Sequence[str | Path]) -> list[Path]:
+    if isinstance(notebooks_dir, (str, Path)):
+        return [Path(notebooks_dir)]
+    return [Path(folder) for folder in notebooks_dir]
+
+
+def _looked_in(folders: Sequence[Path]) -> str:
+    return " and ".join(str(folder) for folder in folders)
+
+
+def trusted_notebooks(name: str, notebooks_dir: str | Path | Sequence[str | Path]) -> list[Path]:
+    """Every trusted notebook called ``name``: the file of that name in each folder, in order.
 
     Parameters
     ----------
     name : str
         A notebook file name (see :func:`notebook_file_name`); never a path.
-    notebooks_dir : str or Path
-        The workspace's notebooks folder.
+    notebooks_dir : str, Path or sequence of them
+        The trusted notebooks folders: the workspace's ``notebooks/``, then perfeval's built-in
+        notebooks (the order a run looks a name up in).
 
     Returns
     -------
-    Path
-        The absolute path of ``notebooks_dir / name``.
+    list of Path
+        Absolute paths; empty when no folder has the notebook.
 
     Raises
     ------
     VerificationError
-        If ``name`` is not a plain notebook file name, or the folder has no such notebook.
+        If ``name`` is not a plain notebook file name.
     """
     if not NOTEBOOK_FILE_NAME.fullmatch(name):
         raise VerificationError(f"{_short(name)} is not a notebook file name such as "
                                 f"state_of_the_nation.ipynb")
-    candidate = Path(notebooks_dir) / name
-    if not candidate.is_file():
-        raise VerificationError(f"The workspace has no notebook {name} (looked in "
-                                f"{notebooks_dir}), so nothing was run; verify a report of a "
-                                f"notebook of this workspace")
-    return candidate.resolve()
+    return [(folder / name).resolve() for folder in _folders(notebooks_dir)
+            if (folder / name).is_file()]
 
 
-def _check_notebook(name: str, published_sha: str,
-                    notebooks_dir: Path) -> tuple[Path | None, str | None]:
-    """The trusted notebook and None, or None and why it cannot be run."""
+def trusted_notebook(name: str, notebooks_dir: str | Path | Sequence[str | Path]) -> Path:
+    """Return the first trusted notebook called ``name`` (see :func:`trusted_notebooks`).
+
+    Raises
+    ------
+    VerificationError
+        If ``name`` is not a plain notebook file name, or no folder has such a notebook.
+    """
+    found = trusted_notebooks(name, notebooks_dir)
+    if not found:
+        raise VerificationError(_no_notebook(name, _folders(notebooks_dir)))
+    return found[0]
+
+
+def _no_notebook(name: str, folders: Sequence[Path]) -> str:
+    return (f"The workspace has no notebook {name} (looked in {_looked_in(folders)}), so "
+            f"nothing was run; verify a report of a notebook of this workspace or of "
+            f"perfeval's built-in ones")
+
+
+def _changed_notebook(name: str, nb_path: Path, current: str, published_sha: str,
+                      published_version: str) -> str:
+    how = (f"Install perfeval {published_version[:40]} (which produced the report; this is "
+           f"perfeval {perfeval_version()}) and verify again." if nb_path.is_relative_to(
+               paths.BUNDLED_NOTEBOOKS_DIR.resolve()) else
+           "Check out the commit named in the manifest's git field and verify again.")
+    return (f"The notebook {name} has changed since the report was produced ({nb_path} has "
+            f"sha256 {current[:12]}..., the manifest {published_sha[:12]}...), so nothing was "
+            f"run. {how}")
+
+
+def _check_notebook(name: str, published_sha: str, notebooks_dirs: Sequence[Path],
+                    published_version: str = "?") -> tuple[Path | None, str | None]:
+    """The trusted notebook and None, or None and why it cannot be run: the first notebook of
+    that name whose sha256 is the manifest's, looked for in ``notebooks_dirs`` in order."""
     try:
-        nb_path = trusted_notebook(name, notebooks_dir)
+        candidates = trusted_notebooks(name, notebooks_dirs)
     except VerificationError as err:
         return None, str(err)
-    current = sha256_file(nb_path)
-    if current != published_sha:
-        return None, (f"The notebook {name} has changed since the report was produced "
-                      f"({nb_path} has sha256 {current[:12]}..., the manifest "
-                      f"{published_sha[:12]}...), so nothing was run. Check out the commit "
-                      f"named in the manifest's git field and verify again.")
-    return nb_path, None
+    if not candidates:
+        return None, _no_notebook(name, notebooks_dirs)
+    for nb_path in candidates:
+        if sha256_file(nb_path) == published_sha:
+            return nb_path, None
+    first = candidates[0]
+    return None, _changed_notebook(name, first, sha256_file(first), published_sha,
+                                   published_version)
+
+
+def perfeval_version() -> str:
+    """This perfeval's version."""
+    import perfeval
+
+    return perfeval.__version__
 
 
 # ---------------------------------------------------------------------------------------------
 # Inputs
 
 
-def _allowed_roots(workspace: Path, data_dirs: Sequence[Path]) -> list[Path]:
-    """The folders inputs may be read from, resolved: the workspace and each ``--data-dir``.
+def _trusted_roots(workspace: Workspace | Path | None) -> list[Path]:
+    """The folders inputs may be read from without ``--data-dir``, resolved: the workspace, its
+    data folder when it is elsewhere, and the data shipped with perfeval (the sample data that
+    ``data_dir = ""`` reads, and any national reference data)."""
+    roots: list[Path] = []
+    if isinstance(workspace, Workspace):
+        roots.append(workspace.root.resolve())
+        if workspace.data_dir is not None:
+            roots.append(workspace.data_dir.resolve())
+    elif workspace is not None:
+        roots.append(Path(workspace).resolve())
+    return roots + [paths.BUNDLED_DIR.resolve()]
+
+
+def _data_dir_roots(data_dirs: Sequence[Path]) -> list[Path]:
+    """Each ``--data-dir`` folder, resolved.
 
     Raises
     ------
     VerificationError
         If a ``--data-dir`` folder does not exist or is not a folder.
     """
-    roots = [workspace.resolve()]
+    roots = []
     for folder in data_dirs:
         try:
             resolved = Path(folder).expanduser().resolve(strict=True)
@@ -560,7 +626,7 @@ def _refusal(label: str, value: Any, allowed: Sequence[Path]) -> str | None:
     """Why the path ``value`` (the manifest's ``label``) may not be read, or None if it
     resolves to an existing file or folder inside an allowed root."""
     hint = ("to re-run on your own copy of the data, give its folder with --data-dir DIR "
-            "(the workspace is " + str(allowed[0]) + ")")
+            "(allowed now: " + ", ".join(str(root) for root in allowed[:4]) + ")")
     if not isinstance(value, str):
         return f"{label} = {_short(value)}: a path parameter must be text; nothing was read"
     if not Path(value).is_absolute():
@@ -642,15 +708,28 @@ def _rerun(nb_path: Path, parameters: Mapping[str, Any], manifest: Mapping[str, 
                                                       rerun.key_figures)}
 
 
+def _as_workspace(workspace: Workspace | str | Path | None) -> Workspace | Path | None:
+    """The workspace verify trusts: the one given (a folder holding ``perfeval.toml`` is read
+    as a workspace; another folder is a bare root inputs may lie in), else the one found from
+    the current folder, else None."""
+    if workspace is None:
+        return locate_workspace()
+    if isinstance(workspace, Workspace):
+        return workspace
+    config = Path(workspace) / CONFIG_FILE
+    return read_workspace(config) if config.is_file() else Path(workspace)
+
+
 def verify_report(manifest_path: str | Path, *, data_dirs: Sequence[str | Path] = (),
-                  notebooks_dir: str | Path | None = None,
-                  workspace: str | Path | None = None) -> VerifyResult:
+                  notebooks_dir: str | Path | Sequence[str | Path] | None = None,
+                  workspace: Workspace | str | Path | None = None) -> VerifyResult:
     """Check a published report against its manifest, then re-run it and compare.
 
     Nothing in the manifest is trusted. It is checked against ``manifest.schema.json`` first;
-    the published files are hashed; the notebook run is the workspace's notebook of the
-    manifest's file name, and only if its sha256 matches; inputs are read only inside the
-    workspace or ``data_dirs``. The re-run goes to a scratch folder (the published report is
+    the published files are hashed; the notebook run is the trusted notebook of the manifest's
+    file name (the workspace's, then perfeval's built-in one, as a run looks it up) whose
+    sha256 matches; inputs are read only inside the workspace, its data folder, perfeval's
+    bundled data or ``data_dirs``. The re-run goes to a scratch folder (the published report is
     not touched); every parameter, input file and key figure is compared exactly, tables cell
     by cell.
 
@@ -662,10 +741,13 @@ def verify_report(manifest_path: str | Path, *, data_dirs: Sequence[str | Path] 
         Folders the re-run may read besides the workspace (``perfeval verify --data-dir``).
         The first is also the auditor's copy of the data: the re-run uses it as ``data_dir``
         and its files are compared with the manifest's ``input_files``.
-    notebooks_dir : str or Path, optional
-        The trusted notebooks folder; default :data:`perfeval.paths.NOTEBOOKS_DIR`.
-    workspace : str or Path, optional
-        The workspace root inputs may lie in; default :data:`perfeval.paths.ROOT`.
+    notebooks_dir : str, Path or sequence of them, optional
+        The trusted notebooks folder(s), in order; default the workspace's ``notebooks/`` then
+        perfeval's built-in notebooks (:func:`perfeval.workspace.notebook_folders`).
+    workspace : Workspace, str or Path, optional
+        The workspace (or a folder: read as a workspace when it holds ``perfeval.toml``, else
+        only a root inputs may lie in); default the workspace found from the current folder,
+        if any.
 
     Returns
     -------
@@ -678,21 +760,26 @@ def verify_report(manifest_path: str | Path, *, data_dirs: Sequence[str | Path] 
     VerificationError
         If the manifest is not a valid perfeval manifest, or a ``data_dirs`` folder does not
         exist.
+    ParameterError
+        If the workspace's ``perfeval.toml`` is not valid.
     """
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
     name = notebook_file_name(manifest["notebook"]["path"])
-    allowed = _allowed_roots(Path(paths.ROOT if workspace is None else workspace),
-                             [Path(d) for d in data_dirs])
+    trusted = _as_workspace(workspace)
+    copies = _data_dir_roots([Path(d) for d in data_dirs])
+    allowed = _trusted_roots(trusted) + copies
+    folders = (_folders(notebooks_dir) if notebooks_dir is not None else
+               [folder for _, folder in notebook_folders(
+                   trusted if isinstance(trusted, Workspace) else None)])
     changes, unlisted = check_report_files(manifest_path.parent, manifest["report_files"],
                                            manifest_path.name)
     notes = [f"{n}: in the report folder but not listed in the manifest" for n in unlisted]
     parameters, inputs = dict(manifest["parameters"]), dict(manifest["inputs"])
-    if data_dirs:
-        notes.append(_substitute_data_dir(parameters, inputs, allowed[1]))
-    nb_path, notebook_problem = _check_notebook(
-        name, manifest["notebook"]["sha256"],
-        Path(paths.NOTEBOOKS_DIR if notebooks_dir is None else notebooks_dir))
+    if copies:
+        notes.append(_substitute_data_dir(parameters, inputs, copies[0]))
+    nb_path, notebook_problem = _check_notebook(name, manifest["notebook"]["sha256"], folders,
+                                                manifest["perfeval_version"])
     refused = _refused_inputs(parameters, inputs, allowed)
     found = {"report_file_changes": changes, "notebook_problem": notebook_problem}
     if not refused:

@@ -15,8 +15,9 @@ import pytest
 from nbformat.v4 import new_output
 
 from fakes import refuse_kernels, use_fake_kernels
-from perfeval import paths
+from perfeval import cli
 from perfeval.cli import main, parse_cli_value
+from perfeval.runner import parameters_digest
 from perfeval.provenance import KEY_FIGURE_MIME, key_figure_payload
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
@@ -93,17 +94,25 @@ def test_run_prints_report_and_manifest_and_p_overrides_the_file(tmp_path, capsy
     out = capsys.readouterr().out
     assert status == 0
     assert executed[0]["year"] == 2031 and executed[0]["name"] == "1.10"
-    report = tmp_path / "out" / "hello" / "2031"
+    values = {"name": "1.10", "data_dir": str(data)}  # the parameters that are not defaults
+    report = tmp_path / "out" / "hello" / f"2031_{parameters_digest(values)}"
     assert f"Report:   {report / 'hello.html'}" in out
     assert f"Manifest: {report / 'manifest.json'} (1 key figures)" in out
 
 
+def _workspace(root: Path, text: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "perfeval.toml").write_text("[workspace]\n" + text)
+    return root
+
+
 def test_verify_exits_0_when_reproduced_and_1_naming_a_changed_file(tmp_path, capsys, data,
                                                                     executed, monkeypatch):
-    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", NOTEBOOKS)  # the fixtures' trusted notebooks
-    assert main(["run", str(HELLO), "-p", "data_dir", str(data),
-                 "--outputs-root", str(tmp_path / "out")]) == 0
-    manifest = tmp_path / "out" / "hello" / "2024" / "manifest.json"
+    ws = _workspace(tmp_path / "ws", f"notebooks = {json.dumps(str(NOTEBOOKS))}\n")
+    monkeypatch.chdir(ws)  # tests/notebooks plays the workspace's notebooks
+    assert main(["run", "hello", "-p", "data_dir", str(data), "-p", "year", "2024"]) == 0
+    manifest = ws / "outputs" / "hello" / f"2024_{parameters_digest({'data_dir': str(data)})}" \
+        / "manifest.json"
     assert main(["verify", str(manifest), "--data-dir", str(data)]) == 0
     assert "every key figure reproduced exactly" in capsys.readouterr().out
     (data / "values.csv").write_text("area,value\nA,1\nB,3\n")
@@ -113,11 +122,52 @@ def test_verify_exits_0_when_reproduced_and_1_naming_a_changed_file(tmp_path, ca
     assert json.loads(manifest.read_text())["key_figures"]["total"]["value"] == 3.0
 
 
-def test_output_dir_outside_the_outputs_root_exits_2(tmp_path, capsys, data, monkeypatch):
+def test_output_dir_outside_the_outputs_root_exits_2_naming_outputs_root(tmp_path, capsys, data,
+                                                                        monkeypatch):
     refuse_kernels(monkeypatch)
     status = main(["run", str(HELLO), "-p", "data_dir", str(data), "--output-dir", "../../x",
                    "--outputs-root", str(tmp_path / "out")])
-    assert status == 2 and "is not inside the outputs root" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert status == 2 and "is not inside the outputs root" in err and "--outputs-root DIR" in err
+
+
+def test_run_uses_the_workspace_outputs_defaults_and_its_parameter_file(tmp_path, capsys, data,
+                                                                       executed, monkeypatch):
+    ws = _workspace(tmp_path / "ws", f"data = {json.dumps(str(data))}\noutputs = \"reports\"\n"
+                                     f"notebooks = {json.dumps(str(NOTEBOOKS))}\n")
+    (ws / "params").mkdir()
+    (ws / "params" / "hello.yaml").write_text("name: Melton\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "hello", "--workspace", str(ws), "--no-progress"]) == 0
+    assert executed[-1] == {"name": "Melton", "year": 2024, "ratio": 0.5, "colour": "green",
+                            "message": "", "data_dir": str(data)}
+    assert f"Report:   {ws / 'reports' / 'hello'}" in capsys.readouterr().out
+    assert main(["--workspace", str(ws), "run", "hello", "--params", str(ws / "none.yaml")]) == 2
+    assert "cannot read parameter file" in capsys.readouterr().err
+
+
+def test_run_outside_any_workspace_without_an_outputs_root_exits_2(tmp_path, capsys,
+                                                                    monkeypatch):
+    refuse_kernels(monkeypatch)
+    monkeypatch.delenv("PERFEVAL_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(HELLO)]) == 2
+    err = capsys.readouterr().err
+    assert f"no perfeval workspace in {tmp_path} or any folder above it; run `perfeval init " \
+           f"DIR` or pass --workspace" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("raised, shown", [
+    (KeyboardInterrupt(), "interrupted (Ctrl+C)."),
+    (KeyboardInterrupt("SIGTERM"), "interrupted (SIGTERM).")])
+def test_an_interruption_exits_130_saying_what_stopped_it(monkeypatch, capsys, raised, shown):
+    def interrupted(args):
+        raise raised
+
+    monkeypatch.setattr(cli, "_params", interrupted)
+    assert main(["params", "hello"]) == 130
+    assert f"perfeval params: {shown} Any previous report was left unchanged." in \
+        capsys.readouterr().err
 
 
 def test_failed_run_exits_1_with_the_message_and_no_traceback(tmp_path, capsys, data,

@@ -42,7 +42,11 @@ def test_the_console_script_skips_the_slow_optional_iri_grammar(monkeypatch):
 
 def test_public_functions_are_reexported():
     assert perfeval.load_dataset is perfeval.data.load_dataset
+    assert perfeval.LoadLimits is perfeval.data.LoadLimits
     assert perfeval.xmr is perfeval.spc.xmr
+    assert perfeval.find_workspace is perfeval.workspace.find_workspace
+    assert perfeval.Workspace is perfeval.workspace.Workspace
+    assert perfeval.init_workspace is perfeval.scaffold.init_workspace
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         perfeval.nope  # noqa: B018
 
@@ -55,3 +59,16 @@ def test_every_error_class_is_a_perfeval_error_with_a_docstring():
     for cls in classes:
         assert issubclass(cls, perfeval.PerfevalError)
         assert cls.__doc__.startswith("Raised when")
+
+
+def test_the_old_layouts_path_names_still_import_with_a_deprecation_warning():
+    from perfeval import paths
+
+    with pytest.warns(DeprecationWarning, match="perfeval.paths.ROOT .* is deprecated .* use "
+                                                "perfeval.workspace.find_workspace\\(\\).root"):
+        assert paths.ROOT == paths.PACKAGE_DIR.parent
+    with pytest.warns(DeprecationWarning, match="use perfeval.paths.BUNDLED_NOTEBOOKS_DIR"):
+        from perfeval.paths import NOTEBOOKS_DIR
+    assert NOTEBOOKS_DIR == paths.BUNDLED_NOTEBOOKS_DIR
+    with pytest.raises(AttributeError, match="no attribute 'NOPE'"):
+        paths.NOPE  # noqa: B018

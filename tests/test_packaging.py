@@ -10,10 +10,13 @@ import nbformat
 import pytest
 import yaml
 
-from perfeval.parameters import get_schema, load_parameter_file
-from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR, ROOT
+from pathlib import Path
 
-NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+from perfeval.parameters import get_schema, load_parameter_file
+from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(BUNDLED_NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
 def requirement_names(requirements: list[str]) -> dict[str, str]:
@@ -80,6 +83,25 @@ def test_parameters_cell_follows_the_imports_and_matches_the_schema(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_each_notebook_has_a_default_parameter_file_with_known_names(path):
-    params = load_parameter_file(PARAMS_DIR / f"{path.stem}.yaml")
+    params = load_parameter_file(BUNDLED_PARAMS_DIR / f"{path.stem}.yaml")
     schema = {p.name for p in get_schema(path.stem)}
     assert set(params) <= schema, f"unknown names in params/{path.stem}.yaml"
+
+
+def test_the_wheel_carries_the_bundled_files_the_templates_and_the_manifest_schema():
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["perfeval"]
+    assert {"bundled/**/*", "templates/**/*", "manifest.schema.json"} <= set(package_data)
+
+
+def test_nothing_perfeval_runs_uses_the_folder_above_the_package():
+    """The names of the old layout (ROOT, OUTPUTS_DIR, ...) stay importable for one release,
+    but no module of perfeval uses them: paths come from the workspace."""
+    import re as _re
+
+    old = _re.compile(r"paths\.(ROOT|OUTPUTS_DIR|NOTEBOOKS_DIR|PARAMS_DIR|DATA_DIR)\b|"
+                      r"from perfeval\.paths import[^\n]*\b(ROOT|OUTPUTS_DIR|NOTEBOOKS_DIR|"
+                      r"PARAMS_DIR|DATA_DIR)\b")
+    users = [module.name for module in sorted((ROOT / "perfeval").glob("*.py"))
+             if module.name != "paths.py" and old.search(module.read_text(encoding="utf-8"))]
+    assert users == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,10 +29,12 @@ from perfeval.exceptions import ParameterError, RecordError, RunError, Verificat
 from perfeval.parameters import load_folder_schemas
 from perfeval.provenance import (KEY_FIGURE_MIME, collect_key_figures, git_state, hash_inputs,
                                  key_figure_payload, package_versions, record, sha256_file)
-from perfeval.runner import (compare_key_figures, export_html, report_slug, resolve_notebook,
-                             resolve_output_dir, resolve_path_parameters, run_report,
-                             verify_report)
+from perfeval.runner import (compare_key_figures, export_html, notebook_origin,
+                             parameters_digest, report_slug, resolve_notebook, resolve_output_dir,
+                             resolve_path_parameters, run_report, verify_report)
+from perfeval.workspace import Workspace, read_workspace
 
+REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 HELLO, BROKEN, SLEEPY = (NOTEBOOKS / f"{n}.ipynb" for n in ("hello", "broken", "sleepy"))
 load_folder_schemas(NOTEBOOKS)
@@ -168,6 +171,32 @@ def test_default_output_dir_is_stem_then_council_and_year(tmp_path):
     assert target == tmp_path / "sotn" / "E06000017_2024-25"
 
 
+def test_a_report_folder_name_hashes_every_other_parameter_that_is_not_its_default():
+    defaults = {"council": "E06000017", "year": "2017/18", "comparison": "type",
+                "data_dir": "", "vfm_indicators": ["NI192", "ASC2"]}
+    assert report_slug(defaults, defaults) == "E06000017_2017-18"
+    other_year = report_slug(defaults | {"year": "2016/17"}, defaults)
+    assert other_year == "E06000017_2016-17", "council, year, quarter and wave are readable"
+    group = report_slug(defaults | {"comparison": "rutland_nearest_15"}, defaults)
+    assert re.fullmatch(r"E06000017_2017-18_[0-9a-f]{8}", group)
+    data = report_slug(defaults | {"data_dir": "/data/ours"}, defaults)
+    indicators = report_slug(defaults | {"vfm_indicators": ["NI192"]}, defaults)
+    assert len({group, data, indicators, report_slug(defaults, defaults)}) == 4
+    both = defaults | {"comparison": "g", "data_dir": "/d"}
+    assert report_slug(both, defaults) == report_slug(dict(reversed(both.items())), defaults)
+    assert report_slug(both, defaults).endswith(parameters_digest({"comparison": "g",
+                                                                   "data_dir": "/d"}))
+
+
+def test_a_value_for_money_run_with_another_comparison_gets_its_own_folder(tmp_path):
+    defaults = {"council": "E06000017", "year": "2017/18", "comparison": "type"}
+    first = resolve_output_dir("value_for_money", defaults, None, tmp_path, defaults)
+    other = resolve_output_dir("value_for_money", defaults | {"comparison": "rutland_nearest_15"},
+                               None, tmp_path, defaults)
+    assert first == tmp_path / "value_for_money" / "E06000017_2017-18"
+    assert other.parent == first.parent and other != first
+
+
 @pytest.mark.parametrize("values, slug", [
     ({"council": "E06000017", "year": "2024/25"}, "E06000017_2024-25"),
     ({"year": 2024}, "2024"),
@@ -188,12 +217,50 @@ def test_path_parameters_become_absolute_from_the_given_base_and_empty_stays_emp
                         "council": "data"}
 
 
-def test_notebook_is_found_by_stem_in_the_notebooks_folder(tmp_path, monkeypatch):
-    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", tmp_path)
-    nbformat.write(new_notebook(), tmp_path / "annual.ipynb")
-    assert resolve_notebook("annual") == tmp_path / "annual.ipynb"
-    with pytest.raises(ParameterError, match="'anual' not found.*available: annual"):
-        resolve_notebook("anual")
+def _workspace(root: Path, text: str = "") -> Workspace:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "perfeval.toml").write_text("[workspace]\n" + text)
+    return read_workspace(root / "perfeval.toml")
+
+
+def test_notebook_is_found_by_name_in_the_workspace_then_among_the_built_in_ones(tmp_path):
+    ws = _workspace(tmp_path)
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(new_notebook(), tmp_path / "notebooks" / "annual.ipynb")
+    assert resolve_notebook("annual", ws) == tmp_path / "notebooks" / "annual.ipynb"
+    assert resolve_notebook("annual.ipynb", ws) == tmp_path / "notebooks" / "annual.ipynb"
+    built_in = (paths.BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb").resolve()
+    assert resolve_notebook("state_of_the_nation", ws) == built_in
+    assert resolve_notebook("state_of_the_nation") == built_in
+    assert notebook_origin(built_in, ws) == "built-in"
+    assert notebook_origin(tmp_path / "notebooks" / "annual.ipynb", ws) == "workspace"
+    with pytest.raises(ParameterError, match="'anual' not found.*workspace notebooks in "
+                                             ".*: annual; built-in notebooks in .*: "
+                                             "end_of_year_review"):
+        resolve_notebook("anual", ws)
+    nbformat.write(new_notebook(), tmp_path / "notebooks" / "state_of_the_nation.ipynb")
+    assert resolve_notebook("state_of_the_nation", ws) == \
+        tmp_path / "notebooks" / "state_of_the_nation.ipynb", "the workspace's comes first"
+
+
+def test_without_an_outputs_root_a_run_needs_a_workspace(tmp_path, monkeypatch, no_kernel):
+    monkeypatch.delenv("PERFEVAL_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ParameterError, match="no perfeval workspace in .*perfeval init DIR"):
+        run_report(HELLO, {})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_in_a_workspace_publishes_in_its_outputs_with_its_defaults(tmp_path, fake_kernel,
+                                                                       monkeypatch):
+    _write_values(tmp_path / "ws" / "data")
+    ws = _workspace(tmp_path / "ws", 'data = "data"\noutputs = "reports"\n')
+    result = run_report(HELLO, {"year": 2030}, workspace=ws)
+    assert result.output_dir == tmp_path / "ws" / "reports" / "hello" / "2030"
+    assert result.manifest["parameters"]["data_dir"] == str(tmp_path / "ws" / "data")
+    monkeypatch.chdir(tmp_path / "ws")
+    found = run_report(HELLO, {"year": 2031})  # the workspace of the current folder
+    assert found.output_dir == tmp_path / "ws" / "reports" / "hello" / "2031"
 
 
 # -- publication: layout, manifest, safe replacement ----------------------------------------------
@@ -202,8 +269,8 @@ def test_run_writes_report_folder_and_manifest(tmp_path, fake_kernel, monkeypatc
     data = _write_values(tmp_path / "data")
     monkeypatch.chdir(tmp_path)
     result = run_report(HELLO, {"data_dir": "data", "year": "2030"}, outputs_root="outputs")
-    folder = tmp_path / "outputs" / "hello" / "2030"
-    assert result.output_dir == folder
+    folder = tmp_path / "outputs" / "hello" / f"2030_{parameters_digest({'data_dir': str(data)})}"
+    assert result.output_dir == folder, "the data folder is not hello's default: it is hashed"
     assert sorted(p.name for p in folder.iterdir()) == ["hello.html", "hello.ipynb",
                                                         "hello.xlsx", "manifest.json"]
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -400,7 +467,7 @@ def test_hash_inputs_is_sorted_relative_and_skips_hidden_files(tmp_path):
 def test_git_state_is_none_outside_a_checkout_or_without_git(tmp_path, monkeypatch):
     assert git_state(tmp_path) is None
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert git_state(paths.ROOT) is None
+    assert git_state(REPO) is None
 
 
 def test_package_versions_include_python_and_the_analysis_stack():
@@ -434,7 +501,8 @@ def hello_run(tmp_path_factory):
 def test_real_run_manifest_has_key_figures_and_coerced_parameters(hello_run):
     tmp, result, _, _ = hello_run
     manifest = json.loads(result.manifest_path.read_text())
-    assert result.output_dir == tmp / "outputs" / "hello" / "2030"
+    changed = {name: manifest["parameters"][name] for name in ("data_dir", "name", "message")}
+    assert result.output_dir == tmp / "outputs" / "hello" / f"2030_{parameters_digest(changed)}"
     assert manifest["parameters"]["data_dir"] == str(tmp / "data")
     figures = manifest["key_figures"]
     assert figures["total"] == {"kind": "number", "value": 3.5,

@@ -29,8 +29,9 @@ from perfeval.parameters import load_folder_schemas
 from perfeval.provenance import KEY_FIGURE_MIME, hash_inputs, key_figure_payload, sha256_file
 from perfeval.runner import run_report
 from perfeval.verify import (MAX_NESTING, check_manifest, load_manifest_schema, read_manifest,
-                             trusted_notebook, verify_report)
+                             trusted_notebook, trusted_notebooks, verify_report)
 
+REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 HELLO = NOTEBOOKS / "hello.ipynb"
 load_folder_schemas(NOTEBOOKS)
@@ -157,11 +158,47 @@ def test_trusted_notebook_takes_only_plain_names_from_the_notebooks_folder(tmp_p
         trusted_notebook("hello.ipynb", tmp_path)
 
 
-def test_the_default_notebooks_folder_is_the_workspaces(published, monkeypatch):
+def test_the_default_notebooks_folders_are_the_workspaces_then_the_built_in_ones(published):
     workspace = published.output_dir.parents[2]
-    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", workspace)  # no hello.ipynb there
+    (workspace / "perfeval.toml").write_text("[workspace]\n")  # no notebooks/hello.ipynb
     result = verify_report(published.manifest_path, workspace=workspace)
-    assert f"looked in {workspace})" in result.notebook_problem and not result.ran
+    assert f"looked in {workspace / 'notebooks'} and {paths.BUNDLED_NOTEBOOKS_DIR})" in \
+        result.notebook_problem and not result.ran
+
+
+def test_the_first_trusted_notebook_with_the_manifests_sha_is_the_one_run(published, tmp_path,
+                                                                         fake_kernel):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    edited = nbformat.read(HELLO, as_version=4)
+    edited.cells.append(new_code_cell("1"))
+    nbformat.write(edited, mine / "hello.ipynb")  # a hello.ipynb of another sha comes first
+    assert trusted_notebooks("hello.ipynb", [mine, NOTEBOOKS]) == [mine / "hello.ipynb", HELLO]
+    result = _verify(published, notebooks_dir=[mine, NOTEBOOKS])
+    assert result.ok, result.summary()
+    assert fake_kernel == [HELLO]
+    changed = _verify(published, notebooks_dir=[mine])
+    assert "The notebook hello.ipynb has changed since the report was produced" in \
+        changed.notebook_problem and "Check out the commit" in changed.notebook_problem
+
+
+def test_a_changed_built_in_notebook_says_which_perfeval_to_install(tmp_path):
+    built_in = paths.BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"
+    _, problem = verify._check_notebook(built_in.name, "0" * 64, [paths.BUNDLED_NOTEBOOKS_DIR],
+                                        "0.0.1")
+    assert "Install perfeval 0.0.1 (which produced the report; this is perfeval " in problem
+
+
+def test_the_bundled_data_and_the_workspaces_own_data_folder_are_allowed_inputs(tmp_path):
+    elsewhere = tmp_path / "share" / "data"
+    elsewhere.mkdir(parents=True)
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "perfeval.toml").write_text(
+        f"[workspace]\ndata = {json.dumps(str(elsewhere))}\n")
+    roots = verify._trusted_roots(verify._as_workspace(tmp_path / "ws"))
+    inputs = {"data_dir": str(paths.SAMPLE_DATA_DIR), "lookup_file": str(elsewhere)}
+    assert verify._refused_inputs({}, inputs, roots) == []
+    assert verify._refused_inputs({}, {"data_dir": str(tmp_path / "share")}, roots) != []
 
 
 # -- inputs only inside the workspace or --data-dir -----------------------------------------------
@@ -453,18 +490,27 @@ def test_the_cli_prints_a_bad_manifest_without_a_traceback_and_exits_2(tmp_path,
     assert "Traceback" not in err
 
 
+def _cli_workspace(published) -> str:
+    """The published report's workspace as perfeval.toml describes it: tests/notebooks plays
+    its notebooks folder."""
+    root = published.output_dir.parents[2]
+    (root / "perfeval.toml").write_text(f"[workspace]\nnotebooks = {json.dumps(str(NOTEBOOKS))}"
+                                        f"\noutputs = \"out\"\n")
+    return str(root)
+
+
 def test_the_cli_refuses_etc_and_names_data_dir(published, capsys, monkeypatch):
     refuse_kernels(monkeypatch)
-    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", NOTEBOOKS)
     _rewrite(published.manifest_path, lambda m: m["inputs"].update(data_dir="/etc"))
-    assert main(["verify", str(published.manifest_path)]) == 1
+    assert main(["verify", str(published.manifest_path), "--workspace",
+                 _cli_workspace(published)]) == 1
     out = capsys.readouterr().out
     assert "inputs.data_dir = '/etc'" in out and "--data-dir" in out
 
 
 def test_the_cli_reruns_on_a_data_dir_copy(published, capsys, monkeypatch, tmp_path,
                                            fake_kernel):
-    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", NOTEBOOKS)
+    monkeypatch.chdir(_cli_workspace(published))
     copy = tmp_path / "copy"
     shutil.copytree(published.manifest["inputs"]["data_dir"], copy)
     assert main(["verify", str(published.manifest_path), "--data-dir", str(copy),
@@ -475,7 +521,7 @@ def test_the_cli_reruns_on_a_data_dir_copy(published, capsys, monkeypatch, tmp_p
 # -- the schema -----------------------------------------------------------------------------------
 
 def test_the_schema_in_docs_is_the_one_in_the_package_and_is_a_valid_schema():
-    docs = paths.ROOT / "docs" / "manifest.schema.json"
+    docs = REPO / "docs" / "manifest.schema.json"
     package = Path(verify.__file__).with_name(verify.MANIFEST_SCHEMA_FILE)
     assert docs.read_bytes() == package.read_bytes()
     Draft202012Validator.check_schema(load_manifest_schema())
@@ -494,7 +540,7 @@ def test_a_real_report_validates_and_verifies(tmp_path):
     numbers) matches the schema and verify reproduces it."""
     from perfeval.parameters import load_parameter_file
 
-    params = load_parameter_file(paths.PARAMS_DIR / "state_of_the_nation.yaml")
+    params = load_parameter_file(paths.BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml")
     result = run_report("state_of_the_nation", params, outputs_root=tmp_path)
     assert check_manifest(result.manifest) == []
     assert {f["kind"] for f in result.manifest["key_figures"].values()} >= {"table", "number"}
