@@ -246,8 +246,9 @@ def spend_section(data: Dataset, *, council: str, group: str) -> dict[str, Any]:
     """Net spend per head of the council against its comparator group: table, chart, sentence."""
     spend, spend_year = spend_per_head_comparison(data, council, group)
     if spend_year is None:
-        sentence = (f"No net expenditure figures are in {notes.folder_words(data)} for the "
-                    f"councils of the comparator group, so this report has no spend per head.")
+        sentence = (f"No total net current expenditure figures are in {notes.folder_words(data)} "
+                    "for the councils of the comparator group, so this report has no spend per "
+                    "head.")
         return {"spend_table": pd.DataFrame(columns=["authority", "spend_per_head", "rank",
                                                      "difference_from_median"]),
                 "spend_display": None, "spend_sentence": sentence, "spend_caption": "",

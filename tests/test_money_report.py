@@ -120,6 +120,50 @@ def test_data_note_names_synthetic_indicators():
     assert "real published figures only" in mr.vfm_data_note(vfm_data(), ["UP"])
 
 
+def test_data_note_and_captions_say_where_spend_population_and_deflators_come_from():
+    data = vfm_data()
+    note = mr.vfm_data_note(data, ["UP"])
+    assert ("Spend: net_expenditure.csv in the data folder, net current expenditure, £000, cash; "
+            "population: population.csv in the data folder; real terms: GDP deflators from "
+            "deflators.csv in the data folder.") in note
+    data.origins["deflators"] = "reference"
+    data.tables["deflators"] = data.deflators.assign(source="HM Treasury GDP deflators")
+    assert mr.deflator_source(data) == ("HM Treasury GDP deflators (perfeval's national reference "
+                                        "data, as the data folder has no deflators.csv)")
+    real = mr.real_terms_section(data, council="A", comparison="type", base_year="2017/18")
+    assert "Population: the 2020/21 estimate for every year." in real["caption"]
+    assert real["caption"].endswith("deflators: HM Treasury GDP deflators (perfeval's national "
+                                    "reference data, as the data folder has no deflators.csv).")
+    assert "bundled" not in real["caption"] + real["sentence"] + note
+
+
+def test_real_terms_without_any_deflators_is_one_sentence():
+    data = vfm_data()
+    data.tables["deflators"] = data.deflators.iloc[0:0]
+    real = mr.real_terms_section(data, council="A", comparison="type", base_year="2017/18")
+    assert real["sentence"] == ("No GDP deflators are in the data folder or perfeval's national "
+                                "reference data, so spend per head is not shown in real terms.")
+    assert real["figure"] is None and real["display"] is None and real["table"].empty
+
+
+def test_real_terms_median_needs_three_councils():
+    trend = mr.real_terms_trend(vfm_data(), council="A", members=["A", "B"], base_year="2017/18")
+    assert trend["median_real"].isna().all() and trend["councils"].tolist() == [2, 2]
+    text = mr.describe_real_terms(trend, "Ayton", "2017/18")
+    assert "comparison median went" not in text
+    assert ("No comparison median is quoted for 2010/11 to 2017/18: a median needs at least 3 "
+            "councils with figures in both years.") in text
+    assert "There are no net expenditure figures for 2011/12" in text
+
+
+def test_the_comparison_set_names_the_reference_authority_lookup():
+    data = vfm_data()
+    assert mr.comparison_set(data, "A", "type")[1] == "all current unitary councils in authorities.csv"
+    data.origins["authorities"] = "reference"
+    assert mr.comparison_set(data, "A", "type")[1] == ("all current unitary councils in perfeval's "
+                                                      "national authority lookup")
+
+
 # --------------------------------------------------------------------------- programme
 def programme_data() -> Dataset:
     strands = pd.DataFrame({"programme": ["p", "p"], "strand": ["One", "Two"],

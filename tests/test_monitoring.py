@@ -83,6 +83,42 @@ def test_exceptions_and_outturn_tables_carry_why_quartile_and_commentary():
     assert full["Service"].tolist() == ["S"] * 6 and len(full) == 6
 
 
+def commentary_data(rows):
+    """A data set with only the tables the commentary functions read."""
+    return SimpleNamespace(
+        root=".", origins={},
+        commentary=pd.DataFrame(rows, columns=["authority", "indicator", "period", "commentary"]),
+        authorities=pd.DataFrame({"code": ["E1", "E2"], "name": ["Ayton", "Beeby"]}))
+
+
+def test_a_council_without_commentary_gets_a_sentence_and_tables_without_the_column():
+    data = commentary_data([("E2", "X", YEAR, "Beeby's own words")])
+    assert not m.has_commentary(data, "E1") and m.has_commentary(data, "E2")
+    assert m.describe_commentary(data, "E1") == ("No commentary is in the data folder for Ayton, "
+                                                 "so the tables below have no owner's commentary.")
+    assert m.describe_commentary(data, "E2") == ""
+    card = m.attach_commentary(exceptions_card(), data, "E1", YEAR)
+    assert card["commentary"].isna().all()  # never Beeby's commentary in Ayton's review
+    assert "Commentary" not in m.exceptions_table(m.select_exceptions(card), commentary=False)
+    assert "Commentary" not in m.outturn_table(card, commentary=False)
+    assert m.exceptions_caption(YEAR, commentary=False) == (
+        "Exceptions: indicators red against target or worse than the year before (latest outturn "
+        "to 2024/25)")
+    assert m.exceptions_caption(YEAR, commentary=True).endswith(", with the owner's commentary")
+    assert "commentary" not in m.outturn_caption(YEAR, commentary=False)
+    assert m.outturn_caption(YEAR, commentary=True).endswith("quartile among comparators and "
+                                                             "commentary")
+
+
+def test_data_quality_register_reads_values_without_status_or_note_columns():
+    card = card_rows([("A", "S", YEAR, "Red", "Worse")])
+    values = pd.DataFrame({"authority": ["E1", "E1"], "indicator": ["A", "A"],
+                           "period": [YEAR, "2024/25 Q1"], "value": [np.nan, 3.0]})
+    register = pd.DataFrame({"code": ["A"], "title": ["Title A"]})
+    flags = m.data_quality_register(values, register, card, "E1", YEAR)
+    assert flags[["period", "issue", "note"]].values.tolist() == [[YEAR, "missing", ""]]
+
+
 def test_attach_commentary_falls_back_to_the_report_year_for_lagged_outturns():
     card = card_rows([("A", "S", YEAR, "Green", "Improved"),
                       ("B", "S", "2023/24", "Green", "Worse"),

@@ -94,3 +94,30 @@ def test_an_empty_table_is_a_sentence_and_a_missing_chart_is_nothing():
     assert html_table(pd.DataFrame(), "Nothing <here>") == \
         '<p class="table-empty">Nothing &lt;here&gt;: no rows to show.</p>'
     assert figure_html(None, alt="No budget data for 2019/20 Q4.", caption="x") == ""
+
+
+def test_an_absent_table_and_an_empty_sentence_show_nothing():
+    from perfeval.tables import show_table, show_text
+
+    assert html_table(None, "Budget by service") == "" and str(show_table(None, "x")) == ""
+    assert str(show_text("")) == ""
+    assert str(show_text("No budget.")) == '<p class="finding">No budget.</p>'
+
+
+def test_a_comparison_of_two_councils_quotes_no_median():
+    values = pd.DataFrame({"code": ["A", "B"], "name": ["Ay", "Bee"], "value": [10.0, 30.0]})
+    text = narrative.describe_comparison("Spend", "£", "2017/18", values, "A", decimals=0,
+                                         higher_is="highest")
+    assert text == ("Spend, 2017/18: Ay £10, 2nd highest of 2 councils; no median is quoted from "
+                    "fewer than 3 councils.")
+
+
+def test_comparator_bars_draw_a_median_line_only_from_three_councils():
+    from perfeval.charts import plot_comparator_bars
+
+    three = pd.DataFrame({"code": ["A", "B", "C"], "name": ["Ay", "Bee", "Cee"],
+                          "value": [10.0, 30.0, 20.0]})
+    drawn = plot_comparator_bars(three, home="A", title="t").axes[0]
+    assert len(drawn.lines) == 1 and drawn.get_legend().get_texts()[0].get_text() == "Median 20.0"
+    two = plot_comparator_bars(three.iloc[:2], home="A", title="t").axes[0]
+    assert not two.lines and two.get_legend() is None

@@ -82,3 +82,50 @@ def test_check_year_among_names_the_table_and_lists_the_latest_years():
     assert check_year_among("2030/31", {}, years, "has no rows in x.csv; years", shown=2) == \
         "'2030/31' has no rows in x.csv; years: 2020/21, 2021/22"
     assert "write it as '2024/25'" in check_year_among("2030", {}, years, "x")
+
+
+# --------------------------------------------------------------------------- survey waves
+MINIMAL_SOTN = {"data_dir": str(MINIMAL), "year": "2023/24", "comparator_group": "test_group",
+                "key_indicators": ["NI192"]}
+
+
+def test_an_empty_survey_wave_means_no_survey_and_the_previous_wave_is_then_not_checked():
+    # Darlington has no survey: '' is accepted and previous_wave's default ('2022') ignored
+    resolved = validate_parameters("state_of_the_nation", {
+        **MINIMAL_SOTN, "council": "E06000005", "survey_wave": ""})
+    assert resolved["survey_wave"] == "" and resolved["survey"] == "residents"
+
+
+def test_a_wave_of_another_councils_survey_is_refused():
+    # the minimal survey is Rutland's (authority E06000017); Darlington has none
+    text = problems({**MINIMAL_SOTN, "council": "E06000005", "survey_wave": "2024",
+                     "previous_wave": ""})
+    assert ("survey_wave = '2024': '2024': survey_responses.csv has no respondents of survey "
+            "'residents' for E06000005; give '' for no survey results") in text
+    assert validate_parameters("state_of_the_nation", {**MINIMAL_SOTN, "survey_wave": "2024",
+                                                       "previous_wave": ""})["council"] == "E06000017"
+
+
+def test_previous_wave_must_be_another_wave_of_the_councils_survey():
+    text = problems({**MINIMAL_SOTN, "survey_wave": "2024", "previous_wave": "2024"})
+    assert "'2024' is the wave reported (survey_wave)" in text
+    text = problems({**MINIMAL_SOTN, "survey_wave": "2024", "previous_wave": "2019"})
+    assert "'2019' is not a wave of survey 'residents' for E06000017" in text and "['2024']" in text
+    text = problems({**MINIMAL_SOTN, "survey": "staff", "survey_wave": "2024", "previous_wave": ""})
+    assert "no respondents of survey 'staff' for E06000017" in text
+
+
+def test_the_survey_report_refuses_a_survey_of_another_council():
+    with pytest.raises(ParameterError) as info:
+        validate_parameters("survey_report", {"data_dir": str(MINIMAL), "council": "E06000005",
+                                              "year": "2023/24", "comparator_group": "test_group",
+                                              "wave": "2024", "comparison_wave": "",
+                                              "breakdowns": ["age_band"]})
+    text = str(info.value)
+    assert "'residents' is not a survey of E06000005 with respondents and a codebook" in text
+    assert "its surveys: []" in text
+
+
+def test_authority_is_a_survey_design_column_not_a_breakdown():
+    from perfeval.schemas import SURVEY_DESIGN_COLUMNS
+    assert "authority" in SURVEY_DESIGN_COLUMNS
