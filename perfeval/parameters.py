@@ -713,11 +713,12 @@ def validate_parameters(stem: str, values: Mapping[str, Any], *,
 def check_against_data(stem: str, resolved: Mapping[str, Any]) -> None:
     """Run the data-aware checks of ``stem`` on values resolved by :func:`validate_parameters`.
 
-    When the report has a ``data_dir`` that is a folder, its data are loaded once first: a
-    folder with problems is reported once, grouped (not once per parameter that reads it), and
-    a folder without a table the report requires
+    When the report declared what it needs from its ``data_dir``
+    (:mod:`perfeval.requirements`: every built-in report does) and that is a folder, its data are
+    loaded once first: a folder with problems is reported once, grouped (not once per parameter
+    that reads it), and a folder without a table the report requires
     (:func:`perfeval.requirements.missing_requirements`) is refused, naming the tables, before
-    any check runs.
+    any check runs. (A report that declared nothing may use ``data_dir`` for files of its own.)
 
     Parameters
     ----------
@@ -738,10 +739,11 @@ def check_against_data(stem: str, resolved: Mapping[str, Any]) -> None:
     values = dict(resolved)
     if any(p.name == "data_dir" for p in schema):
         from perfeval.paths import resolve_data_dir
-        from perfeval.requirements import describe_unmet_requirements
+        from perfeval.requirements import describe_unmet_requirements, requirements_for
         from perfeval.schemas import dataset_for
 
-        if resolve_data_dir(values.get("data_dir", "")).is_dir():  # else data_dir's check says so
+        folder = resolve_data_dir(values.get("data_dir", ""))
+        if requirements_for(stem) is not None and folder.is_dir():  # else data_dir's check says
             unmet = describe_unmet_requirements(stem, dataset_for(values))
             if unmet:
                 raise ParameterError([f"data_dir = {short_repr(values.get('data_dir', ''))}: "
