@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.perfeval-installed
 help:
 	@echo "make report   build the State of the Nation report from the bundled data into outputs/"
 	@echo "make reports  build every report with its default parameters"
-	@echo "make test     run the whole test suite (unit, reference, notebook and end-to-end tests)"
+	@echo "make test     run the whole test suite (unit, reference, notebook and end-to-end tests,"
+	@echo "              including the wheel installed in a fresh environment: tests/test_wheel.py)"
 	@echo "make bench    run the benchmarks (writes outputs/bench/)"
 	@echo "make data     rebuild data/ from data/sources/ and the seeded generator"
 
@@ -21,13 +22,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# This repository is a perfeval workspace (perfeval.toml): reports go to outputs/, and each
+# report's parameters are the built-in defaults (perfeval/bundled/params/NAME.yaml).
 report: $(STAMP)
-	$(VENV)/bin/perfeval run state_of_the_nation --params perfeval/bundled/params/state_of_the_nation.yaml
+	$(VENV)/bin/perfeval run state_of_the_nation
 
 reports: $(STAMP)
 	@for nb in perfeval/bundled/notebooks/*.ipynb; do \
-	  stem=$$(basename $$nb .ipynb); \
-	  $(VENV)/bin/perfeval run $$nb --params perfeval/bundled/params/$$stem.yaml || exit 1; \
+	  $(VENV)/bin/perfeval run $$(basename $$nb .ipynb) || exit 1; \
 	done
 
 test: $(STAMP)

@@ -269,7 +269,7 @@ def _init(args: argparse.Namespace) -> int:
     print("Next:      " + (f"cd {args.dir} && perfeval run state_of_the_nation"
                              if workspace.data_dir is None else
                              f"put your tables in {workspace.data_dir} (see its README.md), then "
-                             f"cd {args.dir} && perfeval check-data"))
+                             f"cd {args.dir} && perfeval check-data data"))
     return EXIT_OK
 
 

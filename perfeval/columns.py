@@ -400,7 +400,8 @@ def data_readme(data_is_sample: bool = False) -> str:
         "reference data, read when this folder has no file of their name), so their templates "
         "are called `<table>.example.csv`: to use figures of your own, rename one to "
         "`<table>.csv` and give every row (every council your other tables name).", "",
-        "Check the folder at any time with `perfeval check-data`: every problem in every file is "
+        "Check the folder at any time with `perfeval check-data data` in the workspace: every "
+        "problem in every file is "
         "listed at once, with file, line, column and how to fix it. Missing values are written "
         "as a statistical symbol such as `[x]`, never as 0.", "",
         "## Tables", "", describe_tables()])

@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from perfeval import columns, paths
+from perfeval.checkdata import check_data, describe_check
 from perfeval.cli import main
 from perfeval.data import SPECS, load_dataset
 from perfeval.exceptions import ParameterError
@@ -223,6 +224,8 @@ def test_init_writes_config_templates_readme_params_and_folders(tmp_path):
     readme = (ws.root / "data" / "README.md").read_text()
     assert all(f"`{column}`" in readme for spec in SPECS for column in spec.columns)
     assert "E07000133" in set(load_dataset(ws.data_dir).comparator_groups["authority"])
+    checked = check_data(ws.data_dir)
+    assert checked.ok, describe_check(checked)
     for copy in (ws.root / "params").glob("*.yaml"):
         values = load_parameter_file(copy)
         assert not {"council", "comparator_group", "data_dir"} & set(values), copy.name
