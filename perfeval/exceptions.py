@@ -58,7 +58,8 @@ class Problem:
 
 @dataclass(frozen=True)
 class ProblemGroup:
-    """Problems of one kind, with the same value, in one column of one file."""
+    """Problems of one kind in one column of one file: with the same value, or (merged by
+    :func:`merge_many_values`) with several values of the same kind."""
 
     problems: tuple[Problem, ...]
 
@@ -72,8 +73,14 @@ class ProblemGroup:
         """The lines the group's problems are on, sorted, each once."""
         return sorted({p.row for p in self.problems if p.row is not None})
 
+    @property
+    def values(self) -> list[str]:
+        """The offending values, each once, in the order found."""
+        return list(dict.fromkeys(p.value for p in self.problems if p.value is not None))
+
     def describe(self) -> str:
-        """One line: the value, how many rows, the file, column and lines, what is wrong, the fix.
+        """One line: the value(s), how many rows, the file, column and lines, what is wrong, the
+        fix.
 
         A group of one problem is that problem as :class:`Problem` prints it.
         """
@@ -81,14 +88,33 @@ class ProblemGroup:
         if len(self.problems) == 1:
             return str(first)
         rows = self.rows
-        what = first.summary if first.summary is not None else first.message
-        if first.summary is not None and first.fix:
-            what += f"; {first.fix}"
         counted = count_words(len(rows) or len(self.problems), "row" if rows else "time")
-        head = f"{first.value!r} in {counted} of " if first.value is not None else f"{counted} in "
         where = first.file + (f", column {first.column!r}" if first.column is not None else "")
         lines = f" ({describe_lines(rows)})" if rows else ""
-        return f"{head}{where}{lines}: {what}"
+        return f"{self._values_in()}{counted} {'of' if self.values else 'in'} {where}{lines}: " \
+               f"{self._what()}"
+
+    def _values_in(self) -> str:
+        """``'a' in `` or ``'a', 'b', 'c' and 7 more values in `` (nothing without values)."""
+        values = self.values
+        shown = ", ".join(repr(v) for v in values[:VALUES_SHOWN])
+        more = len(values) - VALUES_SHOWN
+        return (f"{shown}{' and ' + count_words(more, 'more value') if more > 0 else ''} in "
+                if values else "")
+
+    def _what(self) -> str:
+        """What is wrong and the fix (the first value's fix, when each value has its own)."""
+        first = self.first
+        if first.summary is None:
+            return first.message
+        fixes = list(dict.fromkeys(p.fix for p in self.problems if p.fix))
+        if len(fixes) > 1:
+            return f"{first.summary}; {fixes[0]} for {first.value!r}, and likewise for the others"
+        return f"{first.summary}; {fixes[0]}" if fixes else first.summary
+
+
+#: How many of a merged group's values a line names (the rest are counted).
+VALUES_SHOWN = 3
 
 
 def count_words(count: int, noun: str) -> str:
@@ -161,8 +187,42 @@ def group_problems(problems: list[Problem]) -> list[ProblemGroup]:
     return [ProblemGroup(tuple(found)) for found in groups.values()]
 
 
+def merge_many_values(groups: list[ProblemGroup], *, most: int = VALUES_SHOWN
+                      ) -> list[ProblemGroup]:
+    """Groups of one kind in one column of one file merged into one, when more than ``most``
+    values share it (every year of a table written ``2016-17``, 300 unknown codes): one line per
+    kind of problem, naming the first values.
+
+    Parameters
+    ----------
+    groups : list of ProblemGroup
+        From :func:`group_problems`.
+    most : int
+        The most values of one kind still listed as lines of their own.
+
+    Returns
+    -------
+    list of ProblemGroup
+        In the order of the first problem of each.
+    """
+    def kind_of(group: ProblemGroup) -> tuple:
+        first = group.first
+        return (first.file, first.column, first.kind, first.summary)
+
+    families: dict[tuple, list[ProblemGroup]] = {}
+    for group in groups:
+        key = kind_of(group) if group.first.kind is not None and group.first.value is not None \
+            else (id(group),)
+        families.setdefault(key, []).append(group)
+    merged = {id(found[0]): ProblemGroup(tuple(p for g in found for p in g.problems))
+              for found in families.values() if len(found) > most}
+    dropped = {id(g) for found in families.values() if len(found) > most for g in found[1:]}
+    return [merged.get(id(g), g) for g in groups if id(g) not in dropped]
+
+
 def describe_problems(problems: list[Problem], *, limit: int = 50) -> list[str]:
-    """One line per group of problems (:func:`group_problems`), at most ``limit`` lines.
+    """One line per group of problems (:func:`group_problems`, with many values of one kind
+    merged by :func:`merge_many_values`), at most ``limit`` lines.
 
     Parameters
     ----------
@@ -174,7 +234,7 @@ def describe_problems(problems: list[Problem], *, limit: int = 50) -> list[str]:
     -------
     list of str
     """
-    groups = group_problems(problems)
+    groups = merge_many_values(group_problems(problems))
     lines = [group.describe() for group in groups[:limit]]
     if len(groups) > limit:
         left = groups[limit:]

@@ -121,6 +121,31 @@ def test_problems_group_by_file_column_kind_and_value_and_single_ones_print_whol
         "2 rows in y.csv (lines 7 and 9): no kind"]
 
 
+def test_many_values_of_one_kind_are_one_line_naming_the_first_values(district, tmp_path):
+    # the district's own folder with every year written as published tables write it
+    root = tmp_path / "dashed"
+    shutil.copytree(district, root)
+    values = (root / "indicator_values.csv").read_text(encoding="utf-8")
+    (root / "indicator_values.csv").write_text(re.sub(r"(\d{4})/(\d{2})", r"\1-\2", values),
+                                               encoding="utf-8")
+    rows = len(values.splitlines()) - 1
+    assert describe_problems(problems_in(root)) == [
+        f"'2015-16', '2016-17', '2017-18' and 7 more values in {rows} rows of "
+        f"indicator_values.csv, column 'period' (lines 2-{rows + 1}): is not a period perfeval "
+        "understands; write '2015/16' for '2015-16', and likewise for the others"]
+
+
+def test_up_to_three_values_of_one_kind_keep_a_line_each():
+    problems = [Problem("x.csv", f"{v!r} is bad; fix {v}", row, "c", kind="k", value=v,
+                        summary="is bad", fix=f"fix {v}")
+                for row, v in enumerate(["a", "a", "b", "c", "c"], start=2)]
+    assert len(describe_problems(problems)) == 3
+    assert describe_problems(problems + [Problem("x.csv", "'d' is bad; fix d", 9, "c", kind="k",
+                                                 value="d", summary="is bad", fix="fix d")]) == [
+        "'a', 'b', 'c' and 1 more value in 6 rows of x.csv, column 'c' (lines 2-6 and 9): is "
+        "bad; fix a for 'a', and likewise for the others"]
+
+
 def test_many_kinds_of_problem_are_cut_with_a_count():
     problems = [Problem("x.csv", f"problem {i}", i, kind=f"k{i}", fix="f") for i in range(2, 9)]
     lines = describe_problems(problems, limit=5)
