@@ -152,6 +152,23 @@ def performance_scores(data: Dataset, members: Sequence[str], indicators: Sequen
     AnalysisError
         If fewer than three councils have a value for every indicator.
     """
+    scores = scored_councils(data, members, indicators, year)
+    if len(scores) < MIN_COMPARATORS:
+        raise AnalysisError(f"only {len(scores)} councils have a {year} value for every indicator "
+                            f"{list(indicators)}; choose indicators or a year with more data")
+    return scores
+
+
+def scored_councils(data: Dataset, members: Sequence[str], indicators: Sequence[str],
+                    year: str) -> pd.DataFrame:
+    """:func:`performance_scores` of however many councils have a value for every indicator
+    (none, one or two included): the sections say so when too few are scored.
+
+    Raises
+    ------
+    ParameterError
+        If an indicator is neutral or unknown.
+    """
     register = data.indicators.set_index("code")
     unknown = [c for c in indicators if c not in register.index]
     neutral = [c for c in indicators if c in register.index
@@ -166,9 +183,6 @@ def performance_scores(data: Dataset, members: Sequence[str], indicators: Sequen
     bench = engine.benchmark(rows, data.indicators, group=list(members))
     scores = engine.average_performance_score(bench, period=year)
     scores = scores[scores["n_indicators"] == len(indicators)]
-    if len(scores) < 3:
-        raise AnalysisError(f"only {len(scores)} councils have a {year} value for every indicator "
-                            f"{list(indicators)}; choose indicators or a year with more data")
     return (scores.rename(columns={"average_performance_score": "score"})
             [["authority", "n_indicators", "score"]].reset_index(drop=True))
 
@@ -185,6 +199,50 @@ def spend_per_head(data: Dataset, members: Sequence[str], years: Sequence[str] |
         raise AnalysisError(f"net_expenditure.csv has no {service!r} rows for these councils"
                             + (f" in {list(years)}" if years is not None else ""))
     return money.compute_spend_per_head(rows, data.population).reset_index(drop=True)
+
+
+def spend_in_year(data: Dataset, members: Sequence[str], year: str) -> pd.DataFrame:
+    """:func:`spend_per_head` of the members in ``year``; an empty frame when none has one."""
+    try:
+        return spend_per_head(data, members, [year])
+    except AnalysisError:
+        return pd.DataFrame(columns=["authority", "spend_per_head"])
+
+
+def councils_with_values(data: Dataset, members: Sequence[str], indicators: Sequence[str],
+                         year: str) -> set[str]:
+    """The members with a ``year`` value (not a symbol) for every one of the indicators."""
+    values = data.indicator_values
+    rows = values[values["indicator"].isin(indicators) & (values["period"] == year)
+                  & values["authority"].isin(members) & values["value"].notna()]
+    counts = rows.groupby("authority")["indicator"].nunique()
+    return set(counts.index[counts == len(set(indicators))])
+
+
+def describe_too_few(data: Dataset, *, council: str, members: Sequence[str], year: str,
+                     indicators: Sequence[str], spend: pd.DataFrame | None = None) -> str:
+    """Why a value-for-money section has nothing to show ("" when it has).
+
+    The home council needs a ``year`` value for every indicator and, when ``spend`` is given, a
+    net spend per head; and at least :data:`~perfeval.scorecard.MIN_COMPARATORS` members need
+    the same, since ranks (the score) and a fitted line from fewer mean nothing.
+    """
+    name, codes = council_name(data, council), ", ".join(indicators)
+    valued = councils_with_values(data, members, indicators, year)
+    if spend is not None:
+        valued &= set(spend.dropna(subset=["spend_per_head"])["authority"])
+    if council not in councils_with_values(data, [council], indicators, year):
+        return (f"{name} has no {year} value for every indicator of the score ({codes}), so it "
+                "has no average performance score to show.")
+    if spend is not None and council not in valued:
+        return (f"{name} has no net spend per head for {year}, so its performance cannot be set "
+                "against its spend.")
+    if len(valued) < MIN_COMPARATORS:
+        what = " and a net spend per head" if spend is not None else ""
+        return (f"Fewer than {MIN_COMPARATORS} councils of the comparison set have a {year} value "
+                f"for every indicator ({codes}){what} ({len(valued)} "
+                f"{'does' if len(valued) == 1 else 'do'}), so no score is ranked or compared.")
+    return ""
 
 
 def vfm_display(result: money.VfmResult, names: pd.Series) -> pd.DataFrame:
@@ -224,12 +282,28 @@ def value_for_money_section(data: Dataset, *, council: str, year: str, compariso
     Returns
     -------
     dict
-        result (VfmResult), table (per council, for the record), display, figure, alt,
-        sentence, caption, caveats, set_sentence, excluded (councils without a score or spend).
+        result (VfmResult, None when there are too few councils to compare), slope, r_squared
+        and n (for the record; None without a result), table (per council, for the record),
+        display, figure, alt, sentence, caption, caveats, set_sentence, excluded (councils
+        without a score or spend). With too few councils the sentence says why
+        (:func:`describe_too_few`) and figure and display are None.
     """
     members, how = comparison_set(data, council, comparison)
-    scores = performance_scores(data, members, indicators, year)
-    spend = spend_per_head(data, members, [year])
+    scores = scored_councils(data, members, indicators, year)
+    spend = spend_in_year(data, members, year)
+    why = describe_too_few(data, council=council, members=members, year=year,
+                           indicators=indicators, spend=spend)
+    if why:
+        both = (councils_with_values(data, members, indicators, year)
+                & set(spend.dropna(subset=["spend_per_head"])["authority"]))
+        return {"result": None, "slope": None, "r_squared": None, "n": len(both),
+                "table": pd.DataFrame(columns=["authority", "score", "spend_per_head"]),
+                "display": None, "figure": None, "alt": "", "sentence": why, "caption": "",
+                "set_sentence": (f"Comparison set: {how}: {len(members)} councils, of which "
+                                 f"{len(both)} {'has' if len(both) == 1 else 'have'} a {year} "
+                                 f"value for every indicator "
+                                 f"({', '.join(indicators)}) and a net spend per head."),
+                "caveats": list(money.VFM_CAVEATS), "excluded": sorted(set(members) - both)}
     result = money.value_for_money(scores[["authority", "score"]],
                                    spend[["authority", "spend_per_head"]], home=council,
                                    level=level)
@@ -245,7 +319,8 @@ def value_for_money_section(data: Dataset, *, council: str, year: str, compariso
                     f"a {year} value for every indicator ({', '.join(indicators)}) and a net "
                     f"spend per head; {len(excluded)} are left out for missing data.")
     record = result.table.assign(name=result.table["authority"].map(names))
-    return {"result": result, "table": record, "display": vfm_display(result, names),
+    return {"result": result, "slope": result.slope, "r_squared": result.r_squared,
+            "n": result.n, "table": record, "display": vfm_display(result, names),
             "figure": fig, "sentence": sentence, "set_sentence": set_sentence,
             "alt": (f"Scatter chart of {result.n} councils' average performance score against net "
                     f"spend per head, {year}, with dashed median lines making four quadrants and "
@@ -270,13 +345,19 @@ def score_components_section(data: Dataset, *, council: str, year: str, comparis
     """The home council's percentile rank on each indicator of the score, among scored councils.
 
     Ranks are among the councils that have a value for every indicator (the same councils as in
-    :func:`value_for_money_section`), so the score is the mean of the ranks shown.
+    :func:`value_for_money_section`), so the score is the mean of the ranks shown. When the home
+    council has no score, or fewer than three councils have one, the sentence says why
+    (:func:`describe_too_few`) and figure and display are None.
     """
     members, how = comparison_set(data, council, comparison)
-    scored = performance_scores(data, members, indicators, year)
-    if council not in set(scored["authority"]):
-        raise AnalysisError(f"council {council!r} has no {year} value for every indicator "
-                            f"{list(indicators)}, so it has no score")
+    scored = scored_councils(data, members, indicators, year)
+    why = describe_too_few(data, council=council, members=members, year=year,
+                           indicators=indicators)
+    if why:
+        return {"table": pd.DataFrame(columns=["indicator", "label", "value", "rank", "n_ranked",
+                                               "percentile_rank"]),
+                "display": None, "score": None, "sentence": why, "figure": None, "alt": "",
+                "caption": ""}
     values = data.indicator_values
     rows = values[values["indicator"].isin(indicators) & (values["period"] == year)
                   & values["authority"].isin(scored["authority"])]
@@ -311,8 +392,13 @@ def score_components_section(data: Dataset, *, council: str, year: str, comparis
 
 def residual_section(vfm: dict[str, Any], names: pd.Series, *, council: str,
                      year: str) -> dict[str, Any]:
-    """Bars of each council's residual (score minus the score its spend predicts)."""
+    """Bars of each council's residual (score minus the score its spend predicts); one sentence
+    when :func:`value_for_money_section` had too few councils to fit a line."""
     result = vfm["result"]
+    if result is None:
+        return {"display": None, "figure": None, "alt": "", "caption": "", "home_residual": None,
+                "sentence": "With no line fitted to score and spend (see above), no council has "
+                            "a residual to show."}
     table = result.table
     bars = pd.DataFrame({"code": table["authority"], "name": table["authority"].map(names),
                          "value": table["residual"]})

@@ -197,3 +197,23 @@ def test_value_for_money_uses_the_reference_deflators_and_says_so(vfm):
 def test_the_district_folder_is_not_the_sample(folder):
     assert folder.resolve() != SAMPLE_DATA_DIR.resolve()
     assert not (folder / "survey_responses.csv").exists() and not (folder / "budget.csv").exists()
+
+
+@pytest.fixture(scope="module")
+def vfm_local(folder, tmp_path_factory):
+    # MB03 is Melton's alone: no other council can be ranked with it
+    return run_default("value_for_money", tmp_path_factory.mktemp("outputs"), council=HOME,
+                       data_dir=str(folder), vfm_indicators=["NI192", "MB03"])
+
+
+def test_value_for_money_with_an_indicator_only_the_council_has_says_so_and_goes_on(vfm_local):
+    page = page_of(vfm_local)
+    check_clean_page(page)
+    found = sections(page)
+    why = ("Fewer than 3 councils of the comparison set have a 2017/18 value for every indicator "
+           "(NI192, MB03)")
+    for name in ("The comparison set and the performance score", "Performance against spend"):
+        assert why in text_of(found[name]) and "<img" not in found[name], name
+    assert "no council has a residual" in text_of(found["Above or below what spend would predict"])
+    assert "<img" in found["Spend per head in real terms"]  # the report goes on
+    assert vfm_local.key_figures["vfm_slope_points_per_pound"]["value"] is None

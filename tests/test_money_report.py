@@ -137,6 +137,37 @@ def test_data_note_and_captions_say_where_spend_population_and_deflators_come_fr
     assert "bundled" not in real["caption"] + real["sentence"] + note
 
 
+def test_value_for_money_sections_with_fewer_than_three_councils_say_so():
+    data = vfm_data()  # group g holds A and B only
+    vfm = mr.value_for_money_section(data, council="A", year="2017/18", comparison="g",
+                                     indicators=["UP"])
+    assert vfm["sentence"] == ("Fewer than 3 councils of the comparison set have a 2017/18 value "
+                               "for every indicator (UP) and a net spend per head (2 do), so no "
+                               "score is ranked or compared.")
+    assert vfm["result"] is None and vfm["figure"] is None and vfm["display"] is None
+    assert (vfm["slope"], vfm["r_squared"], vfm["n"]) == (None, None, 2)
+    parts = mr.score_components_section(data, council="A", year="2017/18", comparison="g",
+                                        indicators=["UP"])
+    assert parts["sentence"].startswith("Fewer than 3 councils of the comparison set have a "
+                                        "2017/18 value for every indicator (UP) (2 do)")
+    assert parts["figure"] is None and parts["table"].empty
+    residuals = mr.residual_section(vfm, pd.Series(dtype=object), council="A", year="2017/18")
+    assert residuals["home_residual"] is None and residuals["figure"] is None
+    assert "no council has a residual" in residuals["sentence"]
+
+
+def test_a_home_council_without_a_score_is_told_not_crashed():
+    data = vfm_data()
+    data.tables["indicator_values"] = data.indicator_values[
+        ~((data.indicator_values["authority"] == "A") & (data.indicator_values["indicator"] == "UP"))]
+    parts = mr.score_components_section(data, council="A", year="2017/18", comparison="type",
+                                        indicators=["UP"])
+    assert parts["sentence"] == ("Ayton has no 2017/18 value for every indicator of the score "
+                                 "(UP), so it has no average performance score to show.")
+    with pytest.raises(AnalysisError, match="only 2 councils"):  # the statistics still refuse
+        mr.performance_scores(data, ["A", "B", "C"], ["UP", "DOWN"], "2017/18")
+
+
 def test_real_terms_without_any_deflators_is_one_sentence():
     data = vfm_data()
     data.tables["deflators"] = data.deflators.iloc[0:0]
