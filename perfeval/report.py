@@ -178,13 +178,27 @@ def trends_section(data: Dataset, *, council: str, group: str, indicators: Seque
     -------
     dict
         trends (for the record), figure, alt, caption, table, tests (for the record),
-        tests_sentence, tests_table.
+        tests_sentence, tests_table. A key indicator without a value in the years shown is
+        named in the caption; when none has one, the sentence says so and figure and tables
+        are None.
     """
     trends = scorecard.comparator_trends(data, council, group, indicators, year, years)
+    shown = set(trends["indicator"])
+    silent = [code for code in indicators if code not in shown]
+    if not shown:
+        return {"trends": trends, "figure": None, "alt": "", "caption": "", "table": None,
+                "tests": pd.DataFrame(columns=["indicator", "n", "s", "p_value", "slope",
+                                               "judgement"]),
+                "tests_sentence": (f"None of the key indicators ({', '.join(indicators)}) has a "
+                                   f"value for {council_name(data, council)} or its comparator "
+                                   f"group in the {years} years to {year}, so there are no trends "
+                                   "to show."),
+                "tests_table": None}
+    missing_values = (f"No values in the years shown for: {', '.join(silent)}." if silent else "")
     alt = " ".join(narrative.describe_trend(label, "", list(g["period"]), list(g["home"]),
                                             list(g["median"]))
                    for label, g in trends.groupby("label", sort=False))
-    missing = describe_missing_medians(trends)
+    missing = f"{describe_missing_medians(trends)} {missing_values}".strip()
     tests = scorecard.trend_tests(data, trends)
     return {
         "trends": trends,

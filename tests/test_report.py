@@ -183,3 +183,16 @@ def test_budget_caption_says_synthetic_only_when_the_rows_are():
         "Budget and forecast outturn by service as at 2024/25 Q4."
     assert report.budget_section(monitoring, "2024/25 Q4", synthetic="synthetic data")[
         "budget_caption"].endswith("as at 2024/25 Q4 (synthetic data).")
+
+
+def test_trends_section_without_any_value_in_the_years_shown_is_one_sentence(data):
+    section = report.trends_section(data, council="E06000017", group="test_group",
+                                    indicators=["NI192"], year="2016/17", years=2)
+    assert section["tests_sentence"] == ("None of the key indicators (NI192) has a value for "
+                                         "Rutland or its comparator group in the 2 years to "
+                                         "2016/17, so there are no trends to show.")
+    assert section["figure"] is None and section["table"] is None and section["tests"].empty
+    some = report.trends_section(data, council="E06000017", group="test_group",
+                                 indicators=["NI192", "PL01"], year="2023/24", years=2)
+    assert set(some["trends"]["indicator"]) == {"NI192"}  # PL01 is quarterly: no annual values
+    assert some["caption"].endswith("No values in the years shown for: PL01.")
