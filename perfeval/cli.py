@@ -195,7 +195,7 @@ def _collect_values(args: argparse.Namespace, stem: str,
 
 
 def _run(args: argparse.Namespace) -> int:
-    from perfeval.runner import resolve_notebook, run_report
+    from perfeval.runner import notebook_origin, resolve_notebook, run_report
 
     workspace = _workspace(args, required=args.outputs_root is None)
     nb_path = resolve_notebook(args.notebook, workspace)
@@ -205,6 +205,7 @@ def _run(args: argparse.Namespace) -> int:
                         outputs_root=args.outputs_root,
                         progress=False if args.no_progress else None,
                         status=args.status, pdf=args.pdf, wait=args.wait, workspace=workspace)
+    print(f"Notebook: {nb_path} ({notebook_origin(nb_path, workspace)})")
     print(f"Report:   {result.html}")
     print(f"Excel:    {result.excel}")
     if result.pdf:

@@ -14,19 +14,24 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from fakes import use_fake_kernels
 from perfeval import columns, paths
+from perfeval.batch import plan_batch, run_batch
 from perfeval.checkdata import check_data, describe_check
 from perfeval.cli import main
 from perfeval.data import SPECS, load_dataset
 from perfeval.exceptions import ParameterError
 from perfeval.parameters import (get_schema, load_notebook_schema, load_parameter_file,
                                  schema_from_metadata, validate_parameters)
+from perfeval.provenance import KEY_FIGURE_MIME, key_figure_payload
+from perfeval.runner import parameters_digest, report_slug, resolve_path_parameters, run_defaults
 from perfeval.scaffold import init_workspace, new_notebook
 from perfeval.workspace import (CONFIG_FILE, ENV_VARIABLE, MAX_CONFIG_BYTES, find_workspace,
                                 gather_parameters, locate_workspace, read_workspace,
                                 resolve_notebook_in)
 
 REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "tests" / "notebooks"
 
 
 @pytest.fixture(autouse=True)
@@ -164,6 +169,20 @@ def test_parameters_come_from_bundled_file_then_workspace_then_its_file_then_ove
     assert "comparator_group" not in gather_parameters("value_for_money", ["council", "year"], ws)
 
 
+BUILT_IN = sorted(p.stem for p in paths.BUNDLED_NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("stem", BUILT_IN)
+def test_a_built_in_reports_default_run_here_keeps_its_plain_folder_name(stem):
+    """``make report`` writes outputs/state_of_the_nation/E06000017_2024-25/: the defaults of
+    every built-in report in this repository's workspace add no hash to the folder's name."""
+    ws = find_workspace(start=REPO)
+    values = gather_parameters(stem, [p.name for p in get_schema(stem)], ws)
+    resolved = resolve_path_parameters(validate_parameters(stem, values, data_checks=False))
+    assert re.fullmatch(r"E06000017_20\d\d-\d\d(_Q\d|_wave-\d{4})?",
+                        report_slug(resolved, run_defaults(stem, ws)))
+
+
 def test_a_notebook_name_is_the_workspaces_first_then_the_built_in_one(tmp_path):
     ws = read_workspace(_config(tmp_path, "[workspace]\n"))
     assert resolve_notebook_in("state_of_the_nation", ws) == (
@@ -174,6 +193,32 @@ def test_a_notebook_name_is_the_workspaces_first_then_the_built_in_one(tmp_path)
     assert resolve_notebook_in("state_of_the_nation", ws) == (
         tmp_path / "notebooks" / "state_of_the_nation.ipynb", "workspace")
     assert resolve_notebook_in("nope", ws) is None
+
+
+def _fake_execute(source, output, values, progress, kernel):
+    """Stand-in for the kernel: the notebook 'runs' by recording its year."""
+    nb = nbformat.read(source, as_version=4)
+    nb.cells[-2].outputs = [nbformat.v4.new_output("display_data", data={
+        KEY_FIGURE_MIME: key_figure_payload("year", values["year"])})]
+    nbformat.write(nb, output)
+
+
+def test_a_batch_in_a_workspace_takes_its_defaults_and_publishes_in_its_outputs(tmp_path,
+                                                                              monkeypatch):
+    use_fake_kernels(monkeypatch, _fake_execute)
+    (tmp_path / "data").mkdir()
+    ws = read_workspace(_config(tmp_path, f'[workspace]\ndata = "data"\n'
+                                          f'notebooks = {json.dumps(str(NOTEBOOKS))}\n'))
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "hello.yaml").write_text("name: Melton\n")
+    sets = plan_batch("hello", over=["year=2021,2022"], workspace=ws)
+    assert sets == [{"data_dir": str(tmp_path / "data"), "name": "Melton", "year": "2021"},
+                    {"data_dir": str(tmp_path / "data"), "name": "Melton", "year": "2022"}]
+    result = run_batch("hello", sets, workers=1, progress=False, workspace=ws)
+    assert result.ok, result.summary()
+    hashed = parameters_digest({"name": "Melton"})  # not data_dir: it is the workspace's default
+    assert [Path(o.output_dir) for o in result.outcomes] == [
+        tmp_path / "outputs" / "hello" / f"{year}_{hashed}" for year in ("2021", "2022")]
 
 
 # -- the column documentation ---------------------------------------------------------------------
