@@ -196,8 +196,8 @@ def _no_such_wave(value: str, values: dict[str, Any], data: Dataset) -> str | No
         return None
     survey, council = short_repr(values.get("survey")), shorten(str(values.get("council")))
     if not waves:
-        return (f"{short_repr(value)}: survey_responses.csv has no respondents of survey {survey} "
-                f"for {council}; give '' for no survey results")
+        return (f"{short_repr(value)} is not a wave: survey_responses.csv has no respondents of "
+                f"survey {survey} for {council}; give '' for no survey results")
     return (f"{short_repr(value)} is not a wave of survey {survey} for {council} in "
             f"survey_responses.csv; waves: {waves}")
 
@@ -211,8 +211,9 @@ def check_survey_wave(value: str, values: dict[str, Any], data: Dataset) -> str 
 @_with_dataset
 def check_previous_wave(value: str, values: dict[str, Any], data: Dataset) -> str | None:
     """'' (no comparison) or another wave of the council's survey; not checked (and not used)
-    when no wave is reported (``survey_wave = ""``)."""
-    if value == "" or not values.get("survey_wave"):
+    when no wave is reported (``survey_wave = ""``), nor when the council has no survey at all
+    (``survey_wave``'s own check says so)."""
+    if value == "" or not values.get("survey_wave") or not council_waves(data, values):
         return None
     if value == values.get("survey_wave"):
         return (f"{short_repr(value)} is the wave reported (survey_wave); choose an earlier wave "

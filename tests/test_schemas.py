@@ -100,8 +100,11 @@ def test_a_wave_of_another_councils_survey_is_refused():
     # the minimal survey is Rutland's (authority E06000017); Darlington has none
     text = problems({**MINIMAL_SOTN, "council": "E06000005", "survey_wave": "2024",
                      "previous_wave": ""})
-    assert ("survey_wave = '2024': '2024': survey_responses.csv has no respondents of survey "
-            "'residents' for E06000005; give '' for no survey results") in text
+    assert ("survey_wave = '2024': '2024' is not a wave: survey_responses.csv has no respondents "
+            "of survey 'residents' for E06000005; give '' for no survey results") in text
+    # previous_wave is not reported too: survey_wave's problem is the one to fix
+    text = problems({**MINIMAL_SOTN, "council": "E06000005", "survey_wave": "2024"})
+    assert "previous_wave" not in text
     assert validate_parameters("state_of_the_nation", {**MINIMAL_SOTN, "survey_wave": "2024",
                                                        "previous_wave": ""})["council"] == "E06000017"
 
