@@ -31,6 +31,9 @@ TABLE_WORDS = {
     "survey_codebook": "the survey codebook",
     "survey_population_margins": "survey population margins",
 }
+#: Tables whose rows each belong to one council (read for the report's council only).
+OWN_TABLES = ("targets", "commentary", "budget", "survey_responses", "survey_codebook",
+              "survey_population_margins")
 #: Publications of the sample's tables that carry no ``source`` column of their own.
 SAMPLE_SOURCES = {"net_expenditure": "MHCLG Revenue Outturn Summary (RS)"}
 #: At most this many indicator codes are listed in a note (more: "listed in the sources table").
@@ -118,17 +121,18 @@ def table_source(data: Dataset, table: str, rows: pd.DataFrame | None = None) ->
             return "; ".join(named)
     if is_sample_data(data) and table in SAMPLE_SOURCES:
         return SAMPLE_SOURCES[table]
-    where = ("perfeval's national reference data" if table_origin(data, table) == REFERENCE
-             else "the bundled sample data" if is_sample_data(data) else "the data folder")
-    return f"{table}.csv in {where}"
+    if table_origin(data, table) == REFERENCE:
+        return f"{table}.csv in perfeval's national reference data"
+    return f"{table}.csv in {folder_words(data)}"
 
 
 # --------------------------------------------------------------------------- words
 def join_words(items: Sequence[str]) -> str:
     """``["a", "b", "c"]`` as ``"a, b and c"``."""
     items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] \
-        if items else ""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def listed_codes(codes: Sequence[str], *, limit: int = MAX_CODES_LISTED) -> str:
@@ -183,10 +187,6 @@ def _synthetic_phrase(rows: pd.DataFrame, words: str) -> str | None:
         return None
     return f"all {words}" if synthetic.all() else f"{int(synthetic.sum())} of {len(rows)} {words}"
 
-
-#: Tables whose rows each belong to one council (read for the report's council only).
-OWN_TABLES = ("targets", "commentary", "budget", "survey_responses", "survey_codebook",
-              "survey_population_margins")
 
 
 def own_rows(data: Dataset, table: str, council: str) -> pd.DataFrame:
