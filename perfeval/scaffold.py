@@ -129,14 +129,14 @@ def _workspace_files(council: str, comparator_group: str, sample_data: bool) -> 
     from perfeval.columns import data_readme, template_csv, template_file_name
     from perfeval.data import SPECS
 
-    files = {CONFIG_FILE: workspace_config_text(council, comparator_group,
-                                                "" if sample_data else "data"),
-             "data/README.md": data_readme(data_is_sample=sample_data),
+    files = {"data/README.md": data_readme(data_is_sample=sample_data),
              "notebooks/README.md": _NOTEBOOKS_README}
     files |= {f"data/{template_file_name(spec)}": template_csv(spec) for spec in SPECS}
     files |= {f"params/{source.name}": _params_copy(source)
               for source in sorted(paths.BUNDLED_PARAMS_DIR.glob("*.yaml"))}
-    return files
+    # last, so that a folder whose writing was cut short is never taken for a workspace
+    return files | {CONFIG_FILE: workspace_config_text(council, comparator_group,
+                                                       "" if sample_data else "data")}
 
 
 def _refuse_existing(folder: Path, names: list[str]) -> None:

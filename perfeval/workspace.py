@@ -10,7 +10,9 @@ A workspace is a folder holding ``perfeval.toml`` (``perfeval init DIR`` makes o
     notebooks = "notebooks"                 # the council's own report notebooks
     params = "params"                       # default parameter files, <report>.yaml
 
-Paths are relative to the file's folder. perfeval finds the workspace as git finds a repository:
+Every key may be left out: the folders then have the names shown, and a report's ``council``
+and ``comparator_group`` keep the report's own defaults. Paths are relative to the file's
+folder. perfeval finds the workspace as git finds a repository:
 ``--workspace DIR`` (or the environment variable ``PERFEVAL_WORKSPACE``), else the first folder
 holding ``perfeval.toml`` from the current folder upwards (:func:`find_workspace`). Everything a
 run needs from it is read once into a frozen :class:`Workspace` and passed on; nothing is read
@@ -213,8 +215,8 @@ def read_workspace(config_file: str | Path) -> Workspace:
     ParameterError
         Listing every problem at once: the file cannot be read, is larger than
         :data:`MAX_CONFIG_BYTES`, is not UTF-8 or not TOML (with the line), has an unknown key
-        (with a did-you-mean), a value that is not text, a council that is not a GSS code, or an
-        outputs folder that overlaps another folder of the workspace.
+        (with a did-you-mean), a value that is not text, a council that is not a GSS code, an
+        outputs folder that overlaps another folder of the workspace, or nests too deeply.
     """
     config_file = Path(config_file).expanduser().absolute()
     text = _read_config_text(config_file)
@@ -222,6 +224,9 @@ def read_workspace(config_file: str | Path) -> Workspace:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ParameterError([f"{config_file}: not valid TOML: {str(err)[:300]}"]) from err
+    except RecursionError as err:  # tomllib reads nested arrays and tables recursively
+        raise ParameterError([f"{config_file}: nests arrays or tables too deeply; the "
+                              f"[workspace] keys are plain text"]) from err
     problems = _check_table(config_file, document)
     table = document.get("workspace") if isinstance(document.get("workspace"), dict) else {}
     values: dict[str, str] = {}

@@ -86,8 +86,9 @@ def test_every_problem_of_a_config_is_named_with_the_file_and_the_key(tmp_path):
     ("[workspace\n", "not valid TOML"),
     ("council = 'E06000017'\n", "no [workspace] table"),
     ("[workspace]\noutputs = \".\"\n", "outputs is the workspace folder itself"),
-    ("[workspace]\noutputs = \"data/out\"\n", "outputs (") ,
+    ("[workspace]\noutputs = \"data/out\"\n", "outputs ("),
     ("[workspace]\ncouncil = \"E0600001\\n7\"\n", "must be one line"),
+    ("[workspace]\nx = " + "[" * 20000 + "]" * 20000 + "\n", "nests arrays or tables too deeply"),
 ])
 def test_malformed_configs_are_refused(tmp_path, text, message):
     with pytest.raises(ParameterError, match=re.escape(message)):
