@@ -88,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-WORKSPACE_HELP = ("the workspace folder (holding perfeval.toml); default: the first such folder "
-                  "from the current folder upwards, or $PERFEVAL_WORKSPACE")
+WORKSPACE_HELP = ("the workspace folder (holding perfeval.toml); default: $PERFEVAL_WORKSPACE, "
+                  "else the first such folder from the current folder upwards")
 NOTEBOOK_HELP = ("notebook path, or the name of a report: the workspace's notebooks/NAME.ipynb, "
                  "else the built-in one")
 
