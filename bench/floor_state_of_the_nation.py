@@ -71,7 +71,7 @@ def build(params: dict) -> dict:
                           alt=narrative.describe_positions(positions), caption="positions"),
               show_table(scorecard.benchmark_table(card), caption="Rank", row_header="Indicator")]
 
-    views = resident_views(data, survey="residents", wave=p["survey_wave"],
+    views = resident_views(data, council=council, survey=p["survey"], wave=p["survey_wave"],
                            previous_wave=p["previous_wave"])
     record("resident_views", views["table"])
     shown += [show_figure(views["figure"], alt=views["alt"], caption=views["caption"]),

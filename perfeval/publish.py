@@ -149,9 +149,11 @@ def _data_facts(parameters: Mapping[str, Any]) -> tuple[str | None, list[str]]:
     names = data.authorities.set_index("code")["name"]
     code = parameters.get("council")
     name = str(names.get(code, code)) if code else None
+    from perfeval.data_notes import is_sample_data, synthetic_flags
+
     register = data.indicators
-    synthetic = register["synthetic"].fillna(False).astype(bool)
-    kinds = synthetic.map({True: "synthetic sample data", False: "published figures"})
+    made_up = "synthetic sample data" if is_sample_data(data) else "synthetic data"
+    kinds = synthetic_flags(register).map({True: made_up, False: "published figures"})
     pairs = sorted(set(zip(register["source"].astype(str), kinds)))
     return name, [f"{source} ({kind})" for source, kind in pairs]
 

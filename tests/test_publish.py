@@ -10,8 +10,11 @@ import html as html_lib
 import json
 import math
 import re
+import shutil
+from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -261,3 +264,17 @@ def test_sotn_run_records_the_title_block_and_updates_the_index(sotn):
     assert 'href="state_of_the_nation/E06000017_2024-25/state_of_the_nation.html"' in index
     page = sotn.html.read_text()
     assert "<h1>State of the Nation</h1>" in page and ">Final</span>" in page
+
+
+def test_data_facts_label_a_council_s_own_synthetic_pis_and_read_a_register_without_the_column(
+        tmp_path):
+    from perfeval.publish import _data_facts
+
+    folder = tmp_path / "data"
+    shutil.copytree(Path(__file__).parent / "data" / "minimal", folder)
+    name, sources = _data_facts({"data_dir": str(folder), "council": "E06000017"})
+    assert name == "Rutland" and sources == ["synthetic test data (synthetic data)"]
+    register = pd.read_csv(folder / "indicators.csv").drop(columns="synthetic")
+    register.to_csv(folder / "indicators.csv", index=False)
+    assert _data_facts({"data_dir": str(folder), "council": "E06000017"})[1] == [
+        "synthetic test data (published figures)"]
