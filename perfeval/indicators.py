@@ -103,7 +103,8 @@ QUARTILE_METHOD = (
     "quartile is ceil(4p), at least 1: quartile 1 (best) when p <= 0.25, 2 when p <= 0.5, 3 when "
     "p <= 0.75, otherwise 4. This is the same as comparing each value with the group's quartile "
     "boundaries by linear interpolation (Excel QUARTILE.INC), a value exactly on a boundary "
-    "counting in the better quartile. With fewer than 2 authorities no quartile is given. "
+    "counting in the better quartile. The reports give no rank, quartile or median where fewer "
+    "than 3 authorities have a value. "
     "Neutral-polarity indicators are not ranked."
 )
 FORECAST_METHOD = (
