@@ -72,7 +72,7 @@ def build(params: dict) -> dict:
               show_table(scorecard.benchmark_table(card), caption="Rank", row_header="Indicator")]
 
     views = resident_views(data, council=council, survey=p["survey"], wave=p["survey_wave"],
-                           previous_wave=p["previous_wave"])
+                           previous_wave=p["previous_wave"], year=year)
     record("resident_views", views["table"])
     shown += [show_figure(views["figure"], alt=views["alt"], caption=views["caption"]),
               show_table(views["display"], caption=views["caption"], row_header="Question")]

@@ -23,6 +23,11 @@ from perfeval.periods import (FIRST_YEAR, LAST_YEAR, financial_year_label, is_va
 if TYPE_CHECKING:
     from perfeval.data import Dataset
 
+#: ``survey_wave = "latest"``: the council's latest wave at or before the report year.
+LATEST_WAVE = "latest"
+#: ``previous_wave = "previous"``: the wave before the one reported.
+PREVIOUS_WAVE = "previous"
+
 DEFAULT_COUNCIL = "E06000017"
 DEFAULT_YEAR = "2024/25"
 DEFAULT_GROUP = "rutland_nearest_15"
@@ -204,16 +209,19 @@ def _no_such_wave(value: str, values: dict[str, Any], data: Dataset) -> str | No
 
 @_with_dataset
 def check_survey_wave(value: str, values: dict[str, Any], data: Dataset) -> str | None:
-    """'' (no resident survey section) or a wave of the council's survey."""
-    return None if value == "" else _no_such_wave(value, values, data)
+    """'' (no resident survey section), 'latest' (the latest wave at or before the report year,
+    if the council has one) or a wave of the council's survey."""
+    return None if value in ("", LATEST_WAVE) else _no_such_wave(value, values, data)
 
 
 @_with_dataset
 def check_previous_wave(value: str, values: dict[str, Any], data: Dataset) -> str | None:
-    """'' (no comparison) or another wave of the council's survey; not checked (and not used)
-    when no wave is reported (``survey_wave = ""``), nor when the council has no survey at all
-    (``survey_wave``'s own check says so)."""
-    if value == "" or not values.get("survey_wave") or not council_waves(data, values):
+    """'' (no comparison), 'previous' (the wave before the one reported, if any) or another wave
+    of the council's survey; not checked (and not used) when no wave is reported
+    (``survey_wave = ""``), nor when the council has no survey at all (``survey_wave``'s own
+    check says so)."""
+    if value in ("", PREVIOUS_WAVE) or not values.get("survey_wave") \
+            or not council_waves(data, values):
         return None
     if value == values.get("survey_wave"):
         return (f"{short_repr(value)} is the wave reported (survey_wave); choose an earlier wave "
@@ -252,12 +260,12 @@ register_schema("state_of_the_nation", common_parameters() + [
     Param("trend_years", "int", 6, "Number of financial years shown in trend charts", min=2, max=20),
     Param("survey", "str", "residents",
           "Resident survey reported (a survey of the council in survey_responses.csv)"),
-    Param("survey_wave", "str", "2024",
-          "Wave of the council's survey reported; '' for none (no Resident views section)",
-          check=check_survey_wave),
-    Param("previous_wave", "str", "2022",
-          "Earlier wave to test change against; '' for none (unused when survey_wave is '')",
-          check=check_previous_wave),
+    Param("survey_wave", "str", LATEST_WAVE,
+          "Wave of the council's survey reported: 'latest' (the latest at or before the report "
+          "year), a wave, or '' for none (no Resident views section)", check=check_survey_wave),
+    Param("previous_wave", "str", PREVIOUS_WAVE,
+          "Earlier wave to test change against: 'previous' (the wave before the one reported), "
+          "a wave, or '' for none (unused when survey_wave is '')", check=check_previous_wave),
 ])
 
 

@@ -45,6 +45,7 @@ from perfeval import charts, narrative, survey
 from perfeval import data_notes as notes
 from perfeval.data import Dataset, council_name
 from perfeval.exceptions import AnalysisError
+from perfeval.schemas import LATEST_WAVE, PREVIOUS_WAVE
 from perfeval.tables import parameters_table
 
 TOTAL_LABEL = "All respondents"
@@ -722,6 +723,56 @@ def method_section(summary: pd.DataFrame, params: dict[str, Any],
 
 
 # --------------------------------------------------------------------------- State of the Nation
+def _wave_year(wave: str) -> int | None:
+    """The calendar year a wave is labelled with (``"2024"``), or None for another label."""
+    return int(wave) if wave.isdigit() and len(wave) == 4 else None
+
+
+def _at_or_before(wave: str, year: str | None) -> bool:
+    """True when a wave labelled with a calendar year Y was surveyed by the report year: Y is at
+    most the first calendar year of the financial year (a 2024 wave for 2024/25, not for
+    2023/24). A wave with another label, or no report year, always counts."""
+    wave_year = _wave_year(wave)
+    return year is None or wave_year is None or wave_year <= int(str(year)[:4])
+
+
+def choose_waves(waves: Sequence[str], *, wave: str, previous_wave: str,
+                 year: str | None = None) -> tuple[str | None, str | None, list[str]]:
+    """The wave a report quotes, the wave it compares with, and what the reader must be told.
+
+    ``wave`` is ``""`` (no survey results), :data:`~perfeval.schemas.LATEST_WAVE` (the latest of ``waves`` at or
+    before the report ``year``: a wave labelled 2024 counts for 2024/25, not for 2023/24) or a
+    wave label. ``previous_wave`` is ``""`` (no comparison), :data:`~perfeval.schemas.PREVIOUS_WAVE` (the wave
+    before the one quoted, if any) or a wave label.
+
+    Returns
+    -------
+    tuple
+        ``(wave or None, previous wave or None, notes)``: notes are sentences for the report when
+        no wave is at or before the year, or when a chosen wave is after the report year or is not
+        the latest one before it.
+    """
+    ordered = sorted(waves, key=lambda w: (_wave_year(w) is None, _wave_year(w) or 0, w))
+    eligible = [w for w in ordered if _at_or_before(w, year)]
+    said: list[str] = []
+    if wave == "":
+        return None, None, said
+    if wave == LATEST_WAVE:
+        if not eligible:
+            return None, None, [f"Every wave of the survey ({', '.join(ordered)}) was carried out "
+                                f"after {year}, the year of this report."] if ordered else []
+        wave = eligible[-1]
+    elif not _at_or_before(wave, year):
+        said.append(f"The {wave} wave was carried out after {year}, the year of this report.")
+    elif eligible and eligible[-1] != wave:
+        said.append(f"This report quotes the {wave} wave, not the latest wave before the end of "
+                    f"{year} ({eligible[-1]}).")
+    if previous_wave == PREVIOUS_WAVE:
+        earlier = ordered[:ordered.index(wave)] if wave in ordered else []
+        previous_wave = earlier[-1] if earlier else ""
+    return wave, previous_wave or None, said
+
+
 def no_resident_views(data: Dataset, *, council: str, survey: str) -> dict[str, Any]:
     """The "Resident views" section when no wave is reported: one sentence saying why.
 
@@ -742,17 +793,25 @@ def no_resident_views(data: Dataset, *, council: str, survey: str) -> dict[str, 
 
 
 def resident_views(data: Dataset, *, council: str, survey: str, wave: str,
-                   previous_wave: str | None, level: float = 0.95, min_base: int = 50,
-                   min_cell: int = 10, rake: bool = True) -> dict[str, Any]:
+                   previous_wave: str | None, year: str | None = None, level: float = 0.95,
+                   min_base: int = 50, min_cell: int = 10, rake: bool = True) -> dict[str, Any]:
     """The State of the Nation "Resident views" section, from the survey report's own sections.
 
     Uses :func:`about_section` (weighting), :func:`headline_section` and :func:`change_section`
     with the survey report's default settings, so the two reports publish the same figures, from
-    the council's own survey only. An empty ``wave`` means no survey is reported: the section is
-    one sentence (:func:`no_resident_views`); ``previous_wave`` is then not used.
+    the council's own survey only. The waves are chosen by :func:`choose_waves` (``"latest"``:
+    the latest at or before the report ``year``; ``"previous"``: the one before it), and the
+    sentence says when a wave is after the report year or not the latest. An empty ``wave``, or
+    no wave at or before the year, means no survey is reported: the section is one sentence
+    (:func:`no_resident_views`).
     """
+    wave, previous_wave, said = choose_waves(survey_waves(data, survey, council), wave=wave,
+                                             previous_wave=previous_wave or "", year=year)
     if not wave:
-        return no_resident_views(data, council=council, survey=survey)
+        views = no_resident_views(data, council=council, survey=survey)
+        if said:  # the council has a survey, but only after the report year
+            views["sentence"] = f"{said[0]} This report therefore has no Resident views."
+        return views
     about = about_section(data, council=council, survey_name=survey, wave=wave,
                           comparison_wave=previous_wave or "", rake=rake, min_cell=min_cell)
     questions = survey_questions(data, survey, council)
@@ -772,6 +831,7 @@ def resident_views(data: Dataset, *, council: str, survey: str, wave: str,
             f"Change since {previous_wave} (points)": shown.loc[table["question"], "Change (points)"].to_numpy(),
             "Finding": shown.loc[table["question"], "Finding"].to_numpy()})
         sentence, alt = f"{sentence} {change['sentence']}", f"{alt} {change['sentence']}"
+    sentence = " ".join([*said, sentence])
     return {"table": table, "display": display, "figure": head["figure"], "alt": alt,
             "sentence": sentence, "caption": head["caption"],
             "note": (f"{about['sentence']} Don't know answers are excluded from the base. "

@@ -385,3 +385,42 @@ def test_state_of_the_nation_resident_views_publish_the_survey_report_figures():
     assert views["table"]["estimate"].tolist() == head["table"]["estimate"].tolist()
     assert views["table"]["finding"].notna().all()
     assert "Change since 2022 (points)" in views["display"].columns
+
+
+@pytest.mark.parametrize("wave, previous, year, expected", [
+    # latest at or before the year: a 2024 wave counts for 2024/25, not for 2023/24
+    ("latest", "previous", "2024/25", ("2024", "2022", [])),
+    ("latest", "previous", "2023/24", ("2022", "2019", [])),
+    ("latest", "previous", "2020/21", ("2019", None, [])),
+    ("latest", "", "2024/25", ("2024", None, [])),
+    ("latest", "2019", "2024/25", ("2024", "2019", [])),
+    ("", "previous", "2024/25", (None, None, [])),
+    # a chosen wave after the report year, or not the latest, is said
+    ("2024", "2022", "2023/24",
+     ("2024", "2022", ["The 2024 wave was carried out after 2023/24, the year of this report."])),
+    ("2022", "previous", "2024/25",
+     ("2022", "2019", ["This report quotes the 2022 wave, not the latest wave before the end of "
+                       "2024/25 (2024)."])),
+])
+def test_choose_waves(wave, previous, year, expected):
+    assert sr.choose_waves(["2022", "2019", "2024"], wave=wave, previous_wave=previous,
+                           year=year) == expected
+
+
+def test_choose_waves_when_every_wave_is_after_the_report_year():
+    chosen = sr.choose_waves(["2022", "2024"], wave="latest", previous_wave="previous",
+                             year="2020/21")
+    assert chosen == (None, None, ["Every wave of the survey (2022, 2024) was carried out after "
+                                   "2020/21, the year of this report."])
+    assert sr.choose_waves([], wave="latest", previous_wave="previous", year="2024/25") == (
+        None, None, [])
+
+
+def test_resident_views_take_the_latest_wave_and_say_when_there_is_none_by_the_year():
+    latest = sr.resident_views(tiny_data(), council="E1", survey="s", wave="latest",
+                               previous_wave="previous", year="2024/25")
+    assert not latest["table"].empty
+    early = sr.resident_views(tiny_data(), council="E1", survey="s", wave="latest",
+                              previous_wave="previous", year="2000/01")
+    assert early["table"].empty and early["sentence"].endswith(
+        "This report therefore has no Resident views.")
