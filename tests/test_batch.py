@@ -24,7 +24,7 @@ from perfeval.cli import main
 from perfeval.exceptions import ParameterError, RunError
 from perfeval.kernels import WarmKernel, notebook_imports, read_notebook_imports
 from perfeval.parameters import load_folder_schemas
-from perfeval.runner import run_report
+from perfeval.runner import report_slug, run_report
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 HELLO = NOTEBOOKS / "hello.ipynb"
@@ -101,9 +101,12 @@ def test_plan_takes_each_parameter_file_as_a_base_and_overrides_everywhere(tmp_p
                     {"year": 2022, "name": "second", "ratio": 0.25}]
 
 
-def test_plan_refuses_two_reports_for_the_same_folder():
-    with pytest.raises(ParameterError, match="same folder '2024'"):
-        plan_batch(HELLO, over=["colour=red,green"])
+def test_plan_gives_reports_that_differ_only_in_another_parameter_their_own_folders():
+    # colour is not in the readable part of the folder name: the short hash keeps them apart
+    sets = plan_batch(HELLO, over=["colour=red,green"])
+    defaults = {"colour": "green", "year": 2024}
+    folders = sorted(report_slug(defaults | values, defaults) for values in sets)
+    assert len(sets) == 2 and folders[0] == "2024" and folders[1].startswith("2024_")
 
 
 def test_a_worker_refuses_a_notebook_that_differs_from_the_clients(tmp_path):
@@ -275,12 +278,15 @@ def test_dask_executor_gathers_reports_from_a_local_cluster(tmp_path):
                            scheduler=client, progress=False)
     assert result.ok, result.summary()
     alone = run_report(HELLO, sets[0], outputs_root=tmp_path / "alone", progress=False)
+    folders = []
     for outcome, year in zip(result.outcomes, (2021, 2022, 2023)):
-        folder = tmp_path / "out" / "hello" / str(year)
-        assert Path(outcome.output_dir) == folder.resolve()
+        folder = Path(outcome.output_dir)  # <year>_<hash of data_dir>: not the default data
+        assert folder.parent == (tmp_path / "out" / "hello").resolve()
+        assert folder.name.startswith(f"{year}_")
         assert {p.name for p in folder.iterdir()} >= {"hello.ipynb", "hello.html",
                                                       "manifest.json"}
-    manifest = json.loads((tmp_path / "out" / "hello" / "2021" / "manifest.json").read_text())
+        folders.append(folder)
+    manifest = json.loads((folders[0] / "manifest.json").read_text())
     assert manifest["key_figures"] == alone.key_figures
     assert _kernel_children() == []
 

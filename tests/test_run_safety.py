@@ -282,8 +282,9 @@ def test_a_previous_report_that_cannot_be_moved_back_is_said_and_put_back_later(
     root, params, result, before = published
     _raise_for(monkeypatch, os, "rename", errno.EROFS,
                lambda src, dst, *a: Path(dst) == result.output_dir)
-    with pytest.raises(RunError, match=r"could not be moved back from .*\.2024\.old-\d+ .*it "
-                                       r"is complete there: the next perfeval run puts it back"):
+    with pytest.raises(RunError, match=r"could not be moved back from .*\.2024_[0-9a-f]{8}\.old-\d+"
+                                       r" .*it is complete there: the next perfeval run puts it "
+                                       r"back"):
         run_report(HELLO, params, outputs_root=root)
     monkeypatch.undo()
     clear_leftovers(root)
@@ -426,8 +427,9 @@ def test_a_run_killed_at_any_point_harms_nothing_and_the_next_run_clears_up(tmp_
 
 
 def _run_command(root: Path, seconds: float, *extra: str) -> list[str]:
+    # one folder for every run, whatever its seconds (which would give each its own folder)
     return [PERFEVAL, "run", str(SLEEPY), "-p", "seconds", str(seconds), "--outputs-root",
-            str(root), "--no-progress", *extra]
+            str(root), "--output-dir", "sleepy/default", "--no-progress", *extra]
 
 
 def _start_and_wait_until_sleeping(command: list[str], marker: Path) -> subprocess.Popen:
