@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from perfeval.parameters import load_parameter_file
-from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
 from perfeval.runner import RunResult, run_report
 
 
 def run_default(stem: str, root: Path, **overrides: Any) -> RunResult:
     """Run ``notebooks/<stem>.ipynb`` with ``params/<stem>.yaml`` (plus overrides) under ``root``."""
-    params = {**load_parameter_file(PARAMS_DIR / f"{stem}.yaml"), **overrides}
-    return run_report(NOTEBOOKS_DIR / f"{stem}.ipynb", params, outputs_root=root, progress=False)
+    params = {**load_parameter_file(BUNDLED_PARAMS_DIR / f"{stem}.yaml"), **overrides}
+    return run_report(BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb", params, outputs_root=root, progress=False)
 
 
 def sections(page: str) -> dict[str, str]:

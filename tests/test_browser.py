@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from perfeval.parameters import load_parameter_file
-from perfeval.paths import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMS_DIR
+from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
 from perfeval.runner import run_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -44,17 +44,17 @@ pytestmark = [
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-REPORTS = sorted(nb.stem for nb in NOTEBOOKS_DIR.glob("*.ipynb")
-                 if (PARAMS_DIR / f"{nb.stem}.yaml").is_file())
-SCREENSHOTS = OUTPUTS_DIR / "screenshots"
+REPORTS = sorted(nb.stem for nb in BUNDLED_NOTEBOOKS_DIR.glob("*.ipynb")
+                 if (BUNDLED_PARAMS_DIR / f"{nb.stem}.yaml").is_file())
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "outputs" / "screenshots"
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """Every report built once, with its PDF, into one outputs root: {stem: RunResult}."""
     root = tmp_path_factory.mktemp("browser-outputs")
-    return {stem: run_report(NOTEBOOKS_DIR / f"{stem}.ipynb",
-                             load_parameter_file(PARAMS_DIR / f"{stem}.yaml"),
+    return {stem: run_report(BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb",
+                             load_parameter_file(BUNDLED_PARAMS_DIR / f"{stem}.yaml"),
                              outputs_root=root, progress=False, pdf=True)
             for stem in REPORTS}
 

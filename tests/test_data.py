@@ -21,7 +21,7 @@ import pytest
 from perfeval.data import (AUTHORITY_TYPES, REFERENCE_DATA_DIR, SPEC_BY_NAME, STATUSES, SYMBOLS,
                            Dataset, load_dataset)
 from perfeval.exceptions import DataValidationError, PerfevalError, Problem
-from perfeval.paths import SAMPLE_DATA_DIR as DATA_DIR, resolve_data_dir
+from perfeval.paths import SAMPLE_DATA_DIR, resolve_data_dir
 
 HERE = Path(__file__).parent
 MINIMAL = HERE / "data" / "minimal"
@@ -238,7 +238,7 @@ def test_only_comparator_groups_the_register_and_values_are_required(tmp_path):
 
 def test_no_path_means_the_bundled_data_not_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert resolve_data_dir(None) == DATA_DIR == resolve_data_dir("")
+    assert resolve_data_dir(None) == SAMPLE_DATA_DIR == resolve_data_dir("")
 
 
 # --------------------------------------------------------------------------- bad-input catalogue

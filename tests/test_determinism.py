@@ -7,7 +7,7 @@ import re
 import pytest
 
 from perfeval.parameters import load_parameter_file
-from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
 from perfeval.runner import run_report
 
 pytestmark = pytest.mark.notebook
@@ -16,8 +16,8 @@ DATES = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.+]+)?|\d{1,2} [A-Z][a-z]+ \d{4}
 
 
 def test_two_runs_give_identical_key_figures_and_html_apart_from_dates(tmp_path):
-    params = load_parameter_file(PARAMS_DIR / "state_of_the_nation.yaml")
-    notebook = NOTEBOOKS_DIR / "state_of_the_nation.ipynb"
+    params = load_parameter_file(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml")
+    notebook = BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"
     first = run_report(notebook, params, outputs_root=tmp_path / "a", progress=False)
     second = run_report(notebook, params, outputs_root=tmp_path / "b", progress=False)
     assert first.key_figures == second.key_figures

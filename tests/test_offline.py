@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
 
 pytestmark = pytest.mark.notebook
 
@@ -31,8 +31,8 @@ def can_isolate() -> bool:
 def test_state_of_the_nation_runs_without_network(tmp_path):
     perfeval = [sys.executable, "-m", "perfeval.cli"]
     command = " ".join([
-        "ip link set lo up &&", *perfeval, "run", str(NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
-        "--params", str(PARAMS_DIR / "state_of_the_nation.yaml"),
+        "ip link set lo up &&", *perfeval, "run", str(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
+        "--params", str(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml"),
         "--outputs-root", str(tmp_path), "--no-progress"])
     result = subprocess.run(["unshare", "-n", "sh", "-c", command], capture_output=True,
                             text=True, timeout=300)

@@ -16,7 +16,7 @@ from perfeval.parameters import (MAX_LIST_ITEMS, MAX_PARAMETER_FILE_BYTES, MAX_T
                                  MAX_YAML_ALIASES, MAX_YAML_DEPTH, Param, load_parameter_file,
                                  register_schema, short_repr, validate_notebook_namespace,
                                  validate_parameters)
-from perfeval.paths import PARAMS_DIR
+from perfeval.paths import BUNDLED_PARAMS_DIR
 
 HELLO = Path(__file__).resolve().parent / "notebooks" / "hello.ipynb"
 STEM = "t_parameter_limits"
@@ -92,7 +92,7 @@ def test_a_small_anchor_and_alias_still_load(tmp_path):
 
 
 def test_every_bundled_parameter_file_is_well_inside_the_limits():
-    files = sorted(PARAMS_DIR.glob("*.yaml"))
+    files = sorted(BUNDLED_PARAMS_DIR.glob("*.yaml"))
     assert files
     for path in files:
         assert isinstance(load_parameter_file(path), dict)

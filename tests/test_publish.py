@@ -22,7 +22,7 @@ from fakes import refuse_kernels
 from perfeval.cli import main
 from perfeval.exceptions import ParameterError, RunError
 from perfeval.parameters import load_parameter_file
-from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
 from perfeval import runner
 from perfeval.publish import (CONTENT_SECURITY_POLICY, MISSING_CELL, ReportInfo, check_status,
                               find_chromium, index_entries, index_html, sheet_names, write_index,
@@ -234,8 +234,8 @@ def test_index_lists_reports_at_any_depth_and_never_perfevals_own_folders(tmp_pa
 @pytest.fixture(scope="module")
 def sotn(tmp_path_factory):
     root = tmp_path_factory.mktemp("outputs")
-    params = load_parameter_file(PARAMS_DIR / "state_of_the_nation.yaml")
-    return run_report(NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params, outputs_root=root,
+    params = load_parameter_file(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml")
+    return run_report(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params, outputs_root=root,
                       progress=False, status="Final")
 
 

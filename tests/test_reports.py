@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from perfeval.parameters import load_parameter_file
-from perfeval.paths import DATA_DIR, NOTEBOOKS_DIR, PARAMS_DIR
+from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR, SAMPLE_DATA_DIR
 from perfeval.runner import run_report
 from report_pages import check_clean_page, check_sections
 
@@ -36,8 +36,8 @@ SOTN_SECTIONS = [
 @pytest.fixture(scope="module")
 def sotn(tmp_path_factory):
     root = tmp_path_factory.mktemp("outputs")
-    params = load_parameter_file(PARAMS_DIR / "state_of_the_nation.yaml")
-    return run_report(NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params, outputs_root=root,
+    params = load_parameter_file(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml")
+    return run_report(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params, outputs_root=root,
                       progress=False)
 
 
@@ -92,8 +92,8 @@ def test_sotn_manifest_records_inputs_parameters_and_versions(sotn):
 
 def test_misspelt_parameter_fails_before_execution(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "perfeval.cli", "run", str(NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
-         "--params", str(PARAMS_DIR / "state_of_the_nation.yaml"), "-p", "yera", "2024",
+        [sys.executable, "-m", "perfeval.cli", "run", str(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
+         "--params", str(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml"), "-p", "yera", "2024",
          "--output-dir", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
@@ -121,13 +121,13 @@ def test_sotn_key_figures_match_the_committed_expected_values(sotn):
 
 def test_free_text_from_data_is_escaped_in_the_report(tmp_path):
     data = tmp_path / "data"
-    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("sources"))
+    shutil.copytree(SAMPLE_DATA_DIR, data, ignore=shutil.ignore_patterns("sources"))
     authorities = (data / "authorities.csv").read_text(encoding="utf-8")
     hostile = '"<script>alert(1)</script> & Co"'
     (data / "authorities.csv").write_text(authorities.replace(",Darlington,", f",{hostile},"),
                                           encoding="utf-8")
-    params = load_parameter_file(PARAMS_DIR / "state_of_the_nation.yaml") | {"data_dir": str(data)}
-    result = run_report(NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params,
+    params = load_parameter_file(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml") | {"data_dir": str(data)}
+    result = run_report(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params,
                         outputs_root=tmp_path / "out", progress=False)
     page = result.html.read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page

@@ -10,7 +10,7 @@ import pytest
 
 from perfeval.exceptions import ParameterError
 from perfeval.parameters import load_parameter_file, validate_parameters
-from perfeval.paths import NOTEBOOKS_DIR, PARAMS_DIR
+from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
 from perfeval.runner import run_report
 from report_pages import check_clean_page, check_sections, run_default, sections, table_rows
 
@@ -110,10 +110,10 @@ def test_quarterly_monitoring_spc_and_finance(qm):
 
 
 def test_quarter_five_is_rejected_before_execution(tmp_path):
-    params = load_parameter_file(PARAMS_DIR / "quarterly_monitoring.yaml") | {"quarter": 5}
+    params = load_parameter_file(BUNDLED_PARAMS_DIR / "quarterly_monitoring.yaml") | {"quarter": 5}
     with pytest.raises(ParameterError, match="quarter"):
         validate_parameters("quarterly_monitoring", params)
     with pytest.raises(ParameterError, match=r"quarter.*5 is out of range"):
-        run_report(NOTEBOOKS_DIR / "quarterly_monitoring.ipynb", params, outputs_root=tmp_path,
+        run_report(BUNDLED_NOTEBOOKS_DIR / "quarterly_monitoring.ipynb", params, outputs_root=tmp_path,
                    progress=False)
     assert not any(tmp_path.iterdir()), "nothing may be written when the parameters are invalid"

