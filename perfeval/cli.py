@@ -154,7 +154,8 @@ def _add_check_data_parser(commands: Any) -> None:
                                 "anything: problems grouped one line per kind, and which reports "
                                 "and sections it can feed (exit 1 when it has problems)")
     check.add_argument("dir", metavar="DIR", nargs="?", default="",
-                       help="the data folder (default: the bundled sample data)")
+                       help="the data folder (default: the workspace's data folder, else the "
+                            "bundled sample data)")
     _add_workspace_option(check)
 
 
@@ -288,7 +289,11 @@ def _new(args: argparse.Namespace) -> int:
 def _check_data(args: argparse.Namespace) -> int:
     from perfeval.checkdata import check_data, describe_check
 
-    check = check_data(args.dir)
+    folder = args.dir
+    if folder == "":  # the workspace's data folder, else the bundled sample
+        workspace = _workspace(args, required=False)
+        folder = workspace.data_dir_parameter if workspace is not None else ""
+    check = check_data(folder)
     print("\n".join(describe_check(check)))
     return check.exit_status
 

@@ -371,3 +371,16 @@ def test_the_reference_copies_are_the_sample_tables_they_were_taken_from(table):
     assert (REFERENCE_DATA_DIR / f"{table}.csv").read_bytes() == \
         (SAMPLE_DATA_DIR / f"{table}.csv").read_bytes()
     assert f"`{table}.csv`" in (REFERENCE_DATA_DIR / "README.md").read_text(encoding="utf-8")
+
+
+def test_check_data_without_a_folder_checks_the_workspace_data_folder(district, tmp_path,
+                                                                       capsys, monkeypatch):
+    workspace = tmp_path / "melton-ws"
+    workspace.mkdir()
+    (workspace / "perfeval.toml").write_text(
+        f'[workspace]\ncouncil = "E07000133"\ncomparator_group = "melton_nearest_15"\n'
+        f'data = "{district}"\n', encoding="utf-8")
+    monkeypatch.chdir(workspace)
+    status, lines = run_check_data(capsys)
+    assert status == 0 and any(str(district) in line for line in lines)
+    assert any("Survey report: cannot run" in line for line in lines)
