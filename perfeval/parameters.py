@@ -39,7 +39,6 @@ import importlib
 import importlib.util
 import inspect
 import math
-import reprlib
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +48,8 @@ from typing import Any
 import yaml
 
 from perfeval.exceptions import ParameterError, PerfevalError
+from perfeval.quoting import CONTAINERS as _CONTAINERS
+from perfeval.quoting import short_repr, shorten
 
 __all__ = ["Param", "register_schema", "get_schema", "registered_stems", "validate_parameters",
            "check_against_data",
@@ -104,85 +105,6 @@ Check = Callable[[Any, dict[str, Any]], "str | None"]
 
 class _Invalid(Exception):
     """Internal: a single value failed a type or range rule (message says why)."""
-
-
-def shorten(text: str, limit: int = 60) -> str:
-    """Return ``text`` as it is, or its first ``limit`` characters, "..." and its full length.
-
-    Parameters
-    ----------
-    text : str
-        Text for an error message (a code, a name, an error from elsewhere).
-    limit : int
-        Most characters of ``text`` kept.
-
-    Returns
-    -------
-    str
-        E.g. ``"aaaa... (2,000,000 characters)"``.
-    """
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({len(text):,} characters)"
-
-
-class _BoundedRepr(reprlib.Repr):
-    """reprlib with a fixed amount of work: a few items of a few levels, short strings, and
-    integers too long to print described by their number of digits."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.maxlevel, self.maxstring, self.maxother = 3, limit, limit
-        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdict = 8
-
-    def repr_int(self, x: int, level: int) -> str:
-        if x.bit_length() > 4 * self.maxstring:
-            return f"<an integer of about {int(x.bit_length() * math.log10(2)):,} digits>"
-        return super().repr_int(x, level)
-
-
-_CONTAINERS = (list, tuple, dict, set, frozenset)
-
-
-def short_repr(value: Any, limit: int = 60) -> str:
-    """Return the repr of ``value`` for an error message, cut to about ``limit`` characters.
-
-    A long string keeps its first ``limit`` characters, then "..." and its length; a long list,
-    tuple, dict or set its first items, "..." and its number of items; a huge integer is
-    described by its number of digits. The work done is bounded too, so a list that holds
-    itself, or a billion shared references, is quoted as quickly as a short one.
-
-    Parameters
-    ----------
-    value : object
-        The value to quote.
-    limit : int
-        About how many characters of the repr are kept.
-
-    Returns
-    -------
-    str
-        E.g. ``"'aaaa...' (2,000,000 characters)"`` or ``"[['lol', 'lol', ... (9 items)"``.
-    """
-    if isinstance(value, str):
-        if len(value) <= limit:
-            return repr(value)
-        quoted = repr(value[:limit])
-        return f"{quoted[:-1]}...{quoted[-1]} ({len(value):,} characters)"
-    bounded = _BoundedRepr(limit)
-    if isinstance(value, _CONTAINERS):
-        text = bounded.repr(value)
-        if "..." not in text and len(text) <= limit:
-            return text
-        cut = text if len(text) <= limit else text[:limit].rstrip(".") + "..."
-        return f"{cut} ({len(value):,} {'item' if len(value) == 1 else 'items'})"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return bounded.repr_int(value, 1)
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - a value's own repr must not hide the real problem
-        return f"<a {type(value).__name__} that cannot be shown>"
-    return shorten(text, limit)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ import json
 import math
 import os
 import re
-import reprlib
 import stat
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +38,7 @@ from perfeval import paths
 from perfeval.exceptions import DataValidationError, PerfevalError, VerificationError
 from perfeval.parameters import is_path_parameter
 from perfeval.provenance import hash_inputs, package_versions, sha256_file
+from perfeval.quoting import short_repr
 from perfeval.runner import compare_inputs, run_report
 from perfeval.workspace import CONFIG_FILE, Workspace, locate_workspace, notebook_folders, \
     read_workspace
@@ -57,17 +57,6 @@ NOTEBOOK_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.ipynb")
 _MAX_PROBLEMS_SHOWN = 5
 _FIX = ("give the manifest.json that perfeval run wrote beside the report (its format is "
         "manifest.schema.json, shipped with perfeval and in its docs/)")
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    """A bounded repr of a value for a message (strings cut to ``limit`` characters, at most
-    four items of a list or object): never the whole of a long value."""
-    shorter = reprlib.Repr()
-    shorter.maxstring = shorter.maxother = limit
-    shorter.maxlist = shorter.maxdict = 4
-    shorter.maxlevel = 2
-    text = shorter.repr(value)
-    return text if len(text) <= limit + 20 else text[:limit + 17] + "..."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,8 +158,8 @@ def _compare_tables(name: str, old: Mapping[str, Any], new: Mapping[str, Any],
                     limit: int = 10) -> list[str]:
     for part in ("columns", "index"):
         if not _same(old.get(part), new.get(part)):
-            return [f"{name}: table {part} differ: published {_short(old.get(part))}, "
-                    f"re-run {_short(new.get(part))}"]
+            return [f"{name}: table {part} differ: published {short_repr(old.get(part))}, "
+                    f"re-run {short_repr(new.get(part))}"]
     if len(old["data"]) != len(new["data"]):
         return [f"{name}: published table has {len(old['data'])} rows, re-run has "
                 f"{len(new['data'])}"]
@@ -195,8 +184,8 @@ def compare_key_figures(published: Mapping[str, Any], rerun: Mapping[str, Any]) 
         if old.get("kind") == new.get("kind") == "table":
             differences += _compare_tables(name, old["value"], new["value"])
         elif not _same(old.get("value"), new.get("value")) or old.get("kind") != new.get("kind"):
-            differences.append(f"{name}: published {_short(old.get('value'))}, "
-                               f"re-run {_short(new.get('value'))}")
+            differences.append(f"{name}: published {short_repr(old.get('value'))}, "
+                               f"re-run {short_repr(new.get('value'))}")
     return sorted(differences)
 
 
@@ -211,14 +200,14 @@ def compare_parameters(published: Mapping[str, Any], rerun: Mapping[str, Any], *
     for name in sorted((published.keys() | rerun.keys()) - skipped):
         old, new = published.get(name, missing), rerun.get(name, missing)
         if old is missing or new is missing or not _same(old, new):
-            shown_old = "(not published)" if old is missing else _short(old)
-            shown_new = "(not in the re-run)" if new is missing else _short(new)
+            shown_old = "(not published)" if old is missing else short_repr(old)
+            shown_new = "(not in the re-run)" if new is missing else short_repr(new)
             lines.append(f"{name}: published {shown_old}, re-run {shown_new}")
     return lines
 
 
 def _version_notes(published: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
-    return [f"{name} {_short(published.get(name))} when published, {current.get(name)} now"
+    return [f"{name} {short_repr(published.get(name))} when published, {current.get(name)} now"
             for name in sorted(published.keys() | current.keys())
             if published.get(name) != current.get(name)]
 
@@ -264,7 +253,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, value in pairs:
         if key in found:
-            raise ValueError(f"the field {_short(key)} appears twice in one object")
+            raise ValueError(f"the field {short_repr(key)} appears twice in one object")
         found[key] = value
     return found
 
@@ -323,7 +312,7 @@ def _field_name(path: Iterable[Any]) -> str:
         elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,60}", part):
             name += f".{part}" if name else part
         else:
-            name += f"[{_short(part)}]"
+            name += f"[{short_repr(part)}]"
     return name or "the manifest"
 
 
@@ -349,11 +338,11 @@ def _expected(error: Any) -> str:
 def _found(error: Any) -> str:
     value = error.instance
     if isinstance(value, str) and error.validator in ("maxLength", "minLength"):
-        return f"{len(value)} characters starting {_short(value[:40])}"
+        return f"{len(value)} characters starting {short_repr(value[:40])}"
     if isinstance(value, (list, dict)) and error.validator in ("maxItems", "maxProperties",
                                                                 "minProperties"):
         return f"{len(value)}"
-    return _short(value)
+    return short_repr(value)
 
 
 def _describe_error(error: Any) -> str:
@@ -365,11 +354,11 @@ def _describe_error(error: Any) -> str:
         return f"{where}: missing field(s) {', '.join(missing)}"
     if error.validator == "additionalProperties" and error.validator_value is False:
         known = error.schema.get("properties", {})
-        extra = [_short(name) for name in instance if name not in known]
+        extra = [short_repr(name) for name in instance if name not in known]
         return f"{where}: unexpected field(s) {', '.join(extra[:5])} (allowed: " \
                f"{', '.join(known)})"
     if "propertyNames" in error.relative_schema_path:
-        return f"{where}: the name {_short(instance)} is not {_expected(error)}"
+        return f"{where}: the name {short_repr(instance)} is not {_expected(error)}"
     return f"{where}: expected {_expected(error)}, found {_found(error)}"
 
 
@@ -482,7 +471,7 @@ def notebook_file_name(notebook_path: str) -> str:
     """
     name = re.split(r"[\\/]", notebook_path)[-1]
     if not NOTEBOOK_FILE_NAME.fullmatch(name):
-        raise VerificationError(f"the manifest's notebook.path ends in {_short(name)}, which is "
+        raise VerificationError(f"the manifest's notebook.path ends in {short_repr(name)}, which is "
                                 f"not a notebook file name such as state_of_the_nation.ipynb; "
                                 f"{_FIX}")
     return name
@@ -520,7 +509,7 @@ def trusted_notebooks(name: str, notebooks_dir: str | Path | Sequence[str | Path
         If ``name`` is not a plain notebook file name.
     """
     if not NOTEBOOK_FILE_NAME.fullmatch(name):
-        raise VerificationError(f"{_short(name)} is not a notebook file name such as "
+        raise VerificationError(f"{short_repr(name)} is not a notebook file name such as "
                                 f"state_of_the_nation.ipynb")
     return [(folder / name).resolve() for folder in _folders(notebooks_dir)
             if (folder / name).is_file()]
@@ -628,20 +617,20 @@ def _refusal(label: str, value: Any, allowed: Sequence[Path]) -> str | None:
     hint = ("to re-run on your own copy of the data, give its folder with --data-dir DIR "
             "(allowed now: " + ", ".join(str(root) for root in allowed[:4]) + ")")
     if not isinstance(value, str):
-        return f"{label} = {_short(value)}: a path parameter must be text; nothing was read"
+        return f"{label} = {short_repr(value)}: a path parameter must be text; nothing was read"
     if not Path(value).is_absolute():
-        return (f"{label} = {_short(value, 300)}: not an absolute path (a manifest's paths "
+        return (f"{label} = {short_repr(value, 300)}: not an absolute path (a manifest's paths "
                 f"are); {hint}")
     try:
         resolved = Path(value).resolve(strict=True)
     except (OSError, RuntimeError, ValueError):
-        return f"{label} = {_short(value, 300)}: does not exist here; {hint}"
+        return f"{label} = {short_repr(value, 300)}: does not exist here; {hint}"
     if not any(resolved.is_relative_to(root) for root in allowed):
-        where = "is" if str(resolved) == value else f"resolves to {_short(str(resolved), 300)},"
-        return (f"{label} = {_short(value, 300)}: {where} outside the workspace and the folders "
+        where = "is" if str(resolved) == value else f"resolves to {short_repr(str(resolved), 300)},"
+        return (f"{label} = {short_repr(value, 300)}: {where} outside the workspace and the folders "
                 f"given with --data-dir; {hint}")
     if not (resolved.is_dir() or stat.S_ISREG(resolved.stat().st_mode)):
-        return f"{label} = {_short(value, 300)}: is not a file or folder; nothing was read"
+        return f"{label} = {short_repr(value, 300)}: is not a file or folder; nothing was read"
     return None
 
 
@@ -683,7 +672,7 @@ def _substitute_data_dir(parameters: dict[str, Any], inputs: dict[str, str],
     if "data_dir" in parameters:
         parameters["data_dir"] = str(copy)
     inputs["data_dir"] = str(copy)
-    shown = "the bundled data" if published == "" else _short(published, 300)
+    shown = "the bundled data" if published == "" else short_repr(published, 300)
     return f"data_dir: re-run on your copy {copy} (--data-dir) instead of {shown}"
 
 
