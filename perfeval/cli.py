@@ -264,7 +264,7 @@ def _init(args: argparse.Namespace) -> int:
                                comparator_group=args.comparator_group or SAMPLE_GROUP,
                                sample_data=args.sample_data)
     data = ("the sample data bundled with perfeval" if workspace.data_dir is None
-            else f"{workspace.data_dir} (templates: replace each example row with your data)")
+            else f"{workspace.data_dir} (templates <table>.example.csv: put your rows in each and rename it <table>.csv)")
     print(f"Workspace: {workspace.config_file}")
     print(f"Council:   {workspace.council}, comparator group {workspace.comparator_group}")
     print(f"Data:      {data}")

@@ -318,11 +318,12 @@ def example_row(spec: TableSpec) -> dict[str, str]:
 
 
 def template_file_name(spec: TableSpec) -> str:
-    """The file name of a table's template in a new workspace's ``data/``: the table's own file
-    name, except for a table perfeval ships national reference data for (the authority lookup,
-    population, deflators), whose template is ``<table>.example.csv``: a one-row file of the
-    table's name would replace the national copy."""
-    return f"{spec.name}.example.csv" if getattr(spec, "reference", False) else spec.filename
+    """The file name of a table's template in a new workspace's ``data/``:
+    ``<table>.example.csv``, which the loader does not read. A template under the table's own
+    name would be read as the council's data: its example row would appear in a report as a real
+    budget line or survey answer, and a one-row authority lookup would replace perfeval's national
+    copy. The council renames each file to ``<table>.csv`` once it holds their rows."""
+    return f"{spec.name}.example.csv"
 
 
 def template_csv(spec: TableSpec) -> str:
@@ -393,13 +394,16 @@ def data_readme(data_is_sample: bool = False) -> str:
     return "\n".join([
         "# Your data", "",
         "Put your council's tables here, one CSV file per table (UTF-8, comma separated, one "
-        "header row). Each file holds a header and one example row: replace the example with "
-        "your rows, keep the header, and delete the optional tables you do not have. " + using,
+        "header row). Each template `<table>.example.csv` holds the header and one example row; "
+        "perfeval does not read it. Replace the example with your rows, keep the header, and "
+        "rename the file to `<table>.csv`; delete the templates of optional tables you do not "
+        "have. Only `comparator_groups.csv`, `indicators.csv` and `indicator_values.csv` are "
+        "required. " + using,
         "",
         "The authority lookup, population and GDP deflators come with perfeval (national "
-        "reference data, read when this folder has no file of their name), so their templates "
-        "are called `<table>.example.csv`: to use figures of your own, rename one to "
-        "`<table>.csv` and give every row (every council your other tables name).", "",
+        "reference data, read when this folder has no file of their name): keep their "
+        "templates as they are to use perfeval's copies, or rename one to `<table>.csv` with "
+        "every row (every council your other tables name) to use figures of your own.", "",
         "Check the folder at any time with `perfeval check-data data` in the workspace: every "
         "problem in every file is "
         "listed at once, with file, line, column and how to fix it. Missing values are written "

@@ -1398,6 +1398,9 @@ def absent_table(root: Path, spec: TableSpec
     """An absent table: an empty frame when optional, else the problem saying it is missing."""
     if not spec.required:
         return empty_table(spec), [], None
+    example = f"{spec.name}.example.csv"
+    fix = (f"put your rows in {example} and rename it {spec.filename}"
+           if (root / example).is_file() else "add it (see docs/data-model.md)")
     return None, [Problem(spec.filename, f"is missing from {root}; every data directory needs "
-                                         "it (see docs/data-model.md)", kind="missing_file",
-                          summary="is missing", fix="add it (see docs/data-model.md)")], None
+                                         f"it; {fix}", kind="missing_file",
+                          summary="is missing", fix=fix)], None

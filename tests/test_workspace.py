@@ -243,9 +243,9 @@ def test_docs_data_model_holds_the_generated_tables_section():
 
 
 def test_a_folder_of_templates_loads_without_a_problem(tmp_path):
-    for spec in SPECS:
-        (tmp_path / columns.template_file_name(spec)).write_text(columns.template_csv(spec),
-                                                                 encoding="utf-8")
+    for spec in SPECS:  # renamed as the council does, but for the national reference tables
+        name = columns.template_file_name(spec) if spec.reference else spec.filename
+        (tmp_path / name).write_text(columns.template_csv(spec), encoding="utf-8")
     data = load_dataset(tmp_path)
     own = [spec.name for spec in SPECS if not spec.reference]
     assert all(len(data.tables[name]) == 1 for name in own)
@@ -269,6 +269,14 @@ def test_init_writes_config_templates_readme_params_and_folders(tmp_path):
         columns.template_file_name(spec) for spec in SPECS)
     readme = (ws.root / "data" / "README.md").read_text()
     assert all(f"`{column}`" in readme for spec in SPECS for column in spec.columns)
+    # the templates are not read: a fresh folder lacks the required tables and says what to do
+    checked = check_data(ws.data_dir)
+    assert not checked.ok
+    assert "put your rows in indicators.example.csv and rename it indicators.csv" in "\n".join(
+        describe_check(checked))
+    for spec in SPECS:
+        if not spec.reference:
+            (ws.data_dir / columns.template_file_name(spec)).rename(ws.data_dir / spec.filename)
     assert "E07000133" in set(load_dataset(ws.data_dir).comparator_groups["authority"])
     checked = check_data(ws.data_dir)
     assert checked.ok, describe_check(checked)
@@ -294,12 +302,12 @@ def test_init_never_overwrites_and_writes_nothing_when_it_refuses(tmp_path):
         init_workspace(tmp_path / "ws")
     other = tmp_path / "other"
     (other / "data").mkdir(parents=True)
-    (other / "data" / "budget.csv").write_text("mine\n")
-    with pytest.raises(ParameterError, match="already holds data/budget.csv; perfeval init "
-                                             "never overwrites"):
+    (other / "data" / "budget.example.csv").write_text("mine\n")
+    with pytest.raises(ParameterError, match="already holds data/budget.example.csv; perfeval "
+                                             "init never overwrites"):
         init_workspace(other)
-    assert sorted(p.name for p in other.rglob("*")) == ["budget.csv", "data"]
-    assert (other / "data" / "budget.csv").read_text() == "mine\n"
+    assert sorted(p.name for p in other.rglob("*")) == ["budget.example.csv", "data"]
+    assert (other / "data" / "budget.example.csv").read_text() == "mine\n"
 
 
 def test_init_refuses_a_council_that_is_not_a_gss_code(tmp_path, capsys):
