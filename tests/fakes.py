@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +49,25 @@ def refuse_kernels(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
     monkeypatch.setattr(runner, "_launch_kernel", refuse)
     monkeypatch.setattr(runner, "_execute_notebook", refuse)
     return attempts
+
+
+def record_values_total(source, output, values, progress, kernel) -> None:
+    """Stand-in for a kernel running a notebook of tests/notebooks: it 'runs' by recording the
+    sum of ``values.csv`` in its ``data_dir`` as key figure ``total`` on its last code cell.
+    Every notebook 'run' is appended to ``record_values_total.sources``."""
+    import nbformat
+    import pandas as pd
+    from nbformat.v4 import new_output
+
+    from perfeval.provenance import KEY_FIGURE_MIME, key_figure_payload
+
+    nb = nbformat.read(source, as_version=4)
+    total = float(pd.read_csv(Path(values["data_dir"]) / "values.csv")["value"].sum())
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    code[-1].outputs = [new_output("display_data",
+                                   data={KEY_FIGURE_MIME: key_figure_payload("total", total)})]
+    nbformat.write(nb, output)
+    record_values_total.sources.append(Path(source))
+
+
+record_values_total.sources = []

@@ -21,18 +21,15 @@ import time
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import pytest
-from nbformat.v4 import new_output
 
-from fakes import use_fake_kernels
+from fakes import record_values_total, use_fake_kernels
 from perfeval import outputs, runner
 from perfeval.cli import main
 from perfeval.exceptions import ParameterError, RunError
 from perfeval.outputs import (clear_leftovers, hold_index, hold_report, report_problems,
                               swap_in, temporary_folder)
 from perfeval.parameters import load_folder_schemas
-from perfeval.provenance import KEY_FIGURE_MIME, key_figure_payload
 from perfeval.runner import run_report
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
@@ -41,18 +38,9 @@ PERFEVAL = str(Path(sys.executable).parent / "perfeval")
 load_folder_schemas(NOTEBOOKS)
 
 
-def _fake_execute(source, output, values, progress, kernel):
-    """The notebook 'runs' by recording the sum of values.csv."""
-    nb = nbformat.read(source, as_version=4)
-    total = float(pd.read_csv(Path(values["data_dir"]) / "values.csv")["value"].sum())
-    nb.cells[-2].outputs = [new_output("display_data",
-                                       data={KEY_FIGURE_MIME: key_figure_payload("total", total)})]
-    nbformat.write(nb, output)
-
-
 @pytest.fixture
 def fake_kernel(monkeypatch):
-    return use_fake_kernels(monkeypatch, _fake_execute)
+    return use_fake_kernels(monkeypatch, record_values_total)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from fakes import NoKernel, refuse_kernels, use_fake_kernels
+from fakes import NoKernel, record_values_total, refuse_kernels, use_fake_kernels
 from perfeval import paths, runner
 from perfeval.exceptions import ParameterError, RecordError, RunError, VerificationError
 from perfeval.parameters import load_folder_schemas
@@ -46,19 +46,9 @@ def _write_values(folder: Path, rows: str = "A,1.5\nB,2\n") -> Path:
     return folder
 
 
-def _fake_execute(source, output, values, progress, kernel):
-    """Stand-in for the kernel: the notebook 'runs' by recording the sum of values.csv."""
-    nb = nbformat.read(source, as_version=4)
-    total = float(pd.read_csv(Path(values["data_dir"]) / "values.csv")["value"].sum())
-    code = [cell for cell in nb.cells if cell.cell_type == "code"]
-    code[-1].outputs = [new_output("display_data",
-                                   data={KEY_FIGURE_MIME: key_figure_payload("total", total)})]
-    nbformat.write(nb, output)
-
-
 @pytest.fixture
 def fake_kernel(monkeypatch):
-    return use_fake_kernels(monkeypatch, _fake_execute)
+    return use_fake_kernels(monkeypatch, record_values_total)
 
 
 @pytest.fixture

@@ -16,17 +16,16 @@ from pathlib import Path
 
 import nbformat
 import openpyxl
-import pandas as pd
 import pytest
 from jsonschema import Draft202012Validator
-from nbformat.v4 import new_code_cell, new_notebook, new_output
+from nbformat.v4 import new_code_cell, new_notebook
 
-from fakes import refuse_kernels, use_fake_kernels
+from fakes import record_values_total, refuse_kernels, use_fake_kernels
 from perfeval import paths, provenance, verify
 from perfeval.cli import main
 from perfeval.exceptions import DataValidationError, VerificationError
 from perfeval.parameters import load_folder_schemas
-from perfeval.provenance import KEY_FIGURE_MIME, hash_inputs, key_figure_payload, sha256_file
+from perfeval.provenance import hash_inputs, sha256_file
 from perfeval.runner import run_report
 from perfeval.verify import (MAX_NESTING, check_manifest, load_manifest_schema, read_manifest,
                              trusted_notebook, trusted_notebooks, verify_report)
@@ -37,25 +36,11 @@ HELLO = NOTEBOOKS / "hello.ipynb"
 load_folder_schemas(NOTEBOOKS)
 
 
-def _fake_execute(source, output, values, progress, kernel):
-    """Stand-in for the kernel: the notebook 'runs' by recording the sum of values.csv."""
-    nb = nbformat.read(source, as_version=4)
-    total = float(pd.read_csv(Path(values["data_dir"]) / "values.csv")["value"].sum())
-    code = [cell for cell in nb.cells if cell.cell_type == "code"]
-    code[-1].outputs = [new_output("display_data",
-                                   data={KEY_FIGURE_MIME: key_figure_payload("total", total)})]
-    nbformat.write(nb, output)
-    _fake_execute.sources.append(Path(source))
-
-
-_fake_execute.sources = []
-
-
 @pytest.fixture
 def fake_kernel(monkeypatch):
-    _fake_execute.sources.clear()
-    use_fake_kernels(monkeypatch, _fake_execute)
-    return _fake_execute.sources
+    record_values_total.sources.clear()
+    use_fake_kernels(monkeypatch, record_values_total)
+    return record_values_total.sources
 
 
 @pytest.fixture
