@@ -5,8 +5,10 @@ The module turns respondent-level survey data (one row per respondent) into publ
 * :func:`estimate` - weighted means, proportions and totals, overall or by one or two breakdowns,
   with design-based standard errors (Taylor linearisation, as R's ``survey`` package computes them
   with ``svymean`` / ``svytotal`` / ``svyby``), confidence intervals, unweighted and effective bases.
-* :func:`compare_waves` and :func:`compare_groups_with_rest` - is a difference real? z-tests with a
-  Holm adjustment when many are tested at once, and a plain-language finding.
+* :func:`compare_waves` and :func:`compare_groups_with_rest` - is a difference real? Newcombe's
+  interval for proportions (a z-test for means), significant when the interval excludes zero,
+  with a Holm adjustment of the intervals' level when many are tested at once, and a
+  plain-language finding (:data:`COMPARISON_METHOD`).
 * :func:`rake_weights` and :func:`weighting_design_effect` - weighting to population margins by
   iterative proportional fitting, with optional trimming, and the Kish design effect of the weights.
 * :func:`apply_disclosure_control`, :func:`format_percentage_with_base` and
@@ -35,9 +37,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 
+from perfeval import intervals
 from perfeval.exceptions import AnalysisError, ParameterError
 
 STATISTICS = ("mean", "proportion", "total")
@@ -384,19 +387,19 @@ def _normal_quantile(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
 
 
-def _wilson_interval(p: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
+def _wilson_interval(p: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a proportion ``p`` on ``n`` (here the effective base).
 
-    Wilson, E. B. (1927) "Probable inference, the law of succession, and statistical inference",
-    JASA 22, 209-212; for weighted data n is the Kish (1965) effective sample size
-    ``(sum w)^2 / sum w^2`` (the approach evaluated by Dean & Pagano 2015, J. Survey Statistics
-    and Methodology 3, 484-503). ``n = 0`` gives a missing interval.
+    :func:`perfeval.intervals.wilson_interval` on the effective count ``p * n`` (Wilson 1927;
+    for weighted data n is the Kish (1965) effective sample size ``(sum w)^2 / sum w^2``, the
+    approach evaluated by Dean & Pagano 2015, J. Survey Statistics and Methodology 3, 484-503).
+    ``n = 0`` gives a missing interval.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        denominator = 1 + z ** 2 / n
-        centre = (p + z ** 2 / (2 * n)) / denominator
-        half = z * np.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2)) / denominator
-    return centre - half, centre + half
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore"):
+        count = np.where(n > 0, np.clip(p, 0, 1) * n, np.nan)
+    low, high = intervals.wilson_interval(count, np.where(n > 0, n, np.nan), level)
+    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
 
 
 def _ratio_moments(y: np.ndarray, domain: np.ndarray, cell: np.ndarray, n_groups: int,
@@ -458,7 +461,7 @@ def _domain_estimates(y: np.ndarray, valid: np.ndarray, group: np.ndarray, n_gro
     se = np.where(base > 0, np.sqrt(_variance_from_moments(s1, s2, design)), np.nan)
     quantile = _normal_quantile(level)
     if statistic == "proportion" and not design.is_complex:
-        low, high = _wilson_interval(estimate, effective, quantile)
+        low, high = _wilson_interval(estimate, effective, level)
         method = "wilson"
     else:
         low, high = estimate - quantile * se, estimate + quantile * se
@@ -574,12 +577,39 @@ def estimate(df: pd.DataFrame, variable: str | Sequence[str], *, statistic: str 
     result = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
     result.attrs["group_columns"] = by_columns
     result.attrs["table_columns"] = [] if isinstance(variable, str) else ["variable"]
+    result.attrs["statistic"] = "proportion" if statistic == "proportion" or (
+        positive is not None and statistic == "mean") else statistic
     return result
 
 
 # --------------------------------------------------------------------------------------------
 # Comparisons
 # --------------------------------------------------------------------------------------------
+
+def _holm_levels(p: np.ndarray, level: float, adjust: str | None) -> np.ndarray:
+    """The confidence level of each comparison's interval under Holm's (1979) step-down rule.
+
+    With ``m`` comparisons and ``alpha = 1 - level``, the one with the k-th smallest p-value is
+    tested at ``alpha / (m - k + 1)`` until the first that is not significant, at rank k0; it
+    and every later one get the level of rank k0. So an interval at the row's level excludes
+    zero exactly when Holm rejects "no difference" (the simultaneous-interval reading of Holm's
+    procedure; Strassburger & Bretz 2008, Stat Med 27:4914-4927). Untested rows (missing p)
+    and ``adjust=None`` or a single comparison keep ``level``.
+    """
+    levels = np.full(p.shape, float(level))
+    tested = np.flatnonzero(~np.isnan(p))
+    m = len(tested)
+    if adjust != "holm" or m < 2:
+        return levels
+    alpha = 1 - level
+    order = tested[np.argsort(p[tested], kind="stable")]
+    thresholds = alpha / (m - np.arange(m))
+    failed = np.flatnonzero(p[order] >= thresholds)
+    stop = failed[0] if failed.size else m
+    ranks = np.minimum(np.arange(m), stop)
+    levels[order] = 1 - alpha / (m - ranks)
+    return levels
+
 
 def _adjusted_p_values(p: np.ndarray, adjust: str | None) -> np.ndarray:
     """Holm (1979) step-down adjustment of the tested (non-missing) p-values."""
@@ -597,19 +627,88 @@ def _describe_findings(difference: np.ndarray, significant: np.ndarray,
             for d, s in zip(difference, significant)]
 
 
+#: Smallest p-value the Newcombe inversion resolves: the level 1 - 1e-15 is the largest below 1
+#: in floating point with room to spare; a smaller p-value is reported as this bound.
+_SMALLEST_P = 1e-15
+
+
+def _newcombe_p_value(x1: float, n1: float, x2: float, n2: float) -> float:
+    """The p-value that matches Newcombe's interval: 1 minus the level at which it reaches 0.
+
+    Newcombe's interval (1998, Stat Med 17:873, method 10) widens as the level rises, so for
+    a difference ``d != 0`` there is one level at which its limit nearest zero is zero; below
+    it the interval excludes zero. ``1 - that level`` is the smallest significance level at
+    which the difference is significant, found by Brent's root search on ``log(alpha)``;
+    p = 1 when ``d = 0``, missing when a base is 0, at least :data:`_SMALLEST_P`.
+    """
+    if not (n1 > 0 and n2 > 0):
+        return np.nan
+    d = x1 / n1 - x2 / n2
+    if d == 0:
+        return 1.0
+
+    def nearest_limit(log_alpha: float) -> float:
+        interval = intervals.newcombe_difference(x1, n1, x2, n2, 1 - math.exp(log_alpha))
+        return interval.low if d > 0 else -interval.high
+
+    lowest, highest = math.log(_SMALLEST_P), math.log(1 - 1e-9)
+    if nearest_limit(lowest) >= 0:
+        return _SMALLEST_P
+    if nearest_limit(highest) <= 0:
+        return 1.0
+    return math.exp(optimize.brentq(nearest_limit, lowest, highest, xtol=1e-10))
+
+
+def _newcombe_intervals(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray,
+                        levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Newcombe's interval of each row at that row's level (one call per distinct level)."""
+    low, high = np.full(levels.shape, np.nan), np.full(levels.shape, np.nan)
+    for value in np.unique(levels):
+        rows = levels == value
+        interval = intervals.newcombe_difference(x1[rows], n1[rows], x2[rows], n2[rows], value)
+        low[rows], high[rows] = interval.low, interval.high
+    return low, high
+
+
+def _test_proportions(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray,
+                      se: np.ndarray, level: float, adjust: str | None) -> dict[str, np.ndarray]:
+    """Newcombe's interval for each ``x1/n1 - x2/n2`` (effective counts and bases), Holm-levelled.
+
+    ``significant`` is "the interval at ``ci_level`` excludes 0"; ``p_value`` is the matching
+    inverted p-value (:func:`_newcombe_p_value`) and ``z`` its signed normal deviate.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        difference = np.where((n1 > 0) & (n2 > 0), x1 / n1 - x2 / n2, np.nan)
+    p = np.array([_newcombe_p_value(*row) for row in zip(x1, n1, x2, n2)], dtype=float)
+    levels = _holm_levels(p, level, adjust)
+    low, high = _newcombe_intervals(x1, n1, x2, n2, levels)
+    return {"difference": difference, "se": se, "ci_low": low, "ci_high": high,
+            "ci_level": levels, "ci_method": np.where(np.isnan(difference), None, "newcombe"),
+            "z": np.sign(difference) * stats.norm.isf(p / 2), "p_value": p,
+            "p_adjusted": _adjusted_p_values(p, adjust),
+            "significant": intervals.DifferenceInterval(difference, low, high, level,
+                                                        "newcombe").significant}
+
+
 def _test_differences(difference: np.ndarray, se: np.ndarray, level: float,
                       adjust: str | None) -> dict[str, np.ndarray]:
-    """Two-sided z-test of each difference against zero, with its confidence interval."""
-    quantile = _normal_quantile(level)
+    """Two-sided z-test of each difference of means against zero, with its Holm-levelled interval.
+
+    ``difference +/- z(ci_level) * se``, so the interval excludes zero exactly when the
+    (adjusted) test rejects.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         z = difference / se
     p = 2 * stats.norm.sf(np.abs(z))
     p = np.where(np.isnan(z), np.nan, p)
-    adjusted = _adjusted_p_values(p, adjust)
-    significant = np.where(np.isnan(adjusted), False, adjusted < 1 - level)
-    return {"difference": difference, "se": se, "ci_low": difference - quantile * se,
-            "ci_high": difference + quantile * se, "z": z, "p_value": p,
-            "p_adjusted": adjusted, "significant": significant}
+    levels = _holm_levels(p, level, adjust)
+    quantile = stats.norm.ppf(0.5 + levels / 2)
+    low, high = difference - quantile * se, difference + quantile * se
+    return {"difference": difference, "se": se, "ci_low": low, "ci_high": high,
+            "ci_level": levels, "ci_method": np.where(np.isnan(z), None, "normal"), "z": z,
+            "p_value": p, "p_adjusted": _adjusted_p_values(p, adjust),
+            "significant": intervals.DifferenceInterval(difference, low, high, level,
+                                                        "normal").significant}
 
 
 def _check_comparison_arguments(level: float, adjust: str | None) -> None:
@@ -622,60 +721,116 @@ def _check_comparison_arguments(level: float, adjust: str | None) -> None:
         raise ParameterError(problems)
 
 
+def _compared_statistic(earlier: pd.DataFrame, later: pd.DataFrame, statistic: str | None) -> str:
+    """``statistic`` if given, else what :func:`estimate` recorded in both tables, else "mean"."""
+    if statistic is None:
+        recorded = {earlier.attrs.get("statistic"), later.attrs.get("statistic")}
+        statistic = recorded.pop() if len(recorded) == 1 and None not in recorded else "mean"
+    if statistic not in STATISTICS:
+        raise ParameterError([f"statistic must be one of {STATISTICS!r} or None (read from the "
+                              f"tables made by estimate()); got {statistic!r}"])
+    return statistic
+
+
+COMPARISON_METHOD = (
+    "A difference of two proportions has Newcombe's hybrid score interval (Newcombe 1998, Stat "
+    "Med 17:873-890, method 10) on effective bases (each share's effective count p x n_eff out "
+    "of n_eff); a difference of means has difference +/- z x se. A difference is significant "
+    "when its interval excludes zero; the p-value shown is the one that matches the interval "
+    "(1 minus the confidence level at which the interval just reaches zero). With several "
+    "comparisons, Holm's step-down adjustment (Holm 1979) is applied to the intervals: the "
+    "comparison with the k-th smallest of m p-values has a 1 - alpha/(m - k + 1) interval, up "
+    "to the first that is not significant, whose level the rest share; so a difference is "
+    "significant after adjustment exactly when its adjusted interval excludes zero."
+)
+
+
 def compare_waves(earlier: pd.DataFrame, later: pd.DataFrame, *, on: str | Sequence[str] | None = None,
-                  level: float = 0.95, adjust: str | None = "holm") -> pd.DataFrame:
+                  level: float = 0.95, adjust: str | None = "holm",
+                  statistic: str | None = None) -> pd.DataFrame:
     """Test the change between two independent survey waves, group by group.
 
-    The difference ``later - earlier`` is tested with a two-sided z-test using each estimate's
-    standard error, ``se = sqrt(se_earlier^2 + se_later^2)``, which assumes the two waves are
-    independent samples (different respondents). When more than one row is tested the p-values
-    are Holm-adjusted (Holm 1979, Scand. J. Statist. 6, 65-70) and the finding uses the adjusted
-    p-value; the interval for the difference is the unadjusted ``difference +/- z * se``.
+    The waves are taken to be independent samples (different respondents). For proportions
+    the interval for ``later - earlier`` is Newcombe's hybrid score interval (Newcombe, R. G.
+    1998, Stat Med 17:873-890, method 10; :func:`perfeval.intervals.newcombe_difference`) on
+    effective bases: each wave contributes the effective count ``estimate * effective_base``
+    out of ``effective_base`` (``base`` when the table has no effective base), the same
+    footing as each wave's own Wilson interval. It stays within [-1, 1] and keeps a width when
+    a wave is at 0% or 100%. ``p_value`` is the p-value that matches it: 1 minus the level at
+    which the interval just reaches zero. For means and totals the interval is
+    ``difference +/- z * se`` with ``se = sqrt(se_earlier^2 + se_later^2)`` and the two-sided
+    z-test. Either way a change is significant exactly when its interval excludes zero.
+
+    With ``adjust="holm"`` and more than one row tested, the p-values are Holm-adjusted
+    (Holm 1979, Scand. J. Statist. 6, 65-70) and so is each interval's level (``ci_level``):
+    the row with the k-th smallest of m p-values gets ``1 - alpha / (m - k + 1)`` up to the
+    first row Holm does not reject, whose level all later rows share. So "significant after
+    adjustment" is "the adjusted interval excludes zero" (see :data:`COMPARISON_METHOD`).
 
     Parameters
     ----------
     earlier, later : pandas.DataFrame
-        Results of :func:`estimate` for the same question and breakdown in each wave.
+        Results of :func:`estimate` for the same question and breakdown in each wave
+        (``estimate``, ``se``, ``base`` and, for weighted proportions, ``effective_base``).
     on : str or list of str, optional
         Columns to match rows on; by default the ``variable`` and group columns recorded by
         :func:`estimate` in ``attrs``, or else the columns other than the result columns.
     level : float
-        Confidence level; a change is significant when the (adjusted) p-value < 1 - level.
+        Confidence level; ``alpha = 1 - level`` is the family-wise error rate under Holm.
     adjust : {"holm", None}
         Multiple-testing adjustment across rows.
+    statistic : {"proportion", "mean", "total"}, optional
+        What the estimates are; by default what :func:`estimate` recorded in the tables'
+        ``attrs``, else ``"mean"``. Pass ``"proportion"`` for tables that lost their ``attrs``.
 
     Returns
     -------
     pandas.DataFrame
         Group columns, ``estimate_earlier``, ``estimate_later``, ``base_earlier``, ``base_later``,
-        ``difference``, ``se``, ``ci_low``, ``ci_high``, ``z``, ``p_value``, ``p_adjusted``,
-        ``significant`` and ``finding`` ("significant increase", "significant decrease",
-        "no significant change", or "not tested: not in both waves").
+        ``difference``, ``se``, ``ci_low``, ``ci_high``, ``ci_level``, ``ci_method``
+        (``"newcombe"`` or ``"normal"``), ``z``, ``p_value``, ``p_adjusted``, ``significant``
+        and ``finding`` ("significant increase", "significant decrease", "no significant
+        change", or "not tested: not in both waves").
 
     Raises
     ------
     ParameterError
-        If ``level`` or ``adjust`` is not allowed.
+        If ``level``, ``adjust`` or ``statistic`` is not allowed.
     AnalysisError
         If a table lacks ``estimate``/``se``/``base`` or the group columns.
     """
     _check_comparison_arguments(level, adjust)
+    statistic = _compared_statistic(earlier, later, statistic)
     keys = _comparison_keys(earlier, later, on)
-    left = earlier[keys + ["estimate", "se", "base"]]
-    right = later[keys + ["estimate", "se", "base"]]
+    left, right = (_wave_columns(table, keys) for table in (earlier, later))
     if keys:
         merged = left.merge(right, on=keys, how="outer", suffixes=("_earlier", "_later"), sort=True)
     else:
         merged = left.add_suffix("_earlier").join(right.add_suffix("_later"))
-    difference = (merged["estimate_later"] - merged["estimate_earlier"]).to_numpy(dtype=float)
-    se = np.hypot(merged["se_earlier"].to_numpy(dtype=float), merged["se_later"].to_numpy(dtype=float))
-    tested = _test_differences(difference, se, level, adjust)
+    column = {name: merged[name].to_numpy(dtype=float) for name in merged.columns
+              if name.endswith(("_earlier", "_later")) and name not in keys}
+    se = np.hypot(column["se_earlier"], column["se_later"])
+    if statistic == "proportion":
+        n1, n2 = column["effective_base_later"], column["effective_base_earlier"]
+        tested = _test_proportions(column["estimate_later"] * n1, n1,
+                                   column["estimate_earlier"] * n2, n2, se, level, adjust)
+    else:
+        tested = _test_differences(column["estimate_later"] - column["estimate_earlier"], se,
+                                   level, adjust)
     result = merged.assign(**tested)
     result["finding"] = _describe_findings(
-        difference, tested["significant"],
+        tested["difference"], tested["significant"],
         ("significant increase", "significant decrease", "no significant change"),
         "not tested: not in both waves")
-    return result.drop(columns=["se_earlier", "se_later"])
+    return result.drop(columns=["se_earlier", "se_later", "effective_base_earlier",
+                                "effective_base_later"])
+
+
+def _wave_columns(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """A wave's keys, estimate, se, base and effective base (the base when it has none)."""
+    columns = table[keys + ["estimate", "se", "base"]]
+    effective = table["effective_base"] if "effective_base" in table.columns else table["base"]
+    return columns.assign(effective_base=effective.to_numpy(dtype=float))
 
 
 def _comparison_keys(earlier: pd.DataFrame, later: pd.DataFrame,
@@ -706,10 +861,17 @@ def compare_groups_with_rest(df: pd.DataFrame, variable: str, by: str | Sequence
     The difference ``group - rest`` is computed on the full design and its standard error by
     linearising the difference itself, ``z_i = z_group,i - z_rest,i`` (Taylor linearisation as
     in :func:`estimate`), so the covariance between group and rest - which exists when both
-    share PSUs - is taken into account rather than assuming independence. Each test is a
-    two-sided z-test; with more than one group the p-values are Holm-adjusted (Holm 1979) and
-    the finding uses the adjusted p-value. "The rest" is the respondents with a valid answer and
-    a known (non-missing) group other than this one.
+    share PSUs - is taken into account rather than assuming independence. For means that
+    difference has the interval ``difference +/- z * se`` and the two-sided z-test. For
+    proportions (``statistic="proportion"``, or ``positive`` given) the interval is Newcombe's
+    hybrid score interval (Newcombe 1998, Stat Med 17:873-890, method 10) on the Kish effective
+    bases of group and rest (effective counts ``p * n_eff``), which treats group and rest as
+    independent samples (exact without clusters; ``se`` is still the design-based one), and
+    ``p_value`` is the p-value that matches it, as in :func:`compare_waves`. A difference is
+    significant exactly when its interval excludes zero; with more than one group the p-values
+    are Holm-adjusted (Holm 1979) and so is each interval's level (``ci_level``), as described
+    in :func:`compare_waves`. "The rest" is the respondents with a valid answer and a known
+    (non-missing) group other than this one.
 
     Parameters
     ----------
@@ -726,8 +888,9 @@ def compare_groups_with_rest(df: pd.DataFrame, variable: str, by: str | Sequence
     -------
     pandas.DataFrame
         One row per group: group columns, ``estimate``, ``estimate_rest``, ``base``,
-        ``base_rest``, ``difference``, ``se``, ``ci_low``, ``ci_high``, ``z``, ``p_value``,
-        ``p_adjusted``, ``significant`` and ``finding`` ("significantly higher",
+        ``base_rest``, ``effective_base``, ``effective_base_rest``, ``difference``, ``se``,
+        ``ci_low``, ``ci_high``, ``ci_level``, ``ci_method`` (``"newcombe"`` or ``"normal"``),
+        ``z``, ``p_value``, ``p_adjusted``, ``significant`` and ``finding`` ("significantly higher",
         "significantly lower", "no significant difference", or "not tested: no answers").
 
     Raises
@@ -752,8 +915,16 @@ def compare_groups_with_rest(df: pd.DataFrame, variable: str, by: str | Sequence
     known = valid & (group < len(groups))
     rows = [_difference_from_rest(y, known, group == g, design) for g in range(len(groups))]
     columns = pd.DataFrame(rows, columns=["estimate", "estimate_rest", "base", "base_rest",
-                                          "difference", "se"])
-    tested = _test_differences(columns["difference"].to_numpy(), columns["se"].to_numpy(), level, adjust)
+                                          "difference", "se", "effective_base",
+                                          "effective_base_rest"])
+    if statistic == "proportion" or positive is not None:
+        n1, n2 = (columns[c].to_numpy(dtype=float) for c in ("effective_base", "effective_base_rest"))
+        tested = _test_proportions(columns["estimate"].to_numpy(dtype=float) * n1, n1,
+                                   columns["estimate_rest"].to_numpy(dtype=float) * n2, n2,
+                                   columns["se"].to_numpy(dtype=float), level, adjust)
+    else:
+        tested = _test_differences(columns["difference"].to_numpy(), columns["se"].to_numpy(),
+                                   level, adjust)
     result = pd.concat([groups, columns.drop(columns=["difference", "se"]), pd.DataFrame(tested)], axis=1)
     result["finding"] = _describe_findings(
         tested["difference"], tested["significant"],
@@ -764,19 +935,23 @@ def compare_groups_with_rest(df: pd.DataFrame, variable: str, by: str | Sequence
 
 
 def _difference_from_rest(y: np.ndarray, known: np.ndarray, in_group: np.ndarray,
-                          design: _Design) -> tuple[float, float, int, int, float, float]:
-    """Mean of a group, of the rest, and the linearised standard error of their difference."""
+                          design: _Design) -> tuple[float, ...]:
+    """Mean of a group and of the rest, their bases, the difference with its linearised
+    standard error, and the Kish effective bases of group and rest."""
     w = design.weights
     mine, rest = known & in_group, known & ~in_group
     w_mine, w_rest = w[mine].sum(), w[rest].sum()
+    effective = [s ** 2 / s2 if s2 > 0 else 0.0 for s, s2 in
+                 ((w_mine, design.weights_squared[mine].sum()),
+                  (w_rest, design.weights_squared[rest].sum()))]
     if w_mine == 0 or w_rest == 0:
-        return (np.nan, np.nan, int(mine.sum()), int(rest.sum()), np.nan, np.nan)
+        return (np.nan, np.nan, int(mine.sum()), int(rest.sum()), np.nan, np.nan, *effective)
     mean_mine, mean_rest = (w * y)[mine].sum() / w_mine, (w * y)[rest].sum() / w_rest
     z = np.where(mine, w * (y - mean_mine) / w_mine, -w * (y - mean_rest) / w_rest)
     variance = _variance_from_moments(*_moments_of_linearised(z, np.where(known, 0, 1), 1, design),
                                       design)[0]
     return (mean_mine, mean_rest, int(mine.sum()), int(rest.sum()), mean_mine - mean_rest,
-            math.sqrt(variance))
+            math.sqrt(variance), *effective)
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from perfeval.exceptions import AnalysisError, ParameterError, PerfevalError
+from perfeval.intervals import newcombe_difference
 from perfeval.survey import (apply_disclosure_control, compare_groups_with_rest, compare_waves,
                              estimate, format_percentage_with_base, format_publication_table,
                              rake_weights, weighting_design_effect)
@@ -329,7 +330,10 @@ def test_compare_waves_is_a_z_test_on_independent_estimates():
              [(0.10, se), (-0.08, math.hypot(0.03, 0.03)), (0.01, math.hypot(0.025, 0.025))]]
     assert result.loc["East", "difference"] == pytest.approx(0.10)
     assert result.loc["East", "se"] == pytest.approx(se)
-    assert result.loc["East", "ci_low"] == pytest.approx(0.10 - stats.norm.ppf(0.975) * se)
+    # Holm: East has the smallest of 3 p-values, so its interval is at 1 - 0.05/3; North (rank
+    # 2) is not significant, so it and West share the rank-2 level 1 - 0.05/2.
+    assert result["ci_level"].tolist() == pytest.approx([1 - 0.05 / 3, 1 - 0.05 / 2, 1 - 0.05 / 2])
+    assert result.loc["East", "ci_low"] == pytest.approx(0.10 - stats.norm.ppf(1 - 0.05 / 6) * se)
     assert result["p_value"].tolist() == pytest.approx(p_raw)
     assert result["p_adjusted"].tolist() == pytest.approx(holm_by_hand(p_raw))
     # North: p = 0.059 alone, so not significant; East: p = 0.0004, still < 0.05 after Holm.
@@ -337,6 +341,8 @@ def test_compare_waves_is_a_z_test_on_independent_estimates():
                                           "no significant change"]
     unadjusted = compare_waves(earlier, later, on="area", adjust=None)
     assert unadjusted["p_adjusted"].tolist() == pytest.approx(p_raw)
+    assert unadjusted["ci_low"].iloc[0] == pytest.approx(0.10 - stats.norm.ppf(0.975) * se)
+    assert (result["ci_method"] == "normal").all()
 
 
 def test_compare_waves_flags_decrease_and_groups_missing_in_a_wave():
@@ -359,14 +365,99 @@ def test_compare_waves_on_estimate_output(apistrat, apisrs):
     assert row.finding == "no significant change"
 
 
+def _shares(counts: list[int], bases: list[int]) -> pd.DataFrame:
+    """A hand-made unweighted table of proportions, as estimate() would give it."""
+    table = pd.DataFrame({"q": [f"q{i}" for i in range(len(counts))],
+                          "estimate": np.divide(counts, bases), "se": 0.0, "base": bases})
+    table.attrs.update(statistic="proportion", group_columns=[], table_columns=["q"])
+    return table
+
+
+def test_compare_waves_of_proportions_uses_newcombe_in_the_issue_cases():
+    # Issue #15: Wald gave 0.114 to 1.029 for 6/7 against 2/7, [1, 1] with p = 0 for 10/10
+    # against 0/20, and "significant increase" for 5/56 against 0/29.
+    later, earlier = _shares([6, 10, 5], [7, 10, 56]), _shares([2, 0, 0], [7, 20, 29])
+    result = compare_waves(earlier, later, adjust=None).set_index("q")
+    # Newcombe (1998, Stat Med 17:873) Table II, method 10: 5/56 - 0/29 is -0.0381 to +0.1926.
+    assert result.loc["q2", ["ci_low", "ci_high"]].tolist() == pytest.approx([-0.0381, 0.1926], abs=5e-5)
+    assert result.loc["q2", "finding"] == "no significant change"
+    assert result.loc["q2", "p_value"] > 0.05
+    # 6/7 - 2/7 stays within [-1, 1]; 10/10 - 0/20 keeps a width and is still significant.
+    assert -1 <= result.loc["q0", "ci_low"] < result.loc["q0", "ci_high"] <= 1
+    assert result.loc["q1", "ci_high"] - result.loc["q1", "ci_low"] > 0.3
+    assert result.loc["q1", "finding"] == "significant increase" and result.loc["q1", "p_value"] > 0
+    assert (result["ci_method"] == "newcombe").all() and (result["ci_level"] == 0.95).all()
+
+
+def test_compare_waves_significance_always_matches_the_interval_and_its_p_value():
+    later, earlier = _shares([6, 10, 5, 30, 50], [7, 10, 56, 60, 100]), _shares([2, 0, 0, 20, 49], [7, 20, 29, 60, 100])
+    for adjust in ("holm", None):
+        result = compare_waves(earlier, later, adjust=adjust)
+        excludes_zero = (result["ci_low"] > 0) | (result["ci_high"] < 0)
+        assert result["significant"].tolist() == excludes_zero.tolist()
+        assert result["significant"].tolist() == (result["p_adjusted"] < 0.05).tolist()
+    # The p-value is the level at which Newcombe's interval reaches zero.
+    p = compare_waves(earlier, later, adjust=None).loc[0, "p_value"]
+    assert newcombe_difference(6, 7, 2, 7, level=1 - p).low == pytest.approx(0, abs=1e-7)
+
+
+def test_holm_adjusted_interval_levels_follow_the_step_down_rule():
+    # 10/10 vs 0/20 (p ~ 5e-9) and 6/7 vs 2/7 (p ~ 0.027): Holm tests the first at 0.05/2 and
+    # the second at 0.05, so both are significant, with 97.5% and 95% intervals.
+    result = compare_waves(_shares([2, 0], [7, 20]), _shares([6, 10], [7, 10]))
+    assert result["ci_level"].tolist() == pytest.approx([0.95, 0.975])
+    assert result["significant"].tolist() == [True, True]
+    # Add 5/56 vs 0/29 (p ~ 0.12): now 6/7 vs 2/7 is tested at 0.05/2 and fails, so it and
+    # 5/56 share the 97.5% level and neither is significant.
+    result = compare_waves(_shares([2, 0, 0], [7, 20, 29]), _shares([6, 10, 5], [7, 10, 56]))
+    assert result["ci_level"].tolist() == pytest.approx([0.975, 1 - 0.05 / 3, 0.975])
+    assert result["significant"].tolist() == [False, True, False]
+
+
+def test_compare_waves_of_weighted_proportions_uses_effective_bases():
+    # A weighted wave with effective base 40 of 100 respondents behaves like 40 respondents.
+    earlier, later = _shares([30], [100]), _shares([45], [100])
+    earlier["effective_base"], later["effective_base"] = 40.0, 40.0
+    row = compare_waves(earlier, later, adjust=None).iloc[0]
+    expected = newcombe_difference(0.45 * 40, 40, 0.30 * 40, 40)
+    assert [row.ci_low, row.ci_high] == pytest.approx([expected.low, expected.high])
+    assert row.finding == "no significant change"        # on 100 respondents it would be
+    assert compare_waves(_shares([30], [100]), _shares([45], [100])).iloc[0].significant
+
+
+def test_estimate_records_the_statistic_so_waves_of_shares_use_newcombe():
+    data = pd.DataFrame({"q": [1, 0, 1, 1, 0, 1, 0, 1], "w": [1, 2, 1, 1, 2, 1, 1, 1]})
+    table = estimate(data, "q", statistic="proportion", weight="w")
+    assert table.attrs["statistic"] == "proportion"
+    assert compare_waves(table, table).iloc[0].ci_method == "newcombe"
+    assert estimate(data, "q", weight="w").attrs["statistic"] == "mean"
+
+
+def test_compare_waves_rejects_an_unknown_statistic():
+    with pytest.raises(ParameterError, match="statistic"):
+        compare_waves(_shares([1], [2]), _shares([1], [2]), statistic="share")
+
+
+def test_group_versus_rest_for_proportions_uses_newcombe_on_effective_bases():
+    # 10/10 in A against 0/20 in B: Wald would give a zero-width interval at 1.
+    data = pd.DataFrame({"q": [1] * 10 + [0] * 20, "area": ["A"] * 10 + ["B"] * 20})
+    result = compare_groups_with_rest(data, "q", "area", statistic="proportion",
+                                      adjust=None).set_index("area")
+    assert result.loc["A", ["ci_low", "ci_high"]].tolist() == pytest.approx([0.6791, 1.0], abs=5e-5)
+    assert result.loc["A", "finding"] == "significantly higher"
+    assert result.loc["B", "finding"] == "significantly lower"
+    assert result.loc["A", "effective_base"] == 10 and result.loc["A", "effective_base_rest"] == 20
+
+
 def test_group_versus_rest_in_srs_equals_independent_difference():
     # Without clusters, group and rest share no PSU, so var(difference) = var(group) + var(rest).
     rng = np.random.default_rng(3)
     data = pd.DataFrame({"satisfied": rng.integers(0, 2, 300),
                          "ward": rng.choice(["Abbey", "Bridge", "Castle"], 300),
                          "w": rng.uniform(0.5, 2.0, 300)})
-    result = compare_groups_with_rest(data, "satisfied", "ward", statistic="proportion",
-                                      weight="w").set_index("ward")
+    result = compare_groups_with_rest(data, "satisfied", "ward", weight="w").set_index("ward")
+    shares = compare_groups_with_rest(data, "satisfied", "ward", statistic="proportion",
+                                      weight="w", adjust=None).set_index("ward")
     p_raw = []
     for ward in ["Abbey", "Bridge", "Castle"]:
         split = estimate(data.assign(is_ward=np.where(data.ward == ward, "in", "out")), "satisfied",
@@ -376,6 +467,13 @@ def test_group_versus_rest_in_srs_equals_independent_difference():
         assert result.loc[ward, "difference"] == pytest.approx(difference)
         assert result.loc[ward, "se"] == pytest.approx(se, rel=1e-10)
         p_raw.append(2 * stats.norm.sf(abs(difference / se)))
+        # As shares: Newcombe's interval on each side's effective base, as estimate() gives it.
+        n_in, n_out = split.loc["in", "effective_base"], split.loc["out", "effective_base"]
+        newcombe = newcombe_difference(split.loc["in", "estimate"] * n_in, n_in,
+                                       split.loc["out", "estimate"] * n_out, n_out)
+        assert shares.loc[ward, ["ci_low", "ci_high"]].tolist() == pytest.approx(
+            [newcombe.low, newcombe.high])
+        assert shares.loc[ward, "se"] == pytest.approx(se, rel=1e-10)
     assert result["p_value"].tolist() == pytest.approx(p_raw)
     assert result["p_adjusted"].tolist() == pytest.approx(holm_by_hand(p_raw))
 
