@@ -50,6 +50,19 @@ from perfeval.tables import parameters_table
 
 TOTAL_LABEL = "All respondents"
 FINAL_WEIGHT = "final_weight"
+#: How a change between waves is judged, for the change table's note and the method notes.
+CHANGE_NOTE = (
+    "Change between waves: Newcombe's hybrid score interval (Newcombe 1998, Stat Med 17:873, "
+    "method 10) for the difference of the two waves' shares, treating the waves as independent "
+    "samples, on their effective bases (Wald's difference +/- z x se is not used: it leaves "
+    "[-1, 1] and has no width at 0% or 100%). A change is significant when its interval "
+    "excludes zero. Holm's adjustment across the questions is applied to the intervals' level: "
+    "the change with the k-th smallest of m p-values has a 1 - alpha/(m - k + 1) interval, up "
+    "to the first that is not significant, whose level the rest share; the p-value shown is "
+    "the one that matches the interval (1 minus the level at which it just reaches zero), "
+    "Holm-adjusted."
+)
+
 #: Marks that carry a significant difference from the rest in text as well as in a chart.
 SIGNIFICANCE_MARKS = {"significantly higher": "▲", "significantly lower": "▼"}
 SYNTHETIC_NOTE = ("SYNTHETIC: this resident survey is generated sample data (a Place-Survey-style "
@@ -417,17 +430,27 @@ def change_between_waves(before: pd.DataFrame, after: pd.DataFrame, *,
                          level: float) -> pd.DataFrame:
     """Change per question between two controlled headline tables, Holm-adjusted.
 
-    Only questions published in both waves are tested (so the Holm family is the published
+    Newcombe's interval for each change on the waves' effective bases, significant when it
+    excludes zero, with Holm's adjustment applied to the intervals' level
+    (:func:`perfeval.survey.compare_waves`, :data:`perfeval.survey.COMPARISON_METHOD`). Only
+    questions published in both waves are tested (so the Holm family is the published
     questions); the others get the finding "not tested" and no numbers.
     """
     both = set(before.loc[before["published"], "question"]) & set(after.loc[after["published"], "question"])
     tested = survey.compare_waves(before[before["question"].isin(both)],
                                   after[after["question"].isin(both)], on="question",
-                                  level=level, adjust="holm")
+                                  level=level, adjust="holm", statistic="proportion")
     table = after[["question"]].merge(tested, on="question", how="left")
     table["finding"] = table["finding"].astype(object).fillna("not tested: not published in both waves")
     return table[["question", "estimate_earlier", "estimate_later", "base_earlier", "base_later",
-                  "difference", "ci_low", "ci_high", "p_adjusted", "significant", "finding"]]
+                  "difference", "ci_low", "ci_high", "ci_level", "p_adjusted", "significant",
+                  "finding"]]
+
+
+def interval_with_level_texts(change: pd.DataFrame) -> list[str]:
+    """Each change's interval in points with its (Holm-adjusted) level: "+2.1 to +9.8 (98.3%)"."""
+    return ["" if pd.isna(lo) else f"{lo * 100:+.1f} to {hi * 100:+.1f} ({level:.1%})"
+            for lo, hi, level in zip(change["ci_low"], change["ci_high"], change["ci_level"])]
 
 
 def describe_change(change: pd.DataFrame, wave: str, comparison_wave: str) -> str:
@@ -472,8 +495,7 @@ def change_section(responses: dict[str, pd.DataFrame], questions: pd.DataFrame, 
             comparison_wave: result_texts(earlier),
             wave: result_texts(later),
             "Change (points)": points(change["difference"]),
-            f"{level:.0%} interval (points)": ["" if pd.isna(lo) else f"{lo * 100:+.1f} to {hi * 100:+.1f}"
-                                                for lo, hi in zip(change["ci_low"], change["ci_high"])],
+            "Interval (points)": interval_with_level_texts(change),
             "Finding": change["finding"]}),
         "figure": charts.plot_intervals(shown.assign(label=shown["question"], value=shown["difference"],
                                               low=shown["ci_low"], high=shown["ci_high"]),
@@ -484,9 +506,9 @@ def change_section(responses: dict[str, pd.DataFrame], questions: pd.DataFrame, 
                                           zip(shown["question"], shown["difference"])) + ".",
         "sentence": sentence,
         "caption": (f"Change in the share giving a positive answer between {comparison_wave} and "
-                    f"{wave}, with {level:.0%} intervals. {kind}").strip(),
-        "note": ("Two-sided z-test of each change (independent samples); p-values Holm-adjusted "
-                 "across the questions compared. Only results published in both waves are compared."),
+                    f"{wave}, with Newcombe intervals at {level:.0%} before Holm's adjustment "
+                    f"(each interval's own level is in the table). {kind}").strip(),
+        "note": (CHANGE_NOTE + " Only results published in both waves are compared."),
     }
 
 
@@ -498,7 +520,12 @@ def breakdown_label(column: str) -> str:
 
 def groups_against_rest(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *,
                         level: float) -> pd.DataFrame:
-    """Each group against the rest of the sample, per question (Holm across the groups)."""
+    """Each group against the rest of the sample, per question (Holm across the groups).
+
+    Newcombe's interval for each difference on the effective bases of group and rest,
+    significant when it excludes zero, Holm-adjusted levels
+    (:func:`perfeval.survey.compare_groups_with_rest`).
+    """
     recoded = recode_positive(responses, questions)
     parts = [survey.compare_groups_with_rest(recoded, question, by, statistic="proportion",
                                              weight=FINAL_WEIGHT, level=level, adjust="holm")
@@ -639,9 +666,10 @@ def breakdowns_section(responses: pd.DataFrame, questions: pd.DataFrame, breakdo
 
 def breakdowns_note(min_base: int, min_cell: int) -> str:
     """Footnote for the breakdown tables: marks, symbols and the tests used."""
-    return ("▲ significantly higher, ▼ significantly lower than the rest of the sample (two-sided "
-            "z-test on the full design, Holm-adjusted across the groups of the breakdown for each "
-            "question). " + disclosure_note(min_base, min_cell))
+    return ("▲ significantly higher, ▼ significantly lower than the rest of the sample ("
+            "Newcombe's hybrid score interval for the difference, on the effective bases of the "
+            "group and the rest, excludes zero; Holm-adjusted across the groups of the breakdown "
+            "for each question). " + disclosure_note(min_base, min_cell))
 
 
 def disclosure_note(min_base: int, min_cell: int) -> str:
@@ -667,10 +695,11 @@ def method_notes(*, rake: bool, level: float, min_base: int, min_cell: int) -> l
         "answers and non-answers are excluded from the base.",
         f"Intervals: {level:.0%} Wilson score intervals on the effective base; standard errors "
         "by Taylor linearisation.",
-        "Change between waves: two-sided z-test treating the waves as independent samples, "
-        "Holm-adjusted across questions.",
-        "Groups against the rest: two-sided z-test of the difference on the full sample design, "
-        "Holm-adjusted across the groups of each breakdown and question.",
+        CHANGE_NOTE,
+        "Groups against the rest: Newcombe's hybrid score interval (Newcombe 1998, method 10) "
+        "for the difference between the group and the rest of the sample, on their effective "
+        "bases; significant when the interval excludes zero, with Holm's adjustment applied to "
+        "the intervals' level across the groups of each breakdown and question.",
         f"Disclosure control: [c] when fewer than {min_cell} respondents are in a cell (group, or "
         "group giving or not giving a positive answer), with secondary suppression; [low] when "
         f"the base is under {min_base}. Hidden figures are also left out of charts, text and the "

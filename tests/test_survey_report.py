@@ -15,6 +15,7 @@ from perfeval import charts
 from perfeval import survey_report as sr
 from perfeval.data import load_dataset
 from perfeval.exceptions import AnalysisError
+from perfeval.intervals import newcombe_difference
 
 QUESTIONS = pd.DataFrame({"question": ["Q1"], "wording": ["Satisfied?"], "positive": [[1, 2]],
                           "excluded": [[9]], "positive_labels": ["Very or fairly"]})
@@ -267,6 +268,21 @@ def test_change_between_waves_tests_only_results_published_in_both():
     assert change.loc[0, "finding"] == "not tested: not published in both waves"
     assert np.isnan(change.loc[0, "difference"])
     assert "No result is published in both" in sr.describe_change(change, "2024", "2022")
+
+
+def test_change_between_waves_is_newcombe_on_the_effective_bases():
+    before, after = controlled_wave(0.3), controlled_wave(0.6)
+    row = sr.change_between_waves(before, after, level=0.95).iloc[0]
+    expected = newcombe_difference(0.6 * after.loc[0, "effective_base"], after.loc[0, "effective_base"],
+                                   0.3 * before.loc[0, "effective_base"], before.loc[0, "effective_base"])
+    assert [row["ci_low"], row["ci_high"]] == pytest.approx([expected.low, expected.high])
+    assert row["ci_level"] == 0.95 and row["significant"] == (row["ci_low"] > 0)
+
+
+def test_change_display_gives_each_interval_with_its_holm_adjusted_level():
+    change = pd.DataFrame({"ci_low": [0.021, np.nan], "ci_high": [0.098, np.nan],
+                           "ci_level": [1 - 0.05 / 3, np.nan]})
+    assert sr.interval_with_level_texts(change) == ["+2.1 to +9.8 (98.3%)", ""]
 
 
 def test_describe_change_gives_the_bases():
