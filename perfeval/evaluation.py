@@ -9,8 +9,8 @@ Four parts, as in a county improvement partnership's evaluation report:
    :func:`estimate_did_for_indicators`), with a check of pre-programme trends
    (:func:`check_pre_trends`) and a parallel-trends chart (:func:`plot_parallel_trends`).
 3. **Participant surveys** before and after, paired by participant: Wilcoxon signed-rank for
-   scales (:func:`compare_paired_scale`) and McNemar for yes/no questions
-   (:func:`compare_paired_binary`).
+   scales (:func:`compare_paired_scale`) and McNemar for yes/no questions, with Newcombe's
+   paired interval for the change in the share answering yes (:func:`compare_paired_binary`).
 4. **Evaluation framework**: questions from a YAML parameter file, each answered by a rule applied
    to a computed result (:func:`evaluate_framework`). Rules are data (an operator and a
    threshold), never code, so a parameter file cannot run anything.
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from perfeval.exceptions import AnalysisError, ParameterError
+from perfeval.intervals import newcombe_paired_difference
 from perfeval.periods import period_sort_key
 
 if TYPE_CHECKING:
@@ -538,6 +539,9 @@ class PairedTestResult:
     details : dict
         Wilcoxon: n_changed, rank_sum_up, rank_sum_down, mean_change. McNemar: the 2x2 counts
         yes_yes, yes_no, no_yes, no_no.
+    ci_lower, ci_upper : float
+        McNemar: Newcombe's (1998b) paired interval for the change in the proportion answering
+        yes, at level ``1 - alpha``. Missing for Wilcoxon.
     """
 
     question: str
@@ -548,6 +552,8 @@ class PairedTestResult:
     n: int
     finding: str
     details: dict = field(default_factory=dict)
+    ci_lower: float = float("nan")
+    ci_upper: float = float("nan")
 
 
 def _complete_pairs(before: Any, after: Any) -> tuple[pd.Series, pd.Series]:
@@ -628,12 +634,18 @@ def _as_yes_no(values: pd.Series, question: str) -> pd.Series:
 
 def compare_paired_binary(before: Any, after: Any, *, question: str = "answer",
                           exact: bool | None = None, alpha: float = 0.05) -> PairedTestResult:
-    """Compare paired yes/no answers before and after with McNemar's test.
+    """Compare paired yes/no answers before and after with McNemar's test and Newcombe's interval.
 
     Method: McNemar's test on the discordant pairs (yes->no = b, no->yes = c), via
     ``statsmodels.stats.contingency_tables.mcnemar``: the exact binomial test when
     ``b + c < 25`` (or ``exact=True``), otherwise the chi-square statistic
-    ``(|b - c| - 1)^2 / (b + c)`` with continuity correction.
+    ``(|b - c| - 1)^2 / (b + c)`` with continuity correction. Beside it, the change in the share
+    answering yes, ``(c - b) / n``, has Newcombe's interval for paired proportions (Newcombe,
+    R. G. 1998, "Improved confidence intervals for the difference between binomial proportions
+    based on paired data", Stat Med 17:2635-2650, method 10;
+    :func:`perfeval.intervals.newcombe_paired_difference`) at level ``1 - alpha``: unlike
+    ``d +/- z se`` it stays within [-1, 1] and keeps a width when nobody changed. The finding
+    is McNemar's; the two seldom disagree, and only for a p-value close to ``alpha``.
 
     Parameters
     ----------
@@ -650,7 +662,8 @@ def compare_paired_binary(before: Any, after: Any, *, question: str = "answer",
     Returns
     -------
     PairedTestResult
-        ``estimate`` is the change in the proportion answering yes, (c - b) / n.
+        ``estimate`` is the change in the proportion answering yes, (c - b) / n, with its
+        interval in ``ci_lower`` and ``ci_upper``.
     """
     from statsmodels.stats.contingency_tables import mcnemar
 
@@ -663,10 +676,16 @@ def compare_paired_binary(before: Any, after: Any, *, question: str = "answer",
               "no_yes": int((~b & a).sum()), "no_no": int((~b & ~a).sum())}
     down, up = counts["yes_no"], counts["no_yes"]
     estimate = (up - down) / n
+    # After is the first answer of Newcombe's table, so the difference is after - before.
+    change = newcombe_paired_difference(counts["yes_yes"], up, down, counts["no_no"],
+                                        level=1 - alpha)
+    interval = (f"{1 - alpha:.0%} interval {100 * change.low:+.1f} to {100 * change.high:+.1f} "
+                f"points, Newcombe")
     if up + down == 0:
         return PairedTestResult(question, "McNemar", estimate, np.nan, np.nan, n,
-                                f"{question}: nobody changed their answer (n = {n} pairs), so "
-                                f"there is nothing to test.", counts)
+                                f"{question}: nobody changed their answer (n = {n} pairs; "
+                                f"{interval}), so there is nothing to test.", counts,
+                                change.low, change.high)
     use_exact = (up + down < 25) if exact is None else exact
     res = mcnemar([[counts["yes_yes"], down], [up, counts["no_no"]]], exact=use_exact,
                   correction=True)
@@ -675,9 +694,9 @@ def compare_paired_binary(before: Any, after: Any, *, question: str = "answer",
                else "not a statistically significant change")
     finding = (f"{question}: {up} participant(s) changed from no to yes and {down} from yes to "
                f"no; the share answering yes changed by {100 * estimate:+.1f} percentage points "
-               f"(n = {n} pairs, {test}, {format_p_value(res.pvalue)}): {verdict}.")
+               f"({interval}; n = {n} pairs, {test}, {format_p_value(res.pvalue)}): {verdict}.")
     return PairedTestResult(question, test, estimate, float(res.statistic), float(res.pvalue),
-                            n, finding, counts)
+                            n, finding, counts, change.low, change.high)
 
 
 def compare_paired_survey(before: pd.DataFrame, after: pd.DataFrame, *,
@@ -703,7 +722,8 @@ def compare_paired_survey(before: pd.DataFrame, after: pd.DataFrame, *,
     Returns
     -------
     DataFrame
-        question, test, estimate, statistic, p_value, n, finding; one row per question.
+        question, test, estimate, ci_lower, ci_upper (Newcombe's paired interval for yes/no
+        questions, missing for scales), statistic, p_value, n, finding; one row per question.
     """
     questions = list(scale_questions) + list(binary_questions)
     for name, frame in (("before", before), ("after", after)):
@@ -716,7 +736,8 @@ def compare_paired_survey(before: pd.DataFrame, after: pd.DataFrame, *,
                                     alpha=alpha) for q in scale_questions]
     results += [compare_paired_binary(paired[f"{q}_before"], paired[f"{q}_after"], question=q,
                                       alpha=alpha) for q in binary_questions]
-    columns = ["question", "test", "estimate", "statistic", "p_value", "n", "finding"]
+    columns = ["question", "test", "estimate", "ci_lower", "ci_upper", "statistic", "p_value",
+               "n", "finding"]
     return pd.DataFrame([{c: getattr(r, c) for c in columns} for r in results], columns=columns)
 
 

@@ -310,6 +310,33 @@ def test_mcnemar_rejects_unknown_answers_and_handles_no_change():
     assert math.isnan(r.p_value) and "nobody changed" in r.finding
 
 
+def test_paired_yes_no_change_has_newcombes_paired_interval():
+    # Newcombe (1998, Stat Med 17:2635, Table II, example b): 18 yes->yes, 12 yes->no,
+    # 2 no->yes, 18 no->no; before - after is 0.0562 to 0.3290, so after - before is the mirror.
+    before = ["yes"] * 30 + ["no"] * 20
+    after = ["yes"] * 18 + ["no"] * 12 + ["yes"] * 2 + ["no"] * 18
+    r = ev.compare_paired_binary(before, after, question="Feel confident")
+    assert r.estimate == pytest.approx(-0.2)
+    assert (round(r.ci_lower, 4), round(r.ci_upper, 4)) == (-0.3290, -0.0562)
+    assert "95% interval -32.9 to -5.6 points, Newcombe" in r.finding
+    assert r.p_value < 0.05 and "a statistically significant change" in r.finding
+
+
+def test_paired_interval_keeps_a_width_when_nobody_changed():
+    # Newcombe (1998) example c: 53 yes->yes, 1 no->no: -0.0729 to +0.0729 (Wald: 0 to 0).
+    r = ev.compare_paired_binary(["yes"] * 53 + ["no"], ["yes"] * 53 + ["no"])
+    assert (round(r.ci_lower, 4), round(r.ci_upper, 4)) == (-0.0729, 0.0729)
+    assert math.isnan(r.p_value) and "nobody changed" in r.finding
+
+
+def test_paired_interval_level_follows_alpha_and_scales_have_none():
+    before, after = ["yes"] * 12 + ["no"] * 13, ["yes"] * 10 + ["no"] * 2 + ["yes"] * 9 + ["no"] * 4
+    wide = ev.compare_paired_binary(before, after, alpha=0.01)
+    narrow = ev.compare_paired_binary(before, after, alpha=0.05)
+    assert wide.ci_lower < narrow.ci_lower < narrow.estimate < narrow.ci_upper < wide.ci_upper
+    assert math.isnan(ev.compare_paired_scale([1, 2, 3], [2, 3, 5]).ci_lower)
+
+
 def test_compare_paired_survey_pairs_by_id():
     before = pd.DataFrame({"respondent_id": [1, 2, 3, 4, 5, 6, 9],
                            "skill": [1, 2, 2, 3, 1, 2, 5], "mentor": ["no"] * 6 + ["yes"]})
@@ -321,6 +348,9 @@ def test_compare_paired_survey_pairs_by_id():
     ref = stats.wilcoxon([3, 4, 3, 4, 3, 4], [1, 2, 2, 3, 1, 2])     # after, before by id
     assert out.loc["skill", "p_value"] == pytest.approx(ref.pvalue)
     assert out.loc["mentor", "estimate"] == pytest.approx(1.0)
+    # All 6 pairs changed no -> yes: the interval keeps a width (Wald would give [1, 1]).
+    assert out.loc["mentor", "ci_upper"] == 1.0 and out.loc["mentor", "ci_lower"] < 1.0
+    assert math.isnan(out.loc["skill", "ci_lower"])
 
 
 # ---- 4. evaluation framework -----------------------------------------------------------------
