@@ -711,10 +711,26 @@ def positive_share(answers: pd.Series) -> float:
     return float((answers.astype(str).str.lower() == "yes").mean())
 
 
+#: How the participant survey's questions are compared, for the survey caption.
+PAIRED_NOTE = ("Scales: Wilcoxon signed-rank test. Yes/no questions: McNemar's test, and for the "
+               "change in the share answering yes Newcombe's interval for paired proportions "
+               "(Newcombe 1998, method 10), which stays within -100 to +100 points and keeps a "
+               "width when few change their answer.")
+
+
+def paired_change_cells(results: pd.DataFrame) -> list[str]:
+    """A yes/no question's change in points with its interval ("+28.0 (+4.9 to +46.6)"); blank
+    for a scale question (no interval)."""
+    return ["" if pd.isna(lo) else f"{100 * d:+.1f} ({100 * lo:+.1f} to {100 * hi:+.1f})"
+            for d, lo, hi in zip(results["estimate"], results["ci_lower"], results["ci_upper"])]
+
+
 def survey_section(data: Dataset, *, programme: str, scale_questions: Sequence[str],
                    binary_questions: Sequence[str], level: float = 0.95) -> dict[str, Any]:
     """Paired before/after comparison: Wilcoxon for scales, McNemar for yes/no questions,
-    significant at ``1 - level`` (the same level as the outcome estimates)."""
+    significant at ``1 - level`` (the same level as the outcome estimates). A yes/no question's
+    change in the share answering yes has Newcombe's paired interval at ``level`` (Newcombe
+    1998, Stat Med 17:2635, method 10; :func:`perfeval.evaluation.compare_paired_binary`)."""
     questions = [*scale_questions, *binary_questions]
     before, after = survey_pairs(data, programme, questions)
     for question in scale_questions:
@@ -731,7 +747,8 @@ def survey_section(data: Dataset, *, programme: str, scale_questions: Sequence[s
                            "After": [100 * positive_share(paired[f"{q}_after"])
                                      for q in questions]})
     evidence = {f"survey_{r.question}": {
-        "estimate": r.estimate, "p_value": r.p_value, "n": r.n,
+        "estimate": r.estimate, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
+        "p_value": r.p_value, "n": r.n,
         "significant_increase": bool(math.isfinite(r.p_value) and r.p_value < 1 - level
                                      and r.estimate > 0)} for r in results.itertuples()}
     sentence = " ".join(results["finding"])
@@ -740,6 +757,7 @@ def survey_section(data: Dataset, *, programme: str, scale_questions: Sequence[s
         "Positive before (%)": [format_number(v, 0) for v in shares["Before"]],
         "Positive after (%)": [format_number(v, 0) for v in shares["After"]],
         "Pairs": results["n"],
+        f"Change in yes (points, {level:.0%} interval)": paired_change_cells(results),
         "p-value": p_value_cells(results["p_value"]),
         "Finding": results["finding"]})
     return {"table": results.merge(shares, on="question"), "display": display,
@@ -754,7 +772,8 @@ def survey_section(data: Dataset, *, programme: str, scale_questions: Sequence[s
                     f"programme, per question. " + sentence),
             "caption": (f"Participant survey, {len(paired)} participants answering before and "
                         f"after. Positive = {POSITIVE_SCALE_MIN} or 5 on a 1-5 scale, or yes. "
-                        + ("Synthetic sample survey." if is_synthetic(before) else ""))}
+                        + PAIRED_NOTE
+                        + (" Synthetic sample survey." if is_synthetic(before) else ""))}
 
 
 # ---------------------------------------------------------------------------- framework

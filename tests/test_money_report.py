@@ -249,6 +249,18 @@ def test_survey_section_pairs_participants_and_treats_blanks_as_missing():
     # positive = 4 or 5 on the scale: before 1 of 3 pairs (4), after 2 of 2 answers
     assert table.loc["score", "Before"] == pytest.approx(100 / 3)
     assert table.loc["score", "After"] == pytest.approx(100.0)
+    # The yes/no question's change has Newcombe's paired interval, in the table and the display.
+    assert table.loc["yesno", "ci_lower"] <= table.loc["yesno", "estimate"] <= table.loc["yesno", "ci_upper"]
+    assert math.isnan(table.loc["score", "ci_lower"])
+    cells = out["display"].set_index("Question")["Change in yes (points, 95% interval)"]
+    assert cells["score"] == "" and " to " in cells["yesno"]
+    assert "Newcombe" in out["caption"] and out["evidence"]["survey_yesno"]["ci_upper"] <= 1
+
+
+def test_paired_change_cells_give_the_change_with_its_interval():
+    results = pd.DataFrame({"estimate": [0.28, 0.5], "ci_lower": [0.049, np.nan],
+                            "ci_upper": [0.466, np.nan]})
+    assert mr.paired_change_cells(results) == ["+28.0 (+4.9 to +46.6)", ""]
 
 
 def test_survey_section_refuses_scale_answers_above_five():
