@@ -127,7 +127,11 @@ def describe_trend_tests(tests: pd.DataFrame) -> str:
 
     E.g. "Over the years shown, of 5 key indicators with enough years to test, 1 has improved
     steadily (Recycling rate (%)); the other 4 show no clear trend (Mann-Kendall test, 5% level).
-    Too few years with a value to test: Carers' quality of life (score)."
+    Too few years with a value to detect a trend: Carers' quality of life (score)."
+
+    "Too few values" (:data:`perfeval.trend.TOO_FEW_VALUES`) covers a series too short to test
+    and one too short for any result to be significant (e.g. 4 values at the 5% level), so the
+    sentence says "too few years with a value to detect a trend", not "to test".
     """
     judged = tests["judgement"]
     untested = list(tests.loc[judged == "Too few values", "label"])
@@ -142,7 +146,7 @@ def describe_trend_tests(tests: pd.DataFrame) -> str:
                          f"({'; '.join(labels)})")
     clear = int(judged.isin(list(phrases)).sum())
     if tested == 0:
-        text = "No key indicator has enough years with a value to test for a trend"
+        text = "No key indicator has enough years with a value to detect a trend"
     elif not parts:
         text = (f"Over the years shown, none of the {tested} key indicators with enough years to "
                 f"test shows a clear trend (Mann-Kendall test, 5% level): their changes are "
@@ -155,5 +159,5 @@ def describe_trend_tests(tests: pd.DataFrame) -> str:
             text += f"; the other {rest} show{'s' if rest == 1 else ''} no clear trend"
         text += " (Mann-Kendall test, 5% level)"
     if untested and tested:
-        text += f". Too few years with a value to test: {'; '.join(untested)}"
+        text += f". Too few years with a value to detect a trend: {'; '.join(untested)}"
     return text + "."

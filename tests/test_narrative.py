@@ -121,3 +121,16 @@ def test_comparator_bars_draw_a_median_line_only_from_three_councils():
     assert len(drawn.lines) == 1 and drawn.get_legend().get_texts()[0].get_text() == "Median 20.0"
     two = plot_comparator_bars(three.iloc[:2], home="A", title="t").axes[0]
     assert not two.lines and two.get_legend() is None
+
+
+def test_describe_trend_tests_says_too_few_years_to_detect_a_trend():
+    tests = pd.DataFrame({"label": ["Recycling rate (%)", "Carers' quality of life (score)",
+                                    "Delayed transfers"],
+                          "judgement": ["Improving", "Too few values", "No clear trend"]})
+    assert narrative.describe_trend_tests(tests) == (
+        "Over the years shown, of 2 key indicators with enough years to test, 1 has improved "
+        "steadily (Recycling rate (%)); the other 1 shows no clear trend (Mann-Kendall test, 5% "
+        "level). Too few years with a value to detect a trend: Carers' quality of life (score).")
+    untested = tests.assign(judgement="Too few values")
+    assert narrative.describe_trend_tests(untested) == (
+        "No key indicator has enough years with a value to detect a trend.")
