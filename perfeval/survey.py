@@ -641,7 +641,7 @@ def _newcombe_p_value(x1: float, n1: float, x2: float, n2: float) -> float:
     which the difference is significant, found by Brent's root search on ``log(alpha)``;
     p = 1 when ``d = 0``, missing when a base is 0, at least :data:`_SMALLEST_P`.
     """
-    if not (n1 > 0 and n2 > 0):
+    if not (n1 > 0 and n2 > 0) or np.isnan(x1) or np.isnan(x2):
         return np.nan
     d = x1 / n1 - x2 / n2
     if d == 0:

@@ -433,6 +433,14 @@ def test_estimate_records_the_statistic_so_waves_of_shares_use_newcombe():
     assert estimate(data, "q", weight="w").attrs["statistic"] == "mean"
 
 
+def test_compare_waves_leaves_a_missing_share_untested():
+    earlier, later = _shares([3, 4], [10, 10]), _shares([5, 6], [10, 10])
+    later.loc[1, "estimate"] = np.nan                    # e.g. a figure withheld
+    result = compare_waves(earlier, later)
+    assert result.loc[1, "finding"] == "not tested: not in both waves"
+    assert np.isnan(result.loc[1, "p_value"]) and result.loc[0, "ci_level"] == 0.95
+
+
 def test_compare_waves_rejects_an_unknown_statistic():
     with pytest.raises(ParameterError, match="statistic"):
         compare_waves(_shares([1], [2]), _shares([1], [2]), statistic="share")
