@@ -161,3 +161,16 @@ def describe_trend_tests(tests: pd.DataFrame) -> str:
     if untested and tested:
         text += f". Too few years with a value to detect a trend: {'; '.join(untested)}"
     return text + "."
+
+
+def describe_issue_count(count: int) -> str:
+    """Sentence: how many indicators are listed as issues to consider, in agreement.
+
+    E.g. "1 indicator is red against target, worse than the previous year, or in the bottom
+    quartile of the comparator group."; "No indicator is ..." for none.
+    """
+    reasons = ("red against target, worse than the previous year, or in the bottom quartile of "
+               "the comparator group.")
+    if count == 0:
+        return f"No indicator is {reasons}"
+    return f"{count:,} indicator{'' if count == 1 else 's'} {'is' if count == 1 else 'are'} {reasons}"

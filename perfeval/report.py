@@ -332,6 +332,36 @@ def budget_display_columns(monitoring: pd.DataFrame) -> dict[str, list[str]]:
             "Variance (%)": text("forecast_variance_pct", 1, 1, "%")}
 
 
+def variance_direction(variance: float) -> str:
+    """``overspend`` for a forecast above budget, ``underspend`` below it, ``on budget`` at it."""
+    return "overspend" if variance > 0 else "underspend" if variance < 0 else "on budget"
+
+
+def describe_largest_variance(monitoring: pd.DataFrame) -> str:
+    """Sentence naming the service whose forecast is furthest from its budget, by size (an
+    underspend of £345k is larger than an overspend of £25k), and whether it is an over- or
+    underspend; ``""`` when every service is on budget or no variance is known.
+
+    Parameters
+    ----------
+    monitoring : DataFrame
+        From :func:`perfeval.budget.monitor_budget` (``service``, ``forecast_variance``).
+
+    Returns
+    -------
+    str
+        E.g. ``" The largest variance is in Education services: a forecast underspend of
+        £345k."`` (with a leading space, to follow the totals sentence).
+    """
+    variances = monitoring["forecast_variance"].astype(float)
+    if variances.isna().all() or (variances.fillna(0) == 0).all():
+        return ""
+    largest = monitoring.loc[variances.abs().idxmax()]
+    amount = float(largest["forecast_variance"])
+    return (f" The largest variance is in {largest['service']}: a forecast "
+            f"{variance_direction(amount)} of {format_number(abs(amount) / 1e3, 0, '£')}k.")
+
+
 def budget_section(monitoring: pd.DataFrame, as_at: str, *, synthetic: str = "",
                    absent: str | None = None) -> dict[str, Any]:
     """Budget against forecast outturn by service at a quarter: table, chart and sentence.
@@ -358,13 +388,13 @@ def budget_section(monitoring: pd.DataFrame, as_at: str, *, synthetic: str = "",
     total_budget = float(monitoring["annual_budget"].sum())
     total_forecast = float(monitoring["forecast_outturn"].sum())
     variance = total_forecast - total_budget
-    direction = "overspend" if variance > 0 else "underspend" if variance < 0 else "on budget"
-    over = monitoring.sort_values("forecast_variance", ascending=False).iloc[0]
+    share = format_number(abs(variance) / total_budget * 100, 1, "%")
     sentence = (f"At {as_at} the forecast outturn is {format_number(total_forecast / 1e6, 2, '£')}m "
-                f"against a budget of {format_number(total_budget / 1e6, 2, '£')}m, a forecast "
-                f"{direction} of {format_number(abs(variance) / 1e6, 2, '£')}m "
-                f"({abs(variance) / total_budget * 100:.1f}%). The largest variance is in "
-                f"{over['service']} ({format_number(over['forecast_variance'] / 1e3, 0, '£')}k).")
+                f"against a budget of {format_number(total_budget / 1e6, 2, '£')}m, "
+                + ("on budget." if variance == 0 else
+                   f"a forecast {variance_direction(variance)} of "
+                   f"{format_number(abs(variance) / 1e6, 2, '£')}m ({share} of the budget).")
+                + describe_largest_variance(monitoring))
     display = pd.DataFrame({
         "Service": monitoring["service"].to_numpy(),
         **budget_display_columns(monitoring),

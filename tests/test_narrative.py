@@ -134,3 +134,9 @@ def test_describe_trend_tests_says_too_few_years_to_detect_a_trend():
     untested = tests.assign(judgement="Too few values")
     assert narrative.describe_trend_tests(untested) == (
         "No key indicator has enough years with a value to detect a trend.")
+
+
+def test_issue_count_agrees_with_its_number():
+    assert narrative.describe_issue_count(1).startswith("1 indicator is red against target")
+    assert narrative.describe_issue_count(12).startswith("12 indicators are red against target")
+    assert narrative.describe_issue_count(0).startswith("No indicator is red against target")

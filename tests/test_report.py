@@ -196,3 +196,15 @@ def test_trends_section_without_any_value_in_the_years_shown_is_one_sentence(dat
                                  indicators=["NI192", "PL01"], year="2023/24", years=2)
     assert set(some["trends"]["indicator"]) == {"NI192"}  # PL01 is quarterly: no annual values
     assert some["caption"].endswith("No values in the years shown for: PL01.")
+
+
+def test_the_largest_variance_is_the_largest_by_size_and_says_over_or_underspend():
+    monitoring = pd.DataFrame({"service": ["Adult social care", "Education", "Waste"],
+                               "forecast_variance": [25_000.0, -345_000.0, 0.0]})
+    assert report.describe_largest_variance(monitoring) == (
+        " The largest variance is in Education: a forecast underspend of £345k.")
+    over = monitoring.assign(forecast_variance=[25_000.0, -5_000.0, 0.0])
+    assert report.describe_largest_variance(over) == (
+        " The largest variance is in Adult social care: a forecast overspend of £25k.")
+    assert report.describe_largest_variance(monitoring.assign(forecast_variance=0.0)) == ""
+    assert report.variance_direction(0.0) == "on budget"
