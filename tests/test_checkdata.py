@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from folders import minimal_folder
 from perfeval.checkdata import check_data, describe_check
 from perfeval.cli import main
 from perfeval.data import REFERENCE_DATA_DIR, load_dataset
@@ -31,13 +32,7 @@ LOADS_FINE = {"authorities__extra_unknown_column.csv", "authorities__utf8_bom.cs
 IV_HEADER = "authority,indicator,period,value\n"
 
 
-def copy_minimal(tmp_path: Path, **tables: str) -> Path:
-    """minimal/ copied into tmp_path, each keyword's table replaced by the text given."""
-    root = tmp_path / "data"
-    shutil.copytree(MINIMAL, root)
-    for name, text in tables.items():
-        (root / f"{name}.csv").write_text(text, encoding="utf-8")
-    return root
+copy_minimal = minimal_folder
 
 
 def run_check_data(capsys, *args: str) -> tuple[int, list[str]]:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from folders import minimal_folder
 from perfeval import money_report as mr
 from perfeval.data import Dataset, load_dataset
 from perfeval.exceptions import AnalysisError, DataValidationError, ParameterError
 
-MINIMAL = Path(__file__).parent / "data" / "minimal"
 
 
 # --------------------------------------------------------------------------- tiny datasets
@@ -310,12 +309,7 @@ def test_describe_evidence_key():
 
 
 # --------------------------------------------------------------------------- loader specs
-def data_dir_with(tmp_path: Path, **files: str) -> Path:
-    root = tmp_path / "data"
-    shutil.copytree(MINIMAL, root)
-    for name, text in files.items():
-        (root / f"{name}.csv").write_text(text, encoding="utf-8")
-    return root
+data_dir_with = minimal_folder
 
 
 GOOD = {

@@ -7,13 +7,13 @@ survey, budget, commentary or deflators) is the folder a council brings on its f
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from district import GROUP, HOME, build_district_folder
 from fakes import NoKernel, refuse_kernels, use_fake_kernels
+from folders import minimal_folder
 from perfeval import runner
 from perfeval.data import SPEC_BY_NAME, load_dataset
 from perfeval.exceptions import DataValidationError, ParameterError
@@ -38,14 +38,7 @@ def district_data(district):
     return load_dataset(district)
 
 
-def copy_minimal(tmp_path: Path, *, remove: tuple[str, ...] = (), **tables: str) -> Path:
-    root = tmp_path / "data"
-    shutil.copytree(MINIMAL, root)
-    for name in remove:
-        (root / f"{name}.csv").unlink()
-    for name, text in tables.items():
-        (root / f"{name}.csv").write_text(text, encoding="utf-8")
-    return root
+copy_minimal = minimal_folder
 
 
 def district_values(stem: str, district: Path, **more) -> dict:
