@@ -1,6 +1,6 @@
 """Batch benchmark: State of the Nation for N councils and years, two ways.
 
-``--mode perfeval`` runs them with :func:`perfeval.batch.run_batch` (warm kernels, ``--workers``);
+``--mode perfeval`` runs them with :func:`perfeval.run.batch.run_batch` (warm kernels, ``--workers``);
 ``--mode plain`` runs each with the plain command-line tools a team would otherwise script:
 ``papermill`` then ``jupyter nbconvert --to html``, one after another. Both write the key figures
 of every report to ``--json`` so the suite can check that they agree.
@@ -34,7 +34,7 @@ NO_SPEND_DATA = {"E06000064"}
 
 def parameter_sets(n: int) -> list[dict[str, str]]:
     """The first ``n`` (council, year) reports: every group member for each year in turn."""
-    from perfeval.batch import plan_batch
+    from perfeval.run.batch import plan_batch
 
     sets = [values for values in plan_batch(NOTEBOOK, over=[f"year={','.join(YEARS)}",
                                                            "council=all"])
@@ -46,7 +46,7 @@ def parameter_sets(n: int) -> list[dict[str, str]]:
 
 def run_perfeval(sets: list[dict], out: Path, workers: int) -> dict[str, dict]:
     """Run the batch; return key figures by report slug."""
-    from perfeval.batch import run_batch
+    from perfeval.run.batch import run_batch
 
     result = run_batch(NOTEBOOK, sets, outputs_root=out, workers=workers, progress=False)
     if not result.ok:
@@ -60,8 +60,8 @@ def run_plain(sets: list[dict], out: Path) -> dict[str, dict]:
     """papermill + nbconvert command-line calls, one report after another."""
     import nbformat
 
-    from perfeval.provenance import collect_key_figures
-    from perfeval.runner import report_slug
+    from perfeval.run.provenance import collect_key_figures
+    from perfeval.run.runner import report_slug
 
     bin_dir = Path(sys.executable).parent
     figures = {}

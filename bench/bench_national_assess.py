@@ -2,9 +2,9 @@
 
 Generates a seeded synthetic long table of ``authorities x indicators x years x 4 quarters``
 (default 300 x 200 x 15 x 4 = 3.6 million rows) with about 2 % of values missing, targets for
-every row, and runs :func:`perfeval.indicators.assess_against_target`,
-:func:`~perfeval.indicators.direction_of_travel` (same quarter last year) and
-:func:`~perfeval.indicators.benchmark`. Prints the seconds each step took and the peak memory.
+every row, and runs :func:`perfeval.stats.indicators.assess_against_target`,
+:func:`~perfeval.stats.indicators.direction_of_travel` (same quarter last year) and
+:func:`~perfeval.stats.indicators.benchmark`. Prints the seconds each step took and the peak memory.
 
 Usage::
 
@@ -27,7 +27,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from perfeval.indicators import assess_against_target, benchmark, direction_of_travel
+from perfeval.stats.indicators import assess_against_target, benchmark, direction_of_travel
 
 
 def make_register(n_indicators: int, rng: np.random.Generator) -> pd.DataFrame:

@@ -22,13 +22,15 @@ from pathlib import Path
 
 def build(params: dict) -> dict:
     """Run every computation and chart of the report; return the key figures by name."""
-    from perfeval import charts, narrative, scorecard
-    from perfeval import indicators as engine
-    from perfeval.data import load_dataset
-    from perfeval.parameters import validate_parameters
-    from perfeval.provenance import key_figure_payload
-    from perfeval.report import money_summary, report_context, resident_views
-    from perfeval.tables import show_figure, show_list, show_table, show_text, symbol_legend
+    from perfeval.present import charts
+    from perfeval.present import narrative
+    from perfeval.stats import scorecard
+    from perfeval.stats import indicators as engine
+    from perfeval.data.loader import load_dataset
+    from perfeval.run.parameters import validate_parameters
+    from perfeval.run.provenance import key_figure_payload
+    from perfeval.sections.annual import money_summary, report_context, resident_views
+    from perfeval.present.html import show_figure, show_list, show_table, show_text, symbol_legend
 
     p = validate_parameters("state_of_the_nation", params)
     council, year, group = p["council"], p["year"], p["comparator_group"]

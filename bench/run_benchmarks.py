@@ -169,7 +169,7 @@ def bench_national_assess(work: Path, scale: float) -> dict:
 
 
 def bench_survey(work: Path, respondents: int) -> dict:
-    """40 questions x 10 breakdowns with perfeval.survey.estimate against a plain groupby."""
+    """40 questions x 10 breakdowns with perfeval.stats.survey.estimate against a plain groupby."""
     target = work / "survey.json"
     measured = measure([PY, str(BENCH / "bench_survey_estimates.py"), "--respondents",
                         str(respondents), "--json", str(target)])

@@ -1,38 +1,51 @@
 """perfeval: evaluation and reporting workbook for UK local-government performance teams.
 
-The public API is re-exported here. Modules load on first use, so ``import perfeval`` stays light
-(pandas, matplotlib and papermill are imported only when a function that needs them is used).
+The package is in layers (``docs/architecture.md``): :mod:`perfeval.core` <- :mod:`perfeval.data`
+<- :mod:`perfeval.stats` <- :mod:`perfeval.present` <- :mod:`perfeval.sections`, with the run side
+:mod:`perfeval.run` beside the sections. The public API is re-exported here. Modules load on first
+use, so ``import perfeval`` stays light (pandas, matplotlib and papermill are imported only when a
+function that needs them is used). The module names from before the layers (``perfeval.spc``,
+``perfeval.runner``, ...) still work, with a DeprecationWarning, until perfeval 0.3.
 """
 
 from importlib import import_module
 
-from perfeval.exceptions import (AnalysisError, DataValidationError, ParameterError, PerfevalError,
-                                 PeriodError, Problem, RecordError, RunError, VerificationError)
+from perfeval import _moved
+from perfeval.core.exceptions import (AnalysisError, DataValidationError, ParameterError,
+                                      PerfevalError, PeriodError, Problem, RecordError, RunError,
+                                      VerificationError)
 
 __version__ = "0.1.0"
 
-_MODULES = ("budget", "charts", "columns", "comparators", "data", "evaluation", "indicators",
-            "narrative", "parameters", "periods", "provenance", "report", "runner", "scaffold",
-            "scorecard", "spc", "survey", "survey_report", "tables", "monitoring",
-            "money_report", "trend", "verify", "workspace")
+_moved.install()
+
+#: The layers, importable as attributes (``perfeval.stats``).
+_LAYERS = ("core", "data", "stats", "present", "sections", "run")
+#: Modules by their short (pre-layer) name, for ``perfeval.spc`` as an attribute.
+_MODULES = {old.removeprefix("perfeval."): new for old, new in _moved.MOVED.items()}
 _FUNCTIONS = {
-    "load_dataset": "data", "LoadLimits": "data", "parse_period": "periods",
-    "record": "provenance", "Workspace": "workspace", "find_workspace": "workspace",
-    "init_workspace": "scaffold",
-    "run_report": "runner", "verify_report": "verify", "validate_parameters": "parameters",
-    "validate_notebook_namespace": "parameters", "xmr": "spc", "estimate": "survey",
-    "assess_against_target": "indicators", "direction_of_travel": "indicators",
-    "benchmark": "indicators", "build_scorecard": "scorecard", "mann_kendall": "trend",
+    "load_dataset": "perfeval.data.loader", "LoadLimits": "perfeval.data.loader",
+    "parse_period": "perfeval.core.periods", "record": "perfeval.present.section",
+    "Section": "perfeval.present.section",
+    "Workspace": "perfeval.run.workspace", "find_workspace": "perfeval.run.workspace",
+    "init_workspace": "perfeval.run.scaffold", "run_report": "perfeval.run.runner",
+    "verify_report": "perfeval.run.verify", "validate_parameters": "perfeval.run.parameters",
+    "validate_notebook_namespace": "perfeval.run.parameters", "xmr": "perfeval.stats.spc",
+    "estimate": "perfeval.stats.survey", "assess_against_target": "perfeval.stats.indicators",
+    "direction_of_travel": "perfeval.stats.indicators", "benchmark": "perfeval.stats.indicators",
+    "build_scorecard": "perfeval.stats.scorecard", "mann_kendall": "perfeval.stats.trend",
 }
 
 __all__ = ["AnalysisError", "DataValidationError", "ParameterError", "PerfevalError",
            "PeriodError", "Problem", "RecordError", "RunError", "VerificationError", "__version__",
-           *_MODULES, *_FUNCTIONS]
+           *_LAYERS, *_FUNCTIONS]
 
 
 def __getattr__(name: str):
-    if name in _MODULES:
+    if name in _LAYERS:
         return import_module(f"perfeval.{name}")
+    if name in _MODULES:
+        return import_module(_MODULES[name])
     if name in _FUNCTIONS:
-        return getattr(import_module(f"perfeval.{_FUNCTIONS[name]}"), name)
+        return getattr(import_module(_FUNCTIONS[name]), name)
     raise AttributeError(f"module 'perfeval' has no attribute {name!r}")

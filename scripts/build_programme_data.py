@@ -29,7 +29,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from perfeval.data import load_dataset  # noqa: E402
+from perfeval.data.loader import load_dataset  # noqa: E402
 
 SEED = 20250520
 PROGRAMME = "llr_improvement_partnership"

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perfeval.comparators import nearest_neighbours
-from perfeval.periods import Period, financial_year_label, normalise_financial_year
+from perfeval.stats.comparators import nearest_neighbours
+from perfeval.core.periods import Period, financial_year_label, normalise_financial_year
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "data" / "sources"
@@ -213,7 +213,7 @@ SYNTHETIC = [
 ]
 
 
-#: The register's measure kind (perfeval.data.MEASURE_KINDS) of each way of making a year.
+#: The register's measure kind (perfeval.data.loader.MEASURE_KINDS) of each way of making a year.
 MEASURE_OF_AGGREGATE = {"sum": "cumulative", "mean": "average", "last": "snapshot"}
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perfeval.comparators import nearest_neighbours
-from perfeval.paths import SAMPLE_DATA_DIR
+from perfeval.stats.comparators import nearest_neighbours
+from perfeval.core.paths import SAMPLE_DATA_DIR
 
 SAMPLE = SAMPLE_DATA_DIR
 HOME = "E07000133"  # Melton Borough Council, a rural shire district in Leicestershire

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from perfeval import runner
+from perfeval.run import runner
 
 
 class NoKernel:
-    """Stand-in for a launched :class:`perfeval.kernels.WarmKernel`: nothing to start; counts
+    """Stand-in for a launched :class:`perfeval.run.kernels.WarmKernel`: nothing to start; counts
     the stops."""
 
     def __init__(self) -> None:
@@ -59,7 +59,7 @@ def record_values_total(source, output, values, progress, kernel) -> None:
     import pandas as pd
     from nbformat.v4 import new_output
 
-    from perfeval.provenance import KEY_FIGURE_MIME, key_figure_payload
+    from perfeval.run.provenance import KEY_FIGURE_MIME, key_figure_payload
 
     nb = nbformat.read(source, as_version=4)
     total = float(pd.read_csv(Path(values["data_dir"]) / "values.csv")["value"].sum())

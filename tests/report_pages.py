@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from perfeval.parameters import load_parameter_file
-from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
-from perfeval.runner import RunResult, run_report
+from perfeval.run.parameters import load_parameter_file
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.run.runner import RunResult, run_report
 
 
 def run_default(stem: str, root: Path, **overrides: Any) -> RunResult:

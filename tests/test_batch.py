@@ -1,4 +1,4 @@
-"""Tests of perfeval.batch and perfeval.kernels.
+"""Tests of perfeval.run.batch and perfeval.run.kernels.
 
 Planning is tested without a kernel. The tests marked ``notebook`` run real kernels: the tiny
 ``hello`` notebook of tests/notebooks/ for the batch mechanics (failures, summary, index, no kernel
@@ -18,13 +18,13 @@ import nbformat
 import psutil
 import pytest
 
-from perfeval import batch
-from perfeval.batch import expand_over, parse_over, plan_batch, run_batch, run_remote
-from perfeval.cli import main
-from perfeval.exceptions import ParameterError, RunError
-from perfeval.kernels import WarmKernel, notebook_imports, read_notebook_imports
-from perfeval.parameters import load_folder_schemas
-from perfeval.runner import report_slug, run_report
+from perfeval.run import batch
+from perfeval.run.batch import expand_over, parse_over, plan_batch, run_batch, run_remote
+from perfeval.run.cli import main
+from perfeval.core.exceptions import ParameterError, RunError
+from perfeval.run.kernels import WarmKernel, notebook_imports, read_notebook_imports
+from perfeval.run.parameters import load_folder_schemas
+from perfeval.run.runner import report_slug, run_report
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 HELLO = NOTEBOOKS / "hello.ipynb"

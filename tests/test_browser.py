@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from perfeval.parameters import load_parameter_file
-from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
-from perfeval.runner import run_report
+from perfeval.run.parameters import load_parameter_file
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.run.runner import run_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 try:

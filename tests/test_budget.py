@@ -1,4 +1,4 @@
-"""Tests for perfeval.budget: hand-worked cases a reader can check with a calculator."""
+"""Tests for perfeval.stats.budget: hand-worked cases a reader can check with a calculator."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from perfeval import budget as bd  # noqa: E402
-from perfeval.exceptions import AnalysisError, ParameterError, PerfevalError  # noqa: E402
+from perfeval.present import charts
+from perfeval.stats import budget as bd# noqa: E402
+from perfeval.core.exceptions import AnalysisError, ParameterError, PerfevalError  # noqa: E402
 
 NAN = float("nan")
 
@@ -396,7 +397,7 @@ def test_vfm_accepts_frames_and_validates():
 def test_plot_value_for_money_labels_home_by_name():
     score, spend = vfm_data()
     r = bd.value_for_money(score, spend, home="B")
-    fig = bd.plot_value_for_money(r, title="Spend and performance", names={"B": "Borsetshire"})
+    fig = charts.plot_value_for_money(r, title="Spend and performance", names={"B": "Borsetshire"})
     ax = fig.axes[0]
     texts = [t.get_text() for t in ax.texts]
     assert "Borsetshire" in texts

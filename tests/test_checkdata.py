@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 
 from folders import minimal_folder
-from perfeval.checkdata import check_data, describe_check
-from perfeval.cli import main
-from perfeval.data import REFERENCE_DATA_DIR, load_dataset
-from perfeval.exceptions import (DataValidationError, Problem, describe_lines, describe_problems,
+from perfeval.run.checkdata import check_data, describe_check
+from perfeval.run.cli import main
+from perfeval.data.loader import REFERENCE_DATA_DIR, load_dataset
+from perfeval.core.exceptions import (DataValidationError, Problem, describe_lines, describe_problems,
                                  group_problems)
-from perfeval.paths import SAMPLE_DATA_DIR
+from perfeval.core.paths import SAMPLE_DATA_DIR
 from district import build_district_folder
 
 HERE = Path(__file__).parent

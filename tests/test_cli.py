@@ -1,4 +1,4 @@
-"""Tests of the perfeval command line (perfeval.cli).
+"""Tests of the perfeval command line (perfeval.run.cli).
 
 The notebook is "executed" by a fake that records the sum of values.csv, so these tests start no
 kernel; tests/test_runner.py runs the real thing.
@@ -15,10 +15,10 @@ import pytest
 from nbformat.v4 import new_output
 
 from fakes import refuse_kernels, use_fake_kernels
-from perfeval import cli
-from perfeval.cli import main, parse_cli_value
-from perfeval.runner import parameters_digest
-from perfeval.provenance import KEY_FIGURE_MIME, key_figure_payload
+from perfeval.run import cli
+from perfeval.run.cli import main, parse_cli_value
+from perfeval.run.runner import parameters_digest
+from perfeval.run.provenance import KEY_FIGURE_MIME, key_figure_payload
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 HELLO = NOTEBOOKS / "hello.ipynb"

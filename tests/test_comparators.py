@@ -1,4 +1,4 @@
-"""Tests for perfeval.comparators: z-scores and nearest neighbours, worked by hand.
+"""Tests for perfeval.stats.comparators: z-scores and nearest neighbours, worked by hand.
 
 The five-council table below is built so that every distance is a whole number:
 
@@ -27,8 +27,8 @@ import pytest
 from scipy.spatial.distance import cdist
 from scipy.stats import zscore
 
-from perfeval.comparators import nearest_neighbours, standardise_measures
-from perfeval.exceptions import AnalysisError
+from perfeval.stats.comparators import nearest_neighbours, standardise_measures
+from perfeval.core.exceptions import AnalysisError
 
 HOME = "E06000005"
 

@@ -1,4 +1,4 @@
-"""Tests for perfeval.data: the loader reads tidy CSV tables and reports every problem at once.
+"""Tests for perfeval.data.loader: the loader reads tidy CSV tables and reports every problem at once.
 
 Fixtures are hand-made files under ``tests/data/`` (see its README): ``minimal/`` is a small valid
 data directory, ``bad/`` holds one faulty copy of a table per case. Line numbers are the physical
@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfeval.data import (AUTHORITY_TYPES, REFERENCE_DATA_DIR, SPEC_BY_NAME, STATUSES, SYMBOLS,
+from perfeval.data.loader import (AUTHORITY_TYPES, REFERENCE_DATA_DIR, SPEC_BY_NAME, STATUSES, SYMBOLS,
                            Dataset, load_dataset)
-from perfeval.exceptions import DataValidationError, PerfevalError, Problem
-from perfeval.paths import SAMPLE_DATA_DIR, resolve_data_dir
+from perfeval.core.exceptions import DataValidationError, PerfevalError, Problem
+from perfeval.core.paths import SAMPLE_DATA_DIR, resolve_data_dir
 
 HERE = Path(__file__).parent
 MINIMAL = HERE / "data" / "minimal"

@@ -1,4 +1,4 @@
-"""perfeval.data_notes: what a report says about its data, from tiny hand-made tables.
+"""perfeval.data.notes: what a report says about its data, from tiny hand-made tables.
 
 Council A has a register of one real and two synthetic indicators, synthetic targets and no
 budget (only council B has one); the deflators are perfeval's reference copy. Every expected
@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perfeval import data_notes as notes
-from perfeval.data import Dataset, load_dataset
-from perfeval.paths import SAMPLE_DATA_DIR
+from perfeval.data import notes
+from perfeval.data.loader import Dataset, load_dataset
+from perfeval.core.paths import SAMPLE_DATA_DIR
 
 REGISTER = pd.DataFrame({"code": ["R1", "S1", "S2"], "title": ["Real", "Made up", "Made up too"],
                          "source": ["Defra ENV18", "Synthetic", "Synthetic"],

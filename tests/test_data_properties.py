@@ -14,8 +14,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfeval.data import SPEC_BY_NAME, SYMBOLS, load_dataset
-from perfeval.exceptions import DataValidationError
+from perfeval.data.loader import SPEC_BY_NAME, SYMBOLS, load_dataset
+from perfeval.core.exceptions import DataValidationError
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
 AUTHORITIES = ["E06000017", "E06000005", "E07000131"]

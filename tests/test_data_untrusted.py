@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from perfeval.data import (DEFAULT_LIMITS, QUOTE_CHARS, SPEC_BY_NAME, LoadLimits, load_dataset)
-from perfeval.exceptions import DataValidationError, ParameterError, Problem
-from perfeval.paths import resolve_data_dir
+from perfeval.data.loader import (DEFAULT_LIMITS, QUOTE_CHARS, SPEC_BY_NAME, LoadLimits, load_dataset)
+from perfeval.core.exceptions import DataValidationError, ParameterError, Problem
+from perfeval.core.paths import resolve_data_dir
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
 IV_HEADER = "authority,indicator,period,value,numerator,denominator,status,note\n"
@@ -180,7 +180,7 @@ def test_impossible_load_limits_are_refused(kwargs, fragment):
 
 
 def test_limits_must_be_load_limits():
-    with pytest.raises(ParameterError, match="limits must be a perfeval.data.LoadLimits or None; "
+    with pytest.raises(ParameterError, match="limits must be a perfeval.data.loader.LoadLimits or None; "
                                              "got dict"):
         load_dataset(MINIMAL, limits={"first_year": 1980})  # type: ignore[arg-type]
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from perfeval.parameters import load_parameter_file
-from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
-from perfeval.runner import run_report
+from perfeval.run.parameters import load_parameter_file
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.run.runner import run_report
 
 pytestmark = pytest.mark.notebook
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from district import GROUP, HOME, SYNTHETIC_PIS, build_district_folder, district_group
-from perfeval.paths import SAMPLE_DATA_DIR
+from perfeval.core.paths import SAMPLE_DATA_DIR
 from report_pages import check_clean_page, run_default, sections, table_rows, text_of
 
 pytestmark = pytest.mark.notebook

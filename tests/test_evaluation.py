@@ -1,4 +1,4 @@
-"""Tests for perfeval.evaluation: hand-worked cases and independent computations."""
+"""Tests for perfeval.stats.evaluation: hand-worked cases and independent computations."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import statsmodels.formula.api as smf  # noqa: E402
 from scipy import stats  # noqa: E402
 from statsmodels.stats.contingency_tables import mcnemar  # noqa: E402
 
-from perfeval import evaluation as ev  # noqa: E402
-from perfeval.exceptions import AnalysisError, ParameterError  # noqa: E402
+from perfeval.present import charts
+from perfeval.stats import evaluation as ev# noqa: E402
+from perfeval.core.exceptions import AnalysisError, ParameterError  # noqa: E402
 
 # ---- 1. funding ------------------------------------------------------------------------------
 
@@ -228,7 +229,7 @@ def test_did_for_several_indicators():
 
 
 def test_plot_parallel_trends():
-    fig = ev.plot_parallel_trends(panel(), treated=TREATED, start="2018/19",
+    fig = charts.plot_parallel_trends(panel(), treated=TREATED, start="2018/19",
                                   title="Recycling rose faster in participating councils")
     ax = fig.axes[0]
     lines = [ln for ln in ax.get_lines() if ln.get_label() in

@@ -1,4 +1,4 @@
-"""Tests of perfeval.funnel: funnel plot limits, over-dispersion and benchmark comparisons.
+"""Tests of perfeval.stats.funnel: funnel plot limits, over-dispersion and benchmark comparisons.
 
 References (tests/data/reference/README.md gives each file's source and licence):
 PHEindicatormethods' testthat expected values for calculate_funnel_limits and
@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfeval.exceptions import AnalysisError
-from perfeval.funnel import (BETTER, HIGHER, LOWER, NOT_COMPARED, SIMILAR, WORSE, Overdispersion,
+from perfeval.core.exceptions import AnalysisError
+from perfeval.stats.funnel import (BETTER, HIGHER, LOWER, NOT_COMPARED, SIMILAR, WORSE, Overdispersion,
                              assess_units, compare_interval_with_benchmark,
                              estimate_overdispersion, funnel_limits, funnel_zscores,
                              judge_position, limit_columns, position_against_limits,
                              position_of_interval, winsorise)
-from perfeval.intervals import count_interval
+from perfeval.stats.intervals import count_interval
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "reference"
 PHE_PROPORTION_UNITS = pd.read_csv(REFERENCE / "phe_funnel_proportion_units.csv")
@@ -63,7 +63,7 @@ def test_proportion_significance_matches_phe_assign_funnel_significance_for_303_
 
 def test_ratio_significance_matches_phe_from_each_units_exact_or_byar_interval():
     # PHE assign_funnel_significance(statistic = "ratio"): 1 against O/E's interval, exact below
-    # 10 events and Byar's from 10 (perfeval.intervals.count_interval)
+    # 10 events and Byar's from 10 (perfeval.stats.intervals.count_interval)
     units = PHE_RATIO_UNITS
     positions = []
     for level in (0.95, 0.998):

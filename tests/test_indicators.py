@@ -1,4 +1,4 @@
-"""Tests for perfeval.indicators: tiny hand-made frames whose answers can be checked by hand."""
+"""Tests for perfeval.stats.indicators: tiny hand-made frames whose answers can be checked by hand."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfeval.exceptions import AnalysisError, PerfevalError
-from perfeval.indicators import (
+from perfeval.core.exceptions import AnalysisError, PerfevalError
+from perfeval.stats.indicators import (
     DEFAULT_TOLERANCE,
     RAG_STATES,
     assess_against_target,

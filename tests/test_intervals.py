@@ -1,4 +1,4 @@
-"""Tests of perfeval.intervals against published values.
+"""Tests of perfeval.stats.intervals against published values.
 
 References (tests/data/reference/README.md says where each file comes from and its licence):
 Newcombe (1998) Stat Med 17:873-890, Table II, method 10 (newcombe_1998_independent.csv);
@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from perfeval.exceptions import AnalysisError
-from perfeval.intervals import (SMALL_COUNT, byar_interval, count_interval,
+from perfeval.core.exceptions import AnalysisError
+from perfeval.stats.intervals import (SMALL_COUNT, byar_interval, count_interval,
                                 exact_poisson_interval, is_small_count, newcombe_difference,
                                 newcombe_paired_difference, significant_difference,
                                 wilson_interval)

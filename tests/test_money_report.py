@@ -1,4 +1,4 @@
-"""Unit tests for perfeval.money_report and the programme table specs, on tiny hand-made data."""
+"""Unit tests for perfeval.sections.money and the programme table specs, on tiny hand-made data."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from folders import minimal_folder
-from perfeval import money_report as mr
-from perfeval.data import Dataset, load_dataset
-from perfeval.exceptions import AnalysisError, DataValidationError, ParameterError
+from perfeval.sections import money as mr
+from perfeval.data.loader import Dataset, load_dataset
+from perfeval.core.exceptions import AnalysisError, DataValidationError, ParameterError
 
 
 

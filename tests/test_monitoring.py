@@ -1,4 +1,4 @@
-"""Unit tests for perfeval.monitoring on tiny hand-made frames (expected values worked by hand)."""
+"""Unit tests for perfeval.sections.monitoring on tiny hand-made frames (expected values worked by hand)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfeval import monitoring as m
-from perfeval.exceptions import AnalysisError
+from perfeval.sections import monitoring as m
+from perfeval.core.exceptions import AnalysisError
 
 YEAR = "2024/25"
 
@@ -538,8 +538,8 @@ def test_quarterly_method_notes():
 # --------------------------------------------------------------------------- parameter checks
 
 def test_schema_rejects_unknown_services_and_annual_spc_indicators():
-    from perfeval.exceptions import ParameterError
-    from perfeval.parameters import validate_parameters
+    from perfeval.core.exceptions import ParameterError
+    from perfeval.run.parameters import validate_parameters
     with pytest.raises(ParameterError, match=r"services.*unknown service\(s\) \['Wast'\]"):
         validate_parameters("end_of_year_review", {"services": ["Wast"]})
     assert validate_parameters("end_of_year_review", {"services": ["Planning"]})["services"] \
@@ -551,7 +551,7 @@ def test_schema_rejects_unknown_services_and_annual_spc_indicators():
 
 
 def test_quarter_check_needs_quarterly_or_monthly_values_for_the_council():
-    from perfeval.schemas import check_quarter_has_data
+    from perfeval.run.schemas import check_quarter_has_data
     values = {"council": "E06000017", "year": YEAR, "data_dir": ""}
     assert check_quarter_has_data(4, values) is None
     # Chelmsford (E07000070) has only annual NI 192 values in the bundled data

@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 
-from perfeval import narrative
-from perfeval.tables import format_number, html_table, parameters_table
+from perfeval.present import narrative
+from perfeval.present.html import format_number, html_table, parameters_table
 
 
 def test_percent_rounds_half_up():
@@ -70,7 +70,7 @@ def test_html_table_escapes_text_and_marks_headers():
 
 
 def test_tables_and_sentences_round_halves_up_the_same_way():
-    from perfeval.tables import round_half_up
+    from perfeval.present.html import round_half_up
     assert format_number(62.5, 0, "%") == "63%" == narrative.percent(0.625)
     assert format_number(2.675, 2) == "2.68"      # binary floating point would give 2.67
     assert narrative.percent(0.285) == "29%"       # 0.285 * 100 is 28.499999... in binary
@@ -87,7 +87,7 @@ def test_parameters_table_shows_values_as_a_reader_writes_them():
 
 
 def test_an_empty_table_is_a_sentence_and_a_missing_chart_is_nothing():
-    from perfeval.tables import figure_html
+    from perfeval.present.html import figure_html
 
     assert html_table(pd.DataFrame({"Service": []}), "Budget by service, 2019/20 Q4.") == \
         '<p class="table-empty">Budget by service, 2019/20 Q4: no rows to show.</p>'
@@ -97,7 +97,7 @@ def test_an_empty_table_is_a_sentence_and_a_missing_chart_is_nothing():
 
 
 def test_an_absent_table_and_an_empty_sentence_show_nothing():
-    from perfeval.tables import show_table, show_text
+    from perfeval.present.html import show_table, show_text
 
     assert html_table(None, "Budget by service") == "" and str(show_table(None, "x")) == ""
     assert str(show_text("")) == ""
@@ -113,7 +113,7 @@ def test_a_comparison_of_two_councils_quotes_no_median():
 
 
 def test_comparator_bars_draw_a_median_line_only_from_three_councils():
-    from perfeval.charts import plot_comparator_bars
+    from perfeval.present.charts import plot_comparator_bars
 
     three = pd.DataFrame({"code": ["A", "B", "C"], "name": ["Ay", "Bee", "Cee"],
                           "value": [10.0, 30.0, 20.0]})

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
 
 pytestmark = pytest.mark.notebook
 
@@ -29,7 +29,7 @@ def can_isolate() -> bool:
 
 @pytest.mark.skipif(not can_isolate(), reason="cannot create a network namespace here")
 def test_state_of_the_nation_runs_without_network(tmp_path):
-    perfeval = [sys.executable, "-m", "perfeval.cli"]
+    perfeval = [sys.executable, "-m", "perfeval.run.cli"]
     command = " ".join([
         "ip link set lo up &&", *perfeval, "run", str(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
         "--params", str(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml"),

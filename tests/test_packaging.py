@@ -12,8 +12,8 @@ import yaml
 
 from pathlib import Path
 
-from perfeval.parameters import get_schema, load_parameter_file
-from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.run.parameters import get_schema, load_parameter_file
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(BUNDLED_NOTEBOOKS_DIR.glob("*.ipynb"))

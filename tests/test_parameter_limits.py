@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from fakes import refuse_kernels
-from perfeval.cli import main, parse_cli_value
-from perfeval.exceptions import ParameterError
-from perfeval.parameters import (MAX_LIST_ITEMS, MAX_PARAMETER_FILE_BYTES, MAX_TEXT_LENGTH,
+from perfeval.run.cli import main, parse_cli_value
+from perfeval.core.exceptions import ParameterError
+from perfeval.run.parameters import (MAX_LIST_ITEMS, MAX_PARAMETER_FILE_BYTES, MAX_TEXT_LENGTH,
                                  MAX_YAML_ALIASES, MAX_YAML_DEPTH, Param, load_parameter_file,
                                  register_schema, short_repr, validate_notebook_namespace,
                                  validate_parameters)
-from perfeval.paths import BUNDLED_PARAMS_DIR
+from perfeval.core.paths import BUNDLED_PARAMS_DIR
 
 HELLO = Path(__file__).resolve().parent / "notebooks" / "hello.ipynb"
 STEM = "t_parameter_limits"
@@ -208,7 +208,7 @@ def test_a_huge_string_for_a_number_is_refused_with_a_short_message():
 def test_a_huge_list_is_refused_with_a_short_message_naming_the_parameter():
     message = problems({"codes": ["NI192"] * (MAX_LIST_ITEMS + 1)})
     assert len(message.encode()) < SHORT
-    assert f"codes (list[str]): ['NI192', " in message
+    assert "codes (list[str]): ['NI192', " in message
     assert f"({MAX_LIST_ITEMS + 1:,} items) has too many items" in message
     assert "give only the items the report needs" in message
 

@@ -1,4 +1,4 @@
-"""Tests of perfeval.parameters: schemas, validation, coercion and parameter files."""
+"""Tests of perfeval.run.parameters: schemas, validation, coercion and parameter files."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perfeval.exceptions import DataValidationError, ParameterError
-from perfeval.parameters import (Param, check_against_data, describe_schema, get_schema,
+from perfeval.core.exceptions import DataValidationError, ParameterError
+from perfeval.run.parameters import (Param, check_against_data, describe_schema, get_schema,
                                  load_folder_schemas,
                                  load_parameter_file, register_schema, validate_notebook_namespace,
                                  validate_parameters)
@@ -293,7 +293,7 @@ def test_missing_parameter_file_is_a_parameter_error(tmp_path):
 
 def test_folder_schema_module_registers_its_notebooks(tmp_path):
     (tmp_path / "perfeval_schemas.py").write_text(
-        "from perfeval.parameters import Param, register_schema\n"
+        "from perfeval.run.parameters import Param, register_schema\n"
         "register_schema('t_folder_nb', [Param('year', int, 2024)])\n")
     assert load_folder_schemas(tmp_path) is True
     assert validate_parameters("t_folder_nb", {}) == {"year": 2024}

@@ -1,4 +1,4 @@
-"""Tests for perfeval.periods: UK financial years (April-March), their quarters and months.
+"""Tests for perfeval.core.periods: UK financial years (April-March), their quarters and months.
 
 Worked facts a reader can check with a calendar: financial year 2023/24 runs 1 April 2023 to
 31 March 2024; Q1 = April-June, Q4 = January-March (of 2024); January 2024 (``2024-01``) is month 10
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perfeval.exceptions import PerfevalError, PeriodError
-from perfeval.periods import (FIRST_YEAR, LAST_YEAR, MAX_YEAR, MIN_YEAR, Period,
+from perfeval.core.exceptions import PerfevalError, PeriodError
+from perfeval.core.periods import (FIRST_YEAR, LAST_YEAR, MAX_YEAR, MIN_YEAR, Period,
                               financial_year_label, is_valid_period, months_of,
                               normalise_financial_year, parse_period, parse_period_form,
                               period_sort_key, quarters_of)

@@ -10,7 +10,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfeval.budget import (VarianceThresholds, compute_variance_pct, describe_variance,
+from perfeval.stats.budget import (VarianceThresholds, compute_variance_pct, describe_variance,
                              rate_variance)
 
 money = st.one_of(st.just(0.0), st.floats(min_value=0.01, max_value=1e9),

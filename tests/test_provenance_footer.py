@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perfeval.provenance import describe_provenance, fingerprint_inputs
+from perfeval.run.provenance import describe_provenance, fingerprint_inputs
 
 
 def test_fingerprint_ignores_order_but_not_content():

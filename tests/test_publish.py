@@ -19,16 +19,16 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from fakes import refuse_kernels
-from perfeval.cli import main
-from perfeval.exceptions import ParameterError, RunError
-from perfeval.parameters import load_parameter_file
-from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
-from perfeval import runner
-from perfeval.publish import (CONTENT_SECURITY_POLICY, MISSING_CELL, ReportInfo, check_status,
+from perfeval.run.cli import main
+from perfeval.core.exceptions import ParameterError, RunError
+from perfeval.run.parameters import load_parameter_file
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.run import runner
+from perfeval.run.publish import (CONTENT_SECURITY_POLICY, MISSING_CELL, ReportInfo, check_status,
                               find_chromium, index_entries, index_html, sheet_names, write_index,
                               write_workbook)
-from perfeval.runner import export_html, run_report
-from perfeval.tables import html_table
+from perfeval.run.runner import export_html, run_report
+from perfeval.present.html import html_table
 
 INFO = ReportInfo(title="State of the Nation", notebook="sotn.ipynb", published="2025-05-01",
                   status="Final", council="E06000017", council_name="Rutland", period="2024/25",
@@ -268,7 +268,7 @@ def test_sotn_run_records_the_title_block_and_updates_the_index(sotn):
 
 def test_data_facts_label_a_council_s_own_synthetic_pis_and_read_a_register_without_the_column(
         tmp_path):
-    from perfeval.publish import _data_facts
+    from perfeval.run.publish import _data_facts
 
     folder = tmp_path / "data"
     shutil.copytree(Path(__file__).parent / "data" / "minimal", folder)

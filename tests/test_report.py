@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perfeval import report
-from perfeval.budget import NET_SPEND, VarianceThresholds, describe_variance_rule
-from perfeval.data import Dataset, load_dataset
+from perfeval.sections import annual as report
+from perfeval.stats.budget import NET_SPEND, VarianceThresholds, describe_variance_rule
+from perfeval.data.loader import Dataset, load_dataset
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
 

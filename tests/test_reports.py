@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from perfeval.parameters import load_parameter_file
-from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR, SAMPLE_DATA_DIR
-from perfeval.runner import run_report
+from perfeval.run.parameters import load_parameter_file
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR, SAMPLE_DATA_DIR
+from perfeval.run.runner import run_report
 from report_pages import check_clean_page, check_sections
 
 
@@ -65,7 +65,7 @@ def test_sotn_headline_sentence_comes_from_the_recorded_figures(sotn):
 
 
 def test_sotn_trend_tests_are_recorded_and_their_sentence_is_computed_from_them(sotn):
-    from perfeval.trend import TREND_METHOD
+    from perfeval.stats.trend import TREND_METHOD
     from report_pages import sections, text_of
 
     tests = sotn.key_figures["key_indicator_trend_tests"]["value"]
@@ -92,7 +92,7 @@ def test_sotn_manifest_records_inputs_parameters_and_versions(sotn):
 
 def test_misspelt_parameter_fails_before_execution(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "perfeval.cli", "run", str(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
+        [sys.executable, "-m", "perfeval.run.cli", "run", str(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
          "--params", str(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml"), "-p", "yera", "2024",
          "--output-dir", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=120)

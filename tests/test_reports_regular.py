@@ -8,10 +8,10 @@ import html as html_lib
 
 import pytest
 
-from perfeval.exceptions import ParameterError
-from perfeval.parameters import load_parameter_file, validate_parameters
-from perfeval.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
-from perfeval.runner import run_report
+from perfeval.core.exceptions import ParameterError
+from perfeval.run.parameters import load_parameter_file, validate_parameters
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.run.runner import run_report
 from report_pages import check_clean_page, check_sections, run_default, sections, table_rows
 
 

@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 
 from district import GROUP, HOME, build_district_folder
-from fakes import NoKernel, refuse_kernels, use_fake_kernels
+from fakes import NoKernel, use_fake_kernels
 from folders import minimal_folder
-from perfeval import runner
-from perfeval.data import SPEC_BY_NAME, load_dataset
-from perfeval.exceptions import DataValidationError, ParameterError
-from perfeval.parameters import check_against_data, validate_parameters
-from perfeval.paths import BUNDLED_NOTEBOOKS_DIR
-from perfeval.requirements import (Need, describe_coverage, describe_report_coverage,
+from perfeval.run import runner
+from perfeval.data.loader import SPEC_BY_NAME, load_dataset
+from perfeval.core.exceptions import DataValidationError, ParameterError
+from perfeval.run.parameters import check_against_data, validate_parameters
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR
+from perfeval.data.requirements import (Need, describe_coverage, describe_report_coverage,
                                    missing_requirements, missing_sections, register_requirements,
                                    registered_reports, requirements_for)
-from perfeval.schemas import check_financial_year, dataset_for
+from perfeval.run.schemas import check_financial_year, dataset_for
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
 BUILT_IN = sorted(p.stem for p in BUNDLED_NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -182,7 +182,7 @@ def test_a_broken_folder_is_one_grouped_error_not_one_per_parameter(tmp_path, mo
                                                            "key_indicators": ["NI192"]},
                                    data_checks=False)
     checked = []
-    monkeypatch.setattr("perfeval.parameters._run_checks", lambda *a: checked.append(a) or [])
+    monkeypatch.setattr("perfeval.run.parameters._run_checks", lambda *a: checked.append(a) or [])
     with pytest.raises(DataValidationError) as info:
         check_against_data("state_of_the_nation", resolved)
     assert checked == [], "no parameter's check ran against the broken folder"

@@ -1,5 +1,5 @@
 """Runs that cannot damage a good report: locks, the folder swap, leftovers of dead runs, full
-and read-only disks (perfeval.outputs and the run side of perfeval.runner).
+and read-only disks (perfeval.run.outputs and the run side of perfeval.run.runner).
 
 The fast tests run ``hello`` with the fake executor of tests/fakes.py and simulate disk errors by
 monkeypatching (the tests run as root, for whom ``chmod`` does not stop writes). The tests marked
@@ -24,13 +24,14 @@ import nbformat
 import pytest
 
 from fakes import record_values_total, use_fake_kernels
-from perfeval import outputs, runner
-from perfeval.cli import main
-from perfeval.exceptions import ParameterError, RunError
-from perfeval.outputs import (clear_leftovers, hold_index, hold_report, report_problems,
-                              swap_in, temporary_folder)
-from perfeval.parameters import load_folder_schemas
-from perfeval.runner import run_report
+from perfeval.run import outputs
+from perfeval.run import runner
+from perfeval.run.cli import main
+from perfeval.core.exceptions import ParameterError, RunError
+from perfeval.run.outputs import (clear_leftovers, hold_index, hold_report, report_problems,
+                              temporary_folder)
+from perfeval.run.parameters import load_folder_schemas
+from perfeval.run.runner import run_report
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 HELLO, SLEEPY = NOTEBOOKS / "hello.ipynb", NOTEBOOKS / "sleepy.ipynb"
@@ -149,8 +150,8 @@ def test_two_processes_swapping_one_folder_in_a_loop_never_collide(tmp_path):
     was 'OSError: Directory not empty' without it), one whole report at the end, no leftovers."""
     root = tmp_path / "out"
     code = ("import json, sys\nfrom pathlib import Path\n"
-            "from perfeval.outputs import hold_report, swap_in, temporary_folder\n"
-            "from perfeval.provenance import sha256_file\n"
+            "from perfeval.run.outputs import hold_report, swap_in, temporary_folder\n"
+            "from perfeval.run.provenance import sha256_file\n"
             "root, who = Path(sys.argv[1]), sys.argv[2]\ntarget = root / 'r'\n"
             "for n in range(200):\n"
             "    with hold_report(root, target, wait=60):\n"
@@ -341,7 +342,7 @@ from pathlib import Path
 
 import psutil
 
-from perfeval import runner
+from perfeval.run import runner
 
 def die():
     """SIGKILL this process (after its kernel, which would otherwise linger)."""

@@ -1,4 +1,4 @@
-"""Tests of perfeval.runner and perfeval.provenance.
+"""Tests of perfeval.run.runner and perfeval.run.provenance.
 
 Most tests replace the kernel with a fake executor (fast, no kernel). The tests marked
 ``notebook`` run the tiny notebooks in tests/notebooks/ on a real kernel: a good report, a failing
@@ -24,15 +24,17 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from fakes import NoKernel, record_values_total, refuse_kernels, use_fake_kernels
-from perfeval import paths, runner
-from perfeval.exceptions import ParameterError, RecordError, RunError, VerificationError
-from perfeval.parameters import load_folder_schemas
-from perfeval.provenance import (KEY_FIGURE_MIME, collect_key_figures, git_state, hash_inputs,
+from perfeval.core import paths
+from perfeval.run import runner
+from perfeval.core.exceptions import ParameterError, RecordError, RunError, VerificationError
+from perfeval.run.parameters import load_folder_schemas
+from perfeval.run.provenance import (KEY_FIGURE_MIME, collect_key_figures, git_state, hash_inputs,
                                  key_figure_payload, package_versions, record, sha256_file)
-from perfeval.runner import (compare_key_figures, export_html, notebook_origin,
-                             parameters_digest, report_slug, resolve_notebook, resolve_output_dir,
-                             resolve_path_parameters, run_report, verify_report)
-from perfeval.workspace import Workspace, read_workspace
+from perfeval.run.runner import (export_html, notebook_origin, parameters_digest, report_slug,
+                                 resolve_notebook, resolve_output_dir, resolve_path_parameters,
+                                 run_report)
+from perfeval.run.verify import compare_key_figures, verify_report
+from perfeval.run.workspace import Workspace, read_workspace
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
@@ -613,9 +615,10 @@ def test_plain_papermill_run_with_a_misspelt_parameter_fails_in_the_validation_c
 
 
 def test_a_kernel_that_cannot_start_is_a_run_error_naming_the_fix(tmp_path, monkeypatch):
-    from perfeval import kernels
+    from perfeval.run import kernels
 
     monkeypatch.setattr(runner, "KERNEL_NAME", "no_such_kernel")
+    monkeypatch.setattr(kernels, "KERNEL_NAME", "no_such_kernel")
     with pytest.raises(RunError, match="could not start the no_such_kernel kernel for "
                                        "hello.ipynb: NoSuchKernel: .*check that ipykernel is "
                                        "installed"):

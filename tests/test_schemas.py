@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from perfeval.exceptions import ParameterError
-from perfeval.parameters import validate_parameters
+from perfeval.core.exceptions import ParameterError
+from perfeval.run.parameters import validate_parameters
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
 
@@ -76,7 +76,7 @@ def test_an_older_year_with_data_is_accepted_though_only_the_latest_are_listed()
 
 
 def test_check_year_among_names_the_table_and_lists_the_latest_years():
-    from perfeval.schemas import check_year_among
+    from perfeval.run.schemas import check_year_among
     years = ["2019/20", "2020/21", "2021/22"]
     assert check_year_among("2020/21", {}, years, "has no rows in x.csv; years") is None
     assert check_year_among("2030/31", {}, years, "has no rows in x.csv; years", shown=2) == \
@@ -130,5 +130,5 @@ def test_the_survey_report_refuses_a_survey_of_another_council():
 
 
 def test_authority_is_a_survey_design_column_not_a_breakdown():
-    from perfeval.schemas import SURVEY_DESIGN_COLUMNS
+    from perfeval.run.schemas import SURVEY_DESIGN_COLUMNS
     assert "authority" in SURVEY_DESIGN_COLUMNS

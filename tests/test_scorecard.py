@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perfeval import scorecard
-from perfeval.data import Dataset, load_dataset
-from perfeval.exceptions import AnalysisError
+from perfeval.stats import scorecard
+from perfeval.data.loader import Dataset, load_dataset
+from perfeval.core.exceptions import AnalysisError
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
 

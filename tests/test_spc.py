@@ -1,4 +1,4 @@
-"""Tests for perfeval.spc: XmR charts with NHS Making Data Count rules.
+"""Tests for perfeval.stats.spc: XmR charts with NHS Making Data Count rules.
 
 Most tests use one hand-worked series, ``BASE = [10, 12] * 7`` (14 points), with the limits fixed on
 those 14 points (``baseline=14``) so that points added after them do not move the limits:
@@ -25,10 +25,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from perfeval.exceptions import AnalysisError
-from perfeval.spc import (ProvisionalLimitsWarning, classify_assurance, classify_variation,
-                          describe_variation_and_assurance, explain_point, plot_xmr, xmr)
-from perfeval.spc import _format_number
+from perfeval.core.exceptions import AnalysisError
+from perfeval.stats.spc import (ProvisionalLimitsWarning, classify_assurance, classify_variation,
+                          describe_variation_and_assurance, explain_point, xmr)
+from perfeval.present.charts import plot_xmr
+from perfeval.stats.spc import _format_number
 
 matplotlib.use("Agg")
 

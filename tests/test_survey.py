@@ -1,4 +1,4 @@
-"""Tests for perfeval.survey.
+"""Tests for perfeval.stats.survey.
 
 Reference values come from R's ``survey`` package (T. Lumley) run on the California API samples
 that the package distributes (copies in tests/data/survey_api/, see SOURCES.md). Each reference
@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from perfeval.exceptions import AnalysisError, ParameterError, PerfevalError
-from perfeval.intervals import newcombe_difference
-from perfeval.survey import (apply_disclosure_control, compare_groups_with_rest, compare_waves,
+from perfeval.core.exceptions import AnalysisError, ParameterError, PerfevalError
+from perfeval.stats.intervals import newcombe_difference
+from perfeval.stats.survey import (apply_disclosure_control, compare_groups_with_rest, compare_waves,
                              estimate, format_percentage_with_base, format_publication_table,
                              rake_weights, weighting_design_effect)
 
@@ -714,7 +714,7 @@ def test_all_errors_are_perfeval_errors():
 
 
 def test_many_psu_fallback_gives_the_same_standard_errors(apiclus1, monkeypatch):
-    import perfeval.survey as survey
+    import perfeval.stats.survey as survey
     dense = estimate(apiclus1, ["api00", "ell"], by="stype", **CLUSTER)
     dense_rest = compare_groups_with_rest(apiclus1, "api00", "stype", **CLUSTER)
     monkeypatch.setattr(survey, "_DENSE_KEY_LIMIT", 1)    # force the sparse (group, PSU) path

@@ -1,4 +1,4 @@
-"""Unit tests of perfeval.survey_report on tiny hand-made survey frames (results checkable by hand)."""
+"""Unit tests of perfeval.sections.survey on tiny hand-made survey frames (results checkable by hand)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from matplotlib.figure import Figure
 from statsmodels.stats.proportion import proportion_confint
 
-from perfeval import charts
-from perfeval import survey_report as sr
-from perfeval.data import load_dataset
-from perfeval.exceptions import AnalysisError
-from perfeval.intervals import newcombe_difference
+from perfeval.present import charts
+from perfeval.sections import survey as sr
+from perfeval.data.loader import load_dataset
+from perfeval.core.exceptions import AnalysisError
+from perfeval.stats.intervals import newcombe_difference
 
 QUESTIONS = pd.DataFrame({"question": ["Q1"], "wording": ["Satisfied?"], "positive": [[1, 2]],
                           "excluded": [[9]], "positive_labels": ["Very or fairly"]})

@@ -1,4 +1,4 @@
-"""Tests of perfeval.trend: the Mann-Kendall test and Sen's slope.
+"""Tests of perfeval.stats.trend: the Mann-Kendall test and Sen's slope.
 
 Reference values: pyMannKendall's expected results for its original test on the Bogra rainfall
 series (tests/data/trend/SOURCES.md); exact p-values checked against a full enumeration of the
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfeval.exceptions import AnalysisError
-from perfeval.trend import (FALLING, IMPROVING, NO_CLEAR_TREND, TOO_FEW_VALUES, WORSENING,
+from perfeval.core.exceptions import AnalysisError
+from perfeval.stats.trend import (FALLING, IMPROVING, NO_CLEAR_TREND, TOO_FEW_VALUES, WORSENING,
                             judge_trend, mann_kendall, smallest_p_value)
 
 RAINFALL = Path(__file__).resolve().parent / "data" / "trend" / "monthly_rainfall_pymannkendall.csv"

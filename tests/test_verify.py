@@ -1,4 +1,4 @@
-"""Tests of perfeval.verify, written as an attacker would: a manifest comes from anyone.
+"""Tests of perfeval.run.verify, written as an attacker would: a manifest comes from anyone.
 
 Reports are published with the fake kernel of tests/fakes.py (fast, no processes) from the tiny
 notebook tests/notebooks/hello.ipynb, which plays the workspace's notebook (``notebooks_dir``);
@@ -21,13 +21,15 @@ from jsonschema import Draft202012Validator
 from nbformat.v4 import new_code_cell, new_notebook
 
 from fakes import record_values_total, refuse_kernels, use_fake_kernels
-from perfeval import paths, provenance, verify
-from perfeval.cli import main
-from perfeval.exceptions import DataValidationError, VerificationError
-from perfeval.parameters import load_folder_schemas
-from perfeval.provenance import hash_inputs, sha256_file
-from perfeval.runner import run_report
-from perfeval.verify import (MAX_NESTING, check_manifest, load_manifest_schema, read_manifest,
+from perfeval.core import paths
+from perfeval.run import provenance
+from perfeval.run import verify
+from perfeval.run.cli import main
+from perfeval.core.exceptions import DataValidationError, VerificationError
+from perfeval.run.parameters import load_folder_schemas
+from perfeval.run.provenance import hash_inputs, sha256_file
+from perfeval.run.runner import run_report
+from perfeval.run.verify import (MAX_NESTING, check_manifest, load_manifest_schema, read_manifest,
                              trusted_notebook, trusted_notebooks, verify_report)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,7 +85,7 @@ def _foreign_folder(folder: Path, name: str, marker: Path) -> Path:
     folder.mkdir()
     code = f"open({str(marker)!r}, 'a').write('ran')"
     (folder / "perfeval_schemas.py").write_text(
-        f"{code}\nfrom perfeval.parameters import Param, register_schema\n"
+        f"{code}\nfrom perfeval.run.parameters import Param, register_schema\n"
         f"register_schema({Path(name).stem!r}, [Param('data_dir', str, '', 'x')])\n")
     parameters = new_code_cell('data_dir = ""')
     parameters.metadata["tags"] = ["parameters"]
@@ -507,7 +509,7 @@ def test_the_cli_reruns_on_a_data_dir_copy(published, capsys, monkeypatch, tmp_p
 
 def test_the_schema_in_docs_is_the_one_in_the_package_and_is_a_valid_schema():
     docs = REPO / "docs" / "manifest.schema.json"
-    package = Path(verify.__file__).with_name(verify.MANIFEST_SCHEMA_FILE)
+    package = Path(verify.__file__).parents[1] / verify.MANIFEST_SCHEMA_FILE
     assert docs.read_bytes() == package.read_bytes()
     Draft202012Validator.check_schema(load_manifest_schema())
     assert load_manifest_schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -523,7 +525,7 @@ def test_a_freshly_built_manifest_validates(published):
 def test_a_real_report_validates_and_verifies(tmp_path):
     """The bundled State of the Nation report on a real kernel: its manifest (tables, text,
     numbers) matches the schema and verify reproduces it."""
-    from perfeval.parameters import load_parameter_file
+    from perfeval.run.parameters import load_parameter_file
 
     params = load_parameter_file(paths.BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml")
     result = run_report("state_of_the_nation", params, outputs_root=tmp_path)

@@ -15,18 +15,19 @@ import nbformat
 import pytest
 
 from fakes import use_fake_kernels
-from perfeval import columns, paths
-from perfeval.batch import plan_batch, run_batch
-from perfeval.checkdata import check_data, describe_check
-from perfeval.cli import main
-from perfeval.data import SPECS, load_dataset
-from perfeval.exceptions import ParameterError
-from perfeval.parameters import (get_schema, load_notebook_schema, load_parameter_file,
+from perfeval.data import columns
+from perfeval.core import paths
+from perfeval.run.batch import plan_batch, run_batch
+from perfeval.run.checkdata import check_data, describe_check
+from perfeval.run.cli import main
+from perfeval.data.loader import SPECS, load_dataset
+from perfeval.core.exceptions import ParameterError
+from perfeval.run.parameters import (get_schema, load_notebook_schema, load_parameter_file,
                                  schema_from_metadata, validate_parameters)
-from perfeval.provenance import KEY_FIGURE_MIME, key_figure_payload
-from perfeval.runner import parameters_digest, report_slug, resolve_path_parameters, run_defaults
-from perfeval.scaffold import init_workspace, new_notebook
-from perfeval.workspace import (CONFIG_FILE, ENV_VARIABLE, MAX_CONFIG_BYTES, find_workspace,
+from perfeval.run.provenance import KEY_FIGURE_MIME, key_figure_payload
+from perfeval.run.runner import parameters_digest, report_slug, resolve_path_parameters, run_defaults
+from perfeval.run.scaffold import init_workspace, new_notebook
+from perfeval.run.workspace import (CONFIG_FILE, ENV_VARIABLE, MAX_CONFIG_BYTES, find_workspace,
                                 gather_parameters, locate_workspace, read_workspace,
                                 resolve_notebook_in)
 
@@ -236,7 +237,7 @@ def test_docs_data_model_holds_the_generated_tables_section():
     section = text.split(columns.TABLES_BEGIN)[1].split(columns.TABLES_END)[0]
     assert section.strip() == columns.describe_tables().strip(), (
         "docs/data-model.md is out of date: replace the text between the markers with the "
-        "output of `python -m perfeval.columns`")
+        "output of `python -m perfeval.data.columns`")
     for spec in SPECS:
         for column in spec.columns:
             assert f"| `{column}` |" in section.split(f"### {spec.filename}")[1].split("###")[0]

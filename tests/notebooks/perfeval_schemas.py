@@ -5,7 +5,7 @@ each notebook imports it in its validation cell (the notebook runs in this folde
 check the same schema.
 """
 
-from perfeval.parameters import Param, register_schema
+from perfeval.run.parameters import Param, register_schema
 
 register_schema("hello", [
     Param("name", str, "world", "Who to greet", check=lambda v, _: None if v.strip()

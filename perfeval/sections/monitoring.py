@@ -1,0 +1,882 @@
+"""The regular reports: end-of-year performance review (June) and quarterly monitoring.
+
+End-of-year review: every PI's outturn against target with commentary, built on
+:mod:`perfeval.stats.scorecard` (the same scorecard as State of the Nation, so the two always agree),
+with exceptions first (red and worsening PIs) and a data-quality register of every missing,
+estimated, provisional and revised value the review relies on.
+
+Quarterly monitoring: quarterly and monthly PIs year to date against targets profiled from the
+annual target (:func:`perfeval.stats.indicators.profile_annual_target`), year-end forecasts rated
+"On track / At risk / Off track", Making Data Count XmR charts (:mod:`perfeval.stats.spc`), and the
+integrated finance section (:func:`perfeval.stats.budget.monitor_budget` beside each service's PI RAG).
+
+Every function returns plain frames, figures or sentences; notebooks only display them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from perfeval.stats import budget as money
+from perfeval.present import charts
+from perfeval.stats import scorecard
+from perfeval.stats import spc
+from perfeval.data import notes
+from perfeval.stats import indicators as engine
+from perfeval.data.loader import Dataset, council_name
+from perfeval.core.exceptions import AnalysisError
+from perfeval.stats.indicators import describe_symbol
+from perfeval.core.periods import Period, months_of, parse_period, period_sort_key, quarters_of
+from perfeval.sections.annual import budget_display_columns, budget_section
+from perfeval.core.formatting import format_number
+
+# --------------------------------------------------------------------------- vocabularies
+
+RED_AND_WORSE, RED_ONLY, WORSE_ONLY = "Red and worse", "Red", "Worse"
+#: Exception categories, most serious first.
+EXCEPTION_CATEGORIES = (RED_AND_WORSE, RED_ONLY, WORSE_ONLY)
+#: Kinds of data-quality issue, in report order.
+DATA_QUALITY_ISSUES = ("missing", "estimated", "provisional", "revised")
+OUTTURN, COMPARISON, IN_YEAR = ("Outturn", "Comparison value for direction of travel",
+                                "In-year (quarterly or monthly) value")
+#: Forecast states in report order, for counts and charts.
+FORECAST_ORDER = (engine.ON_TRACK, engine.AT_RISK, engine.OFF_TRACK, engine.NO_DATA,
+                  engine.NO_TARGET, engine.NOT_APPLICABLE)
+#: Measure kind used when no past year shows whether the annual value is a total or an average.
+DEFAULT_MEASURE_KIND = "average"
+#: Polarity -> Making Data Count improvement direction.
+IMPROVEMENT = {"higher": "increase", "lower": "decrease", "neutral": "neutral"}
+VARIATION_WORDS = {code: name for code, (_, _, name) in charts.POINT_STYLES.items()}
+ASSURANCE_WORDS = {"consistent_pass": "Target consistently met",
+                   "consistent_fail": "Target consistently missed",
+                   "inconsistent": "Target met inconsistently (hit and miss)",
+                   None: "No assurance (no target or limits)"}
+
+#: Bar colours for forecast states (the state's word is always on the bar's label too).
+FORECAST_COLOURS = {engine.ON_TRACK: charts.RAG_STYLE["Green"][0],
+                    engine.AT_RISK: charts.RAG_STYLE["Amber"][0],
+                    engine.OFF_TRACK: charts.RAG_STYLE["Red"][0]}
+
+EXCEPTIONS_METHOD = (
+    "Exceptions: an indicator is listed when its latest outturn is Red against target or its "
+    "direction of travel is Worse than the year before; red and worse first, then red only, then "
+    "worse only, each in register order."
+)
+DATA_QUALITY_METHOD = (
+    "Data quality: every value the review relies on (the outturn shown, the earlier value behind "
+    "its direction of travel, and the quarterly or monthly values within the year) is listed when "
+    "it is missing (with the reason its statistical symbol gives), estimated, provisional or "
+    "revised. Estimated, provisional and revised outturns are marked [e], [p] and [r] in the "
+    "tables; their assessments may change when final figures arrive."
+)
+FINANCE_NOTE = (
+    f"{money.describe_variance_rule()} PI counts are each service's quarterly and monthly PIs by "
+    "their RAG against the profiled target to date; 'other' = no data or no target."
+)
+
+KIND_METHOD = (
+    "Measure kind: as the indicator register's measure column says; where it is blank, inferred "
+    "from past years with an annual value and a complete set of quarterly (monthly) values: the "
+    "kind whose rule gives the annual value most closely in most of those years, a cumulative "
+    "measure's year being the sum of its periods (year to date = running total), an average "
+    "measure's their mean (year to date = mean of the periods so far) and a snapshot's its last "
+    "period (a position at a date; year to date = the latest position). With no such past year, "
+    "or a tie, it is taken as an average measure."
+)
+PROFILE_METHOD_TEXT = {
+    "even": ("Profiled targets: the annual target is split evenly across the quarters (months); "
+             "a snapshot (a position at a date) has its year-end target at every period end."),
+    "seasonal": ("Profiled targets: the annual target is split by each period's average share of "
+                 "the year in the complete years before the report year (seasonal profile); a "
+                 "percentage's profiled target never passes 100% (the other periods take up the "
+                 "difference); an indicator without a complete past year is profiled evenly, "
+                 "and the table says so; a snapshot (a position at a date) has its year-end "
+                 "target at every period end."),
+}
+#: The largest value a unit allows, for profiling (a seasonal target above it is impossible).
+UPPER_BOUNDS = {"%": 100.0}
+SPC_METHOD = (
+    "SPC: XmR charts after NHS England's Making Data Count (as NHSRplotthedots): mean of all "
+    "points shown, process limits at mean +/- 2.66 x mean moving range (moving ranges of 3.267 x "
+    "their mean or more screened out), special causes for a point outside the limits, a run of 7 "
+    "rising or falling points, 7 on one side of the mean, or 2 of 3 near a limit. Variation is "
+    "judged at the latest point; assurance compares the target with the latest limits. The target "
+    "used is the annual target for an average measure and the annual target divided by the number "
+    "of periods in the year for a cumulative one. Limits on fewer than 13 points are provisional."
+)
+
+
+# --------------------------------------------------------------------------- end-of-year review
+
+def filter_services(card: pd.DataFrame, services: Sequence[str]) -> pd.DataFrame:
+    """The scorecard rows of the given services (all rows when ``services`` is empty).
+
+    Raises
+    ------
+    AnalysisError
+        If a service is not in the scorecard, naming the services that are.
+    """
+    if not services:
+        return card.reset_index(drop=True)
+    known = sorted(set(card["service"]))
+    unknown = [s for s in services if s not in known]
+    if unknown:
+        raise AnalysisError(f"service(s) {unknown} are not in the indicator register; "
+                            f"services: {known}")
+    return card[card["service"].isin(list(services))].reset_index(drop=True)
+
+
+def attach_commentary(card: pd.DataFrame, data: Dataset, council: str,
+                      year: str) -> pd.DataFrame:
+    """The scorecard with each PI's commentary (``commentary`` column).
+
+    Commentary written for the outturn's own period comes first
+    (:func:`perfeval.stats.scorecard.add_commentary`). When the latest outturn is older than the report
+    year (published data lag) the owner's commentary for the report year is shown instead,
+    prefixed "Written for <year>: " so the reader knows it is about a later period.
+    """
+    out = scorecard.add_commentary(card, data, council)
+    written = notes.council_rows(data.commentary, council)
+    by_indicator = written[written["period"] == year].set_index("indicator")["commentary"]
+    fallback = (out["commentary"].isna() & out["period"].ne(year)
+                & out["indicator"].isin(by_indicator.index))
+    out.loc[fallback, "commentary"] = [f"Written for {year}: {by_indicator[code]}"
+                                       for code in out.loc[fallback, "indicator"]]
+    return out
+
+
+def has_commentary(data: Dataset, council: str) -> bool:
+    """True when commentary.csv holds commentary of the council (on any indicator or period)."""
+    return not notes.council_rows(data.commentary, council).empty
+
+
+def describe_commentary(data: Dataset, council: str) -> str:
+    """One sentence when the data folder has no commentary of the council ("" when it has)."""
+    if has_commentary(data, council):
+        return ""
+    return (f"No commentary is in {notes.folder_words(data)} for {council_name(data, council)}, "
+            "so the tables below have no owner's commentary.")
+
+
+def exceptions_caption(year: str, *, commentary: bool) -> str:
+    """Caption of the exceptions table (naming the owner's commentary only when there is some)."""
+    return (f"Exceptions: indicators red against target or worse than the year before (latest "
+            f"outturn to {year})" + (", with the owner's commentary" if commentary else ""))
+
+
+def outturn_caption(year: str, *, commentary: bool) -> str:
+    """Caption of the outturn table (naming the commentary only when there is some)."""
+    return (f"Every indicator's latest outturn up to {year} against target, with direction of "
+            f"travel since the previous year, quartile among comparators"
+            + (" and commentary" if commentary else ""))
+
+
+def select_exceptions(card: pd.DataFrame) -> pd.DataFrame:
+    """PIs that are Red against target or worse than last year, most serious first.
+
+    Adds ``exception``: "Red and worse", "Red" or "Worse". Rows are ordered by that category
+    (in :data:`EXCEPTION_CATEGORIES` order), then as in ``card`` (register order).
+    """
+    red = card["rag"].astype(object).eq(engine.RED).to_numpy()
+    worse = card["dot"].astype(object).eq(engine.WORSE).to_numpy()
+    category = np.select([red & worse, red, worse], list(EXCEPTION_CATEGORIES), default="")
+    rows = card.assign(exception=category)[red | worse]
+    order = rows["exception"].map({c: i for i, c in enumerate(EXCEPTION_CATEGORIES)})
+    return rows.assign(_order=order).sort_values("_order", kind="mergesort") \
+        .drop(columns="_order").reset_index(drop=True)
+
+
+def count_exceptions(exceptions: pd.DataFrame) -> pd.Series:
+    """How many exceptions are in each category (every category listed)."""
+    return scorecard.count_by_state(exceptions, "exception", EXCEPTION_CATEGORIES)
+
+
+def describe_exceptions(exceptions: pd.DataFrame, card: pd.DataFrame, year: str) -> str:
+    """One sentence: how many PIs are exceptions, of how many, and which are red and worse."""
+    counts = count_exceptions(exceptions)
+    if exceptions.empty:
+        return (f"None of the {len(card)} indicators reviewed for {year} is red against target "
+                "or worse than the year before.")
+    both = exceptions.loc[exceptions["exception"] == RED_AND_WORSE, "title"].tolist()
+    text = (f"{len(exceptions)} of {len(card)} indicators reviewed for {year} are exceptions: "
+            f"{counts[RED_AND_WORSE]} red and worse than the year before, {counts[RED_ONLY]} red "
+            f"only and {counts[WORSE_ONLY]} worse only.")
+    if both:
+        text += " Red and worse: " + "; ".join(both) + "."
+    return text
+
+
+def exceptions_table(exceptions: pd.DataFrame, *, commentary: bool = True) -> pd.DataFrame:
+    """Display table of the exceptions with why each is listed and (when ``commentary``) the
+    owner's commentary."""
+    table = scorecard.performance_table(exceptions)
+    table.insert(1, "Why listed", exceptions["exception"].to_numpy())
+    table["Service"] = exceptions["service"].to_numpy()
+    if commentary:
+        table["Commentary"] = commentary_texts(exceptions)
+    return table
+
+
+def outturn_table(card: pd.DataFrame, *, commentary: bool = True) -> pd.DataFrame:
+    """Display table of every PI: outturn, target, RAG, direction, quartile and (when
+    ``commentary``) the owner's commentary."""
+    table = scorecard.performance_table(card)
+    table.insert(1, "Service", card["service"].to_numpy())
+    table["Quartile (1 = best)"] = scorecard.quartile_texts(card)
+    if commentary:
+        table["Commentary"] = commentary_texts(card)
+    return table
+
+
+def commentary_texts(card: pd.DataFrame) -> list[str]:
+    """Each row's commentary, blank when it has none."""
+    return notes.optional_column(card, "commentary", "").fillna("").astype(str).tolist()
+
+
+def data_quality_register(values: pd.DataFrame, register: pd.DataFrame, card: pd.DataFrame,
+                          council: str, year: str) -> pd.DataFrame:
+    """Every value the review relies on that is missing, estimated, provisional or revised.
+
+    A value is relied on when it belongs to one of the scorecard's indicators and is the
+    outturn shown, the comparison value behind its direction of travel, or any quarterly or
+    monthly value within the report year.
+
+    Parameters
+    ----------
+    values : DataFrame
+        The long ``indicator_values`` table (``authority, indicator, period, value``, optional
+        ``status``, ``note``, ``value_symbol``).
+    register : DataFrame
+        The indicator register (for titles).
+    card : DataFrame
+        The (possibly service-filtered) scorecard from :func:`perfeval.stats.scorecard.build_scorecard`.
+    council, year : str
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, title, period, value, issue`` (one of :data:`DATA_QUALITY_ISSUES`),
+        ``reason`` (the symbol and its meaning for a missing value, else the status), ``note``
+        and ``used_for`` (outturn, comparison value, or in-year value), in register then period
+        order.
+    """
+    mine = values[(values["authority"] == council) & values["indicator"].isin(card["indicator"])]
+    labels = {label: parse_period(label) for label in mine["period"].astype(str).unique()}
+    fy = parse_period(year).fy
+    outturns = set(zip(card["indicator"], card["period"].astype(str)))
+    compared = set(zip(card["indicator"], card["comparison_period"].astype(str)))
+    keys = list(zip(mine["indicator"], mine["period"].astype(str)))
+    in_year = np.array([labels[p].fy == fy and labels[p].kind != "year" for _, p in keys],
+                       dtype=bool)
+    used = np.array([k in outturns or k in compared for k in keys], dtype=bool)
+    status = notes.optional_column(mine, "status", "final").astype(object)
+    flagged = mine["value"].isna().to_numpy() | status.isin(DATA_QUALITY_ISSUES[1:]).to_numpy()
+    rows = mine[flagged & (in_year | used)]
+    issue = np.where(rows["value"].isna(), "missing", status[rows.index].astype(str))
+    symbols = notes.optional_column(rows, "value_symbol", None)
+    reason = [describe_symbol(s) if i == "missing" else i for i, s in zip(issue, symbols)]
+    titles = register.set_index("code")["title"]
+    row_keys = list(zip(rows["indicator"], rows["period"].astype(str)))
+    out = pd.DataFrame({
+        "indicator": rows["indicator"].to_numpy(),
+        "title": rows["indicator"].map(titles).to_numpy(),
+        "period": rows["period"].astype(str).to_numpy(),
+        "value": rows["value"].to_numpy(dtype=float),
+        "issue": issue, "reason": reason,
+        "note": notes.optional_column(rows, "note", "").fillna("").to_numpy(),
+        "used_for": [OUTTURN if k in outturns else COMPARISON if k in compared else IN_YEAR
+                     for k in row_keys],
+    })
+    order = {code: i for i, code in enumerate(register["code"])}
+    out["_o"], out["_p"] = out["indicator"].map(order), [period_sort_key(p) for p in out["period"]]
+    return out.sort_values(["_o", "_p"], kind="mergesort").drop(columns=["_o", "_p"]) \
+        .reset_index(drop=True)
+
+
+def count_data_quality(flags: pd.DataFrame) -> pd.Series:
+    """How many flagged values are missing, estimated, provisional and revised."""
+    return scorecard.count_by_state(flags, "issue", DATA_QUALITY_ISSUES)
+
+
+def describe_data_quality(flags: pd.DataFrame, year: str) -> str:
+    """One sentence: how many values the review relies on are flagged, by kind."""
+    if flags.empty:
+        return (f"Every value this review relies on for {year} is final: none is missing, "
+                "estimated, provisional or revised.")
+    counts = count_data_quality(flags)
+    parts = ", ".join(f"{int(n)} {kind}" for kind, n in counts.items() if n)
+    outturns = int((flags["used_for"] == OUTTURN).sum())
+    return (f"{len(flags)} values this review relies on for {year} need care ({parts}); "
+            f"{outturns} of them are outturns shown in the review.")
+
+
+def data_quality_table(flags: pd.DataFrame) -> pd.DataFrame:
+    """Display table of the data-quality register."""
+    return pd.DataFrame({
+        "Indicator": [f"{t} ({c})" for t, c in zip(flags["title"], flags["indicator"])],
+        "Period": flags["period"].to_numpy(),
+        "Value": [format_number(v, 2) if pd.notna(v) else "" for v in flags["value"]],
+        "Issue": flags["issue"].to_numpy(),
+        "Reason": flags["reason"].to_numpy(),
+        "Used for": flags["used_for"].to_numpy(),
+        "Note": flags["note"].to_numpy(),
+    })
+
+
+# --------------------------------------------------------------------------- quarters and periods
+
+def quarter_label(year: str, quarter: int) -> str:
+    """``"2024/25 Q3"`` from ``"2024/25"`` and 3."""
+    _check_quarter(quarter)
+    return quarters_of(year)[quarter - 1]
+
+
+def _check_quarter(quarter: int) -> None:
+    if not isinstance(quarter, (int, np.integer)) or isinstance(quarter, bool) \
+            or not 1 <= quarter <= 4:
+        raise AnalysisError(f"quarter must be a whole number from 1 to 4; got {quarter!r}")
+
+
+def describe_as_at(year: str, quarter: int) -> str:
+    """"Position at the end of 2024/25 Q3 (April to December 2024)."""
+    end = Period("month", parse_period(year).fy, 3 * quarter)
+    start = parse_period(year).start
+    month_name = pd.Timestamp(year=end.calendar_month[0], month=end.calendar_month[1], day=1)
+    return (f"Position at the end of {quarter_label(year, quarter)} ({start:%B} to "
+            f"{month_name:%B %Y}).")
+
+
+def periods_to_quarter(year: str, frequency: str, quarter: int) -> list[str]:
+    """Labels of the quarters (or months) of ``year`` from its start to the end of ``quarter``."""
+    _check_quarter(quarter)
+    if frequency not in engine.FREQUENCIES:
+        raise AnalysisError(f"frequency must be one of {list(engine.FREQUENCIES)}; "
+                            f"got {frequency!r}")
+    if frequency == "quarterly":
+        return quarters_of(year)[:quarter]
+    return months_of(year)[:3 * quarter]
+
+
+# --------------------------------------------------------------------------- in-year position
+
+def infer_measure_kind(history: pd.DataFrame, frequency: str) -> str:
+    """Whether an indicator's annual value is a total ("cumulative"), a level ("average") or the
+    year-end position ("snapshot").
+
+    Method: :data:`KIND_METHOD`. ``history`` holds ``period, value`` rows of one authority and
+    indicator, annual and sub-annual; a year counts when it has an annual value and a value for
+    every quarter (month). In each such year the kind whose rule (sum, mean, last value) comes
+    closest to the annual value gets a vote; a year where two rules come equally close votes
+    for neither. Most votes wins; a tie and no evidence give :data:`DEFAULT_MEASURE_KIND`.
+    """
+    kind, count = engine.FREQUENCIES[frequency]
+    parsed = [(parse_period(p), v) for p, v in zip(history["period"].astype(str),
+                                                    pd.to_numeric(history["value"]))]
+    annual = {p.fy: v for p, v in parsed if p.kind == "year" and pd.notna(v)}
+    parts: dict[int, list[tuple[int, float]]] = {}
+    for p, v in parsed:
+        if p.kind == kind and pd.notna(v):
+            parts.setdefault(p.fy, []).append((p.index, float(v)))
+    votes = {"cumulative": 0, "average": 0, "snapshot": 0}
+    for fy, found in parts.items():
+        if fy not in annual or len(found) != count:
+            continue
+        values = [v for _, v in sorted(found)]
+        gaps = {"cumulative": abs(annual[fy] - sum(values)),
+                "average": abs(annual[fy] - sum(values) / count),
+                "snapshot": abs(annual[fy] - values[-1])}
+        closest = min(gaps.values())
+        winners = [k for k, gap in gaps.items() if gap == closest]
+        if len(winners) == 1:
+            votes[winners[0]] += 1
+    most = max(votes.values())
+    leaders = [k for k, n in votes.items() if n == most]
+    return leaders[0] if most and len(leaders) == 1 else DEFAULT_MEASURE_KIND
+
+
+def percent_better_than_target(value: float, target: float, polarity: str) -> float:
+    """How far a value is better (+) or worse (-) than its target, in % of the target.
+
+    ``100 x (value - target) x sign / |target|`` with sign +1 when higher is better and -1 when
+    lower is better; NaN for neutral polarity, a missing value or a zero or missing target.
+    """
+    sign = {"higher": 1.0, "lower": -1.0}.get(polarity)
+    if sign is None or pd.isna(value) or pd.isna(target) or target == 0:
+        return float("nan")
+    return 100.0 * (value - target) * sign / abs(target)
+
+
+def _profile(annual_target: float, year: str, frequency: str, method: str, kind: str,
+             past: pd.DataFrame, upper_bound: float | None) -> tuple[pd.DataFrame, str]:
+    """Profiled targets and the profile actually used (seasonal falls back to even; a snapshot
+    has its year-end target at every period end)."""
+    if kind == "snapshot":
+        return (engine.profile_annual_target(annual_target, year, frequency=frequency,
+                                             kind=kind), "year-end target (snapshot)")
+    if method == "seasonal":
+        bound = None  # only a level can be bounded; a target past the bound is left as it is
+        if kind == "average" and upper_bound is not None and annual_target <= upper_bound:
+            bound = upper_bound
+        try:
+            return (engine.profile_annual_target(annual_target, year, frequency=frequency,
+                                                 method="seasonal", kind=kind, history=past,
+                                                 upper_bound=bound),
+                    "seasonal")
+        except AnalysisError:
+            pass
+    profile = engine.profile_annual_target(annual_target, year, frequency=frequency,
+                                           method="even", kind=kind)
+    return profile, "even" if method == "even" else "even (no complete past year)"
+
+
+def assess_indicator_in_year(history: pd.DataFrame, annual_target: float, year: str,
+                             quarter: int, *, frequency: str, polarity: str,
+                             tolerance: float | None = None, tolerance_type: str | None = None,
+                             method: str = "even", upper_bound: float | None = None,
+                             kind: str | None = None) -> dict[str, Any]:
+    """One indicator's year-to-date position and year-end forecast at the end of a quarter.
+
+    Steps: measure kind as given, else from past years (:func:`infer_measure_kind`); annual
+    target profiled
+    (:func:`perfeval.stats.indicators.profile_annual_target`, seasonal shares from the years before
+    ``year``); year to date against the profiled target
+    (:func:`perfeval.stats.indicators.assess_year_to_date`); forecast
+    (:func:`perfeval.stats.indicators.forecast_year_end`) rated against the annual target
+    (:func:`perfeval.stats.indicators.assess_forecast`).
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``period, value`` (optional ``value_symbol``) of one authority and indicator, any periods.
+    annual_target : float
+        NaN when there is none (the RAG is then "No target").
+    year : str
+    quarter : int
+        1-4; values after the end of this quarter are ignored.
+    frequency : {"quarterly", "monthly"}
+    polarity, tolerance, tolerance_type
+        From the register.
+    method : {"even", "seasonal"}
+    upper_bound : float, optional
+        The largest value the measure can take (100 for a percentage): no seasonal period target
+        of an average measure passes it (:func:`perfeval.stats.indicators.bounded_period_targets`).
+    kind : {"cumulative", "average", "snapshot"}, optional
+        The measure kind from the indicator register; inferred from ``history`` when None.
+
+    Returns
+    -------
+    dict
+        ``kind``, ``profile``, ``periods_reported``, ``periods_expected``, ``last_period``,
+        ``ytd_value``, ``ytd_target``, ``rag``, ``gap_pct``, ``forecast``, ``forecast_state``
+        and ``note`` (why something could not be assessed, else "").
+    """
+    wanted = periods_to_quarter(year, frequency, quarter)
+    fy = parse_period(year).fy
+    labels = history["period"].astype(str)
+    past = history[[parse_period(p).fy < fy for p in labels]]
+    kind = kind or infer_measure_kind(past, frequency)
+    profile, used = _profile(annual_target, year, frequency, method, kind, past, upper_bound)
+    actuals = history[labels.isin(wanted)]
+    result = {"kind": kind, "profile": used, "periods_reported": 0,
+              "periods_expected": len(wanted), "last_period": "", "ytd_value": np.nan,
+              "ytd_target": np.nan, "rag": engine.NO_DATA, "gap_pct": np.nan,
+              "forecast": np.nan, "forecast_state": engine.NO_DATA, "note": ""}
+    if not pd.to_numeric(actuals["value"]).notna().any():
+        symbols = actuals.get("value_symbol", pd.Series(dtype=object)).dropna().unique()
+        why = "; ".join(describe_symbol(s) for s in symbols)
+        return {**result, "note": f"no value to {wanted[-1]}" + (f" ({why})" if why else "")}
+    ytd = engine.assess_year_to_date(actuals, profile, polarity=polarity, tolerance=tolerance,
+                                     tolerance_type=tolerance_type).iloc[-1]
+    result.update(periods_reported=int(actuals["value"].notna().sum()),
+                  last_period=str(ytd["period"]), ytd_value=float(ytd["ytd_value"]),
+                  ytd_target=float(ytd["ytd_target"]), rag=str(ytd["rag"]),
+                  gap_pct=percent_better_than_target(ytd["ytd_value"], ytd["ytd_target"],
+                                                     polarity))
+    if np.isnan(result["ytd_value"]):  # a gap before the latest value: no running total
+        seen = set(actuals.loc[actuals["value"].notna(), "period"].astype(str))
+        gaps = [p for p in wanted[:wanted.index(result["last_period"]) + 1] if p not in seen]
+        return {**result, "rag": engine.NO_DATA, "gap_pct": np.nan,
+                "note": f"no value for {', '.join(gaps)}"}
+    forecast = engine.forecast_year_end(actuals, profile)["forecast"]
+    state = engine.assess_forecast(forecast, annual_target, polarity=polarity,
+                                   tolerance=tolerance, tolerance_type=tolerance_type)
+    note = "" if result["last_period"] == wanted[-1] else f"latest value is for {ytd['period']}"
+    return {**result, "forecast": float(forecast), "forecast_state": state, "note": note}
+
+
+def assess_in_year(data: Dataset, council: str, year: str, quarter: int, *,
+                   method: str = "even") -> pd.DataFrame:
+    """Every quarterly and monthly PI's position at the end of a quarter (register order).
+
+    Applies :func:`assess_indicator_in_year` to each indicator of the register whose frequency
+    is quarterly or monthly, with its annual target for ``year`` from targets.csv, its measure
+    kind from the register's ``measure`` column (inferred where blank) and, for a percentage,
+    profiled targets that never pass 100.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, title, unit, polarity, service, decimals, frequency, annual_target`` and the
+        keys of :func:`assess_indicator_in_year`.
+    """
+    register = data.indicators
+    sub_annual = register[register["frequency"].isin(list(engine.FREQUENCIES))]
+    values = data.indicator_values[data.indicator_values["authority"] == council]
+    targets = data.targets[(data.targets["authority"] == council)
+                           & (data.targets["period"] == year)].set_index("indicator")["target"]
+    rows = []
+    for pi in sub_annual.itertuples(index=False):
+        history = values[values["indicator"] == pi.code]
+        target = float(targets.get(pi.code, np.nan))
+        tolerance = None if pd.isna(pi.tolerance) else float(pi.tolerance)
+        tolerance_type = None if pd.isna(pi.tolerance_type) else str(pi.tolerance_type)
+        assessed = assess_indicator_in_year(
+            history, target, year, quarter, frequency=pi.frequency, polarity=pi.polarity,
+            tolerance=tolerance, tolerance_type=tolerance_type, method=method,
+            upper_bound=UPPER_BOUNDS.get(pi.unit), kind=_register_measure(pi))
+        rows.append({"indicator": pi.code, "title": pi.title, "unit": pi.unit,
+                     "polarity": pi.polarity, "service": pi.service,
+                     "decimals": int(pi.decimals), "frequency": pi.frequency,
+                     "annual_target": target, **assessed})
+    return pd.DataFrame(rows)
+
+
+def _register_measure(pi: Any) -> str | None:
+    """The register's measure kind of an indicator (a row of the register), or None when the
+    register has no measure column or leaves it blank."""
+    measure = getattr(pi, "measure", None)
+    return None if measure is None or pd.isna(measure) or not str(measure).strip() \
+        else str(measure).strip()
+
+
+def _number(value: float, decimals: int, unit: str) -> str:
+    return format_number(value, decimals, scorecard.unit_symbol(unit))
+
+
+def in_year_table(position: pd.DataFrame) -> pd.DataFrame:
+    """Display table: year to date against profile and year-end forecast, RAG in words."""
+    rag = [f"{engine.RAG_SYMBOLS.get(r, '')} {r}".strip() for r in position["rag"]]
+    return pd.DataFrame({
+        "Indicator": [f"{t} ({u})" for t, u in zip(position["title"], position["unit"])],
+        "Measured": [f"{f}, {k}" for f, k in zip(position["frequency"], position["kind"])],
+        "Year to date (to)": [
+            f"{_number(v, d, u)} ({p})" if p else "" for v, d, u, p in zip(
+                position["ytd_value"], position["decimals"], position["unit"],
+                position["last_period"])],
+        "Profiled target to date": [_number(v, d, u) for v, d, u in zip(
+            position["ytd_target"], position["decimals"], position["unit"])],
+        "Against profile": rag,
+        "Better (+) or worse (-) than profile": [
+            "" if pd.isna(g) else f"{g:+.1f}%" for g in position["gap_pct"]],
+        "Year-end forecast": [_number(v, d, u) for v, d, u in zip(
+            position["forecast"], position["decimals"], position["unit"])],
+        "Annual target": [_number(v, d, u) for v, d, u in zip(
+            position["annual_target"], position["decimals"], position["unit"])],
+        "Forecast status": position["forecast_state"].to_numpy(),
+        "Profile": position["profile"].to_numpy(),
+        "Note": position["note"].to_numpy(),
+    })
+
+
+def count_forecast_states(position: pd.DataFrame) -> pd.Series:
+    """How many PIs are On track, At risk, Off track (and No data / No target / Not applicable)."""
+    return scorecard.count_by_state(position, "forecast_state", FORECAST_ORDER)
+
+
+def forecast_exceptions(position: pd.DataFrame) -> pd.DataFrame:
+    """PIs forecast Off track or At risk, Off track first, then register order."""
+    order = {engine.OFF_TRACK: 0, engine.AT_RISK: 1}
+    rows = position[position["forecast_state"].isin(list(order))]
+    return rows.assign(_o=rows["forecast_state"].map(order)).sort_values("_o", kind="mergesort") \
+        .drop(columns="_o").reset_index(drop=True)
+
+
+def describe_in_year(position: pd.DataFrame, as_at: str) -> str:
+    """One sentence: forecast states and how many PIs are behind profile to date."""
+    counts = count_forecast_states(position)
+    rated = int(counts[[engine.ON_TRACK, engine.AT_RISK, engine.OFF_TRACK]].sum())
+    red = int((position["rag"] == engine.RED).sum())
+    with_rag = int(position["rag"].isin([engine.GREEN, engine.AMBER, engine.RED]).sum())
+    return (f"At {as_at}, of {rated} quarterly and monthly indicators with a year-end forecast "
+            f"and target, {counts[engine.ON_TRACK]} are on track, {counts[engine.AT_RISK]} at "
+            f"risk and {counts[engine.OFF_TRACK]} off track; {red} of {with_rag} are red against "
+            "their profiled target to date.")
+
+
+def describe_forecast_exceptions(exceptions: pd.DataFrame, as_at: str) -> str:
+    """One sentence naming the PIs forecast off track, then those at risk."""
+    if exceptions.empty:
+        return f"At {as_at} no indicator is forecast to miss its year-end target."
+    parts = []
+    for state in (engine.OFF_TRACK, engine.AT_RISK):
+        names = exceptions.loc[exceptions["forecast_state"] == state, "title"].tolist()
+        if names:
+            parts.append(f"{state.lower()}: {'; '.join(names)}")
+    return f"At {as_at}, {len(exceptions)} indicators may miss their year-end target (" \
+        + "; ".join(parts) + ")."
+
+
+def describe_ytd_gap(position: pd.DataFrame) -> str:
+    """Text alternative for :func:`plot_ytd_gap`: how many on profile, furthest behind/ahead."""
+    rows = position[position["gap_pct"].notna()]
+    if rows.empty:
+        return "No indicator has a year-to-date value and a profiled target to compare."
+    worst, best = rows.loc[rows["gap_pct"].idxmin()], rows.loc[rows["gap_pct"].idxmax()]
+    ahead = int((rows["gap_pct"] >= 0).sum())
+    return (f"Of {len(rows)} indicators with a year-to-date value and target, {ahead} are on or "
+            f"better than their profiled target. Furthest behind: {worst['title']} "
+            f"({worst['gap_pct']:+.1f}%); furthest ahead: {best['title']} "
+            f"({best['gap_pct']:+.1f}%).")
+
+
+def plot_ytd_gap(position: pd.DataFrame, *, title: str) -> Figure:
+    """Bars of each PI's year to date against profile (% better or worse), labelled with RAG.
+
+    Bars right of zero are better than the profiled target; each bar carries the RAG symbol and
+    word, so colour is never the only carrier.
+    """
+    rows = position[position["gap_pct"].notna()]
+    fig, ax = charts.new_figure(8.5, 0.42 * len(rows) + 1.6)
+    y = np.arange(len(rows))[::-1]
+    colours = [charts.RAG_STYLE.get(r, (charts.OTHER_COLOUR,))[0] for r in rows["rag"]]
+    ax.barh(y, rows["gap_pct"], color=colours)
+    ax.axvline(0, color="black", linewidth=1)
+    for yy, gap, rag in zip(y, rows["gap_pct"], rows["rag"]):
+        ax.text(gap, yy, f" {engine.RAG_SYMBOLS.get(rag, '')} {rag} ({gap:+.1f}%) ",
+                va="center", ha="left" if gap >= 0 else "right", fontsize=8)
+    ax.set_yticks(y, [f"{t} ({c})" for t, c in zip(rows["title"], rows["indicator"])],
+                  fontsize=8)
+    span = float(np.nanmax(np.abs(rows["gap_pct"]))) if len(rows) else 1.0
+    ax.set_xlim(-span * 1.8 - 1, span * 1.8 + 1)
+    ax.set_xlabel("Year to date against profiled target (% better + / worse -)")
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- SPC
+
+def spc_series(values: pd.DataFrame, indicator: str, frequency: str, year: str,
+               quarter: int) -> pd.Series:
+    """An indicator's quarterly (monthly) values up to the end of a quarter, in time order.
+
+    ``values`` holds one authority's rows; the Series is indexed by period label.
+    """
+    kind = engine.FREQUENCIES[frequency][0]
+    end = Period("quarter", parse_period(year).fy, quarter)
+    rows = values[values["indicator"] == indicator]
+    parsed = [parse_period(p) for p in rows["period"].astype(str)]
+    keep = [p.kind == kind and p <= end for p in parsed]
+    chosen = sorted((p, float(v)) for p, v, k in zip(parsed, rows["value"], keep) if k)
+    return pd.Series([v for _, v in chosen], index=[p.label for p, _ in chosen], name=indicator,
+                     dtype=float)
+
+
+def spc_target(annual_target: float, kind: str, frequency: str) -> float | None:
+    """The per-period target for assurance: the annual target (average measures) or the annual
+    target / periods in the year (cumulative measures); None when there is no target."""
+    if pd.isna(annual_target):
+        return None
+    return float(annual_target) / (engine.FREQUENCIES[frequency][1] if kind == "cumulative"
+                                   else 1)
+
+
+def spc_overview(data: Dataset, council: str, indicators: Sequence[str], year: str,
+                 quarter: int, position: pd.DataFrame) -> dict[str, Any]:
+    """XmR charts of the chosen PIs (all points to the end of the quarter) and their summary.
+
+    Parameters
+    ----------
+    position : DataFrame
+        Output of :func:`assess_in_year` (for each PI's measure kind and annual target).
+
+    Returns
+    -------
+    dict
+        ``charts`` (indicator -> :func:`perfeval.stats.spc.xmr` result), ``summary`` (one row per
+        charted PI: indicator, title, unit, decimals, points, first_period, last_period,
+        latest_value, mean, lpl, upl, target, variation, assurance, provisional_limits,
+        sentence), ``not_charted`` (``title (code)`` of the PIs with no value for the council to
+        the end of the quarter, e.g. monthly PIs another council does not report) and
+        ``sentences`` (the summary's sentences, then one naming the PIs not charted).
+
+    Raises
+    ------
+    AnalysisError
+        If an indicator is not quarterly or monthly.
+    """
+    by_code = position.set_index("indicator")
+    unknown = [code for code in indicators if code not in by_code.index]
+    if unknown:
+        raise AnalysisError(f"SPC needs quarterly or monthly indicators; {unknown} are not "
+                            f"(choose from {list(by_code.index)})")
+    values = data.indicator_values[data.indicator_values["authority"] == council]
+    results, rows, not_charted = {}, [], []
+    for code in indicators:
+        pi = by_code.loc[code]
+        series = spc_series(values, code, pi["frequency"], year, quarter)
+        if not series.notna().any():
+            not_charted.append(f"{pi['title']} ({code})")
+            continue
+        target = spc_target(pi["annual_target"], pi["kind"], pi["frequency"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", spc.ProvisionalLimitsWarning)
+            result = spc.xmr(series, improvement=IMPROVEMENT[pi["polarity"]], target=target)
+        results[code] = result
+        rows.append(_spc_row(code, pi, result, target))
+    summary = pd.DataFrame(rows, columns=SPC_SUMMARY_COLUMNS)
+    sentences = list(summary["sentence"])
+    if not_charted:
+        sentences.append(f"Not charted, as this council has no value for them to "
+                         f"{year} Q{quarter}: {'; '.join(not_charted)}.")
+    return {"charts": results, "summary": summary, "not_charted": not_charted,
+            "sentences": sentences}
+
+
+SPC_SUMMARY_COLUMNS = ["indicator", "title", "unit", "decimals", "points", "first_period",
+                       "last_period", "latest_value", "mean", "lpl", "upl", "target",
+                       "variation", "assurance", "provisional_limits", "sentence"]
+
+
+def _spc_row(code: str, pi: pd.Series, result: pd.DataFrame, target: float | None) -> dict:
+    observed = result[result["point_type"] != "missing"]
+    unit = scorecard.unit_symbol(pi["unit"])
+    sentence = spc.describe_variation_and_assurance(result, unit=unit,
+                                                    decimals=int(pi["decimals"]))
+    return {"indicator": code, "title": pi["title"], "unit": pi["unit"],
+            "decimals": int(pi["decimals"]), "points": len(observed),
+            "first_period": str(result.index[0]), "last_period": str(observed.index[-1]),
+            "latest_value": float(observed["value"].iloc[-1]),
+            "mean": float(result["mean"].iloc[-1]), "lpl": float(result["lpl"].iloc[-1]),
+            "upl": float(result["upl"].iloc[-1]), "target": target,
+            "variation": VARIATION_WORDS[spc.classify_variation(result)],
+            "assurance": ASSURANCE_WORDS[spc.classify_assurance(result)],
+            "provisional_limits": len(observed) < spc.MIN_POINTS_FOR_LIMITS,
+            "sentence": f"{pi['title']} ({code}): {sentence}"}
+
+
+def spc_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Display table of the SPC summary: points, latest value, limits, variation, assurance."""
+    fmt = [(d, u) for d, u in zip(summary["decimals"], summary["unit"])]
+    return pd.DataFrame({
+        "Indicator": [f"{t} ({c})" for t, c in zip(summary["title"], summary["indicator"])],
+        "Points": [f"{n} ({a} to {b})" for n, a, b in zip(
+            summary["points"], summary["first_period"], summary["last_period"])],
+        "Latest value": [_number(v, d, u) for v, (d, u) in zip(summary["latest_value"], fmt)],
+        "Mean": [_number(v, d, u) for v, (d, u) in zip(summary["mean"], fmt)],
+        "Process limits": [f"{_number(a, d, u)} to {_number(b, d, u)}" for a, b, (d, u) in zip(
+            summary["lpl"], summary["upl"], fmt)],
+        "Target per period": [_number(v, d, u) if v is not None and pd.notna(v) else "none"
+                              for v, (d, u) in zip(summary["target"], fmt)],
+        "Variation (latest point)": summary["variation"].to_numpy(),
+        "Assurance": summary["assurance"].to_numpy(),
+        "Limits": np.where(summary["provisional_limits"], "provisional (< 13 points)", "firm"),
+    })
+
+
+def plot_xmr_panels(overview: Mapping[str, Any]) -> Figure | None:
+    """One XmR chart per PI, stacked in one figure, each titled with its variation and assurance
+    (None when no PI could be charted).
+
+    Parameters
+    ----------
+    overview : dict
+        Output of :func:`spc_overview`.
+    """
+    results, summary = overview["charts"], overview["summary"].set_index("indicator")
+    if not results:
+        return None
+    fig = Figure(figsize=(10, 3.4 * max(len(results), 1)), layout="constrained")
+    axes = fig.subplots(max(len(results), 1), 1, squeeze=False).flat
+    for ax, (code, result) in zip(axes, results.items()):
+        row = summary.loc[code]
+        charts.plot_xmr(result, title=f"{row['title']} ({code}): {row['variation'].lower()}; "
+                     f"{row['assurance'].lower()}", unit=row["unit"],
+                     labels=list(result.index), ax=ax)
+        ax.title.set_fontsize(9)
+    return fig
+
+
+# --------------------------------------------------------------------------- finance
+
+def finance_and_performance(data: Dataset, council: str, year: str, quarter: int,
+                            position: pd.DataFrame) -> dict[str, Any]:
+    """Budget against forecast outturn by service at a quarter, beside each service's PI RAG.
+
+    The budget table holds the full-year budget on each quarter's row, so it is read with
+    ``budget_basis="annual"`` (:func:`perfeval.stats.budget.monitor_budget`); chart, sentence and
+    budget display come from :func:`perfeval.sections.annual.budget_section`. Each service's PIs are
+    counted by their RAG against the profiled target to date and joined with
+    :func:`perfeval.stats.budget.join_variance_with_pi_rag` (outer join: nothing is dropped).
+
+    Returns
+    -------
+    dict
+        The keys of :func:`perfeval.sections.annual.budget_section` plus ``monitoring`` (the monitoring
+        table, empty when the year has no budget rows), ``joined`` (the join),
+        ``joined_display`` and ``joined_sentence``.
+    """
+    as_at = quarter_label(year, quarter)
+    own = notes.council_rows(data.budget, council)
+    has_year = own["period"].astype(str).isin(quarters_of(year)).any()
+    monitoring = (money.monitor_budget(own, as_at, budget_basis="annual") if has_year
+                  else pd.DataFrame(columns=["authority", "service", "annual_budget",
+                                             "forecast_outturn", "forecast_variance",
+                                             "forecast_variance_pct", "forecast_direction",
+                                             "forecast_rag"]))
+    joined = money.join_variance_with_pi_rag(monitoring, position[["service", "rag"]])
+    absent = (None if not own.empty else
+              f"No budget monitoring figures are in {notes.folder_words(data)} for "
+              f"{council_name(data, council)}, so this report has no budget against forecast "
+              "outturn.")
+    return {**budget_section(monitoring if has_year else pd.DataFrame(), as_at,
+                             synthetic=notes.synthetic_label(data, own), absent=absent),
+            "monitoring": monitoring, "joined": joined,
+            "joined_display": joined_display(joined),
+            "joined_sentence": describe_finance_and_performance(joined, as_at)}
+
+
+def joined_display(joined: pd.DataFrame) -> pd.DataFrame:
+    """Display table of each service's forecast variance (with RAG word) and its PIs' RAG."""
+    return pd.DataFrame({
+        "Service": joined["service"].to_numpy(),
+        **budget_display_columns(joined),
+        "Budget status": [f"{d}: {r}" for d, r in zip(joined["forecast_direction"],
+                                                       joined["forecast_rag"])],
+        "PIs ✔ Green": joined["pis_green"].to_numpy(),
+        "PIs ▲ Amber": joined["pis_amber"].to_numpy(),
+        "PIs ✖ Red": joined["pis_red"].to_numpy(),
+        "PIs other": joined["pis_other"].to_numpy(),
+    })
+
+
+def describe_finance_and_performance(joined: pd.DataFrame, as_at: str) -> str:
+    """One sentence: services with a Red variance, and which of them also have red PIs."""
+    red = joined[joined["forecast_rag"] == "Red"]
+    if red.empty:
+        return (f"At {as_at} no service's forecast variance is rated Red (beyond both the £ and "
+                "the % threshold).")
+    both = red[red["pis_red"] > 0]["service"].tolist()
+    text = (f"At {as_at}, {len(red)} of {int(joined['annual_budget'].notna().sum())} services "
+            f"with a budget have a forecast variance rated Red: {'; '.join(red['service'])}.")
+    if both:
+        return text + f" Of these, {len(both)} also have PIs red against profile: " \
+            + "; ".join(both) + "."
+    return text + " None of them has a PI red against its profiled target to date."
+
+
+# --------------------------------------------------------------------------- method notes
+
+def quarterly_method_notes(method: str) -> list[str]:
+    """The method notes of the quarterly report, in words a reader can quote."""
+    if method not in PROFILE_METHOD_TEXT:
+        raise AnalysisError(f"method must be one of {list(PROFILE_METHOD_TEXT)}; got {method!r}")
+    return [PROFILE_METHOD_TEXT[method], KIND_METHOD, engine.RAG_METHOD, engine.FORECAST_METHOD,
+            SPC_METHOD, money.describe_variance_rule() + " The budget is the full-year budget as "
+            "at the quarter; the forecast outturn is the full-year forecast made at that quarter."]

@@ -1,0 +1,869 @@
+"""Report sections for the resident survey report and the State of the Nation "Resident views".
+
+Each ``*_section`` function returns the pieces a notebook section shows (a table for the record,
+a display table, a figure, its text alternative, a sentence, a caption), so the notebook stays a
+thin narrative and every number in its text is computed here.
+
+Survey report (``notebooks/survey_report.ipynb``)
+    :func:`about_section` weights each wave (raking to the population margins with
+    :func:`perfeval.stats.survey.rake_weights`, or the supplied weights) and reports convergence, the
+    design effect due to weighting and the margins achieved; :func:`headline_section` gives the
+    weighted share positive per question (Wilson intervals on the effective base);
+    :func:`change_section` tests the change since an earlier wave (Holm across questions);
+    :func:`breakdown_section` compares each group with the rest of the sample (Holm across the
+    groups of a breakdown, per question); :func:`method_section` states method and caveats.
+
+Disclosure control
+    Every published estimate goes through :func:`control_disclosure`
+    (:func:`perfeval.stats.survey.apply_disclosure_control` with ``count_column="count"``): fewer than
+    ``min_cell`` respondents in a group, or giving (or not giving) a positive answer, is ``[c]``,
+    with secondary suppression so no ``[c]`` figure can be worked out from a published total; a
+    base under ``min_base`` is ``[low]``. Tables for the record keep only the controlled values,
+    and anything derived from a hidden estimate (difference from the rest, change, finding) is
+    blanked too, so a suppressed value reaches neither the HTML nor the manifest.
+
+Answers coded as ``excluded`` in the codebook ("don't know") are removed from the base; a share
+is always published with its unweighted base.
+
+One council's survey
+    Every survey table carries the ``authority`` it belongs to, and every read here is of the
+    report's council only (:func:`council_survey`), so one council's report never shows another
+    council's survey. Whether a survey is synthetic comes from its respondents' ``synthetic``
+    column (:func:`survey_kind`), never from an assumption about the data folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from perfeval.present import charts
+from perfeval.present import narrative
+from perfeval.stats import survey
+from perfeval.data import notes
+from perfeval.data.loader import Dataset, council_name
+from perfeval.core.exceptions import AnalysisError
+from perfeval.core.periods import LATEST_WAVE, PREVIOUS_WAVE
+from perfeval.present.html import parameters_table
+
+TOTAL_LABEL = "All respondents"
+FINAL_WEIGHT = "final_weight"
+#: How a change between waves is judged, for the change table's note and the method notes.
+CHANGE_NOTE = (
+    "Change between waves: Newcombe's hybrid score interval (Newcombe 1998, Stat Med 17:873, "
+    "method 10) for the difference of the two waves' shares, treating the waves as independent "
+    "samples, on their effective bases (Wald's difference +/- z x se is not used: it leaves "
+    "[-1, 1] and has no width at 0% or 100%). A change is significant when its interval "
+    "excludes zero. Holm's adjustment across the questions is applied to the intervals' level: "
+    "the change with the k-th smallest of m p-values has a 1 - alpha/(m - k + 1) interval, up "
+    "to the first that is not significant, whose level the rest share; the p-value shown is "
+    "the one that matches the interval (1 minus the level at which it just reaches zero), "
+    "Holm-adjusted."
+)
+
+#: Marks that carry a significant difference from the rest in text as well as in a chart.
+SIGNIFICANCE_MARKS = {"significantly higher": "▲", "significantly lower": "▼"}
+SYNTHETIC_NOTE = ("SYNTHETIC: this resident survey is generated sample data (a Place-Survey-style "
+                  "survey with made-up respondents, answers, weights and population margins) for "
+                  "demonstration only. It is not a real survey and says nothing about what the "
+                  "council's residents think.")
+#: Caption sentences for a survey's kind (:func:`survey_kind`).
+SAMPLE_SURVEY, SYNTHETIC_SURVEY = "Synthetic sample survey.", "Synthetic survey data."
+
+
+# --------------------------------------------------------------------------- data
+def council_survey(frame: pd.DataFrame, survey_name: str, council: str) -> pd.DataFrame:
+    """The rows of a survey table for one survey of one council (``survey``, ``authority``)."""
+    rows = notes.council_rows(frame, council)
+    return rows[rows["survey"] == survey_name]
+
+
+def survey_waves(data: Dataset, survey_name: str, council: str) -> list[str]:
+    """The waves of a council's survey that have respondents, sorted."""
+    return sorted(set(council_survey(data.survey_responses, survey_name, council)["wave"]))
+
+
+def survey_kind(data: Dataset, responses: pd.DataFrame) -> str:
+    """The caption sentence for what a survey's respondents are: :data:`SAMPLE_SURVEY` (perfeval's
+    synthetic sample), :data:`SYNTHETIC_SURVEY` (labelled synthetic in a council's folder), or
+    ``""`` when no respondent is labelled synthetic."""
+    label = notes.synthetic_label(data, responses)
+    return {"synthetic sample data": SAMPLE_SURVEY, "": ""}.get(label, SYNTHETIC_SURVEY)
+
+
+def survey_data_note(data: Dataset, council: str, survey_name: str) -> str:
+    """The survey report's data-honesty note: :data:`SYNTHETIC_NOTE` for perfeval's synthetic
+    sample, else what the council's own survey table says it is."""
+    responses = council_survey(data.survey_responses, survey_name, council)
+    kind = survey_kind(data, responses)
+    if kind == SAMPLE_SURVEY:
+        return SYNTHETIC_NOTE
+    name = council_name(data, council)
+    if kind:
+        return (f"SYNTHETIC: the {survey_name} survey of {name} in survey_responses.csv is labelled "
+                "synthetic (generated respondents and answers), so it says nothing about what "
+                "residents think.")
+    return (f"Data: the {survey_name} survey of {name}, as supplied in survey_responses.csv "
+            f"({len(responses):,} respondents over {len(set(responses['wave']))} wave(s)), with "
+            "its codebook and population margins.")
+
+
+def survey_questions(data: Dataset, survey_name: str, council: str) -> pd.DataFrame:
+    """One row per question of a council's survey: wording, positive and excluded codes from
+    the codebook."""
+    book = council_survey(data.survey_codebook, survey_name, council)
+    rows = []
+    for question, items in book.groupby("question", sort=True):
+        rows.append({"question": question, "wording": items["wording"].iloc[0],
+                     "positive": items.loc[items["positive"], "code"].astype(int).tolist(),
+                     "excluded": items.loc[items["excluded"], "code"].astype(int).tolist(),
+                     "positive_labels": " or ".join(items.loc[items["positive"], "label"])})
+    return pd.DataFrame(rows)
+
+
+def wave_responses(data: Dataset, survey_name: str, wave: str, council: str) -> pd.DataFrame:
+    """The respondents of one wave of one council's survey.
+
+    Raises
+    ------
+    AnalysisError
+        If the council's survey has no respondents in that wave (the message lists the waves it
+        has).
+    """
+    responses = council_survey(data.survey_responses, survey_name, council)
+    rows = responses[responses["wave"] == wave]
+    if rows.empty:
+        raise AnalysisError(f"Survey {survey_name!r} of {council!r} has no respondents in wave "
+                            f"{wave!r} in survey_responses.csv; its waves are "
+                            f"{survey_waves(data, survey_name, council)}.")
+    return rows.reset_index(drop=True)
+
+
+def recode_positive(responses: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
+    """Each question's answers as 1 (positive), 0 (other valid answer) or missing.
+
+    Missing answers and the codebook's excluded codes (don't know) become missing, so they are
+    left out of the base; other columns are unchanged.
+    """
+    recoded = responses.copy()
+    for item in questions.itertuples():
+        answers = responses[item.question]
+        valid = answers.notna() & ~answers.isin(item.excluded)
+        recoded[item.question] = np.where(valid, answers.isin(item.positive).astype(float), np.nan)
+    return recoded
+
+
+# --------------------------------------------------------------------------- weighting
+def weight_wave(responses: pd.DataFrame, margins: pd.DataFrame, *,
+                rake: bool) -> tuple[pd.DataFrame, survey.RakingReport | None]:
+    """The wave's respondents with a ``final_weight`` column, and the raking report if raked.
+
+    With ``rake`` the supplied weights are the starting weights, raked to every margin in
+    ``margins`` (:func:`perfeval.stats.survey.rake_weights`, which raises if it does not converge);
+    otherwise the supplied weights are used as they are.
+    """
+    if not rake:
+        return responses.assign(**{FINAL_WEIGHT: responses["weight"]}), None
+    weights, report = survey.rake_weights(responses, margins[["variable", "category", "share"]],
+                                          weight="weight")
+    return responses.assign(**{FINAL_WEIGHT: weights}), report
+
+
+def margin_table(responses: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
+    """Population target, unweighted sample and weighted shares of each margin category.
+
+    Returns columns ``variable``, ``category``, ``target_share``, ``base`` (respondents in the
+    category), ``sample_share`` and ``weighted_share`` (shares are fractions 0-1).
+    """
+    rows = []
+    total = responses[FINAL_WEIGHT].sum()
+    for item in margins.itertuples():
+        members = responses[item.variable].astype(str) == str(item.category)
+        rows.append({"variable": item.variable, "category": item.category,
+                     "target_share": float(item.share), "base": int(members.sum()),
+                     "sample_share": members.mean(),
+                     "weighted_share": responses.loc[members, FINAL_WEIGHT].sum() / total})
+    return pd.DataFrame(rows)
+
+
+def control_margins(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """:func:`margin_table` with categories of fewer than ``min_cell`` respondents shown as [c].
+
+    The sample composition is itself a count of respondents, so it is protected like any other
+    table (with secondary suppression within each variable); population targets are not survey
+    figures and stay.
+    """
+    controlled = survey.apply_disclosure_control(
+        table, min_base=1, min_cell=min_cell, group_columns=["category"], table_columns=["variable"])
+    return controlled.assign(target_share=table["target_share"])
+
+
+def weighting_summary(weighted: dict[str, pd.DataFrame],
+                      reports: dict[str, survey.RakingReport | None]) -> pd.DataFrame:
+    """One row per wave: respondents, design effect due to weighting, effective base, raking."""
+    rows = []
+    for wave, responses in weighted.items():
+        report = reports[wave]
+        deff = survey.weighting_design_effect(responses[FINAL_WEIGHT])
+        rows.append({"wave": wave, "respondents": len(responses), "design_effect": deff,
+                     "effective_base": len(responses) / deff,
+                     "raked": report is not None,
+                     "converged": report.converged if report else None,
+                     "iterations": report.iterations if report else None,
+                     "max_margin_error": report.max_margin_error if report else None})
+    return pd.DataFrame(rows)
+
+
+def describe_weighting(summary: pd.DataFrame) -> str:
+    """Sentence: respondents, how the weights were made and what weighting cost in precision."""
+    parts = []
+    for row in summary.itertuples():
+        how = (f"weights raked to the population margins, converged after {row.iterations} "
+               f"iteration(s) with the largest margin error {row.max_margin_error:.1e}."
+               if row.raked else "supplied weights used as they are (not re-raked).")
+        parts.append(f"Wave {row.wave}: {row.respondents:,} respondents; {how} The design effect "
+                     f"due to weighting is {row.design_effect:.2f}, so the sample is worth "
+                     f"{row.effective_base:,.0f} respondents chosen at random.")
+    return " ".join(parts)
+
+
+def margins_display(controlled: pd.DataFrame) -> pd.DataFrame:
+    """Display table of :func:`control_margins`: percentages, with [c] for protected categories."""
+    def pct(values: pd.Series) -> list[str]:
+        return [s if s else narrative.percent(v, 1) for v, s in zip(values, controlled["symbol"])]
+    return pd.DataFrame({
+        "Variable": [breakdown_label(v) for v in controlled["variable"]],
+        "Category": controlled["category"].astype(str).to_numpy(),
+        "Population target": [narrative.percent(v, 1) for v in controlled["target_share"]],
+        "Sample, unweighted": pct(controlled["sample_share"]),
+        "Sample, weighted": pct(controlled["weighted_share"]),
+        "Respondents": [s if s else f"{int(b):,}" for b, s in zip(controlled["base"], controlled["symbol"])],
+    })
+
+
+def describe_margins(controlled: pd.DataFrame, wave: str) -> str:
+    """Sentence (and chart text alternative): the most under-represented group and the fit."""
+    shown = controlled[controlled["symbol"] == ""]
+    if shown.empty:
+        return f"Every sample share in wave {wave} is suppressed ([c]); only the targets are shown."
+    gap = shown["sample_share"] - shown["target_share"]
+    under = shown.loc[gap.idxmin()]
+    largest = (shown["weighted_share"] - shown["target_share"]).abs().max()
+    hidden = len(controlled) - len(shown)
+    return (f"Before weighting, the wave {wave} sample under-represents {under['category']} "
+            f"({under['variable'].replace('_', ' ')}): {narrative.percent(under['sample_share'], 1)} "
+            f"of respondents against {narrative.percent(under['target_share'], 1)} of the "
+            f"population. After weighting every shown category "
+            + ("matches its target to 0.1 percentage points." if largest < 0.0005 else
+               f"is within {largest * 100:.1f} percentage points of its target.")
+            + (f" {hidden} category share(s) are suppressed ([c])." if hidden else ""))
+
+
+def plot_margins(controlled: pd.DataFrame, wave: str) -> Figure:
+    """Grouped bars: population target, unweighted and weighted sample share per category."""
+    frame = pd.DataFrame({
+        "category": [f"{v.replace('_', ' ')}: {c}" for v, c in zip(controlled["variable"],
+                                                                    controlled["category"])],
+        "Population target (%)": controlled["target_share"] * 100,
+        "Sample, unweighted (%)": controlled["sample_share"] * 100,
+        "Sample, weighted (%)": controlled["weighted_share"] * 100})
+    return charts.plot_grouped_bars(
+        frame, category="category", title=f"Sample against population, wave {wave}",
+        series=["Population target (%)", "Sample, unweighted (%)", "Sample, weighted (%)"],
+        ylabel="Share of population or sample (%)")
+
+
+def report_subtitle(data: Dataset, params: dict[str, Any]) -> str:
+    """Council, survey, wave and comparison wave in one line."""
+    compared = (f", compared with {params['comparison_wave']}" if params["comparison_wave"]
+                else "")
+    return (f"{council_name(data, params['council'])} ({params['council']}): "
+            f"{params['survey']} survey, wave {params['wave']}{compared}.")
+
+
+def about_section(data: Dataset, *, council: str, survey_name: str, wave: str,
+                  comparison_wave: str, rake: bool, min_cell: int) -> dict[str, Any]:
+    """Waves, respondents and weighting: summary, margins achieved (``wave``), chart, sentence.
+
+    ``responses`` in the result holds each wave's respondents with their ``final_weight``, for
+    the later sections (the comparison wave only when ``comparison_wave`` is not ``""``);
+    ``kind`` is the caption sentence saying whether the survey is synthetic
+    (:func:`survey_kind`), for the later sections' captions.
+    """
+    waves = [wave, comparison_wave] if comparison_wave else [wave]
+    margins = council_survey(data.survey_population_margins, survey_name, council)
+    weighted, reports = {}, {}
+    for wave in waves:
+        weighted[wave], reports[wave] = weight_wave(
+            wave_responses(data, survey_name, wave, council), margins, rake=rake)
+    kind = survey_kind(data, pd.concat(list(weighted.values())))
+    summary = weighting_summary(weighted, reports)
+    controlled = control_margins(margin_table(weighted[waves[0]], margins), min_cell)
+    return {
+        "responses": weighted, "summary": summary,
+        "summary_display": pd.DataFrame({
+            "Wave": summary["wave"], "Respondents": [f"{n:,}" for n in summary["respondents"]],
+            "Weights": ["raked to population margins" if r else "supplied weights" for r in summary["raked"]],
+            "Converged": [("yes" if c else "NO") + f" ({i} iterations)" if r else "not raked"
+                          for r, c, i in zip(summary["raked"], summary["converged"], summary["iterations"])],
+            "Design effect due to weighting": [f"{d:.2f}" for d in summary["design_effect"]],
+            "Effective base": [f"{e:,.0f}" for e in summary["effective_base"]]}),
+        "margins": controlled[["variable", "category", "target_share", "base", "sample_share",
+                               "weighted_share", "symbol"]],
+        "margins_display": margins_display(controlled),
+        "sentence": describe_weighting(summary),
+        "margins_sentence": describe_margins(controlled, waves[0]),
+        "figure": plot_margins(controlled, waves[0]),
+        "caption": (f"Population margins (targets) against the wave {waves[0]} sample before and "
+                    f"after weighting. {kind}").strip(),
+        "kind": kind,
+    }
+
+
+# --------------------------------------------------------------------------- estimates
+def share_positive(responses: pd.DataFrame, questions: pd.DataFrame, *, by: str | None = None,
+                   level: float = 0.95, weight: str = FINAL_WEIGHT) -> pd.DataFrame:
+    """Weighted share giving a positive answer to each question, overall or by one breakdown.
+
+    Don't-know answers are excluded from the base (:func:`recode_positive`). Intervals are Wilson
+    score intervals on the effective base (:func:`perfeval.stats.survey.estimate`, which uses them for
+    a proportion from weighted data without strata or clusters).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``question``, the breakdown column if any, and the columns of
+        :func:`perfeval.stats.survey.estimate` (``estimate``, ``ci_low``, ``ci_high``, ``base``,
+        ``effective_base``, ``count``, ...); ``attrs`` name ``question`` as the table column.
+    """
+    names = list(questions["question"])
+    table = survey.estimate(recode_positive(responses, questions), names, statistic="proportion",
+                            weight=weight, by=by, level=level)
+    table = table.rename(columns={"variable": "question"})
+    table.attrs = {"group_columns": [by] if by else [], "table_columns": ["question"]}
+    return table
+
+
+def control_disclosure(table: pd.DataFrame, *, min_base: int, min_cell: int,
+                       total_label: str | None = None) -> pd.DataFrame:
+    """:func:`perfeval.stats.survey.apply_disclosure_control` protecting small counts of answers too.
+
+    A group with fewer than ``min_cell`` respondents, or fewer than ``min_cell`` giving (or not
+    giving) a positive answer, is ``[c]``; a base under ``min_base`` is ``[low]``.
+    """
+    return survey.apply_disclosure_control(table, count_column="count", min_base=min_base,
+                                           min_cell=min_cell, total_label=total_label)
+
+
+def result_texts(controlled: pd.DataFrame) -> list[str]:
+    """Each row's "85% (base 950)", "[low] (base 32)" or "[c]"."""
+    return [survey.format_percentage_with_base(p, b, symbol=s)
+            for p, b, s in zip(controlled["estimate"], controlled["base"], controlled["symbol"])]
+
+
+def interval_texts(controlled: pd.DataFrame) -> list[str]:
+    """Each row's "81% to 88%", or its symbol when not published."""
+    return [s if s else f"{narrative.percent(lo)} to {narrative.percent(hi)}"
+            for lo, hi, s in zip(controlled["ci_low"], controlled["ci_high"], controlled["symbol"])]
+
+
+def describe_headline(controlled: pd.DataFrame, wave: str) -> str:
+    """Sentence: the most and least positive published results, each with its base."""
+    shown = controlled[controlled["published"]]
+    if shown.empty:
+        return f"No result of the {wave} survey has a base large enough to publish."
+    top, bottom = shown.loc[shown["estimate"].idxmax()], shown.loc[shown["estimate"].idxmin()]
+    hidden = len(controlled) - len(shown)
+    return (f"In the {wave} survey the most positive result was {top['question']} "
+            f"({narrative.percent(top['estimate'])} of {int(top['base']):,} respondents answering) "
+            f"and the least positive {bottom['question']} ({narrative.percent(bottom['estimate'])} "
+            f"of {int(bottom['base']):,})."
+            + (f" {hidden} result(s) are not published ([c] or [low])." if hidden else ""))
+
+
+def controlled_shares(responses: pd.DataFrame, questions: pd.DataFrame, *, level: float,
+                      min_base: int, min_cell: int) -> pd.DataFrame:
+    """:func:`share_positive` for all respondents after :func:`control_disclosure`."""
+    return control_disclosure(share_positive(responses, questions, level=level),
+                              min_base=min_base, min_cell=min_cell)
+
+
+def headline_section(responses: pd.DataFrame, questions: pd.DataFrame, *, wave: str,
+                     level: float, min_base: int, min_cell: int, kind: str = "") -> dict[str, Any]:
+    """Share positive per question with intervals and bases, disclosure-controlled.
+
+    ``kind`` ends the caption (``about_section(...)["kind"]``: whether the survey is synthetic).
+    """
+    controlled = controlled_shares(responses, questions, level=level, min_base=min_base,
+                                   min_cell=min_cell)
+    controlled = controlled.merge(questions[["question", "wording", "positive_labels"]], on="question")
+    shown = controlled[controlled["published"]]
+    sentence = describe_headline(controlled, wave)
+    return {
+        "table": controlled[["question", "estimate", "ci_low", "ci_high", "base",
+                             "effective_base", "symbol"]],
+        "controlled": controlled,
+        "display": pd.DataFrame({
+            "Question": [f"{q}: {w}" for q, w in zip(controlled["question"], controlled["wording"])],
+            "Positive answers": controlled["positive_labels"].to_numpy(),
+            "Share positive (base)": result_texts(controlled),
+            f"{level:.0%} interval": interval_texts(controlled),
+            "Effective base": [s if s else f"{e:,.0f}"
+                               for e, s in zip(controlled["effective_base"], controlled["symbol"])]}),
+        "figure": charts.plot_intervals(shown.assign(label=shown["question"], value=shown["estimate"],
+                                              low=shown["ci_low"], high=shown["ci_high"]),
+                                 title=f"Share giving a positive answer, {wave}",
+                                 xlabel="Share giving a positive answer (%)", level=level),
+        "alt": sentence + " " + "; ".join(
+            f"{q} {narrative.percent(e)} (base {int(b):,})"
+            for q, e, b in zip(shown["question"], shown["estimate"], shown["base"])) + ".",
+        "sentence": sentence,
+        "caption": (f"Resident survey {wave}: weighted share giving a positive answer, with "
+                    f"{level:.0%} Wilson intervals. {kind}").strip(),
+    }
+
+
+# --------------------------------------------------------------------------- change
+def change_between_waves(before: pd.DataFrame, after: pd.DataFrame, *,
+                         level: float) -> pd.DataFrame:
+    """Change per question between two controlled headline tables, Holm-adjusted.
+
+    Newcombe's interval for each change on the waves' effective bases, significant when it
+    excludes zero, with Holm's adjustment applied to the intervals' level
+    (:func:`perfeval.stats.survey.compare_waves`, :data:`perfeval.stats.survey.COMPARISON_METHOD`). Only
+    questions published in both waves are tested (so the Holm family is the published
+    questions); the others get the finding "not tested" and no numbers.
+    """
+    both = set(before.loc[before["published"], "question"]) & set(after.loc[after["published"], "question"])
+    tested = survey.compare_waves(before[before["question"].isin(both)],
+                                  after[after["question"].isin(both)], on="question",
+                                  level=level, adjust="holm", statistic="proportion")
+    table = after[["question"]].merge(tested, on="question", how="left")
+    table["finding"] = table["finding"].astype(object).fillna("not tested: not published in both waves")
+    return table[["question", "estimate_earlier", "estimate_later", "base_earlier", "base_later",
+                  "difference", "ci_low", "ci_high", "ci_level", "p_adjusted", "significant",
+                  "finding"]]
+
+
+def interval_with_level_texts(change: pd.DataFrame) -> list[str]:
+    """Each change's interval in points with its (Holm-adjusted) level: "+2.1 to +9.8 (98.3%)"."""
+    return ["" if pd.isna(lo) else f"{lo * 100:+.1f} to {hi * 100:+.1f} ({level:.1%})"
+            for lo, hi, level in zip(change["ci_low"], change["ci_high"], change["ci_level"])]
+
+
+def describe_change(change: pd.DataFrame, wave: str, comparison_wave: str) -> str:
+    """Sentence: how many results changed significantly since the comparison wave, and which."""
+    tested = change[change["difference"].notna()]
+    moved = tested[tested["significant"].astype(bool)]
+    if tested.empty:
+        return f"No result is published in both {comparison_wave} and {wave}, so none is compared."
+    if moved.empty:
+        return (f"None of the {len(tested)} results compared changed significantly between "
+                f"{comparison_wave} and {wave} (Holm-adjusted).")
+    parts = [f"{r.question} {r.finding.replace('significant ', '')} of {abs(r.difference) * 100:.1f} "
+             f"points ({narrative.percent(r.estimate_earlier)} of {int(r.base_earlier):,} to "
+             f"{narrative.percent(r.estimate_later)} of {int(r.base_later):,})" for r in moved.itertuples()]
+    return (f"{len(moved)} of {len(tested)} results changed significantly between "
+            f"{comparison_wave} and {wave} (Holm-adjusted): " + "; ".join(parts) + ".")
+
+
+def change_section(responses: dict[str, pd.DataFrame], questions: pd.DataFrame, *, wave: str,
+                   comparison_wave: str, level: float, min_base: int,
+                   min_cell: int, kind: str = "") -> dict[str, Any]:
+    """Change since the comparison wave: table, chart of differences with intervals, sentence.
+
+    ``responses`` holds each wave's weighted respondents (``about_section(...)["responses"]``);
+    both waves' shares are disclosure-controlled before they are compared. ``kind`` ends the
+    caption (``about_section(...)["kind"]``).
+    """
+    before, after = (controlled_shares(responses[w], questions, level=level, min_base=min_base,
+                                       min_cell=min_cell) for w in (comparison_wave, wave))
+    change = change_between_waves(before, after, level=level)
+    shown = change[change["difference"].notna()]
+    sentence = describe_change(change, wave, comparison_wave)
+    earlier = before.set_index("question").loc[change["question"]].reset_index()
+    later = after.set_index("question").loc[change["question"]].reset_index()
+
+    def points(values: pd.Series) -> list[str]:
+        return ["" if pd.isna(v) else f"{v * 100:+.1f}" for v in values]
+    return {
+        "table": change,
+        "display": pd.DataFrame({
+            "Question": change["question"],
+            comparison_wave: result_texts(earlier),
+            wave: result_texts(later),
+            "Change (points)": points(change["difference"]),
+            "Interval (points)": interval_with_level_texts(change),
+            "Finding": change["finding"]}),
+        "figure": charts.plot_intervals(shown.assign(label=shown["question"], value=shown["difference"],
+                                              low=shown["ci_low"], high=shown["ci_high"]),
+                                 title=f"Change in share positive, {comparison_wave} to {wave}",
+                                 xlabel="Change (percentage points)", level=level, reference=0.0,
+                                 reference_label="No change"),
+        "alt": sentence + " " + "; ".join(f"{q} {d * 100:+.1f} points" for q, d in
+                                          zip(shown["question"], shown["difference"])) + ".",
+        "sentence": sentence,
+        "caption": (f"Change in the share giving a positive answer between {comparison_wave} and "
+                    f"{wave}, with Newcombe intervals at {level:.0%} before Holm's adjustment "
+                    f"(each interval's own level is in the table). {kind}").strip(),
+        "note": (CHANGE_NOTE + " Only results published in both waves are compared."),
+    }
+
+
+# --------------------------------------------------------------------------- breakdowns
+def breakdown_label(column: str) -> str:
+    """A breakdown column as words: ``age_band`` -> ``Age band``."""
+    return column.replace("_", " ").capitalize()
+
+
+def groups_against_rest(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *,
+                        level: float) -> pd.DataFrame:
+    """Each group against the rest of the sample, per question (Holm across the groups).
+
+    Newcombe's interval for each difference on the effective bases of group and rest,
+    significant when it excludes zero, Holm-adjusted levels
+    (:func:`perfeval.stats.survey.compare_groups_with_rest`).
+    """
+    recoded = recode_positive(responses, questions)
+    parts = [survey.compare_groups_with_rest(recoded, question, by, statistic="proportion",
+                                             weight=FINAL_WEIGHT, level=level, adjust="holm")
+             .assign(question=question) for question in questions["question"]]
+    table = pd.concat(parts, ignore_index=True)
+    return table.rename(columns={"ci_low": "difference_ci_low", "ci_high": "difference_ci_high"})[
+        ["question", by, "difference", "difference_ci_low", "difference_ci_high", "p_adjusted",
+         "significant", "finding"]]
+
+
+def breakdown_table(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *, level: float,
+                    min_base: int, min_cell: int) -> pd.DataFrame:
+    """Share positive by group and for all respondents, disclosure-controlled, with comparisons.
+
+    One row per question and group (``group``; the total row is :data:`TOTAL_LABEL`). The
+    comparison with the rest is kept only for published rows: a hidden row shows nothing but
+    its symbol (and, for ``[low]``, its base).
+    """
+    overall = share_positive(responses, questions, level=level).assign(**{by: TOTAL_LABEL})
+    groups = share_positive(responses.assign(**{by: responses[by].astype(str)}), questions,
+                            by=by, level=level)
+    both = pd.concat([groups, overall[groups.columns]], ignore_index=True)
+    both.attrs = groups.attrs
+    controlled = control_disclosure(both, min_base=min_base, min_cell=min_cell, total_label=TOTAL_LABEL)
+    compared = groups_against_rest(responses.assign(**{by: responses[by].astype(str)}), questions,
+                                   by, level=level)
+    table = controlled.merge(compared, on=["question", by], how="left")
+    hidden = ~table["published"] | (table[by] == TOTAL_LABEL)
+    comparison = ["difference", "difference_ci_low", "difference_ci_high", "p_adjusted", "significant"]
+    table[comparison] = table[comparison].astype(float).mask(hidden)
+    table["finding"] = np.where(table[by] == TOTAL_LABEL, "", np.where(hidden, table["symbol"], table["finding"]))
+    table = table.rename(columns={by: "group"}).assign(breakdown=by)
+    return table[["breakdown", "group", "question", "estimate", "ci_low", "ci_high", "base",
+                  "difference", "difference_ci_low", "difference_ci_high", "p_adjusted",
+                  "finding", "symbol", "published"]]
+
+
+def breakdown_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Wide display: one row per group, one column per question, "72% (base 312) ▲" cells."""
+    cells = [text + (f" {SIGNIFICANCE_MARKS[f]}" if f in SIGNIFICANCE_MARKS else "")
+             for text, f in zip(result_texts(table), table["finding"])]
+    wide = (table.assign(cell=cells)
+            .pivot(index="group", columns="question", values="cell"))
+    order = [g for g in dict.fromkeys(table["group"]) if g != TOTAL_LABEL] + [TOTAL_LABEL]
+    wide = wide.reindex(order)
+    wide.columns.name = None
+    return wide.reset_index().rename(columns={"group": breakdown_label(table["breakdown"].iloc[0])})
+
+
+def describe_breakdown(table: pd.DataFrame) -> str:
+    """Sentence: which groups differ significantly from the rest, and what is not published."""
+    label = breakdown_label(table["breakdown"].iloc[0]).lower()
+    groups = table[table["group"] != TOTAL_LABEL]
+    tested = groups[groups["difference"].notna()]
+    moved = tested[tested["finding"].isin(list(SIGNIFICANCE_MARKS))]
+    parts = [f"{r.group} {r.finding.replace('significantly ', '')} on {r.question} "
+             f"({narrative.percent(r.estimate)} of {int(r.base):,}; {r.difference * 100:+.0f} points)"
+             for r in moved.itertuples()]
+    text = (f"By {label}, {len(moved)} of {len(tested)} group results differ significantly from "
+            f"the rest of the sample (Holm-adjusted)" + (": " + "; ".join(parts) if parts else "") + ".")
+    for symbol, words in ((survey.SUPPRESSED, "suppressed ([c])"), (survey.LOW_BASE, "not published: base too small ([low])")):
+        hit = groups.loc[groups["symbol"] == symbol, "group"]
+        if not hit.empty:
+            text += f" {len(hit)} result(s) are {words}, for {', '.join(dict.fromkeys(hit))}."
+    return text
+
+
+def plot_breakdown(table: pd.DataFrame, *, level: float, columns: int = 5) -> Figure:
+    """One small panel per question: each published group's share with its interval bar, and
+    the share for all respondents as a dashed line; groups significantly different from the
+    rest are marked with a filled triangle as well as the text label ▲/▼ on the axis."""
+    questions = list(dict.fromkeys(table["question"]))
+    groups = [g for g in dict.fromkeys(table["group"]) if g != TOTAL_LABEL]
+    rows = -(-len(questions) // columns)
+    fig = Figure(figsize=(2.3 * columns + 1.5, (0.3 * len(groups) + 1.1) * rows + 0.8),
+                 layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
+    y = {g: i for i, g in enumerate(reversed(groups))}
+    for ax, question in zip(axes.flat, questions):
+        charts.style_axes(ax)
+        part = table[(table["question"] == question) & table["published"]]
+        shown = part[part["group"] != TOTAL_LABEL]
+        ys = shown["group"].map(y).to_numpy(float)
+        est = shown["estimate"].to_numpy(float) * 100
+        ax.errorbar(est, ys, xerr=[est - shown["ci_low"].to_numpy(float) * 100,
+                                   shown["ci_high"].to_numpy(float) * 100 - est],
+                    fmt="o", color=charts.HOME_COLOUR, capsize=2, markersize=4)
+        marked = shown["finding"].isin(list(SIGNIFICANCE_MARKS)).to_numpy()
+        ax.scatter(est[marked], ys[marked], marker="D", s=40, facecolors="none",
+                   edgecolors=charts.PALETTE["dark_pink"], zorder=4)
+        total = part.loc[part["group"] == TOTAL_LABEL, "estimate"]
+        if not total.empty:
+            ax.axvline(float(total.iloc[0]) * 100, color=charts.MEDIAN_COLOUR, linestyle="--", linewidth=1)
+        ax.set_title(question, loc="left", fontsize=9)
+        ax.set_xlim(0, 100)
+        ax.tick_params(labelsize=7)
+        ax.grid(axis="y", visible=False)
+    axes.flat[0].set_yticks(list(y.values()), list(y.keys()))
+    for ax in list(axes.flat)[len(questions):]:
+        ax.set_visible(False)
+    fig.suptitle(f"Share positive by {breakdown_label(table['breakdown'].iloc[0]).lower()} (%): "
+                 f"points with {level:.0%} intervals; dashed line all respondents; open diamond "
+                 f"significantly different from the rest", x=0.01, ha="left", fontsize=9)
+    return fig
+
+
+def breakdown_section(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *, wave: str,
+                      level: float, min_base: int, min_cell: int,
+                      kind: str = "") -> dict[str, Any]:
+    """One breakdown: controlled table, wide display, small-multiple chart, sentence (``kind``
+    ends the caption, as in :func:`headline_section`)."""
+    table = breakdown_table(responses, questions, by, level=level, min_base=min_base, min_cell=min_cell)
+    sentence = describe_breakdown(table)
+    label = breakdown_label(by).lower()
+    return {
+        "table": table.drop(columns="published"),
+        "display": breakdown_display(table),
+        "figure": plot_breakdown(table, level=level),
+        "alt": sentence,
+        "sentence": sentence,
+        "caption": f"Share giving a positive answer by {label}, {wave} (weighted). {kind}".strip(),
+        "row_header": breakdown_label(by),
+    }
+
+
+def breakdowns_section(responses: pd.DataFrame, questions: pd.DataFrame, breakdowns: Sequence[str],
+                       *, wave: str, level: float, min_base: int, min_cell: int,
+                       kind: str = "") -> dict[str, Any]:
+    """Every breakdown (:func:`breakdown_section`), their tables stacked for the record, the note."""
+    parts = [breakdown_section(responses, questions, by, wave=wave, level=level,
+                               min_base=min_base, min_cell=min_cell, kind=kind)
+             for by in breakdowns]
+    return {"parts": parts,
+            "table": (pd.concat([p["table"] for p in parts], ignore_index=True) if parts
+                      else pd.DataFrame()),
+            "note": breakdowns_note(min_base, min_cell)}
+
+
+def breakdowns_note(min_base: int, min_cell: int) -> str:
+    """Footnote for the breakdown tables: marks, symbols and the tests used."""
+    return ("▲ significantly higher, ▼ significantly lower than the rest of the sample ("
+            "Newcombe's hybrid score interval for the difference, on the effective bases of the "
+            "group and the rest, excludes zero; Holm-adjusted across the groups of the breakdown "
+            "for each question). " + disclosure_note(min_base, min_cell))
+
+
+def disclosure_note(min_base: int, min_cell: int) -> str:
+    """Footnote explaining [low] and [c] with this run's thresholds."""
+    return (f"[low]: base under {min_base} respondents, not published. [c]: suppressed "
+            f"because fewer than {min_cell} respondents are in the group, or give (or do not give) "
+            "a positive answer, or to stop a suppressed figure being worked out from the others "
+            "(secondary suppression).")
+
+
+# --------------------------------------------------------------------------- method
+def method_notes(*, rake: bool, level: float, min_base: int, min_cell: int) -> list[str]:
+    """The method in sentences, with the parameters of this run."""
+    weighting = ("Weights: the supplied weights are raked (iterative proportional fitting, "
+                 "Deming and Stephan 1940) to the population margins in "
+                 "survey_population_margins.csv, each wave separately." if rake else
+                 "Weights: the supplied weights are used as they are (not re-raked).")
+    return [
+        weighting,
+        "Design effect due to weighting: Kish's 1 + CV² of the weights; the effective base is the "
+        "number of respondents divided by it.",
+        "Share positive: weighted share of respondents giving a positive answer; don't know "
+        "answers and non-answers are excluded from the base.",
+        f"Intervals: {level:.0%} Wilson score intervals on the effective base; standard errors "
+        "by Taylor linearisation.",
+        CHANGE_NOTE,
+        "Groups against the rest: Newcombe's hybrid score interval (Newcombe 1998, method 10) "
+        "for the difference between the group and the rest of the sample, on their effective "
+        "bases; significant when the interval excludes zero, with Holm's adjustment applied to "
+        "the intervals' level across the groups of each breakdown and question.",
+        f"Disclosure control: [c] when fewer than {min_cell} respondents are in a cell (group, or "
+        "group giving or not giving a positive answer), with secondary suppression; [low] when "
+        f"the base is under {min_base}. Hidden figures are also left out of charts, text and the "
+        "manifest.",
+    ]
+
+
+def caveats(data_note: str = "") -> list[str]:
+    """What a reader must bear in mind, after the survey's data note (:func:`survey_data_note`)
+    when given."""
+    return [note for note in [data_note] if note] + [
+        "A survey estimate has sampling error: read each figure with its interval, and call a "
+        "difference a change only when it is significant.",
+        "Weighting corrects the sample's profile on the margins used only; it cannot correct "
+        "for other ways in which people who answer differ from those who do not.",
+        "Many comparisons are made; Holm adjustment keeps the chance of any false finding "
+        "within each family of tests at the stated level, not across the whole report.",
+    ]
+
+
+def describe_bases(summary: pd.DataFrame) -> str:
+    """Text alternative of the bases chart: respondents and effective base per wave."""
+    return "Respondents and effective base by wave: " + "; ".join(
+        f"{r.wave}: {r.respondents:,} respondents, effective base {r.effective_base:,.0f}"
+        for r in summary.itertuples()) + "."
+
+
+def plot_bases(summary: pd.DataFrame) -> Figure:
+    """Grouped bars per wave: respondents and effective base after weighting."""
+    frame = summary.assign(**{"Respondents": summary["respondents"],
+                              "Effective base": summary["effective_base"]})
+    return charts.plot_grouped_bars(frame, category="wave", series=["Respondents", "Effective base"],
+                                    title="Respondents and effective base by wave",
+                                    ylabel="Respondents")
+
+
+def method_section(summary: pd.DataFrame, params: dict[str, Any],
+                   data_note: str = "") -> dict[str, Any]:
+    """Method notes, caveats (the survey's data note first), the bases chart and the parameters
+    table."""
+    return {
+        "notes": method_notes(rake=params["rake"], level=params["level"],
+                              min_base=params["min_base"], min_cell=params["min_cell"]),
+        "caveats": caveats(data_note),
+        "figure": plot_bases(summary),
+        "alt": describe_bases(summary),
+        "caption": "What weighting costs in precision: respondents and effective base by wave.",
+        "parameters": parameters_table(params),
+    }
+
+
+# --------------------------------------------------------------------------- State of the Nation
+def _wave_year(wave: str) -> int | None:
+    """The calendar year a wave is labelled with (``"2024"``), or None for another label."""
+    return int(wave) if wave.isdigit() and len(wave) == 4 else None
+
+
+def _at_or_before(wave: str, year: str | None) -> bool:
+    """True when a wave labelled with a calendar year Y was surveyed by the report year: Y is at
+    most the first calendar year of the financial year (a 2024 wave for 2024/25, not for
+    2023/24). A wave with another label, or no report year, always counts."""
+    wave_year = _wave_year(wave)
+    return year is None or wave_year is None or wave_year <= int(str(year)[:4])
+
+
+def choose_waves(waves: Sequence[str], *, wave: str, previous_wave: str,
+                 year: str | None = None) -> tuple[str | None, str | None, list[str]]:
+    """The wave a report quotes, the wave it compares with, and what the reader must be told.
+
+    ``wave`` is ``""`` (no survey results), :data:`~perfeval.run.schemas.LATEST_WAVE` (the latest of ``waves`` at or
+    before the report ``year``: a wave labelled 2024 counts for 2024/25, not for 2023/24) or a
+    wave label. ``previous_wave`` is ``""`` (no comparison), :data:`~perfeval.run.schemas.PREVIOUS_WAVE` (the wave
+    before the one quoted, if any) or a wave label.
+
+    Returns
+    -------
+    tuple
+        ``(wave or None, previous wave or None, notes)``: notes are sentences for the report when
+        no wave is at or before the year, or when a chosen wave is after the report year or is not
+        the latest one before it.
+    """
+    ordered = sorted(waves, key=lambda w: (_wave_year(w) is None, _wave_year(w) or 0, w))
+    eligible = [w for w in ordered if _at_or_before(w, year)]
+    said: list[str] = []
+    if wave == "":
+        return None, None, said
+    if wave == LATEST_WAVE:
+        if not eligible:
+            return None, None, [f"Every wave of the survey ({', '.join(ordered)}) was carried out "
+                                f"after {year}, the year of this report."] if ordered else []
+        wave = eligible[-1]
+    elif not _at_or_before(wave, year):
+        said.append(f"The {wave} wave was carried out after {year}, the year of this report.")
+    elif eligible and eligible[-1] != wave:
+        said.append(f"This report quotes the {wave} wave, not the latest wave before the end of "
+                    f"{year} ({eligible[-1]}).")
+    if previous_wave == PREVIOUS_WAVE:
+        earlier = ordered[:ordered.index(wave)] if wave in ordered else []
+        previous_wave = earlier[-1] if earlier else ""
+    return wave, previous_wave or None, said
+
+
+def no_resident_views(data: Dataset, *, council: str, survey: str) -> dict[str, Any]:
+    """The "Resident views" section when no wave is reported: one sentence saying why.
+
+    The sentence says whether the data folder has no survey for the council at all, or has one
+    and the report was run without a wave (``survey_wave = ""``).
+    """
+    name = council_name(data, council)
+    waves = survey_waves(data, survey, council)
+    sentence = (f"No resident survey wave was chosen (survey_wave is empty), so this report has "
+                f"no Resident views; the {survey} survey of {name} has waves "
+                f"{', '.join(waves)}." if waves else
+                f"No resident survey results are in {notes.folder_words(data)} for {name}, so "
+                "this report has no Resident views.")
+    return {"table": pd.DataFrame(columns=["question", "estimate", "ci_low", "ci_high", "base",
+                                           "effective_base", "symbol"]),
+            "display": None, "figure": None, "alt": "", "sentence": sentence, "caption": "",
+            "note": ""}
+
+
+def resident_views(data: Dataset, *, council: str, survey: str, wave: str,
+                   previous_wave: str | None, year: str | None = None, level: float = 0.95,
+                   min_base: int = 50, min_cell: int = 10, rake: bool = True) -> dict[str, Any]:
+    """The State of the Nation "Resident views" section, from the survey report's own sections.
+
+    Uses :func:`about_section` (weighting), :func:`headline_section` and :func:`change_section`
+    with the survey report's default settings, so the two reports publish the same figures, from
+    the council's own survey only. The waves are chosen by :func:`choose_waves` (``"latest"``:
+    the latest at or before the report ``year``; ``"previous"``: the one before it), and the
+    sentence says when a wave is after the report year or not the latest. An empty ``wave``, or
+    no wave at or before the year, means no survey is reported: the section is one sentence
+    (:func:`no_resident_views`).
+    """
+    wave, previous_wave, said = choose_waves(survey_waves(data, survey, council), wave=wave,
+                                             previous_wave=previous_wave or "", year=year)
+    if not wave:
+        views = no_resident_views(data, council=council, survey=survey)
+        if said:  # the council has a survey, but only after the report year
+            views["sentence"] = f"{said[0]} This report therefore has no Resident views."
+        return views
+    about = about_section(data, council=council, survey_name=survey, wave=wave,
+                          comparison_wave=previous_wave or "", rake=rake, min_cell=min_cell)
+    questions = survey_questions(data, survey, council)
+    head = headline_section(about["responses"][wave], questions, wave=wave, level=level,
+                            min_base=min_base, min_cell=min_cell, kind=about["kind"])
+    table, display = head["table"], head["display"]
+    sentence, alt = head["sentence"], head["alt"]
+    if previous_wave:
+        change = change_section(about["responses"], questions, wave=wave,
+                                comparison_wave=previous_wave, level=level, min_base=min_base,
+                                min_cell=min_cell, kind=about["kind"])
+        moved = change["table"][["question", "estimate_earlier", "difference", "p_adjusted",
+                                 "finding"]]
+        table = table.merge(moved, on="question", how="left")
+        shown = change["display"].set_index("Question")
+        display = display.assign(**{
+            f"Change since {previous_wave} (points)": shown.loc[table["question"], "Change (points)"].to_numpy(),
+            "Finding": shown.loc[table["question"], "Finding"].to_numpy()})
+        sentence, alt = f"{sentence} {change['sentence']}", f"{alt} {change['sentence']}"
+    sentence = " ".join([*said, sentence])
+    return {"table": table, "display": display, "figure": head["figure"], "alt": alt,
+            "sentence": sentence, "caption": head["caption"],
+            "note": (f"{about['sentence']} Don't know answers are excluded from the base. "
+                     + disclosure_note(min_base, min_cell))}

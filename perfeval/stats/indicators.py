@@ -1,0 +1,1168 @@
+"""Assess performance indicators: RAG against target, direction of travel, benchmarking, profiling.
+
+Every function here is pure (frames in, frames out) and vectorised, so a national table of millions
+of rows is assessed in seconds. Inputs follow ``docs/data-model.md``: the register ``indicators``
+(``code``, ``polarity``, ``tolerance``, ``tolerance_type``, ``no_change_threshold`` ...), the long
+table ``indicator_values`` (``authority``, ``indicator``, ``period``, ``value``, optional
+``value_symbol``) and ``targets`` (``authority``, ``indicator``, ``period``, ``target``).
+
+The rules, in words a report can quote, are in the ``*_METHOD`` constants below. Decisions worth
+knowing: a blank tolerance is 5 % relative (``DEFAULT_TOLERANCE``); a zero target with a relative
+tolerance has no amber band; neutral-polarity indicators get no RAG ("Not applicable"), no
+direction ("Not comparable", though the change is shown) and no rank; quartiles follow
+``QUARTILE_METHOD`` (competition ranking, Excel QUARTILE.INC-equivalent boundaries).
+
+Performance note: key columns (``authority``, ``indicator``, ``period``) are encoded to integers
+once per call; when they are ``category`` dtype this is free, otherwise each distinct label is
+hashed once. Period labels are parsed once per distinct label, never per row.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from perfeval.data.loader import MEASURE_KINDS, STATUS_FLAGS, SYMBOLS, require_columns
+from perfeval.core.exceptions import AnalysisError, PeriodError
+from perfeval.core.periods import Period, parse_period
+
+# --- settings and their defaults --------------------------------------------------------------
+
+#: Amber tolerance used when an indicator's ``tolerance`` is blank: 5 % of the target.
+DEFAULT_TOLERANCE = 0.05
+#: Tolerance type used when ``tolerance`` is blank (the register's ``tolerance_type`` is then
+#: ignored) or when only ``tolerance_type`` is blank.
+DEFAULT_TOLERANCE_TYPE = "relative"
+#: Direction-of-travel threshold used when ``no_change_threshold`` is blank: any change counts.
+DEFAULT_NO_CHANGE_THRESHOLD = 0.0
+#: Relative slack for comparisons, so that a value printed as exactly on the target (or exactly
+#: on the edge of the amber band, or exactly at the no-change threshold) counts as on it despite
+#: binary floating point (0.63 - 0.7 is -0.07000000000000006). The slack is
+#: ``FLOAT_SLACK * (1 + |value| + |target|)``.
+FLOAT_SLACK = 1e-9
+
+POLARITIES = ("higher", "lower", "neutral")
+TOLERANCE_TYPES = ("relative", "absolute")
+COMPARISONS = ("previous", "same_period_last_year")
+PROFILE_METHODS = ("even", "seasonal")
+FREQUENCIES = {"quarterly": ("quarter", 4), "monthly": ("month", 12)}
+
+_SIGN = {"higher": 1.0, "lower": -1.0, "neutral": 0.0}
+
+# --- vocabularies ------------------------------------------------------------------------------
+
+GREEN, AMBER, RED = "Green", "Amber", "Red"
+NO_DATA, NO_TARGET, NOT_APPLICABLE = "No data", "No target", "Not applicable"
+#: Every state ``rag`` can take, in report order (RAG first).
+RAG_STATES = (GREEN, AMBER, RED, NO_DATA, NO_TARGET, NOT_APPLICABLE)
+#: A non-colour symbol for each state, so that RAG is never carried by colour alone.
+RAG_SYMBOLS = {GREEN: "✔", AMBER: "▲", RED: "✖", NO_DATA: "?", NO_TARGET: "–",
+               NOT_APPLICABLE: "○"}
+
+IMPROVED, NO_CHANGE, WORSE, NOT_COMPARABLE = "Improved", "No change", "Worse", "Not comparable"
+#: Every state ``dot`` can take.
+DOT_STATES = (IMPROVED, NO_CHANGE, WORSE, NOT_COMPARABLE)
+DOT_SYMBOLS = {IMPROVED: "↑", NO_CHANGE: "→", WORSE: "↓", NOT_COMPARABLE: "·"}
+
+ON_TRACK, AT_RISK, OFF_TRACK = "On track", "At risk", "Off track"
+#: Year-end forecast states, matching Green / Amber / Red.
+FORECAST_STATES = {GREEN: ON_TRACK, AMBER: AT_RISK, RED: OFF_TRACK, NO_DATA: NO_DATA,
+                   NO_TARGET: NO_TARGET, NOT_APPLICABLE: NOT_APPLICABLE}
+
+#: Meaning of each statistical symbol and status flag (the loader's vocabulary,
+#: :data:`perfeval.data.loader.SYMBOLS` and :data:`perfeval.data.loader.STATUS_FLAGS`), used to say why a value
+#: is missing.
+SYMBOL_MEANINGS = {**SYMBOLS, **STATUS_FLAGS}
+
+RAG_METHOD = (
+    "Each value is compared with its target for the same authority, indicator and period, taking "
+    "the indicator's polarity into account. Green: on or better than target. Amber: worse than "
+    "target but within the tolerance band. Red: worse than target by more than the band. The "
+    "band is tolerance x |target| for a relative tolerance and the tolerance itself (in the "
+    "indicator's units) for an absolute one; a blank tolerance means 5 % relative. With a zero "
+    "target and a relative tolerance the band is zero, so such a value is Green or Red. A value "
+    "exactly on the target is Green and exactly on the edge of the band is Amber. Indicators with "
+    "neutral polarity are 'Not applicable'; otherwise values without a target are 'No target' "
+    "and missing values with a target 'No data' (with the reason from the statistical symbol)."
+)
+DOT_METHOD = (
+    "Direction of travel compares each value with the value for the previous period of the same "
+    "kind (or the same quarter or month a year earlier), taking polarity into account. A change "
+    "no larger than the indicator's no-change threshold (in its units) is 'No change'. When "
+    "either value is missing, or the indicator has neutral polarity (a change is neither better "
+    "nor worse), the result is 'Not comparable'; the numeric change is still shown when both "
+    "values exist."
+)
+QUARTILE_METHOD = (
+    "Authorities are ranked within the comparator group for each indicator and period, best "
+    "first (polarity-aware); tied values share the best rank (standard competition ranking, "
+    "'1224'). Only authorities with a value are ranked. The percentile position is "
+    "p = (rank - 1) / (n - 1) and the percentile rank 100 x (1 - p), so 100 is the best. The "
+    "quartile is ceil(4p), at least 1: quartile 1 (best) when p <= 0.25, 2 when p <= 0.5, 3 when "
+    "p <= 0.75, otherwise 4. This is the same as comparing each value with the group's quartile "
+    "boundaries by linear interpolation (Excel QUARTILE.INC), a value exactly on a boundary "
+    "counting in the better quartile. The reports give no rank, quartile or median where fewer "
+    "than 3 authorities have a value. "
+    "Neutral-polarity indicators are not ranked."
+)
+FORECAST_METHOD = (
+    "Cumulative measures (counts, spend): year-end forecast = year-to-date total / share of the "
+    "year's profile elapsed (the even profile gives ytd x periods in year / periods so far). "
+    "Average measures (rates, percentages): forecast = mean of the periods so far / mean of their "
+    "seasonal indices (the plain mean for an even profile). Snapshot measures (positions at a "
+    "date, e.g. households in temporary accommodation): the latest position is carried forward. "
+    "The forecast is On track when on or "
+    "better than the annual target, At risk when worse but within tolerance, Off track beyond it."
+)
+
+_KEYS = ("authority", "indicator", "period")
+
+
+# --- small shared helpers ----------------------------------------------------------------------
+
+def _require_choice(value: object, allowed: Sequence[str], name: str) -> None:
+    """Raise AnalysisError when an argument is not one of the allowed strings."""
+    if value not in allowed:
+        raise AnalysisError(f"{name} must be one of {list(allowed)}; got {value!r}")
+
+
+def _encode(column: pd.Series, name: str) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (int64) and distinct labels of a key column; free for categoricals."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, labels = column.cat.codes.to_numpy().astype(np.int64), column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column)
+        codes, labels = codes.astype(np.int64), pd.Index(uniques)
+    if (codes < 0).any():
+        rows = np.flatnonzero(codes < 0)[:5].tolist()
+        raise AnalysisError(f"column {name!r} is blank in row(s) {rows} (0-based); every row "
+                            f"needs an authority, indicator and period")
+    return codes, labels
+
+
+def _encode_onto(column: pd.Series, labels: pd.Index) -> np.ndarray:
+    """Codes of ``column`` in an existing label index (-1 where the label is not there)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        recode = np.append(labels.get_indexer(column.cat.categories), -1)
+        return recode[column.cat.codes.to_numpy()].astype(np.int64)
+    return labels.get_indexer(column).astype(np.int64)
+
+
+def _slack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Absolute comparison slack: FLOAT_SLACK x (1 + |a| + |b|) (NaN where either is NaN)."""
+    slack = np.abs(a)
+    slack += np.abs(b)
+    slack += 1.0
+    slack *= FLOAT_SLACK
+    return slack
+
+
+def describe_symbol(symbol: object) -> str:
+    """Why a value is missing, from its statistical symbol.
+
+    Parameters
+    ----------
+    symbol : str or None
+        The ``value_symbol`` of a missing value.
+
+    Returns
+    -------
+    str
+        ``"[x] not available"`` for a known symbol (:data:`SYMBOL_MEANINGS`),
+        ``"value missing ([q])"`` for an unknown one and ``"value missing"`` for none or blank.
+    """
+    if not isinstance(symbol, str) or not symbol.strip():
+        return "value missing"
+    meaning = SYMBOL_MEANINGS.get(symbol.strip())
+    return f"{symbol.strip()} {meaning}" if meaning else f"value missing ({symbol.strip()})"
+
+
+def _symbol_reasons(values: pd.DataFrame, rows: np.ndarray,
+                    prefix: str = "") -> tuple[np.ndarray, list[str]]:
+    """For the given rows: index into the returned texts saying why the value is missing.
+
+    Text 0 is the plain 'value missing'; the others describe each distinct ``value_symbol``.
+    """
+    if "value_symbol" not in values.columns:
+        return np.zeros(len(rows), dtype=np.int64), [f"{prefix}value missing"]
+    column = values["value_symbol"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, symbols = column.cat.codes.to_numpy()[rows], column.cat.categories
+    else:
+        codes, symbols = pd.factorize(column.to_numpy(dtype=object)[rows])
+    texts = [f"{prefix}value missing"] + [prefix + describe_symbol(str(s)) for s in symbols]
+    return codes.astype(np.int64) + 1, texts
+
+
+def _categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
+    """A categorical from integer codes (-1 = missing); repeated category texts are merged."""
+    unique = pd.Index(list(categories), dtype=object).unique()
+    recode = np.append(unique.get_indexer(list(categories)), -1)
+    return pd.Categorical.from_codes(recode[codes], categories=unique)
+
+
+def _labelled(states: pd.Categorical, symbols: dict[str, str]) -> pd.Categorical:
+    """'✔ Green' style labels: the symbol and the word, as a categorical of the same codes."""
+    return pd.Categorical.from_codes(
+        states.codes, categories=[f"{symbols[s]} {s}" for s in states.categories])
+
+
+# --- the indicator register --------------------------------------------------------------------
+
+def _numeric_setting(register: pd.DataFrame, column: str, problems: list[str]) -> np.ndarray:
+    """A non-negative numeric register column as floats (NaN when blank or absent)."""
+    if column not in register.columns:
+        return np.full(len(register), np.nan)
+    raw = register[column]
+    numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero((np.isnan(numbers) & raw.notna().to_numpy()) | (numbers < 0))
+    for i in bad[:10]:
+        problems.append(f"indicator {register['code'].iloc[i]!r}: {column} must be a number "
+                        f">= 0 or blank; found {raw.iloc[i]!r}")
+    return numbers
+
+
+def _text_setting(register: pd.DataFrame, column: str, allowed: Sequence[str],
+                  problems: list[str]) -> pd.Series:
+    """A lower-cased, stripped text register column; blanks kept as missing."""
+    if column not in register.columns:
+        return pd.Series([None] * len(register), dtype=object)
+    text = register[column].astype(object).where(register[column].notna())
+    text = text.map(lambda v: v.strip().lower() if isinstance(v, str) else None).astype(object)
+    for i in np.flatnonzero(text.notna().to_numpy() & ~text.isin(allowed).to_numpy())[:10]:
+        problems.append(f"indicator {register['code'].iloc[i]!r}: {column} must be one of "
+                        f"{list(allowed)}; found {register[column].iloc[i]!r}")
+    return text
+
+
+def indicator_settings(register: pd.DataFrame) -> pd.DataFrame:
+    """The assessment settings of every indicator, with blanks replaced by the documented defaults.
+
+    Parameters
+    ----------
+    register : pandas.DataFrame
+        The indicator register (``code``, ``polarity``; optional ``tolerance``,
+        ``tolerance_type``, ``no_change_threshold``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``code`` with columns ``polarity``, ``sign`` (1 higher, -1 lower, 0 neutral),
+        ``tolerance``, ``tolerance_type`` and ``no_change_threshold``.
+
+    Raises
+    ------
+    AnalysisError
+        Listing every missing column, duplicate code, unknown polarity or tolerance type and
+        negative or non-numeric tolerance or threshold.
+    """
+    require_columns(register, ("code", "polarity"), "indicator register")
+    problems: list[str] = []
+    codes = register["code"].astype(str).str.strip()
+    for code in codes[codes.duplicated()].unique()[:10]:
+        problems.append(f"indicator code {code!r} appears more than once in the register")
+    polarity = _text_setting(register, "polarity", POLARITIES, problems)
+    for i in np.flatnonzero(polarity.isna().to_numpy())[:10]:
+        problems.append(f"indicator {codes.iloc[i]!r}: polarity is blank; use one of "
+                        f"{list(POLARITIES)}")
+    kind = _text_setting(register, "tolerance_type", TOLERANCE_TYPES, problems)
+    tolerance = _numeric_setting(register, "tolerance", problems)
+    threshold = _numeric_setting(register, "no_change_threshold", problems)
+    if problems:
+        raise AnalysisError("indicator register problems:\n  - " + "\n  - ".join(problems)
+                            + "\nFix indicators.csv and run again.")
+    blank = np.isnan(tolerance)
+    kind = np.where(blank | kind.isna().to_numpy(), DEFAULT_TOLERANCE_TYPE,
+                    kind.to_numpy(dtype=object))
+    return pd.DataFrame({
+        "polarity": polarity.to_numpy(dtype=object),
+        "sign": polarity.map(_SIGN).to_numpy(dtype=float),
+        "tolerance": np.where(blank, DEFAULT_TOLERANCE, tolerance),
+        "tolerance_type": kind,
+        "no_change_threshold": np.where(np.isnan(threshold), DEFAULT_NO_CHANGE_THRESHOLD,
+                                        threshold),
+    }, index=pd.Index(codes.to_numpy(dtype=object), name="code"))
+
+
+def _used(codes: np.ndarray, labels: pd.Index) -> np.ndarray:
+    """Which labels of a (possibly categorical) key column occur in its rows."""
+    return np.bincount(codes, minlength=len(labels)) > 0
+
+
+def _settings_for(indicators: pd.Index, register: pd.DataFrame,
+                  used: np.ndarray) -> pd.DataFrame:
+    """Settings rows aligned to ``indicators`` (the distinct indicator codes of a table).
+
+    Only the ``used`` codes must be in the register (a categorical column may carry unused
+    categories); unused unknown codes get an arbitrary register row, never read.
+    """
+    settings = indicator_settings(register)
+    position = settings.index.get_indexer(pd.Index(indicators).astype(str).str.strip())
+    unknown = (position < 0) & used
+    if unknown.any():
+        names = [str(c) for c in np.asarray(indicators)[unknown][:10]]
+        raise AnalysisError(f"indicator(s) {names} are not in the indicator register; add "
+                            f"them to indicators.csv or drop their rows")
+    return settings.iloc[np.maximum(position, 0)].reset_index()
+
+
+# --- RAG against target ------------------------------------------------------------------------
+
+def _rag_codes(value: np.ndarray, target: np.ndarray, sign: np.ndarray,
+               band: np.ndarray) -> np.ndarray:
+    """Index into RAG_STATES of each value (vectorised core of the RAG rule).
+
+    ``better_by = (value - target) x sign``: Green if >= 0, Amber if >= -band, else Red (each
+    with FLOAT_SLACK); Not applicable for sign 0, No target for a NaN target, No data for a NaN
+    value.
+    """
+    better_by = value - target
+    better_by *= sign
+    floor = -_slack(value, target)
+    codes = (better_by < floor).view(np.int8).copy()  # 0 Green, 1 worse than target
+    floor -= band
+    codes += (better_by < floor).view(np.int8)  # 2 Red: worse beyond the band
+    np.putmask(codes, np.isnan(value), 3)
+    np.putmask(codes, np.isnan(target), 4)
+    np.putmask(codes, sign == 0, 5)
+    return codes
+
+
+def _tolerance_band(target: np.ndarray, tolerance: np.ndarray,
+                    relative: np.ndarray) -> np.ndarray:
+    """Width of the amber band in the indicator's units: tolerance x |target| or tolerance."""
+    return np.where(relative, tolerance * np.abs(target), tolerance)
+
+
+def _align_targets(values: pd.DataFrame, targets: pd.DataFrame | None,
+                   keys: tuple[np.ndarray, ...], labels: tuple[pd.Index, ...]) -> np.ndarray:
+    """The target for each row of ``values`` (NaN when there is none); targets keys unique."""
+    if targets is None or len(targets) == 0:
+        return np.full(len(values), np.nan)
+    require_columns(targets, (*_KEYS, "target"), "targets")
+    t_codes = [_encode_onto(targets[k], lab) for k, lab in zip(_KEYS, labels)]
+    found = (t_codes[0] >= 0) & (t_codes[1] >= 0) & (t_codes[2] >= 0)
+    target = pd.to_numeric(targets["target"], errors="coerce").to_numpy(dtype=float)
+    if not found.all():
+        t_codes, target, targets = [c[found] for c in t_codes], target[found], targets[found]
+    sizes = [len(lab) for lab in labels]
+    find = _row_finder(_combine(t_codes, sizes), int(np.prod(sizes, dtype=np.int64)), targets,
+                       "targets")
+    return np.append(target, np.nan)[find(_combine(keys, sizes))]  # row -1 -> the NaN
+
+
+def assess_against_target(values: pd.DataFrame, targets: pd.DataFrame | None,
+                          register: pd.DataFrame) -> pd.DataFrame:
+    """RAG status of each value against its target, polarity-aware (see ``RAG_METHOD``).
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Long table ``authority, indicator, period, value`` (optional ``value_symbol`` and any
+        other columns, which are kept).
+    targets : pandas.DataFrame or None
+        ``authority, indicator, period, target``; a target is matched on all three keys. Targets
+        for rows not in ``values`` are ignored. ``None`` means no targets.
+    register : pandas.DataFrame
+        The indicator register.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``values`` with added columns ``target`` (float), ``difference`` (value - target),
+        ``tolerance_band`` (amber band width in the indicator's units), ``rag`` (one of
+        ``RAG_STATES``, categorical), ``rag_label`` (``"✔ Green"``, ``"▲ Amber"``, ``"✖ Red"``
+        ...) and ``rag_reason`` (why there is no RAG, e.g. ``"[x] not available"``; missing for
+        Green, Amber and Red).
+
+    Raises
+    ------
+    AnalysisError
+        On missing columns, indicators not in the register, an invalid register, or duplicate
+        (authority, indicator, period) keys in ``targets``.
+    """
+    require_columns(values, (*_KEYS, "value"), "values")
+    encoded = [_encode(values[k], k) for k in _KEYS]
+    keys, labels = tuple(e[0] for e in encoded), tuple(e[1] for e in encoded)
+    settings = _settings_for(labels[1], register, _used(keys[1], labels[1]))
+    value = pd.to_numeric(values["value"], errors="coerce").to_numpy(dtype=float)
+    target = _align_targets(values, targets, keys, labels)
+    sign = settings["sign"].to_numpy()[keys[1]]
+    relative = (settings["tolerance_type"].to_numpy() == "relative")[keys[1]]
+    band = _tolerance_band(target, settings["tolerance"].to_numpy()[keys[1]], relative)
+    rag = _categorical(_rag_codes(value, target, sign, band), RAG_STATES)
+    return _with_columns(values, target=target, difference=value - target, tolerance_band=band,
+                         rag=rag, rag_label=_labelled(rag, RAG_SYMBOLS),
+                         rag_reason=_rag_reasons(values, rag.codes))
+
+
+def _with_columns(frame: pd.DataFrame, **columns: object) -> pd.DataFrame:
+    """``frame.assign(**columns)`` without copying the new arrays (built here, used nowhere
+    else): on millions of rows ``assign`` spends longer copying them than computing them. The
+    input frame is not changed (a shallow copy; pandas' copy-on-write guards its columns)."""
+    out = frame.copy(deep=False)
+    for name, column in columns.items():
+        out[name] = pd.Series(column, index=frame.index, copy=False)
+    return out
+
+
+def _rag_reasons(values: pd.DataFrame, rag_codes: np.ndarray) -> pd.Categorical:
+    """Why a row has no RAG: neutral polarity, no target, or the missing value's symbol."""
+    fixed = ["neutral polarity: a change is neither better nor worse", "no target for this period"]
+    codes = np.full(len(rag_codes), -1, dtype=np.int64)
+    codes[rag_codes == 5] = 0
+    codes[rag_codes == 4] = 1
+    missing = np.flatnonzero(rag_codes == 3)
+    symbol_codes, symbol_texts = _symbol_reasons(values, missing)
+    codes[missing] = symbol_codes + len(fixed)
+    return _categorical(codes, fixed + symbol_texts)
+
+
+# --- keys and row look-up ----------------------------------------------------------------------
+
+def _combine(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
+    """One int64 key from several non-negative integer codes (mixed radix)."""
+    key = np.array(codes[0], dtype=np.int64)
+    for code, size in zip(codes[1:], sizes[1:]):
+        key *= size
+        key += code
+    return key
+
+
+def _dense(size: int, rows: int) -> bool:
+    """Whether a dense look-up table of ``size`` entries is affordable for ``rows`` rows."""
+    return size <= max(4 * rows, 1 << 20)
+
+
+def _raise_duplicates(keys: np.ndarray, frame: pd.DataFrame, name: str) -> None:
+    """Raise AnalysisError naming rows that share an (authority, indicator, period) key."""
+    duplicated = pd.Index(keys).duplicated(keep=False)
+    examples = frame.loc[duplicated, list(_KEYS)].drop_duplicates().head(5)
+    raise AnalysisError(
+        f"{name}: {int(duplicated.sum())} rows share an (authority, indicator, period) key, "
+        f"e.g. {examples.astype(str).to_dict('records')}; keep one row per key")
+
+
+def _row_finder(keys: np.ndarray, size: int, frame: pd.DataFrame, name: str):
+    """A function mapping wanted keys to their row in ``keys`` (-1 when absent or wanted is -1).
+
+    Raises AnalysisError when ``keys`` are not unique. Small key spaces use a dense table with
+    one spare slot at the end holding -1, so that a wanted key of -1 finds -1.
+    """
+    if not _dense(size, len(keys)):
+        index = pd.Index(keys)
+        if not index.is_unique:
+            _raise_duplicates(keys, frame, name)
+        return lambda wanted: np.where(wanted >= 0, index.get_indexer(wanted), -1)
+    table = np.full(size + 1, -1, dtype=np.int32 if len(keys) < 2**31 else np.int64)
+    positions = np.arange(len(keys), dtype=table.dtype)
+    table[keys] = positions
+    if (table[keys] != positions).any():
+        _raise_duplicates(keys, frame, name)
+    return lambda wanted: table[wanted]
+
+
+# --- direction of travel -----------------------------------------------------------------------
+
+def _parse_labels(labels: pd.Index, used: np.ndarray | None = None) -> list[Period]:
+    """Parse each distinct period label once; AnalysisError naming the bad labels.
+
+    Labels not ``used`` (unused categories) that do not parse become a placeholder period.
+    """
+    parsed, bad = [], []
+    for i, label in enumerate(labels):
+        try:
+            parsed.append(parse_period(str(label)))
+        except PeriodError:
+            parsed.append(Period("year", -9999 - i))  # unique, never matched
+            if used is None or used[i]:
+                bad.append(str(label))
+    if bad:
+        raise AnalysisError(f"period label(s) {bad[:10]} not understood: use '2023/24', "
+                            f"'2023/24 Q1' or '2023-04'")
+    return parsed
+
+
+def comparison_period(label: str, compare: str = "previous") -> str:
+    """The period a value is compared with for direction of travel.
+
+    Parameters
+    ----------
+    label : str
+        A period label.
+    compare : {"previous", "same_period_last_year"}
+        The previous period of the same kind (2023/24 Q1 -> 2022/23 Q4) or the same quarter or
+        month a year earlier (2023/24 Q1 -> 2022/23 Q1). For a year both give the previous year.
+
+    Returns
+    -------
+    str
+    """
+    _require_choice(compare, COMPARISONS, "compare")
+    period = parse_period(label)
+    other = period.previous() if compare == "previous" else period.same_period_last_year()
+    return other.label
+
+
+def _dot_codes(change: np.ndarray, sign: np.ndarray, threshold: np.ndarray,
+               slack: np.ndarray) -> np.ndarray:
+    """Index into DOT_STATES: No change within the threshold, else by the sign of the change."""
+    codes = np.full(len(change), 2, dtype=np.int8)
+    np.putmask(codes, change * sign > 0, 0)
+    threshold = threshold + slack
+    np.putmask(codes, np.abs(change) <= threshold, 1)
+    np.putmask(codes, np.isnan(change) | (sign == 0), 3)
+    return codes
+
+
+def _comparison_rows(values: pd.DataFrame, keys: list[np.ndarray], labels: list[pd.Index],
+                     compare: str) -> tuple[np.ndarray, pd.Index]:
+    """Row of each value's comparison period (-1 when absent) and each label's comparison label.
+
+    Labels are parsed once each; rows are found through one integer key per row.
+    """
+    periods = _parse_labels(labels[2], _used(keys[2], labels[2]))
+    canonical = pd.Index([p.label for p in periods])
+    if not canonical.is_unique:
+        raise AnalysisError("period labels differ only in spacing or form, e.g. "
+                            f"{list(labels[2][canonical.duplicated(keep=False)][:4])}; "
+                            "write each period one way")
+    other_labels = pd.Index([(p.previous() if compare == "previous"
+                              else p.same_period_last_year()).label for p in periods])
+    other = canonical.get_indexer(other_labels)[keys[2]]
+    sizes = [len(lab) for lab in labels]
+    find = _row_finder(_combine(keys, sizes), int(np.prod(sizes, dtype=np.int64)), values,
+                       "values")
+    wanted = _combine([keys[0], keys[1], np.maximum(other, 0)], sizes)
+    wanted[other < 0] = -1
+    return find(wanted), other_labels
+
+
+def direction_of_travel(values: pd.DataFrame, register: pd.DataFrame, *,
+                        compare: str = "previous") -> pd.DataFrame:
+    """Direction of travel of each value, polarity-aware (see ``DOT_METHOD``).
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Long table ``authority, indicator, period, value`` (optional ``value_symbol``; other
+        columns are kept). Keys must be unique.
+    register : pandas.DataFrame
+        The indicator register (polarity and ``no_change_threshold`` are used).
+    compare : {"previous", "same_period_last_year"}
+        Compare with the previous period of the same kind or the same period a year earlier.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``values`` with added columns ``comparison_period`` (label, categorical),
+        ``comparison_value``, ``change`` (value - comparison value), ``dot`` (one of
+        ``DOT_STATES``), ``dot_label`` (``"↑ Improved"`` ...) and ``dot_reason`` (why a row is
+        not comparable; missing otherwise).
+
+    Raises
+    ------
+    AnalysisError
+        On missing columns, unknown indicators, bad period labels or duplicate keys.
+    """
+    _require_choice(compare, COMPARISONS, "compare")
+    require_columns(values, (*_KEYS, "value"), "values")
+    encoded = [_encode(values[k], k) for k in _KEYS]
+    keys, labels = [e[0] for e in encoded], [e[1] for e in encoded]
+    settings = _settings_for(labels[1], register, _used(keys[1], labels[1]))
+    rows, other_labels = _comparison_rows(values, keys, labels, compare)
+    value = pd.to_numeric(values["value"], errors="coerce").to_numpy(dtype=float)
+    before = np.append(value, np.nan)[rows]  # row -1 -> the NaN
+    change = value - before
+    sign = settings["sign"].to_numpy()[keys[1]]
+    threshold = settings["no_change_threshold"].to_numpy()[keys[1]]
+    dot = _categorical(_dot_codes(change, sign, threshold, _slack(value, before)), DOT_STATES)
+    categories = other_labels.unique()
+    return _with_columns(
+        values, comparison_period=pd.Categorical.from_codes(
+            categories.get_indexer(other_labels)[keys[2]], categories=categories),
+        comparison_value=before, change=change, dot=dot,
+        dot_label=_labelled(dot, DOT_SYMBOLS),
+        dot_reason=_dot_reasons(values, dot.codes, sign, rows, np.isnan(value)))
+
+
+def _dot_reasons(values: pd.DataFrame, dot_codes: np.ndarray, sign: np.ndarray,
+                 rows: np.ndarray, missing_now: np.ndarray) -> pd.Categorical:
+    """Why a row is not comparable: neutral polarity, no comparison row, or a missing value.
+
+    ``rows`` is the row of each value's comparison period (-1 when not in the data).
+    """
+    fixed = ["neutral polarity: a change is neither better nor worse",
+             "comparison period not in the data"]
+    codes = np.full(len(dot_codes), -1, dtype=np.int64)
+    now = np.flatnonzero((dot_codes == 3) & (sign != 0) & missing_now)
+    now_codes, now_texts = _symbol_reasons(values, now)
+    then = np.flatnonzero((dot_codes == 3) & (sign != 0) & ~missing_now)
+    then_codes, then_texts = _symbol_reasons(values, rows[then], "comparison period: ")
+    codes[then] = np.where(rows[then] < 0, 1, then_codes + len(fixed) + len(now_texts))
+    codes[now] = now_codes + len(fixed)
+    codes[(dot_codes == 3) & (sign == 0)] = 0
+    return _categorical(codes, fixed + now_texts + then_texts)
+
+
+# --- benchmarking ------------------------------------------------------------------------------
+
+def _stable_argsort(keys: np.ndarray) -> np.ndarray:
+    """Stable argsort of non-negative integer keys, by 16-bit radix passes when they fit."""
+    top = int(keys.max()) if len(keys) else 0
+    if top < 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    if top < 1 << 32:
+        order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+        return order[np.argsort((keys[order] >> 16).astype(np.uint16), kind="stable")]
+    return np.argsort(keys, kind="stable")
+
+
+def rank_within_groups(groups: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Competition rank ('1224', 1 = highest score) of each score within its group.
+
+    Parameters
+    ----------
+    groups : numpy.ndarray
+        Non-negative integer group code of each item.
+    scores : numpy.ndarray
+        Score of each item, higher is better; no NaN.
+
+    Returns
+    -------
+    rank, size : numpy.ndarray
+        Rank of each item (tied scores share the best rank) and the size of its group.
+    """
+    order = np.argsort(scores)[::-1]
+    order = order[_stable_argsort(groups[order])]
+    g, s = groups[order], scores[order]
+    index = np.int32 if len(order) < 2**31 else np.int64
+    first_in_run = np.ones(len(order), dtype=bool)
+    first_in_run[1:] = (g[1:] != g[:-1]) | (s[1:] != s[:-1])
+    run_start = np.where(first_in_run, np.arange(len(order), dtype=index), 0)
+    np.maximum.accumulate(run_start, out=run_start)
+    size = np.bincount(groups)
+    group_start = (np.cumsum(size) - size).astype(index)
+    run_start -= group_start[g]
+    run_start += 1
+    rank = np.empty(len(order), dtype=index)
+    rank[order] = run_start
+    return rank, size[groups]
+
+
+def quartile_position(rank: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Quartile (1 = best ... 4) of rank ``rank`` among ``n``: ceil(4 (rank-1)/(n-1)), at least 1.
+
+    Method: see ``QUARTILE_METHOD`` (equivalent to Excel QUARTILE.INC boundaries, a value on a
+    boundary counting in the better quartile). Computed in integers, so exact. Returns 0 where
+    ``n < 2`` (no quartile).
+    """
+    rank, n = np.asarray(rank, dtype=np.int64), np.asarray(n, dtype=np.int64)
+    denominator = np.maximum(n - 1, 1)
+    quartile = np.maximum(1, -((-4 * (rank - 1)) // denominator))
+    return np.where(n < 2, 0, quartile)
+
+
+def percentile_rank(rank: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Percentile rank 100 x (1 - (rank-1)/(n-1)): 100 best, 0 worst; NaN where ``n < 2``."""
+    position = np.asarray(rank, dtype=float) - 1.0  # rank - 1
+    spread = np.asarray(n, dtype=float) - 1.0  # n - 1
+    spread[spread < 1] = np.nan
+    position /= spread
+    position *= -100.0
+    position += 100.0
+    return position
+
+
+def _nullable(numbers: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
+    """A nullable Int64 array (missing where ``mask``)."""
+    return pd.arrays.IntegerArray(np.where(mask, 0, numbers).astype(np.int64), mask)
+
+
+def benchmark(values: pd.DataFrame, register: pd.DataFrame, *,
+              group: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rank, percentile rank and quartile of each authority per indicator and period.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Long table ``authority, indicator, period, value`` (other columns are kept).
+    register : pandas.DataFrame
+        The indicator register (polarity is used).
+    group : sequence of str, optional
+        Authority codes of the comparator group. ``None`` ranks among all authorities with data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``values`` for the group's authorities with added columns ``rank``
+        (1 = best; ties share the best rank), ``n_ranked`` (authorities with a value for the
+        indicator and period), ``percentile_rank`` (0-100, 100 = best) and ``quartile``
+        (1 = best ... 4). Missing values and neutral indicators are not ranked (missing);
+        percentile rank and quartile are missing when fewer than 2 authorities are ranked.
+        Method: ``QUARTILE_METHOD``.
+
+    Raises
+    ------
+    AnalysisError
+        On missing columns, unknown indicators, duplicate keys, or a group with no authority in
+        the data.
+    """
+    require_columns(values, (*_KEYS, "value"), "values")
+    frame = values
+    if group is not None:
+        members = [str(code).strip() for code in group]
+        in_group = values["authority"].isin(members).to_numpy()
+        if not in_group.any():
+            raise AnalysisError(f"none of the comparator group's authorities {members[:10]} "
+                                f"has rows in the values; check the group codes")
+        frame = values[in_group]
+    encoded = [_encode(frame[k], k) for k in _KEYS]
+    keys, sizes = [e[0] for e in encoded], [len(e[1]) for e in encoded]
+    _row_finder(_combine(keys, sizes), int(np.prod(sizes, dtype=np.int64)), frame, "values")
+    settings = _settings_for(encoded[1][1], register, _used(keys[1], encoded[1][1]))
+    sign = settings["sign"].to_numpy()[keys[1]]
+    score = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float) * sign
+    ranked = ~np.isnan(score) & (sign != 0)
+    unranked_group = sizes[1] * sizes[2]  # one extra group collects the rows not ranked
+    groups = np.where(ranked, keys[1] * sizes[2] + keys[2], unranked_group)
+    rank, size = rank_within_groups(groups, np.where(ranked, score, 0.0))
+    quartile = np.where(ranked, quartile_position(rank, size), 0)
+    return _with_columns(frame, rank=_nullable(rank, ~ranked), n_ranked=_nullable(size, ~ranked),
+                        percentile_rank=np.where(ranked, percentile_rank(rank, size), np.nan),
+                        quartile=_nullable(quartile, quartile == 0))
+
+
+def share_in_top_two_quartiles(bench: pd.DataFrame, authority: str,
+                               period: str) -> dict[str, float]:
+    """Share of an authority's quartile-ranked indicators that are in quartile 1 or 2.
+
+    Parameters
+    ----------
+    bench : pandas.DataFrame
+        Output of :func:`benchmark`.
+    authority, period : str
+        The authority code and period label.
+
+    Returns
+    -------
+    dict
+        ``{"numerator", "denominator", "share"}``: indicators in quartile 1-2, indicators with a
+        quartile, and their ratio (NaN when there are none).
+    """
+    require_columns(bench, ("authority", "period", "quartile"), "benchmark table")
+    rows = bench[(bench["authority"] == authority) & (bench["period"] == period)]
+    quartile = rows["quartile"].dropna()
+    return count_share(int((quartile <= 2).sum()), len(quartile))
+
+
+def average_performance_score(bench: pd.DataFrame, *, period: str | None = None) -> pd.DataFrame:
+    """Average performance score of each authority: mean percentile rank across its indicators.
+
+    Percentile ranks are polarity-aligned (100 = best) and neutral indicators carry none, so
+    they are excluded; indicators without a value are excluded too.
+
+    Parameters
+    ----------
+    bench : pandas.DataFrame
+        Output of :func:`benchmark`.
+    period : str, optional
+        Only this period; by default every period separately.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``authority``, ``period``, ``n_indicators`` and ``average_performance_score``
+        (0-100), one row per authority and period with at least one percentile rank, sorted by
+        period then authority.
+    """
+    require_columns(bench, ("authority", "period", "percentile_rank"), "benchmark table")
+    rows = bench[bench["percentile_rank"].notna()]
+    if period is not None:
+        rows = rows[rows["period"] == period]
+    score = (rows.groupby(["period", "authority"], observed=True, sort=True)["percentile_rank"]
+             .agg(n_indicators="count", average_performance_score="mean").reset_index())
+    return score[["authority", "period", "n_indicators", "average_performance_score"]]
+
+
+# --- headline shares ---------------------------------------------------------------------------
+
+def count_share(numerator: int, denominator: int) -> dict[str, float]:
+    """``{"numerator", "denominator", "share"}`` with share = numerator / denominator (NaN if 0)."""
+    share = numerator / denominator if denominator else float("nan")
+    return {"numerator": int(numerator), "denominator": int(denominator), "share": share}
+
+
+def describe_share(numerator: int, denominator: int, *, what: str = "indicators",
+                   outcome: str = "improved", decimals: int = 0) -> str:
+    """A sentence fragment such as ``"27 of 41 indicators improved (66 %)"``.
+
+    The percentage is rounded half up from the exact fraction (integer arithmetic), so it is
+    the same on every machine.
+    """
+    if denominator == 0:
+        return f"no {what} could be assessed"
+    scale = 10 ** decimals
+    scaled = (2 * 100 * scale * numerator + denominator) // (2 * denominator)
+    percent = f"{scaled / scale:.{decimals}f}"
+    return f"{numerator} of {denominator} {what} {outcome} ({percent} %)"
+
+
+_HEADLINES = (
+    ("rag", "on target", (GREEN,), (GREEN, AMBER, RED)),
+    ("rag", "within tolerance", (AMBER,), (GREEN, AMBER, RED)),
+    ("rag", "off target", (RED,), (GREEN, AMBER, RED)),
+    ("dot", "improved", (IMPROVED,), (IMPROVED, NO_CHANGE, WORSE)),
+    ("dot", "no change", (NO_CHANGE,), (IMPROVED, NO_CHANGE, WORSE)),
+    ("dot", "worse", (WORSE,), (IMPROVED, NO_CHANGE, WORSE)),
+)
+
+
+def summarise_headlines(assessment: pd.DataFrame, *, authority: str | None = None,
+                        period: str | None = None) -> pd.DataFrame:
+    """Headline counts and shares: on target, off target, improved, worse, top two quartiles.
+
+    Each row of ``assessment`` counts once, so filter it to one authority and period (or pass
+    them here). A share's denominator is the rows with a state of its family: RAG measures
+    count Green + Amber + Red; direction measures Improved + No change + Worse; the quartile
+    measure rows with a quartile. Measures whose column (``rag``, ``dot``, ``quartile``) is
+    absent are left out.
+
+    Parameters
+    ----------
+    assessment : pandas.DataFrame
+        Output of :func:`assess_against_target`, :func:`direction_of_travel` and/or
+        :func:`benchmark` (chained or separately).
+    authority, period : str, optional
+        Keep only this authority / period first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``measure``, ``numerator``, ``denominator`` and ``share`` (0-1; NaN when the
+        denominator is 0).
+    """
+    rows = assessment
+    if authority is not None:
+        rows = rows[rows["authority"] == authority]
+    if period is not None:
+        rows = rows[rows["period"] == period]
+    records = []
+    for column, measure, hits, among in _HEADLINES:
+        if column in rows.columns:
+            states = rows[column].astype(object)
+            records.append({"measure": measure, **count_share(
+                int(states.isin(hits).sum()), int(states.isin(among).sum()))})
+    if "quartile" in rows.columns:
+        quartile = rows["quartile"].dropna()
+        records.append({"measure": "in top two quartiles",
+                        **count_share(int((quartile <= 2).sum()), len(quartile))})
+    return pd.DataFrame(records, columns=["measure", "numerator", "denominator", "share"])
+
+
+# --- target profiling and year-end forecasts ---------------------------------------------------
+
+def _periods_in_year(year: str, frequency: str) -> list[Period]:
+    """The quarters or months of a financial year, in order."""
+    _require_choice(frequency, tuple(FREQUENCIES), "frequency")
+    kind, count = FREQUENCIES[frequency]
+    try:
+        fy = parse_period(year).fy
+    except PeriodError as err:
+        raise AnalysisError(f"year {year!r} is not a financial year label like '2024/25'") from err
+    return [Period(kind, fy, i) for i in range(1, count + 1)]
+
+
+def estimate_seasonal_shares(history: pd.DataFrame, *,
+                             frequency: str = "quarterly") -> np.ndarray:
+    """Seasonal share of the year in each quarter (or month), from past complete years.
+
+    Method: for each past financial year with a value for every quarter (month) and a positive
+    total, share_q = value_q / year total; the seasonal share is the mean of share_q over those
+    years (the shares therefore sum to 1).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Columns ``period`` and ``value`` for one authority and indicator; rows of other period
+        kinds (e.g. annual outturns) are ignored.
+    frequency : {"quarterly", "monthly"}
+
+    Returns
+    -------
+    numpy.ndarray
+        One share per quarter (Q1 first) or month (April first).
+
+    Raises
+    ------
+    AnalysisError
+        When no complete year with a positive total is in ``history``.
+    """
+    _require_choice(frequency, tuple(FREQUENCIES), "frequency")
+    require_columns(history, ("period", "value"), "history")
+    kind, count = FREQUENCIES[frequency]
+    labels = pd.Index(history["period"].astype(str).unique())
+    parsed = dict(zip(labels, _parse_labels(labels)))
+    rows = [(parsed[p].fy, parsed[p].index, v) for p, v in
+            zip(history["period"].astype(str), pd.to_numeric(history["value"], errors="coerce"))
+            if parsed[p].kind == kind]
+    table = pd.DataFrame(rows, columns=["fy", "index", "value"])
+    table = table.pivot_table(index="fy", columns="index", values="value", aggfunc="first")
+    table = table.reindex(columns=range(1, count + 1)).dropna()
+    table = table[table.sum(axis=1) > 0]
+    if table.empty:
+        raise AnalysisError(f"history has no complete financial year of {frequency} values with "
+                            f"a positive total; give at least one full year or use method='even'")
+    return table.div(table.sum(axis=1), axis=0).mean(axis=0).to_numpy(dtype=float)
+
+
+def profile_annual_target(annual_target: float, year: str, *, frequency: str = "quarterly",
+                          method: str = "even", kind: str = "cumulative",
+                          history: pd.DataFrame | None = None,
+                          upper_bound: float | None = None) -> pd.DataFrame:
+    """Split an annual target into quarterly or monthly profiled targets.
+
+    Method: each period gets a share of the year (``even``: 1/k for k periods; ``seasonal``:
+    :func:`estimate_seasonal_shares` of ``history``). For a ``cumulative`` measure (a count or
+    sum whose annual target is the year's total) period target = annual x share and the
+    year-to-date target is their running sum. For an ``average`` measure (a rate or percentage
+    whose annual target is the level for the year) period target = annual x share x k (annual x
+    seasonal index; the even profile gives the annual target every period) and the
+    year-to-date target is the mean of the period targets so far (periods weighted equally).
+    With an ``upper_bound`` (100 for a percentage) no period target of an average measure
+    passes it: see :func:`bounded_period_targets`. For a ``snapshot`` measure (a position at a
+    date, whose annual value is the year-end position) the annual target is the target at every
+    period end, whatever the method (the shares are still given, for reference).
+
+    Parameters
+    ----------
+    annual_target : float
+    year : str
+        Financial year label, e.g. ``"2024/25"``.
+    frequency : {"quarterly", "monthly"}
+    method : {"even", "seasonal"}
+    kind : {"cumulative", "average", "snapshot"}
+    history : pandas.DataFrame, optional
+        ``period, value`` of past years; required for ``method="seasonal"``.
+    upper_bound : float, optional
+        The largest value the measure can take (100 for a percentage); average measures only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: ``period``, ``kind``, ``share``, ``ytd_share`` (share of the year
+        elapsed), ``period_target`` and ``ytd_target``.
+    """
+    _require_choice(method, PROFILE_METHODS, "method")
+    _require_choice(kind, MEASURE_KINDS, "kind")
+    periods = _periods_in_year(year, frequency)
+    k = len(periods)
+    if method == "seasonal":
+        if history is None:
+            raise AnalysisError("method='seasonal' needs history (past values with period and "
+                                "value columns); pass history=... or use method='even'")
+        share = estimate_seasonal_shares(history, frequency=frequency)
+    else:
+        share = np.full(k, 1.0 / k)
+    ytd_share = np.cumsum(share)
+    if kind == "cumulative":
+        period_target, ytd_target = annual_target * share, annual_target * ytd_share
+    elif kind == "snapshot":
+        period_target = ytd_target = np.full(k, float(annual_target))
+    elif upper_bound is None:
+        period_target = annual_target * share * k
+        ytd_target = np.cumsum(period_target) / np.arange(1, k + 1)
+    else:
+        period_target = bounded_period_targets(annual_target, share * k, upper_bound)
+        ytd_target = np.cumsum(period_target) / np.arange(1, k + 1)
+    return pd.DataFrame({"period": [p.label for p in periods], "kind": kind, "share": share,
+                         "ytd_share": ytd_share, "period_target": period_target,
+                         "ytd_target": ytd_target})
+
+
+def bounded_period_targets(annual_target: float, index: np.ndarray,
+                           upper_bound: float) -> np.ndarray:
+    """Period targets of an average measure: annual x seasonal index, none above a bound, mean
+    still the annual target.
+
+    Method: a period whose target annual x index would pass ``upper_bound`` gets the bound, and
+    the rest share what remains of k x annual in proportion to their seasonal index; repeated
+    until no target passes the bound (at most k rounds). So a 98% annual target with a Q4 index
+    of 1.04 gives Q4 100% (not 101.9%) and slightly more to the other quarters; a 100% target
+    gives 100% every period.
+
+    Parameters
+    ----------
+    annual_target : float
+        The level for the year; must not exceed ``upper_bound``.
+    index : numpy.ndarray
+        Seasonal index of each period (share x k; mean 1).
+    upper_bound : float
+        The largest value the measure can take, e.g. 100 for a percentage.
+
+    Returns
+    -------
+    numpy.ndarray
+        One target per period.
+
+    Raises
+    ------
+    AnalysisError
+        If the annual target is above the bound.
+    """
+    if annual_target > upper_bound:
+        raise AnalysisError(f"the annual target {annual_target} is above the largest possible "
+                            f"value {upper_bound}; correct the target in targets.csv")
+    index = np.asarray(index, dtype=float)
+    k = len(index)
+    target = annual_target * index
+    capped = np.zeros(k, dtype=bool)
+    while (over := ~capped & (target > upper_bound)).any():
+        capped |= over
+        target[capped] = upper_bound
+        free = ~capped
+        remaining = k * annual_target - capped.sum() * upper_bound
+        weights = index[free] if index[free].sum() > 0 else np.ones(free.sum())
+        target[free] = weights * remaining / weights.sum()
+    return target
+
+
+def _reported_so_far(actuals: pd.DataFrame, profile: pd.DataFrame) -> np.ndarray:
+    """Values for the profile's first periods, up to the last period reported in ``actuals``."""
+    require_columns(actuals, ("period", "value"), "actuals")
+    labels = [parse_period(p).label for p in actuals["period"].astype(str)]
+    by_period = dict(zip(labels, pd.to_numeric(actuals["value"], errors="coerce")))
+    unknown = sorted(set(labels) - set(profile["period"]))
+    if unknown:
+        raise AnalysisError(f"actuals hold period(s) {unknown} that are not in the profile's "
+                            f"year {list(profile['period'])}; pass one year's values")
+    reported = [i for i, p in enumerate(profile["period"]) if not pd.isna(by_period.get(p))]
+    if not reported:
+        raise AnalysisError("actuals hold no value for any period of the profile's year")
+    return np.array([by_period.get(p, np.nan) for p in profile["period"][:reported[-1] + 1]],
+                    dtype=float)
+
+
+def _scalar_rag(value: float, target: float, polarity: str, tolerance: float | None,
+                tolerance_type: str | None) -> str:
+    """RAG state of one value against one target (same rule as assess_against_target)."""
+    _require_choice(polarity, POLARITIES, "polarity")
+    if tolerance is None or pd.isna(tolerance):
+        tolerance, tolerance_type = DEFAULT_TOLERANCE, DEFAULT_TOLERANCE_TYPE
+    tolerance_type = tolerance_type or DEFAULT_TOLERANCE_TYPE
+    _require_choice(tolerance_type, TOLERANCE_TYPES, "tolerance_type")
+    if float(tolerance) < 0:
+        raise AnalysisError(f"tolerance must be >= 0 (a fraction for relative, units for "
+                            f"absolute); got {tolerance!r}")
+    value_a, target_a = np.array([value], dtype=float), np.array([target], dtype=float)
+    relative = np.array([tolerance_type == "relative"])
+    band = _tolerance_band(target_a, np.array([float(tolerance)]), relative)
+    return RAG_STATES[_rag_codes(value_a, target_a, np.array([_SIGN[polarity]]), band)[0]]
+
+
+def year_to_date_values(values: np.ndarray, kind: str) -> np.ndarray:
+    """The year-to-date value after each period: running total (``cumulative``), running mean
+    (``average``) or the period's own value (``snapshot``: the position at that date). A missing
+    value makes a total or mean missing from there on."""
+    _require_choice(kind, MEASURE_KINDS, "kind")
+    values = np.asarray(values, dtype=float)
+    if kind == "snapshot":
+        return values.copy()
+    total = np.cumsum(values)
+    return total if kind == "cumulative" else total / np.arange(1, len(values) + 1)
+
+
+def assess_year_to_date(actuals: pd.DataFrame, profile: pd.DataFrame, *, polarity: str,
+                        tolerance: float | None = None,
+                        tolerance_type: str | None = None) -> pd.DataFrame:
+    """Year-to-date actual against the year-to-date profiled target, with RAG.
+
+    The year-to-date actual is the running sum (cumulative measures) or running mean (average
+    measures) of the period values, missing from the first missing period on, or the period's
+    own value (snapshot measures: the position at that date); see
+    :func:`year_to_date_values`. The RAG rule is ``RAG_METHOD`` with the given tolerance
+    (default 5 % relative).
+
+    Parameters
+    ----------
+    actuals : pandas.DataFrame
+        ``period, value`` for periods of the profile's year (one authority and indicator).
+    profile : pandas.DataFrame
+        Output of :func:`profile_annual_target`.
+    polarity : {"higher", "lower", "neutral"}
+    tolerance : float, optional
+    tolerance_type : {"relative", "absolute"}, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Up to the last period reported: ``period``, ``value``, ``ytd_value``, ``ytd_target``,
+        ``rag`` and ``rag_label``.
+    """
+    value = _reported_so_far(actuals, profile)
+    ytd = year_to_date_values(value, str(profile["kind"].iloc[0]))
+    ytd_target = profile["ytd_target"].to_numpy()[:len(value)]
+    rag = [_scalar_rag(v, t, polarity, tolerance, tolerance_type) for v, t in zip(ytd, ytd_target)]
+    return pd.DataFrame({"period": profile["period"].to_numpy()[:len(value)], "value": value,
+                         "ytd_value": ytd, "ytd_target": ytd_target, "rag": rag,
+                         "rag_label": [f"{RAG_SYMBOLS[r]} {r}" for r in rag]})
+
+
+def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> dict[str, object]:
+    """Forecast the year-end outturn from the periods reported so far (see ``FORECAST_METHOD``).
+
+    Parameters
+    ----------
+    actuals : pandas.DataFrame
+        ``period, value`` for the first periods of the profile's year, without gaps (a
+        snapshot measure may have gaps: only its latest value counts).
+    profile : pandas.DataFrame
+        Output of :func:`profile_annual_target` (its ``kind`` and shares are used).
+
+    Returns
+    -------
+    dict
+        ``periods_reported`` (periods up to the last one reported), ``last_period``,
+        ``ytd_value`` (running total, mean or latest position) and ``forecast``.
+
+    Raises
+    ------
+    AnalysisError
+        When a period before the last reported one is missing (cumulative and average
+        measures), or the profile gives the elapsed periods no share of the year.
+    """
+    value = _reported_so_far(actuals, profile)
+    kind = profile["kind"].iloc[0]
+    if kind == "snapshot":  # the latest position is carried forward; earlier gaps do not matter
+        return {"periods_reported": len(value),
+                "last_period": str(profile["period"].iloc[len(value) - 1]),
+                "ytd_value": float(value[-1]), "forecast": float(value[-1])}
+    if np.isnan(value).any():
+        gaps = list(profile["period"][:len(value)][np.isnan(value)])
+        raise AnalysisError(f"cannot forecast: no value for {gaps} before the last reported "
+                            f"period; fill or estimate them first")
+    j, k = len(value), len(profile)
+    elapsed = float(profile["ytd_share"].iloc[j - 1])
+    if elapsed <= 0:
+        raise AnalysisError("cannot forecast: the profile gives the periods so far no share of "
+                            "the year; use an even profile")
+    if kind == "cumulative":
+        ytd, forecast = float(value.sum()), float(value.sum()) / elapsed
+    else:
+        ytd = float(value.mean())
+        forecast = ytd * j / (k * elapsed)
+    return {"periods_reported": j, "last_period": str(profile["period"].iloc[j - 1]),
+            "ytd_value": ytd, "forecast": forecast}
+
+
+def assess_forecast(forecast: float, annual_target: float, *, polarity: str,
+                    tolerance: float | None = None, tolerance_type: str | None = None) -> str:
+    """On track / At risk / Off track: the year-end forecast against the annual target.
+
+    The RAG rule (``RAG_METHOD``) applied to the forecast: Green -> "On track", Amber ->
+    "At risk", Red -> "Off track"; otherwise "No data", "No target" or "Not applicable".
+    """
+    return FORECAST_STATES[_scalar_rag(forecast, annual_target, polarity, tolerance,
+                                       tolerance_type)]
