@@ -25,7 +25,7 @@ _LAYERS = ("core", "data", "stats", "present", "sections", "run")
 _MODULES = {old.removeprefix("perfeval."): new for old, new in _moved.MOVED.items()}
 _FUNCTIONS = {
     "load_dataset": "perfeval.data.loader", "LoadLimits": "perfeval.data.loader",
-    "parse_period": "perfeval.core.periods", "record": "perfeval.present.section",
+    "parse_period": "perfeval.core.periods", "record": "perfeval.present.keyfigures",
     "Section": "perfeval.present.section",
     "Workspace": "perfeval.run.workspace", "find_workspace": "perfeval.run.workspace",
     "init_workspace": "perfeval.run.scaffold", "run_report": "perfeval.run.runner",

@@ -1,19 +1,16 @@
 """Accessible, self-contained HTML for report tables and figures.
 
-Every table a report publishes goes through :func:`html_table`: a ``<caption>``, column headers
-marked up as ``<th scope="col">``, an optional row-header column, numbers right aligned, all text
-HTML-escaped (commentary and names come from data files and may contain ``<`` or ``&``). Every
-chart goes through :func:`figure_html`: an embedded PNG (no external files, no scripts) with a text
-alternative generated from the data and a visible caption.
+Every table a report publishes is rendered by the section template
+(``perfeval/templates/section.html.j2``, through :mod:`perfeval.present.section`): a
+``<caption>``, column headers marked up as ``<th scope="col">``, an optional row-header column,
+numbers right aligned, all text HTML-escaped (commentary and names come from data files and may
+contain ``<`` or ``&``). Every chart is an embedded PNG (no external files, no scripts) with a text
+alternative generated from the data and a visible caption. The ``show_*`` functions here are the
+one-block forms of a :class:`~perfeval.present.section.Section`.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-import math
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -21,6 +18,8 @@ import pandas as pd
 
 from perfeval.core.formatting import format_number, round_half_up  # noqa: F401 - re-exported
 from perfeval.data.loader import STATUS_FLAGS, SYMBOLS
+from perfeval.present.section import (Bullets, Chart, Text, figure_png, render_blocks,
+                                      table_block)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -30,37 +29,8 @@ SYMBOL_LEGEND = dict(SYMBOLS)
 #: Flags that may follow a number (``6.9 [p]``) and what they mean.
 FLAG_LEGEND = dict(STATUS_FLAGS)
 
-#: A number as a report formats it: sign, pound sign, thousands separators, decimals, a ``%`` or
-#: ``k``/``m``/``bn`` suffix, and an optional flag such as `` [p]``.
-_NUMBER_TEXT = re.compile(r"[-+\u2212]?£?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:%|k|m|bn)?"
-                          r"(?:\s*\[[a-z]+\])?")
-
-
-def _cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.10g}" if abs(value) < 1e15 else str(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
-def _is_numeric_column(column: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
-
-
-def _is_number_text_column(column: pd.Series) -> bool:
-    """True when every non-blank cell is a formatted number (``£1,199``, ``55.7%``, ``6.9 [p]``)
-    or a statistical symbol, and at least one is a number: such a column is right aligned."""
-    texts = [text for text in (_cell_text(value).strip() for value in column) if text]
-    numbers = [text for text in texts if _NUMBER_TEXT.fullmatch(text)]
-    return bool(numbers) and len(numbers) + sum(t in SYMBOL_LEGEND for t in texts) == len(texts)
-
-
 def html_table(frame: pd.DataFrame | None, caption: str, *, row_header: str | None = None,
-               numeric: Sequence[str] | None = None, note: str | None = None,
-               table_id: str | None = None) -> str:
+               numeric: Sequence[str] | None = None, note: str | None = None) -> str:
     """An accessible HTML table of ``frame`` (index ignored), with every cell escaped.
 
     Parameters
@@ -78,8 +48,6 @@ def html_table(frame: pd.DataFrame | None, caption: str, *, row_header: str | No
         cells are all formatted numbers or statistical symbols (``£1,199``, ``55.7%``, ``[x]``).
     note : str, optional
         A note printed under the table (e.g. the symbol legend or a caveat).
-    table_id : str, optional
-        An ``id`` for the table element.
 
     Returns
     -------
@@ -89,42 +57,13 @@ def html_table(frame: pd.DataFrame | None, caption: str, *, row_header: str | No
     """
     if frame is None:
         return ""
-    if frame.empty:
-        return f'<p class="table-empty">{html.escape(caption.rstrip("."))}: no rows to show.</p>'
-    numeric = set(numeric) if numeric is not None else {
-        c for c in frame.columns
-        if _is_numeric_column(frame[c]) or _is_number_text_column(frame[c])}
-    ident = f' id="{html.escape(table_id)}"' if table_id else ""
-    num_class = ' class="num"'
-    head = "".join(f'<th scope="col"{num_class if c in numeric else ""}>'
-                   f"{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = []
-    for record in frame.itertuples(index=False, name=None):
-        cells = []
-        for column, value in zip(frame.columns, record):
-            text = html.escape(_cell_text(value))
-            css = ' class="num"' if column in numeric else ' class="text"'
-            if column == row_header:
-                cells.append(f'<th scope="row">{text}</th>')
-            else:
-                cells.append(f"<td{css}>{text}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    foot = f'<p class="table-note">{html.escape(note)}</p>' if note else ""
-    return (f'<div class="table-wrap"><table{ident}><caption>{html.escape(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{foot}</div>")
+    return render_blocks([table_block(frame, caption, row_header=row_header, numeric=numeric,
+                                      note=note)])
 
 
 def figure_png_base64(fig: Figure) -> str:
     """The figure as a base64 PNG (deterministic: no software/date metadata); closes it."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight",
-                metadata={"Software": None})
-    try:
-        import matplotlib.pyplot as plt
-        plt.close(fig)
-    except Exception:  # a Figure created without pyplot has nothing to close
-        pass
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return figure_png(fig)
 
 
 def figure_html(fig: Figure | None, alt: str, caption: str) -> str:
@@ -147,10 +86,7 @@ def figure_html(fig: Figure | None, alt: str, caption: str) -> str:
     """
     if fig is None:
         return ""
-    data = figure_png_base64(fig)
-    return (f'<figure class="chart"><img src="data:image/png;base64,{data}" '
-            f'alt="{html.escape(alt, quote=True)}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return render_blocks([Chart(png=figure_png(fig), alt=alt, caption=caption)])
 
 
 def parameters_table(params: dict[str, object]) -> pd.DataFrame:
@@ -205,11 +141,9 @@ def show_text(sentence: str, *, css_class: str = "finding") -> HTML:
     sentence that only applies sometimes, such as why some indicators are not ranked)."""
     if not sentence:
         return HTML("")
-    return HTML(f'<p class="{html.escape(css_class)}">{html.escape(sentence)}</p>')
+    return HTML(render_blocks([Text(sentence, css_class)]))
 
 
 def show_list(items: Sequence[str], *, heading: str | None = None) -> HTML:
     """A bulleted list of computed sentences, escaped."""
-    head = f"<p><strong>{html.escape(heading)}</strong></p>" if heading else ""
-    body = "".join(f"<li>{html.escape(item)}</li>" for item in items)
-    return HTML(f"{head}<ul>{body}</ul>" if items else f"{head}<p>None.</p>")
+    return HTML(render_blocks([Bullets(tuple(items), heading)]))
