@@ -4,13 +4,21 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.perfeval-installed
 
-.PHONY: help install report reports test test-fast bench data clean
+BIN    := $(VENV)/bin
+# What `ruff check` and `ruff format` look at (ruff.toml excludes .venv and outputs).
+LINTED := perfeval tests bench scripts
+
+.PHONY: help install report reports lint format-check test test-fast bench data clean
 
 help:
 	@echo "make report   build the State of the Nation report from the bundled data into outputs/"
 	@echo "make reports  build every report with its default parameters"
-	@echo "make test     run the whole test suite (unit, reference, notebook and end-to-end tests,"
-	@echo "              including the wheel installed in a fresh environment: tests/test_wheel.py)"
+	@echo "make lint     ruff check (ruff.toml), mypy (mypy.ini) and lint-imports (the layer contracts)"
+	@echo "make test     make lint, then the whole test suite (unit, reference, notebook and end-to-end"
+	@echo "              tests, including the wheel installed in a fresh environment: tests/test_wheel.py)"
+	@echo "make test-fast the suite without the notebook and slow tests (pytest -m 'not notebook and"
+	@echo "              not slow'), under a minute; no lint"
+	@echo "make format-check  ruff format --check (pending: not yet part of make lint, see ruff.toml)"
 	@echo "make bench    run the benchmarks (writes outputs/bench/)"
 	@echo "make data     rebuild data/ from data/sources/ and the seeded generator"
 
@@ -32,9 +40,24 @@ reports: $(STAMP)
 	  $(VENV)/bin/perfeval run $$(basename $$nb .ipynb) || exit 1; \
 	done
 
-test: $(STAMP)
+# Static checks, fastest first. `ruff format --check` joins them once the repository has been
+# formatted (see [format] in ruff.toml); until then it is `make format-check`.
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
+
+format-check: $(STAMP)
+	$(BIN)/ruff format --check $(LINTED)
+
+test: lint
 	$(PY) -m pytest tests
 	$(PY) -m pytest --nbval-lax -p no:cacheprovider perfeval/bundled/notebooks/
+
+# The unit and reference tests: every test marked `notebook` (executes a report) or `slow` (builds
+# the wheel) is left out. Meant to take under a minute.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not notebook and not slow" tests
 
 bench: $(STAMP)
 	$(PY) bench/run_benchmarks.py
@@ -43,4 +66,4 @@ data: $(STAMP)
 	$(PY) scripts/build_sample_data.py
 
 clean:
-	rm -rf outputs/* .pytest_cache
+	rm -rf outputs/* .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
