@@ -186,7 +186,7 @@ def test_duplicate_names_in_a_schema_are_rejected():
 
 def test_unregistered_notebook_names_the_stem_and_how_to_fix():
     with pytest.raises(ParameterError, match="no parameter schema is registered for notebook "
-                                             "'no_such_notebook'.*perfeval/schemas.py"):
+                                             "'no_such_notebook'.*perfeval/run/schemas.py"):
         get_schema("no_such_notebook")
 
 

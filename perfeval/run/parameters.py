@@ -1,86 +1,71 @@
-"""Report parameters: schemas, validation, coercion and parameter files.
+"""Report parameters: looking up their declarations, validating values, describing them.
 
-Every report notebook has one schema: a list of :class:`Param` specs registered under the
-notebook's stem (``"state_of_the_nation"`` for ``state_of_the_nation.ipynb``) with
-:func:`register_schema`. The built-in notebooks' schemas live in ``perfeval/schemas.py``, which
-:func:`get_schema` imports on first use. A council's own notebook declares its schema in its
+Every report notebook has one schema: a list of :class:`~perfeval.run.declarations.Param`
+registered under the notebook's stem (``"state_of_the_nation"`` for ``state_of_the_nation.ipynb``)
+with :func:`~perfeval.run.declarations.register_schema`. The built-in notebooks' schemas are in
+:mod:`perfeval.run.schemas`, imported here. A council's own notebook declares its schema in its
 metadata (:func:`load_notebook_schema`) or in a ``perfeval_schemas.py`` beside it
 (:func:`load_folder_schemas`); the runner loads both (:func:`load_schemas_for`).
 
 Values are checked twice with the same rules: by the runner before anything is executed
 (:func:`validate_parameters`), and inside the notebook, in the cell right after the ``parameters``
 cell (:func:`validate_notebook_namespace`), so a plain ``papermill -p`` run is checked too.
-Every problem is collected and reported at once in one :class:`~perfeval.core.exceptions.ParameterError`.
+Every problem is collected and reported at once in one
+:class:`~perfeval.core.exceptions.ParameterError`.
 
-Types are coerced only when nothing is lost: ``"2"`` becomes ``2`` for an ``int`` parameter (values
-typed on the command line arrive as strings), ``2`` becomes ``2.0`` for a ``float`` parameter and
-``2024`` becomes ``"2024"`` for a ``str`` parameter; ``2.5`` is never silently turned into ``2``.
-
-Parameter files and command-line values are untrusted input, so what they can cost is limited, by
-limits no real report comes near (the bundled parameter files are under 3 KB, nest 3 levels and
-use no aliases):
-
-- a parameter file is at most :data:`MAX_PARAMETER_FILE_BYTES` (1 MiB), checked before it is read
-  and while it is read;
-- its YAML may hold at most :data:`MAX_YAML_ALIASES` aliases (``*name``), at most
-  :data:`MAX_YAML_VALUES` values once every alias is expanded, and nest at most
-  :data:`MAX_YAML_DEPTH` levels; all three are counted while the file is composed, so an alias
-  bomb ("billion laughs") is refused before any value is built;
-- a text value is at most :data:`MAX_TEXT_LENGTH` characters and a list at most
-  :data:`MAX_LIST_ITEMS` items;
-- error messages quote at most a short prefix of any value or name (:func:`short_repr`).
+The modules below this one: :mod:`perfeval.run.declarations` (the ``Param`` type, coercion and
+the registry; what a module of declarations imports) and :mod:`perfeval.run.paramfiles` (parameter
+files and values typed as text, read within limits). Their public names are re-exported here, so
+``from perfeval.run.parameters import Param, load_parameter_file`` keeps working.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import importlib
 import importlib.util
 import inspect
-import math
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from perfeval.core.exceptions import ParameterError, PerfevalError
-from perfeval.core.quoting import CONTAINERS as _CONTAINERS
 from perfeval.core.quoting import short_repr, shorten
+from perfeval.run import schemas
+from perfeval.run.declarations import (
+    MAX_LIST_ITEMS,
+    MAX_TEXT_LENGTH,
+    TYPES,
+    Check,
+    Param,
+    _Invalid,
+    declared_schema,
+    declared_stems,
+    is_path_parameter,
+    register_schema,
+)
+from perfeval.run.paramfiles import (
+    MAX_PARAMETER_FILE_BYTES,
+    MAX_UNKNOWN_NAMES_SHOWN,
+    MAX_YAML_ALIASES,
+    MAX_YAML_DEPTH,
+    MAX_YAML_VALUES,
+    load_parameter_file,
+    parse_value_text,
+)
 
 __all__ = ["Param", "register_schema", "get_schema", "registered_stems", "validate_parameters",
            "check_against_data",
            "validate_notebook_namespace", "describe_schema", "load_parameter_file",
            "is_path_parameter", "load_folder_schemas", "load_notebook_schema",
            "load_schemas_for", "schema_from_metadata", "NAMED_CHECKS", "NOTEBOOK_METADATA_KEY",
-           "FOLDER_SCHEMA_FILE", "short_repr",
+           "FOLDER_SCHEMA_FILE", "short_repr", "Check", "TYPES",
            "shorten", "parse_value_text", "MAX_PARAMETER_FILE_BYTES", "MAX_YAML_ALIASES",
            "MAX_YAML_VALUES", "MAX_YAML_DEPTH", "MAX_TEXT_LENGTH", "MAX_LIST_ITEMS"]
 
-TYPES = ("str", "int", "float", "bool", "list[str]")
-_TYPE_ALIASES: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool",
-                                 list: "list[str]", list[str]: "list[str]"}
 _IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "params"})
-_SCHEMAS: dict[str, list["Param"]] = {}
 FOLDER_SCHEMA_FILE = "perfeval_schemas.py"
-
-MAX_PARAMETER_FILE_BYTES = 1024 * 1024
-"""Largest parameter file read, in bytes (the bundled ones are under 3 KB)."""
-MAX_YAML_ALIASES = 50
-"""Most YAML aliases (``*name``) in one parameter file or value (the bundled files use none)."""
-MAX_YAML_VALUES = 10_000
-"""Most YAML values (scalars, lists, mappings, keys) once every alias is expanded."""
-MAX_YAML_DEPTH = 20
-"""Deepest nesting of YAML collections (a parameter file needs 3: mapping, list, text)."""
-MAX_TEXT_LENGTH = 10_000
-"""Longest text value, in characters (a council code is 9, an evaluation question about 150)."""
-MAX_LIST_ITEMS = 1_000
-"""Most items in a list value (every council in England is about 300 codes)."""
-MAX_UNKNOWN_NAMES_SHOWN = 10
-"""Unknown parameter names listed one by one in an error; the rest are counted."""
 MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
 """Largest notebook whose metadata is read for a declared schema."""
 NOTEBOOK_METADATA_KEY = "perfeval"
@@ -100,219 +85,6 @@ NAMED_CHECKS: dict[str, tuple[str, bool]] = {
     "survey_wave": ("check_survey_wave", False),
 }
 
-Check = Callable[[Any, dict[str, Any]], "str | None"]
-
-
-class _Invalid(Exception):
-    """Internal: a single value failed a type or range rule (message says why)."""
-
-
-@dataclass(frozen=True)
-class Param:
-    """The specification of one report parameter.
-
-    Parameters
-    ----------
-    name : str
-        The variable name used in the notebook's ``parameters`` cell.
-    type : {"str", "int", "float", "bool", "list[str]"} or the matching Python type
-        ``str``, ``int``, ``float``, ``bool`` and ``list[str]`` (or ``list``) are accepted too.
-    default : object
-        The value used when none is given; must itself be valid.
-    description : str
-        One line saying what the parameter does, shown by ``perfeval params``.
-    choices : sequence, optional
-        The only values allowed (for ``list[str]``: allowed for every element).
-    min, max : float, optional
-        Inclusive range for ``int`` and ``float`` parameters.
-    check : callable, optional
-        ``check(value, all_values) -> str | None``: a data-aware check (e.g. "the council code
-        exists in the data"). Return a message saying what is wrong, or ``None`` if the value is
-        fine. Checks run only once every value has the right type and range, because they usually
-        depend on other parameters such as ``data_dir``.
-    """
-
-    name: str
-    type: Any
-    default: Any
-    description: str = ""
-    choices: tuple | None = None
-    min: float | None = None
-    max: float | None = None
-    check: Check | None = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
-        type_name = _TYPE_ALIASES.get(self.type, self.type)
-        if type_name not in TYPES:
-            raise ParameterError([f"Param {self.name!r}: type must be one of "
-                                  f"{', '.join(TYPES)}; got {short_repr(self.type)}"])
-        object.__setattr__(self, "type", type_name)
-        if not self.name.isidentifier() or self.name.startswith("_"):
-            raise ParameterError([f"Param name must be a Python identifier not starting with "
-                                  f"'_'; got {short_repr(self.name)}"])
-        if self.choices is not None:
-            object.__setattr__(self, "choices", tuple(self.choices))
-        if (self.min is not None or self.max is not None) and type_name not in ("int", "float"):
-            raise ParameterError([f"Param {self.name!r}: min/max apply only to int and float "
-                                  f"parameters, not {type_name}"])
-        try:
-            object.__setattr__(self, "default", self.coerce(self.default))
-        except _Invalid as err:
-            raise ParameterError([f"Param {self.name!r}: the default is not valid: {err}"]
-                                 ) from None
-
-    def coerce(self, value: Any) -> Any:
-        """Return ``value`` converted to this parameter's type, checked against choices and range.
-
-        Raises ``_Invalid`` (internal) with a message saying what was expected and what was found.
-        """
-        _check_size(value, listed=self.type == "list[str]")
-        converted = _COERCERS[self.type](value)
-        items = converted if self.type == "list[str]" else [converted]
-        if self.choices is not None:
-            bad = [item for item in items if item not in self.choices]
-            if bad:
-                raise _Invalid(f"{short_repr(bad[0])} is not allowed; choose one of "
-                               f"{', '.join(repr(c) for c in self.choices)}")
-        below = self.min is not None and converted < self.min
-        if below or (self.max is not None and converted > self.max):
-            raise _Invalid(f"{short_repr(converted)} is out of range; allowed: {self.allowed()}")
-        return converted
-
-    def allowed(self) -> str:
-        """Describe the allowed values in words (for help tables and error messages)."""
-        if self.choices is not None:
-            return "one of " + ", ".join(repr(c) for c in self.choices)
-        if self.min is not None and self.max is not None:
-            return f"{self.min} to {self.max}"
-        if self.min is not None:
-            return f">= {self.min}"
-        if self.max is not None:
-            return f"<= {self.max}"
-        return "any"
-
-
-def _type_error(expected: str, value: Any, hint: str = "") -> _Invalid:
-    return _Invalid(f"expected {expected}, got {type(value).__name__} {short_repr(value)}{hint}")
-
-
-def _check_size(value: Any, listed: bool) -> None:
-    """Refuse text longer than MAX_TEXT_LENGTH and, for a list parameter (``listed``), lists
-    longer than MAX_LIST_ITEMS or holding such text, before any conversion works on them."""
-    if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH:
-        raise _Invalid(f"{short_repr(value)} is too long: a parameter's text may have at most "
-                       f"{MAX_TEXT_LENGTH:,} characters; give a code, a year or a line of text")
-    if listed and isinstance(value, (list, tuple)):
-        if len(value) > MAX_LIST_ITEMS:
-            raise _Invalid(f"{short_repr(value)} has too many items: a list parameter may "
-                           f"have at most {MAX_LIST_ITEMS:,}; give only the items the report "
-                           f"needs")
-        for item in value:
-            if isinstance(item, str) and len(item) > MAX_TEXT_LENGTH:
-                raise _Invalid(f"an item is too long: {short_repr(item)}; an item may have at "
-                               f"most {MAX_TEXT_LENGTH:,} characters")
-
-
-def _to_str(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    hint = (" (give one value, not a list)" if isinstance(value, _CONTAINERS)
-            else " (put quotes around it in YAML, e.g. '2024/25')")
-    raise _type_error("a string", value, hint)
-
-
-def _to_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise _type_error("a whole number", value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise _type_error("a whole number", value)
-
-
-def _to_float(value: Any) -> float:
-    if isinstance(value, bool):
-        raise _type_error("a number", value)
-    result: float | None = None
-    if isinstance(value, (int, float)):
-        result = float(value)
-    elif isinstance(value, str):
-        try:
-            result = float(value.strip())
-        except ValueError:
-            result = None
-    if result is None or not math.isfinite(result):
-        raise _type_error("a finite number", value)
-    return result
-
-
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise _type_error("true or false", value)
-
-
-def _to_str_list(value: Any) -> list[str]:
-    if not isinstance(value, (list, tuple)):
-        raise _type_error("a list of strings", value,
-                          " (write a YAML list, e.g. [E06000017, E07000026])")
-    try:
-        return [_to_str(item) for item in value]
-    except _Invalid as err:
-        raise _Invalid(f"every item must be a string: {err}") from None
-
-
-_COERCERS: dict[str, Callable[[Any], Any]] = {"str": _to_str, "int": _to_int, "float": _to_float,
-                                              "bool": _to_bool, "list[str]": _to_str_list}
-
-
-def is_path_parameter(name: str) -> bool:
-    """Return True when a parameter holds a path: ``data_dir`` or a name ending in
-    ``_dir``, ``_file`` or ``_path``."""
-    return name == "data_dir" or name.endswith(("_dir", "_file", "_path"))
-
-
-def register_schema(stem: str, params: list[Param]) -> None:
-    """Register (or replace) the parameter schema of the notebook ``stem``.
-
-    Parameters
-    ----------
-    stem : str
-        The notebook's file name without ``.ipynb``.
-    params : list of Param
-        One spec per variable of the notebook's ``parameters`` cell.
-
-    Raises
-    ------
-    ParameterError
-        If two specs share a name or an item is not a :class:`Param` (a ``ValueError`` too).
-    """
-    names = [p.name for p in params if isinstance(p, Param)]
-    if len(names) != len(params):
-        raise ParameterError([f"schema {stem!r}: every item must be a perfeval.run.parameters.Param"])
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ParameterError([f"schema {stem!r}: parameter(s) defined twice: "
-                              f"{', '.join(duplicates)}"])
-    _SCHEMAS[stem] = list(params)
-
-
-def _load_bundled_schemas() -> None:
-    try:
-        importlib.import_module("perfeval.run.schemas")
-    except ModuleNotFoundError as err:
-        if err.name != "perfeval.run.schemas":
-            raise
 
 
 def load_folder_schemas(folder: str | Path) -> bool:
@@ -336,11 +108,13 @@ def load_folder_schemas(folder: str | Path) -> bool:
     module_file = Path(folder).resolve() / FOLDER_SCHEMA_FILE
     if not module_file.is_file():
         return False
-    _load_bundled_schemas()  # first, so that a folder's schema of a built-in stem stays in force
     digest = hashlib.sha256(str(module_file).encode()).hexdigest()[:16]
     module_name = f"_perfeval_folder_schemas_{digest}"
     if module_name not in sys.modules:
         spec = importlib.util.spec_from_file_location(module_name, module_file)
+        if spec is None or spec.loader is None:
+            raise ParameterError([f"{module_file}: cannot be imported as a Python module; "
+                                  f"rename it or remove it"])
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         try:
@@ -356,8 +130,6 @@ def _named_check(name: str) -> Check:
     function_name, single = NAMED_CHECKS[name]
 
     def check(value: Any, values: dict[str, Any]) -> str | None:
-        from perfeval.run import schemas# imported here: perfeval.run.schemas imports this module
-
         return getattr(schemas, function_name)([value] if single else value, values)
 
     check.__name__ = f"check_{name}"
@@ -500,7 +272,6 @@ def load_notebook_schema(notebook: str | Path) -> bool:
     params = schema_from_metadata(_read_notebook_json(path).get("metadata", {}), str(path))
     if params is None:
         return False
-    _load_bundled_schemas()  # first, so that the notebook's own schema stays in force
     register_schema(path.stem, params)
     return True
 
@@ -517,8 +288,7 @@ def load_schemas_for(notebook: str | Path) -> None:
 
 def registered_stems() -> list[str]:
     """Return the sorted stems of every notebook with a registered schema."""
-    _load_bundled_schemas()
-    return sorted(_SCHEMAS)
+    return declared_stems()
 
 
 def get_schema(stem: str) -> list[Param]:
@@ -529,17 +299,16 @@ def get_schema(stem: str) -> list[Param]:
     ParameterError
         If no schema is registered under ``stem``; the message lists the known stems.
     """
-    if stem not in _SCHEMAS:
-        _load_bundled_schemas()
-    if stem not in _SCHEMAS:
-        known = ", ".join(sorted(_SCHEMAS)) or "none"
+    schema = declared_schema(stem)
+    if schema is None:
+        known = ", ".join(declared_stems()) or "none"
         raise ParameterError([f"no parameter schema is registered for notebook {stem!r} "
                               f"(known: {known}); declare its parameters in the notebook's "
                               f"metadata (perfeval new writes one), or call "
                               f"register_schema({stem!r}, [...]) in a {FOLDER_SCHEMA_FILE} "
-                              f"beside it (a built-in report's: in perfeval/schemas.py)"],
+                              f"beside it (a built-in report's: in perfeval/run/schemas.py)"],
                              notebook=stem)
-    return _SCHEMAS[stem]
+    return schema
 
 
 def _unknown_name_problem(name: Any, valid: list[str]) -> str:
@@ -636,8 +405,8 @@ def check_against_data(stem: str, resolved: Mapping[str, Any]) -> None:
     """Run the data-aware checks of ``stem`` on values resolved by :func:`validate_parameters`.
 
     When the report declared what it needs from its ``data_dir``
-    (:mod:`perfeval.data.requirements`: every built-in report does) and that is a folder, its data are
-    loaded once first: a folder with problems is reported once, grouped (not once per parameter
+    (:mod:`perfeval.data.requirements`: every built-in report does) and that is a folder, its data
+    are loaded once first: a folder with problems is reported once, grouped (not once per parameter
     that reads it), and a folder without a table the report requires
     (:func:`perfeval.data.requirements.missing_requirements`) is refused, naming the tables, before
     any check runs. (A report that declared nothing may use ``data_dir`` for files of its own.)
@@ -662,11 +431,9 @@ def check_against_data(stem: str, resolved: Mapping[str, Any]) -> None:
     if any(p.name == "data_dir" for p in schema):
         from perfeval.core.paths import resolve_data_dir
         from perfeval.data.requirements import describe_unmet_requirements, requirements_for
-        from perfeval.run.schemas import dataset_for
-
         folder = resolve_data_dir(values.get("data_dir", ""))
         if requirements_for(stem) is not None and folder.is_dir():  # else data_dir's check says
-            unmet = describe_unmet_requirements(stem, dataset_for(values))
+            unmet = describe_unmet_requirements(stem, schemas.dataset_for(values))
             if unmet:
                 raise ParameterError([f"data_dir = {short_repr(values.get('data_dir', ''))}: "
                                       f"{unmet}"], notebook=stem)
@@ -735,257 +502,3 @@ def describe_schema(stem: str) -> str:
     body = [line(r) for r in rows[1:]] or ["(this notebook takes no parameters)"]
     return "\n".join([f"Parameters of {stem}:", line(header), rule] + body)
 
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class _Refused(Exception):
-    """Internal: YAML text refused before any value is built (a limit passed, or a tag)."""
-
-    def __init__(self, message: str, mark: yaml.Mark) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = mark.line + 1
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that also rejects duplicate and merge (``<<``) keys, and reports a
-    value that cannot be built (a date such as 2024-13-45, an integer of 5,000 digits) as a YAML
-    error at its line instead of a bare ValueError."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, OverflowError) as err:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"this value cannot be read ({shorten(str(err).split(';')[0], 120)});"
-                f" put it in quotes if it is meant as text", node.start_mark) from err
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        if key_node.tag == _MERGE_TAG:
-            raise yaml.constructor.ConstructorError(
-                None, None, "merge keys ('<<') are not allowed in a parameter file; write each "
-                "value out", key_node.start_mark)
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if isinstance(key, _CONTAINERS):
-            raise yaml.constructor.ConstructorError(
-                None, None, f"a {type(key).__name__} cannot be a name; parameter names are text",
-                key_node.start_mark)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{short_repr(key)} is given twice (lines {seen[key]} and {line})",
-                key_node.start_mark)
-        seen[key] = line
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [child for pair in node.value for child in pair]
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
-
-
-class _LimitedLoader(_StrictLoader):
-    """The strict loader, counting while it composes and before it builds anything: aliases,
-    values once every alias is expanded, and nesting depth (see the module docstring).
-
-    An alias is composed as the very node its anchor names, so counting its expanded size costs
-    one walk of each anchored node (remembered), never the expansion itself.
-    """
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._aliases = 0
-        self._values = 0
-        self._depth = 0
-        self._open_anchors: set[str] = set()
-        self._measured: dict[int, tuple[int, int]] = {}
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            return self._compose_alias(event, parent, index)
-        self._depth += 1
-        self._values += 1
-        self._check(event.start_mark, self._depth)
-        if event.anchor is not None:
-            self._open_anchors.add(event.anchor)
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-            self._open_anchors.discard(event.anchor)
-
-    def _compose_alias(self, event: yaml.AliasEvent, parent: yaml.Node | None,
-                       index: Any) -> yaml.Node:
-        alias = f"*{shorten(event.anchor, 40)}"
-        self._aliases += 1
-        if self._aliases > MAX_YAML_ALIASES:
-            raise _Refused(f"more than {MAX_YAML_ALIASES} aliases ({alias} is one); write the "
-                           f"values out instead of repeating them with aliases", event.start_mark)
-        if event.anchor in self._open_anchors:
-            raise _Refused(f"alias {alias} is inside the value it names, so that value would "
-                           f"contain itself; write the values out", event.start_mark)
-        node = super().compose_node(parent, index)  # the anchored node (or an undefined alias)
-        values, height = self._measure(node)
-        self._values += values
-        self._check(event.start_mark, self._depth + height, alias)
-        return node
-
-    def _measure(self, node: yaml.Node) -> tuple[int, int]:
-        """(values, levels) of ``node`` with every alias in it expanded."""
-        key = id(node)
-        if key not in self._measured:
-            parts = [self._measure(child) for child in _children(node)]
-            self._measured[key] = (1 + sum(values for values, _ in parts),
-                                   1 + max((height for _, height in parts), default=0))
-        return self._measured[key]
-
-    def _check(self, mark: yaml.Mark, depth: int, alias: str | None = None) -> None:
-        through = f" once alias {alias} is expanded" if alias else ""
-        if self._values > MAX_YAML_VALUES:
-            fix = ("write each value out once, without aliases that repeat other aliases" if alias
-                   else "give only the parameters the report needs")
-            raise _Refused(f"more than {MAX_YAML_VALUES:,} values{through}; a parameter file "
-                           f"holds a few dozen: {fix}", mark)
-        if depth > MAX_YAML_DEPTH:
-            raise _Refused(f"values nested more than {MAX_YAML_DEPTH} levels deep{through}; a "
-                           f"parameter is text, a number, true/false or a list of text", mark)
-
-
-class _ParameterFileLoader(_LimitedLoader):
-    """The loader of parameter files: limited, and refusing every explicit tag while scanning,
-    so that no tag ever reaches a constructor."""
-
-    def scan_tag(self) -> yaml.TagToken:
-        token = super().scan_tag()
-        tag = "".join(part or "" for part in token.value)
-        raise _Refused(f"YAML tag {short_repr(tag)} is not allowed in a parameter file; write "
-                       f"plain values (strings, numbers, true/false, lists)", token.start_mark)
-
-
-def _yaml_problem(err: yaml.YAMLError) -> tuple[str, str]:
-    """(", line N" or "", the problem) of a YAML error."""
-    mark = getattr(err, "problem_mark", None)
-    where = f", line {mark.line + 1}" if mark is not None else ""
-    return where, shorten(getattr(err, "problem", None) or str(err), 300)
-
-
-def parse_value_text(raw: str, param_type: str | None = None) -> Any:
-    """Return the value of a parameter typed as text (``perfeval run -p NAME VALUE``).
-
-    For a ``str`` parameter the text is kept exactly as typed (``1.10`` stays ``"1.10"``);
-    otherwise it is read as a YAML scalar or flow list, like ``papermill -p``: ``2024`` is an
-    int, ``0.5`` a float, ``true`` a bool, ``[a, b]`` a list. Anything else stays text, and so
-    does text longer than :data:`MAX_TEXT_LENGTH` (which validation then refuses, naming the
-    parameter).
-
-    Parameters
-    ----------
-    raw : str
-        The text typed.
-    param_type : str, optional
-        The parameter's type, if the parameter is known.
-
-    Returns
-    -------
-    object
-        A str, int, float, bool or list.
-
-    Raises
-    ------
-    ParameterError
-        If the text is YAML past the limits of a parameter file (too many aliases, too many values
-        once they are expanded, or nested too deep).
-    """
-    if param_type == "str" or len(raw) > MAX_TEXT_LENGTH:
-        return raw
-    try:
-        value = yaml.load(raw, Loader=_LimitedLoader)  # noqa: S506 - a SafeLoader subclass
-    except _Refused as err:
-        raise ParameterError([f"the value {short_repr(raw)}, line {err.line}: {err.message}"]
-                             ) from None
-    except yaml.YAMLError:
-        return raw
-    return value if isinstance(value, (str, int, float, bool, list)) else raw
-
-
-def _read_bounded(path: Path) -> str:
-    """The text of ``path``, refusing a file larger than MAX_PARAMETER_FILE_BYTES before reading
-    it (and while reading, for a file whose size is not known in advance, such as a pipe)."""
-    def too_large(size: str) -> ParameterError:
-        return ParameterError([f"parameter file {str(path)!r} is {size} bytes; a parameter file "
-                               f"may have at most {MAX_PARAMETER_FILE_BYTES:,} (the bundled ones "
-                               f"are under 3 KB): check that --params names the YAML file of "
-                               f"parameter values"])
-    try:
-        size = path.stat().st_size
-        if size > MAX_PARAMETER_FILE_BYTES:
-            raise too_large(f"{size:,}")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_PARAMETER_FILE_BYTES + 1)
-        if len(data) > MAX_PARAMETER_FILE_BYTES:
-            raise too_large(f"more than {MAX_PARAMETER_FILE_BYTES:,}")
-        return data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ParameterError([f"cannot read parameter file {str(path)!r}: "
-                              f"{shorten(str(err), 300)}"]) from err
-
-
-def load_parameter_file(path: str | Path) -> dict[str, Any]:
-    """Read a YAML parameter file safely and return its mapping of names to values.
-
-    Only plain YAML is accepted: it is parsed with a safe loader, and any explicit tag
-    (``!!python/object``, ``!!str`` ...) or merge key (``<<``) is rejected. What a file can cost
-    is limited: at most :data:`MAX_PARAMETER_FILE_BYTES` bytes (checked before reading), at most
-    :data:`MAX_YAML_ALIASES` aliases, at most :data:`MAX_YAML_VALUES` values once the aliases are
-    expanded and at most :data:`MAX_YAML_DEPTH` levels of nesting (counted while the file is
-    composed, so an alias bomb is refused before any value is built). An empty file means "all
-    defaults".
-
-    Parameters
-    ----------
-    path : str or Path
-        The YAML file, e.g. ``params/state_of_the_nation.yaml``.
-
-    Returns
-    -------
-    dict
-        Parameter names to values (not yet validated: see :func:`validate_parameters`).
-
-    Raises
-    ------
-    ParameterError
-        If the file cannot be read, is too large, is not valid YAML, uses a tag, repeats a key,
-        passes a limit, or is not a mapping of names to values; the message names the file and
-        the line.
-    """
-    path = Path(path)
-    text = _read_bounded(path)
-    try:
-        data = yaml.load(text, Loader=_ParameterFileLoader)  # noqa: S506 - a SafeLoader subclass
-    except _Refused as err:
-        raise ParameterError([f"{path}, line {err.line}: {err.message}"]) from None
-    except yaml.YAMLError as err:
-        where, problem = _yaml_problem(err)
-        raise ParameterError([f"{path}{where}: not valid YAML: {problem}"]) from err
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ParameterError([f"{path}: expected a mapping of parameter names to values "
-                              f"(e.g. `year: 2024`), got a {type(data).__name__}"])
-    bad_keys = [k for k in data if not isinstance(k, str)]
-    if bad_keys:
-        shown = bad_keys[:MAX_UNKNOWN_NAMES_SHOWN]
-        more = len(bad_keys) - len(shown)
-        raise ParameterError([f"{path}: parameter names must be text, got {short_repr(k)}"
-                              for k in shown] + ([f"... and {more:,} more names that are not "
-                                                  f"text"] if more else []))
-    return data

@@ -4,8 +4,11 @@ Every notebook uses the same names for the same meanings: ``council`` (ONS GSS c
 council), ``year`` (financial year such as ``"2024/25"``), ``comparator_group`` (a group in
 ``comparator_groups.csv``) and ``data_dir`` (folder of CSV tables; ``""`` = the bundled sample
 data). Data-aware checks (the council exists, the year has data) read the data directory once per
-process. Their messages quote a value with :func:`~perfeval.run.parameters.short_repr`, so a long value
-never makes a long message.
+process. Their messages quote a value with :func:`~perfeval.core.quoting.short_repr`, so a long
+value never makes a long message.
+
+These declarations import :mod:`perfeval.run.declarations` only; :mod:`perfeval.run.parameters`
+imports them to look them up, validate values and describe them.
 """
 
 from __future__ import annotations
@@ -14,11 +17,24 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from perfeval.core.exceptions import DataValidationError, PerfevalError, count_words, describe_problems
-from perfeval.run.parameters import Check, Param, register_schema, short_repr, shorten
+from perfeval.core.exceptions import (
+    DataValidationError,
+    PerfevalError,
+    count_words,
+    describe_problems,
+)
 from perfeval.core.paths import resolve_data_dir
-from perfeval.core.periods import (FIRST_YEAR, LAST_YEAR, LATEST_WAVE, PREVIOUS_WAVE, financial_year_label, is_valid_period,
-                              parse_period)
+from perfeval.core.periods import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    LATEST_WAVE,
+    PREVIOUS_WAVE,
+    financial_year_label,
+    is_valid_period,
+    parse_period,
+)
+from perfeval.core.quoting import short_repr, shorten
+from perfeval.run.declarations import Check, Param, register_schema
 
 if TYPE_CHECKING:
     from perfeval.data.loader import Dataset
@@ -46,7 +62,7 @@ def folder_stamp(root: Path) -> tuple:
     """Name, modification time and size of each table file of ``root``, to tell whether the
     folder changed; a file that cannot be read (a symbolic link loop) is stamped with its error,
     and :func:`~perfeval.data.loader.load_dataset` says what is wrong with it."""
-    stamp = []
+    stamp: list[tuple[str, object, object]] = []
     for path in sorted(root.glob("*.csv")) if root.is_dir() else ():
         try:
             info = path.stat()
@@ -124,8 +140,8 @@ def check_council(value: str, values: dict[str, Any], data: Dataset) -> str | No
 
 def check_financial_year(value: str, values: dict[str, Any]) -> str | None:
     """The year must be a financial-year label such as 2024/25, in the years a data file may
-    hold (:data:`~perfeval.core.periods.FIRST_YEAR` to :data:`~perfeval.core.periods.LAST_YEAR`, as the
-    loader's)."""
+    hold (:data:`~perfeval.core.periods.FIRST_YEAR` to :data:`~perfeval.core.periods.LAST_YEAR`,
+    as the loader's)."""
     if not is_valid_period(value, first_year=FIRST_YEAR, last_year=LAST_YEAR) \
             or parse_period(value).kind != "year":
         if is_valid_period(value) and parse_period(value).kind == "year":
@@ -253,7 +269,8 @@ def common_parameters(*, year_check: Check = check_year_has_data) -> list[Param]
 register_schema("state_of_the_nation", common_parameters() + [
     Param("key_indicators", "list[str]", ["NI192", "HB01", "PL01", "HR01", "CT01", "ASC3"],
           "Indicators shown as trends against the comparator median", check=check_indicator_codes),
-    Param("trend_years", "int", 6, "Number of financial years shown in trend charts", min=2, max=20),
+    Param("trend_years", "int", 6, "Number of financial years shown in trend charts",
+          min=2, max=20),
     Param("survey", "str", "residents",
           "Resident survey reported (a survey of the council in survey_responses.csv)"),
     Param("survey_wave", "str", LATEST_WAVE,
