@@ -1,4 +1,5 @@
-"""Unit tests for perfeval.sections.monitoring on tiny hand-made frames (expected values worked by hand)."""
+"""Unit tests for perfeval.sections.monitoring on tiny hand-made frames (expected values worked
+by hand)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfeval.sections import monitoring as m
 from perfeval.core.exceptions import AnalysisError
+from perfeval.present import charts_monitoring
+from perfeval.sections import monitoring as m
 
 YEAR = "2024/25"
 
@@ -405,11 +407,48 @@ def test_forecast_counts_exceptions_and_sentences():
         "profiled target. Furthest behind: Bee (-10.0%); furthest ahead: See (+4.0%).")
 
 
+def quarterly_report(data, position, *, council="K", quarter=2, method="even",
+                     spc_indicators=()):
+    """A :class:`~perfeval.sections.monitoring.QuarterlyReport` without a report context (the
+    sections tested here do not read it)."""
+    params = {"council": council, "year": YEAR, "quarter": quarter, "profile_method": method,
+              "spc_indicators": list(spc_indicators)}
+    return m.QuarterlyReport(data=data, params=params, context={},
+                             as_at=m.quarter_label(YEAR, quarter), position=position)
+
+
+def test_forecast_section_names_the_exceptions_and_offers_the_counts():
+    position = m.assess_in_year(tiny_dataset(), "K", YEAR, 2, method="even")
+    section = m.forecast_section(quarterly_report(tiny_dataset(), position))
+    assert texts(section) == [
+        "At 2024/25 Q2, 1 indicators may miss their year-end target (off track: Quarterly)."]
+    chart, table = section.blocks[1], section.blocks[2]
+    assert chart.alt.startswith("Of 2 quarterly and monthly indicators")
+    assert table.caption == ("Indicators forecast off track or at risk at 2024/25 Q2, off track "
+                             "first")
+    assert table.row_header == "Indicator" and [r[0] for r in table.rows] == ["Quarterly (days)"]
+    counts, description = section.figures["forecast_states"]
+    assert dict(zip(counts["forecast"], counts["indicators"]))["Off track"] == 1
+    assert description.endswith("against the annual target, at 2024/25 Q2")
+
+
+def test_year_to_date_section_computes_its_sentence_once_and_notes_the_profile_method():
+    position = m.assess_in_year(tiny_dataset(), "K", YEAR, 2, method="even")
+    section = m.year_to_date_section(quarterly_report(tiny_dataset(), position))
+    assert texts(section) == [m.describe_in_year(position, "2024/25 Q2")]
+    assert section.blocks[1].alt == m.describe_ytd_gap(position)
+    table = section.blocks[2]
+    assert table.note == m.PROFILE_METHOD_TEXT["even"] + " " + m.KIND_METHOD
+    assert [r[0] for r in table.rows] == ["Quarterly (days)", "Monthly (%)"]
+    offered = section.figures["in_year_position"][0]
+    assert offered.columns.tolist() == m.IN_YEAR_FIGURE_COLUMNS and len(offered) == 2
+
+
 def test_plot_ytd_gap_draws_one_labelled_bar_per_assessed_pi():
     position = pd.DataFrame({"indicator": ["A", "B", "C"], "title": ["Ay", "Bee", "See"],
                              "rag": ["Amber", "Red", "No data"],
                              "gap_pct": [-2.0, -10.0, np.nan]})
-    fig = m.plot_ytd_gap(position, title="t")
+    fig = charts_monitoring.plot_ytd_gap(position, title="t")
     ax = fig.axes[0]
     assert len(ax.patches) == 2
     texts = [t.get_text() for t in ax.texts]
@@ -465,8 +504,22 @@ def test_spc_overview_limits_variation_and_assurance():
     table = m.spc_table(overview["summary"])
     assert table["Points"].iloc[0] == "13 (2021/22 Q1 to 2024/25 Q1)"
     assert table["Limits"].iloc[0] == "firm"
-    fig = m.plot_xmr_panels(overview)
+    fig = charts_monitoring.plot_xmr_panels(overview)
     assert len(fig.axes) == 1 and "consistently missed" in fig.axes[0].get_title()
+
+
+def test_spc_section_lists_what_the_charts_say_and_offers_the_summary():
+    section = m.spc_section(quarterly_report(spc_data(), spc_position(), council="K", quarter=1,
+                                             spc_indicators=["Q"]))
+    assert [b.kind for b in section.blocks] == ["bullets", "chart", "table"]
+    assert section.blocks[0].heading == "What the charts say"
+    assert section.blocks[0].items[0].startswith("Queue (Q): ")
+    assert section.blocks[1].alt == section.blocks[0].items[0]
+    assert section.blocks[2].rows[0][1] == "13 (2021/22 Q1 to 2024/25 Q1)"
+    summary, description = section.figures["spc_summary"]
+    assert summary.columns.tolist() == m.SPC_FIGURE_COLUMNS and summary["points"].tolist() == [13]
+    assert description == ("XmR chart mean, process limits, variation and assurance, all points "
+                           "to 2024/25 Q1")
 
 
 def test_spc_overview_leaves_out_an_indicator_the_council_does_not_report_and_says_so():
@@ -477,7 +530,7 @@ def test_spc_overview_leaves_out_an_indicator_the_council_does_not_report_and_sa
     assert overview["not_charted"] == ["Queue (Q)"]
     assert overview["sentences"] == [
         "Not charted, as this council has no value for them to 2024/25 Q1: Queue (Q)."]
-    assert m.plot_xmr_panels(overview) is None
+    assert charts_monitoring.plot_xmr_panels(overview) is None
 
 
 def test_spc_overview_rejects_annual_indicators():
@@ -500,32 +553,65 @@ def finance_data(periods=("2024/25 Q1", "2024/25 Q2")):
 FINANCE_POSITION = pd.DataFrame({"service": ["S1", "S3", "S3"], "rag": ["Red", "Green", "Amber"]})
 
 
-def test_finance_and_performance_joins_variance_and_pi_rag_by_service():
+def texts(section):
+    return [b.text for b in section.blocks if b.kind == "text"]
+
+
+def table_of(section, index=0):
+    """The ``index``-th table of a section as a frame of its cell texts, by its row header."""
+    table = [b for b in section.blocks if b.kind == "table"][index]
+    return pd.DataFrame(list(table.rows), columns=list(table.columns)).set_index(table.row_header)
+
+
+def test_finance_section_joins_variance_and_pi_rag_by_service():
     # S1: 1,100,000 - 1,000,000 = +100,000 (10 %): beyond £50,000 and 5 % -> Red
     # S2: -10,000 (-1 %) -> Green; S3 has PIs but no budget row
-    out = m.finance_and_performance(finance_data(), "K", YEAR, 2, FINANCE_POSITION)
-    joined = out["joined"].set_index("service")
+    section = m.finance_section(quarterly_report(finance_data(), FINANCE_POSITION, council="K",
+                                                 quarter=2))
+    joined = section.figures["finance_and_pi_rag"][0].set_index("service")
     assert joined.loc["S1", "forecast_variance"] == pytest.approx(100_000)
     assert joined.loc["S1", "forecast_rag"] == "Red" and joined.loc["S1", "pis_red"] == 1
     assert joined.loc["S2", "forecast_rag"] == "Green" and joined.loc["S2", "pis"] == 0
     assert joined.loc["S3", "forecast_rag"] == "Not rated" and joined.loc["S3", "pis"] == 2
-    assert out["joined_sentence"] == (
+    budget_sentence, joined_sentence = texts(section)
+    assert "forecast overspend" in budget_sentence
+    assert joined_sentence == (
         "At 2024/25 Q2, 1 of 2 services with a budget have a forecast variance rated Red: S1. "
         "Of these, 1 also have PIs red against profile: S1.")
-    display = out["joined_display"].set_index("Service")
+    assert [b.kind for b in section.blocks] == ["text", "text", "chart", "table"]
+    assert section.blocks[2].alt == budget_sentence
+    display = table_of(section)
     assert display.loc["S1", "Variance (£000)"] == "100"
     assert display.loc["S1", "Variance (%)"] == "10.0%"
     assert display.loc["S1", "Budget status"] == "Overspend: Red"
     assert display.loc["S3", "Budget status"] == "No budget row: Not rated"
-    assert "forecast overspend" in out["budget_sentence"]
+    budget, description = section.figures["budget_position"]
+    assert budget["service"].tolist() == ["S1", "S2"]
+    assert description == "Budget, forecast outturn and variance by service at 2024/25 Q2 (£)"
 
 
 def test_finance_without_budget_rows_for_the_year_still_shows_the_pis():
-    out = m.finance_and_performance(finance_data(("2023/24 Q1",)), "K", YEAR, 1, FINANCE_POSITION)
-    assert out["monitoring"].empty
-    assert out["joined"]["service"].tolist() == ["S1", "S3"]
-    assert out["budget_sentence"] == "No budget monitoring data for 2024/25 Q1."
-    assert out["joined_sentence"].startswith("At 2024/25 Q1 no service's forecast variance")
+    section = m.finance_section(quarterly_report(finance_data(("2023/24 Q1",)), FINANCE_POSITION,
+                                                 council="K", quarter=1))
+    assert section.figures["budget_position"][0].empty
+    assert section.figures["finance_and_pi_rag"][0]["service"].tolist() == ["S1", "S3"]
+    budget_sentence, joined_sentence = texts(section)
+    assert budget_sentence == "No budget monitoring data for 2024/25 Q1."
+    assert joined_sentence.startswith("At 2024/25 Q1 no service's forecast variance")
+    assert "chart" not in [b.kind for b in section.blocks]
+    assert table_of(section).index.tolist() == ["S1", "S3"]
+
+
+def test_finance_section_says_when_the_folder_has_no_budget_of_the_council():
+    # Chelmsford (E07000070) has no row in the bundled budget.csv
+    from perfeval.data.loader import load_dataset
+    data = load_dataset("")
+    assert m.quarter_budget_monitoring(data, "E07000070", YEAR, 3).empty
+    section = m.finance_section(quarterly_report(data, FINANCE_POSITION, council="E07000070",
+                                                 quarter=3))
+    assert texts(section)[0] == (
+        "No budget monitoring figures are in the bundled sample data for Chelmsford, so this "
+        "report has no budget against forecast outturn.")
 
 
 def test_quarterly_method_notes():

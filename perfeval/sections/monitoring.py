@@ -1,40 +1,47 @@
 """The regular reports: end-of-year performance review (June) and quarterly monitoring.
 
 End-of-year review: every PI's outturn against target with commentary, built on
-:mod:`perfeval.stats.scorecard` (the same scorecard as State of the Nation, so the two always agree),
-with exceptions first (red and worsening PIs) and a data-quality register of every missing,
+:mod:`perfeval.stats.scorecard` (the same scorecard as State of the Nation, so the two always
+agree), with exceptions first (red and worsening PIs) and a data-quality register of every missing,
 estimated, provisional and revised value the review relies on.
 
 Quarterly monitoring: quarterly and monthly PIs year to date against targets profiled from the
 annual target (:func:`perfeval.stats.indicators.profile_annual_target`), year-end forecasts rated
-"On track / At risk / Off track", Making Data Count XmR charts (:mod:`perfeval.stats.spc`), and the
-integrated finance section (:func:`perfeval.stats.budget.monitor_budget` beside each service's PI RAG).
+"On track / At risk / Off track", Making Data Count XmR charts (:mod:`perfeval.stats.spc`), and
+the integrated finance section (:func:`perfeval.stats.budget.monitor_budget` beside each service's
+PI RAG).
 
-Every function returns plain frames, figures or sentences; notebooks only display them.
+The quarterly report's sections (:func:`quarterly_opening`, :func:`forecast_section`,
+:func:`year_to_date_section`, :func:`spc_section`, :func:`finance_section`,
+:func:`quarterly_method_section`) each return a :class:`~perfeval.present.section.Section` built
+from the state :func:`prepare_quarterly` makes once; a notebook cell records a section's key
+figures and displays it. The other functions return plain frames or sentences (the end-of-year
+review builds its sections from them); the charts are in :mod:`perfeval.present.charts_monitoring`.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from perfeval.stats import budget as money
-from perfeval.present import charts
-from perfeval.stats import scorecard
-from perfeval.stats import spc
-from perfeval.data import notes
-from perfeval.stats import indicators as engine
-from perfeval.data.loader import Dataset, council_name
 from perfeval.core.exceptions import AnalysisError
-from perfeval.stats.indicators import describe_symbol
-from perfeval.core.periods import Period, months_of, parse_period, period_sort_key, quarters_of
-from perfeval.sections.annual import budget_display_columns, budget_section
 from perfeval.core.formatting import format_number
+from perfeval.core.periods import Period, months_of, parse_period, period_sort_key, quarters_of
+from perfeval.data import notes
+from perfeval.data.loader import Dataset, council_name
+from perfeval.present import charts, charts_monitoring, narrative
+from perfeval.present.section import Section
+from perfeval.sections.annual import budget_display_columns, budget_section, report_context
+from perfeval.sections.common import opening_section
+from perfeval.stats import budget as money
+from perfeval.stats import indicators as engine
+from perfeval.stats import scorecard, spc
+from perfeval.stats.indicators import describe_symbol
 
 # --------------------------------------------------------------------------- vocabularies
 
@@ -137,8 +144,8 @@ def attach_commentary(card: pd.DataFrame, data: Dataset, council: str,
     """The scorecard with each PI's commentary (``commentary`` column).
 
     Commentary written for the outturn's own period comes first
-    (:func:`perfeval.stats.scorecard.add_commentary`). When the latest outturn is older than the report
-    year (published data lag) the owner's commentary for the report year is shown instead,
+    (:func:`perfeval.stats.scorecard.add_commentary`). When the latest outturn is older than the
+    report year (published data lag) the owner's commentary for the report year is shown instead,
     prefixed "Written for <year>: " so the reader knows it is about a later period.
     """
     out = scorecard.add_commentary(card, data, council)
@@ -255,7 +262,8 @@ def data_quality_register(values: pd.DataFrame, register: pd.DataFrame, card: pd
     register : DataFrame
         The indicator register (for titles).
     card : DataFrame
-        The (possibly service-filtered) scorecard from :func:`perfeval.stats.scorecard.build_scorecard`.
+        The (possibly service-filtered) scorecard from
+        :func:`perfeval.stats.scorecard.build_scorecard`.
     council, year : str
 
     Returns
@@ -623,7 +631,8 @@ def describe_forecast_exceptions(exceptions: pd.DataFrame, as_at: str) -> str:
 
 
 def describe_ytd_gap(position: pd.DataFrame) -> str:
-    """Text alternative for :func:`plot_ytd_gap`: how many on profile, furthest behind/ahead."""
+    """Text alternative for :func:`perfeval.present.charts_monitoring.plot_ytd_gap`: how many
+    are on profile, which is furthest behind and which furthest ahead."""
     rows = position[position["gap_pct"].notna()]
     if rows.empty:
         return "No indicator has a year-to-date value and a profiled target to compare."
@@ -633,31 +642,6 @@ def describe_ytd_gap(position: pd.DataFrame) -> str:
             f"better than their profiled target. Furthest behind: {worst['title']} "
             f"({worst['gap_pct']:+.1f}%); furthest ahead: {best['title']} "
             f"({best['gap_pct']:+.1f}%).")
-
-
-def plot_ytd_gap(position: pd.DataFrame, *, title: str) -> Figure:
-    """Bars of each PI's year to date against profile (% better or worse), labelled with RAG.
-
-    Bars right of zero are better than the profiled target; each bar carries the RAG symbol and
-    word, so colour is never the only carrier.
-    """
-    rows = position[position["gap_pct"].notna()]
-    fig, ax = charts.new_figure(8.5, 0.42 * len(rows) + 1.6)
-    y = np.arange(len(rows))[::-1]
-    colours = [charts.RAG_STYLE.get(r, (charts.OTHER_COLOUR,))[0] for r in rows["rag"]]
-    ax.barh(y, rows["gap_pct"], color=colours)
-    ax.axvline(0, color="black", linewidth=1)
-    for yy, gap, rag in zip(y, rows["gap_pct"], rows["rag"]):
-        ax.text(gap, yy, f" {engine.RAG_SYMBOLS.get(rag, '')} {rag} ({gap:+.1f}%) ",
-                va="center", ha="left" if gap >= 0 else "right", fontsize=8)
-    ax.set_yticks(y, [f"{t} ({c})" for t, c in zip(rows["title"], rows["indicator"])],
-                  fontsize=8)
-    span = float(np.nanmax(np.abs(rows["gap_pct"]))) if len(rows) else 1.0
-    ax.set_xlim(-span * 1.8 - 1, span * 1.8 + 1)
-    ax.set_xlabel("Year to date against profiled target (% better + / worse -)")
-    ax.set_title(title, loc="left", fontsize=11)
-    ax.grid(axis="y", visible=False)
-    return fig
 
 
 # --------------------------------------------------------------------------- SPC
@@ -780,66 +764,40 @@ def spc_table(summary: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def plot_xmr_panels(overview: Mapping[str, Any]) -> Figure | None:
-    """One XmR chart per PI, stacked in one figure, each titled with its variation and assurance
-    (None when no PI could be charted).
-
-    Parameters
-    ----------
-    overview : dict
-        Output of :func:`spc_overview`.
-    """
-    results, summary = overview["charts"], overview["summary"].set_index("indicator")
-    if not results:
-        return None
-    fig = Figure(figsize=(10, 3.4 * max(len(results), 1)), layout="constrained")
-    axes = fig.subplots(max(len(results), 1), 1, squeeze=False).flat
-    for ax, (code, result) in zip(axes, results.items()):
-        row = summary.loc[code]
-        charts.plot_xmr(result, title=f"{row['title']} ({code}): {row['variation'].lower()}; "
-                     f"{row['assurance'].lower()}", unit=row["unit"],
-                     labels=list(result.index), ax=ax)
-        ax.title.set_fontsize(9)
-    return fig
-
-
 # --------------------------------------------------------------------------- finance
 
-def finance_and_performance(data: Dataset, council: str, year: str, quarter: int,
-                            position: pd.DataFrame) -> dict[str, Any]:
-    """Budget against forecast outturn by service at a quarter, beside each service's PI RAG.
+MONITORING_COLUMNS = ["authority", "service", "annual_budget", "forecast_outturn",
+                      "forecast_variance", "forecast_variance_pct", "forecast_direction",
+                      "forecast_rag"]
+
+
+def quarter_budget_monitoring(data: Dataset, council: str, year: str,
+                              quarter: int) -> pd.DataFrame:
+    """Budget against forecast outturn by service at the end of a quarter.
 
     The budget table holds the full-year budget on each quarter's row, so it is read with
-    ``budget_basis="annual"`` (:func:`perfeval.stats.budget.monitor_budget`); chart, sentence and
-    budget display come from :func:`perfeval.sections.annual.budget_section`. Each service's PIs are
-    counted by their RAG against the profiled target to date and joined with
-    :func:`perfeval.stats.budget.join_variance_with_pi_rag` (outer join: nothing is dropped).
+    ``budget_basis="annual"`` (:func:`perfeval.stats.budget.monitor_budget`).
 
     Returns
     -------
-    dict
-        The keys of :func:`perfeval.sections.annual.budget_section` plus ``monitoring`` (the monitoring
-        table, empty when the year has no budget rows), ``joined`` (the join),
-        ``joined_display`` and ``joined_sentence``.
+    DataFrame
+        The monitoring table (:data:`MONITORING_COLUMNS`), empty when the council has no budget
+        rows for a quarter of ``year``.
     """
-    as_at = quarter_label(year, quarter)
     own = notes.council_rows(data.budget, council)
-    has_year = own["period"].astype(str).isin(quarters_of(year)).any()
-    monitoring = (money.monitor_budget(own, as_at, budget_basis="annual") if has_year
-                  else pd.DataFrame(columns=["authority", "service", "annual_budget",
-                                             "forecast_outturn", "forecast_variance",
-                                             "forecast_variance_pct", "forecast_direction",
-                                             "forecast_rag"]))
-    joined = money.join_variance_with_pi_rag(monitoring, position[["service", "rag"]])
-    absent = (None if not own.empty else
-              f"No budget monitoring figures are in {notes.folder_words(data)} for "
-              f"{council_name(data, council)}, so this report has no budget against forecast "
-              "outturn.")
-    return {**budget_section(monitoring if has_year else pd.DataFrame(), as_at,
-                             synthetic=notes.synthetic_label(data, own), absent=absent),
-            "monitoring": monitoring, "joined": joined,
-            "joined_display": joined_display(joined),
-            "joined_sentence": describe_finance_and_performance(joined, as_at)}
+    if not own["period"].astype(str).isin(quarters_of(year)).any():
+        return pd.DataFrame(columns=MONITORING_COLUMNS)
+    return money.monitor_budget(own, quarter_label(year, quarter), budget_basis="annual")
+
+
+def describe_absent_budget(data: Dataset, council: str) -> str | None:
+    """The sentence when the data folder has no budget rows of the council at all (None when it
+    has some)."""
+    if not notes.council_rows(data.budget, council).empty:
+        return None
+    return (f"No budget monitoring figures are in {notes.folder_words(data)} for "
+            f"{council_name(data, council)}, so this report has no budget against forecast "
+            "outturn.")
 
 
 def joined_display(joined: pd.DataFrame) -> pd.DataFrame:
@@ -880,3 +838,176 @@ def quarterly_method_notes(method: str) -> list[str]:
     return [PROFILE_METHOD_TEXT[method], KIND_METHOD, engine.RAG_METHOD, engine.FORECAST_METHOD,
             SPC_METHOD, money.describe_variance_rule() + " The budget is the full-year budget as "
             "at the quarter; the forecast outturn is the full-year forecast made at that quarter."]
+
+
+# --------------------------------------------------------------------------- quarterly report
+
+@dataclass(frozen=True, eq=False)
+class QuarterlyReport:
+    """What every section of the quarterly monitoring report needs, built once by
+    :func:`prepare_quarterly`: the data, the validated parameters, the report context
+    (:func:`perfeval.sections.annual.report_context`), the quarter's label and every quarterly and
+    monthly PI's position (:func:`assess_in_year`)."""
+
+    data: Dataset
+    params: Mapping[str, Any]
+    context: Mapping[str, Any]
+    as_at: str
+    position: pd.DataFrame
+
+
+def prepare_quarterly(data: Dataset, params: Mapping[str, Any]) -> QuarterlyReport:
+    """The quarterly report's shared state from the data and its validated parameters.
+
+    Parameters
+    ----------
+    data : Dataset
+    params : mapping
+        The validated parameters (``council``, ``year``, ``quarter``, ``profile_method``,
+        ``spc_indicators``, ...).
+
+    Raises
+    ------
+    AnalysisError
+        If the quarter is not 1 to 4 or the profile method is unknown.
+    """
+    year, quarter = params["year"], params["quarter"]
+    return QuarterlyReport(
+        data=data, params=params, context=report_context(data, dict(params)),
+        as_at=quarter_label(year, quarter),
+        position=assess_in_year(data, params["council"], year, quarter,
+                                method=params["profile_method"]))
+
+
+def quarterly_opening(report: QuarterlyReport) -> Section:
+    """The opening: council, year and the quarter's months, then the data note."""
+    subtitle = (f"{report.context['subtitle']} "
+                f"{describe_as_at(report.params['year'], report.params['quarter'])}")
+    return opening_section(report.context, subtitle=subtitle)
+
+
+def forecast_section(report: QuarterlyReport) -> Section:
+    """Exceptions: the PIs forecast to miss their year-end target, off track first.
+
+    Offers ``forecast_states`` (PIs by year-end forecast state).
+    """
+    as_at, position = report.as_at, report.position
+    exceptions = forecast_exceptions(position)
+    counts = count_forecast_states(position)
+    chart = charts.plot_category_counts(counts, title=f"Year-end forecast against target, at "
+                                        f"{as_at}", colours=FORECAST_COLOURS)
+    return (Section()
+            .text(describe_forecast_exceptions(exceptions, as_at))
+            .figure(chart, alt=narrative.describe_counts(
+                counts, what="quarterly and monthly indicators"),
+                    caption="Indicators by year-end forecast: on track, at risk (within "
+                            "tolerance) or off track (beyond tolerance).")
+            .table(in_year_table(exceptions), caption=f"Indicators forecast off track or at risk "
+                   f"at {as_at}, off track first", row_header="Indicator",
+                   note=engine.FORECAST_METHOD)
+            .offer("forecast_states",
+                   counts.rename_axis("forecast").reset_index(name="indicators"),
+                   f"Quarterly and monthly PIs by year-end forecast against the annual target, "
+                   f"at {as_at}"))
+
+
+#: The columns of the in-year position published as a key figure.
+IN_YEAR_FIGURE_COLUMNS = ["indicator", "last_period", "ytd_value", "ytd_target", "rag",
+                          "forecast", "annual_target", "forecast_state"]
+
+
+def year_to_date_section(report: QuarterlyReport) -> Section:
+    """Performance against profiled targets, year to date, with the year-end forecast.
+
+    Offers ``in_year_position``.
+    """
+    as_at, position = report.as_at, report.position
+    method = report.params["profile_method"]
+    return (Section()
+            .text(describe_in_year(position, as_at))
+            .figure(charts_monitoring.plot_ytd_gap(
+                position, title=f"Year to date against profiled target, {as_at}"),
+                    alt=describe_ytd_gap(position),
+                    caption="How far each indicator's year to date is better (right) or worse "
+                            "(left) than its profiled target, with its status in words.")
+            .table(in_year_table(position), caption=f"Quarterly and monthly indicators at "
+                   f"{as_at}: year to date against profiled target, and year-end forecast",
+                   row_header="Indicator", note=f"{PROFILE_METHOD_TEXT[method]} {KIND_METHOD}")
+            .offer("in_year_position", position[IN_YEAR_FIGURE_COLUMNS],
+                   f"Year to date against profiled target and year-end forecast, at {as_at}"))
+
+
+#: The columns of the SPC summary published as a key figure.
+SPC_FIGURE_COLUMNS = ["indicator", "points", "last_period", "mean", "lpl", "upl", "variation",
+                      "assurance"]
+
+
+def spc_section(report: QuarterlyReport) -> Section:
+    """Statistical process control: what the XmR charts say, the charts and their summary.
+
+    Offers ``spc_summary``.
+    """
+    params, as_at = report.params, report.as_at
+    overview = spc_overview(report.data, params["council"], params["spc_indicators"],
+                            params["year"], params["quarter"], report.position)
+    return (Section()
+            .bullets(overview["sentences"], heading="What the charts say")
+            .figure(charts_monitoring.plot_xmr_panels(overview),
+                    alt=" ".join(overview["sentences"]),
+                    caption=f"XmR charts to {as_at}: grey circles common cause, blue triangles "
+                            "improvement, orange crosses concern; solid mean, dashed process "
+                            "limits, dotted target.")
+            .table(spc_table(overview["summary"]), caption=f"SPC summary at {as_at}: variation "
+                   "at the latest point and assurance against the target",
+                   row_header="Indicator", note=SPC_METHOD)
+            .offer("spc_summary", overview["summary"][SPC_FIGURE_COLUMNS],
+                   f"XmR chart mean, process limits, variation and assurance, all points to "
+                   f"{as_at}"))
+
+
+def finance_section(report: QuarterlyReport) -> Section:
+    """Finance and performance by service: budget against forecast outturn at the quarter,
+    beside each service's PIs by RAG against profile.
+
+    The budget sentence, chart and caption come from
+    :func:`perfeval.sections.annual.budget_section`; each service's PIs are counted by their RAG
+    against the profiled target to date and joined with
+    :func:`perfeval.stats.budget.join_variance_with_pi_rag` (outer join: nothing is dropped).
+    Offers ``budget_position`` and ``finance_and_pi_rag``.
+    """
+    data, params, as_at = report.data, report.params, report.as_at
+    council = params["council"]
+    monitored = quarter_budget_monitoring(data, council, params["year"], params["quarter"])
+    joined = money.join_variance_with_pi_rag(monitored, report.position[["service", "rag"]])
+    budget = budget_section(monitored, as_at, absent=describe_absent_budget(data, council),
+                            synthetic=notes.synthetic_label(
+                                data, notes.council_rows(data.budget, council)))
+    return (Section()
+            .text(budget["budget_sentence"])
+            .text(describe_finance_and_performance(joined, as_at))
+            .figure(budget["budget_figure"], alt=budget["budget_sentence"],
+                    caption=budget["budget_caption"])
+            .table(joined_display(joined), caption=f"Budget against forecast outturn by service "
+                   f"at {as_at}, beside its indicators' status against profile (synthetic sample "
+                   "budget)", row_header="Service", note=FINANCE_NOTE)
+            .offer("budget_position", budget["budget_table"],
+                   f"Budget, forecast outturn and variance by service at {as_at} (£)")
+            .offer("finance_and_pi_rag", joined,
+                   f"Forecast variance and PI RAG counts by service at {as_at}"))
+
+
+def quarterly_method_section(report: QuarterlyReport) -> Section:
+    """Method, data sources and provenance: the method notes, the indicators by kind of data
+    (chart and table) and the parameters of the run."""
+    context = report.context
+    counts = context["source_counts"]
+    return (Section()
+            .bullets(quarterly_method_notes(report.params["profile_method"]), heading="Method")
+            .figure(charts.plot_category_counts(counts, title="Indicators by kind of data"),
+                    alt=narrative.describe_counts(counts, what="indicators"),
+                    caption="How many indicators are real published figures and how many are "
+                            "synthetic sample data.")
+            .table(context["sources"], caption="Data sources: real published figures and "
+                   "synthetic sample data", row_header="Indicators")
+            .table(context["parameters"], caption="Parameters of this run",
+                   row_header="Parameter"))
