@@ -11,9 +11,17 @@ function that needs them is used). The module names from before the layers (``pe
 from importlib import import_module
 
 from perfeval import _moved
-from perfeval.core.exceptions import (AnalysisError, DataValidationError, ParameterError,
-                                      PerfevalError, PeriodError, Problem, RecordError, RunError,
-                                      VerificationError)
+from perfeval.core.exceptions import (
+    AnalysisError,
+    DataValidationError,
+    ParameterError,
+    PerfevalError,
+    PeriodError,
+    Problem,
+    RecordError,
+    RunError,
+    VerificationError,
+)
 
 __version__ = "0.1.0"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Number
+from typing import SupportsFloat, cast
 
 __all__ = ["round_half_up", "format_number"]
 
@@ -22,6 +23,12 @@ def round_half_up(value: float, decimals: int) -> Decimal:
     """
     return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-int(decimals)),
                                                  rounding=ROUND_HALF_UP)
+
+
+def _as_float(value: object) -> float:
+    """``float(value)`` for whatever ``float`` accepts (numbers, numpy scalars, numeric text);
+    ``float`` itself raises for anything else, as before."""
+    return float(cast(SupportsFloat, value))
 
 
 def format_number(value: object, decimals: int = 1, unit: str = "", *,
@@ -45,9 +52,9 @@ def format_number(value: object, decimals: int = 1, unit: str = "", *,
     -------
     str
     """
-    if value is None or (isinstance(value, Number) and math.isnan(float(value))):
+    if value is None or (isinstance(value, Number) and math.isnan(_as_float(value))):
         return ""
-    number = f"{round_half_up(float(value), decimals):,.{int(decimals)}f}"
+    number = f"{round_half_up(_as_float(value), decimals):,.{int(decimals)}f}"
     if trim_zeros and "." in number:
         number = number.rstrip("0").rstrip(".")
     if number.startswith("-") and not number.strip("-0.,"):

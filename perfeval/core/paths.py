@@ -44,8 +44,8 @@ def __getattr__(name: str) -> Path:
     """The deprecated names of the earlier layout, with a warning naming their replacement."""
     if name in _DEPRECATED:
         value, meaning, replacement = _DEPRECATED[name]
-        warnings.warn(f"perfeval.core.paths.{name} ({meaning}) is deprecated and will be removed in "
-                      f"the next release; use {replacement}", DeprecationWarning, stacklevel=2)
+        warnings.warn(f"perfeval.core.paths.{name} ({meaning}) is deprecated and will be removed "
+                      f"in the next release; use {replacement}", DeprecationWarning, stacklevel=2)
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -84,7 +84,7 @@ class Period:
         return (self.fy if self.index <= 9 else self.fy + 1), month
 
     @property
-    def financial_year(self) -> "Period":
+    def financial_year(self) -> Period:
         """The financial year this period falls in."""
         return Period("year", self.fy)
 
@@ -106,7 +106,7 @@ class Period:
         year, month = Period("month", self.fy, first_month).calendar_month
         return date(year, month, 1)
 
-    def shift(self, steps: int) -> "Period":
+    def shift(self, steps: int) -> Period:
         """The period ``steps`` periods of the same kind later (earlier when negative)."""
         per_year = {"year": 1, "quarter": 4, "month": 12}[self.kind]
         if self.kind == "year":
@@ -114,11 +114,11 @@ class Period:
         position = self.fy * per_year + (self.index - 1) + steps
         return Period(self.kind, position // per_year, position % per_year + 1)
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period immediately before this one (of the same kind)."""
         return self.shift(-1)
 
-    def same_period_last_year(self) -> "Period":
+    def same_period_last_year(self) -> Period:
         """The same quarter or month one year earlier (the previous year for a year)."""
         return Period(self.kind, self.fy - 1, self.index)
 
@@ -127,7 +127,7 @@ class Period:
         end_fraction = 1.0 if self.kind == "year" else self.index / per_year
         return (self.fy + end_fraction, {"month": 0, "quarter": 1, "year": 2}[self.kind])
 
-    def __lt__(self, other: "Period") -> bool:
+    def __lt__(self, other: Period) -> bool:
         if not isinstance(other, Period):
             return NotImplemented
         return self._key() < other._key()

@@ -9,10 +9,24 @@ what the data is (published or synthetic, which optional columns are absent);
 The loader's main names are re-exported here (``from perfeval.data import load_dataset``).
 """
 
-from perfeval.data.loader import (AUTHORITY_TYPES, MEASURE_KINDS, SPEC_BY_NAME, SPECS, STATUS_FLAGS,
-                                  STATUSES, SYMBOLS, Column, Dataset, LoadLimits, TableSpec,
-                                  authority_names, council_name, load_dataset, read_dataset,
-                                  require_columns)
+from perfeval.data.loader import (
+    AUTHORITY_TYPES,
+    MEASURE_KINDS,
+    SPEC_BY_NAME,
+    SPECS,
+    STATUS_FLAGS,
+    STATUSES,
+    SYMBOLS,
+    Column,
+    Dataset,
+    LoadLimits,
+    TableSpec,
+    authority_names,
+    council_name,
+    load_dataset,
+    read_dataset,
+    require_columns,
+)
 
 __all__ = ["AUTHORITY_TYPES", "MEASURE_KINDS", "SPEC_BY_NAME", "SPECS", "STATUS_FLAGS", "STATUSES",
            "SYMBOLS", "Column", "Dataset", "LoadLimits", "TableSpec", "authority_names",

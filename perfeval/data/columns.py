@@ -1,8 +1,8 @@
 """Every data table and column in words: the one source of the data documentation and templates.
 
-The loader's rules for each table are in :data:`perfeval.data.loader.SPECS`; what each column *means*,
-with an example value, is here. From the two together perfeval writes the data README and the
-template CSV files of a new workspace (``perfeval init``) and the tables section of
+The loader's rules for each table are in :data:`perfeval.data.loader.SPECS`; what each column
+*means*, with an example value, is here. From the two together perfeval writes the data README and
+the template CSV files of a new workspace (``perfeval init``) and the tables section of
 ``docs/data-model.md`` (a test checks that every column of every spec is described here and
 that the document holds the section as generated). The example rows of all the tables agree
 with each other (the same council, indicator, survey and programme), so a folder of templates

@@ -3,9 +3,10 @@
 ``load_dataset(path)`` reads the tidy CSV tables described in ``docs/data-model.md``. Each table has
 a declarative :class:`TableSpec` (columns, types, allowed values, ranges, unique key, references to
 other tables). All problems in all files are collected and raised together as one
-:class:`~perfeval.core.exceptions.DataValidationError` naming file, line and column, so a user fixes the
-data once. UK statistical symbols (``[c]``, ``[x]``, ``[z]``, ``[low]``, ``[u]``, ``..``, ``-``) are
-read as missing values with the symbol kept in a ``<column>_symbol`` column, never as zero.
+:class:`~perfeval.core.exceptions.DataValidationError` naming file, line and column, so a user fixes
+the data once. UK statistical symbols (``[c]``, ``[x]``, ``[z]``, ``[low]``, ``[u]``, ``..``,
+``-``) are read as missing values with the symbol kept in a ``<column>_symbol`` column, never as
+zero.
 
 Data files are untrusted input. What the reports cannot represent is a problem, never a guess or
 a crash: text that is not UTF-8, numbers that are not finite, periods outside the plausible years,
@@ -32,17 +33,29 @@ import stat
 import threading
 from collections import Counter
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from perfeval.core.exceptions import (AnalysisError, DataValidationError, ParameterError, PeriodError,
-                                 Problem)
+from perfeval.core.exceptions import (
+    AnalysisError,
+    DataValidationError,
+    ParameterError,
+    PeriodError,
+    Problem,
+)
 from perfeval.core.paths import BUNDLED_DIR, resolve_data_dir
-from perfeval.core.periods import (FIRST_YEAR, LAST_YEAR, MAX_YEAR, MIN_YEAR, Period,
-                              parse_period_form)
+from perfeval.core.periods import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_YEAR,
+    MIN_YEAR,
+    Period,
+    parse_period_form,
+)
 
 #: Symbols that stand in place of a number, with their meaning (GSS guidance on symbols).
 SYMBOLS: dict[str, str] = {
@@ -452,7 +465,8 @@ def stat_problem(path: Path, name: str, what: str) -> tuple[os.stat_result | Non
 def unreachable_problem(name: str, err: OSError, what: str, otherwise: str) -> Problem:
     """The problem for a path the system refused to read: what is wrong and the remedy for the
     error (a link loop, no permission, ...), or ``otherwise`` with the system's reason."""
-    remedy = _REMEDY.get(err.errno, otherwise).format(what=what, reason=err.strerror or err)
+    template = otherwise if err.errno is None else _REMEDY.get(err.errno, otherwise)
+    remedy = template.format(what=what, reason=err.strerror or err)
     summary, _, fix = remedy.partition("; ")
     return Problem(name, remedy, kind="unreachable", summary=summary, fix=fix)
 
@@ -802,7 +816,12 @@ def parse_numbers(name: str, column: str, number_text: pd.Series, *, symbols: bo
     problems += [cell_problem(name, int(i), column, "not_a_number", number_text[i],
                               "is not a number", number_fix(number_text[i], symbols=symbols))
                  for i in unread[unread & ~non_finite].index]
-    return values.where(~unread), sorted(problems, key=lambda p: p.row)
+    return values.where(~unread), sorted(problems, key=_row_order)
+
+
+def _row_order(problem: Problem) -> int:
+    """Sort key putting a file's problems in row order (problems without a row first)."""
+    return -1 if problem.row is None else problem.row
 
 
 def number_fix(text: str, *, symbols: bool) -> str:
@@ -920,7 +939,8 @@ def period_problem(label: str, *, financial_year_only: bool, limits: LoadLimits
 
     The label must be one of the three forms (:func:`perfeval.core.periods.parse_period_form`), a
     financial year where only years are allowed, and fall in the years ``limits`` allow (which lie
-    within the years :func:`perfeval.core.periods.parse_period` accepts, so every label loaded parses).
+    within the years :func:`perfeval.core.periods.parse_period` accepts, so every label loaded
+    parses).
 
     Returns
     -------
@@ -1057,7 +1077,7 @@ def validate_table(frame: pd.DataFrame, spec: TableSpec, limits: LoadLimits = DE
     return frame, problems
 
 
-def check_references(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset(),
+def check_references(tables: dict[str, pd.DataFrame], broken: AbstractSet[str] = frozenset(),
                      origins: dict[str, str] | None = None) -> list[Problem]:
     """A problem for each row whose code does not exist in the table it refers to.
 
@@ -1103,8 +1123,8 @@ def _code_form(code: object) -> str:
     return re.sub(r"[\W_]+", "", str(code)).upper()
 
 
-def check_survey(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset(),
-                 faulty: set[str] = frozenset()) -> list[Problem]:
+def check_survey(tables: dict[str, pd.DataFrame], broken: AbstractSet[str] = frozenset(),
+                 faulty: AbstractSet[str] = frozenset()) -> list[Problem]:
     """Survey answers must be codes of the authority's codebook for that survey; every codebook
     question must be a column of survey_responses.csv.
 
@@ -1149,9 +1169,9 @@ def check_survey(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- across tables
-def check_across_tables(tables: dict[str, pd.DataFrame], broken: set[str] = frozenset(),
-                        faulty: set[str] = frozenset(), origins: dict[str, str] | None = None
-                        ) -> list[Problem]:
+def check_across_tables(tables: dict[str, pd.DataFrame], broken: AbstractSet[str] = frozenset(),
+                        faulty: AbstractSet[str] = frozenset(),
+                        origins: dict[str, str] | None = None) -> list[Problem]:
     """What a first day with perfeval trips on between tables, each with its fix.
 
     Councils of a comparator group, or with targets, commentary, budget or survey rows of

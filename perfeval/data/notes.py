@@ -3,9 +3,9 @@
 Every word a report says about its data is built here from the tables actually loaded: which
 indicators are real published figures and which are synthetic (the register's ``synthetic``
 column), which tables the data folder lacks, which came from perfeval's national reference data
-(:attr:`perfeval.data.loader.Dataset.origins`), and whose rows are whose (a table with an ``authority``
-column is read for the report's council only). Nothing here assumes that the data are perfeval's
-sample: the word "bundled" is used only when the data folder is
+(:attr:`perfeval.data.loader.Dataset.origins`), and whose rows are whose (a table with an
+``authority`` column is read for the report's council only). Nothing here assumes that the data
+are perfeval's sample: the word "bundled" is used only when the data folder is
 :data:`perfeval.core.paths.SAMPLE_DATA_DIR` itself (:func:`is_sample_data`).
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from perfeval.data.loader import Dataset, council_name
 from perfeval.core.paths import SAMPLE_DATA_DIR
+from perfeval.data.loader import Dataset, council_name
 
 #: Where a table came from (:attr:`perfeval.data.loader.Dataset.origins`).
 FOLDER, REFERENCE, ABSENT = "folder", "reference", "absent"
@@ -252,7 +252,8 @@ def tables_table(data: Dataset, council: str, uses: Sequence[str]) -> pd.DataFra
         own data, :data:`OWN_TABLES`; every row of a shared table) and ``Kind`` (synthetic, real,
         or how many rows are synthetic).
     """
-    where = {FOLDER: folder_words(data).capitalize(), REFERENCE: "perfeval's national reference data",
+    where = {FOLDER: folder_words(data).capitalize(),
+             REFERENCE: "perfeval's national reference data",
              ABSENT: f"Not in {folder_words(data)}"}
     rows = []
     for table in uses:

@@ -10,8 +10,8 @@ declares its own with :func:`register_requirements`. Then:
   feed (``perfeval check-data`` prints it).
 
 A table perfeval ships as national reference data (authorities, population, deflators; see
-:data:`perfeval.data.loader.REFERENCE_DATA_DIR`) is always there: the loader reads perfeval's copy when
-the folder has none. The needs below were read off each notebook and the perfeval functions it
+:data:`perfeval.data.loader.REFERENCE_DATA_DIR`) is always there: the loader reads perfeval's copy
+when the folder has none. The needs below were read off each notebook and the perfeval functions it
 calls.
 """
 
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from perfeval.data.loader import SPEC_BY_NAME, Dataset
 from perfeval.core.exceptions import ParameterError
 from perfeval.core.periods import is_valid_period, parse_period
+from perfeval.data.loader import SPEC_BY_NAME, Dataset
 
 __all__ = ["Need", "Section", "ReportRequirements", "register_requirements", "requirements_for",
            "registered_reports", "missing_requirements", "describe_unmet_requirements",
@@ -222,10 +222,10 @@ def describe_unmet_requirements(stem: str, dataset: Dataset) -> str | None:
         E.g. ``"Survey report cannot run on this data folder (no survey_responses.csv,
         survey_codebook.csv); ..."``.
     """
-    missing = missing_requirements(stem, dataset)
-    if not missing:
-        return None
     report = requirements_for(stem)
+    missing = missing_requirements(stem, dataset)
+    if report is None or not missing:
+        return None
     return (f"{report.title} cannot run on this data folder ({join_unmet(missing)}); "
             f"add what is missing (see docs/data-model.md) or choose a data_dir that has it. "
             f"`perfeval check-data {dataset.root}` says what each report needs and which this "

@@ -42,6 +42,12 @@ RAG_STYLE = {
 }
 
 
+def _figure_of(ax: Axes) -> Figure:
+    """The figure ``ax`` is drawn in: the top-level figure when ``ax`` lies in a subfigure."""
+    fig = ax.figure
+    return fig if isinstance(fig, Figure) else fig.figure
+
+
 def new_figure(width: float = 8.0, height: float = 4.5) -> tuple[Figure, Axes]:
     """A figure with one axes, in the house style (no top/right spines, light grid)."""
     fig = Figure(figsize=(width, height), layout="constrained")
@@ -101,7 +107,8 @@ def plot_share_bars(shares: pd.DataFrame, *, title: str) -> Figure:
     ax.barh(positions, np.nan_to_num(percent), color=PALETTE["dark_blue"])
     ax.set_yticks(positions, shares["measure"].tolist())
     for y, row, pct in zip(positions, shares.itertuples(), percent):
-        text = "no data" if math.isnan(pct) else f" {row.numerator:g} of {row.denominator:g} ({pct:.0f}%)"
+        text = ("no data" if math.isnan(pct)
+                else f" {row.numerator:g} of {row.denominator:g} ({pct:.0f}%)")
         ax.text(0 if math.isnan(pct) else pct, y, text, va="center")
     ax.set_xlim(0, 115)
     ax.set_xlabel("Share of indicators (%)")
@@ -292,7 +299,7 @@ def plot_xmr(result: pd.DataFrame, *, title: str, unit: str = "",
     matplotlib.figure.Figure
     """
     target = xmr_setting(result, "target", target)
-    fig = Figure(figsize=(8, 4.5), layout="constrained") if ax is None else ax.figure
+    fig = Figure(figsize=(8, 4.5), layout="constrained") if ax is None else _figure_of(ax)
     ax = fig.add_subplot() if ax is None else ax
     x = np.arange(len(result))
     ax.plot(x, result["value"], color=POINT_STYLES["common_cause"][0], lw=1, zorder=1)
@@ -363,7 +370,7 @@ def plot_value_for_money(result: VfmResult, *, title: str, home: str | None = No
         fig = Figure(figsize=(8, 6.5), layout="constrained")
         ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        fig = _figure_of(ax)
     t, line = result.table, result.line
     others = t[t["authority"] != home]
     ax.fill_between(line["spend_per_head"], line["ci_lower"], line["ci_upper"], color="0.85",
@@ -378,8 +385,9 @@ def plot_value_for_money(result: VfmResult, *, title: str, home: str | None = No
     if home is not None and (t["authority"] == home).any():
         row = t.loc[t["authority"] == home].iloc[0]
         name = (names or {}).get(home, home)
-        ax.scatter([row["spend_per_head"]], [row["score"]], marker="*", s=260, color=PALETTE["orange"],
-                   edgecolor="black", label=f"{name} (home council)", zorder=4)
+        ax.scatter([row["spend_per_head"]], [row["score"]], marker="*", s=260,
+                   color=PALETTE["orange"], edgecolor="black", label=f"{name} (home council)",
+                   zorder=4)
         ax.annotate(name, (row["spend_per_head"], row["score"]), xytext=(8, 8),
                     textcoords="offset points", fontweight="bold")
     _label_quadrants(ax)
@@ -440,10 +448,12 @@ def plot_parallel_trends(values: pd.DataFrame, *, treated: Iterable[str], start:
         fig = Figure(figsize=(8, 5), layout="constrained")
         ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        fig = _figure_of(ax)
     x = np.arange(len(order))
-    ax.plot(x, means[1.0], linestyle="-", marker="o", color=PALETTE["dark_blue"], label=treated_label)
-    ax.plot(x, means[0.0], linestyle="--", marker="s", color=PALETTE["dark_grey"], label=comparison_label)
+    ax.plot(x, means[1.0], linestyle="-", marker="o", color=PALETTE["dark_blue"],
+            label=treated_label)
+    ax.plot(x, means[0.0], linestyle="--", marker="s", color=PALETTE["dark_grey"],
+            label=comparison_label)
     first_post = next(i for i, p in enumerate(order)
                       if period_sort_key(p) >= period_sort_key(start))
     ax.axvline(first_post - 0.5, color="black", linestyle=":", linewidth=1.2)

@@ -46,8 +46,13 @@ from pathlib import Path
 from typing import Any
 
 from perfeval.core.exceptions import ParameterError, PerfevalError, RunError
-from perfeval.run.outputs import (clear_leftovers, describe_os_error, hold_report, swap_in,
-                              temporary_folder)
+from perfeval.run.outputs import (
+    clear_leftovers,
+    describe_os_error,
+    hold_report,
+    swap_in,
+    temporary_folder,
+)
 from perfeval.run.workspace import Workspace, find_workspace, gather_parameters
 
 __all__ = ["ReportOutcome", "BatchResult", "parse_over", "expand_over", "plan_batch", "run_batch",
@@ -222,8 +227,12 @@ def plan_batch(notebook: str | Path, *, param_files: Sequence[str | Path] = (),
         If an option is malformed, or two reports would be written to the same folder.
     """
     from perfeval.run.parameters import get_schema, load_parameter_file, load_schemas_for
-    from perfeval.run.runner import report_slug, resolve_notebook, resolve_path_parameters, \
-        run_defaults
+    from perfeval.run.runner import (
+        report_slug,
+        resolve_notebook,
+        resolve_path_parameters,
+        run_defaults,
+    )
 
     nb_path = resolve_notebook(notebook, workspace)
     load_schemas_for(nb_path)

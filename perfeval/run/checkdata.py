@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfeval.data.loader import SPECS, Dataset, LoadLimits, read_dataset
 from perfeval.core.exceptions import DataValidationError, Problem, count_words, describe_problems
 from perfeval.core.paths import SAMPLE_DATA_DIR
+from perfeval.data.loader import SPECS, Dataset, LoadLimits, read_dataset
 from perfeval.data.requirements import describe_coverage
 
 __all__ = ["DataCheck", "check_data", "describe_check", "REFERENCE_TABLE_WORDS"]

@@ -6,8 +6,8 @@ kernel with the import statements of the notebook run during its start-up (:func
 through IPython's ``exec_lines``, in a throwaway namespace), so the imports happen before the
 kernel says it is ready and while the caller does other work: :meth:`WarmKernel.launch` returns as
 soon as the process is started, :meth:`WarmKernel.ready` waits for it. A single
-:func:`perfeval.run.runner.run_report` checks its parameters against the data while its kernel starts
-and stops the kernel in the background (:meth:`WarmKernel.shutdown_in_background`) while it
+:func:`perfeval.run.runner.run_report` checks its parameters against the data while its kernel
+starts and stops the kernel in the background (:meth:`WarmKernel.shutdown_in_background`) while it
 writes the HTML. A batch pays the start once per worker: before every further report it calls
 :func:`restore_state` inside the kernel, which gives the report the state a freshly started kernel
 would have:
@@ -53,7 +53,7 @@ KERNEL_NAME = "python3"
 
 ENGINE_NAME = "perfeval_warm"
 _SETUP_TIMEOUT = 120
-_ALL: list["WarmKernel"] = []
+_ALL: list[WarmKernel] = []
 _ALL_LOCK = threading.Lock()
 _LOCAL = threading.local()
 _SNAPSHOT: dict[str, Any] = {}

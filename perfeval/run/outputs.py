@@ -330,7 +330,10 @@ def _walk_old_targets(root: Path) -> set[Path]:
 
 def _clear_dead_temporary(root: Path, folder: Path) -> list[Path]:
     """Remove the temporary folder ``folder`` if no live run holds its lock."""
-    lock_path = _lock_file(root, f"tmp-{_TMP.match(folder.name)['token']}")
+    match = _TMP.match(folder.name)
+    if match is None:
+        return []  # not a temporary folder of a run: nothing of ours to clear
+    lock_path = _lock_file(root, f"tmp-{match['token']}")
     lock = _try_lock(lock_path)
     if lock is None:
         return []  # a live run is building its report there
@@ -404,7 +407,7 @@ def disk_problem(err: OSError) -> str | None:
     """What a full or read-only disk error means in words (None for other errors)."""
     if isinstance(err, PermissionError) and err.errno not in _DISK_ERRORS:
         return _DISK_ERRORS[errno.EACCES]
-    return _DISK_ERRORS.get(err.errno)
+    return None if err.errno is None else _DISK_ERRORS.get(err.errno)
 
 
 def find_disk_error(err: BaseException | None) -> OSError | None:
@@ -439,4 +442,5 @@ def publication_error(err: OSError, target: Path) -> RunError:
 
 
 def _fixes(err: OSError) -> str:
-    return _FIXES.get(err.errno, _FIXES[errno.EACCES])
+    fallback = _FIXES[errno.EACCES]
+    return fallback if err.errno is None else _FIXES.get(err.errno, fallback)

@@ -20,11 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from perfeval.core.exceptions import DataValidationError, Problem
-from perfeval.present.keyfigures import (KEY_FIGURE_MIME, collect_key_figures, is_key_figure_output,
-                                         key_figure_payload, record, to_json_safe)
+from perfeval.present.keyfigures import (
+    KEY_FIGURE_MIME,
+    collect_key_figures,
+    is_key_figure_output,
+    key_figure_payload,
+    record,
+    to_json_safe,
+)
 
 __all__ = ["KEY_FIGURE_MIME", "record", "key_figure_payload", "to_json_safe",
-           "collect_key_figures", "is_key_figure_output", "sha256_file", "hash_inputs", "package_versions", "git_state"]
+           "collect_key_figures", "is_key_figure_output", "sha256_file", "hash_inputs",
+           "package_versions", "git_state"]
 
 _PACKAGES = ("perfeval", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn",
              "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client",
@@ -98,7 +105,7 @@ def _walk_folder(folder: Path, within: Sequence[Path] | None, seen: set[Path],
             files.append(path)
 
 
-def _files_under(path: Path, within: Sequence[Path] | None = None) -> list[Path]:
+def _files_under(path: Path, within: Sequence[str | Path] | None = None) -> list[Path]:
     """The input files of ``path``: itself when it is a file, else every regular file under
     it (hidden names skipped), sorted.
 
@@ -211,7 +218,7 @@ def fingerprint_inputs(hashes: dict[str, str]) -> str:
     """
     digest = hashlib.sha256()
     for name in sorted(hashes):
-        digest.update(f"{name}\0{hashes[name]}\n".encode("utf-8"))
+        digest.update(f"{name}\0{hashes[name]}\n".encode())
     return digest.hexdigest()
 
 

@@ -1,4 +1,4 @@
-"""Statistics: indicators, SPC, trends, surveys, intervals, funnels, budgets, evaluation, comparators.
+"""Statistics: indicators, SPC, trends, surveys, intervals, funnels, budgets, evaluation and more.
 
 Pure computation on tables from :mod:`perfeval.data`: no charts, no HTML, no sentences for a
 report, no knowledge of how a report is run. Imports :mod:`perfeval.core` and :mod:`perfeval.data`

@@ -24,8 +24,8 @@ threshold is within it).
 Data
 ----
 The tables follow ``docs/data-model.md``: ``budget`` holds quarterly rows (``budget`` and
-``actual`` are the figures for that quarter, ``forecast_outturn`` the full-year forecast made at that
-quarter); ``net_expenditure`` is in £ thousands; ``population`` and ``deflators`` are keyed by
+``actual`` are the figures for that quarter, ``forecast_outturn`` the full-year forecast made at
+that quarter); ``net_expenditure`` is in £ thousands; ``population`` and ``deflators`` are keyed by
 financial year. Budget files that instead repeat the full-year budget on every quarter's row are
 read with ``budget_basis="annual"`` (see :func:`profile_year_to_date`); the two layouts cannot be
 told apart from the numbers when a budget is profiled evenly, so the choice is explicit.
@@ -33,15 +33,15 @@ told apart from the numbers when a budget is profiled evenly, so the choice is e
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from perfeval.data.loader import require_columns
 from perfeval.core.exceptions import AnalysisError, ParameterError
 from perfeval.core.periods import parse_period, quarters_of
+from perfeval.data.loader import require_columns
 
 #: The ``service`` of net_expenditure.csv that holds a council's total net current expenditure.
 NET_SPEND = "NET CURRENT EXPENDITURE"

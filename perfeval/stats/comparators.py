@@ -42,7 +42,8 @@ def standardise_measures(frame: pd.DataFrame, measures: Sequence[str],
                             f"(columns: {list(frame.columns)})")
     stray = [m for m in log_measures if m not in measures]
     if stray:
-        raise AnalysisError(f"log_measures {stray} must also be listed in measures {list(measures)}")
+        raise AnalysisError(f"log_measures {stray} must also be listed in measures "
+                            f"{list(measures)}")
     values = frame[list(measures)].astype(float)
     for column in log_measures:
         if (values[column] <= 0).any():

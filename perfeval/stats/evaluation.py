@@ -21,15 +21,17 @@ from __future__ import annotations
 import dataclasses
 import math
 import string
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from perfeval.core.exceptions import AnalysisError, ParameterError
-from perfeval.stats.intervals import newcombe_paired_difference
 from perfeval.core.periods import period_sort_key
+from perfeval.stats.intervals import newcombe_paired_difference
+
 
 def format_p_value(p: float) -> str:
     """Write a p-value for a reader: ``p = 0.031``, or ``p < 0.001`` when smaller."""
@@ -439,8 +441,9 @@ def estimate_did_for_indicators(values: pd.DataFrame, indicators: Sequence[str],
     unknown = sorted(set(indicators) - set(values["indicator"].astype(str)))
     if unknown:
         raise AnalysisError(f"indicator(s) {unknown} have no values in the table.")
-    kwargs = dict(treated=treated, start=start, outcome=outcome, unit=unit, period=period,
-                  comparison=comparison, level=level, cov_type=cov_type)
+    kwargs: dict[str, Any] = dict(treated=treated, start=start, outcome=outcome, unit=unit,
+                                  period=period, comparison=comparison, level=level,
+                                  cov_type=cov_type)
     for code in indicators:
         subset = values[values["indicator"].astype(str) == code]
         did, pre = estimate_did(subset, **kwargs), check_pre_trends(subset, **kwargs)
@@ -627,7 +630,7 @@ def compare_paired_binary(before: Any, after: Any, *, question: str = "answer",
         return PairedTestResult(question, "McNemar", estimate, np.nan, np.nan, n,
                                 f"{question}: nobody changed their answer (n = {n} pairs; "
                                 f"{interval}), so there is nothing to test.", counts,
-                                change.low, change.high)
+                                float(change.low), float(change.high))
     use_exact = (up + down < 25) if exact is None else exact
     res = mcnemar([[counts["yes_yes"], down], [up, counts["no_no"]]], exact=use_exact,
                   correction=True)
@@ -638,7 +641,7 @@ def compare_paired_binary(before: Any, after: Any, *, question: str = "answer",
                f"no; the share answering yes changed by {100 * estimate:+.1f} percentage points "
                f"({interval}; n = {n} pairs, {test}, {format_p_value(res.pvalue)}): {verdict}.")
     return PairedTestResult(question, test, estimate, float(res.statistic), float(res.pvalue),
-                            n, finding, counts, change.low, change.high)
+                            n, finding, counts, float(change.low), float(change.high))
 
 
 def compare_paired_survey(before: pd.DataFrame, after: pd.DataFrame, *,
@@ -819,8 +822,8 @@ def evaluate_framework(framework: list[dict], evidence: dict[str, Any]) -> pd.Da
         evidence: spend_pct_of_allocation      # a key of ``evidence`` (dots reach into results)
         label: Spend as % of allocation        # optional; how the evidence is described
         rule: {op: "<=", value: 100}           # op: > >= < <= == != between ([low, high])
-        met: "Yes: spend was {value:.1f}% of the allocation."       # optional finding templates
-        not_met: "No: spend was {value:.1f}% of the allocation."    # fields: value, threshold, label
+        met: "Yes: spend was {value:.1f}% of the allocation."    # optional finding templates
+        not_met: "No: spend was {value:.1f}% of the allocation." # fields: value, threshold, label
         judgement_met: Achieved                # optional; default "Met" / "Not met"
         judgement_not_met: Not achieved
         decimals: 1                            # optional; decimals in the default finding

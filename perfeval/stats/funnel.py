@@ -34,10 +34,10 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from perfeval.data.loader import require_columns
 from perfeval.core.exceptions import AnalysisError
+from perfeval.data.loader import require_columns
 from perfeval.stats.indicators import POLARITIES
-from perfeval.stats.intervals import SMALL_COUNT
+from perfeval.stats.intervals import SMALL_COUNT, none_where
 
 __all__ = ["Overdispersion", "funnel_limits", "estimate_overdispersion", "funnel_zscores",
            "winsorise", "assess_units", "position_against_limits", "position_of_interval",
@@ -448,7 +448,8 @@ def compare_interval_with_benchmark(low: ArrayLike, high: ArrayLike, benchmark: 
     benchmark, as Fingertips compares a local value with England (OHID, *Public Health Profiles
     technical guidance*; PHEindicatormethods' ``assign_funnel_significance`` for ratios and
     rates). Use e.g. :func:`perfeval.stats.intervals.wilson_interval` or
-    :func:`perfeval.stats.intervals.count_interval` (divided by the denominator) for the interval."""
+    :func:`perfeval.stats.intervals.count_interval` (divided by the denominator) for the
+    interval."""
     return judge_position(position_of_interval(low, high, benchmark), polarity)
 
 
@@ -518,6 +519,6 @@ def assess_units(units: pd.DataFrame, target: float, *, statistic: str = "propor
                                                      polarity)
     out["comparison"] = out[f"comparison_{_suffix(levels[0])}"]
     with np.errstate(invalid="ignore"):
-        out["small_count"] = pd.array(np.where(np.isnan(x), None, x < SMALL_COUNT),
+        out["small_count"] = pd.array(none_where(np.isnan(x), x < SMALL_COUNT),
                                       dtype="boolean")
     return out

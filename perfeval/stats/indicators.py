@@ -19,14 +19,14 @@ hashed once. Period labels are parsed once per distinct label, never per row.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from perfeval.data.loader import MEASURE_KINDS, STATUS_FLAGS, SYMBOLS, require_columns
 from perfeval.core.exceptions import AnalysisError, PeriodError
 from perfeval.core.periods import Period, parse_period
+from perfeval.data.loader import MEASURE_KINDS, STATUS_FLAGS, SYMBOLS, require_columns
 
 # --- settings and their defaults --------------------------------------------------------------
 
@@ -72,8 +72,8 @@ FORECAST_STATES = {GREEN: ON_TRACK, AMBER: AT_RISK, RED: OFF_TRACK, NO_DATA: NO_
                    NO_TARGET: NO_TARGET, NOT_APPLICABLE: NOT_APPLICABLE}
 
 #: Meaning of each statistical symbol and status flag (the loader's vocabulary,
-#: :data:`perfeval.data.loader.SYMBOLS` and :data:`perfeval.data.loader.STATUS_FLAGS`), used to say why a value
-#: is missing.
+#: :data:`perfeval.data.loader.SYMBOLS` and :data:`perfeval.data.loader.STATUS_FLAGS`), used to say
+#: why a value is missing.
 SYMBOL_MEANINGS = {**SYMBOLS, **STATUS_FLAGS}
 
 RAG_METHOD = (

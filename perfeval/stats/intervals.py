@@ -41,11 +41,34 @@ from perfeval.core.exceptions import AnalysisError
 
 __all__ = ["Interval", "DifferenceInterval", "wilson_interval", "newcombe_difference",
            "significant_difference", "newcombe_paired_difference", "exact_poisson_interval",
-           "byar_interval", "count_interval", "is_small_count", "SMALL_COUNT", "INTERVALS_METHOD"]
+           "byar_interval", "count_interval", "is_small_count", "none_where", "SMALL_COUNT",
+           "INTERVALS_METHOD"]
 
 #: Fewer events than this are a small count: PHE uses the exact interval below it and Fingertips
 #: flags the value (Byar's approximation is not used, and a rate is not compared below it).
 SMALL_COUNT = 10
+
+#: None as a 0-d object array: ``np.where(missing, _NONE, values)`` is numpy's
+#: ``np.where(missing, None, values)`` in a form its type hints accept.
+_NONE = np.array(None, dtype=object)
+
+
+def none_where(missing: ArrayLike, values: ArrayLike) -> np.ndarray:
+    """``values`` as an object array holding None where ``missing`` is true.
+
+    Parameters
+    ----------
+    missing : array of bool
+    values : array-like
+        Broadcast against ``missing``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Object dtype, for a pandas ``string`` or ``boolean`` array (None becomes ``<NA>``).
+    """
+    return np.where(missing, _NONE, values)
+
 
 INTERVALS_METHOD = (
     "Confidence intervals: a proportion's is the Wilson score interval (Wilson 1927); a change "
@@ -467,7 +490,7 @@ def count_interval(count: ArrayLike, level: float = 0.95) -> pd.DataFrame:
         "count": x,
         "ci_low": np.where(small, exact.low, byar.low),
         "ci_high": np.where(small, exact.high, byar.high),
-        "ci_method": pd.array(np.where(missing, None, np.where(small, "exact", "byar")),
+        "ci_method": pd.array(none_where(missing, np.where(small, "exact", "byar")),
                               dtype="string"),
-        "small_count": pd.array(np.where(missing, None, small), dtype="boolean"),
+        "small_count": pd.array(none_where(missing, small), dtype="boolean"),
     })

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from perfeval.stats import indicators as engine
-from perfeval.stats import trend as trend_test
+from perfeval.core.exceptions import AnalysisError
+from perfeval.core.formatting import format_number
+from perfeval.core.periods import parse_period, period_sort_key
 from perfeval.data.loader import Dataset
 from perfeval.data.notes import council_rows, optional_column, synthetic_flags
-from perfeval.core.exceptions import AnalysisError
-from perfeval.core.periods import parse_period, period_sort_key
-from perfeval.core.formatting import format_number
+from perfeval.stats import indicators as engine
+from perfeval.stats import trend as trend_test
 
 SCORECARD_COLUMNS = [
     "indicator", "title", "unit", "polarity", "service", "decimals", "period", "value",
@@ -119,8 +119,8 @@ def with_optional_columns(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def too_few_ranked(bench: pd.DataFrame, *, minimum: int = MIN_COMPARATORS) -> pd.DataFrame:
-    """:func:`perfeval.stats.indicators.benchmark` rows with rank, percentile rank and quartile blanked
-    where fewer than ``minimum`` councils are ranked (``n_ranked`` is kept, to say why)."""
+    """:func:`perfeval.stats.indicators.benchmark` rows with rank, percentile rank and quartile
+    blanked where fewer than ``minimum`` councils are ranked (``n_ranked`` is kept, to say why)."""
     few = (bench["n_ranked"].fillna(0) < minimum).to_numpy()
     out = bench.copy()
     for column in ("rank", "quartile", "percentile_rank"):

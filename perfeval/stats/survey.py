@@ -1,10 +1,12 @@
-"""Survey estimates a statistician would sign: design-based results, comparisons, weighting, disclosure.
+"""Survey estimates a statistician would sign: design-based results, comparisons, weighting and
+disclosure control.
 
 The module turns respondent-level survey data (one row per respondent) into published results:
 
 * :func:`estimate` - weighted means, proportions and totals, overall or by one or two breakdowns,
   with design-based standard errors (Taylor linearisation, as R's ``survey`` package computes them
-  with ``svymean`` / ``svytotal`` / ``svyby``), confidence intervals, unweighted and effective bases.
+  with ``svymean`` / ``svytotal`` / ``svyby``), confidence intervals, unweighted and effective
+  bases.
 * :func:`compare_waves` and :func:`compare_groups_with_rest` - is a difference real? Newcombe's
   interval for proportions (a z-test for means), significant when the interval excludes zero,
   with a Holm adjustment of the intervals' level when many are tested at once, and a
@@ -40,8 +42,8 @@ import pandas as pd
 from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 
-from perfeval.stats import intervals
 from perfeval.core.exceptions import AnalysisError, ParameterError
+from perfeval.stats import intervals
 
 STATISTICS = ("mean", "proportion", "total")
 SINGLE_PSU_RULES = ("fail", "adjust", "certainty")
@@ -76,6 +78,16 @@ class _Design:
     is_complex: bool             # strata, cluster or fpc given
 
 
+
+def _clusters(design: _Design) -> tuple[np.ndarray, np.ndarray]:
+    """The PSU code of each row and the stratum of each PSU, of a design with clusters."""
+    if design.psu is None or design.stratum_of_psu is None:
+        raise AnalysisError("the survey design has no clusters (each respondent is its own PSU), "
+                            "so there are no PSU totals to sum; this is a bug in perfeval, "
+                            "please report it")
+    return design.psu, design.stratum_of_psu
+
+
 def _check_columns(df: pd.DataFrame, named: dict[str, str | None]) -> None:
     missing = [f"{argument}={column!r}" for argument, column in named.items()
                if column is not None and column not in df.columns]
@@ -106,7 +118,8 @@ def _validated_weights(df: pd.DataFrame, weight: str) -> np.ndarray:
     return values
 
 
-def _codes_without_missing(df: pd.DataFrame, column: str, argument: str) -> tuple[np.ndarray, pd.Index]:
+def _codes_without_missing(df: pd.DataFrame, column: str,
+                           argument: str) -> tuple[np.ndarray, pd.Index]:
     codes, labels = pd.factorize(df[column], sort=True)
     missing = int((codes < 0).sum())
     if missing:
@@ -147,8 +160,10 @@ def _population_psus(df: pd.DataFrame, fpc: str, stratum: np.ndarray, n_psu: np.
     return first
 
 
-def _encode_psus(df: pd.DataFrame, cluster: str, stratum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """PSU code of each row, PSUs nested within strata (R's ``nest=TRUE``), and each PSU's stratum."""
+def _encode_psus(df: pd.DataFrame, cluster: str,
+                 stratum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PSU code of each row, PSUs nested within strata (R's ``nest=TRUE``), and each PSU's
+    stratum."""
     cluster_code, _ = _codes_without_missing(df, cluster, "cluster")
     psu, _ = pd.factorize(stratum * (int(cluster_code.max()) + 1) + cluster_code)
     stratum_of_psu = np.zeros(int(psu.max()) + 1, dtype=np.int64)
@@ -185,8 +200,8 @@ def _describe_design(df: pd.DataFrame, *, weight: str | None, strata: str | None
     else:
         weights = np.ones(len(df))
     _check_single_psu_strata(n_psu, fpc_factor, labels, single_psu)
-    return _Design(weights, weights ** 2, stratum, psu, stratum_of_psu, n_psu, fpc_factor, single_psu,
-                   is_complex=any(x is not None for x in (strata, cluster, fpc)))
+    return _Design(weights, weights ** 2, stratum, psu, stratum_of_psu, n_psu, fpc_factor,
+                   single_psu, is_complex=any(x is not None for x in (strata, cluster, fpc)))
 
 
 def _check_single_psu_strata(n_psu: np.ndarray, fpc_factor: np.ndarray, labels: pd.Index,
@@ -221,24 +236,29 @@ def _sum_by_cell(cell: np.ndarray, n_groups: int, n_strata: int,
     return sums.reshape(n_groups + 1, n_strata)[:-1]
 
 
-def _sum_by_psu(domain: np.ndarray, values: np.ndarray, n_groups: int, design: _Design) -> np.ndarray:
-    """Sum ``values`` by (domain, PSU): a dense (n_groups, P) array, zero where a PSU has no member."""
-    n_psus = len(design.stratum_of_psu)
-    sums = np.bincount(domain * n_psus + design.psu, weights=values, minlength=(n_groups + 1) * n_psus)
+def _sum_by_psu(domain: np.ndarray, values: np.ndarray, n_groups: int,
+                design: _Design) -> np.ndarray:
+    """Sum ``values`` by (domain, PSU): a dense (n_groups, P) array, zero where a PSU has no
+    member."""
+    psu, stratum_of_psu = _clusters(design)
+    n_psus = len(stratum_of_psu)
+    sums = np.bincount(domain * n_psus + psu, weights=values,
+                       minlength=(n_groups + 1) * n_psus)
     return sums.reshape(n_groups + 1, n_psus)[:-1]
 
 
 def _moments_over_psus(totals: np.ndarray, design: _Design) -> tuple[np.ndarray, np.ndarray]:
     """Sum and sum of squares of (n_groups, P) PSU totals within each stratum: two (n_groups, H)."""
     n_groups, n_strata = totals.shape[0], len(design.n_psu)
-    cell = (np.arange(n_groups)[:, None] * n_strata + design.stratum_of_psu[None, :]).ravel()
+    _, stratum_of_psu = _clusters(design)
+    cell = (np.arange(n_groups)[:, None] * n_strata + stratum_of_psu[None, :]).ravel()
     moments = [np.bincount(cell, weights=values.ravel(), minlength=n_groups * n_strata)
                for values in (totals, totals ** 2)]
     return moments[0].reshape(n_groups, n_strata), moments[1].reshape(n_groups, n_strata)
 
 
 def _dense_psu_sums_fit(n_groups: int, design: _Design) -> bool:
-    return (n_groups + 1) * len(design.stratum_of_psu) <= _DENSE_KEY_LIMIT
+    return (n_groups + 1) * len(_clusters(design)[1]) <= _DENSE_KEY_LIMIT
 
 
 def _moments_of_linearised(z: np.ndarray, domain: np.ndarray, n_groups: int,
@@ -247,13 +267,15 @@ def _moments_of_linearised(z: np.ndarray, domain: np.ndarray, n_groups: int,
     n_strata = len(design.n_psu)
     if design.psu is None:
         cell = _cell_codes(domain, design)
-        return _sum_by_cell(cell, n_groups, n_strata, z), _sum_by_cell(cell, n_groups, n_strata, z * z)
+        return (_sum_by_cell(cell, n_groups, n_strata, z),
+                _sum_by_cell(cell, n_groups, n_strata, z * z))
     if _dense_psu_sums_fit(n_groups, design):
         return _moments_over_psus(_sum_by_psu(domain, z, n_groups, design), design)
-    n_psus = len(design.stratum_of_psu)      # very many (group, PSU) pairs: sum only those present
-    units, inverse = np.unique(domain * n_psus + design.psu, return_inverse=True)
+    psu, stratum_of_psu = _clusters(design)
+    n_psus = len(stratum_of_psu)      # very many (group, PSU) pairs: sum only those present
+    units, inverse = np.unique(domain * n_psus + psu, return_inverse=True)
     totals = np.bincount(inverse, weights=z)
-    cell = (units // n_psus) * n_strata + design.stratum_of_psu[units % n_psus]
+    cell = (units // n_psus) * n_strata + stratum_of_psu[units % n_psus]
     return (_sum_by_cell(cell, n_groups, n_strata, totals),
             _sum_by_cell(cell, n_groups, n_strata, totals ** 2))
 
@@ -301,7 +323,8 @@ def _as_by_columns(by: str | Sequence[str] | None) -> list[str]:
 
 
 def _encode_groups(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Code each row's group 0..G-1 (G when a breakdown value is missing); one row per observed group."""
+    """Code each row's group 0..G-1 (G when a breakdown value is missing); one row per observed
+    group."""
     if not by:
         return np.zeros(len(df), dtype=np.int64), pd.DataFrame(index=range(1))
     combined = np.zeros(len(df), dtype=np.int64)
@@ -324,12 +347,16 @@ def _encode_groups(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Data
     return group, pd.DataFrame({column: columns[column] for column in by})
 
 
-def _indicator_values(series: pd.Series, positive: Collection[Hashable], variable: str) -> np.ndarray:
+def _indicator_values(series: pd.Series, positive: Collection[Hashable],
+                      variable: str) -> np.ndarray:
     codes = list(positive)
     if not codes:
         raise ParameterError([f"positive must list at least one response code for {variable!r}"])
-    numeric_codes = all(isinstance(c, (int, float, np.number)) and not isinstance(c, bool) for c in codes)
-    if numeric_codes and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+    numeric_codes = all(isinstance(c, (int, float, np.number)) and not isinstance(c, bool)
+                        for c in codes)
+    numeric_series = (pd.api.types.is_numeric_dtype(series)
+                      and not pd.api.types.is_bool_dtype(series))
+    if numeric_codes and numeric_series:
         hit = np.isin(series.to_numpy(dtype=float, na_value=np.nan), np.asarray(codes, dtype=float))
     else:
         hit = series.isin(codes).to_numpy(dtype=bool)
@@ -374,7 +401,8 @@ def _check_estimate_arguments(statistic: str, positive: object, level: float) ->
         problems.append(f"positive must be a collection of codes such as [{positive!r}], "
                         f"not a single string")
     if not (isinstance(level, (int, float)) and 0 < level < 1):
-        problems.append(f"level must be a confidence level between 0 and 1, e.g. 0.95; got {level!r}")
+        problems.append(f"level must be a confidence level between 0 and 1, e.g. 0.95; "
+                        f"got {level!r}")
     if problems:
         raise ParameterError(problems)
 
@@ -427,7 +455,8 @@ def _ratio_moments(y: np.ndarray, domain: np.ndarray, cell: np.ndarray, n_groups
     if design.psu is not None:
         totals = _sum_by_psu(domain, sums["wy_rows"], n_groups, design)
         if statistic != "total":
-            totals = (totals - mean * _sum_by_psu(domain, design.weights, n_groups, design)) / total_weight
+            weight_sums = _sum_by_psu(domain, design.weights, n_groups, design)
+            totals = (totals - mean * weight_sums) / total_weight
         return _moments_over_psus(totals, design)
     w2y = design.weights_squared * y
     w2y_cells = _sum_by_cell(cell, n_groups, n_strata, w2y)
@@ -440,7 +469,8 @@ def _ratio_moments(y: np.ndarray, domain: np.ndarray, cell: np.ndarray, n_groups
 
 
 def _domain_estimates(y: np.ndarray, valid: np.ndarray, group: np.ndarray, n_groups: int,
-                      design: _Design, statistic: str, level: float, indicator: bool) -> pd.DataFrame:
+                      design: _Design, statistic: str, level: float,
+                      indicator: bool) -> pd.DataFrame:
     """Estimates, standard errors and bases for every domain (group x valid answer) at once.
 
     ``group`` codes each respondent's group, with ``n_groups`` for "no group"; a respondent
@@ -471,7 +501,8 @@ def _domain_estimates(y: np.ndarray, valid: np.ndarray, group: np.ndarray, n_gro
     table = pd.DataFrame({"estimate": estimate, "se": se, "ci_low": low, "ci_high": high,
                           "base": base, "effective_base": effective, "weighted_base": wsum})
     if indicator:
-        table["count"] = np.bincount(domain, weights=y, minlength=n_groups + 1)[:-1].astype(np.int64)
+        counts = np.bincount(domain, weights=y, minlength=n_groups + 1)[:-1]
+        table["count"] = counts.astype(np.int64)
     table["ci_method"] = method
     return table
 
@@ -649,7 +680,7 @@ def _newcombe_p_value(x1: float, n1: float, x2: float, n2: float) -> float:
 
     def nearest_limit(log_alpha: float) -> float:
         interval = intervals.newcombe_difference(x1, n1, x2, n2, 1 - math.exp(log_alpha))
-        return interval.low if d > 0 else -interval.high
+        return float(interval.low if d > 0 else -interval.high)
 
     lowest, highest = math.log(_SMALLEST_P), math.log(1 - 1e-9)
     if nearest_limit(lowest) >= 0:
@@ -683,11 +714,11 @@ def _test_proportions(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.nda
     levels = _holm_levels(p, level, adjust)
     low, high = _newcombe_intervals(x1, n1, x2, n2, levels)
     return {"difference": difference, "se": se, "ci_low": low, "ci_high": high,
-            "ci_level": levels, "ci_method": np.where(np.isnan(difference), None, "newcombe"),
+            "ci_level": levels, "ci_method": intervals.none_where(np.isnan(difference), "newcombe"),
             "z": np.sign(difference) * stats.norm.isf(p / 2), "p_value": p,
             "p_adjusted": _adjusted_p_values(p, adjust),
-            "significant": intervals.DifferenceInterval(difference, low, high, level,
-                                                        "newcombe").significant}
+            "significant": np.asarray(intervals.DifferenceInterval(
+                difference, low, high, level, "newcombe").significant)}
 
 
 def _test_differences(difference: np.ndarray, se: np.ndarray, level: float,
@@ -705,10 +736,10 @@ def _test_differences(difference: np.ndarray, se: np.ndarray, level: float,
     quantile = stats.norm.ppf(0.5 + levels / 2)
     low, high = difference - quantile * se, difference + quantile * se
     return {"difference": difference, "se": se, "ci_low": low, "ci_high": high,
-            "ci_level": levels, "ci_method": np.where(np.isnan(z), None, "normal"), "z": z,
+            "ci_level": levels, "ci_method": intervals.none_where(np.isnan(z), "normal"), "z": z,
             "p_value": p, "p_adjusted": _adjusted_p_values(p, adjust),
-            "significant": intervals.DifferenceInterval(difference, low, high, level,
-                                                        "normal").significant}
+            "significant": np.asarray(intervals.DifferenceInterval(
+                difference, low, high, level, "normal").significant)}
 
 
 def _check_comparison_arguments(level: float, adjust: str | None) -> None:
@@ -745,9 +776,9 @@ COMPARISON_METHOD = (
 )
 
 
-def compare_waves(earlier: pd.DataFrame, later: pd.DataFrame, *, on: str | Sequence[str] | None = None,
-                  level: float = 0.95, adjust: str | None = "holm",
-                  statistic: str | None = None) -> pd.DataFrame:
+def compare_waves(earlier: pd.DataFrame, later: pd.DataFrame, *,
+                  on: str | Sequence[str] | None = None, level: float = 0.95,
+                  adjust: str | None = "holm", statistic: str | None = None) -> pd.DataFrame:
     """Test the change between two independent survey waves, group by group.
 
     The waves are taken to be independent samples (different respondents). For proportions
@@ -907,7 +938,8 @@ def compare_groups_with_rest(df: pd.DataFrame, variable: str, by: str | Sequence
         raise ParameterError(["by must name the breakdown column(s) whose groups are compared"])
     _check_estimate_arguments(statistic, positive, level)
     _check_columns(df, {"variable": variable, "weight": weight, "strata": strata,
-                        "cluster": cluster, "fpc": fpc, **{f"by[{i}]": c for i, c in enumerate(by_columns)}})
+                        "cluster": cluster, "fpc": fpc,
+                        **{f"by[{i}]": c for i, c in enumerate(by_columns)}})
     design = _describe_design(df, weight=weight, strata=strata, cluster=cluster, fpc=fpc,
                               single_psu=single_psu)
     group, groups = _encode_groups(df, by_columns)
@@ -918,14 +950,16 @@ def compare_groups_with_rest(df: pd.DataFrame, variable: str, by: str | Sequence
                                           "difference", "se", "effective_base",
                                           "effective_base_rest"])
     if statistic == "proportion" or positive is not None:
-        n1, n2 = (columns[c].to_numpy(dtype=float) for c in ("effective_base", "effective_base_rest"))
+        n1, n2 = (columns[c].to_numpy(dtype=float)
+                  for c in ("effective_base", "effective_base_rest"))
         tested = _test_proportions(columns["estimate"].to_numpy(dtype=float) * n1, n1,
                                    columns["estimate_rest"].to_numpy(dtype=float) * n2, n2,
                                    columns["se"].to_numpy(dtype=float), level, adjust)
     else:
         tested = _test_differences(columns["difference"].to_numpy(), columns["se"].to_numpy(),
                                    level, adjust)
-    result = pd.concat([groups, columns.drop(columns=["difference", "se"]), pd.DataFrame(tested)], axis=1)
+    result = pd.concat([groups, columns.drop(columns=["difference", "se"]), pd.DataFrame(tested)],
+                       axis=1)
     result["finding"] = _describe_findings(
         tested["difference"], tested["significant"],
         ("significantly higher", "significantly lower", "no significant difference"),
@@ -1006,23 +1040,27 @@ class RakingReport:
         trimmed = f"; {self.trimmed} weight(s) capped at {self.trim} x mean" if self.trim else ""
         return (f"Raking {state} after {self.iterations} iteration(s): largest margin error "
                 f"{self.max_margin_error:.2e} (tolerance {self.tolerance:.0e}){trimmed}; "
-                f"design effect {self.design_effect:.3f}, effective base {self.effective_base:,.0f}.")
+                f"design effect {self.design_effect:.3f}, "
+                f"effective base {self.effective_base:,.0f}.")
 
 
 def _raking_targets(margins: pd.DataFrame, total_weight: float) -> dict[str, pd.Series]:
     """Population targets per raking variable, in weight units, from shares or counts."""
     needed = {"variable", "category"}
-    kind = "share" if "share" in margins.columns else "count" if "count" in margins.columns else None
+    kind = ("share" if "share" in margins.columns
+            else "count" if "count" in margins.columns else None)
     if not needed <= set(margins.columns) or kind is None:
         raise ParameterError([f"margins must have columns 'variable', 'category' and 'share' "
-                              f"(fractions summing to 1) or 'count'; got {list(margins.columns)!r}"])
+                              f"(fractions summing to 1) or 'count'; "
+                              f"got {list(margins.columns)!r}"])
     problems, targets = [], {}
     for variable, rows in margins.groupby("variable", sort=False):
         values = pd.to_numeric(rows[kind], errors="coerce")
         if values.isna().any() or (values <= 0).any() or rows["category"].duplicated().any():
             problems.append(f"margin {variable!r}: every category needs one positive {kind}")
             continue
-        targets[variable] = pd.Series(values.to_numpy(dtype=float), index=rows["category"].to_numpy())
+        targets[variable] = pd.Series(values.to_numpy(dtype=float),
+                                      index=rows["category"].to_numpy())
     sums = {v: t.sum() for v, t in targets.items()}
     if kind == "share":
         problems += [f"margin {v!r}: shares sum to {s:.6g}, not 1; rescale them"
@@ -1045,8 +1083,8 @@ def _raking_codes(df: pd.DataFrame, targets: dict[str, pd.Series]) -> dict[str, 
         series = df[variable]
         position = pd.Index(target.index).get_indexer(series)
         if series.isna().any():
-            problems.append(f"{variable!r}: {int(series.isna().sum())} respondent(s) have no value; "
-                            f"impute or drop them before raking")
+            problems.append(f"{variable!r}: {int(series.isna().sum())} respondent(s) have no "
+                            f"value; impute or drop them before raking")
         unknown = sorted(map(repr, series[(position < 0) & series.notna().to_numpy()].unique()))
         if unknown:
             problems.append(f"{variable!r}: value(s) {', '.join(unknown[:10])} are not categories "
@@ -1136,14 +1174,16 @@ def rake_weights(df: pd.DataFrame, margins: pd.DataFrame, *, weight: str | None 
     return pd.Series(w, index=df.index, name="raked_weight"), report
 
 
-def _check_raking_settings(max_iter: int, tol: float, trim: float | None, on_nonconvergence: str) -> None:
+def _check_raking_settings(max_iter: int, tol: float, trim: float | None,
+                           on_nonconvergence: str) -> None:
     problems = []
     if not (isinstance(max_iter, int) and max_iter >= 1):
         problems.append(f"max_iter must be a whole number >= 1; got {max_iter!r}")
     if not (isinstance(tol, (int, float)) and tol > 0):
         problems.append(f"tol must be > 0; got {tol!r}")
     if trim is not None and not (isinstance(trim, (int, float)) and trim > 1):
-        problems.append(f"trim must be a multiple of the mean weight > 1 (e.g. 5) or None; got {trim!r}")
+        problems.append(f"trim must be a multiple of the mean weight > 1 (e.g. 5) or None; "
+                        f"got {trim!r}")
     if on_nonconvergence not in ("raise", "warn"):
         problems.append(f"on_nonconvergence must be 'raise' or 'warn'; got {on_nonconvergence!r}")
     if problems:
@@ -1153,7 +1193,8 @@ def _check_raking_settings(max_iter: int, tol: float, trim: float | None, on_non
 def _largest_margin_error(w: np.ndarray, codes: dict[str, np.ndarray],
                           targets: dict[str, pd.Series], total: float) -> float:
     """Largest absolute gap between an achieved and a target share, over all margins."""
-    return max(float(np.max(np.abs(np.bincount(codes[v], weights=w, minlength=len(t)) - t.to_numpy())))
+    return max(float(np.max(np.abs(np.bincount(codes[v], weights=w, minlength=len(t))
+                                   - t.to_numpy())))
                for v, t in targets.items()) / total
 
 
@@ -1185,7 +1226,8 @@ def _breakdowns(table: pd.DataFrame, group_columns: list[str], table_columns: li
     group columns are one breakdown along that column.
     """
     sets = []
-    for column in group_columns or [None]:
+    split_by: list[str | None] = [*group_columns] if group_columns else [None]
+    for column in split_by:
         others = table_columns + [c for c in group_columns if c != column]
         is_total = np.zeros(len(table), dtype=bool)
         if column is not None and total_label is not None:
@@ -1199,7 +1241,8 @@ def _breakdowns(table: pd.DataFrame, group_columns: list[str], table_columns: li
 
 
 def _secondary_suppression(base: np.ndarray, suppressed: np.ndarray,
-                           breakdowns: list[tuple[np.ndarray, np.ndarray]], min_cell: int) -> np.ndarray:
+                           breakdowns: list[tuple[np.ndarray, np.ndarray]],
+                           min_cell: int) -> np.ndarray:
     """Suppress more cells until no suppressed figure can be recovered from a total.
 
     Within each breakdown whose categories add up to a (published or publishable) total, the
@@ -1286,18 +1329,24 @@ def apply_disclosure_control(table: pd.DataFrame, *, base_column: str = "base",
     AnalysisError
         If a base is missing or negative.
     """
-    groups = list(group_columns if group_columns is not None else table.attrs.get("group_columns", []))
-    tables = list(table_columns if table_columns is not None else table.attrs.get("table_columns", []))
-    _check_disclosure_arguments(table, base_column, count_column, groups + tables, min_base, min_cell)
+    groups = list(group_columns if group_columns is not None
+                  else table.attrs.get("group_columns", []))
+    tables = list(table_columns if table_columns is not None
+                  else table.attrs.get("table_columns", []))
+    _check_disclosure_arguments(table, base_column, count_column, groups + tables, min_base,
+                                min_cell)
     base = pd.to_numeric(table[base_column], errors="coerce").to_numpy(dtype=float)
     if np.isnan(base).any() or (base < 0).any():
         raise AnalysisError(f"Column {base_column!r} must give every row's number of respondents; "
-                            f"{int(np.isnan(base).sum() + (base < 0).sum())} row(s) are missing or negative.")
+                            f"{int(np.isnan(base).sum() + (base < 0).sum())} row(s) are "
+                            f"missing or negative.")
     small = (base > 0) & (base < min_cell)
     if count_column is not None:
         count = table[count_column].to_numpy(dtype=float)
-        small |= ((count > 0) & (count < min_cell)) | ((base - count > 0) & (base - count < min_cell))
-    confidential = _secondary_suppression(base, small, _breakdowns(table, groups, tables, total_label),
+        rest = base - count
+        small |= ((count > 0) & (count < min_cell)) | ((rest > 0) & (rest < min_cell))
+    confidential = _secondary_suppression(base, small,
+                                          _breakdowns(table, groups, tables, total_label),
                                           min_cell)
     low = ~confidential & (base > 0) & (base < min_base)
     empty = ~confidential & (base == 0)
@@ -1307,7 +1356,8 @@ def apply_disclosure_control(table: pd.DataFrame, *, base_column: str = "base",
     result = table.astype({c: "float64" for c in whole_numbers})    # so a value can be blanked
     result.loc[confidential, hide] = np.nan
     result.loc[low | empty, [c for c in hide if c != base_column]] = np.nan
-    result["symbol"] = np.select([confidential, low, empty], [SUPPRESSED, LOW_BASE, NOT_AVAILABLE], "")
+    result["symbol"] = np.select([confidential, low, empty],
+                                 [SUPPRESSED, LOW_BASE, NOT_AVAILABLE], "")
     result["published"] = ~(confidential | low | empty)
     return result
 
@@ -1315,7 +1365,8 @@ def apply_disclosure_control(table: pd.DataFrame, *, base_column: str = "base",
 def _check_disclosure_arguments(table: pd.DataFrame, base_column: str, count_column: str | None,
                                 groups: list[str], min_base: int, min_cell: int) -> None:
     problems = [f"column {c!r} is not in the table (columns: {list(table.columns)!r})"
-                for c in [base_column, count_column, *groups] if c is not None and c not in table.columns]
+                for c in [base_column, count_column, *groups]
+                if c is not None and c not in table.columns]
     if not (isinstance(min_cell, int) and min_cell >= 1):
         problems.append(f"min_cell must be a whole number >= 1; got {min_cell!r}")
     if not (isinstance(min_base, int) and min_base >= 1):
@@ -1396,10 +1447,12 @@ def format_publication_table(controlled: pd.DataFrame, *, decimals: int = 0,
         raise ParameterError(["format_publication_table needs the output of "
                               "apply_disclosure_control (no 'symbol' column found)"])
     groups = list(group_columns if group_columns is not None else
-                  controlled.attrs.get("table_columns", []) + controlled.attrs.get("group_columns", []))
+                  controlled.attrs.get("table_columns", [])
+                  + controlled.attrs.get("group_columns", []))
     display = controlled[groups].copy()
     display["result"] = [format_percentage_with_base(p, b, decimals=decimals, symbol=s)
-                         for p, b, s in zip(controlled["estimate"], controlled["base"], controlled["symbol"])]
+                         for p, b, s in zip(controlled["estimate"], controlled["base"],
+                                            controlled["symbol"])]
     display["confidence_interval"] = [
         s if s else f"{100 * lo:.{decimals}f}% to {100 * hi:.{decimals}f}%"
         for lo, hi, s in zip(controlled["ci_low"], controlled["ci_high"], controlled["symbol"])]
