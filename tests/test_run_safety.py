@@ -125,7 +125,7 @@ def test_the_lock_is_taken_beside_the_folder_not_in_it(published):
     assert lock.parent == root / ".locks" and lock.is_file()
     assert json.loads(lock.with_suffix(".owner").read_text())["pid"] == os.getpid()
     assert sorted(p.name for p in result.output_dir.iterdir()) == [
-        "hello.html", "hello.ipynb", "hello.xlsx", "manifest.json"]
+        "hello.html", "hello.ipynb", "hello.ods", "hello.xlsx", "manifest.json"]
 
 
 @pytest.mark.parametrize("wait", [-1, "soon", True, float("nan")])

@@ -264,7 +264,8 @@ def test_run_writes_report_folder_and_manifest(tmp_path, fake_kernel, monkeypatc
     folder = tmp_path / "outputs" / "hello" / f"2030_{parameters_digest({'data_dir': str(data)})}"
     assert result.output_dir == folder, "the data folder is not hello's default: it is hashed"
     assert sorted(p.name for p in folder.iterdir()) == ["hello.html", "hello.ipynb",
-                                                        "hello.xlsx", "manifest.json"]
+                                                        "hello.ods", "hello.xlsx",
+                                                        "manifest.json"]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["parameters"]["data_dir"] == str(data)
     assert manifest["parameters"]["year"] == 2030

@@ -5,8 +5,8 @@
     perfeval init DIR [--council CODE] [--comparator-group NAME] [--sample-data]
     perfeval new NAME
     perfeval run NOTEBOOK [--params FILE] [-p NAME VALUE ...] [--output-dir DIR]
-                          [--outputs-root DIR] [--status TEXT] [--pdf] [--no-progress]
-                          [--wait SECONDS]
+                          [--outputs-root DIR] [--status TEXT] [--pdf] [--docx | --no-docx]
+                          [--no-progress] [--wait SECONDS]
     perfeval batch NOTEBOOK [--params FILE ...] [--over NAME=all|V1,V2 ...] [-p NAME VALUE ...]
                             [--workers N] [--executor local|dask] [--scheduler ADDRESS]
                             [--outputs-root DIR] [--status TEXT] [--no-progress]
@@ -47,8 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workspace", metavar="DIR", default=None, help=WORKSPACE_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_init_parsers(commands)
-    run = commands.add_parser("run", help="run a report notebook and publish HTML, Excel "
-                              "and manifest (and PDF with --pdf)")
+    run = commands.add_parser("run", help="run a report notebook and publish HTML, Excel, "
+                              "ODS and manifest (and Word with --docx, PDF with --pdf)")
     run.add_argument("notebook", metavar="NOTEBOOK", help=NOTEBOOK_HELP)
     run.add_argument("--params", metavar="FILE", help="YAML file of parameter values (default: "
                      "the workspace's params/NOTEBOOK.yaml, else the built-in one)")
@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pdf", action="store_true",
                      help="also print the report to A4 PDF with headless Chromium (optional; "
                           "needs Chromium installed)")
+    run.add_argument("--docx", action=argparse.BooleanOptionalAction, default=None,
+                     help="also write the report as a Word document, <stem>.docx, beside the "
+                          "HTML (default: the workspace's [outputs] docx in perfeval.toml, else "
+                          "no); --no-docx overrides the workspace")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
                      help="when another run is publishing the same report folder, wait up to "
@@ -205,10 +209,14 @@ def _run(args: argparse.Namespace) -> int:
     result = run_report(nb_path, values, output_dir=args.output_dir,
                         outputs_root=args.outputs_root,
                         progress=False if args.no_progress else None,
-                        status=args.status, pdf=args.pdf, wait=args.wait, workspace=workspace)
+                        status=args.status, pdf=args.pdf, docx=args.docx, wait=args.wait,
+                        workspace=workspace)
     print(f"Notebook: {nb_path} ({notebook_origin(nb_path, workspace)})")
     print(f"Report:   {result.html}")
     print(f"Excel:    {result.excel}")
+    print(f"ODS:      {result.ods}")
+    if result.docx:
+        print(f"Word:     {result.docx}")
     if result.pdf:
         print(f"PDF:      {result.pdf}")
     print(f"Manifest: {result.manifest_path} ({len(result.key_figures)} key figures)")

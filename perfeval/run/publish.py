@@ -1,5 +1,8 @@
 """Publishing a report beyond its HTML: Excel supporting tables, PDF and the index of reports.
 
+(The Word document and the OpenDocument spreadsheet are written by :mod:`perfeval.run.docx` and
+:mod:`perfeval.run.ods`, from what this module describes.)
+
 * :func:`describe_report` gathers what the title block, the Excel cover sheet and the index show
   (title, council, period, status, publication date, sources) into a :class:`ReportInfo`.
 * :func:`write_workbook` writes the supporting tables: a cover sheet, a contents sheet and one
@@ -36,7 +39,8 @@ from perfeval.run.parameters import is_path_parameter
 __all__ = ["DEFAULT_STATUS", "ReportInfo", "describe_report", "check_status", "symbol_items",
            "long_date", "sheet_names", "write_workbook", "find_chromium", "print_pdf",
            "chromium_command", "index_entries", "index_html", "write_index", "MISSING_CELL",
-           "CHROMIUM_ENV", "CONTENT_SECURITY_POLICY", "csp_meta"]
+           "CHROMIUM_ENV", "CONTENT_SECURITY_POLICY", "csp_meta", "data_status", "zip_bytes",
+           "cover_lines", "table_rows", "unique_headers"]
 
 DEFAULT_STATUS = "Draft"
 #: What an Excel cell shows for a value that is missing in the key figure (never a blank cell).
@@ -197,6 +201,38 @@ def symbol_items() -> list[tuple[str, str]]:
     return list(SYMBOL_LEGEND.items()) + list(FLAG_LEGEND.items())
 
 
+def data_status(sources: Sequence[str]) -> str | None:
+    """Whether the report's data are published figures or synthetic, from its sources (each
+    ending ``(published figures)``, ``(synthetic data)`` or ``(synthetic sample data)``, as
+    :func:`describe_report` gives them): ``"synthetic sample data"``, ``"published figures and
+    synthetic data"``, ...; None when no source says."""
+    kinds = sorted({match.group(1) for source in sources
+                    if (match := re.search(r"\(([^()]+)\)\s*$", source))})
+    if not kinds:
+        return None
+    return kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+
+
+def zip_bytes(data: bytes, day: dt.date) -> bytes:
+    """A zip archive (``.docx``, ``.ods``) rewritten so that the same content gives the same
+    bytes: every entry dated ``day`` at midnight, in the same order, deflated, except an ODS
+    ``mimetype`` entry, which stays first and stored, as the OpenDocument format requires."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            stored = entry.filename == "mimetype"
+            info = zipfile.ZipInfo(entry.filename, date_time=(day.year, day.month, day.day,
+                                                              0, 0, 0))
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(entry.filename))
+    return out.getvalue()
+
+
 def long_date(iso: str) -> str:
     """``2025-05-01`` as ``1 May 2025`` (GOV.UK style)."""
     day = dt.date.fromisoformat(iso[:10])
@@ -231,7 +267,7 @@ def sheet_names(names: Sequence[str], *, reserved: Sequence[str] = ("Cover", "Co
     return result
 
 
-def _unique_headers(columns: Sequence[Any]) -> list[str]:
+def unique_headers(columns: Sequence[Any]) -> list[str]:
     """Column headers as non-empty text, unique without regard to case (Excel tables need it)."""
     headers, seen = [], set()
     for position, column in enumerate(columns, start=1):
@@ -245,7 +281,7 @@ def _unique_headers(columns: Sequence[Any]) -> list[str]:
     return headers
 
 
-def _table_rows(table: Mapping[str, Any]) -> tuple[list[Any], list[list[Any]]]:
+def table_rows(table: Mapping[str, Any]) -> tuple[list[Any], list[list[Any]]]:
     """Columns and rows of a recorded table, its index (when recorded) as the first column."""
     columns, rows = list(table["columns"]), [list(row) for row in table["data"]]
     if "index" in table:
@@ -302,8 +338,8 @@ def _write_table_sheet(ws: Any, table: Mapping[str, Any], number: int) -> int:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.table import Table, TableStyleInfo
 
-    columns, rows = _table_rows(table)
-    headers = _unique_headers(columns)
+    columns, rows = table_rows(table)
+    headers = unique_headers(columns)
     for c, header in enumerate(headers, start=1):
         _set_cell(ws, 1, c, header).font = Font(bold=True)
     for r, row in enumerate(rows, start=2):
@@ -327,7 +363,7 @@ def _write_table_sheet(ws: Any, table: Mapping[str, Any], number: int) -> int:
     return len(rows)
 
 
-def _cover_lines(info: ReportInfo, contents: list[tuple[str, str, int]]) -> list[tuple[str, bool]]:
+def cover_lines(info: ReportInfo, contents: list[tuple[str, str, int]]) -> list[tuple[str, bool]]:
     """The cover sheet, one line per row of column A: (text, is_heading)."""
     lines = [(f"{info.title}: supporting tables", True)]
     lines += [(f"{label}: {value}", False) for label, value in (
@@ -355,7 +391,7 @@ def _cover_lines(info: ReportInfo, contents: list[tuple[str, str, int]]) -> list
 def _write_cover(ws: Any, info: ReportInfo, contents: list[tuple[str, str, int]]) -> None:
     from openpyxl.styles import Font
 
-    for row, (text, heading) in enumerate(_cover_lines(info, contents), start=1):
+    for row, (text, heading) in enumerate(cover_lines(info, contents), start=1):
         cell = _set_cell(ws, row, 1, text)
         if heading:
             cell.font = Font(bold=True, size=16 if row == 1 else 13)
@@ -526,8 +562,8 @@ def _entry(manifest_path: Path, root: Path) -> dict[str, Any] | None:
     if report.get("council_name") and report["council_name"] != council:
         council = f"{report['council_name']} ({council})"
     files = {label: folder / name for label, name in (
-        ("HTML", f"{stem}.html"), ("Excel", f"{stem}.xlsx"), ("PDF", f"{stem}.pdf"),
-        ("Manifest", manifest_path.name))}
+        ("HTML", f"{stem}.html"), ("Word", f"{stem}.docx"), ("Excel", f"{stem}.xlsx"),
+        ("ODS", f"{stem}.ods"), ("PDF", f"{stem}.pdf"), ("Manifest", manifest_path.name))}
     return {
         "title": report.get("title") or stem.replace("_", " ").capitalize(),
         "council": council,
@@ -614,8 +650,9 @@ def index_html(entries: Sequence[Mapping[str, Any]], *, generated: str | None = 
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>perfeval reports</title>\n<style>{_INDEX_STYLE}{hidden}</style>\n</head>\n"
             "<body>\n<main>\n<h1>perfeval reports</h1>\n"
-            f"<p>Reports built in this folder, updated {_time_element(generated)}. Each report has its "
-            "HTML page, its Excel supporting tables, a PDF when one was printed, and its "
+            f"<p>Reports built in this folder, updated {_time_element(generated)}. Each report "
+            "has its HTML page, its supporting tables (Excel and OpenDocument), a Word document "
+            "and a PDF when they were asked for, and its "
             "manifest (parameters, input checksums, versions and key figures).</p>\n"
             f"{body}\n</main>\n</body>\n</html>\n")
 

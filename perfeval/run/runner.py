@@ -2,7 +2,8 @@
 
 :func:`run_report` validates the parameters before anything is executed, runs the notebook with
 papermill on this Python's kernel, exports a self-contained HTML report in the same process, writes
-the Excel supporting tables (and, when asked, a PDF: :mod:`perfeval.run.publish`) and
+the supporting tables in Excel and ODS (and, when asked, a Word document and a PDF:
+:mod:`perfeval.run.publish`, :mod:`perfeval.run.ods`, :mod:`perfeval.run.docx`) and
 ``manifest.json`` (parameters, input hashes, versions, git state, key figures), then rewrites the
 outputs root's ``index.html``. Everything is
 written into a temporary folder inside the outputs root and moved into place only on success, so
@@ -19,6 +20,8 @@ short hash of the parameters that differ from their defaults: :func:`report_slug
     <notebook stem>/<council>_<year>/<stem>.ipynb    executed notebook
                                     /<stem>.html     the report
                                     /<stem>.xlsx     Excel supporting tables
+                                    /<stem>.ods      the same tables, OpenDocument
+                                    /<stem>.docx     the report in Word (with --docx)
                                     /<stem>.pdf      the report as A4 PDF (with --pdf)
                                     /manifest.json   provenance
     _failed/<stem>-<timestamp>.ipynb                 executed notebook of a failed run
@@ -29,7 +32,8 @@ short hash of the parameters that differ from their defaults: :func:`report_slug
 ``published``: what the title block shows); ``parameters`` (resolved, paths absolute); ``inputs`` (parameter -> absolute path
 hashed: ``data_dir``, ``""`` meaning the bundled sample data, and every path parameter naming an
 existing file); ``input_files`` (``"<parameter>/<relative path>"`` -> sha256, sorted);
-``report_files`` (sha256 of the executed notebook, the HTML, the Excel file and the PDF if any); ``versions``; ``git``
+``report_files`` (sha256 of the executed notebook, the HTML, the Excel and ODS files, and the
+Word document and the PDF if any); ``versions``; ``git``
 (``commit``, ``dirty``, or null); ``started``/``finished`` (UTC, ISO 8601); ``duration_seconds``;
 ``key_figures`` (name -> ``kind``, ``value``, ``description``, ``cell`` = index of the recording
 cell in the executed notebook).
@@ -57,18 +61,54 @@ from typing import Any
 import perfeval
 from perfeval.core import paths
 from perfeval.core.exceptions import ParameterError, RunError
+from perfeval.run.docx import write_docx
 from perfeval.run.kernels import KERNEL_NAME
-from perfeval.run.outputs import (FAILED_DIR, clear_leftovers, describe_os_error, find_disk_error,
-                              hold_report, publication_error, swap_in, temporary_folder)
-from perfeval.run.parameters import (check_against_data, get_schema, is_path_parameter,
-                                 load_schemas_for, validate_parameters)
-from perfeval.run.provenance import (collect_key_figures, describe_provenance, git_state, hash_inputs,
-                                 is_key_figure_output, package_versions, sha256_file)
-from perfeval.run.publish import (CONTENT_SECURITY_POLICY, ReportInfo, check_status, describe_report,
-                              find_chromium, long_date, print_pdf, symbol_items, write_index,
-                              write_workbook)
-from perfeval.run.workspace import (Workspace, find_workspace, notebook_folders, resolve_notebook_in,
-                                workspace_defaults)
+from perfeval.run.ods import write_ods
+from perfeval.run.outputs import (
+    FAILED_DIR,
+    clear_leftovers,
+    describe_os_error,
+    find_disk_error,
+    hold_report,
+    publication_error,
+    swap_in,
+    temporary_folder,
+)
+from perfeval.run.parameters import (
+    check_against_data,
+    get_schema,
+    is_path_parameter,
+    load_schemas_for,
+    validate_parameters,
+)
+from perfeval.run.provenance import (
+    collect_key_figures,
+    describe_provenance,
+    git_state,
+    hash_inputs,
+    is_key_figure_output,
+    package_versions,
+    sha256_file,
+)
+from perfeval.run.publish import (
+    CONTENT_SECURITY_POLICY,
+    ReportInfo,
+    check_status,
+    describe_report,
+    find_chromium,
+    long_date,
+    print_pdf,
+    symbol_items,
+    write_index,
+    write_workbook,
+)
+from perfeval.run.workspace import (
+    Workspace,
+    find_workspace,
+    notebook_folders,
+    resolve_notebook_in,
+    workspace_defaults,
+)
 
 __all__ = ["RunResult", "run_report", "resolve_notebook",
            "notebook_origin", "resolve_path_parameters", "resolve_output_dir", "report_slug",
@@ -106,6 +146,10 @@ class RunResult:
         The Excel supporting tables (``<stem>.xlsx``).
     pdf : Path or None
         The PDF (``<stem>.pdf``) when the run printed one.
+    ods : Path
+        The same supporting tables as an OpenDocument spreadsheet (``<stem>.ods``).
+    docx : Path or None
+        The Word document (``<stem>.docx``) when the run wrote one.
     """
 
     output_dir: Path
@@ -115,6 +159,8 @@ class RunResult:
     manifest: dict[str, Any]
     excel: Path | None = None
     pdf: Path | None = None
+    ods: Path | None = None
+    docx: Path | None = None
 
     @property
     def key_figures(self) -> dict[str, Any]:
@@ -623,8 +669,10 @@ def _launch_kernel(nb_path: Path) -> Any:
 
 
 def _import_publishing_modules() -> None:
-    """Import nbconvert's HTML exporter and openpyxl now, while the kernel starts on the other
-    core, rather than after the notebook has run."""
+    """Import nbconvert's HTML exporter, openpyxl, odfpy and python-docx now, while the kernel
+    starts on the other core, rather than after the notebook has run."""
+    import docx  # noqa: F401
+    import odf.opendocument  # noqa: F401
     import openpyxl  # noqa: F401
     from nbconvert import HTMLExporter  # noqa: F401
 
@@ -711,18 +759,19 @@ def _build_manifest(nb_path: Path, values: dict[str, Any], roots: dict[str, Path
 
 @dataclass(frozen=True)
 class _Publication:
-    """How to publish a run: the report status and the browser that prints the PDF (None for
-    no PDF)."""
+    """How to publish a run: the report status, the browser that prints the PDF (None for
+    no PDF) and whether to write the Word document."""
 
     status: str
     chromium: str | None = None
+    docx: bool = False
 
 
 def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
              input_hashes: dict[str, str], started: dt.datetime, clock: float,
              publication: _Publication) -> None:
-    """Write the HTML report, the Excel supporting tables, the PDF (when asked for) and the
-    manifest beside the executed notebook in ``tmp``."""
+    """Write the HTML report, the supporting tables (Excel and ODS), the Word document and the
+    PDF (when asked for) and the manifest beside the executed notebook in ``tmp``."""
     import nbformat
 
     stem = nb_path.stem
@@ -734,7 +783,11 @@ def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, 
                        provenance=describe_provenance(input_hashes, git_state(nb_path.parent)))
     (tmp / f"{stem}.html").write_text(html, encoding="utf-8")
     write_workbook(tmp / f"{stem}.xlsx", key_figures, info)
-    names = [f"{stem}.ipynb", f"{stem}.html", f"{stem}.xlsx"]
+    write_ods(tmp / f"{stem}.ods", key_figures, info)
+    names = [f"{stem}.ipynb", f"{stem}.html", f"{stem}.xlsx", f"{stem}.ods"]
+    if publication.docx:
+        write_docx(tmp / f"{stem}.docx", _prepare_for_publication(executed), info)
+        names.append(f"{stem}.docx")
     if publication.chromium:
         print_pdf(tmp / f"{stem}.html", tmp / f"{stem}.pdf", chromium=publication.chromium)
         names.append(f"{stem}.pdf")
@@ -816,10 +869,11 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
                output_dir: str | Path | None = None,
                outputs_root: str | Path | None = None,
                progress: bool | None = None, status: str | None = None,
-               pdf: bool = False, kernel: Any = None, wait: float = 0.0,
-               workspace: Workspace | None = None) -> RunResult:
-    """Run a report notebook and publish its HTML report, Excel supporting tables and
-    provenance manifest (and a PDF when asked), then update the index of reports.
+               pdf: bool = False, docx: bool | None = None, kernel: Any = None,
+               wait: float = 0.0, workspace: Workspace | None = None) -> RunResult:
+    """Run a report notebook and publish its HTML report, supporting tables (Excel and ODS)
+    and provenance manifest (and a Word document and a PDF when asked), then update the index
+    of reports.
 
     Parameters
     ----------
@@ -845,6 +899,9 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
     pdf : bool
         Also print the report to ``<stem>.pdf`` (A4, numbered pages) with headless Chromium
         (see :func:`perfeval.run.publish.find_chromium`).
+    docx : bool, optional
+        Also write the report as a Word document, ``<stem>.docx`` (:mod:`perfeval.run.docx`);
+        by default when the workspace's ``perfeval.toml`` says ``[outputs] docx = true``.
     kernel : perfeval.run.kernels.WarmKernel, optional
         Run on this already started kernel (reset by the caller), and leave it running; used by
         :mod:`perfeval.run.batch` to pay the start-up once per worker. By default the run starts a
@@ -890,7 +947,8 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
     checked = validate_parameters(stem, given, data_checks=False)
     values = resolve_path_parameters(checked)
     publication = _Publication(status=check_status(status),
-                               chromium=find_chromium() if pdf else None)
+                               chromium=find_chromium() if pdf else None,
+                               docx=_check_docx(docx, workspace))
     wait = _check_wait(wait)
     root = (workspace.outputs_dir if outputs_root is None else Path(outputs_root)).expanduser()
     root = root.resolve()
@@ -918,7 +976,19 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
     return RunResult(output_dir=target, notebook=target / f"{stem}.ipynb",
                      html=target / f"{stem}.html", manifest_path=target / MANIFEST_NAME,
                      manifest=manifest, excel=target / f"{stem}.xlsx",
-                     pdf=target / f"{stem}.pdf" if pdf else None)
+                     pdf=target / f"{stem}.pdf" if pdf else None, ods=target / f"{stem}.ods",
+                     docx=target / f"{stem}.docx" if publication.docx else None)
+
+
+def _check_docx(docx: Any, workspace: Workspace | None) -> bool:
+    """Whether to write the Word document: ``docx`` when given, else the workspace's
+    ``[outputs] docx`` (False without a workspace)."""
+    if docx is None:
+        return bool(workspace is not None and workspace.docx)
+    if not isinstance(docx, bool):
+        raise ParameterError([f"docx: expected True or False (write the Word document or "
+                              f"not), or None for the workspace's default; got {docx!r}"])
+    return docx
 
 
 def _update_index(root: Path) -> None:

@@ -10,9 +10,13 @@ A workspace is a folder holding ``perfeval.toml`` (``perfeval init DIR`` makes o
     notebooks = "notebooks"                 # the council's own report notebooks
     params = "params"                       # default parameter files, <report>.yaml
 
-Every key may be left out: the folders then have the names shown, and a report's ``council``
-and ``comparator_group`` keep the report's own defaults. Paths are relative to the file's
-folder. perfeval finds the workspace as git finds a repository:
+    [outputs]
+    docx = false                            # also write each report as <stem>.docx (Word)
+
+Every key, and the ``[outputs]`` table, may be left out: the folders then have the names shown,
+a report's ``council`` and ``comparator_group`` keep the report's own defaults, and a Word
+document is written only when ``perfeval run --docx`` asks for one. Paths are relative to the
+file's folder. perfeval finds the workspace as git finds a repository:
 ``--workspace DIR`` (or the environment variable ``PERFEVAL_WORKSPACE``), else the first folder
 holding ``perfeval.toml`` from the current folder upwards (:func:`find_workspace`). Everything a
 run needs from it is read once into a frozen :class:`Workspace` and passed on; nothing is read
@@ -44,7 +48,8 @@ from perfeval.core import paths
 from perfeval.core.exceptions import ParameterError
 
 __all__ = ["Workspace", "CONFIG_FILE", "ENV_VARIABLE", "MAX_CONFIG_BYTES", "WORKSPACE_KEYS",
-           "read_workspace", "find_workspace", "locate_workspace", "resolve_notebook_in",
+           "OUTPUT_KEYS", "read_workspace", "find_workspace", "locate_workspace",
+           "resolve_notebook_in",
            "notebook_folders", "default_parameter_file", "workspace_defaults",
            "gather_parameters", "is_gss_code"]
 
@@ -61,6 +66,11 @@ WORKSPACE_KEYS = {
     "outputs": "the folder reports are published in",
     "notebooks": "the folder of the council's own report notebooks",
     "params": "the folder of default parameter files, <report>.yaml",
+}
+#: The keys of the optional ``[outputs]`` table (true or false) and what each asks for.
+OUTPUT_KEYS = {
+    "docx": "also write each report as a Word document, <stem>.docx, beside its HTML "
+            "(perfeval run --docx does it for one run)",
 }
 _DEFAULT_FOLDERS = {"data": "data", "outputs": "outputs", "notebooks": "notebooks",
                     "params": "params"}
@@ -90,6 +100,8 @@ class Workspace:
         The default ``data_dir``; None for the sample data bundled with perfeval.
     outputs_dir, notebooks_dir, params_dir : Path
         Where reports are published, the council's own notebooks, and default parameter files.
+    docx : bool
+        ``[outputs] docx``: every run also writes the report as a Word document.
     """
 
     root: Path
@@ -100,6 +112,7 @@ class Workspace:
     outputs_dir: Path
     notebooks_dir: Path
     params_dir: Path
+    docx: bool = False
 
     @property
     def data_dir_parameter(self) -> str:
@@ -167,9 +180,24 @@ def _text_value(config_file: Path, key: str, value: Any) -> tuple[str | None, st
     return value, None
 
 
+def _output_flags(config_file: Path, document: Mapping[str, Any]) -> tuple[dict[str, bool],
+                                                                             list[str]]:
+    """The ``[outputs]`` table's flags (each False when left out) and its problems."""
+    table = document.get("outputs", {})
+    if not isinstance(table, dict):
+        return {}, [f"{config_file}: outputs must be a table, [outputs], holding "
+                    f"{', '.join(f'{k} = true or false' for k in OUTPUT_KEYS)}"]
+    problems = [_unknown_key(config_file, "[outputs]", key, OUTPUT_KEYS)
+                for key in table if key not in OUTPUT_KEYS]
+    problems += [f"{config_file}: [outputs] {key} must be true or false ({OUTPUT_KEYS[key]}); "
+                 f"got {type(table[key]).__name__} {str(table[key])[:40]!r}"
+                 for key in OUTPUT_KEYS if key in table and not isinstance(table[key], bool)]
+    return {key: table.get(key) is True for key in OUTPUT_KEYS}, problems
+
+
 def _check_table(config_file: Path, document: Mapping[str, Any]) -> list[str]:
-    problems = [_unknown_key(config_file, "the file", key, ["workspace"])
-                for key in document if key != "workspace"]
+    problems = [_unknown_key(config_file, "the file", key, ["workspace", "outputs"])
+                for key in document if key not in ("workspace", "outputs")]
     table = document.get("workspace")
     if not isinstance(table, dict):
         return problems + [f"{config_file}: no [workspace] table; start the file with a line "
@@ -215,7 +243,8 @@ def read_workspace(config_file: str | Path) -> Workspace:
     ParameterError
         Listing every problem at once: the file cannot be read, is larger than
         :data:`MAX_CONFIG_BYTES`, is not UTF-8 or not TOML (with the line), has an unknown key
-        (with a did-you-mean), a value that is not text, a council that is not a GSS code, an
+        (with a did-you-mean), a value that is not text (in ``[outputs]``: not true or
+        false), a council that is not a GSS code, an
         outputs folder that overlaps another folder of the workspace, or nests too deeply.
     """
     config_file = Path(config_file).expanduser().absolute()
@@ -239,13 +268,15 @@ def read_workspace(config_file: str | Path) -> Workspace:
     folders: dict[str, Path | None] = {key: _folder(root, values[key] or _DEFAULT_FOLDERS[key])
                                        for key in ("outputs", "notebooks", "params")}
     folders["data"] = _folder(root, values["data"]) if values["data"].strip() else None
+    flags, flag_problems = _output_flags(config_file, document)
+    problems += flag_problems
     problems += _overlap_problems(config_file, folders) if not problems else []
     if problems:
         raise ParameterError(problems)
     return Workspace(root=root.resolve(), config_file=config_file, council=values["council"],
                      comparator_group=values["comparator_group"], data_dir=folders["data"],
                      outputs_dir=folders["outputs"], notebooks_dir=folders["notebooks"],
-                     params_dir=folders["params"])
+                     params_dir=folders["params"], docx=flags.get("docx", False))
 
 
 # ---------------------------------------------------------------------------------------------
