@@ -1,32 +1,42 @@
-"""Report sections that combine several domains: context, benchmarking, trends, money.
+"""The State of the Nation's sections, and the parts the end-of-year review shares with it.
 
-Each function returns the pieces a notebook section shows (a table for the record, a display
-table, a figure, a sentence, a caption), so the notebook stays a thin narrative and every number
-in its text is computed here. Every word about the data (the data-honesty note, captions, sources)
-comes from the tables actually loaded (:mod:`perfeval.data.notes`); a section whose data are
-absent returns one plain sentence saying so, no figure (``None``) and no table (``None``), and the
-report goes on.
+Each section is one function of the prepared report (:func:`prepare`, an :class:`AnnualReport`)
+that returns a :class:`~perfeval.present.section.Section`: its sentences, charts (with text
+alternative and caption), tables (with row header and note) and lists, in reading order, and the
+key figures it computes, offered for the notebook to record::
+
+    report = annual.prepare(data, params)
+    s = annual.headlines(report)
+    s.record("headline_shares")
+    display(s)
+
+Every word about the data (the data-honesty note, captions, sources) comes from the tables
+actually loaded (:mod:`perfeval.data.notes`); a section whose data are absent is one plain
+sentence saying so, with no chart and no table, and the report goes on. The small pure helpers
+(``describe_*``, ``*_table``) compute one sentence or table each. The end-of-year review's own
+sections are in :mod:`perfeval.sections.review`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from perfeval.stats import budget as money
-from perfeval.present import charts
-from perfeval.stats import indicators as engine
-from perfeval.present import narrative
-from perfeval.stats import scorecard
+from perfeval.core.periods import parse_period, period_sort_key
 from perfeval.data import notes
 from perfeval.data.loader import Dataset, authority_names, council_name
-from perfeval.core.periods import parse_period, period_sort_key
+from perfeval.present import charts, narrative
+from perfeval.present.html import format_number, parameters_table, symbol_legend
+from perfeval.present.section import Section
+from perfeval.sections import survey
+from perfeval.stats import budget as money
+from perfeval.stats import indicators as engine
+from perfeval.stats import scorecard
 from perfeval.stats.scorecard import MIN_COMPARATORS, group_members
-# The resident views section lives in perfeval.sections.survey; re-exported for State of the Nation.
-from perfeval.sections.survey import resident_views  # noqa: F401
-from perfeval.present.html import format_number, parameters_table
+from perfeval.stats.trend import TREND_METHOD
 
 REAL_OR_SYNTHETIC = {True: "Synthetic (generated, not real performance)",
                      False: "Real published figures"}
@@ -37,6 +47,87 @@ REPORT_TABLES = {
                             "population", "authorities", "comparator_groups"),
     "end_of_year_review": ("targets", "commentary", "authorities", "comparator_groups"),
 }
+#: Caption of the chart of indicators by status against target.
+RAG_CAPTION = ("Indicators by status against target (✔ Green on or better than target, ▲ Amber "
+               "within tolerance, ✖ Red beyond tolerance).")
+#: Columns of the recorded trend tests.
+TREND_TEST_COLUMNS = ["indicator", "n", "s", "p_value", "slope", "judgement"]
+TREND_TESTS_DESCRIPTION = ("Mann-Kendall trend test and Sen's slope of this council's values of "
+                           "each key indicator")
+
+
+@dataclass(frozen=True)
+class AnnualReport:
+    """What the sections of an annual report share, built once (:func:`prepare`).
+
+    Attributes
+    ----------
+    data : Dataset
+        The loaded data folder.
+    params : mapping
+        The validated parameters of the run (``council``, ``year``, ``comparator_group``, ...).
+    context : mapping
+        The report context of :func:`report_context` (council name, data note, sources, ...).
+    card : DataFrame
+        The council's scorecard: every indicator's latest value, target, RAG, direction, rank.
+    shares : DataFrame
+        The headline shares of :func:`perfeval.stats.scorecard.headline_shares` for the year.
+    method_notes : tuple of str
+        The sentences of the report's "Method" list, in the order the report uses the methods.
+    commentary : bool
+        Whether the tables show the indicator owners' commentary (the end-of-year review, when the
+        data folder holds commentary for the council).
+    """
+
+    data: Dataset
+    params: Mapping[str, Any]
+    context: Mapping[str, Any]
+    card: pd.DataFrame
+    shares: pd.DataFrame
+    method_notes: tuple[str, ...]
+    commentary: bool = False
+
+    @property
+    def council(self) -> str:
+        """The council's code."""
+        return str(self.params["council"])
+
+    @property
+    def year(self) -> str:
+        """The financial year reported, e.g. ``2024/25``."""
+        return str(self.params["year"])
+
+    @property
+    def group(self) -> str:
+        """The comparator group's name."""
+        return str(self.params["comparator_group"])
+
+    @property
+    def council_name(self) -> str:
+        """The council's name."""
+        return str(self.context["council_name"])
+
+
+def prepare(data: Dataset, params: Mapping[str, Any]) -> AnnualReport:
+    """The State of the Nation's shared state: context, scorecard (with commentary) and shares.
+
+    Parameters
+    ----------
+    data : Dataset
+    params : mapping
+        The validated parameters (``council``, ``year``, ``comparator_group``, ...).
+
+    Returns
+    -------
+    AnnualReport
+    """
+    council, year = params["council"], params["year"]
+    context = report_context(data, dict(params))
+    card = scorecard.add_commentary(
+        scorecard.build_scorecard(data, council, year, params["comparator_group"]), data, council)
+    return AnnualReport(data=data, params=params, context=context, card=card,
+                        shares=scorecard.headline_shares(card, year),
+                        method_notes=tuple(context["method_notes"]))
 
 
 def sources_table(data: Dataset) -> pd.DataFrame:
@@ -116,6 +207,63 @@ def report_context(data: Dataset, params: dict[str, Any], *,
     }
 
 
+# --------------------------------------------------------------------------- headlines
+def headline_table(shares: pd.DataFrame) -> pd.DataFrame:
+    """The headline shares as shown: measure, indicators, out of, share as a percentage."""
+    return shares.assign(share=[narrative.percent(s) for s in shares["share"]]).rename(columns={
+        "measure": "Measure", "numerator": "Indicators", "denominator": "Out of",
+        "share": "Share"})
+
+
+def headlines(report: AnnualReport) -> Section:
+    """Headlines: the shares of indicators on target, improved and in the top two quartiles.
+
+    Offers ``headline_shares``.
+    """
+    shares, name, year = report.shares, report.council_name, report.year
+    sentence = narrative.describe_headlines(shares, council=name, year=year)
+    return (Section().text(sentence)
+            .table(headline_table(shares), row_header="Measure",
+                   caption=f"Headline measures, {name}, {year} (indicators with a {year} value)")
+            .figure(charts.plot_share_bars(shares, title=f"Headline measures, {year}"),
+                    alt=sentence, caption=f"Share of indicators on target, improved and in the "
+                                          f"top two quartiles, {year}.")
+            .offer("headline_shares", shares,
+                   "Headline shares of PIs with a value for the report year"))
+
+
+# --------------------------------------------------------------------------- against target
+def rag_note() -> str:
+    """The note under a table of indicators against target: the RAG rule and the symbols."""
+    return (f"{engine.RAG_METHOD} {symbol_legend()}; [p] provisional, [e] estimated, "
+            "[r] revised.")
+
+
+def rag_counts(card: pd.DataFrame) -> pd.Series:
+    """How many indicators are in each RAG state (every state, in :data:`RAG_STATES` order)."""
+    return scorecard.count_by_state(card, "rag", list(engine.RAG_STATES))
+
+
+def rag_counts_table(counts: pd.Series) -> pd.DataFrame:
+    """The RAG counts as recorded: columns ``rag`` and ``indicators``."""
+    return counts.rename_axis("rag").reset_index(name="indicators")
+
+
+def performance(report: AnnualReport) -> Section:
+    """Performance against target: indicators by RAG status (chart) and every indicator's latest
+    value against its target with direction of travel (table). Offers ``rag_counts``."""
+    counts, year = rag_counts(report.card), report.year
+    return (Section()
+            .text(narrative.describe_counts(counts, what="indicators in the latest year available"))
+            .figure(charts.plot_category_counts(
+                        counts, title=f"Status against target, latest year to {year}"),
+                    alt=narrative.describe_counts(counts, what="indicators"), caption=RAG_CAPTION)
+            .table(scorecard.performance_table(report.card), row_header="Indicator",
+                   caption=f"Every indicator's latest value up to {year} against its target, with "
+                           "direction of travel since the previous year", note=rag_note())
+            .offer("rag_counts", rag_counts_table(counts)))
+
+
 # --------------------------------------------------------------------------- benchmarking
 def describe_unranked(card: pd.DataFrame) -> str:
     """Sentence on the indicators with too few councils to rank ("" when every one is ranked).
@@ -135,30 +283,51 @@ def describe_unranked(card: pd.DataFrame) -> str:
             f"{'; '.join(few['title'])}.")
 
 
-def benchmark_section(card: pd.DataFrame, *, council_name: str, group: str) -> dict[str, Any]:
-    """Position among the comparator group: percentile ranks (chart), ranks and quartiles (table).
+def top_two_quartiles_share(shares: pd.DataFrame) -> float | None:
+    """The share of indicators in the top two quartiles, or None when the measure is absent."""
+    measures = shares.set_index("measure")["share"]
+    return measures.loc["in top two quartiles"] if "in top two quartiles" in measures.index \
+        else None
 
-    Returns
-    -------
-    dict
-        positions (for the record), sentence (why some or all indicators are not ranked; "" when
-        all are), figure (None when nothing is ranked), alt, caption, table (None when nothing is
-        ranked) and note.
+
+def benchmarking(report: AnnualReport) -> Section:
+    """Position among the comparator group: the group, percentile ranks (chart), ranks and
+    quartiles (table); a sentence says why some or all indicators are not ranked.
+
+    Offers ``percentile_positions`` (with its description) and ``share_top_two_quartiles``.
     """
+    card, group = report.card, report.group
     positions = scorecard.home_positions(card)
     table = scorecard.benchmark_table(card)
-    return {
-        "positions": positions, "sentence": describe_unranked(card),
-        "figure": (charts.plot_percentile_positions(
-            positions, title="Position among comparator councils (100 = best)")
-            if not positions.empty else None),
-        "alt": narrative.describe_positions(positions),
-        "caption": (f"Percentile rank of {council_name} among {group} for each indicator "
-                    "(latest year)."),
-        "table": table if not table.empty else None,
-        "table_caption": f"Rank and quartile among the comparator group ({group})",
-        "note": engine.QUARTILE_METHOD,
-    }
+    figure = (charts.plot_percentile_positions(
+        positions, title="Position among comparator councils (100 = best)")
+        if not positions.empty else None)
+    return (Section().text(report.context["group_sentence"]).text(describe_unranked(card))
+            .figure(figure, alt=narrative.describe_positions(positions),
+                    caption=f"Percentile rank of {report.council_name} among {group} for each "
+                            "indicator (latest year).")
+            .table(table if not table.empty else None, row_header="Indicator",
+                   caption=f"Rank and quartile among the comparator group ({group})",
+                   note=engine.QUARTILE_METHOD)
+            .offer("percentile_positions", positions,
+                   "Percentile rank among the comparator group (100 = best)")
+            .offer("share_top_two_quartiles", top_two_quartiles_share(report.shares)))
+
+
+# --------------------------------------------------------------------------- resident views
+def resident_views(report: AnnualReport) -> Section:
+    """Resident views from the council's own survey: sentence, chart and table, or one sentence
+    when no wave is reported (:func:`perfeval.sections.survey.resident_views`). Offers
+    ``resident_views``."""
+    p = report.params
+    views = survey.resident_views(report.data, council=report.council, survey=p["survey"],
+                                  wave=p["survey_wave"], previous_wave=p["previous_wave"],
+                                  year=report.year)
+    return (Section().text(views["sentence"])
+            .figure(views["figure"], alt=views["alt"], caption=views["caption"])
+            .table(views["display"], caption=views["caption"], row_header="Question",
+                   note=views["note"])
+            .offer("resident_views", views["table"]))
 
 
 # --------------------------------------------------------------------------- trends
@@ -173,51 +342,185 @@ def describe_missing_medians(trends: pd.DataFrame) -> str:
             f"group have a value: {where}.")
 
 
-def trends_section(data: Dataset, *, council: str, group: str, indicators: Sequence[str],
-                   year: str, years: int) -> dict[str, Any]:
-    """Key indicators over time against the comparator median, and their trend tests.
+def describe_no_trends(indicators: Sequence[str], *, name: str, year: str, years: int) -> str:
+    """Sentence for a trends section where no key indicator has a value in the years shown."""
+    return (f"None of the key indicators ({', '.join(indicators)}) has a value for {name} or its "
+            f"comparator group in the {years} years to {year}, so there are no trends to show.")
 
-    Returns
-    -------
-    dict
-        trends (for the record), figure, alt, caption, table, tests (for the record),
-        tests_sentence, tests_table. A key indicator without a value in the years shown is
-        named in the caption; when none has one, the sentence says so and figure and tables
-        are None.
+
+def describe_trend_gaps(trends: pd.DataFrame, indicators: Sequence[str]) -> str:
+    """Sentences on what the trend charts do not show: missing medians (by year) and key
+    indicators without a value in the years shown ("" when nothing is missing)."""
+    silent = [code for code in indicators if code not in set(trends["indicator"])]
+    missing_values = f"No values in the years shown for: {', '.join(silent)}." if silent else ""
+    return f"{describe_missing_medians(trends)} {missing_values}".strip()
+
+
+def describe_trend_lines(trends: pd.DataFrame) -> str:
+    """One sentence per key indicator on its values and the comparator median (the charts'
+    text alternative)."""
+    return " ".join(narrative.describe_trend(label, "", list(g["period"]), list(g["home"]),
+                                             list(g["median"]))
+                    for label, g in trends.groupby("label", sort=False))
+
+
+def trends_section(data: Dataset, *, council: str, group: str, indicators: Sequence[str],
+                   year: str, years: int) -> Section:
+    """Key indicators over time against the comparator median (charts and their values), and
+    the trend tests of the council's own values (sentence and table).
+
+    A key indicator without a value in the years shown is named in the caption; when none has
+    one, the section is one sentence. Offers ``key_indicator_trends`` and
+    ``key_indicator_trend_tests``.
     """
     trends = scorecard.comparator_trends(data, council, group, indicators, year, years)
-    shown = set(trends["indicator"])
-    silent = [code for code in indicators if code not in shown]
-    if not shown:
-        return {"trends": trends, "figure": None, "alt": "", "caption": "", "table": None,
-                "tests": pd.DataFrame(columns=["indicator", "n", "s", "p_value", "slope",
-                                               "judgement"]),
-                "tests_sentence": (f"None of the key indicators ({', '.join(indicators)}) has a "
-                                   f"value for {council_name(data, council)} or its comparator "
-                                   f"group in the {years} years to {year}, so there are no trends "
-                                   "to show."),
-                "tests_table": None}
-    missing_values = (f"No values in the years shown for: {', '.join(silent)}." if silent else "")
-    alt = " ".join(narrative.describe_trend(label, "", list(g["period"]), list(g["home"]),
-                                            list(g["median"]))
-                   for label, g in trends.groupby("label", sort=False))
-    missing = f"{describe_missing_medians(trends)} {missing_values}".strip()
+    section = Section().offer("key_indicator_trends", trends)
+    if trends.empty:
+        return (section.text(describe_no_trends(indicators, name=council_name(data, council),
+                                                year=year, years=years))
+                .offer("key_indicator_trend_tests", pd.DataFrame(columns=TREND_TEST_COLUMNS),
+                       TREND_TESTS_DESCRIPTION))
+    gaps = describe_trend_gaps(trends, indicators)
     tests = scorecard.trend_tests(data, trends)
-    return {
-        "trends": trends,
-        "figure": charts.plot_small_multiples(
-            trends, title="Key indicators: this council against the comparator median"),
-        "alt": f"{alt} {missing}".strip(),
-        "caption": (f"Key indicators over the last {years} years: this council (solid line, "
-                    f"circles) and the comparator median (dashed line, squares). {missing}").strip(),
-        "table": scorecard.trend_table(trends),
-        "tests": tests,
-        "tests_sentence": narrative.describe_trend_tests(tests),
-        "tests_table": scorecard.trend_tests_table(tests),
-    }
+    return (section
+            .figure(charts.plot_small_multiples(
+                        trends, title="Key indicators: this council against the comparator median"),
+                    alt=f"{describe_trend_lines(trends)} {gaps}".strip(),
+                    caption=f"Key indicators over the last {years} years: this council (solid "
+                            f"line, circles) and the comparator median (dashed line, squares). "
+                            f"{gaps}".strip())
+            .table(scorecard.trend_table(trends), caption="Values behind the trend charts",
+                   row_header="Indicator")
+            .text(narrative.describe_trend_tests(tests))
+            .table(scorecard.trend_tests_table(tests), row_header="Indicator", note=TREND_METHOD,
+                   caption="Has each key indicator really risen or fallen? Trend tests of this "
+                           "council's values")
+            .offer("key_indicator_trend_tests", tests[TREND_TEST_COLUMNS],
+                   TREND_TESTS_DESCRIPTION))
+
+
+def trends(report: AnnualReport) -> Section:
+    """National and local trends of the report's key indicators (:func:`trends_section`)."""
+    p = report.params
+    return trends_section(report.data, council=report.council, group=report.group,
+                          indicators=p["key_indicators"], year=report.year,
+                          years=p["trend_years"])
+
+
+# --------------------------------------------------------------------------- issues
+def issue_items(issues: pd.DataFrame) -> list[str]:
+    """One line per listed indicator: title, period and the reasons it is listed."""
+    return [f"{t} ({p}): {r}." for t, p, r in zip(issues["title"], issues["period"],
+                                                  issues["reasons"])]
+
+
+def issues(report: AnnualReport) -> Section:
+    """Issues to consider for next year's priorities: indicators red against target, worse than
+    last year or in the bottom quartile (why, as a chart; which, as a list and a table).
+    Offers ``issues_to_consider``."""
+    listed = scorecard.issues_to_consider(report.card)
+    reasons = scorecard.count_reasons(listed)
+    return (Section().text(narrative.describe_issue_count(len(listed)))
+            .figure(charts.plot_category_counts(
+                        reasons, title="Why indicators are listed (an indicator can have several "
+                                       "reasons)"),
+                    alt=narrative.describe_counts(reasons,
+                                                  what="reasons across the listed indicators"),
+                    caption="Number of listed indicators that are red against target, worse "
+                            "than last year, or in the bottom quartile.")
+            .bullets(issue_items(listed), heading="Indicators to consider, most concerns first")
+            .table(scorecard.issues_table(listed), row_header="Indicator",
+                   caption="Indicators that are red, declining or in the bottom quartile")
+            .offer("issues_to_consider", listed[["indicator", "period", "reasons"]]))
 
 
 # --------------------------------------------------------------------------- money
+def describe_no_spend(data: Dataset) -> str:
+    """Sentence for a spend section with no net expenditure figures for the group."""
+    return (f"No total net current expenditure figures are in {notes.folder_words(data)} for the "
+            "councils of the comparator group, so this report has no spend per head.")
+
+
+def spend_display_table(spend: pd.DataFrame, council: str) -> pd.DataFrame:
+    """The spend per head comparison as shown: council (this one marked), net current
+    expenditure (£000), population and spend per head (£)."""
+    return pd.DataFrame({
+        "Council": [f"{n} (this council)" if c == council else n
+                    for c, n in zip(spend["authority"], spend["name"])],
+        "Net current expenditure (£000)": [format_number(v, 0)
+                                           for v in spend["net_current_expenditure"]],
+        "Population": [format_number(v, 0) for v in spend["population"]],
+        "Spend per head (£)": [format_number(v, 0, "£") for v in spend["spend_per_head"]],
+    })
+
+
+SPEND_COLUMNS = ["authority", "spend_per_head", "rank", "difference_from_median"]
+
+
+def spend_section(data: Dataset, *, council: str, group: str) -> Section:
+    """Net spend per head of the council against its comparator group: sentence, chart, table.
+
+    Offers ``net_spend_per_head`` (empty when the folder has no figures for the group; the
+    sentence then says so).
+    """
+    spend, spend_year = spend_per_head_comparison(data, council, group)
+    if spend_year is None:
+        return (Section().text(describe_no_spend(data))
+                .offer("net_spend_per_head", pd.DataFrame(columns=SPEND_COLUMNS)))
+    bars = pd.DataFrame({"code": spend["authority"], "name": spend["name"],
+                         "value": spend["spend_per_head"]})
+    sentence = narrative.describe_comparison(
+        "Net current expenditure per head", "£", spend_year, bars, council, decimals=0,
+        higher_is="highest")
+    caption = spend_caption(data, spend, spend_year)
+    return (Section().text(sentence)
+            .figure(charts.plot_comparator_bars(
+                        bars, home=council, title=f"Net current expenditure per head, {spend_year}",
+                        unit="£", value_label="Net current expenditure per head"),
+                    alt=sentence, caption=caption)
+            .table(spend_display_table(spend, council), caption=caption, row_header="Council")
+            .offer("net_spend_per_head", spend[SPEND_COLUMNS]))
+
+
+def year_budget_monitoring(own: pd.DataFrame, year: str) -> pd.DataFrame:
+    """A council's budget monitoring at the year's fourth quarter, from its own budget rows
+    (empty when it has none in that year)."""
+    in_year = [parse_period(p).fy == parse_period(year).fy for p in own["period"]]
+    if not any(in_year):
+        return pd.DataFrame()
+    return money.monitor_budget(own, f"{year} Q4", budget_basis="annual")
+
+
+def describe_no_budget(data: Dataset, council: str) -> str:
+    """Sentence for a report whose data folder has no budget rows for the council at all."""
+    return (f"No budget monitoring figures are in {notes.folder_words(data)} for "
+            f"{council_name(data, council)}, so this report has no budget against forecast "
+            "outturn.")
+
+
+def budget_outturn(data: Dataset, *, council: str, year: str) -> Section:
+    """The year's budget against forecast outturn by service at Q4: sentence, chart and table
+    (one sentence when the folder has none). Offers ``budget_outturn``."""
+    own = notes.council_rows(data.budget, council)
+    parts = budget_section(year_budget_monitoring(own, year),
+                           f"{year} Q4", synthetic=notes.synthetic_label(data, own),
+                           absent=None if not own.empty else describe_no_budget(data, council))
+    return (Section().text(parts["budget_sentence"])
+            .figure(parts["budget_figure"], alt=parts["budget_sentence"],
+                    caption=parts["budget_caption"])
+            .table(parts["budget_display"], caption=parts["budget_caption"],
+                   row_header="Service", note=parts["budget_note"])
+            .offer("budget_outturn", parts["budget_table"]))
+
+
+def money_summary(report: AnnualReport) -> Section:
+    """Money: net spend per head against the comparator group, then the year's budget against
+    forecast outturn (:func:`spend_section`, :func:`budget_outturn`); either part may be one
+    sentence saying its data are absent. Offers ``net_spend_per_head`` and ``budget_outturn``."""
+    return (spend_section(report.data, council=report.council, group=report.group)
+            .extend(budget_outturn(report.data, council=report.council, year=report.year)))
+
+
 def spend_per_head_comparison(data: Dataset, council: str, group: str,
                               service: str = money.NET_SPEND) -> tuple[pd.DataFrame, str | None]:
     """Net spend per head of each group member in the latest year with data, and that year.
@@ -257,59 +560,6 @@ def spend_caption(data: Dataset, spend: pd.DataFrame, year: str) -> str:
             f"group in {notes.folder_words(data)}; population {', '.join(years)}). Sources: "
             f"{notes.table_source(data, 'net_expenditure')}; "
             f"{notes.table_source(data, 'population', used)}.")
-
-
-def spend_section(data: Dataset, *, council: str, group: str) -> dict[str, Any]:
-    """Net spend per head of the council against its comparator group: table, chart, sentence."""
-    spend, spend_year = spend_per_head_comparison(data, council, group)
-    if spend_year is None:
-        sentence = (f"No total net current expenditure figures are in {notes.folder_words(data)} "
-                    "for the councils of the comparator group, so this report has no spend per "
-                    "head.")
-        return {"spend_table": pd.DataFrame(columns=["authority", "spend_per_head", "rank",
-                                                     "difference_from_median"]),
-                "spend_display": None, "spend_sentence": sentence, "spend_caption": "",
-                "spend_figure": None}
-    bars = pd.DataFrame({"code": spend["authority"], "name": spend["name"],
-                         "value": spend["spend_per_head"]})
-    return {
-        "spend_table": spend[["authority", "spend_per_head", "rank", "difference_from_median"]],
-        "spend_display": pd.DataFrame({
-            "Council": [f"{n} (this council)" if c == council else n
-                        for c, n in zip(spend["authority"], spend["name"])],
-            "Net current expenditure (£000)": [format_number(v, 0)
-                                               for v in spend["net_current_expenditure"]],
-            "Population": [format_number(v, 0) for v in spend["population"]],
-            "Spend per head (£)": [format_number(v, 0, "£") for v in spend["spend_per_head"]],
-        }),
-        "spend_sentence": narrative.describe_comparison(
-            "Net current expenditure per head", "£", spend_year, bars, council, decimals=0,
-            higher_is="highest"),
-        "spend_caption": spend_caption(data, spend, spend_year),
-        "spend_figure": charts.plot_comparator_bars(
-            bars, home=council, title=f"Net current expenditure per head, {spend_year}",
-            unit="£", value_label="Net current expenditure per head"),
-    }
-
-
-def money_summary(data: Dataset, *, council: str, year: str, group: str) -> dict[str, Any]:
-    """Net spend per head against comparators, and the year's budget against forecast outturn.
-
-    Either part may be absent from the data folder: its sentence then says so, and its figure
-    and display table are ``None``.
-    """
-    as_at = f"{year} Q4"
-    own = notes.council_rows(data.budget, council)
-    in_year = [parse_period(p).fy == parse_period(year).fy for p in own["period"]]
-    monitoring = (money.monitor_budget(own, as_at, budget_basis="annual") if any(in_year)
-                  else pd.DataFrame())  # no budget rows for the year: the section says so
-    absent = (None if not own.empty else
-              f"No budget monitoring figures are in {notes.folder_words(data)} for "
-              f"{council_name(data, council)}, so this report has no budget against forecast "
-              "outturn.")
-    return {**spend_section(data, council=council, group=group),
-            **budget_section(monitoring, as_at, synthetic=notes.synthetic_label(data, own),
-                             absent=absent)}
 
 
 def budget_display_columns(monitoring: pd.DataFrame) -> dict[str, list[str]]:
@@ -392,8 +642,9 @@ def budget_section(monitoring: pd.DataFrame, as_at: str, *, synthetic: str = "",
     total_forecast = float(monitoring["forecast_outturn"].sum())
     variance = total_forecast - total_budget
     share = format_number(abs(variance) / total_budget * 100, 1, "%")
-    sentence = (f"At {as_at} the forecast outturn is {format_number(total_forecast / 1e6, 2, '£')}m "
-                f"against a budget of {format_number(total_budget / 1e6, 2, '£')}m, "
+    sentence = (f"At {as_at} the forecast outturn is "
+                f"{format_number(total_forecast / 1e6, 2, '£')}m against a budget of "
+                f"{format_number(total_budget / 1e6, 2, '£')}m, "
                 + ("on budget." if variance == 0 else
                    f"a forecast {variance_direction(variance)} of "
                    f"{format_number(abs(variance) / 1e6, 2, '£')}m ({share} of the budget).")
@@ -404,8 +655,9 @@ def budget_section(monitoring: pd.DataFrame, as_at: str, *, synthetic: str = "",
         "Status": [f"{d}: {r}" for d, r in zip(monitoring["forecast_direction"],
                                                 monitoring["forecast_rag"])],
     })
-    chart_data = monitoring.assign(**{"Budget (£m)": monitoring["annual_budget"] / 1e6,
-                                      "Forecast outturn (£m)": monitoring["forecast_outturn"] / 1e6})
+    chart_data = monitoring.assign(**{
+        "Budget (£m)": monitoring["annual_budget"] / 1e6,
+        "Forecast outturn (£m)": monitoring["forecast_outturn"] / 1e6})
     return {
         "budget_table": monitoring[["service", "annual_budget", "forecast_outturn",
                                     "forecast_variance", "forecast_rag"]],
