@@ -121,7 +121,7 @@ class BatchResult:
             lines.append(f"Index: {self.index}")
         for outcome in self.failed:
             lines.append(f"FAILED {_describe(outcome.parameters)}:")
-            lines += [f"  {line}" for line in outcome.error.splitlines()]
+            lines += [f"  {line}" for line in (outcome.error or "").splitlines()]
         return "\n".join(lines)
 
 
@@ -176,10 +176,11 @@ def _all_values(stem: str, name: str, base: Mapping[str, Any]) -> list[Any]:
             raise ParameterError([f"--over council=all: comparator group "
                                   f"{values['comparator_group']!r} has no members"], notebook=stem)
         return members
-    if schema[name].choices is None:
+    choices = schema[name].choices
+    if choices is None:
         raise ParameterError([f"--over {name}=all: {name!r} has no fixed list of values; list "
                               f"them, e.g. --over {name}=A,B"], notebook=stem)
-    return list(schema[name].choices)
+    return list(choices)
 
 
 def expand_over(stem: str, base: Mapping[str, Any],
@@ -241,8 +242,8 @@ def plan_batch(notebook: str | Path, *, param_files: Sequence[str | Path] = (),
         bases = [load_parameter_file(f) for f in param_files] or [{}]
     else:
         names = [p.name for p in get_schema(nb_path.stem)]
-        bases = [gather_parameters(nb_path.stem, names, workspace, param_file=f)
-                 for f in (param_files or [None])]
+        files: list[str | Path | None] = [*param_files] if param_files else [None]
+        bases = [gather_parameters(nb_path.stem, names, workspace, param_file=f) for f in files]
     sets = [values for base in bases
             for values in expand_over(nb_path.stem, base | dict(overrides or {}), axes)]
     defaults = run_defaults(nb_path.stem, workspace)
@@ -359,7 +360,7 @@ def run_remote(task: Mapping[str, Any]) -> tuple[ReportOutcome, dict[str, bytes]
     with tempfile.TemporaryDirectory(prefix="perfeval-batch-") as scratch:
         outcome = run_task(dict(task) | {"outputs_root": scratch})
         files: dict[str, bytes] = {}
-        if outcome.ok:
+        if outcome.ok and outcome.output_dir is not None:
             folder = Path(outcome.output_dir)
             files = {str(p.relative_to(folder)): p.read_bytes()
                      for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -412,7 +413,7 @@ def _data_mismatch(values: Mapping[str, Any], manifest: Mapping[str, Any]) -> st
 def _gather(outcome: ReportOutcome, files: Mapping[str, bytes], root: Path) -> ReportOutcome:
     import json
 
-    if not outcome.ok:
+    if not outcome.ok or outcome.output_dir is None:
         return outcome
     manifest = json.loads(files["manifest.json"])
     problem = _data_mismatch(outcome.parameters, manifest)
@@ -485,7 +486,8 @@ def interruption_report(outcomes: Sequence[ReportOutcome | None], tasks: Sequenc
     """What a batch stopped part way (Ctrl+C, SIGTERM) did: the report folders it published
     (relative to ``root``), the reports that failed or were stopped while running, and those it
     did not get to, whose previous reports are unchanged."""
-    published = [_relative(Path(o.output_dir), root) for o in outcomes if o and o.ok]
+    published = [_relative(Path(o.output_dir), root) for o in outcomes
+                 if o and o.ok and o.output_dir is not None]
     failed = [_describe(o.parameters) for o in outcomes if o and not o.ok]
     not_run = [_describe(task["values"]) for o, task in zip(outcomes, tasks) if o is None]
     parts = [f"batch {why} after {len(published) + len(failed)} of {len(tasks)} reports",
@@ -586,11 +588,13 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
     if executor == "dask" and scheduler is None:
         raise ParameterError(["the dask executor needs the scheduler's address, e.g. "
                               "--scheduler tcp://scheduler-host:8786"])
-    if workspace is None and outputs_root is None:
-        workspace = find_workspace()
+    if outputs_root is None:
+        workspace = workspace if workspace is not None else find_workspace()
+        root = workspace.outputs_dir
+    else:
+        root = Path(outputs_root)
     nb_path = resolve_notebook(notebook, workspace)
-    root = (workspace.outputs_dir if outputs_root is None else Path(outputs_root)).expanduser()
-    root = root.resolve()
+    root = root.expanduser().resolve()
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -618,7 +622,8 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
     finally:
         bar.close()
     index = _write_index(root) if tasks else None
-    return BatchResult(outcomes=list(bar.outcomes), seconds=time.monotonic() - clock,
+    done = [outcome for outcome in bar.outcomes if outcome is not None]  # all, uninterrupted
+    return BatchResult(outcomes=done, seconds=time.monotonic() - clock,
                        index=index, workers=used)
 
 
