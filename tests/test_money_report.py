@@ -145,6 +145,8 @@ def test_score_components_and_residuals_are_sections_with_their_key_figures():
     assert column(display, "Rank (1 = best)") == ["3 of 3", "1 of 3"]  # DOWN, UP
     assert column(display, "Percentile rank") == ["0.0", "100.0"]
     assert display.caption == "Ayton: the indicators of the score, 2017/18"
+    one = mr.score_components(vfm_report(vfm_data(), indicators=("UP",)))
+    assert "(100 = best) on 1 indicator among the 3 councils" in texts(one)[0]
     table, description = parts.figures["home_score_components"]
     assert list(table["percentile_rank"]) == [0.0, 100.0]
     assert description == "Home council's percentile rank per indicator, 2017/18"

@@ -497,7 +497,8 @@ def score_components(report: VfmReport) -> Section:
     score = float(scored.loc[scored["authority"] == council, "score"].iloc[0])
     name = council_name(data, council)
     sentence = (f"{name}'s average performance score in {year} is {score:.1f}: the mean of its "
-                f"percentile ranks (100 = best) on {len(table)} indicators among the "
+                f"percentile ranks (100 = best) on {len(table)} "
+                f"indicator{'' if len(table) == 1 else 's'} among the "
                 f"{len(scored)} councils of the comparison set ({report.how}) with a value for "
                 "each. " + narrative.describe_positions(table))
     figure = charts.plot_percentile_positions(
