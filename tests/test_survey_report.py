@@ -11,10 +11,10 @@ import pytest
 from matplotlib.figure import Figure
 from statsmodels.stats.proportion import proportion_confint
 
-from perfeval.present import charts
-from perfeval.sections import survey as sr
-from perfeval.data.loader import load_dataset
 from perfeval.core.exceptions import AnalysisError
+from perfeval.data.loader import load_dataset
+from perfeval.present import charts, charts_survey
+from perfeval.sections import survey as sr
 from perfeval.stats.intervals import newcombe_difference
 
 QUESTIONS = pd.DataFrame({"question": ["Q1"], "wording": ["Satisfied?"], "positive": [[1, 2]],
@@ -168,23 +168,53 @@ def test_describe_margins_names_the_most_under_represented_group():
     text = sr.describe_margins(table, "2024")
     assert "under-represents young (age band): 20.0% of respondents against 50.0%" in text
     assert "matches its target" in text
-    assert isinstance(sr.plot_margins(table, "2024"), Figure)
+    assert isinstance(charts_survey.plot_margins(table, "2024"), Figure)
 
 
-def test_about_section_weights_each_wave_and_reports_margins_of_the_reported_wave():
-    about = sr.about_section(tiny_data(), council="E1", survey_name="s", wave="2024",
-                             comparison_wave="2022",
-                             rake=True, min_cell=1)
-    assert set(about["responses"]) == {"2024", "2022"}
-    assert about["summary"]["wave"].tolist() == ["2024", "2022"]
-    assert about["margins"]["base"].tolist() == [3, 1]         # 2024: three F, one M
-    assert about["margins"]["target_share"].tolist() == [0.5, 0.5]  # E1's margins, not E2's
-    assert about["kind"] == "" and "ynthetic" not in about["caption"]
-    assert about["summary_display"]["Converged"].str.startswith("yes").all()
-    only = sr.about_section(tiny_data(), council="E1", survey_name="s", wave="2024",
-                            comparison_wave="",
-                            rake=False, min_cell=1)
-    assert list(only["responses"]) == ["2024"]
+def test_weigh_survey_weights_each_wave_and_gives_margins_of_the_reported_wave():
+    weighting = sr.weigh_survey(tiny_data(), council="E1", survey_name="s", wave="2024",
+                                comparison_wave="2022", rake=True, min_cell=1)
+    assert list(weighting.responses) == ["2024", "2022"] and weighting.wave == "2024"
+    assert weighting.summary["wave"].tolist() == ["2024", "2022"]
+    assert weighting.margins["base"].tolist() == [3, 1]         # 2024: three F, one M
+    assert weighting.margins["target_share"].tolist() == [0.5, 0.5]  # E1's margins, not E2's
+    assert weighting.kind == "" and sr.margins_caption("2024", weighting.kind).endswith(
+        "before and after weighting.")
+    assert sr.weighting_display(weighting.summary)["Converged"].str.startswith("yes").all()
+    only = sr.weigh_survey(tiny_data(), council="E1", survey_name="s", wave="2024",
+                           comparison_wave="", rake=False, min_cell=1)
+    assert list(only.responses) == ["2024"]
+    assert sr.weighting_display(only.summary)["Converged"].tolist() == ["not raked"]
+
+
+def survey_params(**overrides):
+    return {"council": "E1", "survey": "s", "wave": "2024", "comparison_wave": "2022",
+            "rake": True, "level": 0.95, "min_base": 1, "min_cell": 1, "breakdowns": [],
+            **overrides}
+
+
+def texts(section):
+    return [b.text for b in section.blocks if b.kind == "text"]
+
+
+def test_prepare_survey_and_about_survey_on_a_tiny_council_survey():
+    report = sr.prepare_survey(tiny_data(), survey_params())
+    assert report.questions["question"].tolist() == ["Q1"]
+    assert report.data_note.startswith("Data: the s survey of Testshire")
+    opening = sr.survey_opening(report)
+    assert [b.css_class for b in opening.blocks] == ["subtitle", "data-note"]
+    assert opening.blocks[0].text == "Testshire (E1): s survey, wave 2024, compared with 2022."
+    about = sr.about_survey(report)
+    assert [b.kind for b in about.blocks] == ["text", "table", "text", "chart", "table"]
+    assert texts(about) == [sr.describe_weighting(report.weighting.summary),
+                            sr.describe_margins(report.weighting.margins, "2024")]
+    assert about.blocks[3].alt == texts(about)[1]
+    assert about.blocks[1].row_header == "Wave" and about.blocks[4].row_header == "Category"
+    assert about.blocks[3].caption == about.blocks[4].caption == sr.margins_caption("2024")
+    margins, description = about.figures["margins"]
+    assert margins.columns.tolist() == sr.MARGIN_COLUMNS and margins["base"].tolist() == [3, 1]
+    assert description.endswith("wave 2024 ([c] = suppressed)")
+    assert about.figures["weighting"][0]["wave"].tolist() == ["2024", "2022"]
 
 
 def test_report_subtitle_names_council_survey_and_waves():
@@ -233,18 +263,38 @@ def test_plot_intervals_labels_the_level_in_the_legend():
     assert "Estimate with 90% interval" in labels and "zero" in labels
 
 
-def test_headline_section_publishes_only_controlled_values():
+def tiny_report(responses, questions=QUESTIONS, *, kind="", **params):
+    """A :class:`~perfeval.sections.survey.SurveyReport` of already weighted respondents (the
+    sections tested with it read neither the data nor the weighting summary)."""
+    weighting = sr.Weighting(responses=responses, summary=pd.DataFrame(), margins=pd.DataFrame(),
+                             kind=kind, wave="2024")
+    settings = survey_params(**{"min_base": 50, "min_cell": 5, **params})
+    return sr.SurveyReport(data=None, params=settings,
+                           questions=questions, data_note="", weighting=weighting)
+
+
+def test_headline_measures_publish_only_controlled_values():
     frame = sized(60, 0, 0, positive_share=0.5)
     questions = pd.concat([QUESTIONS, QUESTIONS.assign(question="Q2")], ignore_index=True)
     frame["Q2"] = [1] * 3 + [4] * 57                       # only 3 positive answers
-    section = sr.headline_section(frame, questions, wave="2024", level=0.95, min_base=50, min_cell=5)
-    assert section["table"]["symbol"].tolist() == ["", "[c]"]
-    assert section["table"].loc[1, ["estimate", "base"]].isna().all()
-    assert section["display"]["Share positive (base)"].tolist() == ["50% (base 60)", "[c]"]
-    assert section["sentence"] == ("In the 2024 survey the most positive result was Q1 (50% of 60 "
-                                   "respondents answering) and the least positive Q1 (50% of 60). "
-                                   "1 result(s) are not published ([c] or [low]).")
-    assert "Q2" not in section["alt"]
+    section = sr.headline_measures(tiny_report({"2024": frame}, questions,
+                                               kind=sr.SAMPLE_SURVEY))
+    table, description = section.figures["headline_shares"]
+    assert table.columns.tolist() == sr.HEADLINE_COLUMNS
+    assert table["symbol"].tolist() == ["", "[c]"]
+    assert table.loc[1, ["estimate", "base"]].isna().all()
+    assert description == "Weighted share positive per question, wave 2024, disclosure-controlled"
+    sentence = ("In the 2024 survey the most positive result was Q1 (50% of 60 respondents "
+                "answering) and the least positive Q1 (50% of 60). 1 result(s) are not published "
+                "([c] or [low]).")
+    assert texts(section) == [sentence]
+    chart, shown = section.blocks[1], section.blocks[2]
+    assert chart.alt == sentence + " Q1 50% (base 60)." and "Q2" not in chart.alt
+    assert chart.caption == shown.caption == (
+        "Resident survey 2024: weighted share giving a positive answer, with 95% Wilson "
+        "intervals. Synthetic sample survey.")
+    assert [row[2] for row in shown.rows] == ["50% (base 60)", "[c]"]
+    assert shown.row_header == "Question" and shown.note == sr.disclosure_note(50, 5)
 
 
 def test_describe_headline_when_nothing_is_published():
@@ -292,14 +342,25 @@ def test_describe_change_gives_the_bases():
         "of 30.0 points (30% of 200 to 60% of 200).")
 
 
-def test_change_section_controls_both_waves_before_comparing():
+def test_change_since_last_wave_controls_both_waves_before_comparing():
     responses = {"2022": sized(200, 0, 0, 0.5), "2024": sized(200, 0, 0, 0.5)}
-    section = sr.change_section(responses, QUESTIONS, wave="2024", comparison_wave="2022",
-                                level=0.95, min_base=50, min_cell=5)
-    assert section["table"].loc[0, "finding"] == "no significant change"
-    assert section["display"].columns.tolist()[:3] == ["Question", "2022", "2024"]
-    assert section["display"].loc[0, "Change (points)"] == "+0.0"
-    assert "None of the 1 results" in section["sentence"]
+    section = sr.change_since_last_wave(tiny_report(responses))
+    change, description = section.figures["change_since_comparison_wave"]
+    assert change.loc[0, "finding"] == "no significant change"
+    assert description == "Change in share positive, 2022 to 2024, Holm-adjusted"
+    table = section.blocks[2]
+    assert list(table.columns[:3]) == ["Question", "2022", "2024"]
+    assert table.rows[0][3] == "+0.0" and table.note == sr.CHANGE_TABLE_NOTE
+    assert texts(section)[0].startswith("None of the 1 results")
+    assert section.blocks[1].alt == texts(section)[0] + " Q1 +0.0 points."
+
+
+def test_change_since_last_wave_without_a_comparison_wave_says_so_and_offers_nothing():
+    section = sr.change_since_last_wave(tiny_report({"2024": sized(200, 0, 0, 0.5)},
+                                                    comparison_wave=""))
+    assert texts(section) == ["No comparison wave was chosen (comparison_wave is empty), so no "
+                              "change is tested."]
+    assert section.figures == {}
 
 
 # --------------------------------------------------------------------------- breakdowns
@@ -357,31 +418,43 @@ def test_describe_breakdown_counts_suppressed_and_low_results():
     assert "2 result(s) are not published: base too small ([low]), for B, C." in sr.describe_breakdown(table)
 
 
-def test_breakdown_sections_stack_tables_and_leave_hidden_groups_out_of_the_chart():
+def test_group_differences_stack_tables_and_leave_hidden_groups_out_of_the_chart():
     frame = sized(100, 60, 4, 0.5)
-    result = sr.breakdowns_section(frame, QUESTIONS, ["grp"], wave="2024", level=0.95,
-                                   min_base=50, min_cell=10)
-    part = result["parts"][0]
-    assert part["row_header"] == "Grp" and "published" not in part["table"]
-    assert len(result["table"]) == 4
-    ax = part["figure"].axes[0]
+    section = sr.group_differences(tiny_report({"2024": frame}, min_cell=10, breakdowns=["grp"]))
+    assert [b.kind for b in section.blocks] == ["text", "chart", "table"]
+    table, description = section.figures["breakdowns"]
+    assert len(table) == 4 and "published" not in table
+    assert description == ("Share positive by group against the rest, wave 2024, "
+                           "disclosure-controlled")
+    shown = section.blocks[2]
+    assert shown.row_header == "Grp" and "[low]" in shown.note and "▲" in shown.note
+    assert shown.caption == "Share giving a positive answer by grp, 2024 (weighted)."
+    assert section.blocks[1].alt == texts(section)[0]
+    frame_of = sr.breakdown_table(frame, QUESTIONS, "grp", level=0.95, min_base=50, min_cell=10)
+    ax = charts_survey.plot_breakdown(frame_of, level=0.95).axes[0]
     assert len(ax.lines[0].get_xdata()) == 1                # only group A is plotted
-    assert "[low]" in result["note"] and "▲" in result["note"]
-    assert sr.breakdowns_section(frame, QUESTIONS, [], wave="2024", level=0.95, min_base=50,
-                                 min_cell=10)["table"].empty
+    empty = sr.group_differences(tiny_report({"2024": frame}, min_cell=10))
+    assert empty.blocks == [] and empty.figures["breakdowns"][0].empty
 
 
 # --------------------------------------------------------------------------- method
-def test_method_section_states_thresholds_and_synthetic_data():
+def test_method_and_caveats_state_thresholds_and_synthetic_data():
     summary = pd.DataFrame({"wave": ["2024"], "respondents": [986], "effective_base": [810.3]})
     params = {"rake": False, "level": 0.9, "min_base": 40, "min_cell": 7}
-    method = sr.method_section(summary, params, sr.SYNTHETIC_NOTE)
-    text = " ".join(method["notes"])
+    weighting = sr.Weighting(responses={}, summary=summary, margins=pd.DataFrame(), kind="",
+                             wave="2024")
+    report = sr.SurveyReport(data=None, params=params, questions=QUESTIONS,
+                             data_note=sr.SYNTHETIC_NOTE, weighting=weighting)
+    section = sr.method_and_caveats(report)
+    notes, warnings, chart, parameters = section.blocks
+    assert notes.heading == "Method" and warnings.heading == "Caveats"
+    text = " ".join(notes.items)
     assert "not re-raked" in text and "90% Wilson" in text and "fewer than 7" in text and "under 40" in text
-    assert method["caveats"][0] == sr.SYNTHETIC_NOTE
-    assert not any("SYNTHETIC" in c for c in sr.method_section(summary, params)["caveats"])
-    assert method["alt"] == "Respondents and effective base by wave: 2024: 986 respondents, effective base 810."
-    assert method["parameters"]["Value"].tolist() == ["False", "0.9", "40", "7"]
+    assert warnings.items[0] == sr.SYNTHETIC_NOTE
+    assert not any("SYNTHETIC" in c for c in sr.caveats())
+    assert chart.alt == ("Respondents and effective base by wave: 2024: 986 respondents, "
+                         "effective base 810.")
+    assert [row[1] for row in parameters.rows] == ["False", "0.9", "40", "7"]
     assert "Deming and Stephan 1940" in " ".join(sr.method_notes(rake=True, level=0.95, min_base=1, min_cell=1))
     assert "[c]" in sr.disclosure_note(50, 10) and "10 respondents" in sr.disclosure_note(50, 10)
 
@@ -391,14 +464,12 @@ def test_state_of_the_nation_resident_views_publish_the_survey_report_figures():
     data = load_dataset()
     views = sr.resident_views(data, council="E06000017", survey="residents", wave="2024",
                               previous_wave="2022")
-    about = sr.about_section(data, council="E06000017", survey_name="residents", wave="2024",
-                             comparison_wave="2022", rake=True, min_cell=10)
-    head = sr.headline_section(about["responses"]["2024"],
-                               sr.survey_questions(data, "residents", "E06000017"),
-                               wave="2024", level=0.95, min_base=50, min_cell=10,
-                               kind=about["kind"])
-    assert about["kind"] == sr.SAMPLE_SURVEY and views["caption"].endswith(sr.SAMPLE_SURVEY)
-    assert views["table"]["estimate"].tolist() == head["table"]["estimate"].tolist()
+    params = survey_params(council="E06000017", survey="residents", min_base=50, min_cell=10,
+                           breakdowns=["sex"])
+    report = sr.prepare_survey(data, params)
+    head = sr.headline_measures(report).figures["headline_shares"][0]
+    assert report.weighting.kind == sr.SAMPLE_SURVEY and views["caption"].endswith(sr.SAMPLE_SURVEY)
+    assert views["table"]["estimate"].tolist() == head["estimate"].tolist()
     assert views["table"]["finding"].notna().all()
     assert "Change since 2022 (points)" in views["display"].columns
 

@@ -1,26 +1,33 @@
 """Report sections for the resident survey report and the State of the Nation "Resident views".
 
-Each ``*_section`` function returns the pieces a notebook section shows (a table for the record,
-a display table, a figure, its text alternative, a sentence, a caption), so the notebook stays a
-thin narrative and every number in its text is computed here.
+The survey report's sections each return a :class:`~perfeval.present.section.Section` built
+from the state :func:`prepare_survey` makes once (the questions, the data note and the weighted
+waves); a notebook cell records a section's key figures and displays it. The small pure
+functions they are built from (a table, a display table, a sentence, a caption) are public, so
+that every number in the text is computed here and tested; the charts are in
+:mod:`perfeval.present.charts_survey`.
 
 Survey report (``notebooks/survey_report.ipynb``)
-    :func:`about_section` weights each wave (raking to the population margins with
-    :func:`perfeval.stats.survey.rake_weights`, or the supplied weights) and reports convergence, the
-    design effect due to weighting and the margins achieved; :func:`headline_section` gives the
-    weighted share positive per question (Wilson intervals on the effective base);
-    :func:`change_section` tests the change since an earlier wave (Holm across questions);
-    :func:`breakdown_section` compares each group with the rest of the sample (Holm across the
-    groups of a breakdown, per question); :func:`method_section` states method and caveats.
+    :func:`survey_opening`; :func:`about_survey` weights each wave (:func:`weigh_survey`: raking
+    to the population margins with :func:`perfeval.stats.survey.rake_weights`, or the supplied
+    weights) and reports convergence, the design effect due to weighting and the margins
+    achieved; :func:`headline_measures` gives the weighted share positive per question (Wilson
+    intervals on the effective base); :func:`change_since_last_wave` tests the change since an
+    earlier wave (Holm across questions); :func:`group_differences` compares each group with
+    the rest of the sample (Holm across the groups of a breakdown, per question);
+    :func:`method_and_caveats` states method and caveats.
+
+State of the Nation
+    :func:`resident_views` builds its "Resident views" from the same pieces.
 
 Disclosure control
     Every published estimate goes through :func:`control_disclosure`
-    (:func:`perfeval.stats.survey.apply_disclosure_control` with ``count_column="count"``): fewer than
-    ``min_cell`` respondents in a group, or giving (or not giving) a positive answer, is ``[c]``,
-    with secondary suppression so no ``[c]`` figure can be worked out from a published total; a
-    base under ``min_base`` is ``[low]``. Tables for the record keep only the controlled values,
-    and anything derived from a hidden estimate (difference from the rest, change, finding) is
-    blanked too, so a suppressed value reaches neither the HTML nor the manifest.
+    (:func:`perfeval.stats.survey.apply_disclosure_control` with ``count_column="count"``): fewer
+    than ``min_cell`` respondents in a group, or giving (or not giving) a positive answer, is
+    ``[c]``, with secondary suppression so no ``[c]`` figure can be worked out from a published
+    total; a base under ``min_base`` is ``[low]``. Tables for the record keep only the controlled
+    values, and anything derived from a hidden estimate (difference from the rest, change,
+    finding) is blanked too, so a suppressed value reaches neither the HTML nor the manifest.
 
 Answers coded as ``excluded`` in the codebook ("don't know") are removed from the base; a share
 is always published with its unweighted base.
@@ -34,23 +41,24 @@ One council's survey
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from perfeval.present import charts
-from perfeval.present import narrative
-from perfeval.stats import survey
-from perfeval.data import notes
-from perfeval.data.loader import Dataset, council_name
 from perfeval.core.exceptions import AnalysisError
 from perfeval.core.periods import LATEST_WAVE, PREVIOUS_WAVE
+from perfeval.data import notes
+from perfeval.data.loader import Dataset, council_name
+from perfeval.present import charts_survey, narrative
+from perfeval.present.charts_survey import SIGNIFICANCE_MARKS, TOTAL_LABEL, breakdown_label
 from perfeval.present.html import parameters_table
+from perfeval.present.section import Section
+from perfeval.sections.common import opening_section
+from perfeval.stats import survey
 
-TOTAL_LABEL = "All respondents"
 FINAL_WEIGHT = "final_weight"
 #: How a change between waves is judged, for the change table's note and the method notes.
 CHANGE_NOTE = (
@@ -65,8 +73,6 @@ CHANGE_NOTE = (
     "Holm-adjusted."
 )
 
-#: Marks that carry a significant difference from the rest in text as well as in a chart.
-SIGNIFICANCE_MARKS = {"significantly higher": "▲", "significantly lower": "▼"}
 SYNTHETIC_NOTE = ("SYNTHETIC: this resident survey is generated sample data (a Place-Survey-style "
                   "survey with made-up respondents, answers, weights and population margins) for "
                   "demonstration only. It is not a real survey and says nothing about what the "
@@ -263,20 +269,6 @@ def describe_margins(controlled: pd.DataFrame, wave: str) -> str:
             + (f" {hidden} category share(s) are suppressed ([c])." if hidden else ""))
 
 
-def plot_margins(controlled: pd.DataFrame, wave: str) -> Figure:
-    """Grouped bars: population target, unweighted and weighted sample share per category."""
-    frame = pd.DataFrame({
-        "category": [f"{v.replace('_', ' ')}: {c}" for v, c in zip(controlled["variable"],
-                                                                    controlled["category"])],
-        "Population target (%)": controlled["target_share"] * 100,
-        "Sample, unweighted (%)": controlled["sample_share"] * 100,
-        "Sample, weighted (%)": controlled["weighted_share"] * 100})
-    return charts.plot_grouped_bars(
-        frame, category="category", title=f"Sample against population, wave {wave}",
-        series=["Population target (%)", "Sample, unweighted (%)", "Sample, weighted (%)"],
-        ylabel="Share of population or sample (%)")
-
-
 def report_subtitle(data: Dataset, params: dict[str, Any]) -> str:
     """Council, survey, wave and comparison wave in one line."""
     compared = (f", compared with {params['comparison_wave']}" if params["comparison_wave"]
@@ -285,43 +277,72 @@ def report_subtitle(data: Dataset, params: dict[str, Any]) -> str:
             f"{params['survey']} survey, wave {params['wave']}{compared}.")
 
 
-def about_section(data: Dataset, *, council: str, survey_name: str, wave: str,
-                  comparison_wave: str, rake: bool, min_cell: int) -> dict[str, Any]:
-    """Waves, respondents and weighting: summary, margins achieved (``wave``), chart, sentence.
+@dataclass(frozen=True, eq=False)
+class Weighting:
+    """Each wave's respondents weighted to the population, and what the weighting did.
 
-    ``responses`` in the result holds each wave's respondents with their ``final_weight``, for
-    the later sections (the comparison wave only when ``comparison_wave`` is not ``""``);
-    ``kind`` is the caption sentence saying whether the survey is synthetic
-    (:func:`survey_kind`), for the later sections' captions.
+    ``responses`` maps each wave (the reported wave first, then the comparison wave if any) to
+    its respondents with their ``final_weight``; ``summary`` is :func:`weighting_summary`;
+    ``margins`` the reported wave's margins achieved, disclosure-controlled
+    (:func:`control_margins`); ``kind`` the caption sentence saying whether the survey is
+    synthetic (:func:`survey_kind`); ``wave`` the reported wave.
+    """
+
+    responses: dict[str, pd.DataFrame]
+    summary: pd.DataFrame
+    margins: pd.DataFrame
+    kind: str
+    wave: str
+
+
+#: The columns of the margins achieved published as a key figure.
+MARGIN_COLUMNS = ["variable", "category", "target_share", "base", "sample_share",
+                  "weighted_share", "symbol"]
+
+
+def weigh_survey(data: Dataset, *, council: str, survey_name: str, wave: str,
+                 comparison_wave: str, rake: bool, min_cell: int) -> Weighting:
+    """Weight the reported wave and the comparison wave (when not ``""``) of a council's survey.
+
+    Each wave is weighted on its own (:func:`weight_wave`: raked to the council's population
+    margins when ``rake``, else the supplied weights); the margins achieved are those of
+    ``wave``, with categories of fewer than ``min_cell`` respondents shown as [c].
+
+    Raises
+    ------
+    AnalysisError
+        If a wave has no respondents (:func:`wave_responses`).
     """
     waves = [wave, comparison_wave] if comparison_wave else [wave]
     margins = council_survey(data.survey_population_margins, survey_name, council)
     weighted, reports = {}, {}
-    for wave in waves:
-        weighted[wave], reports[wave] = weight_wave(
-            wave_responses(data, survey_name, wave, council), margins, rake=rake)
-    kind = survey_kind(data, pd.concat(list(weighted.values())))
-    summary = weighting_summary(weighted, reports)
-    controlled = control_margins(margin_table(weighted[waves[0]], margins), min_cell)
-    return {
-        "responses": weighted, "summary": summary,
-        "summary_display": pd.DataFrame({
-            "Wave": summary["wave"], "Respondents": [f"{n:,}" for n in summary["respondents"]],
-            "Weights": ["raked to population margins" if r else "supplied weights" for r in summary["raked"]],
-            "Converged": [("yes" if c else "NO") + f" ({i} iterations)" if r else "not raked"
-                          for r, c, i in zip(summary["raked"], summary["converged"], summary["iterations"])],
-            "Design effect due to weighting": [f"{d:.2f}" for d in summary["design_effect"]],
-            "Effective base": [f"{e:,.0f}" for e in summary["effective_base"]]}),
-        "margins": controlled[["variable", "category", "target_share", "base", "sample_share",
-                               "weighted_share", "symbol"]],
-        "margins_display": margins_display(controlled),
-        "sentence": describe_weighting(summary),
-        "margins_sentence": describe_margins(controlled, waves[0]),
-        "figure": plot_margins(controlled, waves[0]),
-        "caption": (f"Population margins (targets) against the wave {waves[0]} sample before and "
-                    f"after weighting. {kind}").strip(),
-        "kind": kind,
-    }
+    for each in waves:
+        weighted[each], reports[each] = weight_wave(
+            wave_responses(data, survey_name, each, council), margins, rake=rake)
+    return Weighting(
+        responses=weighted, summary=weighting_summary(weighted, reports),
+        margins=control_margins(margin_table(weighted[wave], margins), min_cell),
+        kind=survey_kind(data, pd.concat(list(weighted.values()))), wave=wave)
+
+
+def weighting_display(summary: pd.DataFrame) -> pd.DataFrame:
+    """Display table of :func:`weighting_summary`: respondents, weights, convergence, design
+    effect and effective base per wave."""
+    return pd.DataFrame({
+        "Wave": summary["wave"], "Respondents": [f"{n:,}" for n in summary["respondents"]],
+        "Weights": ["raked to population margins" if r else "supplied weights"
+                    for r in summary["raked"]],
+        "Converged": [("yes" if c else "NO") + f" ({i} iterations)" if r else "not raked"
+                      for r, c, i in zip(summary["raked"], summary["converged"],
+                                         summary["iterations"])],
+        "Design effect due to weighting": [f"{d:.2f}" for d in summary["design_effect"]],
+        "Effective base": [f"{e:,.0f}" for e in summary["effective_base"]]})
+
+
+def margins_caption(wave: str, kind: str = "") -> str:
+    """Caption of the margins chart and table (``kind`` from :func:`survey_kind` ends it)."""
+    return (f"Population margins (targets) against the wave {wave} sample before and after "
+            f"weighting. {kind}").strip()
 
 
 # --------------------------------------------------------------------------- estimates
@@ -392,39 +413,46 @@ def controlled_shares(responses: pd.DataFrame, questions: pd.DataFrame, *, level
                               min_base=min_base, min_cell=min_cell)
 
 
-def headline_section(responses: pd.DataFrame, questions: pd.DataFrame, *, wave: str,
-                     level: float, min_base: int, min_cell: int, kind: str = "") -> dict[str, Any]:
-    """Share positive per question with intervals and bases, disclosure-controlled.
+#: The columns of the headline shares published as a key figure.
+HEADLINE_COLUMNS = ["question", "estimate", "ci_low", "ci_high", "base", "effective_base",
+                    "symbol"]
 
-    ``kind`` ends the caption (``about_section(...)["kind"]``: whether the survey is synthetic).
-    """
+
+def headline_shares(responses: pd.DataFrame, questions: pd.DataFrame, *, level: float,
+                    min_base: int, min_cell: int) -> pd.DataFrame:
+    """Share positive per question with intervals and bases, disclosure-controlled
+    (:func:`controlled_shares`), with each question's wording and positive answers."""
     controlled = controlled_shares(responses, questions, level=level, min_base=min_base,
                                    min_cell=min_cell)
-    controlled = controlled.merge(questions[["question", "wording", "positive_labels"]], on="question")
+    return controlled.merge(questions[["question", "wording", "positive_labels"]],
+                            on="question")
+
+
+def headline_display(controlled: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Display table of :func:`headline_shares`: question, positive answers, share (base),
+    interval and effective base, a symbol in place of every hidden figure."""
+    return pd.DataFrame({
+        "Question": [f"{q}: {w}" for q, w in zip(controlled["question"], controlled["wording"])],
+        "Positive answers": controlled["positive_labels"].to_numpy(),
+        "Share positive (base)": result_texts(controlled),
+        f"{level:.0%} interval": interval_texts(controlled),
+        "Effective base": [s if s else f"{e:,.0f}"
+                           for e, s in zip(controlled["effective_base"], controlled["symbol"])]})
+
+
+def describe_headline_chart(controlled: pd.DataFrame, sentence: str) -> str:
+    """Text alternative of the headline chart: the sentence, then each published share with
+    its base."""
     shown = controlled[controlled["published"]]
-    sentence = describe_headline(controlled, wave)
-    return {
-        "table": controlled[["question", "estimate", "ci_low", "ci_high", "base",
-                             "effective_base", "symbol"]],
-        "controlled": controlled,
-        "display": pd.DataFrame({
-            "Question": [f"{q}: {w}" for q, w in zip(controlled["question"], controlled["wording"])],
-            "Positive answers": controlled["positive_labels"].to_numpy(),
-            "Share positive (base)": result_texts(controlled),
-            f"{level:.0%} interval": interval_texts(controlled),
-            "Effective base": [s if s else f"{e:,.0f}"
-                               for e, s in zip(controlled["effective_base"], controlled["symbol"])]}),
-        "figure": charts.plot_intervals(shown.assign(label=shown["question"], value=shown["estimate"],
-                                              low=shown["ci_low"], high=shown["ci_high"]),
-                                 title=f"Share giving a positive answer, {wave}",
-                                 xlabel="Share giving a positive answer (%)", level=level),
-        "alt": sentence + " " + "; ".join(
-            f"{q} {narrative.percent(e)} (base {int(b):,})"
-            for q, e, b in zip(shown["question"], shown["estimate"], shown["base"])) + ".",
-        "sentence": sentence,
-        "caption": (f"Resident survey {wave}: weighted share giving a positive answer, with "
-                    f"{level:.0%} Wilson intervals. {kind}").strip(),
-    }
+    return sentence + " " + "; ".join(
+        f"{q} {narrative.percent(e)} (base {int(b):,})"
+        for q, e, b in zip(shown["question"], shown["estimate"], shown["base"])) + "."
+
+
+def headline_caption(wave: str, level: float, kind: str = "") -> str:
+    """Caption of the headline chart and table (``kind`` from :func:`survey_kind` ends it)."""
+    return (f"Resident survey {wave}: weighted share giving a positive answer, with "
+            f"{level:.0%} Wilson intervals. {kind}").strip()
 
 
 # --------------------------------------------------------------------------- change
@@ -471,55 +499,68 @@ def describe_change(change: pd.DataFrame, wave: str, comparison_wave: str) -> st
             f"{comparison_wave} and {wave} (Holm-adjusted): " + "; ".join(parts) + ".")
 
 
-def change_section(responses: dict[str, pd.DataFrame], questions: pd.DataFrame, *, wave: str,
-                   comparison_wave: str, level: float, min_base: int,
-                   min_cell: int, kind: str = "") -> dict[str, Any]:
-    """Change since the comparison wave: table, chart of differences with intervals, sentence.
+@dataclass(frozen=True, eq=False)
+class WaveChange:
+    """The change per question between two waves (:func:`change_between_waves`), with each
+    wave's controlled shares in the change table's question order."""
 
-    ``responses`` holds each wave's weighted respondents (``about_section(...)["responses"]``);
-    both waves' shares are disclosure-controlled before they are compared. ``kind`` ends the
-    caption (``about_section(...)["kind"]``).
+    change: pd.DataFrame
+    earlier: pd.DataFrame
+    later: pd.DataFrame
+
+
+def wave_change(responses: dict[str, pd.DataFrame], questions: pd.DataFrame, *, wave: str,
+                comparison_wave: str, level: float, min_base: int,
+                min_cell: int) -> WaveChange:
+    """Change since the comparison wave, both waves' shares disclosure-controlled first.
+
+    ``responses`` holds each wave's weighted respondents (:attr:`Weighting.responses`).
     """
     before, after = (controlled_shares(responses[w], questions, level=level, min_base=min_base,
                                        min_cell=min_cell) for w in (comparison_wave, wave))
     change = change_between_waves(before, after, level=level)
-    shown = change[change["difference"].notna()]
-    sentence = describe_change(change, wave, comparison_wave)
-    earlier = before.set_index("question").loc[change["question"]].reset_index()
-    later = after.set_index("question").loc[change["question"]].reset_index()
+    return WaveChange(change=change,
+                      earlier=before.set_index("question").loc[change["question"]].reset_index(),
+                      later=after.set_index("question").loc[change["question"]].reset_index())
 
-    def points(values: pd.Series) -> list[str]:
-        return ["" if pd.isna(v) else f"{v * 100:+.1f}" for v in values]
-    return {
-        "table": change,
-        "display": pd.DataFrame({
-            "Question": change["question"],
-            comparison_wave: result_texts(earlier),
-            wave: result_texts(later),
-            "Change (points)": points(change["difference"]),
-            "Interval (points)": interval_with_level_texts(change),
-            "Finding": change["finding"]}),
-        "figure": charts.plot_intervals(shown.assign(label=shown["question"], value=shown["difference"],
-                                              low=shown["ci_low"], high=shown["ci_high"]),
-                                 title=f"Change in share positive, {comparison_wave} to {wave}",
-                                 xlabel="Change (percentage points)", level=level, reference=0.0,
-                                 reference_label="No change"),
-        "alt": sentence + " " + "; ".join(f"{q} {d * 100:+.1f} points" for q, d in
-                                          zip(shown["question"], shown["difference"])) + ".",
-        "sentence": sentence,
-        "caption": (f"Change in the share giving a positive answer between {comparison_wave} and "
-                    f"{wave}, with Newcombe intervals at {level:.0%} before Holm's adjustment "
-                    f"(each interval's own level is in the table). {kind}").strip(),
-        "note": (CHANGE_NOTE + " Only results published in both waves are compared."),
-    }
+
+def points_texts(values: pd.Series) -> list[str]:
+    """Each fraction as signed percentage points ("+4.2"), blank when missing."""
+    return ["" if pd.isna(v) else f"{v * 100:+.1f}" for v in values]
+
+
+def change_display(moved: WaveChange, wave: str, comparison_wave: str) -> pd.DataFrame:
+    """Display table of :func:`wave_change`: each wave's share (base), the change and its
+    interval in points, and the finding."""
+    change = moved.change
+    return pd.DataFrame({
+        "Question": change["question"],
+        comparison_wave: result_texts(moved.earlier),
+        wave: result_texts(moved.later),
+        "Change (points)": points_texts(change["difference"]),
+        "Interval (points)": interval_with_level_texts(change),
+        "Finding": change["finding"]})
+
+
+def describe_change_chart(change: pd.DataFrame, sentence: str) -> str:
+    """Text alternative of the change chart: the sentence, then each tested change in points."""
+    shown = change[change["difference"].notna()]
+    return sentence + " " + "; ".join(f"{q} {d * 100:+.1f} points" for q, d in
+                                      zip(shown["question"], shown["difference"])) + "."
+
+
+def change_caption(wave: str, comparison_wave: str, level: float, kind: str = "") -> str:
+    """Caption of the change chart and table (``kind`` from :func:`survey_kind` ends it)."""
+    return (f"Change in the share giving a positive answer between {comparison_wave} and "
+            f"{wave}, with Newcombe intervals at {level:.0%} before Holm's adjustment "
+            f"(each interval's own level is in the table). {kind}").strip()
+
+
+#: The change table's note.
+CHANGE_TABLE_NOTE = CHANGE_NOTE + " Only results published in both waves are compared."
 
 
 # --------------------------------------------------------------------------- breakdowns
-def breakdown_label(column: str) -> str:
-    """A breakdown column as words: ``age_band`` -> ``Age band``."""
-    return column.replace("_", " ").capitalize()
-
-
 def groups_against_rest(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *,
                         level: float) -> pd.DataFrame:
     """Each group against the rest of the sample, per question (Holm across the groups).
@@ -595,75 +636,10 @@ def describe_breakdown(table: pd.DataFrame) -> str:
     return text
 
 
-def plot_breakdown(table: pd.DataFrame, *, level: float, columns: int = 5) -> Figure:
-    """One small panel per question: each published group's share with its interval bar, and
-    the share for all respondents as a dashed line; groups significantly different from the
-    rest are marked with a filled triangle as well as the text label ▲/▼ on the axis."""
-    questions = list(dict.fromkeys(table["question"]))
-    groups = [g for g in dict.fromkeys(table["group"]) if g != TOTAL_LABEL]
-    rows = -(-len(questions) // columns)
-    fig = Figure(figsize=(2.3 * columns + 1.5, (0.3 * len(groups) + 1.1) * rows + 0.8),
-                 layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
-    y = {g: i for i, g in enumerate(reversed(groups))}
-    for ax, question in zip(axes.flat, questions):
-        charts.style_axes(ax)
-        part = table[(table["question"] == question) & table["published"]]
-        shown = part[part["group"] != TOTAL_LABEL]
-        ys = shown["group"].map(y).to_numpy(float)
-        est = shown["estimate"].to_numpy(float) * 100
-        ax.errorbar(est, ys, xerr=[est - shown["ci_low"].to_numpy(float) * 100,
-                                   shown["ci_high"].to_numpy(float) * 100 - est],
-                    fmt="o", color=charts.HOME_COLOUR, capsize=2, markersize=4)
-        marked = shown["finding"].isin(list(SIGNIFICANCE_MARKS)).to_numpy()
-        ax.scatter(est[marked], ys[marked], marker="D", s=40, facecolors="none",
-                   edgecolors=charts.PALETTE["dark_pink"], zorder=4)
-        total = part.loc[part["group"] == TOTAL_LABEL, "estimate"]
-        if not total.empty:
-            ax.axvline(float(total.iloc[0]) * 100, color=charts.MEDIAN_COLOUR, linestyle="--", linewidth=1)
-        ax.set_title(question, loc="left", fontsize=9)
-        ax.set_xlim(0, 100)
-        ax.tick_params(labelsize=7)
-        ax.grid(axis="y", visible=False)
-    axes.flat[0].set_yticks(list(y.values()), list(y.keys()))
-    for ax in list(axes.flat)[len(questions):]:
-        ax.set_visible(False)
-    fig.suptitle(f"Share positive by {breakdown_label(table['breakdown'].iloc[0]).lower()} (%): "
-                 f"points with {level:.0%} intervals; dashed line all respondents; open diamond "
-                 f"significantly different from the rest", x=0.01, ha="left", fontsize=9)
-    return fig
-
-
-def breakdown_section(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *, wave: str,
-                      level: float, min_base: int, min_cell: int,
-                      kind: str = "") -> dict[str, Any]:
-    """One breakdown: controlled table, wide display, small-multiple chart, sentence (``kind``
-    ends the caption, as in :func:`headline_section`)."""
-    table = breakdown_table(responses, questions, by, level=level, min_base=min_base, min_cell=min_cell)
-    sentence = describe_breakdown(table)
-    label = breakdown_label(by).lower()
-    return {
-        "table": table.drop(columns="published"),
-        "display": breakdown_display(table),
-        "figure": plot_breakdown(table, level=level),
-        "alt": sentence,
-        "sentence": sentence,
-        "caption": f"Share giving a positive answer by {label}, {wave} (weighted). {kind}".strip(),
-        "row_header": breakdown_label(by),
-    }
-
-
-def breakdowns_section(responses: pd.DataFrame, questions: pd.DataFrame, breakdowns: Sequence[str],
-                       *, wave: str, level: float, min_base: int, min_cell: int,
-                       kind: str = "") -> dict[str, Any]:
-    """Every breakdown (:func:`breakdown_section`), their tables stacked for the record, the note."""
-    parts = [breakdown_section(responses, questions, by, wave=wave, level=level,
-                               min_base=min_base, min_cell=min_cell, kind=kind)
-             for by in breakdowns]
-    return {"parts": parts,
-            "table": (pd.concat([p["table"] for p in parts], ignore_index=True) if parts
-                      else pd.DataFrame()),
-            "note": breakdowns_note(min_base, min_cell)}
+def breakdown_caption(by: str, wave: str, kind: str = "") -> str:
+    """Caption of one breakdown's chart and table (``kind`` from :func:`survey_kind` ends it)."""
+    return (f"Share giving a positive answer by {breakdown_label(by).lower()}, {wave} "
+            f"(weighted). {kind}").strip()
 
 
 def breakdowns_note(min_base: int, min_cell: int) -> str:
@@ -727,30 +703,6 @@ def describe_bases(summary: pd.DataFrame) -> str:
     return "Respondents and effective base by wave: " + "; ".join(
         f"{r.wave}: {r.respondents:,} respondents, effective base {r.effective_base:,.0f}"
         for r in summary.itertuples()) + "."
-
-
-def plot_bases(summary: pd.DataFrame) -> Figure:
-    """Grouped bars per wave: respondents and effective base after weighting."""
-    frame = summary.assign(**{"Respondents": summary["respondents"],
-                              "Effective base": summary["effective_base"]})
-    return charts.plot_grouped_bars(frame, category="wave", series=["Respondents", "Effective base"],
-                                    title="Respondents and effective base by wave",
-                                    ylabel="Respondents")
-
-
-def method_section(summary: pd.DataFrame, params: dict[str, Any],
-                   data_note: str = "") -> dict[str, Any]:
-    """Method notes, caveats (the survey's data note first), the bases chart and the parameters
-    table."""
-    return {
-        "notes": method_notes(rake=params["rake"], level=params["level"],
-                              min_base=params["min_base"], min_cell=params["min_cell"]),
-        "caveats": caveats(data_note),
-        "figure": plot_bases(summary),
-        "alt": describe_bases(summary),
-        "caption": "What weighting costs in precision: respondents and effective base by wave.",
-        "parameters": parameters_table(params),
-    }
 
 
 # --------------------------------------------------------------------------- State of the Nation
@@ -826,44 +778,214 @@ def no_resident_views(data: Dataset, *, council: str, survey: str) -> dict[str, 
 def resident_views(data: Dataset, *, council: str, survey: str, wave: str,
                    previous_wave: str | None, year: str | None = None, level: float = 0.95,
                    min_base: int = 50, min_cell: int = 10, rake: bool = True) -> dict[str, Any]:
-    """The State of the Nation "Resident views" section, from the survey report's own sections.
+    """The State of the Nation "Resident views" section, from the survey report's own pieces.
 
-    Uses :func:`about_section` (weighting), :func:`headline_section` and :func:`change_section`
-    with the survey report's default settings, so the two reports publish the same figures, from
-    the council's own survey only. The waves are chosen by :func:`choose_waves` (``"latest"``:
-    the latest at or before the report ``year``; ``"previous"``: the one before it), and the
-    sentence says when a wave is after the report year or not the latest. An empty ``wave``, or
-    no wave at or before the year, means no survey is reported: the section is one sentence
+    Uses :func:`weigh_survey`, :func:`headline_shares` and :func:`wave_change` with the survey
+    report's default settings, so the two reports publish the same figures, from the council's
+    own survey only. The waves are chosen by :func:`choose_waves` (``"latest"``: the latest at or
+    before the report ``year``; ``"previous"``: the one before it), and the sentence says when a
+    wave is after the report year or not the latest. An empty ``wave``, or no wave at or before
+    the year, means no survey is reported: the section is one sentence
     (:func:`no_resident_views`).
+
+    Returns
+    -------
+    dict
+        ``table`` (for the record), ``display``, ``figure``, ``alt``, ``sentence``, ``caption``
+        and ``note``.
     """
-    wave, previous_wave, said = choose_waves(survey_waves(data, survey, council), wave=wave,
-                                             previous_wave=previous_wave or "", year=year)
-    if not wave:
+    chosen, previous_wave, said = choose_waves(survey_waves(data, survey, council), wave=wave,
+                                               previous_wave=previous_wave or "", year=year)
+    if not chosen:
         views = no_resident_views(data, council=council, survey=survey)
         if said:  # the council has a survey, but only after the report year
             views["sentence"] = f"{said[0]} This report therefore has no Resident views."
         return views
-    about = about_section(data, council=council, survey_name=survey, wave=wave,
-                          comparison_wave=previous_wave or "", rake=rake, min_cell=min_cell)
-    questions = survey_questions(data, survey, council)
-    head = headline_section(about["responses"][wave], questions, wave=wave, level=level,
-                            min_base=min_base, min_cell=min_cell, kind=about["kind"])
-    table, display = head["table"], head["display"]
-    sentence, alt = head["sentence"], head["alt"]
+    wave = chosen
+    weighting = weigh_survey(data, council=council, survey_name=survey, wave=wave,
+                             comparison_wave=previous_wave or "", rake=rake, min_cell=min_cell)
+    controlled = headline_shares(weighting.responses[wave], survey_questions(data, survey, council),
+                                 level=level, min_base=min_base, min_cell=min_cell)
+    table, display = controlled[HEADLINE_COLUMNS], headline_display(controlled, level)
+    sentence = describe_headline(controlled, wave)
+    alt = describe_headline_chart(controlled, sentence)
     if previous_wave:
-        change = change_section(about["responses"], questions, wave=wave,
-                                comparison_wave=previous_wave, level=level, min_base=min_base,
-                                min_cell=min_cell, kind=about["kind"])
-        moved = change["table"][["question", "estimate_earlier", "difference", "p_adjusted",
-                                 "finding"]]
-        table = table.merge(moved, on="question", how="left")
-        shown = change["display"].set_index("Question")
+        moved = wave_change(weighting.responses, survey_questions(data, survey, council),
+                            wave=wave, comparison_wave=previous_wave, level=level,
+                            min_base=min_base, min_cell=min_cell)
+        table = table.merge(moved.change[["question", "estimate_earlier", "difference",
+                                          "p_adjusted", "finding"]], on="question", how="left")
+        shown = change_display(moved, wave, previous_wave).set_index("Question")
         display = display.assign(**{
-            f"Change since {previous_wave} (points)": shown.loc[table["question"], "Change (points)"].to_numpy(),
+            f"Change since {previous_wave} (points)":
+                shown.loc[table["question"], "Change (points)"].to_numpy(),
             "Finding": shown.loc[table["question"], "Finding"].to_numpy()})
-        sentence, alt = f"{sentence} {change['sentence']}", f"{alt} {change['sentence']}"
-    sentence = " ".join([*said, sentence])
-    return {"table": table, "display": display, "figure": head["figure"], "alt": alt,
-            "sentence": sentence, "caption": head["caption"],
-            "note": (f"{about['sentence']} Don't know answers are excluded from the base. "
-                     + disclosure_note(min_base, min_cell))}
+        change_sentence = describe_change(moved.change, wave, previous_wave)
+        sentence, alt = f"{sentence} {change_sentence}", f"{alt} {change_sentence}"
+    return {"table": table, "display": display,
+            "figure": charts_survey.plot_headline_shares(
+                controlled[controlled["published"]], wave=wave, level=level),
+            "alt": alt, "sentence": " ".join([*said, sentence]),
+            "caption": headline_caption(wave, level, weighting.kind),
+            "note": (f"{describe_weighting(weighting.summary)} Don't know answers are excluded "
+                     "from the base. " + disclosure_note(min_base, min_cell))}
+
+
+# --------------------------------------------------------------------------- survey report
+@dataclass(frozen=True, eq=False)
+class SurveyReport:
+    """What every section of the survey report needs, built once by :func:`prepare_survey`: the
+    data, the validated parameters, the survey's questions, its data note and the weighted
+    waves."""
+
+    data: Dataset
+    params: Mapping[str, Any]
+    questions: pd.DataFrame
+    data_note: str
+    weighting: Weighting
+
+
+def prepare_survey(data: Dataset, params: Mapping[str, Any]) -> SurveyReport:
+    """The survey report's shared state from the data and its validated parameters.
+
+    Parameters
+    ----------
+    data : Dataset
+    params : mapping
+        The validated parameters (``council``, ``survey``, ``wave``, ``comparison_wave``,
+        ``rake``, ``min_cell``, ...).
+
+    Raises
+    ------
+    AnalysisError
+        If the reported or the comparison wave has no respondents.
+    """
+    council, name = params["council"], params["survey"]
+    return SurveyReport(
+        data=data, params=params, questions=survey_questions(data, name, council),
+        data_note=survey_data_note(data, council, name),
+        weighting=weigh_survey(data, council=council, survey_name=name, wave=params["wave"],
+                               comparison_wave=params["comparison_wave"], rake=params["rake"],
+                               min_cell=params["min_cell"]))
+
+
+def _thresholds(report: SurveyReport) -> dict[str, Any]:
+    """The estimate settings every section passes on: ``level``, ``min_base``, ``min_cell``."""
+    return {key: report.params[key] for key in ("level", "min_base", "min_cell")}
+
+
+def survey_opening(report: SurveyReport) -> Section:
+    """The opening: council, survey and waves, then the survey's data note."""
+    return opening_section({"data_note": report.data_note},
+                           subtitle=report_subtitle(report.data, dict(report.params)))
+
+
+def about_survey(report: SurveyReport) -> Section:
+    """About the survey: respondents and weighting per wave, and the margins achieved.
+
+    Offers ``weighting`` and ``margins``.
+    """
+    weighting = report.weighting
+    margins_sentence = describe_margins(weighting.margins, weighting.wave)
+    caption = margins_caption(weighting.wave, weighting.kind)
+    return (Section()
+            .text(describe_weighting(weighting.summary))
+            .table(weighting_display(weighting.summary), caption="Waves, respondents and "
+                   "weighting", row_header="Wave")
+            .text(margins_sentence)
+            .figure(charts_survey.plot_margins(weighting.margins, weighting.wave),
+                    alt=margins_sentence, caption=caption)
+            .table(margins_display(weighting.margins), caption=caption, row_header="Category")
+            .offer("weighting", weighting.summary, "Respondents, design effect due to weighting "
+                   "and raking convergence per wave")
+            .offer("margins", weighting.margins[MARGIN_COLUMNS], f"Population targets and "
+                   f"sample shares before and after weighting, wave {weighting.wave} "
+                   "([c] = suppressed)"))
+
+
+def headline_measures(report: SurveyReport) -> Section:
+    """Headline measures: the weighted share positive per question, with its interval and base.
+
+    Offers ``headline_shares``.
+    """
+    wave, level = report.weighting.wave, report.params["level"]
+    controlled = headline_shares(report.weighting.responses[wave], report.questions,
+                                 **_thresholds(report))
+    sentence = describe_headline(controlled, wave)
+    caption = headline_caption(wave, level, report.weighting.kind)
+    return (Section()
+            .text(sentence)
+            .figure(charts_survey.plot_headline_shares(controlled[controlled["published"]],
+                                                       wave=wave, level=level),
+                    alt=describe_headline_chart(controlled, sentence), caption=caption)
+            .table(headline_display(controlled, level), caption=caption, row_header="Question",
+                   note=disclosure_note(report.params["min_base"], report.params["min_cell"]))
+            .offer("headline_shares", controlled[HEADLINE_COLUMNS], f"Weighted share positive "
+                   f"per question, wave {wave}, disclosure-controlled"))
+
+
+def change_since_last_wave(report: SurveyReport) -> Section:
+    """Change since the comparison wave, Holm-adjusted across the questions; one sentence when
+    no comparison wave was chosen.
+
+    Offers ``change_since_comparison_wave`` (only when there is a comparison wave).
+    """
+    wave, earlier = report.weighting.wave, report.params["comparison_wave"]
+    if not earlier:
+        return Section().text("No comparison wave was chosen (comparison_wave is empty), so no "
+                              "change is tested.")
+    level = report.params["level"]
+    moved = wave_change(report.weighting.responses, report.questions, wave=wave,
+                        comparison_wave=earlier, **_thresholds(report))
+    sentence = describe_change(moved.change, wave, earlier)
+    caption = change_caption(wave, earlier, level, report.weighting.kind)
+    return (Section()
+            .text(sentence)
+            .figure(charts_survey.plot_wave_change(
+                moved.change[moved.change["difference"].notna()], wave=wave,
+                comparison_wave=earlier, level=level),
+                    alt=describe_change_chart(moved.change, sentence), caption=caption)
+            .table(change_display(moved, wave, earlier), caption=caption,
+                   row_header="Question", note=CHANGE_TABLE_NOTE)
+            .offer("change_since_comparison_wave", moved.change, f"Change in share positive, "
+                   f"{earlier} to {wave}, Holm-adjusted"))
+
+
+def group_differences(report: SurveyReport) -> Section:
+    """Differences between groups of residents: per breakdown a sentence, a small-multiple
+    chart and a wide table, each group against the rest of the sample.
+
+    Offers ``breakdowns`` (every breakdown's controlled table, stacked).
+    """
+    wave, kind = report.weighting.wave, report.weighting.kind
+    responses, settings = report.weighting.responses[wave], _thresholds(report)
+    note = breakdowns_note(settings["min_base"], settings["min_cell"])
+    section, tables = Section(), []
+    for by in report.params["breakdowns"]:
+        table = breakdown_table(responses, report.questions, by, **settings)
+        sentence, caption = describe_breakdown(table), breakdown_caption(by, wave, kind)
+        section.text(sentence).figure(
+            charts_survey.plot_breakdown(table, level=settings["level"]), alt=sentence,
+            caption=caption)
+        section.table(breakdown_display(table), caption=caption, row_header=breakdown_label(by),
+                      note=note)
+        tables.append(table.drop(columns="published"))
+    stacked = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    return section.offer("breakdowns", stacked, f"Share positive by group against the rest, "
+                         f"wave {wave}, disclosure-controlled")
+
+
+def method_and_caveats(report: SurveyReport) -> Section:
+    """Method and caveats: the method with this run's settings, the caveats (the survey's data
+    note first), what weighting costs in precision, and the parameters of the run."""
+    params, summary = report.params, report.weighting.summary
+    return (Section()
+            .bullets(method_notes(rake=params["rake"], level=params["level"],
+                                  min_base=params["min_base"], min_cell=params["min_cell"]),
+                     heading="Method")
+            .bullets(caveats(report.data_note), heading="Caveats")
+            .figure(charts_survey.plot_bases(summary), alt=describe_bases(summary),
+                    caption="What weighting costs in precision: respondents and effective base "
+                            "by wave.")
+            .table(parameters_table(dict(params)), caption="Parameters of this run",
+                   row_header="Parameter"))
