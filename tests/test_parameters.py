@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import os
+import re
+import subprocess
+import sys
 import types
 from pathlib import Path
 
+import nbformat
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from perfeval.core.exceptions import DataValidationError, ParameterError
-from perfeval.run.parameters import (Param, check_against_data, describe_schema, get_schema,
-                                 load_folder_schemas,
-                                 load_parameter_file, register_schema, validate_notebook_namespace,
-                                 validate_parameters)
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.run.declarations import Field, Record
+from perfeval.run.parameters import (
+    Param,
+    check_against_data,
+    default_parameters_yaml,
+    describe_default_differences,
+    describe_schema,
+    get_schema,
+    load_folder_schemas,
+    load_parameter_file,
+    parameters_cell,
+    register_schema,
+    validate_notebook_namespace,
+    validate_parameters,
+)
+from perfeval.run.paramtext import python_literal
 
 STEM = "t_parameters"
 
@@ -298,3 +316,171 @@ def test_folder_schema_module_registers_its_notebooks(tmp_path):
     assert load_folder_schemas(tmp_path) is True
     assert validate_parameters("t_folder_nb", {}) == {"year": 2024}
     assert load_folder_schemas(tmp_path / "elsewhere") is False
+
+
+# ------------------------------------------------ one declaration: the cell and the YAML follow it
+BUNDLED_STEMS = sorted(path.stem for path in BUNDLED_NOTEBOOKS_DIR.glob("*.ipynb"))
+#: Notebooks whose parameters cell does not yet follow the declarations. The notebook is edited
+#: by its own owner: replace the cell by parameters_cell(stem), then delete the entry (the strict
+#: xfail fails once the cell follows).
+CELL_NOT_YET_REGENERATED = {
+    "programme_evaluation": "evaluation_framework is declared as a list of mappings now; the "
+                            "cell still holds the one-line strings",
+}
+
+
+def _parameters_cell_source(stem: str) -> str:
+    notebook = nbformat.read(BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb", as_version=4)
+    tagged = [cell.source for cell in notebook.cells
+              if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{stem}: exactly one cell must be tagged 'parameters'"
+    return tagged[0]
+
+
+def test_there_are_bundled_notebooks_to_check():
+    assert len(BUNDLED_STEMS) >= 6
+
+
+@pytest.mark.parametrize("stem", [
+    pytest.param(stem, marks=pytest.mark.xfail(reason=CELL_NOT_YET_REGENERATED[stem], strict=True))
+    if stem in CELL_NOT_YET_REGENERATED else stem for stem in BUNDLED_STEMS])
+def test_each_notebooks_parameters_cell_is_the_one_its_declarations_give(stem):
+    assert _parameters_cell_source(stem) == parameters_cell(stem)
+
+
+@pytest.mark.parametrize("stem", BUNDLED_STEMS)
+def test_the_parameters_cell_assigns_each_declared_default_in_order(stem):
+    tree = ast.parse(parameters_cell(stem))
+    assigned = [(node.targets[0].id, ast.literal_eval(node.value)) for node in tree.body]
+    assert assigned == [(p.name, p.default) for p in get_schema(stem)]
+
+
+@pytest.mark.parametrize("stem", BUNDLED_STEMS)
+def test_each_bundled_parameter_file_holds_exactly_the_declared_defaults(stem):
+    values = load_parameter_file(BUNDLED_PARAMS_DIR / f"{stem}.yaml")
+    assert describe_default_differences(stem, values) == []
+
+
+@pytest.mark.parametrize("stem", BUNDLED_STEMS)
+def test_the_default_parameter_file_reads_back_as_the_defaults(stem, tmp_path):
+    (tmp_path / "p.yaml").write_text(default_parameters_yaml(stem), encoding="utf-8")
+    values = load_parameter_file(tmp_path / "p.yaml")
+    assert describe_default_differences(stem, values) == []
+    assert validate_parameters(stem, values, data_checks=False) == validate_parameters(
+        stem, {}, data_checks=False)
+
+
+def test_default_differences_name_what_is_missing_unknown_or_different():
+    found = describe_default_differences(STEM, {"year": 2024.5, "draft": 0, "colour": "green",
+                                                "ratio": 0.5, "comparators": [],
+                                                "data_dir": "", "yera": 1})
+    assert found == ["'council' is missing; add `council: E06000017`",
+                     "'yera' is not a declared parameter; remove it",
+                     "'year' is 2024.5 but the declared default is 2024",
+                     "'draft' is 0 but the declared default is False"]
+
+
+def test_an_integer_is_the_same_default_as_the_float_declared():
+    register_schema("t_float_default", [Param("ratio", float, 1.0)])
+    assert describe_default_differences("t_float_default", {"ratio": 1}) == []
+
+_VALUES = st.recursive(
+    st.one_of(st.text(), st.integers(), st.booleans(), st.floats(allow_nan=False,
+                                                                  allow_infinity=False)),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12)
+
+
+@given(_VALUES)
+def test_python_literal_reads_back_as_the_value(value):
+    assert ast.literal_eval(python_literal(value)) == value
+
+
+@pytest.mark.parametrize("value", [None, {1, 2}, math.inf])
+def test_python_literal_refuses_what_no_parameter_holds(value):
+    with pytest.raises(ParameterError, match="cannot be written as a parameter's default"):
+        python_literal(value)
+
+
+def test_the_declarations_import_no_lookup_so_there_is_no_cycle():
+    code = ("import sys, perfeval.run.schemas, perfeval.run.declarations; "
+            "assert 'perfeval.run.parameters' not in sys.modules, 'schemas imports parameters'")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+# ------------------------------------------------------------------ lists of declared mappings
+def _rule_from_line(line: str) -> dict:
+    """'label; op; limit; flag' (the limit a number when it reads as one)."""
+    label, op, limit, flag = (part.strip() for part in line.split(";"))
+    return {"label": label, "op": op, "limit": float(limit) if limit.isdigit() else limit,
+            "flag": flag}
+
+
+ITEM = Record((Field("label", "str", "What is measured"),
+               Field("op", "str", "Comparison", choices=("<", ">")),
+               Field("limit", "number", "The limit"),
+               Field("flag", "scalar", "Anything")), from_text=_rule_from_line)
+register_schema("t_records", [Param("rules", "list[dict]", [
+    {"label": "a", "op": "<", "limit": 1, "flag": True}], "Rules", item=ITEM)])
+
+
+def _record_problems(rules) -> list[str]:
+    with pytest.raises(ParameterError) as caught:
+        validate_parameters("t_records", {"rules": rules})
+    return caught.value.problems
+
+
+def test_records_are_returned_with_their_fields_in_declared_order():
+    resolved = validate_parameters("t_records", {"rules": [
+        {"flag": "x", "limit": 2.5, "op": ">", "label": "b"}]})
+    assert resolved["rules"] == [{"label": "b", "op": ">", "limit": 2.5, "flag": "x"}]
+    assert list(resolved["rules"][0]) == ["label", "op", "limit", "flag"]
+
+
+def test_every_wrong_field_of_every_item_is_named_at_once():
+    found = _record_problems([{"label": "a", "op": "=", "limit": "1", "flag": None},
+                              {"label": "b", "op": "<", "extra": 1}, 7])
+    assert found == [
+        "rules (list[dict]): item 1 ('a'): op: '=' is not allowed; choose one of '<', '>'",
+        "rules (list[dict]): item 1 ('a'): limit: expected a number, got str '1'",
+        "rules (list[dict]): item 1 ('a'): flag: expected a number, text or true/false, got "
+        "NoneType None",
+        "rules (list[dict]): item 2 ('b'): unknown field 'extra'; the fields are label, op, "
+        "limit, flag",
+        "rules (list[dict]): item 2 ('b'): 'limit' is missing (limit (a number))",
+        "rules (list[dict]): item 2 ('b'): 'flag' is missing (flag (a number, text or "
+        "true/false))",
+        "rules (list[dict]): item 3: expected a mapping with label, op, limit, flag; got int 7"]
+
+
+def test_an_item_written_as_text_is_read_by_the_declared_reader_and_then_checked():
+    assert validate_parameters("t_records", {"rules": ["a; <; 1; x"]})["rules"] == [
+        {"label": "a", "op": "<", "limit": 1.0, "flag": "x"}]
+    found = _record_problems(["a; <; 1; x", "b; >; x; y", "c; <"])
+    assert found == ["rules (list[dict]): item 2 ('b'): limit: expected a number, got str 'x'",
+                     "rules (list[dict]): item 3: not enough values to unpack (expected 4, got 2)"]
+
+
+def test_a_list_of_mappings_must_be_a_list():
+    assert _record_problems({"label": "a"}) == [
+        "rules (list[dict]): expected a list of mappings, got dict {'label': 'a'} (write a YAML "
+        "list with one mapping per item, with the fields label, op, limit, flag)"]
+
+
+def test_a_list_dict_parameter_needs_its_fields_declared():
+    with pytest.raises(ParameterError, match="needs item=Record"):
+        Param("rules", "list[dict]", [])
+    with pytest.raises(ParameterError, match="needs item=Record"):
+        Param("rules", "list[str]", [], item=ITEM)
+
+
+def test_a_field_of_an_unknown_type_is_refused():
+    with pytest.raises(ParameterError, match="type must be one of str, number, bool, scalar"):
+        Field("x", "date")
+
+
+def test_perfeval_params_lists_the_fields_of_the_items():
+    text = describe_schema("t_records")
+    assert "rules  list[dict]  [1 items]  items with the fields below  Rules" in text
+    assert "Each item of rules has the fields:" in text
+    assert re.search(r"^  op \(one of '<', '>'\) +Comparison$", text, re.MULTILINE)

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from perfeval.core.exceptions import ParameterError
-from perfeval.run.parameters import validate_parameters
+from perfeval.run.parameters import (parameters_cell, validate_notebook_namespace,
+                                     validate_parameters)
+from perfeval.run.schemas import DEFAULT_FRAMEWORK, framework_item_from_line
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
 
@@ -132,3 +134,100 @@ def test_the_survey_report_refuses_a_survey_of_another_council():
 def test_authority_is_a_survey_design_column_not_a_breakdown():
     from perfeval.run.schemas import SURVEY_DESIGN_COLUMNS
     assert "authority" in SURVEY_DESIGN_COLUMNS
+
+
+# ------------------------------------------------------------------- the evaluation framework
+#: The framework as bundled parameter files wrote it before it was typed YAML (one line each).
+LEGACY_FRAMEWORK = [
+    "Did the programme spend within its allocation? | funding_total.spend_pct_of_allocation | <= "
+    "| 100",
+    "Did the programme reach at least 300 participant places? | funding_total.participants | >= "
+    "| 300",
+    "Was the cost per participant place under £1,500? | funding_total.cost_per_participant | < "
+    "| 1500",
+    "Did participants' confidence rise significantly? | survey_confidence.significant_increase "
+    "| == | true",
+    "Did more participants use performance data after the programme? | "
+    "survey_uses_performance_data.significant_increase | == | true",
+    "Did the recycling rate (NI 192) rise more in participating than in comparison councils? | "
+    "did_NI192.significant_increase | == | true",
+    "Were participating and comparison councils on parallel trends before the programme? | "
+    "did_NI192.pre_trends_parallel | == | true",
+]
+
+
+def framework(items) -> dict:
+    return validate_parameters("programme_evaluation", {"evaluation_framework": items},
+                               data_checks=False)
+
+
+def framework_problems(items) -> list[str]:
+    with pytest.raises(ParameterError) as info:
+        framework(items)
+    return info.value.problems
+
+
+def test_the_default_framework_is_a_list_of_typed_questions():
+    first = DEFAULT_FRAMEWORK[0]
+    assert first == {"question": "Did the programme spend within its allocation?",
+                     "evidence": "funding_total.spend_pct_of_allocation", "operator": "<=",
+                     "threshold": 100}
+    assert all(list(item) == ["question", "evidence", "operator", "threshold"]
+               for item in DEFAULT_FRAMEWORK)
+
+
+def test_the_legacy_one_line_questions_are_read_as_the_same_mappings():
+    assert framework(LEGACY_FRAMEWORK)["evaluation_framework"] == DEFAULT_FRAMEWORK
+
+
+def test_legacy_and_mapping_items_may_be_mixed_and_always_arrive_as_mappings():
+    items = framework([LEGACY_FRAMEWORK[2], DEFAULT_FRAMEWORK[3]])["evaluation_framework"]
+    assert items == [DEFAULT_FRAMEWORK[2], DEFAULT_FRAMEWORK[3]]
+
+
+@pytest.mark.parametrize("text, threshold", [("1,500", 1500), ("0.05", 0.05), ("TRUE", True),
+                                             ("false", False), ("improving", "improving")])
+def test_a_legacy_threshold_is_true_false_a_number_or_text(text, threshold):
+    item = framework_item_from_line(f"Q? | trend.direction | == | {text}")
+    assert item["threshold"] == threshold and type(item["threshold"]) is type(threshold)
+
+
+def test_every_wrong_question_is_named_with_its_field_at_once():
+    found = framework_problems([
+        {"question": "Spend?", "evidence": "funding_total.spend", "operator": "=<",
+         "threshold": 100},
+        {"question": "Reach?", "evidence": "funding_total.participants", "operator": ">=",
+         "threshold": [1, 2]},
+        "Cost? | funding_total.cost_per_participant | <",
+        "Range? | did_NI192.estimate | between | 1 and 2",
+    ])
+    assert found == [
+        "evaluation_framework (list[dict]): item 1 ('Spend?'): operator: '=<' is not allowed; "
+        "choose one of '==', '!=', '<', '<=', '>', '>='",
+        "evaluation_framework (list[dict]): item 2 ('Reach?'): threshold: expected a number, "
+        "text or true/false, got list [1, 2]",
+        "evaluation_framework (list[dict]): item 3: expected 'question | evidence | operator | "
+        "threshold', got 'Cost? | funding_total.cost_per_participant | <'; or write the item as "
+        "a mapping with question, evidence, operator, threshold",
+        "evaluation_framework (list[dict]): item 4: operator 'between' in 'Range? | "
+        "did_NI192.estimate | between | 1 and 2' is no longer available; write two questions "
+        "instead, one with '>=' the low end and one with '<=' the high end"]
+
+
+def test_a_question_missing_a_field_says_which_and_what_it_holds():
+    assert framework_problems([{"question": "Q?", "evidence": "x.y", "threshold": 1}]) == [
+        "evaluation_framework (list[dict]): item 1 ('Q?'): 'operator' is missing (operator (one "
+        "of '==', '!=', '<', '<=', '>', '>='))"]
+
+
+def test_papermill_injects_the_structured_default_as_a_python_literal():
+    from papermill.translators import translate_parameters
+
+    source = translate_parameters("python3", "python",
+                                  {"evaluation_framework": DEFAULT_FRAMEWORK}, "Parameters")
+    namespace: dict = {}
+    for cell in (parameters_cell("programme_evaluation"), source):  # as papermill runs them
+        exec(compile(cell, "<cell>", "exec"), namespace)  # noqa: S102 - our own and papermill's
+    assert namespace["evaluation_framework"] == DEFAULT_FRAMEWORK
+    resolved = validate_notebook_namespace("programme_evaluation", namespace)
+    assert resolved["evaluation_framework"] == DEFAULT_FRAMEWORK

@@ -29,12 +29,14 @@ from perfeval.core.exceptions import ParameterError
 from perfeval.core.quoting import CONTAINERS as _CONTAINERS
 from perfeval.core.quoting import short_repr
 
-__all__ = ["Param", "Check", "register_schema", "declared_schema", "declared_stems",
+__all__ = ["Param", "Field", "Record", "FIELD_TYPES", "Check", "register_schema", "declared_schema",
+           "declared_stems",
            "is_path_parameter", "TYPES", "MAX_TEXT_LENGTH", "MAX_LIST_ITEMS"]
 
-TYPES = ("str", "int", "float", "bool", "list[str]")
+TYPES = ("str", "int", "float", "bool", "list[str]", "list[dict]")
 _TYPE_ALIASES: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool",
-                                 list: "list[str]", list[str]: "list[str]"}
+                                 list: "list[str]", list[str]: "list[str]",
+                                 list[dict]: "list[dict]"}
 _SCHEMAS: dict[str, list[Param]] = {}
 
 MAX_TEXT_LENGTH = 10_000
@@ -46,7 +48,81 @@ Check = Callable[[Any, dict[str, Any]], "str | None"]
 
 
 class _Invalid(Exception):
-    """Internal: a single value failed a type or range rule (message says why)."""
+    """Internal: a value failed a type or range rule; ``problems`` say why (one for a plain
+    value, one per wrong field for a list of mappings)."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+FIELD_TYPES = {"str": "text", "number": "a number", "bool": "true or false",
+               "scalar": "a number, text or true/false"}
+"""The types of a field of a list-of-mappings parameter, in words."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of the items of a ``list[dict]`` parameter.
+
+    Parameters
+    ----------
+    name : str
+        The key of the field in each item.
+    type : {"str", "number", "bool", "scalar"}
+        Text, a finite number (not true/false), true/false, or any of the three.
+    description : str
+        What the field holds (for ``perfeval params`` and the default parameter file).
+    choices : sequence, optional
+        The only values allowed.
+    """
+
+    name: str
+    type: str
+    description: str = ""
+    choices: tuple | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in FIELD_TYPES:
+            raise ParameterError([f"Field {self.name!r}: type must be one of "
+                                  f"{', '.join(FIELD_TYPES)}; got {short_repr(self.type)}"])
+        if self.choices is not None:
+            object.__setattr__(self, "choices", tuple(self.choices))
+
+    def allowed(self) -> str:
+        """The field's allowed values in words, e.g. ``"operator (one of '==', '!=')"``."""
+        shown = (f"one of {', '.join(repr(c) for c in self.choices)}" if self.choices is not None
+                 else FIELD_TYPES[self.type])
+        return f"{self.name} ({shown})"
+
+
+@dataclass(frozen=True)
+class Record:
+    """The declared fields of each item of a ``list[dict]`` parameter.
+
+    Parameters
+    ----------
+    fields : sequence of Field
+        Every field an item must have, in the order items are written.
+    from_text : callable, optional
+        ``from_text(line) -> dict``: reads an item written as one line of text (an older form
+        kept so that old parameter files still work); raises ``ValueError`` saying what is wrong.
+    """
+
+    fields: tuple[Field, ...]
+    from_text: Callable[[str], dict[str, Any]] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", tuple(self.fields))
+
+    @property
+    def names(self) -> list[str]:
+        """The field names, in order."""
+        return [f.name for f in self.fields]
+
+    def allowed(self) -> str:
+        """The items' fields in words (for help tables and error messages)."""
+        return "items with " + ", ".join(f.allowed() for f in self.fields)
 
 
 @dataclass(frozen=True)
@@ -57,8 +133,9 @@ class Param:
     ----------
     name : str
         The variable name used in the notebook's ``parameters`` cell.
-    type : {"str", "int", "float", "bool", "list[str]"} or the matching Python type
-        ``str``, ``int``, ``float``, ``bool`` and ``list[str]`` (or ``list``) are accepted too.
+    type : {"str", "int", "float", "bool", "list[str]", "list[dict]"} or the matching Python type
+        ``str``, ``int``, ``float``, ``bool``, ``list[str]`` (or ``list``) and ``list[dict]`` are
+        accepted too. A ``list[dict]`` is a list of mappings whose fields ``item`` declares.
     default : object
         The value used when none is given; must itself be valid.
     description : str
@@ -72,6 +149,8 @@ class Param:
         exists in the data"). Return a message saying what is wrong, or ``None`` if the value is
         fine. Checks run only once every value has the right type and range, because they usually
         depend on other parameters such as ``data_dir``.
+    item : Record, optional
+        For a ``list[dict]`` parameter (and only for one): the fields of each item.
     """
 
     name: str
@@ -82,6 +161,7 @@ class Param:
     min: float | None = None
     max: float | None = None
     check: Check | None = field(default=None, compare=False)
+    item: Record | None = None
 
     def __post_init__(self) -> None:
         type_name = _TYPE_ALIASES.get(self.type, self.type)
@@ -89,26 +169,34 @@ class Param:
             raise ParameterError([f"Param {self.name!r}: type must be one of "
                                   f"{', '.join(TYPES)}; got {short_repr(self.type)}"])
         object.__setattr__(self, "type", type_name)
+        if (self.item is not None) != (type_name == "list[dict]"):
+            raise ParameterError([f"Param {self.name!r}: a list[dict] parameter needs "
+                                  f"item=Record(...) declaring its fields, and only it takes one"])
         if not self.name.isidentifier() or self.name.startswith("_"):
             raise ParameterError([f"Param name must be a Python identifier not starting with "
                                   f"'_'; got {short_repr(self.name)}"])
         if self.choices is not None:
             object.__setattr__(self, "choices", tuple(self.choices))
+        if self.choices is not None and type_name == "list[dict]":
+            raise ParameterError([f"Param {self.name!r}: a list[dict] parameter takes choices "
+                                  f"on its fields (Field(..., choices=...)), not on the list"])
         if (self.min is not None or self.max is not None) and type_name not in ("int", "float"):
             raise ParameterError([f"Param {self.name!r}: min/max apply only to int and float "
                                   f"parameters, not {type_name}"])
         try:
             object.__setattr__(self, "default", self.coerce(self.default))
         except _Invalid as err:
-            raise ParameterError([f"Param {self.name!r}: the default is not valid: {err}"]
-                                 ) from None
+            raise ParameterError([f"Param {self.name!r}: the default is not valid: {problem}"
+                                  for problem in err.problems]) from None
 
     def coerce(self, value: Any) -> Any:
         """Return ``value`` converted to this parameter's type, checked against choices and range.
 
         Raises ``_Invalid`` (internal) with a message saying what was expected and what was found.
         """
-        _check_size(value, listed=self.type == "list[str]")
+        _check_size(value, listed=self.type.startswith("list"))
+        if self.item is not None:
+            return _to_records(value, self.item)
         converted = _COERCERS[self.type](value)
         items = converted if self.type == "list[str]" else [converted]
         if self.choices is not None:
@@ -123,6 +211,8 @@ class Param:
 
     def allowed(self) -> str:
         """Describe the allowed values in words (for help tables and error messages)."""
+        if self.item is not None:
+            return self.item.allowed()
         if self.choices is not None:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.min is not None and self.max is not None:
@@ -212,6 +302,69 @@ def _to_str_list(value: Any) -> list[str]:
         return [_to_str(item) for item in value]
     except _Invalid as err:
         raise _Invalid(f"every item must be a string: {err}") from None
+
+
+def _field_value(spec: Field, value: Any) -> Any:
+    """``value`` as the field's type (raises _Invalid saying what was expected)."""
+    _check_size(value, listed=False)
+    if spec.type == "str":
+        value = _to_str(value)
+    elif spec.type == "bool":
+        value = _to_bool(value)
+    elif spec.type == "number" or not isinstance(value, (str, bool)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            raise _type_error(FIELD_TYPES[spec.type], value)
+    if spec.choices is not None and value not in spec.choices:
+        raise _Invalid(f"{short_repr(value)} is not allowed; choose one of "
+                       f"{', '.join(repr(c) for c in spec.choices)}")
+    return value
+
+
+def _record_problems(item: Any, spec: Record) -> tuple[dict[str, Any], list[str]]:
+    """The item with its fields converted, in declared order, and what is wrong with it."""
+    if isinstance(item, str) and spec.from_text is not None:
+        try:
+            item = spec.from_text(item)
+        except ValueError as err:
+            return {}, [str(err)]
+    if not isinstance(item, dict):
+        return {}, [f"expected a mapping with {', '.join(spec.names)}; got "
+                    f"{type(item).__name__} {short_repr(item)}"]
+    problems = [f"unknown field {short_repr(key)}; the fields are {', '.join(spec.names)}"
+                for key in item if key not in spec.names]
+    converted: dict[str, Any] = {}
+    for declared in spec.fields:
+        if declared.name not in item:
+            problems.append(f"{declared.name!r} is missing ({declared.allowed()})")
+            continue
+        try:
+            converted[declared.name] = _field_value(declared, item[declared.name])
+        except _Invalid as err:
+            problems.append(f"{declared.name}: {err}")
+    return converted, problems
+
+
+def _item_label(number: int, item: Any) -> str:
+    """``item 3`` or ``item 3 ("Was the cost ...?")``: names an item by its first field."""
+    first = next(iter(item.values()), None) if isinstance(item, dict) else None
+    return f"item {number}" + (f" ({short_repr(first, 60)})" if isinstance(first, str) else "")
+
+
+def _to_records(value: Any, spec: Record) -> list[dict[str, Any]]:
+    if not isinstance(value, (list, tuple)):
+        raise _type_error("a list of mappings", value,
+                          f" (write a YAML list with one mapping per item, with the fields "
+                          f"{', '.join(spec.names)})")
+    records, problems = [], []
+    for number, item in enumerate(value, start=1):
+        converted, found = _record_problems(item, spec)
+        label = _item_label(number, converted or item)
+        problems += [f"{label}: {problem}" for problem in found]
+        records.append(converted)
+    if problems:
+        raise _Invalid(*problems)
+    return records
 
 
 _COERCERS: dict[str, Callable[[Any], Any]] = {"str": _to_str, "int": _to_int, "float": _to_float,

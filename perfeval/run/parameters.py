@@ -32,7 +32,7 @@ from typing import Any
 
 from perfeval.core.exceptions import ParameterError, PerfevalError
 from perfeval.core.quoting import short_repr, shorten
-from perfeval.run import schemas
+from perfeval.run import paramtext, schemas
 from perfeval.run.declarations import (
     MAX_LIST_ITEMS,
     MAX_TEXT_LENGTH,
@@ -56,7 +56,8 @@ from perfeval.run.paramfiles import (
 )
 
 __all__ = ["Param", "register_schema", "get_schema", "registered_stems", "validate_parameters",
-           "check_against_data",
+           "check_against_data", "parameters_cell", "default_parameters_yaml",
+           "describe_default_differences",
            "validate_notebook_namespace", "describe_schema", "load_parameter_file",
            "is_path_parameter", "load_folder_schemas", "load_notebook_schema",
            "load_schemas_for", "schema_from_metadata", "NAMED_CHECKS", "NOTEBOOK_METADATA_KEY",
@@ -340,13 +341,13 @@ def _resolve(stem: str, values: Mapping[str, Any], missing_problem: bool,
             if missing_problem:
                 problems.append(f"{param.name!r} is in the schema but not defined in the "
                                 f"notebook's parameters cell; add `{param.name} = "
-                                f"{param.default!r}` there")
+                                f"{paramtext.python_literal(param.default)}` there")
             resolved[param.name] = param.default
             continue
         try:
             resolved[param.name] = param.coerce(values[param.name])
         except _Invalid as err:
-            problems.append(f"{param.name} ({param.type}): {err}")
+            problems += [f"{param.name} ({param.type}): {problem}" for problem in err.problems]
     if not problems and (data_checks or unknown):
         problems = _run_checks(schema, resolved)
     if unknown or problems:
@@ -485,20 +486,84 @@ def validate_notebook_namespace(stem: str, namespace: dict[str, Any]) -> dict[st
     return resolved
 
 
-def describe_schema(stem: str) -> str:
-    """Return a plain-text table of the parameters of ``stem``: name, type, default, allowed
-    values and description (used by ``perfeval params``)."""
-    schema = get_schema(stem)
-    header = ("name", "type", "default", "allowed", "description")
-    rows = [header] + [(p.name, p.type, repr(p.default), p.allowed(), p.description)
-                       for p in schema]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+def parameters_cell(stem: str) -> str:
+    """Return the source of the ``parameters`` cell of the notebook ``stem``, from its
+    declarations: one ``name = <Python literal of the default>`` per parameter, in declaration
+    order (:func:`perfeval.run.paramtext.cell_source`).
+
+    Raises
+    ------
+    ParameterError
+        If no schema is registered under ``stem`` (:func:`get_schema`).
+    """
+    return paramtext.cell_source(get_schema(stem))
+
+
+def default_parameters_yaml(stem: str) -> str:
+    """Return a parameter file of the declared defaults of ``stem``, each after a comment saying
+    what it does (:func:`perfeval.run.paramtext.yaml_source`).
+
+    Raises
+    ------
+    ParameterError
+        If no schema is registered under ``stem`` (:func:`get_schema`).
+    """
+    return paramtext.yaml_source(get_schema(stem), f"{stem}: default parameters")
+
+
+def describe_default_differences(stem: str, values: Mapping[str, Any]) -> list[str]:
+    """Return how ``values`` (a parameter file's, as read) differ from the declared defaults of
+    ``stem``: one message per missing, unknown or different name; empty when they are the same
+    (:func:`perfeval.run.paramtext.default_differences`).
+
+    Raises
+    ------
+    ParameterError
+        If no schema is registered under ``stem`` (:func:`get_schema`).
+    """
+    return paramtext.default_differences(get_schema(stem), values)
+
+
+def _shown(param: Param) -> tuple[str, str]:
+    """The default and the allowed values as ``perfeval params`` shows them: a list of mappings
+    by its number of items, its fields listed below the table (:func:`_describe_fields`)."""
+    if param.item is not None:
+        return f"[{len(param.default)} items]", "items with the fields below"
+    return repr(param.default), param.allowed()
+
+
+def _describe_fields(param: Param) -> list[str]:
+    """One line per field of a ``list[dict]`` parameter's items: name, allowed, description."""
+    if param.item is None:
+        return []
+    fields = param.item.fields
+    width = max(len(f.allowed()) for f in fields)
+    return ["", f"Each item of {param.name} has the fields:"] + [
+        f"  {f.allowed().ljust(width)}  {f.description}".rstrip() for f in fields]
+
+
+def _table_lines(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows (the first a header) as aligned columns under a rule; the last column unpadded."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
 
     def line(row: tuple[str, ...]) -> str:
         cells = [cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]
         return "  ".join(cells).rstrip()
 
-    rule = "  ".join("-" * w for w in widths) + "  " + "-" * len(header[-1])
-    body = [line(r) for r in rows[1:]] or ["(this notebook takes no parameters)"]
-    return "\n".join([f"Parameters of {stem}:", line(header), rule] + body)
+    rule = "  ".join("-" * w for w in widths) + "  " + "-" * len(rows[0][-1])
+    return [line(rows[0]), rule] + [line(row) for row in rows[1:]]
+
+
+def describe_schema(stem: str) -> str:
+    """Return a plain-text table of the parameters of ``stem``: name, type, default, allowed
+    values and description (used by ``perfeval params``); the fields of a ``list[dict]``
+    parameter's items follow the table."""
+    schema = get_schema(stem)
+    header = ("name", "type", "default", "allowed", "description")
+    rows = [header] + [(p.name, p.type, *_shown(p), p.description) for p in schema]
+    table = _table_lines(rows)
+    if not schema:
+        table.append("(this notebook takes no parameters)")
+    fields = [line for p in schema for line in _describe_fields(p)]
+    return "\n".join([f"Parameters of {stem}:"] + table + fields)
 

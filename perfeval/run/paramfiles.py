@@ -16,7 +16,7 @@ use no aliases):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -46,10 +46,10 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 class _Refused(Exception):
     """Internal: YAML text refused before any value is built (a limit passed, or a tag)."""
 
-    def __init__(self, message: str, mark: yaml.Mark) -> None:
+    def __init__(self, message: str, mark: Any) -> None:
         super().__init__(message)
         self.message = message
-        self.line = mark.line + 1
+        self.line = mark.line + 1 if mark is not None else 1
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -122,14 +122,14 @@ class _LimitedLoader(_StrictLoader):
         if event.anchor is not None:
             self._open_anchors.add(event.anchor)
         try:
-            return super().compose_node(parent, index)
+            return cast(yaml.Node, super().compose_node(parent, index))
         finally:
             self._depth -= 1
             self._open_anchors.discard(event.anchor)
 
     def _compose_alias(self, event: yaml.AliasEvent, parent: yaml.Node | None,
                        index: Any) -> yaml.Node:
-        alias = f"*{shorten(event.anchor, 40)}"
+        alias = f"*{shorten(event.anchor or '', 40)}"
         self._aliases += 1
         if self._aliases > MAX_YAML_ALIASES:
             raise _Refused(f"more than {MAX_YAML_ALIASES} aliases ({alias} is one); write the "
@@ -137,7 +137,8 @@ class _LimitedLoader(_StrictLoader):
         if event.anchor in self._open_anchors:
             raise _Refused(f"alias {alias} is inside the value it names, so that value would "
                            f"contain itself; write the values out", event.start_mark)
-        node = super().compose_node(parent, index)  # the anchored node (or an undefined alias)
+        # the anchored node (or an undefined alias, which raises)
+        node = cast(yaml.Node, super().compose_node(parent, index))
         values, height = self._measure(node)
         self._values += values
         self._check(event.start_mark, self._depth + height, alias)
@@ -152,7 +153,7 @@ class _LimitedLoader(_StrictLoader):
                                    1 + max((height for _, height in parts), default=0))
         return self._measured[key]
 
-    def _check(self, mark: yaml.Mark, depth: int, alias: str | None = None) -> None:
+    def _check(self, mark: Any, depth: int, alias: str | None = None) -> None:
         through = f" once alias {alias} is expanded" if alias else ""
         if self._values > MAX_YAML_VALUES:
             fix = ("write each value out once, without aliases that repeat other aliases" if alias

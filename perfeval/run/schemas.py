@@ -13,6 +13,7 @@ imports them to look them up, validate values and describe them.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ from perfeval.core.periods import (
     parse_period,
 )
 from perfeval.core.quoting import short_repr, shorten
-from perfeval.run.declarations import Check, Param, register_schema
+from perfeval.run.declarations import Check, Field, Param, Record, register_schema
 
 if TYPE_CHECKING:
     from perfeval.data.loader import Dataset
@@ -398,21 +399,94 @@ def check_programme(value: str, values: dict[str, Any], data: Dataset) -> str | 
                                         f"programme_strands.csv; programmes: {known}")
 
 
+FRAMEWORK_OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
+"""How an evaluation question compares its evidence with its threshold."""
+FRAMEWORK_FIELDS = ("question", "evidence", "operator", "threshold")
+
+
+def _threshold_from_text(text: str) -> bool | int | float | str:
+    """A threshold written as text in the one-line form: true/false, a number (commas allowed,
+    as in 1,500) or else the text itself."""
+    word = text.strip()
+    if word.lower() in ("true", "false"):
+        return word.lower() == "true"
+    number = word.replace(",", "")
+    for convert in (int, float):
+        try:
+            value = convert(number)
+        except ValueError:
+            continue
+        if math.isfinite(value):
+            return value
+    return word
+
+
+def framework_item_from_line(line: str) -> dict[str, Any]:
+    """Read an evaluation question written in the older one-line form
+    ``"question | evidence | operator | threshold"`` as the mapping the report receives.
+
+    Parameters
+    ----------
+    line : str
+        E.g. ``"Did the programme spend within its allocation? |
+        funding_total.spend_pct_of_allocation | <= | 100"``.
+
+    Returns
+    -------
+    dict
+        ``question``, ``evidence``, ``operator`` and ``threshold`` (true/false, a number or text).
+
+    Raises
+    ------
+    ValueError
+        When the line does not have four non-empty parts, or uses the operator ``between``
+        (which the mapping form does not have).
+    """
+    parts = [part.strip() for part in line.split("|")]
+    if len(parts) != 4 or not all(parts):
+        raise ValueError(f"expected 'question | evidence | operator | threshold', got "
+                         f"{short_repr(line)}; or write the item as a mapping with "
+                         f"{', '.join(FRAMEWORK_FIELDS)}")
+    question, evidence, operator, threshold = parts
+    if operator == "between":
+        raise ValueError(f"operator 'between' in {short_repr(line)} is no longer available; "
+                         f"write two questions instead, one with '>=' the low end and one with "
+                         f"'<=' the high end")
+    return {"question": question, "evidence": evidence, "operator": operator,
+            "threshold": _threshold_from_text(threshold)}
+
+
+FRAMEWORK_ITEM = Record((
+    Field("question", "str", "The question the report answers"),
+    Field("evidence", "str", "The computed result answering it, e.g. funding_total.participants, "
+          "did_NI192.significant_increase or survey_confidence.p_value"),
+    Field("operator", "str", "How the evidence is compared with the threshold",
+          choices=FRAMEWORK_OPERATORS),
+    Field("threshold", "scalar", "What the evidence is compared with"),
+), from_text=framework_item_from_line)
+"""The fields of one evaluation question (``evaluation_framework``)."""
+
+
+def _question(question: str, evidence: str, operator: str, threshold: Any) -> dict[str, Any]:
+    return {"question": question, "evidence": evidence, "operator": operator,
+            "threshold": threshold}
+
+
 DEFAULT_FRAMEWORK = [
-    "Did the programme spend within its allocation? | funding_total.spend_pct_of_allocation "
-    "| <= | 100",
-    "Did the programme reach at least 300 participant places? | funding_total.participants "
-    "| >= | 300",
-    "Was the cost per participant place under £1,500? | funding_total.cost_per_participant "
-    "| < | 1500",
-    "Did participants' confidence rise significantly? | survey_confidence.significant_increase "
-    "| == | true",
-    "Did more participants use performance data after the programme? "
-    "| survey_uses_performance_data.significant_increase | == | true",
-    "Did the recycling rate (NI 192) rise more in participating than in comparison councils? "
-    "| did_NI192.significant_increase | == | true",
-    "Were participating and comparison councils on parallel trends before the programme? "
-    "| did_NI192.pre_trends_parallel | == | true",
+    _question("Did the programme spend within its allocation?",
+              "funding_total.spend_pct_of_allocation", "<=", 100),
+    _question("Did the programme reach at least 300 participant places?",
+              "funding_total.participants", ">=", 300),
+    _question("Was the cost per participant place under £1,500?",
+              "funding_total.cost_per_participant", "<", 1500),
+    _question("Did participants' confidence rise significantly?",
+              "survey_confidence.significant_increase", "==", True),
+    _question("Did more participants use performance data after the programme?",
+              "survey_uses_performance_data.significant_increase", "==", True),
+    _question("Did the recycling rate (NI 192) rise more in participating than in comparison "
+              "councils?", "did_NI192.significant_increase", "==", True),
+    _question("Were participating and comparison councils on parallel trends before the "
+              "programme?", "did_NI192.pre_trends_parallel", "==", True),
 ]
 
 register_schema("programme_evaluation", _without_group(
@@ -431,8 +505,10 @@ register_schema("programme_evaluation", _without_group(
           "Participant survey yes/no questions (McNemar)"),
     Param("confidence_level", "float", 0.95, "Confidence level of the intervals",
           min=0.5, max=0.99),
-    Param("evaluation_framework", "list[str]", DEFAULT_FRAMEWORK,
-          "Evaluation questions, one per line: 'question | evidence | operator | threshold'"),
+    Param("evaluation_framework", "list[dict]", DEFAULT_FRAMEWORK,
+          "Evaluation questions, each answered by comparing a computed result (evidence) with "
+          "a threshold; the older one-line form 'question | evidence | operator | threshold' "
+          "is read too", item=FRAMEWORK_ITEM),
 ])
 
 
