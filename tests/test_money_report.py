@@ -447,6 +447,9 @@ def test_typed_framework_items_read_as_the_legacy_lines_do():
     assert isinstance(typed[0]["rule"]["value"], float) and typed[1]["rule"]["value"] is True
     assert mr.framework_items([{**TYPED[2], "threshold": [1, 2.5]}])[0]["rule"]["value"] == [1.0,
                                                                                          2.5]
+    # text that is not a number stays text for == and != (as the typed parameter allows)
+    text = {"question": "Rated?", "evidence": "x.rating", "operator": "!=", "threshold": " poor "}
+    assert mr.framework_items([text])[0]["rule"] == {"op": "!=", "value": "poor"}
     # legacy lines and typed items may be mixed; the lines keep their place in the numbering
     mixed = mr.framework_items([TYPED[0], "Went up? | did_UP.significant_increase | == | true"])
     assert mixed == typed[:2]
@@ -469,7 +472,7 @@ def test_typed_framework_items_report_every_problem_at_once():
                                   "evidence, operator, threshold; missing or empty: evidence; "
                                   "not allowed: rule")
     assert problems[2] == ("evaluation_framework item 3: threshold 'lots' is not a number or "
-                           "true/false")
+                           "true/false; text can only be compared with == or !=")
     assert problems[3] == ("evaluation_framework item 4: threshold must be 'low and high' or "
                            "[low, high], got 3")
     assert problems[4].startswith("evaluation_framework line 5: operator '=~'")

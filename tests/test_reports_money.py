@@ -5,11 +5,12 @@ One module-scoped run per notebook; the assertions read the published HTML and m
 
 from __future__ import annotations
 
+import json
 
 import pytest
 
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR
 from report_pages import check_clean_page, check_sections, run_default, sections, text_of
-
 
 pytestmark = pytest.mark.notebook
 
@@ -90,3 +91,19 @@ def test_programme_did_table_gives_estimate_interval_and_pre_trends(programme):
     assert row["ci_lower"] < row["estimate"] < row["ci_upper"]
     assert row["n_treated"] == 9 and row["n_comparison"] > 9
     assert row["pre_trend_caveat"]
+
+
+@pytest.mark.parametrize("stem", ["value_for_money", "programme_evaluation"])
+def test_notebook_sections_are_one_call_each(stem):
+    """Issue #16: apart from the imports and the parameters, no code cell is longer than six
+    lines, and every report section is displayed from one perfeval.sections.money call."""
+    notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb")
+                          .read_text(encoding="utf-8"))
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    body = [cell for cell in code[1:] if "parameters" not in cell["metadata"].get("tags", [])]
+    long = {i: "".join(c["source"]) for i, c in enumerate(body)
+            if len("".join(c["source"]).splitlines()) > 6}
+    assert not long, long
+    sources = ["".join(c["source"]) for c in body]
+    assert all("money." in source and "display(" in source for source in sources), sources
+    assert not any("def " in source or "for " in source for source in sources)

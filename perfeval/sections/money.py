@@ -1169,13 +1169,21 @@ FRAMEWORK_KEYS = ("question", "evidence", "operator", "threshold")
 
 def _typed_threshold(value: Any, op: str, where: str) -> Any:
     """A typed item's threshold as :func:`parse_framework` gives it: numbers as floats,
-    true/false as bools, text parsed like a line's threshold, ``between`` as [low, high]."""
+    true/false as bools, text parsed like a line's threshold, ``between`` as [low, high]. Text
+    that is not a number or true/false stays text for ``==`` and ``!=`` (the evidence is then
+    compared with it as text); the other operators need a number."""
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)) and op != "between":
         return float(value)
     if isinstance(value, str):
-        return _parse_value(value, op, where)
+        try:
+            return _parse_value(value, op, where)
+        except ParameterError as err:
+            if op in ("==", "!="):
+                return value.strip()
+            raise ParameterError([f"{problem}; text can only be compared with == or !="
+                                  for problem in err.problems]) from None
     if (op == "between" and isinstance(value, (list, tuple)) and len(value) == 2
             and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
         return [float(v) for v in value]
