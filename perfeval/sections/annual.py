@@ -56,9 +56,11 @@ TREND_TESTS_DESCRIPTION = ("Mann-Kendall trend test and Sen's slope of this coun
                            "each key indicator")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AnnualReport:
     """What the sections of an annual report share, built once (:func:`prepare`).
+
+    Compared by identity (``eq=False``): its fields are data frames.
 
     Attributes
     ----------
