@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from perfeval.core.exceptions import DataValidationError, ParameterError
 from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.core.periods import Period
 from perfeval.run.declarations import Field, Record
 from perfeval.run.parameters import (
     Param,
@@ -32,6 +33,8 @@ from perfeval.run.parameters import (
     register_schema,
     validate_notebook_namespace,
     validate_parameters,
+    validated_period,
+    validated_periods,
 )
 from perfeval.run.paramtext import python_literal
 
@@ -484,3 +487,33 @@ def test_perfeval_params_lists_the_fields_of_the_items():
     assert "rules  list[dict]  [1 items]  items with the fields below  Rules" in text
     assert "Each item of rules has the fields:" in text
     assert re.search(r"^  op \(one of '<', '>'\) +Comparison$", text, re.MULTILINE)
+
+
+# ------------------------------------------------------------------------- validated periods
+def test_a_validated_year_is_available_as_a_period_while_the_notebook_gets_text():
+    resolved = validate_parameters("programme_evaluation", {"year": "2022/23"}, data_checks=False)
+    assert resolved["year"] == "2022/23"
+    assert validated_period(resolved, "year") == Period("year", 2022)
+    assert validated_periods("programme_evaluation", resolved) == {
+        "year": Period("year", 2022), "programme_start": Period("year", 2019)}
+
+
+def test_every_report_declares_its_year_as_a_period():
+    assert all(validated_periods(stem, validate_parameters(stem, {}, data_checks=False))["year"]
+               .kind == "year" for stem in BUNDLED_STEMS)
+
+
+def test_a_value_that_is_not_a_period_or_a_missing_name_is_refused_with_the_fix():
+    with pytest.raises(ParameterError, match=r"year = '2024': not a period .*write a financial "
+                                             r"year as '2024/25'"):
+        validated_period({"year": "2024"})
+    with pytest.raises(ParameterError, match="there is no parameter 'yaer'"):
+        validated_period({"year": "2024/25"}, "yaer")
+
+
+def test_only_a_text_parameter_with_a_period_default_may_be_a_period():
+    with pytest.raises(ParameterError, match="a period parameter is a str"):
+        Param("year", int, 2024, period=True)
+    with pytest.raises(ParameterError, match="a period parameter is a str"):
+        Param("year", str, "2024", period=True)
+    assert Param("start", str, "", period=True).period

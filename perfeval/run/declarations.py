@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfeval.core.exceptions import ParameterError
+from perfeval.core.periods import is_valid_period
 from perfeval.core.quoting import CONTAINERS as _CONTAINERS
 from perfeval.core.quoting import short_repr
 
@@ -151,6 +152,11 @@ class Param:
         depend on other parameters such as ``data_dir``.
     item : Record, optional
         For a ``list[dict]`` parameter (and only for one): the fields of each item.
+    period : bool
+        The value is a period label (a financial year such as ``2024/25``, a quarter
+        ``2024/25 Q3`` or a month ``2024-10``; ``""`` for none). The notebook receives the text;
+        :func:`perfeval.run.parameters.validated_period` gives callers the
+        :class:`~perfeval.core.periods.Period`. Only a ``str`` parameter may be one.
     """
 
     name: str
@@ -162,6 +168,7 @@ class Param:
     max: float | None = None
     check: Check | None = field(default=None, compare=False)
     item: Record | None = None
+    period: bool = False
 
     def __post_init__(self) -> None:
         type_name = _TYPE_ALIASES.get(self.type, self.type)
@@ -177,6 +184,11 @@ class Param:
                                   f"'_'; got {short_repr(self.name)}"])
         if self.choices is not None:
             object.__setattr__(self, "choices", tuple(self.choices))
+        if self.period and (type_name != "str" or not (self.default == ""
+                                                       or is_valid_period(self.default))):
+            raise ParameterError([f"Param {self.name!r}: a period parameter is a str whose "
+                                  f"default is a period label such as '2024/25' (or ''); got "
+                                  f"{type_name} {short_repr(self.default)}"])
         if self.choices is not None and type_name == "list[dict]":
             raise ParameterError([f"Param {self.name!r}: a list[dict] parameter takes choices "
                                   f"on its fields (Field(..., choices=...)), not on the list"])

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from perfeval.core.exceptions import ParameterError, PerfevalError
+from perfeval.core.periods import Period, parse_period
 from perfeval.core.quoting import short_repr, shorten
 from perfeval.run import paramtext, schemas
 from perfeval.run.declarations import (
@@ -57,7 +58,7 @@ from perfeval.run.paramfiles import (
 
 __all__ = ["Param", "register_schema", "get_schema", "registered_stems", "validate_parameters",
            "check_against_data", "parameters_cell", "default_parameters_yaml",
-           "describe_default_differences",
+           "describe_default_differences", "validated_period", "validated_periods",
            "validate_notebook_namespace", "describe_schema", "load_parameter_file",
            "is_path_parameter", "load_folder_schemas", "load_notebook_schema",
            "load_schemas_for", "schema_from_metadata", "NAMED_CHECKS", "NOTEBOOK_METADATA_KEY",
@@ -484,6 +485,56 @@ def validate_notebook_namespace(stem: str, namespace: dict[str, Any]) -> dict[st
     resolved = _resolve(stem, values, missing_problem=True)
     namespace.update(resolved)
     return resolved
+
+
+def validated_period(params: Mapping[str, Any], name: str = "year") -> Period:
+    """Return the period a validated parameter names, as a :class:`~perfeval.core.periods.Period`.
+
+    The notebooks receive period parameters as text (``"2024/25"``); code that works with the
+    period itself takes it from here once, instead of parsing the label again.
+
+    Parameters
+    ----------
+    params : mapping
+        Resolved parameters, from :func:`validate_parameters` or
+        :func:`validate_notebook_namespace`.
+    name : str
+        The parameter, e.g. ``"year"`` or ``"programme_start"``.
+
+    Returns
+    -------
+    Period
+
+    Raises
+    ------
+    ParameterError
+        If ``params`` has no ``name``, or its value is not a period label.
+    """
+    if name not in params:
+        raise ParameterError([f"there is no parameter {short_repr(name)} (the parameters are "
+                              f"{', '.join(map(str, params)) or 'none'}); give the name of a "
+                              f"period parameter such as 'year'"])
+    value = params[name]
+    try:
+        return parse_period(value)
+    except (PerfevalError, ValueError, TypeError) as err:
+        raise ParameterError([f"{name} = {short_repr(value)}: not a period ({shorten(str(err))}); "
+                              f"write a financial year as '2024/25', a quarter as '2024/25 Q3' "
+                              f"or a month as '2024-10'"]) from err
+
+
+def validated_periods(stem: str, params: Mapping[str, Any]) -> dict[str, Period]:
+    """Return every period parameter of ``stem`` (declared with ``period=True``) that holds a
+    period, as :class:`~perfeval.core.periods.Period` by name; ``""`` (none) is left out.
+
+    Raises
+    ------
+    ParameterError
+        If no schema is registered under ``stem``, or a value is not a period label
+        (:func:`validated_period`).
+    """
+    return {p.name: validated_period(params, p.name) for p in get_schema(stem)
+            if p.period and params.get(p.name, p.default) != ""}
 
 
 def parameters_cell(stem: str) -> str:
