@@ -13,16 +13,14 @@ import re
 import shutil
 import subprocess
 import sys
-
 from pathlib import Path
 
 import pytest
 
-from perfeval.run.parameters import load_parameter_file
 from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR, SAMPLE_DATA_DIR
+from perfeval.run.parameters import load_parameter_file
 from perfeval.run.runner import run_report
 from report_pages import check_clean_page, check_sections
-
 
 pytestmark = pytest.mark.notebook
 
@@ -37,8 +35,28 @@ SOTN_SECTIONS = [
 def sotn(tmp_path_factory):
     root = tmp_path_factory.mktemp("outputs")
     params = load_parameter_file(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml")
-    return run_report(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params, outputs_root=root,
-                      progress=False)
+    return run_report(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params,
+                      outputs_root=root, progress=False)
+
+
+#: Each section cell of the annual notebooks: one section function, what it records, display.
+SECTION_CELL = re.compile(r"s = (annual|review|common)\.[a-z_]+\((report|report\.context[^)]*)\)\n"
+                          r"(s\.record\(\"[a-z_]+\"(, \"[a-z_]+\")*\)\n)?display\(s\)")
+
+
+@pytest.mark.parametrize("stem", ["state_of_the_nation", "end_of_year_review"])
+def test_annual_notebook_sections_are_one_call_each(stem):
+    """Issue #16: apart from the imports and the parameters, no code cell is longer than six
+    lines; each report section is one section function, its records and its display."""
+    notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    cells = [c for c in notebook["cells"] if c["cell_type"] == "code"][1:]  # past the imports
+    code = ["".join(c["source"]) for c in cells
+            if "parameters" not in c["metadata"].get("tags", [])]
+    assert not [source for source in code if len(source.splitlines()) > 6]
+    opening, *body, method = code
+    assert opening.splitlines()[-1] == "display(common.opening_section(report.context))"
+    assert method == "display(common.method_section(report.context, report.method_notes))"
+    assert body and all(SECTION_CELL.fullmatch(source) for source in body), body
 
 
 def test_sotn_report_has_every_section_with_a_chart_and_a_table(sotn):
@@ -92,7 +110,8 @@ def test_sotn_manifest_records_inputs_parameters_and_versions(sotn):
 
 def test_misspelt_parameter_fails_before_execution(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "perfeval.run.cli", "run", str(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
+        [sys.executable, "-m", "perfeval.run.cli", "run",
+         str(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
          "--params", str(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml"), "-p", "yera", "2024",
          "--output-dir", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=120)
@@ -126,7 +145,8 @@ def test_free_text_from_data_is_escaped_in_the_report(tmp_path):
     hostile = '"<script>alert(1)</script> & Co"'
     (data / "authorities.csv").write_text(authorities.replace(",Darlington,", f",{hostile},"),
                                           encoding="utf-8")
-    params = load_parameter_file(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml") | {"data_dir": str(data)}
+    params = load_parameter_file(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml") \
+        | {"data_dir": str(data)}
     result = run_report(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params,
                         outputs_root=tmp_path / "out", progress=False)
     page = result.html.read_text(encoding="utf-8")
