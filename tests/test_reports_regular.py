@@ -5,15 +5,16 @@ auditor would. One module-scoped run per notebook (each run starts a kernel)."""
 from __future__ import annotations
 
 import html as html_lib
+import json
+import re
 
 import pytest
 
 from perfeval.core.exceptions import ParameterError
-from perfeval.run.parameters import load_parameter_file, validate_parameters
 from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.run.parameters import load_parameter_file, validate_parameters
 from perfeval.run.runner import run_report
 from report_pages import check_clean_page, check_sections, run_default, sections, table_rows
-
 
 pytestmark = pytest.mark.notebook
 
@@ -117,3 +118,18 @@ def test_quarter_five_is_rejected_before_execution(tmp_path):
         run_report(BUNDLED_NOTEBOOKS_DIR / "quarterly_monitoring.ipynb", params, outputs_root=tmp_path,
                    progress=False)
     assert not any(tmp_path.iterdir()), "nothing may be written when the parameters are invalid"
+
+
+def test_quarterly_monitoring_sections_are_one_call_each():
+    """Issue #16: apart from the imports and the parameters, no code cell is longer than six
+    lines; each section is built by one perfeval.sections.monitoring call and displayed, with no
+    definition, loop or branch in the notebook."""
+    notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / "quarterly_monitoring.ipynb")
+                          .read_text(encoding="utf-8"))
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    body = ["".join(cell["source"]) for cell in code[1:]
+            if "parameters" not in cell["metadata"].get("tags", [])]
+    assert len(body) == 6
+    assert not [source for source in body if len(source.splitlines()) > 6]
+    assert all("monitoring." in source and "display(" in source for source in body), body
+    assert not any(re.search(r"^\s*(def|for|if|while|with)\b", source, re.M) for source in body)

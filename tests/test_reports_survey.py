@@ -5,13 +5,20 @@ Module-scoped runs (each starts a kernel); the assertions read the published HTM
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from report_pages import (check_clean_page, check_sections, run_default, sections, table_rows,
-                          text_of)
-
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR
+from report_pages import (
+    check_clean_page,
+    check_sections,
+    run_default,
+    sections,
+    table_rows,
+    text_of,
+)
 
 pytestmark = pytest.mark.notebook
 
@@ -22,6 +29,11 @@ SECTIONS = ["About the survey", "Headline measures", "Change since the last surv
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     return run_default("survey_report", tmp_path_factory.mktemp("outputs"))
+
+
+@pytest.fixture(scope="module")
+def single_wave(tmp_path_factory):
+    return run_default("survey_report", tmp_path_factory.mktemp("outputs"), comparison_wave="")
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +97,29 @@ def test_high_min_cell_replaces_small_groups_by_c_in_the_html_and_key_figures(re
     margins = {r["category"]: r for r in table_rows(strict.key_figures["margins"])}
     assert margins["16-34"]["symbol"] == "[c]" and margins["16-34"]["base"] is None
     assert "[c]" in page and "fewer than 200 respondents" in page
+
+
+def test_without_a_comparison_wave_the_change_section_says_so_and_records_no_change(single_wave):
+    page = sections(single_wave.html.read_text(encoding="utf-8"))
+    change = text_of(page["Change since the last survey"])
+    assert ("No comparison wave was chosen (comparison_wave is empty), so no change is tested."
+            in change)
+    assert "<img" not in page["Change since the last survey"]
+    assert list(single_wave.key_figures) == ["weighting", "margins", "headline_shares",
+                                             "breakdowns"]
+    assert [w["wave"] for w in table_rows(single_wave.key_figures["weighting"])] == ["2024"]
+
+
+def test_survey_report_sections_are_one_call_each():
+    """Issue #16: apart from the imports and the parameters, no code cell is longer than six
+    lines; each section is built by one perfeval.sections.survey call and displayed, with no
+    definition, loop or branch in the notebook."""
+    notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / "survey_report.ipynb")
+                          .read_text(encoding="utf-8"))
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    body = ["".join(cell["source"]) for cell in code[1:]
+            if "parameters" not in cell["metadata"].get("tags", [])]
+    assert len(body) == 6
+    assert not [source for source in body if len(source.splitlines()) > 6]
+    assert all("survey_report." in source and "display(" in source for source in body), body
+    assert not any(re.search(r"^\s*(def|for|if|while|with)\b", source, re.M) for source in body)
