@@ -13,6 +13,7 @@ import base64
 import datetime as dt
 import io
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import docx
@@ -197,6 +198,13 @@ def test_document_is_accessible_and_fills_empty_cells(tmp_path):
     assert EMPTY_CELL_NOTE in texts and "Nothing here: no rows to show." in texts
     assert texts[texts.index("Exceptions") + 1] == "None."
     assert document.inline_shapes[0]._inline.docPr.get("descr") == "A dot."
+
+
+def test_title_block_says_when_the_data_folder_mixes_published_and_synthetic_data(tmp_path):
+    info = replace(INFO, sources=["A (published figures)", "B (synthetic sample data)"])
+    texts = [p.text for p in build_document([], info).paragraphs]
+    assert "Data: published figures and synthetic sample data in the data folder (the report's " \
+           "data note says which it uses)" in texts
 
 
 def test_same_notebook_gives_the_same_bytes_dated_with_the_run(tmp_path):

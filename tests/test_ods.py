@@ -14,7 +14,7 @@ import pytest
 from perfeval.run.ods import ods_sheets, write_ods
 from perfeval.run.parameters import load_folder_schemas
 from perfeval.run.provenance import key_figure_payload
-from perfeval.run.publish import MISSING_CELL, ReportInfo, write_workbook
+from perfeval.run.publish import MISSING_CELL, ReportInfo, index_entries, write_workbook
 from perfeval.run.runner import run_report
 from perfeval.run.verify import check_report_files
 
@@ -84,3 +84,5 @@ def test_every_run_writes_the_ods_beside_the_excel_file_and_lists_it(tmp_path):
     assert opened["totals"].iloc[2].tolist() == ["2024-25", MISSING_CELL]
     assert "sections.ods" in result.manifest["report_files"]
     assert check_report_files(result.output_dir, result.manifest["report_files"]) == ([], [])
+    [entry] = index_entries(tmp_path)
+    assert entry["links"]["ODS"].endswith("/sections.ods") and "Word" not in entry["links"]

@@ -379,7 +379,8 @@ def even_heading_levels(blocks: Iterable[DocBlock], *, after: int = 1) -> list[D
 
 
 def _set_language(document: Any) -> None:
-    """en-GB as the language of every run (the default run properties of the styles part)."""
+    """en-GB as the language of every run (the default run properties of the styles part) and
+    of the theme's fonts (the settings part)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -391,6 +392,9 @@ def _set_language(document: Any) -> None:
         rpr.append(lang)
     for attribute in ("w:val", "w:eastAsia", "w:bidi"):
         lang.set(qn(attribute), _LANGUAGE)
+    theme = document.settings.element.find(qn("w:themeFontLang"))
+    if theme is not None:
+        theme.set(qn("w:val"), _LANGUAGE)
 
 
 def _set_properties(document: Any, info: ReportInfo) -> None:
@@ -413,13 +417,22 @@ def _fact(document: Any, label: str, value: str) -> None:
     paragraph.add_run(value)
 
 
+def _data_line(sources: Sequence[str]) -> str | None:
+    """The title block's line on the data: published figures, synthetic or both (then the
+    report's own data note says which of them it uses)."""
+    status = data_status(sources)
+    if status is None or " and " not in status:
+        return status
+    return f"{status} in the data folder (the report's data note says which it uses)"
+
+
 def _add_title_block(document: Any, info: ReportInfo) -> None:
     """The title (Heading 1) and the facts the HTML title block shows, with the data's
     status (published or synthetic)."""
     document.add_heading(info.title, level=1)
     facts = (("Council", info.council_label), ("Period", info.period),
              ("Published", long_date(info.published)), ("Status", info.status),
-             ("Data", data_status(info.sources)))
+             ("Data", _data_line(info.sources)))
     for label, value in facts:
         if value:
             _fact(document, label, value)
