@@ -326,10 +326,7 @@ BUNDLED_STEMS = sorted(path.stem for path in BUNDLED_NOTEBOOKS_DIR.glob("*.ipynb
 #: Notebooks whose parameters cell does not yet follow the declarations. The notebook is edited
 #: by its own owner: replace the cell by parameters_cell(stem), then delete the entry (the strict
 #: xfail fails once the cell follows).
-CELL_NOT_YET_REGENERATED = {
-    "programme_evaluation": "evaluation_framework is declared as a list of mappings now; the "
-                            "cell still holds the one-line strings",
-}
+CELL_NOT_YET_REGENERATED: dict[str, str] = {}
 
 
 def _parameters_cell_source(stem: str) -> str:
