@@ -25,7 +25,7 @@ from perfeval.core.exceptions import ParameterError, RunError
 from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
 from perfeval.present.html import show_table
 from perfeval.present.section import SECTION_MIME, Bullets, Chart, Section, Table, Text, figure_png
-from perfeval.run.cli import build_parser
+from perfeval.run.cli import build_parser, main
 from perfeval.run.docx import (
     EMPTY_CELL,
     EMPTY_CELL_NOTE,
@@ -289,6 +289,26 @@ def test_two_runs_give_the_same_docx_bytes_and_verify_checks_it(sections_runs):
     first.docx.write_bytes(first.docx.read_bytes() + b"\0")
     changes, _ = check_report_files(first.output_dir, first.manifest["report_files"])
     assert [line.split(":")[0] for line in changes] == ["sections.docx"]
+
+
+@pytest.mark.notebook
+def test_perfeval_run_docx_writes_the_document_and_says_where(tmp_path, capsys):
+    assert main(["run", str(SECTIONS), "--outputs-root", str(tmp_path), "--docx",
+                 "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    word = tmp_path / "sections" / "E06000017_2024-25" / "sections.docx"
+    assert f"Word:     {word}" in printed and "sections.ods" in printed
+    assert_accessible_docx(word, "Sections test report")
+
+
+@pytest.mark.notebook
+def test_the_workspace_default_writes_the_document_unless_the_run_says_no(tmp_path):
+    config = tmp_path / "perfeval.toml"
+    config.write_text('[workspace]\ndata = ""\n[outputs]\ndocx = true\n')
+    workspace = read_workspace(config)
+    assert run_report(SECTIONS, {}, workspace=workspace, progress=False).docx.is_file()
+    again = run_report(SECTIONS, {}, workspace=workspace, progress=False, docx=False)
+    assert again.docx is None and not (again.output_dir / "sections.docx").exists()
 
 
 @pytest.mark.notebook
