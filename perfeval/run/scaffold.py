@@ -75,6 +75,11 @@ def workspace_config_text(council: str, comparator_group: str, data: str) -> str
         "notebooks = \"notebooks\"",
         "# Default parameter files: `perfeval run NAME` reads params/NAME.yaml.",
         "params = \"params\"",
+        "",
+        "[outputs]",
+        "# true: every run also writes the report as a Word document, <stem>.docx, beside",
+        "# its HTML (for committee papers); `perfeval run --docx` does it for one run.",
+        "docx = false",
         ""])
 
 
