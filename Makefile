@@ -5,6 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.perfeval-installed
 
 BIN    := $(VENV)/bin
+# Charts render off screen, as in CI (.ci/run), whoever runs make.
+export MPLBACKEND ?= Agg
 # What `ruff check` and `ruff format` look at (ruff.toml excludes .venv and outputs).
 LINTED := perfeval tests bench scripts
 
