@@ -36,9 +36,11 @@ def parameter_sets(n: int) -> list[dict[str, str]]:
     """The first ``n`` (council, year) reports: every group member for each year in turn."""
     from perfeval.run.batch import plan_batch
 
-    sets = [values for values in plan_batch(NOTEBOOK, over=[f"year={','.join(YEARS)}",
-                                                           "council=all"])
-            if values["council"] not in NO_SPEND_DATA]
+    sets = [
+        values
+        for values in plan_batch(NOTEBOOK, over=[f"year={','.join(YEARS)}", "council=all"])
+        if values["council"] not in NO_SPEND_DATA
+    ]
     if n > len(sets):
         raise SystemExit(f"--n {n}: only {len(sets)} distinct valid reports in the bundled data")
     return sets[:n]
@@ -51,9 +53,12 @@ def run_perfeval(sets: list[dict], out: Path, workers: int) -> dict[str, dict]:
     result = run_batch(NOTEBOOK, sets, outputs_root=out, workers=workers, progress=False)
     if not result.ok:
         raise SystemExit(result.summary())
-    return {Path(o.output_dir).name: json.loads(
-        (Path(o.output_dir) / "manifest.json").read_text())["key_figures"]
-        for o in result.outcomes}
+    return {
+        Path(o.output_dir).name: json.loads((Path(o.output_dir) / "manifest.json").read_text())[
+            "key_figures"
+        ]
+        for o in result.outcomes
+    }
 
 
 def run_plain(sets: list[dict], out: Path) -> dict[str, dict]:
@@ -68,13 +73,24 @@ def run_plain(sets: list[dict], out: Path) -> dict[str, dict]:
     for values in sets:
         slug = report_slug(values)
         executed = out / f"{slug}.ipynb"
-        command = [str(bin_dir / "papermill"), str(NOTEBOOK), str(executed), "-k", "python3",
-                   "--cwd", str(NOTEBOOK.parent), "--no-progress-bar"]
+        command = [
+            str(bin_dir / "papermill"),
+            str(NOTEBOOK),
+            str(executed),
+            "-k",
+            "python3",
+            "--cwd",
+            str(NOTEBOOK.parent),
+            "--no-progress-bar",
+        ]
         for name, value in values.items():
             command += ["-p", name, str(value)]
         subprocess.run(command, check=True, capture_output=True)
-        subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                        str(executed)], check=True, capture_output=True)
+        subprocess.run(
+            [str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+            check=True,
+            capture_output=True,
+        )
         figures[slug] = collect_key_figures(nbformat.read(executed, as_version=4))
     return figures
 
@@ -95,8 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     else:
         figures = run_plain(sets, args.out)
     seconds = time.perf_counter() - clock
-    args.json.write_text(json.dumps({"seconds": seconds, "reports": len(sets),
-                                     "key_figures": figures}, allow_nan=False))
+    args.json.write_text(
+        json.dumps(
+            {"seconds": seconds, "reports": len(sets), "key_figures": figures}, allow_nan=False
+        )
+    )
 
 
 if __name__ == "__main__":

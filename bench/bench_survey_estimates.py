@@ -23,8 +23,18 @@ import numpy as np
 import pandas as pd
 
 QUESTIONS = [f"q{i:02d}" for i in range(40)]
-BREAKDOWNS = {"sex": 2, "age_band": 6, "ward": 12, "tenure": 4, "ethnic_group": 5,
-              "disability": 2, "employment": 5, "household": 4, "deprivation": 10, "area": 3}
+BREAKDOWNS = {
+    "sex": 2,
+    "age_band": 6,
+    "ward": 12,
+    "tenure": 4,
+    "ethnic_group": 5,
+    "disability": 2,
+    "employment": 5,
+    "household": 4,
+    "deprivation": 10,
+    "area": 3,
+}
 
 
 def make_survey(n: int, seed: int = 20250101) -> pd.DataFrame:
@@ -34,8 +44,9 @@ def make_survey(n: int, seed: int = 20250101) -> pd.DataFrame:
     psu = stratum * 100 + rng.integers(0, 100, n)
     frame = {"stratum": stratum, "psu": psu, "weight": rng.uniform(0.5, 3.0, n)}
     for name, k in BREAKDOWNS.items():
-        frame[name] = pd.Categorical.from_codes(rng.integers(0, k, n),
-                                                [f"{name}_{i}" for i in range(k)])
+        frame[name] = pd.Categorical.from_codes(
+            rng.integers(0, k, n), [f"{name}_{i}" for i in range(k)]
+        )
     lean = rng.normal(0, 0.6, n)
     for i, q in enumerate(QUESTIONS):
         answer = np.clip(np.round(3 + lean + rng.normal(0.2 * (i % 5 - 2), 1.0, n)), 1, 5)
@@ -48,9 +59,19 @@ def run_estimates(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Every question by every breakdown with perfeval.stats.survey.estimate."""
     from perfeval.stats.survey import estimate
 
-    return {by: estimate(df, QUESTIONS, statistic="proportion", positive=[4, 5],
-                         weight="weight", strata="stratum", cluster="psu", by=by)
-            for by in BREAKDOWNS}
+    return {
+        by: estimate(
+            df,
+            QUESTIONS,
+            statistic="proportion",
+            positive=[4, 5],
+            weight="weight",
+            strata="stratum",
+            cluster="psu",
+            by=by,
+        )
+        for by in BREAKDOWNS
+    }
 
 
 def run_floor(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -60,8 +81,10 @@ def run_floor(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     yes_w = answers.isin([4, 5]).mul(df["weight"], axis=0)
     out = {}
     for by in BREAKDOWNS:
-        share = yes_w.groupby(df[by], observed=False).sum() / \
-            valid_w.groupby(df[by], observed=False).sum()
+        share = (
+            yes_w.groupby(df[by], observed=False).sum()
+            / valid_w.groupby(df[by], observed=False).sum()
+        )
         out[by] = share
     return out
 
@@ -71,7 +94,7 @@ def max_difference(full: dict[str, pd.DataFrame], floor: dict[str, pd.DataFrame]
     worst = 0.0
     for by, table in full.items():
         wide = table.pivot(index=by, columns="variable", values="estimate")
-        diff = (wide[QUESTIONS].to_numpy(float) - floor[by][QUESTIONS].to_numpy(float))
+        diff = wide[QUESTIONS].to_numpy(float) - floor[by][QUESTIONS].to_numpy(float)
         worst = max(worst, float(np.nanmax(np.abs(diff))))
     return worst
 
@@ -88,9 +111,12 @@ def main(argv: list[str] | None = None) -> None:
     clock = time.perf_counter()
     floor = run_floor(df)
     floor_seconds = time.perf_counter() - clock
-    result = {"seconds": seconds, "floor_seconds": floor_seconds,
-              "max_difference": max_difference(full, floor),
-              "cells": int(sum(len(t) for t in full.values()))}
+    result = {
+        "seconds": seconds,
+        "floor_seconds": floor_seconds,
+        "max_difference": max_difference(full, floor),
+        "cells": int(sum(len(t) for t in full.values())),
+    }
     print(json.dumps(result))
     if args.json:
         args.json.write_text(json.dumps(result))

@@ -78,8 +78,9 @@ def main(argv: list[str] | None = None) -> None:
     figures, pages = build(params or {})
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, sort_keys=True, allow_nan=False))
-    print(f"{len(figures)} key figures, {sum(map(len, pages)):,} characters of HTML",
-          file=sys.stderr)
+    print(
+        f"{len(figures)} key figures, {sum(map(len, pages)):,} characters of HTML", file=sys.stderr
+    )
 
 
 if __name__ == "__main__":

@@ -81,19 +81,31 @@ def machine_info() -> dict:
     model = ""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
-        model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                      if line.startswith("model name")), "")
+        model = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo.read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "",
+        )
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"platform": platform.platform(), "python": platform.python_version(),
-            "cpus": os.cpu_count(), "cpu_model": model, "memory_gb": round(memory, 1),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(memory, 1),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _same_figures(a: dict, b: dict) -> bool:
     """Key figures agree in kind and value (descriptions aside)."""
-    return {k: (v["kind"], v["value"]) for k, v in a.items()} == \
-        {k: (v["kind"], v["value"]) for k, v in b.items()}
+    return {k: (v["kind"], v["value"]) for k, v in a.items()} == {
+        k: (v["kind"], v["value"]) for k, v in b.items()
+    }
 
 
 def bench_single_report(work: Path, repeats: int) -> dict:
@@ -107,22 +119,50 @@ def bench_single_report(work: Path, repeats: int) -> dict:
     out = work / "single"
     floors, runs = [], []
     for _ in range(repeats):
-        floors.append(measure([PY, str(BENCH / "floor_state_of_the_nation.py"), "--params",
-                               str(params), "--json", str(floor_json)]))
-        runs.append(measure([str(BIN / "perfeval"), "run", "state_of_the_nation", "--params",
-                             str(params), "--outputs-root", str(out), "--no-progress"]))
+        floors.append(
+            measure(
+                [
+                    PY,
+                    str(BENCH / "floor_state_of_the_nation.py"),
+                    "--params",
+                    str(params),
+                    "--json",
+                    str(floor_json),
+                ]
+            )
+        )
+        runs.append(
+            measure(
+                [
+                    str(BIN / "perfeval"),
+                    "run",
+                    "state_of_the_nation",
+                    "--params",
+                    str(params),
+                    "--outputs-root",
+                    str(out),
+                    "--no-progress",
+                ]
+            )
+        )
     manifest = json.loads(next(out.glob("state_of_the_nation/*/manifest.json")).read_text())
     same = _same_figures(json.loads(floor_json.read_text()), manifest["key_figures"])
     seconds = statistics.median(r["seconds"] for r in runs)
     floor_seconds = statistics.median(f["seconds"] for f in floors)
-    return {"name": "single_report", "seconds": seconds,
-            "peak_memory_mb": max(r["peak_mb"] for r in runs),
-            "runs_seconds": [round(r["seconds"], 3) for r in runs],
-            "floor_runs_seconds": [round(f["seconds"], 3) for f in floors],
-            "floor": f"plain-Python script, same perfeval calls and charts (median of {repeats})",
-            "floor_seconds": floor_seconds, "ratio": seconds / floor_seconds,
-            "goal": "ratio <= 1.5", "goal_met": seconds / floor_seconds <= 1.5,
-            "check": "key figures equal the floor's", "check_passed": same}
+    return {
+        "name": "single_report",
+        "seconds": seconds,
+        "peak_memory_mb": max(r["peak_mb"] for r in runs),
+        "runs_seconds": [round(r["seconds"], 3) for r in runs],
+        "floor_runs_seconds": [round(f["seconds"], 3) for f in floors],
+        "floor": f"plain-Python script, same perfeval calls and charts (median of {repeats})",
+        "floor_seconds": floor_seconds,
+        "ratio": seconds / floor_seconds,
+        "goal": "ratio <= 1.5",
+        "goal_met": seconds / floor_seconds <= 1.5,
+        "check": "key figures equal the floor's",
+        "check_passed": same,
+    }
 
 
 def bench_batch(work: Path, n: int, k: int, workers: int) -> dict:
@@ -130,75 +170,124 @@ def bench_batch(work: Path, n: int, k: int, workers: int) -> dict:
     results = {}
     for mode, count in (("perfeval", n), ("plain", k)):
         target = work / f"batch-{mode}.json"
-        measured = measure([PY, str(BENCH / "bench_batch.py"), "--mode", mode, "--n", str(count),
-                            "--workers", str(workers), "--out", str(work / f"batch-{mode}"),
-                            "--json", str(target)])
+        measured = measure(
+            [
+                PY,
+                str(BENCH / "bench_batch.py"),
+                "--mode",
+                mode,
+                "--n",
+                str(count),
+                "--workers",
+                str(workers),
+                "--out",
+                str(work / f"batch-{mode}"),
+                "--json",
+                str(target),
+            ]
+        )
         results[mode] = json.loads(target.read_text()) | {"peak_mb": measured["peak_mb"]}
     ours, plain = results["perfeval"], results["plain"]
     shared = plain["key_figures"].keys() & ours["key_figures"].keys()
     same = len(shared) == plain["reports"] and all(
-        _same_figures(plain["key_figures"][s], ours["key_figures"][s]) for s in shared)
+        _same_figures(plain["key_figures"][s], ours["key_figures"][s]) for s in shared
+    )
     per_report = ours["seconds"] / ours["reports"]
     plain_per_report = plain["seconds"] / plain["reports"]
-    return {"name": "batch", "seconds": ours["seconds"], "peak_memory_mb": ours["peak_mb"],
-            "reports": ours["reports"], "workers": workers,
-            "seconds_per_report": per_report,
-            "floor": f"plain papermill + nbconvert CLI loop ({plain['reports']} reports)",
-            "floor_seconds": plain["seconds"], "floor_seconds_per_report": plain_per_report,
-            "ratio": per_report / plain_per_report, "speedup": plain_per_report / per_report,
-            "goal": "speedup >= 3", "goal_met": plain_per_report / per_report >= 3,
-            "check": "key figures equal the plain runs'", "check_passed": same}
+    return {
+        "name": "batch",
+        "seconds": ours["seconds"],
+        "peak_memory_mb": ours["peak_mb"],
+        "reports": ours["reports"],
+        "workers": workers,
+        "seconds_per_report": per_report,
+        "floor": f"plain papermill + nbconvert CLI loop ({plain['reports']} reports)",
+        "floor_seconds": plain["seconds"],
+        "floor_seconds_per_report": plain_per_report,
+        "ratio": per_report / plain_per_report,
+        "speedup": plain_per_report / per_report,
+        "goal": "speedup >= 3",
+        "goal_met": plain_per_report / per_report >= 3,
+        "check": "key figures equal the plain runs'",
+        "check_passed": same,
+    }
 
 
 def bench_national_assess(work: Path, scale: float) -> dict:
     """The existing national-scale assessment script, against its plain-pandas floor."""
     target = work / "national.json"
-    measured = measure([PY, str(BENCH / "bench_national_assess.py"), "--scale", str(scale),
-                        "--json", str(target)])
+    measured = measure(
+        [PY, str(BENCH / "bench_national_assess.py"), "--scale", str(scale), "--json", str(target)]
+    )
     result = json.loads(target.read_text())
     # the peak of the data and perfeval's three steps, measured before the floor runs in the
     # same process (the process's own peak, floor included, is kept beside it)
-    return {"name": "national_assess", "seconds": result["seconds"],
-            "peak_memory_mb": result["peak_mb"], "process_peak_mb": measured["peak_mb"],
-            "rows": result["rows"],
-            "floor": "plain pandas merge, shift, rank", "floor_seconds": result["floor_seconds"],
-            "ratio": result["seconds"] / result["floor_seconds"],
-            "goal": "under 3 s and 1 GB",
-            "goal_met": result["seconds"] < 3 and result["peak_mb"] < 1024,
-            "check": "shares computed", "check_passed": bool(result["shares"])}
+    return {
+        "name": "national_assess",
+        "seconds": result["seconds"],
+        "peak_memory_mb": result["peak_mb"],
+        "process_peak_mb": measured["peak_mb"],
+        "rows": result["rows"],
+        "floor": "plain pandas merge, shift, rank",
+        "floor_seconds": result["floor_seconds"],
+        "ratio": result["seconds"] / result["floor_seconds"],
+        "goal": "under 3 s and 1 GB",
+        "goal_met": result["seconds"] < 3 and result["peak_mb"] < 1024,
+        "check": "shares computed",
+        "check_passed": bool(result["shares"]),
+    }
 
 
 def bench_survey(work: Path, respondents: int) -> dict:
     """40 questions x 10 breakdowns with perfeval.stats.survey.estimate against a plain groupby."""
     target = work / "survey.json"
-    measured = measure([PY, str(BENCH / "bench_survey_estimates.py"), "--respondents",
-                        str(respondents), "--json", str(target)])
+    measured = measure(
+        [
+            PY,
+            str(BENCH / "bench_survey_estimates.py"),
+            "--respondents",
+            str(respondents),
+            "--json",
+            str(target),
+        ]
+    )
     result = json.loads(target.read_text())
-    return {"name": "survey_estimates", "seconds": result["seconds"],
-            "peak_memory_mb": measured["peak_mb"], "respondents": respondents,
-            "floor": "weighted shares by plain groupby, no standard errors",
-            "floor_seconds": result["floor_seconds"],
-            "ratio": result["seconds"] / result["floor_seconds"],
-            "goal": "under 10 s", "goal_met": result["seconds"] < 10,
-            "check": "estimates equal the floor's to 1e-9",
-            "check_passed": result["max_difference"] < 1e-9}
+    return {
+        "name": "survey_estimates",
+        "seconds": result["seconds"],
+        "peak_memory_mb": measured["peak_mb"],
+        "respondents": respondents,
+        "floor": "weighted shares by plain groupby, no standard errors",
+        "floor_seconds": result["floor_seconds"],
+        "ratio": result["seconds"] / result["floor_seconds"],
+        "goal": "under 10 s",
+        "goal_met": result["seconds"] < 10,
+        "check": "estimates equal the floor's to 1e-9",
+        "check_passed": result["max_difference"] < 1e-9,
+    }
 
 
 def write_markdown(report: dict, path: Path) -> None:
     """``bench.md``: the machine, then one table row per benchmark."""
     m = report["machine"]
-    lines = [f"# perfeval benchmarks{' (quick: sizes too small to judge speed)' if report['quick'] else ''}",
-             "", f"{m['date']}; {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB, "
-             f"Python {m['python']}, load average at start {m['load_average_at_start']}.", "",
-             "| benchmark | seconds | peak MB | floor | floor s | ratio | goal | check |",
-             "|---|---:|---:|---|---:|---:|---|---|"]
+    lines = [
+        f"# perfeval benchmarks{' (quick: sizes too small to judge speed)' if report['quick'] else ''}",
+        "",
+        f"{m['date']}; {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB, "
+        f"Python {m['python']}, load average at start {m['load_average_at_start']}.",
+        "",
+        "| benchmark | seconds | peak MB | floor | floor s | ratio | goal | check |",
+        "|---|---:|---:|---|---:|---:|---|---|",
+    ]
     for b in report["benchmarks"]:
         goal = "" if not b.get("goal") else f"{b['goal']}: {'met' if b['goal_met'] else 'NOT met'}"
         if b["name"] == "batch":
             goal = f"{b['speedup']:.1f}x ({goal})"
-        lines.append(f"| {b['name']} | {b['seconds']:.2f} | {b['peak_memory_mb']:.0f} | "
-                     f"{b['floor']} | {b['floor_seconds']:.2f} | {b['ratio']:.2f} | {goal} | "
-                     f"{b['check']}: {'ok' if b['check_passed'] else 'FAILED'} |")
+        lines.append(
+            f"| {b['name']} | {b['seconds']:.2f} | {b['peak_memory_mb']:.0f} | "
+            f"{b['floor']} | {b['floor_seconds']:.2f} | {b['ratio']:.2f} | {goal} | "
+            f"{b['check']}: {'ok' if b['check_passed'] else 'FAILED'} |"
+        )
     lines += ["", f"Whole suite: {report['suite_seconds']:.0f} s."]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -227,16 +316,20 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             result = run(work)
             report["benchmarks"].append(result)
-            print(f"{name}: {result['seconds']:.2f} s (floor {result['floor_seconds']:.2f} s, "
-                  f"ratio {result['ratio']:.2f}), check {'ok' if result['check_passed'] else 'FAILED'}",
-                  flush=True)
+            print(
+                f"{name}: {result['seconds']:.2f} s (floor {result['floor_seconds']:.2f} s, "
+                f"ratio {result['ratio']:.2f}), check {'ok' if result['check_passed'] else 'FAILED'}",
+                flush=True,
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report["suite_seconds"] = (dt.datetime.now() - clock).total_seconds()
     (args.out / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     write_markdown(report, args.out / "bench.md")
-    print(f"Wrote {args.out / 'bench.json'} and {args.out / 'bench.md'} "
-          f"({report['suite_seconds']:.0f} s)")
+    print(
+        f"Wrote {args.out / 'bench.json'} and {args.out / 'bench.md'} "
+        f"({report['suite_seconds']:.0f} s)"
+    )
     return 0 if all(b["check_passed"] for b in report["benchmarks"]) else 1
 
 

@@ -32,21 +32,41 @@ _LAYERS = ("core", "data", "stats", "present", "sections", "run")
 #: Modules by their short (pre-layer) name, for ``perfeval.spc`` as an attribute.
 _MODULES = {old.removeprefix("perfeval."): new for old, new in _moved.MOVED.items()}
 _FUNCTIONS = {
-    "load_dataset": "perfeval.data.loader", "LoadLimits": "perfeval.data.loader",
-    "parse_period": "perfeval.core.periods", "record": "perfeval.present.keyfigures",
+    "load_dataset": "perfeval.data.loader",
+    "LoadLimits": "perfeval.data.loader",
+    "parse_period": "perfeval.core.periods",
+    "record": "perfeval.present.keyfigures",
     "Section": "perfeval.present.section",
-    "Workspace": "perfeval.run.workspace", "find_workspace": "perfeval.run.workspace",
-    "init_workspace": "perfeval.run.scaffold", "run_report": "perfeval.run.runner",
-    "verify_report": "perfeval.run.verify", "validate_parameters": "perfeval.run.parameters",
-    "validate_notebook_namespace": "perfeval.run.parameters", "xmr": "perfeval.stats.spc",
-    "estimate": "perfeval.stats.survey", "assess_against_target": "perfeval.stats.indicators",
-    "direction_of_travel": "perfeval.stats.indicators", "benchmark": "perfeval.stats.indicators",
-    "build_scorecard": "perfeval.stats.scorecard", "mann_kendall": "perfeval.stats.trend",
+    "Workspace": "perfeval.run.workspace",
+    "find_workspace": "perfeval.run.workspace",
+    "init_workspace": "perfeval.run.scaffold",
+    "run_report": "perfeval.run.runner",
+    "verify_report": "perfeval.run.verify",
+    "validate_parameters": "perfeval.run.parameters",
+    "validate_notebook_namespace": "perfeval.run.parameters",
+    "xmr": "perfeval.stats.spc",
+    "estimate": "perfeval.stats.survey",
+    "assess_against_target": "perfeval.stats.indicators",
+    "direction_of_travel": "perfeval.stats.indicators",
+    "benchmark": "perfeval.stats.indicators",
+    "build_scorecard": "perfeval.stats.scorecard",
+    "mann_kendall": "perfeval.stats.trend",
 }
 
-__all__ = ["AnalysisError", "DataValidationError", "ParameterError", "PerfevalError",
-           "PeriodError", "Problem", "RecordError", "RunError", "VerificationError", "__version__",
-           *_LAYERS, *_FUNCTIONS]
+__all__ = [
+    "AnalysisError",
+    "DataValidationError",
+    "ParameterError",
+    "PerfevalError",
+    "PeriodError",
+    "Problem",
+    "RecordError",
+    "RunError",
+    "VerificationError",
+    "__version__",
+    *_LAYERS,
+    *_FUNCTIONS,
+]
 
 
 def __getattr__(name: str):

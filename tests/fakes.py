@@ -64,8 +64,9 @@ def record_values_total(source, output, values, progress, kernel) -> None:
     nb = nbformat.read(source, as_version=4)
     total = float(pd.read_csv(Path(values["data_dir"]) / "values.csv")["value"].sum())
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
-    code[-1].outputs = [new_output("display_data",
-                                   data={KEY_FIGURE_MIME: key_figure_payload("total", total)})]
+    code[-1].outputs = [
+        new_output("display_data", data={KEY_FIGURE_MIME: key_figure_payload("total", total)})
+    ]
     nbformat.write(nb, output)
     record_values_total.sources.append(Path(source))
 

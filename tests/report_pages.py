@@ -8,15 +8,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-from perfeval.run.parameters import load_parameter_file
 from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.run.parameters import load_parameter_file
 from perfeval.run.runner import RunResult, run_report
 
 
 def run_default(stem: str, root: Path, **overrides: Any) -> RunResult:
     """Run ``notebooks/<stem>.ipynb`` with ``params/<stem>.yaml`` (plus overrides) under ``root``."""
     params = {**load_parameter_file(BUNDLED_PARAMS_DIR / f"{stem}.yaml"), **overrides}
-    return run_report(BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb", params, outputs_root=root, progress=False)
+    return run_report(
+        BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb", params, outputs_root=root, progress=False
+    )
 
 
 def sections(page: str) -> dict[str, str]:
@@ -52,8 +54,9 @@ def check_sections(page: str, names: list[str], *, min_alt: int = 20) -> None:
         images = re.findall(r"<img[^>]*>", found[name])
         assert images, f"section {name!r} has no chart"
         for img in images:
-            assert re.search(rf'alt="[^"]{{{min_alt},}}"', img), \
+            assert re.search(rf'alt="[^"]{{{min_alt},}}"', img), (
                 f"chart in {name!r} lacks a text alternative"
+            )
 
 
 def check_clean_page(page: str) -> None:

@@ -18,8 +18,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.notebook
 def test_quick_benchmark_suite_writes_results_and_its_checks_pass(tmp_path):
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run_benchmarks.py"), "--quick",
-                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run_benchmarks.py"),
+            "--quick",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((tmp_path / "bench.json").read_text())
     assert report["quick"] is True and report["machine"]["cpus"] >= 1

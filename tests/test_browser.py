@@ -21,14 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from perfeval.run.parameters import load_parameter_file
 from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.run.parameters import load_parameter_file
 from perfeval.run.runner import run_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 try:
-    from playwright.sync_api import sync_playwright
     import axe_playwright_python
+    from playwright.sync_api import sync_playwright
+
     AXE_JS = Path(axe_playwright_python.__file__).with_name("axe.min.js")
     MISSING = None if AXE_JS.is_file() else f"{AXE_JS} is missing"
 except ImportError as err:
@@ -36,16 +37,28 @@ except ImportError as err:
 
 pytestmark = [
     pytest.mark.notebook,
-    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on the PATH (.ci/run installs "
-                       "Debian's chromium; locally: apt-get install chromium)"),
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no Chromium on the PATH (.ci/run installs "
+        "Debian's chromium; locally: apt-get install chromium)",
+    ),
     pytest.mark.skipif(MISSING is not None, reason=MISSING or ""),
 ]
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-REPORTS = sorted(nb.stem for nb in BUNDLED_NOTEBOOKS_DIR.glob("*.ipynb")
-                 if (BUNDLED_PARAMS_DIR / f"{nb.stem}.yaml").is_file())
+REPORTS = sorted(
+    nb.stem
+    for nb in BUNDLED_NOTEBOOKS_DIR.glob("*.ipynb")
+    if (BUNDLED_PARAMS_DIR / f"{nb.stem}.yaml").is_file()
+)
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "outputs" / "screenshots"
 
 
@@ -53,10 +66,16 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "outputs" / "screenshots"
 def built(tmp_path_factory):
     """Every report built once, with its PDF, into one outputs root: {stem: RunResult}."""
     root = tmp_path_factory.mktemp("browser-outputs")
-    return {stem: run_report(BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb",
-                             load_parameter_file(BUNDLED_PARAMS_DIR / f"{stem}.yaml"),
-                             outputs_root=root, progress=False, pdf=True)
-            for stem in REPORTS}
+    return {
+        stem: run_report(
+            BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb",
+            load_parameter_file(BUNDLED_PARAMS_DIR / f"{stem}.yaml"),
+            outputs_root=root,
+            progress=False,
+            pdf=True,
+        )
+        for stem in REPORTS
+    }
 
 
 @pytest.fixture(scope="session")
@@ -82,22 +101,37 @@ def open_page(browser, path: Path, *, bypass_csp: bool = True):
     if not bypass_csp:
         page.add_init_script(CSP_LISTENER)
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
     page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
-    page.on("request", lambda r: problems.append(f"request: {r.url}")
-            if not r.url.startswith(("file:", "data:")) else None)
+    page.on(
+        "request",
+        lambda r: (
+            problems.append(f"request: {r.url}")
+            if not r.url.startswith(("file:", "data:"))
+            else None
+        ),
+    )
     page.goto(path.resolve().as_uri(), wait_until="load")
     return page, problems
 
 
 def axe_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-                           WCAG_TAGS)
-    return [f"{v['id']} ({v['impact']}): {v['help']} - "
-            + "; ".join(", ".join(n["target"]) for n in v["nodes"][:5])
-            for v in result["violations"]]
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} - "
+        + "; ".join(", ".join(n["target"]) for n in v["nodes"][:5])
+        for v in result["violations"]
+    ]
 
 
 @pytest.mark.parametrize("stem", REPORTS)
@@ -123,8 +157,9 @@ def test_report_pdf_is_a4_with_numbered_pages(built, stem):
     pdf = built[stem].pdf.read_bytes()
     assert pdf.startswith(b"%PDF-")
     boxes = set(re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf))
-    assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1
-                         for w, h in boxes), boxes
+    assert boxes and all(
+        abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes
+    ), boxes
     assert built[stem].manifest["report_files"][f"{stem}.pdf"]
 
 
@@ -147,8 +182,10 @@ def _under_policy(browser, path: Path) -> tuple[list[str], list[str], list[dict]
     page, problems = open_page(browser, path, bypass_csp=False)
     try:
         violations = page.evaluate("window.__cspViolations")
-        images = page.evaluate("[...document.images].map(i => ({src: i.src.slice(0, 22), "
-                               "complete: i.complete, width: i.naturalWidth}))")
+        images = page.evaluate(
+            "[...document.images].map(i => ({src: i.src.slice(0, 22), "
+            "complete: i.complete, width: i.naturalWidth}))"
+        )
         shot = page.screenshot(full_page=True)
     finally:
         page.close()
@@ -165,8 +202,9 @@ def test_report_under_its_csp_shows_its_charts_with_no_violation(built, browser,
     violations, problems, images, shot, bypassed = _under_policy(browser, built[stem].html)
     assert violations == [] and problems == [], violations + problems
     assert images, "every report has charts"
-    assert all(i["src"] == "data:image/png;base64," and i["complete"] and i["width"] > 0
-               for i in images), images
+    assert all(
+        i["src"] == "data:image/png;base64," and i["complete"] and i["width"] > 0 for i in images
+    ), images
     assert shot == bypassed, "the page renders the same with and without its policy"
 
 
@@ -182,9 +220,14 @@ def test_the_policy_is_enforced_a_script_in_a_report_is_refused(built, browser, 
     stem = REPORTS[0]
     page_text = built[stem].html.read_text(encoding="utf-8")
     hostile = tmp_path / "hostile.html"
-    hostile.write_text(page_text.replace(
-        "</main>", '<script>document.title = "ran"</script><img alt="x" src="file:///etc/x.png">'
-        "</main>", 1), encoding="utf-8")
+    hostile.write_text(
+        page_text.replace(
+            "</main>",
+            '<script>document.title = "ran"</script><img alt="x" src="file:///etc/x.png"></main>',
+            1,
+        ),
+        encoding="utf-8",
+    )
     page, problems = open_page(browser, hostile, bypass_csp=False)
     try:
         violations = page.evaluate("window.__cspViolations")

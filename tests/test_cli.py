@@ -17,8 +17,8 @@ from nbformat.v4 import new_output
 from fakes import refuse_kernels, use_fake_kernels
 from perfeval.run import cli
 from perfeval.run.cli import main, parse_cli_value
-from perfeval.run.runner import parameters_digest
 from perfeval.run.provenance import KEY_FIGURE_MIME, key_figure_payload
+from perfeval.run.runner import parameters_digest
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 HELLO = NOTEBOOKS / "hello.ipynb"
@@ -33,8 +33,9 @@ def executed(monkeypatch):
         runs.append(dict(values))
         nb = nbformat.read(source, as_version=4)
         total = float(pd.read_csv(Path(values["data_dir"]) / "values.csv")["value"].sum())
-        nb.cells[-2].outputs = [new_output(
-            "display_data", data={KEY_FIGURE_MIME: key_figure_payload("total", total)})]
+        nb.cells[-2].outputs = [
+            new_output("display_data", data={KEY_FIGURE_MIME: key_figure_payload("total", total)})
+        ]
         nbformat.write(nb, output)
 
     use_fake_kernels(monkeypatch, fake_execute)
@@ -49,10 +50,19 @@ def data(tmp_path):
     return folder
 
 
-@pytest.mark.parametrize("raw, value", [("2024", 2024), ("0.5", 0.5), ("true", True),
-                                        ("[E06000017, E07000026]", ["E06000017", "E07000026"]),
-                                        ("E06000017", "E06000017"), ("2024/25", "2024/25"),
-                                        ("{a: 1}", "{a: 1}"), ("[unclosed", "[unclosed")])
+@pytest.mark.parametrize(
+    "raw, value",
+    [
+        ("2024", 2024),
+        ("0.5", 0.5),
+        ("true", True),
+        ("[E06000017, E07000026]", ["E06000017", "E07000026"]),
+        ("E06000017", "E06000017"),
+        ("2024/25", "2024/25"),
+        ("{a: 1}", "{a: 1}"),
+        ("[unclosed", "[unclosed"),
+    ],
+)
 def test_cli_values_are_read_as_yaml_scalars(raw, value):
     assert parse_cli_value(raw) == value
 
@@ -63,12 +73,24 @@ def test_cli_value_for_a_str_parameter_is_kept_exactly_as_typed():
 
 
 def test_misspelt_parameter_exits_2_before_executing_and_names_valid_names(
-        tmp_path, monkeypatch, capsys, data):
+    tmp_path, monkeypatch, capsys, data
+):
     params = tmp_path / "p.yaml"
     params.write_text(f"data_dir: {data}\n")
     refuse_kernels(monkeypatch)
-    status = main(["run", str(HELLO), "--params", str(params), "-p", "yera", "2024",
-                   "--outputs-root", str(tmp_path / "out")])
+    status = main(
+        [
+            "run",
+            str(HELLO),
+            "--params",
+            str(params),
+            "-p",
+            "yera",
+            "2024",
+            "--outputs-root",
+            str(tmp_path / "out"),
+        ]
+    )
     err = capsys.readouterr().err
     assert status == 2
     assert "unknown parameter 'yera' (did you mean 'year'?)" in err
@@ -84,13 +106,26 @@ def test_tagged_parameter_file_exits_2_naming_the_line(tmp_path, capsys, monkeyp
     assert f"{params}, line 2: YAML tag" in capsys.readouterr().err
 
 
-def test_run_prints_report_and_manifest_and_p_overrides_the_file(tmp_path, capsys, data,
-                                                                 executed):
+def test_run_prints_report_and_manifest_and_p_overrides_the_file(tmp_path, capsys, data, executed):
     params = tmp_path / "p.yaml"
     params.write_text(f"data_dir: {data}\nname: from-file\nyear: 2025\n")
-    status = main(["run", str(HELLO), "--params", str(params), "-p", "year", "2031",
-                   "-p", "name", "1.10", "--outputs-root", str(tmp_path / "out"),
-                   "--no-progress"])
+    status = main(
+        [
+            "run",
+            str(HELLO),
+            "--params",
+            str(params),
+            "-p",
+            "year",
+            "2031",
+            "-p",
+            "name",
+            "1.10",
+            "--outputs-root",
+            str(tmp_path / "out"),
+            "--no-progress",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0
     assert executed[0]["year"] == 2031 and executed[0]["name"] == "1.10"
@@ -106,13 +141,19 @@ def _workspace(root: Path, text: str) -> Path:
     return root
 
 
-def test_verify_exits_0_when_reproduced_and_1_naming_a_changed_file(tmp_path, capsys, data,
-                                                                    executed, monkeypatch):
+def test_verify_exits_0_when_reproduced_and_1_naming_a_changed_file(
+    tmp_path, capsys, data, executed, monkeypatch
+):
     ws = _workspace(tmp_path / "ws", f"notebooks = {json.dumps(str(NOTEBOOKS))}\n")
     monkeypatch.chdir(ws)  # tests/notebooks plays the workspace's notebooks
     assert main(["run", "hello", "-p", "data_dir", str(data), "-p", "year", "2024"]) == 0
-    manifest = ws / "outputs" / "hello" / f"2024_{parameters_digest({'data_dir': str(data)})}" \
+    manifest = (
+        ws
+        / "outputs"
+        / "hello"
+        / f"2024_{parameters_digest({'data_dir': str(data)})}"
         / "manifest.json"
+    )
     assert main(["verify", str(manifest), "--data-dir", str(data)]) == 0
     assert "every key figure reproduced exactly" in capsys.readouterr().out
     (data / "values.csv").write_text("area,value\nA,1\nB,3\n")
@@ -122,62 +163,93 @@ def test_verify_exits_0_when_reproduced_and_1_naming_a_changed_file(tmp_path, ca
     assert json.loads(manifest.read_text())["key_figures"]["total"]["value"] == 3.0
 
 
-def test_output_dir_outside_the_outputs_root_exits_2_naming_outputs_root(tmp_path, capsys, data,
-                                                                        monkeypatch):
+def test_output_dir_outside_the_outputs_root_exits_2_naming_outputs_root(
+    tmp_path, capsys, data, monkeypatch
+):
     refuse_kernels(monkeypatch)
-    status = main(["run", str(HELLO), "-p", "data_dir", str(data), "--output-dir", "../../x",
-                   "--outputs-root", str(tmp_path / "out")])
+    status = main(
+        [
+            "run",
+            str(HELLO),
+            "-p",
+            "data_dir",
+            str(data),
+            "--output-dir",
+            "../../x",
+            "--outputs-root",
+            str(tmp_path / "out"),
+        ]
+    )
     err = capsys.readouterr().err
     assert status == 2 and "is not inside the outputs root" in err and "--outputs-root DIR" in err
 
 
-def test_run_uses_the_workspace_outputs_defaults_and_its_parameter_file(tmp_path, capsys, data,
-                                                                       executed, monkeypatch):
-    ws = _workspace(tmp_path / "ws", f"data = {json.dumps(str(data))}\noutputs = \"reports\"\n"
-                                     f"notebooks = {json.dumps(str(NOTEBOOKS))}\n")
+def test_run_uses_the_workspace_outputs_defaults_and_its_parameter_file(
+    tmp_path, capsys, data, executed, monkeypatch
+):
+    ws = _workspace(
+        tmp_path / "ws",
+        f'data = {json.dumps(str(data))}\noutputs = "reports"\n'
+        f"notebooks = {json.dumps(str(NOTEBOOKS))}\n",
+    )
     (ws / "params").mkdir()
     (ws / "params" / "hello.yaml").write_text("name: Melton\n")
     monkeypatch.chdir(tmp_path)
     assert main(["run", "hello", "--workspace", str(ws), "--no-progress"]) == 0
-    assert executed[-1] == {"name": "Melton", "year": 2024, "ratio": 0.5, "colour": "green",
-                            "message": "", "data_dir": str(data)}
+    assert executed[-1] == {
+        "name": "Melton",
+        "year": 2024,
+        "ratio": 0.5,
+        "colour": "green",
+        "message": "",
+        "data_dir": str(data),
+    }
     assert f"Report:   {ws / 'reports' / 'hello'}" in capsys.readouterr().out
     assert main(["--workspace", str(ws), "run", "hello", "--params", str(ws / "none.yaml")]) == 2
     assert "cannot read parameter file" in capsys.readouterr().err
 
 
-def test_run_outside_any_workspace_without_an_outputs_root_exits_2(tmp_path, capsys,
-                                                                    monkeypatch):
+def test_run_outside_any_workspace_without_an_outputs_root_exits_2(tmp_path, capsys, monkeypatch):
     refuse_kernels(monkeypatch)
     monkeypatch.delenv("PERFEVAL_WORKSPACE", raising=False)
     monkeypatch.chdir(tmp_path)
     assert main(["run", str(HELLO)]) == 2
     err = capsys.readouterr().err
-    assert f"no perfeval workspace in {tmp_path} or any folder above it; run `perfeval init " \
-           f"DIR` or pass --workspace" in err and "Traceback" not in err
+    assert (
+        f"no perfeval workspace in {tmp_path} or any folder above it; run `perfeval init "
+        f"DIR` or pass --workspace"
+        in err
+        and "Traceback" not in err
+    )
 
 
-@pytest.mark.parametrize("raised, shown", [
-    (KeyboardInterrupt(), "interrupted (Ctrl+C)."),
-    (KeyboardInterrupt("SIGTERM"), "interrupted (SIGTERM).")])
+@pytest.mark.parametrize(
+    "raised, shown",
+    [
+        (KeyboardInterrupt(), "interrupted (Ctrl+C)."),
+        (KeyboardInterrupt("SIGTERM"), "interrupted (SIGTERM)."),
+    ],
+)
 def test_an_interruption_exits_130_saying_what_stopped_it(monkeypatch, capsys, raised, shown):
     def interrupted(args):
         raise raised
 
     monkeypatch.setattr(cli, "_params", interrupted)
     assert main(["params", "hello"]) == 130
-    assert f"perfeval params: {shown} Any previous report was left unchanged." in \
-        capsys.readouterr().err
+    assert (
+        f"perfeval params: {shown} Any previous report was left unchanged."
+        in capsys.readouterr().err
+    )
 
 
-def test_failed_run_exits_1_with_the_message_and_no_traceback(tmp_path, capsys, data,
-                                                              monkeypatch):
+def test_failed_run_exits_1_with_the_message_and_no_traceback(tmp_path, capsys, data, monkeypatch):
     def failing(source, output, values, progress, kernel):
         raise RuntimeError("kernel died")
 
     use_fake_kernels(monkeypatch, failing)
-    status = main(["run", str(HELLO), "-p", "data_dir", str(data),
-                   "--outputs-root", str(tmp_path / "out")])
+    status = main(
+        ["run", str(HELLO), "-p", "data_dir", str(data), "--outputs-root", str(tmp_path / "out")]
+    )
     err = capsys.readouterr().err
     assert status == 1
     assert "hello.ipynb could not be run: RuntimeError: kernel died" in err

@@ -27,24 +27,29 @@ import pytest
 from scipy.spatial.distance import cdist
 from scipy.stats import zscore
 
-from perfeval.stats.comparators import nearest_neighbours, standardise_measures
 from perfeval.core.exceptions import AnalysisError
+from perfeval.stats.comparators import nearest_neighbours, standardise_measures
 
 HOME = "E06000005"
 
 
 def five_councils() -> pd.DataFrame:
     """The table in the module docstring, deliberately not in code order."""
-    return pd.DataFrame({"code": ["E06000007", HOME, "E06000009", "E06000001", "E06000002"],
-                         "a": [0.0, 2.0, 1.0, 4.0, 3.0],
-                         "b": [40.0, 20.0, 30.0, 0.0, 10.0]})
+    return pd.DataFrame(
+        {
+            "code": ["E06000007", HOME, "E06000009", "E06000001", "E06000002"],
+            "a": [0.0, 2.0, 1.0, 4.0, 3.0],
+            "b": [40.0, 20.0, 30.0, 0.0, 10.0],
+        }
+    )
 
 
 # --------------------------------------------------------------------------- standardise_measures
 def test_z_scores_match_a_hand_computation():
     # 2, 4, 4, 4, 5, 5, 7, 9: mean 5, population sd 2 (sum of squared deviations 32, / 8 = 4).
-    frame = pd.DataFrame({"x": [2, 4, 4, 4, 5, 5, 7, 9], "label": list("abcdefgh")},
-                         index=list("abcdefgh"))
+    frame = pd.DataFrame(
+        {"x": [2, 4, 4, 4, 5, 5, 7, 9], "label": list("abcdefgh")}, index=list("abcdefgh")
+    )
     z = standardise_measures(frame, ["x"])
     assert list(z.columns) == ["x"] and list(z.index) == list("abcdefgh")
     assert z["x"].tolist() == [-1.5, -0.5, -0.5, -0.5, 0.0, 0.0, 1.0, 2.0]
@@ -108,16 +113,19 @@ def test_other_home_and_one_measure():
     result = nearest_neighbours(five_councils(), "E06000007", ["a"], k=4)
     assert result["code"].tolist() == ["E06000009", HOME, "E06000002", "E06000001"]
     assert result["distance"].tolist() == pytest.approx(
-        [1 / math.sqrt(2), math.sqrt(2), 3 / math.sqrt(2), 4 / math.sqrt(2)])
+        [1 / math.sqrt(2), math.sqrt(2), 3 / math.sqrt(2), 4 / math.sqrt(2)]
+    )
 
 
 def test_candidates_missing_a_measure_are_left_out_of_the_pool():
     # A sixth council without b is dropped before standardising, so the distances are unchanged.
-    frame = pd.concat([five_councils(),
-                       pd.DataFrame({"code": ["E06000099"], "a": [2.0], "b": [np.nan]})])
+    frame = pd.concat(
+        [five_councils(), pd.DataFrame({"code": ["E06000099"], "a": [2.0], "b": [np.nan]})]
+    )
     result = nearest_neighbours(frame, HOME, ["a", "b"], k=10)
-    pd.testing.assert_frame_equal(result, nearest_neighbours(five_councils(), HOME, ["a", "b"],
-                                                             k=10))
+    pd.testing.assert_frame_equal(
+        result, nearest_neighbours(five_councils(), HOME, ["a", "b"], k=10)
+    )
 
 
 def test_code_column_can_be_named():
@@ -128,12 +136,17 @@ def test_code_column_can_be_named():
 
 def test_distances_agree_with_scipy():
     """Independent check: scipy's zscore (ddof=0) and cdist (Euclidean) on the same pool."""
-    frame = pd.DataFrame({"code": [f"E0700000{i}" for i in range(1, 9)],
-                          "population": [41e3, 98e3, 108e3, 730e3, 8.6e3, 150e3, 62e3, 310e3],
-                          "density": [107.0, 166.0, 548.0, 350.0, 2970.0, 410.0, 95.0, 1220.0]})
+    frame = pd.DataFrame(
+        {
+            "code": [f"E0700000{i}" for i in range(1, 9)],
+            "population": [41e3, 98e3, 108e3, 730e3, 8.6e3, 150e3, 62e3, 310e3],
+            "density": [107.0, 166.0, 548.0, 350.0, 2970.0, 410.0, 95.0, 1220.0],
+        }
+    )
     home = "E07000003"
-    result = nearest_neighbours(frame, home, ["population", "density"], k=7,
-                                log_measures=["population"])
+    result = nearest_neighbours(
+        frame, home, ["population", "density"], k=7, log_measures=["population"]
+    )
     z = np.column_stack([zscore(np.log(frame["population"])), zscore(frame["density"])])
     home_row = frame.index[frame["code"] == home][0]
     expected = pd.Series(cdist(z, z[[home_row]]).ravel(), index=frame["code"]).drop(home)

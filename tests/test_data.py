@@ -18,10 +18,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfeval.data.loader import (AUTHORITY_TYPES, REFERENCE_DATA_DIR, SPEC_BY_NAME, STATUSES, SYMBOLS,
-                           Dataset, load_dataset)
 from perfeval.core.exceptions import DataValidationError, PerfevalError, Problem
 from perfeval.core.paths import SAMPLE_DATA_DIR, resolve_data_dir
+from perfeval.data.loader import (
+    AUTHORITY_TYPES,
+    REFERENCE_DATA_DIR,
+    SPEC_BY_NAME,
+    STATUSES,
+    SYMBOLS,
+    Dataset,
+    load_dataset,
+)
 
 HERE = Path(__file__).parent
 MINIMAL = HERE / "data" / "minimal"
@@ -69,25 +76,41 @@ def minimal() -> Dataset:
 
 def test_minimal_set_loads_every_table_with_its_rows(minimal):
     rows = {name: len(frame) for name, frame in minimal.tables.items()}
-    assert rows == {"authorities": 5, "population": 5, "comparator_groups": 3, "indicators": 3,
-                    "indicator_values": 8, "targets": 3, "commentary": 1, "budget": 2,
-                    "net_expenditure": 2, "deflators": 15, "survey_codebook": 5,
-                    "survey_responses": 12, "survey_population_margins": 3,
-                        "programme_strands": 0, "programme_members": 0,
-                        "programme_participant_survey": 0}
+    assert rows == {
+        "authorities": 5,
+        "population": 5,
+        "comparator_groups": 3,
+        "indicators": 3,
+        "indicator_values": 8,
+        "targets": 3,
+        "commentary": 1,
+        "budget": 2,
+        "net_expenditure": 2,
+        "deflators": 15,
+        "survey_codebook": 5,
+        "survey_responses": 12,
+        "survey_population_margins": 3,
+        "programme_strands": 0,
+        "programme_members": 0,
+        "programme_participant_survey": 0,
+    }
     assert sorted(p.name for p in minimal.files if p.parent == MINIMAL) == sorted(
-        p.name for p in MINIMAL.glob("*.csv"))
+        p.name for p in MINIMAL.glob("*.csv")
+    )
     # minimal/ has no deflators.csv: perfeval's national reference copy is read and listed
     assert [p for p in minimal.files if p.parent != MINIMAL] == [
-        REFERENCE_DATA_DIR / "deflators.csv"]
+        REFERENCE_DATA_DIR / "deflators.csv"
+    ]
 
 
 def test_origins_say_which_tables_came_from_the_folder_the_reference_copy_or_nowhere(minimal):
     assert set(minimal.origins) == set(SPEC_BY_NAME)
     assert minimal.origins["deflators"] == "reference"
     assert minimal.origins["authorities"] == minimal.origins["indicator_values"] == "folder"
-    assert {minimal.origins[name] for name in ("programme_strands", "programme_members",
-                                               "programme_participant_survey")} == {"absent"}
+    assert {
+        minimal.origins[name]
+        for name in ("programme_strands", "programme_members", "programme_participant_survey")
+    } == {"absent"}
 
 
 def test_tables_are_attributes_and_unknown_names_say_what_exists(minimal):
@@ -100,8 +123,11 @@ def test_index_is_the_line_number(minimal):
     iv = minimal.indicator_values
     assert list(iv.index) == [2, 3, 4, 5, 6, 7, 8, 9]
     # Line 6 of indicator_values.csv: E06000017,PL01,2023/24 Q1,52
-    assert tuple(iv.loc[6, ["authority", "indicator", "period"]]) == ("E06000017", "PL01",
-                                                                     "2023/24 Q1")
+    assert tuple(iv.loc[6, ["authority", "indicator", "period"]]) == (
+        "E06000017",
+        "PL01",
+        "2023/24 Q1",
+    )
     assert iv.loc[6, "value"] == 52.0
 
 
@@ -150,51 +176,63 @@ def test_provisional_suffix_keeps_the_number_and_sets_status(minimal):
 
 def test_blank_status_becomes_final_and_given_status_is_kept(minimal):
     status = minimal.indicator_values["status"]
-    assert status[2] == "final"      # blank in the file
-    assert status[5] == "final"      # "final" in the file
-    assert status[8] == "revised"    # "revised" in the file
+    assert status[2] == "final"  # blank in the file
+    assert status[5] == "final"  # "final" in the file
+    assert status[8] == "revised"  # "revised" in the file
     assert set(status) <= set(STATUSES)
 
 
-@pytest.mark.parametrize("suffix, status", [("[p]", "provisional"), ("[r]", "revised"),
-                                            ("[e]", "estimated")])
+@pytest.mark.parametrize(
+    "suffix, status", [("[p]", "provisional"), ("[r]", "revised"), ("[e]", "estimated")]
+)
 def test_every_status_suffix(tmp_path, suffix, status):
-    root = write_table(tmp_path, "indicator_values",
-                       IV_HEADER + f"E06000017,NI192,2023/24,41.2{suffix},,,,\n")
+    root = write_table(
+        tmp_path, "indicator_values", IV_HEADER + f"E06000017,NI192,2023/24,41.2{suffix},,,,\n"
+    )
     row = load_dataset(root).indicator_values.loc[2]
     assert (row["value"], row["status"]) == (41.2, status)
 
 
 @pytest.mark.parametrize("symbol", list(SYMBOLS))
 def test_every_statistical_symbol_reads_as_nan(tmp_path, symbol):
-    root = write_table(tmp_path, "indicator_values",
-                       IV_HEADER + f"E06000017,NI192,2023/24,{symbol},,,,\n")
+    root = write_table(
+        tmp_path, "indicator_values", IV_HEADER + f"E06000017,NI192,2023/24,{symbol},,,,\n"
+    )
     row = load_dataset(root).indicator_values.loc[2]
     assert math.isnan(row["value"])
     assert row["value_symbol"] == symbol
 
 
 def test_symbols_allowed_in_count_columns_too(tmp_path):
-    root = write_table(tmp_path, "indicator_values",
-                       IV_HEADER + "E06000017,NI192,2023/24,41.2,[c],20000,,\n")
+    root = write_table(
+        tmp_path, "indicator_values", IV_HEADER + "E06000017,NI192,2023/24,41.2,[c],20000,,\n"
+    )
     row = load_dataset(root).indicator_values.loc[2]
     assert math.isnan(row["numerator"]) and row["numerator_symbol"] == "[c]"
     assert row["denominator"] == 20000.0
 
 
 def test_thousands_separators_are_accepted(tmp_path):
-    root = write_table(tmp_path, "indicator_values",
-                       IV_HEADER + 'E06000017,NI192,2023/24,41.2,"8,100","20,000",,\n')
+    root = write_table(
+        tmp_path,
+        "indicator_values",
+        IV_HEADER + 'E06000017,NI192,2023/24,41.2,"8,100","20,000",,\n',
+    )
     row = load_dataset(root).indicator_values.loc[2]
     assert (row["numerator"], row["denominator"]) == (8100.0, 20000.0)
 
 
 def test_whitespace_around_codes_is_trimmed(tmp_path):
-    root = write_table(tmp_path, "indicator_values",
-                       IV_HEADER + " E06000017 , NI192 , 2023/24 , 41.2 ,,,,\n")
+    root = write_table(
+        tmp_path, "indicator_values", IV_HEADER + " E06000017 , NI192 , 2023/24 , 41.2 ,,,,\n"
+    )
     row = load_dataset(root).indicator_values.loc[2]
     assert (row["authority"], row["indicator"], row["period"], row["value"]) == (
-        "E06000017", "NI192", "2023/24", 41.2)
+        "E06000017",
+        "NI192",
+        "2023/24",
+        41.2,
+    )
 
 
 def test_absent_optional_tables_are_empty_frames_with_the_spec_columns(tmp_path):
@@ -210,8 +248,11 @@ def test_an_absent_national_table_is_read_from_perfevals_reference_copy(tmp_path
     # minimal/population.csv names the City of London, which the reference lookup lacks: the
     # authorities case drops both (and the reference population is not checked against the
     # folder's five authorities: it covers every council)
-    removed = {"authorities": ("authorities.csv", "population.csv"),
-               "population": ("population.csv",), "deflators": ()}[table]
+    removed = {
+        "authorities": ("authorities.csv", "population.csv"),
+        "population": ("population.csv",),
+        "deflators": (),
+    }[table]
     ds = load_dataset(make_data_dir(tmp_path, remove=removed))
     assert ds.origins[table] == "reference"
     assert REFERENCE_DATA_DIR / f"{table}.csv" in ds.files
@@ -225,12 +266,18 @@ def test_the_folders_own_table_wins_over_the_reference_copy(minimal):
 
 
 def test_only_comparator_groups_the_register_and_values_are_required(tmp_path):
-    optional = [f"{name}.csv" for name in SPEC_BY_NAME
-                if name not in ("comparator_groups", "indicators", "indicator_values")]
+    optional = [
+        f"{name}.csv"
+        for name in SPEC_BY_NAME
+        if name not in ("comparator_groups", "indicators", "indicator_values")
+    ]
     root = make_data_dir(tmp_path, remove=tuple(n for n in optional if (MINIMAL / n).exists()))
     ds = load_dataset(root)
     assert {name for name, origin in ds.origins.items() if origin == "folder"} == {
-        "comparator_groups", "indicators", "indicator_values"}
+        "comparator_groups",
+        "indicators",
+        "indicator_values",
+    }
     for table in ("comparator_groups", "indicators", "indicator_values"):
         problems = problems_of(tmp_path / table, remove=(f"{table}.csv",))
         assert [(p.file, p.kind) for p in problems] == [(f"{table}.csv", "missing_file")]
@@ -244,95 +291,266 @@ def test_no_path_means_the_bundled_data_not_the_working_directory(tmp_path, monk
 # --------------------------------------------------------------------------- bad-input catalogue
 # (fixture in tests/data/bad, file named in the problem, line (header = 1), column, message part)
 CATALOGUE = [
-    ("authorities__missing_required_column.csv", "authorities.csv", None, "type",
-     "required column is missing"),
+    (
+        "authorities__missing_required_column.csv",
+        "authorities.csv",
+        None,
+        "type",
+        "required column is missing",
+    ),
     ("authorities__unknown_type.csv", "authorities.csv", 4, "type", "'borough' is not allowed"),
     ("authorities__blank_name.csv", "authorities.csv", 3, "name", "is blank"),
-    ("authorities__truncated_last_row.csv", "authorities.csv", 6, None,
-     "has 3 fields but the header has 6"),
-    ("indicators__renamed_column.csv", "indicators.csv", None, "polarity",
-     "did you mean to rename 'polarty' to 'polarity'?"),
-    ("indicators__unknown_polarity.csv", "indicators.csv", 3, "polarity",
-     "'down' is not allowed"),
-    ("indicators__not_a_boolean.csv", "indicators.csv", 3, "synthetic",
-     "is not true or false"),
-    ("indicators__unknown_measure.csv", "indicators.csv", 4, "measure",
-     "'total' is not allowed"),
-    ("indicator_values__duplicate_key.csv", "indicator_values.csv", 10, "period",
-     "the same key is already on line 2"),
-    ("indicator_values__unknown_indicator.csv", "indicator_values.csv", 6, "indicator",
-     "'NI999' is not a code in indicators.csv"),
-    ("indicator_values__unknown_authority.csv", "indicator_values.csv", 5, "authority",
-     "'E06999999' is not a code in authorities.csv"),
-    ("indicator_values__non_numeric_value.csv", "indicator_values.csv", 6, "value",
-     "'n/a' is not a number"),
-    ("indicator_values__negative_count.csv", "indicator_values.csv", 2, "numerator",
-     "is out of range: must be at least 0"),
-    ("indicator_values__dashed_year.csv", "indicator_values.csv", 5, "period",
-     "'2023-24' is not a period perfeval understands"),
-    ("indicator_values__non_consecutive_year.csv", "indicator_values.csv", 5, "period",
-     "'2023/25' is not a period perfeval understands"),
-    ("indicator_values__month_13.csv", "indicator_values.csv", 8, "period",
-     "'2024-13' is not a period perfeval understands"),
-    ("indicator_values__unknown_status.csv", "indicator_values.csv", 5, "status",
-     "'draft' is not allowed"),
-    ("indicator_values__too_few_fields.csv", "indicator_values.csv", 6, None,
-     "has 7 fields but the header has 8"),
-    pytest.param("indicator_values__blank_line.csv", "indicator_values.csv", 7, "value",
-                 "'fifty-two' is not a number",
-                 id="indicator_values__blank_line.csv"),
-    pytest.param("indicator_values__decimal_comma.csv", "indicator_values.csv", 2, "value",
-                 "'40,5'",
-                 id="indicator_values__decimal_comma.csv"),
-    ("survey_codebook__duplicate_key.csv", "survey_codebook.csv", 7, "code",
-     "the same key is already on line 6"),
-    ("population__quarter_in_year_column.csv", "population.csv", 3, "year",
-     "'2023/24 Q1' must be a financial year"),
-    ("survey_responses__zero_weight.csv", "survey_responses.csv", 4, "weight",
-     "is out of range: must be greater than 0"),
-    ("survey_responses__negative_weight.csv", "survey_responses.csv", 4, "weight",
-     "is out of range: must be greater than 0"),
-    ("survey_responses__missing_weight.csv", "survey_responses.csv", 4, "weight",
-     "is blank; a number is required"),
-    ("survey_responses__code_not_in_codebook.csv", "survey_responses.csv", 7, "Q01",
-     "'7' is not a response code of Q01"),
-    ("survey_codebook__question_without_column.csv", "survey_responses.csv", None, "Q03",
-     "has no column of answers"),
+    (
+        "authorities__truncated_last_row.csv",
+        "authorities.csv",
+        6,
+        None,
+        "has 3 fields but the header has 6",
+    ),
+    (
+        "indicators__renamed_column.csv",
+        "indicators.csv",
+        None,
+        "polarity",
+        "did you mean to rename 'polarty' to 'polarity'?",
+    ),
+    ("indicators__unknown_polarity.csv", "indicators.csv", 3, "polarity", "'down' is not allowed"),
+    ("indicators__not_a_boolean.csv", "indicators.csv", 3, "synthetic", "is not true or false"),
+    ("indicators__unknown_measure.csv", "indicators.csv", 4, "measure", "'total' is not allowed"),
+    (
+        "indicator_values__duplicate_key.csv",
+        "indicator_values.csv",
+        10,
+        "period",
+        "the same key is already on line 2",
+    ),
+    (
+        "indicator_values__unknown_indicator.csv",
+        "indicator_values.csv",
+        6,
+        "indicator",
+        "'NI999' is not a code in indicators.csv",
+    ),
+    (
+        "indicator_values__unknown_authority.csv",
+        "indicator_values.csv",
+        5,
+        "authority",
+        "'E06999999' is not a code in authorities.csv",
+    ),
+    (
+        "indicator_values__non_numeric_value.csv",
+        "indicator_values.csv",
+        6,
+        "value",
+        "'n/a' is not a number",
+    ),
+    (
+        "indicator_values__negative_count.csv",
+        "indicator_values.csv",
+        2,
+        "numerator",
+        "is out of range: must be at least 0",
+    ),
+    (
+        "indicator_values__dashed_year.csv",
+        "indicator_values.csv",
+        5,
+        "period",
+        "'2023-24' is not a period perfeval understands",
+    ),
+    (
+        "indicator_values__non_consecutive_year.csv",
+        "indicator_values.csv",
+        5,
+        "period",
+        "'2023/25' is not a period perfeval understands",
+    ),
+    (
+        "indicator_values__month_13.csv",
+        "indicator_values.csv",
+        8,
+        "period",
+        "'2024-13' is not a period perfeval understands",
+    ),
+    (
+        "indicator_values__unknown_status.csv",
+        "indicator_values.csv",
+        5,
+        "status",
+        "'draft' is not allowed",
+    ),
+    (
+        "indicator_values__too_few_fields.csv",
+        "indicator_values.csv",
+        6,
+        None,
+        "has 7 fields but the header has 8",
+    ),
+    pytest.param(
+        "indicator_values__blank_line.csv",
+        "indicator_values.csv",
+        7,
+        "value",
+        "'fifty-two' is not a number",
+        id="indicator_values__blank_line.csv",
+    ),
+    pytest.param(
+        "indicator_values__decimal_comma.csv",
+        "indicator_values.csv",
+        2,
+        "value",
+        "'40,5'",
+        id="indicator_values__decimal_comma.csv",
+    ),
+    (
+        "survey_codebook__duplicate_key.csv",
+        "survey_codebook.csv",
+        7,
+        "code",
+        "the same key is already on line 6",
+    ),
+    (
+        "population__quarter_in_year_column.csv",
+        "population.csv",
+        3,
+        "year",
+        "'2023/24 Q1' must be a financial year",
+    ),
+    (
+        "survey_responses__zero_weight.csv",
+        "survey_responses.csv",
+        4,
+        "weight",
+        "is out of range: must be greater than 0",
+    ),
+    (
+        "survey_responses__negative_weight.csv",
+        "survey_responses.csv",
+        4,
+        "weight",
+        "is out of range: must be greater than 0",
+    ),
+    (
+        "survey_responses__missing_weight.csv",
+        "survey_responses.csv",
+        4,
+        "weight",
+        "is blank; a number is required",
+    ),
+    (
+        "survey_responses__code_not_in_codebook.csv",
+        "survey_responses.csv",
+        7,
+        "Q01",
+        "'7' is not a response code of Q01",
+    ),
+    (
+        "survey_codebook__question_without_column.csv",
+        "survey_responses.csv",
+        None,
+        "Q03",
+        "has no column of answers",
+    ),
     ("targets__semicolons.csv", "targets.csv", 1, None, "separated by semicolons"),
-    ("targets__symbol_in_target.csv", "targets.csv", 3, "target",
-     "'[x]' is a statistical symbol, but this column must hold a number"),
-    ("targets__unknown_indicator.csv", "targets.csv", 4, "indicator",
-     "'PL99' is not a code in indicators.csv"),
+    (
+        "targets__symbol_in_target.csv",
+        "targets.csv",
+        3,
+        "target",
+        "'[x]' is a statistical symbol, but this column must hold a number",
+    ),
+    (
+        "targets__unknown_indicator.csv",
+        "targets.csv",
+        4,
+        "indicator",
+        "'PL99' is not a code in indicators.csv",
+    ),
     ("budget__too_many_fields.csv", "budget.csv", 3, None, "has 7 fields but the header has 6"),
     ("commentary__empty.csv", "commentary.csv", None, None, "is empty"),
     ("commentary__bom_only.csv", "commentary.csv", None, None, "is empty"),
-    ("commentary__blank_first_line.csv", "commentary.csv", 1, None,
-     "line 1 is blank; delete the blank line, so that the header is line 1"),
-    ("commentary__windows_1252.csv", "commentary.csv", 1, None,
-     "is not valid UTF-8: byte offset 46 (line 1, the header) holds a3 (hex)"),
-    ("authorities__one_windows_1252_word.csv", "authorities.csv", 4, "name",
-     "is not valid UTF-8: byte offset 168 (line 4) holds e4 (hex)"),
-    ("commentary__utf_16.csv", "commentary.csv", 1, None,
-     'byte offset 0 (line 1, the header) holds ff (hex), which is not UTF-8 text; the file was '
-     'probably saved as UTF-16 ("Unicode Text")'),
-    ("indicator_values__infinite_value.csv", "indicator_values.csv", 5, "value",
-     "'1e309' is not a finite number; write the value, or a symbol such as [x]"),
-    ("targets__infinite_target.csv", "targets.csv", 3, "target",
-     "'-Infinity' is not a finite number; write the value"),
-    ("indicator_values__period_before_1990.csv", "indicator_values.csv", 4, "period",
-     "'1066/67' falls in financial year 1066/67, outside the years a data file may hold "
-     "(1990/91 to 2100/01)"),
-    ("budget__period_after_2100.csv", "budget.csv", 3, "period",
-     "'9999/00 Q2' falls in financial year 9999/00, outside the years"),
-    ("commentary__cell_over_the_limit.csv", "commentary.csv", 2, "commentary",
-     "a cell of 131,100 characters is longer than the limit of 100,000"),
-    ("commentary__line_break_in_a_cell.csv", "commentary.csv", 5, "period",
-     "'2023-24' is not a period perfeval understands"),
+    (
+        "commentary__blank_first_line.csv",
+        "commentary.csv",
+        1,
+        None,
+        "line 1 is blank; delete the blank line, so that the header is line 1",
+    ),
+    (
+        "commentary__windows_1252.csv",
+        "commentary.csv",
+        1,
+        None,
+        "is not valid UTF-8: byte offset 46 (line 1, the header) holds a3 (hex)",
+    ),
+    (
+        "authorities__one_windows_1252_word.csv",
+        "authorities.csv",
+        4,
+        "name",
+        "is not valid UTF-8: byte offset 168 (line 4) holds e4 (hex)",
+    ),
+    (
+        "commentary__utf_16.csv",
+        "commentary.csv",
+        1,
+        None,
+        "byte offset 0 (line 1, the header) holds ff (hex), which is not UTF-8 text; the file was "
+        'probably saved as UTF-16 ("Unicode Text")',
+    ),
+    (
+        "indicator_values__infinite_value.csv",
+        "indicator_values.csv",
+        5,
+        "value",
+        "'1e309' is not a finite number; write the value, or a symbol such as [x]",
+    ),
+    (
+        "targets__infinite_target.csv",
+        "targets.csv",
+        3,
+        "target",
+        "'-Infinity' is not a finite number; write the value",
+    ),
+    (
+        "indicator_values__period_before_1990.csv",
+        "indicator_values.csv",
+        4,
+        "period",
+        "'1066/67' falls in financial year 1066/67, outside the years a data file may hold "
+        "(1990/91 to 2100/01)",
+    ),
+    (
+        "budget__period_after_2100.csv",
+        "budget.csv",
+        3,
+        "period",
+        "'9999/00 Q2' falls in financial year 9999/00, outside the years",
+    ),
+    (
+        "commentary__cell_over_the_limit.csv",
+        "commentary.csv",
+        2,
+        "commentary",
+        "a cell of 131,100 characters is longer than the limit of 100,000",
+    ),
+    (
+        "commentary__line_break_in_a_cell.csv",
+        "commentary.csv",
+        5,
+        "period",
+        "'2023-24' is not a period perfeval understands",
+    ),
 ]
 
 #: bad/ fixtures that must load without error (tested one by one below).
-LOADS_FINE = {"authorities__extra_unknown_column.csv", "authorities__utf8_bom.csv",
-              "commentary__header_only.csv", "indicator_values__header_only.csv"}
+LOADS_FINE = {
+    "authorities__extra_unknown_column.csv",
+    "authorities__utf8_bom.csv",
+    "commentary__header_only.csv",
+    "indicator_values__header_only.csv",
+}
 
 
 def _fixture_name(case) -> str:
@@ -340,13 +558,19 @@ def _fixture_name(case) -> str:
 
 
 @pytest.mark.parametrize("fixture, file, line, column, message", CATALOGUE)
-def test_bad_input_is_reported_with_file_line_and_column(tmp_path, fixture, file, line, column,
-                                                         message):
+def test_bad_input_is_reported_with_file_line_and_column(
+    tmp_path, fixture, file, line, column, message
+):
     problems = problems_of(tmp_path, fixture)
-    matching = [p for p in problems
-                if (p.file, p.row, p.column) == (file, line, column) and message in p.message]
-    assert matching, f"expected {file}, line {line}, column {column!r}: ...{message}...; " \
-                     f"got {[str(p) for p in problems]}"
+    matching = [
+        p
+        for p in problems
+        if (p.file, p.row, p.column) == (file, line, column) and message in p.message
+    ]
+    assert matching, (
+        f"expected {file}, line {line}, column {column!r}: ...{message}...; "
+        f"got {[str(p) for p in problems]}"
+    )
     # a single fault must not set off problems in other files
     assert {p.file for p in problems} == {file}
 
@@ -356,11 +580,14 @@ def test_a_bad_boolean_is_quoted_as_written(tmp_path):
     assert problems[0].message.startswith("'maybe' is not true or false")
 
 
-@pytest.mark.parametrize("fixture, fragment", [
-    ("indicator_values__negative_count.csv", "-8100 is out of range: must be at least 0"),
-    ("survey_responses__zero_weight.csv", "0 is out of range: must be greater than 0"),
-    ("survey_codebook__duplicate_key.csv", "'question': 'Q02', 'code': 2"),
-])
+@pytest.mark.parametrize(
+    "fixture, fragment",
+    [
+        ("indicator_values__negative_count.csv", "-8100 is out of range: must be at least 0"),
+        ("survey_responses__zero_weight.csv", "0 is out of range: must be greater than 0"),
+        ("survey_codebook__duplicate_key.csv", "'question': 'Q02', 'code': 2"),
+    ],
+)
 def test_numbers_in_messages_are_quoted_as_plain_numbers(tmp_path, fixture, fragment):
     message = problems_of(tmp_path, fixture)[0].message
     assert fragment in message and "np." not in message
@@ -380,9 +607,11 @@ def test_a_missing_required_file_is_named(tmp_path):
     assert "is missing" in problems[0].message
 
 
-@pytest.mark.parametrize("make_path", [lambda tmp: tmp / "no_such_folder",
-                                       lambda tmp: make_data_dir(tmp) / "authorities.csv"],
-                         ids=["does-not-exist", "a-file"])
+@pytest.mark.parametrize(
+    "make_path",
+    [lambda tmp: tmp / "no_such_folder", lambda tmp: make_data_dir(tmp) / "authorities.csv"],
+    ids=["does-not-exist", "a-file"],
+)
 def test_a_data_path_that_is_not_a_directory(tmp_path, make_path):
     with pytest.raises(DataValidationError, match="is not a directory") as info:
         load_dataset(make_path(tmp_path))
@@ -399,27 +628,41 @@ def test_the_error_message_names_file_line_and_column(tmp_path):
 
 
 def test_all_problems_in_all_files_are_reported_together(tmp_path):
-    problems = problems_of(tmp_path, "indicators__unknown_polarity.csv",
-                           "survey_responses__zero_weight.csv", "targets__semicolons.csv")
+    problems = problems_of(
+        tmp_path,
+        "indicators__unknown_polarity.csv",
+        "survey_responses__zero_weight.csv",
+        "targets__semicolons.csv",
+    )
     assert {(p.file, p.row, p.column) for p in problems} == {
-        ("indicators.csv", 3, "polarity"), ("survey_responses.csv", 4, "weight"),
-        ("targets.csv", 1, None)}
+        ("indicators.csv", 3, "polarity"),
+        ("survey_responses.csv", 4, "weight"),
+        ("targets.csv", 1, None),
+    }
 
 
 def test_all_problems_in_one_file_are_reported_together(tmp_path):
-    root = write_table(tmp_path, "indicator_values", IV_HEADER
-                       + "E06000017,NI192,2023-24,41.2,,,,\n"     # line 2: dashed year
-                       + "E06000017,PL01,2023/24 Q1,lots,,,,\n"   # line 3: not a number
-                       + "E06000017,HB01,2024-01,120,-1,,,\n")    # line 4: negative count
+    root = write_table(
+        tmp_path,
+        "indicator_values",
+        IV_HEADER
+        + "E06000017,NI192,2023-24,41.2,,,,\n"  # line 2: dashed year
+        + "E06000017,PL01,2023/24 Q1,lots,,,,\n"  # line 3: not a number
+        + "E06000017,HB01,2024-01,120,-1,,,\n",
+    )  # line 4: negative count
     with pytest.raises(DataValidationError) as info:
         load_dataset(root)
     assert {(p.row, p.column) for p in info.value.problems} == {
-        (2, "period"), (3, "value"), (4, "numerator")}
+        (2, "period"),
+        (3, "value"),
+        (4, "numerator"),
+    }
 
 
 def test_reference_problems_are_reported_alongside_other_problems(tmp_path):
-    problems = problems_of(tmp_path, "indicator_values__non_numeric_value.csv",
-                           "targets__unknown_indicator.csv")
+    problems = problems_of(
+        tmp_path, "indicator_values__non_numeric_value.csv", "targets__unknown_indicator.csv"
+    )
     assert {p.file for p in problems} == {"indicator_values.csv", "targets.csv"}
 
 
@@ -435,21 +678,32 @@ def test_duplicate_rows_each_name_the_first_line(tmp_path):
 def test_a_column_named_index_does_not_change_the_line_a_duplicate_names(tmp_path):
     # The first occurrence used to be found through reset_index(), which an "index" column
     # shadowed: the message said "already on line 1" (the header).
-    root = write_table(tmp_path, "comparator_groups", "group,authority,method,index\n"
-                       "test_group,E06000017,m,7\ntest_group,E06000017,m,8\n")
+    root = write_table(
+        tmp_path,
+        "comparator_groups",
+        "group,authority,method,index\ntest_group,E06000017,m,7\ntest_group,E06000017,m,8\n",
+    )
     with pytest.raises(DataValidationError) as info:
         load_dataset(root)
     assert [(p.row, p.message) for p in info.value.problems] == [
-        (3, "duplicate {'group': 'test_group', 'authority': 'E06000017'}: the same key is "
-            "already on line 2; remove the repeated rows or correct their key")]
+        (
+            3,
+            "duplicate {'group': 'test_group', 'authority': 'E06000017'}: the same key is "
+            "already on line 2; remove the repeated rows or correct their key",
+        )
+    ]
 
 
 def test_line_numbers_are_physical_lines_when_a_cell_holds_a_line_break(tmp_path):
     # The quoted comment spans lines 2 and 3 of the file (one spreadsheet row); the bad period
     # is on line 4, where a text editor shows it (a spreadsheet would call it row 3).
-    root = write_table(tmp_path, "commentary", "authority,indicator,period,commentary\n"
-                       'E06000017,NI192,2023/24,"First line.\nSecond line."\n'
-                       "E06000017,NI192,2023-24,Wrong period form\n")
+    root = write_table(
+        tmp_path,
+        "commentary",
+        "authority,indicator,period,commentary\n"
+        'E06000017,NI192,2023/24,"First line.\nSecond line."\n'
+        "E06000017,NI192,2023-24,Wrong period form\n",
+    )
     with pytest.raises(DataValidationError) as info:
         load_dataset(root)
     assert [(p.row, p.column) for p in info.value.problems] == [(4, "period")]

@@ -12,32 +12,57 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from perfeval.core.paths import SAMPLE_DATA_DIR
 from perfeval.data import notes
 from perfeval.data.loader import Dataset, load_dataset
-from perfeval.core.paths import SAMPLE_DATA_DIR
 
-REGISTER = pd.DataFrame({"code": ["R1", "S1", "S2"], "title": ["Real", "Made up", "Made up too"],
-                         "source": ["Defra ENV18", "Synthetic", "Synthetic"],
-                         "synthetic": [False, True, True]})
+REGISTER = pd.DataFrame(
+    {
+        "code": ["R1", "S1", "S2"],
+        "title": ["Real", "Made up", "Made up too"],
+        "source": ["Defra ENV18", "Synthetic", "Synthetic"],
+        "synthetic": [False, True, True],
+    }
+)
 AUTHORITIES = pd.DataFrame({"code": ["A", "B"], "name": ["Ayton", "Beeby"]})
 
 
 def tiny(**tables: pd.DataFrame) -> Dataset:
     base = {
-        "authorities": AUTHORITIES, "indicators": REGISTER,
-        "targets": pd.DataFrame({"authority": ["A", "A", "B"], "indicator": ["R1", "S1", "R1"],
-                                 "period": ["2024/25"] * 3, "target": [1.0, 2.0, 3.0],
-                                 "synthetic": [True, True, False]}),
-        "budget": pd.DataFrame({"authority": ["B"], "service": ["Waste"],
-                                "period": ["2024/25 Q1"], "synthetic": [True]}),
+        "authorities": AUTHORITIES,
+        "indicators": REGISTER,
+        "targets": pd.DataFrame(
+            {
+                "authority": ["A", "A", "B"],
+                "indicator": ["R1", "S1", "R1"],
+                "period": ["2024/25"] * 3,
+                "target": [1.0, 2.0, 3.0],
+                "synthetic": [True, True, False],
+            }
+        ),
+        "budget": pd.DataFrame(
+            {
+                "authority": ["B"],
+                "service": ["Waste"],
+                "period": ["2024/25 Q1"],
+                "synthetic": [True],
+            }
+        ),
         "commentary": pd.DataFrame(columns=["authority", "indicator", "period", "commentary"]),
-        "deflators": pd.DataFrame({"year": ["2017/18"], "deflator": [100.0],
-                                   "source": ["HM Treasury GDP deflators"]}),
+        "deflators": pd.DataFrame(
+            {"year": ["2017/18"], "deflator": [100.0], "source": ["HM Treasury GDP deflators"]}
+        ),
         "net_expenditure": pd.DataFrame({"authority": ["A", "B"], "period": ["2017/18"] * 2}),
     }
-    origins = {"authorities": "folder", "indicators": "folder", "targets": "folder",
-               "budget": "folder", "commentary": "absent", "deflators": "reference",
-               "net_expenditure": "folder"}
+    origins = {
+        "authorities": "folder",
+        "indicators": "folder",
+        "targets": "folder",
+        "budget": "folder",
+        "commentary": "absent",
+        "deflators": "reference",
+        "net_expenditure": "folder",
+    }
     return Dataset(root=Path("/councils/ayton"), tables={**base, **tables}, origins=origins)
 
 
@@ -50,7 +75,11 @@ def test_optional_column_gives_the_column_or_its_meaning_when_absent():
 
 
 def test_flags_read_booleans_and_words_and_treat_blanks_as_false():
-    assert notes.flags(pd.Series([True, False, None], dtype=object)).tolist() == [True, False, False]
+    assert notes.flags(pd.Series([True, False, None], dtype=object)).tolist() == [
+        True,
+        False,
+        False,
+    ]
     words = pd.Series(["True", "false", "", None, "yes", "no"])
     assert notes.flags(words).tolist() == [True, False, False, False, True, False]
     assert notes.synthetic_flags(pd.DataFrame({"x": [1]})).tolist() == [False]
@@ -95,15 +124,18 @@ def test_join_words_and_listed_codes():
 def test_describe_indicators_counts_real_and_synthetic_codes():
     assert notes.describe_indicators(tiny(), "A") == (
         "1 of 3 indicators (R1) has real published figures; the other 2 (S1, S2) are SYNTHETIC "
-        "(generated), not Ayton's real performance.")
+        "(generated), not Ayton's real performance."
+    )
     real = tiny(indicators=REGISTER.assign(synthetic=False))
     assert notes.describe_indicators(real, "A") == (
-        "All 3 indicators are real published figures (R1, S1, S2); see the sources table.")
+        "All 3 indicators are real published figures (R1, S1, S2); see the sources table."
+    )
     unlabelled = tiny(indicators=REGISTER.drop(columns="synthetic"))
     assert notes.describe_indicators(unlabelled, "A").startswith("All 3 indicators are real")
     made_up = tiny(indicators=REGISTER.assign(synthetic=True))
     assert notes.describe_indicators(made_up, "A") == (
-        "All 3 indicators (R1, S1, S2) are SYNTHETIC (generated), not Ayton's real performance.")
+        "All 3 indicators (R1, S1, S2) are SYNTHETIC (generated), not Ayton's real performance."
+    )
 
 
 def test_synthetic_label_says_what_kind_of_rows_they_are():
@@ -116,22 +148,26 @@ def test_synthetic_label_says_what_kind_of_rows_they_are():
 
 
 def test_data_honesty_note_speaks_of_the_councils_own_rows_and_the_tables_it_lacks():
-    note = notes.data_honesty_note(tiny(), "A", ["targets", "budget", "commentary",
-                                                 "deflators", "net_expenditure"])
+    note = notes.data_honesty_note(
+        tiny(), "A", ["targets", "budget", "commentary", "deflators", "net_expenditure"]
+    )
     assert note == (
         "Data honesty: 1 of 3 indicators (R1) has real published figures; the other 2 (S1, S2) "
         "are SYNTHETIC (generated), not Ayton's real performance. Also SYNTHETIC: all targets. "
         "Not in the data folder for Ayton: budget monitoring figures and commentary; the report "
         "says so where they would be. From perfeval's national reference data, as the data "
-        "folder has none: GDP deflators.")
+        "folder has none: GDP deflators."
+    )
     # B's budget is B's: for B it is there, synthetic, and its targets are not
     assert "Also SYNTHETIC: all budget monitoring figures." in notes.data_honesty_note(
-        tiny(), "B", ["targets", "budget"])
+        tiny(), "B", ["targets", "budget"]
+    )
 
 
 def test_tables_table_says_where_each_table_came_from_and_counts_the_councils_rows():
-    table = notes.tables_table(tiny(), "A", ["targets", "budget", "deflators",
-                                             "net_expenditure"]).set_index("Table")
+    table = notes.tables_table(
+        tiny(), "A", ["targets", "budget", "deflators", "net_expenditure"]
+    ).set_index("Table")
     assert table.loc["targets.csv"].tolist() == ["targets", "The data folder", "2", "Synthetic"]
     assert table.loc["budget.csv", "Rows"] == "0" and table.loc["budget.csv", "Kind"] == ""
     assert table.loc["deflators.csv", "Where from"] == "perfeval's national reference data"

@@ -14,8 +14,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfeval.data.loader import SPEC_BY_NAME, SYMBOLS, load_dataset
 from perfeval.core.exceptions import DataValidationError
+from perfeval.data.loader import SPEC_BY_NAME, SYMBOLS, load_dataset
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
 AUTHORITIES = ["E06000017", "E06000005", "E07000131"]
@@ -28,7 +28,8 @@ cell = st.one_of(
 period = st.one_of(
     st.integers(2000, 2030).map(lambda y: f"{y}/{(y + 1) % 100:02d}"),
     st.tuples(st.integers(2000, 2030), st.integers(1, 4)).map(
-        lambda t: f"{t[0]}/{(t[0] + 1) % 100:02d} Q{t[1]}"),
+        lambda t: f"{t[0]}/{(t[0] + 1) % 100:02d} Q{t[1]}"
+    ),
     st.tuples(st.integers(2000, 2030), st.integers(1, 12)).map(lambda t: f"{t[0]}-{t[1]:02d}"),
 )
 
@@ -41,8 +42,14 @@ def indicator_of(label: str) -> str:
 
 
 @settings(max_examples=25, deadline=None)
-@given(rows=st.lists(st.tuples(st.sampled_from(AUTHORITIES), period, cell), min_size=1,
-                     max_size=30, unique_by=lambda r: (r[0], r[1])))
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(AUTHORITIES), period, cell),
+        min_size=1,
+        max_size=30,
+        unique_by=lambda r: (r[0], r[1]),
+    )
+)
 def test_any_valid_values_file_loads_with_symbols_kept_as_missing(rows):
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "data"
@@ -65,21 +72,68 @@ def test_any_valid_values_file_loads_with_symbols_kept_as_missing(rows):
 # --------------------------------------------------------------------------- untrusted input
 # Whatever a data file holds, loading ends in a Dataset or a DataValidationError whose every
 # problem names a file of the folder (and, for a problem about a row, a line of that file).
-FUZZED_TABLES = ["authorities", "indicators", "indicator_values", "targets", "commentary",
-                 "budget", "population", "survey_codebook", "survey_responses"]
+FUZZED_TABLES = [
+    "authorities",
+    "indicators",
+    "indicator_values",
+    "targets",
+    "commentary",
+    "budget",
+    "population",
+    "survey_codebook",
+    "survey_responses",
+]
 TABLE_FILES = {f"{name}.csv" for name in SPEC_BY_NAME}
 #: Problems about a whole file or a whole column, which name no line.
-ROWLESS = ("is empty", "is missing from", "required column is missing",
-           "required columns are missing",
-           "the header repeats this column", "has no column of answers")
-TRICKY = ["inf", "-Infinity", "1e309", "nan", "9" * 320, "-0", "[x]", "[c]", "..", "-",
-          "41.2 [p]", "1,000", "40,5", '"', '""', '"quoted, with comma"', "\n", "\r\n", "\r",
-          "\x00", "\ufeff", "true", "maybe", "2023/24", "2023/24 Q1", "2024-01", "1066/67",
-          "9999/00 Q4", "2024-13", "E06000017", "NI192", "Q01", "residents", " ", ""]
+ROWLESS = (
+    "is empty",
+    "is missing from",
+    "required column is missing",
+    "required columns are missing",
+    "the header repeats this column",
+    "has no column of answers",
+)
+TRICKY = [
+    "inf",
+    "-Infinity",
+    "1e309",
+    "nan",
+    "9" * 320,
+    "-0",
+    "[x]",
+    "[c]",
+    "..",
+    "-",
+    "41.2 [p]",
+    "1,000",
+    "40,5",
+    '"',
+    '""',
+    '"quoted, with comma"',
+    "\n",
+    "\r\n",
+    "\r",
+    "\x00",
+    "\ufeff",
+    "true",
+    "maybe",
+    "2023/24",
+    "2023/24 Q1",
+    "2024-01",
+    "1066/67",
+    "9999/00 Q4",
+    "2024-13",
+    "E06000017",
+    "NI192",
+    "Q01",
+    "residents",
+    " ",
+    "",
+]
 fuzz_cell = st.one_of(
     st.sampled_from(TRICKY),
     st.floats().map(repr),
-    st.integers(-10**30, 10**30).map(str),
+    st.integers(-(10**30), 10**30).map(str),
     st.text(max_size=12),
 )
 
@@ -94,16 +148,21 @@ def fuzz_rows(table: str) -> st.SearchStrategy:
     by a CSV writer or not."""
     header, *valid = minimal_rows(table)
     width = len(header)
-    mutated = st.tuples(st.sampled_from(valid), st.dictionaries(
-        st.integers(0, width - 1), fuzz_cell, min_size=1, max_size=2)).map(
-        lambda t: [t[1].get(i, cell) for i, cell in enumerate(t[0])])
-    cells = st.one_of(st.lists(fuzz_cell, max_size=12),
-                      st.lists(fuzz_cell, min_size=width, max_size=width), mutated)
+    mutated = st.tuples(
+        st.sampled_from(valid),
+        st.dictionaries(st.integers(0, width - 1), fuzz_cell, min_size=1, max_size=2),
+    ).map(lambda t: [t[1].get(i, cell) for i, cell in enumerate(t[0])])
+    cells = st.one_of(
+        st.lists(fuzz_cell, max_size=12),
+        st.lists(fuzz_cell, min_size=width, max_size=width),
+        mutated,
+    )
     return st.lists(st.tuples(cells, st.booleans()), min_size=1, max_size=6)
 
 
 fuzzed_rows = st.sampled_from(FUZZED_TABLES).flatmap(
-    lambda table: st.tuples(st.just(table), fuzz_rows(table)))
+    lambda table: st.tuples(st.just(table), fuzz_rows(table))
+)
 
 
 def encode_row(cells: list[str], quoted: bool) -> str:
@@ -141,12 +200,18 @@ def fuzzed_folder(folder: str, table: str, raw: bytes) -> Path:
 
 
 @settings(max_examples=60, deadline=None)
-@given(table=st.sampled_from(FUZZED_TABLES),
-       raw=st.one_of(st.binary(max_size=400),
-                     st.text(max_size=200).map(lambda t: t.encode("utf-8")),
-                     st.tuples(st.sampled_from(FUZZED_TABLES), st.integers(0, 400),
-                               st.binary(max_size=200)).map(  # a valid start, then anything
-                         lambda t: (MINIMAL / f"{t[0]}.csv").read_bytes()[:t[1]] + t[2])))
+@given(
+    table=st.sampled_from(FUZZED_TABLES),
+    raw=st.one_of(
+        st.binary(max_size=400),
+        st.text(max_size=200).map(lambda t: t.encode("utf-8")),
+        st.tuples(
+            st.sampled_from(FUZZED_TABLES), st.integers(0, 400), st.binary(max_size=200)
+        ).map(  # a valid start, then anything
+            lambda t: (MINIMAL / f"{t[0]}.csv").read_bytes()[: t[1]] + t[2]
+        ),
+    ),
+)
 def test_random_bytes_as_a_table_load_or_are_reported(table, raw):
     with tempfile.TemporaryDirectory() as folder:
         assert_loads_or_reports(fuzzed_folder(folder, table, raw), f"{table}.csv", raw)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from perfeval.data.loader import (DEFAULT_LIMITS, QUOTE_CHARS, SPEC_BY_NAME, LoadLimits, load_dataset)
 from perfeval.core.exceptions import DataValidationError, ParameterError, Problem
 from perfeval.core.paths import resolve_data_dir
+from perfeval.data.loader import DEFAULT_LIMITS, QUOTE_CHARS, SPEC_BY_NAME, LoadLimits, load_dataset
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
 IV_HEADER = "authority,indicator,period,value,numerator,denominator,status,note\n"
@@ -68,10 +68,13 @@ def csv_text(rows: list[list[str]]) -> str:
 
 
 # --------------------------------------------------------------------------- 1. finite numbers
-NUMERIC_CELLS = [(name, column) for name, spec in SPEC_BY_NAME.items()
-                 if (MINIMAL / spec.filename).exists() and minimal_rows(name)[1:]
-                 for column, rule in spec.columns.items()
-                 if rule.kind in ("float", "int") and column in minimal_rows(name)[0]]
+NUMERIC_CELLS = [
+    (name, column)
+    for name, spec in SPEC_BY_NAME.items()
+    if (MINIMAL / spec.filename).exists() and minimal_rows(name)[1:]
+    for column, rule in spec.columns.items()
+    if rule.kind in ("float", "int") and column in minimal_rows(name)[0]
+]
 
 
 def test_every_numeric_column_of_the_minimal_set_is_covered():
@@ -89,68 +92,92 @@ def test_infinity_is_refused_in_every_numeric_column(tmp_path, table, column):
     assert problem.message.startswith("'inf' is not a finite number; write the value")
 
 
-@pytest.mark.parametrize("text", ["inf", "-Infinity", "+INF", "1e309", "-1e400", "nan", "NaN",
-                                  "-nan", "9" * 400, " infinity "])
+@pytest.mark.parametrize(
+    "text",
+    ["inf", "-Infinity", "+INF", "1e309", "-1e400", "nan", "NaN", "-nan", "9" * 400, " infinity "],
+)
 def test_non_finite_numbers_are_refused_with_the_fix(tmp_path, text):
-    root = with_table(tmp_path, "indicator_values",
-                      IV_HEADER + "E06000017,NI192,2022/23,40.5,,,,\n"
-                                  f"E06000017,NI192,2023/24,{text},,,,\n")
+    root = with_table(
+        tmp_path,
+        "indicator_values",
+        IV_HEADER + f"E06000017,NI192,2022/23,40.5,,,,\nE06000017,NI192,2023/24,{text},,,,\n",
+    )
     problem = the_problem(root)
     assert where(problem) == ("indicator_values.csv", 3, "value")
-    assert "is not a finite number; write the value, or a symbol such as [x] for not available" \
+    assert (
+        "is not a finite number; write the value, or a symbol such as [x] for not available"
         in problem.message
+    )
 
 
 def test_a_column_without_symbols_does_not_suggest_one(tmp_path):
-    root = with_table(tmp_path, "targets", "authority,indicator,period,target\n"
-                                           "E06000017,NI192,2023/24,1e309\n")
+    root = with_table(
+        tmp_path, "targets", "authority,indicator,period,target\nE06000017,NI192,2023/24,1e309\n"
+    )
     problem = the_problem(root)
     assert where(problem) == ("targets.csv", 2, "target")
-    assert problem.message == ("'1e309' is not a finite number; write the value (this column "
-                               "takes numbers only, no symbols)")
+    assert problem.message == (
+        "'1e309' is not a finite number; write the value (this column "
+        "takes numbers only, no symbols)"
+    )
 
 
 def test_the_largest_finite_numbers_still_load(tmp_path):
-    root = with_table(tmp_path, "indicator_values",
-                      IV_HEADER + "E06000017,NI192,2023/24,1.7e308,,,,\n"
-                                  "E06000017,PL01,2023/24 Q1,-1e308,,,,\n")
+    root = with_table(
+        tmp_path,
+        "indicator_values",
+        IV_HEADER + "E06000017,NI192,2023/24,1.7e308,,,,\nE06000017,PL01,2023/24 Q1,-1e308,,,,\n",
+    )
     assert list(load_dataset(root).indicator_values["value"]) == [1.7e308, -1e308]
 
 
 # --------------------------------------------------------------------------- 2. period range
-@pytest.mark.parametrize("label, year", [("1066/67", "1066/67"), ("1989/90", "1989/90"),
-                                         ("1990-03", "1989/90"), ("2101/02 Q1", "2101/02"),
-                                         ("2101-04", "2101/02"), ("9999/00", "9999/00"),
-                                         ("9999/00 Q4", "9999/00")])
+@pytest.mark.parametrize(
+    "label, year",
+    [
+        ("1066/67", "1066/67"),
+        ("1989/90", "1989/90"),
+        ("1990-03", "1989/90"),
+        ("2101/02 Q1", "2101/02"),
+        ("2101-04", "2101/02"),
+        ("9999/00", "9999/00"),
+        ("9999/00 Q4", "9999/00"),
+    ],
+)
 def test_periods_outside_the_plausible_years_are_refused(tmp_path, label, year):
-    root = with_table(tmp_path, "indicator_values",
-                      IV_HEADER + f"E06000017,NI192,{label},40.5,,,,\n")
+    root = with_table(
+        tmp_path, "indicator_values", IV_HEADER + f"E06000017,NI192,{label},40.5,,,,\n"
+    )
     problem = the_problem(root)
     assert where(problem) == ("indicator_values.csv", 2, "period")
     assert problem.message == (
         f"{label!r} falls in financial year {year}, outside the years a data file may hold "
         "(1990/91 to 2100/01); correct the year, or widen the range with load_dataset(path, "
-        "limits=LoadLimits(first_year=..., last_year=...))")
+        "limits=LoadLimits(first_year=..., last_year=...))"
+    )
 
 
 @pytest.mark.parametrize("label", ["1990/91", "1990-04", "2100/01 Q4", "2101-03"])
 def test_the_edges_of_the_plausible_years_load(tmp_path, label):
-    root = with_table(tmp_path, "indicator_values",
-                      IV_HEADER + f"E06000017,NI192,{label},40.5,,,,\n")
+    root = with_table(
+        tmp_path, "indicator_values", IV_HEADER + f"E06000017,NI192,{label},40.5,,,,\n"
+    )
     assert list(load_dataset(root).indicator_values["period"]) == [label]
 
 
 def test_a_financial_year_column_is_range_checked_too(tmp_path):
-    root = with_table(tmp_path, "population", "authority,year,population\n"
-                                              "E06000017,1066/67,41000\n")
+    root = with_table(
+        tmp_path, "population", "authority,year,population\nE06000017,1066/67,41000\n"
+    )
     problem = the_problem(root)
     assert where(problem) == ("population.csv", 2, "year")
     assert "outside the years a data file may hold (1990/91 to 2100/01)" in problem.message
 
 
 def test_the_range_is_widened_with_load_limits(tmp_path):
-    root = with_table(tmp_path, "indicator_values",
-                      IV_HEADER + "E06000017,NI192,1985/86,40.5,,,,\n")
+    root = with_table(
+        tmp_path, "indicator_values", IV_HEADER + "E06000017,NI192,1985/86,40.5,,,,\n"
+    )
     assert "(1990/91 to 2100/01)" in the_problem(root).message
     wide = load_dataset(root, limits=LoadLimits(first_year=1980))
     assert list(wide.indicator_values["period"]) == ["1985/86"]
@@ -159,20 +186,24 @@ def test_the_range_is_widened_with_load_limits(tmp_path):
 
 
 def test_load_limits_are_frozen_with_module_defaults():
-    assert DEFAULT_LIMITS == LoadLimits(first_year=1990, last_year=2100, max_cell_chars=100_000,
-                                        max_file_bytes=512 * 2**20)
+    assert DEFAULT_LIMITS == LoadLimits(
+        first_year=1990, last_year=2100, max_cell_chars=100_000, max_file_bytes=512 * 2**20
+    )
     with pytest.raises(AttributeError):
         DEFAULT_LIMITS.first_year = 1900  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"first_year": 2030, "last_year": 2020}, "first_year <= last_year"),
-    ({"first_year": 999}, f"{1000} <= first_year"),
-    ({"last_year": 9999}, "last_year <= 9998"),
-    ({"max_cell_chars": 0}, "max_cell_chars must be a whole number of at least 1; got 0"),
-    ({"max_file_bytes": 1.5}, "max_file_bytes must be a whole number of at least 1; got 1.5"),
-    ({"first_year": "1990"}, "first_year must be a whole number; got '1990'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"first_year": 2030, "last_year": 2020}, "first_year <= last_year"),
+        ({"first_year": 999}, f"{1000} <= first_year"),
+        ({"last_year": 9999}, "last_year <= 9998"),
+        ({"max_cell_chars": 0}, "max_cell_chars must be a whole number of at least 1; got 0"),
+        ({"max_file_bytes": 1.5}, "max_file_bytes must be a whole number of at least 1; got 1.5"),
+        ({"first_year": "1990"}, "first_year must be a whole number; got '1990'"),
+    ],
+)
 def test_impossible_load_limits_are_refused(kwargs, fragment):
     with pytest.raises(ParameterError, match="LoadLimits") as info:
         LoadLimits(**kwargs)
@@ -180,8 +211,9 @@ def test_impossible_load_limits_are_refused(kwargs, fragment):
 
 
 def test_limits_must_be_load_limits():
-    with pytest.raises(ParameterError, match="limits must be a perfeval.data.loader.LoadLimits or None; "
-                                             "got dict"):
+    with pytest.raises(
+        ParameterError, match="limits must be a perfeval.data.loader.LoadLimits or None; got dict"
+    ):
         load_dataset(MINIMAL, limits={"first_year": 1980})  # type: ignore[arg-type]
 
 
@@ -193,15 +225,18 @@ def test_a_utf8_file_with_one_windows_1252_word_is_refused_not_guessed(tmp_path)
     problem = the_problem(with_table(tmp_path, "authorities", raw))
     offset = raw.index(b"\xfc")
     assert where(problem) == ("authorities.csv", 2, "name")
-    assert problem.message.startswith(f"is not valid UTF-8: byte offset {offset} (line 2) holds "
-                                      "fc (hex), which is not UTF-8 text")
+    assert problem.message.startswith(
+        f"is not valid UTF-8: byte offset {offset} (line 2) holds fc (hex), which is not UTF-8 text"
+    )
     assert EXCEL in problem.message and LIBREOFFICE in problem.message
 
 
 def test_the_bad_byte_is_found_on_its_physical_line_after_a_multi_line_cell(tmp_path):
-    raw = ("authority,indicator,period,commentary\n"
-           'E06000017,NI192,2022/23,"Two\nlines"\n'
-           "E06000017,NI192,2023/24,saving ").encode("utf-8") + b"\xa32m\n"
+    raw = (
+        b"authority,indicator,period,commentary\n"
+        b'E06000017,NI192,2022/23,"Two\nlines"\n'
+        b"E06000017,NI192,2023/24,saving "
+    ) + b"\xa32m\n"
     problem = the_problem(with_table(tmp_path, "commentary", raw))
     offset = raw.index(b"\xa3")
     assert where(problem) == ("commentary.csv", 4, "commentary")
@@ -229,8 +264,9 @@ def test_a_nul_character_is_refused_where_it_is(tmp_path):
     problem = the_problem(with_table(tmp_path, "commentary", text))
     offset = text.encode("utf-8").index(b"\x00")
     assert where(problem) == ("commentary.csv", 5, "commentary")
-    assert problem.message.startswith(f"holds a NUL character (byte 00) at byte offset {offset} "
-                                      "(line 5), which no CSV text holds")
+    assert problem.message.startswith(
+        f"holds a NUL character (byte 00) at byte offset {offset} (line 5), which no CSV text holds"
+    )
     assert EXCEL in problem.message and LIBREOFFICE in problem.message
 
 
@@ -244,8 +280,7 @@ def test_utf_16_without_a_byte_order_mark_is_refused_by_its_nul_bytes(tmp_path):
 
 # --------------------------------------------------------------------------- 4. sizes
 def long_comment(chars: int) -> str:
-    return ("authority,indicator,period,commentary\n"
-            f'E06000017,NI192,2023/24,"{"x" * chars}"\n')
+    return f'authority,indicator,period,commentary\nE06000017,NI192,2023/24,"{"x" * chars}"\n'
 
 
 def test_a_cell_at_the_limit_loads_and_one_over_it_is_refused(tmp_path):
@@ -256,7 +291,8 @@ def test_a_cell_at_the_limit_loads_and_one_over_it_is_refused(tmp_path):
     assert problem.message == (
         "a cell of 100,001 characters is longer than the limit of 100,000; is a closing quote "
         "missing? Shorten it, or raise the limit with load_dataset(path, "
-        "limits=LoadLimits(max_cell_chars=...))")
+        "limits=LoadLimits(max_cell_chars=...))"
+    )
 
 
 def test_a_cell_beyond_the_csv_modules_own_limit_is_a_problem_not_a_csv_error(tmp_path):
@@ -272,12 +308,16 @@ def test_a_cell_beyond_the_csv_modules_own_limit_is_a_problem_not_a_csv_error(tm
 
 
 def test_a_missing_closing_quote_is_one_oversized_cell_on_the_line_it_opens(tmp_path):
-    rows = "".join(f"E06000017,NI192,{y}/{(y + 1) % 100:02d},comment {y}\n"
-                   for y in range(1990, 2090))
-    text = ("authority,indicator,period,commentary\n"
-            'E06000017,NI192,2023/24,"The quote never closes\n' + rows)
-    problem = the_problem(with_table(tmp_path, "commentary", text),
-                          LoadLimits(max_cell_chars=1_000))
+    rows = "".join(
+        f"E06000017,NI192,{y}/{(y + 1) % 100:02d},comment {y}\n" for y in range(1990, 2090)
+    )
+    text = (
+        "authority,indicator,period,commentary\n"
+        'E06000017,NI192,2023/24,"The quote never closes\n' + rows
+    )
+    problem = the_problem(
+        with_table(tmp_path, "commentary", text), LoadLimits(max_cell_chars=1_000)
+    )
     assert where(problem) == ("commentary.csv", 2, "commentary")
     assert "is a closing quote missing?" in problem.message
 
@@ -287,8 +327,9 @@ def test_the_file_size_limit_is_checked_before_reading(tmp_path, monkeypatch):
     long_note = f"E06000017,NI192,2021/22,1,,,,{'n' * 900}\n"  # the largest file of the folder
     root = with_table(tmp_path, "indicator_values", text + long_note)
     size = (root / "indicator_values.csv").stat().st_size
-    assert all(p.stat().st_size < size for p in root.glob("*.csv")
-               if p.name != "indicator_values.csv")
+    assert all(
+        p.stat().st_size < size for p in root.glob("*.csv") if p.name != "indicator_values.csv"
+    )
     real_read = pathlib.Path.read_bytes
 
     def read_bytes(path):
@@ -300,19 +341,22 @@ def test_the_file_size_limit_is_checked_before_reading(tmp_path, monkeypatch):
     assert where(problem) == ("indicator_values.csv", None, None)
     assert problem.message == (
         f"is {size:,} bytes, more than the limit of {size - 1:,}; split the table, or raise the "
-        "limit with load_dataset(path, limits=LoadLimits(max_file_bytes=...))")
+        "limit with load_dataset(path, limits=LoadLimits(max_file_bytes=...))"
+    )
     monkeypatch.undo()
     assert len(load_dataset(root, limits=LoadLimits(max_file_bytes=size)).indicator_values) == 9
 
 
 # --------------------------------------------------------------------------- 5. physical lines
 def test_the_index_is_the_physical_line_each_row_starts_on(tmp_path):
-    text = (IV_HEADER
-            + 'E06000017,NI192,2022/23,40.5,,,,"a note\nover three\nlines"\n'  # lines 2-4
-            + "\n"                                                              # line 5, blank
-            + "E06000017,NI192,2023/24,41.2,,,,\n"                              # line 6
-            + 'E06000005,NI192,2023/24,38.0,,,,"two\r\nlines"\r\n'              # lines 7-8
-            + "E07000131,NI192,2023/24,0,,,,\n")                                # line 9
+    text = (
+        IV_HEADER
+        + 'E06000017,NI192,2022/23,40.5,,,,"a note\nover three\nlines"\n'  # lines 2-4
+        + "\n"  # line 5, blank
+        + "E06000017,NI192,2023/24,41.2,,,,\n"  # line 6
+        + 'E06000005,NI192,2023/24,38.0,,,,"two\r\nlines"\r\n'  # lines 7-8
+        + "E07000131,NI192,2023/24,0,,,,\n"
+    )  # line 9
     data = load_dataset(with_table(tmp_path, "indicator_values", text))
     assert list(data.indicator_values.index) == [2, 6, 7, 9]
     assert data.indicator_values.loc[9, "authority"] == "E07000131"
@@ -320,12 +364,14 @@ def test_the_index_is_the_physical_line_each_row_starts_on(tmp_path):
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
 def test_every_problem_names_the_physical_line_after_a_multi_line_cell(tmp_path, ending):
-    lines = [IV_HEADER.strip(),
-             'E06000017,NI192,2022/23,40.5,,,,"a note' + ending + 'on two lines"',  # lines 2-3
-             "E06000017,NI192,2023/24,lots,,,,",                                    # line 4
-             "E06000017,NI192,2022/23,41.0,,,,",                                    # line 5
-             "E06000017,NI999,2023/24 Q1,52,,,,",                                   # line 6
-             "E06000017,NI192,2023/24,41.2,,,"]                                     # line 7
+    lines = [
+        IV_HEADER.strip(),
+        'E06000017,NI192,2022/23,40.5,,,,"a note' + ending + 'on two lines"',  # lines 2-3
+        "E06000017,NI192,2023/24,lots,,,,",  # line 4
+        "E06000017,NI192,2022/23,41.0,,,,",  # line 5
+        "E06000017,NI999,2023/24 Q1,52,,,,",  # line 6
+        "E06000017,NI192,2023/24,41.2,,,",
+    ]  # line 7
     root = with_table(tmp_path, "indicator_values", ending.join(lines) + ending)
     with pytest.raises(DataValidationError) as info:
         load_dataset(root)
@@ -353,8 +399,9 @@ def test_a_data_dir_that_is_a_symlink_loop(tmp_path):
     assert resolve_data_dir(loop) == loop  # resolving does not raise
     problem = the_problem(loop)
     assert where(problem) == (str(loop), None, None)
-    assert problem.message.startswith("is a symbolic link loop (the link leads back to itself); "
-                                      "point it at the real folder")
+    assert problem.message.startswith(
+        "is a symbolic link loop (the link leads back to itself); point it at the real folder"
+    )
 
 
 def test_a_data_dir_that_does_not_exist(tmp_path):
@@ -376,8 +423,10 @@ def test_a_table_behind_a_dangling_link_inside_the_data_dir(tmp_path):
     (root / "targets.csv").symlink_to(tmp_path / "elsewhere.csv")
     problem = the_problem(root)
     assert where(problem) == ("targets.csv", None, None)
-    assert problem.message == (f"is a symbolic link to {str(tmp_path / 'elsewhere.csv')!r}, "
-                               "which does not exist; fix the link or remove it")
+    assert problem.message == (
+        f"is a symbolic link to {str(tmp_path / 'elsewhere.csv')!r}, "
+        "which does not exist; fix the link or remove it"
+    )
 
 
 def deny(monkeypatch, function_owner, name: str, denied: Path) -> None:
@@ -398,8 +447,9 @@ def test_a_data_dir_that_cannot_be_read(tmp_path, monkeypatch):
     deny(monkeypatch, os, "scandir", root)
     problem = the_problem(root)
     assert where(problem) == (str(root), None, None)
-    assert problem.message.startswith("cannot be read (permission denied); give your user read "
-                                      "access to the folder")
+    assert problem.message.startswith(
+        "cannot be read (permission denied); give your user read access to the folder"
+    )
 
 
 def test_a_table_that_cannot_be_read(tmp_path, monkeypatch):
@@ -407,12 +457,14 @@ def test_a_table_that_cannot_be_read(tmp_path, monkeypatch):
     deny(monkeypatch, pathlib.Path, "read_bytes", root / "targets.csv")
     problem = the_problem(root)
     assert where(problem) == ("targets.csv", None, None)
-    assert problem.message.startswith("cannot be read (permission denied); give your user read "
-                                      "access to the file")
+    assert problem.message.startswith(
+        "cannot be read (permission denied); give your user read access to the file"
+    )
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="file permissions do not stop root")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="file permissions do not stop root"
+)
 def test_a_table_without_read_permission(tmp_path):
     root = copy_minimal(tmp_path)
     (root / "targets.csv").chmod(0)
@@ -436,8 +488,10 @@ def test_a_table_that_is_a_symlink_loop(tmp_path):
     symlink_loop(root, "budget.csv")
     problem = the_problem(root)
     assert where(problem) == ("budget.csv", None, None)
-    assert "is a symbolic link loop (the link leads back to itself); point it at the real file" \
+    assert (
+        "is a symbolic link loop (the link leads back to itself); point it at the real file"
         in problem.message
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
@@ -455,16 +509,26 @@ HUGE = "y" * 50_000
 QUOTED = f"{'y' * QUOTE_CHARS!r}..."
 
 
-@pytest.mark.parametrize("table, text, column", [
-    ("indicator_values", IV_HEADER + f"E06000017,NI192,2023/24,{HUGE},,,,\n", "value"),
-    ("indicator_values", IV_HEADER + f"E06000017,NI192,{HUGE},41,,,,\n", "period"),
-    ("indicator_values", IV_HEADER + f"E06000017,{HUGE},2023/24,41,,,,\n", "indicator"),
-    ("indicator_values", IV_HEADER + f"E06000017,NI192,2023/24,41,,,{HUGE},\n", "status"),
-    ("targets", f"authority,indicator,period,target,synthetic\nE06000017,NI192,2023/24,4,{HUGE}\n",
-     "synthetic"),
-    ("survey_codebook", "authority,survey,question,wording,code,label,positive,excluded\n"
-                        f"E06000017,residents,Q01,W,{HUGE},L,true,false\n", "code"),
-])
+@pytest.mark.parametrize(
+    "table, text, column",
+    [
+        ("indicator_values", IV_HEADER + f"E06000017,NI192,2023/24,{HUGE},,,,\n", "value"),
+        ("indicator_values", IV_HEADER + f"E06000017,NI192,{HUGE},41,,,,\n", "period"),
+        ("indicator_values", IV_HEADER + f"E06000017,{HUGE},2023/24,41,,,,\n", "indicator"),
+        ("indicator_values", IV_HEADER + f"E06000017,NI192,2023/24,41,,,{HUGE},\n", "status"),
+        (
+            "targets",
+            f"authority,indicator,period,target,synthetic\nE06000017,NI192,2023/24,4,{HUGE}\n",
+            "synthetic",
+        ),
+        (
+            "survey_codebook",
+            "authority,survey,question,wording,code,label,positive,excluded\n"
+            f"E06000017,residents,Q01,W,{HUGE},L,true,false\n",
+            "code",
+        ),
+    ],
+)
 def test_messages_quote_only_the_start_of_a_huge_cell(tmp_path, table, text, column):
     problem = the_problem(with_table(tmp_path, table, text))
     assert where(problem) == (f"{table}.csv", 2, column)
@@ -481,8 +545,10 @@ def test_a_repeated_key_of_huge_cells_is_quoted_short(tmp_path):
 
 
 def test_a_huge_repeated_header_is_named_short(tmp_path):
-    text = (f"authority,survey,variable,category,share,{HUGE},{HUGE}\n"
-            "E06000017,residents,age_band,16-34,0.3,a,b\n")
+    text = (
+        f"authority,survey,variable,category,share,{HUGE},{HUGE}\n"
+        "E06000017,residents,age_band,16-34,0.3,a,b\n"
+    )
     problem = the_problem(with_table(tmp_path, "survey_population_margins", text))
     assert where(problem) == ("survey_population_margins.csv", None, f"{'y' * QUOTE_CHARS}...")
     assert len(str(problem)) < 400

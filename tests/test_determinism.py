@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from perfeval.run.parameters import load_parameter_file
 from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.run.parameters import load_parameter_file
 from perfeval.run.runner import run_report
 
 pytestmark = pytest.mark.notebook

@@ -24,12 +24,18 @@ from report_pages import check_clean_page, run_default, sections, table_rows, te
 pytestmark = pytest.mark.notebook
 
 KEY_INDICATORS = ["NI192", "MB01", "MB02", "MB03"]
-NO_SURVEY = ("No resident survey results are in the data folder for Melton, so this report has "
-             "no Resident views.")
-NO_BUDGET = ("No budget monitoring figures are in the data folder for Melton, so this report has "
-             "no budget against forecast outturn.")
-NO_COMMENTARY = ("No commentary is in the data folder for Melton, so the tables below have no "
-                 "owner's commentary.")
+NO_SURVEY = (
+    "No resident survey results are in the data folder for Melton, so this report has "
+    "no Resident views."
+)
+NO_BUDGET = (
+    "No budget monitoring figures are in the data folder for Melton, so this report has "
+    "no budget against forecast outturn."
+)
+NO_COMMENTARY = (
+    "No commentary is in the data folder for Melton, so the tables below have no "
+    "owner's commentary."
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,21 +46,37 @@ def folder(tmp_path_factory):
 @pytest.fixture(scope="module")
 def sotn(folder, tmp_path_factory):
     # the bundled parameter file names Rutland's survey waves: a district without a survey gives ''
-    return run_default("state_of_the_nation", tmp_path_factory.mktemp("outputs"), council=HOME,
-                       comparator_group=GROUP, data_dir=str(folder), survey_wave="",
-                       key_indicators=KEY_INDICATORS)
+    return run_default(
+        "state_of_the_nation",
+        tmp_path_factory.mktemp("outputs"),
+        council=HOME,
+        comparator_group=GROUP,
+        data_dir=str(folder),
+        survey_wave="",
+        key_indicators=KEY_INDICATORS,
+    )
 
 
 @pytest.fixture(scope="module")
 def eoy(folder, tmp_path_factory):
-    return run_default("end_of_year_review", tmp_path_factory.mktemp("outputs"), council=HOME,
-                       comparator_group=GROUP, data_dir=str(folder))
+    return run_default(
+        "end_of_year_review",
+        tmp_path_factory.mktemp("outputs"),
+        council=HOME,
+        comparator_group=GROUP,
+        data_dir=str(folder),
+    )
 
 
 @pytest.fixture(scope="module")
 def vfm(folder, tmp_path_factory):
-    return run_default("value_for_money", tmp_path_factory.mktemp("outputs"), council=HOME,
-                       data_dir=str(folder), vfm_indicators=["NI192"])
+    return run_default(
+        "value_for_money",
+        tmp_path_factory.mktemp("outputs"),
+        council=HOME,
+        data_dir=str(folder),
+        vfm_indicators=["NI192"],
+    )
 
 
 def page_of(result) -> str:
@@ -90,13 +112,17 @@ def names_outside_group(text: str, folder) -> list[str]:
     groups = pd.read_csv(folder / "comparator_groups.csv", dtype=str)
     for name in sorted(authorities[groups["authority"]], key=len, reverse=True):
         text = text.replace(name, " ")  # "Derbyshire Dales" is in the group; "Derby" is not
-    return [name for name in other_councils(folder)
-            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)]
+    return [
+        name
+        for name in other_councils(folder)
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
+    ]
 
 
 @pytest.mark.parametrize("report", ["sotn", "eoy", "vfm"])
-def test_the_district_reports_build_and_speak_of_the_district_and_its_group_only(report, request,
-                                                                                  folder):
+def test_the_district_reports_build_and_speak_of_the_district_and_its_group_only(
+    report, request, folder
+):
     page = page_of(request.getfixturevalue(report))
     check_clean_page(page)
     text = reader_text(page)
@@ -114,8 +140,9 @@ def test_no_sentence_claims_a_survey_budget_or_commentary_the_folder_lacks(repor
         lower = sentence.lower()
         if re.search(r"survey|budget|commentary", lower):
             # a sentence may say that the data are absent, or speak of them conditionally
-            assert re.search(r"\bno\b|not in|where the data folder holds", lower), \
+            assert re.search(r"\bno\b|not in|where the data folder holds", lower), (
                 f"claims what the folder lacks: {sentence!r}"
+            )
 
 
 def test_state_of_the_nation_says_in_one_sentence_what_is_absent(sotn):
@@ -136,15 +163,19 @@ def test_the_data_honesty_note_names_the_synthetic_pis_and_ni192_as_published(so
         assert "the other 3 (MB01, MB02, MB03) are SYNTHETIC" in note
         assert "Also SYNTHETIC: all targets." in note
     sotn_note = re.search(r'<p class="data-note">(.*?)</p>', page_of(sotn)).group(1)
-    assert "Not in the data folder for Melton: resident survey results and budget monitoring" \
+    assert (
+        "Not in the data folder for Melton: resident survey results and budget monitoring"
         in text_of(sotn_note)
+    )
 
 
 def test_the_sources_and_tables_tables_say_where_each_table_came_from(sotn):
     method = text_of(sections(page_of(sotn))["Method, data sources and provenance"])
     assert "NI192 Defra ENV18" in method and "Real published figures" in method
-    assert ("MB01, MB02, MB03 Synthetic: made up for the district test folder (not real "
-            "performance) Synthetic (generated, not real performance)") in method
+    assert (
+        "MB01, MB02, MB03 Synthetic: made up for the district test folder (not real "
+        "performance) Synthetic (generated, not real performance)"
+    ) in method
     assert "survey_responses.csv resident survey results Not in the data folder 0" in method
     assert "budget.csv budget monitoring figures Not in the data folder 0" in method
     assert "targets.csv targets The data folder" in method
@@ -159,23 +190,33 @@ def test_no_comparator_median_rank_or_quartile_comes_from_fewer_than_three_counc
     assert local and all(r["n_comparators"] == 1 and r["median"] is None for r in local)
     found = sections(page_of(sotn))
     trend_text = text_of(found["National and local trends"])
-    assert ("No comparator median is drawn where fewer than 3 councils of the group have a "
-            "value: Fly-tipping incidents cleared within 2 working days (%)") in trend_text
+    assert (
+        "No comparator median is drawn where fewer than 3 councils of the group have a "
+        "value: Fly-tipping incidents cleared within 2 working days (%)"
+    ) in trend_text
     bench = text_of(found["Benchmarking against comparable councils"])
-    assert ("1 of 4 indicators are not ranked because fewer than 3 councils of the group have a "
-            "value for the same year: Fly-tipping incidents cleared within 2 working days") in bench
-    assert "Fly-tipping" not in text_of(found["Benchmarking against comparable councils"]
-                                        .split("<table")[1])
+    assert (
+        "1 of 4 indicators are not ranked because fewer than 3 councils of the group have a "
+        "value for the same year: Fly-tipping incidents cleared within 2 working days"
+    ) in bench
+    assert "Fly-tipping" not in text_of(
+        found["Benchmarking against comparable councils"].split("<table")[1]
+    )
 
 
 def test_end_of_year_review_has_no_commentary_column_and_says_why(eoy):
     found = sections(page_of(eoy))
     exceptions = found["Exceptions: red and worsening indicators"]
     assert NO_COMMENTARY in text_of(exceptions)
-    for name in ("Exceptions: red and worsening indicators",
-                 "Every indicator's outturn against target"):
-        assert ">Commentary<" not in found[name] and "commentary" not in \
-            text_of(re.findall(r"<caption>(.*?)</caption>", found[name])[0]).lower()
+    for name in (
+        "Exceptions: red and worsening indicators",
+        "Every indicator's outturn against target",
+    ):
+        assert (
+            ">Commentary<" not in found[name]
+            and "commentary"
+            not in text_of(re.findall(r"<caption>(.*?)</caption>", found[name])[0]).lower()
+        )
     outturns = table_rows(eoy.key_figures["outturns"])
     assert sorted(r["indicator"] for r in outturns) == sorted(["NI192", *SYNTHETIC_PIS["code"]])
     local = {r["indicator"]: r for r in outturns}["MB03"]
@@ -202,16 +243,23 @@ def test_the_district_folder_is_not_the_sample(folder):
 @pytest.fixture(scope="module")
 def vfm_local(folder, tmp_path_factory):
     # MB03 is Melton's alone: no other council can be ranked with it
-    return run_default("value_for_money", tmp_path_factory.mktemp("outputs"), council=HOME,
-                       data_dir=str(folder), vfm_indicators=["NI192", "MB03"])
+    return run_default(
+        "value_for_money",
+        tmp_path_factory.mktemp("outputs"),
+        council=HOME,
+        data_dir=str(folder),
+        vfm_indicators=["NI192", "MB03"],
+    )
 
 
 def test_value_for_money_with_an_indicator_only_the_council_has_says_so_and_goes_on(vfm_local):
     page = page_of(vfm_local)
     check_clean_page(page)
     found = sections(page)
-    why = ("Fewer than 3 councils of the comparison set have a 2017/18 value for every indicator "
-           "(NI192, MB03)")
+    why = (
+        "Fewer than 3 councils of the comparison set have a 2017/18 value for every indicator "
+        "(NI192, MB03)"
+    )
     for name in ("The comparison set and the performance score", "Performance against spend"):
         assert why in text_of(found[name]) and "<img" not in found[name], name
     assert "no council has a residual" in text_of(found["Above or below what spend would predict"])

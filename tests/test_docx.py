@@ -48,14 +48,22 @@ from perfeval.run.workspace import read_workspace
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 SECTIONS, BROKEN = NOTEBOOKS / "sections.ipynb", NOTEBOOKS / "broken.ipynb"
 load_folder_schemas(NOTEBOOKS)
-INFO = ReportInfo(title="Test report", notebook="t.ipynb", published="2025-05-01",
-                  status="Final", council="E06000017", council_name="Rutland", period="2024-25",
-                  sources=["LG Inform (synthetic sample data)"])
+INFO = ReportInfo(
+    title="Test report",
+    notebook="t.ipynb",
+    published="2025-05-01",
+    status="Final",
+    council="E06000017",
+    council_name="Rutland",
+    period="2024-25",
+    sources=["LG Inform (synthetic sample data)"],
+)
 #: A small chart as the sections carry it (base64 PNG).
 PNG = figure_png(Figure(figsize=(1, 1)))
 
 
 # -- reading a document back ----------------------------------------------------------------------
+
 
 def _heading_level(paragraph) -> int | None:
     name = paragraph.style.name
@@ -71,8 +79,9 @@ def assert_accessible_docx(path: Path, title: str) -> docx.document.Document:
     document."""
     document = docx.Document(str(path))
     body = _body(document)
-    headings = [(_heading_level(p), p.text) for p in body
-                if not hasattr(p, "rows") and _heading_level(p)]
+    headings = [
+        (_heading_level(p), p.text) for p in body if not hasattr(p, "rows") and _heading_level(p)
+    ]
     assert headings[0] == (1, title), "the title comes first, as Heading 1"
     levels = [level for level, _ in headings]
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), f"a level is skipped: {levels}"
@@ -86,8 +95,9 @@ def assert_accessible_docx(path: Path, title: str) -> docx.document.Document:
     assert lang.get(qn("w:val")) == "en-GB"
     for shape in document.inline_shapes:
         assert shape._inline.docPr.get("descr", "").strip(), "every picture has alt text"
-    pictures = [i for i, p in enumerate(body) if not hasattr(p, "rows")
-                and p._p.xpath(".//wp:docPr")]
+    pictures = [
+        i for i, p in enumerate(body) if not hasattr(p, "rows") and p._p.xpath(".//wp:docPr")
+    ]
     assert len(pictures) == len(document.inline_shapes)
     for i in pictures:
         assert body[i + 1].style.name == "Caption" and body[i + 1].text.strip()
@@ -104,19 +114,29 @@ def assert_accessible_docx(path: Path, title: str) -> docx.document.Document:
 
 # -- markdown, HTML and sections into blocks ------------------------------------------------------
 
+
 def test_inline_markdown_is_plain_text():
-    assert plain_inline("**Bold** and *italic*, `code` and [a link](https://x.org)") == \
-        "Bold and italic, code and a link"
-    assert plain_inline("snake_case_name stays; 3 * 4 * 5 stays") == \
-        "snake_case_name stays; 3 * 4 * 5 stays"
+    assert (
+        plain_inline("**Bold** and *italic*, `code` and [a link](https://x.org)")
+        == "Bold and italic, code and a link"
+    )
+    assert (
+        plain_inline("snake_case_name stays; 3 * 4 * 5 stays")
+        == "snake_case_name stays; 3 * 4 * 5 stays"
+    )
     assert plain_inline("A &amp; B <em>now</em>") == "A & B now"
 
 
 def test_markdown_gives_headings_paragraphs_and_lists():
-    blocks = markdown_blocks("## Money\n\nFirst line\nsecond line.\n\n- one\n- *two*\n  more\n"
-                             "1. three\n\n### Detail")
-    assert blocks == [Heading("Money", 2), Text("First line second line."),
-                      Bullets(("one", "two more", "three")), Heading("Detail", 3)]
+    blocks = markdown_blocks(
+        "## Money\n\nFirst line\nsecond line.\n\n- one\n- *two*\n  more\n1. three\n\n### Detail"
+    )
+    assert blocks == [
+        Heading("Money", 2),
+        Text("First line second line."),
+        Bullets(("one", "two more", "three")),
+        Heading("Detail", 3),
+    ]
 
 
 def test_perfeval_table_fragment_keeps_caption_header_row_header_and_note():
@@ -125,9 +145,14 @@ def test_perfeval_table_fragment_keeps_caption_header_row_header_and_note():
     frame = pd.DataFrame({"Area": ["North", "South"], "Visits": ["1,200", ""]})
     fragment = str(show_table(frame, "Visits by area", row_header="Area", note="Rounded."))
     [table] = html_blocks(fragment)
-    assert table == Table(columns=("Area", "Visits"), rows=(("North", "1,200"), ("South", "")),
-                          caption="Visits by area", row_header="Area", numeric=(False, True),
-                          note="Rounded.")
+    assert table == Table(
+        columns=("Area", "Visits"),
+        rows=(("North", "1,200"), ("South", "")),
+        caption="Visits by area",
+        row_header="Area",
+        numeric=(False, True),
+        note="Rounded.",
+    )
 
 
 def test_dataframe_html_merges_its_index_name_into_the_header():
@@ -140,18 +165,27 @@ def test_dataframe_html_merges_its_index_name_into_the_header():
 
 
 def test_html_figure_paragraphs_and_loose_text():
-    fragment = (f'<style>p {{ color: red }}</style><p class="caveat">Careful &amp; slow.</p>'
-                f'<figure><img src="data:image/png;base64,{PNG}" alt="A dot."><figcaption>One '
-                f'dot</figcaption></figure>loose <b>text</b><ul><li>a</li><li>b</li></ul>')
-    assert html_blocks(fragment) == [Text("Careful & slow.", "caveat"),
-                                     Chart(PNG, "A dot.", "One dot"), Text("loose text"),
-                                     Bullets(("a", "b"))]
+    fragment = (
+        f'<style>p {{ color: red }}</style><p class="caveat">Careful &amp; slow.</p>'
+        f'<figure><img src="data:image/png;base64,{PNG}" alt="A dot."><figcaption>One '
+        f"dot</figcaption></figure>loose <b>text</b><ul><li>a</li><li>b</li></ul>"
+    )
+    assert html_blocks(fragment) == [
+        Text("Careful & slow.", "caveat"),
+        Chart(PNG, "A dot.", "One dot"),
+        Text("loose text"),
+        Bullets(("a", "b")),
+    ]
 
 
 def test_section_description_is_read_and_other_versions_refused():
     section = Section(heading="Part").text("A.").bullets(["x"]).caveat("C.")
-    blocks = output_blocks({"output_type": "display_data",
-                            "data": {SECTION_MIME: section.to_json(), "text/html": "<p>A.</p>"}})
+    blocks = output_blocks(
+        {
+            "output_type": "display_data",
+            "data": {SECTION_MIME: section.to_json(), "text/html": "<p>A.</p>"},
+        }
+    )
     assert blocks == [Heading("Part", 2), Text("A."), Bullets(("x",)), Text("C.", "caveat")]
     with pytest.raises(RunError, match="version 99"):
         section_blocks({"version": 99, "blocks": []})
@@ -161,26 +195,40 @@ def test_section_description_is_read_and_other_versions_refused():
 
 def test_heading_levels_are_evened_out_below_the_title():
     blocks = [Heading("a", 4), Text("x"), Heading("b", 2), Heading("c", 5), Heading("d", 1)]
-    assert [b.level for b in even_heading_levels(blocks) if isinstance(b, Heading)] == \
-        [2, 2, 3, 1]
+    assert [b.level for b in even_heading_levels(blocks) if isinstance(b, Heading)] == [2, 2, 3, 1]
 
 
 def test_data_status_names_published_and_synthetic_sources():
-    assert data_status(["A (synthetic sample data)", "B (synthetic sample data)"]) == \
-        "synthetic sample data"
-    assert data_status(["A (synthetic data)", "B (published figures)"]) == \
-        "published figures and synthetic data"
+    assert (
+        data_status(["A (synthetic sample data)", "B (synthetic sample data)"])
+        == "synthetic sample data"
+    )
+    assert (
+        data_status(["A (synthetic data)", "B (published figures)"])
+        == "published figures and synthetic data"
+    )
     assert data_status([]) is None
 
 
 # -- the document ---------------------------------------------------------------------------------
 
+
 def _sample_blocks() -> list:
-    return [Heading("Results", 2), Text("Two areas."), Chart(PNG, "A dot.", "One dot"),
-            Table(columns=("", "Visits"), rows=(("North", "1,200"), ("South", "")),
-                  caption="Visits", row_header=None, numeric=(False, True)),
-            Table(columns=("A",), rows=(), caption="Nothing here."),
-            Bullets((), "Exceptions"), Heading("Detail", 3)]
+    return [
+        Heading("Results", 2),
+        Text("Two areas."),
+        Chart(PNG, "A dot.", "One dot"),
+        Table(
+            columns=("", "Visits"),
+            rows=(("North", "1,200"), ("South", "")),
+            caption="Visits",
+            row_header=None,
+            numeric=(False, True),
+        ),
+        Table(columns=("A",), rows=(), caption="Nothing here."),
+        Bullets((), "Exceptions"),
+        Heading("Detail", 3),
+    ]
 
 
 def test_document_is_accessible_and_fills_empty_cells(tmp_path):
@@ -189,12 +237,19 @@ def test_document_is_accessible_and_fills_empty_cells(tmp_path):
     document.save(str(path))
     document = assert_accessible_docx(path, "Test report")
     texts = [p.text for p in document.paragraphs]
-    assert texts[1:6] == ["Council: Rutland (E06000017)", "Period: 2024-25",
-                          "Published: 1 May 2025", "Status: Final",
-                          "Data: synthetic sample data"]
+    assert texts[1:6] == [
+        "Council: Rutland (E06000017)",
+        "Period: 2024-25",
+        "Published: 1 May 2025",
+        "Status: Final",
+        "Data: synthetic sample data",
+    ]
     [table] = document.tables
     assert [[c.text for c in row.cells] for row in table.rows] == [
-        ["Row label", "Visits"], ["North", "1,200"], ["South", EMPTY_CELL]]
+        ["Row label", "Visits"],
+        ["North", "1,200"],
+        ["South", EMPTY_CELL],
+    ]
     assert EMPTY_CELL_NOTE in texts and "Nothing here: no rows to show." in texts
     assert texts[texts.index("Exceptions") + 1] == "None."
     assert document.inline_shapes[0]._inline.docPr.get("descr") == "A dot."
@@ -203,23 +258,33 @@ def test_document_is_accessible_and_fills_empty_cells(tmp_path):
 def test_title_block_says_when_the_data_folder_mixes_published_and_synthetic_data(tmp_path):
     info = replace(INFO, sources=["A (published figures)", "B (synthetic sample data)"])
     texts = [p.text for p in build_document([], info).paragraphs]
-    assert "Data: published figures and synthetic sample data in the data folder (the report's " \
-           "data note says which it uses)" in texts
+    assert (
+        "Data: published figures and synthetic sample data in the data folder (the report's "
+        "data note says which it uses)" in texts
+    )
 
 
 def test_same_notebook_gives_the_same_bytes_dated_with_the_run(tmp_path):
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    cell = new_code_cell("s", outputs=[new_output("display_data", data={
-        SECTION_MIME: Section().text("A.").to_json(), "text/html": "<p>A.</p>"})])
+    cell = new_code_cell(
+        "s",
+        outputs=[
+            new_output(
+                "display_data",
+                data={SECTION_MIME: Section().text("A.").to_json(), "text/html": "<p>A.</p>"},
+            )
+        ],
+    )
     nb = nbformat.from_dict(new_notebook(cells=[new_markdown_cell("## Part\n\nText."), cell]))
     first = write_docx(tmp_path / "a.docx", nb, INFO).read_bytes()
     assert write_docx(tmp_path / "b.docx", nb, INFO).read_bytes() == first
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         assert {i.date_time for i in archive.infolist()} == {(2025, 5, 1, 0, 0, 0)}
     assert docx.Document(io.BytesIO(first)).core_properties.created == dt.datetime(
-        2025, 5, 1, tzinfo=dt.UTC)
+        2025, 5, 1, tzinfo=dt.UTC
+    )
 
 
 def test_a_chart_that_is_not_a_png_is_a_run_error(tmp_path):
@@ -228,6 +293,7 @@ def test_a_chart_that_is_not_a_png_is_a_run_error(tmp_path):
 
 
 # -- configuration and command line ---------------------------------------------------------------
+
 
 def test_workspace_outputs_docx_default(tmp_path):
     config = tmp_path / "perfeval.toml"
@@ -256,10 +322,15 @@ def test_run_report_refuses_a_docx_that_is_not_true_or_false(tmp_path):
 
 # -- end to end -----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sections_runs(tmp_path_factory):
-    return [run_report(SECTIONS, {}, outputs_root=tmp_path_factory.mktemp("outputs"),
-                       progress=False, docx=True) for _ in range(2)]
+    return [
+        run_report(
+            SECTIONS, {}, outputs_root=tmp_path_factory.mktemp("outputs"), progress=False, docx=True
+        )
+        for _ in range(2)
+    ]
 
 
 @pytest.mark.notebook
@@ -269,8 +340,13 @@ def test_sections_notebook_gives_an_accessible_word_document(sections_runs):
     document = assert_accessible_docx(result.docx, "Sections test report")
     body = _body(document)
     headings = [p.text for p in body if not hasattr(p, "rows") and _heading_level(p)]
-    assert headings == ["Sections test report", "Headline figures", "Detail skipped a level",
-                        "Summary", "Symbols used in tables"]
+    assert headings == [
+        "Sections test report",
+        "Headline figures",
+        "Detail skipped a level",
+        "Summary",
+        "Symbols used in tables",
+    ]
     texts = [p.text for p in document.paragraphs]
     assert "Rutland: the North has the largest share of visits." in texts
     assert "The figures are synthetic." in texts and "A sentence shown with show_text." in texts
@@ -293,8 +369,10 @@ def test_two_runs_give_the_same_docx_bytes_and_verify_checks_it(sections_runs):
 
 @pytest.mark.notebook
 def test_perfeval_run_docx_writes_the_document_and_says_where(tmp_path, capsys):
-    assert main(["run", str(SECTIONS), "--outputs-root", str(tmp_path), "--docx",
-                 "--no-progress"]) == 0
+    assert (
+        main(["run", str(SECTIONS), "--outputs-root", str(tmp_path), "--docx", "--no-progress"])
+        == 0
+    )
     printed = capsys.readouterr().out
     word = tmp_path / "sections" / "E06000017_2024-25" / "sections.docx"
     assert f"Word:     {word}" in printed and "sections.ods" in printed
@@ -322,7 +400,12 @@ def test_a_failed_run_leaves_no_word_document_behind(tmp_path):
 @pytest.mark.parametrize("stem", sorted(p.stem for p in BUNDLED_NOTEBOOKS_DIR.glob("*.ipynb")))
 def test_every_bundled_report_gives_an_accessible_word_document(stem, tmp_path):
     params = load_parameter_file(BUNDLED_PARAMS_DIR / f"{stem}.yaml")
-    result = run_report(BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb", params, outputs_root=tmp_path,
-                        progress=False, docx=True)
+    result = run_report(
+        BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb",
+        params,
+        outputs_root=tmp_path,
+        progress=False,
+        docx=True,
+    )
     document = assert_accessible_docx(result.docx, result.manifest["report"]["title"])
     assert len(document.tables) >= 1 and len(document.paragraphs) > 10

@@ -16,23 +16,48 @@ import statsmodels.formula.api as smf  # noqa: E402
 from scipy import stats  # noqa: E402
 from statsmodels.stats.contingency_tables import mcnemar  # noqa: E402
 
-from perfeval.present import charts
-from perfeval.stats import evaluation as ev# noqa: E402
 from perfeval.core.exceptions import AnalysisError, ParameterError  # noqa: E402
+from perfeval.present import charts
+from perfeval.stats import evaluation as ev  # noqa: E402
 
 # ---- 1. funding ------------------------------------------------------------------------------
 
 STRANDS = [
-    {"strand": "Communications", "allocation": 60_000, "spend": 57_000, "participants": 0,
-     "sessions": 3},
-    {"strand": "Performance Management", "allocation": 108_000, "spend": 110_000,
-     "participants": 40, "sessions": 10},
-    {"strand": "Middle Management Development", "allocation": 140_000, "spend": 140_000,
-     "participants": 70, "sessions": 14},
-    {"strand": "Member Development", "allocation": 125_000, "spend": 120_000,
-     "participants": 96, "sessions": 20},
-    {"strand": "Learning for the future", "allocation": 22_000, "spend": 20_000,
-     "participants": 25, "sessions": 0},
+    {
+        "strand": "Communications",
+        "allocation": 60_000,
+        "spend": 57_000,
+        "participants": 0,
+        "sessions": 3,
+    },
+    {
+        "strand": "Performance Management",
+        "allocation": 108_000,
+        "spend": 110_000,
+        "participants": 40,
+        "sessions": 10,
+    },
+    {
+        "strand": "Middle Management Development",
+        "allocation": 140_000,
+        "spend": 140_000,
+        "participants": 70,
+        "sessions": 14,
+    },
+    {
+        "strand": "Member Development",
+        "allocation": 125_000,
+        "spend": 120_000,
+        "participants": 96,
+        "sessions": 20,
+    },
+    {
+        "strand": "Learning for the future",
+        "allocation": 22_000,
+        "spend": 20_000,
+        "participants": 25,
+        "sessions": 0,
+    },
     {"strand": "Contingency", "allocation": 50_000, "spend": 10_000},
 ]
 
@@ -43,7 +68,7 @@ def test_funding_totals_and_shares():
     assert out.loc["Total", "spend"] == 457_000
     assert out.loc["Communications", "allocation_share_pct"] == pytest.approx(100 * 60 / 505)
     assert out.loc["Total", "allocation_share_pct"] == pytest.approx(100.0)
-    assert out.loc["Performance Management", "spend_minus_allocation"] == 2_000   # overspent
+    assert out.loc["Performance Management", "spend_minus_allocation"] == 2_000  # overspent
     assert out.loc["Member Development", "spend_pct_of_allocation"] == pytest.approx(96.0)
     assert out.loc["Member Development", "spend_share_pct"] == pytest.approx(100 * 120 / 457)
 
@@ -52,19 +77,20 @@ def test_funding_unit_costs_and_zero_participants():
     out = ev.summarise_funding(STRANDS).set_index("strand")
     assert out.loc["Member Development", "cost_per_participant"] == pytest.approx(1_250.0)
     assert out.loc["Middle Management Development", "cost_per_session"] == pytest.approx(10_000)
-    assert math.isnan(out.loc["Communications", "cost_per_participant"])       # 0 participants
+    assert math.isnan(out.loc["Communications", "cost_per_participant"])  # 0 participants
     assert out.loc["Communications", "cost_per_session"] == pytest.approx(19_000)
     assert "no participants" in out.loc["Communications", "note"].lower()
     assert math.isnan(out.loc["Learning for the future", "cost_per_session"])  # 0 sessions
-    assert math.isnan(out.loc["Contingency", "cost_per_participant"])          # not given
+    assert math.isnan(out.loc["Contingency", "cost_per_participant"])  # not given
     assert out.loc["Total", "participants"] == 231
     assert out.loc["Total", "cost_per_participant"] == pytest.approx(457_000 / 231)
     assert (out["cost_basis"] == "spend").all()
 
 
 def test_funding_without_spend_uses_allocation():
-    out = ev.summarise_funding(pd.DataFrame({"strand": ["A", "B"], "allocation": [1000, 3000],
-                                             "participants": [10, 0]})).set_index("strand")
+    out = ev.summarise_funding(
+        pd.DataFrame({"strand": ["A", "B"], "allocation": [1000, 3000], "participants": [10, 0]})
+    ).set_index("strand")
     assert (out["cost_basis"] == "allocation").all()
     assert out.loc["A", "cost_per_participant"] == pytest.approx(100.0)
     assert math.isnan(out.loc["B", "cost_per_participant"])
@@ -82,18 +108,25 @@ def test_funding_problems_reported_together():
 
 # ---- 2. difference-in-differences ------------------------------------------------------------
 
+
 def two_by_two() -> pd.DataFrame:
     """Treated T1, T2 go 10->16 and 12->18 (means 11->17, +6); comparison C1, C2 go 10->12 and
     14->16 (means 12->14, +2). The difference-in-differences is 6 - 2 = 4."""
-    rows = [("T1", "2017/18", 10), ("T1", "2018/19", 16), ("T2", "2017/18", 12),
-            ("T2", "2018/19", 18), ("C1", "2017/18", 10), ("C1", "2018/19", 12),
-            ("C2", "2017/18", 14), ("C2", "2018/19", 16)]
+    rows = [
+        ("T1", "2017/18", 10),
+        ("T1", "2018/19", 16),
+        ("T2", "2017/18", 12),
+        ("T2", "2018/19", 18),
+        ("C1", "2017/18", 10),
+        ("C1", "2018/19", 12),
+        ("C2", "2017/18", 14),
+        ("C2", "2018/19", 16),
+    ]
     return pd.DataFrame(rows, columns=["authority", "period", "value"])
 
 
 def test_did_hand_computed_two_by_two():
-    r = ev.estimate_did(two_by_two(), treated=["T1", "T2"], start="2018/19",
-                        cov_type="nonrobust")
+    r = ev.estimate_did(two_by_two(), treated=["T1", "T2"], start="2018/19", cov_type="nonrobust")
     assert r.estimate == pytest.approx(4.0)
     assert r.means.loc["Participating", "Change"] == pytest.approx(6.0)
     assert r.means.loc["Comparison", "Before"] == pytest.approx(12.0)
@@ -110,8 +143,14 @@ def panel(seed: int = 3, effect: float = 2.5, drop: int = 0) -> pd.DataFrame:
         for year in range(2014, 2022):
             value = 40 + 2 * u + 0.7 * (year - 2014) + rng.normal(0, 1.5)
             value += effect if (u < 4 and year >= 2018) else 0.0
-            rows.append({"authority": f"E{u:02d}", "indicator": "NI192",
-                         "period": f"{year}/{(year + 1) % 100:02d}", "value": value})
+            rows.append(
+                {
+                    "authority": f"E{u:02d}",
+                    "indicator": "NI192",
+                    "period": f"{year}/{(year + 1) % 100:02d}",
+                    "value": value,
+                }
+            )
     frame = pd.DataFrame(rows)
     return frame.drop(frame.sample(drop, random_state=seed).index) if drop else frame
 
@@ -124,11 +163,15 @@ TREATED = ["E00", "E01", "E02", "E03"]
 def test_did_matches_statsmodels_formula_regression(cov_type, drop):
     data = panel(drop=drop)
     r = ev.estimate_did(data, treated=TREATED, start="2018/19", cov_type=cov_type)
-    data = data.assign(treated=data["authority"].isin(TREATED).astype(int),
-                       post=(data["period"] >= "2018/19").astype(int))
-    kwargs = {"cluster": dict(cov_type="cluster", cov_kwds={"groups": data["authority"]},
-                              use_t=True),
-              "HC1": dict(cov_type="HC1"), "nonrobust": {}}[cov_type]
+    data = data.assign(
+        treated=data["authority"].isin(TREATED).astype(int),
+        post=(data["period"] >= "2018/19").astype(int),
+    )
+    kwargs = {
+        "cluster": dict(cov_type="cluster", cov_kwds={"groups": data["authority"]}, use_t=True),
+        "HC1": dict(cov_type="HC1"),
+        "nonrobust": {},
+    }[cov_type]
     ref = smf.ols("value ~ treated * post", data=data).fit(**kwargs)
     assert r.estimate == pytest.approx(ref.params["treated:post"])
     assert r.se == pytest.approx(ref.bse["treated:post"])
@@ -150,12 +193,14 @@ def test_did_cluster_se_matches_sandwich_by_hand():
     bread = np.linalg.inv(x.T @ x)
     beta = bread @ x.T @ y
     u = y - x @ beta
-    meat = sum(np.outer(x[g].T @ u[g], x[g].T @ u[g])
-               for g in [(data["authority"] == a).to_numpy() for a in data["authority"].unique()])
+    meat = sum(
+        np.outer(x[g].T @ u[g], x[g].T @ u[g])
+        for g in [(data["authority"] == a).to_numpy() for a in data["authority"].unique()]
+    )
     n, k, groups = len(y), 4, data["authority"].nunique()
     cov = bread @ meat @ bread * groups / (groups - 1) * (n - 1) / (n - k)
     assert r.se == pytest.approx(math.sqrt(cov[3, 3]))
-    assert r.ci_lower < 2.5 < r.ci_upper          # the true effect built into the data
+    assert r.ci_lower < 2.5 < r.ci_upper  # the true effect built into the data
     assert "higher in participating councils" in r.finding("NI192")
     assert any("10 councils" in c for c in r.caveats)
 
@@ -172,8 +217,9 @@ def test_did_with_too_few_clusters_says_so_instead_of_crashing():
     # 4 councils, 4 coefficients: a cluster-robust SE is degenerate (statsmodels gives NaN or
     # an SE of ~1e-15 with a spurious p-value), so none is reported
     for comparison in (None, ["C1"]):
-        r = ev.estimate_did(two_by_two(), treated=["T1", "T2"], comparison=comparison,
-                            start="2018/19")
+        r = ev.estimate_did(
+            two_by_two(), treated=["T1", "T2"], comparison=comparison, start="2018/19"
+        )
         assert r.estimate == pytest.approx(4.0)
         assert math.isnan(r.se) and math.isnan(r.p_value) and math.isnan(r.ci_lower)
         assert any("cannot be estimated" in c for c in r.caveats)
@@ -183,7 +229,7 @@ def test_did_with_too_few_clusters_says_so_instead_of_crashing():
 def test_comparison_group_can_be_restricted():
     data = two_by_two()
     r = ev.estimate_did(data, treated=["T1", "T2"], comparison=["C1"], start="2018/19")
-    assert r.estimate == pytest.approx(6 - 2)            # C1 alone also changed by +2
+    assert r.estimate == pytest.approx(6 - 2)  # C1 alone also changed by +2
     assert r.n_comparison == 1
 
 
@@ -203,8 +249,9 @@ def test_pre_trends_slope_difference_equals_difference_of_group_slopes():
 def test_pre_trends_flag_diverging_groups():
     data = panel()
     years = data["period"].str[:4].astype(int)
-    diverging = data.assign(value=data["value"]
-                            + np.where(data["authority"].isin(TREATED), 3.0 * (years - 2014), 0))
+    diverging = data.assign(
+        value=data["value"] + np.where(data["authority"].isin(TREATED), 3.0 * (years - 2014), 0)
+    )
     pre = ev.check_pre_trends(diverging, treated=TREATED, start="2018/19")
     assert pre.differs is True
     assert pre.slope_difference == pytest.approx(3.0, abs=1.0)
@@ -219,8 +266,9 @@ def test_pre_trends_with_one_period_cannot_be_checked():
 
 def test_did_for_several_indicators():
     data = pd.concat([panel(), panel(seed=4, effect=0.0).assign(indicator="NI8")])
-    out = ev.estimate_did_for_indicators(data, ["NI192", "NI8"], treated=TREATED,
-                                         start="2018/19").set_index("indicator")
+    out = ev.estimate_did_for_indicators(
+        data, ["NI192", "NI8"], treated=TREATED, start="2018/19"
+    ).set_index("indicator")
     single = ev.estimate_did(panel(), treated=TREATED, start="2018/19")
     assert out.loc["NI192", "estimate"] == pytest.approx(single.estimate)
     assert out.loc["NI192", "estimate"] > out.loc["NI8", "estimate"]
@@ -229,11 +277,18 @@ def test_did_for_several_indicators():
 
 
 def test_plot_parallel_trends():
-    fig = charts.plot_parallel_trends(panel(), treated=TREATED, start="2018/19",
-                                  title="Recycling rose faster in participating councils")
+    fig = charts.plot_parallel_trends(
+        panel(),
+        treated=TREATED,
+        start="2018/19",
+        title="Recycling rose faster in participating councils",
+    )
     ax = fig.axes[0]
-    lines = [ln for ln in ax.get_lines() if ln.get_label() in
-             ("Participating councils", "Comparison councils")]
+    lines = [
+        ln
+        for ln in ax.get_lines()
+        if ln.get_label() in ("Participating councils", "Comparison councils")
+    ]
     assert len(lines) == 2
     assert lines[0].get_linestyle() != lines[1].get_linestyle()
     assert lines[0].get_marker() != lines[1].get_marker()
@@ -249,14 +304,15 @@ def test_plot_parallel_trends():
 
 # ---- 3. paired surveys -----------------------------------------------------------------------
 
+
 def test_wilcoxon_hand_case_all_rises():
     before = [1, 2, 3, 4, 5, 3, 2, 4]
-    after = [2, 3, 3, 5, 5, 4, 4, 5]            # 6 rises, 2 no change
+    after = [2, 3, 3, 5, 5, 4, 4, 5]  # 6 rises, 2 no change
     r = ev.compare_paired_scale(before, after, question="Confidence")
     assert r.n == 8 and r.details["n_changed"] == 6
     assert r.statistic == 0.0
-    assert r.p_value == pytest.approx(2 / 2 ** 6)   # exact: both extreme outcomes of 2^6
-    assert r.estimate == 1.0                        # median of 1,1,0,1,0,1,2,1
+    assert r.p_value == pytest.approx(2 / 2**6)  # exact: both extreme outcomes of 2^6
+    assert r.estimate == 1.0  # median of 1,1,0,1,0,1,2,1
     assert "rose" in r.finding and "statistically significant" in r.finding
 
 
@@ -339,14 +395,25 @@ def test_paired_interval_level_follows_alpha_and_scales_have_none():
 
 
 def test_compare_paired_survey_pairs_by_id():
-    before = pd.DataFrame({"respondent_id": [1, 2, 3, 4, 5, 6, 9],
-                           "skill": [1, 2, 2, 3, 1, 2, 5], "mentor": ["no"] * 6 + ["yes"]})
-    after = pd.DataFrame({"respondent_id": [6, 5, 4, 3, 2, 1, 7],
-                          "skill": [4, 3, 4, 3, 4, 3, 1], "mentor": ["yes"] * 7})
-    out = ev.compare_paired_survey(before, after, scale_questions=["skill"],
-                                   binary_questions=["mentor"]).set_index("question")
-    assert out.loc["skill", "n"] == 6                 # ids 7 and 9 are unpaired
-    ref = stats.wilcoxon([3, 4, 3, 4, 3, 4], [1, 2, 2, 3, 1, 2])     # after, before by id
+    before = pd.DataFrame(
+        {
+            "respondent_id": [1, 2, 3, 4, 5, 6, 9],
+            "skill": [1, 2, 2, 3, 1, 2, 5],
+            "mentor": ["no"] * 6 + ["yes"],
+        }
+    )
+    after = pd.DataFrame(
+        {
+            "respondent_id": [6, 5, 4, 3, 2, 1, 7],
+            "skill": [4, 3, 4, 3, 4, 3, 1],
+            "mentor": ["yes"] * 7,
+        }
+    )
+    out = ev.compare_paired_survey(
+        before, after, scale_questions=["skill"], binary_questions=["mentor"]
+    ).set_index("question")
+    assert out.loc["skill", "n"] == 6  # ids 7 and 9 are unpaired
+    ref = stats.wilcoxon([3, 4, 3, 4, 3, 4], [1, 2, 2, 3, 1, 2])  # after, before by id
     assert out.loc["skill", "p_value"] == pytest.approx(ref.pvalue)
     assert out.loc["mentor", "estimate"] == pytest.approx(1.0)
     # All 6 pairs changed no -> yes: the interval keeps a width (Wald would give [1, 1]).
@@ -357,40 +424,64 @@ def test_compare_paired_survey_pairs_by_id():
 # ---- 4. evaluation framework -----------------------------------------------------------------
 
 FRAMEWORK = [
-    {"question": "Did the programme spend within its allocation?",
-     "evidence": "spend_pct_of_allocation", "label": "Spend as % of allocation",
-     "rule": {"op": "<=", "value": 100}, "decimals": 1},
-    {"question": "Did recycling improve more in participating councils?",
-     "evidence": "did_recycling.estimate", "rule": {"op": ">", "value": 0},
-     "met": "Yes: {value:.1f} points more than comparison councils.",
-     "not_met": "No: {value:.1f} points relative to comparison councils.",
-     "judgement_met": "Achieved", "judgement_not_met": "Not achieved"},
-    {"question": "Was the change statistically significant?",
-     "evidence": "did_recycling.p_value", "rule": {"op": "<", "value": 0.05}},
-    {"question": "Did most participants attend?", "evidence": "survey.attendance_pct",
-     "rule": {"op": "between", "value": [50, 100]}},
-    {"question": "Was the resident survey repeated?", "evidence": "resident_change",
-     "rule": {"op": ">", "value": 0}},
+    {
+        "question": "Did the programme spend within its allocation?",
+        "evidence": "spend_pct_of_allocation",
+        "label": "Spend as % of allocation",
+        "rule": {"op": "<=", "value": 100},
+        "decimals": 1,
+    },
+    {
+        "question": "Did recycling improve more in participating councils?",
+        "evidence": "did_recycling.estimate",
+        "rule": {"op": ">", "value": 0},
+        "met": "Yes: {value:.1f} points more than comparison councils.",
+        "not_met": "No: {value:.1f} points relative to comparison councils.",
+        "judgement_met": "Achieved",
+        "judgement_not_met": "Not achieved",
+    },
+    {
+        "question": "Was the change statistically significant?",
+        "evidence": "did_recycling.p_value",
+        "rule": {"op": "<", "value": 0.05},
+    },
+    {
+        "question": "Did most participants attend?",
+        "evidence": "survey.attendance_pct",
+        "rule": {"op": "between", "value": [50, 100]},
+    },
+    {
+        "question": "Was the resident survey repeated?",
+        "evidence": "resident_change",
+        "rule": {"op": ">", "value": 0},
+    },
 ]
 
 
 def evidence():
-    did = ev.estimate_did(two_by_two(), treated=["T1", "T2"], start="2018/19",
-                          cov_type="nonrobust")
-    return {"spend_pct_of_allocation": 100.0, "did_recycling": did,
-            "survey": {"attendance_pct": 49.5}, "resident_change": float("nan")}
+    did = ev.estimate_did(two_by_two(), treated=["T1", "T2"], start="2018/19", cov_type="nonrobust")
+    return {
+        "spend_pct_of_allocation": 100.0,
+        "did_recycling": did,
+        "survey": {"attendance_pct": 49.5},
+        "resident_change": float("nan"),
+    }
 
 
 def test_framework_findings_are_computed_from_evidence():
     out = ev.evaluate_framework(FRAMEWORK, evidence())
     assert list(out.columns) == ["question", "evidence", "finding", "judgement", "value"]
-    assert out["judgement"].tolist() == ["Met", "Achieved", out["judgement"][2], "Not met",
-                                         "Not assessed"]
+    assert out["judgement"].tolist() == [
+        "Met",
+        "Achieved",
+        out["judgement"][2],
+        "Not met",
+        "Not assessed",
+    ]
     assert out["finding"][0] == "Spend as % of allocation is 100.0, which is at most 100.0."
     assert out["finding"][1] == "Yes: 4.0 points more than comparison councils."
     assert out["evidence"][1] == "did_recycling.estimate"
-    assert out["finding"][3] == ("survey.attendance_pct is 49.50, which is not between 50 "
-                                 "and 100.")
+    assert out["finding"][3] == ("survey.attendance_pct is 49.50, which is not between 50 and 100.")
     p = evidence()["did_recycling"].p_value
     assert out["judgement"][2] == ("Met" if p < 0.05 else "Not met")
 
@@ -403,11 +494,16 @@ def test_framework_changes_with_the_data():
 
 
 def test_framework_reports_every_problem():
-    bad = [{"question": "Q1", "evidence": "nope", "rule": {"op": ">", "value": 1}},
-           {"question": "Q2", "evidence": "did_recycling.__class__",
-            "rule": {"op": "~=", "value": 1}},
-           {"question": "Q3", "evidence": "spend_pct_of_allocation",
-            "rule": {"op": ">", "value": 1}, "judgment_met": "typo"}]
+    bad = [
+        {"question": "Q1", "evidence": "nope", "rule": {"op": ">", "value": 1}},
+        {"question": "Q2", "evidence": "did_recycling.__class__", "rule": {"op": "~=", "value": 1}},
+        {
+            "question": "Q3",
+            "evidence": "spend_pct_of_allocation",
+            "rule": {"op": ">", "value": 1},
+            "judgment_met": "typo",
+        },
+    ]
     with pytest.raises(ParameterError) as err:
         ev.evaluate_framework(bad, evidence())
     text = str(err.value)
@@ -428,15 +524,22 @@ def test_resolve_evidence_follows_dots_and_names_the_missing_part():
 
 
 def test_framework_templates_cannot_reach_attributes():
-    item = {"question": "Q", "evidence": "spend_pct_of_allocation",
-            "rule": {"op": ">", "value": 1}, "met": "{value.__class__}"}
+    item = {
+        "question": "Q",
+        "evidence": "spend_pct_of_allocation",
+        "rule": {"op": ">", "value": 1},
+        "met": "{value.__class__}",
+    }
     with pytest.raises(ParameterError, match="not allowed"):
         ev.evaluate_framework([item], evidence())
 
 
 def test_framework_compares_strings_for_equality():
-    item = {"question": "Is the budget Green?", "evidence": "rag",
-            "rule": {"op": "==", "value": "Green"}}
+    item = {
+        "question": "Is the budget Green?",
+        "evidence": "rag",
+        "rule": {"op": "==", "value": "Green"},
+    }
     assert ev.evaluate_framework([item], {"rag": "Green"})["judgement"][0] == "Met"
     assert ev.evaluate_framework([item], {"rag": "Red"})["judgement"][0] == "Not met"
     greater = dict(item, rule={"op": ">", "value": 3})
@@ -446,7 +549,7 @@ def test_framework_compares_strings_for_equality():
 
 def test_pre_trends_not_tested_with_too_few_clusters():
     data = panel()
-    few = data[data["authority"].isin(["E00", "E01", "E05"])]      # one comparison council
+    few = data[data["authority"].isin(["E00", "E01", "E05"])]  # one comparison council
     pre = ev.check_pre_trends(few, treated=["E00", "E01"], start="2018/19")
     assert pre.differs is None and math.isnan(pre.p_value)
     assert "cannot be tested" in pre.caveat

@@ -14,13 +14,19 @@ import os
 from pathlib import Path
 
 import pytest
+
 from report_pages import run_default
 
 pytestmark = pytest.mark.notebook
 
 EXPECTED = Path(__file__).parent / "expected"
-REPORTS = ("end_of_year_review", "quarterly_monitoring", "survey_report", "value_for_money",
-           "programme_evaluation")
+REPORTS = (
+    "end_of_year_review",
+    "quarterly_monitoring",
+    "survey_report",
+    "value_for_money",
+    "programme_evaluation",
+)
 
 
 @pytest.mark.parametrize("stem", REPORTS)
@@ -29,8 +35,9 @@ def test_key_figures_equal_the_committed_expected_values(stem, tmp_path):
     figures = {name: figure["value"] for name, figure in result.key_figures.items()}
     expected_file = EXPECTED / f"{stem}.json"
     if os.environ.get("PERFEVAL_UPDATE_EXPECTED"):
-        expected_file.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n",
-                                 encoding="utf-8")
+        expected_file.write_text(
+            json.dumps(figures, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     expected = json.loads(expected_file.read_text(encoding="utf-8"))
     assert list(figures) == list(expected), "key figures recorded, in order"
     for name, value in expected.items():

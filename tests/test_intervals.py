@@ -18,10 +18,17 @@ import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from perfeval.core.exceptions import AnalysisError
-from perfeval.stats.intervals import (SMALL_COUNT, byar_interval, count_interval,
-                                exact_poisson_interval, is_small_count, newcombe_difference,
-                                newcombe_paired_difference, significant_difference,
-                                wilson_interval)
+from perfeval.stats.intervals import (
+    SMALL_COUNT,
+    byar_interval,
+    count_interval,
+    exact_poisson_interval,
+    is_small_count,
+    newcombe_difference,
+    newcombe_paired_difference,
+    significant_difference,
+    wilson_interval,
+)
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "reference"
 INDEPENDENT = pd.read_csv(REFERENCE / "newcombe_1998_independent.csv")
@@ -37,8 +44,10 @@ def _level(text: str) -> float:
 
 # --- Wilson --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("x, n, low, high", [(15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611),
-                                             (1, 29, 0.0061, 0.1718)])
+
+@pytest.mark.parametrize(
+    "x, n, low, high", [(15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)]
+)
 def test_wilson_matches_newcombe_1998_single_proportion_examples(x, n, low, high):
     # Newcombe (1998) Stat Med 17:857-872, examples for method 3 (score without continuity
     # correction), as ratesci's tests/testthat/test3.R quotes them ("Single proportion, Newcombe
@@ -47,8 +56,11 @@ def test_wilson_matches_newcombe_1998_single_proportion_examples(x, n, low, high
     assert (round(got.low, 4), round(got.high, 4)) == (low, high)
 
 
-@pytest.mark.parametrize("row", list(BYARS_WILSON[BYARS_WILSON.method == "Wilson"].itertuples()),
-                         ids=lambda r: f"{r.x}/{r.n} at {r.confidence}")
+@pytest.mark.parametrize(
+    "row",
+    list(BYARS_WILSON[BYARS_WILSON.method == "Wilson"].itertuples()),
+    ids=lambda r: f"{r.x}/{r.n} at {r.confidence}",
+)
 def test_wilson_matches_phe_wilson_lower_and_upper(row):
     # PHEindicatormethods wilson_lower/wilson_upper, testdata_Byars_Wilson.xlsx; includes a
     # non-integer count, 0.445 of 1
@@ -59,8 +71,10 @@ def test_wilson_matches_phe_wilson_lower_and_upper(row):
 
 def test_wilson_matches_phe_proportion_at_95_and_99_8_percent_vectorised():
     # PHEindicatormethods phe_proportion, testdata_Proportion.xlsx (counts up to 7.8 million)
-    for level, low, high in [(0.95, "lower95_0cl", "upper95_0cl"),
-                             (0.998, "lower99_8cl", "upper99_8cl")]:
+    for level, low, high in [
+        (0.95, "lower95_0cl", "upper95_0cl"),
+        (0.998, "lower99_8cl", "upper99_8cl"),
+    ]:
         got = wilson_interval(PHE_PROPORTIONS.Numerator, PHE_PROPORTIONS.Denominator, level)
         np.testing.assert_allclose(got.low, PHE_PROPORTIONS[low], rtol=1e-10)
         np.testing.assert_allclose(got.high, PHE_PROPORTIONS[high], rtol=1e-10)
@@ -75,8 +89,11 @@ def test_wilson_at_the_edges_keeps_a_width_and_stays_in_zero_to_one():
     for level in (0.95, 0.99, 0.998):
         widths = [wilson_interval(x, 7, level) for x in range(8)]
         assert all(0 <= w.low < w.high <= 1 for w in widths)
-    assert wilson_interval(3, 10, 0.998).high > wilson_interval(3, 10, 0.99).high \
+    assert (
+        wilson_interval(3, 10, 0.998).high
+        > wilson_interval(3, 10, 0.99).high
         > wilson_interval(3, 10, 0.95).high
+    )
 
 
 def test_wilson_with_a_zero_base_or_missing_count_is_missing_not_an_error():
@@ -93,21 +110,25 @@ def test_wilson_takes_effective_counts_and_bases():
     assert wilson_interval(3.0000000000000004, 3.0).high == 1.0, "p * n_eff rounded above n_eff"
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"x": -1, "n": 10}, "x must be zero or more"),
-    ({"x": 11, "n": 10}, "x cannot be larger than n"),
-    ({"x": 1, "n": -10}, "n must be zero or more"),
-    ({"x": 1, "n": 10, "level": 95}, "given as 0.95"),
-    ({"x": 1, "n": 10, "level": 1.0}, "between 0 and 1"),
-    ({"x": "many", "n": 10}, "x must be numbers"),
-    ({"x": 1, "n": np.inf}, "finite"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"x": -1, "n": 10}, "x must be zero or more"),
+        ({"x": 11, "n": 10}, "x cannot be larger than n"),
+        ({"x": 1, "n": -10}, "n must be zero or more"),
+        ({"x": 1, "n": 10, "level": 95}, "given as 0.95"),
+        ({"x": 1, "n": 10, "level": 1.0}, "between 0 and 1"),
+        ({"x": "many", "n": 10}, "x must be numbers"),
+        ({"x": 1, "n": np.inf}, "finite"),
+    ],
+)
 def test_wilson_refuses_impossible_counts_and_levels(kwargs, message):
     with pytest.raises(AnalysisError, match=message):
         wilson_interval(**kwargs)
 
 
 # --- Newcombe, independent samples ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("row", list(INDEPENDENT.itertuples()), ids=lambda r: f"({r.example})")
 def test_newcombe_difference_reproduces_newcombe_1998_table_ii(row):
@@ -179,6 +200,7 @@ def test_newcombe_edges_tiny_bases_and_levels():
 
 # --- Newcombe, paired ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("row", list(PAIRED.itertuples()), ids=lambda r: r.example)
 def test_newcombe_paired_reproduces_the_published_examples(row):
     got = newcombe_paired_difference(row.a, row.b, row.c, row.d)
@@ -210,8 +232,12 @@ def test_paired_edges_and_vectorised():
 
 # --- counts: exact Poisson and Byar --------------------------------------------------------------
 
-@pytest.mark.parametrize("row", list(BYARS_WILSON[BYARS_WILSON.method == "Byars"].itertuples()),
-                         ids=lambda r: f"{r.x} at {r.confidence}")
+
+@pytest.mark.parametrize(
+    "row",
+    list(BYARS_WILSON[BYARS_WILSON.method == "Byars"].itertuples()),
+    ids=lambda r: f"{r.x} at {r.confidence}",
+)
 def test_byar_matches_phe_byars_lower_and_upper(row):
     got = byar_interval(row.x, _level(row.confidence))
     assert got.high == pytest.approx(row.uppercl, rel=1e-12)
@@ -229,8 +255,10 @@ def test_byar_has_no_lower_limit_for_zero_events():
 def test_exact_and_byar_match_phe_rate_per_100():
     # PHEindicatormethods phe_rate, testdata_Rate.xlsx: exact below 10 events, Byar's from 10
     rows = PHE_RATES
-    for level, low, high in [(0.95, "lower95_0cl", "upper95_0cl"),
-                             (0.998, "lower99_8cl", "upper99_8cl")]:
+    for level, low, high in [
+        (0.95, "lower95_0cl", "upper95_0cl"),
+        (0.998, "lower99_8cl", "upper99_8cl"),
+    ]:
         got = count_interval(rows.Numerator, level)
         scale = 100 / rows.Denominator.to_numpy()
         np.testing.assert_allclose(got.ci_low * scale, rows[low], rtol=1e-9)
@@ -245,8 +273,10 @@ def test_exact_poisson_matches_the_chi_square_form_and_phe_funnel_limits():
     # phe_rate_intervals.csv agree to 1e-9)
     limits = pd.read_csv(REFERENCE / "phe_funnel_ratio_limits.csv")
     observed = limits.observed_events.to_numpy()
-    for level, low, high in [(0.95, "upper_2s_exp_events", "lower_2s_exp_events"),
-                             (0.998, "upper_3s_exp_events", "lower_3s_exp_events")]:
+    for level, low, high in [
+        (0.95, "upper_2s_exp_events", "lower_2s_exp_events"),
+        (0.998, "upper_3s_exp_events", "lower_3s_exp_events"),
+    ]:
         got = exact_poisson_interval(observed, level)
         np.testing.assert_allclose(got.low, limits[low], rtol=1e-4)
         np.testing.assert_allclose(got.high, limits[high], rtol=1e-5)

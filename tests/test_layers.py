@@ -19,8 +19,9 @@ def test_import_linter_contracts_are_kept():
     """A broken layer rule (stats importing presentation, run importing a section, a cycle) fails
     the build, with import-linter's explanation of which import broke it."""
     lint = Path(sys.executable).with_name("lint-imports")
-    done = subprocess.run([str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "0 broken" in done.stdout
 
@@ -39,8 +40,7 @@ def test_old_module_names_give_the_moved_module_with_a_warning(old):
         warnings.simplefilter("always")
         module = importlib.import_module(old)
     assert module is importlib.import_module(new)
-    assert any(issubclass(w.category, DeprecationWarning) and new in str(w.message)
-               for w in caught)
+    assert any(issubclass(w.category, DeprecationWarning) and new in str(w.message) for w in caught)
 
 
 def test_short_names_are_attributes_of_the_package():

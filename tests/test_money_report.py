@@ -21,16 +21,30 @@ def dataset(**tables: pd.DataFrame) -> Dataset:
     return Dataset(root=Path("."), tables=tables)
 
 
-AUTHORITIES = pd.DataFrame({
-    "code": ["A", "B", "C", "D", "E"], "name": ["Ayton", "Beeby", "Ceeford", "Deeham", "Eston"],
-    "type": ["unitary", "unitary", "unitary", "unitary", "district"],
-    "region": ["R"] * 5, "current": [True, True, True, False, True]})
-REGISTER = pd.DataFrame({
-    "code": ["UP", "DOWN", "FLAT"], "title": ["Up is good", "Down is good", "Neutral"],
-    "unit": ["%", "days", "%"], "polarity": ["higher", "lower", "neutral"],
-    "frequency": ["annual"] * 3, "tolerance": [0.0] * 3, "tolerance_type": ["absolute"] * 3,
-    "no_change_threshold": [0.0] * 3, "decimals": [1, 1, 1], "source": ["s"] * 3,
-    "synthetic": [False, True, False]})
+AUTHORITIES = pd.DataFrame(
+    {
+        "code": ["A", "B", "C", "D", "E"],
+        "name": ["Ayton", "Beeby", "Ceeford", "Deeham", "Eston"],
+        "type": ["unitary", "unitary", "unitary", "unitary", "district"],
+        "region": ["R"] * 5,
+        "current": [True, True, True, False, True],
+    }
+)
+REGISTER = pd.DataFrame(
+    {
+        "code": ["UP", "DOWN", "FLAT"],
+        "title": ["Up is good", "Down is good", "Neutral"],
+        "unit": ["%", "days", "%"],
+        "polarity": ["higher", "lower", "neutral"],
+        "frequency": ["annual"] * 3,
+        "tolerance": [0.0] * 3,
+        "tolerance_type": ["absolute"] * 3,
+        "no_change_threshold": [0.0] * 3,
+        "decimals": [1, 1, 1],
+        "source": ["s"] * 3,
+        "synthetic": [False, True, False],
+    }
+)
 
 
 def values(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
@@ -39,21 +53,43 @@ def values(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
 
 def vfm_data() -> Dataset:
     # UP: A 30, B 20, C 10 -> percentile ranks 100, 50, 0; DOWN: A 5, B 1, C 3 -> 0, 100, 50.
-    iv = values([("A", "UP", "2017/18", 30), ("B", "UP", "2017/18", 20),
-                 ("C", "UP", "2017/18", 10), ("A", "DOWN", "2017/18", 5),
-                 ("B", "DOWN", "2017/18", 1), ("C", "DOWN", "2017/18", 3),
-                 ("D", "UP", "2017/18", 99)])
-    net = pd.DataFrame({"authority": ["A", "B", "C", "A", "B", "C"],
-                        "period": ["2017/18"] * 3 + ["2010/11"] * 3,
-                        "service": [mr.NET_SPEND] * 6,
-                        "net_current_expenditure": [100.0, 300.0, 200.0, 110.0, 220.0, 330.0]})
-    population = pd.DataFrame({"authority": ["A", "B", "C"], "year": ["2020/21"] * 3,
-                               "population": [1000.0, 1000.0, 1000.0]})
+    iv = values(
+        [
+            ("A", "UP", "2017/18", 30),
+            ("B", "UP", "2017/18", 20),
+            ("C", "UP", "2017/18", 10),
+            ("A", "DOWN", "2017/18", 5),
+            ("B", "DOWN", "2017/18", 1),
+            ("C", "DOWN", "2017/18", 3),
+            ("D", "UP", "2017/18", 99),
+        ]
+    )
+    net = pd.DataFrame(
+        {
+            "authority": ["A", "B", "C", "A", "B", "C"],
+            "period": ["2017/18"] * 3 + ["2010/11"] * 3,
+            "service": [mr.NET_SPEND] * 6,
+            "net_current_expenditure": [100.0, 300.0, 200.0, 110.0, 220.0, 330.0],
+        }
+    )
+    population = pd.DataFrame(
+        {
+            "authority": ["A", "B", "C"],
+            "year": ["2020/21"] * 3,
+            "population": [1000.0, 1000.0, 1000.0],
+        }
+    )
     deflators = pd.DataFrame({"year": ["2010/11", "2017/18"], "deflator": [80.0, 100.0]})
     groups = pd.DataFrame({"group": ["g", "g"], "authority": ["A", "B"], "method": ["m", "m"]})
-    return dataset(authorities=AUTHORITIES, indicators=REGISTER, indicator_values=iv,
-                   net_expenditure=net, population=population, deflators=deflators,
-                   comparator_groups=groups)
+    return dataset(
+        authorities=AUTHORITIES,
+        indicators=REGISTER,
+        indicator_values=iv,
+        net_expenditure=net,
+        population=population,
+        deflators=deflators,
+        comparator_groups=groups,
+    )
 
 
 # --------------------------------------------------------------------------- section helpers
@@ -73,12 +109,24 @@ def column(table: Table, name: str) -> list[str]:
     return [row[table.columns.index(name)] for row in table.rows]
 
 
-def vfm_report(data: Dataset, *, council: str = "A", comparison: str = "type",
-               indicators: tuple[str, ...] = ("UP", "DOWN")) -> mr.VfmReport:
-    return mr.prepare_value_for_money(data, {
-        "council": council, "year": "2017/18", "comparison": comparison,
-        "vfm_indicators": list(indicators), "price_base_year": "2017/18",
-        "confidence_level": 0.95})
+def vfm_report(
+    data: Dataset,
+    *,
+    council: str = "A",
+    comparison: str = "type",
+    indicators: tuple[str, ...] = ("UP", "DOWN"),
+) -> mr.VfmReport:
+    return mr.prepare_value_for_money(
+        data,
+        {
+            "council": council,
+            "year": "2017/18",
+            "comparison": comparison,
+            "vfm_indicators": list(indicators),
+            "price_base_year": "2017/18",
+            "confidence_level": 0.95,
+        },
+    )
 
 
 # --------------------------------------------------------------------------- value for money
@@ -116,9 +164,11 @@ def test_value_for_money_section_fits_score_on_spend_per_head():
     assert table.loc["A", "residual"] == pytest.approx(12.5)
     s = mr.performance_against_spend(report)
     set_sentence, sentence = texts(s)
-    assert set_sentence == ("Comparison set: all current unitary councils in authorities.csv: 3 "
-                            "councils, of which 3 have a 2017/18 value for every indicator (UP, "
-                            "DOWN) and a net spend per head; 0 are left out for missing data.")
+    assert set_sentence == (
+        "Comparison set: all current unitary councils in authorities.csv: 3 "
+        "councils, of which 3 have a 2017/18 value for every indicator (UP, "
+        "DOWN) and a net spend per head; 0 are left out for missing data."
+    )
     assert "Ayton" in sentence and "12.5 score points above" in sentence
     (chart,) = charts(s)
     assert chart.alt.endswith(sentence) and chart.caption.startswith("Average performance score")
@@ -127,8 +177,12 @@ def test_value_for_money_section_fits_score_on_spend_per_head():
     assert column(display, "Council")[0] == "Ayton (this council)"
     assert s.figures["vfm_slope_points_per_pound"][0] == pytest.approx(0.125)
     assert s.figures["vfm_councils"] == (3, "Councils with a score and a spend per head")
-    assert list(s.figures) == ["vfm_table", "vfm_slope_points_per_pound", "vfm_r_squared",
-                               "vfm_councils"]
+    assert list(s.figures) == [
+        "vfm_table",
+        "vfm_slope_points_per_pound",
+        "vfm_r_squared",
+        "vfm_councils",
+    ]
     assert s.figures["vfm_r_squared"][1] is None
     assert [b.kind for b in s.blocks] == ["text", "text", "chart", "table", "bullets"]
 
@@ -138,9 +192,11 @@ def test_score_components_and_residuals_are_sections_with_their_key_figures():
     parts = mr.score_components(report)
     (sentence,) = texts(parts)
     # A: UP rank 1 of 3 (percentile 100), DOWN rank 3 of 3 (0): score 50
-    assert sentence.startswith("Ayton's average performance score in 2017/18 is 50.0: the mean "
-                               "of its percentile ranks (100 = best) on 2 indicators among the 3 "
-                               "councils")
+    assert sentence.startswith(
+        "Ayton's average performance score in 2017/18 is 50.0: the mean "
+        "of its percentile ranks (100 = best) on 2 indicators among the 3 "
+        "councils"
+    )
     (display,) = tables(parts)
     assert column(display, "Rank (1 = best)") == ["3 of 3", "1 of 3"]  # DOWN, UP
     assert column(display, "Percentile rank") == ["0.0", "100.0"]
@@ -154,17 +210,17 @@ def test_score_components_and_residuals_are_sections_with_their_key_figures():
     assert residuals.figures["home_residual"][0] == pytest.approx(12.5)
     (display,) = tables(residuals)
     assert column(display, "Residual (score points)")[0] == "+12.5"  # furthest above first
-    assert texts(residuals)[0] == mr.describe_residuals(report.result, report.names, "A",
-                                                        "2017/18")
+    assert texts(residuals)[0] == mr.describe_residuals(report.result, report.names, "A", "2017/18")
 
 
 def test_real_terms_trend_rebases_to_the_base_year_with_home_and_median():
-    trend = mr.real_terms_trend(vfm_data(), council="A", members=["A", "B", "C"],
-                                base_year="2017/18")
+    trend = mr.real_terms_trend(
+        vfm_data(), council="A", members=["A", "B", "C"], base_year="2017/18"
+    )
     assert list(trend["period"]) == ["2010/11", "2017/18"]
     first = trend.iloc[0]
     assert first["home_nominal"] == pytest.approx(110.0)
-    assert first["home_real"] == pytest.approx(110.0 * 100 / 80)   # 137.5
+    assert first["home_real"] == pytest.approx(110.0 * 100 / 80)  # 137.5
     assert first["median_real"] == pytest.approx(220.0 * 100 / 80)  # 275
     text = mr.describe_real_terms(trend, "Ayton", "2017/18")
     assert "£138 in 2010/11 to £100 in 2017/18 (-27.3%)" in text
@@ -186,18 +242,24 @@ def test_data_note_names_synthetic_indicators():
 def test_data_note_and_captions_say_where_spend_population_and_deflators_come_from():
     data = vfm_data()
     note = mr.vfm_data_note(data, ["UP"])
-    assert ("Spend: net_expenditure.csv in the data folder, net current expenditure, £000, cash; "
-            "population: population.csv in the data folder; real terms: GDP deflators from "
-            "deflators.csv in the data folder.") in note
+    assert (
+        "Spend: net_expenditure.csv in the data folder, net current expenditure, £000, cash; "
+        "population: population.csv in the data folder; real terms: GDP deflators from "
+        "deflators.csv in the data folder."
+    ) in note
     data.origins["deflators"] = "reference"
     data.tables["deflators"] = data.deflators.assign(source="HM Treasury GDP deflators")
-    assert mr.deflator_source(data) == ("HM Treasury GDP deflators (perfeval's national reference "
-                                        "data, as the data folder has no deflators.csv)")
+    assert mr.deflator_source(data) == (
+        "HM Treasury GDP deflators (perfeval's national reference "
+        "data, as the data folder has no deflators.csv)"
+    )
     real = mr.real_terms(vfm_report(data))
     (chart,) = charts(real)
     assert "Population: the 2020/21 estimate for every year." in chart.caption
-    assert chart.caption.endswith("deflators: HM Treasury GDP deflators (perfeval's national "
-                                  "reference data, as the data folder has no deflators.csv).")
+    assert chart.caption.endswith(
+        "deflators: HM Treasury GDP deflators (perfeval's national "
+        "reference data, as the data folder has no deflators.csv)."
+    )
     assert "bundled" not in chart.caption + texts(real)[0] + note
     (display,) = tables(real)
     assert display.row_header == "Year" and display.note.startswith("Real terms: cash spend x")
@@ -212,15 +274,19 @@ def test_value_for_money_sections_with_fewer_than_three_councils_say_so():
         "Comparison set: comparator group 'g': 2 councils, of which 2 have a 2017/18 value for "
         "every indicator (UP) and a net spend per head.",
         "Fewer than 3 councils of the comparison set have a 2017/18 value for every indicator "
-        "(UP) and a net spend per head (2 do), so no score is ranked or compared."]
+        "(UP) and a net spend per head (2 do), so no score is ranked or compared.",
+    ]
     assert not charts(vfm) and not tables(vfm)
     assert [b.kind for b in vfm.blocks] == ["text", "text", "bullets"]  # the caveats stay
-    assert [vfm.figures[k][0] for k in ("vfm_slope_points_per_pound", "vfm_r_squared",
-                                        "vfm_councils")] == [None, None, 2]
+    assert [
+        vfm.figures[k][0] for k in ("vfm_slope_points_per_pound", "vfm_r_squared", "vfm_councils")
+    ] == [None, None, 2]
     assert vfm.figures["vfm_table"][0].empty
     parts = mr.score_components(report)
-    assert texts(parts)[0].startswith("Fewer than 3 councils of the comparison set have a "
-                                      "2017/18 value for every indicator (UP) (2 do)")
+    assert texts(parts)[0].startswith(
+        "Fewer than 3 councils of the comparison set have a "
+        "2017/18 value for every indicator (UP) (2 do)"
+    )
     assert [b.kind for b in parts.blocks] == ["text"]
     assert parts.figures["home_score_components"][0].empty
     residuals = mr.residuals(report)
@@ -231,11 +297,16 @@ def test_value_for_money_sections_with_fewer_than_three_councils_say_so():
 def test_a_home_council_without_a_score_is_told_not_crashed():
     data = vfm_data()
     data.tables["indicator_values"] = data.indicator_values[
-        ~((data.indicator_values["authority"] == "A")
-          & (data.indicator_values["indicator"] == "UP"))]
+        ~(
+            (data.indicator_values["authority"] == "A")
+            & (data.indicator_values["indicator"] == "UP")
+        )
+    ]
     parts = mr.score_components(vfm_report(data, indicators=("UP",)))
-    assert texts(parts)[0] == ("Ayton has no 2017/18 value for every indicator of the score "
-                                 "(UP), so it has no average performance score to show.")
+    assert texts(parts)[0] == (
+        "Ayton has no 2017/18 value for every indicator of the score "
+        "(UP), so it has no average performance score to show."
+    )
     with pytest.raises(AnalysisError, match="only 2 councils"):  # the statistics still refuse
         mr.performance_scores(data, ["A", "B", "C"], ["UP", "DOWN"], "2017/18")
 
@@ -244,8 +315,10 @@ def test_real_terms_without_any_deflators_is_one_sentence():
     data = vfm_data()
     data.tables["deflators"] = data.deflators.iloc[0:0]
     real = mr.real_terms(vfm_report(data))
-    assert texts(real) == ["No GDP deflators are in the data folder or perfeval's national "
-                           "reference data, so spend per head is not shown in real terms."]
+    assert texts(real) == [
+        "No GDP deflators are in the data folder or perfeval's national "
+        "reference data, so spend per head is not shown in real terms."
+    ]
     assert [b.kind for b in real.blocks] == ["text"]
     assert real.figures["real_terms_spend_per_head"][0].empty
 
@@ -255,52 +328,93 @@ def test_real_terms_median_needs_three_councils():
     assert trend["median_real"].isna().all() and trend["councils"].tolist() == [2, 2]
     text = mr.describe_real_terms(trend, "Ayton", "2017/18")
     assert "comparison median went" not in text
-    assert ("No comparison median is quoted for 2010/11 to 2017/18: a median needs at least 3 "
-            "councils with figures in both years.") in text
+    assert (
+        "No comparison median is quoted for 2010/11 to 2017/18: a median needs at least 3 "
+        "councils with figures in both years."
+    ) in text
     assert "There are no net expenditure figures for 2011/12" in text
 
 
 def test_the_comparison_set_names_the_reference_authority_lookup():
     data = vfm_data()
-    assert mr.comparison_set(data, "A", "type")[1] == ("all current unitary councils in "
-                                                      "authorities.csv")
+    assert mr.comparison_set(data, "A", "type")[1] == (
+        "all current unitary councils in authorities.csv"
+    )
     data.origins["authorities"] = "reference"
-    assert mr.comparison_set(data, "A", "type")[1] == ("all current unitary councils in perfeval's "
-                                                      "national authority lookup")
+    assert mr.comparison_set(data, "A", "type")[1] == (
+        "all current unitary councils in perfeval's national authority lookup"
+    )
 
 
 # --------------------------------------------------------------------------- programme
 def programme_data() -> Dataset:
-    strands = pd.DataFrame({"programme": ["p", "p"], "strand": ["One", "Two"],
-                            "allocation": [1000.0, 3000.0], "spend": [1200.0, 2000.0],
-                            "participants": [4.0, 0.0], "sessions": [2.0, 1.0],
-                            "synthetic": [True, True]})
-    members = pd.DataFrame({"programme": ["p"] * 4, "authority": ["A", "B", "C", "D"],
-                            "role": ["participating", "participating", "comparison",
-                                     "comparison"], "synthetic": [True] * 4})
-    survey = pd.DataFrame({
-        "programme": ["p"] * 6, "respondent_id": ["1", "2", "3", "1", "2", "3"],
-        "wave": ["before"] * 3 + ["after"] * 3, "score": [2.0, 3.0, 4.0, 4.0, 5.0, np.nan],
-        "yesno": ["no", "no", "yes", "yes", "", "yes"], "synthetic": [True] * 6})
+    strands = pd.DataFrame(
+        {
+            "programme": ["p", "p"],
+            "strand": ["One", "Two"],
+            "allocation": [1000.0, 3000.0],
+            "spend": [1200.0, 2000.0],
+            "participants": [4.0, 0.0],
+            "sessions": [2.0, 1.0],
+            "synthetic": [True, True],
+        }
+    )
+    members = pd.DataFrame(
+        {
+            "programme": ["p"] * 4,
+            "authority": ["A", "B", "C", "D"],
+            "role": ["participating", "participating", "comparison", "comparison"],
+            "synthetic": [True] * 4,
+        }
+    )
+    survey = pd.DataFrame(
+        {
+            "programme": ["p"] * 6,
+            "respondent_id": ["1", "2", "3", "1", "2", "3"],
+            "wave": ["before"] * 3 + ["after"] * 3,
+            "score": [2.0, 3.0, 4.0, 4.0, 5.0, np.nan],
+            "yesno": ["no", "no", "yes", "yes", "", "yes"],
+            "synthetic": [True] * 6,
+        }
+    )
     # Participating A, B rise by 4 after 2019/20; comparison C, D rise by 1: effect 3.
-    rows = [(a, "UP", y, base + (rise if y >= "2019/20" else 0) + i)
-            for a, base, rise in (("A", 10, 4), ("B", 12, 4), ("C", 11, 1), ("D", 13, 1))
-            for i, y in enumerate(["2017/18", "2018/19", "2019/20", "2020/21"])]
-    return dataset(programme_strands=strands, programme_members=members,
-                   programme_participant_survey=survey, indicators=REGISTER,
-                   indicator_values=values(rows), authorities=AUTHORITIES)
+    rows = [
+        (a, "UP", y, base + (rise if y >= "2019/20" else 0) + i)
+        for a, base, rise in (("A", 10, 4), ("B", 12, 4), ("C", 11, 1), ("D", 13, 1))
+        for i, y in enumerate(["2017/18", "2018/19", "2019/20", "2020/21"])
+    ]
+    return dataset(
+        programme_strands=strands,
+        programme_members=members,
+        programme_participant_survey=survey,
+        indicators=REGISTER,
+        indicator_values=values(rows),
+        authorities=AUTHORITIES,
+    )
 
 
-FRAMEWORK = ["Within? | funding_total.spend_pct_of_allocation | <= | 100",
-             "Effect above 5? | did_UP.estimate | > | 5",
-             "Significant? | did_UP.p_value | < | 0.05"]
+FRAMEWORK = [
+    "Within? | funding_total.spend_pct_of_allocation | <= | 100",
+    "Effect above 5? | did_UP.estimate | > | 5",
+    "Significant? | did_UP.p_value | < | 0.05",
+]
 
 
 def programme_report(framework: list | None = None) -> mr.ProgrammeReport:
-    return mr.prepare_programme(programme_data(), {
-        "council": "A", "year": "2020/21", "programme": "p", "programme_start": "2019/20",
-        "did_indicators": ["UP"], "scale_questions": ["score"], "binary_questions": ["yesno"],
-        "confidence_level": 0.95, "evaluation_framework": framework or FRAMEWORK})
+    return mr.prepare_programme(
+        programme_data(),
+        {
+            "council": "A",
+            "year": "2020/21",
+            "programme": "p",
+            "programme_start": "2019/20",
+            "did_indicators": ["UP"],
+            "scale_questions": ["score"],
+            "binary_questions": ["yesno"],
+            "confidence_level": 0.95,
+            "evaluation_framework": framework or FRAMEWORK,
+        },
+    )
 
 
 def test_funding_section_totals_spend_and_cost_per_participant():
@@ -311,22 +425,36 @@ def test_funding_section_totals_spend_and_cost_per_participant():
     assert synthetic is True
     s = mr.funding(programme_report())
     (sentence,) = texts(s)
-    assert sentence == ("The programme spent £3,200 of its £4,000 allocation (80.0%), on 4 "
-                        "participant places in 3 sessions: £800 per participant place. The "
-                        "largest underspend was Two (£1,000).")
+    assert sentence == (
+        "The programme spent £3,200 of its £4,000 allocation (80.0%), on 4 "
+        "participant places in 3 sessions: £800 per participant place. The "
+        "largest underspend was Two (£1,000)."
+    )
     (chart,) = charts(s)
     (display,) = tables(s)
-    assert chart.caption == display.caption == ("Allocation and spend by strand, programme 'p'. "
-                                                "Synthetic sample data.")
+    assert (
+        chart.caption
+        == display.caption
+        == ("Allocation and spend by strand, programme 'p'. Synthetic sample data.")
+    )
     assert column(display, "Spend minus allocation") == ["£200", "-£1,000", "-£800"]
-    assert list(s.figures) == ["funding_by_strand", "spend_pct_of_allocation",
-                               "cost_per_participant"]
+    assert list(s.figures) == [
+        "funding_by_strand",
+        "spend_pct_of_allocation",
+        "cost_per_participant",
+    ]
     assert s.figures["spend_pct_of_allocation"] == (pytest.approx(80.0), None)
 
 
 def test_outcomes_section_recovers_a_hand_made_effect():
-    out = mr.estimate_outcomes(programme_data(), programme="p", indicators=["UP"],
-                               start="2019/20", year="2020/21", level=0.95)
+    out = mr.estimate_outcomes(
+        programme_data(),
+        programme="p",
+        indicators=["UP"],
+        start="2019/20",
+        year="2020/21",
+        level=0.95,
+    )
     row = out.table.iloc[0]
     assert row["estimate"] == pytest.approx(3.0)
     assert row["n_treated"] == 2 and row["n_comparison"] == 2
@@ -336,10 +464,12 @@ def test_outcomes_section_recovers_a_hand_made_effect():
     assert [b.kind for b in s.blocks] == ["text", "chart", "table", "bullets"]
     (display,) = tables(s)
     assert column(display, "Estimated effect") == ["+3.00"] and display.note == mr.DID_NOTE
-    assert display.caption == ("Difference-in-differences: participating minus comparison "
-                               "councils, change after 2019/20")
-    assert s.figures["did_results"][1] == ("Difference-in-differences, start 2019/20, data to "
-                                           "2020/21")
+    assert display.caption == (
+        "Difference-in-differences: participating minus comparison councils, change after 2019/20"
+    )
+    assert s.figures["did_results"][1] == (
+        "Difference-in-differences, start 2019/20, data to 2020/21"
+    )
 
 
 def test_outcome_values_stop_at_the_report_year():
@@ -348,11 +478,12 @@ def test_outcome_values_stop_at_the_report_year():
 
 
 def test_survey_section_pairs_participants_and_treats_blanks_as_missing():
-    out = mr.compare_participants(programme_data(), programme="p", scale_questions=["score"],
-                                  binary_questions=["yesno"])
+    out = mr.compare_participants(
+        programme_data(), programme="p", scale_questions=["score"], binary_questions=["yesno"]
+    )
     table = out.table.set_index("question")
-    assert table.loc["score", "n"] == 2   # respondent 3 has no after score
-    assert table.loc["yesno", "n"] == 2   # respondent 2 left the after answer blank
+    assert table.loc["score", "n"] == 2  # respondent 3 has no after score
+    assert table.loc["yesno", "n"] == 2  # respondent 2 left the after answer blank
     # positive = 4 or 5 on the scale: before 1 of 3 pairs (4), after 2 of 2 answers
     assert table.loc["score", "Before"] == pytest.approx(100 / 3)
     assert table.loc["score", "After"] == pytest.approx(100.0)
@@ -371,8 +502,9 @@ def test_survey_section_pairs_participants_and_treats_blanks_as_missing():
 
 
 def test_paired_change_cells_give_the_change_with_its_interval():
-    results = pd.DataFrame({"estimate": [0.28, 0.5], "ci_lower": [0.049, np.nan],
-                            "ci_upper": [0.466, np.nan]})
+    results = pd.DataFrame(
+        {"estimate": [0.28, 0.5], "ci_lower": [0.049, np.nan], "ci_upper": [0.466, np.nan]}
+    )
     assert mr.paired_change_cells(results) == ["+28.0 (+4.9 to +46.6)", ""]
 
 
@@ -380,8 +512,7 @@ def test_survey_section_refuses_scale_answers_above_five():
     data = programme_data()
     data.programme_participant_survey.loc[0, "score"] = 7
     with pytest.raises(AnalysisError, match="above 5"):
-        mr.compare_participants(data, programme="p", scale_questions=["score"],
-                                binary_questions=[])
+        mr.compare_participants(data, programme="p", scale_questions=["score"], binary_questions=[])
 
 
 def test_positive_share_counts_yes_and_top_two_scale_points():
@@ -392,9 +523,13 @@ def test_positive_share_counts_yes_and_top_two_scale_points():
 
 # --------------------------------------------------------------------------- framework
 def test_parse_framework_reads_operator_and_threshold():
-    items = mr.parse_framework(["Spent within? | funding_total.spend_pct_of_allocation | <= | 100",
-                                "Went up? | did_UP.significant_increase | == | true",
-                                "In range? | x.estimate | between | 1 and 2.5"])
+    items = mr.parse_framework(
+        [
+            "Spent within? | funding_total.spend_pct_of_allocation | <= | 100",
+            "Went up? | did_UP.significant_increase | == | true",
+            "In range? | x.estimate | between | 1 and 2.5",
+        ]
+    )
     assert items[0]["rule"] == {"op": "<=", "value": 100.0}
     assert items[0]["label"] == "Programme total: spend as % of allocation"
     assert items[1]["rule"]["value"] is True
@@ -423,30 +558,49 @@ def test_framework_section_judges_each_question_from_the_evidence():
     assert column(display, "Judgement") == ["Met", "Not met", "Not assessed"]
     assert display.row_header == "Question"
     (chart,) = charts(s)
-    assert chart.alt.endswith("Within?: Met. Effect above 5?: Not met. Significant?: Not "
-                              "assessed.")
+    assert chart.alt.endswith("Within?: Met. Effect above 5?: Not met. Significant?: Not assessed.")
 
 
-TYPED = [{"question": "Within?", "evidence": "funding_total.spend_pct_of_allocation",
-          "operator": "<=", "threshold": 100},
-         {"question": "Went up?", "evidence": "did_UP.significant_increase", "operator": "==",
-          "threshold": True},
-         {"question": "In range?", "evidence": "x.estimate", "operator": "between",
-          "threshold": "1 and 2.5"},
-         {"question": "Small?", "evidence": "x.estimate", "operator": "<", "threshold": "1,500"}]
+TYPED = [
+    {
+        "question": "Within?",
+        "evidence": "funding_total.spend_pct_of_allocation",
+        "operator": "<=",
+        "threshold": 100,
+    },
+    {
+        "question": "Went up?",
+        "evidence": "did_UP.significant_increase",
+        "operator": "==",
+        "threshold": True,
+    },
+    {
+        "question": "In range?",
+        "evidence": "x.estimate",
+        "operator": "between",
+        "threshold": "1 and 2.5",
+    },
+    {"question": "Small?", "evidence": "x.estimate", "operator": "<", "threshold": "1,500"},
+]
 
 
 def test_typed_framework_items_read_as_the_legacy_lines_do():
     typed = mr.framework_items(TYPED)
-    legacy = mr.parse_framework(["Within? | funding_total.spend_pct_of_allocation | <= | 100",
-                                 "Went up? | did_UP.significant_increase | == | true",
-                                 "In range? | x.estimate | between | 1 and 2.5",
-                                 "Small? | x.estimate | < | 1,500"])
+    legacy = mr.parse_framework(
+        [
+            "Within? | funding_total.spend_pct_of_allocation | <= | 100",
+            "Went up? | did_UP.significant_increase | == | true",
+            "In range? | x.estimate | between | 1 and 2.5",
+            "Small? | x.estimate | < | 1,500",
+        ]
+    )
     assert typed == legacy
     assert typed[0]["rule"] == {"op": "<=", "value": 100.0}
     assert isinstance(typed[0]["rule"]["value"], float) and typed[1]["rule"]["value"] is True
-    assert mr.framework_items([{**TYPED[2], "threshold": [1, 2.5]}])[0]["rule"]["value"] == [1.0,
-                                                                                         2.5]
+    assert mr.framework_items([{**TYPED[2], "threshold": [1, 2.5]}])[0]["rule"]["value"] == [
+        1.0,
+        2.5,
+    ]
     # text that is not a number stays text for == and != (as the typed parameter allows)
     text = {"question": "Rated?", "evidence": "x.rating", "operator": "!=", "threshold": " poor "}
     assert mr.framework_items([text])[0]["rule"] == {"op": "!=", "value": "poor"}
@@ -457,42 +611,69 @@ def test_typed_framework_items_read_as_the_legacy_lines_do():
 
 def test_typed_framework_items_report_every_problem_at_once():
     with pytest.raises(ParameterError) as info:
-        mr.framework_items([{"question": "Q?", "evidence": "k", "operator": "=~", "threshold": 1},
-                            {"question": "Q?", "operator": ">", "threshold": 1, "rule": "x"},
-                            {"question": "Q?", "evidence": "k", "operator": ">",
-                             "threshold": "lots"},
-                            {"question": "Q?", "evidence": "k", "operator": "between",
-                             "threshold": 3},
-                            "Q? | key | =~ | 1", 42])
+        mr.framework_items(
+            [
+                {"question": "Q?", "evidence": "k", "operator": "=~", "threshold": 1},
+                {"question": "Q?", "operator": ">", "threshold": 1, "rule": "x"},
+                {"question": "Q?", "evidence": "k", "operator": ">", "threshold": "lots"},
+                {"question": "Q?", "evidence": "k", "operator": "between", "threshold": 3},
+                "Q? | key | =~ | 1",
+                42,
+            ]
+        )
     problems = info.value.problems
     assert len(problems) == 6, problems
-    assert problems[0] == ("evaluation_framework item 1: operator '=~' is not one of "
-                           "['>', '>=', '<', '<=', '==', '!=', 'between']")
-    assert problems[1].startswith("evaluation_framework item 2: expected the keys question, "
-                                  "evidence, operator, threshold; missing or empty: evidence; "
-                                  "not allowed: rule")
-    assert problems[2] == ("evaluation_framework item 3: threshold 'lots' is not a number or "
-                           "true/false; text can only be compared with == or !=")
-    assert problems[3] == ("evaluation_framework item 4: threshold must be 'low and high' or "
-                           "[low, high], got 3")
+    assert problems[0] == (
+        "evaluation_framework item 1: operator '=~' is not one of "
+        "['>', '>=', '<', '<=', '==', '!=', 'between']"
+    )
+    assert problems[1].startswith(
+        "evaluation_framework item 2: expected the keys question, "
+        "evidence, operator, threshold; missing or empty: evidence; "
+        "not allowed: rule"
+    )
+    assert problems[2] == (
+        "evaluation_framework item 3: threshold 'lots' is not a number or "
+        "true/false; text can only be compared with == or !="
+    )
+    assert problems[3] == (
+        "evaluation_framework item 4: threshold must be 'low and high' or [low, high], got 3"
+    )
     assert problems[4].startswith("evaluation_framework line 5: operator '=~'")
     assert problems[5].startswith("evaluation_framework item 6: expected a mapping")
 
 
 def test_framework_section_accepts_typed_items():
-    typed = [{"question": "Within?", "evidence": "funding_total.spend_pct_of_allocation",
-              "operator": "<=", "threshold": 100},
-             {"question": "Effect above 5?", "evidence": "did_UP.estimate", "operator": ">",
-              "threshold": 5},
-             {"question": "Significant?", "evidence": "did_UP.p_value", "operator": "<",
-              "threshold": "0.05"}]
-    assert (mr.framework(programme_report(typed)).to_json()
-            == mr.framework(programme_report(FRAMEWORK)).to_json())
+    typed = [
+        {
+            "question": "Within?",
+            "evidence": "funding_total.spend_pct_of_allocation",
+            "operator": "<=",
+            "threshold": 100,
+        },
+        {
+            "question": "Effect above 5?",
+            "evidence": "did_UP.estimate",
+            "operator": ">",
+            "threshold": 5,
+        },
+        {
+            "question": "Significant?",
+            "evidence": "did_UP.p_value",
+            "operator": "<",
+            "threshold": "0.05",
+        },
+    ]
+    assert (
+        mr.framework(programme_report(typed)).to_json()
+        == mr.framework(programme_report(FRAMEWORK)).to_json()
+    )
 
 
 def test_describe_evidence_key():
-    assert mr.describe_evidence_key("did_NI192.p_value") == \
-        "NI192 difference-in-differences: p-value"
+    assert (
+        mr.describe_evidence_key("did_NI192.p_value") == "NI192 difference-in-differences: p-value"
+    )
     assert mr.describe_evidence_key("survey_uses_data.n") == "Participant survey, uses data: pairs"
 
 
@@ -502,12 +683,12 @@ data_dir_with = minimal_folder
 
 GOOD = {
     "programme_strands": "programme,strand,allocation,spend,participants,sessions,synthetic\n"
-                         "p,One,1000,900,4,2,true\n",
+    "p,One,1000,900,4,2,true\n",
     "programme_members": "programme,authority,role,synthetic\np,E06000017,participating,true\n"
-                         "p,E06000005,comparison,true\n",
+    "p,E06000005,comparison,true\n",
     "programme_participant_survey": "programme,respondent_id,wave,confidence,understanding,"
-                                    "uses_performance_data,has_development_plan,synthetic\n"
-                                    "p,1,before,3,4,no,yes,true\np,1,after,,5,yes,,true\n",
+    "uses_performance_data,has_development_plan,synthetic\n"
+    "p,1,before,3,4,no,yes,true\np,1,after,,5,yes,,true\n",
 }
 
 
@@ -520,11 +701,18 @@ def test_programme_tables_load_and_are_typed(tmp_path):
     assert survey["synthetic"].tolist() == [True, True]
 
 
-@pytest.mark.parametrize("table, bad, expected", [
-    ("programme_strands", "p,One,-5,900,4,2,true\n", "must be at least 0"),
-    ("programme_members", "p,E06000017,treated,true\n", "'treated' is not allowed"),
-    ("programme_participant_survey", "p,1,before,3,4,maybe,yes,true\n", "'maybe' is not allowed"),
-])
+@pytest.mark.parametrize(
+    "table, bad, expected",
+    [
+        ("programme_strands", "p,One,-5,900,4,2,true\n", "must be at least 0"),
+        ("programme_members", "p,E06000017,treated,true\n", "'treated' is not allowed"),
+        (
+            "programme_participant_survey",
+            "p,1,before,3,4,maybe,yes,true\n",
+            "'maybe' is not allowed",
+        ),
+    ],
+)
 def test_programme_tables_reject_bad_values(tmp_path, table, bad, expected):
     header = GOOD[table].splitlines()[0] + "\n"
     root = data_dir_with(tmp_path, **{**GOOD, table: header + bad})
@@ -535,8 +723,13 @@ def test_programme_tables_reject_bad_values(tmp_path, table, bad, expected):
 
 
 def test_programme_members_must_be_known_authorities(tmp_path):
-    root = data_dir_with(tmp_path, **{**GOOD, "programme_members":
-                                      "programme,authority,role,synthetic\np,X99,comparison,true\n"})
+    root = data_dir_with(
+        tmp_path,
+        **{
+            **GOOD,
+            "programme_members": "programme,authority,role,synthetic\np,X99,comparison,true\n",
+        },
+    )
     with pytest.raises(DataValidationError, match="'X99' is not a code in authorities.csv"):
         load_dataset(root)
 

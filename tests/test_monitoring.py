@@ -24,18 +24,31 @@ def card_rows(rows):
     frame = pd.DataFrame(rows, columns=columns)
     n = len(frame)
     return frame.assign(
-        title=[f"Title {c}" for c in frame["indicator"]], unit="%", decimals=1,
-        value=np.arange(1, n + 1, dtype=float), value_symbol=None, status="final",
-        target=10.0, rag_label=frame["rag"], dot_label=frame["dot"],
-        quartile=pd.array([1] * n, dtype="Int64"), comparison_period="2023/24")
+        title=[f"Title {c}" for c in frame["indicator"]],
+        unit="%",
+        decimals=1,
+        value=np.arange(1, n + 1, dtype=float),
+        value_symbol=None,
+        status="final",
+        target=10.0,
+        rag_label=frame["rag"],
+        dot_label=frame["dot"],
+        quartile=pd.array([1] * n, dtype="Int64"),
+        comparison_period="2023/24",
+    )
 
 
 # --------------------------------------------------------------------------- end-of-year review
 
+
 def test_filter_services_keeps_named_services_and_all_when_empty():
-    card = card_rows([("A", "Waste", YEAR, "Red", "Worse"),
-                      ("B", "Planning", YEAR, "Green", "Worse"),
-                      ("C", "Waste", YEAR, "Green", "Improved")])
+    card = card_rows(
+        [
+            ("A", "Waste", YEAR, "Red", "Worse"),
+            ("B", "Planning", YEAR, "Green", "Worse"),
+            ("C", "Waste", YEAR, "Green", "Improved"),
+        ]
+    )
     assert m.filter_services(card, ["Waste"])["indicator"].tolist() == ["A", "C"]
     assert len(m.filter_services(card, [])) == 3
 
@@ -47,9 +60,16 @@ def test_filter_services_names_an_unknown_service():
 
 
 def exceptions_card():
-    return card_rows([("X", "S", YEAR, "Red", "Worse"), ("Y", "S", YEAR, "Red", "Improved"),
-                      ("Z", "S", YEAR, "Green", "Worse"), ("W", "S", YEAR, "Green", "Improved"),
-                      ("V", "S", YEAR, "Red", "Worse"), ("U", "S", YEAR, "Amber", "No change")])
+    return card_rows(
+        [
+            ("X", "S", YEAR, "Red", "Worse"),
+            ("Y", "S", YEAR, "Red", "Improved"),
+            ("Z", "S", YEAR, "Green", "Worse"),
+            ("W", "S", YEAR, "Green", "Improved"),
+            ("V", "S", YEAR, "Red", "Worse"),
+            ("U", "S", YEAR, "Amber", "No change"),
+        ]
+    )
 
 
 def test_select_exceptions_red_and_worse_first_then_red_then_worse():
@@ -63,8 +83,10 @@ def test_count_and_describe_exceptions():
     exceptions = m.select_exceptions(card)
     assert m.count_exceptions(exceptions).to_dict() == {"Red and worse": 2, "Red": 1, "Worse": 1}
     text = m.describe_exceptions(exceptions, card, YEAR)
-    assert text.startswith("4 of 6 indicators reviewed for 2024/25 are exceptions: 2 red and "
-                           "worse than the year before, 1 red only and 1 worse only.")
+    assert text.startswith(
+        "4 of 6 indicators reviewed for 2024/25 are exceptions: 2 red and "
+        "worse than the year before, 1 red only and 1 worse only."
+    )
     assert text.endswith("Red and worse: Title X; Title V.")
 
 
@@ -88,16 +110,20 @@ def test_exceptions_and_outturn_tables_carry_why_quartile_and_commentary():
 def commentary_data(rows):
     """A data set with only the tables the commentary functions read."""
     return SimpleNamespace(
-        root=".", origins={},
+        root=".",
+        origins={},
         commentary=pd.DataFrame(rows, columns=["authority", "indicator", "period", "commentary"]),
-        authorities=pd.DataFrame({"code": ["E1", "E2"], "name": ["Ayton", "Beeby"]}))
+        authorities=pd.DataFrame({"code": ["E1", "E2"], "name": ["Ayton", "Beeby"]}),
+    )
 
 
 def test_a_council_without_commentary_gets_a_sentence_and_tables_without_the_column():
     data = commentary_data([("E2", "X", YEAR, "Beeby's own words")])
     assert not m.has_commentary(data, "E1") and m.has_commentary(data, "E2")
-    assert m.describe_commentary(data, "E1") == ("No commentary is in the data folder for Ayton, "
-                                                 "so the tables below have no owner's commentary.")
+    assert m.describe_commentary(data, "E1") == (
+        "No commentary is in the data folder for Ayton, "
+        "so the tables below have no owner's commentary."
+    )
     assert m.describe_commentary(data, "E2") == ""
     card = m.attach_commentary(exceptions_card(), data, "E1", YEAR)
     assert card["commentary"].isna().all()  # never Beeby's commentary in Ayton's review
@@ -105,31 +131,47 @@ def test_a_council_without_commentary_gets_a_sentence_and_tables_without_the_col
     assert "Commentary" not in m.outturn_table(card, commentary=False)
     assert m.exceptions_caption(YEAR, commentary=False) == (
         "Exceptions: indicators red against target or worse than the year before (latest outturn "
-        "to 2024/25)")
+        "to 2024/25)"
+    )
     assert m.exceptions_caption(YEAR, commentary=True).endswith(", with the owner's commentary")
     assert "commentary" not in m.outturn_caption(YEAR, commentary=False)
-    assert m.outturn_caption(YEAR, commentary=True).endswith("quartile among comparators and "
-                                                             "commentary")
+    assert m.outturn_caption(YEAR, commentary=True).endswith(
+        "quartile among comparators and commentary"
+    )
 
 
 def test_data_quality_register_reads_values_without_status_or_note_columns():
     card = card_rows([("A", "S", YEAR, "Red", "Worse")])
-    values = pd.DataFrame({"authority": ["E1", "E1"], "indicator": ["A", "A"],
-                           "period": [YEAR, "2024/25 Q1"], "value": [np.nan, 3.0]})
+    values = pd.DataFrame(
+        {
+            "authority": ["E1", "E1"],
+            "indicator": ["A", "A"],
+            "period": [YEAR, "2024/25 Q1"],
+            "value": [np.nan, 3.0],
+        }
+    )
     register = pd.DataFrame({"code": ["A"], "title": ["Title A"]})
     flags = m.data_quality_register(values, register, card, "E1", YEAR)
     assert flags[["period", "issue", "note"]].values.tolist() == [[YEAR, "missing", ""]]
 
 
 def test_attach_commentary_falls_back_to_the_report_year_for_lagged_outturns():
-    card = card_rows([("A", "S", YEAR, "Green", "Improved"),
-                      ("B", "S", "2023/24", "Green", "Worse"),
-                      ("C", "S", YEAR, "Red", "Worse"), ("D", "S", "2023/24", "Red", "Worse")])
-    commentary = pd.DataFrame({
-        "authority": ["K", "K", "K", "K", "OTHER"],
-        "indicator": ["A", "B", "D", "D", "C"],
-        "period": [YEAR, YEAR, "2023/24", YEAR, YEAR],
-        "commentary": ["a now", "b now", "d then", "d now", "not ours"]})
+    card = card_rows(
+        [
+            ("A", "S", YEAR, "Green", "Improved"),
+            ("B", "S", "2023/24", "Green", "Worse"),
+            ("C", "S", YEAR, "Red", "Worse"),
+            ("D", "S", "2023/24", "Red", "Worse"),
+        ]
+    )
+    commentary = pd.DataFrame(
+        {
+            "authority": ["K", "K", "K", "K", "OTHER"],
+            "indicator": ["A", "B", "D", "D", "C"],
+            "period": [YEAR, YEAR, "2023/24", YEAR, YEAR],
+            "commentary": ["a now", "b now", "d then", "d now", "not ours"],
+        }
+    )
     out = m.attach_commentary(card, SimpleNamespace(commentary=commentary), "K", YEAR)
     assert out["commentary"].tolist()[:2] == ["a now", "Written for 2024/25: b now"]
     assert pd.isna(out["commentary"].iloc[2])
@@ -137,16 +179,26 @@ def test_attach_commentary_falls_back_to_the_report_year_for_lagged_outturns():
 
 
 def dq_inputs():
-    values = pd.DataFrame({
-        "authority": ["K"] * 7 + ["OTHER"],
-        "indicator": ["A", "A", "A", "A", "A", "B", "C", "A"],
-        "period": ["2023/24", YEAR, "2024/25 Q1", "2024/25 Q2", "2022/23 Q1", YEAR, YEAR, YEAR],
-        "value": [10.0, 12.0, 3.0, np.nan, 4.0, np.nan, np.nan, 1.0],
-        "status": ["revised", "provisional", "estimated", "final", "estimated", "final", "final",
-                   "estimated"],
-        "note": ["after audit", "", "", "", "", "system down", "", ""],
-        "value_symbol": [None, None, None, "[c]", None, "[x]", "[x]", None],
-    })
+    values = pd.DataFrame(
+        {
+            "authority": ["K"] * 7 + ["OTHER"],
+            "indicator": ["A", "A", "A", "A", "A", "B", "C", "A"],
+            "period": ["2023/24", YEAR, "2024/25 Q1", "2024/25 Q2", "2022/23 Q1", YEAR, YEAR, YEAR],
+            "value": [10.0, 12.0, 3.0, np.nan, 4.0, np.nan, np.nan, 1.0],
+            "status": [
+                "revised",
+                "provisional",
+                "estimated",
+                "final",
+                "estimated",
+                "final",
+                "final",
+                "estimated",
+            ],
+            "note": ["after audit", "", "", "", "", "system down", "", ""],
+            "value_symbol": [None, None, None, "[c]", None, "[x]", "[x]", None],
+        }
+    )
     register = pd.DataFrame({"code": ["B", "A", "C"], "title": ["Bee", "Ay", "See"]})
     card = card_rows([("A", "S", YEAR, "Red", "Worse"), ("B", "S", YEAR, "No data", "Worse")])
     return values, register, card
@@ -171,11 +223,16 @@ def test_data_quality_register_lists_outturns_comparisons_and_in_year_values():
 def test_count_and_describe_data_quality():
     values, register, card = dq_inputs()
     flags = m.data_quality_register(values, register, card, "K", YEAR)
-    assert m.count_data_quality(flags).to_dict() == {"missing": 2, "estimated": 1,
-                                                     "provisional": 1, "revised": 1}
+    assert m.count_data_quality(flags).to_dict() == {
+        "missing": 2,
+        "estimated": 1,
+        "provisional": 1,
+        "revised": 1,
+    }
     assert m.describe_data_quality(flags, YEAR) == (
         "5 values this review relies on for 2024/25 need care (2 missing, 1 estimated, "
-        "1 provisional, 1 revised); 2 of them are outturns shown in the review.")
+        "1 provisional, 1 revised); 2 of them are outturns shown in the review."
+    )
     assert m.describe_data_quality(flags.iloc[0:0], YEAR).startswith("Every value")
     table = m.data_quality_table(flags)
     assert table["Indicator"].iloc[0] == "Bee (B)" and table["Value"].iloc[0] == ""
@@ -189,10 +246,12 @@ def test_describe_symbol():
 
 # --------------------------------------------------------------------------- quarters
 
+
 def test_quarter_label_and_as_at_sentence():
     assert m.quarter_label(YEAR, 3) == "2024/25 Q3"
-    assert m.describe_as_at(YEAR, 3) == ("Position at the end of 2024/25 Q3 "
-                                         "(April to December 2024).")
+    assert m.describe_as_at(YEAR, 3) == (
+        "Position at the end of 2024/25 Q3 (April to December 2024)."
+    )
     assert m.describe_as_at(YEAR, 4).endswith("(April to March 2025).")
     with pytest.raises(AnalysisError, match="quarter must be a whole number from 1 to 4; got 5"):
         m.quarter_label(YEAR, 5)
@@ -207,6 +266,7 @@ def test_periods_to_quarter():
 
 # --------------------------------------------------------------------------- in-year position
 
+
 def history(rows):
     return pd.DataFrame(rows, columns=["period", "value"])
 
@@ -216,21 +276,33 @@ def test_infer_measure_kind_from_sum_or_mean():
     assert m.infer_measure_kind(history(quarters + [("2022/23", 10)]), "quarterly") == "cumulative"
     assert m.infer_measure_kind(history(quarters + [("2022/23", 2.5)]), "quarterly") == "average"
     # an incomplete year is no evidence: the default
-    assert m.infer_measure_kind(history(quarters[:3] + [("2022/23", 7)]), "quarterly") \
+    assert (
+        m.infer_measure_kind(history(quarters[:3] + [("2022/23", 7)]), "quarterly")
         == m.DEFAULT_MEASURE_KIND
+    )
 
 
 def test_infer_a_snapshot_whose_year_is_its_last_period():
     # year = Q4 (3.4); mean 2.6 and sum 10.4 are further: a snapshot; quarters out of order
-    year = [("2022/23 Q4", 3.4), ("2022/23 Q1", 2), ("2022/23 Q2", 2.5), ("2022/23 Q3", 2.5),
-            ("2022/23", 3.4)]
+    year = [
+        ("2022/23 Q4", 3.4),
+        ("2022/23 Q1", 2),
+        ("2022/23 Q2", 2.5),
+        ("2022/23 Q3", 2.5),
+        ("2022/23", 3.4),
+    ]
     assert m.infer_measure_kind(history(year), "quarterly") == "snapshot"
     # every quarter equal: mean and last agree, so the year votes for neither -> default
     flat = [(f"2022/23 Q{q}", 2) for q in range(1, 5)] + [("2022/23", 2)]
     assert m.infer_measure_kind(history(flat), "quarterly") == m.DEFAULT_MEASURE_KIND
     # one snapshot year and one average year: a tie -> default
-    other = [("2021/22 Q1", 1), ("2021/22 Q2", 2), ("2021/22 Q3", 3), ("2021/22 Q4", 4),
-             ("2021/22", 2.5)]
+    other = [
+        ("2021/22 Q1", 1),
+        ("2021/22 Q2", 2),
+        ("2021/22 Q3", 3),
+        ("2021/22 Q4", 4),
+        ("2021/22", 2.5),
+    ]
     assert m.infer_measure_kind(history(year + other), "quarterly") == m.DEFAULT_MEASURE_KIND
 
 
@@ -255,16 +327,28 @@ def test_percent_better_than_target():
     assert math.isnan(m.percent_better_than_target(np.nan, 4, "higher"))
 
 
-AVERAGE_PAST = [("2023/24 Q1", 80), ("2023/24 Q2", 80), ("2023/24 Q3", 80), ("2023/24 Q4", 80),
-                ("2023/24", 80)]
+AVERAGE_PAST = [
+    ("2023/24 Q1", 80),
+    ("2023/24 Q2", 80),
+    ("2023/24 Q3", 80),
+    ("2023/24 Q4", 80),
+    ("2023/24", 80),
+]
 
 
 def test_average_measure_year_to_date_and_forecast():
     # mean of 70 and 80 = 75 against 80; absolute tolerance 5 -> exactly on the band edge: Amber
     got = m.assess_indicator_in_year(
         history(AVERAGE_PAST + [("2024/25 Q1", 70), ("2024/25 Q2", 80), ("2024/25 Q3", 99)]),
-        80.0, YEAR, 2, frequency="quarterly", polarity="higher", tolerance=5.0,
-        tolerance_type="absolute", method="even")
+        80.0,
+        YEAR,
+        2,
+        frequency="quarterly",
+        polarity="higher",
+        tolerance=5.0,
+        tolerance_type="absolute",
+        method="even",
+    )
     assert got["kind"] == "average" and got["profile"] == "even"
     assert (got["periods_reported"], got["last_period"]) == (2, "2024/25 Q2")
     assert got["ytd_value"] == pytest.approx(75) and got["ytd_target"] == pytest.approx(80)
@@ -273,16 +357,28 @@ def test_average_measure_year_to_date_and_forecast():
     assert got["note"] == ""
 
 
-CUMULATIVE_PAST = [("2023/24 Q1", 5), ("2023/24 Q2", 15), ("2023/24 Q3", 10), ("2023/24 Q4", 10),
-                   ("2023/24", 40)]
+CUMULATIVE_PAST = [
+    ("2023/24 Q1", 5),
+    ("2023/24 Q2", 15),
+    ("2023/24 Q3", 10),
+    ("2023/24 Q4", 10),
+    ("2023/24", 40),
+]
 
 
 def test_cumulative_measure_even_profile():
     # running total 26 against 40 x 2/4 = 20, lower is better, band 10 % of 20 = 2 -> Red;
     # forecast 26 / 0.5 = 52 against 40 (band 4) -> Off track
     got = m.assess_indicator_in_year(
-        history(CUMULATIVE_PAST + [("2024/25 Q1", 12), ("2024/25 Q2", 14)]), 40.0, YEAR, 2,
-        frequency="quarterly", polarity="lower", tolerance=0.1, tolerance_type="relative")
+        history(CUMULATIVE_PAST + [("2024/25 Q1", 12), ("2024/25 Q2", 14)]),
+        40.0,
+        YEAR,
+        2,
+        frequency="quarterly",
+        polarity="lower",
+        tolerance=0.1,
+        tolerance_type="relative",
+    )
     assert got["kind"] == "cumulative"
     assert (got["ytd_value"], got["ytd_target"]) == (pytest.approx(26), pytest.approx(20))
     assert got["rag"] == "Red" and got["gap_pct"] == pytest.approx(-30)
@@ -292,8 +388,16 @@ def test_cumulative_measure_even_profile():
 def test_cumulative_measure_seasonal_profile_from_past_years():
     # past shares 5/40 = 0.125 for Q1: Q1 target 40 x 0.125 = 5; forecast 12 / 0.125 = 96
     got = m.assess_indicator_in_year(
-        history(CUMULATIVE_PAST + [("2024/25 Q1", 12)]), 40.0, YEAR, 1, frequency="quarterly",
-        polarity="lower", tolerance=0.1, tolerance_type="relative", method="seasonal")
+        history(CUMULATIVE_PAST + [("2024/25 Q1", 12)]),
+        40.0,
+        YEAR,
+        1,
+        frequency="quarterly",
+        polarity="lower",
+        tolerance=0.1,
+        tolerance_type="relative",
+        method="seasonal",
+    )
     assert got["profile"] == "seasonal"
     assert got["ytd_target"] == pytest.approx(5) and got["forecast"] == pytest.approx(96)
 
@@ -302,8 +406,13 @@ def test_a_seasonal_percentage_target_never_passes_100():
     # past quarters 96, 100, 100, 104 of a % (index 0.96, 1, 1, 1.04): unbounded, a 100% target
     # profiles to 96, 100, 100, 104 (Q4 impossible), so the target to Q3 is 98.67; bounded it is
     # 100 every quarter
-    past = [("2023/24 Q1", 96), ("2023/24 Q2", 100), ("2023/24 Q3", 100), ("2023/24 Q4", 104),
-            ("2023/24", 100)]
+    past = [
+        ("2023/24 Q1", 96),
+        ("2023/24 Q2", 100),
+        ("2023/24 Q3", 100),
+        ("2023/24 Q4", 104),
+        ("2023/24", 100),
+    ]
     frame = history(past + [(f"2024/25 Q{q}", 100) for q in range(1, 4)])
     kwargs = dict(frequency="quarterly", polarity="higher", method="seasonal")
     bounded = m.assess_indicator_in_year(frame, 100.0, YEAR, 3, upper_bound=100.0, **kwargs)
@@ -315,8 +424,15 @@ def test_a_seasonal_percentage_target_never_passes_100():
 
 
 def test_seasonal_profile_without_a_complete_past_year_falls_back_to_even_and_says_so():
-    got = m.assess_indicator_in_year(history([("2024/25 Q1", 12)]), 40.0, YEAR, 1,
-                                     frequency="quarterly", polarity="lower", method="seasonal")
+    got = m.assess_indicator_in_year(
+        history([("2024/25 Q1", 12)]),
+        40.0,
+        YEAR,
+        1,
+        frequency="quarterly",
+        polarity="lower",
+        method="seasonal",
+    )
     # no past year either: an average measure, so the even profile keeps the annual level
     assert got["profile"] == "even (no complete past year)" and got["kind"] == "average"
     assert got["ytd_target"] == pytest.approx(40)
@@ -324,50 +440,80 @@ def test_seasonal_profile_without_a_complete_past_year_falls_back_to_even_and_sa
 
 def test_no_value_in_the_year_gives_no_data_with_the_symbol_reason():
     frame = history(AVERAGE_PAST + [("2024/25 Q1", np.nan)]).assign(
-        value_symbol=[None] * 5 + ["[x]"])
-    got = m.assess_indicator_in_year(frame, 80.0, YEAR, 1, frequency="quarterly",
-                                     polarity="higher")
+        value_symbol=[None] * 5 + ["[x]"]
+    )
+    got = m.assess_indicator_in_year(frame, 80.0, YEAR, 1, frequency="quarterly", polarity="higher")
     assert got["rag"] == "No data" and got["forecast_state"] == "No data"
     assert got["note"] == "no value to 2024/25 Q1 ([x] not available)"
 
 
 def test_gap_before_the_latest_value_gives_no_data_naming_the_gap():
     got = m.assess_indicator_in_year(
-        history(AVERAGE_PAST + [("2024/25 Q1", np.nan), ("2024/25 Q2", 80)]), 80.0, YEAR, 2,
-        frequency="quarterly", polarity="higher")
+        history(AVERAGE_PAST + [("2024/25 Q1", np.nan), ("2024/25 Q2", 80)]),
+        80.0,
+        YEAR,
+        2,
+        frequency="quarterly",
+        polarity="higher",
+    )
     assert got["rag"] == "No data" and got["note"] == "no value for 2024/25 Q1"
     assert math.isnan(got["forecast"])
 
 
 def test_latest_value_before_the_quarter_is_used_and_noted():
-    got = m.assess_indicator_in_year(history(AVERAGE_PAST + [("2024/25 Q1", 84)]), 80.0, YEAR, 2,
-                                     frequency="quarterly", polarity="higher")
+    got = m.assess_indicator_in_year(
+        history(AVERAGE_PAST + [("2024/25 Q1", 84)]),
+        80.0,
+        YEAR,
+        2,
+        frequency="quarterly",
+        polarity="higher",
+    )
     assert got["last_period"] == "2024/25 Q1" and got["rag"] == "Green"
     assert got["note"] == "latest value is for 2024/25 Q1"
     assert got["forecast"] == pytest.approx(84) and got["forecast_state"] == "On track"
 
 
 def test_no_target_still_forecasts():
-    got = m.assess_indicator_in_year(history(AVERAGE_PAST + [("2024/25 Q1", 84)]), np.nan, YEAR,
-                                     1, frequency="quarterly", polarity="higher")
+    got = m.assess_indicator_in_year(
+        history(AVERAGE_PAST + [("2024/25 Q1", 84)]),
+        np.nan,
+        YEAR,
+        1,
+        frequency="quarterly",
+        polarity="higher",
+    )
     assert got["rag"] == "No target" and got["forecast_state"] == "No target"
     assert got["forecast"] == pytest.approx(84)
 
 
 def tiny_dataset():
-    register = pd.DataFrame({
-        "code": ["ANN", "QTR", "MON"], "title": ["Annual", "Quarterly", "Monthly"],
-        "unit": ["%", "days", "%"], "polarity": ["higher", "lower", "higher"],
-        "frequency": ["annual", "quarterly", "monthly"],
-        "service": ["S1", "S1", "S3"], "tolerance": [0.05, 0.1, np.nan],
-        "tolerance_type": ["relative", "relative", None], "decimals": [1, 1, 0]})
+    register = pd.DataFrame(
+        {
+            "code": ["ANN", "QTR", "MON"],
+            "title": ["Annual", "Quarterly", "Monthly"],
+            "unit": ["%", "days", "%"],
+            "polarity": ["higher", "lower", "higher"],
+            "frequency": ["annual", "quarterly", "monthly"],
+            "service": ["S1", "S1", "S3"],
+            "tolerance": [0.05, 0.1, np.nan],
+            "tolerance_type": ["relative", "relative", None],
+            "decimals": [1, 1, 0],
+        }
+    )
     this_year = [("2024/25 Q1", 12), ("2024/25 Q2", 14)]
     quarterly = [("QTR", p, v) for p, v in CUMULATIVE_PAST + this_year]
     monthly = [("MON", f"2024-{mm:02d}", v) for mm, v in ((4, 50), (5, 60), (6, 70))]
     rows = [("K", i, p, v) for i, p, v in quarterly + monthly + [("ANN", YEAR, 1.0)]]
     values = pd.DataFrame(rows, columns=["authority", "indicator", "period", "value"])
-    targets = pd.DataFrame({"authority": ["K", "K", "K"], "indicator": ["QTR", "MON", "ANN"],
-                            "period": [YEAR, YEAR, YEAR], "target": [40.0, 50.0, 2.0]})
+    targets = pd.DataFrame(
+        {
+            "authority": ["K", "K", "K"],
+            "indicator": ["QTR", "MON", "ANN"],
+            "period": [YEAR, YEAR, YEAR],
+            "target": [40.0, 50.0, 2.0],
+        }
+    )
     return SimpleNamespace(indicators=register, indicator_values=values, targets=targets)
 
 
@@ -386,10 +532,15 @@ def test_assess_in_year_covers_every_quarterly_and_monthly_pi():
 
 
 def test_forecast_counts_exceptions_and_sentences():
-    position = pd.DataFrame({
-        "indicator": ["A", "B", "C", "D"], "title": ["Ay", "Bee", "See", "Dee"],
-        "forecast_state": ["At risk", "Off track", "On track", "No target"],
-        "rag": ["Amber", "Red", "Green", "No target"], "gap_pct": [-2.0, -10.0, 4.0, np.nan]})
+    position = pd.DataFrame(
+        {
+            "indicator": ["A", "B", "C", "D"],
+            "title": ["Ay", "Bee", "See", "Dee"],
+            "forecast_state": ["At risk", "Off track", "On track", "No target"],
+            "rag": ["Amber", "Red", "Green", "No target"],
+            "gap_pct": [-2.0, -10.0, 4.0, np.nan],
+        }
+    )
     counts = m.count_forecast_states(position)
     assert counts[["On track", "At risk", "Off track", "No target"]].tolist() == [1, 1, 1, 1]
     exceptions = m.forecast_exceptions(position)
@@ -397,35 +548,48 @@ def test_forecast_counts_exceptions_and_sentences():
     assert m.describe_in_year(position, "2024/25 Q2") == (
         "At 2024/25 Q2, of 3 quarterly and monthly indicators with a year-end forecast and "
         "target, 1 are on track, 1 at risk and 1 off track; 1 of 3 are red against their "
-        "profiled target to date.")
+        "profiled target to date."
+    )
     assert m.describe_forecast_exceptions(exceptions, "2024/25 Q2") == (
-        "At 2024/25 Q2, 2 indicators may miss their year-end target (off track: Bee; "
-        "at risk: Ay).")
+        "At 2024/25 Q2, 2 indicators may miss their year-end target (off track: Bee; at risk: Ay)."
+    )
     assert m.describe_forecast_exceptions(exceptions.iloc[0:0], "Q").endswith("year-end target.")
     assert m.describe_ytd_gap(position) == (
         "Of 3 indicators with a year-to-date value and target, 1 are on or better than their "
-        "profiled target. Furthest behind: Bee (-10.0%); furthest ahead: See (+4.0%).")
+        "profiled target. Furthest behind: Bee (-10.0%); furthest ahead: See (+4.0%)."
+    )
 
 
-def quarterly_report(data, position, *, council="K", quarter=2, method="even",
-                     spc_indicators=()):
+def quarterly_report(data, position, *, council="K", quarter=2, method="even", spc_indicators=()):
     """A :class:`~perfeval.sections.monitoring.QuarterlyReport` without a report context (the
     sections tested here do not read it)."""
-    params = {"council": council, "year": YEAR, "quarter": quarter, "profile_method": method,
-              "spc_indicators": list(spc_indicators)}
-    return m.QuarterlyReport(data=data, params=params, context={},
-                             as_at=m.quarter_label(YEAR, quarter), position=position)
+    params = {
+        "council": council,
+        "year": YEAR,
+        "quarter": quarter,
+        "profile_method": method,
+        "spc_indicators": list(spc_indicators),
+    }
+    return m.QuarterlyReport(
+        data=data,
+        params=params,
+        context={},
+        as_at=m.quarter_label(YEAR, quarter),
+        position=position,
+    )
 
 
 def test_forecast_section_names_the_exceptions_and_offers_the_counts():
     position = m.assess_in_year(tiny_dataset(), "K", YEAR, 2, method="even")
     section = m.forecast_section(quarterly_report(tiny_dataset(), position))
     assert texts(section) == [
-        "At 2024/25 Q2, 1 indicators may miss their year-end target (off track: Quarterly)."]
+        "At 2024/25 Q2, 1 indicators may miss their year-end target (off track: Quarterly)."
+    ]
     chart, table = section.blocks[1], section.blocks[2]
     assert chart.alt.startswith("Of 2 quarterly and monthly indicators")
-    assert table.caption == ("Indicators forecast off track or at risk at 2024/25 Q2, off track "
-                             "first")
+    assert table.caption == (
+        "Indicators forecast off track or at risk at 2024/25 Q2, off track first"
+    )
     assert table.row_header == "Indicator" and [r[0] for r in table.rows] == ["Quarterly (days)"]
     counts, description = section.figures["forecast_states"]
     assert dict(zip(counts["forecast"], counts["indicators"]))["Off track"] == 1
@@ -445,9 +609,14 @@ def test_year_to_date_section_computes_its_sentence_once_and_notes_the_profile_m
 
 
 def test_plot_ytd_gap_draws_one_labelled_bar_per_assessed_pi():
-    position = pd.DataFrame({"indicator": ["A", "B", "C"], "title": ["Ay", "Bee", "See"],
-                             "rag": ["Amber", "Red", "No data"],
-                             "gap_pct": [-2.0, -10.0, np.nan]})
+    position = pd.DataFrame(
+        {
+            "indicator": ["A", "B", "C"],
+            "title": ["Ay", "Bee", "See"],
+            "rag": ["Amber", "Red", "No data"],
+            "gap_pct": [-2.0, -10.0, np.nan],
+        }
+    )
     fig = charts_monitoring.plot_ytd_gap(position, title="t")
     ax = fig.axes[0]
     assert len(ax.patches) == 2
@@ -457,11 +626,22 @@ def test_plot_ytd_gap_draws_one_labelled_bar_per_assessed_pi():
 
 # --------------------------------------------------------------------------- SPC
 
+
 def test_spc_series_takes_one_kind_up_to_the_quarter_in_time_order():
-    values = pd.DataFrame({
-        "indicator": ["Q", "Q", "Q", "Q", "Q", "M"],
-        "period": ["2024/25 Q2", "2023/24 Q4", "2024/25 Q3", "2024/25", "2024/25 Q1", "2024-05"],
-        "value": [2.0, 0.0, 3.0, 9.0, 1.0, 5.0]})
+    values = pd.DataFrame(
+        {
+            "indicator": ["Q", "Q", "Q", "Q", "Q", "M"],
+            "period": [
+                "2024/25 Q2",
+                "2023/24 Q4",
+                "2024/25 Q3",
+                "2024/25",
+                "2024/25 Q1",
+                "2024-05",
+            ],
+            "value": [2.0, 0.0, 3.0, 9.0, 1.0, 5.0],
+        }
+    )
     series = m.spc_series(values, "Q", "quarterly", YEAR, 2)
     assert series.index.tolist() == ["2023/24 Q4", "2024/25 Q1", "2024/25 Q2"]
     assert series.tolist() == [0.0, 1.0, 2.0]
@@ -475,15 +655,25 @@ def test_spc_target_per_period():
 
 
 def spc_position(target=20.0):
-    return pd.DataFrame({"indicator": ["Q"], "title": ["Queue"], "unit": ["%"], "decimals": [1],
-                         "polarity": ["higher"], "frequency": ["quarterly"],
-                         "annual_target": [target], "kind": ["average"]})
+    return pd.DataFrame(
+        {
+            "indicator": ["Q"],
+            "title": ["Queue"],
+            "unit": ["%"],
+            "decimals": [1],
+            "polarity": ["higher"],
+            "frequency": ["quarterly"],
+            "annual_target": [target],
+            "kind": ["average"],
+        }
+    )
 
 
 def spc_data():
     periods = [f"{2021 + i // 4}/{(22 + i // 4) % 100:02d} Q{i % 4 + 1}" for i in range(14)]
-    values = pd.DataFrame({"authority": "K", "indicator": "Q", "period": periods,
-                           "value": [10.0, 12.0] * 7})
+    values = pd.DataFrame(
+        {"authority": "K", "indicator": "Q", "period": periods, "value": [10.0, 12.0] * 7}
+    )
     return SimpleNamespace(indicator_values=values)
 
 
@@ -509,8 +699,9 @@ def test_spc_overview_limits_variation_and_assurance():
 
 
 def test_spc_section_lists_what_the_charts_say_and_offers_the_summary():
-    section = m.spc_section(quarterly_report(spc_data(), spc_position(), council="K", quarter=1,
-                                             spc_indicators=["Q"]))
+    section = m.spc_section(
+        quarterly_report(spc_data(), spc_position(), council="K", quarter=1, spc_indicators=["Q"])
+    )
     assert [b.kind for b in section.blocks] == ["bullets", "chart", "table"]
     assert section.blocks[0].heading == "What the charts say"
     assert section.blocks[0].items[0].startswith("Queue (Q): ")
@@ -518,8 +709,9 @@ def test_spc_section_lists_what_the_charts_say_and_offers_the_summary():
     assert section.blocks[2].rows[0][1] == "13 (2021/22 Q1 to 2024/25 Q1)"
     summary, description = section.figures["spc_summary"]
     assert summary.columns.tolist() == m.SPC_FIGURE_COLUMNS and summary["points"].tolist() == [13]
-    assert description == ("XmR chart mean, process limits, variation and assurance, all points "
-                           "to 2024/25 Q1")
+    assert description == (
+        "XmR chart mean, process limits, variation and assurance, all points to 2024/25 Q1"
+    )
 
 
 def test_spc_overview_leaves_out_an_indicator_the_council_does_not_report_and_says_so():
@@ -529,7 +721,8 @@ def test_spc_overview_leaves_out_an_indicator_the_council_does_not_report_and_sa
     assert list(overview["summary"].columns) == m.SPC_SUMMARY_COLUMNS
     assert overview["not_charted"] == ["Queue (Q)"]
     assert overview["sentences"] == [
-        "Not charted, as this council has no value for them to 2024/25 Q1: Queue (Q)."]
+        "Not charted, as this council has no value for them to 2024/25 Q1: Queue (Q)."
+    ]
     assert charts_monitoring.plot_xmr_panels(overview) is None
 
 
@@ -540,13 +733,15 @@ def test_spc_overview_rejects_annual_indicators():
 
 # --------------------------------------------------------------------------- finance
 
+
 def finance_data(periods=("2024/25 Q1", "2024/25 Q2")):
     rows = []
     for service, forecast in (("S1", 1_100_000.0), ("S2", 990_000.0)):
         for period in periods:
             rows.append(("K", service, period, 1_000_000.0, forecast, 250_000.0))
-    budget = pd.DataFrame(rows, columns=["authority", "service", "period", "budget",
-                                         "forecast_outturn", "actual"])
+    budget = pd.DataFrame(
+        rows, columns=["authority", "service", "period", "budget", "forecast_outturn", "actual"]
+    )
     return SimpleNamespace(budget=budget)
 
 
@@ -566,8 +761,9 @@ def table_of(section, index=0):
 def test_finance_section_joins_variance_and_pi_rag_by_service():
     # S1: 1,100,000 - 1,000,000 = +100,000 (10 %): beyond £50,000 and 5 % -> Red
     # S2: -10,000 (-1 %) -> Green; S3 has PIs but no budget row
-    section = m.finance_section(quarterly_report(finance_data(), FINANCE_POSITION, council="K",
-                                                 quarter=2))
+    section = m.finance_section(
+        quarterly_report(finance_data(), FINANCE_POSITION, council="K", quarter=2)
+    )
     joined = section.figures["finance_and_pi_rag"][0].set_index("service")
     assert joined.loc["S1", "forecast_variance"] == pytest.approx(100_000)
     assert joined.loc["S1", "forecast_rag"] == "Red" and joined.loc["S1", "pis_red"] == 1
@@ -577,7 +773,8 @@ def test_finance_section_joins_variance_and_pi_rag_by_service():
     assert "forecast overspend" in budget_sentence
     assert joined_sentence == (
         "At 2024/25 Q2, 1 of 2 services with a budget have a forecast variance rated Red: S1. "
-        "Of these, 1 also have PIs red against profile: S1.")
+        "Of these, 1 also have PIs red against profile: S1."
+    )
     assert [b.kind for b in section.blocks] == ["text", "text", "chart", "table"]
     assert section.blocks[2].alt == budget_sentence
     display = table_of(section)
@@ -591,8 +788,9 @@ def test_finance_section_joins_variance_and_pi_rag_by_service():
 
 
 def test_finance_without_budget_rows_for_the_year_still_shows_the_pis():
-    section = m.finance_section(quarterly_report(finance_data(("2023/24 Q1",)), FINANCE_POSITION,
-                                                 council="K", quarter=1))
+    section = m.finance_section(
+        quarterly_report(finance_data(("2023/24 Q1",)), FINANCE_POSITION, council="K", quarter=1)
+    )
     assert section.figures["budget_position"][0].empty
     assert section.figures["finance_and_pi_rag"][0]["service"].tolist() == ["S1", "S3"]
     budget_sentence, joined_sentence = texts(section)
@@ -605,13 +803,16 @@ def test_finance_without_budget_rows_for_the_year_still_shows_the_pis():
 def test_finance_section_says_when_the_folder_has_no_budget_of_the_council():
     # Chelmsford (E07000070) has no row in the bundled budget.csv
     from perfeval.data.loader import load_dataset
+
     data = load_dataset("")
     assert m.quarter_budget_monitoring(data, "E07000070", YEAR, 3).empty
-    section = m.finance_section(quarterly_report(data, FINANCE_POSITION, council="E07000070",
-                                                 quarter=3))
+    section = m.finance_section(
+        quarterly_report(data, FINANCE_POSITION, council="E07000070", quarter=3)
+    )
     assert texts(section)[0] == (
         "No budget monitoring figures are in the bundled sample data for Chelmsford, so this "
-        "report has no budget against forecast outturn.")
+        "report has no budget against forecast outturn."
+    )
 
 
 def test_quarterly_method_notes():
@@ -623,13 +824,16 @@ def test_quarterly_method_notes():
 
 # --------------------------------------------------------------------------- parameter checks
 
+
 def test_schema_rejects_unknown_services_and_annual_spc_indicators():
     from perfeval.core.exceptions import ParameterError
     from perfeval.run.parameters import validate_parameters
+
     with pytest.raises(ParameterError, match=r"services.*unknown service\(s\) \['Wast'\]"):
         validate_parameters("end_of_year_review", {"services": ["Wast"]})
-    assert validate_parameters("end_of_year_review", {"services": ["Planning"]})["services"] \
-        == ["Planning"]
+    assert validate_parameters("end_of_year_review", {"services": ["Planning"]})["services"] == [
+        "Planning"
+    ]
     with pytest.raises(ParameterError, match=r"\['NI192'\] are not quarterly or monthly"):
         validate_parameters("quarterly_monitoring", {"spc_indicators": ["HB01", "NI192"]})
     with pytest.raises(ParameterError, match="at least one"):
@@ -638,6 +842,7 @@ def test_schema_rejects_unknown_services_and_annual_spc_indicators():
 
 def test_quarter_check_needs_quarterly_or_monthly_values_for_the_council():
     from perfeval.run.schemas import check_quarter_has_data
+
     values = {"council": "E06000017", "year": YEAR, "data_dir": ""}
     assert check_quarter_has_data(4, values) is None
     # Chelmsford (E07000070) has only annual NI 192 values in the bundled data

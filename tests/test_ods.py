@@ -20,25 +20,35 @@ from perfeval.run.verify import check_report_files
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 load_folder_schemas(NOTEBOOKS)
-INFO = ReportInfo(title="Test report", notebook="t.ipynb", published="2025-05-01",
-                  council="E06000017", council_name="Rutland", period="2024-25",
-                  sources=["LG Inform (synthetic sample data)"])
+INFO = ReportInfo(
+    title="Test report",
+    notebook="t.ipynb",
+    published="2025-05-01",
+    council="E06000017",
+    council_name="Rutland",
+    period="2024-25",
+    sources=["LG Inform (synthetic sample data)"],
+)
 
 
 def _figures() -> dict:
-    visits = pd.DataFrame({"Visits": [1200, None], "Share": [55.7, 41.0],
-                           "RAG": ["Red", "Green"]},
-                          index=pd.Index(["North", "South"], name="Area"))
-    payloads = [key_figure_payload("visits_by_area", visits, "Visits by area"),
-                key_figure_payload("north_share", 55.7),
-                key_figure_payload("a/b:c", pd.DataFrame({"x": ["[c]"]}))]
+    visits = pd.DataFrame(
+        {"Visits": [1200, None], "Share": [55.7, 41.0], "RAG": ["Red", "Green"]},
+        index=pd.Index(["North", "South"], name="Area"),
+    )
+    payloads = [
+        key_figure_payload("visits_by_area", visits, "Visits by area"),
+        key_figure_payload("north_share", 55.7),
+        key_figure_payload("a/b:c", pd.DataFrame({"x": ["[c]"]})),
+    ]
     return {payload["name"]: payload for payload in payloads}
 
 
 def assert_ods_matches_excel(ods: Path, xlsx: Path) -> dict[str, pd.DataFrame]:
     """Every sheet of the ODS equals the Excel sheet of the same name, in the same order."""
     assert openpyxl.load_workbook(xlsx).sheetnames == list(
-        pd.read_excel(ods, sheet_name=None, engine="odf", header=None))
+        pd.read_excel(ods, sheet_name=None, engine="odf", header=None)
+    )
     excel = pd.read_excel(xlsx, sheet_name=None, engine="openpyxl", header=None)
     opened = pd.read_excel(ods, sheet_name=None, engine="odf", header=None)
     for name, frame in excel.items():
@@ -52,15 +62,18 @@ def test_sheets_are_those_of_the_workbook_with_missing_values_marked(tmp_path):
     assert list(sheets) == ["Cover", "Contents", "visits_by_area", "a_b_c"]
     assert sheets["visits_by_area"].columns.tolist() == ["Row label", "Visits", "Share", "RAG"]
     assert sheets["visits_by_area"].iloc[1, 1] == MISSING_CELL
-    opened = assert_ods_matches_excel(write_ods(tmp_path / "r.ods", figures, INFO),
-                                      write_workbook(tmp_path / "r.xlsx", figures, INFO))
+    opened = assert_ods_matches_excel(
+        write_ods(tmp_path / "r.ods", figures, INFO),
+        write_workbook(tmp_path / "r.xlsx", figures, INFO),
+    )
     assert opened["Cover"].iloc[0, 0] == "Test report: supporting tables"
     assert opened["Contents"].iloc[1].tolist() == ["visits_by_area", "Visits by area", 2]
 
 
 def test_no_tables_gives_cover_and_contents_only(tmp_path):
-    assert_ods_matches_excel(write_ods(tmp_path / "r.ods", {}, INFO),
-                             write_workbook(tmp_path / "r.xlsx", {}, INFO))
+    assert_ods_matches_excel(
+        write_ods(tmp_path / "r.ods", {}, INFO), write_workbook(tmp_path / "r.xlsx", {}, INFO)
+    )
 
 
 def test_same_figures_give_the_same_bytes_and_a_valid_package(tmp_path):

@@ -20,11 +20,13 @@ def test_import_perfeval_does_not_load_pandas_or_matplotlib():
 def test_the_command_reaches_the_kernel_launch_without_heavy_imports():
     """Everything ``perfeval run`` does before it starts the kernel is light, so the kernel starts
     early; pandas, nbformat and matplotlib are imported while the kernel starts."""
-    code = ("import sys, perfeval.run.cli, perfeval.run.runner, perfeval.run.kernels\n"
-            "from perfeval.run.parameters import validate_parameters\n"
-            "validate_parameters('state_of_the_nation', {'year': '2024/25'}, data_checks=False)\n"
-            "print(sorted(m for m in ('pandas', 'nbformat', 'matplotlib', 'papermill')"
-            " if m in sys.modules))")
+    code = (
+        "import sys, perfeval.run.cli, perfeval.run.runner, perfeval.run.kernels\n"
+        "from perfeval.run.parameters import validate_parameters\n"
+        "validate_parameters('state_of_the_nation', {'year': '2024/25'}, data_checks=False)\n"
+        "print(sorted(m for m in ('pandas', 'nbformat', 'matplotlib', 'papermill')"
+        " if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -52,9 +54,12 @@ def test_public_functions_are_reexported():
 
 
 def test_every_error_class_is_a_perfeval_error_with_a_docstring():
-    classes = [getattr(exceptions, n) for n in dir(exceptions)
-               if isinstance(getattr(exceptions, n), type)
-               and issubclass(getattr(exceptions, n), Exception)]
+    classes = [
+        getattr(exceptions, n)
+        for n in dir(exceptions)
+        if isinstance(getattr(exceptions, n), type)
+        and issubclass(getattr(exceptions, n), Exception)
+    ]
     assert len(classes) >= 6
     for cls in classes:
         assert issubclass(cls, perfeval.PerfevalError)
@@ -64,8 +69,11 @@ def test_every_error_class_is_a_perfeval_error_with_a_docstring():
 def test_the_old_layouts_path_names_still_import_with_a_deprecation_warning():
     from perfeval.core import paths
 
-    with pytest.warns(DeprecationWarning, match="perfeval.core.paths.ROOT .* is deprecated .* use "
-                                                "perfeval.run.workspace.find_workspace\\(\\).root"):
+    with pytest.warns(
+        DeprecationWarning,
+        match="perfeval.core.paths.ROOT .* is deprecated .* use "
+        "perfeval.run.workspace.find_workspace\\(\\).root",
+    ):
         assert paths.ROOT == paths.PACKAGE_DIR.parent
     with pytest.warns(DeprecationWarning, match="use perfeval.core.paths.BUNDLED_NOTEBOOKS_DIR"):
         from perfeval.core.paths import NOTEBOOKS_DIR

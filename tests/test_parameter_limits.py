@@ -10,24 +10,36 @@ from pathlib import Path
 import pytest
 
 from fakes import refuse_kernels
-from perfeval.run.cli import main, parse_cli_value
 from perfeval.core.exceptions import ParameterError
-from perfeval.run.parameters import (MAX_LIST_ITEMS, MAX_PARAMETER_FILE_BYTES, MAX_TEXT_LENGTH,
-                                 MAX_YAML_ALIASES, MAX_YAML_DEPTH, Param, load_parameter_file,
-                                 register_schema, short_repr, validate_notebook_namespace,
-                                 validate_parameters)
 from perfeval.core.paths import BUNDLED_PARAMS_DIR
+from perfeval.run.cli import main, parse_cli_value
+from perfeval.run.parameters import (
+    MAX_LIST_ITEMS,
+    MAX_PARAMETER_FILE_BYTES,
+    MAX_TEXT_LENGTH,
+    MAX_YAML_ALIASES,
+    MAX_YAML_DEPTH,
+    Param,
+    load_parameter_file,
+    register_schema,
+    short_repr,
+    validate_notebook_namespace,
+    validate_parameters,
+)
 
 HELLO = Path(__file__).resolve().parent / "notebooks" / "hello.ipynb"
 STEM = "t_parameter_limits"
 SHORT = 2048  # bytes: the longest message any of these inputs may produce
 
-register_schema(STEM, [
-    Param("council", str, "E06000017", "ONS code of the council"),
-    Param("year", int, 2024, "Calendar year", min=2000, max=2100),
-    Param("codes", list[str], ["NI192"], "Indicator codes"),
-    Param("colour", str, "green", "RAG colour", choices=["red", "amber", "green"]),
-])
+register_schema(
+    STEM,
+    [
+        Param("council", str, "E06000017", "ONS code of the council"),
+        Param("year", int, 2024, "Calendar year", min=2000, max=2100),
+        Param("codes", list[str], ["NI192"], "Indicator codes"),
+        Param("colour", str, "green", "RAG colour", choices=["red", "amber", "green"]),
+    ],
+)
 
 
 def billion_laughs(levels: int = 9, repeats: int = 9) -> str:
@@ -52,6 +64,7 @@ def problems(values: dict) -> str:
 
 
 # -- YAML aliases, size and nesting ----------------------------------------------------------------
+
 
 def test_billion_laughs_is_refused_quickly_in_little_memory_with_a_short_message(tmp_path):
     path = tmp_path / "bomb.yaml"
@@ -85,10 +98,13 @@ def test_an_alias_inside_the_value_it_names_is_refused(tmp_path):
 
 def test_a_small_anchor_and_alias_still_load(tmp_path):
     path = tmp_path / "p.yaml"
-    path.write_text("codes: &mine [NI192, HB01]\nother: *mine\ncouncil: &c E06000017\n"
-                    "home: *c\n")
-    assert load_parameter_file(path) == {"codes": ["NI192", "HB01"], "other": ["NI192", "HB01"],
-                                         "council": "E06000017", "home": "E06000017"}
+    path.write_text("codes: &mine [NI192, HB01]\nother: *mine\ncouncil: &c E06000017\nhome: *c\n")
+    assert load_parameter_file(path) == {
+        "codes": ["NI192", "HB01"],
+        "other": ["NI192", "HB01"],
+        "council": "E06000017",
+        "home": "E06000017",
+    }
 
 
 def test_every_bundled_parameter_file_is_well_inside_the_limits():
@@ -98,12 +114,16 @@ def test_every_bundled_parameter_file_is_well_inside_the_limits():
         assert isinstance(load_parameter_file(path), dict)
 
 
-@pytest.mark.parametrize("text", [
-    "a: " + "[" * (MAX_YAML_DEPTH + 1) + "x" + "]" * (MAX_YAML_DEPTH + 1) + "\n",
-    "a: " + "[" * 100_000 + "\n",
-    "- " * 5_000 + "x\n",
-    "a:\n" + "".join(" " * level + "- \n" for level in range(1, 60)),
-], ids=["flow", "flow-unclosed", "block-sequence", "block-indented"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * (MAX_YAML_DEPTH + 1) + "x" + "]" * (MAX_YAML_DEPTH + 1) + "\n",
+        "a: " + "[" * 100_000 + "\n",
+        "- " * 5_000 + "x\n",
+        "a:\n" + "".join(" " * level + "- \n" for level in range(1, 60)),
+    ],
+    ids=["flow", "flow-unclosed", "block-sequence", "block-indented"],
+)
 def test_deep_nesting_is_refused_without_recursing_through_it(tmp_path, text):
     (tmp_path / "p.yaml").write_text(text)
     message = refusal(tmp_path / "p.yaml")
@@ -129,6 +149,7 @@ def test_a_file_of_too_many_values_is_refused_before_they_are_all_read(tmp_path)
 
 # -- file size -------------------------------------------------------------------------------------
 
+
 def test_an_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
     path = tmp_path / "huge.yaml"
     with path.open("wb") as handle:  # sparse: 2 MiB of size, no data written
@@ -141,8 +162,9 @@ def test_an_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
     assert f"at most {MAX_PARAMETER_FILE_BYTES:,}" in message and "--params" in message
 
 
-def test_a_file_that_grows_past_the_limit_after_stat_is_refused_by_a_bounded_read(tmp_path,
-                                                                                  monkeypatch):
+def test_a_file_that_grows_past_the_limit_after_stat_is_refused_by_a_bounded_read(
+    tmp_path, monkeypatch
+):
     path = tmp_path / "p.yaml"
     path.write_text("year: 2024\n")
     real_open = type(path).open
@@ -178,13 +200,21 @@ def test_a_file_just_under_the_limit_is_read(tmp_path):
 
 # -- values that YAML cannot build -------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, found", [
-    ("year: 2024-13-45\n", "month must be in 1..12"),
-    ("year: " + "1" * 5_000 + "\n", "Exceeds the limit (4300 digits)"),
-    ("[a, b]: 1\n", "a list cannot be a name"),
-    ("base: &b {year: 2024}\nmine: {<<: *b}\n", "merge keys ('<<') are not allowed"),
-    ("year: !<tag:yaml.org,2002:str> 2024\n", "YAML tag 'tag:yaml.org,2002:str' is not allowed"),
-], ids=["bad-date", "huge-int", "list-key", "merge-key", "verbatim-tag"])
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("year: 2024-13-45\n", "month must be in 1..12"),
+        ("year: " + "1" * 5_000 + "\n", "Exceeds the limit (4300 digits)"),
+        ("[a, b]: 1\n", "a list cannot be a name"),
+        ("base: &b {year: 2024}\nmine: {<<: *b}\n", "merge keys ('<<') are not allowed"),
+        (
+            "year: !<tag:yaml.org,2002:str> 2024\n",
+            "YAML tag 'tag:yaml.org,2002:str' is not allowed",
+        ),
+    ],
+    ids=["bad-date", "huge-int", "list-key", "merge-key", "verbatim-tag"],
+)
 def test_values_yaml_cannot_build_are_refused_at_their_line_not_a_crash(tmp_path, text, found):
     (tmp_path / "p.yaml").write_text(text)
     message = refusal(tmp_path / "p.yaml")
@@ -193,10 +223,13 @@ def test_values_yaml_cannot_build_are_refused_at_their_line_not_a_crash(tmp_path
 
 # -- huge values, names and their messages ------------------------------------------------------------
 
+
 def test_a_huge_string_is_refused_with_a_short_message_naming_the_parameter():
     message = problems({"council": "E" * 2_000_000})
     assert len(message.encode()) < SHORT
-    assert "council (str): 'EEEE" in message and "...' (2,000,000 characters) is too long" in message
+    assert (
+        "council (str): 'EEEE" in message and "...' (2,000,000 characters) is too long" in message
+    )
     assert f"at most {MAX_TEXT_LENGTH:,} characters" in message
 
 
@@ -219,8 +252,9 @@ def test_a_huge_item_of_a_list_is_refused_with_a_short_message():
 
 
 def test_values_at_the_limits_are_accepted():
-    resolved = validate_parameters(STEM, {"council": "E" * MAX_TEXT_LENGTH,
-                                          "codes": ["NI192"] * MAX_LIST_ITEMS})
+    resolved = validate_parameters(
+        STEM, {"council": "E" * MAX_TEXT_LENGTH, "codes": ["NI192"] * MAX_LIST_ITEMS}
+    )
     assert len(resolved["council"]) == MAX_TEXT_LENGTH and len(resolved["codes"]) == MAX_LIST_ITEMS
 
 
@@ -265,8 +299,10 @@ def test_a_value_that_contains_itself_from_a_notebook_is_quoted_briefly():
 
 
 def test_a_data_check_quotes_a_long_value_briefly():
-    register_schema("t_limits_check", [
-        Param("council", str, "x", check=lambda v, values: f"{short_repr(v)} is not known")])
+    register_schema(
+        "t_limits_check",
+        [Param("council", str, "x", check=lambda v, values: f"{short_repr(v)} is not known")],
+    )
     with pytest.raises(ParameterError) as caught:
         validate_parameters("t_limits_check", {"council": "z" * MAX_TEXT_LENGTH})
     text = str(caught.value)
@@ -277,8 +313,10 @@ def test_the_bundled_checks_quote_long_values_briefly():
     codes = [f"XX{i:04d}" for i in range(MAX_LIST_ITEMS)]
     council = "E" * MAX_TEXT_LENGTH
     with pytest.raises(ParameterError) as caught:
-        validate_parameters("state_of_the_nation", {"council": council, "key_indicators": codes,
-                                                    "survey_wave": "w" * MAX_TEXT_LENGTH})
+        validate_parameters(
+            "state_of_the_nation",
+            {"council": council, "key_indicators": codes, "survey_wave": "w" * MAX_TEXT_LENGTH},
+        )
     text = str(caught.value)
     assert len(text.encode()) < 2 * SHORT
     assert "unknown indicator code(s) ['XX0000', " in text and "(1,000 items)" in text
@@ -287,14 +325,19 @@ def test_the_bundled_checks_quote_long_values_briefly():
 
 # -- short_repr ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    ("abc", "'abc'"),
-    ("a" * 2_000_000, "'" + "a" * 60 + "...' (2,000,000 characters)"),
-    (["XX9"], "['XX9']"),
-    (10 ** 10_000, "<an integer of about 10,000 digits>"),
-    (2024, "2024"),
-    (None, "None"),
-], ids=["short-text", "long-text", "short-list", "huge-int", "int", "none"])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("abc", "'abc'"),
+        ("a" * 2_000_000, "'" + "a" * 60 + "...' (2,000,000 characters)"),
+        (["XX9"], "['XX9']"),
+        (10**10_000, "<an integer of about 10,000 digits>"),
+        (2024, "2024"),
+        (None, "None"),
+    ],
+    ids=["short-text", "long-text", "short-list", "huge-int", "int", "none"],
+)
 def test_short_repr_keeps_short_values_and_cuts_long_ones(value, expected):
     assert short_repr(value) == expected
 
@@ -310,9 +353,11 @@ def test_short_repr_of_a_huge_shared_structure_is_quick():
 
 # -- the command line ------------------------------------------------------------------------------
 
-BOMB = ("[&a [lol, lol, lol, lol, lol, lol, lol, lol, lol], &b [*a, *a, *a, *a, *a, *a, *a, *a, "
-        "*a], &c [*b, *b, *b, *b, *b, *b, *b, *b, *b], [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c, "
-        "*c, *c, *c, *c]]")
+BOMB = (
+    "[&a [lol, lol, lol, lol, lol, lol, lol, lol, lol], &b [*a, *a, *a, *a, *a, *a, *a, *a, "
+    "*a], &c [*b, *b, *b, *b, *b, *b, *b, *b, *b], [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c, "
+    "*c, *c, *c, *c]]"
+)
 
 
 def test_a_command_line_alias_bomb_is_refused_with_a_short_message():
@@ -334,13 +379,26 @@ def test_command_line_values_yaml_cannot_build_stay_text(raw):
     assert parse_cli_value(raw) == raw
 
 
-def test_huge_command_line_values_are_refused_briefly_before_running(capsys, monkeypatch,
-                                                                     tmp_path):
+def test_huge_command_line_values_are_refused_briefly_before_running(capsys, monkeypatch, tmp_path):
     assert parse_cli_value("[" + "a, " * 100_000 + "]", "list[str]").startswith("[a, a")
     refuse_kernels(monkeypatch)
-    status = main(["run", str(HELLO), "-p", "message", "m" * 100_000, "-p", "colour",
-                   "[" + "red, " * 5_000 + "]", "-p", "n" * 100_000, "1",
-                   "--outputs-root", str(tmp_path / "out")])
+    status = main(
+        [
+            "run",
+            str(HELLO),
+            "-p",
+            "message",
+            "m" * 100_000,
+            "-p",
+            "colour",
+            "[" + "red, " * 5_000 + "]",
+            "-p",
+            "n" * 100_000,
+            "1",
+            "--outputs-root",
+            str(tmp_path / "out"),
+        ]
+    )
     err = capsys.readouterr().err
     assert status == 2 and len(err.encode()) < SHORT, err
     assert "message (str): 'mmmm" in err and "(100,000 characters) is too long" in err

@@ -45,15 +45,18 @@ def _council_known(value, values):
     return None if value in ("E06000017", "E07000026") else f"{value!r} is not in the data"
 
 
-register_schema(STEM, [
-    Param("council", str, "E06000017", "ONS code of the council", check=_council_known),
-    Param("year", int, 2024, "Calendar year", min=2000, max=2100),
-    Param("ratio", float, 0.5, "A fraction", min=0.0, max=1.0),
-    Param("colour", "str", "green", "RAG colour", choices=["red", "amber", "green"]),
-    Param("draft", bool, False, "Mark the report as a draft"),
-    Param("comparators", list[str], [], "Extra councils", choices=["E06000017", "E07000026"]),
-    Param("data_dir", str, "", "Folder of CSV tables"),
-])
+register_schema(
+    STEM,
+    [
+        Param("council", str, "E06000017", "ONS code of the council", check=_council_known),
+        Param("year", int, 2024, "Calendar year", min=2000, max=2100),
+        Param("ratio", float, 0.5, "A fraction", min=0.0, max=1.0),
+        Param("colour", "str", "green", "RAG colour", choices=["red", "amber", "green"]),
+        Param("draft", bool, False, "Mark the report as a draft"),
+        Param("comparators", list[str], [], "Extra councils", choices=["E06000017", "E07000026"]),
+        Param("data_dir", str, "", "Folder of CSV tables"),
+    ],
+)
 
 
 def _problems(values: dict) -> list[str]:
@@ -64,13 +67,20 @@ def _problems(values: dict) -> list[str]:
 
 def test_defaults_fill_every_missing_parameter_in_schema_order():
     assert validate_parameters(STEM, {"year": 2030}) == {
-        "council": "E06000017", "year": 2030, "ratio": 0.5, "colour": "green", "draft": False,
-        "comparators": [], "data_dir": ""}
+        "council": "E06000017",
+        "year": 2030,
+        "ratio": 0.5,
+        "colour": "green",
+        "draft": False,
+        "comparators": [],
+        "data_dir": "",
+    }
 
 
 def test_lossless_coercions_from_command_line_strings_and_yaml_numbers():
-    resolved = validate_parameters(STEM, {"year": "2030", "ratio": 1, "draft": "true",
-                                          "comparators": ("E07000026",)})
+    resolved = validate_parameters(
+        STEM, {"year": "2030", "ratio": 1, "draft": "true", "comparators": ("E07000026",)}
+    )
     assert resolved["year"] == 2030 and type(resolved["year"]) is int
     assert resolved["ratio"] == 1.0 and type(resolved["ratio"]) is float
     assert resolved["draft"] is True
@@ -86,8 +96,9 @@ def test_int_becomes_str_for_a_str_parameter_but_a_float_does_not():
 
 def test_a_list_for_a_str_parameter_is_told_to_give_one_value():
     (problem,) = _problems({"council": ["E06000017"]})
-    assert problem == ("council (str): expected a string, got list ['E06000017'] (give one "
-                       "value, not a list)")
+    assert problem == (
+        "council (str): expected a string, got list ['E06000017'] (give one value, not a list)"
+    )
 
 
 @pytest.mark.parametrize("value", [2.5, True, "2.5", "twenty", None])
@@ -98,8 +109,15 @@ def test_lossy_or_wrong_values_for_an_int_are_rejected_with_expected_and_found(v
 
 
 def test_every_problem_is_reported_at_once():
-    problems = _problems({"yera": 2024, "ratio": "lots", "year": 1999, "colour": "blue",
-                          "comparators": ["E06000017", "E99999999"]})
+    problems = _problems(
+        {
+            "yera": 2024,
+            "ratio": "lots",
+            "year": 1999,
+            "colour": "blue",
+            "comparators": ["E06000017", "E99999999"],
+        }
+    )
     assert len(problems) == 5
     text = "\n".join(problems)
     assert "unknown parameter 'yera'" in text
@@ -132,10 +150,13 @@ def test_data_aware_check_reports_its_message_with_the_value():
 
 def test_checks_wait_until_types_and_ranges_are_right():
     calls = []
-    register_schema("t_checks", [
-        Param("data_dir", str, ""),
-        Param("n", int, 1, check=lambda v, vals: calls.append(vals) or "never fine"),
-    ])
+    register_schema(
+        "t_checks",
+        [
+            Param("data_dir", str, ""),
+            Param("n", int, 1, check=lambda v, vals: calls.append(vals) or "never fine"),
+        ],
+    )
     with pytest.raises(ParameterError) as caught:
         validate_parameters("t_checks", {"n": "x"})
     assert calls == [] and len(caught.value.problems) == 1
@@ -176,7 +197,7 @@ def test_nan_and_infinity_are_not_accepted_for_a_float():
             validate_parameters("t_float", {"x": bad})
 
 
-@given(st.integers(min_value=-10**12, max_value=10**12))
+@given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_int_parameters_accept_ints_and_their_decimal_text(n):
     register_schema("t_int_prop", [Param("n", int, 0)])
     assert validate_parameters("t_int_prop", {"n": n}) == {"n": n}
@@ -189,12 +210,15 @@ def test_float_parameters_keep_the_exact_value_through_text(x):
     assert validate_parameters("t_float_prop", {"x": repr(x)}) == {"x": x}
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"name": "n", "type": dict, "default": {}}, "type must be one of"),
-    ({"name": "n", "type": int, "default": "x"}, "the default is not valid"),
-    ({"name": "n", "type": str, "default": "x", "min": 1}, "min/max apply only"),
-    ({"name": "2n", "type": str, "default": "x"}, "must be a Python identifier"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"name": "n", "type": dict, "default": {}}, "type must be one of"),
+        ({"name": "n", "type": int, "default": "x"}, "the default is not valid"),
+        ({"name": "n", "type": str, "default": "x", "min": 1}, "min/max apply only"),
+        ({"name": "2n", "type": str, "default": "x"}, "must be a Python identifier"),
+    ],
+)
 def test_mistakes_in_a_schema_are_caught_when_it_is_written(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Param(**kwargs)
@@ -206,8 +230,11 @@ def test_duplicate_names_in_a_schema_are_rejected():
 
 
 def test_unregistered_notebook_names_the_stem_and_how_to_fix():
-    with pytest.raises(ParameterError, match="no parameter schema is registered for notebook "
-                                             "'no_such_notebook'.*perfeval/run/schemas.py"):
+    with pytest.raises(
+        ParameterError,
+        match="no parameter schema is registered for notebook "
+        "'no_such_notebook'.*perfeval/run/schemas.py",
+    ):
         get_schema("no_such_notebook")
 
 
@@ -222,12 +249,29 @@ def test_describe_schema_lists_name_type_default_allowed_and_description():
 
 # -- validate_notebook_namespace -----------------------------------------------------------------
 
+
 def _namespace(**user) -> dict:
-    namespace = {"__name__": "__main__", "_i1": "x = 1", "In": [""], "Out": {},
-                 "get_ipython": lambda: None, "exit": object(), "quit": object(),
-                 "os": os, "Path": Path, "validate": validate_parameters}
-    defaults = {"council": "E06000017", "year": 2024, "ratio": 0.5, "colour": "green",
-                "draft": False, "comparators": [], "data_dir": ""}
+    namespace = {
+        "__name__": "__main__",
+        "_i1": "x = 1",
+        "In": [""],
+        "Out": {},
+        "get_ipython": lambda: None,
+        "exit": object(),
+        "quit": object(),
+        "os": os,
+        "Path": Path,
+        "validate": validate_parameters,
+    }
+    defaults = {
+        "council": "E06000017",
+        "year": 2024,
+        "ratio": 0.5,
+        "colour": "green",
+        "draft": False,
+        "comparators": [],
+        "data_dir": "",
+    }
     namespace.update({**defaults, **user})
     return namespace
 
@@ -258,11 +302,15 @@ def test_namespace_validation_ignores_a_previous_params_dict_on_rerun():
 
 # -- parameter files -------------------------------------------------------------------------------
 
+
 def test_parameter_file_is_read_as_a_mapping(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("council: E06000017\nyear: 2024\ncomparators: [E07000026]\n")
-    assert load_parameter_file(path) == {"council": "E06000017", "year": 2024,
-                                         "comparators": ["E07000026"]}
+    assert load_parameter_file(path) == {
+        "council": "E06000017",
+        "year": 2024,
+        "comparators": ["E07000026"],
+    }
 
 
 def test_empty_parameter_file_means_all_defaults(tmp_path):
@@ -315,7 +363,8 @@ def test_missing_parameter_file_is_a_parameter_error(tmp_path):
 def test_folder_schema_module_registers_its_notebooks(tmp_path):
     (tmp_path / "perfeval_schemas.py").write_text(
         "from perfeval.run.parameters import Param, register_schema\n"
-        "register_schema('t_folder_nb', [Param('year', int, 2024)])\n")
+        "register_schema('t_folder_nb', [Param('year', int, 2024)])\n"
+    )
     assert load_folder_schemas(tmp_path) is True
     assert validate_parameters("t_folder_nb", {}) == {"year": 2024}
     assert load_folder_schemas(tmp_path / "elsewhere") is False
@@ -331,8 +380,9 @@ CELL_NOT_YET_REGENERATED: dict[str, str] = {}
 
 def _parameters_cell_source(stem: str) -> str:
     notebook = nbformat.read(BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb", as_version=4)
-    tagged = [cell.source for cell in notebook.cells
-              if "parameters" in cell.metadata.get("tags", [])]
+    tagged = [
+        cell.source for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])
+    ]
     assert len(tagged) == 1, f"{stem}: exactly one cell must be tagged 'parameters'"
     return tagged[0]
 
@@ -341,9 +391,17 @@ def test_there_are_bundled_notebooks_to_check():
     assert len(BUNDLED_STEMS) >= 6
 
 
-@pytest.mark.parametrize("stem", [
-    pytest.param(stem, marks=pytest.mark.xfail(reason=CELL_NOT_YET_REGENERATED[stem], strict=True))
-    if stem in CELL_NOT_YET_REGENERATED else stem for stem in BUNDLED_STEMS])
+@pytest.mark.parametrize(
+    "stem",
+    [
+        pytest.param(
+            stem, marks=pytest.mark.xfail(reason=CELL_NOT_YET_REGENERATED[stem], strict=True)
+        )
+        if stem in CELL_NOT_YET_REGENERATED
+        else stem
+        for stem in BUNDLED_STEMS
+    ],
+)
 def test_each_notebooks_parameters_cell_is_the_one_its_declarations_give(stem):
     assert _parameters_cell_source(stem) == parameters_cell(stem)
 
@@ -367,28 +425,43 @@ def test_the_default_parameter_file_reads_back_as_the_defaults(stem, tmp_path):
     values = load_parameter_file(tmp_path / "p.yaml")
     assert describe_default_differences(stem, values) == []
     assert validate_parameters(stem, values, data_checks=False) == validate_parameters(
-        stem, {}, data_checks=False)
+        stem, {}, data_checks=False
+    )
 
 
 def test_default_differences_name_what_is_missing_unknown_or_different():
-    found = describe_default_differences(STEM, {"year": 2024.5, "draft": 0, "colour": "green",
-                                                "ratio": 0.5, "comparators": [],
-                                                "data_dir": "", "yera": 1})
-    assert found == ["'council' is missing; add `council: E06000017`",
-                     "'yera' is not a declared parameter; remove it",
-                     "'year' is 2024.5 but the declared default is 2024",
-                     "'draft' is 0 but the declared default is False"]
+    found = describe_default_differences(
+        STEM,
+        {
+            "year": 2024.5,
+            "draft": 0,
+            "colour": "green",
+            "ratio": 0.5,
+            "comparators": [],
+            "data_dir": "",
+            "yera": 1,
+        },
+    )
+    assert found == [
+        "'council' is missing; add `council: E06000017`",
+        "'yera' is not a declared parameter; remove it",
+        "'year' is 2024.5 but the declared default is 2024",
+        "'draft' is 0 but the declared default is False",
+    ]
 
 
 def test_an_integer_is_the_same_default_as_the_float_declared():
     register_schema("t_float_default", [Param("ratio", float, 1.0)])
     assert describe_default_differences("t_float_default", {"ratio": 1}) == []
 
+
 _VALUES = st.recursive(
-    st.one_of(st.text(), st.integers(), st.booleans(), st.floats(allow_nan=False,
-                                                                  allow_infinity=False)),
+    st.one_of(
+        st.text(), st.integers(), st.booleans(), st.floats(allow_nan=False, allow_infinity=False)
+    ),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=12)
+    max_leaves=12,
+)
 
 
 @given(_VALUES)
@@ -403,8 +476,10 @@ def test_python_literal_refuses_what_no_parameter_holds(value):
 
 
 def test_the_declarations_import_no_lookup_so_there_is_no_cycle():
-    code = ("import sys, perfeval.run.schemas, perfeval.run.declarations; "
-            "assert 'perfeval.run.parameters' not in sys.modules, 'schemas imports parameters'")
+    code = (
+        "import sys, perfeval.run.schemas, perfeval.run.declarations; "
+        "assert 'perfeval.run.parameters' not in sys.modules, 'schemas imports parameters'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
@@ -412,16 +487,35 @@ def test_the_declarations_import_no_lookup_so_there_is_no_cycle():
 def _rule_from_line(line: str) -> dict:
     """'label; op; limit; flag' (the limit a number when it reads as one)."""
     label, op, limit, flag = (part.strip() for part in line.split(";"))
-    return {"label": label, "op": op, "limit": float(limit) if limit.isdigit() else limit,
-            "flag": flag}
+    return {
+        "label": label,
+        "op": op,
+        "limit": float(limit) if limit.isdigit() else limit,
+        "flag": flag,
+    }
 
 
-ITEM = Record((Field("label", "str", "What is measured"),
-               Field("op", "str", "Comparison", choices=("<", ">")),
-               Field("limit", "number", "The limit"),
-               Field("flag", "scalar", "Anything")), from_text=_rule_from_line)
-register_schema("t_records", [Param("rules", "list[dict]", [
-    {"label": "a", "op": "<", "limit": 1, "flag": True}], "Rules", item=ITEM)])
+ITEM = Record(
+    (
+        Field("label", "str", "What is measured"),
+        Field("op", "str", "Comparison", choices=("<", ">")),
+        Field("limit", "number", "The limit"),
+        Field("flag", "scalar", "Anything"),
+    ),
+    from_text=_rule_from_line,
+)
+register_schema(
+    "t_records",
+    [
+        Param(
+            "rules",
+            "list[dict]",
+            [{"label": "a", "op": "<", "limit": 1, "flag": True}],
+            "Rules",
+            item=ITEM,
+        )
+    ],
+)
 
 
 def _record_problems(rules) -> list[str]:
@@ -431,15 +525,21 @@ def _record_problems(rules) -> list[str]:
 
 
 def test_records_are_returned_with_their_fields_in_declared_order():
-    resolved = validate_parameters("t_records", {"rules": [
-        {"flag": "x", "limit": 2.5, "op": ">", "label": "b"}]})
+    resolved = validate_parameters(
+        "t_records", {"rules": [{"flag": "x", "limit": 2.5, "op": ">", "label": "b"}]}
+    )
     assert resolved["rules"] == [{"label": "b", "op": ">", "limit": 2.5, "flag": "x"}]
     assert list(resolved["rules"][0]) == ["label", "op", "limit", "flag"]
 
 
 def test_every_wrong_field_of_every_item_is_named_at_once():
-    found = _record_problems([{"label": "a", "op": "=", "limit": "1", "flag": None},
-                              {"label": "b", "op": "<", "extra": 1}, 7])
+    found = _record_problems(
+        [
+            {"label": "a", "op": "=", "limit": "1", "flag": None},
+            {"label": "b", "op": "<", "extra": 1},
+            7,
+        ]
+    )
     assert found == [
         "rules (list[dict]): item 1 ('a'): op: '=' is not allowed; choose one of '<', '>'",
         "rules (list[dict]): item 1 ('a'): limit: expected a number, got str '1'",
@@ -448,23 +548,27 @@ def test_every_wrong_field_of_every_item_is_named_at_once():
         "rules (list[dict]): item 2 ('b'): unknown field 'extra'; the fields are label, op, "
         "limit, flag",
         "rules (list[dict]): item 2 ('b'): 'limit' is missing (limit (a number))",
-        "rules (list[dict]): item 2 ('b'): 'flag' is missing (flag (a number, text or "
-        "true/false))",
-        "rules (list[dict]): item 3: expected a mapping with label, op, limit, flag; got int 7"]
+        "rules (list[dict]): item 2 ('b'): 'flag' is missing (flag (a number, text or true/false))",
+        "rules (list[dict]): item 3: expected a mapping with label, op, limit, flag; got int 7",
+    ]
 
 
 def test_an_item_written_as_text_is_read_by_the_declared_reader_and_then_checked():
     assert validate_parameters("t_records", {"rules": ["a; <; 1; x"]})["rules"] == [
-        {"label": "a", "op": "<", "limit": 1.0, "flag": "x"}]
+        {"label": "a", "op": "<", "limit": 1.0, "flag": "x"}
+    ]
     found = _record_problems(["a; <; 1; x", "b; >; x; y", "c; <"])
-    assert found == ["rules (list[dict]): item 2 ('b'): limit: expected a number, got str 'x'",
-                     "rules (list[dict]): item 3: not enough values to unpack (expected 4, got 2)"]
+    assert found == [
+        "rules (list[dict]): item 2 ('b'): limit: expected a number, got str 'x'",
+        "rules (list[dict]): item 3: not enough values to unpack (expected 4, got 2)",
+    ]
 
 
 def test_a_list_of_mappings_must_be_a_list():
     assert _record_problems({"label": "a"}) == [
         "rules (list[dict]): expected a list of mappings, got dict {'label': 'a'} (write a YAML "
-        "list with one mapping per item, with the fields label, op, limit, flag)"]
+        "list with one mapping per item, with the fields label, op, limit, flag)"
+    ]
 
 
 def test_a_list_dict_parameter_needs_its_fields_declared():
@@ -492,17 +596,25 @@ def test_a_validated_year_is_available_as_a_period_while_the_notebook_gets_text(
     assert resolved["year"] == "2022/23"
     assert validated_period(resolved, "year") == Period("year", 2022)
     assert validated_periods("programme_evaluation", resolved) == {
-        "year": Period("year", 2022), "programme_start": Period("year", 2019)}
+        "year": Period("year", 2022),
+        "programme_start": Period("year", 2019),
+    }
 
 
 def test_every_report_declares_its_year_as_a_period():
-    assert all(validated_periods(stem, validate_parameters(stem, {}, data_checks=False))["year"]
-               .kind == "year" for stem in BUNDLED_STEMS)
+    assert all(
+        validated_periods(stem, validate_parameters(stem, {}, data_checks=False))["year"].kind
+        == "year"
+        for stem in BUNDLED_STEMS
+    )
 
 
 def test_a_value_that_is_not_a_period_or_a_missing_name_is_refused_with_the_fix():
-    with pytest.raises(ParameterError, match=r"year = '2024': not a period .*write a financial "
-                                             r"year as '2024/25'"):
+    with pytest.raises(
+        ParameterError,
+        match=r"year = '2024': not a period .*write a financial "
+        r"year as '2024/25'",
+    ):
         validated_period({"year": "2024"})
     with pytest.raises(ParameterError, match="there is no parameter 'yaer'"):
         validated_period({"year": "2024/25"}, "yaer")

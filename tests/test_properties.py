@@ -10,14 +10,25 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfeval.stats.budget import (VarianceThresholds, compute_variance_pct, describe_variance,
-                             rate_variance)
+from perfeval.stats.budget import (
+    VarianceThresholds,
+    compute_variance_pct,
+    describe_variance,
+    rate_variance,
+)
 
-money = st.one_of(st.just(0.0), st.floats(min_value=0.01, max_value=1e9),
-                  st.floats(min_value=-1e9, max_value=-0.01))
+money = st.one_of(
+    st.just(0.0),
+    st.floats(min_value=0.01, max_value=1e9),
+    st.floats(min_value=-1e9, max_value=-0.01),
+)
 budgets = st.floats(min_value=1.0, max_value=1e9, allow_nan=False)
-thresholds = st.builds(VarianceThresholds, amount=st.floats(0, 1e6), percent=st.floats(0, 50),
-                       flag_underspend=st.booleans())
+thresholds = st.builds(
+    VarianceThresholds,
+    amount=st.floats(0, 1e6),
+    percent=st.floats(0, 50),
+    flag_underspend=st.booleans(),
+)
 SEVERITY = {"Green": 0, "Amber": 1, "Red": 2}
 
 
@@ -36,8 +47,13 @@ def test_an_underspend_is_never_red_and_words_follow_the_sign(budget, variance, 
     if variance < 0:
         assert rating != "Red"
     word = describe_variance(variance)
-    expected = "Overspend" if round(variance, 2) > 0 else \
-        "Underspend" if round(variance, 2) < 0 else "On budget"
+    expected = (
+        "Overspend"
+        if round(variance, 2) > 0
+        else "Underspend"
+        if round(variance, 2) < 0
+        else "On budget"
+    )
     assert word == expected
 
 

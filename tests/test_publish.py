@@ -19,35 +19,54 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from fakes import refuse_kernels
-from perfeval.run.cli import main
 from perfeval.core.exceptions import ParameterError, RunError
-from perfeval.run.parameters import load_parameter_file
 from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
-from perfeval.run import runner
-from perfeval.run.publish import (CONTENT_SECURITY_POLICY, MISSING_CELL, ReportInfo, check_status,
-                              find_chromium, index_entries, index_html, sheet_names, write_index,
-                              write_workbook)
-from perfeval.run.runner import export_html, run_report
 from perfeval.present.html import html_table
+from perfeval.run import runner
+from perfeval.run.cli import main
+from perfeval.run.parameters import load_parameter_file
+from perfeval.run.publish import (
+    CONTENT_SECURITY_POLICY,
+    MISSING_CELL,
+    ReportInfo,
+    check_status,
+    find_chromium,
+    index_entries,
+    index_html,
+    sheet_names,
+    write_index,
+    write_workbook,
+)
+from perfeval.run.runner import export_html, run_report
 
-INFO = ReportInfo(title="State of the Nation", notebook="sotn.ipynb", published="2025-05-01",
-                  status="Final", council="E06000017", council_name="Rutland", period="2024/25",
-                  parameters={"year": "2024/25"}, sources=["Defra ENV18 (published figures)"])
+INFO = ReportInfo(
+    title="State of the Nation",
+    notebook="sotn.ipynb",
+    published="2025-05-01",
+    status="Final",
+    council="E06000017",
+    council_name="Rutland",
+    period="2024/25",
+    parameters={"year": "2024/25"},
+    sources=["Defra ENV18 (published figures)"],
+)
 
 
 def same_values(rows: list[list], expected: list[list]) -> bool:
     """Cell by cell equality; floats to 15 significant digits (openpyxl writes 16, and Excel
     itself works to 15), an empty string as an empty cell (Excel has no empty-string value),
     everything else exactly."""
+
     def same(a, b) -> bool:
         if isinstance(b, float) and isinstance(a, (int, float)):
             return math.isclose(a, b, rel_tol=1e-15)
         if b == "" and a is None:
             return True
         return a == b and type(a) is type(b)
+
     return len(rows) == len(expected) and all(
-        len(r) == len(e) and all(same(a, b) for a, b in zip(r, e))
-        for r, e in zip(rows, expected))
+        len(r) == len(e) and all(same(a, b) for a, b in zip(r, e)) for r, e in zip(rows, expected)
+    )
 
 
 def table_cells(ws) -> tuple[list, list[list]]:
@@ -58,6 +77,7 @@ def table_cells(ws) -> tuple[list, list[list]]:
 
 
 # -- Excel ----------------------------------------------------------------------------------------
+
 
 def test_sheet_names_are_short_unique_and_legal():
     names = sheet_names(["a" * 40, "a" * 40, "A" * 40, "rag/status?", "Cover", "history", ""])
@@ -71,12 +91,27 @@ def test_sheet_names_are_short_unique_and_legal():
 def test_workbook_holds_each_table_exactly_with_headers_formats_and_rag(tmp_path):
     figures = {
         "count": {"kind": "number", "value": 3, "description": "Not a table"},
-        "scorecard": {"kind": "table", "description": "Scorecard, 2024/25", "value": {
-            "columns": ["indicator", "value", "rag", "year"],
-            "data": [["NI192", 1234.5678, "Red", 2024], ["=HYPERLINK(\"x\")", None, "Green", 2025],
-                     ["HB01", 12.0, "Amber", 2025]]}},
-        "by_council": {"kind": "table", "description": None, "value": {
-            "columns": ["rate"], "index": ["E06000017", "E07000026"], "data": [[41.2], [None]]}},
+        "scorecard": {
+            "kind": "table",
+            "description": "Scorecard, 2024/25",
+            "value": {
+                "columns": ["indicator", "value", "rag", "year"],
+                "data": [
+                    ["NI192", 1234.5678, "Red", 2024],
+                    ['=HYPERLINK("x")', None, "Green", 2025],
+                    ["HB01", 12.0, "Amber", 2025],
+                ],
+            },
+        },
+        "by_council": {
+            "kind": "table",
+            "description": None,
+            "value": {
+                "columns": ["rate"],
+                "index": ["E06000017", "E07000026"],
+                "data": [[41.2], [None]],
+            },
+        },
     }
     path = write_workbook(tmp_path / "r.xlsx", figures, INFO)
     wb = openpyxl.load_workbook(path)
@@ -94,8 +129,11 @@ def test_workbook_holds_each_table_exactly_with_headers_formats_and_rag(tmp_path
     header, rows = table_cells(wb["by_council"])
     assert header == ["Row label", "rate"] and rows == [["E06000017", 41.2], ["E07000026", None]]
     contents = [row for row in wb["Contents"].iter_rows(values_only=True)]
-    assert contents == [("Sheet", "Table", "Rows"), ("scorecard", "Scorecard, 2024/25", 3),
-                        ("by_council", "by council", 2)]
+    assert contents == [
+        ("Sheet", "Table", "Rows"),
+        ("scorecard", "Scorecard, 2024/25", 3),
+        ("by_council", "by council", 2),
+    ]
 
 
 def test_cover_sheet_names_the_report_and_explains_the_symbols(tmp_path):
@@ -112,21 +150,33 @@ def test_cover_sheet_names_the_report_and_explains_the_symbols(tmp_path):
 
 # -- house-style HTML -----------------------------------------------------------------------------
 
+
 def _notebook():
     table = html_table(__import__("pandas").DataFrame({"Area": ["A"], "Value": ["£1,234"]}), "T")
     cell = new_code_cell("x")
-    cell.outputs = [new_output("display_data", data={"text/html": table}),
-                    new_output("execute_result", data={"text/plain": "<Figure size 640x480>"},
-                               execution_count=1)]
-    return new_notebook(cells=[new_markdown_cell("# Annual review\n\nWhy this report."),
-                               new_markdown_cell("## First part\n\n#### Too deep"), cell,
-                               new_markdown_cell("## Second part")])
+    cell.outputs = [
+        new_output("display_data", data={"text/html": table}),
+        new_output(
+            "execute_result", data={"text/plain": "<Figure size 640x480>"}, execution_count=1
+        ),
+    ]
+    return new_notebook(
+        cells=[
+            new_markdown_cell("# Annual review\n\nWhy this report."),
+            new_markdown_cell("## First part\n\n#### Too deep"),
+            cell,
+            new_markdown_cell("## Second part"),
+        ]
+    )
 
 
 def test_page_has_title_block_contents_ordered_headings_and_symbol_legend():
-    page = export_html(_notebook(), notebook_name="review.ipynb",
-                       parameters={"council": "E06000017", "year": "2024/25", "quarter": 2,
-                                   "data_dir": ""}, status="Final")
+    page = export_html(
+        _notebook(),
+        notebook_name="review.ipynb",
+        parameters={"council": "E06000017", "year": "2024/25", "quarter": 2, "data_dir": ""},
+        status="Final",
+    )
     assert page.count("<h1") == 1 and "<h1>Annual review</h1>" in page
     facts = html_lib.unescape(re.sub(r"<[^>]+>", " ", page.split("</header>")[0]))
     assert re.search(r"Council\s+Rutland \(E06000017\)", facts)
@@ -138,8 +188,9 @@ def test_page_has_title_block_contents_ordered_headings_and_symbol_legend():
     assert re.findall(r'href="#([^"]+)"', nav) == h2_ids
     assert h2_ids == ["First-part", "Second-part", "symbols"]
     assert "[low]" in page and "base too small to publish" in page
-    assert '<th class="num" scope="col">Value</th>' in page and '<td class="num">£1,234</td>' \
-        in page
+    assert (
+        '<th class="num" scope="col">Value</th>' in page and '<td class="num">£1,234</td>' in page
+    )
     assert "&lt;Figure size" not in page, "stray object reprs are left out"
     assert 'content: "Page " counter(page) " of " counter(pages)' in page
 
@@ -154,8 +205,10 @@ def _policy(page: str) -> str:
 
 
 def test_report_and_index_pages_allow_only_inline_styles_and_data_images():
-    assert CONTENT_SECURITY_POLICY == ("default-src 'none'; style-src 'unsafe-inline'; "
-                                       "img-src data:; base-uri 'none'; form-action 'none'")
+    assert CONTENT_SECURITY_POLICY == (
+        "default-src 'none'; style-src 'unsafe-inline'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
     page = export_html(_notebook(), notebook_name="review.ipynb", parameters={})
     assert _policy(page) == CONTENT_SECURITY_POLICY
     assert _policy(index_html([])) == CONTENT_SECURITY_POLICY
@@ -163,8 +216,9 @@ def test_report_and_index_pages_allow_only_inline_styles_and_data_images():
 
 def test_a_page_without_the_policy_is_refused(monkeypatch):
     context = runner._template_context
-    monkeypatch.setattr(runner, "_template_context",
-                        lambda *args: context(*args) | {"csp": "default-src *"})
+    monkeypatch.setattr(
+        runner, "_template_context", lambda *args: context(*args) | {"csp": "default-src *"}
+    )
     with pytest.raises(RunError, match="lacks its Content-Security-Policy"):
         export_html(_notebook(), notebook_name="review.ipynb", parameters={})
 
@@ -177,8 +231,8 @@ def test_status_must_be_a_short_label():
 
 # -- PDF and index --------------------------------------------------------------------------------
 
-def test_pdf_without_chromium_is_a_clear_error_before_anything_runs(monkeypatch, capsys,
-                                                                   tmp_path):
+
+def test_pdf_without_chromium_is_a_clear_error_before_anything_runs(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("PERFEVAL_CHROMIUM", raising=False)
     with pytest.raises(RunError, match="apt-get install chromium"):
@@ -193,23 +247,39 @@ def test_pdf_without_chromium_is_a_clear_error_before_anything_runs(monkeypatch,
 def _manifest(folder, stem, **report):
     folder.mkdir(parents=True)
     (folder / f"{stem}.html").write_text("<html></html>")
-    (folder / "manifest.json").write_text(json.dumps({
-        "notebook": {"path": f"/x/{stem}.ipynb"}, "finished": "2025-05-01T10:00:00+00:00",
-        "parameters": {"council": "E06000017", "year": "2024/25", "data_dir": "/secret"},
-        "report": report}))
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "notebook": {"path": f"/x/{stem}.ipynb"},
+                "finished": "2025-05-01T10:00:00+00:00",
+                "parameters": {"council": "E06000017", "year": "2024/25", "data_dir": "/secret"},
+                "report": report,
+            }
+        )
+    )
 
 
 def test_index_lists_reports_with_links_to_the_files_that_exist(tmp_path):
-    _manifest(tmp_path / "sotn" / "a", "sotn", title="State <of> the Nation", status="Final",
-              council="E06000017", council_name="Rutland", period="2024/25")
+    _manifest(
+        tmp_path / "sotn" / "a",
+        "sotn",
+        title="State <of> the Nation",
+        status="Final",
+        council="E06000017",
+        council_name="Rutland",
+        period="2024/25",
+    )
     (tmp_path / "sotn" / "a" / "sotn.xlsx").write_bytes(b"x")
     _manifest(tmp_path / "_failed" / "b", "broken")
     (tmp_path / "other" / "c").mkdir(parents=True)
     (tmp_path / "other" / "c" / "manifest.json").write_text("not json")
     entries = index_entries(tmp_path)
     assert [e["folder"] for e in entries] == ["sotn/a"]
-    assert entries[0]["links"] == {"HTML": "sotn/a/sotn.html", "Excel": "sotn/a/sotn.xlsx",
-                                   "Manifest": "sotn/a/manifest.json"}
+    assert entries[0]["links"] == {
+        "HTML": "sotn/a/sotn.html",
+        "Excel": "sotn/a/sotn.xlsx",
+        "Manifest": "sotn/a/manifest.json",
+    }
     page = write_index(tmp_path).read_text()
     assert '<html lang="en-GB">' in page and "State &lt;of&gt; the Nation" in page
     assert "Rutland (E06000017)" in page and "Final" in page and "/secret" not in page
@@ -219,11 +289,20 @@ def test_index_lists_reports_with_links_to_the_files_that_exist(tmp_path):
 def test_index_lists_reports_at_any_depth_and_never_perfevals_own_folders(tmp_path):
     for folder in ("mine", "sotn/E06000017_2024-25", "drafts/2025/may", "_drafts/x"):
         _manifest(tmp_path / folder, "sotn")
-    for hidden in (".tmp-sotn-" + "a" * 32, "sotn/.E06000017_2024-25.old-1", ".locks/x",
-                   "_failed/y", "mine/.hidden"):
+    for hidden in (
+        ".tmp-sotn-" + "a" * 32,
+        "sotn/.E06000017_2024-25.old-1",
+        ".locks/x",
+        "_failed/y",
+        "mine/.hidden",
+    ):
         _manifest(tmp_path / hidden, "sotn")
     assert [e["folder"] for e in index_entries(tmp_path)] == [
-        "_drafts/x", "drafts/2025/may", "mine", "sotn/E06000017_2024-25"]
+        "_drafts/x",
+        "drafts/2025/may",
+        "mine",
+        "sotn/E06000017_2024-25",
+    ]
     page = write_index(tmp_path).read_text()
     assert 'href="mine/sotn.html"' in page and "4 report(s)" in page
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".index")] == []
@@ -231,25 +310,35 @@ def test_index_lists_reports_at_any_depth_and_never_perfevals_own_folders(tmp_pa
 
 # -- end to end -----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sotn(tmp_path_factory):
     root = tmp_path_factory.mktemp("outputs")
     params = load_parameter_file(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml")
-    return run_report(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params, outputs_root=root,
-                      progress=False, status="Final")
+    return run_report(
+        BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb",
+        params,
+        outputs_root=root,
+        progress=False,
+        status="Final",
+    )
 
 
 @pytest.mark.notebook
 def test_sotn_workbook_values_equal_the_manifest_key_figures(sotn):
     wb = openpyxl.load_workbook(sotn.excel)
-    tables = {name: fig["value"] for name, fig in sotn.key_figures.items()
-              if fig["kind"] == "table"}
+    tables = {
+        name: fig["value"] for name, fig in sotn.key_figures.items() if fig["kind"] == "table"
+    }
     assert len(tables) >= 5 and wb.sheetnames[2:] == sheet_names(list(tables))
     for sheet, (name, table) in zip(wb.sheetnames[2:], tables.items()):
         header, rows = table_cells(wb[sheet])
-        expected = [[label] + row for label, row in zip(table["index"], table["data"])] \
-            if "index" in table else table["data"]
-        assert header[-len(table["columns"]):] == [str(c) for c in table["columns"]], name
+        expected = (
+            [[label] + row for label, row in zip(table["index"], table["data"])]
+            if "index" in table
+            else table["data"]
+        )
+        assert header[-len(table["columns"]) :] == [str(c) for c in table["columns"]], name
         assert same_values(rows, expected), name
         assert all(cell.font.b for cell in wb[sheet][1]) and wb[sheet].freeze_panes == "A2"
 
@@ -267,7 +356,8 @@ def test_sotn_run_records_the_title_block_and_updates_the_index(sotn):
 
 
 def test_data_facts_label_a_council_s_own_synthetic_pis_and_read_a_register_without_the_column(
-        tmp_path):
+    tmp_path,
+):
     from perfeval.run.publish import _data_facts
 
     folder = tmp_path / "data"
@@ -277,4 +367,5 @@ def test_data_facts_label_a_council_s_own_synthetic_pis_and_read_a_register_with
     register = pd.read_csv(folder / "indicators.csv").drop(columns="synthetic")
     register.to_csv(folder / "indicators.csv", index=False)
     assert _data_facts({"data_dir": str(folder), "council": "E06000017"})[1] == [
-        "synthetic test data (published figures)"]
+        "synthetic test data (published figures)"
+    ]

@@ -25,9 +25,14 @@ from report_pages import check_clean_page, check_sections
 pytestmark = pytest.mark.notebook
 
 SOTN_SECTIONS = [
-    "Headlines", "Performance against target", "Benchmarking against comparable councils",
-    "Resident views", "Money", "National and local trends",
-    "Issues to consider for next year's priorities", "Method, data sources and provenance",
+    "Headlines",
+    "Performance against target",
+    "Benchmarking against comparable councils",
+    "Resident views",
+    "Money",
+    "National and local trends",
+    "Issues to consider for next year's priorities",
+    "Method, data sources and provenance",
 ]
 
 
@@ -35,13 +40,19 @@ SOTN_SECTIONS = [
 def sotn(tmp_path_factory):
     root = tmp_path_factory.mktemp("outputs")
     params = load_parameter_file(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml")
-    return run_report(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params,
-                      outputs_root=root, progress=False)
+    return run_report(
+        BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb",
+        params,
+        outputs_root=root,
+        progress=False,
+    )
 
 
 #: Each section cell of the annual notebooks: one section function, what it records, display.
-SECTION_CELL = re.compile(r"s = (annual|review|common)\.[a-z_]+\((report|report\.context[^)]*)\)\n"
-                          r"(s\.record\(\"[a-z_]+\"(, \"[a-z_]+\")*\)\n)?display\(s\)")
+SECTION_CELL = re.compile(
+    r"s = (annual|review|common)\.[a-z_]+\((report|report\.context[^)]*)\)\n"
+    r"(s\.record\(\"[a-z_]+\"(, \"[a-z_]+\")*\)\n)?display\(s\)"
+)
 
 
 @pytest.mark.parametrize("stem", ["state_of_the_nation", "end_of_year_review"])
@@ -50,8 +61,9 @@ def test_annual_notebook_sections_are_one_call_each(stem):
     lines; each report section is one section function, its records and its display."""
     notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb").read_text(encoding="utf-8"))
     cells = [c for c in notebook["cells"] if c["cell_type"] == "code"][1:]  # past the imports
-    code = ["".join(c["source"]) for c in cells
-            if "parameters" not in c["metadata"].get("tags", [])]
+    code = [
+        "".join(c["source"]) for c in cells if "parameters" not in c["metadata"].get("tags", [])
+    ]
     assert not [source for source in code if len(source.splitlines()) > 6]
     opening, *body, method = code
     assert opening.splitlines()[-1] == "display(common.opening_section(report.context))"
@@ -93,8 +105,11 @@ def test_sotn_trend_tests_are_recorded_and_their_sentence_is_computed_from_them(
     assert "Trend tests of this council's values" in section and TREND_METHOD[:60] in section
     tested = sum(j != "Too few values" for j in judgements)
     clear = [j for j in judgements if j in ("Improving", "Worsening", "Rising", "Falling")]
-    assert (f"none of the {tested} key indicators" in section) if not clear else \
-        (f"of {tested} key indicators with enough years to test" in section)
+    assert (
+        (f"none of the {tested} key indicators" in section)
+        if not clear
+        else (f"of {tested} key indicators with enough years to test" in section)
+    )
 
 
 def test_sotn_manifest_records_inputs_parameters_and_versions(sotn):
@@ -110,18 +125,36 @@ def test_sotn_manifest_records_inputs_parameters_and_versions(sotn):
 
 def test_misspelt_parameter_fails_before_execution(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "perfeval.run.cli", "run",
-         str(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
-         "--params", str(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml"), "-p", "yera", "2024",
-         "--output-dir", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "perfeval.run.cli",
+            "run",
+            str(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"),
+            "--params",
+            str(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml"),
+            "-p",
+            "yera",
+            "2024",
+            "--output-dir",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "yera" in result.stderr and "year" in result.stderr and "council" in result.stderr
     assert not (tmp_path / "out").exists()
 
 
-REGRESSION_FIGURES = ("headline_shares", "rag_counts", "net_spend_per_head", "budget_outturn",
-                      "issues_to_consider")
+REGRESSION_FIGURES = (
+    "headline_shares",
+    "rag_counts",
+    "net_spend_per_head",
+    "budget_outturn",
+    "issues_to_consider",
+)
 EXPECTED = Path(__file__).parent / "expected" / "state_of_the_nation.json"
 
 
@@ -133,8 +166,9 @@ def test_sotn_key_figures_match_the_committed_expected_values(sotn):
     """
     figures = {name: sotn.key_figures[name]["value"] for name in REGRESSION_FIGURES}
     if os.environ.get("PERFEVAL_UPDATE_EXPECTED"):
-        EXPECTED.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
+        EXPECTED.write_text(
+            json.dumps(figures, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     assert figures == json.loads(EXPECTED.read_text(encoding="utf-8"))
 
 
@@ -143,12 +177,18 @@ def test_free_text_from_data_is_escaped_in_the_report(tmp_path):
     shutil.copytree(SAMPLE_DATA_DIR, data, ignore=shutil.ignore_patterns("sources"))
     authorities = (data / "authorities.csv").read_text(encoding="utf-8")
     hostile = '"<script>alert(1)</script> & Co"'
-    (data / "authorities.csv").write_text(authorities.replace(",Darlington,", f",{hostile},"),
-                                          encoding="utf-8")
-    params = load_parameter_file(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml") \
-        | {"data_dir": str(data)}
-    result = run_report(BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb", params,
-                        outputs_root=tmp_path / "out", progress=False)
+    (data / "authorities.csv").write_text(
+        authorities.replace(",Darlington,", f",{hostile},"), encoding="utf-8"
+    )
+    params = load_parameter_file(BUNDLED_PARAMS_DIR / "state_of_the_nation.yaml") | {
+        "data_dir": str(data)
+    }
+    result = run_report(
+        BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb",
+        params,
+        outputs_root=tmp_path / "out",
+        progress=False,
+    )
     page = result.html.read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in page

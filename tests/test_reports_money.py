@@ -14,10 +14,18 @@ from report_pages import check_clean_page, check_sections, run_default, sections
 
 pytestmark = pytest.mark.notebook
 
-VFM_SECTIONS = ["The comparison set and the performance score", "Performance against spend",
-                "Above or below what spend would predict", "Spend per head in real terms"]
-PROGRAMME_SECTIONS = ["What the money bought", "Did outcomes move?", "What participants said",
-                      "Evaluation framework"]
+VFM_SECTIONS = [
+    "The comparison set and the performance score",
+    "Performance against spend",
+    "Above or below what spend would predict",
+    "Spend per head in real terms",
+]
+PROGRAMME_SECTIONS = [
+    "What the money bought",
+    "Did outcomes move?",
+    "What participants said",
+    "Evaluation framework",
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +38,13 @@ def programme(tmp_path_factory):
     return run_default("programme_evaluation", tmp_path_factory.mktemp("outputs"))
 
 
-@pytest.mark.parametrize("report, names", [("vfm", VFM_SECTIONS),
-                                           ("programme", PROGRAMME_SECTIONS)])
+@pytest.mark.parametrize(
+    "report, names", [("vfm", VFM_SECTIONS), ("programme", PROGRAMME_SECTIONS)]
+)
 def test_every_section_has_a_chart_with_text_alternative_and_a_table(report, names, request):
-    check_sections(request.getfixturevalue(report).html.read_text(encoding="utf-8"), names,
-                   min_alt=40)
+    check_sections(
+        request.getfixturevalue(report).html.read_text(encoding="utf-8"), names, min_alt=40
+    )
 
 
 @pytest.mark.parametrize("report", ["vfm", "programme"])
@@ -60,8 +70,15 @@ def test_vfm_highlights_the_home_council_and_states_caveats(vfm):
 
 def test_vfm_records_key_figures_consistent_with_the_text(vfm):
     figures = vfm.key_figures
-    for name in ("vfm_table", "vfm_slope_points_per_pound", "vfm_r_squared", "vfm_councils",
-                 "home_residual", "home_score_components", "real_terms_spend_per_head"):
+    for name in (
+        "vfm_table",
+        "vfm_slope_points_per_pound",
+        "vfm_r_squared",
+        "vfm_councils",
+        "home_residual",
+        "home_score_components",
+        "real_terms_spend_per_head",
+    ):
         assert name in figures, name
     table = figures["vfm_table"]["value"]
     assert len(table["data"]) == figures["vfm_councils"]["value"] >= 40
@@ -74,8 +91,14 @@ def test_programme_report_is_labelled_synthetic_and_records_key_figures(programm
     page = text_of(programme.html.read_text(encoding="utf-8"))
     assert "SYNTHETIC" in page and "illustrative" in page
     figures = programme.key_figures
-    for name in ("funding_by_strand", "spend_pct_of_allocation", "cost_per_participant",
-                 "did_results", "participant_survey", "evaluation_framework"):
+    for name in (
+        "funding_by_strand",
+        "spend_pct_of_allocation",
+        "cost_per_participant",
+        "did_results",
+        "participant_survey",
+        "evaluation_framework",
+    ):
         assert name in figures, name
     spend_pct = figures["spend_pct_of_allocation"]["value"]
     assert f"({spend_pct:.1f}%)" in page
@@ -97,12 +120,14 @@ def test_programme_did_table_gives_estimate_interval_and_pre_trends(programme):
 def test_notebook_sections_are_one_call_each(stem):
     """Issue #16: apart from the imports and the parameters, no code cell is longer than six
     lines, and every report section is displayed from one perfeval.sections.money call."""
-    notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb")
-                          .read_text(encoding="utf-8"))
+    notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb").read_text(encoding="utf-8"))
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     body = [cell for cell in code[1:] if "parameters" not in cell["metadata"].get("tags", [])]
-    long = {i: "".join(c["source"]) for i, c in enumerate(body)
-            if len("".join(c["source"]).splitlines()) > 6}
+    long = {
+        i: "".join(c["source"])
+        for i, c in enumerate(body)
+        if len("".join(c["source"]).splitlines()) > 6
+    }
     assert not long, long
     sources = ["".join(c["source"]) for c in body]
     assert all("money." in source and "display(" in source for source in sources), sources

@@ -18,17 +18,35 @@ from report_pages import check_clean_page, check_sections, run_default, sections
 
 pytestmark = pytest.mark.notebook
 
-EOY_SECTIONS = ["Exceptions: red and worsening indicators",
-                "Every indicator's outturn against target",
-                "Position among comparable councils", "Data quality",
-                "Method, data sources and provenance"]
-QM_SECTIONS = ["Exceptions: indicators forecast to miss their year-end target",
-               "Performance against profiled targets, year to date", "Statistical process control",
-               "Finance and performance by service", "Method, data sources and provenance"]
-EOY_FIGURES = ["exceptions", "rag_counts", "headline_shares", "outturns", "percentile_positions",
-               "data_quality"]
-QM_FIGURES = ["forecast_states", "in_year_position", "spc_summary", "budget_position",
-              "finance_and_pi_rag"]
+EOY_SECTIONS = [
+    "Exceptions: red and worsening indicators",
+    "Every indicator's outturn against target",
+    "Position among comparable councils",
+    "Data quality",
+    "Method, data sources and provenance",
+]
+QM_SECTIONS = [
+    "Exceptions: indicators forecast to miss their year-end target",
+    "Performance against profiled targets, year to date",
+    "Statistical process control",
+    "Finance and performance by service",
+    "Method, data sources and provenance",
+]
+EOY_FIGURES = [
+    "exceptions",
+    "rag_counts",
+    "headline_shares",
+    "outturns",
+    "percentile_positions",
+    "data_quality",
+]
+QM_FIGURES = [
+    "forecast_states",
+    "in_year_position",
+    "spc_summary",
+    "budget_position",
+    "finance_and_pi_rag",
+]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +88,8 @@ def test_end_of_year_review_puts_exceptions_first_with_escaped_commentary(eoy):
     # every exception's title is listed in the section's table
     outturns = {r["indicator"]: r for r in table_rows(eoy.key_figures["outturns"])}
     assert len(outturns) == 31 and len(rows) == sum(
-        r["rag"] == "Red" or r["dot"] == "Worse" for r in outturns.values())
+        r["rag"] == "Red" or r["dot"] == "Worse" for r in outturns.values()
+    )
     # commentary from commentary.csv holds '&': it is escaped, not raw
     assert "rose &amp; the food waste trial" in page and "rose & the food" not in page
     assert "Seasonal respiratory illness" in exceptions
@@ -94,8 +113,10 @@ def test_quarterly_monitoring_forecasts_and_profiles_every_sub_annual_pi(qm):
     assert {r["forecast_state"] for r in rows} <= {"On track", "At risk", "Off track"}
     page = html_lib.unescape(qm.html.read_text(encoding="utf-8"))
     counts = {r["forecast"]: r["indicators"] for r in table_rows(qm.key_figures["forecast_states"])}
-    assert (f"{counts['On track']} are on track, {counts['At risk']} at risk and "
-            f"{counts['Off track']} off track") in page
+    assert (
+        f"{counts['On track']} are on track, {counts['At risk']} at risk and "
+        f"{counts['Off track']} off track"
+    ) in page
 
 
 def test_quarterly_monitoring_spc_and_finance(qm):
@@ -115,8 +136,12 @@ def test_quarter_five_is_rejected_before_execution(tmp_path):
     with pytest.raises(ParameterError, match="quarter"):
         validate_parameters("quarterly_monitoring", params)
     with pytest.raises(ParameterError, match=r"quarter.*5 is out of range"):
-        run_report(BUNDLED_NOTEBOOKS_DIR / "quarterly_monitoring.ipynb", params, outputs_root=tmp_path,
-                   progress=False)
+        run_report(
+            BUNDLED_NOTEBOOKS_DIR / "quarterly_monitoring.ipynb",
+            params,
+            outputs_root=tmp_path,
+            progress=False,
+        )
     assert not any(tmp_path.iterdir()), "nothing may be written when the parameters are invalid"
 
 
@@ -124,11 +149,15 @@ def test_quarterly_monitoring_sections_are_one_call_each():
     """Issue #16: apart from the imports and the parameters, no code cell is longer than six
     lines; each section is built by one perfeval.sections.monitoring call and displayed, with no
     definition, loop or branch in the notebook."""
-    notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / "quarterly_monitoring.ipynb")
-                          .read_text(encoding="utf-8"))
+    notebook = json.loads(
+        (BUNDLED_NOTEBOOKS_DIR / "quarterly_monitoring.ipynb").read_text(encoding="utf-8")
+    )
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    body = ["".join(cell["source"]) for cell in code[1:]
-            if "parameters" not in cell["metadata"].get("tags", [])]
+    body = [
+        "".join(cell["source"])
+        for cell in code[1:]
+        if "parameters" not in cell["metadata"].get("tags", [])
+    ]
     assert len(body) == 6
     assert not [source for source in body if len(source.splitlines()) > 6]
     assert all("monitoring." in source and "display(" in source for source in body), body

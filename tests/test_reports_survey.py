@@ -22,8 +22,13 @@ from report_pages import (
 
 pytestmark = pytest.mark.notebook
 
-SECTIONS = ["About the survey", "Headline measures", "Change since the last survey",
-            "Differences between groups of residents", "Method and caveats"]
+SECTIONS = [
+    "About the survey",
+    "Headline measures",
+    "Change since the last survey",
+    "Differences between groups of residents",
+    "Method and caveats",
+]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +70,9 @@ def test_headline_percentages_come_with_their_bases(report):
     for row in headline:
         assert f"(base {int(row['base']):,})" in page
     weighting = table_rows(report.key_figures["weighting"])
-    assert [w["wave"] for w in weighting] == ["2024", "2022"] and all(w["converged"] for w in weighting)
+    assert [w["wave"] for w in weighting] == ["2024", "2022"] and all(
+        w["converged"] for w in weighting
+    )
     assert f"design effect due to weighting is {weighting[0]['design_effect']:.2f}" in page
 
 
@@ -79,18 +86,24 @@ def test_default_run_applies_low_and_suppression_symbols_to_small_groups(report)
 
 
 def test_high_min_cell_replaces_small_groups_by_c_in_the_html_and_key_figures(report, strict):
-    default_rows = {(r["breakdown"], r["group"], r["question"]): r
-                    for r in table_rows(report.key_figures["breakdowns"])}
-    strict_rows = {(r["breakdown"], r["group"], r["question"]): r
-                   for r in table_rows(strict.key_figures["breakdowns"])}
+    default_rows = {
+        (r["breakdown"], r["group"], r["question"]): r
+        for r in table_rows(report.key_figures["breakdowns"])
+    }
+    strict_rows = {
+        (r["breakdown"], r["group"], r["question"]): r
+        for r in table_rows(strict.key_figures["breakdowns"])
+    }
     page = text_of(strict.html.read_text(encoding="utf-8"))
     small = [key for key, r in default_rows.items() if r["symbol"] == "" and r["base"] < 200]
     assert small, "the default run should publish some groups of fewer than 200 respondents"
     for key in small:
         row, published = strict_rows[key], default_rows[key]
         assert row["symbol"] == "[c]", key
-        assert all(row[k] is None for k in ("estimate", "ci_low", "ci_high", "base", "difference",
-                                             "p_adjusted")), key
+        assert all(
+            row[k] is None
+            for k in ("estimate", "ci_low", "ci_high", "base", "difference", "p_adjusted")
+        ), key
         shown = f"% (base {int(published['base']):,})"
         assert shown in text_of(report.html.read_text(encoding="utf-8")), key
         assert shown not in page, f"suppressed {key} still shown as {shown}"
@@ -102,11 +115,17 @@ def test_high_min_cell_replaces_small_groups_by_c_in_the_html_and_key_figures(re
 def test_without_a_comparison_wave_the_change_section_says_so_and_records_no_change(single_wave):
     page = sections(single_wave.html.read_text(encoding="utf-8"))
     change = text_of(page["Change since the last survey"])
-    assert ("No comparison wave was chosen (comparison_wave is empty), so no change is tested."
-            in change)
+    assert (
+        "No comparison wave was chosen (comparison_wave is empty), so no change is tested."
+        in change
+    )
     assert "<img" not in page["Change since the last survey"]
-    assert list(single_wave.key_figures) == ["weighting", "margins", "headline_shares",
-                                             "breakdowns"]
+    assert list(single_wave.key_figures) == [
+        "weighting",
+        "margins",
+        "headline_shares",
+        "breakdowns",
+    ]
     assert [w["wave"] for w in table_rows(single_wave.key_figures["weighting"])] == ["2024"]
 
 
@@ -114,11 +133,15 @@ def test_survey_report_sections_are_one_call_each():
     """Issue #16: apart from the imports and the parameters, no code cell is longer than six
     lines; each section is built by one perfeval.sections.survey call and displayed, with no
     definition, loop or branch in the notebook."""
-    notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / "survey_report.ipynb")
-                          .read_text(encoding="utf-8"))
+    notebook = json.loads(
+        (BUNDLED_NOTEBOOKS_DIR / "survey_report.ipynb").read_text(encoding="utf-8")
+    )
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    body = ["".join(cell["source"]) for cell in code[1:]
-            if "parameters" not in cell["metadata"].get("tags", [])]
+    body = [
+        "".join(cell["source"])
+        for cell in code[1:]
+        if "parameters" not in cell["metadata"].get("tags", [])
+    ]
     assert len(body) == 6
     assert not [source for source in body if len(source.splitlines()) > 6]
     assert all("survey_report." in source and "display(" in source for source in body), body

@@ -24,12 +24,16 @@ import nbformat
 import pytest
 
 from fakes import record_values_total, use_fake_kernels
-from perfeval.run import outputs
-from perfeval.run import runner
-from perfeval.run.cli import main
 from perfeval.core.exceptions import ParameterError, RunError
-from perfeval.run.outputs import (clear_leftovers, hold_index, hold_report, report_problems,
-                              temporary_folder)
+from perfeval.run import outputs, runner
+from perfeval.run.cli import main
+from perfeval.run.outputs import (
+    clear_leftovers,
+    hold_index,
+    hold_report,
+    report_problems,
+    temporary_folder,
+)
 from perfeval.run.parameters import load_folder_schemas
 from perfeval.run.runner import run_report
 
@@ -59,21 +63,31 @@ def published(tmp_path, fake_kernel):
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every report file and the index, by path relative to ``root``: what a failed run must
     leave exactly as it was (perfeval's hidden files and folders and _failed left out)."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.relative_to(root).parts[0] != "_failed"
-            and not any(part.startswith(".") for part in p.relative_to(root).parts)}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+        and p.relative_to(root).parts[0] != "_failed"
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    }
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def leftovers(root: Path) -> list[Path]:
     """Hidden folders and files outside .locks, and temporary-folder locks."""
-    return [p for p in root.rglob("*")
-            if (p.name.startswith(".") and p.relative_to(root).parts[0] != ".locks")
-            or p.match(".locks/tmp-*")]
+    return [
+        p
+        for p in root.rglob("*")
+        if (p.name.startswith(".") and p.relative_to(root).parts[0] != ".locks")
+        or p.match(".locks/tmp-*")
+    ]
 
 
 def hold_in_thread(root: Path, target: Path, seconds: float) -> threading.Thread:
@@ -93,6 +107,7 @@ def hold_in_thread(root: Path, target: Path, seconds: float) -> threading.Thread
 
 
 # -- one run at a time per report folder ----------------------------------------------------------
+
 
 def test_a_run_on_a_busy_folder_stops_at_once_naming_the_folder_and_the_other_run(published):
     root, params, result, before = published
@@ -125,7 +140,12 @@ def test_the_lock_is_taken_beside_the_folder_not_in_it(published):
     assert lock.parent == root / ".locks" and lock.is_file()
     assert json.loads(lock.with_suffix(".owner").read_text())["pid"] == os.getpid()
     assert sorted(p.name for p in result.output_dir.iterdir()) == [
-        "hello.html", "hello.ipynb", "hello.ods", "hello.xlsx", "manifest.json"]
+        "hello.html",
+        "hello.ipynb",
+        "hello.ods",
+        "hello.xlsx",
+        "manifest.json",
+    ]
 
 
 @pytest.mark.parametrize("wait", [-1, "soon", True, float("nan")])
@@ -137,8 +157,16 @@ def test_wait_must_be_a_number_of_seconds(tmp_path, wait):
 def test_cli_run_has_a_wait_option(published, capsys):
     root, params, result, _ = published
     thread = hold_in_thread(root, result.output_dir, 1)
-    args = ["run", str(HELLO), "-p", "data_dir", params["data_dir"], "--outputs-root",
-            str(root), "--no-progress"]
+    args = [
+        "run",
+        str(HELLO),
+        "-p",
+        "data_dir",
+        params["data_dir"],
+        "--outputs-root",
+        str(root),
+        "--no-progress",
+    ]
     assert main(args) == 1
     assert "another perfeval run is publishing" in capsys.readouterr().err
     assert main(args + ["--wait", "30"]) == 0
@@ -149,26 +177,33 @@ def test_two_processes_swapping_one_folder_in_a_loop_never_collide(tmp_path):
     """The folder swap alone, from two processes 200 times each, under the lock: no error (it
     was 'OSError: Directory not empty' without it), one whole report at the end, no leftovers."""
     root = tmp_path / "out"
-    code = ("import json, sys\nfrom pathlib import Path\n"
-            "from perfeval.run.outputs import hold_report, swap_in, temporary_folder\n"
-            "from perfeval.run.provenance import sha256_file\n"
-            "root, who = Path(sys.argv[1]), sys.argv[2]\ntarget = root / 'r'\n"
-            "for n in range(200):\n"
-            "    with hold_report(root, target, wait=60):\n"
-            "        with temporary_folder(root, 'x') as tmp:\n"
-            "            (tmp / 'a.txt').write_text(f'{who} {n}')\n"
-            "            files = {'a.txt': sha256_file(tmp / 'a.txt')}\n"
-            "            (tmp / 'manifest.json').write_text(json.dumps({'report_files': files}))\n"
-            "            swap_in(tmp, target)\n")
+    code = (
+        "import json, sys\nfrom pathlib import Path\n"
+        "from perfeval.run.outputs import hold_report, swap_in, temporary_folder\n"
+        "from perfeval.run.provenance import sha256_file\n"
+        "root, who = Path(sys.argv[1]), sys.argv[2]\ntarget = root / 'r'\n"
+        "for n in range(200):\n"
+        "    with hold_report(root, target, wait=60):\n"
+        "        with temporary_folder(root, 'x') as tmp:\n"
+        "            (tmp / 'a.txt').write_text(f'{who} {n}')\n"
+        "            files = {'a.txt': sha256_file(tmp / 'a.txt')}\n"
+        "            (tmp / 'manifest.json').write_text(json.dumps({'report_files': files}))\n"
+        "            swap_in(tmp, target)\n"
+    )
     root.mkdir()
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(root), who],
-                              stderr=subprocess.PIPE, text=True) for who in "AB"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(root), who], stderr=subprocess.PIPE, text=True
+        )
+        for who in "AB"
+    ]
     errors = [proc.communicate(timeout=120)[1] for proc in procs]
     assert [proc.returncode for proc in procs] == [0, 0], errors
     assert report_problems(root / "r") == [] and leftovers(root) == []
 
 
 # -- leftovers of dead runs -----------------------------------------------------------------------
+
 
 def test_leftovers_of_dead_runs_go_and_those_of_live_ones_stay(tmp_path):
     root = tmp_path
@@ -194,7 +229,8 @@ def test_a_swap_cut_between_its_two_renames_is_put_back(published):
 
 
 def test_a_previous_copy_is_removed_when_the_report_is_there_and_never_while_its_run_lives(
-        published):
+    published,
+):
     root, params, result, before = published
     target = result.output_dir
     stale = target.with_name(f".{target.name}.old-1")
@@ -227,6 +263,7 @@ def test_the_next_run_clears_what_a_dead_run_left(published):
 
 # -- full and read-only disks ---------------------------------------------------------------------
 
+
 def _raise_for(monkeypatch, owner, name, code, when):
     """Make ``owner.name`` raise OSError(code) when ``when(*args)`` is true."""
     real = getattr(owner, name)
@@ -240,10 +277,16 @@ def _raise_for(monkeypatch, owner, name, code, when):
 
 
 def test_a_full_disk_while_writing_the_report_is_a_run_error_and_the_report_stays(
-        published, monkeypatch):
+    published, monkeypatch
+):
     root, params, _, before = published
-    _raise_for(monkeypatch, Path, "write_text", errno.ENOSPC,
-               lambda path, *a: path.name == "hello.html" and path.parent.name.startswith(".tmp-"))
+    _raise_for(
+        monkeypatch,
+        Path,
+        "write_text",
+        errno.ENOSPC,
+        lambda path, *a: path.name == "hello.html" and path.parent.name.startswith(".tmp-"),
+    )
     with pytest.raises(RunError) as caught:
         run_report(HELLO, params, outputs_root=root)
     message = str(caught.value)
@@ -254,11 +297,15 @@ def test_a_full_disk_while_writing_the_report_is_a_run_error_and_the_report_stay
     assert len(list((root / "_failed").glob("hello-*.ipynb"))) == 1
 
 
-def test_a_read_only_disk_at_the_swap_is_a_run_error_and_the_report_stays(published,
-                                                                          monkeypatch):
+def test_a_read_only_disk_at_the_swap_is_a_run_error_and_the_report_stays(published, monkeypatch):
     root, params, result, before = published
-    _raise_for(monkeypatch, os, "rename", errno.EROFS,
-               lambda src, dst, *a: Path(src).name.startswith(".tmp-"))
+    _raise_for(
+        monkeypatch,
+        os,
+        "rename",
+        errno.EROFS,
+        lambda src, dst, *a: Path(src).name.startswith(".tmp-"),
+    )
     with pytest.raises(RunError) as caught:
         run_report(HELLO, params, outputs_root=root)
     assert "the file system is read-only (EROFS)" in str(caught.value)
@@ -267,13 +314,18 @@ def test_a_read_only_disk_at_the_swap_is_a_run_error_and_the_report_stays(publis
 
 
 def test_a_previous_report_that_cannot_be_moved_back_is_said_and_put_back_later(
-        published, monkeypatch):
+    published, monkeypatch
+):
     root, params, result, before = published
-    _raise_for(monkeypatch, os, "rename", errno.EROFS,
-               lambda src, dst, *a: Path(dst) == result.output_dir)
-    with pytest.raises(RunError, match=r"could not be moved back from .*\.2024_[0-9a-f]{8}\.old-\d+"
-                                       r" .*it is complete there: the next perfeval run puts it "
-                                       r"back"):
+    _raise_for(
+        monkeypatch, os, "rename", errno.EROFS, lambda src, dst, *a: Path(dst) == result.output_dir
+    )
+    with pytest.raises(
+        RunError,
+        match=r"could not be moved back from .*\.2024_[0-9a-f]{8}\.old-\d+"
+        r" .*it is complete there: the next perfeval run puts it "
+        r"back",
+    ):
         run_report(HELLO, params, outputs_root=root)
     monkeypatch.undo()
     clear_leftovers(root)
@@ -286,8 +338,11 @@ def test_a_read_only_outputs_root_stops_before_anything_runs(published, monkeypa
     _raise_for(monkeypatch, os, "mkdir", errno.EROFS, lambda path, *a: Path(path).name == ".locks")
     executed = []
     monkeypatch.setattr(runner, "_execute_notebook", lambda *args: executed.append(args))
-    with pytest.raises(RunError, match=r"could not write .*\.locks: the file system is read-only"
-                                       r" \(EROFS\); give a writable folder with --outputs-root"):
+    with pytest.raises(
+        RunError,
+        match=r"could not write .*\.locks: the file system is read-only"
+        r" \(EROFS\); give a writable folder with --outputs-root",
+    ):
         run_report(HELLO, params, outputs_root=root)
     assert executed == [] and snapshot(root) == before
 
@@ -313,11 +368,19 @@ def test_a_full_failed_folder_is_said_beside_the_notebook_error(published, monke
 
 def test_a_full_disk_at_the_index_is_a_warning_after_publishing(published, monkeypatch):
     root, params, result, _ = published
-    _raise_for(monkeypatch, os, "replace", errno.ENOSPC,
-               lambda src, dst, *a: Path(dst).name == "index.html")
+    _raise_for(
+        monkeypatch,
+        os,
+        "replace",
+        errno.ENOSPC,
+        lambda src, dst, *a: Path(dst).name == "index.html",
+    )
     index = (root / "index.html").read_bytes()
-    with pytest.warns(UserWarning, match="the report is published, but the index of reports .* "
-                                         "was not updated .*the disk is full"):
+    with pytest.warns(
+        UserWarning,
+        match="the report is published, but the index of reports .* "
+        "was not updated .*the disk is full",
+    ):
         run_report(HELLO, params, outputs_root=root)
     assert report_problems(result.output_dir) == []
     assert (root / "index.html").read_bytes() == index and leftovers(root) == []
@@ -325,10 +388,21 @@ def test_a_full_disk_at_the_index_is_a_warning_after_publishing(published, monke
 
 def test_the_cli_says_the_disk_is_full_without_a_traceback(published, monkeypatch, capsys):
     root, params, _, before = published
-    _raise_for(monkeypatch, Path, "write_text", errno.ENOSPC,
-               lambda path, *a: path.name == "manifest.json")
-    code = main(["run", str(HELLO), "-p", "data_dir", params["data_dir"], "--outputs-root",
-                 str(root), "--no-progress"])
+    _raise_for(
+        monkeypatch, Path, "write_text", errno.ENOSPC, lambda path, *a: path.name == "manifest.json"
+    )
+    code = main(
+        [
+            "run",
+            str(HELLO),
+            "-p",
+            "data_dir",
+            params["data_dir"],
+            "--outputs-root",
+            str(root),
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "the disk is full" in err and "Traceback" not in err
     assert snapshot(root) == before
@@ -389,9 +463,12 @@ def test_a_run_killed_at_any_point_harms_nothing_and_the_next_run_clears_up(tmp_
     root = tmp_path / "out"
     previous = run_report(SLEEPY, {"seconds": 0}, outputs_root=root, progress=False)
     target, before = previous.output_dir, snapshot(root)
-    killed = subprocess.run([sys.executable, "-c", KILLER, point, str(root),
-                             str(tmp_path / "sleeping"), str(SLEEPY)],
-                            capture_output=True, text=True, timeout=120)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, point, str(root), str(tmp_path / "sleeping"), str(SLEEPY)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     after = snapshot(root)
     assert after["index.html"] == before["index.html"]
@@ -401,8 +478,11 @@ def test_a_run_killed_at_any_point_harms_nothing_and_the_next_run_clears_up(tmp_
     elif point == "swap":  # the previous report whole beside its place, put back by the next run
         assert not target.exists()
         [old] = target.parent.glob(".default.old-*")
-        assert files_of(old) == {k.removeprefix("sleepy/default/"): v for k, v in before.items()
-                                 if k.startswith("sleepy/default/")}
+        assert files_of(old) == {
+            k.removeprefix("sleepy/default/"): v
+            for k, v in before.items()
+            if k.startswith("sleepy/default/")
+        }
         clear_leftovers(root)
         assert snapshot(root) == before
     else:
@@ -417,13 +497,29 @@ def test_a_run_killed_at_any_point_harms_nothing_and_the_next_run_clears_up(tmp_
 
 def _run_command(root: Path, seconds: float, *extra: str) -> list[str]:
     # one folder for every run, whatever its seconds (which would give each its own folder)
-    return [PERFEVAL, "run", str(SLEEPY), "-p", "seconds", str(seconds), "--outputs-root",
-            str(root), "--output-dir", "sleepy/default", "--no-progress", *extra]
+    return [
+        PERFEVAL,
+        "run",
+        str(SLEEPY),
+        "-p",
+        "seconds",
+        str(seconds),
+        "--outputs-root",
+        str(root),
+        "--output-dir",
+        "sleepy/default",
+        "--no-progress",
+        *extra,
+    ]
 
 
 def _start_and_wait_until_sleeping(command: list[str], marker: Path) -> subprocess.Popen:
-    proc = subprocess.Popen(command + ["-p", "marker_file", str(marker)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command + ["-p", "marker_file", str(marker)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 90
     while not marker.exists():
         assert proc.poll() is None, proc.communicate()
@@ -437,16 +533,17 @@ def test_two_runs_of_one_folder_at_once_one_publishes_the_other_says_why(tmp_pat
     root = tmp_path / "out"
     first = _start_and_wait_until_sleeping(_run_command(root, 3), tmp_path / "sleeping")
     try:
-        second = subprocess.run(_run_command(root, 0), capture_output=True, text=True,
-                                timeout=120)
+        second = subprocess.run(_run_command(root, 0), capture_output=True, text=True, timeout=120)
         first_out, first_err = first.communicate(timeout=120)
     finally:
         if first.poll() is None:
             first.kill()
     assert first.returncode == 0, first_err
     assert second.returncode == 1, second.stderr
-    assert (f"another perfeval run is publishing the report folder {root / 'sleepy' / 'default'} "
-            f"(sleepy.ipynb run by process {first.pid} on ") in second.stderr
+    assert (
+        f"another perfeval run is publishing the report folder {root / 'sleepy' / 'default'} "
+        f"(sleepy.ipynb run by process {first.pid} on "
+    ) in second.stderr
     assert "Traceback" not in second.stderr
     target = root / "sleepy" / "default"
     manifest = json.loads((target / "manifest.json").read_text())
@@ -459,8 +556,9 @@ def test_with_wait_two_runs_of_one_folder_publish_one_after_the_other(tmp_path):
     root = tmp_path / "out"
     first = _start_and_wait_until_sleeping(_run_command(root, 2), tmp_path / "sleeping")
     try:
-        second = subprocess.run(_run_command(root, 0, "--wait", "120"), capture_output=True,
-                                text=True, timeout=180)
+        second = subprocess.run(
+            _run_command(root, 0, "--wait", "120"), capture_output=True, text=True, timeout=180
+        )
         first.communicate(timeout=120)
     finally:
         if first.poll() is None:
@@ -478,8 +576,9 @@ def test_a_run_never_clears_the_temporary_folder_of_a_live_run(tmp_path):
     live = _start_and_wait_until_sleeping(_run_command(root, 60), tmp_path / "sleeping")
     try:
         [building] = root.glob(".tmp-sleepy-*")
-        other = run_report(SLEEPY, {"seconds": 0}, output_dir="elsewhere", outputs_root=root,
-                           progress=False)
+        other = run_report(
+            SLEEPY, {"seconds": 0}, output_dir="elsewhere", outputs_root=root, progress=False
+        )
         assert building.is_dir() and report_problems(other.output_dir) == []
     finally:
         live.send_signal(signal.SIGTERM)

@@ -25,14 +25,29 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from fakes import NoKernel, record_values_total, refuse_kernels, use_fake_kernels
 from perfeval.core import paths
-from perfeval.run import runner
 from perfeval.core.exceptions import ParameterError, RecordError, RunError, VerificationError
+from perfeval.run import runner
 from perfeval.run.parameters import load_folder_schemas
-from perfeval.run.provenance import (KEY_FIGURE_MIME, collect_key_figures, git_state, hash_inputs,
-                                 key_figure_payload, package_versions, record, sha256_file)
-from perfeval.run.runner import (export_html, notebook_origin, parameters_digest, report_slug,
-                                 resolve_notebook, resolve_output_dir, resolve_path_parameters,
-                                 run_report)
+from perfeval.run.provenance import (
+    KEY_FIGURE_MIME,
+    collect_key_figures,
+    git_state,
+    hash_inputs,
+    key_figure_payload,
+    package_versions,
+    record,
+    sha256_file,
+)
+from perfeval.run.runner import (
+    export_html,
+    notebook_origin,
+    parameters_digest,
+    report_slug,
+    resolve_notebook,
+    resolve_output_dir,
+    resolve_path_parameters,
+    run_report,
+)
 from perfeval.run.verify import compare_key_figures, verify_report
 from perfeval.run.workspace import Workspace, read_workspace
 
@@ -62,9 +77,12 @@ def _leftovers(root: Path) -> list[Path]:
     """What a run must not leave behind: hidden folders and files (temporary folders, previous
     copies of a report, a half-written index) and temporary-folder locks; the report and index
     locks stay in .locks."""
-    return [p for p in root.rglob("*")
-            if (p.name.startswith(".") and p.relative_to(root).parts[0] != ".locks")
-            or p.match(".locks/tmp-*")]
+    return [
+        p
+        for p in root.rglob("*")
+        if (p.name.startswith(".") and p.relative_to(root).parts[0] != ".locks")
+        or p.match(".locks/tmp-*")
+    ]
 
 
 def _written(root: Path) -> list[str]:
@@ -74,6 +92,7 @@ def _written(root: Path) -> list[str]:
 
 
 # -- validation before execution ------------------------------------------------------------------
+
 
 def test_unknown_parameter_fails_before_any_execution_or_output(tmp_path, no_kernel):
     root = tmp_path / "outputs"
@@ -86,8 +105,9 @@ def test_unknown_parameter_fails_before_any_execution_or_output(tmp_path, no_ker
 
 def test_type_and_range_errors_are_listed_together_before_execution(tmp_path, no_kernel):
     with pytest.raises(ParameterError) as caught:
-        run_report(HELLO, {"year": "soon", "ratio": 7, "colour": "blue"},
-                   outputs_root=tmp_path / "out")
+        run_report(
+            HELLO, {"year": "soon", "ratio": 7, "colour": "blue"}, outputs_root=tmp_path / "out"
+        )
     assert len(caught.value.problems) == 3 and no_kernel == []
 
 
@@ -96,20 +116,35 @@ def test_missing_data_dir_fails_before_execution(tmp_path, no_kernel):
         run_report(HELLO, {"data_dir": str(tmp_path / "absent")}, outputs_root=tmp_path / "out")
 
 
-@pytest.mark.parametrize("output_dir", ["../escape", "hello/../../escape", "/etc/perfeval",
-                                        ".", "_failed/x", ".tmp-x", ".locks",
-                                        "hello/.2024.old-1", "a/.hidden/b"])
-def test_output_dir_outside_the_outputs_root_or_reserved_is_rejected(tmp_path, no_kernel,
-                                                                     output_dir):
+@pytest.mark.parametrize(
+    "output_dir",
+    [
+        "../escape",
+        "hello/../../escape",
+        "/etc/perfeval",
+        ".",
+        "_failed/x",
+        ".tmp-x",
+        ".locks",
+        "hello/.2024.old-1",
+        "a/.hidden/b",
+    ],
+)
+def test_output_dir_outside_the_outputs_root_or_reserved_is_rejected(
+    tmp_path, no_kernel, output_dir
+):
     _write_values(tmp_path / "data")
     with pytest.raises(ParameterError, match="output directory"):
-        run_report(HELLO, {"data_dir": str(tmp_path / "data")}, output_dir=output_dir,
-                   outputs_root=tmp_path / "outputs")
+        run_report(
+            HELLO,
+            {"data_dir": str(tmp_path / "data")},
+            output_dir=output_dir,
+            outputs_root=tmp_path / "outputs",
+        )
     assert not (tmp_path / "escape").exists() and no_kernel == []
 
 
-def test_a_failing_data_check_stops_the_kernel_it_started_and_runs_nothing(tmp_path,
-                                                                          monkeypatch):
+def test_a_failing_data_check_stops_the_kernel_it_started_and_runs_nothing(tmp_path, monkeypatch):
     executed = []
     kernels = use_fake_kernels(monkeypatch, lambda *args: executed.append(args))
     with pytest.raises(ParameterError, match="name = ' ': must not be blank"):
@@ -118,23 +153,30 @@ def test_a_failing_data_check_stops_the_kernel_it_started_and_runs_nothing(tmp_p
     assert executed == [] and _written(tmp_path / "out") == [".locks"]
 
 
-def test_the_runs_own_kernel_is_stopped_before_the_report_is_written(tmp_path, fake_kernel,
-                                                                     monkeypatch):
+def test_the_runs_own_kernel_is_stopped_before_the_report_is_written(
+    tmp_path, fake_kernel, monkeypatch
+):
     events = []
     monkeypatch.setattr(NoKernel, "shutdown_in_background", lambda self: events.append("stop"))
     export = runner.export_html
-    monkeypatch.setattr(runner, "export_html",
-                        lambda *args, **kw: events.append("export") or export(*args, **kw))
-    run_report(HELLO, {"data_dir": str(_write_values(tmp_path / "data"))},
-               outputs_root=tmp_path / "out")
+    monkeypatch.setattr(
+        runner, "export_html", lambda *args, **kw: events.append("export") or export(*args, **kw)
+    )
+    run_report(
+        HELLO, {"data_dir": str(_write_values(tmp_path / "data"))}, outputs_root=tmp_path / "out"
+    )
     assert events == ["stop", "export"]
     assert fake_kernel[0].stops == 1, "and shutdown() waited for it at the end"
 
 
 def test_a_kernel_given_by_the_caller_is_left_running(tmp_path, fake_kernel):
     mine = NoKernel()
-    run_report(HELLO, {"data_dir": str(_write_values(tmp_path / "data"))},
-               outputs_root=tmp_path / "out", kernel=mine)
+    run_report(
+        HELLO,
+        {"data_dir": str(_write_values(tmp_path / "data"))},
+        outputs_root=tmp_path / "out",
+        kernel=mine,
+    )
     assert fake_kernel == [] and mine.stops == 0
 
 
@@ -152,8 +194,9 @@ def test_existing_folder_that_is_not_a_report_is_never_replaced(tmp_path):
 def test_a_report_folder_inside_another_report_is_refused(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "manifest.json").write_text("{}")
-    with pytest.raises(ParameterError, match="is inside the report .*mine, whose folder is "
-                                             "replaced whole"):
+    with pytest.raises(
+        ParameterError, match="is inside the report .*mine, whose folder is replaced whole"
+    ):
         resolve_output_dir("hello", {}, "mine/sub/deeper", tmp_path)
     assert resolve_output_dir("hello", {}, "mine", tmp_path) == tmp_path / "mine"
 
@@ -164,8 +207,13 @@ def test_default_output_dir_is_stem_then_council_and_year(tmp_path):
 
 
 def test_a_report_folder_name_hashes_every_other_parameter_that_is_not_its_default():
-    defaults = {"council": "E06000017", "year": "2017/18", "comparison": "type",
-                "data_dir": "", "vfm_indicators": ["NI192", "ASC2"]}
+    defaults = {
+        "council": "E06000017",
+        "year": "2017/18",
+        "comparison": "type",
+        "data_dir": "",
+        "vfm_indicators": ["NI192", "ASC2"],
+    }
     assert report_slug(defaults, defaults) == "E06000017_2017-18"
     other_year = report_slug(defaults | {"year": "2016/17"}, defaults)
     assert other_year == "E06000017_2016-17", "council, year, quarter and wave are readable"
@@ -176,27 +224,35 @@ def test_a_report_folder_name_hashes_every_other_parameter_that_is_not_its_defau
     assert len({group, data, indicators, report_slug(defaults, defaults)}) == 4
     both = defaults | {"comparison": "g", "data_dir": "/d"}
     assert report_slug(both, defaults) == report_slug(dict(reversed(both.items())), defaults)
-    assert report_slug(both, defaults).endswith(parameters_digest({"comparison": "g",
-                                                                   "data_dir": "/d"}))
+    assert report_slug(both, defaults).endswith(
+        parameters_digest({"comparison": "g", "data_dir": "/d"})
+    )
 
 
 def test_a_value_for_money_run_with_another_comparison_gets_its_own_folder(tmp_path):
     defaults = {"council": "E06000017", "year": "2017/18", "comparison": "type"}
     first = resolve_output_dir("value_for_money", defaults, None, tmp_path, defaults)
-    other = resolve_output_dir("value_for_money", defaults | {"comparison": "rutland_nearest_15"},
-                               None, tmp_path, defaults)
+    other = resolve_output_dir(
+        "value_for_money", defaults | {"comparison": "rutland_nearest_15"}, None, tmp_path, defaults
+    )
     assert first == tmp_path / "value_for_money" / "E06000017_2017-18"
     assert other.parent == first.parent and other != first
 
 
-@pytest.mark.parametrize("values, slug", [
-    ({"council": "E06000017", "year": "2024/25"}, "E06000017_2024-25"),
-    ({"year": 2024}, "2024"),
-    ({"council": "", "ratio": 1}, "default"),
-    ({"council": "../../etc"}, "etc"),
-    ({"council": "E06000017", "year": "2024/25", "quarter": 3}, "E06000017_2024-25_Q3"),
-    ({"council": "E06000017", "year": "2024/25", "wave": "2024"}, "E06000017_2024-25_wave-2024"),
-])
+@pytest.mark.parametrize(
+    "values, slug",
+    [
+        ({"council": "E06000017", "year": "2024/25"}, "E06000017_2024-25"),
+        ({"year": 2024}, "2024"),
+        ({"council": "", "ratio": 1}, "default"),
+        ({"council": "../../etc"}, "etc"),
+        ({"council": "E06000017", "year": "2024/25", "quarter": 3}, "E06000017_2024-25_Q3"),
+        (
+            {"council": "E06000017", "year": "2024/25", "wave": "2024"},
+            "E06000017_2024-25_wave-2024",
+        ),
+    ],
+)
 def test_report_slug(values, slug):
     assert report_slug(values) == slug
 
@@ -204,9 +260,12 @@ def test_report_slug(values, slug):
 def test_path_parameters_become_absolute_from_the_given_base_and_empty_stays_empty(tmp_path):
     values = {"data_dir": "data", "lookup_file": "x/y.csv", "out_path": "", "council": "data"}
     resolved = resolve_path_parameters(values, base=tmp_path)
-    assert resolved == {"data_dir": str(tmp_path / "data"),
-                        "lookup_file": str(tmp_path / "x" / "y.csv"), "out_path": "",
-                        "council": "data"}
+    assert resolved == {
+        "data_dir": str(tmp_path / "data"),
+        "lookup_file": str(tmp_path / "x" / "y.csv"),
+        "out_path": "",
+        "council": "data",
+    }
 
 
 def _workspace(root: Path, text: str = "") -> Workspace:
@@ -226,13 +285,18 @@ def test_notebook_is_found_by_name_in_the_workspace_then_among_the_built_in_ones
     assert resolve_notebook("state_of_the_nation") == built_in
     assert notebook_origin(built_in, ws) == "built-in"
     assert notebook_origin(tmp_path / "notebooks" / "annual.ipynb", ws) == "workspace"
-    with pytest.raises(ParameterError, match="'anual' not found.*workspace notebooks in "
-                                             ".*: annual; built-in notebooks in .*: "
-                                             "end_of_year_review"):
+    with pytest.raises(
+        ParameterError,
+        match="'anual' not found.*workspace notebooks in "
+        ".*: annual; built-in notebooks in .*: "
+        "end_of_year_review",
+    ):
         resolve_notebook("anual", ws)
     nbformat.write(new_notebook(), tmp_path / "notebooks" / "state_of_the_nation.ipynb")
-    assert resolve_notebook("state_of_the_nation", ws) == \
-        tmp_path / "notebooks" / "state_of_the_nation.ipynb", "the workspace's comes first"
+    assert (
+        resolve_notebook("state_of_the_nation", ws)
+        == tmp_path / "notebooks" / "state_of_the_nation.ipynb"
+    ), "the workspace's comes first"
 
 
 def test_without_an_outputs_root_a_run_needs_a_workspace(tmp_path, monkeypatch, no_kernel):
@@ -243,8 +307,9 @@ def test_without_an_outputs_root_a_run_needs_a_workspace(tmp_path, monkeypatch, 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_run_in_a_workspace_publishes_in_its_outputs_with_its_defaults(tmp_path, fake_kernel,
-                                                                       monkeypatch):
+def test_a_run_in_a_workspace_publishes_in_its_outputs_with_its_defaults(
+    tmp_path, fake_kernel, monkeypatch
+):
     _write_values(tmp_path / "ws" / "data")
     ws = _workspace(tmp_path / "ws", 'data = "data"\noutputs = "reports"\n')
     result = run_report(HELLO, {"year": 2030}, workspace=ws)
@@ -257,22 +322,28 @@ def test_a_run_in_a_workspace_publishes_in_its_outputs_with_its_defaults(tmp_pat
 
 # -- publication: layout, manifest, safe replacement ----------------------------------------------
 
+
 def test_run_writes_report_folder_and_manifest(tmp_path, fake_kernel, monkeypatch):
     data = _write_values(tmp_path / "data")
     monkeypatch.chdir(tmp_path)
     result = run_report(HELLO, {"data_dir": "data", "year": "2030"}, outputs_root="outputs")
     folder = tmp_path / "outputs" / "hello" / f"2030_{parameters_digest({'data_dir': str(data)})}"
     assert result.output_dir == folder, "the data folder is not hello's default: it is hashed"
-    assert sorted(p.name for p in folder.iterdir()) == ["hello.html", "hello.ipynb",
-                                                        "hello.ods", "hello.xlsx",
-                                                        "manifest.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "hello.html",
+        "hello.ipynb",
+        "hello.ods",
+        "hello.xlsx",
+        "manifest.json",
+    ]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["parameters"]["data_dir"] == str(data)
     assert manifest["parameters"]["year"] == 2030
     assert manifest["notebook"] == {"path": str(HELLO), "sha256": sha256_file(HELLO)}
     assert manifest["inputs"] == {"data_dir": str(data)}
     assert manifest["input_files"] == {
-        "data_dir/values.csv": hashlib.sha256((data / "values.csv").read_bytes()).hexdigest()}
+        "data_dir/values.csv": hashlib.sha256((data / "values.csv").read_bytes()).hexdigest()
+    }
     assert manifest["key_figures"]["total"]["value"] == 3.5
     assert manifest["report_files"]["hello.html"] == sha256_file(folder / "hello.html")
     assert manifest["duration_seconds"] >= 0 and manifest["started"] <= manifest["finished"]
@@ -289,8 +360,9 @@ def test_a_new_run_replaces_the_previous_report(tmp_path, fake_kernel):
     assert _leftovers(tmp_path / "out") == []
 
 
-def test_interrupted_run_keeps_previous_report_and_partial_notebook(tmp_path, fake_kernel,
-                                                                    monkeypatch):
+def test_interrupted_run_keeps_previous_report_and_partial_notebook(
+    tmp_path, fake_kernel, monkeypatch
+):
     data = _write_values(tmp_path / "data")
     root = tmp_path / "out"
     previous = run_report(HELLO, {"data_dir": str(data)}, outputs_root=root)
@@ -309,7 +381,8 @@ def test_interrupted_run_keeps_previous_report_and_partial_notebook(tmp_path, fa
 
 
 def test_publication_failure_keeps_the_executed_notebook_and_the_previous_report(
-        tmp_path, fake_kernel, monkeypatch):
+    tmp_path, fake_kernel, monkeypatch
+):
     data = _write_values(tmp_path / "data")
     root = tmp_path / "out"
     previous = run_report(HELLO, {"data_dir": str(data)}, outputs_root=root)
@@ -317,8 +390,10 @@ def test_publication_failure_keeps_the_executed_notebook_and_the_previous_report
 
     def twice(source, output, values, progress, kernel):
         nb = nbformat.read(source, as_version=4)
-        nb.cells[-2].outputs = [new_output("display_data", data={
-            KEY_FIGURE_MIME: key_figure_payload("total", n)}) for n in (1, 2)]
+        nb.cells[-2].outputs = [
+            new_output("display_data", data={KEY_FIGURE_MIME: key_figure_payload("total", n)})
+            for n in (1, 2)
+        ]
         nbformat.write(nb, output)
 
     monkeypatch.setattr(runner, "_execute_notebook", twice)
@@ -352,28 +427,37 @@ def test_verify_rejects_a_file_that_is_not_a_manifest(tmp_path):
 
 # -- HTML export ----------------------------------------------------------------------------------
 
+
 def _executed_notebook():
     code = new_code_cell("record('x', 1)\nsecret_code_marker = 1", execution_count=3)
     code.outputs = [
         new_output("stream", name="stderr", text="SECRET-STDERR warning\n"),
         new_output("stream", name="stdout", text="visible stdout\n"),
         new_output("display_data", data={KEY_FIGURE_MIME: key_figure_payload("x", 12345.678)}),
-        new_output("display_data", data={"application/javascript": "alert(1)",
-                                         "text/plain": "js fallback"}),
+        new_output(
+            "display_data", data={"application/javascript": "alert(1)", "text/plain": "js fallback"}
+        ),
         new_output("display_data", data={"text/html": "<b>ok</b><script>alert(2)</script>"}),
-        new_output("execute_result", data={"text/html": pd.DataFrame({"v": [1.5]}).to_html()},
-                   execution_count=3),
+        new_output(
+            "execute_result",
+            data={"text/html": pd.DataFrame({"v": [1.5]}).to_html()},
+            execution_count=3,
+        ),
     ]
     removed = new_code_cell("print('gone')")
     removed.metadata["tags"] = ["remove-cell"]
     removed.outputs = [new_output("stream", name="stdout", text="REMOVED-CELL\n")]
-    return new_notebook(cells=[new_markdown_cell("Intro\n\n# The **State** of the Nation\n"),
-                               code, removed])
+    return new_notebook(
+        cells=[new_markdown_cell("Intro\n\n# The **State** of the Nation\n"), code, removed]
+    )
 
 
 def test_html_is_self_contained_and_shows_no_code_stderr_or_key_figure_data():
-    html = export_html(_executed_notebook(), notebook_name="sotn.ipynb",
-                       parameters={"year": "2024/25", "data_dir": "/secret/path"})
+    html = export_html(
+        _executed_notebook(),
+        notebook_name="sotn.ipynb",
+        parameters={"year": "2024/25", "data_dir": "/secret/path"},
+    )
     assert '<html lang="en-GB">' in html and '<meta charset="utf-8"' in html
     assert "<title>The State of the Nation</title>" in html and "<main" in html
     assert "<script" not in html.lower() and "alert(" not in html
@@ -387,8 +471,11 @@ def test_html_is_self_contained_and_shows_no_code_stderr_or_key_figure_data():
 
 
 def test_parameter_values_are_escaped_in_the_footer():
-    html = export_html(new_notebook(cells=[new_markdown_cell("# T")]), notebook_name="t.ipynb",
-                       parameters={"name": "<script>alert(1)</script>"})
+    html = export_html(
+        new_notebook(cells=[new_markdown_cell("# T")]),
+        notebook_name="t.ipynb",
+        parameters={"name": "<script>alert(1)</script>"},
+    )
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
@@ -400,13 +487,23 @@ def test_html_export_refuses_an_image_from_the_internet():
 
 # -- key figures and provenance -------------------------------------------------------------------
 
+
 def test_key_figure_payload_is_json_safe():
-    frame = pd.DataFrame({"rate": [np.float64(41.2), np.nan], "n": np.array([3, 4])},
-                         index=pd.Index(["E06000017", "E07000026"], name="council"))
+    frame = pd.DataFrame(
+        {"rate": [np.float64(41.2), np.nan], "n": np.array([3, 4])},
+        index=pd.Index(["E06000017", "E07000026"], name="council"),
+    )
     table = key_figure_payload("t", frame, "Rates by council")
-    assert table == {"name": "t", "kind": "table", "description": "Rates by council",
-                     "value": {"columns": ["rate", "n"], "index": ["E06000017", "E07000026"],
-                               "data": [[41.2, 3], [None, 4]]}}
+    assert table == {
+        "name": "t",
+        "kind": "table",
+        "description": "Rates by council",
+        "value": {
+            "columns": ["rate", "n"],
+            "index": ["E06000017", "E07000026"],
+            "data": [[41.2, 3], [None, 4]],
+        },
+    }
     json.dumps(table, allow_nan=False)
     assert "index" not in key_figure_payload("t", pd.DataFrame({"a": [1]}))["value"]
     assert key_figure_payload("n", np.int64(7))["value"] == 7
@@ -426,25 +523,33 @@ def test_record_checks_its_arguments_and_is_silent_outside_a_kernel(capsys):
 def test_duplicate_key_figure_names_are_an_error_naming_both_cells():
     cells = [new_code_cell("a"), new_code_cell("b")]
     for cell in cells:
-        cell.outputs = [new_output("display_data",
-                                   data={KEY_FIGURE_MIME: key_figure_payload("same", 1)})]
+        cell.outputs = [
+            new_output("display_data", data={KEY_FIGURE_MIME: key_figure_payload("same", 1)})
+        ]
     with pytest.raises(RunError, match="'same' is recorded twice \\(cells 0 and 1\\)"):
         collect_key_figures(new_notebook(cells=cells))
 
 
 def test_compare_key_figures_is_exact_and_names_table_cells():
-    table = {"kind": "table", "value": {"columns": ["v"], "index": ["A", "B"],
-                                        "data": [[1.0], [2.0]]}}
-    changed = {"kind": "table", "value": {"columns": ["v"], "index": ["A", "B"],
-                                          "data": [[1.0], [2.0000000001]]}}
+    table = {
+        "kind": "table",
+        "value": {"columns": ["v"], "index": ["A", "B"], "data": [[1.0], [2.0]]},
+    }
+    changed = {
+        "kind": "table",
+        "value": {"columns": ["v"], "index": ["A", "B"], "data": [[1.0], [2.0000000001]]},
+    }
     assert compare_key_figures({"t": table}, {"t": table}) == []
     assert compare_key_figures({"t": table}, {"t": changed}) == [
-        "t: row 'B', column 'v': published 2.0, re-run 2.0000000001"]
-    assert compare_key_figures({"n": {"kind": "number", "value": 1}},
-                               {"n": {"kind": "number", "value": 1.0}}) == [
-        "n: published 1, re-run 1.0"]
-    assert compare_key_figures({"a": table}, {"b": table}) == ["a: missing from the re-run",
-                                                               "b: new in the re-run"]
+        "t: row 'B', column 'v': published 2.0, re-run 2.0000000001"
+    ]
+    assert compare_key_figures(
+        {"n": {"kind": "number", "value": 1}}, {"n": {"kind": "number", "value": 1.0}}
+    ) == ["n: published 1, re-run 1.0"]
+    assert compare_key_figures({"a": table}, {"b": table}) == [
+        "a: missing from the re-run",
+        "b: new in the re-run",
+    ]
 
 
 def test_hash_inputs_is_sorted_relative_and_skips_hidden_files(tmp_path):
@@ -483,8 +588,11 @@ def hello_run(tmp_path_factory):
     cwd = os.getcwd()
     os.chdir(tmp)
     try:
-        result = run_report(HELLO, {"data_dir": "data", "name": "Rutland", "year": "2030",
-                                    "message": message}, outputs_root=tmp / "outputs")
+        result = run_report(
+            HELLO,
+            {"data_dir": "data", "name": "Rutland", "year": "2030", "message": message},
+            outputs_root=tmp / "outputs",
+        )
     finally:
         os.chdir(cwd)
     return tmp, result, message, marker
@@ -498,10 +606,17 @@ def test_real_run_manifest_has_key_figures_and_coerced_parameters(hello_run):
     assert result.output_dir == tmp / "outputs" / "hello" / f"2030_{parameters_digest(changed)}"
     assert manifest["parameters"]["data_dir"] == str(tmp / "data")
     figures = manifest["key_figures"]
-    assert figures["total"] == {"kind": "number", "value": 3.5,
-                                "description": "Sum of values.csv", "cell": 5}
-    assert figures["table"]["value"] == {"columns": ["value"], "index": ["A", "B"],
-                                         "data": [[1.5], [2.0]]}
+    assert figures["total"] == {
+        "kind": "number",
+        "value": 3.5,
+        "description": "Sum of values.csv",
+        "cell": 5,
+    }
+    assert figures["table"]["value"] == {
+        "columns": ["value"],
+        "index": ["A", "B"],
+        "data": [[1.5], [2.0]],
+    }
     assert figures["year_type"]["value"] == "int", "the kernel received year as an int"
     git = manifest["git"]
     assert git is None or (len(git["commit"]) == 40 and isinstance(git["dirty"], bool))
@@ -512,8 +627,9 @@ def test_real_run_manifest_has_key_figures_and_coerced_parameters(hello_run):
 def test_a_real_run_leaves_no_kernel_running(hello_run):
     import psutil
 
-    assert [p for p in psutil.Process().children(recursive=True)
-            if "ipykernel" in " ".join(p.cmdline())] == []
+    assert [
+        p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())
+    ] == []
 
 
 @pytest.mark.notebook
@@ -549,8 +665,9 @@ def test_verify_passes_on_a_fresh_report_and_names_a_changed_data_file(hello_run
     assert not changed.ok
     assert [c.split(":")[0] for c in changed.input_changes] == ["data_dir/values.csv"]
     assert "total: published 3.5, re-run 3.75" in changed.figure_differences
-    assert "table: row 'B', column 'value': published 2.0, re-run 2.25" in \
-        changed.figure_differences
+    assert (
+        "table: row 'B', column 'value': published 2.0, re-run 2.25" in changed.figure_differences
+    )
 
 
 @pytest.mark.notebook
@@ -577,12 +694,24 @@ def test_sigterm_during_a_run_leaves_the_previous_report_intact(tmp_path):
     previous = run_report(SLEEPY, {"seconds": 0}, outputs_root=root)
     before = {p.name: p.read_bytes() for p in previous.output_dir.iterdir()}
     marker = tmp_path / "sleeping"
-    command = [str(Path(sys.executable).parent / "perfeval"), "run", str(SLEEPY),
-               "-p", "seconds", "120", "-p", "marker_file", str(marker),
-               "--outputs-root", str(root), "--no-progress"]
+    command = [
+        str(Path(sys.executable).parent / "perfeval"),
+        "run",
+        str(SLEEPY),
+        "-p",
+        "seconds",
+        "120",
+        "-p",
+        "marker_file",
+        str(marker),
+        "--outputs-root",
+        str(root),
+        "--no-progress",
+    ]
     env = {**os.environ, "PATH": "/usr/bin:/bin"}  # the venv is not activated
-    proc = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 90
         while not marker.exists():
@@ -608,9 +737,14 @@ def test_plain_papermill_run_with_a_misspelt_parameter_fails_in_the_validation_c
     from papermill.exceptions import PapermillExecutionError
 
     with pytest.raises(PapermillExecutionError) as caught:
-        papermill.execute_notebook(str(HELLO), str(tmp_path / "out.ipynb"),
-                                   parameters={"yera": 2024}, kernel_name="python3",
-                                   cwd=str(NOTEBOOKS), progress_bar=False)
+        papermill.execute_notebook(
+            str(HELLO),
+            str(tmp_path / "out.ipynb"),
+            parameters={"yera": 2024},
+            kernel_name="python3",
+            cwd=str(NOTEBOOKS),
+            progress_bar=False,
+        )
     assert caught.value.ename == "ParameterError"
     assert "unknown parameter 'yera' (did you mean 'year'?)" in caught.value.evalue
 
@@ -620,9 +754,15 @@ def test_a_kernel_that_cannot_start_is_a_run_error_naming_the_fix(tmp_path, monk
 
     monkeypatch.setattr(runner, "KERNEL_NAME", "no_such_kernel")
     monkeypatch.setattr(kernels, "KERNEL_NAME", "no_such_kernel")
-    with pytest.raises(RunError, match="could not start the no_such_kernel kernel for "
-                                       "hello.ipynb: NoSuchKernel: .*check that ipykernel is "
-                                       "installed"):
-        run_report(HELLO, {"data_dir": str(_write_values(tmp_path / "data"))},
-                   outputs_root=tmp_path / "out")
+    with pytest.raises(
+        RunError,
+        match="could not start the no_such_kernel kernel for "
+        "hello.ipynb: NoSuchKernel: .*check that ipykernel is "
+        "installed",
+    ):
+        run_report(
+            HELLO,
+            {"data_dir": str(_write_values(tmp_path / "data"))},
+            outputs_root=tmp_path / "out",
+        )
     assert _written(tmp_path / "out") == [".locks"] and kernels._ALL == []

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perfeval.stats import scorecard
-from perfeval.data.loader import Dataset, load_dataset
 from perfeval.core.exceptions import AnalysisError
+from perfeval.data.loader import Dataset, load_dataset
+from perfeval.stats import scorecard
 
 MINIMAL = Path(__file__).parent / "data" / "minimal"
 
@@ -41,8 +41,8 @@ def test_scorecard_assesses_target_direction_and_benchmark(card):
     assert row["value"] == pytest.approx(41.2)
     assert row["status"] == "provisional"
     assert row["target"] == 45.0
-    assert row["rag"] == "Red"           # 41.2 < 45.0 - 2.0
-    assert row["dot"] == "Improved"      # +0.7 > 0.5 threshold
+    assert row["rag"] == "Red"  # 41.2 < 45.0 - 2.0
+    assert row["dot"] == "Improved"  # +0.7 > 0.5 threshold
     assert row["comparison_value"] == pytest.approx(40.5)
     assert row["rank"] == 1 and row["n_ranked"] == 3 and row["quartile"] == 1
     assert row["comparator_median"] == 38.0  # median of 41.2, 38.0 and the real zero
@@ -63,9 +63,14 @@ def test_headline_shares_count_only_the_report_year(card):
 
 
 def test_issues_to_consider_lists_red_worse_and_bottom_quartile_with_reasons():
-    card = pd.DataFrame({"indicator": ["A", "B", "C", "D"], "rag": ["Red", "Green", "Green", "Red"],
-                         "dot": ["Worse", "Improved", "Worse", "No change"],
-                         "quartile": pd.array([4, 1, pd.NA, 2], dtype="Int64")})
+    card = pd.DataFrame(
+        {
+            "indicator": ["A", "B", "C", "D"],
+            "rag": ["Red", "Green", "Green", "Red"],
+            "dot": ["Worse", "Improved", "Worse", "No change"],
+            "quartile": pd.array([4, 1, pd.NA, 2], dtype="Int64"),
+        }
+    )
     issues = scorecard.issues_to_consider(card)
     assert issues["indicator"].tolist() == ["A", "C", "D"]
     assert issues["reasons"].tolist() == ["red, worse, bottom quartile", "worse", "red"]
@@ -83,16 +88,27 @@ def test_comparator_trends_give_home_value_and_group_median(data):
 
 
 def test_comparator_medians_need_three_values():
-    values = pd.DataFrame({"indicator": ["A", "A", "A", "B", "B"], "period": ["2023/24"] * 5,
-                           "value": [1.0, 3.0, 8.0, 5.0, 7.0]})
+    values = pd.DataFrame(
+        {
+            "indicator": ["A", "A", "A", "B", "B"],
+            "period": ["2023/24"] * 5,
+            "value": [1.0, 3.0, 8.0, 5.0, 7.0],
+        }
+    )
     medians = scorecard.comparator_medians(values).set_index("indicator")["comparator_median"]
     assert medians["A"] == 3.0 and pd.isna(medians["B"])  # B: two councils, no median
 
 
 def test_ranks_and_quartiles_need_three_councils():
-    bench = pd.DataFrame({"indicator": ["A"] * 3 + ["B"] * 2, "n_ranked": [3, 3, 3, 2, 2],
-                          "rank": [1, 2, 3, 1, 2], "quartile": [1, 3, 4, 1, 4],
-                          "percentile_rank": [100.0, 50.0, 0.0, 100.0, 0.0]})
+    bench = pd.DataFrame(
+        {
+            "indicator": ["A"] * 3 + ["B"] * 2,
+            "n_ranked": [3, 3, 3, 2, 2],
+            "rank": [1, 2, 3, 1, 2],
+            "quartile": [1, 3, 4, 1, 4],
+            "percentile_rank": [100.0, 50.0, 0.0, 100.0, 0.0],
+        }
+    )
     out = scorecard.too_few_ranked(bench)
     assert out["quartile"].tolist()[:3] == [1, 3, 4] and out["quartile"].iloc[3:].isna().all()
     assert out["rank"].iloc[3:].isna().all() and out["percentile_rank"].iloc[3:].isna().all()
@@ -103,8 +119,11 @@ def test_scorecard_reads_values_without_the_optional_columns(data):
     """A folder's indicator_values.csv may hold only authority, indicator, period and value."""
     bare = data.indicator_values[["authority", "indicator", "period", "value"]]
     register = data.indicators.drop(columns=["synthetic"])
-    plain = Dataset(root=data.root, tables={**data.tables, "indicator_values": bare,
-                                            "indicators": register}, origins=data.origins)
+    plain = Dataset(
+        root=data.root,
+        tables={**data.tables, "indicator_values": bare, "indicators": register},
+        origins=data.origins,
+    )
     card = scorecard.build_scorecard(plain, "E06000017", "2023/24", "test_group")
     assert card["status"].eq("final").all() and card["note"].eq("").all()
     assert card["value_symbol"].isna().all() and not card["synthetic"].any()

@@ -19,24 +19,36 @@ def small_figure() -> Figure:
     return fig
 
 
-FRAME = pd.DataFrame({"Indicator": ["Waste <sent> to landfill", "Rent & arrears"],
-                      "Value": ["£1,200", "[x]"], "Rank": [1, 12]})
+FRAME = pd.DataFrame(
+    {
+        "Indicator": ["Waste <sent> to landfill", "Rent & arrears"],
+        "Value": ["£1,200", "[x]"],
+        "Rank": [1, 12],
+    }
+)
 
 
 def test_blocks_keep_reading_order_and_render_through_the_one_template():
-    s = (Section().text("First sentence.").figure(small_figure(), alt="A rising line.",
-                                                  caption="Caption.")
-         .table(FRAME, "Values, 2024/25", row_header="Indicator", note="[x] not available")
-         .bullets(["one", "two"], heading="Listed").caveat("Provisional figures."))
+    s = (
+        Section()
+        .text("First sentence.")
+        .figure(small_figure(), alt="A rising line.", caption="Caption.")
+        .table(FRAME, "Values, 2024/25", row_header="Indicator", note="[x] not available")
+        .bullets(["one", "two"], heading="Listed")
+        .caveat("Provisional figures.")
+    )
     html = s.to_html()
-    order = [html.index(t) for t in ("First sentence.", "<figure", "<table", "<ul>",
-                                     'class="caveat"')]
+    order = [
+        html.index(t) for t in ("First sentence.", "<figure", "<table", "<ul>", 'class="caveat"')
+    ]
     assert order == sorted(order)
     assert "Waste &lt;sent&gt; to landfill" in html and "Rent &amp; arrears" in html
     assert '<th scope="row">Waste' in html and '<td class="num">£1,200</td>' in html
     # the one-block helpers give exactly the markup of the same block in a section
-    assert html_table(FRAME, "Values, 2024/25", row_header="Indicator",
-                      note="[x] not available") in html
+    assert (
+        html_table(FRAME, "Values, 2024/25", row_header="Indicator", note="[x] not available")
+        in html
+    )
     assert str(show_text("First sentence.")) in html
     assert str(show_list(["one", "two"], heading="Listed")) in html
 
@@ -48,7 +60,10 @@ def test_json_description_matches_the_html_cell_for_cell():
     assert described["version"] == SECTION_VERSION and described["heading"] == "Money"
     table = described["blocks"][0]
     assert table["kind"] == "table" and table["columns"] == ["Indicator", "Value", "Rank"]
-    assert table["rows"] == [["Waste <sent> to landfill", "£1,200", "1"], ["Rent & arrears", "[x]", "12"]]
+    assert table["rows"] == [
+        ["Waste <sent> to landfill", "£1,200", "1"],
+        ["Rent & arrears", "[x]", "12"],
+    ]
     assert table["numeric"] == [False, True, True] and table["row_header"] == "Indicator"
     assert bundle["text/html"].startswith("<h2>Money</h2>")
 
@@ -58,7 +73,10 @@ def test_absent_parts_add_nothing_and_an_empty_table_says_so():
     assert s.blocks == [] and s.caveats == [] and s.to_html() == ""
     empty = Section().table(FRAME.iloc[:0], "Overdue actions.")
     assert empty.to_html() == '<p class="table-empty">Overdue actions: no rows to show.</p>'
-    assert Section().bullets([], heading="Issues").to_html() == "<p><strong>Issues</strong></p><p>None.</p>"
+    assert (
+        Section().bullets([], heading="Issues").to_html()
+        == "<p><strong>Issues</strong></p><p>None.</p>"
+    )
 
 
 def test_a_chart_without_a_text_alternative_and_a_wrong_row_header_are_refused():
@@ -70,14 +88,19 @@ def test_a_chart_without_a_text_alternative_and_a_wrong_row_header_are_refused()
 
 def test_record_publishes_offered_figures_and_refuses_others(monkeypatch):
     published = []
-    monkeypatch.setattr(keyfigures, "record",
-                        lambda name, value, description=None: published.append((name, value, description)))
+    monkeypatch.setattr(
+        keyfigures,
+        "record",
+        lambda name, value, description=None: published.append((name, value, description)),
+    )
     s = Section().offer("headline_share", 0.25, "Share on target").offer("count", 3)
     s.record("headline_share")
     assert published == [("headline_share", 0.25, "Share on target")]
     s.record()
     assert [p[0] for p in published] == ["headline_share", "headline_share", "count"]
-    with pytest.raises(RecordError, match="offers no key figure 'missing'; it offers: headline_share, count"):
+    with pytest.raises(
+        RecordError, match="offers no key figure 'missing'; it offers: headline_share, count"
+    ):
         s.record("missing")
 
 

@@ -26,10 +26,16 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from perfeval.core.exceptions import AnalysisError
-from perfeval.stats.spc import (ProvisionalLimitsWarning, classify_assurance, classify_variation,
-                          describe_variation_and_assurance, explain_point, xmr)
 from perfeval.present.charts import plot_xmr
-from perfeval.stats.spc import _format_number
+from perfeval.stats.spc import (
+    ProvisionalLimitsWarning,
+    _format_number,
+    classify_assurance,
+    classify_variation,
+    describe_variation_and_assurance,
+    explain_point,
+    xmr,
+)
 
 matplotlib.use("Agg")
 
@@ -62,9 +68,19 @@ def test_limits_match_hand_worked_example():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # 13 points: no provisional-limits warning
         result = xmr(values)
-    assert list(result.columns[:11]) == ["value", "period", "in_baseline", "moving_range",
-                                         "moving_range_used", "mean_moving_range", "mean", "lpl",
-                                         "upl", "near_lpl", "near_upl"]
+    assert list(result.columns[:11]) == [
+        "value",
+        "period",
+        "in_baseline",
+        "moving_range",
+        "moving_range_used",
+        "mean_moving_range",
+        "mean",
+        "lpl",
+        "upl",
+        "near_lpl",
+        "near_upl",
+    ]
     assert result["mean"].tolist() == pytest.approx([mean] * 13)
     assert result["mean_moving_range"].iloc[0] == pytest.approx(mean_mr)
     assert result["lpl"].iloc[0] == pytest.approx(mean - 2.66 * mean_mr)
@@ -79,8 +95,9 @@ def test_limits_match_hand_worked_example():
 
 def test_base_series_limits():
     result = chart([])
-    assert result[["mean", "lpl", "upl", "near_lpl", "near_upl"]].iloc[0].tolist() == \
-        pytest.approx([MEAN, LPL, UPL, NEAR_LPL, NEAR_UPL])
+    assert result[["mean", "lpl", "upl", "near_lpl", "near_upl"]].iloc[0].tolist() == pytest.approx(
+        [MEAN, LPL, UPL, NEAR_LPL, NEAR_UPL]
+    )
     assert result["mean_moving_range"].iloc[0] == pytest.approx(2)
     assert flagged(result) == {}
 
@@ -88,19 +105,41 @@ def test_base_series_limits():
 def test_reference_values_from_nhsrplotthedots():
     # NHSRplotthedots tests/testthat/test-ptd_spc_standard.R and _snaps/ptd_spc_standard.md:
     # y = R's set.seed(123); rnorm(20). r1: as is; r2, r3: y[15] <- 10, screened and not.
-    y = [-0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774, 1.71506499, 0.46091621,
-         -1.26506123, -0.68685285, -0.44566197, 1.22408180, 0.35981383, 0.40077145, 0.11068272,
-         -0.55584113, 1.78691314, 0.49785048, -1.96661716, 0.70135590, -0.47279141]
+    y = [
+        -0.56047565,
+        -0.23017749,
+        1.55870831,
+        0.07050839,
+        0.12928774,
+        1.71506499,
+        0.46091621,
+        -1.26506123,
+        -0.68685285,
+        -0.44566197,
+        1.22408180,
+        0.35981383,
+        0.40077145,
+        0.11068272,
+        -0.55584113,
+        1.78691314,
+        0.49785048,
+        -1.96661716,
+        0.70135590,
+        -0.47279141,
+    ]
     r1 = xmr(y)
-    assert r1[["mean", "lpl", "upl"]].iloc[0].tolist() == \
-        pytest.approx([0.1416238, -3.01138, 3.294627], rel=1e-6)
+    assert r1[["mean", "lpl", "upl"]].iloc[0].tolist() == pytest.approx(
+        [0.1416238, -3.01138, 3.294627], rel=1e-6
+    )
     assert set(r1["point_type"]) == {"common_cause"}  # _snaps/ptd_spc.md: 20 common cause
     y[14] = 10
     r2, r3 = xmr(y), xmr(y, screen_outliers=False)
-    assert r2[["mean", "lpl", "upl"]].iloc[0].tolist() == \
-        pytest.approx([0.6694159, -2.383666, 3.722497], rel=1e-6)
-    assert r3[["mean", "lpl", "upl"]].iloc[0].tolist() == \
-        pytest.approx([0.6694159, -4.596625, 5.935457], rel=1e-6)
+    assert r2[["mean", "lpl", "upl"]].iloc[0].tolist() == pytest.approx(
+        [0.6694159, -2.383666, 3.722497], rel=1e-6
+    )
+    assert r3[["mean", "lpl", "upl"]].iloc[0].tolist() == pytest.approx(
+        [0.6694159, -4.596625, 5.935457], rel=1e-6
+    )
     # _snaps/ptd_spc.md: two facets of 10 points each, printed to 3 significant figures;
     # separate facets and rebased periods are computed alike.
     y[14] = -0.55584113
@@ -114,9 +153,14 @@ def test_reference_values_from_nhsrplotthedots():
 # --------------------------------------------------------------------------- the four rules
 
 
-@pytest.mark.parametrize("improvement, expected", [
-    ("increase", "special_cause_improvement"), ("decrease", "special_cause_concern"),
-    ("neutral", "special_cause_neutral")])
+@pytest.mark.parametrize(
+    "improvement, expected",
+    [
+        ("increase", "special_cause_improvement"),
+        ("decrease", "special_cause_concern"),
+        ("neutral", "special_cause_neutral"),
+    ],
+)
 def test_point_above_upper_limit(improvement, expected):
     result = chart([17], improvement=improvement)  # 17 > 16.32
     assert flagged(result) == {14: "outside_limits"}
@@ -124,9 +168,14 @@ def test_point_above_upper_limit(improvement, expected):
     assert result["point_type"].iloc[14] == expected
 
 
-@pytest.mark.parametrize("improvement, expected", [
-    ("increase", "special_cause_concern"), ("decrease", "special_cause_improvement"),
-    ("neutral", "special_cause_neutral")])
+@pytest.mark.parametrize(
+    "improvement, expected",
+    [
+        ("increase", "special_cause_concern"),
+        ("decrease", "special_cause_improvement"),
+        ("neutral", "special_cause_neutral"),
+    ],
+)
 def test_point_below_lower_limit(improvement, expected):
     result = chart([5], improvement=improvement)  # 5 < 5.68
     assert flagged(result) == {14: "outside_limits"}
@@ -162,8 +211,10 @@ def test_shift_below_the_mean_longer_than_seven():
     assert set(result["point_type"].iloc[14:]) == {"special_cause_concern"}
 
 
-@pytest.mark.parametrize("improvement, expected", [
-    ("increase", "special_cause_improvement"), ("decrease", "special_cause_concern")])
+@pytest.mark.parametrize(
+    "improvement, expected",
+    [("increase", "special_cause_improvement"), ("decrease", "special_cause_concern")],
+)
 def test_rising_trend_of_seven(improvement, expected):
     # rows 14-20 rise strictly (row 13 is 12, so 12 -> 9 falls); 4 below and 3 above the mean,
     # none beyond a near limit: only the trend rule fires
@@ -222,16 +273,25 @@ def test_rule_precedence_decides_improvement_or_concern():
     #  other: 2 of 3 below the mean; rows 17-20: trend and shift.
     # The first rule in (outside_limits, trend, two_in_three, shift) gives the direction.
     result = chart([5, 6, 7, 8, 9, 10, 10.5])
-    assert flagged(result) == {14: "outside_limits;trend;shift",
-                               15: "trend;two_in_three;shift", 16: "trend;two_in_three;shift",
-                               17: "trend;shift", 18: "trend;shift", 19: "trend;shift",
-                               20: "trend;shift"}
+    assert flagged(result) == {
+        14: "outside_limits;trend;shift",
+        15: "trend;two_in_three;shift",
+        16: "trend;two_in_three;shift",
+        17: "trend;shift",
+        18: "trend;shift",
+        19: "trend;shift",
+        20: "trend;shift",
+    }
     assert result["direction"].iloc[14:].tolist() == ["low"] + ["high"] * 6
-    assert result["point_type"].iloc[14:].tolist() == \
-        ["special_cause_concern"] + ["special_cause_improvement"] * 6
+    assert (
+        result["point_type"].iloc[14:].tolist()
+        == ["special_cause_concern"] + ["special_cause_improvement"] * 6
+    )
     reverse = chart([5, 6, 7, 8, 9, 10, 10.5], improvement="decrease")
-    assert reverse["point_type"].iloc[14:].tolist() == \
-        ["special_cause_improvement"] + ["special_cause_concern"] * 6
+    assert (
+        reverse["point_type"].iloc[14:].tolist()
+        == ["special_cause_improvement"] + ["special_cause_concern"] * 6
+    )
 
 
 def test_point_at_the_turn_of_two_trends_takes_the_later_direction():
@@ -285,9 +345,11 @@ def test_single_point():
     assert result["point_type"].iloc[0] == "common_cause"
     assert result.attrs["spc"]["variation"] == "common_cause"
     assert result.attrs["spc"]["assurance"] is None  # no limits, so no assurance
-    assert explain_point(result, 0) == ("Point 1 shows common-cause variation: it is not "
-                                        "assessable against limits yet and not part of a run, "
-                                        "trend or 2-of-3 pattern.")
+    assert explain_point(result, 0) == (
+        "Point 1 shows common-cause variation: it is not "
+        "assessable against limits yet and not part of a run, "
+        "trend or 2-of-3 pattern."
+    )
 
 
 def test_constant_series_collapses_limits_onto_the_mean():
@@ -337,8 +399,9 @@ def test_baseline_fixes_limits_on_leading_points():
     assert flagged(result) == {14: "outside_limits", 15: "outside_limits", 16: "outside_limits"}
     everything = xmr(BASE + [20, 20, 20])
     assert everything["mean"].iloc[0] == pytest.approx((154 + 60) / 17)
-    pd.testing.assert_frame_equal(xmr(BASE, baseline=100).drop(columns="in_baseline"),
-                                  xmr(BASE).drop(columns="in_baseline"))
+    pd.testing.assert_frame_equal(
+        xmr(BASE, baseline=100).drop(columns="in_baseline"), xmr(BASE).drop(columns="in_baseline")
+    )
 
 
 def test_rebasing_gives_each_period_its_own_limits():
@@ -370,11 +433,19 @@ def test_baseline_applies_within_each_period():
 # --------------------------------------------------------------------------- summaries
 
 
-@pytest.mark.parametrize("target, improvement, expected", [
-    (5, "increase", "consistent_pass"), (20, "increase", "consistent_fail"),
-    (11, "increase", "inconsistent"), (5, "decrease", "consistent_fail"),
-    (20, "decrease", "consistent_pass"), (11, "decrease", "inconsistent"),
-    (5, "neutral", None), (None, "increase", None)])
+@pytest.mark.parametrize(
+    "target, improvement, expected",
+    [
+        (5, "increase", "consistent_pass"),
+        (20, "increase", "consistent_fail"),
+        (11, "increase", "inconsistent"),
+        (5, "decrease", "consistent_fail"),
+        (20, "decrease", "consistent_pass"),
+        (11, "decrease", "inconsistent"),
+        (5, "neutral", None),
+        (None, "increase", None),
+    ],
+)
 def test_assurance(target, improvement, expected):
     result = chart([], target=target, improvement=improvement)  # limits 5.68 to 16.32
     assert result.attrs["spc"]["assurance"] == expected
@@ -411,19 +482,25 @@ def test_fewer_than_thirteen_points_warns_limits_are_provisional():
     assert issubclass(ProvisionalLimitsWarning, UserWarning)
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"improvement": "up"}, "improvement must be one of"),
-    ({"baseline": 1}, "baseline must be"), ({"baseline": 2.5}, "baseline must be"),
-    ({"baseline": True}, "baseline must be"),
-    ({"rebase_at": [0]}, "position 0 is outside 1..13"),
-    ({"rebase_at": [14]}, "position 14 is outside 1..13"),
-    ({"rebase_at": [-1]}, "position -1 is outside"),
-    ({"rebase_at": [8, 4]}, "strictly increasing"), ({"rebase_at": [4, 4]}, "strictly increasing"),
-    ({"rebase_at": 5}, "must be a list of 0-based row positions"),
-    ({"rebase_at": ["a"]}, "'a' is not a whole number"),
-    ({"target": "40"}, "target must be a finite number"),
-    ({"target": float("nan")}, "target must be a finite number"),
-    ({"screen_outliers": "yes"}, "screen_outliers must be True or False")])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"improvement": "up"}, "improvement must be one of"),
+        ({"baseline": 1}, "baseline must be"),
+        ({"baseline": 2.5}, "baseline must be"),
+        ({"baseline": True}, "baseline must be"),
+        ({"rebase_at": [0]}, "position 0 is outside 1..13"),
+        ({"rebase_at": [14]}, "position 14 is outside 1..13"),
+        ({"rebase_at": [-1]}, "position -1 is outside"),
+        ({"rebase_at": [8, 4]}, "strictly increasing"),
+        ({"rebase_at": [4, 4]}, "strictly increasing"),
+        ({"rebase_at": 5}, "must be a list of 0-based row positions"),
+        ({"rebase_at": ["a"]}, "'a' is not a whole number"),
+        ({"target": "40"}, "target must be a finite number"),
+        ({"target": float("nan")}, "target must be a finite number"),
+        ({"screen_outliers": "yes"}, "screen_outliers must be True or False"),
+    ],
+)
 def test_invalid_arguments_raise_analysis_error(kwargs, fragment):
     with pytest.raises(AnalysisError, match=fragment):
         xmr(BASE, **kwargs)
@@ -436,10 +513,17 @@ def test_all_argument_problems_are_reported_together():
     assert "'higher'" in message and "baseline" in message and "[3, 2]" in message
 
 
-@pytest.mark.parametrize("values, fragment", [
-    ([], "no observed numbers"), ([np.nan, None], "no observed numbers"),
-    (["a", 1.0], "must be numbers"), ([1.0, np.inf], "infinite"),
-    (np.ones((3, 3)), "one-dimensional"), (5.0, "one-dimensional")])
+@pytest.mark.parametrize(
+    "values, fragment",
+    [
+        ([], "no observed numbers"),
+        ([np.nan, None], "no observed numbers"),
+        (["a", 1.0], "must be numbers"),
+        ([1.0, np.inf], "infinite"),
+        (np.ones((3, 3)), "one-dimensional"),
+        (5.0, "one-dimensional"),
+    ],
+)
 def test_invalid_values_raise_analysis_error(values, fragment):
     with pytest.raises(AnalysisError, match=fragment):
         xmr(values)
@@ -468,11 +552,12 @@ def test_series_index_is_kept():
 def test_explain_point_sentences():
     result = labelled([5, np.nan])
     assert explain_point(result, 14, unit="%", decimals=2) == (
-        "2023/24 M15 is a special cause of concern: it is below the lower process limit "
-        "(5.68%).")
+        "2023/24 M15 is a special cause of concern: it is below the lower process limit (5.68%)."
+    )
     assert explain_point(result, 0) == (
         "2023/24 M1 shows common-cause variation: it is within the process limits (5.7 to 16.3) "
-        "and not part of a run, trend or 2-of-3 pattern.")
+        "and not part of a run, trend or 2-of-3 pattern."
+    )
     assert explain_point(result, -1) == "2023/24 M16 has no value, so it was not assessed."
     assert explain_point(result, 14, label="March 2024").startswith("March 2024 is a special")
 
@@ -490,11 +575,13 @@ def test_explain_point_lists_every_rule():
         "2023/24 M16 is a special cause of improvement: it is part of a run of 7 or more points "
         "each higher than the one before; it is one of 2 of 3 consecutive points close to the "
         "lower process limit (beyond 7.5); and it is part of a run of 7 or more points below the "
-        "mean (11).")
+        "mean (11)."
+    )
     falling = labelled([np.nan, 13, 12.5, 12, 11.5, 10.5, 10, 9.5], improvement="neutral")
     assert explain_point(falling, 21) == (
         "2023/24 M22 is a special cause (neither improvement nor concern): it is part of a run of "
-        "7 or more points each lower than the one before.")
+        "7 or more points each lower than the one before."
+    )
 
 
 def test_explain_point_rejects_bad_positions():
@@ -507,15 +594,18 @@ def test_describe_variation_and_assurance():
     assert describe_variation_and_assurance(chart([], target=20), unit="%", decimals=2) == (
         "Common-cause variation only at the latest point (no significant change); the target of "
         "20% will consistently be missed, as the process limits (5.68% to 16.32%) lie entirely "
-        "on the wrong side of it.")
+        "on the wrong side of it."
+    )
     assert describe_variation_and_assurance(chart([5], improvement="decrease", target=11)) == (
         "Special-cause variation of an improving nature at the latest point (significantly lower "
         "than expected); the target of 11 will be met inconsistently, as it lies within the "
-        "process limits (5.7 to 16.3).")
+        "process limits (5.7 to 16.3)."
+    )
     assert describe_variation_and_assurance(chart([17])).endswith("; no target is set.")
     assert describe_variation_and_assurance(chart([]), target=5).endswith(
         "will consistently be met, as the process limits (5.7 to 16.3) lie entirely on the right "
-        "side of it.")
+        "side of it."
+    )
 
 
 # --------------------------------------------------------------------------- chart
@@ -530,13 +620,20 @@ def test_plot_xmr_draws_points_lines_and_legend():
     assert isinstance(fig, Figure) and plt.get_fignums() == before  # no pyplot state
     ax = fig.axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["Mean", "Process limits", "Common cause", "Special cause: improvement",
-                      "Special cause: concern", "Target"]
+    assert legend == [
+        "Mean",
+        "Process limits",
+        "Common cause",
+        "Special cause: improvement",
+        "Special cause: concern",
+        "Target",
+    ]
     points = {c.get_label(): c for c in ax.collections}
     assert len(points["Special cause: improvement"].get_offsets()) == 6
     assert len(points["Special cause: concern"].get_offsets()) == 1
-    assert matplotlib.colors.to_hex(points["Special cause: concern"].get_facecolor()[0]) == \
-        "#e46c0a"
+    assert (
+        matplotlib.colors.to_hex(points["Special cause: concern"].get_facecolor()[0]) == "#e46c0a"
+    )
     assert ax.get_title().startswith("Recycling rate") and ax.get_ylabel() == "%"
     lines = {line.get_label(): line for line in ax.lines}
     assert lines["Process limits"].get_linestyle() == "--"
@@ -574,7 +671,10 @@ def test_reversing_the_improvement_direction_swaps_improvement_and_concern(value
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ProvisionalLimitsWarning)
         up, down = xmr(values, improvement="increase"), xmr(values, improvement="decrease")
-    swap = {"special_cause_improvement": "special_cause_concern",
-            "special_cause_concern": "special_cause_improvement", "common_cause": "common_cause"}
+    swap = {
+        "special_cause_improvement": "special_cause_concern",
+        "special_cause_concern": "special_cause_improvement",
+        "common_cause": "common_cause",
+    }
     assert down["point_type"].tolist() == [swap[t] for t in up["point_type"]]
     assert (up["special_cause"] == (up["rule"] != "")).all()

@@ -16,8 +16,16 @@ import pandas as pd
 import pytest
 
 from perfeval.core.exceptions import AnalysisError
-from perfeval.stats.trend import (FALLING, IMPROVING, NO_CLEAR_TREND, TOO_FEW_VALUES, WORSENING,
-                            judge_trend, mann_kendall, smallest_p_value)
+from perfeval.stats.trend import (
+    FALLING,
+    IMPROVING,
+    NO_CLEAR_TREND,
+    TOO_FEW_VALUES,
+    WORSENING,
+    judge_trend,
+    mann_kendall,
+    smallest_p_value,
+)
 
 RAINFALL = Path(__file__).resolve().parent / "data" / "trend" / "monthly_rainfall_pymannkendall.csv"
 
@@ -34,8 +42,9 @@ def test_matches_pymannkendall_on_the_bogra_rainfall_series():
     assert trend.direction == "no trend"
     # pyMannKendall numbers the values again after dropping the missing ones; perfeval keeps
     # each value's place in time, so the reference slope is that of the series without gaps
-    assert mann_kendall(values[~np.isnan(values)]).slope == \
-        pytest.approx(-0.0064516129032258064, rel=1e-12)
+    assert mann_kendall(values[~np.isnan(values)]).slope == pytest.approx(
+        -0.0064516129032258064, rel=1e-12
+    )
     where = np.flatnonzero(~np.isnan(values))
     i, j = np.triu_indices(len(where), k=1)
     pairwise = (values[where][j] - values[where][i]) / (where[j] - where[i])
@@ -44,16 +53,23 @@ def test_matches_pymannkendall_on_the_bogra_rainfall_series():
 
 def _exact_two_sided_p(values: list[float]) -> float:
     """P(|S| >= |s|) over all orderings of the values, by enumeration."""
+
     def s_of(xs):
         return sum(np.sign(xs[j] - xs[i]) for i in range(len(xs)) for j in range(i + 1, len(xs)))
+
     observed = abs(s_of(values))
     orderings = list(itertools.permutations(values))
     return sum(abs(s_of(p)) >= observed for p in orderings) / len(orderings)
 
 
-@pytest.mark.parametrize("values", [[38.0, 39.5, 41.2, 40.8, 43.0, 44.1],
-                                    [12.0, 11.0, 13.5, 10.0, 9.0, 9.5],
-                                    [5.0, 7.0, 6.0, 8.0, 4.0, 9.0, 10.0]])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [38.0, 39.5, 41.2, 40.8, 43.0, 44.1],
+        [12.0, 11.0, 13.5, 10.0, 9.0, 9.5],
+        [5.0, 7.0, 6.0, 8.0, 4.0, 9.0, 10.0],
+    ],
+)
 def test_short_series_without_ties_get_the_exact_p_value(values):
     trend = mann_kendall(values)
     assert trend.exact
@@ -66,8 +82,12 @@ def test_a_steady_six_year_rise_is_a_trend_and_its_slope_is_the_median_yearly_ch
     assert trend.s == 13 and trend.var_s == pytest.approx(6 * 5 * 17 / 18)
     assert trend.p_value == pytest.approx(12 / 720)
     assert trend.direction == "increasing" and trend.tau == pytest.approx(13 / 15)
-    pairwise = [(b - a) / (j - i) for (i, a), (j, b) in itertools.combinations(
-        enumerate([38.0, 39.5, 41.2, 40.8, 43.0, 44.1]), 2)]
+    pairwise = [
+        (b - a) / (j - i)
+        for (i, a), (j, b) in itertools.combinations(
+            enumerate([38.0, 39.5, 41.2, 40.8, 43.0, 44.1]), 2
+        )
+    ]
     assert trend.slope == pytest.approx(float(np.median(pairwise)))
     assert judge_trend(trend, "higher") == IMPROVING
     assert judge_trend(trend, "lower") == WORSENING

@@ -22,15 +22,21 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from fakes import record_values_total, refuse_kernels, use_fake_kernels
 from perfeval.core import paths
-from perfeval.run import provenance
-from perfeval.run import verify
-from perfeval.run.cli import main
 from perfeval.core.exceptions import DataValidationError, VerificationError
+from perfeval.run import provenance, verify
+from perfeval.run.cli import main
 from perfeval.run.parameters import load_folder_schemas
 from perfeval.run.provenance import hash_inputs, sha256_file
 from perfeval.run.runner import run_report
-from perfeval.run.verify import (MAX_NESTING, check_manifest, load_manifest_schema, read_manifest,
-                             trusted_notebook, trusted_notebooks, verify_report)
+from perfeval.run.verify import (
+    MAX_NESTING,
+    check_manifest,
+    load_manifest_schema,
+    read_manifest,
+    trusted_notebook,
+    trusted_notebooks,
+    verify_report,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
@@ -73,11 +79,14 @@ def test_a_fresh_report_verifies(published, fake_kernel):
     result = _verify(published)
     assert result.ok and result.ran, result.summary()
     assert fake_kernel == [HELLO]
-    assert "every published file matches its manifest and every key figure reproduced " \
-           "exactly" in result.summary()
+    assert (
+        "every published file matches its manifest and every key figure reproduced "
+        "exactly" in result.summary()
+    )
 
 
 # -- the notebook is the workspace's, never the manifest's path -----------------------------------
+
 
 def _foreign_folder(folder: Path, name: str, marker: Path) -> Path:
     """A folder holding a notebook ``name`` and a perfeval_schemas.py that each create
@@ -86,18 +95,23 @@ def _foreign_folder(folder: Path, name: str, marker: Path) -> Path:
     code = f"open({str(marker)!r}, 'a').write('ran')"
     (folder / "perfeval_schemas.py").write_text(
         f"{code}\nfrom perfeval.run.parameters import Param, register_schema\n"
-        f"register_schema({Path(name).stem!r}, [Param('data_dir', str, '', 'x')])\n")
+        f"register_schema({Path(name).stem!r}, [Param('data_dir', str, '', 'x')])\n"
+    )
     parameters = new_code_cell('data_dir = ""')
     parameters.metadata["tags"] = ["parameters"]
     nb = new_notebook(cells=[parameters, new_code_cell(code)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, folder / name)
     return folder / name
 
 
-@pytest.mark.parametrize("name", ["evil.ipynb", "hello.ipynb"],
-                         ids=["name-not-in-workspace", "workspace-name-other-sha"])
+@pytest.mark.parametrize(
+    "name", ["evil.ipynb", "hello.ipynb"], ids=["name-not-in-workspace", "workspace-name-other-sha"]
+)
 def test_a_foreign_notebook_and_its_schema_module_never_run(published, tmp_path, name):
     marker = tmp_path / "pwned"
     evil = _foreign_folder(tmp_path / "evil", name, marker)
@@ -110,21 +124,25 @@ def test_a_foreign_notebook_and_its_schema_module_never_run(published, tmp_path,
     assert not marker.exists(), "the attacker's code ran"
     assert not result.ok and not result.ran and result.notebook_changed
     if name == "hello.ipynb":
-        assert "The notebook hello.ipynb has changed since the report was produced" in \
-            result.notebook_problem
+        assert (
+            "The notebook hello.ipynb has changed since the report was produced"
+            in result.notebook_problem
+        )
     else:
         assert "The workspace has no notebook evil.ipynb" in result.notebook_problem
     assert "nothing was run" in result.notebook_problem
-    assert "Nothing was run" in result.summary() and str(tmp_path / "evil") not in \
-        result.summary()
+    assert "Nothing was run" in result.summary() and str(tmp_path / "evil") not in result.summary()
 
 
 def test_a_foreign_path_with_the_workspace_notebooks_sha_runs_the_workspace_notebook(
-        published, tmp_path, fake_kernel):
+    published, tmp_path, fake_kernel
+):
     marker = tmp_path / "pwned"
     evil = _foreign_folder(tmp_path / "evil", "hello.ipynb", marker)
-    _rewrite(published.manifest_path,
-             lambda m: m["notebook"].update(path=str(evil), sha256=sha256_file(HELLO)))
+    _rewrite(
+        published.manifest_path,
+        lambda m: m["notebook"].update(path=str(evil), sha256=sha256_file(HELLO)),
+    )
     result = _verify(published)
     assert result.ok, result.summary()
     assert fake_kernel == [HELLO] and not marker.exists()
@@ -149,12 +167,16 @@ def test_the_default_notebooks_folders_are_the_workspaces_then_the_built_in_ones
     workspace = published.output_dir.parents[2]
     (workspace / "perfeval.toml").write_text("[workspace]\n")  # no notebooks/hello.ipynb
     result = verify_report(published.manifest_path, workspace=workspace)
-    assert f"looked in {workspace / 'notebooks'} and {paths.BUNDLED_NOTEBOOKS_DIR})" in \
-        result.notebook_problem and not result.ran
+    assert (
+        f"looked in {workspace / 'notebooks'} and {paths.BUNDLED_NOTEBOOKS_DIR})"
+        in result.notebook_problem
+        and not result.ran
+    )
 
 
-def test_the_first_trusted_notebook_with_the_manifests_sha_is_the_one_run(published, tmp_path,
-                                                                         fake_kernel):
+def test_the_first_trusted_notebook_with_the_manifests_sha_is_the_one_run(
+    published, tmp_path, fake_kernel
+):
     mine = tmp_path / "mine"
     mine.mkdir()
     edited = nbformat.read(HELLO, as_version=4)
@@ -165,14 +187,18 @@ def test_the_first_trusted_notebook_with_the_manifests_sha_is_the_one_run(publis
     assert result.ok, result.summary()
     assert fake_kernel == [HELLO]
     changed = _verify(published, notebooks_dir=[mine])
-    assert "The notebook hello.ipynb has changed since the report was produced" in \
-        changed.notebook_problem and "Check out the commit" in changed.notebook_problem
+    assert (
+        "The notebook hello.ipynb has changed since the report was produced"
+        in changed.notebook_problem
+        and "Check out the commit" in changed.notebook_problem
+    )
 
 
 def test_a_changed_built_in_notebook_says_which_perfeval_to_install(tmp_path):
     built_in = paths.BUNDLED_NOTEBOOKS_DIR / "state_of_the_nation.ipynb"
-    _, problem = verify._check_notebook(built_in.name, "0" * 64, [paths.BUNDLED_NOTEBOOKS_DIR],
-                                        "0.0.1")
+    _, problem = verify._check_notebook(
+        built_in.name, "0" * 64, [paths.BUNDLED_NOTEBOOKS_DIR], "0.0.1"
+    )
     assert "Install perfeval 0.0.1 (which produced the report; this is perfeval " in problem
 
 
@@ -181,7 +207,8 @@ def test_the_bundled_data_and_the_workspaces_own_data_folder_are_allowed_inputs(
     elsewhere.mkdir(parents=True)
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / "perfeval.toml").write_text(
-        f"[workspace]\ndata = {json.dumps(str(elsewhere))}\n")
+        f"[workspace]\ndata = {json.dumps(str(elsewhere))}\n"
+    )
     roots = verify._trusted_roots(verify._as_workspace(tmp_path / "ws"))
     inputs = {"data_dir": str(paths.SAMPLE_DATA_DIR), "lookup_file": str(elsewhere)}
     assert verify._refused_inputs({}, inputs, roots) == []
@@ -189,6 +216,7 @@ def test_the_bundled_data_and_the_workspaces_own_data_folder_are_allowed_inputs(
 
 
 # -- inputs only inside the workspace or --data-dir -----------------------------------------------
+
 
 @pytest.fixture
 def listed(monkeypatch):
@@ -211,7 +239,8 @@ def listed(monkeypatch):
 
 
 def test_inputs_and_path_parameters_at_etc_are_refused_and_nothing_there_is_read(
-        published, listed, monkeypatch):
+    published, listed, monkeypatch
+):
     def point_at_etc(manifest):
         manifest["inputs"]["data_dir"] = "/etc"
         manifest["parameters"].update(data_dir="/etc", lookup_file="/etc/passwd")
@@ -221,29 +250,37 @@ def test_inputs_and_path_parameters_at_etc_are_refused_and_nothing_there_is_read
     result = _verify(published)
     assert not result.ok and not result.ran and attempts == []
     refused = "\n".join(result.refused_inputs)
-    for label, path in (("inputs.data_dir", "/etc"), ("parameters.data_dir", "/etc"),
-                        ("parameters.lookup_file", "/etc/passwd")):
+    for label, path in (
+        ("inputs.data_dir", "/etc"),
+        ("parameters.data_dir", "/etc"),
+        ("parameters.lookup_file", "/etc/passwd"),
+    ):
         assert f"{label} = {path!r}: is outside the workspace" in refused
     assert all("--data-dir" in line for line in result.refused_inputs)
     assert [p for p in listed if p.startswith(("/etc", "/proc"))] == []
 
 
-@pytest.mark.parametrize("value, why", [
-    (["/etc"], "a path parameter must be text"),
-    ("../../../../etc", "not an absolute path"),
-    ("/no/such/folder", "does not exist here"),
-    ("/proc/self/root/etc", "outside the workspace"),
-])
+@pytest.mark.parametrize(
+    "value, why",
+    [
+        (["/etc"], "a path parameter must be text"),
+        ("../../../../etc", "not an absolute path"),
+        ("/no/such/folder", "does not exist here"),
+        ("/proc/self/root/etc", "outside the workspace"),
+    ],
+)
 def test_odd_path_parameters_are_refused(published, monkeypatch, value, why):
     _rewrite(published.manifest_path, lambda m: m["parameters"].update(data_dir=value))
     refuse_kernels(monkeypatch)
     result = _verify(published)
-    assert not result.ran and any(line.startswith("parameters.data_dir") and why in line
-                                  for line in result.refused_inputs), result.refused_inputs
+    assert not result.ran and any(
+        line.startswith("parameters.data_dir") and why in line for line in result.refused_inputs
+    ), result.refused_inputs
 
 
-def test_a_symlink_in_the_data_folder_to_etc_is_refused_and_not_followed(published, listed,
-                                                                         monkeypatch):
+def test_a_symlink_in_the_data_folder_to_etc_is_refused_and_not_followed(
+    published, listed, monkeypatch
+):
     data = Path(published.manifest["inputs"]["data_dir"])
     os.symlink("/etc", data / "settings")
     os.symlink("/etc/passwd", data / "passwd.csv")
@@ -251,14 +288,16 @@ def test_a_symlink_in_the_data_folder_to_etc_is_refused_and_not_followed(publish
     result = _verify(published)
     assert not result.ok and not result.ran
     refused = "\n".join(result.refused_inputs)
-    assert f"{data / 'settings'}: is a symbolic link to /etc, outside the folders allowed" in \
-        refused
+    assert (
+        f"{data / 'settings'}: is a symbolic link to /etc, outside the folders allowed" in refused
+    )
     assert f"{data / 'passwd.csv'}: is a symbolic link to /etc/passwd" in refused
     assert [p for p in listed if p.startswith(("/etc", "/proc"))] == []
 
 
-def test_a_symlink_loop_in_the_data_folder_ends_and_a_link_inside_is_followed(published,
-                                                                              fake_kernel):
+def test_a_symlink_loop_in_the_data_folder_ends_and_a_link_inside_is_followed(
+    published, fake_kernel
+):
     data = Path(published.manifest["inputs"]["data_dir"])
     os.symlink(data, data / "loop")
     assert _verify(published).ok, "the loop is not followed (and adds no file)"
@@ -268,7 +307,8 @@ def test_a_symlink_loop_in_the_data_folder_ends_and_a_link_inside_is_followed(pu
     os.symlink(lookups, data / "lookups")
     result = _verify(published)
     assert result.refused_inputs == [] and result.input_changes == [
-        f"data_dir/{lookups / 'codes.csv'}: added"], "a link inside the workspace is followed"
+        f"data_dir/{lookups / 'codes.csv'}: added"
+    ], "a link inside the workspace is followed"
 
 
 def test_hash_inputs_within_names_every_escaping_link_and_keeps_ordinary_output(tmp_path):
@@ -288,8 +328,9 @@ def test_hash_inputs_within_names_every_escaping_link_and_keeps_ordinary_output(
     assert hash_inputs(tmp_path / "in") == plain, "a loop is walked once; the runner follows"
 
 
-def test_data_dir_reruns_on_the_auditors_copy_and_compares_its_files(published, tmp_path,
-                                                                     fake_kernel):
+def test_data_dir_reruns_on_the_auditors_copy_and_compares_its_files(
+    published, tmp_path, fake_kernel
+):
     data = Path(published.manifest["inputs"]["data_dir"])
     copy = tmp_path / "auditor" / "copy"
     shutil.copytree(data, copy)
@@ -312,6 +353,7 @@ def test_a_data_dir_that_is_not_a_folder_is_an_error(published, tmp_path):
 
 
 # -- what was published ---------------------------------------------------------------------------
+
 
 def test_an_edited_html_page_is_caught_and_named(published):
     page = published.html.read_text()
@@ -353,6 +395,7 @@ def test_a_file_not_listed_in_the_manifest_is_a_note_only(published):
 
 # -- parameters -----------------------------------------------------------------------------------
 
+
 def test_every_parameter_that_differs_is_named(published):
     def change(manifest):
         del manifest["parameters"]["colour"]
@@ -362,8 +405,10 @@ def test_every_parameter_that_differs_is_named(published):
     _rewrite(published.manifest_path, change)
     result = _verify(published)
     assert not result.ok and result.figure_differences == []
-    assert result.parameter_differences[:2] == ["colour: published (not published), "
-                                                "re-run 'green'", "ratio: published 1, re-run 1.0"]
+    assert result.parameter_differences[:2] == [
+        "colour: published (not published), re-run 'green'",
+        "ratio: published 1, re-run 1.0",
+    ]
     assert result.parameter_differences[2].startswith("year: published '2024   ")
     assert result.parameter_differences[2].endswith(", re-run 2024")
     assert len(result.parameter_differences[2]) < 120, "a short prefix, not the whole value"
@@ -371,6 +416,7 @@ def test_every_parameter_that_differs_is_named(published):
 
 
 # -- malformed manifests --------------------------------------------------------------------------
+
 
 def _valid_manifest(published) -> dict:
     return json.loads(published.manifest_path.read_text())
@@ -388,16 +434,20 @@ MALFORMED = {
     "not-json": (b"{'notebook': 1}", "not valid JSON"),
     "not-utf8": (b"\xff\xfe{}", "not UTF-8"),
     "a-list": (b"[1, 2]", "the manifest: expected an object, found [1, 2]"),
-    "notebook-a-string": (b'{"notebook": "x", "parameters": {}, "key_figures": {}, '
-                          b'"input_files": {}}', "notebook: expected an object, found 'x'"),
+    "notebook-a-string": (
+        b'{"notebook": "x", "parameters": {}, "key_figures": {}, "input_files": {}}',
+        "notebook: expected an object, found 'x'",
+    ),
     "nan": (b'{"duration_seconds": NaN}', "contains NaN"),
     "infinity": (b'{"duration_seconds": -Infinity}', "contains -Infinity"),
     "overflow": (b'{"duration_seconds": 1e999}', "too large to be a finite number"),
     "huge-int": (b'{"duration_seconds": ' + b"9" * 5000 + b"}", "not valid JSON"),
     "twice": (b'{"notebook": {}, "notebook": {}}', "'notebook' appears twice"),
     "deep": (b"[" * 100_000 + b"]" * 100_000, "nests lists or objects more than"),
-    "deep-valid-json": (json.dumps({"key_figures": _deep(MAX_NESTING + 5)}).encode(),
-                        "nests lists or objects more than"),
+    "deep-valid-json": (
+        json.dumps({"key_figures": _deep(MAX_NESTING + 5)}).encode(),
+        "nests lists or objects more than",
+    ),
 }
 
 
@@ -412,29 +462,48 @@ def test_a_malformed_manifest_is_one_verification_error(tmp_path, content, messa
 
 
 WRONG_FIELDS = {
-    "key-figures-a-list": (lambda m: m.update(key_figures=[]),
-                           "key_figures: expected an object, found []"),
-    "sha-not-hex": (lambda m: m["notebook"].update(sha256="z" * 64),
-                    "notebook.sha256: expected a sha256: 64 lowercase hex digits"),
-    "report-file-path": (lambda m: m["report_files"].update({"../../x.html": "0" * 64}),
-                         "report_files: the name '../../x.html' is not a plain file name"),
-    "report-file-dotdot": (lambda m: m["report_files"].update({"..": "0" * 64}),
-                           "report_files: the name '..' is not a plain file name"),
-    "unknown-field": (lambda m: m.update(run_this="rm -rf /"),
-                      "the manifest: unexpected field(s) 'run_this'"),
-    "missing-field": (lambda m: m.pop("report_files"),
-                      "the manifest: missing field(s) report_files"),
-    "huge-string": (lambda m: m["parameters"].update(name="A" * 5_000_000),
-                    "parameters.name: expected at most 10000 characters, found 5000000 "
-                    "characters starting 'AAAA"),
-    "table-without-data": (lambda m: m["key_figures"]["total"].update(kind="table"),
-                           "key_figures.total.value: expected an object"),
-    "cell-negative": (lambda m: m["key_figures"]["total"].update(cell=-1),
-                      "key_figures.total.cell: expected a number of at least 0, found -1"),
-    "version-2": (lambda m: m.update(manifest_version=2),
-                  "manifest_version: expected 1, found 2"),
-    "path-parameter-object": (lambda m: m["parameters"].update(data_dir={"a": "/etc"}),
-                              "parameters.data_dir: expected a number or text"),
+    "key-figures-a-list": (
+        lambda m: m.update(key_figures=[]),
+        "key_figures: expected an object, found []",
+    ),
+    "sha-not-hex": (
+        lambda m: m["notebook"].update(sha256="z" * 64),
+        "notebook.sha256: expected a sha256: 64 lowercase hex digits",
+    ),
+    "report-file-path": (
+        lambda m: m["report_files"].update({"../../x.html": "0" * 64}),
+        "report_files: the name '../../x.html' is not a plain file name",
+    ),
+    "report-file-dotdot": (
+        lambda m: m["report_files"].update({"..": "0" * 64}),
+        "report_files: the name '..' is not a plain file name",
+    ),
+    "unknown-field": (
+        lambda m: m.update(run_this="rm -rf /"),
+        "the manifest: unexpected field(s) 'run_this'",
+    ),
+    "missing-field": (
+        lambda m: m.pop("report_files"),
+        "the manifest: missing field(s) report_files",
+    ),
+    "huge-string": (
+        lambda m: m["parameters"].update(name="A" * 5_000_000),
+        "parameters.name: expected at most 10000 characters, found 5000000 "
+        "characters starting 'AAAA",
+    ),
+    "table-without-data": (
+        lambda m: m["key_figures"]["total"].update(kind="table"),
+        "key_figures.total.value: expected an object",
+    ),
+    "cell-negative": (
+        lambda m: m["key_figures"]["total"].update(cell=-1),
+        "key_figures.total.cell: expected a number of at least 0, found -1",
+    ),
+    "version-2": (lambda m: m.update(manifest_version=2), "manifest_version: expected 1, found 2"),
+    "path-parameter-object": (
+        lambda m: m["parameters"].update(data_dir={"a": "/etc"}),
+        "parameters.data_dir: expected a number or text",
+    ),
 }
 
 
@@ -465,10 +534,10 @@ def test_a_manifest_that_is_not_a_file_is_refused(tmp_path, where):
         read_manifest(path)
 
 
-@pytest.mark.parametrize("content", [MALFORMED[k][0] for k in ("not-json", "a-list", "nan",
-                                                               "notebook-a-string", "deep")])
-def test_the_cli_prints_a_bad_manifest_without_a_traceback_and_exits_2(tmp_path, capsys,
-                                                                       content):
+@pytest.mark.parametrize(
+    "content", [MALFORMED[k][0] for k in ("not-json", "a-list", "nan", "notebook-a-string", "deep")]
+)
+def test_the_cli_prints_a_bad_manifest_without_a_traceback_and_exits_2(tmp_path, capsys, content):
     path = tmp_path / "manifest.json"
     path.write_bytes(content)
     assert main(["verify", str(path)]) == 2
@@ -481,31 +550,45 @@ def _cli_workspace(published) -> str:
     """The published report's workspace as perfeval.toml describes it: tests/notebooks plays
     its notebooks folder."""
     root = published.output_dir.parents[2]
-    (root / "perfeval.toml").write_text(f"[workspace]\nnotebooks = {json.dumps(str(NOTEBOOKS))}"
-                                        f"\noutputs = \"out\"\n")
+    (root / "perfeval.toml").write_text(
+        f'[workspace]\nnotebooks = {json.dumps(str(NOTEBOOKS))}\noutputs = "out"\n'
+    )
     return str(root)
 
 
 def test_the_cli_refuses_etc_and_names_data_dir(published, capsys, monkeypatch):
     refuse_kernels(monkeypatch)
     _rewrite(published.manifest_path, lambda m: m["inputs"].update(data_dir="/etc"))
-    assert main(["verify", str(published.manifest_path), "--workspace",
-                 _cli_workspace(published)]) == 1
+    assert (
+        main(["verify", str(published.manifest_path), "--workspace", _cli_workspace(published)])
+        == 1
+    )
     out = capsys.readouterr().out
     assert "inputs.data_dir = '/etc'" in out and "--data-dir" in out
 
 
-def test_the_cli_reruns_on_a_data_dir_copy(published, capsys, monkeypatch, tmp_path,
-                                           fake_kernel):
+def test_the_cli_reruns_on_a_data_dir_copy(published, capsys, monkeypatch, tmp_path, fake_kernel):
     monkeypatch.chdir(_cli_workspace(published))
     copy = tmp_path / "copy"
     shutil.copytree(published.manifest["inputs"]["data_dir"], copy)
-    assert main(["verify", str(published.manifest_path), "--data-dir", str(copy),
-                 "--data-dir", str(tmp_path)]) == 0, capsys.readouterr()
+    assert (
+        main(
+            [
+                "verify",
+                str(published.manifest_path),
+                "--data-dir",
+                str(copy),
+                "--data-dir",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    ), capsys.readouterr()
     assert f"re-run on your copy {copy}" in capsys.readouterr().out
 
 
 # -- the schema -----------------------------------------------------------------------------------
+
 
 def test_the_schema_in_docs_is_the_one_in_the_package_and_is_a_valid_schema():
     docs = REPO / "docs" / "manifest.schema.json"

@@ -55,17 +55,30 @@ def _tree(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` (relative path -> sha256): what a run must not change."""
     if not folder.exists():
         return {}
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
-def _run(command: list[str] | str, *, cwd: Path, env: dict[str, str],
-         timeout: float = 300) -> subprocess.CompletedProcess:
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, shell=isinstance(command, str),
-                          executable="/bin/bash" if isinstance(command, str) else None)
-    assert done.returncode == 0, (f"{command!r} exited {done.returncode}\n--- stdout\n"
-                                  f"{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-4000:]}")
+def _run(
+    command: list[str] | str, *, cwd: Path, env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        command,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        shell=isinstance(command, str),
+        executable="/bin/bash" if isinstance(command, str) else None,
+    )
+    assert done.returncode == 0, (
+        f"{command!r} exited {done.returncode}\n--- stdout\n"
+        f"{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-4000:]}"
+    )
     return done
 
 
@@ -75,11 +88,28 @@ def _build_wheel(tmp: Path) -> Path:
     source.mkdir()
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(REPO / name, source / name)
-    shutil.copytree(REPO / "perfeval", source / "perfeval",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        REPO / "perfeval",
+        source / "perfeval",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", str(source), "-w",
-          str(tmp / "dist")], cwd=tmp, env=env, timeout=600)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            str(source),
+            "-w",
+            str(tmp / "dist"),
+        ],
+        cwd=tmp,
+        env=env,
+        timeout=600,
+    )
     return next((tmp / "dist").glob("perfeval-*.whl"))
 
 
@@ -87,13 +117,26 @@ def _isolated_env(venv: Path, home: Path) -> dict[str, str]:
     """The environment of a user far from here: this venv first on PATH, and every folder a
     tool might write to (home, caches, Jupyter's and IPython's, temporary files) inside
     ``home``."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PERFEVAL_", "JUPYTER", "IPYTHON", "XDG_", "MPL", "PYTHON",
-                                  "VIRTUAL_ENV", "COVERAGE"))}
-    folders = {"HOME": "home", "MPLCONFIGDIR": "mpl", "JUPYTER_CONFIG_DIR": "jupyter/config",
-               "JUPYTER_DATA_DIR": "jupyter/data", "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
-               "IPYTHONDIR": "ipython", "XDG_CACHE_HOME": "cache", "XDG_CONFIG_HOME": "config",
-               "XDG_DATA_HOME": "share", "XDG_RUNTIME_DIR": "run", "TMPDIR": "tmp"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(
+            ("PERFEVAL_", "JUPYTER", "IPYTHON", "XDG_", "MPL", "PYTHON", "VIRTUAL_ENV", "COVERAGE")
+        )
+    }
+    folders = {
+        "HOME": "home",
+        "MPLCONFIGDIR": "mpl",
+        "JUPYTER_CONFIG_DIR": "jupyter/config",
+        "JUPYTER_DATA_DIR": "jupyter/data",
+        "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
+        "IPYTHONDIR": "ipython",
+        "XDG_CACHE_HOME": "cache",
+        "XDG_CONFIG_HOME": "config",
+        "XDG_DATA_HOME": "share",
+        "XDG_RUNTIME_DIR": "run",
+        "TMPDIR": "tmp",
+    }
     for name, relative in folders.items():
         (home / relative).mkdir(parents=True, exist_ok=True)
         env[name] = str(home / relative)
@@ -106,7 +149,8 @@ def _isolated_env(venv: Path, home: Path) -> dict[str, str]:
 @pytest.mark.slow
 @pytest.mark.notebook
 def test_the_wheel_in_a_fresh_environment_runs_and_verifies_a_report_far_from_here(
-        tmp_path_factory):
+    tmp_path_factory,
+):
     tmp = tmp_path_factory.mktemp("wheel")
     assert not tmp.is_relative_to(REPO), "the test must run outside the repository"
     wheel = _build_wheel(tmp)
@@ -114,13 +158,22 @@ def test_the_wheel_in_a_fresh_environment_runs_and_verifies_a_report_far_from_he
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     commands = readme_workspace_commands()
     assert shlex.split(commands[0])[-1] == wheel.name, "the README names the built wheel"
-    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
-         cwd=tmp, env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"), timeout=900)
+    _run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
+        cwd=tmp,
+        env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"),
+        timeout=900,
+    )
 
     user = tmp / "user"
     env = _isolated_env(venv, user)
-    site = Path(_run([str(venv / "bin" / "python"), "-c", "import perfeval, sys; "
-                      "print(perfeval.__file__)"], cwd=user, env=env).stdout.strip()).parent
+    site = Path(
+        _run(
+            [str(venv / "bin" / "python"), "-c", "import perfeval, sys; print(perfeval.__file__)"],
+            cwd=user,
+            env=env,
+        ).stdout.strip()
+    ).parent
     assert site.is_relative_to(venv), f"perfeval was imported from {site}, not the new venv"
     before = {"repository outputs": _tree(REPO / "outputs"), "installed package": _tree(site)}
 
@@ -136,8 +189,7 @@ def test_the_wheel_in_a_fresh_environment_runs_and_verifies_a_report_far_from_he
     assert Path(manifest["inputs"]["data_dir"]).is_relative_to(site / "bundled")
     assert (folder / "state_of_the_nation.html").is_file()
     assert (workspace / "outputs" / "index.html").is_file()
-    verified = _run(["perfeval", "verify", str(folder / "manifest.json")], cwd=workspace,
-                    env=env)
+    verified = _run(["perfeval", "verify", str(folder / "manifest.json")], cwd=workspace, env=env)
     assert "every key figure reproduced exactly" in verified.stdout
 
     after = {"repository outputs": _tree(REPO / "outputs"), "installed package": _tree(site)}

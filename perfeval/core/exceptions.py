@@ -91,16 +91,21 @@ class ProblemGroup:
         counted = count_words(len(rows) or len(self.problems), "row" if rows else "time")
         where = first.file + (f", column {first.column!r}" if first.column is not None else "")
         lines = f" ({describe_lines(rows)})" if rows else ""
-        return f"{self._values_in()}{counted} {'of' if self.values else 'in'} {where}{lines}: " \
-               f"{self._what()}"
+        return (
+            f"{self._values_in()}{counted} {'of' if self.values else 'in'} {where}{lines}: "
+            f"{self._what()}"
+        )
 
     def _values_in(self) -> str:
         """``'a' in `` or ``'a', 'b', 'c' and 7 more values in `` (nothing without values)."""
         values = self.values
         shown = ", ".join(repr(v) for v in values[:VALUES_SHOWN])
         more = len(values) - VALUES_SHOWN
-        return (f"{shown}{' and ' + count_words(more, 'more value') if more > 0 else ''} in "
-                if values else "")
+        return (
+            f"{shown}{' and ' + count_words(more, 'more value') if more > 0 else ''} in "
+            if values
+            else ""
+        )
 
     def _what(self) -> str:
         """What is wrong and the fix (the first value's fix, when each value has its own)."""
@@ -181,14 +186,19 @@ def group_problems(problems: list[Problem]) -> list[ProblemGroup]:
     """
     groups: dict[tuple, list[Problem]] = {}
     for problem in problems:
-        key = (problem.file, problem.column, problem.kind,
-               problem.value if problem.kind is not None else problem.message)
+        key = (
+            problem.file,
+            problem.column,
+            problem.kind,
+            problem.value if problem.kind is not None else problem.message,
+        )
         groups.setdefault(key, []).append(problem)
     return [ProblemGroup(tuple(found)) for found in groups.values()]
 
 
-def merge_many_values(groups: list[ProblemGroup], *, most: int = VALUES_SHOWN
-                      ) -> list[ProblemGroup]:
+def merge_many_values(
+    groups: list[ProblemGroup], *, most: int = VALUES_SHOWN
+) -> list[ProblemGroup]:
     """Groups of one kind in one column of one file merged into one, when more than ``most``
     values share it (every year of a table written ``2016-17``, 300 unknown codes): one line per
     kind of problem, naming the first values.
@@ -205,17 +215,24 @@ def merge_many_values(groups: list[ProblemGroup], *, most: int = VALUES_SHOWN
     list of ProblemGroup
         In the order of the first problem of each.
     """
+
     def kind_of(group: ProblemGroup) -> tuple:
         first = group.first
         return (first.file, first.column, first.kind, first.summary)
 
     families: dict[tuple, list[ProblemGroup]] = {}
     for group in groups:
-        key = kind_of(group) if group.first.kind is not None and group.first.value is not None \
+        key = (
+            kind_of(group)
+            if group.first.kind is not None and group.first.value is not None
             else (id(group),)
+        )
         families.setdefault(key, []).append(group)
-    merged = {id(found[0]): ProblemGroup(tuple(p for g in found for p in g.problems))
-              for found in families.values() if len(found) > most}
+    merged = {
+        id(found[0]): ProblemGroup(tuple(p for g in found for p in g.problems))
+        for found in families.values()
+        if len(found) > most
+    }
     dropped = {id(g) for found in families.values() if len(found) > most for g in found[1:]}
     return [merged.get(id(g), g) for g in groups if id(g) not in dropped]
 
@@ -238,8 +255,10 @@ def describe_problems(problems: list[Problem], *, limit: int = 50) -> list[str]:
     lines = [group.describe() for group in groups[:limit]]
     if len(groups) > limit:
         left = groups[limit:]
-        lines.append(f"... and {count_words(len(left), 'more kind')} of problem "
-                     f"({count_words(sum(len(g.problems) for g in left), 'problem')})")
+        lines.append(
+            f"... and {count_words(len(left), 'more kind')} of problem "
+            f"({count_words(sum(len(g.problems) for g in left), 'problem')})"
+        )
     return lines
 
 
@@ -282,8 +301,9 @@ class RecordError(PerfevalError, TypeError):
 class RunError(PerfevalError):
     """Raised when a report run fails; carries the failing cell and where the failed notebook is."""
 
-    def __init__(self, message: str, *, cell_index: int | None = None,
-                 failed_notebook: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, cell_index: int | None = None, failed_notebook: str | None = None
+    ) -> None:
         self.cell_index = cell_index
         self.failed_notebook = failed_notebook
         super().__init__(message)

@@ -21,8 +21,9 @@ def round_half_up(value: float, decimals: int) -> Decimal:
     and 62.5 to 63, where binary floating point (``round``, ``format``) gives 2.67 and 62. Every
     number perfeval prints is rounded this way, in tables and sentences alike.
     """
-    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-int(decimals)),
-                                                 rounding=ROUND_HALF_UP)
+    return Decimal(repr(float(value))).quantize(
+        Decimal(1).scaleb(-int(decimals)), rounding=ROUND_HALF_UP
+    )
 
 
 def _as_float(value: object) -> float:
@@ -31,8 +32,9 @@ def _as_float(value: object) -> float:
     return float(cast(SupportsFloat, value))
 
 
-def format_number(value: object, decimals: int = 1, unit: str = "", *,
-                  trim_zeros: bool = False) -> str:
+def format_number(
+    value: object, decimals: int = 1, unit: str = "", *, trim_zeros: bool = False
+) -> str:
     """Format a number for a report: thousands separators, fixed decimals (rounded half up by
     :func:`round_half_up`), unit attached.
 

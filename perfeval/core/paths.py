@@ -15,8 +15,14 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-__all__ = ["PACKAGE_DIR", "BUNDLED_DIR", "BUNDLED_NOTEBOOKS_DIR", "BUNDLED_PARAMS_DIR",
-           "SAMPLE_DATA_DIR", "resolve_data_dir"]
+__all__ = [
+    "PACKAGE_DIR",
+    "BUNDLED_DIR",
+    "BUNDLED_NOTEBOOKS_DIR",
+    "BUNDLED_PARAMS_DIR",
+    "SAMPLE_DATA_DIR",
+    "resolve_data_dir",
+]
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 BUNDLED_DIR = PACKAGE_DIR / "bundled"
@@ -27,15 +33,26 @@ BUNDLED_PARAMS_DIR = BUNDLED_DIR / "params"
 SAMPLE_DATA_DIR = BUNDLED_DIR / "sample_data"
 
 _DEPRECATED = {
-    "ROOT": (PACKAGE_DIR.parent, "the folder above the package (a checkout's top folder; in a "
-                                 "wheel install, site-packages)",
-             "perfeval.run.workspace.find_workspace().root"),
-    "OUTPUTS_DIR": (PACKAGE_DIR.parent / "outputs", "outputs/ beside the package",
-                    "perfeval.run.workspace.find_workspace().outputs_dir"),
-    "NOTEBOOKS_DIR": (BUNDLED_NOTEBOOKS_DIR, "the built-in notebooks",
-                      "perfeval.core.paths.BUNDLED_NOTEBOOKS_DIR"),
-    "PARAMS_DIR": (BUNDLED_PARAMS_DIR, "the built-in parameter files",
-                   "perfeval.core.paths.BUNDLED_PARAMS_DIR"),
+    "ROOT": (
+        PACKAGE_DIR.parent,
+        "the folder above the package (a checkout's top folder; in a wheel install, site-packages)",
+        "perfeval.run.workspace.find_workspace().root",
+    ),
+    "OUTPUTS_DIR": (
+        PACKAGE_DIR.parent / "outputs",
+        "outputs/ beside the package",
+        "perfeval.run.workspace.find_workspace().outputs_dir",
+    ),
+    "NOTEBOOKS_DIR": (
+        BUNDLED_NOTEBOOKS_DIR,
+        "the built-in notebooks",
+        "perfeval.core.paths.BUNDLED_NOTEBOOKS_DIR",
+    ),
+    "PARAMS_DIR": (
+        BUNDLED_PARAMS_DIR,
+        "the built-in parameter files",
+        "perfeval.core.paths.BUNDLED_PARAMS_DIR",
+    ),
     "DATA_DIR": (SAMPLE_DATA_DIR, "the bundled sample data", "perfeval.core.paths.SAMPLE_DATA_DIR"),
 }
 
@@ -44,8 +61,12 @@ def __getattr__(name: str) -> Path:
     """The deprecated names of the earlier layout, with a warning naming their replacement."""
     if name in _DEPRECATED:
         value, meaning, replacement = _DEPRECATED[name]
-        warnings.warn(f"perfeval.core.paths.{name} ({meaning}) is deprecated and will be removed "
-                      f"in the next release; use {replacement}", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            f"perfeval.core.paths.{name} ({meaning}) is deprecated and will be removed "
+            f"in the next release; use {replacement}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

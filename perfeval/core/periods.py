@@ -136,8 +136,9 @@ class Period:
         return self.label
 
 
-def parse_period(label: str, *, first_year: int | None = None,
-                 last_year: int | None = None) -> Period:
+def parse_period(
+    label: str, *, first_year: int | None = None, last_year: int | None = None
+) -> Period:
     """Parse a period label into a :class:`Period`.
 
     Parameters
@@ -160,9 +161,12 @@ def parse_period(label: str, *, first_year: int | None = None,
         consecutive (``2023/25``), or its financial year is outside the range.
     """
     period = parse_period_form(label)
-    return check_year_range(period, label,
-                            MIN_YEAR if first_year is None else max(first_year, MIN_YEAR),
-                            MAX_YEAR if last_year is None else min(last_year, MAX_YEAR))
+    return check_year_range(
+        period,
+        label,
+        MIN_YEAR if first_year is None else max(first_year, MIN_YEAR),
+        MAX_YEAR if last_year is None else min(last_year, MAX_YEAR),
+    )
 
 
 def parse_period_form(label: str) -> Period:
@@ -239,8 +243,9 @@ def check_year_range(period: Period, label: object, first_year: int, last_year: 
     )
 
 
-def is_valid_period(label: object, *, first_year: int | None = None,
-                    last_year: int | None = None) -> bool:
+def is_valid_period(
+    label: object, *, first_year: int | None = None, last_year: int | None = None
+) -> bool:
     """True when ``label`` parses as a period (in the range, when one is given).
 
     Parameters

@@ -28,6 +28,21 @@ from perfeval.data.loader import (
     require_columns,
 )
 
-__all__ = ["AUTHORITY_TYPES", "MEASURE_KINDS", "SPEC_BY_NAME", "SPECS", "STATUS_FLAGS", "STATUSES",
-           "SYMBOLS", "Column", "Dataset", "LoadLimits", "TableSpec", "authority_names",
-           "council_name", "load_dataset", "read_dataset", "require_columns"]
+__all__ = [
+    "AUTHORITY_TYPES",
+    "MEASURE_KINDS",
+    "SPEC_BY_NAME",
+    "SPECS",
+    "STATUS_FLAGS",
+    "STATUSES",
+    "SYMBOLS",
+    "Column",
+    "Dataset",
+    "LoadLimits",
+    "TableSpec",
+    "authority_names",
+    "council_name",
+    "load_dataset",
+    "read_dataset",
+    "require_columns",
+]

@@ -127,101 +127,227 @@ def _num(**kw) -> Column:
 
 
 SPECS: tuple[TableSpec, ...] = (
-    TableSpec("authorities", {
-        "code": _text(), "name": _text(), "type": _text(allowed=AUTHORITY_TYPES),
-        "region": _text(allow_blank=True), "area_km2": _num(required=False, minimum=0,
-                                                            exclusive_minimum=True),
-        "current": Column("bool", required=False),
-    }, key=("code",), required=False, reference=True),
-    TableSpec("population", {
-        "authority": _text(), "year": Column("year"),
-        "population": _num(minimum=0, exclusive_minimum=True),
-        "source": _text(required=False, allow_blank=True),
-    }, key=("authority", "year"), references=(("authority", "authorities", "code"),),
-        required=False, reference=True),
-    TableSpec("comparator_groups", {
-        "group": _text(), "authority": _text(), "method": _text(required=False, allow_blank=True),
-    }, key=("group", "authority"), references=(("authority", "authorities", "code"),)),
-    TableSpec("indicators", {
-        "code": _text(), "title": _text(), "unit": _text(),
-        "polarity": _text(allowed=("higher", "lower", "neutral")),
-        "frequency": _text(allowed=("annual", "quarterly", "monthly")),
-        "service": _text(allow_blank=True), "owner": _text(allow_blank=True),
-        "tolerance": _num(minimum=0), "tolerance_type": _text(allowed=("relative", "absolute")),
-        "no_change_threshold": _num(minimum=0), "decimals": Column("int", minimum=0),
-        "source": _text(allow_blank=True), "synthetic": Column("bool", required=False),
-        "measure": _text(required=False, allow_blank=True, allowed=MEASURE_KINDS),
-    }, key=("code",)),
-    TableSpec("indicator_values", {
-        "authority": _text(), "indicator": _text(), "period": Column("period"),
-        "value": _num(symbols=True),
-        "numerator": _num(required=False, minimum=0, symbols=True),
-        "denominator": _num(required=False, minimum=0, symbols=True),
-        "status": _text(required=False, allow_blank=True, allowed=STATUSES),
-        "note": _text(required=False, allow_blank=True),
-    }, key=("authority", "indicator", "period"),
-        references=(("authority", "authorities", "code"), ("indicator", "indicators", "code"))),
-    TableSpec("targets", {
-        "authority": _text(), "indicator": _text(), "period": Column("period"),
-        "target": _num(), "synthetic": Column("bool", required=False),
-    }, key=("authority", "indicator", "period"), required=False,
-        references=(("authority", "authorities", "code"), ("indicator", "indicators", "code"))),
-    TableSpec("commentary", {
-        "authority": _text(), "indicator": _text(), "period": Column("period"),
-        "commentary": _text(allow_blank=True),
-    }, key=("authority", "indicator", "period"), required=False,
-        references=(("authority", "authorities", "code"), ("indicator", "indicators", "code"))),
-    TableSpec("budget", {
-        "authority": _text(), "service": _text(), "period": Column("period"),
-        "budget": _num(symbols=True), "forecast_outturn": _num(symbols=True),
-        "actual": _num(symbols=True), "synthetic": Column("bool", required=False),
-    }, key=("authority", "service", "period"), required=False,
-        references=(("authority", "authorities", "code"),)),
-    TableSpec("net_expenditure", {
-        "authority": _text(), "period": Column("year"), "service": _text(),
-        "net_current_expenditure": _num(symbols=True),
-    }, key=("authority", "period", "service"), required=False,
-        references=(("authority", "authorities", "code"),)),
-    TableSpec("deflators", {
-        "year": Column("year"), "deflator": _num(minimum=0, exclusive_minimum=True),
-        "source": _text(required=False, allow_blank=True),
-    }, key=("year",), required=False, reference=True),
+    TableSpec(
+        "authorities",
+        {
+            "code": _text(),
+            "name": _text(),
+            "type": _text(allowed=AUTHORITY_TYPES),
+            "region": _text(allow_blank=True),
+            "area_km2": _num(required=False, minimum=0, exclusive_minimum=True),
+            "current": Column("bool", required=False),
+        },
+        key=("code",),
+        required=False,
+        reference=True,
+    ),
+    TableSpec(
+        "population",
+        {
+            "authority": _text(),
+            "year": Column("year"),
+            "population": _num(minimum=0, exclusive_minimum=True),
+            "source": _text(required=False, allow_blank=True),
+        },
+        key=("authority", "year"),
+        references=(("authority", "authorities", "code"),),
+        required=False,
+        reference=True,
+    ),
+    TableSpec(
+        "comparator_groups",
+        {
+            "group": _text(),
+            "authority": _text(),
+            "method": _text(required=False, allow_blank=True),
+        },
+        key=("group", "authority"),
+        references=(("authority", "authorities", "code"),),
+    ),
+    TableSpec(
+        "indicators",
+        {
+            "code": _text(),
+            "title": _text(),
+            "unit": _text(),
+            "polarity": _text(allowed=("higher", "lower", "neutral")),
+            "frequency": _text(allowed=("annual", "quarterly", "monthly")),
+            "service": _text(allow_blank=True),
+            "owner": _text(allow_blank=True),
+            "tolerance": _num(minimum=0),
+            "tolerance_type": _text(allowed=("relative", "absolute")),
+            "no_change_threshold": _num(minimum=0),
+            "decimals": Column("int", minimum=0),
+            "source": _text(allow_blank=True),
+            "synthetic": Column("bool", required=False),
+            "measure": _text(required=False, allow_blank=True, allowed=MEASURE_KINDS),
+        },
+        key=("code",),
+    ),
+    TableSpec(
+        "indicator_values",
+        {
+            "authority": _text(),
+            "indicator": _text(),
+            "period": Column("period"),
+            "value": _num(symbols=True),
+            "numerator": _num(required=False, minimum=0, symbols=True),
+            "denominator": _num(required=False, minimum=0, symbols=True),
+            "status": _text(required=False, allow_blank=True, allowed=STATUSES),
+            "note": _text(required=False, allow_blank=True),
+        },
+        key=("authority", "indicator", "period"),
+        references=(("authority", "authorities", "code"), ("indicator", "indicators", "code")),
+    ),
+    TableSpec(
+        "targets",
+        {
+            "authority": _text(),
+            "indicator": _text(),
+            "period": Column("period"),
+            "target": _num(),
+            "synthetic": Column("bool", required=False),
+        },
+        key=("authority", "indicator", "period"),
+        required=False,
+        references=(("authority", "authorities", "code"), ("indicator", "indicators", "code")),
+    ),
+    TableSpec(
+        "commentary",
+        {
+            "authority": _text(),
+            "indicator": _text(),
+            "period": Column("period"),
+            "commentary": _text(allow_blank=True),
+        },
+        key=("authority", "indicator", "period"),
+        required=False,
+        references=(("authority", "authorities", "code"), ("indicator", "indicators", "code")),
+    ),
+    TableSpec(
+        "budget",
+        {
+            "authority": _text(),
+            "service": _text(),
+            "period": Column("period"),
+            "budget": _num(symbols=True),
+            "forecast_outturn": _num(symbols=True),
+            "actual": _num(symbols=True),
+            "synthetic": Column("bool", required=False),
+        },
+        key=("authority", "service", "period"),
+        required=False,
+        references=(("authority", "authorities", "code"),),
+    ),
+    TableSpec(
+        "net_expenditure",
+        {
+            "authority": _text(),
+            "period": Column("year"),
+            "service": _text(),
+            "net_current_expenditure": _num(symbols=True),
+        },
+        key=("authority", "period", "service"),
+        required=False,
+        references=(("authority", "authorities", "code"),),
+    ),
+    TableSpec(
+        "deflators",
+        {
+            "year": Column("year"),
+            "deflator": _num(minimum=0, exclusive_minimum=True),
+            "source": _text(required=False, allow_blank=True),
+        },
+        key=("year",),
+        required=False,
+        reference=True,
+    ),
     # Survey tables carry the authority whose survey it is, so that a report never shows
     # another council's survey.
-    TableSpec("survey_codebook", {
-        "authority": _text(), "survey": _text(), "question": _text(), "wording": _text(),
-        "code": Column("int"), "label": _text(), "positive": Column("bool"),
-        "excluded": Column("bool"),
-    }, key=("authority", "survey", "question", "code"), required=False,
-        references=(("authority", "authorities", "code"),)),
-    TableSpec("survey_responses", {
-        "authority": _text(), "survey": _text(), "wave": _text(), "respondent_id": _text(),
-        "weight": _num(minimum=0, exclusive_minimum=True),
-    }, key=("authority", "survey", "wave", "respondent_id"), required=False,
-        references=(("authority", "authorities", "code"),)),
-    TableSpec("survey_population_margins", {
-        "authority": _text(), "survey": _text(), "variable": _text(), "category": _text(),
-        "share": _num(minimum=0), "synthetic": Column("bool", required=False),
-    }, key=("authority", "survey", "variable", "category"), required=False,
-        references=(("authority", "authorities", "code"),)),
-    TableSpec("programme_strands", {
-        "programme": _text(), "strand": _text(), "allocation": _num(minimum=0),
-        "spend": _num(minimum=0, symbols=True), "participants": Column("int", minimum=0),
-        "sessions": Column("int", minimum=0), "synthetic": Column("bool"),
-    }, key=("programme", "strand"), required=False),
-    TableSpec("programme_members", {
-        "programme": _text(), "authority": _text(),
-        "role": _text(allowed=("participating", "comparison")), "synthetic": Column("bool"),
-    }, key=("programme", "authority"), required=False,
-        references=(("authority", "authorities", "code"),)),
-    TableSpec("programme_participant_survey", {
-        "programme": _text(), "respondent_id": _text(), "wave": _text(allowed=("before", "after")),
-        "confidence": Column("int", minimum=1, allow_blank=True),
-        "understanding": Column("int", minimum=1, allow_blank=True),
-        "uses_performance_data": _text(allowed=("yes", "no"), allow_blank=True),
-        "has_development_plan": _text(allowed=("yes", "no"), allow_blank=True),
-        "synthetic": Column("bool"),
-    }, key=("programme", "respondent_id", "wave"), required=False),
+    TableSpec(
+        "survey_codebook",
+        {
+            "authority": _text(),
+            "survey": _text(),
+            "question": _text(),
+            "wording": _text(),
+            "code": Column("int"),
+            "label": _text(),
+            "positive": Column("bool"),
+            "excluded": Column("bool"),
+        },
+        key=("authority", "survey", "question", "code"),
+        required=False,
+        references=(("authority", "authorities", "code"),),
+    ),
+    TableSpec(
+        "survey_responses",
+        {
+            "authority": _text(),
+            "survey": _text(),
+            "wave": _text(),
+            "respondent_id": _text(),
+            "weight": _num(minimum=0, exclusive_minimum=True),
+        },
+        key=("authority", "survey", "wave", "respondent_id"),
+        required=False,
+        references=(("authority", "authorities", "code"),),
+    ),
+    TableSpec(
+        "survey_population_margins",
+        {
+            "authority": _text(),
+            "survey": _text(),
+            "variable": _text(),
+            "category": _text(),
+            "share": _num(minimum=0),
+            "synthetic": Column("bool", required=False),
+        },
+        key=("authority", "survey", "variable", "category"),
+        required=False,
+        references=(("authority", "authorities", "code"),),
+    ),
+    TableSpec(
+        "programme_strands",
+        {
+            "programme": _text(),
+            "strand": _text(),
+            "allocation": _num(minimum=0),
+            "spend": _num(minimum=0, symbols=True),
+            "participants": Column("int", minimum=0),
+            "sessions": Column("int", minimum=0),
+            "synthetic": Column("bool"),
+        },
+        key=("programme", "strand"),
+        required=False,
+    ),
+    TableSpec(
+        "programme_members",
+        {
+            "programme": _text(),
+            "authority": _text(),
+            "role": _text(allowed=("participating", "comparison")),
+            "synthetic": Column("bool"),
+        },
+        key=("programme", "authority"),
+        required=False,
+        references=(("authority", "authorities", "code"),),
+    ),
+    TableSpec(
+        "programme_participant_survey",
+        {
+            "programme": _text(),
+            "respondent_id": _text(),
+            "wave": _text(allowed=("before", "after")),
+            "confidence": Column("int", minimum=1, allow_blank=True),
+            "understanding": Column("int", minimum=1, allow_blank=True),
+            "uses_performance_data": _text(allowed=("yes", "no"), allow_blank=True),
+            "has_development_plan": _text(allowed=("yes", "no"), allow_blank=True),
+            "synthetic": Column("bool"),
+        },
+        key=("programme", "respondent_id", "wave"),
+        required=False,
+    ),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 #: perfeval's own copies of national reference data (GDP deflators, the authority lookup, ONS
@@ -276,7 +402,8 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
     if missing:
         raise AnalysisError(
             f"{what} is missing column(s) {missing}; it has {list(frame.columns)}. "
-            f"See docs/data-model.md for the expected columns.")
+            f"See docs/data-model.md for the expected columns."
+        )
 
 
 def authority_names(data: Dataset) -> pd.Series:
@@ -335,18 +462,26 @@ class LoadLimits:
     max_file_bytes: int = 512 * 2**20
 
     def __post_init__(self) -> None:
-        whole = {name: isinstance(getattr(self, name), int)
-                 and not isinstance(getattr(self, name), bool)
-                 for name in ("first_year", "last_year", "max_cell_chars", "max_file_bytes")}
-        problems = [f"{name} must be a whole number; got {getattr(self, name)!r}"
-                    for name in ("first_year", "last_year") if not whole[name]]
+        whole = {
+            name: isinstance(getattr(self, name), int) and not isinstance(getattr(self, name), bool)
+            for name in ("first_year", "last_year", "max_cell_chars", "max_file_bytes")
+        }
+        problems = [
+            f"{name} must be a whole number; got {getattr(self, name)!r}"
+            for name in ("first_year", "last_year")
+            if not whole[name]
+        ]
         if not problems and not MIN_YEAR <= self.first_year <= self.last_year <= MAX_YEAR:
-            problems.append(f"first_year and last_year must satisfy {MIN_YEAR} <= first_year <= "
-                            f"last_year <= {MAX_YEAR}; got {self.first_year!r} and "
-                            f"{self.last_year!r}")
-        problems += [f"{name} must be a whole number of at least 1; got {getattr(self, name)!r}"
-                     for name in ("max_cell_chars", "max_file_bytes")
-                     if not whole[name] or getattr(self, name) < 1]
+            problems.append(
+                f"first_year and last_year must satisfy {MIN_YEAR} <= first_year <= "
+                f"last_year <= {MAX_YEAR}; got {self.first_year!r} and "
+                f"{self.last_year!r}"
+            )
+        problems += [
+            f"{name} must be a whole number of at least 1; got {getattr(self, name)!r}"
+            for name in ("max_cell_chars", "max_file_bytes")
+            if not whole[name] or getattr(self, name) < 1
+        ]
         if problems:
             raise ParameterError(problems, notebook="LoadLimits")
 
@@ -359,14 +494,16 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what the csv reader (newline="") ends
 _CSV_LIMIT_LOCK = threading.Lock()
 _REMEDY = {
     errno.ELOOP: "is a symbolic link loop (the link leads back to itself); point it at the real "
-                 "{what} or replace it with the {what} itself",
+    "{what} or replace it with the {what} itself",
     errno.EACCES: "cannot be read (permission denied); give your user read access to the {what} "
-                  "or copy it somewhere you can read",
+    "or copy it somewhere you can read",
     errno.ENOTDIR: "is not reachable: part of the path is a file, not a folder; check the path",
 }
 _REMEDY[errno.EPERM] = _REMEDY[errno.EACCES]
-RESAVE_UTF8 = ("Re-save it as UTF-8: in Excel, File > Save As > \"CSV UTF-8 (Comma delimited)\"; "
-               "in LibreOffice, File > Save As > Text CSV with \"Character set: Unicode (UTF-8)\"")
+RESAVE_UTF8 = (
+    'Re-save it as UTF-8: in Excel, File > Save As > "CSV UTF-8 (Comma delimited)"; '
+    'in LibreOffice, File > Save As > Text CSV with "Character set: Unicode (UTF-8)"'
+)
 
 
 def quote_cell(value: object, limit: int = QUOTE_CHARS) -> str:
@@ -393,8 +530,9 @@ def short_name(name: str, limit: int = QUOTE_CHARS) -> str:
     return name if len(name) <= limit else f"{name[:limit]}..."
 
 
-def cell_problem(file: str, row: int | None, column: str | None, kind: str, value: object,
-                 summary: str, fix: str) -> Problem:
+def cell_problem(
+    file: str, row: int | None, column: str | None, kind: str, value: object, summary: str, fix: str
+) -> Problem:
     """A problem about one cell's value, worded ``'<value>' <summary>; <fix>``.
 
     Parameters
@@ -414,16 +552,38 @@ def cell_problem(file: str, row: int | None, column: str | None, kind: str, valu
     -------
     Problem
     """
-    return Problem(file, f"{quote_cell(value)} {summary}; {fix}", row=row, column=column,
-                   kind=kind, value=short_name(str(_plain(value))), summary=summary, fix=fix)
+    return Problem(
+        file,
+        f"{quote_cell(value)} {summary}; {fix}",
+        row=row,
+        column=column,
+        kind=kind,
+        value=short_name(str(_plain(value))),
+        summary=summary,
+        fix=fix,
+    )
 
 
-def row_problem(file: str, row: int | None, column: str | None, kind: str, summary: str,
-                fix: str, detail: str | None = None) -> Problem:
+def row_problem(
+    file: str,
+    row: int | None,
+    column: str | None,
+    kind: str,
+    summary: str,
+    fix: str,
+    detail: str | None = None,
+) -> Problem:
     """A problem about a row whose value is not what groups it (a blank, a number out of range,
     a repeated key): worded ``<detail or summary>; <fix>``."""
-    return Problem(file, f"{detail or summary}; {fix}", row=row, column=column, kind=kind,
-                   summary=summary, fix=fix)
+    return Problem(
+        file,
+        f"{detail or summary}; {fix}",
+        row=row,
+        column=column,
+        kind=kind,
+        summary=summary,
+        fix=fix,
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -453,13 +613,17 @@ def stat_problem(path: Path, name: str, what: str) -> tuple[os.stat_result | Non
             target = repr(os.readlink(path))  # a path, not a cell: quoted whole
         except OSError:
             target = "a path"
-        return None, Problem(name, f"is a symbolic link to {target}, which does not exist; fix "
-                                   "the link or remove it", kind="dangling_link",
-                             summary="is a symbolic link to a path that does not exist",
-                             fix="fix the link or remove it")
+        return None, Problem(
+            name,
+            f"is a symbolic link to {target}, which does not exist; fix the link or remove it",
+            kind="dangling_link",
+            summary="is a symbolic link to a path that does not exist",
+            fix="fix the link or remove it",
+        )
     except OSError as err:
-        return None, unreachable_problem(name, err, what, "cannot be read ({reason}); check the "
-                                                           "path and permissions")
+        return None, unreachable_problem(
+            name, err, what, "cannot be read ({reason}); check the path and permissions"
+        )
 
 
 def unreachable_problem(name: str, err: OSError, what: str, otherwise: str) -> Problem:
@@ -478,42 +642,61 @@ def check_data_dir(root: Path) -> Problem | None:
     if problem is not None:
         return problem
     if info is None:
-        return Problem(name, "is not a directory (nothing is there); give data_dir as the folder "
-                             "holding the CSV tables", kind="not_a_folder",
-                       summary="is not a directory (nothing is there)",
-                       fix="give data_dir as the folder holding the CSV tables")
+        return Problem(
+            name,
+            "is not a directory (nothing is there); give data_dir as the folder "
+            "holding the CSV tables",
+            kind="not_a_folder",
+            summary="is not a directory (nothing is there)",
+            fix="give data_dir as the folder holding the CSV tables",
+        )
     if not stat.S_ISDIR(info.st_mode):
-        return Problem(name, "is not a directory; give data_dir as the folder holding the CSV "
-                             "tables", kind="not_a_folder", summary="is not a directory",
-                       fix="give data_dir as the folder holding the CSV tables")
+        return Problem(
+            name,
+            "is not a directory; give data_dir as the folder holding the CSV tables",
+            kind="not_a_folder",
+            summary="is not a directory",
+            fix="give data_dir as the folder holding the CSV tables",
+        )
     try:
         with os.scandir(root) as entries:
             next(entries, None)
     except OSError as err:
-        return unreachable_problem(name, err, "folder", "cannot be listed ({reason}); check its "
-                                                        "permissions")
+        return unreachable_problem(
+            name, err, "folder", "cannot be listed ({reason}); check its permissions"
+        )
     return None
 
 
 def check_table_file(path: Path, info: os.stat_result, limits: LoadLimits) -> Problem | None:
     """A problem when a table's path is not an ordinary file or is larger than the limit."""
     if stat.S_ISDIR(info.st_mode):
-        return Problem(path.name, "is a folder, not a file; put the CSV table itself here",
-                       kind="not_a_file", summary="is a folder, not a file",
-                       fix="put the CSV table itself here")
+        return Problem(
+            path.name,
+            "is a folder, not a file; put the CSV table itself here",
+            kind="not_a_file",
+            summary="is a folder, not a file",
+            fix="put the CSV table itself here",
+        )
     if not stat.S_ISREG(info.st_mode):
-        return Problem(path.name, "is not an ordinary file (a device, pipe or socket); save the "
-                                  "table as a CSV file here", kind="not_a_file",
-                       summary="is not an ordinary file (a device, pipe or socket)",
-                       fix="save the table as a CSV file here")
+        return Problem(
+            path.name,
+            "is not an ordinary file (a device, pipe or socket); save the table as a CSV file here",
+            kind="not_a_file",
+            summary="is not an ordinary file (a device, pipe or socket)",
+            fix="save the table as a CSV file here",
+        )
     if info.st_size > limits.max_file_bytes:
-        return Problem(path.name, f"is {info.st_size:,} bytes, more than the limit of "
-                                  f"{limits.max_file_bytes:,}; split the table, or raise the limit "
-                                  "with load_dataset(path, limits=LoadLimits(max_file_bytes=...))",
-                       kind="file_too_large", summary=f"is larger than the limit of "
-                                                      f"{limits.max_file_bytes:,} bytes",
-                       fix="split the table, or raise the limit with load_dataset(path, "
-                           "limits=LoadLimits(max_file_bytes=...))")
+        return Problem(
+            path.name,
+            f"is {info.st_size:,} bytes, more than the limit of "
+            f"{limits.max_file_bytes:,}; split the table, or raise the limit "
+            "with load_dataset(path, limits=LoadLimits(max_file_bytes=...))",
+            kind="file_too_large",
+            summary=f"is larger than the limit of {limits.max_file_bytes:,} bytes",
+            fix="split the table, or raise the limit with load_dataset(path, "
+            "limits=LoadLimits(max_file_bytes=...))",
+        )
     return None
 
 
@@ -579,16 +762,22 @@ def encoding_problem(name: str, raw: bytes, err: UnicodeDecodeError, skipped: in
     by reading the file with each undecodable byte kept as a lone surrogate (which no UTF-8 text
     holds) and finding the first cell that holds one.
     """
-    line = count_line_breaks(raw[:err.start].decode("utf-8")) + 1
+    line = count_line_breaks(raw[: err.start].decode("utf-8")) + 1
     column = first_cell_column(raw.decode("utf-8", errors="surrogateescape"), "[\udc80-\udcff]")
-    shown = raw[err.start:min(err.end, err.start + 8)].hex(" ")
+    shown = raw[err.start : min(err.end, err.start + 8)].hex(" ")
     utf16 = raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     likely = 'UTF-16 ("Unicode Text")' if utf16 else "Windows-1252 (ANSI)"
-    return Problem(name, f"is not valid UTF-8: byte offset {err.start + skipped:,} "
-                         f"({_line_words(line)}) holds {shown} (hex), which is not UTF-8 text; the "
-                         f"file was probably saved as {likely}. {RESAVE_UTF8}",
-                   row=line, column=column, kind="not_utf8",
-                   summary=f"is not valid UTF-8 (probably saved as {likely})", fix=RESAVE_UTF8)
+    return Problem(
+        name,
+        f"is not valid UTF-8: byte offset {err.start + skipped:,} "
+        f"({_line_words(line)}) holds {shown} (hex), which is not UTF-8 text; the "
+        f"file was probably saved as {likely}. {RESAVE_UTF8}",
+        row=line,
+        column=column,
+        kind="not_utf8",
+        summary=f"is not valid UTF-8 (probably saved as {likely})",
+        fix=RESAVE_UTF8,
+    )
 
 
 def nul_problem(name: str, text: str, skipped: int) -> Problem | None:
@@ -599,11 +788,17 @@ def nul_problem(name: str, text: str, skipped: int) -> Problem | None:
         return None
     line = count_line_breaks(text[:at]) + 1
     offset = len(text[:at].encode("utf-8")) + skipped
-    return Problem(name, f"holds a NUL character (byte 00) at byte offset {offset:,} "
-                         f"({_line_words(line)}), which no CSV text holds; the file was probably "
-                         f"saved as UTF-16 (\"Unicode Text\") or is not text. {RESAVE_UTF8}",
-                   row=line, column=first_cell_column(text, "\x00"), kind="nul_character",
-                   summary="holds a NUL character (probably saved as UTF-16)", fix=RESAVE_UTF8)
+    return Problem(
+        name,
+        f"holds a NUL character (byte 00) at byte offset {offset:,} "
+        f"({_line_words(line)}), which no CSV text holds; the file was probably "
+        f'saved as UTF-16 ("Unicode Text") or is not text. {RESAVE_UTF8}',
+        row=line,
+        column=first_cell_column(text, "\x00"),
+        kind="nul_character",
+        summary="holds a NUL character (probably saved as UTF-16)",
+        fix=RESAVE_UTF8,
+    )
 
 
 def _line_words(line: int) -> str:
@@ -639,13 +834,22 @@ def read_csv_text(path: Path) -> tuple[str | None, list[Problem]]:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        return None, [unreachable_problem(path.name, err, "file", "cannot be read ({reason}); "
-                                                                  "check the path and permissions")]
+        return None, [
+            unreachable_problem(
+                path.name, err, "file", "cannot be read ({reason}); check the path and permissions"
+            )
+        ]
     text, problems = decode_utf8(path.name, raw)
     if text is not None and not text.strip():
-        return None, [Problem(path.name, "is empty; give it a header row and data rows",
-                              kind="empty_file", summary="is empty",
-                              fix="give it a header row and data rows")]
+        return None, [
+            Problem(
+                path.name,
+                "is empty; give it a header row and data rows",
+                kind="empty_file",
+                summary="is empty",
+                fix="give it a header row and data rows",
+            )
+        ]
     return text, problems
 
 
@@ -655,10 +859,15 @@ def sniff_delimiter_problem(name: str, header: list[str]) -> Problem | None:
         return None
     for delimiter, label in ((";", "semicolons"), ("\t", "tabs")):
         if delimiter in header[0]:
-            return Problem(name, f"the header is separated by {label}, not commas; save the file "
-                                 "as CSV (comma delimited)", row=1, kind="delimiter",
-                           summary=f"is separated by {label}, not commas",
-                           fix="save the file as CSV (comma delimited)")
+            return Problem(
+                name,
+                f"the header is separated by {label}, not commas; save the file "
+                "as CSV (comma delimited)",
+                row=1,
+                kind="delimiter",
+                summary=f"is separated by {label}, not commas",
+                fix="save the file as CSV (comma delimited)",
+            )
     return None
 
 
@@ -668,49 +877,75 @@ def split_records(name: str, text: str) -> tuple[list[tuple[int, list[str]]], li
     records, stopped = read_records(text)
     if stopped is not None:
         line, reason = stopped
-        return [], [Problem(name, f"cannot be read as CSV ({reason}); check the quotes on this "
-                                  "line and the lines before it", row=line, kind="csv_syntax",
-                            summary="cannot be read as CSV",
-                            fix="check the quotes on this line and the lines before it")]
+        return [], [
+            Problem(
+                name,
+                f"cannot be read as CSV ({reason}); check the quotes on this "
+                "line and the lines before it",
+                row=line,
+                kind="csv_syntax",
+                summary="cannot be read as CSV",
+                fix="check the quotes on this line and the lines before it",
+            )
+        ]
     return [(start, record) for start, record in records if record or start == 1], []
 
 
-def shape_problems(name: str, records: list[tuple[int, list[str]]], limits: LoadLimits,
-                   text_chars: int) -> list[Problem]:
+def shape_problems(
+    name: str, records: list[tuple[int, list[str]]], limits: LoadLimits, text_chars: int
+) -> list[Problem]:
     """A problem for each record whose field count differs from the header's, and each cell over
     the length limit (a missing closing quote makes one cell of the rest of the file); no cell
     is measured when the whole text of ``text_chars`` characters is within the limit."""
     width = len(records[0][1])
     fix = "complete the row, or quote the cells that hold commas"
-    problems = [Problem(name, f"has {len(record)} fields but the header has {width} (a "
-                              f"truncated row or an unquoted comma?); {fix}", row=start,
-                        kind="field_count", value=f"{len(record)} fields",
-                        summary=f"has a different number of fields from the header ({width})",
-                        fix=fix)
-                for start, record in records[1:] if len(record) != width]
+    problems = [
+        Problem(
+            name,
+            f"has {len(record)} fields but the header has {width} (a "
+            f"truncated row or an unquoted comma?); {fix}",
+            row=start,
+            kind="field_count",
+            value=f"{len(record)} fields",
+            summary=f"has a different number of fields from the header ({width})",
+            fix=fix,
+        )
+        for start, record in records[1:]
+        if len(record) != width
+    ]
     if text_chars <= limits.max_cell_chars:
         return problems
-    return problems + [oversized_cell(name, start, records[0][1], i, len(cell), limits)
-                       for start, record in records for i, cell in enumerate(record)
-                       if len(cell) > limits.max_cell_chars]
+    return problems + [
+        oversized_cell(name, start, records[0][1], i, len(cell), limits)
+        for start, record in records
+        for i, cell in enumerate(record)
+        if len(cell) > limits.max_cell_chars
+    ]
 
 
-def oversized_cell(name: str, line: int, header: list[str], index: int, length: int,
-                   limits: LoadLimits) -> Problem:
+def oversized_cell(
+    name: str, line: int, header: list[str], index: int, length: int, limits: LoadLimits
+) -> Problem:
     """The problem for a cell longer than ``limits.max_cell_chars``."""
     column = short_name(header[index].strip()) if line > 1 and index < len(header) else None
-    return Problem(name, f"a cell of {length:,} characters is longer than the limit of "
-                         f"{limits.max_cell_chars:,}; is a closing quote missing? Shorten it, or "
-                         "raise the limit with load_dataset(path, "
-                         "limits=LoadLimits(max_cell_chars=...))", row=line, column=column,
-                   kind="cell_too_long", summary=f"holds a cell longer than the limit of "
-                                                 f"{limits.max_cell_chars:,} characters",
-                   fix="is a closing quote missing? Shorten it, or raise the limit with "
-                       "load_dataset(path, limits=LoadLimits(max_cell_chars=...))")
+    return Problem(
+        name,
+        f"a cell of {length:,} characters is longer than the limit of "
+        f"{limits.max_cell_chars:,}; is a closing quote missing? Shorten it, or "
+        "raise the limit with load_dataset(path, "
+        "limits=LoadLimits(max_cell_chars=...))",
+        row=line,
+        column=column,
+        kind="cell_too_long",
+        summary=f"holds a cell longer than the limit of {limits.max_cell_chars:,} characters",
+        fix="is a closing quote missing? Shorten it, or raise the limit with "
+        "load_dataset(path, limits=LoadLimits(max_cell_chars=...))",
+    )
 
 
-def read_table(path: Path, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
-               ) -> tuple[pd.DataFrame | None, list[Problem]]:
+def read_table(
+    path: Path, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
+) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read one CSV file as strings, checking its shape: encoding, delimiter, header, ragged rows,
     cell lengths. The frame's index is the physical line each row starts on."""
     text, problems = read_csv_text(path)
@@ -720,18 +955,27 @@ def read_table(path: Path, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
     if problems:
         return None, problems
     if not records or not records[0][1]:
-        return None, [Problem(path.name, "line 1 is blank; delete the blank line, so that the "
-                                         "header is line 1", row=1, kind="blank_header",
-                              summary="line 1 is blank",
-                              fix="delete the blank line, so that the header is line 1")]
+        return None, [
+            Problem(
+                path.name,
+                "line 1 is blank; delete the blank line, so that the header is line 1",
+                row=1,
+                kind="blank_header",
+                summary="line 1 is blank",
+                fix="delete the blank line, so that the header is line 1",
+            )
+        ]
     delimiter_problem = sniff_delimiter_problem(path.name, records[0][1])
     if delimiter_problem:
         return None, [delimiter_problem]
     problems = shape_problems(path.name, records, limits, len(text))
     if problems:
         return None, problems
-    frame = pd.DataFrame([record for _, record in records[1:]],
-                         columns=[c.strip() for c in records[0][1]], dtype=object)
+    frame = pd.DataFrame(
+        [record for _, record in records[1:]],
+        columns=[c.strip() for c in records[0][1]],
+        dtype=object,
+    )
     frame.index = pd.Index([start for start, _ in records[1:]], dtype="int64")
     return frame, []
 
@@ -743,15 +987,25 @@ def check_columns(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     present = list(frame.columns)
     counts = Counter(present)
     for name in [c for c in dict.fromkeys(present) if counts[c] > 1][:1]:
-        problems.append(Problem(spec.filename, "the header repeats this column",
-                                column=short_name(name), kind="repeated_column",
-                                summary="the header repeats this column",
-                                fix="rename or remove one of the two columns"))
+        problems.append(
+            Problem(
+                spec.filename,
+                "the header repeats this column",
+                column=short_name(name),
+                kind="repeated_column",
+                summary="the header repeats this column",
+                fix="rename or remove one of the two columns",
+            )
+        )
     extra = [c for c in present if c not in spec.columns and len(c) <= 2 * QUOTE_CHARS]
-    missing = [name for name, column in spec.columns.items()
-               if column.required and name not in present]
-    renames = {name: close[0] for name in missing
-               if (close := difflib.get_close_matches(name, extra, n=1, cutoff=0.6))}
+    missing = [
+        name for name, column in spec.columns.items() if column.required and name not in present
+    ]
+    renames = {
+        name: close[0]
+        for name in missing
+        if (close := difflib.get_close_matches(name, extra, n=1, cutoff=0.6))
+    }
     if len(missing) == 1:
         problems.append(missing_column_problem(spec, missing[0], renames.get(missing[0])))
     elif missing:
@@ -763,22 +1017,33 @@ def missing_column_problem(spec: TableSpec, name: str, rename: str | None) -> Pr
     """The problem for one required column missing, with a did-you-mean for a renamed one."""
     expected = f"(expected columns: {list(spec.columns)})"
     fix = f"rename {rename!r} to {name!r}" if rename else f"add the column {expected}"
-    message = (f"required column is missing; did you mean to {fix}? {expected}" if rename else
-               f"required column is missing; {fix}")
-    return Problem(spec.filename, message, column=name, kind="missing_column",
-                   summary="required column is missing", fix=fix)
+    message = (
+        f"required column is missing; did you mean to {fix}? {expected}"
+        if rename
+        else f"required column is missing; {fix}"
+    )
+    return Problem(
+        spec.filename,
+        message,
+        column=name,
+        kind="missing_column",
+        summary="required column is missing",
+        fix=fix,
+    )
 
 
-def missing_columns_problem(spec: TableSpec, names: list[str], renames: dict[str, str]
-                            ) -> Problem:
+def missing_columns_problem(spec: TableSpec, names: list[str], renames: dict[str, str]) -> Problem:
     """One problem for several required columns missing (a different table's file, or a header
     that is not the first line?), naming them all."""
     listed = ", ".join(repr(n) for n in names)
-    fix = "; ".join([f"rename {old!r} to {new!r}" for new, old in renames.items()]
-                    + [f"add the columns (expected columns: {list(spec.columns)})"])
+    fix = "; ".join(
+        [f"rename {old!r} to {new!r}" for new, old in renames.items()]
+        + [f"add the columns (expected columns: {list(spec.columns)})"]
+    )
     summary = f"required columns are missing: {listed}"
-    return Problem(spec.filename, f"{summary}; {fix}", kind="missing_columns", summary=summary,
-                   fix=fix)
+    return Problem(
+        spec.filename, f"{summary}; {fix}", kind="missing_columns", summary=summary, fix=fix
+    )
 
 
 def split_symbols(cells: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -795,8 +1060,9 @@ def split_symbols(cells: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return number, symbol, status
 
 
-def parse_numbers(name: str, column: str, number_text: pd.Series, *, symbols: bool = True
-                  ) -> tuple[pd.Series, list[Problem]]:
+def parse_numbers(
+    name: str, column: str, number_text: pd.Series, *, symbols: bool = True
+) -> tuple[pd.Series, list[Problem]]:
     """Finite numbers from text (thousands separators allowed); a problem for each cell that is
     not one. ``inf``, ``nan``, ``1e309`` and the like are refused: no table means them, and
     they break the arithmetic of every report."""
@@ -805,17 +1071,35 @@ def parse_numbers(name: str, column: str, number_text: pd.Series, *, symbols: bo
     cleaned = text.where(~grouped, text.str.replace(",", "", regex=False))
     values = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce").astype(float)
     unread = cleaned.ne("") & ~np.isfinite(values)
-    spelled = pd.Series([names_non_finite(text) for text in cleaned[unread]],
-                        index=cleaned.index[unread], dtype=bool)
+    spelled = pd.Series(
+        [names_non_finite(text) for text in cleaned[unread]],
+        index=cleaned.index[unread],
+        dtype=bool,
+    )
     non_finite = unread & (values.notna() | spelled.reindex(cleaned.index, fill_value=False))
-    advice = ("write the value, or a symbol such as [x] for not available" if symbols else
-              "write the value (this column takes numbers only, no symbols)")
-    problems = [cell_problem(name, int(i), column, "not_finite", number_text[i],
-                             "is not a finite number", advice)
-                for i in non_finite[non_finite].index]
-    problems += [cell_problem(name, int(i), column, "not_a_number", number_text[i],
-                              "is not a number", number_fix(number_text[i], symbols=symbols))
-                 for i in unread[unread & ~non_finite].index]
+    advice = (
+        "write the value, or a symbol such as [x] for not available"
+        if symbols
+        else "write the value (this column takes numbers only, no symbols)"
+    )
+    problems = [
+        cell_problem(
+            name, int(i), column, "not_finite", number_text[i], "is not a finite number", advice
+        )
+        for i in non_finite[non_finite].index
+    ]
+    problems += [
+        cell_problem(
+            name,
+            int(i),
+            column,
+            "not_a_number",
+            number_text[i],
+            "is not a number",
+            number_fix(number_text[i], symbols=symbols),
+        )
+        for i in unread[unread & ~non_finite].index
+    ]
     return values.where(~unread), sorted(problems, key=_row_order)
 
 
@@ -829,8 +1113,9 @@ def number_fix(text: str, *, symbols: bool) -> str:
     the forms a number may take."""
     if re.fullmatch(r"[-+]?\d+,\d{1,2}", text.strip()):
         return f"write {text.strip().replace(',', '.')!r} (a decimal point, not a comma)"
-    return ("use digits, a decimal point, commas only between groups of three digits" +
-            (", or a statistical symbol such as [x]" if symbols else ""))
+    return "use digits, a decimal point, commas only between groups of three digits" + (
+        ", or a statistical symbol such as [x]" if symbols else ""
+    )
 
 
 def names_non_finite(text: str) -> bool:
@@ -842,8 +1127,12 @@ def names_non_finite(text: str) -> bool:
         return False
 
 
-def check_numeric(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Column,
-                  ) -> tuple[pd.DataFrame, list[Problem]]:
+def check_numeric(
+    frame: pd.DataFrame,
+    spec: TableSpec,
+    column: str,
+    rule: Column,
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Convert a numeric column in place; symbols go to ``<column>_symbol`` when allowed."""
     name = spec.filename
     cells = frame[column]
@@ -860,22 +1149,43 @@ def check_numeric(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Colum
         number_text = number_text.mask(symbols_used, "\x00")
     values, problems = parse_numbers(name, column, number_text, symbols=rule.symbols)
     if not rule.symbols:
-        problems = [p if cells[p.row] not in SYMBOLS else
-                    cell_problem(name, p.row, column, "symbol_not_allowed", cells[p.row],
-                                 "is a statistical symbol, but this column must hold a number",
-                                 "write the number, or leave the row out")
-                    for p in problems]
+        problems = [
+            p
+            if cells[p.row] not in SYMBOLS
+            else cell_problem(
+                name,
+                p.row,
+                column,
+                "symbol_not_allowed",
+                cells[p.row],
+                "is a statistical symbol, but this column must hold a number",
+                "write the number, or leave the row out",
+            )
+            for p in problems
+        ]
     missing = values.isna() & (number_text.str.strip() == "")
     if rule.required and not rule.allow_blank and not rule.symbols:
-        problems += [row_problem(name, int(i), column, "blank", "is blank; a number is required",
-                                 "write the number") for i in missing[missing].index]
+        problems += [
+            row_problem(
+                name, int(i), column, "blank", "is blank; a number is required", "write the number"
+            )
+            for i in missing[missing].index
+        ]
     problems += check_minimum(name, column, values, rule)
     if rule.kind == "int":
         fractional = values.notna() & (values != values.round())
-        problems += [row_problem(name, int(i), column, "not_whole", "must be a whole number",
-                                 "write a whole number",
-                                 detail=f"{quote_cell(cells[i])} must be a whole number")
-                     for i in fractional[fractional].index]
+        problems += [
+            row_problem(
+                name,
+                int(i),
+                column,
+                "not_whole",
+                "must be a whole number",
+                "write a whole number",
+                detail=f"{quote_cell(cells[i])} must be a whole number",
+            )
+            for i in fractional[fractional].index
+        ]
     frame[column] = values
     return frame, problems
 
@@ -887,12 +1197,27 @@ def check_minimum(name: str, column: str, values: pd.Series, rule: Column) -> li
     low = values <= rule.minimum if rule.exclusive_minimum else values < rule.minimum
     relation = "greater than" if rule.exclusive_minimum else "at least"
     summary = f"is out of range: must be {relation} {rule.minimum:g}"
-    return [row_problem(name, int(i), column, "out_of_range", summary, "correct the value",
-                        detail=f"{float(values[i]):g} {summary}") for i in low[low].index]
+    return [
+        row_problem(
+            name,
+            int(i),
+            column,
+            "out_of_range",
+            summary,
+            "correct the value",
+            detail=f"{float(values[i]):g} {summary}",
+        )
+        for i in low[low].index
+    ]
 
 
-def check_text(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Column,
-               limits: LoadLimits = DEFAULT_LIMITS) -> list[Problem]:
+def check_text(
+    frame: pd.DataFrame,
+    spec: TableSpec,
+    column: str,
+    rule: Column,
+    limits: LoadLimits = DEFAULT_LIMITS,
+) -> list[Problem]:
     """Blank required cells, values outside the allowed set, malformed periods."""
     name = spec.filename
     cells = frame[column].fillna("").astype(str).str.strip()
@@ -900,16 +1225,30 @@ def check_text(frame: pd.DataFrame, spec: TableSpec, column: str, rule: Column,
     problems = []
     if not rule.allow_blank:
         blank = cells == ""
-        problems += [row_problem(name, int(i), column, "blank", "is blank; a value is required",
-                                 "fill it in") for i in blank[blank].index]
+        problems += [
+            row_problem(
+                name, int(i), column, "blank", "is blank; a value is required", "fill it in"
+            )
+            for i in blank[blank].index
+        ]
     if rule.allowed is not None:
         bad = (cells != "") & ~cells.isin(rule.allowed)
-        problems += [cell_problem(name, int(i), column, "not_allowed", cells[i], "is not allowed",
-                                  allowed_fix(cells[i], rule.allowed))
-                     for i in bad[bad].index]
+        problems += [
+            cell_problem(
+                name,
+                int(i),
+                column,
+                "not_allowed",
+                cells[i],
+                "is not allowed",
+                allowed_fix(cells[i], rule.allowed),
+            )
+            for i in bad[bad].index
+        ]
     if rule.kind in ("period", "year"):
-        problems += check_periods(name, column, cells, financial_year_only=rule.kind == "year",
-                                  limits=limits)
+        problems += check_periods(
+            name, column, cells, financial_year_only=rule.kind == "year", limits=limits
+        )
     return problems
 
 
@@ -920,21 +1259,27 @@ def allowed_fix(text: str, allowed: tuple[str, ...]) -> str:
     return f"{lead}use one of {list(allowed)}"
 
 
-def check_periods(name: str, column: str, cells: pd.Series, *, financial_year_only: bool,
-                  limits: LoadLimits = DEFAULT_LIMITS) -> list[Problem]:
+def check_periods(
+    name: str,
+    column: str,
+    cells: pd.Series,
+    *,
+    financial_year_only: bool,
+    limits: LoadLimits = DEFAULT_LIMITS,
+) -> list[Problem]:
     """A problem for each malformed or implausible period label (checked once per label)."""
     problems = []
     for label in cells[cells != ""].unique():
         found = period_problem(label, financial_year_only=financial_year_only, limits=limits)
         if found is not None:
             rows = cells.index[cells == label]
-            problems += [cell_problem(name, int(i), column, "period", label, *found)
-                         for i in rows]
+            problems += [cell_problem(name, int(i), column, "period", label, *found) for i in rows]
     return problems
 
 
-def period_problem(label: str, *, financial_year_only: bool, limits: LoadLimits
-                   ) -> tuple[str, str] | None:
+def period_problem(
+    label: str, *, financial_year_only: bool, limits: LoadLimits
+) -> tuple[str, str] | None:
     """What is wrong with a period label in a data file, and the fix; or None.
 
     The label must be one of the three forms (:func:`perfeval.core.periods.parse_period_form`), a
@@ -952,20 +1297,27 @@ def period_problem(label: str, *, financial_year_only: bool, limits: LoadLimits
     try:
         period = parse_period_form(label)
     except PeriodError:
-        hint = ("use a financial year '2023/24', a quarter '2023/24 Q1' or a month '2023-04'"
-                if not financial_year_only else "use a financial year such as '2023/24'")
+        hint = (
+            "use a financial year '2023/24', a quarter '2023/24 Q1' or a month '2023-04'"
+            if not financial_year_only
+            else "use a financial year such as '2023/24'"
+        )
         fix = f"write {suggestion!r}" if suggestion else hint
         return "is not a period perfeval understands", fix
     if financial_year_only and period.kind != "year":
-        return ("must be a financial year",
-                "write the financial year, such as '2023/24' (a table of years has no quarters "
-                "or months)")
+        return (
+            "must be a financial year",
+            "write the financial year, such as '2023/24' (a table of years has no quarters "
+            "or months)",
+        )
     if not limits.first_year <= period.fy <= limits.last_year:
         first, last = Period("year", limits.first_year), Period("year", limits.last_year)
-        return (f"falls in financial year {period.financial_year.label}, outside the years a "
-                f"data file may hold ({first.label} to {last.label})",
-                "correct the year, or widen the range with load_dataset(path, "
-                "limits=LoadLimits(first_year=..., last_year=...))")
+        return (
+            f"falls in financial year {period.financial_year.label}, outside the years a "
+            f"data file may hold ({first.label} to {last.label})",
+            "correct the year, or widen the range with load_dataset(path, "
+            "limits=LoadLimits(first_year=..., last_year=...))",
+        )
     return None
 
 
@@ -1016,9 +1368,18 @@ def check_bool(frame: pd.DataFrame, spec: TableSpec, column: str) -> list[Proble
     cells = original.str.lower()
     bad = ~cells.isin(_TRUE | _FALSE)
     frame[column] = cells.isin(_TRUE)
-    return [cell_problem(spec.filename, int(i), column, "not_boolean", original[i],
-                         "is not true or false", "write true or false (or yes/no, 1/0)")
-            for i in bad[bad].index]
+    return [
+        cell_problem(
+            spec.filename,
+            int(i),
+            column,
+            "not_boolean",
+            original[i],
+            "is not true or false",
+            "write true or false (or yes/no, 1/0)",
+        )
+        for i in bad[bad].index
+    ]
 
 
 def _plain(value: object) -> object:
@@ -1039,23 +1400,33 @@ def check_key(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
     problems = []
     for i in duplicated[duplicated].index:
         shown = {k: _short_value(frame.at[i, k]) for k in key}
-        problems.append(row_problem(
-            spec.filename, int(i), spec.key[-1], "duplicate_key",
-            f"repeats the key ({', '.join(key)}) of an earlier line",
-            "remove the repeated rows or correct their key",
-            detail=f"duplicate {shown}: the same key is already on line {int(first[i])}"))
+        problems.append(
+            row_problem(
+                spec.filename,
+                int(i),
+                spec.key[-1],
+                "duplicate_key",
+                f"repeats the key ({', '.join(key)}) of an earlier line",
+                "remove the repeated rows or correct their key",
+                detail=f"duplicate {shown}: the same key is already on line {int(first[i])}",
+            )
+        )
     return problems
 
 
 def _short_value(value: object) -> object:
     """A key value for a message: plain, and a long text cut to its first characters."""
     value = _plain(value)
-    return value if not isinstance(value, str) or len(value) <= QUOTE_CHARS else \
-        f"{value[:QUOTE_CHARS]}..."
+    return (
+        value
+        if not isinstance(value, str) or len(value) <= QUOTE_CHARS
+        else f"{value[:QUOTE_CHARS]}..."
+    )
 
 
-def validate_table(frame: pd.DataFrame, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
-                   ) -> tuple[pd.DataFrame, list[Problem]]:
+def validate_table(
+    frame: pd.DataFrame, spec: TableSpec, limits: LoadLimits = DEFAULT_LIMITS
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Check and convert every column of one table; returns the typed frame and its problems."""
     problems = check_columns(frame, spec)
     if problems:
@@ -1077,8 +1448,11 @@ def validate_table(frame: pd.DataFrame, spec: TableSpec, limits: LoadLimits = DE
     return frame, problems
 
 
-def check_references(tables: dict[str, pd.DataFrame], broken: AbstractSet[str] = frozenset(),
-                     origins: dict[str, str] | None = None) -> list[Problem]:
+def check_references(
+    tables: dict[str, pd.DataFrame],
+    broken: AbstractSet[str] = frozenset(),
+    origins: dict[str, str] | None = None,
+) -> list[Problem]:
     """A problem for each row whose code does not exist in the table it refers to.
 
     References into a ``broken`` table (missing, unreadable, or missing columns) are not
@@ -1101,8 +1475,10 @@ def check_references(tables: dict[str, pd.DataFrame], broken: AbstractSet[str] =
             for code in frame.loc[unknown, column].unique():
                 fix = reference_fix(code, known, other, origins.get(other, "folder"))
                 rows = frame.index[unknown & (frame[column] == code)]
-                problems += [cell_problem(spec.filename, int(i), column, "unknown_code", code,
-                                          summary, fix) for i in rows]
+                problems += [
+                    cell_problem(spec.filename, int(i), column, "unknown_code", code, summary, fix)
+                    for i in rows
+                ]
     return problems
 
 
@@ -1113,8 +1489,10 @@ def reference_fix(code: str, known: set[str], other: str, origin: str) -> str:
     same = {_code_form(k): k for k in known}.get(_code_form(code))
     lead = f"did you mean {same!r}? " if same is not None else ""
     if origin == "reference":
-        return (f"{lead}correct it, or add {other}.csv to the data folder with it (the folder "
-                f"has none, so perfeval's national reference copy was used)")
+        return (
+            f"{lead}correct it, or add {other}.csv to the data folder with it (the folder "
+            f"has none, so perfeval's national reference copy was used)"
+        )
     return f"{lead}add it to {other}.csv or correct it"
 
 
@@ -1123,8 +1501,11 @@ def _code_form(code: object) -> str:
     return re.sub(r"[\W_]+", "", str(code)).upper()
 
 
-def check_survey(tables: dict[str, pd.DataFrame], broken: AbstractSet[str] = frozenset(),
-                 faulty: AbstractSet[str] = frozenset()) -> list[Problem]:
+def check_survey(
+    tables: dict[str, pd.DataFrame],
+    broken: AbstractSet[str] = frozenset(),
+    faulty: AbstractSet[str] = frozenset(),
+) -> list[Problem]:
     """Survey answers must be codes of the authority's codebook for that survey; every codebook
     question must be a column of survey_responses.csv.
 
@@ -1141,15 +1522,20 @@ def check_survey(tables: dict[str, pd.DataFrame], broken: AbstractSet[str] = fro
     for question, book in codebook.groupby("question", sort=False):
         column = short_name(question)
         if question not in responses.columns:
-            problems.append(Problem("survey_responses.csv", "question in survey_codebook.csv has "
-                                                            "no column of answers; add the column "
-                                                            "of answers, or remove the question "
-                                                            "from survey_codebook.csv",
-                                    column=column, kind="question_without_column",
-                                    summary="question in survey_codebook.csv has no column of "
-                                            "answers",
-                                    fix="add the column of answers, or remove the question from "
-                                        "survey_codebook.csv"))
+            problems.append(
+                Problem(
+                    "survey_responses.csv",
+                    "question in survey_codebook.csv has "
+                    "no column of answers; add the column "
+                    "of answers, or remove the question "
+                    "from survey_codebook.csv",
+                    column=column,
+                    kind="question_without_column",
+                    summary="question in survey_codebook.csv has no column of answers",
+                    fix="add the column of answers, or remove the question from "
+                    "survey_codebook.csv",
+                )
+            )
             continue
         answers = pd.to_numeric(responses[question].replace("", np.nan), errors="coerce")
         text = responses[question].fillna("").astype(str).str.strip()
@@ -1158,20 +1544,32 @@ def check_survey(tables: dict[str, pd.DataFrame], broken: AbstractSet[str] = fro
             known = sorted(set(codes.dropna()))
             bad = mine & (text != "") & (answers.isna() | ~answers.isin(known))
             listed = ", ".join(f"{c:g}" for c in known[:20]) + (", ..." if len(known) > 20 else "")
-            summary = (f"is not a response code of {column} in survey_codebook.csv (codes: "
-                       f"[{listed}])")
-            problems += [cell_problem("survey_responses.csv", int(i), column, "unknown_answer",
-                                      text[i], summary, "use one of the codes, or add the code "
-                                                        "to survey_codebook.csv")
-                         for i in bad[bad].index]
+            summary = (
+                f"is not a response code of {column} in survey_codebook.csv (codes: [{listed}])"
+            )
+            problems += [
+                cell_problem(
+                    "survey_responses.csv",
+                    int(i),
+                    column,
+                    "unknown_answer",
+                    text[i],
+                    summary,
+                    "use one of the codes, or add the code to survey_codebook.csv",
+                )
+                for i in bad[bad].index
+            ]
         responses[question] = answers.astype("Float64").astype(float)
     return problems
 
 
 # --------------------------------------------------------------------------- across tables
-def check_across_tables(tables: dict[str, pd.DataFrame], broken: AbstractSet[str] = frozenset(),
-                        faulty: AbstractSet[str] = frozenset(),
-                        origins: dict[str, str] | None = None) -> list[Problem]:
+def check_across_tables(
+    tables: dict[str, pd.DataFrame],
+    broken: AbstractSet[str] = frozenset(),
+    faulty: AbstractSet[str] = frozenset(),
+    origins: dict[str, str] | None = None,
+) -> list[Problem]:
     """What a first day with perfeval trips on between tables, each with its fix.
 
     Councils of a comparator group, or with targets, commentary, budget or survey rows of
@@ -1181,27 +1579,34 @@ def check_across_tables(tables: dict[str, pd.DataFrame], broken: AbstractSet[str
     Tables with problems of their own (``broken`` or ``faulty``) are not checked against others.
     """
     skip = set(broken) | set(faulty)
-    return (population_coverage(tables, skip, (origins or {}).get("population", "folder"))
-            + surveys_without_codebook(tables, skip) + programmes_without_strands(tables, skip)
-            + years_written_as_months(tables, skip))
+    return (
+        population_coverage(tables, skip, (origins or {}).get("population", "folder"))
+        + surveys_without_codebook(tables, skip)
+        + programmes_without_strands(tables, skip)
+        + years_written_as_months(tables, skip)
+    )
 
 
 #: Tables whose councils a report is about (or compares with): each needs a population.
 POPULATION_USERS = ("comparator_groups", "targets", "commentary", "budget", "survey_responses")
 
 
-def population_coverage(tables: dict[str, pd.DataFrame], skip: set[str], origin: str
-                        ) -> list[Problem]:
+def population_coverage(
+    tables: dict[str, pd.DataFrame], skip: set[str], origin: str
+) -> list[Problem]:
     """A problem at the first row of each council, in each table of :data:`POPULATION_USERS`,
     that has no row in population.csv (unknown codes are reported as such, not here)."""
     if {"population", "authorities"} & skip:
         return []
     with_population = set(tables["population"]["authority"])
     known = set(tables["authorities"]["code"])
-    fix = ("correct the code, or add a population.csv to the data folder with it (the folder "
-           "has none, and perfeval's ONS mid-2020 estimates have no row for it)" if origin ==
-           "reference" else "add its population to population.csv, or remove population.csv "
-                            "to use perfeval's ONS mid-2020 estimates")
+    fix = (
+        "correct the code, or add a population.csv to the data folder with it (the folder "
+        "has none, and perfeval's ONS mid-2020 estimates have no row for it)"
+        if origin == "reference"
+        else "add its population to population.csv, or remove population.csv "
+        "to use perfeval's ONS mid-2020 estimates"
+    )
     problems = []
     for name in POPULATION_USERS:
         frame = tables.get(name)
@@ -1209,9 +1614,18 @@ def population_coverage(tables: dict[str, pd.DataFrame], skip: set[str], origin:
             continue
         lacking = frame[frame["authority"].isin(known - with_population)]
         first = lacking.groupby("authority", sort=False).head(1)
-        problems += [cell_problem(f"{name}.csv", int(i), "authority", "no_population", code,
-                                  "has no row in population.csv", fix)
-                     for i, code in first["authority"].items()]
+        problems += [
+            cell_problem(
+                f"{name}.csv",
+                int(i),
+                "authority",
+                "no_population",
+                code,
+                "has no row in population.csv",
+                fix,
+            )
+            for i, code in first["authority"].items()
+        ]
     return problems
 
 
@@ -1222,15 +1636,21 @@ def surveys_without_codebook(tables: dict[str, pd.DataFrame], skip: set[str]) ->
     if {"survey_responses", "survey_codebook"} & skip or responses is None or responses.empty:
         return []
     books = set(zip(codebook["authority"], codebook["survey"])) if codebook is not None else set()
-    pairs = pd.Series(list(zip(responses["authority"], responses["survey"])),
-                      index=responses.index)
+    pairs = pd.Series(list(zip(responses["authority"], responses["survey"])), index=responses.index)
     lacking = responses[~pairs.isin(books)].groupby(["authority", "survey"], sort=False).head(1)
-    return [cell_problem("survey_responses.csv", int(i), "survey", "survey_without_codebook",
-                         row["survey"], f"(of {row['authority']}) has no questions in "
-                                        "survey_codebook.csv",
-                         "add its questions and codes to survey_codebook.csv, with the same "
-                         "authority and survey")
-            for i, row in lacking.iterrows()]
+    return [
+        cell_problem(
+            "survey_responses.csv",
+            int(i),
+            "survey",
+            "survey_without_codebook",
+            row["survey"],
+            f"(of {row['authority']}) has no questions in survey_codebook.csv",
+            "add its questions and codes to survey_codebook.csv, with the same "
+            "authority and survey",
+        )
+        for i, row in lacking.iterrows()
+    ]
 
 
 def programmes_without_strands(tables: dict[str, pd.DataFrame], skip: set[str]) -> list[Problem]:
@@ -1246,10 +1666,18 @@ def programmes_without_strands(tables: dict[str, pd.DataFrame], skip: set[str]) 
         if name in skip or frame is None or frame.empty:
             continue
         first = frame[~frame["programme"].isin(known)].groupby("programme", sort=False).head(1)
-        problems += [cell_problem(f"{name}.csv", int(i), "programme", "unknown_programme", code,
-                                  "is not a programme in programme_strands.csv",
-                                  reference_fix(code, known, "programme_strands", "folder"))
-                     for i, code in first["programme"].items()]
+        problems += [
+            cell_problem(
+                f"{name}.csv",
+                int(i),
+                "programme",
+                "unknown_programme",
+                code,
+                "is not a programme in programme_strands.csv",
+                reference_fix(code, known, "programme_strands", "folder"),
+            )
+            for i, code in first["programme"].items()
+        ]
     return problems
 
 
@@ -1271,21 +1699,32 @@ def years_written_as_months(tables: dict[str, pd.DataFrame], skip: set[str]) -> 
                 continue
             rows = frame.index[(frame["period"] == label) & frame["indicator"].isin(annual)]
             month = parse_period_form(label).start.strftime("%B %Y")
-            problems += [cell_problem(f"{name}.csv", int(i), "period", "year_as_month", label,
-                                      f"reads as the month {month}, but the indicator is annual",
-                                      f"write {suggestion!r} for the financial year")
-                         for i in rows]
+            problems += [
+                cell_problem(
+                    f"{name}.csv",
+                    int(i),
+                    "period",
+                    "year_as_month",
+                    label,
+                    f"reads as the month {month}, but the indicator is annual",
+                    f"write {suggestion!r} for the financial year",
+                )
+                for i in rows
+            ]
     return problems
 
 
 def empty_table(spec: TableSpec) -> pd.DataFrame:
     """An empty frame with the spec's columns, for an optional table that is absent."""
-    return pd.DataFrame({name: pd.Series(dtype=float if c.kind in ("float", "int") else object)
-                         for name, c in spec.columns.items()})
+    return pd.DataFrame(
+        {
+            name: pd.Series(dtype=float if c.kind in ("float", "int") else object)
+            for name, c in spec.columns.items()
+        }
+    )
 
 
-def load_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = None
-                 ) -> Dataset:
+def load_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = None) -> Dataset:
     """Read and validate every table of a data directory.
 
     Data files are untrusted: anything that cannot be read, or that the reports cannot represent
@@ -1326,8 +1765,9 @@ def load_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = 
     return data
 
 
-def read_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = None
-                 ) -> tuple[Dataset, list[Problem]]:
+def read_dataset(
+    path: str | Path | None = None, *, limits: LoadLimits | None = None
+) -> tuple[Dataset, list[Problem]]:
     """Every table of a data directory, read and checked, with the problems found.
 
     :func:`load_dataset` without raising the problems, for ``perfeval check-data``, which says
@@ -1355,8 +1795,12 @@ def read_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = 
     """
     limits = DEFAULT_LIMITS if limits is None else limits
     if not isinstance(limits, LoadLimits):
-        raise ParameterError([f"limits must be a perfeval.data.loader.LoadLimits or None; got "
-                              f"{type(limits).__name__} {limits!r:.60}"])
+        raise ParameterError(
+            [
+                f"limits must be a perfeval.data.loader.LoadLimits or None; got "
+                f"{type(limits).__name__} {limits!r:.60}"
+            ]
+        )
     root = resolve_data_dir(path)
     problem = check_data_dir(root)
     if problem is not None:
@@ -1374,8 +1818,11 @@ def read_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = 
         if found:
             faulty.add(spec.name)
         tables[spec.name] = empty_table(spec) if frame is None else frame
-    problems += (check_references(tables, broken, origins) + check_survey(tables, broken, faulty)
-                 + check_across_tables(tables, broken, faulty, origins))
+    problems += (
+        check_references(tables, broken, origins)
+        + check_survey(tables, broken, faulty)
+        + check_across_tables(tables, broken, faulty, origins)
+    )
     tables |= {name: empty_table(SPEC_BY_NAME[name]) for name in broken}
     return Dataset(root=root, tables=tables, files=files, origins=origins), problems
 
@@ -1388,8 +1835,9 @@ def table_origin(read: Path | None, root: Path) -> str:
     return "folder" if read.parent == root else "reference"
 
 
-def load_table(root: Path, spec: TableSpec, limits: LoadLimits
-               ) -> tuple[pd.DataFrame | None, list[Problem], Path | None]:
+def load_table(
+    root: Path, spec: TableSpec, limits: LoadLimits
+) -> tuple[pd.DataFrame | None, list[Problem], Path | None]:
     """One table of a data directory, read and validated.
 
     Returns
@@ -1413,14 +1861,26 @@ def load_table(root: Path, spec: TableSpec, limits: LoadLimits
     return frame, problems, file
 
 
-def absent_table(root: Path, spec: TableSpec
-                 ) -> tuple[pd.DataFrame | None, list[Problem], None]:
+def absent_table(root: Path, spec: TableSpec) -> tuple[pd.DataFrame | None, list[Problem], None]:
     """An absent table: an empty frame when optional, else the problem saying it is missing."""
     if not spec.required:
         return empty_table(spec), [], None
     example = f"{spec.name}.example.csv"
-    fix = (f"put your rows in {example} and rename it {spec.filename}"
-           if (root / example).is_file() else "add it (see docs/data-model.md)")
-    return None, [Problem(spec.filename, f"is missing from {root}; every data directory needs "
-                                         f"it; {fix}", kind="missing_file",
-                          summary="is missing", fix=fix)], None
+    fix = (
+        f"put your rows in {example} and rename it {spec.filename}"
+        if (root / example).is_file()
+        else "add it (see docs/data-model.md)"
+    )
+    return (
+        None,
+        [
+            Problem(
+                spec.filename,
+                f"is missing from {root}; every data directory needs it; {fix}",
+                kind="missing_file",
+                summary="is missing",
+                fix=fix,
+            )
+        ],
+        None,
+    )

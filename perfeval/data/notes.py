@@ -23,17 +23,29 @@ from perfeval.data.loader import Dataset, council_name
 FOLDER, REFERENCE, ABSENT = "folder", "reference", "absent"
 #: Each table in words, as a sentence names it.
 TABLE_WORDS = {
-    "authorities": "the authority lookup", "population": "population estimates",
-    "comparator_groups": "comparator groups", "indicators": "the indicator register",
-    "indicator_values": "indicator values", "targets": "targets", "commentary": "commentary",
-    "budget": "budget monitoring figures", "net_expenditure": "net expenditure",
-    "deflators": "GDP deflators", "survey_responses": "resident survey results",
+    "authorities": "the authority lookup",
+    "population": "population estimates",
+    "comparator_groups": "comparator groups",
+    "indicators": "the indicator register",
+    "indicator_values": "indicator values",
+    "targets": "targets",
+    "commentary": "commentary",
+    "budget": "budget monitoring figures",
+    "net_expenditure": "net expenditure",
+    "deflators": "GDP deflators",
+    "survey_responses": "resident survey results",
     "survey_codebook": "the survey codebook",
     "survey_population_margins": "survey population margins",
 }
 #: Tables whose rows each belong to one council (read for the report's council only).
-OWN_TABLES = ("targets", "commentary", "budget", "survey_responses", "survey_codebook",
-              "survey_population_margins")
+OWN_TABLES = (
+    "targets",
+    "commentary",
+    "budget",
+    "survey_responses",
+    "survey_codebook",
+    "survey_population_margins",
+)
 #: Publications of the sample's tables that carry no ``source`` column of their own.
 SAMPLE_SOURCES = {"net_expenditure": "MHCLG Revenue Outturn Summary (RS)"}
 #: At most this many indicator codes are listed in a note (more: "listed in the sources table").
@@ -156,17 +168,24 @@ def describe_indicators(data: Dataset, council: str) -> str:
     real = register.loc[~synthetic, "code"].tolist()
     made_up = register.loc[synthetic, "code"].tolist()
     whose = f"{council_name(data, council)}'s"
-    kind = ("SYNTHETIC sample data generated for demonstration, not the council's real performance"
-            if is_sample_data(data) else f"SYNTHETIC (generated), not {whose} real performance")
+    kind = (
+        "SYNTHETIC sample data generated for demonstration, not the council's real performance"
+        if is_sample_data(data)
+        else f"SYNTHETIC (generated), not {whose} real performance"
+    )
     if not made_up:
-        return (f"All {len(real)} indicators are real published figures ({listed_codes(real)}); "
-                "see the sources table.")
+        return (
+            f"All {len(real)} indicators are real published figures ({listed_codes(real)}); "
+            "see the sources table."
+        )
     if not real:
         return f"All {len(made_up)} indicators ({listed_codes(made_up)}) are {kind}."
-    return (f"{len(real)} of {len(register)} indicators ({listed_codes(real)}) "
-            f"{'has' if len(real) == 1 else 'have'} real published figures; the other "
-            f"{len(made_up)} ({listed_codes(made_up)}) {'is' if len(made_up) == 1 else 'are'} "
-            f"{kind}.")
+    return (
+        f"{len(real)} of {len(register)} indicators ({listed_codes(real)}) "
+        f"{'has' if len(real) == 1 else 'have'} real published figures; the other "
+        f"{len(made_up)} ({listed_codes(made_up)}) {'is' if len(made_up) == 1 else 'are'} "
+        f"{kind}."
+    )
 
 
 def synthetic_label(data: Dataset, rows: pd.DataFrame) -> str:
@@ -181,12 +200,11 @@ def synthetic_label(data: Dataset, rows: pd.DataFrame) -> str:
 
 
 def _synthetic_phrase(rows: pd.DataFrame, words: str) -> str | None:
-    """"all targets" / "12 of 40 targets" when rows are labelled synthetic, else None."""
+    """ "all targets" / "12 of 40 targets" when rows are labelled synthetic, else None."""
     synthetic = synthetic_flags(rows)
     if not synthetic.any():
         return None
     return f"all {words}" if synthetic.all() else f"{int(synthetic.sum())} of {len(rows)} {words}"
-
 
 
 def own_rows(data: Dataset, table: str, council: str) -> pd.DataFrame:
@@ -233,11 +251,15 @@ def data_honesty_note(data: Dataset, council: str, uses: Sequence[str]) -> str:
     if synthetic:
         parts.append(f"Also SYNTHETIC: {join_words(synthetic)}.")
     if missing:
-        parts.append(f"Not in {folder_words(data)} for {name}: {join_words(missing)}; the report "
-                     "says so where they would be.")
+        parts.append(
+            f"Not in {folder_words(data)} for {name}: {join_words(missing)}; the report "
+            "says so where they would be."
+        )
     if reference:
-        parts.append(f"From perfeval's national reference data, as {folder_words(data)} has "
-                     f"none: {join_words(reference)}.")
+        parts.append(
+            f"From perfeval's national reference data, as {folder_words(data)} has "
+            f"none: {join_words(reference)}."
+        )
     return " ".join(parts)
 
 
@@ -252,17 +274,31 @@ def tables_table(data: Dataset, council: str, uses: Sequence[str]) -> pd.DataFra
         own data, :data:`OWN_TABLES`; every row of a shared table) and ``Kind`` (synthetic, real,
         or how many rows are synthetic).
     """
-    where = {FOLDER: folder_words(data).capitalize(),
-             REFERENCE: "perfeval's national reference data",
-             ABSENT: f"Not in {folder_words(data)}"}
+    where = {
+        FOLDER: folder_words(data).capitalize(),
+        REFERENCE: "perfeval's national reference data",
+        ABSENT: f"Not in {folder_words(data)}",
+    }
     rows = []
     for table in uses:
         used = own_rows(data, table, council)
         synthetic = synthetic_flags(used)
-        kind = ("" if used.empty else "Synthetic" if synthetic.all() else
-                f"{int(synthetic.sum())} of {len(used)} rows synthetic" if synthetic.any() else
-                "Real (not labelled synthetic)")
-        rows.append({"Table": f"{table}.csv", "Holds": TABLE_WORDS.get(table, table),
-                     "Where from": where[table_origin(data, table)],
-                     "Rows": f"{len(used):,}", "Kind": kind})
+        kind = (
+            ""
+            if used.empty
+            else "Synthetic"
+            if synthetic.all()
+            else f"{int(synthetic.sum())} of {len(used)} rows synthetic"
+            if synthetic.any()
+            else "Real (not labelled synthetic)"
+        )
+        rows.append(
+            {
+                "Table": f"{table}.csv",
+                "Holds": TABLE_WORDS.get(table, table),
+                "Where from": where[table_origin(data, table)],
+                "Rows": f"{len(used):,}",
+                "Kind": kind,
+            }
+        )
     return pd.DataFrame(rows)

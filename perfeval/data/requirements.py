@@ -26,9 +26,18 @@ from perfeval.core.exceptions import ParameterError
 from perfeval.core.periods import is_valid_period, parse_period
 from perfeval.data.loader import SPEC_BY_NAME, Dataset
 
-__all__ = ["Need", "Section", "ReportRequirements", "register_requirements", "requirements_for",
-           "registered_reports", "missing_requirements", "describe_unmet_requirements",
-           "describe_coverage", "missing_sections"]
+__all__ = [
+    "Need",
+    "Section",
+    "ReportRequirements",
+    "register_requirements",
+    "requirements_for",
+    "registered_reports",
+    "missing_requirements",
+    "describe_unmet_requirements",
+    "describe_coverage",
+    "missing_sections",
+]
 
 
 @dataclass(frozen=True)
@@ -89,14 +98,22 @@ def _as_need(item: str | Need) -> Need:
         return item
     if isinstance(item, str) and item:
         return Need(item)
-    raise ParameterError([f"a requirement must be a table name such as 'budget' or a "
-                          f"perfeval.data.requirements.Need; got {item!r:.60}"])
+    raise ParameterError(
+        [
+            f"a requirement must be a table name such as 'budget' or a "
+            f"perfeval.data.requirements.Need; got {item!r:.60}"
+        ]
+    )
 
 
-def register_requirements(stem: str, *, title: str | None = None,
-                          required: Iterable[str | Need] = (),
-                          sections: Mapping[str, Iterable[str | Need]] | None = None,
-                          lacking: Mapping[str, str] | None = None) -> ReportRequirements:
+def register_requirements(
+    stem: str,
+    *,
+    title: str | None = None,
+    required: Iterable[str | Need] = (),
+    sections: Mapping[str, Iterable[str | Need]] | None = None,
+    lacking: Mapping[str, str] | None = None,
+) -> ReportRequirements:
     """Declare what a report needs from a data folder (replacing any earlier declaration).
 
     A council's own notebook calls it from its ``perfeval_schemas.py``, beside
@@ -129,15 +146,20 @@ def register_requirements(stem: str, *, title: str | None = None,
     """
     lacking = dict(lacking or {})
     declared = ReportRequirements(
-        stem=stem, title=title or stem.replace("_", " ").capitalize(),
+        stem=stem,
+        title=title or stem.replace("_", " ").capitalize(),
         required=tuple(_as_need(item) for item in required),
-        sections=tuple(Section(name, tuple(_as_need(item) for item in needs),
-                               lacking.get(name, ""))
-                       for name, needs in (sections or {}).items()))
+        sections=tuple(
+            Section(name, tuple(_as_need(item) for item in needs), lacking.get(name, ""))
+            for name, needs in (sections or {}).items()
+        ),
+    )
     unknown = sorted({need.table for need in _all_needs(declared)} - set(SPEC_BY_NAME))
     if unknown:
-        raise ParameterError([f"{stem}: {unknown} are not tables perfeval reads; tables: "
-                              f"{sorted(SPEC_BY_NAME)}"], notebook=stem)
+        raise ParameterError(
+            [f"{stem}: {unknown} are not tables perfeval reads; tables: {sorted(SPEC_BY_NAME)}"],
+            notebook=stem,
+        )
     _REQUIREMENTS[stem] = declared
     return declared
 
@@ -226,10 +248,12 @@ def describe_unmet_requirements(stem: str, dataset: Dataset) -> str | None:
     missing = missing_requirements(stem, dataset)
     if report is None or not missing:
         return None
-    return (f"{report.title} cannot run on this data folder ({join_unmet(missing)}); "
-            f"add what is missing (see docs/data-model.md) or choose a data_dir that has it. "
-            f"`perfeval check-data {dataset.root}` says what each report needs and which this "
-            f"folder can feed")
+    return (
+        f"{report.title} cannot run on this data folder ({join_unmet(missing)}); "
+        f"add what is missing (see docs/data-model.md) or choose a data_dir that has it. "
+        f"`perfeval check-data {dataset.root}` says what each report needs and which this "
+        f"folder can feed"
+    )
 
 
 def missing_sections(stem: str, dataset: Dataset) -> list[tuple[str, list[str]]]:
@@ -248,16 +272,21 @@ def missing_sections(stem: str, dataset: Dataset) -> list[tuple[str, list[str]]]
     report = requirements_for(stem)
     if report is None:
         return []
-    found = [(section, [u for need in section.needs if (u := unmet_need(need, dataset))])
-             for section in report.sections]
+    found = [
+        (section, [u for need in section.needs if (u := unmet_need(need, dataset))])
+        for section in report.sections
+    ]
     return [(section.title, lacks) for section, lacks in found if lacks]
 
 
 def join_unmet(lacks: list[str], lacking: str = "") -> str:
     """Unmet needs in one phrase: absent tables together (``no a.csv, b.csv``), then the rest;
     ``no <lacking>`` when ``lacking`` is given and every need is an absent table."""
-    absent = [phrase[3:] for phrase in lacks if phrase.startswith("no ") and
-              phrase.endswith(".csv") and " " not in phrase[3:]]
+    absent = [
+        phrase[3:]
+        for phrase in lacks
+        if phrase.startswith("no ") and phrase.endswith(".csv") and " " not in phrase[3:]
+    ]
     if lacking and len(absent) == len(lacks):
         return f"no {lacking}"
     rest = [phrase for phrase in lacks if phrase[3:] not in absent]
@@ -278,8 +307,10 @@ def describe_report_coverage(stem: str, dataset: Dataset) -> str:
     if missing:
         return f"{report.title}: cannot run ({join_unmet(missing)})"
     sections = {s.title: s for s in report.sections}
-    unfed = [f"{title} ({join_unmet(lacks, sections[title].lacking)})"
-             for title, lacks in missing_sections(stem, dataset)]
+    unfed = [
+        f"{title} ({join_unmet(lacks, sections[title].lacking)})"
+        for title, lacks in missing_sections(stem, dataset)
+    ]
     if not report.sections:
         return f"{report.title}: can run"
     if len(unfed) == len(report.sections):
@@ -309,8 +340,9 @@ def describe_coverage(dataset: Dataset) -> list[str]:
 def has_sub_annual_periods(frame: pd.DataFrame) -> bool:
     """True when a table with a ``period`` column has a quarter or a month (labels that are not
     periods, in a folder with problems, are not counted)."""
-    return any(is_valid_period(p) and parse_period(p).kind != "year"
-               for p in frame["period"].unique())
+    return any(
+        is_valid_period(p) and parse_period(p).kind != "year" for p in frame["period"].unique()
+    )
 
 
 def has_group_of_three(frame: pd.DataFrame) -> bool:
@@ -324,49 +356,95 @@ def has_two_waves(frame: pd.DataFrame) -> bool:
     return bool((frame.groupby(["authority", "survey"])["wave"].nunique() >= 2).any())
 
 
-SUB_ANNUAL_VALUES = Need("indicator_values", rows=has_sub_annual_periods,
-                         rows_text="quarterly or monthly values")
+SUB_ANNUAL_VALUES = Need(
+    "indicator_values", rows=has_sub_annual_periods, rows_text="quarterly or monthly values"
+)
 TARGETS = Need("targets")
-GROUP_OF_THREE = Need("comparator_groups", rows=has_group_of_three,
-                      rows_text="comparator group of at least three councils")
+GROUP_OF_THREE = Need(
+    "comparator_groups",
+    rows=has_group_of_three,
+    rows_text="comparator group of at least three councils",
+)
 SURVEY = (Need("survey_responses"), Need("survey_codebook"))
 SPEND = (Need("net_expenditure"), Need("population"))
-PROGRAMME = (Need("programme_strands"), Need("programme_members"),
-             Need("programme_participant_survey"))
+PROGRAMME = (
+    Need("programme_strands"),
+    Need("programme_members"),
+    Need("programme_participant_survey"),
+)
 
 register_requirements(
-    "state_of_the_nation", title="State of the Nation",
-    sections={"Headlines": [], "Performance against target": [TARGETS],
-              "Benchmarking": [GROUP_OF_THREE], "Resident views": SURVEY,
-              "Money: spend per head": SPEND, "Money: budget": [Need("budget")],
-              "National and local trends": [], "Issues": [], "Method": []},
-    lacking={"Resident views": "survey tables"})
+    "state_of_the_nation",
+    title="State of the Nation",
+    sections={
+        "Headlines": [],
+        "Performance against target": [TARGETS],
+        "Benchmarking": [GROUP_OF_THREE],
+        "Resident views": SURVEY,
+        "Money: spend per head": SPEND,
+        "Money: budget": [Need("budget")],
+        "National and local trends": [],
+        "Issues": [],
+        "Method": [],
+    },
+    lacking={"Resident views": "survey tables"},
+)
 register_requirements(
-    "end_of_year_review", title="End-of-year review",
-    sections={"Exceptions": [], "Outturn against target": [TARGETS],
-              "Position among comparable councils": [GROUP_OF_THREE], "Data quality": [],
-              "Method": []})
+    "end_of_year_review",
+    title="End-of-year review",
+    sections={
+        "Exceptions": [],
+        "Outturn against target": [TARGETS],
+        "Position among comparable councils": [GROUP_OF_THREE],
+        "Data quality": [],
+        "Method": [],
+    },
+)
 register_requirements(
-    "quarterly_monitoring", title="Quarterly monitoring",
+    "quarterly_monitoring",
+    title="Quarterly monitoring",
     required=[Need("budget"), SUB_ANNUAL_VALUES],
-    sections={"Exceptions: forecast to miss target": [TARGETS],
-              "Performance against profiled targets": [TARGETS],
-              "Statistical process control": [], "Finance and performance by service": [],
-              "Method": []})
+    sections={
+        "Exceptions: forecast to miss target": [TARGETS],
+        "Performance against profiled targets": [TARGETS],
+        "Statistical process control": [],
+        "Finance and performance by service": [],
+        "Method": [],
+    },
+)
 register_requirements(
-    "survey_report", title="Survey report", required=SURVEY,
-    sections={"About the survey (weighting to population margins)":
-              [Need("survey_population_margins")],
-              "Headline measures": [],
-              "Change since the last survey": [Need("survey_responses", rows=has_two_waves,
-                                                    rows_text="second wave of a survey")],
-              "Differences between groups of residents": [], "Method and caveats": []})
+    "survey_report",
+    title="Survey report",
+    required=SURVEY,
+    sections={
+        "About the survey (weighting to population margins)": [Need("survey_population_margins")],
+        "Headline measures": [],
+        "Change since the last survey": [
+            Need("survey_responses", rows=has_two_waves, rows_text="second wave of a survey")
+        ],
+        "Differences between groups of residents": [],
+        "Method and caveats": [],
+    },
+)
 register_requirements(
-    "value_for_money", title="Value for money", required=SPEND,
-    sections={"Comparison set and performance score": [], "Performance against spend": [],
-              "Above or below what spend would predict": [],
-              "Spend per head in real terms": [Need("deflators")]})
+    "value_for_money",
+    title="Value for money",
+    required=SPEND,
+    sections={
+        "Comparison set and performance score": [],
+        "Performance against spend": [],
+        "Above or below what spend would predict": [],
+        "Spend per head in real terms": [Need("deflators")],
+    },
+)
 register_requirements(
-    "programme_evaluation", title="Programme evaluation", required=PROGRAMME,
-    sections={"What the money bought": [], "Did outcomes move?": [],
-              "What participants said": [], "Evaluation framework": []})
+    "programme_evaluation",
+    title="Programme evaluation",
+    required=PROGRAMME,
+    sections={
+        "What the money bought": [],
+        "Did outcomes move?": [],
+        "What participants said": [],
+        "Evaluation framework": [],
+    },
+)

@@ -30,15 +30,21 @@ if TYPE_CHECKING:
 
 #: Analysis Function categorical palette (https://analysisfunction.civilservice.gov.uk/policy-store/data-visualisation-colours-in-charts/).
 PALETTE = {
-    "dark_blue": "#12436D", "turquoise": "#28A197", "dark_pink": "#801650",
-    "orange": "#F46A25", "dark_grey": "#3D3D3D", "light_purple": "#A285D1",
+    "dark_blue": "#12436D",
+    "turquoise": "#28A197",
+    "dark_pink": "#801650",
+    "orange": "#F46A25",
+    "dark_grey": "#3D3D3D",
+    "light_purple": "#A285D1",
 }
 HOME_COLOUR = PALETTE["dark_blue"]
 OTHER_COLOUR = "#A0A0A0"
 MEDIAN_COLOUR = PALETTE["orange"]
 #: RAG colours with the word and a symbol that carry the same meaning without colour.
 RAG_STYLE = {
-    "Green": ("#00703C", "✔"), "Amber": ("#B25B00", "▲"), "Red": ("#D4351C", "✖"),
+    "Green": ("#00703C", "✔"),
+    "Amber": ("#B25B00", "▲"),
+    "Red": ("#D4351C", "✖"),
 }
 
 
@@ -68,8 +74,13 @@ def axis_label(title: str, unit: str) -> str:
     return f"{title} ({unit})" if unit and unit != "number" else title
 
 
-def plot_category_counts(counts: pd.Series, *, title: str, xlabel: str = "Number of indicators",
-                         colours: dict[str, str] | None = None) -> Figure:
+def plot_category_counts(
+    counts: pd.Series,
+    *,
+    title: str,
+    xlabel: str = "Number of indicators",
+    colours: dict[str, str] | None = None,
+) -> Figure:
     """Horizontal bars of counts per category, each bar labelled with its category and count.
 
     Parameters
@@ -81,8 +92,9 @@ def plot_category_counts(counts: pd.Series, *, title: str, xlabel: str = "Number
     """
     labels = [f"{RAG_STYLE[c][1]} {c}" if c in RAG_STYLE else str(c) for c in counts.index]
     colour_of = colours or {}
-    bar_colours = [colour_of.get(c, RAG_STYLE.get(c, (PALETTE["dark_blue"],))[0])
-                   for c in counts.index]
+    bar_colours = [
+        colour_of.get(c, RAG_STYLE.get(c, (PALETTE["dark_blue"],))[0]) for c in counts.index
+    ]
     fig, ax = new_figure(7.5, 0.55 * len(counts) + 1.2)
     positions = np.arange(len(counts))[::-1]
     ax.barh(positions, counts.to_numpy(), color=bar_colours)
@@ -107,8 +119,11 @@ def plot_share_bars(shares: pd.DataFrame, *, title: str) -> Figure:
     ax.barh(positions, np.nan_to_num(percent), color=PALETTE["dark_blue"])
     ax.set_yticks(positions, shares["measure"].tolist())
     for y, row, pct in zip(positions, shares.itertuples(), percent):
-        text = ("no data" if math.isnan(pct)
-                else f" {row.numerator:g} of {row.denominator:g} ({pct:.0f}%)")
+        text = (
+            "no data"
+            if math.isnan(pct)
+            else f" {row.numerator:g} of {row.denominator:g} ({pct:.0f}%)"
+        )
         ax.text(0 if math.isnan(pct) else pct, y, text, va="center")
     ax.set_xlim(0, 115)
     ax.set_xlabel("Share of indicators (%)")
@@ -117,8 +132,9 @@ def plot_share_bars(shares: pd.DataFrame, *, title: str) -> Figure:
     return fig
 
 
-def plot_comparator_bars(values: pd.DataFrame, *, home: str, title: str, unit: str = "",
-                         value_label: str = "Value") -> Figure:
+def plot_comparator_bars(
+    values: pd.DataFrame, *, home: str, title: str, unit: str = "", value_label: str = "Value"
+) -> Figure:
     """Bars for each council (sorted), the home council in dark blue and labelled, median dashed.
 
     ``values`` has columns ``name`` and ``value`` (and ``code``); the home council is the row
@@ -129,16 +145,22 @@ def plot_comparator_bars(values: pd.DataFrame, *, home: str, title: str, unit: s
     is_home = data["code"].eq(home).to_numpy()
     fig, ax = new_figure(8, 0.32 * len(data) + 1.5)
     positions = np.arange(len(data))
-    ax.barh(positions, data["value"], color=np.where(is_home, HOME_COLOUR, OTHER_COLOUR),
-            hatch=None)
+    ax.barh(
+        positions, data["value"], color=np.where(is_home, HOME_COLOUR, OTHER_COLOUR), hatch=None
+    )
     names = [f"{n} (home)" if h else n for n, h in zip(data["name"], is_home)]
     ax.set_yticks(positions, names)
     for label, h in zip(ax.get_yticklabels(), is_home):
         label.set_fontweight("bold" if h else "normal")
     if len(data) >= MIN_COMPARATORS:  # a median of one or two councils is not drawn
         median = float(data["value"].median())
-        ax.axvline(median, color=MEDIAN_COLOUR, linestyle="--", linewidth=1.5,
-                   label=f"Median {median:,.1f}")
+        ax.axvline(
+            median,
+            color=MEDIAN_COLOUR,
+            linestyle="--",
+            linewidth=1.5,
+            label=f"Median {median:,.1f}",
+        )
         ax.legend(loc="lower right", frameon=False)
     ax.set_xlabel(axis_label(value_label, unit))
     ax.set_title(title, loc="left", fontsize=11)
@@ -161,8 +183,11 @@ def plot_percentile_positions(positions: pd.DataFrame, *, title: str) -> Figure:
     for boundary in (25, 50, 75):
         ax.axvline(boundary, color="#888888", linestyle=":", linewidth=1)
     bands = ax.secondary_xaxis("top")
-    bands.set_xticks([12.5, 37.5, 62.5, 87.5], ["Bottom quartile", "Third quartile",
-                                                "Second quartile", "Top quartile"], fontsize=8)
+    bands.set_xticks(
+        [12.5, 37.5, 62.5, 87.5],
+        ["Bottom quartile", "Third quartile", "Second quartile", "Top quartile"],
+        fontsize=8,
+    )
     bands.tick_params(length=0)
     ax.set_xlim(-2, 102)
     ax.set_ylim(-0.7, len(data) - 0.3)
@@ -187,13 +212,20 @@ def plot_small_multiples(trends: pd.DataFrame, *, title: str, columns: int = 3) 
         panel = trends[trends["label"] == label]
         x = np.arange(len(panel))
         ax.plot(x, panel["home"], color=HOME_COLOUR, marker="o", linewidth=2, label="This council")
-        ax.plot(x, panel["median"], color=MEDIAN_COLOUR, linestyle="--", marker="s",
-                markersize=4, label="Comparator median")
+        ax.plot(
+            x,
+            panel["median"],
+            color=MEDIAN_COLOUR,
+            linestyle="--",
+            marker="s",
+            markersize=4,
+            label="Comparator median",
+        )
         ticks = x[:: max(1, len(x) // 3)]
         ax.set_xticks(ticks, [panel["period"].iloc[i] for i in ticks], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
         ax.set_title(label, fontsize=8, loc="left", wrap=True)
-    for ax in list(axes.flat)[len(labels):]:
+    for ax in list(axes.flat)[len(labels) :]:
         ax.set_visible(False)
     handles, names = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside upper right", frameon=False, ncols=2)
@@ -201,9 +233,16 @@ def plot_small_multiples(trends: pd.DataFrame, *, title: str, columns: int = 3) 
     return fig
 
 
-def plot_intervals(frame: pd.DataFrame, *, title: str, xlabel: str, level: float,
-                   scale: float = 100.0, reference: float | None = None,
-                   reference_label: str = "") -> Figure:
+def plot_intervals(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    xlabel: str,
+    level: float,
+    scale: float = 100.0,
+    reference: float | None = None,
+    reference_label: str = "",
+) -> Figure:
     """Points with interval bars, one row per ``label``, each point labelled with its value.
 
     ``frame`` has ``label``, ``value``, ``low`` and ``high`` (fractions when ``scale`` = 100,
@@ -214,9 +253,18 @@ def plot_intervals(frame: pd.DataFrame, *, title: str, xlabel: str, level: float
     fig, ax = new_figure(8, 0.45 * len(data) + 1.6)
     y = np.arange(len(data))
     value = data["value"].to_numpy(float) * scale
-    ax.errorbar(value, y, xerr=[value - data["low"].to_numpy(float) * scale,
-                                data["high"].to_numpy(float) * scale - value],
-                fmt="o", color=HOME_COLOUR, capsize=3, label=f"Estimate with {level:.0%} interval")
+    ax.errorbar(
+        value,
+        y,
+        xerr=[
+            value - data["low"].to_numpy(float) * scale,
+            data["high"].to_numpy(float) * scale - value,
+        ],
+        fmt="o",
+        color=HOME_COLOUR,
+        capsize=3,
+        label=f"Estimate with {level:.0%} interval",
+    )
     for yy, v in zip(y, value):
         ax.text(v, yy + 0.2, f"{v:.0f}", ha="center", fontsize=8)
     if reference is not None:
@@ -229,8 +277,9 @@ def plot_intervals(frame: pd.DataFrame, *, title: str, xlabel: str, level: float
     return fig
 
 
-def plot_grouped_bars(frame: pd.DataFrame, *, category: str, series: Sequence[str],
-                      title: str, ylabel: str) -> Figure:
+def plot_grouped_bars(
+    frame: pd.DataFrame, *, category: str, series: Sequence[str], title: str, ylabel: str
+) -> Figure:
     """Grouped vertical bars (e.g. budget and forecast by service), series told apart by hatch."""
     fig, ax = new_figure(9, 4.8)
     x = np.arange(len(frame))
@@ -238,9 +287,15 @@ def plot_grouped_bars(frame: pd.DataFrame, *, category: str, series: Sequence[st
     colours = list(PALETTE.values())
     hatches = ["", "//", "..", "xx"]
     for i, name in enumerate(series):
-        ax.bar(x + (i - (len(series) - 1) / 2) * width, frame[name], width,
-               color=colours[i % len(colours)], hatch=hatches[i % len(hatches)],
-               edgecolor="white", label=name)
+        ax.bar(
+            x + (i - (len(series) - 1) / 2) * width,
+            frame[name],
+            width,
+            color=colours[i % len(colours)],
+            hatch=hatches[i % len(hatches)],
+            edgecolor="white",
+            label=name,
+        )
     ax.set_xticks(x, frame[category].tolist(), rotation=30, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left", fontsize=11)
@@ -263,16 +318,33 @@ def _draw_period_lines(ax: Axes, result: pd.DataFrame, x: np.ndarray) -> None:
     for k, rows in enumerate(result.groupby(result["period"].to_numpy()).indices.values()):
         xs = x[rows][[0, -1]]
         first = rows[0]
-        ax.plot(xs, [result["mean"].iloc[first]] * 2, color="black", lw=1.5,
-                label="Mean" if k == 0 else "_nolegend_")
+        ax.plot(
+            xs,
+            [result["mean"].iloc[first]] * 2,
+            color="black",
+            lw=1.5,
+            label="Mean" if k == 0 else "_nolegend_",
+        )
         for column in ("lpl", "upl"):
-            ax.plot(xs, [result[column].iloc[first]] * 2, color="#595959", lw=1.2, ls="--",
-                    label="Process limits" if (k == 0 and column == "lpl") else "_nolegend_")
+            ax.plot(
+                xs,
+                [result[column].iloc[first]] * 2,
+                color="#595959",
+                lw=1.2,
+                ls="--",
+                label="Process limits" if (k == 0 and column == "lpl") else "_nolegend_",
+            )
 
 
-def plot_xmr(result: pd.DataFrame, *, title: str, unit: str = "",
-             labels: Sequence[str] | None = None, target: float | None = None,
-             ax: Axes | None = None) -> Figure:
+def plot_xmr(
+    result: pd.DataFrame,
+    *,
+    title: str,
+    unit: str = "",
+    labels: Sequence[str] | None = None,
+    target: float | None = None,
+    ax: Axes | None = None,
+) -> Figure:
     """Draw an XmR chart in Making Data Count style.
 
     Grey circles are common cause, blue triangles improvement, orange crosses concern and purple
@@ -307,39 +379,58 @@ def plot_xmr(result: pd.DataFrame, *, title: str, unit: str = "",
     for point_type, (colour, marker, name) in POINT_STYLES.items():
         rows = (result["point_type"] == point_type).to_numpy()
         if rows.any():
-            ax.scatter(x[rows], result["value"][rows], color=colour, marker=marker, s=45,
-                       zorder=3, label=name)
+            ax.scatter(
+                x[rows],
+                result["value"][rows],
+                color=colour,
+                marker=marker,
+                s=45,
+                zorder=3,
+                label=name,
+            )
     if target is not None:
         ax.axhline(target, color="#de1b1b", ls=":", lw=1.5, label="Target")
     _label_axes(ax, result, labels, title, unit)
     return fig
 
 
-def _label_axes(ax: Axes, result: pd.DataFrame, labels: Sequence[str] | None, title: str,
-                unit: str) -> None:
+def _label_axes(
+    ax: Axes, result: pd.DataFrame, labels: Sequence[str] | None, title: str, unit: str
+) -> None:
     if labels is None:
         labels = [point_label(result, i).removeprefix("Point ") for i in range(len(result))]
     if len(labels) != len(result):
-        raise AnalysisError(f"plot_xmr(): labels has {len(labels)} item(s) but the chart has "
-                            f"{len(result)} point(s); give one label per point.")
+        raise AnalysisError(
+            f"plot_xmr(): labels has {len(labels)} item(s) but the chart has "
+            f"{len(result)} point(s); give one label per point."
+        )
     step = max(1, math.ceil(len(labels) / 12))
     rotate = len(labels) > 8
-    ax.set_xticks(range(0, len(labels), step), [str(s) for s in labels][::step],
-                  rotation=45 if rotate else 0, ha="right" if rotate else "center")
+    ax.set_xticks(
+        range(0, len(labels), step),
+        [str(s) for s in labels][::step],
+        rotation=45 if rotate else 0,
+        ha="right" if rotate else "center",
+    )
     ax.set_title(title)
     ax.set_ylabel(unit)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Value for money
 
-def plot_value_for_money(result: VfmResult, *, title: str, home: str | None = None,
-                         names: Mapping[str, str] | None = None,
-                         score_label: str = "Average performance score",
-                         spend_label: str = "Net spend per head (£)",
-                          ax: Axes | None = None) -> Figure:
+
+def plot_value_for_money(
+    result: VfmResult,
+    *,
+    title: str,
+    home: str | None = None,
+    names: Mapping[str, str] | None = None,
+    score_label: str = "Average performance score",
+    spend_label: str = "Net spend per head (£)",
+    ax: Axes | None = None,
+) -> Figure:
     """Scatter of performance score against spend per head, with quadrants and fitted line.
 
     The home council is drawn with a larger star marker (not colour alone) and labelled by name;
@@ -373,52 +464,107 @@ def plot_value_for_money(result: VfmResult, *, title: str, home: str | None = No
         fig = _figure_of(ax)
     t, line = result.table, result.line
     others = t[t["authority"] != home]
-    ax.fill_between(line["spend_per_head"], line["ci_lower"], line["ci_upper"], color="0.85",
-                    label=f"{result.level:.0%} confidence band for the line")
-    ax.plot(line["spend_per_head"], line["fitted"], color="0.3", linestyle="-",
-            label="Fitted line (OLS)")
+    ax.fill_between(
+        line["spend_per_head"],
+        line["ci_lower"],
+        line["ci_upper"],
+        color="0.85",
+        label=f"{result.level:.0%} confidence band for the line",
+    )
+    ax.plot(
+        line["spend_per_head"],
+        line["fitted"],
+        color="0.3",
+        linestyle="-",
+        label="Fitted line (OLS)",
+    )
     ax.axvline(result.median_spend, color="0.5", linestyle="--", linewidth=1)
-    ax.axhline(result.median_score, color="0.5", linestyle="--", linewidth=1,
-               label="Median spend and median score")
-    ax.scatter(others["spend_per_head"], others["score"], marker="o", color=PALETTE["dark_blue"],
-               edgecolor="black", s=40, label="Other councils", zorder=3)
+    ax.axhline(
+        result.median_score,
+        color="0.5",
+        linestyle="--",
+        linewidth=1,
+        label="Median spend and median score",
+    )
+    ax.scatter(
+        others["spend_per_head"],
+        others["score"],
+        marker="o",
+        color=PALETTE["dark_blue"],
+        edgecolor="black",
+        s=40,
+        label="Other councils",
+        zorder=3,
+    )
     if home is not None and (t["authority"] == home).any():
         row = t.loc[t["authority"] == home].iloc[0]
         name = (names or {}).get(home, home)
-        ax.scatter([row["spend_per_head"]], [row["score"]], marker="*", s=260,
-                   color=PALETTE["orange"], edgecolor="black", label=f"{name} (home council)",
-                   zorder=4)
-        ax.annotate(name, (row["spend_per_head"], row["score"]), xytext=(8, 8),
-                    textcoords="offset points", fontweight="bold")
+        ax.scatter(
+            [row["spend_per_head"]],
+            [row["score"]],
+            marker="*",
+            s=260,
+            color=PALETTE["orange"],
+            edgecolor="black",
+            label=f"{name} (home council)",
+            zorder=4,
+        )
+        ax.annotate(
+            name,
+            (row["spend_per_head"], row["score"]),
+            xytext=(8, 8),
+            textcoords="offset points",
+            fontweight="bold",
+        )
     _label_quadrants(ax)
     ax.margins(x=0.1, y=0.12)
     ax.set(xlabel=spend_label, ylabel=score_label, title=title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small",
-              frameon=False)
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small", frameon=False
+    )
     return fig
 
 
 def _label_quadrants(ax: Axes) -> None:
-    places = {QUADRANTS[0]: (0.02, 0.98, "left", "top"),
-              QUADRANTS[1]: (0.98, 0.98, "right", "top"),
-              QUADRANTS[2]: (0.02, 0.02, "left", "bottom"),
-              QUADRANTS[3]: (0.98, 0.02, "right", "bottom")}
+    places = {
+        QUADRANTS[0]: (0.02, 0.98, "left", "top"),
+        QUADRANTS[1]: (0.98, 0.98, "right", "top"),
+        QUADRANTS[2]: (0.02, 0.02, "left", "bottom"),
+        QUADRANTS[3]: (0.98, 0.02, "right", "bottom"),
+    }
     for text, (x, y, ha, va) in places.items():
-        ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize="small",
-                style="italic", color="0.25")
-
+        ax.text(
+            x,
+            y,
+            text,
+            transform=ax.transAxes,
+            ha=ha,
+            va=va,
+            fontsize="small",
+            style="italic",
+            color="0.25",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # Programme evaluation
 
-def plot_parallel_trends(values: pd.DataFrame, *, treated: Iterable[str], start: str,
-                         title: str, outcome: str = "value", unit: str = "authority",
-                         period: str = "period", comparison: Iterable[str] | None = None,
-                         outcome_label: str = "Value",
-                         treated_label: str = "Participating councils",
-                         comparison_label: str = "Comparison councils",
-                         ax: Axes | None = None) -> Figure:
+
+def plot_parallel_trends(
+    values: pd.DataFrame,
+    *,
+    treated: Iterable[str],
+    start: str,
+    title: str,
+    outcome: str = "value",
+    unit: str = "authority",
+    period: str = "period",
+    comparison: Iterable[str] | None = None,
+    outcome_label: str = "Value",
+    treated_label: str = "Participating councils",
+    comparison_label: str = "Comparison councils",
+    ax: Axes | None = None,
+) -> Figure:
     """Line chart of group means by period, with the programme start marked.
 
     Participating councils are a solid line with circle markers, comparison councils a dashed
@@ -450,18 +596,32 @@ def plot_parallel_trends(values: pd.DataFrame, *, treated: Iterable[str], start:
     else:
         fig = _figure_of(ax)
     x = np.arange(len(order))
-    ax.plot(x, means[1.0], linestyle="-", marker="o", color=PALETTE["dark_blue"],
-            label=treated_label)
-    ax.plot(x, means[0.0], linestyle="--", marker="s", color=PALETTE["dark_grey"],
-            label=comparison_label)
-    first_post = next(i for i, p in enumerate(order)
-                      if period_sort_key(p) >= period_sort_key(start))
+    ax.plot(
+        x, means[1.0], linestyle="-", marker="o", color=PALETTE["dark_blue"], label=treated_label
+    )
+    ax.plot(
+        x,
+        means[0.0],
+        linestyle="--",
+        marker="s",
+        color=PALETTE["dark_grey"],
+        label=comparison_label,
+    )
+    first_post = next(
+        i for i, p in enumerate(order) if period_sort_key(p) >= period_sort_key(start)
+    )
     ax.axvline(first_post - 0.5, color="black", linestyle=":", linewidth=1.2)
-    ax.annotate(f"Programme starts ({start})", (first_post - 0.5, 1.0),
-                xycoords=("data", "axes fraction"), xytext=(4, -4),
-                textcoords="offset points", ha="left", va="top", fontsize="small")
+    ax.annotate(
+        f"Programme starts ({start})",
+        (first_post - 0.5, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(4, -4),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize="small",
+    )
     ax.set_xticks(x, order)
     ax.set(title=title, xlabel="Period", ylabel=outcome_label)
     ax.legend(loc="best", fontsize="small")
     return fig
-

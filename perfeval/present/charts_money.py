@@ -36,13 +36,23 @@ def plot_real_terms(trend: pd.DataFrame, *, council_name: str, base_year: str) -
     """
     fig, ax = charts.new_figure(8, 4.5)
     x = np.arange(len(trend))
-    ax.plot(x, trend["home_real"], color=charts.HOME_COLOUR, marker="o", linewidth=2,
-            label=council_name)
-    ax.plot(x, trend["median_real"], color=charts.MEDIAN_COLOUR, linestyle="--", marker="s",
-            label="Comparison median")
+    ax.plot(
+        x, trend["home_real"], color=charts.HOME_COLOUR, marker="o", linewidth=2, label=council_name
+    )
+    ax.plot(
+        x,
+        trend["median_real"],
+        color=charts.MEDIAN_COLOUR,
+        linestyle="--",
+        marker="s",
+        label="Comparison median",
+    )
     ax.set_xticks(x, trend["period"].tolist())
     ax.set_ylabel(f"Net spend per head, {base_year} prices (£)")
-    ax.set_title(f"Net current expenditure per head in real terms ({base_year} prices)",
-                 loc="left", fontsize=11)
+    ax.set_title(
+        f"Net current expenditure per head in real terms ({base_year} prices)",
+        loc="left",
+        fontsize=11,
+    )
     ax.legend(frameon=False)
     return fig

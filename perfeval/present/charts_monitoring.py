@@ -40,10 +40,15 @@ def plot_ytd_gap(position: pd.DataFrame, *, title: str) -> Figure:
     ax.barh(y, rows["gap_pct"], color=colours)
     ax.axvline(0, color="black", linewidth=1)
     for yy, gap, rag in zip(y, rows["gap_pct"], rows["rag"]):
-        ax.text(gap, yy, f" {engine.RAG_SYMBOLS.get(rag, '')} {rag} ({gap:+.1f}%) ",
-                va="center", ha="left" if gap >= 0 else "right", fontsize=8)
-    ax.set_yticks(y, [f"{t} ({c})" for t, c in zip(rows["title"], rows["indicator"])],
-                  fontsize=8)
+        ax.text(
+            gap,
+            yy,
+            f" {engine.RAG_SYMBOLS.get(rag, '')} {rag} ({gap:+.1f}%) ",
+            va="center",
+            ha="left" if gap >= 0 else "right",
+            fontsize=8,
+        )
+    ax.set_yticks(y, [f"{t} ({c})" for t, c in zip(rows["title"], rows["indicator"])], fontsize=8)
     span = float(np.nanmax(np.abs(rows["gap_pct"]))) if len(rows) else 1.0
     ax.set_xlim(-span * 1.8 - 1, span * 1.8 + 1)
     ax.set_xlabel("Year to date against profiled target (% better + / worse -)")
@@ -70,8 +75,13 @@ def plot_xmr_panels(overview: Mapping[str, Any]) -> Figure | None:
     axes = fig.subplots(max(len(results), 1), 1, squeeze=False).flat
     for ax, (code, result) in zip(axes, results.items()):
         row = summary.loc[code]
-        charts.plot_xmr(result, title=f"{row['title']} ({code}): {row['variation'].lower()}; "
-                        f"{row['assurance'].lower()}", unit=row["unit"],
-                        labels=list(result.index), ax=ax)
+        charts.plot_xmr(
+            result,
+            title=f"{row['title']} ({code}): {row['variation'].lower()}; "
+            f"{row['assurance'].lower()}",
+            unit=row["unit"],
+            labels=list(result.index),
+            ax=ax,
+        )
         ax.title.set_fontsize(9)
     return fig

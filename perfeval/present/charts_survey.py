@@ -12,8 +12,16 @@ from matplotlib.figure import Figure
 
 from perfeval.present import charts
 
-__all__ = ["TOTAL_LABEL", "SIGNIFICANCE_MARKS", "breakdown_label", "plot_margins",
-           "plot_headline_shares", "plot_wave_change", "plot_breakdown", "plot_bases"]
+__all__ = [
+    "TOTAL_LABEL",
+    "SIGNIFICANCE_MARKS",
+    "breakdown_label",
+    "plot_margins",
+    "plot_headline_shares",
+    "plot_wave_change",
+    "plot_breakdown",
+    "plot_bases",
+]
 
 #: The row of a breakdown table that holds all respondents.
 TOTAL_LABEL = "All respondents"
@@ -28,16 +36,24 @@ def breakdown_label(column: str) -> str:
 
 def plot_margins(controlled: pd.DataFrame, wave: str) -> Figure:
     """Grouped bars: population target, unweighted and weighted sample share per category."""
-    frame = pd.DataFrame({
-        "category": [f"{v.replace('_', ' ')}: {c}" for v, c in zip(controlled["variable"],
-                                                                    controlled["category"])],
-        "Population target (%)": controlled["target_share"] * 100,
-        "Sample, unweighted (%)": controlled["sample_share"] * 100,
-        "Sample, weighted (%)": controlled["weighted_share"] * 100})
+    frame = pd.DataFrame(
+        {
+            "category": [
+                f"{v.replace('_', ' ')}: {c}"
+                for v, c in zip(controlled["variable"], controlled["category"])
+            ],
+            "Population target (%)": controlled["target_share"] * 100,
+            "Sample, unweighted (%)": controlled["sample_share"] * 100,
+            "Sample, weighted (%)": controlled["weighted_share"] * 100,
+        }
+    )
     return charts.plot_grouped_bars(
-        frame, category="category", title=f"Sample against population, wave {wave}",
+        frame,
+        category="category",
+        title=f"Sample against population, wave {wave}",
         series=["Population target (%)", "Sample, unweighted (%)", "Sample, weighted (%)"],
-        ylabel="Share of population or sample (%)")
+        ylabel="Share of population or sample (%)",
+    )
 
 
 def plot_headline_shares(shown: pd.DataFrame, *, wave: str, level: float) -> Figure:
@@ -54,14 +70,21 @@ def plot_headline_shares(shown: pd.DataFrame, *, wave: str, level: float) -> Fig
         The intervals' confidence level, for the legend.
     """
     return charts.plot_intervals(
-        shown.assign(label=shown["question"], value=shown["estimate"], low=shown["ci_low"],
-                     high=shown["ci_high"]),
+        shown.assign(
+            label=shown["question"],
+            value=shown["estimate"],
+            low=shown["ci_low"],
+            high=shown["ci_high"],
+        ),
         title=f"Share giving a positive answer, {wave}",
-        xlabel="Share giving a positive answer (%)", level=level)
+        xlabel="Share giving a positive answer (%)",
+        level=level,
+    )
 
 
-def plot_wave_change(shown: pd.DataFrame, *, wave: str, comparison_wave: str,
-                     level: float) -> Figure:
+def plot_wave_change(
+    shown: pd.DataFrame, *, wave: str, comparison_wave: str, level: float
+) -> Figure:
     """Each tested question's change in share positive between two waves, with its interval.
 
     Parameters
@@ -75,11 +98,18 @@ def plot_wave_change(shown: pd.DataFrame, *, wave: str, comparison_wave: str,
         The intervals' level before Holm's adjustment, for the legend.
     """
     return charts.plot_intervals(
-        shown.assign(label=shown["question"], value=shown["difference"], low=shown["ci_low"],
-                     high=shown["ci_high"]),
+        shown.assign(
+            label=shown["question"],
+            value=shown["difference"],
+            low=shown["ci_low"],
+            high=shown["ci_high"],
+        ),
         title=f"Change in share positive, {comparison_wave} to {wave}",
-        xlabel="Change (percentage points)", level=level, reference=0.0,
-        reference_label="No change")
+        xlabel="Change (percentage points)",
+        level=level,
+        reference=0.0,
+        reference_label="No change",
+    )
 
 
 def plot_breakdown(table: pd.DataFrame, *, level: float, columns: int = 5) -> Figure:
@@ -89,8 +119,9 @@ def plot_breakdown(table: pd.DataFrame, *, level: float, columns: int = 5) -> Fi
     questions = list(dict.fromkeys(table["question"]))
     groups = [g for g in dict.fromkeys(table["group"]) if g != TOTAL_LABEL]
     rows = -(-len(questions) // columns)
-    fig = Figure(figsize=(2.3 * columns + 1.5, (0.3 * len(groups) + 1.1) * rows + 0.8),
-                 layout="constrained")
+    fig = Figure(
+        figsize=(2.3 * columns + 1.5, (0.3 * len(groups) + 1.1) * rows + 0.8), layout="constrained"
+    )
     axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
     y = {g: i for i, g in enumerate(reversed(groups))}
     for ax, question in zip(axes.flat, questions):
@@ -99,34 +130,60 @@ def plot_breakdown(table: pd.DataFrame, *, level: float, columns: int = 5) -> Fi
         shown = part[part["group"] != TOTAL_LABEL]
         ys = shown["group"].map(y).to_numpy(float)
         est = shown["estimate"].to_numpy(float) * 100
-        ax.errorbar(est, ys, xerr=[est - shown["ci_low"].to_numpy(float) * 100,
-                                   shown["ci_high"].to_numpy(float) * 100 - est],
-                    fmt="o", color=charts.HOME_COLOUR, capsize=2, markersize=4)
+        ax.errorbar(
+            est,
+            ys,
+            xerr=[
+                est - shown["ci_low"].to_numpy(float) * 100,
+                shown["ci_high"].to_numpy(float) * 100 - est,
+            ],
+            fmt="o",
+            color=charts.HOME_COLOUR,
+            capsize=2,
+            markersize=4,
+        )
         marked = shown["finding"].isin(list(SIGNIFICANCE_MARKS)).to_numpy()
-        ax.scatter(est[marked], ys[marked], marker="D", s=40, facecolors="none",
-                   edgecolors=charts.PALETTE["dark_pink"], zorder=4)
+        ax.scatter(
+            est[marked],
+            ys[marked],
+            marker="D",
+            s=40,
+            facecolors="none",
+            edgecolors=charts.PALETTE["dark_pink"],
+            zorder=4,
+        )
         total = part.loc[part["group"] == TOTAL_LABEL, "estimate"]
         if not total.empty:
-            ax.axvline(float(total.iloc[0]) * 100, color=charts.MEDIAN_COLOUR, linestyle="--",
-                       linewidth=1)
+            ax.axvline(
+                float(total.iloc[0]) * 100, color=charts.MEDIAN_COLOUR, linestyle="--", linewidth=1
+            )
         ax.set_title(question, loc="left", fontsize=9)
         ax.set_xlim(0, 100)
         ax.tick_params(labelsize=7)
         ax.grid(axis="y", visible=False)
     axes.flat[0].set_yticks(list(y.values()), list(y.keys()))
-    for ax in list(axes.flat)[len(questions):]:
+    for ax in list(axes.flat)[len(questions) :]:
         ax.set_visible(False)
-    fig.suptitle(f"Share positive by {breakdown_label(table['breakdown'].iloc[0]).lower()} (%): "
-                 f"points with {level:.0%} intervals; dashed line all respondents; open diamond "
-                 f"significantly different from the rest", x=0.01, ha="left", fontsize=9)
+    fig.suptitle(
+        f"Share positive by {breakdown_label(table['breakdown'].iloc[0]).lower()} (%): "
+        f"points with {level:.0%} intervals; dashed line all respondents; open diamond "
+        f"significantly different from the rest",
+        x=0.01,
+        ha="left",
+        fontsize=9,
+    )
     return fig
 
 
 def plot_bases(summary: pd.DataFrame) -> Figure:
     """Grouped bars per wave: respondents and effective base after weighting."""
-    frame = summary.assign(**{"Respondents": summary["respondents"],
-                              "Effective base": summary["effective_base"]})
-    return charts.plot_grouped_bars(frame, category="wave",
-                                    series=["Respondents", "Effective base"],
-                                    title="Respondents and effective base by wave",
-                                    ylabel="Respondents")
+    frame = summary.assign(
+        **{"Respondents": summary["respondents"], "Effective base": summary["effective_base"]}
+    )
+    return charts.plot_grouped_bars(
+        frame,
+        category="wave",
+        series=["Respondents", "Effective base"],
+        title="Respondents and effective base by wave",
+        ylabel="Respondents",
+    )

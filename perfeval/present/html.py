@@ -18,8 +18,7 @@ import pandas as pd
 
 from perfeval.core.formatting import format_number, round_half_up  # noqa: F401 - re-exported
 from perfeval.data.loader import STATUS_FLAGS, SYMBOLS
-from perfeval.present.section import (Bullets, Chart, Text, figure_png, render_blocks,
-                                      table_block)
+from perfeval.present.section import Bullets, Chart, Text, figure_png, render_blocks, table_block
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -29,8 +28,15 @@ SYMBOL_LEGEND = dict(SYMBOLS)
 #: Flags that may follow a number (``6.9 [p]``) and what they mean.
 FLAG_LEGEND = dict(STATUS_FLAGS)
 
-def html_table(frame: pd.DataFrame | None, caption: str, *, row_header: str | None = None,
-               numeric: Sequence[str] | None = None, note: str | None = None) -> str:
+
+def html_table(
+    frame: pd.DataFrame | None,
+    caption: str,
+    *,
+    row_header: str | None = None,
+    numeric: Sequence[str] | None = None,
+    note: str | None = None,
+) -> str:
     """An accessible HTML table of ``frame`` (index ignored), with every cell escaped.
 
     Parameters
@@ -57,8 +63,9 @@ def html_table(frame: pd.DataFrame | None, caption: str, *, row_header: str | No
     """
     if frame is None:
         return ""
-    return render_blocks([table_block(frame, caption, row_header=row_header, numeric=numeric,
-                                      note=note)])
+    return render_blocks(
+        [table_block(frame, caption, row_header=row_header, numeric=numeric, note=note)]
+    )
 
 
 def figure_png_base64(fig: Figure) -> str:
@@ -96,6 +103,7 @@ def parameters_table(params: dict[str, object]) -> pd.DataFrame:
     text as ``(none)``, and an empty ``data_dir`` as ``(bundled sample data)``. The exact values
     are in the report's ``manifest.json``.
     """
+
     def shown(name: str, value: object) -> str:
         if name == "data_dir" and value == "":
             return "(bundled sample data)"
@@ -103,8 +111,9 @@ def parameters_table(params: dict[str, object]) -> pd.DataFrame:
             value = ", ".join(str(v) for v in value)
         return str(value) if value != "" else "(none)"
 
-    return pd.DataFrame({"Parameter": list(params),
-                         "Value": [shown(k, v) for k, v in params.items()]})
+    return pd.DataFrame(
+        {"Parameter": list(params), "Value": [shown(k, v) for k, v in params.items()]}
+    )
 
 
 def symbol_legend(symbols: Sequence[str] | None = None) -> str:

@@ -19,8 +19,14 @@ from perfeval.core.exceptions import RecordError, RunError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["KEY_FIGURE_MIME", "record", "key_figure_payload", "to_json_safe",
-           "collect_key_figures", "is_key_figure_output"]
+__all__ = [
+    "KEY_FIGURE_MIME",
+    "record",
+    "key_figure_payload",
+    "to_json_safe",
+    "collect_key_figures",
+    "is_key_figure_output",
+]
 
 KEY_FIGURE_MIME = "application/vnd.perfeval.keyfigure+json"
 
@@ -61,16 +67,22 @@ def to_json_safe(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, pd.Period):
         return str(value)
-    raise RecordError(f"cannot record a value of type {type(value).__name__} ({value!r}); "
-                    f"convert it to a number, string or DataFrame first")
+    raise RecordError(
+        f"cannot record a value of type {type(value).__name__} ({value!r}); "
+        f"convert it to a number, string or DataFrame first"
+    )
 
 
 def _table_payload(frame: pd.DataFrame) -> dict[str, Any]:
     import pandas as pd
 
     table: dict[str, Any] = {"columns": [to_json_safe(c) for c in frame.columns]}
-    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 \
-        and frame.index.step == 1 and frame.index.name is None
+    default_index = (
+        isinstance(frame.index, pd.RangeIndex)
+        and frame.index.start == 0
+        and frame.index.step == 1
+        and frame.index.name is None
+    )
     if not default_index:
         table["index"] = [to_json_safe(i) for i in frame.index]
     table["data"] = [[to_json_safe(v) for v in row] for row in frame.itertuples(index=False)]
@@ -161,8 +173,10 @@ def record(name: str, value: Any, *, description: str | None = None) -> None:
 
 def is_key_figure_output(output: Any) -> bool:
     """Return True if a notebook cell output carries a key figure."""
-    return output.get("output_type") in ("display_data", "execute_result") \
-        and KEY_FIGURE_MIME in output.get("data", {})
+    return output.get("output_type") in (
+        "display_data",
+        "execute_result",
+    ) and KEY_FIGURE_MIME in output.get("data", {})
 
 
 def collect_key_figures(nb: Any) -> dict[str, dict[str, Any]]:
@@ -184,8 +198,11 @@ def collect_key_figures(nb: Any) -> dict[str, dict[str, Any]]:
             payload = dict(output["data"][KEY_FIGURE_MIME])
             name = payload.pop("name")
             if name in figures:
-                raise RunError(f"key figure {name!r} is recorded twice (cells "
-                               f"{figures[name]['cell']} and {index}); give each record() call "
-                               f"a unique name", cell_index=index)
+                raise RunError(
+                    f"key figure {name!r} is recorded twice (cells "
+                    f"{figures[name]['cell']} and {index}); give each record() call "
+                    f"a unique name",
+                    cell_index=index,
+                )
             figures[name] = {**payload, "cell": index}
     return figures

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from perfeval.stats.scorecard import MIN_COMPARATORS
 from perfeval.core.formatting import format_number
+from perfeval.stats.scorecard import MIN_COMPARATORS
 
 
 def percent(share: float, decimals: int = 0) -> str:
@@ -36,21 +36,33 @@ def describe_headlines(shares: pd.DataFrame, *, council: str, year: str) -> str:
         if measure not in row.index or row.loc[measure, "denominator"] == 0:
             return ""
         r = row.loc[measure]
-        return template.format(n=int(r["numerator"]), d=int(r["denominator"]),
-                               p=percent(r["share"]))
+        return template.format(
+            n=int(r["numerator"]), d=int(r["denominator"]), p=percent(r["share"])
+        )
 
-    parts = [part("on target", "met {n} of {d} targets ({p})"),
-             part("improved", "{n} of {d} indicators improved on the previous year ({p})"),
-             part("in top two quartiles",
-                  "{n} of {d} were in the top two quartiles of the comparator group ({p})")]
+    parts = [
+        part("on target", "met {n} of {d} targets ({p})"),
+        part("improved", "{n} of {d} indicators improved on the previous year ({p})"),
+        part(
+            "in top two quartiles",
+            "{n} of {d} were in the top two quartiles of the comparator group ({p})",
+        ),
+    ]
     parts = [p for p in parts if p]
     if not parts:
         return f"In {year}, no indicators of {council} could be assessed."
     return f"In {year}, {council} " + "; ".join(parts) + "."
 
 
-def describe_trend(title: str, unit: str, periods: list[str], home: list[float],
-                   median: list[float], *, decimals: int = 1) -> str:
+def describe_trend(
+    title: str,
+    unit: str,
+    periods: list[str],
+    home: list[float],
+    median: list[float],
+    *,
+    decimals: int = 1,
+) -> str:
     """Text alternative for a trend: first and last value, and the comparator median at the end.
 
     E.g. "Recycling rate (%) went from 38.0% in 2019/20 to 44.0% in 2024/25; the comparator
@@ -62,17 +74,28 @@ def describe_trend(title: str, unit: str, periods: list[str], home: list[float],
         return f"{title}: no values for this council in the period shown."
     (first_p, first_v), (last_p, last_v) = known[0], known[-1]
     verb = "rose" if last_v > first_v else "fell" if last_v < first_v else "stayed"
-    text = (f"{title} {verb} from {format_number(first_v, decimals, unit)} in {first_p} to "
-            f"{format_number(last_v, decimals, unit)} in {last_p}" if verb != "stayed" else
-            f"{title} stayed at {format_number(last_v, decimals, unit)} from {first_p} to {last_p}")
+    text = (
+        f"{title} {verb} from {format_number(first_v, decimals, unit)} in {first_p} to "
+        f"{format_number(last_v, decimals, unit)} in {last_p}"
+        if verb != "stayed"
+        else f"{title} stayed at {format_number(last_v, decimals, unit)} from {first_p} to {last_p}"
+    )
     end_median = [m for p, _, m in pairs if p == last_p]
     if end_median and end_median[0] is not None and not math.isnan(end_median[0]):
         text += f"; the comparator median in {last_p} was {format_number(end_median[0], decimals, unit)}"
     return text + "."
 
 
-def describe_comparison(title: str, unit: str, period: str, values: pd.DataFrame, home: str,
-                        *, decimals: int = 1, higher_is: str = "higher") -> str:
+def describe_comparison(
+    title: str,
+    unit: str,
+    period: str,
+    values: pd.DataFrame,
+    home: str,
+    *,
+    decimals: int = 1,
+    higher_is: str = "higher",
+) -> str:
     """Text alternative for a comparator bar chart: home value, its rank and the median.
 
     ``values`` has columns ``code``, ``name``, ``value``; ranks count from the highest value.
@@ -85,11 +108,15 @@ def describe_comparison(title: str, unit: str, period: str, values: pd.DataFrame
     position = int((data["value"] > data.loc[data["code"] == home, "value"].iloc[0]).sum()) + 1
     value = float(data.loc[data["code"] == home, "value"].iloc[0])
     name = data.loc[data["code"] == home, "name"].iloc[0]
-    median = (f"the median was {format_number(float(data['value'].median()), decimals, unit)}"
-              if len(data) >= MIN_COMPARATORS else
-              f"no median is quoted from fewer than {MIN_COMPARATORS} councils")
-    return (f"{title}, {period}: {name} {format_number(value, decimals, unit)}, "
-            f"{ordinal(position)} {higher_is} of {len(data)} councils; {median}.")
+    median = (
+        f"the median was {format_number(float(data['value'].median()), decimals, unit)}"
+        if len(data) >= MIN_COMPARATORS
+        else f"no median is quoted from fewer than {MIN_COMPARATORS} councils"
+    )
+    return (
+        f"{title}, {period}: {name} {format_number(value, decimals, unit)}, "
+        f"{ordinal(position)} {higher_is} of {len(data)} councils; {median}."
+    )
 
 
 def ordinal(n: int) -> str:
@@ -99,7 +126,7 @@ def ordinal(n: int) -> str:
 
 
 def describe_counts(counts: pd.Series, *, what: str) -> str:
-    """"Of 27 indicators with a status: 5 Green, 12 Amber, 10 Red." from a count series."""
+    """ "Of 27 indicators with a status: 5 Green, 12 Amber, 10 Red." from a count series."""
     total = int(counts.sum())
     listed = ", ".join(f"{int(v)} {k}" for k, v in counts.items())
     return f"Of {total} {what}: {listed}."
@@ -110,15 +137,18 @@ def describe_positions(positions: pd.DataFrame) -> str:
     if positions.empty:
         return "No indicator could be ranked against the comparator group."
     ranks = positions["percentile_rank"]
-    bands = pd.cut(ranks, [-0.1, 25, 50, 75, 100.1], labels=["bottom", "third", "second", "top"],
-                   right=False)
+    bands = pd.cut(
+        ranks, [-0.1, 25, 50, 75, 100.1], labels=["bottom", "third", "second", "top"], right=False
+    )
     counts = bands.value_counts()
     best = positions.loc[ranks.idxmax(), "label"]
     worst = positions.loc[ranks.idxmin(), "label"]
-    return (f"Of {len(positions)} ranked indicators, {counts.get('top', 0)} are in the top "
-            f"quartile band, {counts.get('second', 0)} in the second, {counts.get('third', 0)} in "
-            f"the third and {counts.get('bottom', 0)} in the bottom band. Best placed: {best}; "
-            f"lowest placed: {worst}.")
+    return (
+        f"Of {len(positions)} ranked indicators, {counts.get('top', 0)} are in the top "
+        f"quartile band, {counts.get('second', 0)} in the second, {counts.get('third', 0)} in "
+        f"the third and {counts.get('bottom', 0)} in the bottom band. Best placed: {best}; "
+        f"lowest placed: {worst}."
+    )
 
 
 def describe_trend_tests(tests: pd.DataFrame) -> str:
@@ -136,24 +166,34 @@ def describe_trend_tests(tests: pd.DataFrame) -> str:
     judged = tests["judgement"]
     untested = list(tests.loc[judged == "Too few values", "label"])
     tested = len(tests) - len(untested)
-    phrases = {"Improving": "improved steadily", "Worsening": "worsened steadily",
-               "Rising": "risen steadily", "Falling": "fallen steadily"}
+    phrases = {
+        "Improving": "improved steadily",
+        "Worsening": "worsened steadily",
+        "Rising": "risen steadily",
+        "Falling": "fallen steadily",
+    }
     parts = []
     for judgement, phrase in phrases.items():
         labels = list(tests.loc[judged == judgement, "label"])
         if labels:
-            parts.append(f"{len(labels)} {'has' if len(labels) == 1 else 'have'} {phrase} "
-                         f"({'; '.join(labels)})")
+            parts.append(
+                f"{len(labels)} {'has' if len(labels) == 1 else 'have'} {phrase} "
+                f"({'; '.join(labels)})"
+            )
     clear = int(judged.isin(list(phrases)).sum())
     if tested == 0:
         text = "No key indicator has enough years with a value to detect a trend"
     elif not parts:
-        text = (f"Over the years shown, none of the {tested} key indicators with enough years to "
-                f"test shows a clear trend (Mann-Kendall test, 5% level): their changes are "
-                f"within what year-to-year variation would give")
+        text = (
+            f"Over the years shown, none of the {tested} key indicators with enough years to "
+            f"test shows a clear trend (Mann-Kendall test, 5% level): their changes are "
+            f"within what year-to-year variation would give"
+        )
     else:
-        text = (f"Over the years shown, of {tested} key indicators with enough years to test, "
-                + "; ".join(parts))
+        text = (
+            f"Over the years shown, of {tested} key indicators with enough years to test, "
+            + "; ".join(parts)
+        )
         if tested > clear:
             rest = tested - clear
             text += f"; the other {rest} show{'s' if rest == 1 else ''} no clear trend"
@@ -169,8 +209,12 @@ def describe_issue_count(count: int) -> str:
     E.g. "1 indicator is red against target, worse than the previous year, or in the bottom
     quartile of the comparator group."; "No indicator is ..." for none.
     """
-    reasons = ("red against target, worse than the previous year, or in the bottom quartile of "
-               "the comparator group.")
+    reasons = (
+        "red against target, worse than the previous year, or in the bottom quartile of "
+        "the comparator group."
+    )
     if count == 0:
         return f"No indicator is {reasons}"
-    return f"{count:,} indicator{'' if count == 1 else 's'} {'is' if count == 1 else 'are'} {reasons}"
+    return (
+        f"{count:,} indicator{'' if count == 1 else 's'} {'is' if count == 1 else 'are'} {reasons}"
+    )

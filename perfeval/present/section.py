@@ -34,8 +34,18 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["Section", "Text", "Chart", "Table", "Bullets", "SECTION_MIME", "SECTION_VERSION",
-           "render_blocks", "table_block", "chart_block"]
+__all__ = [
+    "Section",
+    "Text",
+    "Chart",
+    "Table",
+    "Bullets",
+    "SECTION_MIME",
+    "SECTION_VERSION",
+    "render_blocks",
+    "table_block",
+    "chart_block",
+]
 
 #: The MIME type of a section's JSON description in the executed notebook.
 SECTION_MIME = "application/vnd.perfeval.section+json"
@@ -94,8 +104,10 @@ Block = Text | Chart | Table | Bullets
 
 #: A number as a report formats it: sign, pound sign, thousands separators, decimals, a ``%`` or
 #: ``k``/``m``/``bn`` suffix, and an optional flag such as `` [p]``.
-NUMBER_TEXT = re.compile(r"[-+\u2212]?£?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:%|k|m|bn)?"
-                         r"(?:\s*\[[a-z]+\])?")
+NUMBER_TEXT = re.compile(
+    r"[-+\u2212]?£?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:%|k|m|bn)?"
+    r"(?:\s*\[[a-z]+\])?"
+)
 
 
 def cell_text(value: object) -> str:
@@ -127,8 +139,14 @@ def _is_number_text_column(column: pd.Series) -> bool:
     return bool(numbers) and len(numbers) + sum(t in symbols for t in texts) == len(texts)
 
 
-def table_block(frame: pd.DataFrame, caption: str, *, row_header: str | None = None,
-                numeric: Sequence[str] | None = None, note: str | None = None) -> Table:
+def table_block(
+    frame: pd.DataFrame,
+    caption: str,
+    *,
+    row_header: str | None = None,
+    numeric: Sequence[str] | None = None,
+    note: str | None = None,
+) -> Table:
     """A :class:`Table` of ``frame`` (its index ignored; format numbers first).
 
     ``numeric`` lists the columns to right-align; by default the numeric columns and the text
@@ -141,17 +159,28 @@ def table_block(frame: pd.DataFrame, caption: str, *, row_header: str | None = N
     """
     columns = [str(c) for c in frame.columns]
     if row_header is not None and row_header not in columns:
-        raise RecordError(f"table {caption!r}: the row header {row_header!r} is not one of its "
-                          f"columns ({', '.join(columns)}); name the column whose cells head "
-                          f"the rows")
+        raise RecordError(
+            f"table {caption!r}: the row header {row_header!r} is not one of its "
+            f"columns ({', '.join(columns)}); name the column whose cells head "
+            f"the rows"
+        )
     flags = tuple(
-        (str(c) in set(numeric)) if numeric is not None
+        (str(c) in set(numeric))
+        if numeric is not None
         else (_is_numeric_column(frame[c]) or _is_number_text_column(frame[c]))
-        for c in frame.columns)
-    rows = tuple(tuple(cell_text(v) for v in record)
-                 for record in frame.itertuples(index=False, name=None))
-    return Table(columns=tuple(columns), rows=rows, caption=caption, row_header=row_header,
-                 numeric=flags, note=note or None)
+        for c in frame.columns
+    )
+    rows = tuple(
+        tuple(cell_text(v) for v in record) for record in frame.itertuples(index=False, name=None)
+    )
+    return Table(
+        columns=tuple(columns),
+        rows=rows,
+        caption=caption,
+        row_header=row_header,
+        numeric=flags,
+        note=note or None,
+    )
 
 
 def figure_png(fig: Figure) -> str:
@@ -176,8 +205,10 @@ def chart_block(fig: Figure, alt: str, caption: str) -> Chart:
         If the text alternative is empty: every chart needs one (WCAG 1.1.1).
     """
     if not alt or not alt.strip():
-        raise RecordError(f"chart {caption!r} has no text alternative; pass alt= with what the "
-                          f"chart shows and its message")
+        raise RecordError(
+            f"chart {caption!r} has no text alternative; pass alt= with what the "
+            f"chart shows and its message"
+        )
     return Chart(png=figure_png(fig), alt=alt, caption=caption)
 
 
@@ -189,7 +220,11 @@ def _template() -> Any:
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(PACKAGE_DIR / "templates")),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
     return env.get_template("section.html.j2")
 
 
@@ -229,12 +264,20 @@ class Section:
             self.blocks.append(chart_block(fig, alt, caption))
         return self
 
-    def table(self, frame: pd.DataFrame | None, caption: str, *, row_header: str | None = None,
-              numeric: Sequence[str] | None = None, note: str | None = None) -> Section:
+    def table(
+        self,
+        frame: pd.DataFrame | None,
+        caption: str,
+        *,
+        row_header: str | None = None,
+        numeric: Sequence[str] | None = None,
+        note: str | None = None,
+    ) -> Section:
         """Add a table (nothing for ``None``; a frame with no rows is said to be empty)."""
         if frame is not None:
-            self.blocks.append(table_block(frame, caption, row_header=row_header,
-                                           numeric=numeric, note=note))
+            self.blocks.append(
+                table_block(frame, caption, row_header=row_header, numeric=numeric, note=note)
+            )
         return self
 
     def bullets(self, items: Sequence[str], *, heading: str | None = None) -> Section:
@@ -274,8 +317,9 @@ class Section:
         unknown = [n for n in names if n not in self.figures]
         if unknown:
             offered = ", ".join(self.figures) or "none"
-            raise RecordError(f"this section offers no key figure {unknown[0]!r}; it offers: "
-                              f"{offered}")
+            raise RecordError(
+                f"this section offers no key figure {unknown[0]!r}; it offers: {offered}"
+            )
         for name in names or tuple(self.figures):
             value, description = self.figures[name]
             record(name, value, description=description)

@@ -55,8 +55,17 @@ from perfeval.run.outputs import (
 )
 from perfeval.run.workspace import Workspace, find_workspace, gather_parameters
 
-__all__ = ["ReportOutcome", "BatchResult", "parse_over", "expand_over", "plan_batch", "run_batch",
-           "run_task", "interruption_report", "EXECUTORS"]
+__all__ = [
+    "ReportOutcome",
+    "BatchResult",
+    "parse_over",
+    "expand_over",
+    "plan_batch",
+    "run_batch",
+    "run_task",
+    "interruption_report",
+    "EXECUTORS",
+]
 
 EXECUTORS = ("local", "dask")
 
@@ -114,9 +123,11 @@ class BatchResult:
         """A plain-text account for people: counts, time, then one paragraph per failure."""
         done = len(self.outcomes) - len(self.failed)
         rate = len(self.outcomes) / self.seconds * 60 if self.seconds > 0 else 0.0
-        lines = [f"{done} of {len(self.outcomes)} reports published, {len(self.failed)} failed, "
-                 f"in {self.seconds:.1f} s on {self.workers} worker(s) "
-                 f"({rate:.1f} reports a minute)."]
+        lines = [
+            f"{done} of {len(self.outcomes)} reports published, {len(self.failed)} failed, "
+            f"in {self.seconds:.1f} s on {self.workers} worker(s) "
+            f"({rate:.1f} reports a minute)."
+        ]
         if self.index is not None:
             lines.append(f"Index: {self.index}")
         for outcome in self.failed:
@@ -149,8 +160,12 @@ def parse_over(text: str) -> tuple[str, list[str] | None]:
     name, sep, raw = text.partition("=")
     values = [v.strip() for v in raw.split(",") if v.strip()]
     if not sep or not name.strip().isidentifier() or not values:
-        raise ParameterError([f"--over {text!r}: write NAME=all or NAME=VALUE1,VALUE2,... "
-                              f"(e.g. council=all or council=E06000017,E06000005)"])
+        raise ParameterError(
+            [
+                f"--over {text!r}: write NAME=all or NAME=VALUE1,VALUE2,... "
+                f"(e.g. council=all or council=E06000017,E06000005)"
+            ]
+        )
     return name.strip(), None if values == ["all"] else values
 
 
@@ -163,8 +178,13 @@ def _all_values(stem: str, name: str, base: Mapping[str, Any]) -> list[Any]:
 
     schema = {p.name: p for p in get_schema(stem)}
     if name not in schema:
-        raise ParameterError([f"--over {name}=all: {stem} has no parameter {name!r}; its "
-                              f"parameters: {', '.join(schema)}"], notebook=stem)
+        raise ParameterError(
+            [
+                f"--over {name}=all: {stem} has no parameter {name!r}; its "
+                f"parameters: {', '.join(schema)}"
+            ],
+            notebook=stem,
+        )
     values = {p.name: p.default for p in schema.values()} | dict(base)
     if name == "council":
         data = dataset_for(values)
@@ -173,35 +193,55 @@ def _all_values(stem: str, name: str, base: Mapping[str, Any]) -> list[Any]:
         groups = data.comparator_groups
         members = list(groups.loc[groups["group"] == values["comparator_group"], "authority"])
         if not members:
-            raise ParameterError([f"--over council=all: comparator group "
-                                  f"{values['comparator_group']!r} has no members"], notebook=stem)
+            raise ParameterError(
+                [
+                    f"--over council=all: comparator group "
+                    f"{values['comparator_group']!r} has no members"
+                ],
+                notebook=stem,
+            )
         return members
     choices = schema[name].choices
     if choices is None:
-        raise ParameterError([f"--over {name}=all: {name!r} has no fixed list of values; list "
-                              f"them, e.g. --over {name}=A,B"], notebook=stem)
+        raise ParameterError(
+            [
+                f"--over {name}=all: {name!r} has no fixed list of values; list "
+                f"them, e.g. --over {name}=A,B"
+            ],
+            notebook=stem,
+        )
     return list(choices)
 
 
-def expand_over(stem: str, base: Mapping[str, Any],
-                over: Sequence[tuple[str, list[str] | None]]) -> list[dict[str, Any]]:
+def expand_over(
+    stem: str, base: Mapping[str, Any], over: Sequence[tuple[str, list[str] | None]]
+) -> list[dict[str, Any]]:
     """Return one parameter set per combination of the ``over`` values, on top of ``base``.
 
     Several ``over`` entries multiply: ``council=all`` then ``year=2024/25,2023/24`` give every
     council for both years, the last entry varying fastest.
     """
-    axes = [(name, values if values is not None else _all_values(stem, name, base))
-            for name, values in over]
+    axes = [
+        (name, values if values is not None else _all_values(stem, name, base))
+        for name, values in over
+    ]
     if not axes:
         return [dict(base)]
     names = [name for name, _ in axes]
-    return [dict(base) | dict(zip(names, combo))
-            for combo in itertools.product(*(values for _, values in axes))]
+    return [
+        dict(base) | dict(zip(names, combo))
+        for combo in itertools.product(*(values for _, values in axes))
+    ]
 
 
-def plan_batch(notebook: str | Path, *, param_files: Sequence[str | Path] = (),
-               over: Sequence[str] = (), overrides: Mapping[str, Any] | None = None,
-               workspace: Workspace | None = None) -> list[dict[str, Any]]:
+def plan_batch(
+    notebook: str | Path,
+    *,
+    param_files: Sequence[str | Path] = (),
+    over: Sequence[str] = (),
+    overrides: Mapping[str, Any] | None = None,
+    workspace: Workspace | None = None,
+) -> list[dict[str, Any]]:
     """Return the parameter sets of a batch: each parameter file (or the defaults) expanded by
     every ``--over`` option, with ``overrides`` applied to all.
 
@@ -244,8 +284,11 @@ def plan_batch(notebook: str | Path, *, param_files: Sequence[str | Path] = (),
         names = [p.name for p in get_schema(nb_path.stem)]
         files: list[str | Path | None] = [*param_files] if param_files else [None]
         bases = [gather_parameters(nb_path.stem, names, workspace, param_file=f) for f in files]
-    sets = [values for base in bases
-            for values in expand_over(nb_path.stem, base | dict(overrides or {}), axes)]
+    sets = [
+        values
+        for base in bases
+        for values in expand_over(nb_path.stem, base | dict(overrides or {}), axes)
+    ]
     defaults = run_defaults(nb_path.stem, workspace)
     slugs: dict[str, dict[str, Any]] = {}
 
@@ -255,10 +298,14 @@ def plan_batch(notebook: str | Path, *, param_files: Sequence[str | Path] = (),
     for values in sets:
         slug = slug_of(values)
         if slug in slugs and slugs[slug] != values:
-            raise ParameterError([f"two reports would be written to the same folder {slug!r}: "
-                                  f"{_describe(slugs[slug])} and {_describe(values)}; make "
-                                  f"council or year differ, or run them as separate batches"],
-                                 notebook=nb_path.stem)
+            raise ParameterError(
+                [
+                    f"two reports would be written to the same folder {slug!r}: "
+                    f"{_describe(slugs[slug])} and {_describe(values)}; make "
+                    f"council or year differ, or run them as separate batches"
+                ],
+                notebook=nb_path.stem,
+            )
         slugs[slug] = values
     return list({slug_of(v): v for v in sets}.values())
 
@@ -293,22 +340,36 @@ def _run_task(task: Mapping[str, Any]) -> ReportOutcome:
     try:
         kernel = thread_kernel(nb_path.parent, task.get("warmup", ""))
         kernel.reset(nb_path.parent)
-        result = run_report(nb_path, task["values"], outputs_root=task["outputs_root"],
-                            progress=False, status=task.get("status"), kernel=kernel,
-                            workspace=task.get("workspace"))
+        result = run_report(
+            nb_path,
+            task["values"],
+            outputs_root=task["outputs_root"],
+            progress=False,
+            status=task.get("status"),
+            kernel=kernel,
+            workspace=task.get("workspace"),
+        )
     except PerfevalError as err:
-        return ReportOutcome(dict(task["values"]), None, str(err), time.monotonic() - clock,
-                             _worker_name())
+        return ReportOutcome(
+            dict(task["values"]), None, str(err), time.monotonic() - clock, _worker_name()
+        )
     except Exception as err:  # noqa: BLE001 - a broken kernel must not end the batch
         discard_thread_kernel()
-        return ReportOutcome(dict(task["values"]), None, f"{type(err).__name__}: {err}",
-                             time.monotonic() - clock, _worker_name())
-    return ReportOutcome(dict(task["values"]), str(result.output_dir), None,
-                         time.monotonic() - clock, _worker_name())
+        return ReportOutcome(
+            dict(task["values"]),
+            None,
+            f"{type(err).__name__}: {err}",
+            time.monotonic() - clock,
+            _worker_name(),
+        )
+    return ReportOutcome(
+        dict(task["values"]), str(result.output_dir), None, time.monotonic() - clock, _worker_name()
+    )
 
 
-def _run_local(tasks: list[dict[str, Any]], workers: int,
-               done: Callable[[int, ReportOutcome], None]) -> None:
+def _run_local(
+    tasks: list[dict[str, Any]], workers: int, done: Callable[[int, ReportOutcome], None]
+) -> None:
     """Run the tasks on ``workers`` threads of this process, each with its own warm kernel (the
     kernels are separate processes, so the reports run in parallel; a thread only waits for its
     kernel and exports the report)."""
@@ -330,8 +391,10 @@ def _run_local(tasks: list[dict[str, Any]], workers: int,
         finally:
             in_thread_context(discard_thread_kernel)
 
-    threads = [threading.Thread(target=work, name=f"perfeval-batch-{n}", daemon=True)
-               for n in range(workers)]
+    threads = [
+        threading.Thread(target=work, name=f"perfeval-batch-{n}", daemon=True)
+        for n in range(workers)
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -354,23 +417,38 @@ def run_remote(task: Mapping[str, Any]) -> tuple[ReportOutcome, dict[str, bytes]
     nb_path = Path(task["notebook"])
     if not nb_path.is_file() or sha256_file(nb_path) != task["notebook_sha256"]:
         problem = "does not exist" if not nb_path.is_file() else "differs from the client's"
-        return ReportOutcome(dict(task["values"]), None, f"on worker {_worker_name()} the "
-                             f"notebook {nb_path} {problem}; install the same checkout on every "
-                             f"worker or share the folder", 0.0, _worker_name()), {}
+        return ReportOutcome(
+            dict(task["values"]),
+            None,
+            f"on worker {_worker_name()} the "
+            f"notebook {nb_path} {problem}; install the same checkout on every "
+            f"worker or share the folder",
+            0.0,
+            _worker_name(),
+        ), {}
     with tempfile.TemporaryDirectory(prefix="perfeval-batch-") as scratch:
         outcome = run_task(dict(task) | {"outputs_root": scratch})
         files: dict[str, bytes] = {}
         if outcome.ok and outcome.output_dir is not None:
             folder = Path(outcome.output_dir)
-            files = {str(p.relative_to(folder)): p.read_bytes()
-                     for p in sorted(folder.rglob("*")) if p.is_file()}
-            outcome = ReportOutcome(outcome.parameters, str(folder.relative_to(scratch)), None,
-                                    outcome.seconds, outcome.worker)
+            files = {
+                str(p.relative_to(folder)): p.read_bytes()
+                for p in sorted(folder.rglob("*"))
+                if p.is_file()
+            }
+            outcome = ReportOutcome(
+                outcome.parameters,
+                str(folder.relative_to(scratch)),
+                None,
+                outcome.seconds,
+                outcome.worker,
+            )
     return outcome, files
 
 
-def _publish_gathered(root: Path, relative: str, files: Mapping[str, bytes],
-                      notebook: str = "a batch report") -> Path:
+def _publish_gathered(
+    root: Path, relative: str, files: Mapping[str, bytes], notebook: str = "a batch report"
+) -> Path:
     """Write a report sent back by a worker into ``root/relative``, as a run publishes: under the
     folder's lock, built in a temporary folder and swapped in only once complete.
 
@@ -406,8 +484,10 @@ def _data_mismatch(values: Mapping[str, Any], manifest: Mapping[str, Any]) -> st
     differ = compare_inputs(manifest.get("input_files", {}), input_file_hashes(values))
     if not differ:
         return None
-    return (f"the worker's data differ from the client's in {len(differ)} file(s), first "
-            f"{differ[0]}; share the data directory or copy the same files to every worker")
+    return (
+        f"the worker's data differ from the client's in {len(differ)} file(s), first "
+        f"{differ[0]}; share the data directory or copy the same files to every worker"
+    )
 
 
 def _gather(outcome: ReportOutcome, files: Mapping[str, bytes], root: Path) -> ReportOutcome:
@@ -419,11 +499,14 @@ def _gather(outcome: ReportOutcome, files: Mapping[str, bytes], root: Path) -> R
     problem = _data_mismatch(outcome.parameters, manifest)
     if problem is None:
         try:
-            target = _publish_gathered(root, outcome.output_dir, files,
-                                       Path(manifest["notebook"]["path"]).name)
+            target = _publish_gathered(
+                root, outcome.output_dir, files, Path(manifest["notebook"]["path"]).name
+            )
         except OSError as err:
-            problem = (f"the report could not be written to {root}: {describe_os_error(err)}; "
-                       f"the previous report there (if any) is intact")
+            problem = (
+                f"the report could not be written to {root}: {describe_os_error(err)}; "
+                f"the previous report there (if any) is intact"
+            )
         except RunError as err:
             problem = f"the report could not be written to {root}: {err}"
     if problem is not None:
@@ -431,8 +514,12 @@ def _gather(outcome: ReportOutcome, files: Mapping[str, bytes], root: Path) -> R
     return ReportOutcome(outcome.parameters, str(target), None, outcome.seconds, outcome.worker)
 
 
-def _run_dask(tasks: list[dict[str, Any]], scheduler: Any, root: Path,
-              done: Callable[[int, ReportOutcome], None]) -> int:
+def _run_dask(
+    tasks: list[dict[str, Any]],
+    scheduler: Any,
+    root: Path,
+    done: Callable[[int, ReportOutcome], None],
+) -> int:
     """Run the tasks on a Dask cluster; return the number of worker threads used."""
     from distributed import Client, as_completed
 
@@ -442,17 +529,28 @@ def _run_dask(tasks: list[dict[str, Any]], scheduler: Any, root: Path,
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
         digest = sha256_file(Path(tasks[0]["notebook"]))
-        futures = {client.submit(run_remote, task | {"notebook_sha256": digest}, pure=False,
-                                 key=f"perfeval-report-{i}-{uuid.uuid4().hex[:8]}"): i
-                   for i, task in enumerate(tasks)}
+        futures = {
+            client.submit(
+                run_remote,
+                task | {"notebook_sha256": digest},
+                pure=False,
+                key=f"perfeval-report-{i}-{uuid.uuid4().hex[:8]}",
+            ): i
+            for i, task in enumerate(tasks)
+        }
         for future in as_completed(futures):
             i = futures[future]
             try:
                 outcome, files = future.result()
                 outcome = _gather(outcome, files, root)
             except Exception as err:  # noqa: BLE001 - a worker died or lost the task
-                outcome = ReportOutcome(tasks[i]["values"], None, f"the Dask task failed "
-                                        f"({type(err).__name__}: {err})", 0.0, "?")
+                outcome = ReportOutcome(
+                    tasks[i]["values"],
+                    None,
+                    f"the Dask task failed ({type(err).__name__}: {err})",
+                    0.0,
+                    "?",
+                )
             done(i, outcome)
         return sum(client.nthreads().values())
     finally:
@@ -470,9 +568,12 @@ def _write_index(root: Path) -> Path | None:
         return write_index(root)
     except (OSError, RunError) as err:
         problem = describe_os_error(err) if isinstance(err, OSError) else str(err)
-        warnings.warn(f"the reports are published, but the index of reports "
-                      f"{root / 'index.html'} was not updated ({problem}); the next run updates "
-                      f"it", stacklevel=3)
+        warnings.warn(
+            f"the reports are published, but the index of reports "
+            f"{root / 'index.html'} was not updated ({problem}); the next run updates "
+            f"it",
+            stacklevel=3,
+        )
         return None
 
 
@@ -481,21 +582,34 @@ def _short_list(items: Sequence[str], limit: int = 30) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def interruption_report(outcomes: Sequence[ReportOutcome | None], tasks: Sequence[Mapping],
-                        root: Path, index: Path | None, why: str) -> str:
+def interruption_report(
+    outcomes: Sequence[ReportOutcome | None],
+    tasks: Sequence[Mapping],
+    root: Path,
+    index: Path | None,
+    why: str,
+) -> str:
     """What a batch stopped part way (Ctrl+C, SIGTERM) did: the report folders it published
     (relative to ``root``), the reports that failed or were stopped while running, and those it
     did not get to, whose previous reports are unchanged."""
-    published = [_relative(Path(o.output_dir), root) for o in outcomes
-                 if o and o.ok and o.output_dir is not None]
+    published = [
+        _relative(Path(o.output_dir), root)
+        for o in outcomes
+        if o and o.ok and o.output_dir is not None
+    ]
     failed = [_describe(o.parameters) for o in outcomes if o and not o.ok]
     not_run = [_describe(task["values"]) for o, task in zip(outcomes, tasks) if o is None]
-    parts = [f"batch {why} after {len(published) + len(failed)} of {len(tasks)} reports",
-             f"published {len(published)}" + (f": {_short_list(published)}" if published else ""),
-             f"failed or stopped {len(failed)}" + (f": {_short_list(failed)}" if failed else ""),
-             f"not run {len(not_run)}" + (f": {_short_list(not_run)}" if not_run else "")]
-    where = (f"the index {index} lists the published ones" if index is not None
-             else f"the index {root / 'index.html'} could not be updated")
+    parts = [
+        f"batch {why} after {len(published) + len(failed)} of {len(tasks)} reports",
+        f"published {len(published)}" + (f": {_short_list(published)}" if published else ""),
+        f"failed or stopped {len(failed)}" + (f": {_short_list(failed)}" if failed else ""),
+        f"not run {len(not_run)}" + (f": {_short_list(not_run)}" if not_run else ""),
+    ]
+    where = (
+        f"the index {index} lists the published ones"
+        if index is not None
+        else f"the index {root / 'index.html'} could not be updated"
+    )
     return "; ".join(parts) + f"; {where}"
 
 
@@ -528,10 +642,18 @@ class _Progress:
             self._bar.close()
 
 
-def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]], *,
-              outputs_root: str | Path | None = None, workers: int = 2,
-              executor: str = "local", scheduler: Any = None, progress: bool | None = None,
-              status: str | None = None, workspace: Workspace | None = None) -> BatchResult:
+def run_batch(
+    notebook: str | Path,
+    parameter_sets: Iterable[Mapping[str, Any]],
+    *,
+    outputs_root: str | Path | None = None,
+    workers: int = 2,
+    executor: str = "local",
+    scheduler: Any = None,
+    progress: bool | None = None,
+    status: str | None = None,
+    workspace: Workspace | None = None,
+) -> BatchResult:
     """Run one report per parameter set, carrying on past failures, then write the index.
 
     Parameters
@@ -581,13 +703,16 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
     from perfeval.run.runner import resolve_notebook
 
     if executor not in EXECUTORS:
-        raise ParameterError([f"executor must be one of {', '.join(EXECUTORS)}; got "
-                              f"{executor!r}"])
+        raise ParameterError([f"executor must be one of {', '.join(EXECUTORS)}; got {executor!r}"])
     if executor == "local" and (not isinstance(workers, int) or workers < 1):
         raise ParameterError([f"workers must be a whole number of at least 1; got {workers!r}"])
     if executor == "dask" and scheduler is None:
-        raise ParameterError(["the dask executor needs the scheduler's address, e.g. "
-                              "--scheduler tcp://scheduler-host:8786"])
+        raise ParameterError(
+            [
+                "the dask executor needs the scheduler's address, e.g. "
+                "--scheduler tcp://scheduler-host:8786"
+            ]
+        )
     if outputs_root is None:
         workspace = workspace if workspace is not None else find_workspace()
         root = workspace.outputs_dir
@@ -598,12 +723,19 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise RunError(f"the outputs root {root} cannot be used: {describe_os_error(err)}") \
-            from err
+        raise RunError(f"the outputs root {root} cannot be used: {describe_os_error(err)}") from err
     warmup = notebook_imports(nbformat.read(nb_path, as_version=4))
-    tasks = [{"notebook": str(nb_path), "values": _absolute_paths(values),
-              "outputs_root": str(root), "warmup": warmup, "status": status,
-              "workspace": workspace} for values in parameter_sets]
+    tasks = [
+        {
+            "notebook": str(nb_path),
+            "values": _absolute_paths(values),
+            "outputs_root": str(root),
+            "warmup": warmup,
+            "status": status,
+            "workspace": workspace,
+        }
+        for values in parameter_sets
+    ]
     clock = time.monotonic()
     bar = _Progress(len(tasks), sys.stderr.isatty() if progress is None else progress)
     try:
@@ -617,14 +749,12 @@ def run_batch(notebook: str | Path, parameter_sets: Iterable[Mapping[str, Any]],
     except KeyboardInterrupt as err:
         index = _write_index(root)
         why = f"stopped ({err})" if str(err) else "stopped"
-        raise KeyboardInterrupt(interruption_report(bar.outcomes, tasks, root, index, why)) \
-            from err
+        raise KeyboardInterrupt(interruption_report(bar.outcomes, tasks, root, index, why)) from err
     finally:
         bar.close()
     index = _write_index(root) if tasks else None
     done = [outcome for outcome in bar.outcomes if outcome is not None]  # all, uninterrupted
-    return BatchResult(outcomes=done, seconds=time.monotonic() - clock,
-                       index=index, workers=used)
+    return BatchResult(outcomes=done, seconds=time.monotonic() - clock, index=index, workers=used)
 
 
 def _absolute_paths(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -77,8 +77,9 @@ def check_data(path: str | Path | None = None, *, limits: LoadLimits | None = No
     try:
         dataset, problems = read_dataset(path, limits=limits)
     except DataValidationError as err:  # the folder itself: missing, not a folder, unreadable
-        return DataCheck(root=Path(err.problems[0].file), problems=tuple(err.problems),
-                         dataset=None)
+        return DataCheck(
+            root=Path(err.problems[0].file), problems=tuple(err.problems), dataset=None
+        )
     return DataCheck(root=dataset.root, problems=tuple(problems), dataset=dataset)
 
 
@@ -91,16 +92,24 @@ def describe_tables(dataset: Dataset) -> list[str]:
     """Which tables were read from the folder (with their rows), which came from perfeval's
     national reference data, and which optional tables are absent: at most three lines."""
     names = [spec.name for spec in SPECS]
-    own = [f"{name}.csv ({len(dataset.tables[name]):,} rows)" for name in names
-           if dataset.origins.get(name) == "folder"]
-    reference = [f"{name}.csv, {REFERENCE_TABLE_WORDS.get(name, 'reference data')}"
-                 for name in names if dataset.origins.get(name) == "reference"]
+    own = [
+        f"{name}.csv ({len(dataset.tables[name]):,} rows)"
+        for name in names
+        if dataset.origins.get(name) == "folder"
+    ]
+    reference = [
+        f"{name}.csv, {REFERENCE_TABLE_WORDS.get(name, 'reference data')}"
+        for name in names
+        if dataset.origins.get(name) == "reference"
+    ]
     absent = [f"{name}.csv" for name in names if dataset.origins.get(name) == "absent"]
     lines = [f"Tables read from the folder: {', '.join(own) or 'none'}."]
     if reference:
-        lines.append("National reference data used, as the folder has none of its own "
-                     "(perfeval's copy; put the table in the folder to use your own): "
-                     f"{'; '.join(reference)}.")
+        lines.append(
+            "National reference data used, as the folder has none of its own "
+            "(perfeval's copy; put the table in the folder to use your own): "
+            f"{'; '.join(reference)}."
+        )
     if absent:
         lines.append(f"Not in the folder (optional): {', '.join(absent)}.")
     return lines
@@ -111,8 +120,9 @@ def describe_problems_found(check: DataCheck) -> list[str]:
     if check.ok:
         return ["No problems found."]
     lines = [f"{count_words(len(check.problems), 'problem')} found:"]
-    lines += [f"  - {line}" for line in describe_problems(list(check.problems),
-                                                          limit=MAX_PROBLEM_LINES)]
+    lines += [
+        f"  - {line}" for line in describe_problems(list(check.problems), limit=MAX_PROBLEM_LINES)
+    ]
     return lines + ["Fix the file(s) named above and run perfeval check-data again."]
 
 
@@ -134,7 +144,10 @@ def describe_check(check: DataCheck) -> list[str]:
     if check.dataset is None:
         return lines + describe_problems_found(check)
     lines += describe_tables(check.dataset) + describe_problems_found(check)
-    heading = ("Reports this folder can feed:" if check.ok else
-               "Reports this folder can feed once the problems are fixed (a table that could "
-               "not be read counts as empty):")
+    heading = (
+        "Reports this folder can feed:"
+        if check.ok
+        else "Reports this folder can feed once the problems are fixed (a table that could "
+        "not be read counts as empty):"
+    )
     return lines + [heading] + [f"  - {line}" for line in describe_coverage(check.dataset)]

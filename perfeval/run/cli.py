@@ -42,124 +42,231 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``perfeval`` command."""
-    parser = argparse.ArgumentParser(prog="perfeval", description="Make a council's workspace; "
-                                     "run, describe and verify perfeval report notebooks.")
+    parser = argparse.ArgumentParser(
+        prog="perfeval",
+        description="Make a council's workspace; "
+        "run, describe and verify perfeval report notebooks.",
+    )
     parser.add_argument("--workspace", metavar="DIR", default=None, help=WORKSPACE_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_init_parsers(commands)
-    run = commands.add_parser("run", help="run a report notebook and publish HTML, Excel, "
-                              "ODS and manifest (and Word with --docx, PDF with --pdf)")
+    run = commands.add_parser(
+        "run",
+        help="run a report notebook and publish HTML, Excel, "
+        "ODS and manifest (and Word with --docx, PDF with --pdf)",
+    )
     run.add_argument("notebook", metavar="NOTEBOOK", help=NOTEBOOK_HELP)
-    run.add_argument("--params", metavar="FILE", help="YAML file of parameter values (default: "
-                     "the workspace's params/NOTEBOOK.yaml, else the built-in one)")
-    run.add_argument("-p", "--param", nargs=2, action="append", default=[],
-                     metavar=("NAME", "VALUE"),
-                     help="set one parameter (overrides --params); VALUE is read as YAML, "
-                          "e.g. 2024, true, [a, b]")
-    run.add_argument("--output-dir", metavar="DIR",
-                     help="report folder, relative to the outputs root (default: "
-                          "NOTEBOOK/<council>_<year>, and a short hash of any other parameter "
-                          "that is not its default)")
-    run.add_argument("--outputs-root", metavar="DIR",
-                     help="folder that holds all reports (default: the workspace's outputs "
-                          "folder)")
-    run.add_argument("--status", metavar="TEXT", default=None,
-                     help="status shown in the title block, e.g. Draft or Final (default: Draft)")
-    run.add_argument("--pdf", action="store_true",
-                     help="also print the report to A4 PDF with headless Chromium (optional; "
-                          "needs Chromium installed)")
-    run.add_argument("--docx", action=argparse.BooleanOptionalAction, default=None,
-                     help="also write the report as a Word document, <stem>.docx, beside the "
-                          "HTML (default: the workspace's [outputs] docx in perfeval.toml, else "
-                          "no); --no-docx overrides the workspace")
+    run.add_argument(
+        "--params",
+        metavar="FILE",
+        help="YAML file of parameter values (default: "
+        "the workspace's params/NOTEBOOK.yaml, else the built-in one)",
+    )
+    run.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set one parameter (overrides --params); VALUE is read as YAML, "
+        "e.g. 2024, true, [a, b]",
+    )
+    run.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="report folder, relative to the outputs root (default: "
+        "NOTEBOOK/<council>_<year>, and a short hash of any other parameter "
+        "that is not its default)",
+    )
+    run.add_argument(
+        "--outputs-root",
+        metavar="DIR",
+        help="folder that holds all reports (default: the workspace's outputs folder)",
+    )
+    run.add_argument(
+        "--status",
+        metavar="TEXT",
+        default=None,
+        help="status shown in the title block, e.g. Draft or Final (default: Draft)",
+    )
+    run.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print the report to A4 PDF with headless Chromium (optional; "
+        "needs Chromium installed)",
+    )
+    run.add_argument(
+        "--docx",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also write the report as a Word document, <stem>.docx, beside the "
+        "HTML (default: the workspace's [outputs] docx in perfeval.toml, else "
+        "no); --no-docx overrides the workspace",
+    )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    run.add_argument("--wait", metavar="SECONDS", type=float, default=0.0,
-                     help="when another run is publishing the same report folder, wait up to "
-                          "SECONDS for it to end (default 0: stop at once and say so)")
+    run.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=float,
+        default=0.0,
+        help="when another run is publishing the same report folder, wait up to "
+        "SECONDS for it to end (default 0: stop at once and say so)",
+    )
     _add_batch_parser(commands)
     _add_check_data_parser(commands)
     params = commands.add_parser("params", help="list a notebook's parameters")
     params.add_argument("notebook", metavar="NOTEBOOK", help=NOTEBOOK_HELP)
-    verify = commands.add_parser("verify", help="check a report's published files, re-run it "
-                                 "and compare its parameters, inputs and key figures")
+    verify = commands.add_parser(
+        "verify",
+        help="check a report's published files, re-run it "
+        "and compare its parameters, inputs and key figures",
+    )
     verify.add_argument("manifest", metavar="MANIFEST", help="the report's manifest.json")
-    verify.add_argument("--data-dir", metavar="DIR", action="append", default=[],
-                        help="a folder the re-run may read besides this workspace; the first "
-                             "is your copy of the report's data and is used as data_dir "
-                             "(repeat for more folders)")
+    verify.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="a folder the re-run may read besides this workspace; the first "
+        "is your copy of the report's data and is used as data_dir "
+        "(repeat for more folders)",
+    )
     for command in (run, params, verify):
         _add_workspace_option(command)
     return parser
 
 
-WORKSPACE_HELP = ("the workspace folder (holding perfeval.toml); default: $PERFEVAL_WORKSPACE, "
-                  "else the first such folder from the current folder upwards")
-NOTEBOOK_HELP = ("notebook path, or the name of a report: the workspace's notebooks/NAME.ipynb, "
-                 "else the built-in one")
+WORKSPACE_HELP = (
+    "the workspace folder (holding perfeval.toml); default: $PERFEVAL_WORKSPACE, "
+    "else the first such folder from the current folder upwards"
+)
+NOTEBOOK_HELP = (
+    "notebook path, or the name of a report: the workspace's notebooks/NAME.ipynb, "
+    "else the built-in one"
+)
 
 
 def _add_workspace_option(command: argparse.ArgumentParser) -> None:
     """``--workspace`` after the command too (``perfeval run x --workspace DIR``); given there,
     it wins over one given before the command."""
-    command.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS,
-                         help=WORKSPACE_HELP)
+    command.add_argument(
+        "--workspace", metavar="DIR", default=argparse.SUPPRESS, help=WORKSPACE_HELP
+    )
 
 
 def _add_init_parsers(commands: Any) -> None:
-    init = commands.add_parser("init", help="make a council's workspace: perfeval.toml, data/ "
-                               "templates with a README of every column, params/, notebooks/, "
-                               "outputs/")
+    init = commands.add_parser(
+        "init",
+        help="make a council's workspace: perfeval.toml, data/ "
+        "templates with a README of every column, params/, notebooks/, "
+        "outputs/",
+    )
     init.add_argument("dir", metavar="DIR", help="the workspace folder (created if needed)")
-    init.add_argument("--council", metavar="CODE", default=None,
-                      help="the home council's ONS GSS code (default: the sample data's, "
-                           "E06000017 Rutland)")
-    init.add_argument("--comparator-group", metavar="NAME", default=None,
-                      help="its comparator group in comparator_groups.csv (default: the sample "
-                           "data's, rutland_nearest_15)")
-    init.add_argument("--sample-data", action="store_true",
-                      help="read the sample data bundled with perfeval (data = \"\"), so that "
-                           "reports run at once; data/ still gets the templates")
-    new = commands.add_parser("new", help="make a report notebook of the workspace's own: "
-                              "notebooks/NAME.ipynb and params/NAME.yaml")
+    init.add_argument(
+        "--council",
+        metavar="CODE",
+        default=None,
+        help="the home council's ONS GSS code (default: the sample data's, E06000017 Rutland)",
+    )
+    init.add_argument(
+        "--comparator-group",
+        metavar="NAME",
+        default=None,
+        help="its comparator group in comparator_groups.csv (default: the sample "
+        "data's, rutland_nearest_15)",
+    )
+    init.add_argument(
+        "--sample-data",
+        action="store_true",
+        help='read the sample data bundled with perfeval (data = ""), so that '
+        "reports run at once; data/ still gets the templates",
+    )
+    new = commands.add_parser(
+        "new",
+        help="make a report notebook of the workspace's own: "
+        "notebooks/NAME.ipynb and params/NAME.yaml",
+    )
     new.add_argument("name", metavar="NAME", help="the report's name, e.g. waste_review")
     _add_workspace_option(new)
 
 
 def _add_batch_parser(commands: Any) -> None:
-    batch = commands.add_parser("batch", help="run many reports of one notebook (a council "
-                                "each, say) on warm workers; carries on past failures")
+    batch = commands.add_parser(
+        "batch",
+        help="run many reports of one notebook (a council "
+        "each, say) on warm workers; carries on past failures",
+    )
     batch.add_argument("notebook", metavar="NOTEBOOK", help=NOTEBOOK_HELP)
-    batch.add_argument("--params", metavar="FILE", nargs="+", default=[],
-                       help="YAML parameter file(s); each is the base of its own report(s) "
-                            "(default: the workspace's params/NOTEBOOK.yaml, else the built-in "
-                            "one)")
-    batch.add_argument("--over", metavar="NAME=VALUES", action="append", default=[],
-                       help="one report per value: council=all (the comparator group's "
-                            "members) or council=E06000017,E06000005; repeat to multiply")
-    batch.add_argument("-p", "--param", nargs=2, action="append", default=[],
-                       metavar=("NAME", "VALUE"), help="set one parameter in every report")
-    batch.add_argument("--workers", type=int, default=2,
-                       help="local workers, each with its own kernel (default 2)")
-    batch.add_argument("--executor", choices=["local", "dask"], default="local",
-                       help="local workers (default) or a Dask cluster (--scheduler)")
-    batch.add_argument("--scheduler", metavar="ADDRESS",
-                       help="Dask scheduler address for --executor dask, e.g. tcp://host:8786")
-    batch.add_argument("--outputs-root", metavar="DIR",
-                       help="folder that holds all reports (default: the workspace's outputs "
-                            "folder)")
-    batch.add_argument("--status", metavar="TEXT", default=None,
-                       help="status shown in every report's title block (default: Draft)")
+    batch.add_argument(
+        "--params",
+        metavar="FILE",
+        nargs="+",
+        default=[],
+        help="YAML parameter file(s); each is the base of its own report(s) "
+        "(default: the workspace's params/NOTEBOOK.yaml, else the built-in "
+        "one)",
+    )
+    batch.add_argument(
+        "--over",
+        metavar="NAME=VALUES",
+        action="append",
+        default=[],
+        help="one report per value: council=all (the comparator group's "
+        "members) or council=E06000017,E06000005; repeat to multiply",
+    )
+    batch.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set one parameter in every report",
+    )
+    batch.add_argument(
+        "--workers", type=int, default=2, help="local workers, each with its own kernel (default 2)"
+    )
+    batch.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="local workers (default) or a Dask cluster (--scheduler)",
+    )
+    batch.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address for --executor dask, e.g. tcp://host:8786",
+    )
+    batch.add_argument(
+        "--outputs-root",
+        metavar="DIR",
+        help="folder that holds all reports (default: the workspace's outputs folder)",
+    )
+    batch.add_argument(
+        "--status",
+        metavar="TEXT",
+        default=None,
+        help="status shown in every report's title block (default: Draft)",
+    )
     batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _add_workspace_option(batch)
 
 
 def _add_check_data_parser(commands: Any) -> None:
-    check = commands.add_parser("check-data", help="check a data folder without running "
-                                "anything: problems grouped one line per kind, and which reports "
-                                "and sections it can feed (exit 1 when it has problems)")
-    check.add_argument("dir", metavar="DIR", nargs="?", default="",
-                       help="the data folder (default: the workspace's data folder, else the "
-                            "bundled sample data)")
+    check = commands.add_parser(
+        "check-data",
+        help="check a data folder without running "
+        "anything: problems grouped one line per kind, and which reports "
+        "and sections it can feed (exit 1 when it has problems)",
+    )
+    check.add_argument(
+        "dir",
+        metavar="DIR",
+        nargs="?",
+        default="",
+        help="the data folder (default: the workspace's data folder, else the bundled sample data)",
+    )
     _add_workspace_option(check)
 
 
@@ -192,8 +299,9 @@ def _parameter_types(stem: str) -> dict[str, str]:
         return {}
 
 
-def _collect_values(args: argparse.Namespace, stem: str,
-                    workspace: Workspace | None) -> dict[str, Any]:
+def _collect_values(
+    args: argparse.Namespace, stem: str, workspace: Workspace | None
+) -> dict[str, Any]:
     types = _parameter_types(stem)
     overrides = {name: parse_cli_value(raw, types.get(name)) for name, raw in args.param}
     return gather_parameters(stem, types, workspace, param_file=args.params, overrides=overrides)
@@ -206,11 +314,18 @@ def _run(args: argparse.Namespace) -> int:
     nb_path = resolve_notebook(args.notebook, workspace)
     load_schemas_for(nb_path)
     values = _collect_values(args, nb_path.stem, workspace)
-    result = run_report(nb_path, values, output_dir=args.output_dir,
-                        outputs_root=args.outputs_root,
-                        progress=False if args.no_progress else None,
-                        status=args.status, pdf=args.pdf, docx=args.docx, wait=args.wait,
-                        workspace=workspace)
+    result = run_report(
+        nb_path,
+        values,
+        output_dir=args.output_dir,
+        outputs_root=args.outputs_root,
+        progress=False if args.no_progress else None,
+        status=args.status,
+        pdf=args.pdf,
+        docx=args.docx,
+        wait=args.wait,
+        workspace=workspace,
+    )
     print(f"Notebook: {nb_path} ({notebook_origin(nb_path, workspace)})")
     print(f"Report:   {result.html}")
     print(f"Excel:    {result.excel}")
@@ -232,12 +347,20 @@ def _batch(args: argparse.Namespace) -> int:
     load_schemas_for(nb_path)
     types = _parameter_types(nb_path.stem)
     overrides = {name: parse_cli_value(raw, types.get(name)) for name, raw in args.param}
-    sets = plan_batch(nb_path, param_files=args.params, over=args.over, overrides=overrides,
-                      workspace=workspace)
-    result = run_batch(nb_path, sets, outputs_root=args.outputs_root, workers=args.workers,
-                       executor=args.executor, scheduler=args.scheduler,
-                       progress=False if args.no_progress else None, status=args.status,
-                       workspace=workspace)
+    sets = plan_batch(
+        nb_path, param_files=args.params, over=args.over, overrides=overrides, workspace=workspace
+    )
+    result = run_batch(
+        nb_path,
+        sets,
+        outputs_root=args.outputs_root,
+        workers=args.workers,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        progress=False if args.no_progress else None,
+        status=args.status,
+        workspace=workspace,
+    )
     print(result.summary())
     return EXIT_OK if result.ok else EXIT_FAILED
 
@@ -256,8 +379,9 @@ def _verify(args: argparse.Namespace) -> int:
     from perfeval.run.verify import verify_report
 
     try:
-        result = verify_report(args.manifest, data_dirs=args.data_dir,
-                               workspace=_workspace(args, required=False))
+        result = verify_report(
+            args.manifest, data_dirs=args.data_dir, workspace=_workspace(args, required=False)
+        )
     except VerificationError as err:  # not a manifest, or a --data-dir that is not a folder
         print(f"perfeval verify: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -268,18 +392,29 @@ def _verify(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from perfeval.run.scaffold import SAMPLE_COUNCIL, SAMPLE_GROUP, init_workspace
 
-    workspace = init_workspace(args.dir, council=args.council or SAMPLE_COUNCIL,
-                               comparator_group=args.comparator_group or SAMPLE_GROUP,
-                               sample_data=args.sample_data)
-    data = ("the sample data bundled with perfeval" if workspace.data_dir is None
-            else f"{workspace.data_dir} (templates <table>.example.csv: put your rows in each and rename it <table>.csv)")
+    workspace = init_workspace(
+        args.dir,
+        council=args.council or SAMPLE_COUNCIL,
+        comparator_group=args.comparator_group or SAMPLE_GROUP,
+        sample_data=args.sample_data,
+    )
+    data = (
+        "the sample data bundled with perfeval"
+        if workspace.data_dir is None
+        else f"{workspace.data_dir} (templates <table>.example.csv: put your rows in each and rename it <table>.csv)"
+    )
     print(f"Workspace: {workspace.config_file}")
     print(f"Council:   {workspace.council}, comparator group {workspace.comparator_group}")
     print(f"Data:      {data}")
-    print("Next:      " + (f"cd {args.dir} && perfeval run state_of_the_nation"
-                             if workspace.data_dir is None else
-                             f"put your tables in {workspace.data_dir} (see its README.md), then "
-                             f"cd {args.dir} && perfeval check-data data"))
+    print(
+        "Next:      "
+        + (
+            f"cd {args.dir} && perfeval run state_of_the_nation"
+            if workspace.data_dir is None
+            else f"put your tables in {workspace.data_dir} (see its README.md), then "
+            f"cd {args.dir} && perfeval check-data data"
+        )
+    )
     return EXIT_OK
 
 
@@ -316,8 +451,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    handlers = {"run": _run, "batch": _batch, "params": _params, "verify": _verify,
-                "init": _init, "new": _new, "check-data": _check_data}
+    handlers = {
+        "run": _run,
+        "batch": _batch,
+        "params": _params,
+        "verify": _verify,
+        "init": _init,
+        "new": _new,
+        "check-data": _check_data,
+    }
     try:
         return handlers[args.command](args)
     except ParameterError as err:
@@ -327,8 +469,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"perfeval {args.command}: {err}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt as err:
-        print(f"perfeval {args.command}: interrupted ({str(err) or 'Ctrl+C'}). Any previous "
-              f"report was left unchanged.", file=sys.stderr)
+        print(
+            f"perfeval {args.command}: interrupted ({str(err) or 'Ctrl+C'}). Any previous "
+            f"report was left unchanged.",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
 
 

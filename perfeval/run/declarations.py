@@ -30,14 +30,31 @@ from perfeval.core.periods import is_valid_period
 from perfeval.core.quoting import CONTAINERS as _CONTAINERS
 from perfeval.core.quoting import short_repr
 
-__all__ = ["Param", "Field", "Record", "FIELD_TYPES", "Check", "register_schema", "declared_schema",
-           "declared_stems",
-           "is_path_parameter", "TYPES", "MAX_TEXT_LENGTH", "MAX_LIST_ITEMS"]
+__all__ = [
+    "Param",
+    "Field",
+    "Record",
+    "FIELD_TYPES",
+    "Check",
+    "register_schema",
+    "declared_schema",
+    "declared_stems",
+    "is_path_parameter",
+    "TYPES",
+    "MAX_TEXT_LENGTH",
+    "MAX_LIST_ITEMS",
+]
 
 TYPES = ("str", "int", "float", "bool", "list[str]", "list[dict]")
-_TYPE_ALIASES: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool",
-                                 list: "list[str]", list[str]: "list[str]",
-                                 list[dict]: "list[dict]"}
+_TYPE_ALIASES: dict[Any, str] = {
+    str: "str",
+    int: "int",
+    float: "float",
+    bool: "bool",
+    list: "list[str]",
+    list[str]: "list[str]",
+    list[dict]: "list[dict]",
+}
 _SCHEMAS: dict[str, list[Param]] = {}
 
 MAX_TEXT_LENGTH = 10_000
@@ -57,8 +74,12 @@ class _Invalid(Exception):
         self.problems = list(problems)
 
 
-FIELD_TYPES = {"str": "text", "number": "a number", "bool": "true or false",
-               "scalar": "a number, text or true/false"}
+FIELD_TYPES = {
+    "str": "text",
+    "number": "a number",
+    "bool": "true or false",
+    "scalar": "a number, text or true/false",
+}
 """The types of a field of a list-of-mappings parameter, in words."""
 
 
@@ -85,15 +106,22 @@ class Field:
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
-            raise ParameterError([f"Field {self.name!r}: type must be one of "
-                                  f"{', '.join(FIELD_TYPES)}; got {short_repr(self.type)}"])
+            raise ParameterError(
+                [
+                    f"Field {self.name!r}: type must be one of "
+                    f"{', '.join(FIELD_TYPES)}; got {short_repr(self.type)}"
+                ]
+            )
         if self.choices is not None:
             object.__setattr__(self, "choices", tuple(self.choices))
 
     def allowed(self) -> str:
         """The field's allowed values in words, e.g. ``"operator (one of '==', '!=')"``."""
-        shown = (f"one of {', '.join(repr(c) for c in self.choices)}" if self.choices is not None
-                 else FIELD_TYPES[self.type])
+        shown = (
+            f"one of {', '.join(repr(c) for c in self.choices)}"
+            if self.choices is not None
+            else FIELD_TYPES[self.type]
+        )
         return f"{self.name} ({shown})"
 
 
@@ -173,33 +201,62 @@ class Param:
     def __post_init__(self) -> None:
         type_name = _TYPE_ALIASES.get(self.type, self.type)
         if type_name not in TYPES:
-            raise ParameterError([f"Param {self.name!r}: type must be one of "
-                                  f"{', '.join(TYPES)}; got {short_repr(self.type)}"])
+            raise ParameterError(
+                [
+                    f"Param {self.name!r}: type must be one of "
+                    f"{', '.join(TYPES)}; got {short_repr(self.type)}"
+                ]
+            )
         object.__setattr__(self, "type", type_name)
         if (self.item is not None) != (type_name == "list[dict]"):
-            raise ParameterError([f"Param {self.name!r}: a list[dict] parameter needs "
-                                  f"item=Record(...) declaring its fields, and only it takes one"])
+            raise ParameterError(
+                [
+                    f"Param {self.name!r}: a list[dict] parameter needs "
+                    f"item=Record(...) declaring its fields, and only it takes one"
+                ]
+            )
         if not self.name.isidentifier() or self.name.startswith("_"):
-            raise ParameterError([f"Param name must be a Python identifier not starting with "
-                                  f"'_'; got {short_repr(self.name)}"])
+            raise ParameterError(
+                [
+                    f"Param name must be a Python identifier not starting with "
+                    f"'_'; got {short_repr(self.name)}"
+                ]
+            )
         if self.choices is not None:
             object.__setattr__(self, "choices", tuple(self.choices))
-        if self.period and (type_name != "str" or not (self.default == ""
-                                                       or is_valid_period(self.default))):
-            raise ParameterError([f"Param {self.name!r}: a period parameter is a str whose "
-                                  f"default is a period label such as '2024/25' (or ''); got "
-                                  f"{type_name} {short_repr(self.default)}"])
+        if self.period and (
+            type_name != "str" or not (self.default == "" or is_valid_period(self.default))
+        ):
+            raise ParameterError(
+                [
+                    f"Param {self.name!r}: a period parameter is a str whose "
+                    f"default is a period label such as '2024/25' (or ''); got "
+                    f"{type_name} {short_repr(self.default)}"
+                ]
+            )
         if self.choices is not None and type_name == "list[dict]":
-            raise ParameterError([f"Param {self.name!r}: a list[dict] parameter takes choices "
-                                  f"on its fields (Field(..., choices=...)), not on the list"])
+            raise ParameterError(
+                [
+                    f"Param {self.name!r}: a list[dict] parameter takes choices "
+                    f"on its fields (Field(..., choices=...)), not on the list"
+                ]
+            )
         if (self.min is not None or self.max is not None) and type_name not in ("int", "float"):
-            raise ParameterError([f"Param {self.name!r}: min/max apply only to int and float "
-                                  f"parameters, not {type_name}"])
+            raise ParameterError(
+                [
+                    f"Param {self.name!r}: min/max apply only to int and float "
+                    f"parameters, not {type_name}"
+                ]
+            )
         try:
             object.__setattr__(self, "default", self.coerce(self.default))
         except _Invalid as err:
-            raise ParameterError([f"Param {self.name!r}: the default is not valid: {problem}"
-                                  for problem in err.problems]) from None
+            raise ParameterError(
+                [
+                    f"Param {self.name!r}: the default is not valid: {problem}"
+                    for problem in err.problems
+                ]
+            ) from None
 
     def coerce(self, value: Any) -> Any:
         """Return ``value`` converted to this parameter's type, checked against choices and range.
@@ -214,8 +271,10 @@ class Param:
         if self.choices is not None:
             bad = [item for item in items if item not in self.choices]
             if bad:
-                raise _Invalid(f"{short_repr(bad[0])} is not allowed; choose one of "
-                               f"{', '.join(repr(c) for c in self.choices)}")
+                raise _Invalid(
+                    f"{short_repr(bad[0])} is not allowed; choose one of "
+                    f"{', '.join(repr(c) for c in self.choices)}"
+                )
         below = self.min is not None and converted < self.min
         if below or (self.max is not None and converted > self.max):
             raise _Invalid(f"{short_repr(converted)} is out of range; allowed: {self.allowed()}")
@@ -244,17 +303,23 @@ def _check_size(value: Any, listed: bool) -> None:
     """Refuse text longer than MAX_TEXT_LENGTH and, for a list parameter (``listed``), lists
     longer than MAX_LIST_ITEMS or holding such text, before any conversion works on them."""
     if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH:
-        raise _Invalid(f"{short_repr(value)} is too long: a parameter's text may have at most "
-                       f"{MAX_TEXT_LENGTH:,} characters; give a code, a year or a line of text")
+        raise _Invalid(
+            f"{short_repr(value)} is too long: a parameter's text may have at most "
+            f"{MAX_TEXT_LENGTH:,} characters; give a code, a year or a line of text"
+        )
     if listed and isinstance(value, (list, tuple)):
         if len(value) > MAX_LIST_ITEMS:
-            raise _Invalid(f"{short_repr(value)} has too many items: a list parameter may "
-                           f"have at most {MAX_LIST_ITEMS:,}; give only the items the report "
-                           f"needs")
+            raise _Invalid(
+                f"{short_repr(value)} has too many items: a list parameter may "
+                f"have at most {MAX_LIST_ITEMS:,}; give only the items the report "
+                f"needs"
+            )
         for item in value:
             if isinstance(item, str) and len(item) > MAX_TEXT_LENGTH:
-                raise _Invalid(f"an item is too long: {short_repr(item)}; an item may have at "
-                               f"most {MAX_TEXT_LENGTH:,} characters")
+                raise _Invalid(
+                    f"an item is too long: {short_repr(item)}; an item may have at "
+                    f"most {MAX_TEXT_LENGTH:,} characters"
+                )
 
 
 def _to_str(value: Any) -> str:
@@ -262,8 +327,11 @@ def _to_str(value: Any) -> str:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    hint = (" (give one value, not a list)" if isinstance(value, _CONTAINERS)
-            else " (put quotes around it in YAML, e.g. '2024/25')")
+    hint = (
+        " (give one value, not a list)"
+        if isinstance(value, _CONTAINERS)
+        else " (put quotes around it in YAML, e.g. '2024/25')"
+    )
     raise _type_error("a string", value, hint)
 
 
@@ -308,8 +376,9 @@ def _to_bool(value: Any) -> bool:
 
 def _to_str_list(value: Any) -> list[str]:
     if not isinstance(value, (list, tuple)):
-        raise _type_error("a list of strings", value,
-                          " (write a YAML list, e.g. [E06000017, E07000026])")
+        raise _type_error(
+            "a list of strings", value, " (write a YAML list, e.g. [E06000017, E07000026])"
+        )
     try:
         return [_to_str(item) for item in value]
     except _Invalid as err:
@@ -324,12 +393,17 @@ def _field_value(spec: Field, value: Any) -> Any:
     elif spec.type == "bool":
         value = _to_bool(value)
     elif spec.type == "number" or not isinstance(value, (str, bool)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             raise _type_error(FIELD_TYPES[spec.type], value)
     if spec.choices is not None and value not in spec.choices:
-        raise _Invalid(f"{short_repr(value)} is not allowed; choose one of "
-                       f"{', '.join(repr(c) for c in spec.choices)}")
+        raise _Invalid(
+            f"{short_repr(value)} is not allowed; choose one of "
+            f"{', '.join(repr(c) for c in spec.choices)}"
+        )
     return value
 
 
@@ -341,10 +415,15 @@ def _record_problems(item: Any, spec: Record) -> tuple[dict[str, Any], list[str]
         except ValueError as err:
             return {}, [str(err)]
     if not isinstance(item, dict):
-        return {}, [f"expected a mapping with {', '.join(spec.names)}; got "
-                    f"{type(item).__name__} {short_repr(item)}"]
-    problems = [f"unknown field {short_repr(key)}; the fields are {', '.join(spec.names)}"
-                for key in item if key not in spec.names]
+        return {}, [
+            f"expected a mapping with {', '.join(spec.names)}; got "
+            f"{type(item).__name__} {short_repr(item)}"
+        ]
+    problems = [
+        f"unknown field {short_repr(key)}; the fields are {', '.join(spec.names)}"
+        for key in item
+        if key not in spec.names
+    ]
     converted: dict[str, Any] = {}
     for declared in spec.fields:
         if declared.name not in item:
@@ -365,9 +444,12 @@ def _item_label(number: int, item: Any) -> str:
 
 def _to_records(value: Any, spec: Record) -> list[dict[str, Any]]:
     if not isinstance(value, (list, tuple)):
-        raise _type_error("a list of mappings", value,
-                          f" (write a YAML list with one mapping per item, with the fields "
-                          f"{', '.join(spec.names)})")
+        raise _type_error(
+            "a list of mappings",
+            value,
+            f" (write a YAML list with one mapping per item, with the fields "
+            f"{', '.join(spec.names)})",
+        )
     records, problems = [], []
     for number, item in enumerate(value, start=1):
         converted, found = _record_problems(item, spec)
@@ -379,8 +461,13 @@ def _to_records(value: Any, spec: Record) -> list[dict[str, Any]]:
     return records
 
 
-_COERCERS: dict[str, Callable[[Any], Any]] = {"str": _to_str, "int": _to_int, "float": _to_float,
-                                              "bool": _to_bool, "list[str]": _to_str_list}
+_COERCERS: dict[str, Callable[[Any], Any]] = {
+    "str": _to_str,
+    "int": _to_int,
+    "float": _to_float,
+    "bool": _to_bool,
+    "list[str]": _to_str_list,
+}
 
 
 def is_path_parameter(name: str) -> bool:
@@ -406,14 +493,15 @@ def register_schema(stem: str, params: list[Param]) -> None:
     """
     names = [p.name for p in params if isinstance(p, Param)]
     if len(names) != len(params):
-        raise ParameterError([f"schema {stem!r}: every item must be a "
-                              f"perfeval.run.declarations.Param"])
+        raise ParameterError(
+            [f"schema {stem!r}: every item must be a perfeval.run.declarations.Param"]
+        )
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ParameterError([f"schema {stem!r}: parameter(s) defined twice: "
-                              f"{', '.join(duplicates)}"])
+        raise ParameterError(
+            [f"schema {stem!r}: parameter(s) defined twice: {', '.join(duplicates)}"]
+        )
     _SCHEMAS[stem] = list(params)
-
 
 
 def declared_schema(stem: str) -> list[Param] | None:

@@ -35,9 +35,21 @@ from perfeval.core.exceptions import RunError
 from perfeval.present.section import SECTION_MIME, SECTION_VERSION, Bullets, Chart, Table, Text
 from perfeval.run.publish import ReportInfo, data_status, long_date, symbol_items, zip_bytes
 
-__all__ = ["Heading", "DocBlock", "EMPTY_CELL", "EMPTY_CELL_NOTE", "plain_inline",
-           "markdown_blocks", "html_blocks", "section_blocks", "output_blocks",
-           "notebook_blocks", "even_heading_levels", "build_document", "write_docx"]
+__all__ = [
+    "Heading",
+    "DocBlock",
+    "EMPTY_CELL",
+    "EMPTY_CELL_NOTE",
+    "plain_inline",
+    "markdown_blocks",
+    "html_blocks",
+    "section_blocks",
+    "output_blocks",
+    "notebook_blocks",
+    "even_heading_levels",
+    "build_document",
+    "write_docx",
+]
 
 #: What a table cell with nothing to show holds in the Word document (never an empty cell).
 EMPTY_CELL = "\u2013"
@@ -123,8 +135,21 @@ def markdown_blocks(source: str) -> list[DocBlock]:
 class _FragmentParser(HTMLParser):
     """Reads the simple HTML of perfeval's fragments into blocks (see :func:`html_blocks`)."""
 
-    _BLOCKS = {"p", "pre", "li", "caption", "figcaption", "th", "td", "h1", "h2", "h3", "h4",
-               "h5", "h6"}
+    _BLOCKS = {
+        "p",
+        "pre",
+        "li",
+        "caption",
+        "figcaption",
+        "th",
+        "td",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -189,8 +214,11 @@ class _FragmentParser(HTMLParser):
             table["row"] = []
         elif tag in ("th", "td"):
             self._text = []
-            self._cell = {"header": tag == "th", "scope": found.get("scope", ""),
-                          "num": "num" in found.get("class", "").split()}
+            self._cell = {
+                "header": tag == "th",
+                "scope": found.get("scope", ""),
+                "num": "num" in found.get("class", "").split(),
+            }
         elif tag == "caption":
             self._text = []
 
@@ -213,8 +241,13 @@ class _FragmentParser(HTMLParser):
         elif tag == "figure" and self._figure is not None:
             figure, self._figure = self._figure, None
             if figure["png"]:
-                self.blocks.append(Chart(figure["png"], figure["alt"] or figure["caption"]
-                                         or _GENERIC_ALT, figure["caption"]))
+                self.blocks.append(
+                    Chart(
+                        figure["png"],
+                        figure["alt"] or figure["caption"] or _GENERIC_ALT,
+                        figure["caption"],
+                    )
+                )
         elif tag in ("p", "pre"):
             self._paragraph(self._collected())
 
@@ -261,16 +294,28 @@ def _table_from_rows(table: Mapping[str, Any]) -> Table:
     width = max([len(row) for row in table["head"] + table["body"]] or [0])
     columns = []
     for position in range(width):
-        parts = [row[position]["text"] for row in table["head"]
-                 if position < len(row) and row[position]["text"]]
+        parts = [
+            row[position]["text"]
+            for row in table["head"]
+            if position < len(row) and row[position]["text"]
+        ]
         columns.append(" ".join(parts))
     rows = tuple(tuple(row + [""] * (width - len(row))) for row in body)
-    row_header = (columns[0] or None) if table["body"] and width and all(
-        row and row[0]["header"] for row in table["body"]) else None
-    numeric = tuple(any(row[p]["num"] for row in table["body"] if p < len(row))
-                    for p in range(width))
-    return Table(columns=tuple(columns), rows=rows, caption=table["caption"],
-                 row_header=row_header, numeric=numeric)
+    row_header = (
+        (columns[0] or None)
+        if table["body"] and width and all(row and row[0]["header"] for row in table["body"])
+        else None
+    )
+    numeric = tuple(
+        any(row[p]["num"] for row in table["body"] if p < len(row)) for p in range(width)
+    )
+    return Table(
+        columns=tuple(columns),
+        rows=rows,
+        caption=table["caption"],
+        row_header=row_header,
+        numeric=numeric,
+    )
 
 
 def html_blocks(fragment: str) -> list[DocBlock]:
@@ -294,11 +339,14 @@ def _section_block(item: Mapping[str, Any]) -> DocBlock:
     if kind == "chart":
         return Chart(str(item["png"]), str(item["alt"]), str(item.get("caption") or ""))
     if kind == "table":
-        return Table(columns=tuple(map(str, item["columns"])),
-                     rows=tuple(tuple(map(str, row)) for row in item["rows"]),
-                     caption=str(item.get("caption") or ""), row_header=item.get("row_header"),
-                     numeric=tuple(bool(f) for f in item.get("numeric") or ()),
-                     note=item.get("note"))
+        return Table(
+            columns=tuple(map(str, item["columns"])),
+            rows=tuple(tuple(map(str, row)) for row in item["rows"]),
+            caption=str(item.get("caption") or ""),
+            row_header=item.get("row_header"),
+            numeric=tuple(bool(f) for f in item.get("numeric") or ()),
+            note=item.get("note"),
+        )
     if kind == "bullets":
         return Bullets(tuple(map(str, item["items"])), item.get("heading"))
     raise KeyError(kind)
@@ -314,18 +362,22 @@ def section_blocks(description: Mapping[str, Any]) -> list[DocBlock]:
     """
     version = description.get("version")
     if version != SECTION_VERSION:
-        raise RunError(f"a section in the notebook is described in version {version!r}, but "
-                       f"the Word writer reads version {SECTION_VERSION}; run the report with "
-                       f"the perfeval that wrote it, or reinstall perfeval")
+        raise RunError(
+            f"a section in the notebook is described in version {version!r}, but "
+            f"the Word writer reads version {SECTION_VERSION}; run the report with "
+            f"the perfeval that wrote it, or reinstall perfeval"
+        )
     heading = description.get("heading")
     blocks: list[DocBlock] = [Heading(str(heading), 2)] if heading else []
     for item in description.get("blocks") or []:
         try:
             blocks.append(_section_block(item))
         except (KeyError, TypeError, ValueError) as err:
-            raise RunError(f"a section in the notebook has a block the Word writer cannot read "
-                           f"({str(item)[:80]!r}: {type(err).__name__} {err}); its kinds are "
-                           f"text, chart, table and bullets") from err
+            raise RunError(
+                f"a section in the notebook has a block the Word writer cannot read "
+                f"({str(item)[:80]!r}: {type(err).__name__} {err}); its kinds are "
+                f"text, chart, table and bullets"
+            ) from err
     return blocks
 
 
@@ -430,9 +482,13 @@ def _add_title_block(document: Any, info: ReportInfo) -> None:
     """The title (Heading 1) and the facts the HTML title block shows, with the data's
     status (published or synthetic)."""
     document.add_heading(info.title, level=1)
-    facts = (("Council", info.council_label), ("Period", info.period),
-             ("Published", long_date(info.published)), ("Status", info.status),
-             ("Data", _data_line(info.sources)))
+    facts = (
+        ("Council", info.council_label),
+        ("Period", info.period),
+        ("Published", long_date(info.published)),
+        ("Status", info.status),
+        ("Data", _data_line(info.sources)),
+    )
     for label, value in facts:
         if value:
             _fact(document, label, value)
@@ -450,8 +506,10 @@ def _add_chart(document: Any, block: Chart) -> None:
         png = base64.b64decode(block.png, validate=False)
         shape = document.add_picture(io.BytesIO(png))
     except Exception as err:  # python-docx raises several kinds for an unreadable image
-        raise RunError(f"the chart {block.caption or block.alt[:60]!r} could not be put in the "
-                       f"Word document ({type(err).__name__}: {err}); it is not a PNG") from err
+        raise RunError(
+            f"the chart {block.caption or block.alt[:60]!r} could not be put in the "
+            f"Word document ({type(err).__name__}: {err}); it is not a PNG"
+        ) from err
     if shape.width > Cm(_PICTURE_WIDTH_CM):
         shape.height = int(shape.height * Cm(_PICTURE_WIDTH_CM) / shape.width)
         shape.width = Cm(_PICTURE_WIDTH_CM)
@@ -463,8 +521,9 @@ def _add_chart(document: Any, block: Chart) -> None:
 
 
 def _header_texts(columns: Sequence[str]) -> list[str]:
-    return [c.strip() or ("Row label" if i == 0 else f"Column {i + 1}")
-            for i, c in enumerate(columns)]
+    return [
+        c.strip() or ("Row label" if i == 0 else f"Column {i + 1}") for i, c in enumerate(columns)
+    ]
 
 
 def _mark_header_row(row: Any) -> None:
@@ -489,8 +548,14 @@ def _set_table_caption(table: Any, caption: str) -> None:
     tbl_pr = table._tbl.tblPr
     layout = tbl_pr.find(qn("w:tblLayout"))
     # w:tblCaption comes late in CT_TblPr's sequence: after the layout, margins and look
-    after = next((tbl_pr.find(qn(t)) for t in ("w:tblLook", "w:tblCellMar", "w:tblLayout")
-                  if tbl_pr.find(qn(t)) is not None), layout)
+    after = next(
+        (
+            tbl_pr.find(qn(t))
+            for t in ("w:tblLook", "w:tblCellMar", "w:tblLayout")
+            if tbl_pr.find(qn(t)) is not None
+        ),
+        layout,
+    )
     if after is None:
         tbl_pr.append(element)
     else:
@@ -527,8 +592,9 @@ def _add_table(document: Any, block: Table, caption: str) -> None:
     for row, values in zip(rows[1:], block.rows):
         for position, (cell, text) in enumerate(zip(row.cells, values)):
             empty = empty or not text.strip()
-            _write_cell(cell, text.strip() or EMPTY_CELL, bold=position == header,
-                        right=numeric[position])
+            _write_cell(
+                cell, text.strip() or EMPTY_CELL, bold=position == header, right=numeric[position]
+            )
     note = " ".join(filter(None, (block.note, EMPTY_CELL_NOTE if empty else None)))
     if note:
         document.add_paragraph(note)
@@ -546,10 +612,12 @@ def _add_bullets(document: Any, block: Bullets) -> None:
 def _add_symbol_legend(document: Any) -> None:
     """The legend of statistical symbols and flags, as the HTML report ends with it."""
     document.add_heading("Symbols used in tables", level=2)
-    document.add_paragraph("A symbol stands in a table in place of a number that cannot be "
-                           "shown; a flag after a number qualifies it. A zero is always a real "
-                           f"zero. In this document {EMPTY_CELL} marks a cell with nothing to "
-                           "show.")
+    document.add_paragraph(
+        "A symbol stands in a table in place of a number that cannot be "
+        "shown; a flag after a number qualifies it. A zero is always a real "
+        f"zero. In this document {EMPTY_CELL} marks a cell with nothing to "
+        "show."
+    )
     for symbol, meaning in symbol_items():
         document.add_paragraph(f"{symbol}: {meaning}", style="List Bullet")
 
@@ -581,8 +649,10 @@ def build_document(blocks: Sequence[DocBlock], info: ReportInfo) -> Any:
         tables += isinstance(block, Table)
         _add_block(document, block, tables)
     _add_symbol_legend(document)
-    document.add_paragraph(f"Produced by perfeval {perfeval.__version__} from {info.notebook} "
-                           f"on {long_date(info.published)}.")
+    document.add_paragraph(
+        f"Produced by perfeval {perfeval.__version__} from {info.notebook} "
+        f"on {long_date(info.published)}."
+    )
     return document
 
 

@@ -44,9 +44,19 @@ from typing import Any
 
 from perfeval.core.exceptions import RunError
 
-__all__ = ["WarmKernel", "notebook_imports", "read_notebook_imports", "preload", "restore_state",
-           "snapshot_state", "thread_kernel",
-           "discard_thread_kernel", "in_thread_context", "shutdown_all", "ENGINE_NAME"]
+__all__ = [
+    "WarmKernel",
+    "notebook_imports",
+    "read_notebook_imports",
+    "preload",
+    "restore_state",
+    "snapshot_state",
+    "thread_kernel",
+    "discard_thread_kernel",
+    "in_thread_context",
+    "shutdown_all",
+    "ENGINE_NAME",
+]
 
 #: The Jupyter kernel every report runs on.
 KERNEL_NAME = "python3"
@@ -138,8 +148,11 @@ def notebook_imports(nb: Any) -> str:
             tree = ast.parse(source if isinstance(source, str) else "".join(source))
         except SyntaxError:
             continue
-        lines += [ast.unparse(node) for node in tree.body
-                  if isinstance(node, (ast.Import, ast.ImportFrom))]
+        lines += [
+            ast.unparse(node)
+            for node in tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+        ]
     return "\n".join(dict.fromkeys(lines))
 
 
@@ -226,9 +239,13 @@ class WarmKernel:
             _ALL.append(self)
         preload_line = f"__import__('perfeval.run.kernels').run.kernels.preload({self.warmup!r})"
         # nbclient's default: keep IPython's history in memory, not in a shared SQLite file
-        run_sync(self.km.start_kernel)(cwd=self.cwd,
-                                       extra_arguments=["--HistoryManager.hist_file=:memory:",
-                                                        f"--IPKernelApp.exec_lines={preload_line}"])
+        run_sync(self.km.start_kernel)(
+            cwd=self.cwd,
+            extra_arguments=[
+                "--HistoryManager.hist_file=:memory:",
+                f"--IPKernelApp.exec_lines={preload_line}",
+            ],
+        )
         self.kc = self.km.client()
         self.kc.start_channels()
         return self
@@ -276,8 +293,9 @@ class WarmKernel:
             if msg["msg_type"] == "error":
                 errors.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
 
-        reply = run_sync(self.kc.execute_interactive)(code, silent=True, store_history=False,
-                                                      timeout=timeout, output_hook=hook)
+        reply = run_sync(self.kc.execute_interactive)(
+            code, silent=True, store_history=False, timeout=timeout, output_hook=hook
+        )
         if reply["content"]["status"] != "ok":
             content = reply["content"]
             errors.append(f"{content.get('ename', 'Error')}: {content.get('evalue', '')}")
@@ -405,10 +423,17 @@ def _register_engine() -> None:
         """papermill's nbclient engine, on a kernel that is already running and stays so."""
 
         @classmethod
-        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
-                                     stdout_file: Any = None, stderr_file: Any = None,
-                                     start_timeout: int = 60, execution_timeout: Any = None,
-                                     **kwargs: Any) -> Any:
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: Any = None,
+            **kwargs: Any,
+        ) -> Any:
             from papermill.clientwrap import PapermillNotebookClient
             from papermill.engines import logger
 
@@ -416,9 +441,17 @@ def _register_engine() -> None:
             for unused in ("input_path", "kernel_manager_class", "timeout", "startup_timeout"):
                 kwargs.pop(unused, None)
             client = PapermillNotebookClient(
-                nb_man, km=kernel.km, timeout=execution_timeout, startup_timeout=start_timeout,
-                kernel_name=kernel_name, log=logger, log_output=log_output,
-                stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+                nb_man,
+                km=kernel.km,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            )
             client.kc = kernel.kc  # reuse the connected client: nothing to start or stop
             return client.execute()
 

@@ -39,8 +39,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def ods_sheets(key_figures: Mapping[str, Mapping[str, Any]], info: ReportInfo
-               ) -> dict[str, Any]:
+def ods_sheets(key_figures: Mapping[str, Mapping[str, Any]], info: ReportInfo) -> dict[str, Any]:
     """The sheets of the spreadsheet, by name, in order, each a DataFrame: ``Cover`` and
     ``Contents`` first, then one per key figure of kind ``table``."""
     import pandas as pd
@@ -50,16 +49,18 @@ def ods_sheets(key_figures: Mapping[str, Mapping[str, Any]], info: ReportInfo
     contents = []
     for sheet, (name, figure) in zip(sheet_names(list(tables)), tables.items()):
         columns, rows = table_rows(figure["value"])
-        sheets[sheet] = pd.DataFrame([[_cell(v) for v in row] for row in rows],
-                                     columns=unique_headers(columns), dtype=object)
+        sheets[sheet] = pd.DataFrame(
+            [[_cell(v) for v in row] for row in rows], columns=unique_headers(columns), dtype=object
+        )
         contents.append((sheet, figure.get("description") or name.replace("_", " "), len(rows)))
     cover = pd.DataFrame([[text] for text, _ in cover_lines(info, contents)], dtype=object)
     listed = pd.DataFrame(contents, columns=["Sheet", "Table", "Rows"])
     return {"Cover": cover, "Contents": listed} | sheets
 
 
-def write_ods(path: str | Path, key_figures: Mapping[str, Mapping[str, Any]],
-              info: ReportInfo) -> Path:
+def write_ods(
+    path: str | Path, key_figures: Mapping[str, Mapping[str, Any]], info: ReportInfo
+) -> Path:
     """Write the report's supporting tables as an OpenDocument spreadsheet.
 
     Parameters

@@ -40,10 +40,24 @@ from filelock import FileLock, Timeout
 
 from perfeval.core.exceptions import RunError
 
-__all__ = ["LOCKS_DIR", "FAILED_DIR", "INDEX_WAIT", "report_lock_file", "hold_report",
-           "hold_index", "temporary_folder", "write_text_atomically", "swap_in",
-           "report_problems", "recover_report", "clear_leftovers", "disk_problem",
-           "find_disk_error", "describe_os_error", "publication_error"]
+__all__ = [
+    "LOCKS_DIR",
+    "FAILED_DIR",
+    "INDEX_WAIT",
+    "report_lock_file",
+    "hold_report",
+    "hold_index",
+    "temporary_folder",
+    "write_text_atomically",
+    "swap_in",
+    "report_problems",
+    "recover_report",
+    "clear_leftovers",
+    "disk_problem",
+    "find_disk_error",
+    "describe_os_error",
+    "publication_error",
+]
 
 LOCKS_DIR = ".locks"
 FAILED_DIR = "_failed"
@@ -104,16 +118,19 @@ def _owner_text(owner_file: Path) -> str:
     """Who holds a report lock, from its ``.owner`` file, in words."""
     try:
         owner = json.loads(owner_file.read_text(encoding="utf-8"))
-        return (f"{owner['notebook']} run by process {owner['pid']} on {owner['host']} since "
-                f"{owner['since']}")
+        return (
+            f"{owner['notebook']} run by process {owner['pid']} on {owner['host']} since "
+            f"{owner['since']}"
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return "another process"
 
 
 def _write_owner(owner_file: Path, notebook: str) -> None:
     since = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    text = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": since,
-                       "notebook": notebook})
+    text = json.dumps(
+        {"pid": os.getpid(), "host": socket.gethostname(), "since": since, "notebook": notebook}
+    )
     write_text_atomically(owner_file, text)
 
 
@@ -134,8 +151,9 @@ def write_text_atomically(path: Path, text: str, *, prefix: str | None = None) -
 
 
 @contextlib.contextmanager
-def hold_report(root: Path, target: Path, *, wait: float = 0.0,
-                notebook: str = "a report") -> Iterator[None]:
+def hold_report(
+    root: Path, target: Path, *, wait: float = 0.0, notebook: str = "a report"
+) -> Iterator[None]:
     """Hold the lock of report folder ``target`` within the ``with`` block.
 
     Parameters
@@ -165,10 +183,12 @@ def hold_report(root: Path, target: Path, *, wait: float = 0.0,
         lock.acquire(timeout=max(float(wait), 0.0))
     except Timeout as err:
         waited = f" and did not finish within {wait:g} s" if wait > 0 else ""
-        raise RunError(f"another perfeval run is publishing the report folder {target} "
-                       f"({_owner_text(owner)}){waited}; nothing was written and that folder "
-                       f"is left to the other run. Wait for it to end and run again, or give "
-                       f"--wait SECONDS to wait for it.") from err
+        raise RunError(
+            f"another perfeval run is publishing the report folder {target} "
+            f"({_owner_text(owner)}){waited}; nothing was written and that folder "
+            f"is left to the other run. Wait for it to end and run again, or give "
+            f"--wait SECONDS to wait for it."
+        ) from err
     try:
         _write_owner(owner, notebook)
         yield
@@ -189,8 +209,10 @@ def hold_index(root: Path, *, wait: float = INDEX_WAIT) -> Iterator[None]:
     try:
         lock.acquire(timeout=wait)
     except Timeout as err:
-        raise RunError(f"another process has been rewriting {root / 'index.html'} for more than "
-                       f"{wait:g} s; run again once it has finished") from err
+        raise RunError(
+            f"another process has been rewriting {root / 'index.html'} for more than "
+            f"{wait:g} s; run again once it has finished"
+        ) from err
     try:
         yield
     finally:
@@ -246,10 +268,12 @@ def swap_in(new: Path, target: Path) -> None:
             try:
                 os.rename(old, target)
             except OSError as again:
-                raise RunError(f"the new report could not be moved to {target} ({err}) and the "
-                               f"previous report could not be moved back from {old} ({again}); "
-                               f"it is complete there: the next perfeval run puts it back, or "
-                               f"rename it to {target.name} yourself") from err
+                raise RunError(
+                    f"the new report could not be moved to {target} ({err}) and the "
+                    f"previous report could not be moved back from {old} ({again}); "
+                    f"it is complete there: the next perfeval run puts it back, or "
+                    f"rename it to {target.name} yourself"
+                ) from err
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
@@ -323,8 +347,9 @@ def _walk_old_targets(root: Path) -> set[Path]:
             match = _OLD.match(name)
             if match:
                 targets.add(here / match["name"])
-        dirs[:] = [d for d in dirs if not d.startswith(".")
-                   and not (here == root and d == FAILED_DIR)]
+        dirs[:] = [
+            d for d in dirs if not d.startswith(".") and not (here == root and d == FAILED_DIR)
+        ]
     return targets
 
 
@@ -437,8 +462,10 @@ def publication_error(err: OSError, target: Path) -> RunError:
     """A :class:`~perfeval.core.exceptions.RunError` for ``err``, raised while publishing the report
     folder ``target``: which path, what happened, how to fix it (:func:`describe_os_error`), and
     that the previous report there is intact."""
-    return RunError(f"the report {target} could not be published: {describe_os_error(err)}."
-                    f"\nThe previous report in {target} (if any) is intact.")
+    return RunError(
+        f"the report {target} could not be published: {describe_os_error(err)}."
+        f"\nThe previous report in {target} (if any) is intact."
+    )
 
 
 def _fixes(err: OSError) -> str:

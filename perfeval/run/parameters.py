@@ -56,15 +56,41 @@ from perfeval.run.paramfiles import (
     parse_value_text,
 )
 
-__all__ = ["Param", "register_schema", "get_schema", "registered_stems", "validate_parameters",
-           "check_against_data", "parameters_cell", "default_parameters_yaml",
-           "describe_default_differences", "validated_period", "validated_periods",
-           "validate_notebook_namespace", "describe_schema", "load_parameter_file",
-           "is_path_parameter", "load_folder_schemas", "load_notebook_schema",
-           "load_schemas_for", "schema_from_metadata", "NAMED_CHECKS", "NOTEBOOK_METADATA_KEY",
-           "FOLDER_SCHEMA_FILE", "short_repr", "Check", "TYPES",
-           "shorten", "parse_value_text", "MAX_PARAMETER_FILE_BYTES", "MAX_YAML_ALIASES",
-           "MAX_YAML_VALUES", "MAX_YAML_DEPTH", "MAX_TEXT_LENGTH", "MAX_LIST_ITEMS"]
+__all__ = [
+    "Param",
+    "register_schema",
+    "get_schema",
+    "registered_stems",
+    "validate_parameters",
+    "check_against_data",
+    "parameters_cell",
+    "default_parameters_yaml",
+    "describe_default_differences",
+    "validated_period",
+    "validated_periods",
+    "validate_notebook_namespace",
+    "describe_schema",
+    "load_parameter_file",
+    "is_path_parameter",
+    "load_folder_schemas",
+    "load_notebook_schema",
+    "load_schemas_for",
+    "schema_from_metadata",
+    "NAMED_CHECKS",
+    "NOTEBOOK_METADATA_KEY",
+    "FOLDER_SCHEMA_FILE",
+    "short_repr",
+    "Check",
+    "TYPES",
+    "shorten",
+    "parse_value_text",
+    "MAX_PARAMETER_FILE_BYTES",
+    "MAX_YAML_ALIASES",
+    "MAX_YAML_VALUES",
+    "MAX_YAML_DEPTH",
+    "MAX_TEXT_LENGTH",
+    "MAX_LIST_ITEMS",
+]
 
 _IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "params"})
 FOLDER_SCHEMA_FILE = "perfeval_schemas.py"
@@ -86,7 +112,6 @@ NAMED_CHECKS: dict[str, tuple[str, bool]] = {
     "indicator_codes": ("check_indicator_codes", False),
     "survey_wave": ("check_survey_wave", False),
 }
-
 
 
 def load_folder_schemas(folder: str | Path) -> bool:
@@ -115,8 +140,9 @@ def load_folder_schemas(folder: str | Path) -> bool:
     if module_name not in sys.modules:
         spec = importlib.util.spec_from_file_location(module_name, module_file)
         if spec is None or spec.loader is None:
-            raise ParameterError([f"{module_file}: cannot be imported as a Python module; "
-                                  f"rename it or remove it"])
+            raise ParameterError(
+                [f"{module_file}: cannot be imported as a Python module; rename it or remove it"]
+            )
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         try:
@@ -141,13 +167,18 @@ def _named_check(name: str) -> Check:
 def _spec_problems(where: str, spec: Any) -> list[str]:
     """What is wrong with one declared parameter's keys (before the Param is built)."""
     if not isinstance(spec, dict):
-        return [f"{where}: expected an object such as {{\"name\": \"year\", \"type\": "
-                f"\"str\", \"default\": \"2024/25\"}}; got {short_repr(spec)}"]
-    problems = [f"{where}: unknown key {short_repr(key)}; the keys are "
-                f"{', '.join(NOTEBOOK_PARAMETER_KEYS)}"
-                for key in spec if key not in NOTEBOOK_PARAMETER_KEYS]
-    problems += [f"{where}: {key!r} is missing" for key in ("name", "type", "default")
-                 if key not in spec]
+        return [
+            f'{where}: expected an object such as {{"name": "year", "type": '
+            f'"str", "default": "2024/25"}}; got {short_repr(spec)}'
+        ]
+    problems = [
+        f"{where}: unknown key {short_repr(key)}; the keys are {', '.join(NOTEBOOK_PARAMETER_KEYS)}"
+        for key in spec
+        if key not in NOTEBOOK_PARAMETER_KEYS
+    ]
+    problems += [
+        f"{where}: {key!r} is missing" for key in ("name", "type", "default") if key not in spec
+    ]
     if not isinstance(spec.get("name", ""), str) or not isinstance(spec.get("help", ""), str):
         problems.append(f"{where}: 'name' and 'help' must be text")
     if not isinstance(spec.get("allowed", []), list):
@@ -157,22 +188,31 @@ def _spec_problems(where: str, spec: Any) -> list[str]:
         if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
             problems.append(f"{where}: {key!r} must be a number; got {short_repr(bound)}")
     if spec.get("check") is not None and spec.get("check") not in NAMED_CHECKS:
-        problems.append(f"{where}: check {short_repr(spec.get('check'))} is not one of "
-                        f"{', '.join(NAMED_CHECKS)}")
+        problems.append(
+            f"{where}: check {short_repr(spec.get('check'))} is not one of "
+            f"{', '.join(NAMED_CHECKS)}"
+        )
     return problems
 
 
 def _declared_param(spec: dict[str, Any]) -> Param:
     check = spec.get("check")
     allowed = spec.get("allowed")
-    return Param(spec["name"], spec["type"], spec["default"], spec.get("help", ""),
-                 choices=tuple(allowed) if allowed is not None else None,
-                 min=spec.get("min"), max=spec.get("max"),
-                 check=_named_check(check) if check is not None else None)
+    return Param(
+        spec["name"],
+        spec["type"],
+        spec["default"],
+        spec.get("help", ""),
+        choices=tuple(allowed) if allowed is not None else None,
+        min=spec.get("min"),
+        max=spec.get("max"),
+        check=_named_check(check) if check is not None else None,
+    )
 
 
-def schema_from_metadata(metadata: Mapping[str, Any], source: str = "the notebook"
-                         ) -> list[Param] | None:
+def schema_from_metadata(
+    metadata: Mapping[str, Any], source: str = "the notebook"
+) -> list[Param] | None:
     """The parameter schema a notebook declares in its metadata, or None if it declares none.
 
     A notebook declares its parameters as ``"perfeval": {"parameters": [...]}`` in its
@@ -206,14 +246,19 @@ def schema_from_metadata(metadata: Mapping[str, Any], source: str = "the noteboo
         return None
     specs = block.get("parameters") if isinstance(block, dict) else None
     if not isinstance(specs, list):
-        raise ParameterError([f"{source}: metadata {NOTEBOOK_METADATA_KEY!r} must be an object "
-                              f"with a list \"parameters\""])
+        raise ParameterError(
+            [
+                f"{source}: metadata {NOTEBOOK_METADATA_KEY!r} must be an object "
+                f'with a list "parameters"'
+            ]
+        )
     problems: list[str] = []
     params: list[Param] = []
     for index, spec in enumerate(specs[:MAX_LIST_ITEMS]):
         name = spec.get("name") if isinstance(spec, dict) else None
-        where = f"{source}, parameter {index + 1}" + (f" ({shorten(name, 40)})"
-                                                     if isinstance(name, str) else "")
+        where = f"{source}, parameter {index + 1}" + (
+            f" ({shorten(name, 40)})" if isinstance(name, str) else ""
+        )
         found = _spec_problems(where, spec)
         if not found:
             try:
@@ -231,13 +276,18 @@ def _read_notebook_json(path: Path) -> dict[str, Any]:
 
     try:
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            raise ParameterError([f"{path}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB; a "
-                                  f"report notebook is committed without outputs"])
+            raise ParameterError(
+                [
+                    f"{path}: larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB; a "
+                    f"report notebook is committed without outputs"
+                ]
+            )
         with path.open("rb") as handle:
             document = json.loads(handle.read(MAX_NOTEBOOK_BYTES + 1).decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise ParameterError([f"{path}: cannot be read as a notebook: "
-                              f"{shorten(str(err), 200)}"]) from err
+        raise ParameterError(
+            [f"{path}: cannot be read as a notebook: {shorten(str(err), 200)}"]
+        ) from err
     if not isinstance(document, dict) or not isinstance(document.get("metadata", {}), dict):
         raise ParameterError([f"{path}: not a notebook (no metadata object)"])
     return document
@@ -304,19 +354,26 @@ def get_schema(stem: str) -> list[Param]:
     schema = declared_schema(stem)
     if schema is None:
         known = ", ".join(declared_stems()) or "none"
-        raise ParameterError([f"no parameter schema is registered for notebook {stem!r} "
-                              f"(known: {known}); declare its parameters in the notebook's "
-                              f"metadata (perfeval new writes one), or call "
-                              f"register_schema({stem!r}, [...]) in a {FOLDER_SCHEMA_FILE} "
-                              f"beside it (a built-in report's: in perfeval/run/schemas.py)"],
-                             notebook=stem)
+        raise ParameterError(
+            [
+                f"no parameter schema is registered for notebook {stem!r} "
+                f"(known: {known}); declare its parameters in the notebook's "
+                f"metadata (perfeval new writes one), or call "
+                f"register_schema({stem!r}, [...]) in a {FOLDER_SCHEMA_FILE} "
+                f"beside it (a built-in report's: in perfeval/run/schemas.py)"
+            ],
+            notebook=stem,
+        )
     return schema
 
 
 def _unknown_name_problem(name: Any, valid: list[str]) -> str:
     longest = max(map(len, valid), default=0)
-    close = (difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
-             if isinstance(name, str) and len(name) <= 3 * longest else [])
+    close = (
+        difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+        if isinstance(name, str) and len(name) <= 3 * longest
+        else []
+    )
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown parameter {short_repr(name)}{hint}; valid names are: {', '.join(valid)}"
 
@@ -325,13 +382,16 @@ def _unknown_name_problems(names: list[Any], valid: list[str]) -> list[str]:
     """One problem per unknown name, the first MAX_UNKNOWN_NAMES_SHOWN of them, then a count."""
     problems = [_unknown_name_problem(name, valid) for name in names[:MAX_UNKNOWN_NAMES_SHOWN]]
     if len(names) > MAX_UNKNOWN_NAMES_SHOWN:
-        problems.append(f"... and {len(names) - MAX_UNKNOWN_NAMES_SHOWN:,} more unknown "
-                        f"parameter names; give only the valid names listed above")
+        problems.append(
+            f"... and {len(names) - MAX_UNKNOWN_NAMES_SHOWN:,} more unknown "
+            f"parameter names; give only the valid names listed above"
+        )
     return problems
 
 
-def _resolve(stem: str, values: Mapping[str, Any], missing_problem: bool,
-             data_checks: bool = True) -> dict[str, Any]:
+def _resolve(
+    stem: str, values: Mapping[str, Any], missing_problem: bool, data_checks: bool = True
+) -> dict[str, Any]:
     schema = get_schema(stem)
     valid = [p.name for p in schema]
     unknown = _unknown_name_problems([name for name in values if name not in valid], valid)
@@ -340,9 +400,11 @@ def _resolve(stem: str, values: Mapping[str, Any], missing_problem: bool,
     for param in schema:
         if param.name not in values:
             if missing_problem:
-                problems.append(f"{param.name!r} is in the schema but not defined in the "
-                                f"notebook's parameters cell; add `{param.name} = "
-                                f"{paramtext.python_literal(param.default)}` there")
+                problems.append(
+                    f"{param.name!r} is in the schema but not defined in the "
+                    f"notebook's parameters cell; add `{param.name} = "
+                    f"{paramtext.python_literal(param.default)}` there"
+                )
             resolved[param.name] = param.default
             continue
         try:
@@ -366,13 +428,15 @@ def _run_checks(schema: list[Param], resolved: dict[str, Any]) -> list[str]:
         except (PerfevalError, OSError) as err:
             message = f"could not be checked: {shorten(str(err), 300)}"
         if message:
-            problems.append(f"{param.name} = {short_repr(resolved[param.name])}: "
-                            f"{shorten(message, 1000)}")
+            problems.append(
+                f"{param.name} = {short_repr(resolved[param.name])}: {shorten(message, 1000)}"
+            )
     return problems
 
 
-def validate_parameters(stem: str, values: Mapping[str, Any], *,
-                        data_checks: bool = True) -> dict[str, Any]:
+def validate_parameters(
+    stem: str, values: Mapping[str, Any], *, data_checks: bool = True
+) -> dict[str, Any]:
     """Check parameter values against the schema of ``stem`` and return them resolved.
 
     Parameters
@@ -433,12 +497,14 @@ def check_against_data(stem: str, resolved: Mapping[str, Any]) -> None:
     if any(p.name == "data_dir" for p in schema):
         from perfeval.core.paths import resolve_data_dir
         from perfeval.data.requirements import describe_unmet_requirements, requirements_for
+
         folder = resolve_data_dir(values.get("data_dir", ""))
         if requirements_for(stem) is not None and folder.is_dir():  # else data_dir's check says
             unmet = describe_unmet_requirements(stem, schemas.dataset_for(values))
             if unmet:
-                raise ParameterError([f"data_dir = {short_repr(values.get('data_dir', ''))}: "
-                                      f"{unmet}"], notebook=stem)
+                raise ParameterError(
+                    [f"data_dir = {short_repr(values.get('data_dir', ''))}: {unmet}"], notebook=stem
+                )
     problems = _run_checks(schema, values)
     if problems:
         raise ParameterError(problems, notebook=stem)
@@ -511,16 +577,24 @@ def validated_period(params: Mapping[str, Any], name: str = "year") -> Period:
         If ``params`` has no ``name``, or its value is not a period label.
     """
     if name not in params:
-        raise ParameterError([f"there is no parameter {short_repr(name)} (the parameters are "
-                              f"{', '.join(map(str, params)) or 'none'}); give the name of a "
-                              f"period parameter such as 'year'"])
+        raise ParameterError(
+            [
+                f"there is no parameter {short_repr(name)} (the parameters are "
+                f"{', '.join(map(str, params)) or 'none'}); give the name of a "
+                f"period parameter such as 'year'"
+            ]
+        )
     value = params[name]
     try:
         return parse_period(value)
     except (PerfevalError, ValueError, TypeError) as err:
-        raise ParameterError([f"{name} = {short_repr(value)}: not a period ({shorten(str(err))}); "
-                              f"write a financial year as '2024/25', a quarter as '2024/25 Q3' "
-                              f"or a month as '2024-10'"]) from err
+        raise ParameterError(
+            [
+                f"{name} = {short_repr(value)}: not a period ({shorten(str(err))}); "
+                f"write a financial year as '2024/25', a quarter as '2024/25 Q3' "
+                f"or a month as '2024-10'"
+            ]
+        ) from err
 
 
 def validated_periods(stem: str, params: Mapping[str, Any]) -> dict[str, Period]:
@@ -533,8 +607,11 @@ def validated_periods(stem: str, params: Mapping[str, Any]) -> dict[str, Period]
         If no schema is registered under ``stem``, or a value is not a period label
         (:func:`validated_period`).
     """
-    return {p.name: validated_period(params, p.name) for p in get_schema(stem)
-            if p.period and params.get(p.name, p.default) != ""}
+    return {
+        p.name: validated_period(params, p.name)
+        for p in get_schema(stem)
+        if p.period and params.get(p.name, p.default) != ""
+    }
 
 
 def parameters_cell(stem: str) -> str:
@@ -590,7 +667,8 @@ def _describe_fields(param: Param) -> list[str]:
     fields = param.item.fields
     width = max(len(f.allowed()) for f in fields)
     return ["", f"Each item of {param.name} has the fields:"] + [
-        f"  {f.allowed().ljust(width)}  {f.description}".rstrip() for f in fields]
+        f"  {f.allowed().ljust(width)}  {f.description}".rstrip() for f in fields
+    ]
 
 
 def _table_lines(rows: list[tuple[str, ...]]) -> list[str]:
@@ -617,4 +695,3 @@ def describe_schema(stem: str) -> str:
         table.append("(this notebook takes no parameters)")
     fields = [line for p in schema for line in _describe_fields(p)]
     return "\n".join([f"Parameters of {stem}:"] + table + fields)
-

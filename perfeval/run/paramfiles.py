@@ -25,8 +25,15 @@ from perfeval.core.quoting import CONTAINERS as _CONTAINERS
 from perfeval.core.quoting import short_repr, shorten
 from perfeval.run.declarations import MAX_TEXT_LENGTH
 
-__all__ = ["load_parameter_file", "parse_value_text", "MAX_PARAMETER_FILE_BYTES",
-           "MAX_YAML_ALIASES", "MAX_YAML_VALUES", "MAX_YAML_DEPTH", "MAX_UNKNOWN_NAMES_SHOWN"]
+__all__ = [
+    "load_parameter_file",
+    "parse_value_text",
+    "MAX_PARAMETER_FILE_BYTES",
+    "MAX_YAML_ALIASES",
+    "MAX_YAML_VALUES",
+    "MAX_YAML_DEPTH",
+    "MAX_UNKNOWN_NAMES_SHOWN",
+]
 
 MAX_PARAMETER_FILE_BYTES = 1024 * 1024
 """Largest parameter file read, in bytes (the bundled ones are under 3 KB)."""
@@ -62,8 +69,12 @@ class _StrictLoader(yaml.SafeLoader):
             return super().construct_object(node, deep=deep)
         except (ValueError, OverflowError) as err:
             raise yaml.constructor.ConstructorError(
-                None, None, f"this value cannot be read ({shorten(str(err).split(';')[0], 120)});"
-                f" put it in quotes if it is meant as text", node.start_mark) from err
+                None,
+                None,
+                f"this value cannot be read ({shorten(str(err).split(';')[0], 120)});"
+                f" put it in quotes if it is meant as text",
+                node.start_mark,
+            ) from err
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -71,18 +82,27 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     for key_node, _ in node.value:
         if key_node.tag == _MERGE_TAG:
             raise yaml.constructor.ConstructorError(
-                None, None, "merge keys ('<<') are not allowed in a parameter file; write each "
-                "value out", key_node.start_mark)
+                None,
+                None,
+                "merge keys ('<<') are not allowed in a parameter file; write each value out",
+                key_node.start_mark,
+            )
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if isinstance(key, _CONTAINERS):
             raise yaml.constructor.ConstructorError(
-                None, None, f"a {type(key).__name__} cannot be a name; parameter names are text",
-                key_node.start_mark)
+                None,
+                None,
+                f"a {type(key).__name__} cannot be a name; parameter names are text",
+                key_node.start_mark,
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"{short_repr(key)} is given twice (lines {seen[key]} and {line})",
-                key_node.start_mark)
+                None,
+                None,
+                f"{short_repr(key)} is given twice (lines {seen[key]} and {line})",
+                key_node.start_mark,
+            )
         seen[key] = line
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
@@ -127,16 +147,23 @@ class _LimitedLoader(_StrictLoader):
             self._depth -= 1
             self._open_anchors.discard(event.anchor)
 
-    def _compose_alias(self, event: yaml.AliasEvent, parent: yaml.Node | None,
-                       index: Any) -> yaml.Node:
+    def _compose_alias(
+        self, event: yaml.AliasEvent, parent: yaml.Node | None, index: Any
+    ) -> yaml.Node:
         alias = f"*{shorten(event.anchor or '', 40)}"
         self._aliases += 1
         if self._aliases > MAX_YAML_ALIASES:
-            raise _Refused(f"more than {MAX_YAML_ALIASES} aliases ({alias} is one); write the "
-                           f"values out instead of repeating them with aliases", event.start_mark)
+            raise _Refused(
+                f"more than {MAX_YAML_ALIASES} aliases ({alias} is one); write the "
+                f"values out instead of repeating them with aliases",
+                event.start_mark,
+            )
         if event.anchor in self._open_anchors:
-            raise _Refused(f"alias {alias} is inside the value it names, so that value would "
-                           f"contain itself; write the values out", event.start_mark)
+            raise _Refused(
+                f"alias {alias} is inside the value it names, so that value would "
+                f"contain itself; write the values out",
+                event.start_mark,
+            )
         # the anchored node (or an undefined alias, which raises)
         node = cast(yaml.Node, super().compose_node(parent, index))
         values, height = self._measure(node)
@@ -149,20 +176,31 @@ class _LimitedLoader(_StrictLoader):
         key = id(node)
         if key not in self._measured:
             parts = [self._measure(child) for child in _children(node)]
-            self._measured[key] = (1 + sum(values for values, _ in parts),
-                                   1 + max((height for _, height in parts), default=0))
+            self._measured[key] = (
+                1 + sum(values for values, _ in parts),
+                1 + max((height for _, height in parts), default=0),
+            )
         return self._measured[key]
 
     def _check(self, mark: Any, depth: int, alias: str | None = None) -> None:
         through = f" once alias {alias} is expanded" if alias else ""
         if self._values > MAX_YAML_VALUES:
-            fix = ("write each value out once, without aliases that repeat other aliases" if alias
-                   else "give only the parameters the report needs")
-            raise _Refused(f"more than {MAX_YAML_VALUES:,} values{through}; a parameter file "
-                           f"holds a few dozen: {fix}", mark)
+            fix = (
+                "write each value out once, without aliases that repeat other aliases"
+                if alias
+                else "give only the parameters the report needs"
+            )
+            raise _Refused(
+                f"more than {MAX_YAML_VALUES:,} values{through}; a parameter file "
+                f"holds a few dozen: {fix}",
+                mark,
+            )
         if depth > MAX_YAML_DEPTH:
-            raise _Refused(f"values nested more than {MAX_YAML_DEPTH} levels deep{through}; a "
-                           f"parameter is text, a number, true/false or a list of text", mark)
+            raise _Refused(
+                f"values nested more than {MAX_YAML_DEPTH} levels deep{through}; a "
+                f"parameter is text, a number, true/false or a list of text",
+                mark,
+            )
 
 
 class _ParameterFileLoader(_LimitedLoader):
@@ -172,8 +210,11 @@ class _ParameterFileLoader(_LimitedLoader):
     def scan_tag(self) -> yaml.TagToken:
         token = super().scan_tag()
         tag = "".join(part or "" for part in token.value)
-        raise _Refused(f"YAML tag {short_repr(tag)} is not allowed in a parameter file; write "
-                       f"plain values (strings, numbers, true/false, lists)", token.start_mark)
+        raise _Refused(
+            f"YAML tag {short_repr(tag)} is not allowed in a parameter file; write "
+            f"plain values (strings, numbers, true/false, lists)",
+            token.start_mark,
+        )
 
 
 def _yaml_problem(err: yaml.YAMLError) -> tuple[str, str]:
@@ -215,8 +256,9 @@ def parse_value_text(raw: str, param_type: str | None = None) -> Any:
     try:
         value = yaml.load(raw, Loader=_LimitedLoader)  # noqa: S506 - a SafeLoader subclass
     except _Refused as err:
-        raise ParameterError([f"the value {short_repr(raw)}, line {err.line}: {err.message}"]
-                             ) from None
+        raise ParameterError(
+            [f"the value {short_repr(raw)}, line {err.line}: {err.message}"]
+        ) from None
     except yaml.YAMLError:
         return raw
     return value if isinstance(value, (str, int, float, bool, list)) else raw
@@ -225,11 +267,17 @@ def parse_value_text(raw: str, param_type: str | None = None) -> Any:
 def _read_bounded(path: Path) -> str:
     """The text of ``path``, refusing a file larger than MAX_PARAMETER_FILE_BYTES before reading
     it (and while reading, for a file whose size is not known in advance, such as a pipe)."""
+
     def too_large(size: str) -> ParameterError:
-        return ParameterError([f"parameter file {str(path)!r} is {size} bytes; a parameter file "
-                               f"may have at most {MAX_PARAMETER_FILE_BYTES:,} (the bundled ones "
-                               f"are under 3 KB): check that --params names the YAML file of "
-                               f"parameter values"])
+        return ParameterError(
+            [
+                f"parameter file {str(path)!r} is {size} bytes; a parameter file "
+                f"may have at most {MAX_PARAMETER_FILE_BYTES:,} (the bundled ones "
+                f"are under 3 KB): check that --params names the YAML file of "
+                f"parameter values"
+            ]
+        )
+
     try:
         size = path.stat().st_size
         if size > MAX_PARAMETER_FILE_BYTES:
@@ -240,8 +288,9 @@ def _read_bounded(path: Path) -> str:
             raise too_large(f"more than {MAX_PARAMETER_FILE_BYTES:,}")
         return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise ParameterError([f"cannot read parameter file {str(path)!r}: "
-                              f"{shorten(str(err), 300)}"]) from err
+        raise ParameterError(
+            [f"cannot read parameter file {str(path)!r}: {shorten(str(err), 300)}"]
+        ) from err
 
 
 def load_parameter_file(path: str | Path) -> dict[str, Any]:
@@ -284,13 +333,18 @@ def load_parameter_file(path: str | Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ParameterError([f"{path}: expected a mapping of parameter names to values "
-                              f"(e.g. `year: 2024`), got a {type(data).__name__}"])
+        raise ParameterError(
+            [
+                f"{path}: expected a mapping of parameter names to values "
+                f"(e.g. `year: 2024`), got a {type(data).__name__}"
+            ]
+        )
     bad_keys = [k for k in data if not isinstance(k, str)]
     if bad_keys:
         shown = bad_keys[:MAX_UNKNOWN_NAMES_SHOWN]
         more = len(bad_keys) - len(shown)
-        raise ParameterError([f"{path}: parameter names must be text, got {short_repr(k)}"
-                              for k in shown] + ([f"... and {more:,} more names that are not "
-                                                  f"text"] if more else []))
+        raise ParameterError(
+            [f"{path}: parameter names must be text, got {short_repr(k)}" for k in shown]
+            + ([f"... and {more:,} more names that are not text"] if more else [])
+        )
     return data

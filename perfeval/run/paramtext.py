@@ -52,11 +52,18 @@ def python_literal(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(python_literal(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{python_literal(k)}: {python_literal(v)}"
-                               for k, v in value.items()) + "}"
-    raise ParameterError([f"{short_repr(value)} cannot be written as a parameter's default; a "
-                          f"parameter holds text, a number, true/false, or lists and mappings "
-                          f"of them"])
+        return (
+            "{"
+            + ", ".join(f"{python_literal(k)}: {python_literal(v)}" for k, v in value.items())
+            + "}"
+        )
+    raise ParameterError(
+        [
+            f"{short_repr(value)} cannot be written as a parameter's default; a "
+            f"parameter holds text, a number, true/false, or lists and mappings "
+            f"of them"
+        ]
+    )
 
 
 def _assignment(param: Param) -> str:
@@ -88,9 +95,13 @@ def cell_source(schema: Sequence[Param]) -> str:
 
 def _yaml_value(value: Any) -> str:
     """``value`` as YAML (flow style for lists of text, block style for lists of mappings)."""
-    text = yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=10_000,
-                          default_flow_style=not (isinstance(value, list) and value
-                                                  and isinstance(value[0], dict)))
+    text = yaml.safe_dump(
+        value,
+        allow_unicode=True,
+        sort_keys=False,
+        width=10_000,
+        default_flow_style=not (isinstance(value, list) and value and isinstance(value[0], dict)),
+    )
     return text.removesuffix("...\n").rstrip("\n")
 
 
@@ -126,13 +137,16 @@ def _indent(text: str) -> str:
 def _same(found: Any, declared: Any) -> bool:
     """Equal and of the same type all the way down (so 1 is not True, nor 100.0 the text 100)."""
     if type(found) is not type(declared):
-        return isinstance(found, int | float) and isinstance(declared, float) \
-            and not isinstance(found, bool) and found == declared
+        return (
+            isinstance(found, int | float)
+            and isinstance(declared, float)
+            and not isinstance(found, bool)
+            and found == declared
+        )
     if isinstance(declared, list):
         return len(found) == len(declared) and all(map(_same, found, declared))
     if isinstance(declared, dict):
-        return list(found) == list(declared) and all(_same(found[k], declared[k])
-                                                     for k in declared)
+        return list(found) == list(declared) and all(_same(found[k], declared[k]) for k in declared)
     return bool(found == declared)
 
 
@@ -154,12 +168,20 @@ def default_differences(schema: Sequence[Param], values: Mapping[str, Any]) -> l
         exactly the defaults.
     """
     declared = {param.name: param.default for param in schema}
-    problems = [f"{name!r} is missing; add `{name}: {_yaml_value(declared[name])}`"
-                for name in declared if name not in values]
-    problems += [f"{short_repr(name)} is not a declared parameter; remove it"
-                 for name in values if name not in declared]
-    problems += [f"{name!r} is {short_repr(values[name])} but the declared default is "
-                 f"{short_repr(declared[name])}"
-                 for name in declared if name in values and not _same(values[name],
-                                                                      declared[name])]
+    problems = [
+        f"{name!r} is missing; add `{name}: {_yaml_value(declared[name])}`"
+        for name in declared
+        if name not in values
+    ]
+    problems += [
+        f"{short_repr(name)} is not a declared parameter; remove it"
+        for name in values
+        if name not in declared
+    ]
+    problems += [
+        f"{name!r} is {short_repr(values[name])} but the declared default is "
+        f"{short_repr(declared[name])}"
+        for name in declared
+        if name in values and not _same(values[name], declared[name])
+    ]
     return problems

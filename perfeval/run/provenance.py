@@ -29,13 +29,37 @@ from perfeval.present.keyfigures import (
     to_json_safe,
 )
 
-__all__ = ["KEY_FIGURE_MIME", "record", "key_figure_payload", "to_json_safe",
-           "collect_key_figures", "is_key_figure_output", "sha256_file", "hash_inputs",
-           "package_versions", "git_state"]
+__all__ = [
+    "KEY_FIGURE_MIME",
+    "record",
+    "key_figure_payload",
+    "to_json_safe",
+    "collect_key_figures",
+    "is_key_figure_output",
+    "sha256_file",
+    "hash_inputs",
+    "package_versions",
+    "git_state",
+]
 
-_PACKAGES = ("perfeval", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn",
-             "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client",
-             "pyyaml", "jinja2", "openpyxl")
+_PACKAGES = (
+    "perfeval",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "nbformat",
+    "ipykernel",
+    "jupyter_client",
+    "pyyaml",
+    "jinja2",
+    "openpyxl",
+)
 
 
 def sha256_file(path: str | Path) -> str:
@@ -58,8 +82,7 @@ def _is_regular_file(path: Path) -> bool:
         return False
 
 
-def _link_target(link: Path, within: Sequence[Path] | None,
-                 problems: list[Problem]) -> Path | None:
+def _link_target(link: Path, within: Sequence[Path] | None, problems: list[Problem]) -> Path | None:
     """The resolved target of a symbolic link found while walking an input folder; None for a
     broken link or a loop, and (with a problem) for a target outside ``within``."""
     try:
@@ -67,16 +90,26 @@ def _link_target(link: Path, within: Sequence[Path] | None,
     except (OSError, RuntimeError):  # broken, or a loop (RuntimeError before Python 3.13)
         return None
     if within is not None and not any(target.is_relative_to(root) for root in within):
-        problems.append(Problem(str(link), f"is a symbolic link to {target}, outside the "
-                                f"folders allowed ({', '.join(map(str, within))}); it was not "
-                                f"followed. Copy the file itself into the folder, or allow "
-                                f"its folder (perfeval verify --data-dir)"))
+        problems.append(
+            Problem(
+                str(link),
+                f"is a symbolic link to {target}, outside the "
+                f"folders allowed ({', '.join(map(str, within))}); it was not "
+                f"followed. Copy the file itself into the folder, or allow "
+                f"its folder (perfeval verify --data-dir)",
+            )
+        )
         return None
     return target
 
 
-def _walk_folder(folder: Path, within: Sequence[Path] | None, seen: set[Path],
-                 files: list[Path], problems: list[Problem]) -> None:
+def _walk_folder(
+    folder: Path,
+    within: Sequence[Path] | None,
+    seen: set[Path],
+    files: list[Path],
+    problems: list[Problem],
+) -> None:
     """Add the regular files under ``folder`` to ``files``, skipping hidden names. A symbolic
     link is followed only to a target inside ``within`` (anywhere when None), and a folder
     is walked once, so a link loop ends."""
@@ -126,9 +159,12 @@ def _files_under(path: Path, within: Sequence[str | Path] | None = None) -> list
     return sorted(files)
 
 
-def hash_inputs(paths: str | Path | Iterable[str | Path], *,
-                root: str | Path | None = None,
-                within: Sequence[str | Path] | None = None) -> dict[str, str]:
+def hash_inputs(
+    paths: str | Path | Iterable[str | Path],
+    *,
+    root: str | Path | None = None,
+    within: Sequence[str | Path] | None = None,
+) -> dict[str, str]:
     """Return the SHA-256 of every input file, keyed by relative POSIX path, sorted.
 
     Parameters
@@ -164,13 +200,19 @@ def hash_inputs(paths: str | Path | Iterable[str | Path], *,
     for item in items:
         if not item.exists():
             raise FileNotFoundError(f"input {str(item)!r} does not exist")
-    listed = [(item, file) for item in items
-              for file in _files_under(item, None if within is None else list(within))]
+    listed = [
+        (item, file)
+        for item in items
+        for file in _files_under(item, None if within is None else list(within))
+    ]
     hashes: dict[str, str] = {}
     for item, file in listed:
         base = Path(root) if root is not None else item.parent
-        key = file.resolve().relative_to(base.resolve()).as_posix() \
-            if file.resolve().is_relative_to(base.resolve()) else file.resolve().as_posix()
+        key = (
+            file.resolve().relative_to(base.resolve()).as_posix()
+            if file.resolve().is_relative_to(base.resolve())
+            else file.resolve().as_posix()
+        )
         hashes[key] = sha256_file(file)
     return dict(sorted(hashes.items()))
 
@@ -189,8 +231,9 @@ def package_versions() -> dict[str, str | None]:
 
 def _git(root: Path, *args: str) -> str | None:
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                              timeout=10, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() if done.returncode == 0 else None

@@ -36,11 +36,31 @@ from perfeval.core.exceptions import ParameterError, PerfevalError, RunError
 from perfeval.run.outputs import FAILED_DIR, hold_index, write_text_atomically
 from perfeval.run.parameters import is_path_parameter
 
-__all__ = ["DEFAULT_STATUS", "ReportInfo", "describe_report", "check_status", "symbol_items",
-           "long_date", "sheet_names", "write_workbook", "find_chromium", "print_pdf",
-           "chromium_command", "index_entries", "index_html", "write_index", "MISSING_CELL",
-           "CHROMIUM_ENV", "CONTENT_SECURITY_POLICY", "csp_meta", "data_status", "zip_bytes",
-           "cover_lines", "table_rows", "unique_headers"]
+__all__ = [
+    "DEFAULT_STATUS",
+    "ReportInfo",
+    "describe_report",
+    "check_status",
+    "symbol_items",
+    "long_date",
+    "sheet_names",
+    "write_workbook",
+    "find_chromium",
+    "print_pdf",
+    "chromium_command",
+    "index_entries",
+    "index_html",
+    "write_index",
+    "MISSING_CELL",
+    "CHROMIUM_ENV",
+    "CONTENT_SECURITY_POLICY",
+    "csp_meta",
+    "data_status",
+    "zip_bytes",
+    "cover_lines",
+    "table_rows",
+    "unique_headers",
+]
 
 DEFAULT_STATUS = "Draft"
 #: What an Excel cell shows for a value that is missing in the key figure (never a blank cell).
@@ -51,15 +71,19 @@ _CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chro
 _MAX_STATUS = 40
 #: The Content-Security-Policy of every published page: nothing loaded or run, only inline
 #: styles and ``data:`` images (the charts); no ``<base>``, no form submission.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                           "base-uri 'none'; form-action 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
 
 
 def csp_meta() -> str:
     """The ``<meta http-equiv="Content-Security-Policy">`` element of a published page (it must
     come before the page's ``<style>``)."""
-    return (f'<meta http-equiv="Content-Security-Policy" '
-            f'content="{html.escape(CONTENT_SECURITY_POLICY)}">')
+    return (
+        f'<meta http-equiv="Content-Security-Policy" '
+        f'content="{html.escape(CONTENT_SECURITY_POLICY)}">'
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,8 +149,12 @@ def check_status(status: str | None) -> str:
         return DEFAULT_STATUS
     text = str(status).strip()
     if not text or len(text) > _MAX_STATUS or "\n" in text:
-        raise ParameterError([f"status: expected a short label such as 'Draft' or 'Final' (at "
-                              f"most {_MAX_STATUS} characters, one line), got {status!r}"])
+        raise ParameterError(
+            [
+                f"status: expected a short label such as 'Draft' or 'Final' (at "
+                f"most {_MAX_STATUS} characters, one line), got {status!r}"
+            ]
+        )
     return text
 
 
@@ -162,8 +190,14 @@ def _data_facts(parameters: Mapping[str, Any]) -> tuple[str | None, list[str]]:
     return name, [f"{source} ({kind})" for source, kind in pairs]
 
 
-def describe_report(title: str, notebook: str, parameters: Mapping[str, Any], *,
-                    status: str | None = None, published: dt.date | None = None) -> ReportInfo:
+def describe_report(
+    title: str,
+    notebook: str,
+    parameters: Mapping[str, Any],
+    *,
+    status: str | None = None,
+    published: dt.date | None = None,
+) -> ReportInfo:
     """Return the :class:`ReportInfo` of a run.
 
     The council's name and the sources come from the run's own data (``data_dir``), read through
@@ -184,13 +218,17 @@ def describe_report(title: str, notebook: str, parameters: Mapping[str, Any], *,
     """
     name, sources = _data_facts(parameters)
     council = parameters.get("council")
-    return ReportInfo(title=title, notebook=notebook,
-                      published=(published or dt.date.today()).isoformat(),
-                      status=check_status(status),
-                      council=str(council) if council else None, council_name=name,
-                      period=period_label(parameters),
-                      parameters={k: v for k, v in parameters.items() if not is_path_parameter(k)},
-                      sources=sources)
+    return ReportInfo(
+        title=title,
+        notebook=notebook,
+        published=(published or dt.date.today()).isoformat(),
+        status=check_status(status),
+        council=str(council) if council else None,
+        council_name=name,
+        period=period_label(parameters),
+        parameters={k: v for k, v in parameters.items() if not is_path_parameter(k)},
+        sources=sources,
+    )
 
 
 def symbol_items() -> list[tuple[str, str]]:
@@ -206,8 +244,9 @@ def data_status(sources: Sequence[str]) -> str | None:
     ending ``(published figures)``, ``(synthetic data)`` or ``(synthetic sample data)``, as
     :func:`describe_report` gives them): ``"synthetic sample data"``, ``"published figures and
     synthetic data"``, ...; None when no source says."""
-    kinds = sorted({match.group(1) for source in sources
-                    if (match := re.search(r"\(([^()]+)\)\s*$", source))})
+    kinds = sorted(
+        {match.group(1) for source in sources if (match := re.search(r"\(([^()]+)\)\s*$", source))}
+    )
     if not kinds:
         return None
     return kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
@@ -221,12 +260,15 @@ def zip_bytes(data: bytes, day: dt.date) -> bytes:
     import zipfile
 
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for entry in source.infolist():
             stored = entry.filename == "mimetype"
-            info = zipfile.ZipInfo(entry.filename, date_time=(day.year, day.month, day.day,
-                                                              0, 0, 0))
+            info = zipfile.ZipInfo(
+                entry.filename, date_time=(day.year, day.month, day.day, 0, 0, 0)
+            )
             info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             target.writestr(info, source.read(entry.filename))
@@ -244,13 +286,17 @@ def long_date(iso: str) -> str:
 
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _RESERVED_SHEETS = {"cover", "contents", "history"}
-_RAG_FILLS = {"Red": ("F4CDC6", "2A0B06"), "Amber": ("FCD6C3", "6E3619"),
-              "Green": ("CCE2D8", "005A30")}
+_RAG_FILLS = {
+    "Red": ("F4CDC6", "2A0B06"),
+    "Amber": ("FCD6C3", "6E3619"),
+    "Green": ("CCE2D8", "005A30"),
+}
 _PLAIN_NUMBER_HEADERS = re.compile(r"year|wave|period|code", re.I)
 
 
-def sheet_names(names: Sequence[str], *, reserved: Sequence[str] = ("Cover", "Contents")
-                ) -> list[str]:
+def sheet_names(
+    names: Sequence[str], *, reserved: Sequence[str] = ("Cover", "Contents")
+) -> list[str]:
     """Excel sheet names for ``names``: at most 31 characters, none of ``[]:*?/\\``, unique
     without regard to case, and different from the ``reserved`` names and from ``History``."""
     taken = {name.lower() for name in reserved} | _RESERVED_SHEETS
@@ -261,7 +307,7 @@ def sheet_names(names: Sequence[str], *, reserved: Sequence[str] = ("Cover", "Co
         while candidate.lower() in taken:
             counter += 1
             suffix = f"_{counter}"
-            candidate = base[:31 - len(suffix)] + suffix
+            candidate = base[: 31 - len(suffix)] + suffix
         taken.add(candidate.lower())
         result.append(candidate)
     return result
@@ -296,8 +342,14 @@ def _number_format(header: str, values: Sequence[Any]) -> str | None:
     numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if not numbers:
         return None
-    decimals = max((len(repr(float(v)).split(".")[1].rstrip("0")) for v in numbers
-                    if isinstance(v, float) and "e" not in repr(v)), default=0)
+    decimals = max(
+        (
+            len(repr(float(v)).split(".")[1].rstrip("0"))
+            for v in numbers
+            if isinstance(v, float) and "e" not in repr(v)
+        ),
+        default=0,
+    )
     pattern = "0" if _PLAIN_NUMBER_HEADERS.search(header) else "#,##0"
     return pattern + ("." + "0" * min(decimals, 3) if decimals else "")
 
@@ -326,9 +378,15 @@ def _add_rag_formatting(ws: Any, ref: str, rows: list[list[Any]]) -> None:
     words = {value for row in rows for value in row if isinstance(value, str)}
     for word, (fill, text) in _RAG_FILLS.items():
         if word in words:
-            ws.conditional_formatting.add(ref, CellIsRule(
-                operator="equal", formula=[f'"{word}"'], font=Font(color=text),
-                fill=PatternFill(start_color=fill, end_color=fill, fill_type="solid")))
+            ws.conditional_formatting.add(
+                ref,
+                CellIsRule(
+                    operator="equal",
+                    formula=[f'"{word}"'],
+                    font=Font(color=text),
+                    fill=PatternFill(start_color=fill, end_color=fill, fill_type="solid"),
+                ),
+            )
 
 
 def _write_table_sheet(ws: Any, table: Mapping[str, Any], number: int) -> int:
@@ -357,8 +415,13 @@ def _write_table_sheet(ws: Any, table: Mapping[str, Any], number: int) -> int:
     ws.freeze_panes = "A2"
     if rows and headers:
         ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
-        ws.add_table(Table(displayName=f"Table_{number}", ref=ref, tableStyleInfo=TableStyleInfo(
-            name="TableStyleLight1", showRowStripes=False)))
+        ws.add_table(
+            Table(
+                displayName=f"Table_{number}",
+                ref=ref,
+                tableStyleInfo=TableStyleInfo(name="TableStyleLight1", showRowStripes=False),
+            )
+        )
         _add_rag_formatting(ws, f"A2:{get_column_letter(len(headers))}{len(rows) + 1}", rows)
     return len(rows)
 
@@ -366,23 +429,39 @@ def _write_table_sheet(ws: Any, table: Mapping[str, Any], number: int) -> int:
 def cover_lines(info: ReportInfo, contents: list[tuple[str, str, int]]) -> list[tuple[str, bool]]:
     """The cover sheet, one line per row of column A: (text, is_heading)."""
     lines = [(f"{info.title}: supporting tables", True)]
-    lines += [(f"{label}: {value}", False) for label, value in (
-        ("Council", info.council_label), ("Period", info.period), ("Status", info.status),
-        ("Published", long_date(info.published))) if value]
-    lines += [("Notes", True),
-              (f"Produced by perfeval from {info.notebook}. Each table sheet holds one table "
-               f"of the report's key figures; its values equal those in manifest.json beside "
-               f"this workbook.", False),
-              (f"There are {len(contents)} tables; the Contents sheet lists them.", False),
-              (f"No cell is left blank: {MISSING_CELL} marks a value that is not available.",
-               False),
-              ("Red, Amber and Green statuses are written as words; the cell colour only adds "
-               "to the word.", False)]
+    lines += [
+        (f"{label}: {value}", False)
+        for label, value in (
+            ("Council", info.council_label),
+            ("Period", info.period),
+            ("Status", info.status),
+            ("Published", long_date(info.published)),
+        )
+        if value
+    ]
+    lines += [
+        ("Notes", True),
+        (
+            f"Produced by perfeval from {info.notebook}. Each table sheet holds one table "
+            f"of the report's key figures; its values equal those in manifest.json beside "
+            f"this workbook.",
+            False,
+        ),
+        (f"There are {len(contents)} tables; the Contents sheet lists them.", False),
+        (f"No cell is left blank: {MISSING_CELL} marks a value that is not available.", False),
+        (
+            "Red, Amber and Green statuses are written as words; the cell colour only adds "
+            "to the word.",
+            False,
+        ),
+    ]
     if info.parameters:
-        lines.append(("Parameters: " + "; ".join(f"{k} = {v}" for k, v in
-                                                   info.parameters.items()), False))
-    lines += [("Sources", True)] + [(source, False) for source in info.sources or
-                                    ["See the report's method section."]]
+        lines.append(
+            ("Parameters: " + "; ".join(f"{k} = {v}" for k, v in info.parameters.items()), False)
+        )
+    lines += [("Sources", True)] + [
+        (source, False) for source in info.sources or ["See the report's method section."]
+    ]
     lines += [("Symbols used in tables", True)]
     lines += [(f"{symbol} {meaning}", False) for symbol, meaning in symbol_items()]
     return lines
@@ -414,8 +493,9 @@ def _write_contents(ws: Any, contents: list[tuple[str, str, int]]) -> None:
         ws.column_dimensions[letter].width = width
 
 
-def write_workbook(path: str | Path, key_figures: Mapping[str, Mapping[str, Any]],
-                   info: ReportInfo) -> Path:
+def write_workbook(
+    path: str | Path, key_figures: Mapping[str, Mapping[str, Any]], info: ReportInfo
+) -> Path:
     """Write the report's supporting tables as an Excel workbook.
 
     Sheets: ``Cover`` (title, council, period, status, date, notes, sources, symbol legend, all
@@ -450,7 +530,8 @@ def write_workbook(path: str | Path, key_figures: Mapping[str, Mapping[str, Any]
     contents_ws = wb.create_sheet("Contents")
     contents = []
     for number, (sheet, (name, figure)) in enumerate(
-            zip(sheet_names(list(tables)), tables.items()), start=1):
+        zip(sheet_names(list(tables)), tables.items()), start=1
+    ):
         rows = _write_table_sheet(wb.create_sheet(sheet), figure["value"], number)
         contents.append((sheet, figure.get("description") or name.replace("_", " "), rows))
     _write_cover(cover, info, contents)
@@ -482,33 +563,53 @@ def find_chromium() -> str:
     if given:
         found = shutil.which(given)
         if found is None:
-            raise RunError(f"{CHROMIUM_ENV}={given!r} is not an executable program; point it at "
-                           f"Chromium or Chrome, or unset it to search the PATH")
+            raise RunError(
+                f"{CHROMIUM_ENV}={given!r} is not an executable program; point it at "
+                f"Chromium or Chrome, or unset it to search the PATH"
+            )
         return found
     for name in _CHROMIUM_NAMES:
         found = shutil.which(name)
         if found:
             return found
-    raise RunError("--pdf needs Chromium or Chrome to print the report, and none was found on "
-                   f"the PATH (looked for {', '.join(_CHROMIUM_NAMES)}). Install it (Debian or "
-                   f"Ubuntu: sudo apt-get install chromium) or set {CHROMIUM_ENV} to its path; "
-                   "or run without --pdf (the HTML report prints to A4 from any browser).")
+    raise RunError(
+        "--pdf needs Chromium or Chrome to print the report, and none was found on "
+        f"the PATH (looked for {', '.join(_CHROMIUM_NAMES)}). Install it (Debian or "
+        f"Ubuntu: sudo apt-get install chromium) or set {CHROMIUM_ENV} to its path; "
+        "or run without --pdf (the HTML report prints to A4 from any browser)."
+    )
 
 
-def chromium_command(chromium: str, html_path: Path, pdf_path: Path,
-                     profile_dir: Path) -> list[str]:
+def chromium_command(
+    chromium: str, html_path: Path, pdf_path: Path, profile_dir: Path
+) -> list[str]:
     """The headless Chromium command that prints ``html_path`` to ``pdf_path``: no network
     services, a throw-away profile, and no browser header or footer (the page's own CSS
     ``@page`` rules set A4 and the page numbers)."""
-    return [chromium, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", "--disable-extensions", f"--user-data-dir={profile_dir}",
-            f"--print-to-pdf={pdf_path}", "--no-pdf-header-footer",
-            html_path.resolve().as_uri()]
+    return [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-extensions",
+        f"--user-data-dir={profile_dir}",
+        f"--print-to-pdf={pdf_path}",
+        "--no-pdf-header-footer",
+        html_path.resolve().as_uri(),
+    ]
 
 
-def print_pdf(html_path: str | Path, pdf_path: str | Path, *, chromium: str | None = None,
-              timeout: float = 180) -> Path:
+def print_pdf(
+    html_path: str | Path,
+    pdf_path: str | Path,
+    *,
+    chromium: str | None = None,
+    timeout: float = 180,
+) -> Path:
     """Print an HTML report to an A4 PDF with headless Chromium.
 
     Parameters
@@ -530,17 +631,27 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, *, chromium: str | No
     with tempfile.TemporaryDirectory(prefix="perfeval-chromium-") as profile:
         command = chromium_command(chromium, html_path, pdf_path, Path(profile))
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                  check=False, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
         except subprocess.TimeoutExpired as err:
-            raise RunError(f"Chromium did not print {html_path.name} within {timeout:g} s; "
-                           f"try again, or run without --pdf") from err
+            raise RunError(
+                f"Chromium did not print {html_path.name} within {timeout:g} s; "
+                f"try again, or run without --pdf"
+            ) from err
         except OSError as err:
             raise RunError(f"Chromium ({chromium}) could not be started: {err}") from err
     if not pdf_path.is_file() or not pdf_path.read_bytes()[:5] == b"%PDF-":
         tail = "\n".join(done.stderr.strip().splitlines()[-5:])
-        raise RunError(f"Chromium ({chromium}) did not write a PDF of {html_path.name} (exit "
-                       f"status {done.returncode}){': ' + tail if tail else ''}")
+        raise RunError(
+            f"Chromium ({chromium}) did not write a PDF of {html_path.name} (exit "
+            f"status {done.returncode}){': ' + tail if tail else ''}"
+        )
     return pdf_path
 
 
@@ -561,9 +672,17 @@ def _entry(manifest_path: Path, root: Path) -> dict[str, Any] | None:
     council = report.get("council") or parameters.get("council")
     if report.get("council_name") and report["council_name"] != council:
         council = f"{report['council_name']} ({council})"
-    files = {label: folder / name for label, name in (
-        ("HTML", f"{stem}.html"), ("Word", f"{stem}.docx"), ("Excel", f"{stem}.xlsx"),
-        ("ODS", f"{stem}.ods"), ("PDF", f"{stem}.pdf"), ("Manifest", manifest_path.name))}
+    files = {
+        label: folder / name
+        for label, name in (
+            ("HTML", f"{stem}.html"),
+            ("Word", f"{stem}.docx"),
+            ("Excel", f"{stem}.xlsx"),
+            ("ODS", f"{stem}.ods"),
+            ("PDF", f"{stem}.pdf"),
+            ("Manifest", manifest_path.name),
+        )
+    }
     return {
         "title": report.get("title") or stem.replace("_", " ").capitalize(),
         "council": council,
@@ -572,8 +691,11 @@ def _entry(manifest_path: Path, root: Path) -> dict[str, Any] | None:
         "produced": str(manifest.get("finished", ""))[:10],
         "parameters": {k: v for k, v in parameters.items() if not is_path_parameter(k)},
         "folder": folder.relative_to(root).as_posix(),
-        "links": {label: path.relative_to(root).as_posix()
-                  for label, path in files.items() if path.is_file()},
+        "links": {
+            label: path.relative_to(root).as_posix()
+            for label, path in files.items()
+            if path.is_file()
+        },
     }
 
 
@@ -584,8 +706,9 @@ def _manifest_paths(root: Path) -> list[Path]:
     found = []
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
-        dirs[:] = [d for d in dirs if not d.startswith(".")
-                   and not (here == root and d == FAILED_DIR)]
+        dirs[:] = [
+            d for d in dirs if not d.startswith(".") and not (here == root and d == FAILED_DIR)
+        ]
         if here != root and "manifest.json" in files:
             found.append(here / "manifest.json")
     return sorted(found)
@@ -622,39 +745,54 @@ ul.files li { display: inline-block; margin: 0 0.75rem 0.25rem 0; }
 def _index_row(entry: Mapping[str, Any]) -> str:
     e = html.escape
     links = entry["links"]
-    title = (f'<a href="{e(links["HTML"])}">{e(entry["title"])}</a>' if "HTML" in links
-             else e(entry["title"]))
-    files = "".join(f'<li><a href="{e(href)}">{e(label)}<span class="visually-hidden"> of '
-                    f'{e(entry["title"])}, {e(entry["folder"])}</span></a></li>'
-                    for label, href in links.items())
+    title = (
+        f'<a href="{e(links["HTML"])}">{e(entry["title"])}</a>'
+        if "HTML" in links
+        else e(entry["title"])
+    )
+    files = "".join(
+        f'<li><a href="{e(href)}">{e(label)}<span class="visually-hidden"> of '
+        f"{e(entry['title'])}, {e(entry['folder'])}</span></a></li>"
+        for label, href in links.items()
+    )
     params = "".join(f"<li>{e(str(k))} = {e(str(v))}</li>" for k, v in entry["parameters"].items())
-    return (f'<tr><th scope="row">{title}<br><span class="muted">{e(entry["folder"])}</span></th>'
-            f'<td>{e(str(entry["council"] or ""))}</td><td>{e(str(entry["period"] or ""))}</td>'
-            f'<td>{e(str(entry["status"] or ""))}</td><td>{e(entry["produced"])}</td>'
-            f'<td><ul>{params}</ul></td><td><ul class="files">{files}</ul></td></tr>')
+    return (
+        f'<tr><th scope="row">{title}<br><span class="muted">{e(entry["folder"])}</span></th>'
+        f"<td>{e(str(entry['council'] or ''))}</td><td>{e(str(entry['period'] or ''))}</td>"
+        f"<td>{e(str(entry['status'] or ''))}</td><td>{e(entry['produced'])}</td>"
+        f'<td><ul>{params}</ul></td><td><ul class="files">{files}</ul></td></tr>'
+    )
 
 
 def index_html(entries: Sequence[Mapping[str, Any]], *, generated: str | None = None) -> str:
     """The index page: one accessible, self-contained HTML table of the reports built."""
     generated = generated or dt.date.today().isoformat()
-    hidden = (".visually-hidden { position: absolute !important; width: 1px; height: 1px; "
-              "overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }")
-    body = (f'<table><caption>{len(entries)} report(s), by report and folder</caption><thead>'
-            '<tr><th scope="col">Report</th><th scope="col">Council</th><th scope="col">Period'
-            '</th><th scope="col">Status</th><th scope="col">Produced</th><th scope="col">'
-            'Parameters</th><th scope="col">Files</th></tr></thead><tbody>'
-            + "".join(_index_row(entry) for entry in entries) + "</tbody></table>"
-            if entries else "<p>No reports have been built yet.</p>")
-    return ("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"{csp_meta()}\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>perfeval reports</title>\n<style>{_INDEX_STYLE}{hidden}</style>\n</head>\n"
-            "<body>\n<main>\n<h1>perfeval reports</h1>\n"
-            f"<p>Reports built in this folder, updated {_time_element(generated)}. Each report "
-            "has its HTML page, its supporting tables (Excel and OpenDocument), a Word document "
-            "and a PDF when they were asked for, and its "
-            "manifest (parameters, input checksums, versions and key figures).</p>\n"
-            f"{body}\n</main>\n</body>\n</html>\n")
+    hidden = (
+        ".visually-hidden { position: absolute !important; width: 1px; height: 1px; "
+        "overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }"
+    )
+    body = (
+        f"<table><caption>{len(entries)} report(s), by report and folder</caption><thead>"
+        '<tr><th scope="col">Report</th><th scope="col">Council</th><th scope="col">Period'
+        '</th><th scope="col">Status</th><th scope="col">Produced</th><th scope="col">'
+        'Parameters</th><th scope="col">Files</th></tr></thead><tbody>'
+        + "".join(_index_row(entry) for entry in entries)
+        + "</tbody></table>"
+        if entries
+        else "<p>No reports have been built yet.</p>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        f"{csp_meta()}\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>perfeval reports</title>\n<style>{_INDEX_STYLE}{hidden}</style>\n</head>\n"
+        "<body>\n<main>\n<h1>perfeval reports</h1>\n"
+        f"<p>Reports built in this folder, updated {_time_element(generated)}. Each report "
+        "has its HTML page, its supporting tables (Excel and OpenDocument), a Word document "
+        "and a PDF when they were asked for, and its "
+        "manifest (parameters, input checksums, versions and key figures).</p>\n"
+        f"{body}\n</main>\n</body>\n</html>\n"
+    )
 
 
 def _time_element(iso: str) -> str:

@@ -110,11 +110,23 @@ from perfeval.run.workspace import (
     workspace_defaults,
 )
 
-__all__ = ["RunResult", "run_report", "resolve_notebook",
-           "notebook_origin", "resolve_path_parameters", "resolve_output_dir", "report_slug",
-           "parameters_digest", "run_defaults", "export_html",
-           "input_file_hashes", "compare_inputs", "KERNEL_NAME",
-           "TEMPLATES_DIR", "FAILED_DIR"]
+__all__ = [
+    "RunResult",
+    "run_report",
+    "resolve_notebook",
+    "notebook_origin",
+    "resolve_path_parameters",
+    "resolve_output_dir",
+    "report_slug",
+    "parameters_digest",
+    "run_defaults",
+    "export_html",
+    "input_file_hashes",
+    "compare_inputs",
+    "KERNEL_NAME",
+    "TEMPLATES_DIR",
+    "FAILED_DIR",
+]
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 TEMPLATE_NAME = "perfeval_report"
@@ -122,8 +134,11 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 _REPORT_FIELDS = ("title", "council", "council_name", "period", "status", "published")
 _REMOVE_CELL_TAGS = frozenset({"remove-cell", "remove_cell"})
-_UNSAFE_MIME = ("application/javascript", "application/vnd.jupyter.widget-view+json",
-                "application/vnd.jupyter.widget-state+json")
+_UNSAFE_MIME = (
+    "application/javascript",
+    "application/vnd.jupyter.widget-view+json",
+    "application/vnd.jupyter.widget-state+json",
+)
 _OBJECT_REPR = re.compile(r"\s*<[^<>]*>\s*")
 _H1_LINE = re.compile(r"^\s{0,3}#\s+.+$\n?", re.MULTILINE)
 _HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1\s*>", re.I | re.S)
@@ -193,15 +208,22 @@ def resolve_notebook(notebook: str | Path, workspace: Workspace | None = None) -
         if candidate.is_file() and candidate.suffix == ".ipynb":
             return candidate.resolve()
     if given.parent == Path(".") and given.name:
-        found = resolve_notebook_in(given.stem if given.suffix == ".ipynb" else given.name,
-                                    workspace)
+        found = resolve_notebook_in(
+            given.stem if given.suffix == ".ipynb" else given.name, workspace
+        )
         if found is not None:
             return found[0]
-    looked = "; ".join(f"{origin} notebooks in {folder}: "
-                       f"{', '.join(sorted(p.stem for p in folder.glob('*.ipynb'))) or 'none'}"
-                       for origin, folder in notebook_folders(workspace))
-    raise ParameterError([f"notebook {str(notebook)!r} not found (looked for a file, then for a "
-                          f"name among the notebooks); available: {looked}"])
+    looked = "; ".join(
+        f"{origin} notebooks in {folder}: "
+        f"{', '.join(sorted(p.stem for p in folder.glob('*.ipynb'))) or 'none'}"
+        for origin, folder in notebook_folders(workspace)
+    )
+    raise ParameterError(
+        [
+            f"notebook {str(notebook)!r} not found (looked for a file, then for a "
+            f"name among the notebooks); available: {looked}"
+        ]
+    )
 
 
 def notebook_origin(nb_path: Path, workspace: Workspace | None = None) -> str:
@@ -234,8 +256,9 @@ SLUG_HASH_LENGTH = 8
 
 
 def _readable_slug(values: Mapping[str, Any]) -> str:
-    parts = [str(values[name]) for name in ("council", "year")
-             if values.get(name) not in (None, "")]
+    parts = [
+        str(values[name]) for name in ("council", "year") if values.get(name) not in (None, "")
+    ]
     if values.get("quarter") not in (None, ""):
         parts.append(f"Q{values['quarter']}")
     if values.get("wave") not in (None, ""):
@@ -277,9 +300,12 @@ def report_slug(values: Mapping[str, Any], defaults: Mapping[str, Any] | None = 
     slug = _readable_slug(values) or "default"
     if defaults is None:
         return slug
-    changed = {name: value for name, value in values.items()
-               if name not in SLUG_PARAMETERS and (name not in defaults
-                                                   or not _same_value(value, defaults[name]))}
+    changed = {
+        name: value
+        for name, value in values.items()
+        if name not in SLUG_PARAMETERS
+        and (name not in defaults or not _same_value(value, defaults[name]))
+    }
     return f"{slug}_{parameters_digest(changed)}" if changed else slug
 
 
@@ -287,8 +313,13 @@ def _same_value(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
-def resolve_output_dir(stem: str, values: Mapping[str, Any], output_dir: str | Path | None,
-                       outputs_root: Path, defaults: Mapping[str, Any] | None = None) -> Path:
+def resolve_output_dir(
+    stem: str,
+    values: Mapping[str, Any],
+    output_dir: str | Path | None,
+    outputs_root: Path,
+    defaults: Mapping[str, Any] | None = None,
+) -> Path:
     """Return the report folder, checked to lie inside ``outputs_root``.
 
     ``output_dir`` may be relative (to ``outputs_root``) or absolute; by default it is
@@ -308,25 +339,42 @@ def resolve_output_dir(stem: str, values: Mapping[str, Any], output_dir: str | P
         target = target / report_slug(values, defaults)
     target = target.resolve()
     if not target.is_relative_to(outputs_root) or target == outputs_root:
-        raise ParameterError([f"output directory {str(output_dir)!r} resolves to {target}, which "
-                              f"is not inside the outputs root {outputs_root}; give a folder "
-                              f"inside it, e.g. {stem}/draft, or publish elsewhere with "
-                              f"--outputs-root DIR (then --output-dir is taken inside DIR)"])
+        raise ParameterError(
+            [
+                f"output directory {str(output_dir)!r} resolves to {target}, which "
+                f"is not inside the outputs root {outputs_root}; give a folder "
+                f"inside it, e.g. {stem}/draft, or publish elsewhere with "
+                f"--outputs-root DIR (then --output-dir is taken inside DIR)"
+            ]
+        )
     parts = target.relative_to(outputs_root).parts
     if parts[0] == FAILED_DIR or any(part.startswith(".") for part in parts):
-        raise ParameterError([f"output directory {target} is reserved for perfeval's own use "
-                              f"(its {FAILED_DIR} folder and names starting with '.'); choose "
-                              f"another folder"])
+        raise ParameterError(
+            [
+                f"output directory {target} is reserved for perfeval's own use "
+                f"(its {FAILED_DIR} folder and names starting with '.'); choose "
+                f"another folder"
+            ]
+        )
     enclosing = _enclosing_report(outputs_root, target)
     if enclosing is not None:
-        raise ParameterError([f"output directory {target} is inside the report {enclosing}, "
-                              f"whose folder is replaced whole when it is run again; choose a "
-                              f"folder outside it"])
-    if target.exists() and (not target.is_dir() or (any(target.iterdir())
-                                                    and not (target / MANIFEST_NAME).is_file())):
-        raise ParameterError([f"output directory {target} exists and is not a perfeval report "
-                              f"(no {MANIFEST_NAME}); it would be replaced, so choose another "
-                              f"folder or remove it yourself"])
+        raise ParameterError(
+            [
+                f"output directory {target} is inside the report {enclosing}, "
+                f"whose folder is replaced whole when it is run again; choose a "
+                f"folder outside it"
+            ]
+        )
+    if target.exists() and (
+        not target.is_dir() or (any(target.iterdir()) and not (target / MANIFEST_NAME).is_file())
+    ):
+        raise ParameterError(
+            [
+                f"output directory {target} exists and is not a perfeval report "
+                f"(no {MANIFEST_NAME}); it would be replaced, so choose another "
+                f"folder or remove it yourself"
+            ]
+        )
     return target
 
 
@@ -347,8 +395,7 @@ def _input_roots(values: Mapping[str, Any]) -> dict[str, Path]:
     for name, value in values.items():
         if name == "data_dir":
             roots[name] = paths.resolve_data_dir(value)
-        elif is_path_parameter(name) and isinstance(value, str) and value \
-                and Path(value).is_file():
+        elif is_path_parameter(name) and isinstance(value, str) and value and Path(value).is_file():
             roots[name] = Path(value)
     return roots
 
@@ -362,9 +409,11 @@ def input_file_hashes(values: Mapping[str, Any]) -> dict[str, str]:
 def compare_inputs(published: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
     """One line per input file that was changed, removed or added since ``published`` (both are
     ``input_files`` mappings, as :func:`input_file_hashes` gives); empty when all agree."""
-    changes = [f"{name}: changed (sha256 {published[name][:12]}... now {current[name][:12]}...)"
-               for name in sorted(published.keys() & current.keys())
-               if published[name] != current[name]]
+    changes = [
+        f"{name}: changed (sha256 {published[name][:12]}... now {current[name][:12]}...)"
+        for name in sorted(published.keys() & current.keys())
+        if published[name] != current[name]
+    ]
     changes += [f"{name}: removed" for name in sorted(published.keys() - current.keys())]
     changes += [f"{name}: added" for name in sorted(current.keys() - published.keys())]
     return changes
@@ -411,8 +460,9 @@ def _publishable_output(output: Any) -> bool:
         for mime in _UNSAFE_MIME:
             data.pop(mime, None)
         if "text/html" in data:
-            data["text/html"] = re.sub(r"<script\b.*?</script\s*>", "", "".join(data["text/html"]),
-                                       flags=re.I | re.S)
+            data["text/html"] = re.sub(
+                r"<script\b.*?</script\s*>", "", "".join(data["text/html"]), flags=re.I | re.S
+            )
         if set(data) == {"text/plain"} and _OBJECT_REPR.fullmatch("".join(data["text/plain"])):
             return False  # a stray repr such as <Figure size 800x450 with 1 Axes>
         return bool(data)
@@ -443,9 +493,14 @@ def _drop_title_heading(nb: Any) -> None:
         if cell.cell_type != "markdown" or title is None:
             continue
         match = _H1_LINE.search(cell.source)
-        if match and _first_heading(nbformat.v4.new_notebook(
-                cells=[nbformat.v4.new_markdown_cell(match.group(0))])) == title:
-            cell.source = cell.source[:match.start()] + cell.source[match.end():]
+        if (
+            match
+            and _first_heading(
+                nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(match.group(0))])
+            )
+            == title
+        ):
+            cell.source = cell.source[: match.start()] + cell.source[match.end() :]
         return
 
 
@@ -491,10 +546,18 @@ def _add_contents(page: str) -> str:
         return f"<h2{attrs}>{inner}</h2>"
 
     page = _HEADING.sub(anchor, page)
-    links = "".join(f'<li><a href="#{html_lib.escape(ident)}">{html_lib.escape(text)}</a></li>'
-                    for ident, text in items)
-    nav = (f'<nav class="contents" aria-labelledby="contents-heading">\n<h2 id="contents-heading">'
-           f"Contents</h2>\n<ol>{links}</ol>\n</nav>") if items else ""
+    links = "".join(
+        f'<li><a href="#{html_lib.escape(ident)}">{html_lib.escape(text)}</a></li>'
+        for ident, text in items
+    )
+    nav = (
+        (
+            f'<nav class="contents" aria-labelledby="contents-heading">\n<h2 id="contents-heading">'
+            f"Contents</h2>\n<ol>{links}</ol>\n</nav>"
+        )
+        if items
+        else ""
+    )
     return page.replace(_CONTENTS_MARKER, nav, 1)
 
 
@@ -504,16 +567,27 @@ def _css_string(text: str) -> str:
     return "".join(c if c.isalnum() or c in " .,;:()/-_'&" else f"\\{ord(c):x} " for c in text)
 
 
-def _template_context(info: ReportInfo, notebook_name: str,
-                      parameters: Mapping[str, Any]) -> dict[str, Any]:
+def _template_context(
+    info: ReportInfo, notebook_name: str, parameters: Mapping[str, Any]
+) -> dict[str, Any]:
     shown = {k: v for k, v in parameters.items() if not is_path_parameter(k)}
-    running = " - ".join(part for part in (info.title, info.council_label, info.period,
-                                           info.status) if part)
-    return {"title": info.title, "notebook": notebook_name, "version": perfeval.__version__,
-            "date": info.published, "published": long_date(info.published),
-            "status": info.status, "council": info.council_label, "period": info.period,
-            "parameters": shown, "symbols": symbol_items(), "running_head": _css_string(running),
-            "csp": CONTENT_SECURITY_POLICY}
+    running = " - ".join(
+        part for part in (info.title, info.council_label, info.period, info.status) if part
+    )
+    return {
+        "title": info.title,
+        "notebook": notebook_name,
+        "version": perfeval.__version__,
+        "date": info.published,
+        "published": long_date(info.published),
+        "status": info.status,
+        "council": info.council_label,
+        "period": info.period,
+        "parameters": shown,
+        "symbols": symbol_items(),
+        "running_head": _css_string(running),
+        "csp": CONTENT_SECURITY_POLICY,
+    }
 
 
 def _page_policy(page: str) -> str | None:
@@ -525,9 +599,15 @@ def _page_policy(page: str) -> str | None:
     return None
 
 
-def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any],
-                status: str | None = None, info: ReportInfo | None = None,
-                provenance: Mapping[str, str] | None = None) -> str:
+def export_html(
+    nb: Any,
+    *,
+    notebook_name: str,
+    parameters: Mapping[str, Any],
+    status: str | None = None,
+    info: ReportInfo | None = None,
+    provenance: Mapping[str, str] | None = None,
+) -> str:
     """Return the HTML report of an executed notebook.
 
     Code, prompts, stderr streams, key-figure outputs, stray object reprs and cells tagged
@@ -565,30 +645,46 @@ def export_html(nb: Any, *, notebook_name: str, parameters: Mapping[str, Any],
     """
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name=TEMPLATE_NAME,
-                            extra_template_basedirs=[str(TEMPLATES_DIR)],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, exclude_raw=True)
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_raw=True,
+    )
     if info is None:
-        info = describe_report(report_title(nb, notebook_name), notebook_name, parameters,
-                               status=status)
+        info = describe_report(
+            report_title(nb, notebook_name), notebook_name, parameters, status=status
+        )
     context = _template_context(info, notebook_name, parameters)
     context["provenance"] = dict(provenance or {})
-    html, _ = exporter.from_notebook_node(_prepare_for_publication(nb),
-                                          resources={"perfeval": context})
+    html, _ = exporter.from_notebook_node(
+        _prepare_for_publication(nb), resources={"perfeval": context}
+    )
     html = _add_contents(_fix_heading_levels(html))
     if re.search(r"<script\b", html, re.I):
-        raise RunError(f"the HTML report of {notebook_name} would contain a <script>; remove the "
-                       f"output that produces it (interactive widgets cannot be published)")
+        raise RunError(
+            f"the HTML report of {notebook_name} would contain a <script>; remove the "
+            f"output that produces it (interactive widgets cannot be published)"
+        )
     if _page_policy(html) != CONTENT_SECURITY_POLICY:
-        raise RunError(f"the HTML report of {notebook_name} lacks its Content-Security-Policy; "
-                       f"the template {TEMPLATES_DIR / TEMPLATE_NAME} must keep the "
-                       f"<meta http-equiv=\"Content-Security-Policy\"> element")
-    external = re.search(r"<(?:img|link|iframe|source|video|audio)\b[^>]*?"
-                         r"(?:src|href)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", html, re.I)
+        raise RunError(
+            f"the HTML report of {notebook_name} lacks its Content-Security-Policy; "
+            f"the template {TEMPLATES_DIR / TEMPLATE_NAME} must keep the "
+            f'<meta http-equiv="Content-Security-Policy"> element'
+        )
+    external = re.search(
+        r"<(?:img|link|iframe|source|video|audio)\b[^>]*?"
+        r"(?:src|href)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)",
+        html,
+        re.I,
+    )
     if external:
-        raise RunError(f"the HTML report of {notebook_name} would load {external.group(1)} from "
-                       f"the internet; save the file beside the data and show it from there")
+        raise RunError(
+            f"the HTML report of {notebook_name} would load {external.group(1)} from "
+            f"the internet; save the file beside the data and show it from there"
+        )
     return html
 
 
@@ -636,8 +732,9 @@ class _Interruptions:
                 raise KeyboardInterrupt(f"run stopped by {signal.Signals(self._pending).name}")
 
 
-def _execute_notebook(source: Path, output: Path, values: Mapping[str, Any],
-                      progress: bool, kernel: Any) -> None:
+def _execute_notebook(
+    source: Path, output: Path, values: Mapping[str, Any], progress: bool, kernel: Any
+) -> None:
     """Run ``source`` with papermill on ``kernel`` and leave the kernel running.
 
     ``kernel`` is a :class:`perfeval.run.kernels.WarmKernel`: launched in the notebook's folder by
@@ -648,9 +745,15 @@ def _execute_notebook(source: Path, output: Path, values: Mapping[str, Any],
 
     _import_publishing_modules()
     kernel.ready()
-    papermill.execute_notebook(str(source), str(output), parameters=dict(values),
-                               kernel_name=KERNEL_NAME, progress_bar=progress,
-                               request_save_on_cell_execute=True, **kernel.engine_kwargs())
+    papermill.execute_notebook(
+        str(source),
+        str(output),
+        parameters=dict(values),
+        kernel_name=KERNEL_NAME,
+        progress_bar=progress,
+        request_save_on_cell_execute=True,
+        **kernel.engine_kwargs(),
+    )
 
 
 def _launch_kernel(nb_path: Path) -> Any:
@@ -663,9 +766,11 @@ def _launch_kernel(nb_path: Path) -> Any:
         return kernel.launch()
     except Exception as err:  # jupyter_client raises many kinds (no kernel spec, no ports, ...)
         kernel.shutdown()
-        raise RunError(f"could not start the {KERNEL_NAME} kernel for {nb_path.name}: "
-                       f"{type(err).__name__}: {err}; check that ipykernel is installed in this "
-                       f"environment (make install does it)") from err
+        raise RunError(
+            f"could not start the {KERNEL_NAME} kernel for {nb_path.name}: "
+            f"{type(err).__name__}: {err}; check that ipykernel is installed in this "
+            f"environment (make install does it)"
+        ) from err
 
 
 def _import_publishing_modules() -> None:
@@ -701,13 +806,15 @@ def _keep_failed(tmp_notebook: Path, outputs_root: Path, stem: str) -> tuple[Pat
     except OSError as err:
         with contextlib.suppress(OSError):
             destination.unlink(missing_ok=True)
-        return None, (f"\nThe executed notebook could not be kept in {failed_dir}: "
-                      f"{describe_os_error(err)}.")
+        return None, (
+            f"\nThe executed notebook could not be kept in {failed_dir}: {describe_os_error(err)}."
+        )
     return destination, ""
 
 
-def _run_error(err: Exception, nb_path: Path, failed: Path | None, target: Path,
-               not_kept: str = "") -> RunError:
+def _run_error(
+    err: Exception, nb_path: Path, failed: Path | None, target: Path, not_kept: str = ""
+) -> RunError:
     """Wrap a failure as a RunError naming the failing cell (for an exception raised in the
     notebook) or the path and the disk problem (full, read-only), where the executed notebook
     was kept (or ``not_kept``: why it could not be), and that the previous report is intact."""
@@ -717,8 +824,10 @@ def _run_error(err: Exception, nb_path: Path, failed: Path | None, target: Path,
     disk = find_disk_error(err)
     if hasattr(err, "ename"):  # papermill's PapermillExecutionError
         index, first = _failing_cell(nbformat.read(nb_path, as_version=4), err)
-        head = (f"{nb_path.name} failed in cell {index} (In [{err.exec_count}], starting "
-                f"{first!r}): {err.ename}: {err.evalue}")
+        head = (
+            f"{nb_path.name} failed in cell {index} (In [{err.exec_count}], starting "
+            f"{first!r}): {err.ename}: {err.evalue}"
+        )
     elif isinstance(err, RunError):
         head = str(err)
     elif disk is not None:
@@ -727,18 +836,26 @@ def _run_error(err: Exception, nb_path: Path, failed: Path | None, target: Path,
         head = f"{nb_path.name} could not be run: {type(err).__name__}: {err}"
     where = f"\nThe executed notebook is kept at {failed}." if failed else not_kept
     kept = f"\nThe previous report in {target} (if any) is intact: it was not changed."
-    return RunError(head + where + kept, cell_index=index,
-                    failed_notebook=str(failed) if failed else None)
+    return RunError(
+        head + where + kept, cell_index=index, failed_notebook=str(failed) if failed else None
+    )
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
-def _build_manifest(nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
-                    input_hashes: dict[str, str], started: dt.datetime,
-                    elapsed: float, key_figures: dict[str, Any],
-                    report_files: dict[str, str], info: ReportInfo) -> dict[str, Any]:
+def _build_manifest(
+    nb_path: Path,
+    values: dict[str, Any],
+    roots: dict[str, Path],
+    input_hashes: dict[str, str],
+    started: dt.datetime,
+    elapsed: float,
+    key_figures: dict[str, Any],
+    report_files: dict[str, str],
+    info: ReportInfo,
+) -> dict[str, Any]:
     return {
         "manifest_version": MANIFEST_VERSION,
         "perfeval_version": perfeval.__version__,
@@ -767,9 +884,16 @@ class _Publication:
     docx: bool = False
 
 
-def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
-             input_hashes: dict[str, str], started: dt.datetime, clock: float,
-             publication: _Publication) -> None:
+def _publish(
+    tmp: Path,
+    nb_path: Path,
+    values: dict[str, Any],
+    roots: dict[str, Path],
+    input_hashes: dict[str, str],
+    started: dt.datetime,
+    clock: float,
+    publication: _Publication,
+) -> None:
     """Write the HTML report, the supporting tables (Excel and ODS), the Word document and the
     PDF (when asked for) and the manifest beside the executed notebook in ``tmp``."""
     import nbformat
@@ -777,10 +901,20 @@ def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, 
     stem = nb_path.stem
     executed = nbformat.read(tmp / f"{stem}.ipynb", as_version=4)
     key_figures = collect_key_figures(executed)
-    info = describe_report(report_title(executed, nb_path.name), nb_path.name, values,
-                           status=publication.status, published=started.date())
-    html = export_html(executed, notebook_name=nb_path.name, parameters=values, info=info,
-                       provenance=describe_provenance(input_hashes, git_state(nb_path.parent)))
+    info = describe_report(
+        report_title(executed, nb_path.name),
+        nb_path.name,
+        values,
+        status=publication.status,
+        published=started.date(),
+    )
+    html = export_html(
+        executed,
+        notebook_name=nb_path.name,
+        parameters=values,
+        info=info,
+        provenance=describe_provenance(input_hashes, git_state(nb_path.parent)),
+    )
     (tmp / f"{stem}.html").write_text(html, encoding="utf-8")
     write_workbook(tmp / f"{stem}.xlsx", key_figures, info)
     write_ods(tmp / f"{stem}.ods", key_figures, info)
@@ -792,15 +926,33 @@ def _publish(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, 
         print_pdf(tmp / f"{stem}.html", tmp / f"{stem}.pdf", chromium=publication.chromium)
         names.append(f"{stem}.pdf")
     report_files = {name: sha256_file(tmp / name) for name in names}
-    manifest = _build_manifest(nb_path, values, roots, input_hashes, started,
-                               time.monotonic() - clock, key_figures, report_files, info)
+    manifest = _build_manifest(
+        nb_path,
+        values,
+        roots,
+        input_hashes,
+        started,
+        time.monotonic() - clock,
+        key_figures,
+        report_files,
+        info,
+    )
     text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False)
     (tmp / MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")
 
 
-def _build_report(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[str, Path],
-                  progress: bool, root: Path, target: Path, publication: _Publication,
-                  kernel: Any, own_kernel: bool) -> None:
+def _build_report(
+    tmp: Path,
+    nb_path: Path,
+    values: dict[str, Any],
+    roots: dict[str, Path],
+    progress: bool,
+    root: Path,
+    target: Path,
+    publication: _Publication,
+    kernel: Any,
+    own_kernel: bool,
+) -> None:
     """Execute on ``kernel`` and publish into ``tmp``; a kernel of the run's own is stopped in the
     background once the notebook has run. On failure keep the executed notebook under
     ``_failed/`` and raise RunError (or KeyboardInterrupt when interrupted)."""
@@ -821,8 +973,9 @@ def _build_report(tmp: Path, nb_path: Path, values: dict[str, Any], roots: dict[
         raise _run_error(err, nb_path, failed, target, not_kept) from err
 
 
-def _lock_report_folder(stack: contextlib.ExitStack, root: Path, target: Path, wait: float,
-                        notebook: str) -> None:
+def _lock_report_folder(
+    stack: contextlib.ExitStack, root: Path, target: Path, wait: float, notebook: str
+) -> None:
     """Take the lock of report folder ``target`` until ``stack`` closes, before any kernel is
     started or anything written (:func:`perfeval.run.outputs.hold_report`); a full or read-only
     disk becomes a RunError saying so."""
@@ -833,8 +986,9 @@ def _lock_report_folder(stack: contextlib.ExitStack, root: Path, target: Path, w
         raise publication_error(err, target) from err
 
 
-def _build_and_swap(root: Path, target: Path, label: str, build: Any,
-                    interruptions: _Interruptions) -> dict[str, Any]:
+def _build_and_swap(
+    root: Path, target: Path, label: str, build: Any, interruptions: _Interruptions
+) -> dict[str, Any]:
     """Under the report folder's lock: clear what dead runs left, ``build(tmp)`` the report in a
     temporary folder of the outputs root, swap it into ``target`` (signals held meanwhile) and
     return its manifest. A full or read-only disk becomes a RunError saying so."""
@@ -852,8 +1006,12 @@ def _build_and_swap(root: Path, target: Path, label: str, build: Any,
 
 def _check_wait(wait: Any) -> float:
     if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not wait >= 0:
-        raise ParameterError([f"wait: expected the seconds to wait for another run on the same "
-                              f"report folder, 0 or more (0 = do not wait); got {wait!r}"])
+        raise ParameterError(
+            [
+                f"wait: expected the seconds to wait for another run on the same "
+                f"report folder, 0 or more (0 = do not wait); got {wait!r}"
+            ]
+        )
     return float(wait)
 
 
@@ -865,12 +1023,20 @@ def run_defaults(stem: str, workspace: Workspace | None = None) -> dict[str, Any
     return schema | resolve_path_parameters(workspace_defaults(workspace, schema))
 
 
-def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
-               output_dir: str | Path | None = None,
-               outputs_root: str | Path | None = None,
-               progress: bool | None = None, status: str | None = None,
-               pdf: bool = False, docx: bool | None = None, kernel: Any = None,
-               wait: float = 0.0, workspace: Workspace | None = None) -> RunResult:
+def run_report(
+    notebook: str | Path,
+    params: Mapping[str, Any] | None = None,
+    *,
+    output_dir: str | Path | None = None,
+    outputs_root: str | Path | None = None,
+    progress: bool | None = None,
+    status: str | None = None,
+    pdf: bool = False,
+    docx: bool | None = None,
+    kernel: Any = None,
+    wait: float = 0.0,
+    workspace: Workspace | None = None,
+) -> RunResult:
     """Run a report notebook and publish its HTML report, supporting tables (Excel and ODS)
     and provenance manifest (and a Word document and a PDF when asked), then update the index
     of reports.
@@ -946,17 +1112,24 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
     given = workspace_defaults(workspace, defaults) | dict(params or {})
     checked = validate_parameters(stem, given, data_checks=False)
     values = resolve_path_parameters(checked)
-    publication = _Publication(status=check_status(status),
-                               chromium=find_chromium() if pdf else None,
-                               docx=_check_docx(docx, workspace))
+    publication = _Publication(
+        status=check_status(status),
+        chromium=find_chromium() if pdf else None,
+        docx=_check_docx(docx, workspace),
+    )
     wait = _check_wait(wait)
     root = (workspace.outputs_dir if outputs_root is None else Path(outputs_root)).expanduser()
     root = root.resolve()
     target = resolve_output_dir(stem, values, output_dir, root, defaults)
     roots = _input_roots(values)
     if "data_dir" in roots and not roots["data_dir"].is_dir():
-        raise ParameterError([f"data_dir: {str(roots['data_dir'])!r} is not a folder; give the "
-                              f"folder that holds the CSV tables"], notebook=stem)
+        raise ParameterError(
+            [
+                f"data_dir: {str(roots['data_dir'])!r} is not a folder; give the "
+                f"folder that holds the CSV tables"
+            ],
+            notebook=stem,
+        )
     progress = sys.stderr.isatty() if progress is None else progress
     own_kernel = kernel is None
     with _Interruptions() as interruptions, contextlib.ExitStack() as locked:
@@ -966,18 +1139,38 @@ def run_report(notebook: str | Path, params: Mapping[str, Any] | None = None, *,
         try:
             check_against_data(stem, checked)
             manifest = _build_and_swap(
-                root, target, stem,
-                lambda tmp: _build_report(tmp, nb_path, values, roots, progress, root, target,
-                                          publication, kernel, own_kernel), interruptions)
+                root,
+                target,
+                stem,
+                lambda tmp: _build_report(
+                    tmp,
+                    nb_path,
+                    values,
+                    roots,
+                    progress,
+                    root,
+                    target,
+                    publication,
+                    kernel,
+                    own_kernel,
+                ),
+                interruptions,
+            )
         finally:
             if own_kernel:
                 kernel.shutdown()
     _update_index(root)
-    return RunResult(output_dir=target, notebook=target / f"{stem}.ipynb",
-                     html=target / f"{stem}.html", manifest_path=target / MANIFEST_NAME,
-                     manifest=manifest, excel=target / f"{stem}.xlsx",
-                     pdf=target / f"{stem}.pdf" if pdf else None, ods=target / f"{stem}.ods",
-                     docx=target / f"{stem}.docx" if publication.docx else None)
+    return RunResult(
+        output_dir=target,
+        notebook=target / f"{stem}.ipynb",
+        html=target / f"{stem}.html",
+        manifest_path=target / MANIFEST_NAME,
+        manifest=manifest,
+        excel=target / f"{stem}.xlsx",
+        pdf=target / f"{stem}.pdf" if pdf else None,
+        ods=target / f"{stem}.ods",
+        docx=target / f"{stem}.docx" if publication.docx else None,
+    )
 
 
 def _check_docx(docx: Any, workspace: Workspace | None) -> bool:
@@ -986,8 +1179,12 @@ def _check_docx(docx: Any, workspace: Workspace | None) -> bool:
     if docx is None:
         return bool(workspace is not None and workspace.docx)
     if not isinstance(docx, bool):
-        raise ParameterError([f"docx: expected True or False (write the Word document or "
-                              f"not), or None for the workspace's default; got {docx!r}"])
+        raise ParameterError(
+            [
+                f"docx: expected True or False (write the Word document or "
+                f"not), or None for the workspace's default; got {docx!r}"
+            ]
+        )
     return docx
 
 
@@ -998,6 +1195,9 @@ def _update_index(root: Path) -> None:
         write_index(root)
     except (OSError, RunError) as err:
         problem = describe_os_error(err) if isinstance(err, OSError) else str(err)
-        warnings.warn(f"the report is published, but the index of reports "
-                      f"{root / 'index.html'} was not updated ({problem}); the next run updates "
-                      f"it", stacklevel=3)
+        warnings.warn(
+            f"the report is published, but the index of reports "
+            f"{root / 'index.html'} was not updated ({problem}); the next run updates "
+            f"it",
+            stacklevel=3,
+        )

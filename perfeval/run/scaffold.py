@@ -24,8 +24,14 @@ from perfeval.core import paths
 from perfeval.core.exceptions import ParameterError
 from perfeval.run.workspace import CONFIG_FILE, Workspace, is_gss_code, read_workspace
 
-__all__ = ["init_workspace", "new_notebook", "workspace_config_text", "NOTEBOOK_NAME",
-           "SAMPLE_COUNCIL", "SAMPLE_GROUP"]
+__all__ = [
+    "init_workspace",
+    "new_notebook",
+    "workspace_config_text",
+    "NOTEBOOK_NAME",
+    "SAMPLE_COUNCIL",
+    "SAMPLE_GROUP",
+]
 
 #: The sample data's home council and comparator group (the defaults of ``perfeval init``).
 SAMPLE_COUNCIL = "E06000017"
@@ -55,44 +61,54 @@ def workspace_config_text(council: str, comparator_group: str, data: str) -> str
     """
     import perfeval
 
-    return "\n".join([
-        f"# A perfeval workspace, made by `perfeval init` (perfeval {perfeval.__version__}).",
-        "# perfeval finds this file from the folder you work in upwards, as git finds a",
-        "# repository. Paths are relative to this file's folder.",
-        "",
-        "[workspace]",
-        "# The home council (ONS GSS code): every report's default `council`.",
-        f"council = {_toml_string(council)}",
-        "# Its comparator group (a group in comparator_groups.csv): the default",
-        "# `comparator_group`.",
-        f"comparator_group = {_toml_string(comparator_group)}",
-        "# The data folder: the default `data_dir`. \"\" = the sample data bundled with",
-        "# perfeval (Rutland and its comparators).",
-        f"data = {_toml_string(data)}",
-        "# Where reports are published (one folder per report, and index.html).",
-        "outputs = \"outputs\"",
-        "# Your council's own report notebooks (`perfeval new NAME` makes one).",
-        "notebooks = \"notebooks\"",
-        "# Default parameter files: `perfeval run NAME` reads params/NAME.yaml.",
-        "params = \"params\"",
-        "",
-        "[outputs]",
-        "# true: every run also writes the report as a Word document, <stem>.docx, beside",
-        "# its HTML (for committee papers); `perfeval run --docx` does it for one run.",
-        "docx = false",
-        ""])
+    return "\n".join(
+        [
+            f"# A perfeval workspace, made by `perfeval init` (perfeval {perfeval.__version__}).",
+            "# perfeval finds this file from the folder you work in upwards, as git finds a",
+            "# repository. Paths are relative to this file's folder.",
+            "",
+            "[workspace]",
+            "# The home council (ONS GSS code): every report's default `council`.",
+            f"council = {_toml_string(council)}",
+            "# Its comparator group (a group in comparator_groups.csv): the default",
+            "# `comparator_group`.",
+            f"comparator_group = {_toml_string(comparator_group)}",
+            '# The data folder: the default `data_dir`. "" = the sample data bundled with',
+            "# perfeval (Rutland and its comparators).",
+            f"data = {_toml_string(data)}",
+            "# Where reports are published (one folder per report, and index.html).",
+            'outputs = "outputs"',
+            "# Your council's own report notebooks (`perfeval new NAME` makes one).",
+            'notebooks = "notebooks"',
+            "# Default parameter files: `perfeval run NAME` reads params/NAME.yaml.",
+            'params = "params"',
+            "",
+            "[outputs]",
+            "# true: every run also writes the report as a Word document, <stem>.docx, beside",
+            "# its HTML (for committee papers); `perfeval run --docx` does it for one run.",
+            "docx = false",
+            "",
+        ]
+    )
 
 
 def _check_choices(council: str, comparator_group: str) -> None:
     problems = []
     if not is_gss_code(council):
-        problems.append(f"--council {council[:40]!r} is not an ONS GSS code; give the home "
-                        f"council's code, e.g. E07000133 (Melton) or E06000017 (Rutland)")
-    if not comparator_group.strip() or len(comparator_group) > _MAX_GROUP \
-            or any(ord(c) < 32 for c in comparator_group):
-        problems.append(f"--comparator-group {comparator_group[:40]!r}: give the name of a "
-                        f"group in comparator_groups.csv, one line of at most {_MAX_GROUP} "
-                        f"characters")
+        problems.append(
+            f"--council {council[:40]!r} is not an ONS GSS code; give the home "
+            f"council's code, e.g. E07000133 (Melton) or E06000017 (Rutland)"
+        )
+    if (
+        not comparator_group.strip()
+        or len(comparator_group) > _MAX_GROUP
+        or any(ord(c) < 32 for c in comparator_group)
+    ):
+        problems.append(
+            f"--comparator-group {comparator_group[:40]!r}: give the name of a "
+            f"group in comparator_groups.csv, one line of at most {_MAX_GROUP} "
+            f"characters"
+        )
     if problems:
         raise ParameterError(problems)
 
@@ -100,11 +116,14 @@ def _check_choices(council: str, comparator_group: str) -> None:
 def _params_copy(source: Path) -> str:
     """A bundled default parameter file for a workspace: a header, then the file with the
     parameters the workspace sets (council, comparator group, data folder) commented out."""
-    lines = [f"# Default parameters of the built-in report {source.stem} in this workspace,",
-             "# copied from perfeval's own.",
-             f"# `perfeval run {source.stem}` reads this file: edit it, or give another with",
-             "# --params FILE. council, comparator_group and data_dir come from perfeval.toml;",
-             "# uncomment them here to set them for this report only.", ""]
+    lines = [
+        f"# Default parameters of the built-in report {source.stem} in this workspace,",
+        "# copied from perfeval's own.",
+        f"# `perfeval run {source.stem}` reads this file: edit it, or give another with",
+        "# --params FILE. council, comparator_group and data_dir come from perfeval.toml;",
+        "# uncomment them here to set them for this report only.",
+        "",
+    ]
     for line in source.read_text(encoding="utf-8").splitlines():
         name = line.split(":", 1)[0].strip()
         lines.append(f"# {line}" if name in _WORKSPACE_DEFAULTS and ":" in line else line)
@@ -134,31 +153,49 @@ def _workspace_files(council: str, comparator_group: str, sample_data: bool) -> 
     from perfeval.data.columns import data_readme, template_csv, template_file_name
     from perfeval.data.loader import SPECS
 
-    files = {"data/README.md": data_readme(data_is_sample=sample_data),
-             "notebooks/README.md": _NOTEBOOKS_README}
+    files = {
+        "data/README.md": data_readme(data_is_sample=sample_data),
+        "notebooks/README.md": _NOTEBOOKS_README,
+    }
     files |= {f"data/{template_file_name(spec)}": template_csv(spec) for spec in SPECS}
-    files |= {f"params/{source.name}": _params_copy(source)
-              for source in sorted(paths.BUNDLED_PARAMS_DIR.glob("*.yaml"))}
+    files |= {
+        f"params/{source.name}": _params_copy(source)
+        for source in sorted(paths.BUNDLED_PARAMS_DIR.glob("*.yaml"))
+    }
     # last, so that a folder whose writing was cut short is never taken for a workspace
-    return files | {CONFIG_FILE: workspace_config_text(council, comparator_group,
-                                                       "" if sample_data else "data")}
+    return files | {
+        CONFIG_FILE: workspace_config_text(council, comparator_group, "" if sample_data else "data")
+    }
 
 
 def _refuse_existing(folder: Path, names: list[str]) -> None:
     if (folder / CONFIG_FILE).exists():
-        raise ParameterError([f"{folder} is a perfeval workspace already ({CONFIG_FILE} is "
-                              f"there); nothing was changed. Edit it, or give a new folder"])
+        raise ParameterError(
+            [
+                f"{folder} is a perfeval workspace already ({CONFIG_FILE} is "
+                f"there); nothing was changed. Edit it, or give a new folder"
+            ]
+        )
     present = [name for name in names if (folder / name).exists()]
     if present:
-        shown = ", ".join(present[:5]) + (f" and {len(present) - 5} more" if len(present) > 5
-                                          else "")
-        raise ParameterError([f"{folder} already holds {shown}; perfeval init never overwrites "
-                              f"a file, so nothing was changed. Give a new or empty folder"])
+        shown = ", ".join(present[:5]) + (
+            f" and {len(present) - 5} more" if len(present) > 5 else ""
+        )
+        raise ParameterError(
+            [
+                f"{folder} already holds {shown}; perfeval init never overwrites "
+                f"a file, so nothing was changed. Give a new or empty folder"
+            ]
+        )
 
 
-def init_workspace(folder: str | Path, *, council: str = SAMPLE_COUNCIL,
-                   comparator_group: str = SAMPLE_GROUP,
-                   sample_data: bool = False) -> Workspace:
+def init_workspace(
+    folder: str | Path,
+    *,
+    council: str = SAMPLE_COUNCIL,
+    comparator_group: str = SAMPLE_GROUP,
+    sample_data: bool = False,
+) -> Workspace:
     """Make a council's workspace in ``folder`` (created if needed).
 
     Parameters
@@ -196,8 +233,12 @@ def init_workspace(folder: str | Path, *, council: str = SAMPLE_COUNCIL,
             with open(folder / name, "x", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
     except OSError as err:
-        raise ParameterError([f"cannot write the workspace in {folder}: "
-                              f"{err.strerror or err} ({err.filename or folder})"]) from err
+        raise ParameterError(
+            [
+                f"cannot write the workspace in {folder}: "
+                f"{err.strerror or err} ({err.filename or folder})"
+            ]
+        ) from err
     return read_workspace(folder / CONFIG_FILE)
 
 
@@ -212,19 +253,41 @@ def _title(name: str) -> str:
 def _declared_parameters(workspace: Workspace) -> list[dict[str, Any]]:
     """The new notebook's parameters, as its metadata declares them."""
     return [
-        {"name": "council", "type": "str", "default": workspace.council or SAMPLE_COUNCIL,
-         "help": "ONS GSS code of the home council", "check": "council"},
-        {"name": "year", "type": "str", "default": "2023/24",
-         "help": "Financial year reported on, e.g. 2023/24", "check": "year_has_data"},
-        {"name": "comparator_group", "type": "str",
-         "default": workspace.comparator_group or SAMPLE_GROUP,
-         "help": "Comparator group from comparator_groups.csv (must include the council)",
-         "check": "comparator_group"},
-        {"name": "data_dir", "type": "str", "default": "",
-         "help": "Folder of CSV tables; empty = the bundled sample data", "check": "data_dir"},
-        {"name": "indicator", "type": "str", "default": "NI192",
-         "help": "The indicator compared with the comparator group (a code in indicators.csv)",
-         "check": "indicator"},
+        {
+            "name": "council",
+            "type": "str",
+            "default": workspace.council or SAMPLE_COUNCIL,
+            "help": "ONS GSS code of the home council",
+            "check": "council",
+        },
+        {
+            "name": "year",
+            "type": "str",
+            "default": "2023/24",
+            "help": "Financial year reported on, e.g. 2023/24",
+            "check": "year_has_data",
+        },
+        {
+            "name": "comparator_group",
+            "type": "str",
+            "default": workspace.comparator_group or SAMPLE_GROUP,
+            "help": "Comparator group from comparator_groups.csv (must include the council)",
+            "check": "comparator_group",
+        },
+        {
+            "name": "data_dir",
+            "type": "str",
+            "default": "",
+            "help": "Folder of CSV tables; empty = the bundled sample data",
+            "check": "data_dir",
+        },
+        {
+            "name": "indicator",
+            "type": "str",
+            "default": "NI192",
+            "help": "The indicator compared with the comparator group (a code in indicators.csv)",
+            "check": "indicator",
+        },
     ]
 
 
@@ -268,28 +331,42 @@ def _notebook(name: str, workspace: Workspace) -> Any:
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     declared = _declared_parameters(workspace)
-    parameters = new_code_cell("\n".join(f"{p['name']} = {json.dumps(p['default'])}"
-                                         for p in declared))
+    parameters = new_code_cell(
+        "\n".join(f"{p['name']} = {json.dumps(p['default'])}" for p in declared)
+    )
     parameters.metadata["tags"] = ["parameters"]
     cells = [
-        new_markdown_cell(f"# {_title(name)}\n\nA report of the council's own: how the council "
-                          f"compares with its comparator group on one indicator. Replace this "
-                          f"section with your own, keeping its pattern: one perfeval call, one "
-                          f"table or chart, one computed sentence saying what it means."),
-        new_code_cell(_IMPORTS), parameters,
-        new_code_cell(f'load_notebook_schema("{name}.ipynb")  # the parameters declared in '
-                      f'this notebook\'s metadata\nparams = validate_notebook_namespace("{name}", '
-                      f'globals())\ndata = load_dataset(params["data_dir"])'),
-        new_markdown_cell("## How the council compares"), new_code_cell(_SECTION),
-        new_markdown_cell("## Method, data sources and provenance"), new_code_cell(_METHOD),
-        new_markdown_cell("### Recap\n\nThe manifest saved beside this report lists the input "
-                          "files' checksums, the parameters, the package versions and every key "
-                          "figure, so that an auditor can re-run it with `perfeval verify`."),
+        new_markdown_cell(
+            f"# {_title(name)}\n\nA report of the council's own: how the council "
+            f"compares with its comparator group on one indicator. Replace this "
+            f"section with your own, keeping its pattern: one perfeval call, one "
+            f"table or chart, one computed sentence saying what it means."
+        ),
+        new_code_cell(_IMPORTS),
+        parameters,
+        new_code_cell(
+            f'load_notebook_schema("{name}.ipynb")  # the parameters declared in '
+            f'this notebook\'s metadata\nparams = validate_notebook_namespace("{name}", '
+            f'globals())\ndata = load_dataset(params["data_dir"])'
+        ),
+        new_markdown_cell("## How the council compares"),
+        new_code_cell(_SECTION),
+        new_markdown_cell("## Method, data sources and provenance"),
+        new_code_cell(_METHOD),
+        new_markdown_cell(
+            "### Recap\n\nThe manifest saved beside this report lists the input "
+            "files' checksums, the parameters, the package versions and every key "
+            "figure, so that an auditor can re-run it with `perfeval verify`."
+        ),
     ]
-    nb = new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"},
-        "perfeval": {"parameters": declared}})
+    nb = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+            "perfeval": {"parameters": declared},
+        },
+    )
     nbformat.validate(nb)
     return nb
 
@@ -316,17 +393,29 @@ def new_notebook(workspace: Workspace, name: str) -> Path:
         parameter file exists already (nothing is written then).
     """
     if not NOTEBOOK_NAME.fullmatch(name):
-        raise ParameterError([f"report name {name[:60]!r}: use lower-case letters, digits and "
-                              f"_, starting with a letter, e.g. waste_review"])
+        raise ParameterError(
+            [
+                f"report name {name[:60]!r}: use lower-case letters, digits and "
+                f"_, starting with a letter, e.g. waste_review"
+            ]
+        )
     if (paths.BUNDLED_NOTEBOOKS_DIR / f"{name}.ipynb").is_file():
-        raise ParameterError([f"{name!r} is a built-in report; choose another name (a notebook "
-                              f"of that name in {workspace.notebooks_dir} would replace it)"])
+        raise ParameterError(
+            [
+                f"{name!r} is a built-in report; choose another name (a notebook "
+                f"of that name in {workspace.notebooks_dir} would replace it)"
+            ]
+        )
     notebook = workspace.notebooks_dir / f"{name}.ipynb"
     params = workspace.params_dir / f"{name}.yaml"
     present = [str(p) for p in (notebook, params) if p.exists()]
     if present:
-        raise ParameterError([f"{' and '.join(present)} exists already; perfeval new never "
-                              f"overwrites a file. Choose another name"])
+        raise ParameterError(
+            [
+                f"{' and '.join(present)} exists already; perfeval new never "
+                f"overwrites a file. Choose another name"
+            ]
+        )
     import nbformat
 
     text = nbformat.writes(_notebook(name, workspace)) + "\n"
@@ -336,11 +425,14 @@ def new_notebook(workspace: Workspace, name: str) -> Path:
         with open(notebook, "x", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         with open(params, "x", encoding="utf-8", newline="\n") as handle:
-            handle.write(f"# Default parameters of the report {name} (notebooks/{name}.ipynb), "
-                         f"made by `perfeval new`.\n# `perfeval run {name}` reads this file. "
-                         f"council, comparator_group and data_dir come from perfeval.toml.\n"
-                         f"year: \"2023/24\"\nindicator: NI192\n")
+            handle.write(
+                f"# Default parameters of the report {name} (notebooks/{name}.ipynb), "
+                f"made by `perfeval new`.\n# `perfeval run {name}` reads this file. "
+                f"council, comparator_group and data_dir come from perfeval.toml.\n"
+                f'year: "2023/24"\nindicator: NI192\n'
+            )
     except OSError as err:
-        raise ParameterError([f"cannot write {err.filename or notebook}: "
-                              f"{err.strerror or err}"]) from err
+        raise ParameterError(
+            [f"cannot write {err.filename or notebook}: {err.strerror or err}"]
+        ) from err
     return notebook

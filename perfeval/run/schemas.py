@@ -96,12 +96,14 @@ def _with_dataset(check):
     (:func:`check_data_dir`), so the wrapped check is skipped; a schema without ``data_dir``
     (whose checks read the bundled sample data) reports it here.
     """
+
     def wrapped(value: Any, values: dict[str, Any]) -> str | None:
         try:
             data = dataset_for(values)
         except PerfevalError as err:
             return None if "data_dir" in values else describe_unusable_data(err)
         return check(value, values, data)
+
     return wrapped
 
 
@@ -109,12 +111,15 @@ def describe_unusable_data(err: PerfevalError, folder: str = "") -> str:
     """Why the data cannot be used, in one message: the grouped problems, then where to see all."""
     if isinstance(err, DataValidationError):
         shown = f"{count_words(len(err.problems), 'problem')}: " + "; ".join(
-            describe_problems(err.problems, limit=5))
+            describe_problems(err.problems, limit=5)
+        )
     else:
         shown = str(err)
     command = f"perfeval check-data {folder}".rstrip()
-    return (f"the data in data_dir cannot be used ({shorten(shown, 700)}); run `{command}` to "
-            f"see every problem")
+    return (
+        f"the data in data_dir cannot be used ({shorten(shown, 700)}); run `{command}` to "
+        f"see every problem"
+    )
 
 
 def check_data_dir(value: str, values: dict[str, Any]) -> str | None:
@@ -134,8 +139,10 @@ def check_council(value: str, values: dict[str, Any], data: Dataset) -> str | No
     """The council must be a code in authorities.csv."""
     codes = set(data.authorities["code"])
     if value not in codes:
-        return (f"{short_repr(value)} is not an authority code in authorities.csv; use an ONS GSS "
-                f"code such as {DEFAULT_COUNCIL!r} (Rutland)")
+        return (
+            f"{short_repr(value)} is not an authority code in authorities.csv; use an ONS GSS "
+            f"code such as {DEFAULT_COUNCIL!r} (Rutland)"
+        )
     return None
 
 
@@ -143,17 +150,22 @@ def check_financial_year(value: str, values: dict[str, Any]) -> str | None:
     """The year must be a financial-year label such as 2024/25, in the years a data file may
     hold (:data:`~perfeval.core.periods.FIRST_YEAR` to :data:`~perfeval.core.periods.LAST_YEAR`,
     as the loader's)."""
-    if not is_valid_period(value, first_year=FIRST_YEAR, last_year=LAST_YEAR) \
-            or parse_period(value).kind != "year":
+    if (
+        not is_valid_period(value, first_year=FIRST_YEAR, last_year=LAST_YEAR)
+        or parse_period(value).kind != "year"
+    ):
         if is_valid_period(value) and parse_period(value).kind == "year":
-            return (f"{short_repr(value)} is outside the years a data file may hold "
-                    f"({financial_year_label(FIRST_YEAR)} to {financial_year_label(LAST_YEAR)})")
+            return (
+                f"{short_repr(value)} is outside the years a data file may hold "
+                f"({financial_year_label(FIRST_YEAR)} to {financial_year_label(LAST_YEAR)})"
+            )
         return f"{short_repr(value)} is not a financial year; write it as '2024/25'"
     return None
 
 
-def check_year_among(value: str, values: dict[str, Any], years: list[str], missing: str, *,
-                     shown: int | None = None) -> str | None:
+def check_year_among(
+    value: str, values: dict[str, Any], years: list[str], missing: str, *, shown: int | None = None
+) -> str | None:
     """A financial-year label that is one of ``years``; else ``missing`` with the years listed.
 
     ``missing`` is the message after the quoted value, e.g. ``"has no rows in x.csv; years"``;
@@ -174,8 +186,13 @@ def check_year_has_data(value: str, values: dict[str, Any], data: Dataset) -> st
     council = values.get("council")
     mine = data.indicator_values[data.indicator_values["authority"] == council]
     years = sorted({parse_period(p).financial_year.label for p in mine["period"].unique()})
-    return check_year_among(value, values, years, f"has no indicator values for "
-                            f"{shorten(str(council))}; years with data", shown=6)
+    return check_year_among(
+        value,
+        values,
+        years,
+        f"has no indicator values for {shorten(str(council))}; years with data",
+        shown=6,
+    )
 
 
 @_with_dataset
@@ -187,8 +204,10 @@ def check_comparator_group(value: str, values: dict[str, Any], data: Dataset) ->
         return f"{short_repr(value)} is not a group in comparator_groups.csv; known groups: {known}"
     members = set(groups.loc[groups["group"] == value, "authority"])
     if values.get("council") not in members:
-        return (f"group {short_repr(value)} does not include the council "
-                f"{short_repr(values.get('council'))}")
+        return (
+            f"group {short_repr(value)} does not include the council "
+            f"{short_repr(values.get('council'))}"
+        )
     return None
 
 
@@ -198,8 +217,9 @@ def council_survey_rows(data: Dataset, table: str, values: dict[str, Any]) -> An
     frame = getattr(data, table)
     if "authority" not in frame.columns:
         return frame.iloc[0:0]
-    return frame[(frame["authority"] == values.get("council"))
-                 & (frame["survey"] == values.get("survey"))]
+    return frame[
+        (frame["authority"] == values.get("council")) & (frame["survey"] == values.get("survey"))
+    ]
 
 
 def council_waves(data: Dataset, values: dict[str, Any]) -> list[str]:
@@ -214,10 +234,14 @@ def _no_such_wave(value: str, values: dict[str, Any], data: Dataset) -> str | No
         return None
     survey, council = short_repr(values.get("survey")), shorten(str(values.get("council")))
     if not waves:
-        return (f"{short_repr(value)} is not a wave: survey_responses.csv has no respondents of "
-                f"survey {survey} for {council}; give '' for no survey results")
-    return (f"{short_repr(value)} is not a wave of survey {survey} for {council} in "
-            f"survey_responses.csv; waves: {waves}")
+        return (
+            f"{short_repr(value)} is not a wave: survey_responses.csv has no respondents of "
+            f"survey {survey} for {council}; give '' for no survey results"
+        )
+    return (
+        f"{short_repr(value)} is not a wave of survey {survey} for {council} in "
+        f"survey_responses.csv; waves: {waves}"
+    )
 
 
 @_with_dataset
@@ -233,12 +257,17 @@ def check_previous_wave(value: str, values: dict[str, Any], data: Dataset) -> st
     of the council's survey; not checked (and not used) when no wave is reported
     (``survey_wave = ""``), nor when the council has no survey at all (``survey_wave``'s own
     check says so)."""
-    if value in ("", PREVIOUS_WAVE) or not values.get("survey_wave") \
-            or not council_waves(data, values):
+    if (
+        value in ("", PREVIOUS_WAVE)
+        or not values.get("survey_wave")
+        or not council_waves(data, values)
+    ):
         return None
     if value == values.get("survey_wave"):
-        return (f"{short_repr(value)} is the wave reported (survey_wave); choose an earlier wave "
-                "or '' for no comparison")
+        return (
+            f"{short_repr(value)} is the wave reported (survey_wave); choose an earlier wave "
+            "or '' for no comparison"
+        )
     return _no_such_wave(value, values, data)
 
 
@@ -248,39 +277,89 @@ def check_indicator_codes(value: list[str], values: dict[str, Any], data: Datase
     if not value:
         return "give at least one indicator code, e.g. [NI192]; see indicators.csv"
     unknown = [code for code in value if code not in set(data.indicators["code"])]
-    return (f"unknown indicator code(s) {short_repr(unknown)}; see indicators.csv" if unknown
-            else None)
+    return (
+        f"unknown indicator code(s) {short_repr(unknown)}; see indicators.csv" if unknown else None
+    )
 
 
 def common_parameters(*, year_check: Check = check_year_has_data) -> list[Param]:
     """The four parameters every report shares (``year_check`` replaces the year's data check)."""
     return [
-        Param("council", "str", DEFAULT_COUNCIL,
-              "ONS GSS code of the home council (e.g. E06000017 for Rutland)", check=check_council),
-        Param("year", "str", DEFAULT_YEAR, "Financial year reported on, e.g. 2024/25",
-              check=year_check, period=True),
-        Param("comparator_group", "str", DEFAULT_GROUP,
-              "Comparator group from comparator_groups.csv (must include the council)",
-              check=check_comparator_group),
-        Param("data_dir", "str", "", "Folder of CSV tables; empty = the bundled sample data",
-              check=check_data_dir),
+        Param(
+            "council",
+            "str",
+            DEFAULT_COUNCIL,
+            "ONS GSS code of the home council (e.g. E06000017 for Rutland)",
+            check=check_council,
+        ),
+        Param(
+            "year",
+            "str",
+            DEFAULT_YEAR,
+            "Financial year reported on, e.g. 2024/25",
+            check=year_check,
+            period=True,
+        ),
+        Param(
+            "comparator_group",
+            "str",
+            DEFAULT_GROUP,
+            "Comparator group from comparator_groups.csv (must include the council)",
+            check=check_comparator_group,
+        ),
+        Param(
+            "data_dir",
+            "str",
+            "",
+            "Folder of CSV tables; empty = the bundled sample data",
+            check=check_data_dir,
+        ),
     ]
 
 
-register_schema("state_of_the_nation", common_parameters() + [
-    Param("key_indicators", "list[str]", ["NI192", "HB01", "PL01", "HR01", "CT01", "ASC3"],
-          "Indicators shown as trends against the comparator median", check=check_indicator_codes),
-    Param("trend_years", "int", 6, "Number of financial years shown in trend charts",
-          min=2, max=20),
-    Param("survey", "str", "residents",
-          "Resident survey reported (a survey of the council in survey_responses.csv)"),
-    Param("survey_wave", "str", LATEST_WAVE,
-          "Wave of the council's survey reported: 'latest' (the latest at or before the report "
-          "year), a wave, or '' for none (no Resident views section)", check=check_survey_wave),
-    Param("previous_wave", "str", PREVIOUS_WAVE,
-          "Earlier wave to test change against: 'previous' (the wave before the one reported), "
-          "a wave, or '' for none (unused when survey_wave is '')", check=check_previous_wave),
-])
+register_schema(
+    "state_of_the_nation",
+    common_parameters()
+    + [
+        Param(
+            "key_indicators",
+            "list[str]",
+            ["NI192", "HB01", "PL01", "HR01", "CT01", "ASC3"],
+            "Indicators shown as trends against the comparator median",
+            check=check_indicator_codes,
+        ),
+        Param(
+            "trend_years",
+            "int",
+            6,
+            "Number of financial years shown in trend charts",
+            min=2,
+            max=20,
+        ),
+        Param(
+            "survey",
+            "str",
+            "residents",
+            "Resident survey reported (a survey of the council in survey_responses.csv)",
+        ),
+        Param(
+            "survey_wave",
+            "str",
+            LATEST_WAVE,
+            "Wave of the council's survey reported: 'latest' (the latest at or before the report "
+            "year), a wave, or '' for none (no Resident views section)",
+            check=check_survey_wave,
+        ),
+        Param(
+            "previous_wave",
+            "str",
+            PREVIOUS_WAVE,
+            "Earlier wave to test change against: 'previous' (the wave before the one reported), "
+            "a wave, or '' for none (unused when survey_wave is '')",
+            check=check_previous_wave,
+        ),
+    ],
+)
 
 
 @_with_dataset
@@ -288,15 +367,26 @@ def check_services(value: list[str], values: dict[str, Any], data: Dataset) -> s
     """Every service must be a service in the indicator register ([] means all services)."""
     known = sorted(set(data.indicators["service"]))
     unknown = [service for service in value if service not in known]
-    return (f"unknown service(s) {short_repr(unknown)}; services in indicators.csv: {known}"
-            if unknown else None)
+    return (
+        f"unknown service(s) {short_repr(unknown)}; services in indicators.csv: {known}"
+        if unknown
+        else None
+    )
 
 
-register_schema("end_of_year_review", common_parameters() + [
-    Param("services", "list[str]", [],
-          "Only these services' indicators (as in indicators.csv); [] = every service",
-          check=check_services),
-])
+register_schema(
+    "end_of_year_review",
+    common_parameters()
+    + [
+        Param(
+            "services",
+            "list[str]",
+            [],
+            "Only these services' indicators (as in indicators.csv); [] = every service",
+            check=check_services,
+        ),
+    ],
+)
 
 
 @_with_dataset
@@ -307,38 +397,68 @@ def check_quarter_has_data(value: int, values: dict[str, Any], data: Dataset) ->
         return None  # the year's own check reports the problem
     mine = data.indicator_values[data.indicator_values["authority"] == values.get("council")]
     fy = parse_period(year).fy
-    quarters = {parse_period(p).quarter for p in mine["period"].unique()
-                if parse_period(p).kind != "year" and parse_period(p).fy == fy}
+    quarters = {
+        parse_period(p).quarter
+        for p in mine["period"].unique()
+        if parse_period(p).kind != "year" and parse_period(p).fy == fy
+    }
     if value not in quarters:
         shown = sorted(q for q in quarters if q) or "none"
-        return (f"{short_repr(value)} has no quarterly or monthly values for "
-                f"{shorten(str(values.get('council')))} in {year}; quarters with data: {shown}")
+        return (
+            f"{short_repr(value)} has no quarterly or monthly values for "
+            f"{shorten(str(values.get('council')))} in {year}; quarters with data: {shown}"
+        )
     return None
 
 
 @_with_dataset
-def check_sub_annual_indicators(value: list[str], values: dict[str, Any],
-                                data: Dataset) -> str | None:
+def check_sub_annual_indicators(
+    value: list[str], values: dict[str, Any], data: Dataset
+) -> str | None:
     """At least one code; every code a quarterly or monthly indicator of the register."""
     register = data.indicators.set_index("code")["frequency"]
     sub_annual = sorted(code for code, f in register.items() if f in ("quarterly", "monthly"))
     bad = [code for code in value if code not in sub_annual]
     if not value:
         return f"give at least one quarterly or monthly indicator, e.g. {sub_annual[:3]}"
-    return (f"{short_repr(bad)} are not quarterly or monthly indicators in indicators.csv; "
-            f"choose from {sub_annual}" if bad else None)
+    return (
+        f"{short_repr(bad)} are not quarterly or monthly indicators in indicators.csv; "
+        f"choose from {sub_annual}"
+        if bad
+        else None
+    )
 
 
-register_schema("quarterly_monitoring", common_parameters() + [
-    Param("quarter", "int", 3, "Quarter of the financial year reported (1 = April to June)",
-          min=1, max=4, check=check_quarter_has_data),
-    Param("profile_method", "str", "seasonal",
-          "How annual targets are split into quarters and months: 'even' or 'seasonal' (from "
-          "past years)", choices=("even", "seasonal")),
-    Param("spc_indicators", "list[str]", ["HB01", "PL01", "HR01", "WS01", "CS02"],
-          "Quarterly or monthly indicators shown as SPC (XmR) charts",
-          check=check_sub_annual_indicators),
-])
+register_schema(
+    "quarterly_monitoring",
+    common_parameters()
+    + [
+        Param(
+            "quarter",
+            "int",
+            3,
+            "Quarter of the financial year reported (1 = April to June)",
+            min=1,
+            max=4,
+            check=check_quarter_has_data,
+        ),
+        Param(
+            "profile_method",
+            "str",
+            "seasonal",
+            "How annual targets are split into quarters and months: 'even' or 'seasonal' (from "
+            "past years)",
+            choices=("even", "seasonal"),
+        ),
+        Param(
+            "spc_indicators",
+            "list[str]",
+            ["HB01", "PL01", "HR01", "WS01", "CS02"],
+            "Quarterly or monthly indicators shown as SPC (XmR) charts",
+            check=check_sub_annual_indicators,
+        ),
+    ],
+)
 
 
 # --------------------------------------------------------------------------- value for money
@@ -346,16 +466,21 @@ def _without_group(params: list[Param], **year: Any) -> list[Param]:
     """The common parameters minus ``comparator_group`` (these reports choose their councils
     otherwise), with the ``year`` parameter's default, description or check replaced if given."""
     import dataclasses
-    return [dataclasses.replace(p, **year) if p.name == "year" and year else p
-            for p in params if p.name != "comparator_group"]
+
+    return [
+        dataclasses.replace(p, **year) if p.name == "year" and year else p
+        for p in params
+        if p.name != "comparator_group"
+    ]
 
 
 @_with_dataset
 def check_spend_year(value: str, values: dict[str, Any], data: Dataset) -> str | None:
     """The year must be a financial year with net expenditure in net_expenditure.csv."""
     years = sorted(set(data.net_expenditure["period"]), key=lambda y: parse_period(y).fy)
-    return check_year_among(value, values, years,
-                            "has no rows in net_expenditure.csv; years with data")
+    return check_year_among(
+        value, values, years, "has no rows in net_expenditure.csv; years with data"
+    )
 
 
 @_with_dataset
@@ -370,24 +495,56 @@ def check_comparison(value: str, values: dict[str, Any], data: Dataset) -> str |
 @_with_dataset
 def check_deflator_year(value: str, values: dict[str, Any], data: Dataset) -> str | None:
     """The price base year must have a deflator in deflators.csv."""
-    return check_year_among(value, values, sorted(set(data.deflators["year"])),
-                            "has no deflator in deflators.csv; years")
+    return check_year_among(
+        value,
+        values,
+        sorted(set(data.deflators["year"])),
+        "has no deflator in deflators.csv; years",
+    )
 
 
-register_schema("value_for_money", _without_group(
-        common_parameters(), default="2017/18", check=check_spend_year,
-        description="Financial year compared (a year in net_expenditure.csv), e.g. 2017/18") + [
-    Param("comparison", "str", "type",
-          "Councils compared: 'type' (all current councils of the council's type) or a group in "
-          "comparator_groups.csv", check=check_comparison),
-    Param("vfm_indicators", "list[str]", ["NI192", "ASC2", "ASC3", "ASC5"],
-          "Indicators averaged into the performance score (not neutral ones)",
-          check=check_indicator_codes),
-    Param("price_base_year", "str", "2017/18", "Financial year whose prices real terms are in",
-          check=check_deflator_year, period=True),
-    Param("confidence_level", "float", 0.95, "Confidence level of the fitted line's intervals",
-          min=0.5, max=0.99),
-])
+register_schema(
+    "value_for_money",
+    _without_group(
+        common_parameters(),
+        default="2017/18",
+        check=check_spend_year,
+        description="Financial year compared (a year in net_expenditure.csv), e.g. 2017/18",
+    )
+    + [
+        Param(
+            "comparison",
+            "str",
+            "type",
+            "Councils compared: 'type' (all current councils of the council's type) or a group in "
+            "comparator_groups.csv",
+            check=check_comparison,
+        ),
+        Param(
+            "vfm_indicators",
+            "list[str]",
+            ["NI192", "ASC2", "ASC3", "ASC5"],
+            "Indicators averaged into the performance score (not neutral ones)",
+            check=check_indicator_codes,
+        ),
+        Param(
+            "price_base_year",
+            "str",
+            "2017/18",
+            "Financial year whose prices real terms are in",
+            check=check_deflator_year,
+            period=True,
+        ),
+        Param(
+            "confidence_level",
+            "float",
+            0.95,
+            "Confidence level of the fitted line's intervals",
+            min=0.5,
+            max=0.99,
+        ),
+    ],
+)
 
 
 # ---------------------------------------------------------------------- programme evaluation
@@ -395,8 +552,13 @@ register_schema("value_for_money", _without_group(
 def check_programme(value: str, values: dict[str, Any], data: Dataset) -> str | None:
     """The programme must have strands in programme_strands.csv."""
     known = sorted(set(data.programme_strands["programme"]))
-    return None if value in known else (f"{short_repr(value)} is not a programme in "
-                                        f"programme_strands.csv; programmes: {known}")
+    return (
+        None
+        if value in known
+        else (
+            f"{short_repr(value)} is not a programme in programme_strands.csv; programmes: {known}"
+        )
+    )
 
 
 FRAMEWORK_OPERATORS = ("==", "!=", "<", "<=", ">", ">=")
@@ -444,72 +606,163 @@ def framework_item_from_line(line: str) -> dict[str, Any]:
     """
     parts = [part.strip() for part in line.split("|")]
     if len(parts) != 4 or not all(parts):
-        raise ValueError(f"expected 'question | evidence | operator | threshold', got "
-                         f"{short_repr(line)}; or write the item as a mapping with "
-                         f"{', '.join(FRAMEWORK_FIELDS)}")
+        raise ValueError(
+            f"expected 'question | evidence | operator | threshold', got "
+            f"{short_repr(line)}; or write the item as a mapping with "
+            f"{', '.join(FRAMEWORK_FIELDS)}"
+        )
     question, evidence, operator, threshold = parts
     if operator == "between":
-        raise ValueError(f"operator 'between' in {short_repr(line)} is no longer available; "
-                         f"write two questions instead, one with '>=' the low end and one with "
-                         f"'<=' the high end")
-    return {"question": question, "evidence": evidence, "operator": operator,
-            "threshold": _threshold_from_text(threshold)}
+        raise ValueError(
+            f"operator 'between' in {short_repr(line)} is no longer available; "
+            f"write two questions instead, one with '>=' the low end and one with "
+            f"'<=' the high end"
+        )
+    return {
+        "question": question,
+        "evidence": evidence,
+        "operator": operator,
+        "threshold": _threshold_from_text(threshold),
+    }
 
 
-FRAMEWORK_ITEM = Record((
-    Field("question", "str", "The question the report answers"),
-    Field("evidence", "str", "The computed result answering it, e.g. funding_total.participants, "
-          "did_NI192.significant_increase or survey_confidence.p_value"),
-    Field("operator", "str", "How the evidence is compared with the threshold",
-          choices=FRAMEWORK_OPERATORS),
-    Field("threshold", "scalar", "What the evidence is compared with"),
-), from_text=framework_item_from_line)
+FRAMEWORK_ITEM = Record(
+    (
+        Field("question", "str", "The question the report answers"),
+        Field(
+            "evidence",
+            "str",
+            "The computed result answering it, e.g. funding_total.participants, "
+            "did_NI192.significant_increase or survey_confidence.p_value",
+        ),
+        Field(
+            "operator",
+            "str",
+            "How the evidence is compared with the threshold",
+            choices=FRAMEWORK_OPERATORS,
+        ),
+        Field("threshold", "scalar", "What the evidence is compared with"),
+    ),
+    from_text=framework_item_from_line,
+)
 """The fields of one evaluation question (``evaluation_framework``)."""
 
 
 def _question(question: str, evidence: str, operator: str, threshold: Any) -> dict[str, Any]:
-    return {"question": question, "evidence": evidence, "operator": operator,
-            "threshold": threshold}
+    return {
+        "question": question,
+        "evidence": evidence,
+        "operator": operator,
+        "threshold": threshold,
+    }
 
 
 DEFAULT_FRAMEWORK = [
-    _question("Did the programme spend within its allocation?",
-              "funding_total.spend_pct_of_allocation", "<=", 100),
-    _question("Did the programme reach at least 300 participant places?",
-              "funding_total.participants", ">=", 300),
-    _question("Was the cost per participant place under £1,500?",
-              "funding_total.cost_per_participant", "<", 1500),
-    _question("Did participants' confidence rise significantly?",
-              "survey_confidence.significant_increase", "==", True),
-    _question("Did more participants use performance data after the programme?",
-              "survey_uses_performance_data.significant_increase", "==", True),
-    _question("Did the recycling rate (NI 192) rise more in participating than in comparison "
-              "councils?", "did_NI192.significant_increase", "==", True),
-    _question("Were participating and comparison councils on parallel trends before the "
-              "programme?", "did_NI192.pre_trends_parallel", "==", True),
+    _question(
+        "Did the programme spend within its allocation?",
+        "funding_total.spend_pct_of_allocation",
+        "<=",
+        100,
+    ),
+    _question(
+        "Did the programme reach at least 300 participant places?",
+        "funding_total.participants",
+        ">=",
+        300,
+    ),
+    _question(
+        "Was the cost per participant place under £1,500?",
+        "funding_total.cost_per_participant",
+        "<",
+        1500,
+    ),
+    _question(
+        "Did participants' confidence rise significantly?",
+        "survey_confidence.significant_increase",
+        "==",
+        True,
+    ),
+    _question(
+        "Did more participants use performance data after the programme?",
+        "survey_uses_performance_data.significant_increase",
+        "==",
+        True,
+    ),
+    _question(
+        "Did the recycling rate (NI 192) rise more in participating than in comparison councils?",
+        "did_NI192.significant_increase",
+        "==",
+        True,
+    ),
+    _question(
+        "Were participating and comparison councils on parallel trends before the programme?",
+        "did_NI192.pre_trends_parallel",
+        "==",
+        True,
+    ),
 ]
 
-register_schema("programme_evaluation", _without_group(
-        common_parameters(), default="2023/24",
-        description="Last financial year of outcome data used, e.g. 2023/24") + [
-    Param("programme", "str", "llr_improvement_partnership",
-          "Programme in programme_strands.csv and programme_members.csv", check=check_programme),
-    Param("programme_start", "str", "2019/20", "First financial year of the programme",
-          check=check_financial_year, period=True),
-    Param("did_indicators", "list[str]", ["NI192"],
-          "Indicators evaluated by difference-in-differences (the first is charted)",
-          check=check_indicator_codes),
-    Param("scale_questions", "list[str]", ["confidence", "understanding"],
-          "Participant survey questions on a 1-5 scale (Wilcoxon signed-rank)"),
-    Param("binary_questions", "list[str]", ["uses_performance_data", "has_development_plan"],
-          "Participant survey yes/no questions (McNemar)"),
-    Param("confidence_level", "float", 0.95, "Confidence level of the intervals",
-          min=0.5, max=0.99),
-    Param("evaluation_framework", "list[dict]", DEFAULT_FRAMEWORK,
-          "Evaluation questions, each answered by comparing a computed result (evidence) with "
-          "a threshold; the older one-line form 'question | evidence | operator | threshold' "
-          "is read too", item=FRAMEWORK_ITEM),
-])
+register_schema(
+    "programme_evaluation",
+    _without_group(
+        common_parameters(),
+        default="2023/24",
+        description="Last financial year of outcome data used, e.g. 2023/24",
+    )
+    + [
+        Param(
+            "programme",
+            "str",
+            "llr_improvement_partnership",
+            "Programme in programme_strands.csv and programme_members.csv",
+            check=check_programme,
+        ),
+        Param(
+            "programme_start",
+            "str",
+            "2019/20",
+            "First financial year of the programme",
+            check=check_financial_year,
+            period=True,
+        ),
+        Param(
+            "did_indicators",
+            "list[str]",
+            ["NI192"],
+            "Indicators evaluated by difference-in-differences (the first is charted)",
+            check=check_indicator_codes,
+        ),
+        Param(
+            "scale_questions",
+            "list[str]",
+            ["confidence", "understanding"],
+            "Participant survey questions on a 1-5 scale (Wilcoxon signed-rank)",
+        ),
+        Param(
+            "binary_questions",
+            "list[str]",
+            ["uses_performance_data", "has_development_plan"],
+            "Participant survey yes/no questions (McNemar)",
+        ),
+        Param(
+            "confidence_level",
+            "float",
+            0.95,
+            "Confidence level of the intervals",
+            min=0.5,
+            max=0.99,
+        ),
+        Param(
+            "evaluation_framework",
+            "list[dict]",
+            DEFAULT_FRAMEWORK,
+            "Evaluation questions, each answered by comparing a computed result (evidence) with "
+            "a threshold; the older one-line form 'question | evidence | operator | threshold' "
+            "is read too",
+            item=FRAMEWORK_ITEM,
+        ),
+    ],
+)
 
 
 # --------------------------------------------------------------------------- survey report
@@ -518,11 +771,13 @@ SURVEY_DESIGN_COLUMNS = ("authority", "survey", "wave", "respondent_id", "weight
 
 def council_surveys(data: Dataset, council: str) -> list[str]:
     """The council's surveys that have respondents and a codebook."""
+
     def surveys(table: str) -> set[str]:
         frame = getattr(data, table)
         if "authority" not in frame.columns:
             return set()
         return set(frame.loc[frame["authority"] == council, "survey"])
+
     return sorted(surveys("survey_responses") & surveys("survey_codebook"))
 
 
@@ -531,9 +786,14 @@ def check_survey_name(value: str, values: dict[str, Any], data: Dataset) -> str 
     """The council must have respondents of the survey in survey_responses.csv and its
     questions in the codebook."""
     known = council_surveys(data, str(values.get("council")))
-    return None if value in known else (
-        f"{short_repr(value)} is not a survey of {shorten(str(values.get('council')))} with "
-        f"respondents and a codebook; its surveys: {known}")
+    return (
+        None
+        if value in known
+        else (
+            f"{short_repr(value)} is not a survey of {shorten(str(values.get('council')))} with "
+            f"respondents and a codebook; its surveys: {known}"
+        )
+    )
 
 
 def _wave_problem(value: str, values: dict[str, Any], data: Dataset) -> str | None:
@@ -552,8 +812,10 @@ def check_comparison_wave(value: str, values: dict[str, Any], data: Dataset) -> 
     if value == "":
         return None
     if value == values.get("wave"):
-        return (f"{short_repr(value)} is the wave reported; choose an earlier wave or '' for no "
-                f"comparison")
+        return (
+            f"{short_repr(value)} is the wave reported; choose an earlier wave or '' for no "
+            f"comparison"
+        )
     return _wave_problem(value, values, data)
 
 
@@ -561,26 +823,64 @@ def check_comparison_wave(value: str, values: dict[str, Any], data: Dataset) -> 
 def check_breakdowns(value: list[str], values: dict[str, Any], data: Dataset) -> str | None:
     """Each breakdown must be a respondent characteristic column of survey_responses.csv."""
     questions = set(data.survey_codebook["question"])
-    known = [c for c in data.survey_responses.columns
-             if c not in SURVEY_DESIGN_COLUMNS and c not in questions]
+    known = [
+        c
+        for c in data.survey_responses.columns
+        if c not in SURVEY_DESIGN_COLUMNS and c not in questions
+    ]
     bad = [c for c in value if c not in known]
-    return (f"{short_repr(bad)} are not respondent characteristics; choose from {known}" if bad
-            else None)
+    return (
+        f"{short_repr(bad)} are not respondent characteristics; choose from {known}"
+        if bad
+        else None
+    )
 
 
-register_schema("survey_report", common_parameters(year_check=check_financial_year) + [
-    Param("survey", "str", "residents", "Survey in survey_responses.csv and survey_codebook.csv",
-          check=check_survey_name),
-    Param("wave", "str", "2024", "Survey wave reported", check=check_wave_of_survey),
-    Param("comparison_wave", "str", "2022", "Earlier wave to test change against ('' for none)",
-          check=check_comparison_wave),
-    Param("breakdowns", "list[str]", ["age_band", "sex", "ward", "disability"],
-          "Respondent characteristics whose groups are compared with the rest",
-          check=check_breakdowns),
-    Param("min_base", "int", 50, "Smallest base (respondents answering) whose estimate is "
-          "published; smaller are shown as [low]", min=1, max=1000),
-    Param("min_cell", "int", 10, "Smallest number of respondents in a cell that may be shown; "
-          "smaller are suppressed as [c]", min=1, max=1000),
-    Param("level", "float", 0.95, "Confidence level of intervals and tests", min=0.8, max=0.99),
-    Param("rake", "bool", True, "Re-rake the weights to survey_population_margins.csv"),
-])
+register_schema(
+    "survey_report",
+    common_parameters(year_check=check_financial_year)
+    + [
+        Param(
+            "survey",
+            "str",
+            "residents",
+            "Survey in survey_responses.csv and survey_codebook.csv",
+            check=check_survey_name,
+        ),
+        Param("wave", "str", "2024", "Survey wave reported", check=check_wave_of_survey),
+        Param(
+            "comparison_wave",
+            "str",
+            "2022",
+            "Earlier wave to test change against ('' for none)",
+            check=check_comparison_wave,
+        ),
+        Param(
+            "breakdowns",
+            "list[str]",
+            ["age_band", "sex", "ward", "disability"],
+            "Respondent characteristics whose groups are compared with the rest",
+            check=check_breakdowns,
+        ),
+        Param(
+            "min_base",
+            "int",
+            50,
+            "Smallest base (respondents answering) whose estimate is "
+            "published; smaller are shown as [low]",
+            min=1,
+            max=1000,
+        ),
+        Param(
+            "min_cell",
+            "int",
+            10,
+            "Smallest number of respondents in a cell that may be shown; "
+            "smaller are suppressed as [c]",
+            min=1,
+            max=1000,
+        ),
+        Param("level", "float", 0.95, "Confidence level of intervals and tests", min=0.8, max=0.99),
+        Param("rake", "bool", True, "Re-rake the weights to survey_population_margins.csv"),
+    ],
+)

@@ -36,17 +36,33 @@ from typing import Any
 
 from perfeval.core import paths
 from perfeval.core.exceptions import DataValidationError, PerfevalError, VerificationError
+from perfeval.core.quoting import short_repr
 from perfeval.run.parameters import is_path_parameter
 from perfeval.run.provenance import hash_inputs, package_versions, sha256_file
-from perfeval.core.quoting import short_repr
 from perfeval.run.runner import compare_inputs, run_report
-from perfeval.run.workspace import CONFIG_FILE, Workspace, locate_workspace, notebook_folders, \
-    read_workspace
+from perfeval.run.workspace import (
+    CONFIG_FILE,
+    Workspace,
+    locate_workspace,
+    notebook_folders,
+    read_workspace,
+)
 
-__all__ = ["VerifyResult", "verify_report", "compare_key_figures", "read_manifest",
-           "load_manifest_schema", "check_manifest", "trusted_notebook", "trusted_notebooks",
-           "notebook_file_name",
-           "check_report_files", "MANIFEST_SCHEMA_FILE", "MAX_MANIFEST_BYTES", "MAX_NESTING"]
+__all__ = [
+    "VerifyResult",
+    "verify_report",
+    "compare_key_figures",
+    "read_manifest",
+    "load_manifest_schema",
+    "check_manifest",
+    "trusted_notebook",
+    "trusted_notebooks",
+    "notebook_file_name",
+    "check_report_files",
+    "MANIFEST_SCHEMA_FILE",
+    "MAX_MANIFEST_BYTES",
+    "MAX_NESTING",
+]
 
 MANIFEST_SCHEMA_FILE = "manifest.schema.json"
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
@@ -55,8 +71,10 @@ MAX_NESTING = 32
 """The deepest nesting of lists and objects accepted in a manifest (a real one has 6)."""
 NOTEBOOK_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.ipynb")
 _MAX_PROBLEMS_SHOWN = 5
-_FIX = ("give the manifest.json that perfeval run wrote beside the report (its format is "
-        "manifest.schema.json, shipped with perfeval and in its docs/)")
+_FIX = (
+    "give the manifest.json that perfeval run wrote beside the report (its format is "
+    "manifest.schema.json, shipped with perfeval and in its docs/)"
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,31 +133,41 @@ class VerifyResult:
     def ok(self) -> bool:
         """True when every published file is as published, the notebook and inputs are
         unchanged, and the re-run reproduced every parameter and key figure."""
-        return self.ran and not (self.notebook_problem or self.refused_inputs
-                                 or self.report_file_changes or self.input_changes
-                                 or self.parameter_differences or self.figure_differences
-                                 or self.run_error)
+        return self.ran and not (
+            self.notebook_problem
+            or self.refused_inputs
+            or self.report_file_changes
+            or self.input_changes
+            or self.parameter_differences
+            or self.figure_differences
+            or self.run_error
+        )
 
     def summary(self) -> str:
         """A plain-text account of the verification, for people."""
-        verdict = ("every published file matches its manifest and every key figure reproduced "
-                   "exactly." if self.ok else "FAILED.")
+        verdict = (
+            "every published file matches its manifest and every key figure reproduced exactly."
+            if self.ok
+            else "FAILED."
+        )
         lines = [f"Verification of {self.manifest_path}: {verdict}"]
         if self.notebook_problem:
             lines.append(self.notebook_problem)
         for title, items in (
-                ("Inputs refused (nothing was read from them):", self.refused_inputs),
-                ("Published files that differ from the manifest:", self.report_file_changes),
-                ("Input files changed since publication:", self.input_changes),
-                ("Parameters that differ (published, re-run):", self.parameter_differences),
-                ("Key figures not reproduced:", self.figure_differences)):
+            ("Inputs refused (nothing was read from them):", self.refused_inputs),
+            ("Published files that differ from the manifest:", self.report_file_changes),
+            ("Input files changed since publication:", self.input_changes),
+            ("Parameters that differ (published, re-run):", self.parameter_differences),
+            ("Key figures not reproduced:", self.figure_differences),
+        ):
             if items:
                 lines += [title] + [f"  - {item}" for item in items]
         if self.run_error:
             lines += ["The re-run failed:", self.run_error]
         elif not self.ran:
-            lines.append("Nothing was run: the notebook was not executed and no schema module "
-                         "was imported.")
+            lines.append(
+                "Nothing was run: the notebook was not executed and no schema module was imported."
+            )
         if self.notes:
             lines += ["Notes (do not affect the result):"] + [f"  - {n}" for n in self.notes]
         return "\n".join(lines)
@@ -154,19 +182,26 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def _compare_tables(name: str, old: Mapping[str, Any], new: Mapping[str, Any],
-                    limit: int = 10) -> list[str]:
+def _compare_tables(
+    name: str, old: Mapping[str, Any], new: Mapping[str, Any], limit: int = 10
+) -> list[str]:
     for part in ("columns", "index"):
         if not _same(old.get(part), new.get(part)):
-            return [f"{name}: table {part} differ: published {short_repr(old.get(part))}, "
-                    f"re-run {short_repr(new.get(part))}"]
+            return [
+                f"{name}: table {part} differ: published {short_repr(old.get(part))}, "
+                f"re-run {short_repr(new.get(part))}"
+            ]
     if len(old["data"]) != len(new["data"]):
-        return [f"{name}: published table has {len(old['data'])} rows, re-run has "
-                f"{len(new['data'])}"]
+        return [
+            f"{name}: published table has {len(old['data'])} rows, re-run has {len(new['data'])}"
+        ]
     labels = old.get("index") or list(range(len(old["data"])))
-    cells = [f"{name}: row {label!r}, column {column!r}: published {a!r}, re-run {b!r}"
-             for label, old_row, new_row in zip(labels, old["data"], new["data"])
-             for column, a, b in zip(old["columns"], old_row, new_row) if not _same(a, b)]
+    cells = [
+        f"{name}: row {label!r}, column {column!r}: published {a!r}, re-run {b!r}"
+        for label, old_row, new_row in zip(labels, old["data"], new["data"])
+        for column, a, b in zip(old["columns"], old_row, new_row)
+        if not _same(a, b)
+    ]
     if len(cells) > limit:
         cells = cells[:limit] + [f"{name}: ... and {len(cells) - limit} more cells differ"]
     return cells
@@ -184,13 +219,16 @@ def compare_key_figures(published: Mapping[str, Any], rerun: Mapping[str, Any]) 
         if old.get("kind") == new.get("kind") == "table":
             differences += _compare_tables(name, old["value"], new["value"])
         elif not _same(old.get("value"), new.get("value")) or old.get("kind") != new.get("kind"):
-            differences.append(f"{name}: published {short_repr(old.get('value'))}, "
-                               f"re-run {short_repr(new.get('value'))}")
+            differences.append(
+                f"{name}: published {short_repr(old.get('value'))}, "
+                f"re-run {short_repr(new.get('value'))}"
+            )
     return sorted(differences)
 
 
-def compare_parameters(published: Mapping[str, Any], rerun: Mapping[str, Any], *,
-                       ignore: Iterable[str] = ()) -> list[str]:
+def compare_parameters(
+    published: Mapping[str, Any], rerun: Mapping[str, Any], *, ignore: Iterable[str] = ()
+) -> list[str]:
     """One line per parameter whose value differs between the published and the re-run
     parameters (name, published value, re-run value, each shortened); ``ignore`` names
     parameters left out (a ``--data-dir`` substitution)."""
@@ -207,9 +245,11 @@ def compare_parameters(published: Mapping[str, Any], rerun: Mapping[str, Any], *
 
 
 def _version_notes(published: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
-    return [f"{name} {short_repr(published.get(name))} when published, {current.get(name)} now"
-            for name in sorted(published.keys() | current.keys())
-            if published.get(name) != current.get(name)]
+    return [
+        f"{name} {short_repr(published.get(name))} when published, {current.get(name)} now"
+        for name in sorted(published.keys() | current.keys())
+        if published.get(name) != current.get(name)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,8 +257,9 @@ def _version_notes(published: Mapping[str, Any], current: Mapping[str, Any]) -> 
 
 
 def _not_a_manifest(manifest_path: Path, detail: str) -> VerificationError:
-    return VerificationError(f"{manifest_path} is not a readable perfeval manifest: {detail}; "
-                             f"{_FIX}")
+    return VerificationError(
+        f"{manifest_path} is not a readable perfeval manifest: {detail}; {_FIX}"
+    )
 
 
 def _read_bounded(manifest_path: Path, limit: int) -> bytes:
@@ -229,17 +270,20 @@ def _read_bounded(manifest_path: Path, limit: int) -> bytes:
         with open(manifest_path, "rb") as handle:
             data = handle.read(limit + 1)
     except OSError as err:
-        raise _not_a_manifest(manifest_path, f"{type(err).__name__}: {err.strerror or err}") \
-            from err
+        raise _not_a_manifest(
+            manifest_path, f"{type(err).__name__}: {err.strerror or err}"
+        ) from err
     if len(data) > limit:
-        raise _not_a_manifest(manifest_path, f"it is larger than {limit // (1024 * 1024)} MiB "
-                                             f"(MAX_MANIFEST_BYTES)")
+        raise _not_a_manifest(
+            manifest_path, f"it is larger than {limit // (1024 * 1024)} MiB (MAX_MANIFEST_BYTES)"
+        )
     return data
 
 
 def _refuse_constant(name: str) -> float:
-    raise ValueError(f"it contains {name}, which is not JSON (a manifest never holds NaN or "
-                     f"infinite numbers)")
+    raise ValueError(
+        f"it contains {name}, which is not JSON (a manifest never holds NaN or infinite numbers)"
+    )
 
 
 def _finite_float(text: str) -> float:
@@ -267,26 +311,35 @@ def _nesting_depth(value: Any) -> int:
         if not containers:
             break
         depth += 1
-        level = [child for item in containers
-                 for child in (item.values() if isinstance(item, dict) else item)]
+        level = [
+            child
+            for item in containers
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
     return depth
 
 
 def _parse_manifest(manifest_path: Path, data: bytes) -> Any:
     try:
         text = data.decode("utf-8")
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float,
-                           object_pairs_hook=_unique_keys)
+        value = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
+        )
     except UnicodeDecodeError as err:
         raise _not_a_manifest(manifest_path, f"it is not UTF-8 text (byte {err.start})") from err
     except RecursionError as err:
-        raise _not_a_manifest(manifest_path, f"it nests lists or objects more than "
-                                             f"{MAX_NESTING} deep") from err
+        raise _not_a_manifest(
+            manifest_path, f"it nests lists or objects more than {MAX_NESTING} deep"
+        ) from err
     except ValueError as err:  # json.JSONDecodeError is a ValueError, as are the hooks' errors
         raise _not_a_manifest(manifest_path, f"it is not valid JSON ({err})") from err
     if _nesting_depth(value) > MAX_NESTING:
-        raise _not_a_manifest(manifest_path, f"it nests lists or objects more than "
-                                             f"{MAX_NESTING} deep")
+        raise _not_a_manifest(
+            manifest_path, f"it nests lists or objects more than {MAX_NESTING} deep"
+        )
     return value
 
 
@@ -299,8 +352,15 @@ def load_manifest_schema() -> dict[str, Any]:
     return json.loads(resource.read_text(encoding="utf-8"))
 
 
-_TYPE_WORDS = {"object": "an object", "array": "a list", "string": "text", "number": "a number",
-               "integer": "a whole number", "boolean": "true or false", "null": "null"}
+_TYPE_WORDS = {
+    "object": "an object",
+    "array": "a list",
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "null": "null",
+}
 
 
 def _field_name(path: Iterable[Any]) -> str:
@@ -326,10 +386,16 @@ def _expected(error: Any) -> str:
         return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
     if rule == "enum":
         return f"one of {', '.join(map(repr, wanted))}"
-    words = {"const": "{!r}", "maxLength": "at most {} characters",
-             "minLength": "at least {} characters", "maxItems": "at most {} items",
-             "maxProperties": "at most {} fields", "minProperties": "at least {} field(s)",
-             "minimum": "a number of at least {}", "maximum": "a number of at most {}"}
+    words = {
+        "const": "{!r}",
+        "maxLength": "at most {} characters",
+        "minLength": "at least {} characters",
+        "maxItems": "at most {} items",
+        "maxProperties": "at most {} fields",
+        "minProperties": "at least {} field(s)",
+        "minimum": "a number of at least {}",
+        "maximum": "a number of at most {}",
+    }
     if rule not in words:
         return f"a value allowed by the schema's {rule!r} rule"
     return words[rule].format(wanted)
@@ -339,8 +405,11 @@ def _found(error: Any) -> str:
     value = error.instance
     if isinstance(value, str) and error.validator in ("maxLength", "minLength"):
         return f"{len(value)} characters starting {short_repr(value[:40])}"
-    if isinstance(value, (list, dict)) and error.validator in ("maxItems", "maxProperties",
-                                                                "minProperties"):
+    if isinstance(value, (list, dict)) and error.validator in (
+        "maxItems",
+        "maxProperties",
+        "minProperties",
+    ):
         return f"{len(value)}"
     return short_repr(value)
 
@@ -355,8 +424,7 @@ def _describe_error(error: Any) -> str:
     if error.validator == "additionalProperties" and error.validator_value is False:
         known = error.schema.get("properties", {})
         extra = [short_repr(name) for name in instance if name not in known]
-        return f"{where}: unexpected field(s) {', '.join(extra[:5])} (allowed: " \
-               f"{', '.join(known)})"
+        return f"{where}: unexpected field(s) {', '.join(extra[:5])} (allowed: {', '.join(known)})"
     if "propertyNames" in error.relative_schema_path:
         return f"{where}: the name {short_repr(instance)} is not {_expected(error)}"
     return f"{where}: expected {_expected(error)}, found {_found(error)}"
@@ -377,8 +445,9 @@ def check_manifest(manifest: Any, schema: Mapping[str, Any] | None = None) -> li
     from jsonschema import Draft202012Validator  # imported here: only verification needs it
 
     validator = Draft202012Validator(load_manifest_schema() if schema is None else schema)
-    lines = [_describe_error(error) for error in itertools.islice(validator.iter_errors(manifest),
-                                                                    100)]
+    lines = [
+        _describe_error(error) for error in itertools.islice(validator.iter_errors(manifest), 100)
+    ]
     return list(dict.fromkeys(lines))
 
 
@@ -408,8 +477,9 @@ def read_manifest(manifest_path: str | Path) -> dict[str, Any]:
     if problems:
         shown = problems[:_MAX_PROBLEMS_SHOWN]
         more = ["... and more"] if len(problems) > _MAX_PROBLEMS_SHOWN else []
-        raise _not_a_manifest(manifest_path, "it does not match the manifest schema ("
-                              + "; ".join(shown + more) + ")")
+        raise _not_a_manifest(
+            manifest_path, "it does not match the manifest schema (" + "; ".join(shown + more) + ")"
+        )
     return manifest
 
 
@@ -417,8 +487,9 @@ def read_manifest(manifest_path: str | Path) -> dict[str, Any]:
 # What was published
 
 
-def check_report_files(folder: Path, report_files: Mapping[str, str],
-                       manifest_name: str = "manifest.json") -> tuple[list[str], list[str]]:
+def check_report_files(
+    folder: Path, report_files: Mapping[str, str], manifest_name: str = "manifest.json"
+) -> tuple[list[str], list[str]]:
     """Compare the files of a report folder with the hashes its manifest lists.
 
     Parameters
@@ -445,13 +516,17 @@ def check_report_files(folder: Path, report_files: Mapping[str, str],
             changes.append(f"{name}: missing from {folder}")
             continue
         if not stat.S_ISREG(mode):
-            changes.append(f"{name}: is not a regular file (a link, folder or device), so it "
-                           f"was not read; a published file must be the file itself")
+            changes.append(
+                f"{name}: is not a regular file (a link, folder or device), so it "
+                f"was not read; a published file must be the file itself"
+            )
             continue
         current = sha256_file(path)
         if current != published:
-            changes.append(f"{name}: differs from the published file (sha256 "
-                           f"{published[:12]}... in the manifest, {current[:12]}... now)")
+            changes.append(
+                f"{name}: differs from the published file (sha256 "
+                f"{published[:12]}... in the manifest, {current[:12]}... now)"
+            )
     unlisted = sorted(set(os.listdir(folder)) - set(report_files) - {manifest_name})
     return changes, unlisted
 
@@ -471,9 +546,11 @@ def notebook_file_name(notebook_path: str) -> str:
     """
     name = re.split(r"[\\/]", notebook_path)[-1]
     if not NOTEBOOK_FILE_NAME.fullmatch(name):
-        raise VerificationError(f"the manifest's notebook.path ends in {short_repr(name)}, which is "
-                                f"not a notebook file name such as state_of_the_nation.ipynb; "
-                                f"{_FIX}")
+        raise VerificationError(
+            f"the manifest's notebook.path ends in {short_repr(name)}, which is "
+            f"not a notebook file name such as state_of_the_nation.ipynb; "
+            f"{_FIX}"
+        )
     return name
 
 
@@ -509,10 +586,12 @@ def trusted_notebooks(name: str, notebooks_dir: str | Path | Sequence[str | Path
         If ``name`` is not a plain notebook file name.
     """
     if not NOTEBOOK_FILE_NAME.fullmatch(name):
-        raise VerificationError(f"{short_repr(name)} is not a notebook file name such as "
-                                f"state_of_the_nation.ipynb")
-    return [(folder / name).resolve() for folder in _folders(notebooks_dir)
-            if (folder / name).is_file()]
+        raise VerificationError(
+            f"{short_repr(name)} is not a notebook file name such as state_of_the_nation.ipynb"
+        )
+    return [
+        (folder / name).resolve() for folder in _folders(notebooks_dir) if (folder / name).is_file()
+    ]
 
 
 def trusted_notebook(name: str, notebooks_dir: str | Path | Sequence[str | Path]) -> Path:
@@ -530,24 +609,32 @@ def trusted_notebook(name: str, notebooks_dir: str | Path | Sequence[str | Path]
 
 
 def _no_notebook(name: str, folders: Sequence[Path]) -> str:
-    return (f"The workspace has no notebook {name} (looked in {_looked_in(folders)}), so "
-            f"nothing was run; verify a report of a notebook of this workspace or of "
-            f"perfeval's built-in ones")
+    return (
+        f"The workspace has no notebook {name} (looked in {_looked_in(folders)}), so "
+        f"nothing was run; verify a report of a notebook of this workspace or of "
+        f"perfeval's built-in ones"
+    )
 
 
-def _changed_notebook(name: str, nb_path: Path, current: str, published_sha: str,
-                      published_version: str) -> str:
-    how = (f"Install perfeval {published_version[:40]} (which produced the report; this is "
-           f"perfeval {perfeval_version()}) and verify again." if nb_path.is_relative_to(
-               paths.BUNDLED_NOTEBOOKS_DIR.resolve()) else
-           "Check out the commit named in the manifest's git field and verify again.")
-    return (f"The notebook {name} has changed since the report was produced ({nb_path} has "
-            f"sha256 {current[:12]}..., the manifest {published_sha[:12]}...), so nothing was "
-            f"run. {how}")
+def _changed_notebook(
+    name: str, nb_path: Path, current: str, published_sha: str, published_version: str
+) -> str:
+    how = (
+        f"Install perfeval {published_version[:40]} (which produced the report; this is "
+        f"perfeval {perfeval_version()}) and verify again."
+        if nb_path.is_relative_to(paths.BUNDLED_NOTEBOOKS_DIR.resolve())
+        else "Check out the commit named in the manifest's git field and verify again."
+    )
+    return (
+        f"The notebook {name} has changed since the report was produced ({nb_path} has "
+        f"sha256 {current[:12]}..., the manifest {published_sha[:12]}...), so nothing was "
+        f"run. {how}"
+    )
 
 
-def _check_notebook(name: str, published_sha: str, notebooks_dirs: Sequence[Path],
-                    published_version: str = "?") -> tuple[Path | None, str | None]:
+def _check_notebook(
+    name: str, published_sha: str, notebooks_dirs: Sequence[Path], published_version: str = "?"
+) -> tuple[Path | None, str | None]:
     """The trusted notebook and None, or None and why it cannot be run: the first notebook of
     that name whose sha256 is the manifest's, looked for in ``notebooks_dirs`` in order."""
     try:
@@ -560,8 +647,9 @@ def _check_notebook(name: str, published_sha: str, notebooks_dirs: Sequence[Path
         if sha256_file(nb_path) == published_sha:
             return nb_path, None
     first = candidates[0]
-    return None, _changed_notebook(name, first, sha256_file(first), published_sha,
-                                   published_version)
+    return None, _changed_notebook(
+        name, first, sha256_file(first), published_sha, published_version
+    )
 
 
 def perfeval_version() -> str:
@@ -602,11 +690,15 @@ def _data_dir_roots(data_dirs: Sequence[Path]) -> list[Path]:
         try:
             resolved = Path(folder).expanduser().resolve(strict=True)
         except (OSError, RuntimeError, ValueError) as err:
-            raise VerificationError(f"--data-dir {str(folder)!r} does not exist; give the "
-                                    f"folder that holds your copy of the data") from err
+            raise VerificationError(
+                f"--data-dir {str(folder)!r} does not exist; give the "
+                f"folder that holds your copy of the data"
+            ) from err
         if not resolved.is_dir():
-            raise VerificationError(f"--data-dir {str(folder)!r} is not a folder; give the "
-                                    f"folder that holds your copy of the data")
+            raise VerificationError(
+                f"--data-dir {str(folder)!r} is not a folder; give the "
+                f"folder that holds your copy of the data"
+            )
         roots.append(resolved)
     return roots
 
@@ -614,38 +706,50 @@ def _data_dir_roots(data_dirs: Sequence[Path]) -> list[Path]:
 def _refusal(label: str, value: Any, allowed: Sequence[Path]) -> str | None:
     """Why the path ``value`` (the manifest's ``label``) may not be read, or None if it
     resolves to an existing file or folder inside an allowed root."""
-    hint = ("to re-run on your own copy of the data, give its folder with --data-dir DIR "
-            "(allowed now: " + ", ".join(str(root) for root in allowed[:4]) + ")")
+    hint = (
+        "to re-run on your own copy of the data, give its folder with --data-dir DIR "
+        "(allowed now: " + ", ".join(str(root) for root in allowed[:4]) + ")"
+    )
     if not isinstance(value, str):
         return f"{label} = {short_repr(value)}: a path parameter must be text; nothing was read"
     if not Path(value).is_absolute():
-        return (f"{label} = {short_repr(value, 300)}: not an absolute path (a manifest's paths "
-                f"are); {hint}")
+        return (
+            f"{label} = {short_repr(value, 300)}: not an absolute path (a manifest's paths "
+            f"are); {hint}"
+        )
     try:
         resolved = Path(value).resolve(strict=True)
     except (OSError, RuntimeError, ValueError):
         return f"{label} = {short_repr(value, 300)}: does not exist here; {hint}"
     if not any(resolved.is_relative_to(root) for root in allowed):
         where = "is" if str(resolved) == value else f"resolves to {short_repr(str(resolved), 300)},"
-        return (f"{label} = {short_repr(value, 300)}: {where} outside the workspace and the folders "
-                f"given with --data-dir; {hint}")
+        return (
+            f"{label} = {short_repr(value, 300)}: {where} outside the workspace and the folders "
+            f"given with --data-dir; {hint}"
+        )
     if not (resolved.is_dir() or stat.S_ISREG(resolved.stat().st_mode)):
         return f"{label} = {short_repr(value, 300)}: is not a file or folder; nothing was read"
     return None
 
 
-def _refused_inputs(parameters: Mapping[str, Any], inputs: Mapping[str, str],
-                    allowed: Sequence[Path]) -> list[str]:
+def _refused_inputs(
+    parameters: Mapping[str, Any], inputs: Mapping[str, str], allowed: Sequence[Path]
+) -> list[str]:
     """One line per input root and per path parameter that may not be read."""
     checks = [(f"inputs.{name}", value) for name, value in inputs.items()]
-    checks += [(f"parameters.{name}", value) for name, value in parameters.items()
-               if is_path_parameter(name) and value != ""]
-    return [reason for label, value in checks
-            if (reason := _refusal(label, value, allowed)) is not None]
+    checks += [
+        (f"parameters.{name}", value)
+        for name, value in parameters.items()
+        if is_path_parameter(name) and value != ""
+    ]
+    return [
+        reason for label, value in checks if (reason := _refusal(label, value, allowed)) is not None
+    ]
 
 
-def _hash_allowed_inputs(inputs: Mapping[str, str],
-                         allowed: Sequence[Path]) -> tuple[dict[str, str], list[str]]:
+def _hash_allowed_inputs(
+    inputs: Mapping[str, str], allowed: Sequence[Path]
+) -> tuple[dict[str, str], list[str]]:
     """sha256 of every input file, keyed as a manifest's ``input_files``, following symbolic
     links only into ``allowed``; and one line per link refused (then nothing is hashed)."""
     listed: dict[str, dict[str, str]] = {}
@@ -653,22 +757,27 @@ def _hash_allowed_inputs(inputs: Mapping[str, str],
     for name, value in inputs.items():
         root = Path(value)
         try:
-            listed[name] = hash_inputs(root, within=allowed) if root.is_dir() \
+            listed[name] = (
+                hash_inputs(root, within=allowed)
+                if root.is_dir()
                 else {root.name: sha256_file(root)}
+            )
         except DataValidationError as err:
             refused += [f"inputs.{name}: {problem}" for problem in err.problems]
-    hashes = {f"{name}/{key}": digest for name, files in listed.items()
-              for key, digest in files.items()}
+    hashes = {
+        f"{name}/{key}": digest for name, files in listed.items() for key, digest in files.items()
+    }
     return dict(sorted(hashes.items())), refused
 
 
-def _substitute_data_dir(parameters: dict[str, Any], inputs: dict[str, str],
-                         copy: Path) -> str:
+def _substitute_data_dir(parameters: dict[str, Any], inputs: dict[str, str], copy: Path) -> str:
     """Point ``data_dir`` (parameter and input) at the auditor's ``copy``; return the note."""
     published = parameters.get("data_dir", inputs.get("data_dir"))
     if "data_dir" not in parameters and "data_dir" not in inputs:
-        return (f"--data-dir {copy}: the report has no data_dir parameter, so the folder only "
-                f"allows inputs inside it")
+        return (
+            f"--data-dir {copy}: the report has no data_dir parameter, so the folder only "
+            f"allows inputs inside it"
+        )
     if "data_dir" in parameters:
         parameters["data_dir"] = str(copy)
     inputs["data_dir"] = str(copy)
@@ -680,8 +789,9 @@ def _substitute_data_dir(parameters: dict[str, Any], inputs: dict[str, str],
 # Verification
 
 
-def _rerun(nb_path: Path, parameters: Mapping[str, Any], manifest: Mapping[str, Any],
-           substituted: bool) -> dict[str, Any]:
+def _rerun(
+    nb_path: Path, parameters: Mapping[str, Any], manifest: Mapping[str, Any], substituted: bool
+) -> dict[str, Any]:
     """Re-run the notebook in a scratch folder and compare; the fields of VerifyResult it
     fills."""
     with tempfile.TemporaryDirectory(prefix="perfeval-verify-") as scratch:
@@ -690,11 +800,13 @@ def _rerun(nb_path: Path, parameters: Mapping[str, Any], manifest: Mapping[str, 
         except PerfevalError as err:
             return {"ran": True, "run_error": str(err)}
     ignore = ("data_dir",) if substituted else ()
-    return {"ran": True,
-            "parameter_differences": compare_parameters(parameters, rerun.manifest["parameters"],
-                                                        ignore=ignore),
-            "figure_differences": compare_key_figures(manifest["key_figures"],
-                                                      rerun.key_figures)}
+    return {
+        "ran": True,
+        "parameter_differences": compare_parameters(
+            parameters, rerun.manifest["parameters"], ignore=ignore
+        ),
+        "figure_differences": compare_key_figures(manifest["key_figures"], rerun.key_figures),
+    }
 
 
 def _as_workspace(workspace: Workspace | str | Path | None) -> Workspace | Path | None:
@@ -709,9 +821,13 @@ def _as_workspace(workspace: Workspace | str | Path | None) -> Workspace | Path 
     return read_workspace(config) if config.is_file() else Path(workspace)
 
 
-def verify_report(manifest_path: str | Path, *, data_dirs: Sequence[str | Path] = (),
-                  notebooks_dir: str | Path | Sequence[str | Path] | None = None,
-                  workspace: Workspace | str | Path | None = None) -> VerifyResult:
+def verify_report(
+    manifest_path: str | Path,
+    *,
+    data_dirs: Sequence[str | Path] = (),
+    notebooks_dir: str | Path | Sequence[str | Path] | None = None,
+    workspace: Workspace | str | Path | None = None,
+) -> VerifyResult:
     """Check a published report against its manifest, then re-run it and compare.
 
     Nothing in the manifest is trusted. It is checked against ``manifest.schema.json`` first;
@@ -758,17 +874,24 @@ def verify_report(manifest_path: str | Path, *, data_dirs: Sequence[str | Path] 
     trusted = _as_workspace(workspace)
     copies = _data_dir_roots([Path(d) for d in data_dirs])
     allowed = _trusted_roots(trusted) + copies
-    folders = (_folders(notebooks_dir) if notebooks_dir is not None else
-               [folder for _, folder in notebook_folders(
-                   trusted if isinstance(trusted, Workspace) else None)])
-    changes, unlisted = check_report_files(manifest_path.parent, manifest["report_files"],
-                                           manifest_path.name)
+    folders = (
+        _folders(notebooks_dir)
+        if notebooks_dir is not None
+        else [
+            folder
+            for _, folder in notebook_folders(trusted if isinstance(trusted, Workspace) else None)
+        ]
+    )
+    changes, unlisted = check_report_files(
+        manifest_path.parent, manifest["report_files"], manifest_path.name
+    )
     notes = [f"{n}: in the report folder but not listed in the manifest" for n in unlisted]
     parameters, inputs = dict(manifest["parameters"]), dict(manifest["inputs"])
     if copies:
         notes.append(_substitute_data_dir(parameters, inputs, copies[0]))
-    nb_path, notebook_problem = _check_notebook(name, manifest["notebook"]["sha256"], folders,
-                                                manifest["perfeval_version"])
+    nb_path, notebook_problem = _check_notebook(
+        name, manifest["notebook"]["sha256"], folders, manifest["perfeval_version"]
+    )
     refused = _refused_inputs(parameters, inputs, allowed)
     found = {"report_file_changes": changes, "notebook_problem": notebook_problem}
     if not refused:
@@ -778,5 +901,4 @@ def verify_report(manifest_path: str | Path, *, data_dirs: Sequence[str | Path] 
     notes += _version_notes(manifest["versions"], package_versions())
     if nb_path is not None and not refused:
         found.update(_rerun(nb_path, parameters, manifest, substituted=bool(data_dirs)))
-    return VerifyResult(manifest_path=manifest_path, refused_inputs=refused, notes=notes,
-                        **found)
+    return VerifyResult(manifest_path=manifest_path, refused_inputs=refused, notes=notes, **found)

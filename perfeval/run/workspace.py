@@ -47,11 +47,23 @@ from typing import Any
 from perfeval.core import paths
 from perfeval.core.exceptions import ParameterError
 
-__all__ = ["Workspace", "CONFIG_FILE", "ENV_VARIABLE", "MAX_CONFIG_BYTES", "WORKSPACE_KEYS",
-           "OUTPUT_KEYS", "read_workspace", "find_workspace", "locate_workspace",
-           "resolve_notebook_in",
-           "notebook_folders", "default_parameter_file", "workspace_defaults",
-           "gather_parameters", "is_gss_code"]
+__all__ = [
+    "Workspace",
+    "CONFIG_FILE",
+    "ENV_VARIABLE",
+    "MAX_CONFIG_BYTES",
+    "WORKSPACE_KEYS",
+    "OUTPUT_KEYS",
+    "read_workspace",
+    "find_workspace",
+    "locate_workspace",
+    "resolve_notebook_in",
+    "notebook_folders",
+    "default_parameter_file",
+    "workspace_defaults",
+    "gather_parameters",
+    "is_gss_code",
+]
 
 CONFIG_FILE = "perfeval.toml"
 ENV_VARIABLE = "PERFEVAL_WORKSPACE"
@@ -59,10 +71,10 @@ MAX_CONFIG_BYTES = 64 * 1024
 """The largest ``perfeval.toml`` read (64 KiB); the one ``perfeval init`` writes is under 1 KiB."""
 #: The keys of the ``[workspace]`` table and what each holds.
 WORKSPACE_KEYS = {
-    "council": "the home council's ONS GSS code, e.g. \"E07000133\" (\"\" = each report's own "
-               "default)",
+    "council": 'the home council\'s ONS GSS code, e.g. "E07000133" ("" = each report\'s own '
+    "default)",
     "comparator_group": "the comparator group, a group in comparator_groups.csv",
-    "data": "the data folder (\"\" = the sample data bundled with perfeval)",
+    "data": 'the data folder ("" = the sample data bundled with perfeval)',
     "outputs": "the folder reports are published in",
     "notebooks": "the folder of the council's own report notebooks",
     "params": "the folder of default parameter files, <report>.yaml",
@@ -70,10 +82,14 @@ WORKSPACE_KEYS = {
 #: The keys of the optional ``[outputs]`` table (true or false) and what each asks for.
 OUTPUT_KEYS = {
     "docx": "also write each report as a Word document, <stem>.docx, beside its HTML "
-            "(perfeval run --docx does it for one run)",
+    "(perfeval run --docx does it for one run)",
 }
-_DEFAULT_FOLDERS = {"data": "data", "outputs": "outputs", "notebooks": "notebooks",
-                    "params": "params"}
+_DEFAULT_FOLDERS = {
+    "data": "data",
+    "outputs": "outputs",
+    "notebooks": "notebooks",
+    "params": "params",
+}
 _GSS_CODE = re.compile(r"[EWSN][0-9]{8}")
 _MAX_TEXT = 1000
 
@@ -125,7 +141,8 @@ class Workspace:
         not blank, and always ``data_dir``."""
         values = {"council": self.council, "comparator_group": self.comparator_group}
         return {name: value for name, value in values.items() if value} | {
-            "data_dir": self.data_dir_parameter}
+            "data_dir": self.data_dir_parameter
+        }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,9 +151,15 @@ class Workspace:
 
 def _read_config_text(config_file: Path) -> str:
     """The text of ``config_file``: a regular file of at most MAX_CONFIG_BYTES, UTF-8."""
+
     def refused(why: str) -> ParameterError:
-        return ParameterError([f"{config_file}: {why}; a workspace's {CONFIG_FILE} is a short "
-                               f"TOML file (perfeval init writes one)"])
+        return ParameterError(
+            [
+                f"{config_file}: {why}; a workspace's {CONFIG_FILE} is a short "
+                f"TOML file (perfeval init writes one)"
+            ]
+        )
+
     try:
         info = config_file.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -146,8 +169,12 @@ def _read_config_text(config_file: Path) -> str:
         with config_file.open("rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as err:
-        raise ParameterError([f"{config_file}: cannot be read ({err.strerror or err}); check "
-                              f"the path and its permissions"]) from err
+        raise ParameterError(
+            [
+                f"{config_file}: cannot be read ({err.strerror or err}); check "
+                f"the path and its permissions"
+            ]
+        ) from err
     if len(data) > MAX_CONFIG_BYTES:
         raise refused(f"is more than {MAX_CONFIG_BYTES:,} bytes")
     try:
@@ -161,49 +188,70 @@ def _unknown_key(config_file: Path, where: str, key: Any, known: Iterable[str]) 
     close = difflib.get_close_matches(str(key)[:100], known, n=1) if isinstance(key, str) else []
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     shown = repr(key) if len(repr(key)) <= 60 else repr(key)[:57] + "..."
-    return (f"{config_file}: unknown key {shown} in {where}{hint}; the keys are "
-            f"{', '.join(known)}")
+    return f"{config_file}: unknown key {shown} in {where}{hint}; the keys are {', '.join(known)}"
 
 
 def _text_value(config_file: Path, key: str, value: Any) -> tuple[str | None, str | None]:
     """(the value, None) or (None, the problem) for a key that holds text."""
     where = f"{config_file}: [workspace] {key}"
     if not isinstance(value, str):
-        return None, (f"{where} must be text in quotes ({WORKSPACE_KEYS[key]}); got "
-                      f"{type(value).__name__} {str(value)[:40]!r}")
+        return None, (
+            f"{where} must be text in quotes ({WORKSPACE_KEYS[key]}); got "
+            f"{type(value).__name__} {str(value)[:40]!r}"
+        )
     if len(value) > _MAX_TEXT or any(ord(c) < 32 for c in value):
-        return None, (f"{where} must be one line of at most {_MAX_TEXT} characters; got "
-                      f"{value[:40]!r}...")
+        return None, (
+            f"{where} must be one line of at most {_MAX_TEXT} characters; got {value[:40]!r}..."
+        )
     if key == "council" and value and not is_gss_code(value):
-        return None, (f"{where} = {value[:40]!r} is not an ONS GSS code; write the home "
-                      f"council's code, e.g. \"E07000133\" (Melton) or \"E06000017\" (Rutland)")
+        return None, (
+            f"{where} = {value[:40]!r} is not an ONS GSS code; write the home "
+            f'council\'s code, e.g. "E07000133" (Melton) or "E06000017" (Rutland)'
+        )
     return value, None
 
 
-def _output_flags(config_file: Path, document: Mapping[str, Any]) -> tuple[dict[str, bool],
-                                                                             list[str]]:
+def _output_flags(
+    config_file: Path, document: Mapping[str, Any]
+) -> tuple[dict[str, bool], list[str]]:
     """The ``[outputs]`` table's flags (each False when left out) and its problems."""
     table = document.get("outputs", {})
     if not isinstance(table, dict):
-        return {}, [f"{config_file}: outputs must be a table, [outputs], holding "
-                    f"{', '.join(f'{k} = true or false' for k in OUTPUT_KEYS)}"]
-    problems = [_unknown_key(config_file, "[outputs]", key, OUTPUT_KEYS)
-                for key in table if key not in OUTPUT_KEYS]
-    problems += [f"{config_file}: [outputs] {key} must be true or false ({OUTPUT_KEYS[key]}); "
-                 f"got {type(table[key]).__name__} {str(table[key])[:40]!r}"
-                 for key in OUTPUT_KEYS if key in table and not isinstance(table[key], bool)]
+        return {}, [
+            f"{config_file}: outputs must be a table, [outputs], holding "
+            f"{', '.join(f'{k} = true or false' for k in OUTPUT_KEYS)}"
+        ]
+    problems = [
+        _unknown_key(config_file, "[outputs]", key, OUTPUT_KEYS)
+        for key in table
+        if key not in OUTPUT_KEYS
+    ]
+    problems += [
+        f"{config_file}: [outputs] {key} must be true or false ({OUTPUT_KEYS[key]}); "
+        f"got {type(table[key]).__name__} {str(table[key])[:40]!r}"
+        for key in OUTPUT_KEYS
+        if key in table and not isinstance(table[key], bool)
+    ]
     return {key: table.get(key) is True for key in OUTPUT_KEYS}, problems
 
 
 def _check_table(config_file: Path, document: Mapping[str, Any]) -> list[str]:
-    problems = [_unknown_key(config_file, "the file", key, ["workspace", "outputs"])
-                for key in document if key not in ("workspace", "outputs")]
+    problems = [
+        _unknown_key(config_file, "the file", key, ["workspace", "outputs"])
+        for key in document
+        if key not in ("workspace", "outputs")
+    ]
     table = document.get("workspace")
     if not isinstance(table, dict):
-        return problems + [f"{config_file}: no [workspace] table; start the file with a line "
-                           f"[workspace] followed by the keys {', '.join(WORKSPACE_KEYS)}"]
-    return problems + [_unknown_key(config_file, "[workspace]", key, WORKSPACE_KEYS)
-                       for key in table if key not in WORKSPACE_KEYS]
+        return problems + [
+            f"{config_file}: no [workspace] table; start the file with a line "
+            f"[workspace] followed by the keys {', '.join(WORKSPACE_KEYS)}"
+        ]
+    return problems + [
+        _unknown_key(config_file, "[workspace]", key, WORKSPACE_KEYS)
+        for key in table
+        if key not in WORKSPACE_KEYS
+    ]
 
 
 def _folder(root: Path, text: str) -> Path:
@@ -216,13 +264,18 @@ def _overlap_problems(config_file: Path, folders: Mapping[str, Path | None]) -> 
     it (a report folder is replaced whole when re-run)."""
     outputs = folders["outputs"]
     if outputs == config_file.parent:
-        return [f"{config_file}: [workspace] outputs is the workspace folder itself; give a "
-                f"folder of its own, e.g. \"outputs\""]
-    return [f"{config_file}: [workspace] outputs ({outputs}) and {key} ({folder}) overlap; "
-            f"reports need a folder of their own, e.g. outputs = \"outputs\""
-            for key, folder in folders.items()
-            if key != "outputs" and folder is not None
-            and (outputs.is_relative_to(folder) or folder.is_relative_to(outputs))]
+        return [
+            f"{config_file}: [workspace] outputs is the workspace folder itself; give a "
+            f'folder of its own, e.g. "outputs"'
+        ]
+    return [
+        f"{config_file}: [workspace] outputs ({outputs}) and {key} ({folder}) overlap; "
+        f'reports need a folder of their own, e.g. outputs = "outputs"'
+        for key, folder in folders.items()
+        if key != "outputs"
+        and folder is not None
+        and (outputs.is_relative_to(folder) or folder.is_relative_to(outputs))
+    ]
 
 
 def read_workspace(config_file: str | Path) -> Workspace:
@@ -254,29 +307,43 @@ def read_workspace(config_file: str | Path) -> Workspace:
     except tomllib.TOMLDecodeError as err:
         raise ParameterError([f"{config_file}: not valid TOML: {str(err)[:300]}"]) from err
     except RecursionError as err:  # tomllib reads nested arrays and tables recursively
-        raise ParameterError([f"{config_file}: nests arrays or tables too deeply; the "
-                              f"[workspace] keys are plain text"]) from err
+        raise ParameterError(
+            [
+                f"{config_file}: nests arrays or tables too deeply; the "
+                f"[workspace] keys are plain text"
+            ]
+        ) from err
     problems = _check_table(config_file, document)
     table = document.get("workspace") if isinstance(document.get("workspace"), dict) else {}
     values: dict[str, str] = {}
     for key in WORKSPACE_KEYS:
-        value, problem = _text_value(config_file, key, table.get(key, _DEFAULT_FOLDERS.get(key,
-                                                                                        "")))
+        value, problem = _text_value(
+            config_file, key, table.get(key, _DEFAULT_FOLDERS.get(key, ""))
+        )
         problems += [problem] if problem else []
         values[key] = value or ""
     root = config_file.parent
-    folders: dict[str, Path | None] = {key: _folder(root, values[key] or _DEFAULT_FOLDERS[key])
-                                       for key in ("outputs", "notebooks", "params")}
+    folders: dict[str, Path | None] = {
+        key: _folder(root, values[key] or _DEFAULT_FOLDERS[key])
+        for key in ("outputs", "notebooks", "params")
+    }
     folders["data"] = _folder(root, values["data"]) if values["data"].strip() else None
     flags, flag_problems = _output_flags(config_file, document)
     problems += flag_problems
     problems += _overlap_problems(config_file, folders) if not problems else []
     if problems:
         raise ParameterError(problems)
-    return Workspace(root=root.resolve(), config_file=config_file, council=values["council"],
-                     comparator_group=values["comparator_group"], data_dir=folders["data"],
-                     outputs_dir=folders["outputs"], notebooks_dir=folders["notebooks"],
-                     params_dir=folders["params"], docx=flags.get("docx", False))
+    return Workspace(
+        root=root.resolve(),
+        config_file=config_file,
+        council=values["council"],
+        comparator_group=values["comparator_group"],
+        data_dir=folders["data"],
+        outputs_dir=folders["outputs"],
+        notebooks_dir=folders["notebooks"],
+        params_dir=folders["params"],
+        docx=flags.get("docx", False),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,8 +357,12 @@ def _config_in(given: str | Path, what: str) -> Path:
     if path.is_dir():
         path = path / CONFIG_FILE
     if not path.is_file():
-        raise ParameterError([f"{what} {str(given)!r}: no {CONFIG_FILE} there; give the folder "
-                              f"of a workspace, or make one with `perfeval init {given}`"])
+        raise ParameterError(
+            [
+                f"{what} {str(given)!r}: no {CONFIG_FILE} there; give the folder "
+                f"of a workspace, or make one with `perfeval init {given}`"
+            ]
+        )
     return path
 
 
@@ -303,8 +374,9 @@ def _search_upwards(start: Path) -> Path | None:
     return None
 
 
-def locate_workspace(start: str | Path | None = None,
-                     explicit: str | Path | None = None) -> Workspace | None:
+def locate_workspace(
+    start: str | Path | None = None, explicit: str | Path | None = None
+) -> Workspace | None:
     """The workspace to use, or None when there is none.
 
     Parameters
@@ -334,8 +406,9 @@ def locate_workspace(start: str | Path | None = None,
     return None if found is None else read_workspace(found)
 
 
-def find_workspace(start: str | Path | None = None,
-                   explicit: str | Path | None = None) -> Workspace:
+def find_workspace(
+    start: str | Path | None = None, explicit: str | Path | None = None
+) -> Workspace:
     """The workspace to use, as :func:`locate_workspace` finds it; one must exist.
 
     Raises
@@ -347,8 +420,12 @@ def find_workspace(start: str | Path | None = None,
     workspace = locate_workspace(start, explicit)
     if workspace is None:
         where = Path.cwd() if start is None else Path(start).absolute()
-        raise ParameterError([f"no perfeval workspace in {where} or any folder above it; run "
-                              f"`perfeval init DIR` or pass --workspace"])
+        raise ParameterError(
+            [
+                f"no perfeval workspace in {where} or any folder above it; run "
+                f"`perfeval init DIR` or pass --workspace"
+            ]
+        )
     return workspace
 
 
@@ -391,9 +468,14 @@ def workspace_defaults(workspace: Workspace | None, names: Iterable[str]) -> dic
     return {name: value for name, value in workspace.defaults().items() if name in wanted}
 
 
-def gather_parameters(stem: str, names: Iterable[str], workspace: Workspace | None, *,
-                      param_file: str | Path | None = None,
-                      overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def gather_parameters(
+    stem: str,
+    names: Iterable[str],
+    workspace: Workspace | None,
+    *,
+    param_file: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The parameter values a report runs with, before validation.
 
     Lowest first: the bundled default parameter file of ``stem`` (only when neither

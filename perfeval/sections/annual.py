@@ -38,22 +38,34 @@ from perfeval.stats import scorecard
 from perfeval.stats.scorecard import MIN_COMPARATORS, group_members
 from perfeval.stats.trend import TREND_METHOD
 
-REAL_OR_SYNTHETIC = {True: "Synthetic (generated, not real performance)",
-                     False: "Real published figures"}
+REAL_OR_SYNTHETIC = {
+    True: "Synthetic (generated, not real performance)",
+    False: "Real published figures",
+}
 #: The tables each report draws on beyond the indicator register, in the order its data note
 #: and tables table name them (the survey only when a wave is reported).
 REPORT_TABLES = {
-    "state_of_the_nation": ("targets", "survey_responses", "budget", "net_expenditure",
-                            "population", "authorities", "comparator_groups"),
+    "state_of_the_nation": (
+        "targets",
+        "survey_responses",
+        "budget",
+        "net_expenditure",
+        "population",
+        "authorities",
+        "comparator_groups",
+    ),
     "end_of_year_review": ("targets", "commentary", "authorities", "comparator_groups"),
 }
 #: Caption of the chart of indicators by status against target.
-RAG_CAPTION = ("Indicators by status against target (✔ Green on or better than target, ▲ Amber "
-               "within tolerance, ✖ Red beyond tolerance).")
+RAG_CAPTION = (
+    "Indicators by status against target (✔ Green on or better than target, ▲ Amber "
+    "within tolerance, ✖ Red beyond tolerance)."
+)
 #: Columns of the recorded trend tests.
 TREND_TEST_COLUMNS = ["indicator", "n", "s", "p_value", "slope", "judgement"]
-TREND_TESTS_DESCRIPTION = ("Mann-Kendall trend test and Sen's slope of this council's values of "
-                           "each key indicator")
+TREND_TESTS_DESCRIPTION = (
+    "Mann-Kendall trend test and Sen's slope of this council's values of each key indicator"
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,27 +138,39 @@ def prepare(data: Dataset, params: Mapping[str, Any]) -> AnnualReport:
     council, year = params["council"], params["year"]
     context = report_context(data, dict(params))
     card = scorecard.add_commentary(
-        scorecard.build_scorecard(data, council, year, params["comparator_group"]), data, council)
-    return AnnualReport(data=data, params=params, context=context, card=card,
-                        shares=scorecard.headline_shares(card, year),
-                        method_notes=tuple(context["method_notes"]))
+        scorecard.build_scorecard(data, council, year, params["comparator_group"]), data, council
+    )
+    return AnnualReport(
+        data=data,
+        params=params,
+        context=context,
+        card=card,
+        shares=scorecard.headline_shares(card, year),
+        method_notes=tuple(context["method_notes"]),
+    )
 
 
 def sources_table(data: Dataset) -> pd.DataFrame:
     """Indicators grouped by source, saying which are real and which are synthetic."""
     register = data.indicators
     synthetic = notes.synthetic_flags(register)
-    rows = (register.assign(kind=synthetic.map(REAL_OR_SYNTHETIC))
-            .groupby(["kind", "source"], sort=True)["code"].agg(", ".join).reset_index())
-    return pd.DataFrame({"Indicators": rows["code"], "Source": rows["source"],
-                         "Kind": rows["kind"]})
+    rows = (
+        register.assign(kind=synthetic.map(REAL_OR_SYNTHETIC))
+        .groupby(["kind", "source"], sort=True)["code"]
+        .agg(", ".join)
+        .reset_index()
+    )
+    return pd.DataFrame(
+        {"Indicators": rows["code"], "Source": rows["source"], "Kind": rows["kind"]}
+    )
 
 
 def group_method(data: Dataset, group: str) -> str:
     """How a comparator group was chosen (its ``method`` column), or "" when not stated."""
     rows = data.comparator_groups[data.comparator_groups["group"] == group]
-    stated = [m for m in notes.optional_column(rows, "method", "").fillna("").astype(str)
-              if m.strip()]
+    stated = [
+        m for m in notes.optional_column(rows, "method", "").fillna("").astype(str) if m.strip()
+    ]
     return stated[0].strip().rstrip(".") if stated else ""
 
 
@@ -164,8 +188,9 @@ def tables_used(data: Dataset, report: str, params: dict[str, Any]) -> list[str]
     return tables
 
 
-def report_context(data: Dataset, params: dict[str, Any], *,
-                   report: str = "state_of_the_nation") -> dict[str, Any]:
+def report_context(
+    data: Dataset, params: dict[str, Any], *, report: str = "state_of_the_nation"
+) -> dict[str, Any]:
     """Title block, data-honesty note, comparator description, method notes, sources, parameters.
 
     Parameters
@@ -188,23 +213,31 @@ def report_context(data: Dataset, params: dict[str, Any], *,
         "council_name": name,
         "subtitle": f"{name} ({council}), financial year {params['year']}.",
         "data_note": notes.data_honesty_note(data, council, uses),
-        "group_sentence": (f"Comparator group '{group}': {len(others)} councils.{chosen} "
-                           f"Members: {', '.join(others)}."),
-        "method_notes": [engine.RAG_METHOD, engine.DOT_METHOD, engine.QUARTILE_METHOD,
-                         "Latest available: each indicator uses the council's latest annual "
-                         f"value in or before {params['year']}; its period is shown beside it.",
-                         "Headline shares count only indicators with a value for "
-                         f"{params['year']} itself.",
-                         f"Medians, ranks and quartiles are drawn only from at least "
-                         f"{MIN_COMPARATORS} councils with a value.",
-                         f"Comparator group: {method}." if method else
-                         "Comparator group: comparator_groups.csv does not say how it was chosen."],
+        "group_sentence": (
+            f"Comparator group '{group}': {len(others)} councils.{chosen} "
+            f"Members: {', '.join(others)}."
+        ),
+        "method_notes": [
+            engine.RAG_METHOD,
+            engine.DOT_METHOD,
+            engine.QUARTILE_METHOD,
+            "Latest available: each indicator uses the council's latest annual "
+            f"value in or before {params['year']}; its period is shown beside it.",
+            f"Headline shares count only indicators with a value for {params['year']} itself.",
+            f"Medians, ranks and quartiles are drawn only from at least "
+            f"{MIN_COMPARATORS} councils with a value.",
+            f"Comparator group: {method}."
+            if method
+            else "Comparator group: comparator_groups.csv does not say how it was chosen.",
+        ],
         "sources": sources_table(data),
         "source_counts": synthetic.map(REAL_OR_SYNTHETIC).value_counts().sort_index(),
         "tables": notes.tables_table(data, council, uses),
-        "tables_caption": (f"Tables this report uses: where each came from and what kind of data "
-                           f"it holds; for a table of councils' own data, Rows counts {name}'s "
-                           "rows"),
+        "tables_caption": (
+            f"Tables this report uses: where each came from and what kind of data "
+            f"it holds; for a table of councils' own data, Rows counts {name}'s "
+            "rows"
+        ),
         "parameters": parameters_table(params),
     }
 
@@ -212,9 +245,14 @@ def report_context(data: Dataset, params: dict[str, Any], *,
 # --------------------------------------------------------------------------- headlines
 def headline_table(shares: pd.DataFrame) -> pd.DataFrame:
     """The headline shares as shown: measure, indicators, out of, share as a percentage."""
-    return shares.assign(share=[narrative.percent(s) for s in shares["share"]]).rename(columns={
-        "measure": "Measure", "numerator": "Indicators", "denominator": "Out of",
-        "share": "Share"})
+    return shares.assign(share=[narrative.percent(s) for s in shares["share"]]).rename(
+        columns={
+            "measure": "Measure",
+            "numerator": "Indicators",
+            "denominator": "Out of",
+            "share": "Share",
+        }
+    )
 
 
 def headlines(report: AnnualReport) -> Section:
@@ -224,21 +262,28 @@ def headlines(report: AnnualReport) -> Section:
     """
     shares, name, year = report.shares, report.council_name, report.year
     sentence = narrative.describe_headlines(shares, council=name, year=year)
-    return (Section().text(sentence)
-            .table(headline_table(shares), row_header="Measure",
-                   caption=f"Headline measures, {name}, {year} (indicators with a {year} value)")
-            .figure(charts.plot_share_bars(shares, title=f"Headline measures, {year}"),
-                    alt=sentence, caption=f"Share of indicators on target, improved and in the "
-                                          f"top two quartiles, {year}.")
-            .offer("headline_shares", shares,
-                   "Headline shares of PIs with a value for the report year"))
+    return (
+        Section()
+        .text(sentence)
+        .table(
+            headline_table(shares),
+            row_header="Measure",
+            caption=f"Headline measures, {name}, {year} (indicators with a {year} value)",
+        )
+        .figure(
+            charts.plot_share_bars(shares, title=f"Headline measures, {year}"),
+            alt=sentence,
+            caption=f"Share of indicators on target, improved and in the "
+            f"top two quartiles, {year}.",
+        )
+        .offer("headline_shares", shares, "Headline shares of PIs with a value for the report year")
+    )
 
 
 # --------------------------------------------------------------------------- against target
 def rag_note() -> str:
     """The note under a table of indicators against target: the RAG rule and the symbols."""
-    return (f"{engine.RAG_METHOD} {symbol_legend()}; [p] provisional, [e] estimated, "
-            "[r] revised.")
+    return f"{engine.RAG_METHOD} {symbol_legend()}; [p] provisional, [e] estimated, [r] revised."
 
 
 def rag_counts(card: pd.DataFrame) -> pd.Series:
@@ -255,15 +300,25 @@ def performance(report: AnnualReport) -> Section:
     """Performance against target: indicators by RAG status (chart) and every indicator's latest
     value against its target with direction of travel (table). Offers ``rag_counts``."""
     counts, year = rag_counts(report.card), report.year
-    return (Section()
-            .text(narrative.describe_counts(counts, what="indicators in the latest year available"))
-            .figure(charts.plot_category_counts(
-                        counts, title=f"Status against target, latest year to {year}"),
-                    alt=narrative.describe_counts(counts, what="indicators"), caption=RAG_CAPTION)
-            .table(scorecard.performance_table(report.card), row_header="Indicator",
-                   caption=f"Every indicator's latest value up to {year} against its target, with "
-                           "direction of travel since the previous year", note=rag_note())
-            .offer("rag_counts", rag_counts_table(counts)))
+    return (
+        Section()
+        .text(narrative.describe_counts(counts, what="indicators in the latest year available"))
+        .figure(
+            charts.plot_category_counts(
+                counts, title=f"Status against target, latest year to {year}"
+            ),
+            alt=narrative.describe_counts(counts, what="indicators"),
+            caption=RAG_CAPTION,
+        )
+        .table(
+            scorecard.performance_table(report.card),
+            row_header="Indicator",
+            caption=f"Every indicator's latest value up to {year} against its target, with "
+            "direction of travel since the previous year",
+            note=rag_note(),
+        )
+        .offer("rag_counts", rag_counts_table(counts))
+    )
 
 
 # --------------------------------------------------------------------------- benchmarking
@@ -276,20 +331,25 @@ def describe_unranked(card: pd.DataFrame) -> str:
     valued = card[card["value"].notna() & card["polarity"].ne("neutral")]
     few = valued[valued["n_ranked"].fillna(0) < MIN_COMPARATORS]
     if valued.empty or len(few) == len(valued):
-        return (f"Fewer than {MIN_COMPARATORS} councils of the comparator group have a value for "
-                "any indicator, so no rank, quartile or median is shown.")
+        return (
+            f"Fewer than {MIN_COMPARATORS} councils of the comparator group have a value for "
+            "any indicator, so no rank, quartile or median is shown."
+        )
     if few.empty:
         return ""
-    return (f"{len(few)} of {len(valued)} indicators are not ranked because fewer than "
-            f"{MIN_COMPARATORS} councils of the group have a value for the same year: "
-            f"{'; '.join(few['title'])}.")
+    return (
+        f"{len(few)} of {len(valued)} indicators are not ranked because fewer than "
+        f"{MIN_COMPARATORS} councils of the group have a value for the same year: "
+        f"{'; '.join(few['title'])}."
+    )
 
 
 def top_two_quartiles_share(shares: pd.DataFrame) -> float | None:
     """The share of indicators in the top two quartiles, or None when the measure is absent."""
     measures = shares.set_index("measure")["share"]
-    return measures.loc["in top two quartiles"] if "in top two quartiles" in measures.index \
-        else None
+    return (
+        measures.loc["in top two quartiles"] if "in top two quartiles" in measures.index else None
+    )
 
 
 def benchmarking(report: AnnualReport) -> Section:
@@ -301,19 +361,36 @@ def benchmarking(report: AnnualReport) -> Section:
     card, group = report.card, report.group
     positions = scorecard.home_positions(card)
     table = scorecard.benchmark_table(card)
-    figure = (charts.plot_percentile_positions(
-        positions, title="Position among comparator councils (100 = best)")
-        if not positions.empty else None)
-    return (Section().text(report.context["group_sentence"]).text(describe_unranked(card))
-            .figure(figure, alt=narrative.describe_positions(positions),
-                    caption=f"Percentile rank of {report.council_name} among {group} for each "
-                            "indicator (latest year).")
-            .table(table if not table.empty else None, row_header="Indicator",
-                   caption=f"Rank and quartile among the comparator group ({group})",
-                   note=engine.QUARTILE_METHOD)
-            .offer("percentile_positions", positions,
-                   "Percentile rank among the comparator group (100 = best)")
-            .offer("share_top_two_quartiles", top_two_quartiles_share(report.shares)))
+    figure = (
+        charts.plot_percentile_positions(
+            positions, title="Position among comparator councils (100 = best)"
+        )
+        if not positions.empty
+        else None
+    )
+    return (
+        Section()
+        .text(report.context["group_sentence"])
+        .text(describe_unranked(card))
+        .figure(
+            figure,
+            alt=narrative.describe_positions(positions),
+            caption=f"Percentile rank of {report.council_name} among {group} for each "
+            "indicator (latest year).",
+        )
+        .table(
+            table if not table.empty else None,
+            row_header="Indicator",
+            caption=f"Rank and quartile among the comparator group ({group})",
+            note=engine.QUARTILE_METHOD,
+        )
+        .offer(
+            "percentile_positions",
+            positions,
+            "Percentile rank among the comparator group (100 = best)",
+        )
+        .offer("share_top_two_quartiles", top_two_quartiles_share(report.shares))
+    )
 
 
 # --------------------------------------------------------------------------- resident views
@@ -322,14 +399,23 @@ def resident_views(report: AnnualReport) -> Section:
     when no wave is reported (:func:`perfeval.sections.survey.resident_views`). Offers
     ``resident_views``."""
     p = report.params
-    views = survey.resident_views(report.data, council=report.council, survey=p["survey"],
-                                  wave=p["survey_wave"], previous_wave=p["previous_wave"],
-                                  year=report.year)
-    return (Section().text(views["sentence"])
-            .figure(views["figure"], alt=views["alt"], caption=views["caption"])
-            .table(views["display"], caption=views["caption"], row_header="Question",
-                   note=views["note"])
-            .offer("resident_views", views["table"]))
+    views = survey.resident_views(
+        report.data,
+        council=report.council,
+        survey=p["survey"],
+        wave=p["survey_wave"],
+        previous_wave=p["previous_wave"],
+        year=report.year,
+    )
+    return (
+        Section()
+        .text(views["sentence"])
+        .figure(views["figure"], alt=views["alt"], caption=views["caption"])
+        .table(
+            views["display"], caption=views["caption"], row_header="Question", note=views["note"]
+        )
+        .offer("resident_views", views["table"])
+    )
 
 
 # --------------------------------------------------------------------------- trends
@@ -338,16 +424,22 @@ def describe_missing_medians(trends: pd.DataFrame) -> str:
     missing = trends[trends["median"].isna()]
     if missing.empty:
         return ""
-    where = "; ".join(f"{label} ({', '.join(group['period'])})"
-                      for label, group in missing.groupby("label", sort=False))
-    return (f"No comparator median is drawn where fewer than {MIN_COMPARATORS} councils of the "
-            f"group have a value: {where}.")
+    where = "; ".join(
+        f"{label} ({', '.join(group['period'])})"
+        for label, group in missing.groupby("label", sort=False)
+    )
+    return (
+        f"No comparator median is drawn where fewer than {MIN_COMPARATORS} councils of the "
+        f"group have a value: {where}."
+    )
 
 
 def describe_no_trends(indicators: Sequence[str], *, name: str, year: str, years: int) -> str:
     """Sentence for a trends section where no key indicator has a value in the years shown."""
-    return (f"None of the key indicators ({', '.join(indicators)}) has a value for {name} or its "
-            f"comparator group in the {years} years to {year}, so there are no trends to show.")
+    return (
+        f"None of the key indicators ({', '.join(indicators)}) has a value for {name} or its "
+        f"comparator group in the {years} years to {year}, so there are no trends to show."
+    )
 
 
 def describe_trend_gaps(trends: pd.DataFrame, indicators: Sequence[str]) -> str:
@@ -361,13 +453,15 @@ def describe_trend_gaps(trends: pd.DataFrame, indicators: Sequence[str]) -> str:
 def describe_trend_lines(trends: pd.DataFrame) -> str:
     """One sentence per key indicator on its values and the comparator median (the charts'
     text alternative)."""
-    return " ".join(narrative.describe_trend(label, "", list(g["period"]), list(g["home"]),
-                                             list(g["median"]))
-                    for label, g in trends.groupby("label", sort=False))
+    return " ".join(
+        narrative.describe_trend(label, "", list(g["period"]), list(g["home"]), list(g["median"]))
+        for label, g in trends.groupby("label", sort=False)
+    )
 
 
-def trends_section(data: Dataset, *, council: str, group: str, indicators: Sequence[str],
-                   year: str, years: int) -> Section:
+def trends_section(
+    data: Dataset, *, council: str, group: str, indicators: Sequence[str], year: str, years: int
+) -> Section:
     """Key indicators over time against the comparator median (charts and their values), and
     the trend tests of the council's own values (sentence and table).
 
@@ -378,42 +472,61 @@ def trends_section(data: Dataset, *, council: str, group: str, indicators: Seque
     trends = scorecard.comparator_trends(data, council, group, indicators, year, years)
     section = Section().offer("key_indicator_trends", trends)
     if trends.empty:
-        return (section.text(describe_no_trends(indicators, name=council_name(data, council),
-                                                year=year, years=years))
-                .offer("key_indicator_trend_tests", pd.DataFrame(columns=TREND_TEST_COLUMNS),
-                       TREND_TESTS_DESCRIPTION))
+        return section.text(
+            describe_no_trends(indicators, name=council_name(data, council), year=year, years=years)
+        ).offer(
+            "key_indicator_trend_tests",
+            pd.DataFrame(columns=TREND_TEST_COLUMNS),
+            TREND_TESTS_DESCRIPTION,
+        )
     gaps = describe_trend_gaps(trends, indicators)
     tests = scorecard.trend_tests(data, trends)
-    return (section
-            .figure(charts.plot_small_multiples(
-                        trends, title="Key indicators: this council against the comparator median"),
-                    alt=f"{describe_trend_lines(trends)} {gaps}".strip(),
-                    caption=f"Key indicators over the last {years} years: this council (solid "
-                            f"line, circles) and the comparator median (dashed line, squares). "
-                            f"{gaps}".strip())
-            .table(scorecard.trend_table(trends), caption="Values behind the trend charts",
-                   row_header="Indicator")
-            .text(narrative.describe_trend_tests(tests))
-            .table(scorecard.trend_tests_table(tests), row_header="Indicator", note=TREND_METHOD,
-                   caption="Has each key indicator really risen or fallen? Trend tests of this "
-                           "council's values")
-            .offer("key_indicator_trend_tests", tests[TREND_TEST_COLUMNS],
-                   TREND_TESTS_DESCRIPTION))
+    return (
+        section.figure(
+            charts.plot_small_multiples(
+                trends, title="Key indicators: this council against the comparator median"
+            ),
+            alt=f"{describe_trend_lines(trends)} {gaps}".strip(),
+            caption=f"Key indicators over the last {years} years: this council (solid "
+            f"line, circles) and the comparator median (dashed line, squares). "
+            f"{gaps}".strip(),
+        )
+        .table(
+            scorecard.trend_table(trends),
+            caption="Values behind the trend charts",
+            row_header="Indicator",
+        )
+        .text(narrative.describe_trend_tests(tests))
+        .table(
+            scorecard.trend_tests_table(tests),
+            row_header="Indicator",
+            note=TREND_METHOD,
+            caption="Has each key indicator really risen or fallen? Trend tests of this "
+            "council's values",
+        )
+        .offer("key_indicator_trend_tests", tests[TREND_TEST_COLUMNS], TREND_TESTS_DESCRIPTION)
+    )
 
 
 def trends(report: AnnualReport) -> Section:
     """National and local trends of the report's key indicators (:func:`trends_section`)."""
     p = report.params
-    return trends_section(report.data, council=report.council, group=report.group,
-                          indicators=p["key_indicators"], year=report.year,
-                          years=p["trend_years"])
+    return trends_section(
+        report.data,
+        council=report.council,
+        group=report.group,
+        indicators=p["key_indicators"],
+        year=report.year,
+        years=p["trend_years"],
+    )
 
 
 # --------------------------------------------------------------------------- issues
 def issue_items(issues: pd.DataFrame) -> list[str]:
     """One line per listed indicator: title, period and the reasons it is listed."""
-    return [f"{t} ({p}): {r}." for t, p, r in zip(issues["title"], issues["period"],
-                                                  issues["reasons"])]
+    return [
+        f"{t} ({p}): {r}." for t, p, r in zip(issues["title"], issues["period"], issues["reasons"])
+    ]
 
 
 def issues(report: AnnualReport) -> Section:
@@ -422,38 +535,52 @@ def issues(report: AnnualReport) -> Section:
     Offers ``issues_to_consider``."""
     listed = scorecard.issues_to_consider(report.card)
     reasons = scorecard.count_reasons(listed)
-    return (Section().text(narrative.describe_issue_count(len(listed)))
-            .figure(charts.plot_category_counts(
-                        reasons, title="Why indicators are listed (an indicator can have several "
-                                       "reasons)"),
-                    alt=narrative.describe_counts(reasons,
-                                                  what="reasons across the listed indicators"),
-                    caption="Number of listed indicators that are red against target, worse "
-                            "than last year, or in the bottom quartile.")
-            .bullets(issue_items(listed), heading="Indicators to consider, most concerns first")
-            .table(scorecard.issues_table(listed), row_header="Indicator",
-                   caption="Indicators that are red, declining or in the bottom quartile")
-            .offer("issues_to_consider", listed[["indicator", "period", "reasons"]]))
+    return (
+        Section()
+        .text(narrative.describe_issue_count(len(listed)))
+        .figure(
+            charts.plot_category_counts(
+                reasons, title="Why indicators are listed (an indicator can have several reasons)"
+            ),
+            alt=narrative.describe_counts(reasons, what="reasons across the listed indicators"),
+            caption="Number of listed indicators that are red against target, worse "
+            "than last year, or in the bottom quartile.",
+        )
+        .bullets(issue_items(listed), heading="Indicators to consider, most concerns first")
+        .table(
+            scorecard.issues_table(listed),
+            row_header="Indicator",
+            caption="Indicators that are red, declining or in the bottom quartile",
+        )
+        .offer("issues_to_consider", listed[["indicator", "period", "reasons"]])
+    )
 
 
 # --------------------------------------------------------------------------- money
 def describe_no_spend(data: Dataset) -> str:
     """Sentence for a spend section with no net expenditure figures for the group."""
-    return (f"No total net current expenditure figures are in {notes.folder_words(data)} for the "
-            "councils of the comparator group, so this report has no spend per head.")
+    return (
+        f"No total net current expenditure figures are in {notes.folder_words(data)} for the "
+        "councils of the comparator group, so this report has no spend per head."
+    )
 
 
 def spend_display_table(spend: pd.DataFrame, council: str) -> pd.DataFrame:
     """The spend per head comparison as shown: council (this one marked), net current
     expenditure (£000), population and spend per head (£)."""
-    return pd.DataFrame({
-        "Council": [f"{n} (this council)" if c == council else n
-                    for c, n in zip(spend["authority"], spend["name"])],
-        "Net current expenditure (£000)": [format_number(v, 0)
-                                           for v in spend["net_current_expenditure"]],
-        "Population": [format_number(v, 0) for v in spend["population"]],
-        "Spend per head (£)": [format_number(v, 0, "£") for v in spend["spend_per_head"]],
-    })
+    return pd.DataFrame(
+        {
+            "Council": [
+                f"{n} (this council)" if c == council else n
+                for c, n in zip(spend["authority"], spend["name"])
+            ],
+            "Net current expenditure (£000)": [
+                format_number(v, 0) for v in spend["net_current_expenditure"]
+            ],
+            "Population": [format_number(v, 0) for v in spend["population"]],
+            "Spend per head (£)": [format_number(v, 0, "£") for v in spend["spend_per_head"]],
+        }
+    )
 
 
 SPEND_COLUMNS = ["authority", "spend_per_head", "rank", "difference_from_median"]
@@ -467,21 +594,41 @@ def spend_section(data: Dataset, *, council: str, group: str) -> Section:
     """
     spend, spend_year = spend_per_head_comparison(data, council, group)
     if spend_year is None:
-        return (Section().text(describe_no_spend(data))
-                .offer("net_spend_per_head", pd.DataFrame(columns=SPEND_COLUMNS)))
-    bars = pd.DataFrame({"code": spend["authority"], "name": spend["name"],
-                         "value": spend["spend_per_head"]})
+        return (
+            Section()
+            .text(describe_no_spend(data))
+            .offer("net_spend_per_head", pd.DataFrame(columns=SPEND_COLUMNS))
+        )
+    bars = pd.DataFrame(
+        {"code": spend["authority"], "name": spend["name"], "value": spend["spend_per_head"]}
+    )
     sentence = narrative.describe_comparison(
-        "Net current expenditure per head", "£", spend_year, bars, council, decimals=0,
-        higher_is="highest")
+        "Net current expenditure per head",
+        "£",
+        spend_year,
+        bars,
+        council,
+        decimals=0,
+        higher_is="highest",
+    )
     caption = spend_caption(data, spend, spend_year)
-    return (Section().text(sentence)
-            .figure(charts.plot_comparator_bars(
-                        bars, home=council, title=f"Net current expenditure per head, {spend_year}",
-                        unit="£", value_label="Net current expenditure per head"),
-                    alt=sentence, caption=caption)
-            .table(spend_display_table(spend, council), caption=caption, row_header="Council")
-            .offer("net_spend_per_head", spend[SPEND_COLUMNS]))
+    return (
+        Section()
+        .text(sentence)
+        .figure(
+            charts.plot_comparator_bars(
+                bars,
+                home=council,
+                title=f"Net current expenditure per head, {spend_year}",
+                unit="£",
+                value_label="Net current expenditure per head",
+            ),
+            alt=sentence,
+            caption=caption,
+        )
+        .table(spend_display_table(spend, council), caption=caption, row_header="Council")
+        .offer("net_spend_per_head", spend[SPEND_COLUMNS])
+    )
 
 
 def year_budget_monitoring(own: pd.DataFrame, year: str) -> pd.DataFrame:
@@ -495,36 +642,51 @@ def year_budget_monitoring(own: pd.DataFrame, year: str) -> pd.DataFrame:
 
 def describe_no_budget(data: Dataset, council: str) -> str:
     """Sentence for a report whose data folder has no budget rows for the council at all."""
-    return (f"No budget monitoring figures are in {notes.folder_words(data)} for "
-            f"{council_name(data, council)}, so this report has no budget against forecast "
-            "outturn.")
+    return (
+        f"No budget monitoring figures are in {notes.folder_words(data)} for "
+        f"{council_name(data, council)}, so this report has no budget against forecast "
+        "outturn."
+    )
 
 
 def budget_outturn(data: Dataset, *, council: str, year: str) -> Section:
     """The year's budget against forecast outturn by service at Q4: sentence, chart and table
     (one sentence when the folder has none). Offers ``budget_outturn``."""
     own = notes.council_rows(data.budget, council)
-    parts = budget_section(year_budget_monitoring(own, year),
-                           f"{year} Q4", synthetic=notes.synthetic_label(data, own),
-                           absent=None if not own.empty else describe_no_budget(data, council))
-    return (Section().text(parts["budget_sentence"])
-            .figure(parts["budget_figure"], alt=parts["budget_sentence"],
-                    caption=parts["budget_caption"])
-            .table(parts["budget_display"], caption=parts["budget_caption"],
-                   row_header="Service", note=parts["budget_note"])
-            .offer("budget_outturn", parts["budget_table"]))
+    parts = budget_section(
+        year_budget_monitoring(own, year),
+        f"{year} Q4",
+        synthetic=notes.synthetic_label(data, own),
+        absent=None if not own.empty else describe_no_budget(data, council),
+    )
+    return (
+        Section()
+        .text(parts["budget_sentence"])
+        .figure(
+            parts["budget_figure"], alt=parts["budget_sentence"], caption=parts["budget_caption"]
+        )
+        .table(
+            parts["budget_display"],
+            caption=parts["budget_caption"],
+            row_header="Service",
+            note=parts["budget_note"],
+        )
+        .offer("budget_outturn", parts["budget_table"])
+    )
 
 
 def money_summary(report: AnnualReport) -> Section:
     """Money: net spend per head against the comparator group, then the year's budget against
     forecast outturn (:func:`spend_section`, :func:`budget_outturn`); either part may be one
     sentence saying its data are absent. Offers ``net_spend_per_head`` and ``budget_outturn``."""
-    return (spend_section(report.data, council=report.council, group=report.group)
-            .extend(budget_outturn(report.data, council=report.council, year=report.year)))
+    return spend_section(report.data, council=report.council, group=report.group).extend(
+        budget_outturn(report.data, council=report.council, year=report.year)
+    )
 
 
-def spend_per_head_comparison(data: Dataset, council: str, group: str,
-                              service: str = money.NET_SPEND) -> tuple[pd.DataFrame, str | None]:
+def spend_per_head_comparison(
+    data: Dataset, council: str, group: str, service: str = money.NET_SPEND
+) -> tuple[pd.DataFrame, str | None]:
     """Net spend per head of each group member in the latest year with data, and that year.
 
     A council with no figure that year (e.g. one created after it) is left out of the comparison
@@ -535,8 +697,11 @@ def spend_per_head_comparison(data: Dataset, council: str, group: str,
     """
     net = data.net_expenditure
     members = group_members(data, group)
-    rows = net[(net["service"] == service) & net["authority"].isin(members)
-               & net["net_current_expenditure"].notna()]
+    rows = net[
+        (net["service"] == service)
+        & net["authority"].isin(members)
+        & net["net_current_expenditure"].notna()
+    ]
     if rows.empty:
         return pd.DataFrame(), None
     latest = max(rows["period"], key=period_sort_key)
@@ -544,10 +709,15 @@ def spend_per_head_comparison(data: Dataset, council: str, group: str,
     has_value = council in set(per_head.dropna(subset=["spend_per_head"])["authority"])
     compared = money.compare_with_group(per_head, members, home=council if has_value else None)
     if len(compared) < MIN_COMPARATORS:
-        compared = compared.assign(**{c: float("nan") for c in (
-            "group_median", "difference_from_median", "difference_from_median_pct")})
-    extra = per_head.set_index("authority")[["net_current_expenditure", "population",
-                                             "population_year"]]
+        compared = compared.assign(
+            **{
+                c: float("nan")
+                for c in ("group_median", "difference_from_median", "difference_from_median_pct")
+            }
+        )
+    extra = per_head.set_index("authority")[
+        ["net_current_expenditure", "population", "population_year"]
+    ]
     compared = compared.join(extra, on="authority")
     compared = compared.assign(name=compared["authority"].map(authority_names(data)))
     return compared, latest
@@ -556,12 +726,15 @@ def spend_per_head_comparison(data: Dataset, council: str, group: str,
 def spend_caption(data: Dataset, spend: pd.DataFrame, year: str) -> str:
     """Caption of the spend per head comparison: year, population year and sources, as used."""
     years = sorted(set(spend["population_year"].dropna().astype(str)), key=period_sort_key)
-    used = data.population[data.population["authority"].isin(spend["authority"])
-                           & data.population["year"].isin(years)]
-    return (f"Net current expenditure per head, {year} (the latest year with figures for the "
-            f"group in {notes.folder_words(data)}; population {', '.join(years)}). Sources: "
-            f"{notes.table_source(data, 'net_expenditure')}; "
-            f"{notes.table_source(data, 'population', used)}.")
+    used = data.population[
+        data.population["authority"].isin(spend["authority"]) & data.population["year"].isin(years)
+    ]
+    return (
+        f"Net current expenditure per head, {year} (the latest year with figures for the "
+        f"group in {notes.folder_words(data)}; population {', '.join(years)}). Sources: "
+        f"{notes.table_source(data, 'net_expenditure')}; "
+        f"{notes.table_source(data, 'population', used)}."
+    )
 
 
 def budget_display_columns(monitoring: pd.DataFrame) -> dict[str, list[str]]:
@@ -578,13 +751,19 @@ def budget_display_columns(monitoring: pd.DataFrame) -> dict[str, list[str]]:
     dict
         Column heading -> formatted cells, blank where a value is missing.
     """
+
     def text(column: str, scale: float, decimals: int, unit: str = "") -> list[str]:
-        return [format_number(v / scale, decimals, unit) if pd.notna(v) else ""
-                for v in monitoring[column]]
-    return {"Budget (£000)": text("annual_budget", 1e3, 0),
-            "Forecast outturn (£000)": text("forecast_outturn", 1e3, 0),
-            "Variance (£000)": text("forecast_variance", 1e3, 0),
-            "Variance (%)": text("forecast_variance_pct", 1, 1, "%")}
+        return [
+            format_number(v / scale, decimals, unit) if pd.notna(v) else ""
+            for v in monitoring[column]
+        ]
+
+    return {
+        "Budget (£000)": text("annual_budget", 1e3, 0),
+        "Forecast outturn (£000)": text("forecast_outturn", 1e3, 0),
+        "Variance (£000)": text("forecast_variance", 1e3, 0),
+        "Variance (%)": text("forecast_variance_pct", 1, 1, "%"),
+    }
 
 
 def variance_direction(variance: float) -> str:
@@ -613,12 +792,15 @@ def describe_largest_variance(monitoring: pd.DataFrame) -> str:
         return ""
     largest = monitoring.loc[variances.abs().idxmax()]
     amount = float(largest["forecast_variance"])
-    return (f" The largest variance is in {largest['service']}: a forecast "
-            f"{variance_direction(amount)} of {format_number(abs(amount) / 1e3, 0, '£')}k.")
+    return (
+        f" The largest variance is in {largest['service']}: a forecast "
+        f"{variance_direction(amount)} of {format_number(abs(amount) / 1e3, 0, '£')}k."
+    )
 
 
-def budget_section(monitoring: pd.DataFrame, as_at: str, *, synthetic: str = "",
-                   absent: str | None = None) -> dict[str, Any]:
+def budget_section(
+    monitoring: pd.DataFrame, as_at: str, *, synthetic: str = "", absent: str | None = None
+) -> dict[str, Any]:
     """Budget against forecast outturn by service at a quarter: table, chart and sentence.
 
     Parameters
@@ -635,40 +817,62 @@ def budget_section(monitoring: pd.DataFrame, as_at: str, *, synthetic: str = "",
         empty ``monitoring`` means none for the quarter's year).
     """
     if monitoring.empty:  # no chart to draw: figure None shows nothing (tables.figure_html)
-        return {"budget_table": pd.DataFrame(), "budget_display": None,
-                "budget_sentence": absent or f"No budget monitoring data for {as_at}.",
-                "budget_caption": f"Budget and forecast outturn by service as at {as_at}",
-                "budget_note": "",
-                "budget_figure": None}
+        return {
+            "budget_table": pd.DataFrame(),
+            "budget_display": None,
+            "budget_sentence": absent or f"No budget monitoring data for {as_at}.",
+            "budget_caption": f"Budget and forecast outturn by service as at {as_at}",
+            "budget_note": "",
+            "budget_figure": None,
+        }
     total_budget = float(monitoring["annual_budget"].sum())
     total_forecast = float(monitoring["forecast_outturn"].sum())
     variance = total_forecast - total_budget
     share = format_number(abs(variance) / total_budget * 100, 1, "%")
-    sentence = (f"At {as_at} the forecast outturn is "
-                f"{format_number(total_forecast / 1e6, 2, '£')}m against a budget of "
-                f"{format_number(total_budget / 1e6, 2, '£')}m, "
-                + ("on budget." if variance == 0 else
-                   f"a forecast {variance_direction(variance)} of "
-                   f"{format_number(abs(variance) / 1e6, 2, '£')}m ({share} of the budget).")
-                + describe_largest_variance(monitoring))
-    display = pd.DataFrame({
-        "Service": monitoring["service"].to_numpy(),
-        **budget_display_columns(monitoring),
-        "Status": [f"{d}: {r}" for d, r in zip(monitoring["forecast_direction"],
-                                                monitoring["forecast_rag"])],
-    })
-    chart_data = monitoring.assign(**{
-        "Budget (£m)": monitoring["annual_budget"] / 1e6,
-        "Forecast outturn (£m)": monitoring["forecast_outturn"] / 1e6})
+    sentence = (
+        f"At {as_at} the forecast outturn is "
+        f"{format_number(total_forecast / 1e6, 2, '£')}m against a budget of "
+        f"{format_number(total_budget / 1e6, 2, '£')}m, "
+        + (
+            "on budget."
+            if variance == 0
+            else f"a forecast {variance_direction(variance)} of "
+            f"{format_number(abs(variance) / 1e6, 2, '£')}m ({share} of the budget)."
+        )
+        + describe_largest_variance(monitoring)
+    )
+    display = pd.DataFrame(
+        {
+            "Service": monitoring["service"].to_numpy(),
+            **budget_display_columns(monitoring),
+            "Status": [
+                f"{d}: {r}"
+                for d, r in zip(monitoring["forecast_direction"], monitoring["forecast_rag"])
+            ],
+        }
+    )
+    chart_data = monitoring.assign(
+        **{
+            "Budget (£m)": monitoring["annual_budget"] / 1e6,
+            "Forecast outturn (£m)": monitoring["forecast_outturn"] / 1e6,
+        }
+    )
     return {
-        "budget_table": monitoring[["service", "annual_budget", "forecast_outturn",
-                                    "forecast_variance", "forecast_rag"]],
+        "budget_table": monitoring[
+            ["service", "annual_budget", "forecast_outturn", "forecast_variance", "forecast_rag"]
+        ],
         "budget_display": display,
         "budget_sentence": sentence,
-        "budget_caption": (f"Budget and forecast outturn by service as at {as_at}"
-                           + (f" ({synthetic})." if synthetic else ".")),
+        "budget_caption": (
+            f"Budget and forecast outturn by service as at {as_at}"
+            + (f" ({synthetic})." if synthetic else ".")
+        ),
         "budget_note": money.describe_variance_rule(),
         "budget_figure": charts.plot_grouped_bars(
-            chart_data, category="service", series=["Budget (£m)", "Forecast outturn (£m)"],
-            title=f"Budget and forecast outturn by service, {as_at}", ylabel="£ million"),
+            chart_data,
+            category="service",
+            series=["Budget (£m)", "Forecast outturn (£m)"],
+            title=f"Budget and forecast outturn by service, {as_at}",
+            ylabel="£ million",
+        ),
     }

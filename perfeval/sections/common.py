@@ -25,8 +25,9 @@ def opening_section(context: Mapping[str, Any], *, subtitle: str | None = None) 
     return section.text(context["data_note"], css_class="data-note")
 
 
-def method_section(context: Mapping[str, Any], method_notes: Sequence[str], *,
-                   tables_used: bool = True) -> Section:
+def method_section(
+    context: Mapping[str, Any], method_notes: Sequence[str], *, tables_used: bool = True
+) -> Section:
     """Method, data sources and provenance: the method notes, the indicators by kind of data (a
     chart and its table), the tables the report used (when ``tables_used``) and the parameters.
 
@@ -42,13 +43,19 @@ def method_section(context: Mapping[str, Any], method_notes: Sequence[str], *,
     """
     counts = context["source_counts"]
     section = Section().bullets(method_notes, heading="Method")
-    section.figure(charts.plot_category_counts(counts, title="Indicators by kind of data"),
-                   alt=narrative.describe_counts(counts, what="indicators"),
-                   caption="How many indicators are real published figures and how many are "
-                           "synthetic.")
-    section.table(context["sources"], caption="Indicator sources: which indicators are real "
-                  "published figures and which are synthetic", row_header="Indicators")
+    section.figure(
+        charts.plot_category_counts(counts, title="Indicators by kind of data"),
+        alt=narrative.describe_counts(counts, what="indicators"),
+        caption="How many indicators are real published figures and how many are synthetic.",
+    )
+    section.table(
+        context["sources"],
+        caption="Indicator sources: which indicators are real "
+        "published figures and which are synthetic",
+        row_header="Indicators",
+    )
     if tables_used:
         section.table(context["tables"], caption=context["tables_caption"], row_header="Table")
-    return section.table(context["parameters"], caption="Parameters of this run",
-                         row_header="Parameter")
+    return section.table(
+        context["parameters"], caption="Parameters of this run", row_header="Parameter"
+    )

@@ -50,25 +50,38 @@ RED_AND_WORSE, RED_ONLY, WORSE_ONLY = "Red and worse", "Red", "Worse"
 EXCEPTION_CATEGORIES = (RED_AND_WORSE, RED_ONLY, WORSE_ONLY)
 #: Kinds of data-quality issue, in report order.
 DATA_QUALITY_ISSUES = ("missing", "estimated", "provisional", "revised")
-OUTTURN, COMPARISON, IN_YEAR = ("Outturn", "Comparison value for direction of travel",
-                                "In-year (quarterly or monthly) value")
+OUTTURN, COMPARISON, IN_YEAR = (
+    "Outturn",
+    "Comparison value for direction of travel",
+    "In-year (quarterly or monthly) value",
+)
 #: Forecast states in report order, for counts and charts.
-FORECAST_ORDER = (engine.ON_TRACK, engine.AT_RISK, engine.OFF_TRACK, engine.NO_DATA,
-                  engine.NO_TARGET, engine.NOT_APPLICABLE)
+FORECAST_ORDER = (
+    engine.ON_TRACK,
+    engine.AT_RISK,
+    engine.OFF_TRACK,
+    engine.NO_DATA,
+    engine.NO_TARGET,
+    engine.NOT_APPLICABLE,
+)
 #: Measure kind used when no past year shows whether the annual value is a total or an average.
 DEFAULT_MEASURE_KIND = "average"
 #: Polarity -> Making Data Count improvement direction.
 IMPROVEMENT = {"higher": "increase", "lower": "decrease", "neutral": "neutral"}
 VARIATION_WORDS = {code: name for code, (_, _, name) in charts.POINT_STYLES.items()}
-ASSURANCE_WORDS = {"consistent_pass": "Target consistently met",
-                   "consistent_fail": "Target consistently missed",
-                   "inconsistent": "Target met inconsistently (hit and miss)",
-                   None: "No assurance (no target or limits)"}
+ASSURANCE_WORDS = {
+    "consistent_pass": "Target consistently met",
+    "consistent_fail": "Target consistently missed",
+    "inconsistent": "Target met inconsistently (hit and miss)",
+    None: "No assurance (no target or limits)",
+}
 
 #: Bar colours for forecast states (the state's word is always on the bar's label too).
-FORECAST_COLOURS = {engine.ON_TRACK: charts.RAG_STYLE["Green"][0],
-                    engine.AT_RISK: charts.RAG_STYLE["Amber"][0],
-                    engine.OFF_TRACK: charts.RAG_STYLE["Red"][0]}
+FORECAST_COLOURS = {
+    engine.ON_TRACK: charts.RAG_STYLE["Green"][0],
+    engine.AT_RISK: charts.RAG_STYLE["Amber"][0],
+    engine.OFF_TRACK: charts.RAG_STYLE["Red"][0],
+}
 
 EXCEPTIONS_METHOD = (
     "Exceptions: an indicator is listed when its latest outturn is Red against target or its "
@@ -97,14 +110,18 @@ KIND_METHOD = (
     "or a tie, it is taken as an average measure."
 )
 PROFILE_METHOD_TEXT = {
-    "even": ("Profiled targets: the annual target is split evenly across the quarters (months); "
-             "a snapshot (a position at a date) has its year-end target at every period end."),
-    "seasonal": ("Profiled targets: the annual target is split by each period's average share of "
-                 "the year in the complete years before the report year (seasonal profile); a "
-                 "percentage's profiled target never passes 100% (the other periods take up the "
-                 "difference); an indicator without a complete past year is profiled evenly, "
-                 "and the table says so; a snapshot (a position at a date) has its year-end "
-                 "target at every period end."),
+    "even": (
+        "Profiled targets: the annual target is split evenly across the quarters (months); "
+        "a snapshot (a position at a date) has its year-end target at every period end."
+    ),
+    "seasonal": (
+        "Profiled targets: the annual target is split by each period's average share of "
+        "the year in the complete years before the report year (seasonal profile); a "
+        "percentage's profiled target never passes 100% (the other periods take up the "
+        "difference); an indicator without a complete past year is profiled evenly, "
+        "and the table says so; a snapshot (a position at a date) has its year-end "
+        "target at every period end."
+    ),
 }
 #: The largest value a unit allows, for profiling (a seasonal target above it is impossible).
 UPPER_BOUNDS = {"%": 100.0}
@@ -121,6 +138,7 @@ SPC_METHOD = (
 
 # --------------------------------------------------------------------------- end-of-year review
 
+
 def filter_services(card: pd.DataFrame, services: Sequence[str]) -> pd.DataFrame:
     """The scorecard rows of the given services (all rows when ``services`` is empty).
 
@@ -134,13 +152,13 @@ def filter_services(card: pd.DataFrame, services: Sequence[str]) -> pd.DataFrame
     known = sorted(set(card["service"]))
     unknown = [s for s in services if s not in known]
     if unknown:
-        raise AnalysisError(f"service(s) {unknown} are not in the indicator register; "
-                            f"services: {known}")
+        raise AnalysisError(
+            f"service(s) {unknown} are not in the indicator register; services: {known}"
+        )
     return card[card["service"].isin(list(services))].reset_index(drop=True)
 
 
-def attach_commentary(card: pd.DataFrame, data: Dataset, council: str,
-                      year: str) -> pd.DataFrame:
+def attach_commentary(card: pd.DataFrame, data: Dataset, council: str, year: str) -> pd.DataFrame:
     """The scorecard with each PI's commentary (``commentary`` column).
 
     Commentary written for the outturn's own period comes first
@@ -151,10 +169,14 @@ def attach_commentary(card: pd.DataFrame, data: Dataset, council: str,
     out = scorecard.add_commentary(card, data, council)
     written = notes.council_rows(data.commentary, council)
     by_indicator = written[written["period"] == year].set_index("indicator")["commentary"]
-    fallback = (out["commentary"].isna() & out["period"].ne(year)
-                & out["indicator"].isin(by_indicator.index))
-    out.loc[fallback, "commentary"] = [f"Written for {year}: {by_indicator[code]}"
-                                       for code in out.loc[fallback, "indicator"]]
+    fallback = (
+        out["commentary"].isna()
+        & out["period"].ne(year)
+        & out["indicator"].isin(by_indicator.index)
+    )
+    out.loc[fallback, "commentary"] = [
+        f"Written for {year}: {by_indicator[code]}" for code in out.loc[fallback, "indicator"]
+    ]
     return out
 
 
@@ -167,21 +189,27 @@ def describe_commentary(data: Dataset, council: str) -> str:
     """One sentence when the data folder has no commentary of the council ("" when it has)."""
     if has_commentary(data, council):
         return ""
-    return (f"No commentary is in {notes.folder_words(data)} for {council_name(data, council)}, "
-            "so the tables below have no owner's commentary.")
+    return (
+        f"No commentary is in {notes.folder_words(data)} for {council_name(data, council)}, "
+        "so the tables below have no owner's commentary."
+    )
 
 
 def exceptions_caption(year: str, *, commentary: bool) -> str:
     """Caption of the exceptions table (naming the owner's commentary only when there is some)."""
-    return (f"Exceptions: indicators red against target or worse than the year before (latest "
-            f"outturn to {year})" + (", with the owner's commentary" if commentary else ""))
+    return (
+        f"Exceptions: indicators red against target or worse than the year before (latest "
+        f"outturn to {year})" + (", with the owner's commentary" if commentary else "")
+    )
 
 
 def outturn_caption(year: str, *, commentary: bool) -> str:
     """Caption of the outturn table (naming the commentary only when there is some)."""
-    return (f"Every indicator's latest outturn up to {year} against target, with direction of "
-            f"travel since the previous year, quartile among comparators"
-            + (" and commentary" if commentary else ""))
+    return (
+        f"Every indicator's latest outturn up to {year} against target, with direction of "
+        f"travel since the previous year, quartile among comparators"
+        + (" and commentary" if commentary else "")
+    )
 
 
 def select_exceptions(card: pd.DataFrame) -> pd.DataFrame:
@@ -195,8 +223,12 @@ def select_exceptions(card: pd.DataFrame) -> pd.DataFrame:
     category = np.select([red & worse, red, worse], list(EXCEPTION_CATEGORIES), default="")
     rows = card.assign(exception=category)[red | worse]
     order = rows["exception"].map({c: i for i, c in enumerate(EXCEPTION_CATEGORIES)})
-    return rows.assign(_order=order).sort_values("_order", kind="mergesort") \
-        .drop(columns="_order").reset_index(drop=True)
+    return (
+        rows.assign(_order=order)
+        .sort_values("_order", kind="mergesort")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 
 
 def count_exceptions(exceptions: pd.DataFrame) -> pd.Series:
@@ -208,12 +240,16 @@ def describe_exceptions(exceptions: pd.DataFrame, card: pd.DataFrame, year: str)
     """One sentence: how many PIs are exceptions, of how many, and which are red and worse."""
     counts = count_exceptions(exceptions)
     if exceptions.empty:
-        return (f"None of the {len(card)} indicators reviewed for {year} is red against target "
-                "or worse than the year before.")
+        return (
+            f"None of the {len(card)} indicators reviewed for {year} is red against target "
+            "or worse than the year before."
+        )
     both = exceptions.loc[exceptions["exception"] == RED_AND_WORSE, "title"].tolist()
-    text = (f"{len(exceptions)} of {len(card)} indicators reviewed for {year} are exceptions: "
-            f"{counts[RED_AND_WORSE]} red and worse than the year before, {counts[RED_ONLY]} red "
-            f"only and {counts[WORSE_ONLY]} worse only.")
+    text = (
+        f"{len(exceptions)} of {len(card)} indicators reviewed for {year} are exceptions: "
+        f"{counts[RED_AND_WORSE]} red and worse than the year before, {counts[RED_ONLY]} red "
+        f"only and {counts[WORSE_ONLY]} worse only."
+    )
     if both:
         text += " Red and worse: " + "; ".join(both) + "."
     return text
@@ -246,8 +282,9 @@ def commentary_texts(card: pd.DataFrame) -> list[str]:
     return notes.optional_column(card, "commentary", "").fillna("").astype(str).tolist()
 
 
-def data_quality_register(values: pd.DataFrame, register: pd.DataFrame, card: pd.DataFrame,
-                          council: str, year: str) -> pd.DataFrame:
+def data_quality_register(
+    values: pd.DataFrame, register: pd.DataFrame, card: pd.DataFrame, council: str, year: str
+) -> pd.DataFrame:
     """Every value the review relies on that is missing, estimated, provisional or revised.
 
     A value is relied on when it belongs to one of the scorecard's indicators and is the
@@ -280,8 +317,9 @@ def data_quality_register(values: pd.DataFrame, register: pd.DataFrame, card: pd
     outturns = set(zip(card["indicator"], card["period"].astype(str)))
     compared = set(zip(card["indicator"], card["comparison_period"].astype(str)))
     keys = list(zip(mine["indicator"], mine["period"].astype(str)))
-    in_year = np.array([labels[p].fy == fy and labels[p].kind != "year" for _, p in keys],
-                       dtype=bool)
+    in_year = np.array(
+        [labels[p].fy == fy and labels[p].kind != "year" for _, p in keys], dtype=bool
+    )
     used = np.array([k in outturns or k in compared for k in keys], dtype=bool)
     status = notes.optional_column(mine, "status", "final").astype(object)
     flagged = mine["value"].isna().to_numpy() | status.isin(DATA_QUALITY_ISSUES[1:]).to_numpy()
@@ -291,20 +329,28 @@ def data_quality_register(values: pd.DataFrame, register: pd.DataFrame, card: pd
     reason = [describe_symbol(s) if i == "missing" else i for i, s in zip(issue, symbols)]
     titles = register.set_index("code")["title"]
     row_keys = list(zip(rows["indicator"], rows["period"].astype(str)))
-    out = pd.DataFrame({
-        "indicator": rows["indicator"].to_numpy(),
-        "title": rows["indicator"].map(titles).to_numpy(),
-        "period": rows["period"].astype(str).to_numpy(),
-        "value": rows["value"].to_numpy(dtype=float),
-        "issue": issue, "reason": reason,
-        "note": notes.optional_column(rows, "note", "").fillna("").to_numpy(),
-        "used_for": [OUTTURN if k in outturns else COMPARISON if k in compared else IN_YEAR
-                     for k in row_keys],
-    })
+    out = pd.DataFrame(
+        {
+            "indicator": rows["indicator"].to_numpy(),
+            "title": rows["indicator"].map(titles).to_numpy(),
+            "period": rows["period"].astype(str).to_numpy(),
+            "value": rows["value"].to_numpy(dtype=float),
+            "issue": issue,
+            "reason": reason,
+            "note": notes.optional_column(rows, "note", "").fillna("").to_numpy(),
+            "used_for": [
+                OUTTURN if k in outturns else COMPARISON if k in compared else IN_YEAR
+                for k in row_keys
+            ],
+        }
+    )
     order = {code: i for i, code in enumerate(register["code"])}
     out["_o"], out["_p"] = out["indicator"].map(order), [period_sort_key(p) for p in out["period"]]
-    return out.sort_values(["_o", "_p"], kind="mergesort").drop(columns=["_o", "_p"]) \
+    return (
+        out.sort_values(["_o", "_p"], kind="mergesort")
+        .drop(columns=["_o", "_p"])
         .reset_index(drop=True)
+    )
 
 
 def count_data_quality(flags: pd.DataFrame) -> pd.Series:
@@ -315,29 +361,36 @@ def count_data_quality(flags: pd.DataFrame) -> pd.Series:
 def describe_data_quality(flags: pd.DataFrame, year: str) -> str:
     """One sentence: how many values the review relies on are flagged, by kind."""
     if flags.empty:
-        return (f"Every value this review relies on for {year} is final: none is missing, "
-                "estimated, provisional or revised.")
+        return (
+            f"Every value this review relies on for {year} is final: none is missing, "
+            "estimated, provisional or revised."
+        )
     counts = count_data_quality(flags)
     parts = ", ".join(f"{int(n)} {kind}" for kind, n in counts.items() if n)
     outturns = int((flags["used_for"] == OUTTURN).sum())
-    return (f"{len(flags)} values this review relies on for {year} need care ({parts}); "
-            f"{outturns} of them are outturns shown in the review.")
+    return (
+        f"{len(flags)} values this review relies on for {year} need care ({parts}); "
+        f"{outturns} of them are outturns shown in the review."
+    )
 
 
 def data_quality_table(flags: pd.DataFrame) -> pd.DataFrame:
     """Display table of the data-quality register."""
-    return pd.DataFrame({
-        "Indicator": [f"{t} ({c})" for t, c in zip(flags["title"], flags["indicator"])],
-        "Period": flags["period"].to_numpy(),
-        "Value": [format_number(v, 2) if pd.notna(v) else "" for v in flags["value"]],
-        "Issue": flags["issue"].to_numpy(),
-        "Reason": flags["reason"].to_numpy(),
-        "Used for": flags["used_for"].to_numpy(),
-        "Note": flags["note"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Indicator": [f"{t} ({c})" for t, c in zip(flags["title"], flags["indicator"])],
+            "Period": flags["period"].to_numpy(),
+            "Value": [format_number(v, 2) if pd.notna(v) else "" for v in flags["value"]],
+            "Issue": flags["issue"].to_numpy(),
+            "Reason": flags["reason"].to_numpy(),
+            "Used for": flags["used_for"].to_numpy(),
+            "Note": flags["note"].to_numpy(),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- quarters and periods
+
 
 def quarter_label(year: str, quarter: int) -> str:
     """``"2024/25 Q3"`` from ``"2024/25"`` and 3."""
@@ -346,32 +399,38 @@ def quarter_label(year: str, quarter: int) -> str:
 
 
 def _check_quarter(quarter: int) -> None:
-    if not isinstance(quarter, (int, np.integer)) or isinstance(quarter, bool) \
-            or not 1 <= quarter <= 4:
+    if (
+        not isinstance(quarter, (int, np.integer))
+        or isinstance(quarter, bool)
+        or not 1 <= quarter <= 4
+    ):
         raise AnalysisError(f"quarter must be a whole number from 1 to 4; got {quarter!r}")
 
 
 def describe_as_at(year: str, quarter: int) -> str:
-    """"Position at the end of 2024/25 Q3 (April to December 2024)."""
+    """ "Position at the end of 2024/25 Q3 (April to December 2024)."""
     end = Period("month", parse_period(year).fy, 3 * quarter)
     start = parse_period(year).start
     month_name = pd.Timestamp(year=end.calendar_month[0], month=end.calendar_month[1], day=1)
-    return (f"Position at the end of {quarter_label(year, quarter)} ({start:%B} to "
-            f"{month_name:%B %Y}).")
+    return (
+        f"Position at the end of {quarter_label(year, quarter)} ({start:%B} to {month_name:%B %Y})."
+    )
 
 
 def periods_to_quarter(year: str, frequency: str, quarter: int) -> list[str]:
     """Labels of the quarters (or months) of ``year`` from its start to the end of ``quarter``."""
     _check_quarter(quarter)
     if frequency not in engine.FREQUENCIES:
-        raise AnalysisError(f"frequency must be one of {list(engine.FREQUENCIES)}; "
-                            f"got {frequency!r}")
+        raise AnalysisError(
+            f"frequency must be one of {list(engine.FREQUENCIES)}; got {frequency!r}"
+        )
     if frequency == "quarterly":
         return quarters_of(year)[:quarter]
-    return months_of(year)[:3 * quarter]
+    return months_of(year)[: 3 * quarter]
 
 
 # --------------------------------------------------------------------------- in-year position
+
 
 def infer_measure_kind(history: pd.DataFrame, frequency: str) -> str:
     """Whether an indicator's annual value is a total ("cumulative"), a level ("average") or the
@@ -384,8 +443,10 @@ def infer_measure_kind(history: pd.DataFrame, frequency: str) -> str:
     for neither. Most votes wins; a tie and no evidence give :data:`DEFAULT_MEASURE_KIND`.
     """
     kind, count = engine.FREQUENCIES[frequency]
-    parsed = [(parse_period(p), v) for p, v in zip(history["period"].astype(str),
-                                                    pd.to_numeric(history["value"]))]
+    parsed = [
+        (parse_period(p), v)
+        for p, v in zip(history["period"].astype(str), pd.to_numeric(history["value"]))
+    ]
     annual = {p.fy: v for p, v in parsed if p.kind == "year" and pd.notna(v)}
     parts: dict[int, list[tuple[int, float]]] = {}
     for p, v in parsed:
@@ -396,9 +457,11 @@ def infer_measure_kind(history: pd.DataFrame, frequency: str) -> str:
         if fy not in annual or len(found) != count:
             continue
         values = [v for _, v in sorted(found)]
-        gaps = {"cumulative": abs(annual[fy] - sum(values)),
-                "average": abs(annual[fy] - sum(values) / count),
-                "snapshot": abs(annual[fy] - values[-1])}
+        gaps = {
+            "cumulative": abs(annual[fy] - sum(values)),
+            "average": abs(annual[fy] - sum(values) / count),
+            "snapshot": abs(annual[fy] - values[-1]),
+        }
         closest = min(gaps.values())
         winners = [k for k, gap in gaps.items() if gap == closest]
         if len(winners) == 1:
@@ -420,34 +483,61 @@ def percent_better_than_target(value: float, target: float, polarity: str) -> fl
     return 100.0 * (value - target) * sign / abs(target)
 
 
-def _profile(annual_target: float, year: str, frequency: str, method: str, kind: str,
-             past: pd.DataFrame, upper_bound: float | None) -> tuple[pd.DataFrame, str]:
+def _profile(
+    annual_target: float,
+    year: str,
+    frequency: str,
+    method: str,
+    kind: str,
+    past: pd.DataFrame,
+    upper_bound: float | None,
+) -> tuple[pd.DataFrame, str]:
     """Profiled targets and the profile actually used (seasonal falls back to even; a snapshot
     has its year-end target at every period end)."""
     if kind == "snapshot":
-        return (engine.profile_annual_target(annual_target, year, frequency=frequency,
-                                             kind=kind), "year-end target (snapshot)")
+        return (
+            engine.profile_annual_target(annual_target, year, frequency=frequency, kind=kind),
+            "year-end target (snapshot)",
+        )
     if method == "seasonal":
         bound = None  # only a level can be bounded; a target past the bound is left as it is
         if kind == "average" and upper_bound is not None and annual_target <= upper_bound:
             bound = upper_bound
         try:
-            return (engine.profile_annual_target(annual_target, year, frequency=frequency,
-                                                 method="seasonal", kind=kind, history=past,
-                                                 upper_bound=bound),
-                    "seasonal")
+            return (
+                engine.profile_annual_target(
+                    annual_target,
+                    year,
+                    frequency=frequency,
+                    method="seasonal",
+                    kind=kind,
+                    history=past,
+                    upper_bound=bound,
+                ),
+                "seasonal",
+            )
         except AnalysisError:
             pass
-    profile = engine.profile_annual_target(annual_target, year, frequency=frequency,
-                                           method="even", kind=kind)
+    profile = engine.profile_annual_target(
+        annual_target, year, frequency=frequency, method="even", kind=kind
+    )
     return profile, "even" if method == "even" else "even (no complete past year)"
 
 
-def assess_indicator_in_year(history: pd.DataFrame, annual_target: float, year: str,
-                             quarter: int, *, frequency: str, polarity: str,
-                             tolerance: float | None = None, tolerance_type: str | None = None,
-                             method: str = "even", upper_bound: float | None = None,
-                             kind: str | None = None) -> dict[str, Any]:
+def assess_indicator_in_year(
+    history: pd.DataFrame,
+    annual_target: float,
+    year: str,
+    quarter: int,
+    *,
+    frequency: str,
+    polarity: str,
+    tolerance: float | None = None,
+    tolerance_type: str | None = None,
+    method: str = "even",
+    upper_bound: float | None = None,
+    kind: str | None = None,
+) -> dict[str, Any]:
     """One indicator's year-to-date position and year-end forecast at the end of a quarter.
 
     Steps: measure kind as given, else from past years (:func:`infer_measure_kind`); annual
@@ -491,35 +581,59 @@ def assess_indicator_in_year(history: pd.DataFrame, annual_target: float, year: 
     kind = kind or infer_measure_kind(past, frequency)
     profile, used = _profile(annual_target, year, frequency, method, kind, past, upper_bound)
     actuals = history[labels.isin(wanted)]
-    result = {"kind": kind, "profile": used, "periods_reported": 0,
-              "periods_expected": len(wanted), "last_period": "", "ytd_value": np.nan,
-              "ytd_target": np.nan, "rag": engine.NO_DATA, "gap_pct": np.nan,
-              "forecast": np.nan, "forecast_state": engine.NO_DATA, "note": ""}
+    result = {
+        "kind": kind,
+        "profile": used,
+        "periods_reported": 0,
+        "periods_expected": len(wanted),
+        "last_period": "",
+        "ytd_value": np.nan,
+        "ytd_target": np.nan,
+        "rag": engine.NO_DATA,
+        "gap_pct": np.nan,
+        "forecast": np.nan,
+        "forecast_state": engine.NO_DATA,
+        "note": "",
+    }
     if not pd.to_numeric(actuals["value"]).notna().any():
         symbols = actuals.get("value_symbol", pd.Series(dtype=object)).dropna().unique()
         why = "; ".join(describe_symbol(s) for s in symbols)
         return {**result, "note": f"no value to {wanted[-1]}" + (f" ({why})" if why else "")}
-    ytd = engine.assess_year_to_date(actuals, profile, polarity=polarity, tolerance=tolerance,
-                                     tolerance_type=tolerance_type).iloc[-1]
-    result.update(periods_reported=int(actuals["value"].notna().sum()),
-                  last_period=str(ytd["period"]), ytd_value=float(ytd["ytd_value"]),
-                  ytd_target=float(ytd["ytd_target"]), rag=str(ytd["rag"]),
-                  gap_pct=percent_better_than_target(ytd["ytd_value"], ytd["ytd_target"],
-                                                     polarity))
+    ytd = engine.assess_year_to_date(
+        actuals, profile, polarity=polarity, tolerance=tolerance, tolerance_type=tolerance_type
+    ).iloc[-1]
+    result.update(
+        periods_reported=int(actuals["value"].notna().sum()),
+        last_period=str(ytd["period"]),
+        ytd_value=float(ytd["ytd_value"]),
+        ytd_target=float(ytd["ytd_target"]),
+        rag=str(ytd["rag"]),
+        gap_pct=percent_better_than_target(ytd["ytd_value"], ytd["ytd_target"], polarity),
+    )
     if np.isnan(result["ytd_value"]):  # a gap before the latest value: no running total
         seen = set(actuals.loc[actuals["value"].notna(), "period"].astype(str))
-        gaps = [p for p in wanted[:wanted.index(result["last_period"]) + 1] if p not in seen]
-        return {**result, "rag": engine.NO_DATA, "gap_pct": np.nan,
-                "note": f"no value for {', '.join(gaps)}"}
+        gaps = [p for p in wanted[: wanted.index(result["last_period"]) + 1] if p not in seen]
+        return {
+            **result,
+            "rag": engine.NO_DATA,
+            "gap_pct": np.nan,
+            "note": f"no value for {', '.join(gaps)}",
+        }
     forecast = engine.forecast_year_end(actuals, profile)["forecast"]
-    state = engine.assess_forecast(forecast, annual_target, polarity=polarity,
-                                   tolerance=tolerance, tolerance_type=tolerance_type)
+    state = engine.assess_forecast(
+        forecast,
+        annual_target,
+        polarity=polarity,
+        tolerance=tolerance,
+        tolerance_type=tolerance_type,
+    )
     note = "" if result["last_period"] == wanted[-1] else f"latest value is for {ytd['period']}"
     return {**result, "forecast": float(forecast), "forecast_state": state, "note": note}
 
 
-def assess_in_year(data: Dataset, council: str, year: str, quarter: int, *,
-                   method: str = "even") -> pd.DataFrame:
+def assess_in_year(
+    data: Dataset, council: str, year: str, quarter: int, *, method: str = "even"
+) -> pd.DataFrame:
     """Every quarterly and monthly PI's position at the end of a quarter (register order).
 
     Applies :func:`assess_indicator_in_year` to each indicator of the register whose frequency
@@ -536,8 +650,9 @@ def assess_in_year(data: Dataset, council: str, year: str, quarter: int, *,
     register = data.indicators
     sub_annual = register[register["frequency"].isin(list(engine.FREQUENCIES))]
     values = data.indicator_values[data.indicator_values["authority"] == council]
-    targets = data.targets[(data.targets["authority"] == council)
-                           & (data.targets["period"] == year)].set_index("indicator")["target"]
+    targets = data.targets[
+        (data.targets["authority"] == council) & (data.targets["period"] == year)
+    ].set_index("indicator")["target"]
     rows = []
     for pi in sub_annual.itertuples(index=False):
         history = values[values["indicator"] == pi.code]
@@ -545,13 +660,31 @@ def assess_in_year(data: Dataset, council: str, year: str, quarter: int, *,
         tolerance = None if pd.isna(pi.tolerance) else float(pi.tolerance)
         tolerance_type = None if pd.isna(pi.tolerance_type) else str(pi.tolerance_type)
         assessed = assess_indicator_in_year(
-            history, target, year, quarter, frequency=pi.frequency, polarity=pi.polarity,
-            tolerance=tolerance, tolerance_type=tolerance_type, method=method,
-            upper_bound=UPPER_BOUNDS.get(pi.unit), kind=_register_measure(pi))
-        rows.append({"indicator": pi.code, "title": pi.title, "unit": pi.unit,
-                     "polarity": pi.polarity, "service": pi.service,
-                     "decimals": int(pi.decimals), "frequency": pi.frequency,
-                     "annual_target": target, **assessed})
+            history,
+            target,
+            year,
+            quarter,
+            frequency=pi.frequency,
+            polarity=pi.polarity,
+            tolerance=tolerance,
+            tolerance_type=tolerance_type,
+            method=method,
+            upper_bound=UPPER_BOUNDS.get(pi.unit),
+            kind=_register_measure(pi),
+        )
+        rows.append(
+            {
+                "indicator": pi.code,
+                "title": pi.title,
+                "unit": pi.unit,
+                "polarity": pi.polarity,
+                "service": pi.service,
+                "decimals": int(pi.decimals),
+                "frequency": pi.frequency,
+                "annual_target": target,
+                **assessed,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -559,8 +692,11 @@ def _register_measure(pi: Any) -> str | None:
     """The register's measure kind of an indicator (a row of the register), or None when the
     register has no measure column or leaves it blank."""
     measure = getattr(pi, "measure", None)
-    return None if measure is None or pd.isna(measure) or not str(measure).strip() \
+    return (
+        None
+        if measure is None or pd.isna(measure) or not str(measure).strip()
         else str(measure).strip()
+    )
 
 
 def _number(value: float, decimals: int, unit: str) -> str:
@@ -570,26 +706,42 @@ def _number(value: float, decimals: int, unit: str) -> str:
 def in_year_table(position: pd.DataFrame) -> pd.DataFrame:
     """Display table: year to date against profile and year-end forecast, RAG in words."""
     rag = [f"{engine.RAG_SYMBOLS.get(r, '')} {r}".strip() for r in position["rag"]]
-    return pd.DataFrame({
-        "Indicator": [f"{t} ({u})" for t, u in zip(position["title"], position["unit"])],
-        "Measured": [f"{f}, {k}" for f, k in zip(position["frequency"], position["kind"])],
-        "Year to date (to)": [
-            f"{_number(v, d, u)} ({p})" if p else "" for v, d, u, p in zip(
-                position["ytd_value"], position["decimals"], position["unit"],
-                position["last_period"])],
-        "Profiled target to date": [_number(v, d, u) for v, d, u in zip(
-            position["ytd_target"], position["decimals"], position["unit"])],
-        "Against profile": rag,
-        "Better (+) or worse (-) than profile": [
-            "" if pd.isna(g) else f"{g:+.1f}%" for g in position["gap_pct"]],
-        "Year-end forecast": [_number(v, d, u) for v, d, u in zip(
-            position["forecast"], position["decimals"], position["unit"])],
-        "Annual target": [_number(v, d, u) for v, d, u in zip(
-            position["annual_target"], position["decimals"], position["unit"])],
-        "Forecast status": position["forecast_state"].to_numpy(),
-        "Profile": position["profile"].to_numpy(),
-        "Note": position["note"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Indicator": [f"{t} ({u})" for t, u in zip(position["title"], position["unit"])],
+            "Measured": [f"{f}, {k}" for f, k in zip(position["frequency"], position["kind"])],
+            "Year to date (to)": [
+                f"{_number(v, d, u)} ({p})" if p else ""
+                for v, d, u, p in zip(
+                    position["ytd_value"],
+                    position["decimals"],
+                    position["unit"],
+                    position["last_period"],
+                )
+            ],
+            "Profiled target to date": [
+                _number(v, d, u)
+                for v, d, u in zip(position["ytd_target"], position["decimals"], position["unit"])
+            ],
+            "Against profile": rag,
+            "Better (+) or worse (-) than profile": [
+                "" if pd.isna(g) else f"{g:+.1f}%" for g in position["gap_pct"]
+            ],
+            "Year-end forecast": [
+                _number(v, d, u)
+                for v, d, u in zip(position["forecast"], position["decimals"], position["unit"])
+            ],
+            "Annual target": [
+                _number(v, d, u)
+                for v, d, u in zip(
+                    position["annual_target"], position["decimals"], position["unit"]
+                )
+            ],
+            "Forecast status": position["forecast_state"].to_numpy(),
+            "Profile": position["profile"].to_numpy(),
+            "Note": position["note"].to_numpy(),
+        }
+    )
 
 
 def count_forecast_states(position: pd.DataFrame) -> pd.Series:
@@ -601,8 +753,12 @@ def forecast_exceptions(position: pd.DataFrame) -> pd.DataFrame:
     """PIs forecast Off track or At risk, Off track first, then register order."""
     order = {engine.OFF_TRACK: 0, engine.AT_RISK: 1}
     rows = position[position["forecast_state"].isin(list(order))]
-    return rows.assign(_o=rows["forecast_state"].map(order)).sort_values("_o", kind="mergesort") \
-        .drop(columns="_o").reset_index(drop=True)
+    return (
+        rows.assign(_o=rows["forecast_state"].map(order))
+        .sort_values("_o", kind="mergesort")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
 def describe_in_year(position: pd.DataFrame, as_at: str) -> str:
@@ -611,10 +767,12 @@ def describe_in_year(position: pd.DataFrame, as_at: str) -> str:
     rated = int(counts[[engine.ON_TRACK, engine.AT_RISK, engine.OFF_TRACK]].sum())
     red = int((position["rag"] == engine.RED).sum())
     with_rag = int(position["rag"].isin([engine.GREEN, engine.AMBER, engine.RED]).sum())
-    return (f"At {as_at}, of {rated} quarterly and monthly indicators with a year-end forecast "
-            f"and target, {counts[engine.ON_TRACK]} are on track, {counts[engine.AT_RISK]} at "
-            f"risk and {counts[engine.OFF_TRACK]} off track; {red} of {with_rag} are red against "
-            "their profiled target to date.")
+    return (
+        f"At {as_at}, of {rated} quarterly and monthly indicators with a year-end forecast "
+        f"and target, {counts[engine.ON_TRACK]} are on track, {counts[engine.AT_RISK]} at "
+        f"risk and {counts[engine.OFF_TRACK]} off track; {red} of {with_rag} are red against "
+        "their profiled target to date."
+    )
 
 
 def describe_forecast_exceptions(exceptions: pd.DataFrame, as_at: str) -> str:
@@ -626,8 +784,11 @@ def describe_forecast_exceptions(exceptions: pd.DataFrame, as_at: str) -> str:
         names = exceptions.loc[exceptions["forecast_state"] == state, "title"].tolist()
         if names:
             parts.append(f"{state.lower()}: {'; '.join(names)}")
-    return f"At {as_at}, {len(exceptions)} indicators may miss their year-end target (" \
-        + "; ".join(parts) + ")."
+    return (
+        f"At {as_at}, {len(exceptions)} indicators may miss their year-end target ("
+        + "; ".join(parts)
+        + ")."
+    )
 
 
 def describe_ytd_gap(position: pd.DataFrame) -> str:
@@ -638,16 +799,20 @@ def describe_ytd_gap(position: pd.DataFrame) -> str:
         return "No indicator has a year-to-date value and a profiled target to compare."
     worst, best = rows.loc[rows["gap_pct"].idxmin()], rows.loc[rows["gap_pct"].idxmax()]
     ahead = int((rows["gap_pct"] >= 0).sum())
-    return (f"Of {len(rows)} indicators with a year-to-date value and target, {ahead} are on or "
-            f"better than their profiled target. Furthest behind: {worst['title']} "
-            f"({worst['gap_pct']:+.1f}%); furthest ahead: {best['title']} "
-            f"({best['gap_pct']:+.1f}%).")
+    return (
+        f"Of {len(rows)} indicators with a year-to-date value and target, {ahead} are on or "
+        f"better than their profiled target. Furthest behind: {worst['title']} "
+        f"({worst['gap_pct']:+.1f}%); furthest ahead: {best['title']} "
+        f"({best['gap_pct']:+.1f}%)."
+    )
 
 
 # --------------------------------------------------------------------------- SPC
 
-def spc_series(values: pd.DataFrame, indicator: str, frequency: str, year: str,
-               quarter: int) -> pd.Series:
+
+def spc_series(
+    values: pd.DataFrame, indicator: str, frequency: str, year: str, quarter: int
+) -> pd.Series:
     """An indicator's quarterly (monthly) values up to the end of a quarter, in time order.
 
     ``values`` holds one authority's rows; the Series is indexed by period label.
@@ -658,8 +823,9 @@ def spc_series(values: pd.DataFrame, indicator: str, frequency: str, year: str,
     parsed = [parse_period(p) for p in rows["period"].astype(str)]
     keep = [p.kind == kind and p <= end for p in parsed]
     chosen = sorted((p, float(v)) for p, v, k in zip(parsed, rows["value"], keep) if k)
-    return pd.Series([v for _, v in chosen], index=[p.label for p, _ in chosen], name=indicator,
-                     dtype=float)
+    return pd.Series(
+        [v for _, v in chosen], index=[p.label for p, _ in chosen], name=indicator, dtype=float
+    )
 
 
 def spc_target(annual_target: float, kind: str, frequency: str) -> float | None:
@@ -667,12 +833,17 @@ def spc_target(annual_target: float, kind: str, frequency: str) -> float | None:
     target / periods in the year (cumulative measures); None when there is no target."""
     if pd.isna(annual_target):
         return None
-    return float(annual_target) / (engine.FREQUENCIES[frequency][1] if kind == "cumulative"
-                                   else 1)
+    return float(annual_target) / (engine.FREQUENCIES[frequency][1] if kind == "cumulative" else 1)
 
 
-def spc_overview(data: Dataset, council: str, indicators: Sequence[str], year: str,
-                 quarter: int, position: pd.DataFrame) -> dict[str, Any]:
+def spc_overview(
+    data: Dataset,
+    council: str,
+    indicators: Sequence[str],
+    year: str,
+    quarter: int,
+    position: pd.DataFrame,
+) -> dict[str, Any]:
     """XmR charts of the chosen PIs (all points to the end of the quarter) and their summary.
 
     Parameters
@@ -698,8 +869,10 @@ def spc_overview(data: Dataset, council: str, indicators: Sequence[str], year: s
     by_code = position.set_index("indicator")
     unknown = [code for code in indicators if code not in by_code.index]
     if unknown:
-        raise AnalysisError(f"SPC needs quarterly or monthly indicators; {unknown} are not "
-                            f"(choose from {list(by_code.index)})")
+        raise AnalysisError(
+            f"SPC needs quarterly or monthly indicators; {unknown} are not "
+            f"(choose from {list(by_code.index)})"
+        )
     values = data.indicator_values[data.indicator_values["authority"] == council]
     results, rows, not_charted = {}, [], []
     for code in indicators:
@@ -717,62 +890,106 @@ def spc_overview(data: Dataset, council: str, indicators: Sequence[str], year: s
     summary = pd.DataFrame(rows, columns=SPC_SUMMARY_COLUMNS)
     sentences = list(summary["sentence"])
     if not_charted:
-        sentences.append(f"Not charted, as this council has no value for them to "
-                         f"{year} Q{quarter}: {'; '.join(not_charted)}.")
-    return {"charts": results, "summary": summary, "not_charted": not_charted,
-            "sentences": sentences}
+        sentences.append(
+            f"Not charted, as this council has no value for them to "
+            f"{year} Q{quarter}: {'; '.join(not_charted)}."
+        )
+    return {
+        "charts": results,
+        "summary": summary,
+        "not_charted": not_charted,
+        "sentences": sentences,
+    }
 
 
-SPC_SUMMARY_COLUMNS = ["indicator", "title", "unit", "decimals", "points", "first_period",
-                       "last_period", "latest_value", "mean", "lpl", "upl", "target",
-                       "variation", "assurance", "provisional_limits", "sentence"]
+SPC_SUMMARY_COLUMNS = [
+    "indicator",
+    "title",
+    "unit",
+    "decimals",
+    "points",
+    "first_period",
+    "last_period",
+    "latest_value",
+    "mean",
+    "lpl",
+    "upl",
+    "target",
+    "variation",
+    "assurance",
+    "provisional_limits",
+    "sentence",
+]
 
 
 def _spc_row(code: str, pi: pd.Series, result: pd.DataFrame, target: float | None) -> dict:
     observed = result[result["point_type"] != "missing"]
     unit = scorecard.unit_symbol(pi["unit"])
-    sentence = spc.describe_variation_and_assurance(result, unit=unit,
-                                                    decimals=int(pi["decimals"]))
-    return {"indicator": code, "title": pi["title"], "unit": pi["unit"],
-            "decimals": int(pi["decimals"]), "points": len(observed),
-            "first_period": str(result.index[0]), "last_period": str(observed.index[-1]),
-            "latest_value": float(observed["value"].iloc[-1]),
-            "mean": float(result["mean"].iloc[-1]), "lpl": float(result["lpl"].iloc[-1]),
-            "upl": float(result["upl"].iloc[-1]), "target": target,
-            "variation": VARIATION_WORDS[spc.classify_variation(result)],
-            "assurance": ASSURANCE_WORDS[spc.classify_assurance(result)],
-            "provisional_limits": len(observed) < spc.MIN_POINTS_FOR_LIMITS,
-            "sentence": f"{pi['title']} ({code}): {sentence}"}
+    sentence = spc.describe_variation_and_assurance(result, unit=unit, decimals=int(pi["decimals"]))
+    return {
+        "indicator": code,
+        "title": pi["title"],
+        "unit": pi["unit"],
+        "decimals": int(pi["decimals"]),
+        "points": len(observed),
+        "first_period": str(result.index[0]),
+        "last_period": str(observed.index[-1]),
+        "latest_value": float(observed["value"].iloc[-1]),
+        "mean": float(result["mean"].iloc[-1]),
+        "lpl": float(result["lpl"].iloc[-1]),
+        "upl": float(result["upl"].iloc[-1]),
+        "target": target,
+        "variation": VARIATION_WORDS[spc.classify_variation(result)],
+        "assurance": ASSURANCE_WORDS[spc.classify_assurance(result)],
+        "provisional_limits": len(observed) < spc.MIN_POINTS_FOR_LIMITS,
+        "sentence": f"{pi['title']} ({code}): {sentence}",
+    }
 
 
 def spc_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Display table of the SPC summary: points, latest value, limits, variation, assurance."""
     fmt = [(d, u) for d, u in zip(summary["decimals"], summary["unit"])]
-    return pd.DataFrame({
-        "Indicator": [f"{t} ({c})" for t, c in zip(summary["title"], summary["indicator"])],
-        "Points": [f"{n} ({a} to {b})" for n, a, b in zip(
-            summary["points"], summary["first_period"], summary["last_period"])],
-        "Latest value": [_number(v, d, u) for v, (d, u) in zip(summary["latest_value"], fmt)],
-        "Mean": [_number(v, d, u) for v, (d, u) in zip(summary["mean"], fmt)],
-        "Process limits": [f"{_number(a, d, u)} to {_number(b, d, u)}" for a, b, (d, u) in zip(
-            summary["lpl"], summary["upl"], fmt)],
-        "Target per period": [_number(v, d, u) if v is not None and pd.notna(v) else "none"
-                              for v, (d, u) in zip(summary["target"], fmt)],
-        "Variation (latest point)": summary["variation"].to_numpy(),
-        "Assurance": summary["assurance"].to_numpy(),
-        "Limits": np.where(summary["provisional_limits"], "provisional (< 13 points)", "firm"),
-    })
+    return pd.DataFrame(
+        {
+            "Indicator": [f"{t} ({c})" for t, c in zip(summary["title"], summary["indicator"])],
+            "Points": [
+                f"{n} ({a} to {b})"
+                for n, a, b in zip(
+                    summary["points"], summary["first_period"], summary["last_period"]
+                )
+            ],
+            "Latest value": [_number(v, d, u) for v, (d, u) in zip(summary["latest_value"], fmt)],
+            "Mean": [_number(v, d, u) for v, (d, u) in zip(summary["mean"], fmt)],
+            "Process limits": [
+                f"{_number(a, d, u)} to {_number(b, d, u)}"
+                for a, b, (d, u) in zip(summary["lpl"], summary["upl"], fmt)
+            ],
+            "Target per period": [
+                _number(v, d, u) if v is not None and pd.notna(v) else "none"
+                for v, (d, u) in zip(summary["target"], fmt)
+            ],
+            "Variation (latest point)": summary["variation"].to_numpy(),
+            "Assurance": summary["assurance"].to_numpy(),
+            "Limits": np.where(summary["provisional_limits"], "provisional (< 13 points)", "firm"),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- finance
 
-MONITORING_COLUMNS = ["authority", "service", "annual_budget", "forecast_outturn",
-                      "forecast_variance", "forecast_variance_pct", "forecast_direction",
-                      "forecast_rag"]
+MONITORING_COLUMNS = [
+    "authority",
+    "service",
+    "annual_budget",
+    "forecast_outturn",
+    "forecast_variance",
+    "forecast_variance_pct",
+    "forecast_direction",
+    "forecast_rag",
+]
 
 
-def quarter_budget_monitoring(data: Dataset, council: str, year: str,
-                              quarter: int) -> pd.DataFrame:
+def quarter_budget_monitoring(data: Dataset, council: str, year: str, quarter: int) -> pd.DataFrame:
     """Budget against forecast outturn by service at the end of a quarter.
 
     The budget table holds the full-year budget on each quarter's row, so it is read with
@@ -795,52 +1012,73 @@ def describe_absent_budget(data: Dataset, council: str) -> str | None:
     has some)."""
     if not notes.council_rows(data.budget, council).empty:
         return None
-    return (f"No budget monitoring figures are in {notes.folder_words(data)} for "
-            f"{council_name(data, council)}, so this report has no budget against forecast "
-            "outturn.")
+    return (
+        f"No budget monitoring figures are in {notes.folder_words(data)} for "
+        f"{council_name(data, council)}, so this report has no budget against forecast "
+        "outturn."
+    )
 
 
 def joined_display(joined: pd.DataFrame) -> pd.DataFrame:
     """Display table of each service's forecast variance (with RAG word) and its PIs' RAG."""
-    return pd.DataFrame({
-        "Service": joined["service"].to_numpy(),
-        **budget_display_columns(joined),
-        "Budget status": [f"{d}: {r}" for d, r in zip(joined["forecast_direction"],
-                                                       joined["forecast_rag"])],
-        "PIs ✔ Green": joined["pis_green"].to_numpy(),
-        "PIs ▲ Amber": joined["pis_amber"].to_numpy(),
-        "PIs ✖ Red": joined["pis_red"].to_numpy(),
-        "PIs other": joined["pis_other"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Service": joined["service"].to_numpy(),
+            **budget_display_columns(joined),
+            "Budget status": [
+                f"{d}: {r}" for d, r in zip(joined["forecast_direction"], joined["forecast_rag"])
+            ],
+            "PIs ✔ Green": joined["pis_green"].to_numpy(),
+            "PIs ▲ Amber": joined["pis_amber"].to_numpy(),
+            "PIs ✖ Red": joined["pis_red"].to_numpy(),
+            "PIs other": joined["pis_other"].to_numpy(),
+        }
+    )
 
 
 def describe_finance_and_performance(joined: pd.DataFrame, as_at: str) -> str:
     """One sentence: services with a Red variance, and which of them also have red PIs."""
     red = joined[joined["forecast_rag"] == "Red"]
     if red.empty:
-        return (f"At {as_at} no service's forecast variance is rated Red (beyond both the £ and "
-                "the % threshold).")
+        return (
+            f"At {as_at} no service's forecast variance is rated Red (beyond both the £ and "
+            "the % threshold)."
+        )
     both = red[red["pis_red"] > 0]["service"].tolist()
-    text = (f"At {as_at}, {len(red)} of {int(joined['annual_budget'].notna().sum())} services "
-            f"with a budget have a forecast variance rated Red: {'; '.join(red['service'])}.")
+    text = (
+        f"At {as_at}, {len(red)} of {int(joined['annual_budget'].notna().sum())} services "
+        f"with a budget have a forecast variance rated Red: {'; '.join(red['service'])}."
+    )
     if both:
-        return text + f" Of these, {len(both)} also have PIs red against profile: " \
-            + "; ".join(both) + "."
+        return (
+            text
+            + f" Of these, {len(both)} also have PIs red against profile: "
+            + "; ".join(both)
+            + "."
+        )
     return text + " None of them has a PI red against its profiled target to date."
 
 
 # --------------------------------------------------------------------------- method notes
 
+
 def quarterly_method_notes(method: str) -> list[str]:
     """The method notes of the quarterly report, in words a reader can quote."""
     if method not in PROFILE_METHOD_TEXT:
         raise AnalysisError(f"method must be one of {list(PROFILE_METHOD_TEXT)}; got {method!r}")
-    return [PROFILE_METHOD_TEXT[method], KIND_METHOD, engine.RAG_METHOD, engine.FORECAST_METHOD,
-            SPC_METHOD, money.describe_variance_rule() + " The budget is the full-year budget as "
-            "at the quarter; the forecast outturn is the full-year forecast made at that quarter."]
+    return [
+        PROFILE_METHOD_TEXT[method],
+        KIND_METHOD,
+        engine.RAG_METHOD,
+        engine.FORECAST_METHOD,
+        SPC_METHOD,
+        money.describe_variance_rule() + " The budget is the full-year budget as "
+        "at the quarter; the forecast outturn is the full-year forecast made at that quarter.",
+    ]
 
 
 # --------------------------------------------------------------------------- quarterly report
+
 
 @dataclass(frozen=True, eq=False)
 class QuarterlyReport:
@@ -873,16 +1111,22 @@ def prepare_quarterly(data: Dataset, params: Mapping[str, Any]) -> QuarterlyRepo
     """
     year, quarter = params["year"], params["quarter"]
     return QuarterlyReport(
-        data=data, params=params, context=report_context(data, dict(params)),
+        data=data,
+        params=params,
+        context=report_context(data, dict(params)),
         as_at=quarter_label(year, quarter),
-        position=assess_in_year(data, params["council"], year, quarter,
-                                method=params["profile_method"]))
+        position=assess_in_year(
+            data, params["council"], year, quarter, method=params["profile_method"]
+        ),
+    )
 
 
 def quarterly_opening(report: QuarterlyReport) -> Section:
     """The opening: council, year and the quarter's months, then the data note."""
-    subtitle = (f"{report.context['subtitle']} "
-                f"{describe_as_at(report.params['year'], report.params['quarter'])}")
+    subtitle = (
+        f"{report.context['subtitle']} "
+        f"{describe_as_at(report.params['year'], report.params['quarter'])}"
+    )
     return opening_section(report.context, subtitle=subtitle)
 
 
@@ -894,26 +1138,43 @@ def forecast_section(report: QuarterlyReport) -> Section:
     as_at, position = report.as_at, report.position
     exceptions = forecast_exceptions(position)
     counts = count_forecast_states(position)
-    chart = charts.plot_category_counts(counts, title=f"Year-end forecast against target, at "
-                                        f"{as_at}", colours=FORECAST_COLOURS)
-    return (Section()
-            .text(describe_forecast_exceptions(exceptions, as_at))
-            .figure(chart, alt=narrative.describe_counts(
-                counts, what="quarterly and monthly indicators"),
-                    caption="Indicators by year-end forecast: on track, at risk (within "
-                            "tolerance) or off track (beyond tolerance).")
-            .table(in_year_table(exceptions), caption=f"Indicators forecast off track or at risk "
-                   f"at {as_at}, off track first", row_header="Indicator",
-                   note=engine.FORECAST_METHOD)
-            .offer("forecast_states",
-                   counts.rename_axis("forecast").reset_index(name="indicators"),
-                   f"Quarterly and monthly PIs by year-end forecast against the annual target, "
-                   f"at {as_at}"))
+    chart = charts.plot_category_counts(
+        counts, title=f"Year-end forecast against target, at {as_at}", colours=FORECAST_COLOURS
+    )
+    return (
+        Section()
+        .text(describe_forecast_exceptions(exceptions, as_at))
+        .figure(
+            chart,
+            alt=narrative.describe_counts(counts, what="quarterly and monthly indicators"),
+            caption="Indicators by year-end forecast: on track, at risk (within "
+            "tolerance) or off track (beyond tolerance).",
+        )
+        .table(
+            in_year_table(exceptions),
+            caption=f"Indicators forecast off track or at risk at {as_at}, off track first",
+            row_header="Indicator",
+            note=engine.FORECAST_METHOD,
+        )
+        .offer(
+            "forecast_states",
+            counts.rename_axis("forecast").reset_index(name="indicators"),
+            f"Quarterly and monthly PIs by year-end forecast against the annual target, at {as_at}",
+        )
+    )
 
 
 #: The columns of the in-year position published as a key figure.
-IN_YEAR_FIGURE_COLUMNS = ["indicator", "last_period", "ytd_value", "ytd_target", "rag",
-                          "forecast", "annual_target", "forecast_state"]
+IN_YEAR_FIGURE_COLUMNS = [
+    "indicator",
+    "last_period",
+    "ytd_value",
+    "ytd_target",
+    "rag",
+    "forecast",
+    "annual_target",
+    "forecast_state",
+]
 
 
 def year_to_date_section(report: QuarterlyReport) -> Section:
@@ -923,23 +1184,43 @@ def year_to_date_section(report: QuarterlyReport) -> Section:
     """
     as_at, position = report.as_at, report.position
     method = report.params["profile_method"]
-    return (Section()
-            .text(describe_in_year(position, as_at))
-            .figure(charts_monitoring.plot_ytd_gap(
-                position, title=f"Year to date against profiled target, {as_at}"),
-                    alt=describe_ytd_gap(position),
-                    caption="How far each indicator's year to date is better (right) or worse "
-                            "(left) than its profiled target, with its status in words.")
-            .table(in_year_table(position), caption=f"Quarterly and monthly indicators at "
-                   f"{as_at}: year to date against profiled target, and year-end forecast",
-                   row_header="Indicator", note=f"{PROFILE_METHOD_TEXT[method]} {KIND_METHOD}")
-            .offer("in_year_position", position[IN_YEAR_FIGURE_COLUMNS],
-                   f"Year to date against profiled target and year-end forecast, at {as_at}"))
+    return (
+        Section()
+        .text(describe_in_year(position, as_at))
+        .figure(
+            charts_monitoring.plot_ytd_gap(
+                position, title=f"Year to date against profiled target, {as_at}"
+            ),
+            alt=describe_ytd_gap(position),
+            caption="How far each indicator's year to date is better (right) or worse "
+            "(left) than its profiled target, with its status in words.",
+        )
+        .table(
+            in_year_table(position),
+            caption=f"Quarterly and monthly indicators at "
+            f"{as_at}: year to date against profiled target, and year-end forecast",
+            row_header="Indicator",
+            note=f"{PROFILE_METHOD_TEXT[method]} {KIND_METHOD}",
+        )
+        .offer(
+            "in_year_position",
+            position[IN_YEAR_FIGURE_COLUMNS],
+            f"Year to date against profiled target and year-end forecast, at {as_at}",
+        )
+    )
 
 
 #: The columns of the SPC summary published as a key figure.
-SPC_FIGURE_COLUMNS = ["indicator", "points", "last_period", "mean", "lpl", "upl", "variation",
-                      "assurance"]
+SPC_FIGURE_COLUMNS = [
+    "indicator",
+    "points",
+    "last_period",
+    "mean",
+    "lpl",
+    "upl",
+    "variation",
+    "assurance",
+]
 
 
 def spc_section(report: QuarterlyReport) -> Section:
@@ -948,21 +1229,37 @@ def spc_section(report: QuarterlyReport) -> Section:
     Offers ``spc_summary``.
     """
     params, as_at = report.params, report.as_at
-    overview = spc_overview(report.data, params["council"], params["spc_indicators"],
-                            params["year"], params["quarter"], report.position)
-    return (Section()
-            .bullets(overview["sentences"], heading="What the charts say")
-            .figure(charts_monitoring.plot_xmr_panels(overview),
-                    alt=" ".join(overview["sentences"]),
-                    caption=f"XmR charts to {as_at}: grey circles common cause, blue triangles "
-                            "improvement, orange crosses concern; solid mean, dashed process "
-                            "limits, dotted target.")
-            .table(spc_table(overview["summary"]), caption=f"SPC summary at {as_at}: variation "
-                   "at the latest point and assurance against the target",
-                   row_header="Indicator", note=SPC_METHOD)
-            .offer("spc_summary", overview["summary"][SPC_FIGURE_COLUMNS],
-                   f"XmR chart mean, process limits, variation and assurance, all points to "
-                   f"{as_at}"))
+    overview = spc_overview(
+        report.data,
+        params["council"],
+        params["spc_indicators"],
+        params["year"],
+        params["quarter"],
+        report.position,
+    )
+    return (
+        Section()
+        .bullets(overview["sentences"], heading="What the charts say")
+        .figure(
+            charts_monitoring.plot_xmr_panels(overview),
+            alt=" ".join(overview["sentences"]),
+            caption=f"XmR charts to {as_at}: grey circles common cause, blue triangles "
+            "improvement, orange crosses concern; solid mean, dashed process "
+            "limits, dotted target.",
+        )
+        .table(
+            spc_table(overview["summary"]),
+            caption=f"SPC summary at {as_at}: variation "
+            "at the latest point and assurance against the target",
+            row_header="Indicator",
+            note=SPC_METHOD,
+        )
+        .offer(
+            "spc_summary",
+            overview["summary"][SPC_FIGURE_COLUMNS],
+            f"XmR chart mean, process limits, variation and assurance, all points to {as_at}",
+        )
+    )
 
 
 def finance_section(report: QuarterlyReport) -> Section:
@@ -979,21 +1276,38 @@ def finance_section(report: QuarterlyReport) -> Section:
     council = params["council"]
     monitored = quarter_budget_monitoring(data, council, params["year"], params["quarter"])
     joined = money.join_variance_with_pi_rag(monitored, report.position[["service", "rag"]])
-    budget = budget_section(monitored, as_at, absent=describe_absent_budget(data, council),
-                            synthetic=notes.synthetic_label(
-                                data, notes.council_rows(data.budget, council)))
-    return (Section()
-            .text(budget["budget_sentence"])
-            .text(describe_finance_and_performance(joined, as_at))
-            .figure(budget["budget_figure"], alt=budget["budget_sentence"],
-                    caption=budget["budget_caption"])
-            .table(joined_display(joined), caption=f"Budget against forecast outturn by service "
-                   f"at {as_at}, beside its indicators' status against profile (synthetic sample "
-                   "budget)", row_header="Service", note=FINANCE_NOTE)
-            .offer("budget_position", budget["budget_table"],
-                   f"Budget, forecast outturn and variance by service at {as_at} (£)")
-            .offer("finance_and_pi_rag", joined,
-                   f"Forecast variance and PI RAG counts by service at {as_at}"))
+    budget = budget_section(
+        monitored,
+        as_at,
+        absent=describe_absent_budget(data, council),
+        synthetic=notes.synthetic_label(data, notes.council_rows(data.budget, council)),
+    )
+    return (
+        Section()
+        .text(budget["budget_sentence"])
+        .text(describe_finance_and_performance(joined, as_at))
+        .figure(
+            budget["budget_figure"], alt=budget["budget_sentence"], caption=budget["budget_caption"]
+        )
+        .table(
+            joined_display(joined),
+            caption=f"Budget against forecast outturn by service "
+            f"at {as_at}, beside its indicators' status against profile (synthetic sample "
+            "budget)",
+            row_header="Service",
+            note=FINANCE_NOTE,
+        )
+        .offer(
+            "budget_position",
+            budget["budget_table"],
+            f"Budget, forecast outturn and variance by service at {as_at} (£)",
+        )
+        .offer(
+            "finance_and_pi_rag",
+            joined,
+            f"Forecast variance and PI RAG counts by service at {as_at}",
+        )
+    )
 
 
 def quarterly_method_section(report: QuarterlyReport) -> Section:
@@ -1001,13 +1315,19 @@ def quarterly_method_section(report: QuarterlyReport) -> Section:
     (chart and table) and the parameters of the run."""
     context = report.context
     counts = context["source_counts"]
-    return (Section()
-            .bullets(quarterly_method_notes(report.params["profile_method"]), heading="Method")
-            .figure(charts.plot_category_counts(counts, title="Indicators by kind of data"),
-                    alt=narrative.describe_counts(counts, what="indicators"),
-                    caption="How many indicators are real published figures and how many are "
-                            "synthetic sample data.")
-            .table(context["sources"], caption="Data sources: real published figures and "
-                   "synthetic sample data", row_header="Indicators")
-            .table(context["parameters"], caption="Parameters of this run",
-                   row_header="Parameter"))
+    return (
+        Section()
+        .bullets(quarterly_method_notes(report.params["profile_method"]), heading="Method")
+        .figure(
+            charts.plot_category_counts(counts, title="Indicators by kind of data"),
+            alt=narrative.describe_counts(counts, what="indicators"),
+            caption="How many indicators are real published figures and how many are "
+            "synthetic sample data.",
+        )
+        .table(
+            context["sources"],
+            caption="Data sources: real published figures and synthetic sample data",
+            row_header="Indicators",
+        )
+        .table(context["parameters"], caption="Parameters of this run", row_header="Parameter")
+    )

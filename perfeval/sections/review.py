@@ -48,15 +48,28 @@ def prepare(data: Dataset, params: Mapping[str, Any]) -> annual.AnnualReport:
     """
     council, year = params["council"], params["year"]
     context = annual.report_context(data, dict(params), report="end_of_year_review")
-    card = monitoring.filter_services(monitoring.attach_commentary(
-        scorecard.build_scorecard(data, council, year, params["comparator_group"]), data,
-        council, year), params["services"])
+    card = monitoring.filter_services(
+        monitoring.attach_commentary(
+            scorecard.build_scorecard(data, council, year, params["comparator_group"]),
+            data,
+            council,
+            year,
+        ),
+        params["services"],
+    )
     return annual.AnnualReport(
-        data=data, params=params, context=context, card=card,
+        data=data,
+        params=params,
+        context=context,
+        card=card,
         shares=scorecard.headline_shares(card, year),
-        method_notes=(*context["method_notes"], monitoring.EXCEPTIONS_METHOD,
-                      monitoring.DATA_QUALITY_METHOD),
-        commentary=monitoring.has_commentary(data, council))
+        method_notes=(
+            *context["method_notes"],
+            monitoring.EXCEPTIONS_METHOD,
+            monitoring.DATA_QUALITY_METHOD,
+        ),
+        commentary=monitoring.has_commentary(data, council),
+    )
 
 
 def exceptions(report: annual.AnnualReport) -> Section:
@@ -65,19 +78,31 @@ def exceptions(report: annual.AnnualReport) -> Section:
     card, year = report.card, report.year
     found = monitoring.select_exceptions(card)
     counts = monitoring.count_exceptions(found)
-    return (Section().text(monitoring.describe_exceptions(found, card, year))
-            .text(monitoring.describe_commentary(report.data, report.council))
-            .figure(charts.plot_category_counts(
-                        counts, title=f"Exceptions by kind, latest outturn to {year}"),
-                    alt=narrative.describe_counts(counts, what="exceptions"),
-                    caption="Indicators red against target and worse than the year before, red "
-                            "only, and worse only.")
-            .table(monitoring.exceptions_table(found, commentary=report.commentary),
-                   caption=monitoring.exceptions_caption(year, commentary=report.commentary),
-                   row_header="Indicator", note=monitoring.EXCEPTIONS_METHOD)
-            .offer("exceptions", found[["indicator", "period", "rag", "dot", "exception"]],
-                   f"Indicators red against target or worse than the year before, latest "
-                   f"outturn to {year}"))
+    return (
+        Section()
+        .text(monitoring.describe_exceptions(found, card, year))
+        .text(monitoring.describe_commentary(report.data, report.council))
+        .figure(
+            charts.plot_category_counts(
+                counts, title=f"Exceptions by kind, latest outturn to {year}"
+            ),
+            alt=narrative.describe_counts(counts, what="exceptions"),
+            caption="Indicators red against target and worse than the year before, red "
+            "only, and worse only.",
+        )
+        .table(
+            monitoring.exceptions_table(found, commentary=report.commentary),
+            caption=monitoring.exceptions_caption(year, commentary=report.commentary),
+            row_header="Indicator",
+            note=monitoring.EXCEPTIONS_METHOD,
+        )
+        .offer(
+            "exceptions",
+            found[["indicator", "period", "rag", "dot", "exception"]],
+            f"Indicators red against target or worse than the year before, latest "
+            f"outturn to {year}",
+        )
+    )
 
 
 def outturns(report: annual.AnnualReport) -> Section:
@@ -85,42 +110,61 @@ def outturns(report: annual.AnnualReport) -> Section:
     outturns. Offers ``rag_counts``, ``headline_shares`` and ``outturns``."""
     card, year = report.card, report.year
     counts = annual.rag_counts(card)
-    return (Section()
-            .text(narrative.describe_headlines(report.shares, council=report.council_name,
-                                               year=year))
-            .figure(charts.plot_category_counts(
-                        counts, title=f"Status against target, latest outturn to {year}"),
-                    alt=narrative.describe_counts(counts, what="indicators"),
-                    caption=annual.RAG_CAPTION)
-            .table(monitoring.outturn_table(card, commentary=report.commentary),
-                   caption=monitoring.outturn_caption(year, commentary=report.commentary),
-                   row_header="Indicator", note=annual.rag_note())
-            .offer("rag_counts", annual.rag_counts_table(counts))
-            .offer("headline_shares", report.shares,
-                   f"Headline shares of PIs with a value for {year}")
-            .offer("outturns", card[["indicator", "period", "value", "target", "rag", "dot",
-                                     "quartile"]],
-                   f"Every PI's latest annual outturn to {year} with target, RAG, direction and "
-                   "quartile"))
+    return (
+        Section()
+        .text(narrative.describe_headlines(report.shares, council=report.council_name, year=year))
+        .figure(
+            charts.plot_category_counts(
+                counts, title=f"Status against target, latest outturn to {year}"
+            ),
+            alt=narrative.describe_counts(counts, what="indicators"),
+            caption=annual.RAG_CAPTION,
+        )
+        .table(
+            monitoring.outturn_table(card, commentary=report.commentary),
+            caption=monitoring.outturn_caption(year, commentary=report.commentary),
+            row_header="Indicator",
+            note=annual.rag_note(),
+        )
+        .offer("rag_counts", annual.rag_counts_table(counts))
+        .offer("headline_shares", report.shares, f"Headline shares of PIs with a value for {year}")
+        .offer(
+            "outturns",
+            card[["indicator", "period", "value", "target", "rag", "dot", "quartile"]],
+            f"Every PI's latest annual outturn to {year} with target, RAG, direction and quartile",
+        )
+    )
 
 
 def data_quality(report: annual.AnnualReport) -> Section:
     """Data quality: every value the review relies on that is missing, estimated, provisional or
     revised (sentence, chart by kind, register). Offers ``data_quality``."""
     data, year = report.data, report.year
-    flags = monitoring.data_quality_register(data.indicator_values, data.indicators, report.card,
-                                             report.council, year)
+    flags = monitoring.data_quality_register(
+        data.indicator_values, data.indicators, report.card, report.council, year
+    )
     counts = monitoring.count_data_quality(flags)
-    return (Section().text(monitoring.describe_data_quality(flags, year))
-            .figure(charts.plot_category_counts(counts, title="Values that need care, by kind",
-                                                xlabel="Number of values"),
-                    alt=narrative.describe_counts(counts, what="values that need care"),
-                    caption="Values this review relies on that are missing, estimated, "
-                            "provisional or revised.")
-            .table(monitoring.data_quality_table(flags), row_header="Indicator",
-                   caption=f"Data-quality register, {year}: missing, estimated, provisional and "
-                           "revised values",
-                   note=f"{monitoring.DATA_QUALITY_METHOD} {symbol_legend()}")
-            .offer("data_quality", flags[["indicator", "period", "issue", "used_for"]],
-                   f"Values relied on for {year} that are missing, estimated, provisional or "
-                   "revised"))
+    return (
+        Section()
+        .text(monitoring.describe_data_quality(flags, year))
+        .figure(
+            charts.plot_category_counts(
+                counts, title="Values that need care, by kind", xlabel="Number of values"
+            ),
+            alt=narrative.describe_counts(counts, what="values that need care"),
+            caption="Values this review relies on that are missing, estimated, "
+            "provisional or revised.",
+        )
+        .table(
+            monitoring.data_quality_table(flags),
+            row_header="Indicator",
+            caption=f"Data-quality register, {year}: missing, estimated, provisional and "
+            "revised values",
+            note=f"{monitoring.DATA_QUALITY_METHOD} {symbol_legend()}",
+        )
+        .offer(
+            "data_quality",
+            flags[["indicator", "period", "issue", "used_for"]],
+            f"Values relied on for {year} that are missing, estimated, provisional or revised",
+        )
+    )

@@ -73,10 +73,12 @@ CHANGE_NOTE = (
     "Holm-adjusted."
 )
 
-SYNTHETIC_NOTE = ("SYNTHETIC: this resident survey is generated sample data (a Place-Survey-style "
-                  "survey with made-up respondents, answers, weights and population margins) for "
-                  "demonstration only. It is not a real survey and says nothing about what the "
-                  "council's residents think.")
+SYNTHETIC_NOTE = (
+    "SYNTHETIC: this resident survey is generated sample data (a Place-Survey-style "
+    "survey with made-up respondents, answers, weights and population margins) for "
+    "demonstration only. It is not a real survey and says nothing about what the "
+    "council's residents think."
+)
 #: Caption sentences for a survey's kind (:func:`survey_kind`).
 SAMPLE_SURVEY, SYNTHETIC_SURVEY = "Synthetic sample survey.", "Synthetic survey data."
 
@@ -110,12 +112,16 @@ def survey_data_note(data: Dataset, council: str, survey_name: str) -> str:
         return SYNTHETIC_NOTE
     name = council_name(data, council)
     if kind:
-        return (f"SYNTHETIC: the {survey_name} survey of {name} in survey_responses.csv is labelled "
-                "synthetic (generated respondents and answers), so it says nothing about what "
-                "residents think.")
-    return (f"Data: the {survey_name} survey of {name}, as supplied in survey_responses.csv "
-            f"({len(responses):,} respondents over {len(set(responses['wave']))} wave(s)), with "
-            "its codebook and population margins.")
+        return (
+            f"SYNTHETIC: the {survey_name} survey of {name} in survey_responses.csv is labelled "
+            "synthetic (generated respondents and answers), so it says nothing about what "
+            "residents think."
+        )
+    return (
+        f"Data: the {survey_name} survey of {name}, as supplied in survey_responses.csv "
+        f"({len(responses):,} respondents over {len(set(responses['wave']))} wave(s)), with "
+        "its codebook and population margins."
+    )
 
 
 def survey_questions(data: Dataset, survey_name: str, council: str) -> pd.DataFrame:
@@ -124,10 +130,15 @@ def survey_questions(data: Dataset, survey_name: str, council: str) -> pd.DataFr
     book = council_survey(data.survey_codebook, survey_name, council)
     rows = []
     for question, items in book.groupby("question", sort=True):
-        rows.append({"question": question, "wording": items["wording"].iloc[0],
-                     "positive": items.loc[items["positive"], "code"].astype(int).tolist(),
-                     "excluded": items.loc[items["excluded"], "code"].astype(int).tolist(),
-                     "positive_labels": " or ".join(items.loc[items["positive"], "label"])})
+        rows.append(
+            {
+                "question": question,
+                "wording": items["wording"].iloc[0],
+                "positive": items.loc[items["positive"], "code"].astype(int).tolist(),
+                "excluded": items.loc[items["excluded"], "code"].astype(int).tolist(),
+                "positive_labels": " or ".join(items.loc[items["positive"], "label"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -143,9 +154,11 @@ def wave_responses(data: Dataset, survey_name: str, wave: str, council: str) -> 
     responses = council_survey(data.survey_responses, survey_name, council)
     rows = responses[responses["wave"] == wave]
     if rows.empty:
-        raise AnalysisError(f"Survey {survey_name!r} of {council!r} has no respondents in wave "
-                            f"{wave!r} in survey_responses.csv; its waves are "
-                            f"{survey_waves(data, survey_name, council)}.")
+        raise AnalysisError(
+            f"Survey {survey_name!r} of {council!r} has no respondents in wave "
+            f"{wave!r} in survey_responses.csv; its waves are "
+            f"{survey_waves(data, survey_name, council)}."
+        )
     return rows.reset_index(drop=True)
 
 
@@ -164,8 +177,9 @@ def recode_positive(responses: pd.DataFrame, questions: pd.DataFrame) -> pd.Data
 
 
 # --------------------------------------------------------------------------- weighting
-def weight_wave(responses: pd.DataFrame, margins: pd.DataFrame, *,
-                rake: bool) -> tuple[pd.DataFrame, survey.RakingReport | None]:
+def weight_wave(
+    responses: pd.DataFrame, margins: pd.DataFrame, *, rake: bool
+) -> tuple[pd.DataFrame, survey.RakingReport | None]:
     """The wave's respondents with a ``final_weight`` column, and the raking report if raked.
 
     With ``rake`` the supplied weights are the starting weights, raked to every margin in
@@ -174,8 +188,9 @@ def weight_wave(responses: pd.DataFrame, margins: pd.DataFrame, *,
     """
     if not rake:
         return responses.assign(**{FINAL_WEIGHT: responses["weight"]}), None
-    weights, report = survey.rake_weights(responses, margins[["variable", "category", "share"]],
-                                          weight="weight")
+    weights, report = survey.rake_weights(
+        responses, margins[["variable", "category", "share"]], weight="weight"
+    )
     return responses.assign(**{FINAL_WEIGHT: weights}), report
 
 
@@ -189,10 +204,16 @@ def margin_table(responses: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame
     total = responses[FINAL_WEIGHT].sum()
     for item in margins.itertuples():
         members = responses[item.variable].astype(str) == str(item.category)
-        rows.append({"variable": item.variable, "category": item.category,
-                     "target_share": float(item.share), "base": int(members.sum()),
-                     "sample_share": members.mean(),
-                     "weighted_share": responses.loc[members, FINAL_WEIGHT].sum() / total})
+        rows.append(
+            {
+                "variable": item.variable,
+                "category": item.category,
+                "target_share": float(item.share),
+                "base": int(members.sum()),
+                "sample_share": members.mean(),
+                "weighted_share": responses.loc[members, FINAL_WEIGHT].sum() / total,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -204,23 +225,31 @@ def control_margins(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     figures and stay.
     """
     controlled = survey.apply_disclosure_control(
-        table, min_base=1, min_cell=min_cell, group_columns=["category"], table_columns=["variable"])
+        table, min_base=1, min_cell=min_cell, group_columns=["category"], table_columns=["variable"]
+    )
     return controlled.assign(target_share=table["target_share"])
 
 
-def weighting_summary(weighted: dict[str, pd.DataFrame],
-                      reports: dict[str, survey.RakingReport | None]) -> pd.DataFrame:
+def weighting_summary(
+    weighted: dict[str, pd.DataFrame], reports: dict[str, survey.RakingReport | None]
+) -> pd.DataFrame:
     """One row per wave: respondents, design effect due to weighting, effective base, raking."""
     rows = []
     for wave, responses in weighted.items():
         report = reports[wave]
         deff = survey.weighting_design_effect(responses[FINAL_WEIGHT])
-        rows.append({"wave": wave, "respondents": len(responses), "design_effect": deff,
-                     "effective_base": len(responses) / deff,
-                     "raked": report is not None,
-                     "converged": report.converged if report else None,
-                     "iterations": report.iterations if report else None,
-                     "max_margin_error": report.max_margin_error if report else None})
+        rows.append(
+            {
+                "wave": wave,
+                "respondents": len(responses),
+                "design_effect": deff,
+                "effective_base": len(responses) / deff,
+                "raked": report is not None,
+                "converged": report.converged if report else None,
+                "iterations": report.iterations if report else None,
+                "max_margin_error": report.max_margin_error if report else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -228,27 +257,38 @@ def describe_weighting(summary: pd.DataFrame) -> str:
     """Sentence: respondents, how the weights were made and what weighting cost in precision."""
     parts = []
     for row in summary.itertuples():
-        how = (f"weights raked to the population margins, converged after {row.iterations} "
-               f"iteration(s) with the largest margin error {row.max_margin_error:.1e}."
-               if row.raked else "supplied weights used as they are (not re-raked).")
-        parts.append(f"Wave {row.wave}: {row.respondents:,} respondents; {how} The design effect "
-                     f"due to weighting is {row.design_effect:.2f}, so the sample is worth "
-                     f"{row.effective_base:,.0f} respondents chosen at random.")
+        how = (
+            f"weights raked to the population margins, converged after {row.iterations} "
+            f"iteration(s) with the largest margin error {row.max_margin_error:.1e}."
+            if row.raked
+            else "supplied weights used as they are (not re-raked)."
+        )
+        parts.append(
+            f"Wave {row.wave}: {row.respondents:,} respondents; {how} The design effect "
+            f"due to weighting is {row.design_effect:.2f}, so the sample is worth "
+            f"{row.effective_base:,.0f} respondents chosen at random."
+        )
     return " ".join(parts)
 
 
 def margins_display(controlled: pd.DataFrame) -> pd.DataFrame:
     """Display table of :func:`control_margins`: percentages, with [c] for protected categories."""
+
     def pct(values: pd.Series) -> list[str]:
         return [s if s else narrative.percent(v, 1) for v, s in zip(values, controlled["symbol"])]
-    return pd.DataFrame({
-        "Variable": [breakdown_label(v) for v in controlled["variable"]],
-        "Category": controlled["category"].astype(str).to_numpy(),
-        "Population target": [narrative.percent(v, 1) for v in controlled["target_share"]],
-        "Sample, unweighted": pct(controlled["sample_share"]),
-        "Sample, weighted": pct(controlled["weighted_share"]),
-        "Respondents": [s if s else f"{int(b):,}" for b, s in zip(controlled["base"], controlled["symbol"])],
-    })
+
+    return pd.DataFrame(
+        {
+            "Variable": [breakdown_label(v) for v in controlled["variable"]],
+            "Category": controlled["category"].astype(str).to_numpy(),
+            "Population target": [narrative.percent(v, 1) for v in controlled["target_share"]],
+            "Sample, unweighted": pct(controlled["sample_share"]),
+            "Sample, weighted": pct(controlled["weighted_share"]),
+            "Respondents": [
+                s if s else f"{int(b):,}" for b, s in zip(controlled["base"], controlled["symbol"])
+            ],
+        }
+    )
 
 
 def describe_margins(controlled: pd.DataFrame, wave: str) -> str:
@@ -260,21 +300,27 @@ def describe_margins(controlled: pd.DataFrame, wave: str) -> str:
     under = shown.loc[gap.idxmin()]
     largest = (shown["weighted_share"] - shown["target_share"]).abs().max()
     hidden = len(controlled) - len(shown)
-    return (f"Before weighting, the wave {wave} sample under-represents {under['category']} "
-            f"({under['variable'].replace('_', ' ')}): {narrative.percent(under['sample_share'], 1)} "
-            f"of respondents against {narrative.percent(under['target_share'], 1)} of the "
-            f"population. After weighting every shown category "
-            + ("matches its target to 0.1 percentage points." if largest < 0.0005 else
-               f"is within {largest * 100:.1f} percentage points of its target.")
-            + (f" {hidden} category share(s) are suppressed ([c])." if hidden else ""))
+    return (
+        f"Before weighting, the wave {wave} sample under-represents {under['category']} "
+        f"({under['variable'].replace('_', ' ')}): {narrative.percent(under['sample_share'], 1)} "
+        f"of respondents against {narrative.percent(under['target_share'], 1)} of the "
+        f"population. After weighting every shown category "
+        + (
+            "matches its target to 0.1 percentage points."
+            if largest < 0.0005
+            else f"is within {largest * 100:.1f} percentage points of its target."
+        )
+        + (f" {hidden} category share(s) are suppressed ([c])." if hidden else "")
+    )
 
 
 def report_subtitle(data: Dataset, params: dict[str, Any]) -> str:
     """Council, survey, wave and comparison wave in one line."""
-    compared = (f", compared with {params['comparison_wave']}" if params["comparison_wave"]
-                else "")
-    return (f"{council_name(data, params['council'])} ({params['council']}): "
-            f"{params['survey']} survey, wave {params['wave']}{compared}.")
+    compared = f", compared with {params['comparison_wave']}" if params["comparison_wave"] else ""
+    return (
+        f"{council_name(data, params['council'])} ({params['council']}): "
+        f"{params['survey']} survey, wave {params['wave']}{compared}."
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -296,12 +342,27 @@ class Weighting:
 
 
 #: The columns of the margins achieved published as a key figure.
-MARGIN_COLUMNS = ["variable", "category", "target_share", "base", "sample_share",
-                  "weighted_share", "symbol"]
+MARGIN_COLUMNS = [
+    "variable",
+    "category",
+    "target_share",
+    "base",
+    "sample_share",
+    "weighted_share",
+    "symbol",
+]
 
 
-def weigh_survey(data: Dataset, *, council: str, survey_name: str, wave: str,
-                 comparison_wave: str, rake: bool, min_cell: int) -> Weighting:
+def weigh_survey(
+    data: Dataset,
+    *,
+    council: str,
+    survey_name: str,
+    wave: str,
+    comparison_wave: str,
+    rake: bool,
+    min_cell: int,
+) -> Weighting:
     """Weight the reported wave and the comparison wave (when not ``""``) of a council's survey.
 
     Each wave is weighted on its own (:func:`weight_wave`: raked to the council's population
@@ -318,36 +379,54 @@ def weigh_survey(data: Dataset, *, council: str, survey_name: str, wave: str,
     weighted, reports = {}, {}
     for each in waves:
         weighted[each], reports[each] = weight_wave(
-            wave_responses(data, survey_name, each, council), margins, rake=rake)
+            wave_responses(data, survey_name, each, council), margins, rake=rake
+        )
     return Weighting(
-        responses=weighted, summary=weighting_summary(weighted, reports),
+        responses=weighted,
+        summary=weighting_summary(weighted, reports),
         margins=control_margins(margin_table(weighted[wave], margins), min_cell),
-        kind=survey_kind(data, pd.concat(list(weighted.values()))), wave=wave)
+        kind=survey_kind(data, pd.concat(list(weighted.values()))),
+        wave=wave,
+    )
 
 
 def weighting_display(summary: pd.DataFrame) -> pd.DataFrame:
     """Display table of :func:`weighting_summary`: respondents, weights, convergence, design
     effect and effective base per wave."""
-    return pd.DataFrame({
-        "Wave": summary["wave"], "Respondents": [f"{n:,}" for n in summary["respondents"]],
-        "Weights": ["raked to population margins" if r else "supplied weights"
-                    for r in summary["raked"]],
-        "Converged": [("yes" if c else "NO") + f" ({i} iterations)" if r else "not raked"
-                      for r, c, i in zip(summary["raked"], summary["converged"],
-                                         summary["iterations"])],
-        "Design effect due to weighting": [f"{d:.2f}" for d in summary["design_effect"]],
-        "Effective base": [f"{e:,.0f}" for e in summary["effective_base"]]})
+    return pd.DataFrame(
+        {
+            "Wave": summary["wave"],
+            "Respondents": [f"{n:,}" for n in summary["respondents"]],
+            "Weights": [
+                "raked to population margins" if r else "supplied weights" for r in summary["raked"]
+            ],
+            "Converged": [
+                ("yes" if c else "NO") + f" ({i} iterations)" if r else "not raked"
+                for r, c, i in zip(summary["raked"], summary["converged"], summary["iterations"])
+            ],
+            "Design effect due to weighting": [f"{d:.2f}" for d in summary["design_effect"]],
+            "Effective base": [f"{e:,.0f}" for e in summary["effective_base"]],
+        }
+    )
 
 
 def margins_caption(wave: str, kind: str = "") -> str:
     """Caption of the margins chart and table (``kind`` from :func:`survey_kind` ends it)."""
-    return (f"Population margins (targets) against the wave {wave} sample before and after "
-            f"weighting. {kind}").strip()
+    return (
+        f"Population margins (targets) against the wave {wave} sample before and after "
+        f"weighting. {kind}"
+    ).strip()
 
 
 # --------------------------------------------------------------------------- estimates
-def share_positive(responses: pd.DataFrame, questions: pd.DataFrame, *, by: str | None = None,
-                   level: float = 0.95, weight: str = FINAL_WEIGHT) -> pd.DataFrame:
+def share_positive(
+    responses: pd.DataFrame,
+    questions: pd.DataFrame,
+    *,
+    by: str | None = None,
+    level: float = 0.95,
+    weight: str = FINAL_WEIGHT,
+) -> pd.DataFrame:
     """Weighted share giving a positive answer to each question, overall or by one breakdown.
 
     Don't-know answers are excluded from the base (:func:`recode_positive`). Intervals are Wilson
@@ -362,34 +441,46 @@ def share_positive(responses: pd.DataFrame, questions: pd.DataFrame, *, by: str 
         ``effective_base``, ``count``, ...); ``attrs`` name ``question`` as the table column.
     """
     names = list(questions["question"])
-    table = survey.estimate(recode_positive(responses, questions), names, statistic="proportion",
-                            weight=weight, by=by, level=level)
+    table = survey.estimate(
+        recode_positive(responses, questions),
+        names,
+        statistic="proportion",
+        weight=weight,
+        by=by,
+        level=level,
+    )
     table = table.rename(columns={"variable": "question"})
     table.attrs = {"group_columns": [by] if by else [], "table_columns": ["question"]}
     return table
 
 
-def control_disclosure(table: pd.DataFrame, *, min_base: int, min_cell: int,
-                       total_label: str | None = None) -> pd.DataFrame:
+def control_disclosure(
+    table: pd.DataFrame, *, min_base: int, min_cell: int, total_label: str | None = None
+) -> pd.DataFrame:
     """:func:`perfeval.stats.survey.apply_disclosure_control` protecting small counts of answers too.
 
     A group with fewer than ``min_cell`` respondents, or fewer than ``min_cell`` giving (or not
     giving) a positive answer, is ``[c]``; a base under ``min_base`` is ``[low]``.
     """
-    return survey.apply_disclosure_control(table, count_column="count", min_base=min_base,
-                                           min_cell=min_cell, total_label=total_label)
+    return survey.apply_disclosure_control(
+        table, count_column="count", min_base=min_base, min_cell=min_cell, total_label=total_label
+    )
 
 
 def result_texts(controlled: pd.DataFrame) -> list[str]:
     """Each row's "85% (base 950)", "[low] (base 32)" or "[c]"."""
-    return [survey.format_percentage_with_base(p, b, symbol=s)
-            for p, b, s in zip(controlled["estimate"], controlled["base"], controlled["symbol"])]
+    return [
+        survey.format_percentage_with_base(p, b, symbol=s)
+        for p, b, s in zip(controlled["estimate"], controlled["base"], controlled["symbol"])
+    ]
 
 
 def interval_texts(controlled: pd.DataFrame) -> list[str]:
     """Each row's "81% to 88%", or its symbol when not published."""
-    return [s if s else f"{narrative.percent(lo)} to {narrative.percent(hi)}"
-            for lo, hi, s in zip(controlled["ci_low"], controlled["ci_high"], controlled["symbol"])]
+    return [
+        s if s else f"{narrative.percent(lo)} to {narrative.percent(hi)}"
+        for lo, hi, s in zip(controlled["ci_low"], controlled["ci_high"], controlled["symbol"])
+    ]
 
 
 def describe_headline(controlled: pd.DataFrame, wave: str) -> str:
@@ -399,65 +490,85 @@ def describe_headline(controlled: pd.DataFrame, wave: str) -> str:
         return f"No result of the {wave} survey has a base large enough to publish."
     top, bottom = shown.loc[shown["estimate"].idxmax()], shown.loc[shown["estimate"].idxmin()]
     hidden = len(controlled) - len(shown)
-    return (f"In the {wave} survey the most positive result was {top['question']} "
-            f"({narrative.percent(top['estimate'])} of {int(top['base']):,} respondents answering) "
-            f"and the least positive {bottom['question']} ({narrative.percent(bottom['estimate'])} "
-            f"of {int(bottom['base']):,})."
-            + (f" {hidden} result(s) are not published ([c] or [low])." if hidden else ""))
+    return (
+        f"In the {wave} survey the most positive result was {top['question']} "
+        f"({narrative.percent(top['estimate'])} of {int(top['base']):,} respondents answering) "
+        f"and the least positive {bottom['question']} ({narrative.percent(bottom['estimate'])} "
+        f"of {int(bottom['base']):,})."
+        + (f" {hidden} result(s) are not published ([c] or [low])." if hidden else "")
+    )
 
 
-def controlled_shares(responses: pd.DataFrame, questions: pd.DataFrame, *, level: float,
-                      min_base: int, min_cell: int) -> pd.DataFrame:
+def controlled_shares(
+    responses: pd.DataFrame, questions: pd.DataFrame, *, level: float, min_base: int, min_cell: int
+) -> pd.DataFrame:
     """:func:`share_positive` for all respondents after :func:`control_disclosure`."""
-    return control_disclosure(share_positive(responses, questions, level=level),
-                              min_base=min_base, min_cell=min_cell)
+    return control_disclosure(
+        share_positive(responses, questions, level=level), min_base=min_base, min_cell=min_cell
+    )
 
 
 #: The columns of the headline shares published as a key figure.
-HEADLINE_COLUMNS = ["question", "estimate", "ci_low", "ci_high", "base", "effective_base",
-                    "symbol"]
+HEADLINE_COLUMNS = ["question", "estimate", "ci_low", "ci_high", "base", "effective_base", "symbol"]
 
 
-def headline_shares(responses: pd.DataFrame, questions: pd.DataFrame, *, level: float,
-                    min_base: int, min_cell: int) -> pd.DataFrame:
+def headline_shares(
+    responses: pd.DataFrame, questions: pd.DataFrame, *, level: float, min_base: int, min_cell: int
+) -> pd.DataFrame:
     """Share positive per question with intervals and bases, disclosure-controlled
     (:func:`controlled_shares`), with each question's wording and positive answers."""
-    controlled = controlled_shares(responses, questions, level=level, min_base=min_base,
-                                   min_cell=min_cell)
-    return controlled.merge(questions[["question", "wording", "positive_labels"]],
-                            on="question")
+    controlled = controlled_shares(
+        responses, questions, level=level, min_base=min_base, min_cell=min_cell
+    )
+    return controlled.merge(questions[["question", "wording", "positive_labels"]], on="question")
 
 
 def headline_display(controlled: pd.DataFrame, level: float) -> pd.DataFrame:
     """Display table of :func:`headline_shares`: question, positive answers, share (base),
     interval and effective base, a symbol in place of every hidden figure."""
-    return pd.DataFrame({
-        "Question": [f"{q}: {w}" for q, w in zip(controlled["question"], controlled["wording"])],
-        "Positive answers": controlled["positive_labels"].to_numpy(),
-        "Share positive (base)": result_texts(controlled),
-        f"{level:.0%} interval": interval_texts(controlled),
-        "Effective base": [s if s else f"{e:,.0f}"
-                           for e, s in zip(controlled["effective_base"], controlled["symbol"])]})
+    return pd.DataFrame(
+        {
+            "Question": [
+                f"{q}: {w}" for q, w in zip(controlled["question"], controlled["wording"])
+            ],
+            "Positive answers": controlled["positive_labels"].to_numpy(),
+            "Share positive (base)": result_texts(controlled),
+            f"{level:.0%} interval": interval_texts(controlled),
+            "Effective base": [
+                s if s else f"{e:,.0f}"
+                for e, s in zip(controlled["effective_base"], controlled["symbol"])
+            ],
+        }
+    )
 
 
 def describe_headline_chart(controlled: pd.DataFrame, sentence: str) -> str:
     """Text alternative of the headline chart: the sentence, then each published share with
     its base."""
     shown = controlled[controlled["published"]]
-    return sentence + " " + "; ".join(
-        f"{q} {narrative.percent(e)} (base {int(b):,})"
-        for q, e, b in zip(shown["question"], shown["estimate"], shown["base"])) + "."
+    return (
+        sentence
+        + " "
+        + "; ".join(
+            f"{q} {narrative.percent(e)} (base {int(b):,})"
+            for q, e, b in zip(shown["question"], shown["estimate"], shown["base"])
+        )
+        + "."
+    )
 
 
 def headline_caption(wave: str, level: float, kind: str = "") -> str:
     """Caption of the headline chart and table (``kind`` from :func:`survey_kind` ends it)."""
-    return (f"Resident survey {wave}: weighted share giving a positive answer, with "
-            f"{level:.0%} Wilson intervals. {kind}").strip()
+    return (
+        f"Resident survey {wave}: weighted share giving a positive answer, with "
+        f"{level:.0%} Wilson intervals. {kind}"
+    ).strip()
 
 
 # --------------------------------------------------------------------------- change
-def change_between_waves(before: pd.DataFrame, after: pd.DataFrame, *,
-                         level: float) -> pd.DataFrame:
+def change_between_waves(
+    before: pd.DataFrame, after: pd.DataFrame, *, level: float
+) -> pd.DataFrame:
     """Change per question between two controlled headline tables, Holm-adjusted.
 
     Newcombe's interval for each change on the waves' effective bases, significant when it
@@ -466,21 +577,45 @@ def change_between_waves(before: pd.DataFrame, after: pd.DataFrame, *,
     questions published in both waves are tested (so the Holm family is the published
     questions); the others get the finding "not tested" and no numbers.
     """
-    both = set(before.loc[before["published"], "question"]) & set(after.loc[after["published"], "question"])
-    tested = survey.compare_waves(before[before["question"].isin(both)],
-                                  after[after["question"].isin(both)], on="question",
-                                  level=level, adjust="holm", statistic="proportion")
+    both = set(before.loc[before["published"], "question"]) & set(
+        after.loc[after["published"], "question"]
+    )
+    tested = survey.compare_waves(
+        before[before["question"].isin(both)],
+        after[after["question"].isin(both)],
+        on="question",
+        level=level,
+        adjust="holm",
+        statistic="proportion",
+    )
     table = after[["question"]].merge(tested, on="question", how="left")
-    table["finding"] = table["finding"].astype(object).fillna("not tested: not published in both waves")
-    return table[["question", "estimate_earlier", "estimate_later", "base_earlier", "base_later",
-                  "difference", "ci_low", "ci_high", "ci_level", "p_adjusted", "significant",
-                  "finding"]]
+    table["finding"] = (
+        table["finding"].astype(object).fillna("not tested: not published in both waves")
+    )
+    return table[
+        [
+            "question",
+            "estimate_earlier",
+            "estimate_later",
+            "base_earlier",
+            "base_later",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "ci_level",
+            "p_adjusted",
+            "significant",
+            "finding",
+        ]
+    ]
 
 
 def interval_with_level_texts(change: pd.DataFrame) -> list[str]:
     """Each change's interval in points with its (Holm-adjusted) level: "+2.1 to +9.8 (98.3%)"."""
-    return ["" if pd.isna(lo) else f"{lo * 100:+.1f} to {hi * 100:+.1f} ({level:.1%})"
-            for lo, hi, level in zip(change["ci_low"], change["ci_high"], change["ci_level"])]
+    return [
+        "" if pd.isna(lo) else f"{lo * 100:+.1f} to {hi * 100:+.1f} ({level:.1%})"
+        for lo, hi, level in zip(change["ci_low"], change["ci_high"], change["ci_level"])
+    ]
 
 
 def describe_change(change: pd.DataFrame, wave: str, comparison_wave: str) -> str:
@@ -490,13 +625,20 @@ def describe_change(change: pd.DataFrame, wave: str, comparison_wave: str) -> st
     if tested.empty:
         return f"No result is published in both {comparison_wave} and {wave}, so none is compared."
     if moved.empty:
-        return (f"None of the {len(tested)} results compared changed significantly between "
-                f"{comparison_wave} and {wave} (Holm-adjusted).")
-    parts = [f"{r.question} {r.finding.replace('significant ', '')} of {abs(r.difference) * 100:.1f} "
-             f"points ({narrative.percent(r.estimate_earlier)} of {int(r.base_earlier):,} to "
-             f"{narrative.percent(r.estimate_later)} of {int(r.base_later):,})" for r in moved.itertuples()]
-    return (f"{len(moved)} of {len(tested)} results changed significantly between "
-            f"{comparison_wave} and {wave} (Holm-adjusted): " + "; ".join(parts) + ".")
+        return (
+            f"None of the {len(tested)} results compared changed significantly between "
+            f"{comparison_wave} and {wave} (Holm-adjusted)."
+        )
+    parts = [
+        f"{r.question} {r.finding.replace('significant ', '')} of {abs(r.difference) * 100:.1f} "
+        f"points ({narrative.percent(r.estimate_earlier)} of {int(r.base_earlier):,} to "
+        f"{narrative.percent(r.estimate_later)} of {int(r.base_later):,})"
+        for r in moved.itertuples()
+    ]
+    return (
+        f"{len(moved)} of {len(tested)} results changed significantly between "
+        f"{comparison_wave} and {wave} (Holm-adjusted): " + "; ".join(parts) + "."
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -509,19 +651,32 @@ class WaveChange:
     later: pd.DataFrame
 
 
-def wave_change(responses: dict[str, pd.DataFrame], questions: pd.DataFrame, *, wave: str,
-                comparison_wave: str, level: float, min_base: int,
-                min_cell: int) -> WaveChange:
+def wave_change(
+    responses: dict[str, pd.DataFrame],
+    questions: pd.DataFrame,
+    *,
+    wave: str,
+    comparison_wave: str,
+    level: float,
+    min_base: int,
+    min_cell: int,
+) -> WaveChange:
     """Change since the comparison wave, both waves' shares disclosure-controlled first.
 
     ``responses`` holds each wave's weighted respondents (:attr:`Weighting.responses`).
     """
-    before, after = (controlled_shares(responses[w], questions, level=level, min_base=min_base,
-                                       min_cell=min_cell) for w in (comparison_wave, wave))
+    before, after = (
+        controlled_shares(
+            responses[w], questions, level=level, min_base=min_base, min_cell=min_cell
+        )
+        for w in (comparison_wave, wave)
+    )
     change = change_between_waves(before, after, level=level)
-    return WaveChange(change=change,
-                      earlier=before.set_index("question").loc[change["question"]].reset_index(),
-                      later=after.set_index("question").loc[change["question"]].reset_index())
+    return WaveChange(
+        change=change,
+        earlier=before.set_index("question").loc[change["question"]].reset_index(),
+        later=after.set_index("question").loc[change["question"]].reset_index(),
+    )
 
 
 def points_texts(values: pd.Series) -> list[str]:
@@ -533,27 +688,38 @@ def change_display(moved: WaveChange, wave: str, comparison_wave: str) -> pd.Dat
     """Display table of :func:`wave_change`: each wave's share (base), the change and its
     interval in points, and the finding."""
     change = moved.change
-    return pd.DataFrame({
-        "Question": change["question"],
-        comparison_wave: result_texts(moved.earlier),
-        wave: result_texts(moved.later),
-        "Change (points)": points_texts(change["difference"]),
-        "Interval (points)": interval_with_level_texts(change),
-        "Finding": change["finding"]})
+    return pd.DataFrame(
+        {
+            "Question": change["question"],
+            comparison_wave: result_texts(moved.earlier),
+            wave: result_texts(moved.later),
+            "Change (points)": points_texts(change["difference"]),
+            "Interval (points)": interval_with_level_texts(change),
+            "Finding": change["finding"],
+        }
+    )
 
 
 def describe_change_chart(change: pd.DataFrame, sentence: str) -> str:
     """Text alternative of the change chart: the sentence, then each tested change in points."""
     shown = change[change["difference"].notna()]
-    return sentence + " " + "; ".join(f"{q} {d * 100:+.1f} points" for q, d in
-                                      zip(shown["question"], shown["difference"])) + "."
+    return (
+        sentence
+        + " "
+        + "; ".join(
+            f"{q} {d * 100:+.1f} points" for q, d in zip(shown["question"], shown["difference"])
+        )
+        + "."
+    )
 
 
 def change_caption(wave: str, comparison_wave: str, level: float, kind: str = "") -> str:
     """Caption of the change chart and table (``kind`` from :func:`survey_kind` ends it)."""
-    return (f"Change in the share giving a positive answer between {comparison_wave} and "
-            f"{wave}, with Newcombe intervals at {level:.0%} before Holm's adjustment "
-            f"(each interval's own level is in the table). {kind}").strip()
+    return (
+        f"Change in the share giving a positive answer between {comparison_wave} and "
+        f"{wave}, with Newcombe intervals at {level:.0%} before Holm's adjustment "
+        f"(each interval's own level is in the table). {kind}"
+    ).strip()
 
 
 #: The change table's note.
@@ -561,8 +727,9 @@ CHANGE_TABLE_NOTE = CHANGE_NOTE + " Only results published in both waves are com
 
 
 # --------------------------------------------------------------------------- breakdowns
-def groups_against_rest(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *,
-                        level: float) -> pd.DataFrame:
+def groups_against_rest(
+    responses: pd.DataFrame, questions: pd.DataFrame, by: str, *, level: float
+) -> pd.DataFrame:
     """Each group against the rest of the sample, per question (Holm across the groups).
 
     Newcombe's interval for each difference on the effective bases of group and rest,
@@ -570,17 +737,42 @@ def groups_against_rest(responses: pd.DataFrame, questions: pd.DataFrame, by: st
     (:func:`perfeval.stats.survey.compare_groups_with_rest`).
     """
     recoded = recode_positive(responses, questions)
-    parts = [survey.compare_groups_with_rest(recoded, question, by, statistic="proportion",
-                                             weight=FINAL_WEIGHT, level=level, adjust="holm")
-             .assign(question=question) for question in questions["question"]]
+    parts = [
+        survey.compare_groups_with_rest(
+            recoded,
+            question,
+            by,
+            statistic="proportion",
+            weight=FINAL_WEIGHT,
+            level=level,
+            adjust="holm",
+        ).assign(question=question)
+        for question in questions["question"]
+    ]
     table = pd.concat(parts, ignore_index=True)
     return table.rename(columns={"ci_low": "difference_ci_low", "ci_high": "difference_ci_high"})[
-        ["question", by, "difference", "difference_ci_low", "difference_ci_high", "p_adjusted",
-         "significant", "finding"]]
+        [
+            "question",
+            by,
+            "difference",
+            "difference_ci_low",
+            "difference_ci_high",
+            "p_adjusted",
+            "significant",
+            "finding",
+        ]
+    ]
 
 
-def breakdown_table(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *, level: float,
-                    min_base: int, min_cell: int) -> pd.DataFrame:
+def breakdown_table(
+    responses: pd.DataFrame,
+    questions: pd.DataFrame,
+    by: str,
+    *,
+    level: float,
+    min_base: int,
+    min_cell: int,
+) -> pd.DataFrame:
     """Share positive by group and for all respondents, disclosure-controlled, with comparisons.
 
     One row per question and group (``group``; the total row is :data:`TOTAL_LABEL`). The
@@ -588,30 +780,58 @@ def breakdown_table(responses: pd.DataFrame, questions: pd.DataFrame, by: str, *
     its symbol (and, for ``[low]``, its base).
     """
     overall = share_positive(responses, questions, level=level).assign(**{by: TOTAL_LABEL})
-    groups = share_positive(responses.assign(**{by: responses[by].astype(str)}), questions,
-                            by=by, level=level)
+    groups = share_positive(
+        responses.assign(**{by: responses[by].astype(str)}), questions, by=by, level=level
+    )
     both = pd.concat([groups, overall[groups.columns]], ignore_index=True)
     both.attrs = groups.attrs
-    controlled = control_disclosure(both, min_base=min_base, min_cell=min_cell, total_label=TOTAL_LABEL)
-    compared = groups_against_rest(responses.assign(**{by: responses[by].astype(str)}), questions,
-                                   by, level=level)
+    controlled = control_disclosure(
+        both, min_base=min_base, min_cell=min_cell, total_label=TOTAL_LABEL
+    )
+    compared = groups_against_rest(
+        responses.assign(**{by: responses[by].astype(str)}), questions, by, level=level
+    )
     table = controlled.merge(compared, on=["question", by], how="left")
     hidden = ~table["published"] | (table[by] == TOTAL_LABEL)
-    comparison = ["difference", "difference_ci_low", "difference_ci_high", "p_adjusted", "significant"]
+    comparison = [
+        "difference",
+        "difference_ci_low",
+        "difference_ci_high",
+        "p_adjusted",
+        "significant",
+    ]
     table[comparison] = table[comparison].astype(float).mask(hidden)
-    table["finding"] = np.where(table[by] == TOTAL_LABEL, "", np.where(hidden, table["symbol"], table["finding"]))
+    table["finding"] = np.where(
+        table[by] == TOTAL_LABEL, "", np.where(hidden, table["symbol"], table["finding"])
+    )
     table = table.rename(columns={by: "group"}).assign(breakdown=by)
-    return table[["breakdown", "group", "question", "estimate", "ci_low", "ci_high", "base",
-                  "difference", "difference_ci_low", "difference_ci_high", "p_adjusted",
-                  "finding", "symbol", "published"]]
+    return table[
+        [
+            "breakdown",
+            "group",
+            "question",
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "base",
+            "difference",
+            "difference_ci_low",
+            "difference_ci_high",
+            "p_adjusted",
+            "finding",
+            "symbol",
+            "published",
+        ]
+    ]
 
 
 def breakdown_display(table: pd.DataFrame) -> pd.DataFrame:
     """Wide display: one row per group, one column per question, "72% (base 312) ▲" cells."""
-    cells = [text + (f" {SIGNIFICANCE_MARKS[f]}" if f in SIGNIFICANCE_MARKS else "")
-             for text, f in zip(result_texts(table), table["finding"])]
-    wide = (table.assign(cell=cells)
-            .pivot(index="group", columns="question", values="cell"))
+    cells = [
+        text + (f" {SIGNIFICANCE_MARKS[f]}" if f in SIGNIFICANCE_MARKS else "")
+        for text, f in zip(result_texts(table), table["finding"])
+    ]
+    wide = table.assign(cell=cells).pivot(index="group", columns="question", values="cell")
     order = [g for g in dict.fromkeys(table["group"]) if g != TOTAL_LABEL] + [TOTAL_LABEL]
     wide = wide.reindex(order)
     wide.columns.name = None
@@ -624,12 +844,19 @@ def describe_breakdown(table: pd.DataFrame) -> str:
     groups = table[table["group"] != TOTAL_LABEL]
     tested = groups[groups["difference"].notna()]
     moved = tested[tested["finding"].isin(list(SIGNIFICANCE_MARKS))]
-    parts = [f"{r.group} {r.finding.replace('significantly ', '')} on {r.question} "
-             f"({narrative.percent(r.estimate)} of {int(r.base):,}; {r.difference * 100:+.0f} points)"
-             for r in moved.itertuples()]
-    text = (f"By {label}, {len(moved)} of {len(tested)} group results differ significantly from "
-            f"the rest of the sample (Holm-adjusted)" + (": " + "; ".join(parts) if parts else "") + ".")
-    for symbol, words in ((survey.SUPPRESSED, "suppressed ([c])"), (survey.LOW_BASE, "not published: base too small ([low])")):
+    parts = [
+        f"{r.group} {r.finding.replace('significantly ', '')} on {r.question} "
+        f"({narrative.percent(r.estimate)} of {int(r.base):,}; {r.difference * 100:+.0f} points)"
+        for r in moved.itertuples()
+    ]
+    text = (
+        f"By {label}, {len(moved)} of {len(tested)} group results differ significantly from "
+        f"the rest of the sample (Holm-adjusted)" + (": " + "; ".join(parts) if parts else "") + "."
+    )
+    for symbol, words in (
+        (survey.SUPPRESSED, "suppressed ([c])"),
+        (survey.LOW_BASE, "not published: base too small ([low])"),
+    ):
         hit = groups.loc[groups["symbol"] == symbol, "group"]
         if not hit.empty:
             text += f" {len(hit)} result(s) are {words}, for {', '.join(dict.fromkeys(hit))}."
@@ -638,33 +865,42 @@ def describe_breakdown(table: pd.DataFrame) -> str:
 
 def breakdown_caption(by: str, wave: str, kind: str = "") -> str:
     """Caption of one breakdown's chart and table (``kind`` from :func:`survey_kind` ends it)."""
-    return (f"Share giving a positive answer by {breakdown_label(by).lower()}, {wave} "
-            f"(weighted). {kind}").strip()
+    return (
+        f"Share giving a positive answer by {breakdown_label(by).lower()}, {wave} "
+        f"(weighted). {kind}"
+    ).strip()
 
 
 def breakdowns_note(min_base: int, min_cell: int) -> str:
     """Footnote for the breakdown tables: marks, symbols and the tests used."""
-    return ("▲ significantly higher, ▼ significantly lower than the rest of the sample ("
-            "Newcombe's hybrid score interval for the difference, on the effective bases of the "
-            "group and the rest, excludes zero; Holm-adjusted across the groups of the breakdown "
-            "for each question). " + disclosure_note(min_base, min_cell))
+    return (
+        "▲ significantly higher, ▼ significantly lower than the rest of the sample ("
+        "Newcombe's hybrid score interval for the difference, on the effective bases of the "
+        "group and the rest, excludes zero; Holm-adjusted across the groups of the breakdown "
+        "for each question). " + disclosure_note(min_base, min_cell)
+    )
 
 
 def disclosure_note(min_base: int, min_cell: int) -> str:
     """Footnote explaining [low] and [c] with this run's thresholds."""
-    return (f"[low]: base under {min_base} respondents, not published. [c]: suppressed "
-            f"because fewer than {min_cell} respondents are in the group, or give (or do not give) "
-            "a positive answer, or to stop a suppressed figure being worked out from the others "
-            "(secondary suppression).")
+    return (
+        f"[low]: base under {min_base} respondents, not published. [c]: suppressed "
+        f"because fewer than {min_cell} respondents are in the group, or give (or do not give) "
+        "a positive answer, or to stop a suppressed figure being worked out from the others "
+        "(secondary suppression)."
+    )
 
 
 # --------------------------------------------------------------------------- method
 def method_notes(*, rake: bool, level: float, min_base: int, min_cell: int) -> list[str]:
     """The method in sentences, with the parameters of this run."""
-    weighting = ("Weights: the supplied weights are raked (iterative proportional fitting, "
-                 "Deming and Stephan 1940) to the population margins in "
-                 "survey_population_margins.csv, each wave separately." if rake else
-                 "Weights: the supplied weights are used as they are (not re-raked).")
+    weighting = (
+        "Weights: the supplied weights are raked (iterative proportional fitting, "
+        "Deming and Stephan 1940) to the population margins in "
+        "survey_population_margins.csv, each wave separately."
+        if rake
+        else "Weights: the supplied weights are used as they are (not re-raked)."
+    )
     return [
         weighting,
         "Design effect due to weighting: Kish's 1 + CV² of the weights; the effective base is the "
@@ -700,9 +936,14 @@ def caveats(data_note: str = "") -> list[str]:
 
 def describe_bases(summary: pd.DataFrame) -> str:
     """Text alternative of the bases chart: respondents and effective base per wave."""
-    return "Respondents and effective base by wave: " + "; ".join(
-        f"{r.wave}: {r.respondents:,} respondents, effective base {r.effective_base:,.0f}"
-        for r in summary.itertuples()) + "."
+    return (
+        "Respondents and effective base by wave: "
+        + "; ".join(
+            f"{r.wave}: {r.respondents:,} respondents, effective base {r.effective_base:,.0f}"
+            for r in summary.itertuples()
+        )
+        + "."
+    )
 
 
 # --------------------------------------------------------------------------- State of the Nation
@@ -719,8 +960,9 @@ def _at_or_before(wave: str, year: str | None) -> bool:
     return year is None or wave_year is None or wave_year <= int(str(year)[:4])
 
 
-def choose_waves(waves: Sequence[str], *, wave: str, previous_wave: str,
-                 year: str | None = None) -> tuple[str | None, str | None, list[str]]:
+def choose_waves(
+    waves: Sequence[str], *, wave: str, previous_wave: str, year: str | None = None
+) -> tuple[str | None, str | None, list[str]]:
     """The wave a report quotes, the wave it compares with, and what the reader must be told.
 
     ``wave`` is ``""`` (no survey results), :data:`~perfeval.run.schemas.LATEST_WAVE` (the latest of ``waves`` at or
@@ -742,16 +984,26 @@ def choose_waves(waves: Sequence[str], *, wave: str, previous_wave: str,
         return None, None, said
     if wave == LATEST_WAVE:
         if not eligible:
-            return None, None, [f"Every wave of the survey ({', '.join(ordered)}) was carried out "
-                                f"after {year}, the year of this report."] if ordered else []
+            return (
+                None,
+                None,
+                [
+                    f"Every wave of the survey ({', '.join(ordered)}) was carried out "
+                    f"after {year}, the year of this report."
+                ]
+                if ordered
+                else [],
+            )
         wave = eligible[-1]
     elif not _at_or_before(wave, year):
         said.append(f"The {wave} wave was carried out after {year}, the year of this report.")
     elif eligible and eligible[-1] != wave:
-        said.append(f"This report quotes the {wave} wave, not the latest wave before the end of "
-                    f"{year} ({eligible[-1]}).")
+        said.append(
+            f"This report quotes the {wave} wave, not the latest wave before the end of "
+            f"{year} ({eligible[-1]})."
+        )
     if previous_wave == PREVIOUS_WAVE:
-        earlier = ordered[:ordered.index(wave)] if wave in ordered else []
+        earlier = ordered[: ordered.index(wave)] if wave in ordered else []
         previous_wave = earlier[-1] if earlier else ""
     return wave, previous_wave or None, said
 
@@ -764,20 +1016,48 @@ def no_resident_views(data: Dataset, *, council: str, survey: str) -> dict[str, 
     """
     name = council_name(data, council)
     waves = survey_waves(data, survey, council)
-    sentence = (f"No resident survey wave was chosen (survey_wave is empty), so this report has "
-                f"no Resident views; the {survey} survey of {name} has waves "
-                f"{', '.join(waves)}." if waves else
-                f"No resident survey results are in {notes.folder_words(data)} for {name}, so "
-                "this report has no Resident views.")
-    return {"table": pd.DataFrame(columns=["question", "estimate", "ci_low", "ci_high", "base",
-                                           "effective_base", "symbol"]),
-            "display": None, "figure": None, "alt": "", "sentence": sentence, "caption": "",
-            "note": ""}
+    sentence = (
+        f"No resident survey wave was chosen (survey_wave is empty), so this report has "
+        f"no Resident views; the {survey} survey of {name} has waves "
+        f"{', '.join(waves)}."
+        if waves
+        else f"No resident survey results are in {notes.folder_words(data)} for {name}, so "
+        "this report has no Resident views."
+    )
+    return {
+        "table": pd.DataFrame(
+            columns=[
+                "question",
+                "estimate",
+                "ci_low",
+                "ci_high",
+                "base",
+                "effective_base",
+                "symbol",
+            ]
+        ),
+        "display": None,
+        "figure": None,
+        "alt": "",
+        "sentence": sentence,
+        "caption": "",
+        "note": "",
+    }
 
 
-def resident_views(data: Dataset, *, council: str, survey: str, wave: str,
-                   previous_wave: str | None, year: str | None = None, level: float = 0.95,
-                   min_base: int = 50, min_cell: int = 10, rake: bool = True) -> dict[str, Any]:
+def resident_views(
+    data: Dataset,
+    *,
+    council: str,
+    survey: str,
+    wave: str,
+    previous_wave: str | None,
+    year: str | None = None,
+    level: float = 0.95,
+    min_base: int = 50,
+    min_cell: int = 10,
+    rake: bool = True,
+) -> dict[str, Any]:
     """The State of the Nation "Resident views" section, from the survey report's own pieces.
 
     Uses :func:`weigh_survey`, :func:`headline_shares` and :func:`wave_change` with the survey
@@ -794,41 +1074,74 @@ def resident_views(data: Dataset, *, council: str, survey: str, wave: str,
         ``table`` (for the record), ``display``, ``figure``, ``alt``, ``sentence``, ``caption``
         and ``note``.
     """
-    chosen, previous_wave, said = choose_waves(survey_waves(data, survey, council), wave=wave,
-                                               previous_wave=previous_wave or "", year=year)
+    chosen, previous_wave, said = choose_waves(
+        survey_waves(data, survey, council), wave=wave, previous_wave=previous_wave or "", year=year
+    )
     if not chosen:
         views = no_resident_views(data, council=council, survey=survey)
         if said:  # the council has a survey, but only after the report year
             views["sentence"] = f"{said[0]} This report therefore has no Resident views."
         return views
     wave = chosen
-    weighting = weigh_survey(data, council=council, survey_name=survey, wave=wave,
-                             comparison_wave=previous_wave or "", rake=rake, min_cell=min_cell)
-    controlled = headline_shares(weighting.responses[wave], survey_questions(data, survey, council),
-                                 level=level, min_base=min_base, min_cell=min_cell)
+    weighting = weigh_survey(
+        data,
+        council=council,
+        survey_name=survey,
+        wave=wave,
+        comparison_wave=previous_wave or "",
+        rake=rake,
+        min_cell=min_cell,
+    )
+    controlled = headline_shares(
+        weighting.responses[wave],
+        survey_questions(data, survey, council),
+        level=level,
+        min_base=min_base,
+        min_cell=min_cell,
+    )
     table, display = controlled[HEADLINE_COLUMNS], headline_display(controlled, level)
     sentence = describe_headline(controlled, wave)
     alt = describe_headline_chart(controlled, sentence)
     if previous_wave:
-        moved = wave_change(weighting.responses, survey_questions(data, survey, council),
-                            wave=wave, comparison_wave=previous_wave, level=level,
-                            min_base=min_base, min_cell=min_cell)
-        table = table.merge(moved.change[["question", "estimate_earlier", "difference",
-                                          "p_adjusted", "finding"]], on="question", how="left")
+        moved = wave_change(
+            weighting.responses,
+            survey_questions(data, survey, council),
+            wave=wave,
+            comparison_wave=previous_wave,
+            level=level,
+            min_base=min_base,
+            min_cell=min_cell,
+        )
+        table = table.merge(
+            moved.change[["question", "estimate_earlier", "difference", "p_adjusted", "finding"]],
+            on="question",
+            how="left",
+        )
         shown = change_display(moved, wave, previous_wave).set_index("Question")
-        display = display.assign(**{
-            f"Change since {previous_wave} (points)":
-                shown.loc[table["question"], "Change (points)"].to_numpy(),
-            "Finding": shown.loc[table["question"], "Finding"].to_numpy()})
+        display = display.assign(
+            **{
+                f"Change since {previous_wave} (points)": shown.loc[
+                    table["question"], "Change (points)"
+                ].to_numpy(),
+                "Finding": shown.loc[table["question"], "Finding"].to_numpy(),
+            }
+        )
         change_sentence = describe_change(moved.change, wave, previous_wave)
         sentence, alt = f"{sentence} {change_sentence}", f"{alt} {change_sentence}"
-    return {"table": table, "display": display,
-            "figure": charts_survey.plot_headline_shares(
-                controlled[controlled["published"]], wave=wave, level=level),
-            "alt": alt, "sentence": " ".join([*said, sentence]),
-            "caption": headline_caption(wave, level, weighting.kind),
-            "note": (f"{describe_weighting(weighting.summary)} Don't know answers are excluded "
-                     "from the base. " + disclosure_note(min_base, min_cell))}
+    return {
+        "table": table,
+        "display": display,
+        "figure": charts_survey.plot_headline_shares(
+            controlled[controlled["published"]], wave=wave, level=level
+        ),
+        "alt": alt,
+        "sentence": " ".join([*said, sentence]),
+        "caption": headline_caption(wave, level, weighting.kind),
+        "note": (
+            f"{describe_weighting(weighting.summary)} Don't know answers are excluded "
+            "from the base. " + disclosure_note(min_base, min_cell)
+        ),
+    }
 
 
 # --------------------------------------------------------------------------- survey report
@@ -862,11 +1175,20 @@ def prepare_survey(data: Dataset, params: Mapping[str, Any]) -> SurveyReport:
     """
     council, name = params["council"], params["survey"]
     return SurveyReport(
-        data=data, params=params, questions=survey_questions(data, name, council),
+        data=data,
+        params=params,
+        questions=survey_questions(data, name, council),
         data_note=survey_data_note(data, council, name),
-        weighting=weigh_survey(data, council=council, survey_name=name, wave=params["wave"],
-                               comparison_wave=params["comparison_wave"], rake=params["rake"],
-                               min_cell=params["min_cell"]))
+        weighting=weigh_survey(
+            data,
+            council=council,
+            survey_name=name,
+            wave=params["wave"],
+            comparison_wave=params["comparison_wave"],
+            rake=params["rake"],
+            min_cell=params["min_cell"],
+        ),
+    )
 
 
 def _thresholds(report: SurveyReport) -> dict[str, Any]:
@@ -876,8 +1198,9 @@ def _thresholds(report: SurveyReport) -> dict[str, Any]:
 
 def survey_opening(report: SurveyReport) -> Section:
     """The opening: council, survey and waves, then the survey's data note."""
-    return opening_section({"data_note": report.data_note},
-                           subtitle=report_subtitle(report.data, dict(report.params)))
+    return opening_section(
+        {"data_note": report.data_note}, subtitle=report_subtitle(report.data, dict(report.params))
+    )
 
 
 def about_survey(report: SurveyReport) -> Section:
@@ -888,19 +1211,34 @@ def about_survey(report: SurveyReport) -> Section:
     weighting = report.weighting
     margins_sentence = describe_margins(weighting.margins, weighting.wave)
     caption = margins_caption(weighting.wave, weighting.kind)
-    return (Section()
-            .text(describe_weighting(weighting.summary))
-            .table(weighting_display(weighting.summary), caption="Waves, respondents and "
-                   "weighting", row_header="Wave")
-            .text(margins_sentence)
-            .figure(charts_survey.plot_margins(weighting.margins, weighting.wave),
-                    alt=margins_sentence, caption=caption)
-            .table(margins_display(weighting.margins), caption=caption, row_header="Category")
-            .offer("weighting", weighting.summary, "Respondents, design effect due to weighting "
-                   "and raking convergence per wave")
-            .offer("margins", weighting.margins[MARGIN_COLUMNS], f"Population targets and "
-                   f"sample shares before and after weighting, wave {weighting.wave} "
-                   "([c] = suppressed)"))
+    return (
+        Section()
+        .text(describe_weighting(weighting.summary))
+        .table(
+            weighting_display(weighting.summary),
+            caption="Waves, respondents and weighting",
+            row_header="Wave",
+        )
+        .text(margins_sentence)
+        .figure(
+            charts_survey.plot_margins(weighting.margins, weighting.wave),
+            alt=margins_sentence,
+            caption=caption,
+        )
+        .table(margins_display(weighting.margins), caption=caption, row_header="Category")
+        .offer(
+            "weighting",
+            weighting.summary,
+            "Respondents, design effect due to weighting and raking convergence per wave",
+        )
+        .offer(
+            "margins",
+            weighting.margins[MARGIN_COLUMNS],
+            f"Population targets and "
+            f"sample shares before and after weighting, wave {weighting.wave} "
+            "([c] = suppressed)",
+        )
+    )
 
 
 def headline_measures(report: SurveyReport) -> Section:
@@ -909,19 +1247,33 @@ def headline_measures(report: SurveyReport) -> Section:
     Offers ``headline_shares``.
     """
     wave, level = report.weighting.wave, report.params["level"]
-    controlled = headline_shares(report.weighting.responses[wave], report.questions,
-                                 **_thresholds(report))
+    controlled = headline_shares(
+        report.weighting.responses[wave], report.questions, **_thresholds(report)
+    )
     sentence = describe_headline(controlled, wave)
     caption = headline_caption(wave, level, report.weighting.kind)
-    return (Section()
-            .text(sentence)
-            .figure(charts_survey.plot_headline_shares(controlled[controlled["published"]],
-                                                       wave=wave, level=level),
-                    alt=describe_headline_chart(controlled, sentence), caption=caption)
-            .table(headline_display(controlled, level), caption=caption, row_header="Question",
-                   note=disclosure_note(report.params["min_base"], report.params["min_cell"]))
-            .offer("headline_shares", controlled[HEADLINE_COLUMNS], f"Weighted share positive "
-                   f"per question, wave {wave}, disclosure-controlled"))
+    return (
+        Section()
+        .text(sentence)
+        .figure(
+            charts_survey.plot_headline_shares(
+                controlled[controlled["published"]], wave=wave, level=level
+            ),
+            alt=describe_headline_chart(controlled, sentence),
+            caption=caption,
+        )
+        .table(
+            headline_display(controlled, level),
+            caption=caption,
+            row_header="Question",
+            note=disclosure_note(report.params["min_base"], report.params["min_cell"]),
+        )
+        .offer(
+            "headline_shares",
+            controlled[HEADLINE_COLUMNS],
+            f"Weighted share positive per question, wave {wave}, disclosure-controlled",
+        )
+    )
 
 
 def change_since_last_wave(report: SurveyReport) -> Section:
@@ -932,23 +1284,44 @@ def change_since_last_wave(report: SurveyReport) -> Section:
     """
     wave, earlier = report.weighting.wave, report.params["comparison_wave"]
     if not earlier:
-        return Section().text("No comparison wave was chosen (comparison_wave is empty), so no "
-                              "change is tested.")
+        return Section().text(
+            "No comparison wave was chosen (comparison_wave is empty), so no change is tested."
+        )
     level = report.params["level"]
-    moved = wave_change(report.weighting.responses, report.questions, wave=wave,
-                        comparison_wave=earlier, **_thresholds(report))
+    moved = wave_change(
+        report.weighting.responses,
+        report.questions,
+        wave=wave,
+        comparison_wave=earlier,
+        **_thresholds(report),
+    )
     sentence = describe_change(moved.change, wave, earlier)
     caption = change_caption(wave, earlier, level, report.weighting.kind)
-    return (Section()
-            .text(sentence)
-            .figure(charts_survey.plot_wave_change(
-                moved.change[moved.change["difference"].notna()], wave=wave,
-                comparison_wave=earlier, level=level),
-                    alt=describe_change_chart(moved.change, sentence), caption=caption)
-            .table(change_display(moved, wave, earlier), caption=caption,
-                   row_header="Question", note=CHANGE_TABLE_NOTE)
-            .offer("change_since_comparison_wave", moved.change, f"Change in share positive, "
-                   f"{earlier} to {wave}, Holm-adjusted"))
+    return (
+        Section()
+        .text(sentence)
+        .figure(
+            charts_survey.plot_wave_change(
+                moved.change[moved.change["difference"].notna()],
+                wave=wave,
+                comparison_wave=earlier,
+                level=level,
+            ),
+            alt=describe_change_chart(moved.change, sentence),
+            caption=caption,
+        )
+        .table(
+            change_display(moved, wave, earlier),
+            caption=caption,
+            row_header="Question",
+            note=CHANGE_TABLE_NOTE,
+        )
+        .offer(
+            "change_since_comparison_wave",
+            moved.change,
+            f"Change in share positive, {earlier} to {wave}, Holm-adjusted",
+        )
+    )
 
 
 def group_differences(report: SurveyReport) -> Section:
@@ -965,27 +1338,44 @@ def group_differences(report: SurveyReport) -> Section:
         table = breakdown_table(responses, report.questions, by, **settings)
         sentence, caption = describe_breakdown(table), breakdown_caption(by, wave, kind)
         section.text(sentence).figure(
-            charts_survey.plot_breakdown(table, level=settings["level"]), alt=sentence,
-            caption=caption)
-        section.table(breakdown_display(table), caption=caption, row_header=breakdown_label(by),
-                      note=note)
+            charts_survey.plot_breakdown(table, level=settings["level"]),
+            alt=sentence,
+            caption=caption,
+        )
+        section.table(
+            breakdown_display(table), caption=caption, row_header=breakdown_label(by), note=note
+        )
         tables.append(table.drop(columns="published"))
     stacked = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    return section.offer("breakdowns", stacked, f"Share positive by group against the rest, "
-                         f"wave {wave}, disclosure-controlled")
+    return section.offer(
+        "breakdowns",
+        stacked,
+        f"Share positive by group against the rest, wave {wave}, disclosure-controlled",
+    )
 
 
 def method_and_caveats(report: SurveyReport) -> Section:
     """Method and caveats: the method with this run's settings, the caveats (the survey's data
     note first), what weighting costs in precision, and the parameters of the run."""
     params, summary = report.params, report.weighting.summary
-    return (Section()
-            .bullets(method_notes(rake=params["rake"], level=params["level"],
-                                  min_base=params["min_base"], min_cell=params["min_cell"]),
-                     heading="Method")
-            .bullets(caveats(report.data_note), heading="Caveats")
-            .figure(charts_survey.plot_bases(summary), alt=describe_bases(summary),
-                    caption="What weighting costs in precision: respondents and effective base "
-                            "by wave.")
-            .table(parameters_table(dict(params)), caption="Parameters of this run",
-                   row_header="Parameter"))
+    return (
+        Section()
+        .bullets(
+            method_notes(
+                rake=params["rake"],
+                level=params["level"],
+                min_base=params["min_base"],
+                min_cell=params["min_cell"],
+            ),
+            heading="Method",
+        )
+        .bullets(caveats(report.data_note), heading="Caveats")
+        .figure(
+            charts_survey.plot_bases(summary),
+            alt=describe_bases(summary),
+            caption="What weighting costs in precision: respondents and effective base by wave.",
+        )
+        .table(
+            parameters_table(dict(params)), caption="Parameters of this run", row_header="Parameter"
+        )
+    )

@@ -45,8 +45,10 @@ from perfeval.data.loader import require_columns
 
 #: The ``service`` of net_expenditure.csv that holds a council's total net current expenditure.
 NET_SPEND = "NET CURRENT EXPENDITURE"
-SIGN_CONVENTION = ("Variance = spend (forecast outturn or actual) minus budget; "
-                   "positive = overspend, negative = underspend.")
+SIGN_CONVENTION = (
+    "Variance = spend (forecast outturn or actual) minus budget; "
+    "positive = overspend, negative = underspend."
+)
 
 RAG_WORDS = ("Red", "Amber", "Green")
 NOT_RATED = "Not rated"
@@ -54,9 +56,22 @@ FORECAST_METHODS = ("straight_line", "budget_profile")
 BUDGET_BASES = ("quarter", "annual")
 
 _MONITORING_COLUMNS = [
-    "authority", "service", "as_at", "quarters_elapsed", "annual_budget", "forecast_outturn",
-    "forecast_variance", "forecast_variance_pct", "forecast_direction", "forecast_rag",
-    "ytd_budget", "ytd_actual", "ytd_variance", "ytd_variance_pct", "ytd_direction", "ytd_rag",
+    "authority",
+    "service",
+    "as_at",
+    "quarters_elapsed",
+    "annual_budget",
+    "forecast_outturn",
+    "forecast_variance",
+    "forecast_variance_pct",
+    "forecast_direction",
+    "forecast_rag",
+    "ytd_budget",
+    "ytd_actual",
+    "ytd_variance",
+    "ytd_variance_pct",
+    "ytd_direction",
+    "ytd_rag",
 ]
 
 
@@ -79,9 +94,11 @@ class VarianceThresholds:
     flag_underspend: bool = True
 
     def __post_init__(self) -> None:
-        problems = [f"variance threshold {name!r} must be a number >= 0, got {value!r}"
-                    for name, value in (("amount", self.amount), ("percent", self.percent))
-                    if not isinstance(value, (int, float)) or not value >= 0]
+        problems = [
+            f"variance threshold {name!r} must be a number >= 0, got {value!r}"
+            for name, value in (("amount", self.amount), ("percent", self.percent))
+            if not isinstance(value, (int, float)) or not value >= 0
+        ]
         if problems:
             raise ParameterError(problems)
 
@@ -89,6 +106,7 @@ class VarianceThresholds:
 # --------------------------------------------------------------------------------------------
 # Variance arithmetic
 # --------------------------------------------------------------------------------------------
+
 
 def describe_variance_rule(thresholds: VarianceThresholds | None = None) -> str:
     """The sign convention and the variance RAG rule in words, with the thresholds used.
@@ -98,12 +116,15 @@ def describe_variance_rule(thresholds: VarianceThresholds | None = None) -> str:
     t = thresholds or VarianceThresholds()
     limit = f"£{t.amount:,.0f} and {t.percent:g}% of budget"
     underspend = ", or an underspend above both" if t.flag_underspend else ""
-    return (f"{SIGN_CONVENTION} Red: an overspend above both {limit}; Amber: an overspend above "
-            f"one of them{underspend}; Green: otherwise.")
+    return (
+        f"{SIGN_CONVENTION} Red: an overspend above both {limit}; Amber: an overspend above "
+        f"one of them{underspend}; Green: otherwise."
+    )
 
 
-def compute_variance_pct(variance: pd.Series | float, budget: pd.Series | float
-                         ) -> pd.Series | float:
+def compute_variance_pct(
+    variance: pd.Series | float, budget: pd.Series | float
+) -> pd.Series | float:
     """Variance as a percentage of the absolute budget.
 
     ``100 x variance / |budget|``; missing (NaN) when the budget is zero or missing.
@@ -139,8 +160,11 @@ def describe_variances(variance: pd.Series) -> pd.Series:
     Series of str
     """
     pennies = pd.to_numeric(variance).astype("float64").round(2)
-    labels = np.select([pennies > 0, pennies < 0, pennies == 0],
-                       ["Overspend", "Underspend", "On budget"], default="Not known")
+    labels = np.select(
+        [pennies > 0, pennies < 0, pennies == 0],
+        ["Overspend", "Underspend", "On budget"],
+        default="Not known",
+    )
     return pd.Series(labels, index=variance.index, dtype=object)
 
 
@@ -149,8 +173,9 @@ def describe_variance(variance: float) -> str:
     return describe_variances(pd.Series([variance], dtype="float64")).iloc[0]
 
 
-def rate_variances(variance: pd.Series, budget: pd.Series,
-                   thresholds: VarianceThresholds | None = None) -> pd.Series:
+def rate_variances(
+    variance: pd.Series, budget: pd.Series, thresholds: VarianceThresholds | None = None
+) -> pd.Series:
     """Rate each variance Red, Amber or Green by the rule in the module docstring.
 
     Parameters
@@ -174,28 +199,31 @@ def rate_variances(variance: pd.Series, budget: pd.Series,
     under_both = (-v > t.amount) & (-v > pct_limit)
     missing = np.isnan(v) | np.isnan(pct_limit)
     labels = np.select(
-        [missing, over_amount & over_pct, over_amount | over_pct,
-         under_both & t.flag_underspend],
-        [NOT_RATED, "Red", "Amber", "Amber"], default="Green")
+        [missing, over_amount & over_pct, over_amount | over_pct, under_both & t.flag_underspend],
+        [NOT_RATED, "Red", "Amber", "Amber"],
+        default="Green",
+    )
     return pd.Series(labels, index=variance.index, dtype=object)
 
 
-def rate_variance(variance: float, budget: float,
-                  thresholds: VarianceThresholds | None = None) -> str:
+def rate_variance(
+    variance: float, budget: float, thresholds: VarianceThresholds | None = None
+) -> str:
     """Rate one variance Red, Amber or Green (see :func:`rate_variances`)."""
-    return rate_variances(pd.Series([variance], dtype="float64"),
-                          pd.Series([budget], dtype="float64"), thresholds).iloc[0]
+    return rate_variances(
+        pd.Series([variance], dtype="float64"), pd.Series([budget], dtype="float64"), thresholds
+    ).iloc[0]
 
 
 # --------------------------------------------------------------------------------------------
 # Budget monitoring
 # --------------------------------------------------------------------------------------------
 
+
 def _parse_as_at(as_at: str) -> tuple[str, int]:
     period = parse_period(as_at)
     if period.kind != "quarter":
-        raise ParameterError([f"as_at must be a quarter label such as '2023/24 Q2', "
-                              f"got {as_at!r}"])
+        raise ParameterError([f"as_at must be a quarter label such as '2023/24 Q2', got {as_at!r}"])
     return period.financial_year.label, period.index
 
 
@@ -203,8 +231,9 @@ def _sum_or_nan(values: pd.Series) -> float:
     return float(values.sum()) if values.notna().all() and len(values) else float("nan")
 
 
-def profile_year_to_date(budget: pd.DataFrame, as_at: str, *,
-                         budget_basis: str = "quarter") -> pd.DataFrame:
+def profile_year_to_date(
+    budget: pd.DataFrame, as_at: str, *, budget_basis: str = "quarter"
+) -> pd.DataFrame:
     """Annual budget, budget and actual to date, and the forecast made at a quarter.
 
     Two layouts of the ``budget`` column are understood (``actual`` is always the spend in that
@@ -243,15 +272,21 @@ def profile_year_to_date(budget: pd.DataFrame, as_at: str, *,
         duplicated.
     """
     if budget_basis not in BUDGET_BASES:
-        raise ParameterError([f"budget_basis must be one of {list(BUDGET_BASES)}, "
-                              f"got {budget_basis!r}"])
-    require_columns(budget, ["authority", "service", "period", "budget", "forecast_outturn",
-                              "actual"], "the budget table")
+        raise ParameterError(
+            [f"budget_basis must be one of {list(BUDGET_BASES)}, got {budget_basis!r}"]
+        )
+    require_columns(
+        budget,
+        ["authority", "service", "period", "budget", "forecast_outturn", "actual"],
+        "the budget table",
+    )
     year, quarter = _parse_as_at(as_at)
     rows = budget[budget["period"].astype(str).isin(quarters_of(year))].copy()
     if rows.empty:
-        raise AnalysisError(f"the budget table has no rows for {year} (as_at={as_at!r}); "
-                            f"check the period labels, e.g. '{year} Q1'.")
+        raise AnalysisError(
+            f"the budget table has no rows for {year} (as_at={as_at!r}); "
+            f"check the period labels, e.g. '{year} Q1'."
+        )
     rows["_q"] = [parse_period(p).index for p in rows["period"].astype(str)]
     needed = 4 if budget_basis == "quarter" else quarter
     _check_quarters(rows[rows["_q"] <= needed], year, needed, budget_basis)
@@ -269,29 +304,49 @@ def profile_year_to_date(budget: pd.DataFrame, as_at: str, *,
     out = out.reset_index()
     out.insert(2, "as_at", parse_period(as_at).label)
     out.insert(3, "quarters_elapsed", quarter)
-    return out[["authority", "service", "as_at", "quarters_elapsed", "annual_budget",
-                "ytd_budget", "ytd_actual", "forecast_outturn"]]
+    return out[
+        [
+            "authority",
+            "service",
+            "as_at",
+            "quarters_elapsed",
+            "annual_budget",
+            "ytd_budget",
+            "ytd_actual",
+            "forecast_outturn",
+        ]
+    ]
 
 
 def _check_quarters(rows: pd.DataFrame, year: str, needed: int, basis: str) -> None:
     counts = rows.groupby(["authority", "service"])["_q"].nunique()
     short = counts[counts < needed]
     duplicated = rows.duplicated(["authority", "service", "_q"])
-    problems = [f"{a} / {s}: budget rows for {n} of the {needed} quarter(s) of {year} needed"
-                for (a, s), n in short.items()]
-    problems += [f"{r.authority} / {r.service}: more than one row for {r.period}"
-                 for r in rows[duplicated].itertuples()]
+    problems = [
+        f"{a} / {s}: budget rows for {n} of the {needed} quarter(s) of {year} needed"
+        for (a, s), n in short.items()
+    ]
+    problems += [
+        f"{r.authority} / {r.service}: more than one row for {r.period}"
+        for r in rows[duplicated].itertuples()
+    ]
     if problems:
-        how = ("one row per authority, service and quarter, all four quarters (the budget "
-               "profiled for each quarter; leave actual blank for future quarters)"
-               if basis == "quarter" else
-               "one row per authority, service and quarter up to the quarter reported")
-        raise AnalysisError("the budget table cannot give the budget position:\n  - "
-                            + "\n  - ".join(problems) + f"\nGive {how}.")
+        how = (
+            "one row per authority, service and quarter, all four quarters (the budget "
+            "profiled for each quarter; leave actual blank for future quarters)"
+            if basis == "quarter"
+            else "one row per authority, service and quarter up to the quarter reported"
+        )
+        raise AnalysisError(
+            "the budget table cannot give the budget position:\n  - "
+            + "\n  - ".join(problems)
+            + f"\nGive {how}."
+        )
 
 
-def _add_variance_columns(frame: pd.DataFrame, prefix: str, spend: str, base: str,
-                          thresholds: VarianceThresholds | None) -> pd.DataFrame:
+def _add_variance_columns(
+    frame: pd.DataFrame, prefix: str, spend: str, base: str, thresholds: VarianceThresholds | None
+) -> pd.DataFrame:
     out = frame.copy()
     out[f"{prefix}_variance"] = out[spend] - out[base]
     out[f"{prefix}_variance_pct"] = compute_variance_pct(out[f"{prefix}_variance"], out[base])
@@ -300,9 +355,13 @@ def _add_variance_columns(frame: pd.DataFrame, prefix: str, spend: str, base: st
     return out
 
 
-def monitor_budget(budget: pd.DataFrame, as_at: str,
-                   thresholds: VarianceThresholds | None = None, *,
-                   budget_basis: str = "quarter") -> pd.DataFrame:
+def monitor_budget(
+    budget: pd.DataFrame,
+    as_at: str,
+    thresholds: VarianceThresholds | None = None,
+    *,
+    budget_basis: str = "quarter",
+) -> pd.DataFrame:
     """Budget monitoring at a quarter: forecast and year-to-date variances with RAG.
 
     ``forecast_variance = forecast_outturn - annual_budget`` and ``ytd_variance = ytd_actual -
@@ -330,14 +389,16 @@ def monitor_budget(budget: pd.DataFrame, as_at: str,
         ytd_variance, ytd_variance_pct, ytd_direction, ytd_rag. £ columns in pounds.
     """
     profile = profile_year_to_date(budget, as_at, budget_basis=budget_basis)
-    out = _add_variance_columns(profile, "forecast", "forecast_outturn", "annual_budget",
-                                thresholds)
+    out = _add_variance_columns(
+        profile, "forecast", "forecast_outturn", "annual_budget", thresholds
+    )
     out = _add_variance_columns(out, "ytd", "ytd_actual", "ytd_budget", thresholds)
     return out[_MONITORING_COLUMNS]
 
 
-def summarise_budget(monitoring: pd.DataFrame, *, by: str = "authority",
-                     thresholds: VarianceThresholds | None = None) -> pd.DataFrame:
+def summarise_budget(
+    monitoring: pd.DataFrame, *, by: str = "authority", thresholds: VarianceThresholds | None = None
+) -> pd.DataFrame:
     """Total a monitoring table for the council (``by="authority"``) or by service.
 
     £ columns are summed (a total is missing if any part is missing, so a gap is never hidden);
@@ -366,15 +427,19 @@ def summarise_budget(monitoring: pd.DataFrame, *, by: str = "authority",
     totals = grouped[money].agg(lambda s: s.sum(skipna=False)).reset_index()
     other = "service" if by == "authority" else "authority"
     totals[other] = "All services" if by == "authority" else "All authorities"
-    out = _add_variance_columns(totals, "forecast", "forecast_outturn", "annual_budget",
-                                thresholds)
+    out = _add_variance_columns(totals, "forecast", "forecast_outturn", "annual_budget", thresholds)
     out = _add_variance_columns(out, "ytd", "ytd_actual", "ytd_budget", thresholds)
     return out[_MONITORING_COLUMNS]
 
 
-def forecast_full_year(budget: pd.DataFrame, as_at: str, *, method: str = "straight_line",
-                       thresholds: VarianceThresholds | None = None,
-                       budget_basis: str = "quarter") -> pd.DataFrame:
+def forecast_full_year(
+    budget: pd.DataFrame,
+    as_at: str,
+    *,
+    method: str = "straight_line",
+    thresholds: VarianceThresholds | None = None,
+    budget_basis: str = "quarter",
+) -> pd.DataFrame:
     """Project the full-year outturn from spend to date.
 
     * ``"straight_line"``: ``projected = ytd_actual / quarters_elapsed x 4``.
@@ -411,20 +476,37 @@ def forecast_full_year(budget: pd.DataFrame, as_at: str, *, method: str = "strai
         share = out["ytd_budget"] / out["annual_budget"]
         out["projected_outturn"] = out["ytd_actual"] / share.where(share != 0)
     out["method"] = method
-    out = _add_variance_columns(out, "projected", "projected_outturn", "annual_budget",
-                                thresholds)
-    return out[["authority", "service", "as_at", "quarters_elapsed", "method", "ytd_actual",
-                "annual_budget", "projected_outturn", "projected_variance",
-                "projected_variance_pct", "projected_direction", "projected_rag"]]
+    out = _add_variance_columns(out, "projected", "projected_outturn", "annual_budget", thresholds)
+    return out[
+        [
+            "authority",
+            "service",
+            "as_at",
+            "quarters_elapsed",
+            "method",
+            "ytd_actual",
+            "annual_budget",
+            "projected_outturn",
+            "projected_variance",
+            "projected_variance_pct",
+            "projected_direction",
+            "projected_rag",
+        ]
+    ]
 
 
 # --------------------------------------------------------------------------------------------
 # Spend per head, unit costs, real terms, comparators
 # --------------------------------------------------------------------------------------------
 
-def attach_population(frame: pd.DataFrame, population: pd.DataFrame, *,
-                      period_column: str = "period",
-                      max_gap_years: int | None = None) -> pd.DataFrame:
+
+def attach_population(
+    frame: pd.DataFrame,
+    population: pd.DataFrame,
+    *,
+    period_column: str = "period",
+    max_gap_years: int | None = None,
+) -> pd.DataFrame:
     """Add each row's population, from the nearest financial year available.
 
     Nearest-year rule: for each authority and period, the population row of the same authority
@@ -463,35 +545,48 @@ def attach_population(frame: pd.DataFrame, population: pd.DataFrame, *,
     pop["_pop_fy"] = [parse_period(y).fy for y in pop["year"].astype(str)]
     pairs = wanted.merge(pop, on="authority", how="left")
     pairs["population_gap_years"] = (pairs["_pop_fy"] - pairs["_fy"]).abs()
-    best = (pairs.sort_values(["population_gap_years", "_pop_fy"], kind="mergesort")
-            .drop_duplicates(["authority", period_column], keep="first"))
+    best = pairs.sort_values(["population_gap_years", "_pop_fy"], kind="mergesort").drop_duplicates(
+        ["authority", period_column], keep="first"
+    )
     _check_population_match(best, period_column, max_gap_years)
     best = best.rename(columns={"year": "population_year"})
     best["population_gap_years"] = best["population_gap_years"].astype("int64")
-    best = best[["authority", period_column, "population", "population_year",
-                 "population_gap_years"]]
+    best = best[
+        ["authority", period_column, "population", "population_year", "population_gap_years"]
+    ]
     keyed = frame.assign(_a=frame["authority"].astype(str), _p=frame[period_column].astype(str))
-    out = keyed.merge(best.rename(columns={"authority": "_a", period_column: "_p"}),
-                      on=["_a", "_p"], how="left")
+    out = keyed.merge(
+        best.rename(columns={"authority": "_a", period_column: "_p"}), on=["_a", "_p"], how="left"
+    )
     return out.drop(columns=["_a", "_p"])
 
 
-def _check_population_match(best: pd.DataFrame, period_column: str,
-                            max_gap_years: int | None) -> None:
-    problems = [f"no population for authority {a!r}"
-                for a in best.loc[best["population"].isna(), "authority"].unique()]
+def _check_population_match(
+    best: pd.DataFrame, period_column: str, max_gap_years: int | None
+) -> None:
+    problems = [
+        f"no population for authority {a!r}"
+        for a in best.loc[best["population"].isna(), "authority"].unique()
+    ]
     if max_gap_years is not None:
         far = best[best["population_gap_years"] > max_gap_years]
-        problems += [f"{r['authority']} {r[period_column]}: nearest population year is "
-                     f"{r['year']}, {int(r['population_gap_years'])} years away "
-                     f"(max_gap_years={max_gap_years})" for _, r in far.iterrows()]
+        problems += [
+            f"{r['authority']} {r[period_column]}: nearest population year is "
+            f"{r['year']}, {int(r['population_gap_years'])} years away "
+            f"(max_gap_years={max_gap_years})"
+            for _, r in far.iterrows()
+        ]
     if problems:
-        raise AnalysisError("cannot match population to spend:\n  - " + "\n  - ".join(problems)
-                            + "\nAdd the missing rows to population.csv or raise max_gap_years.")
+        raise AnalysisError(
+            "cannot match population to spend:\n  - "
+            + "\n  - ".join(problems)
+            + "\nAdd the missing rows to population.csv or raise max_gap_years."
+        )
 
 
-def compute_spend_per_head(net_expenditure: pd.DataFrame, population: pd.DataFrame, *,
-                           max_gap_years: int | None = None) -> pd.DataFrame:
+def compute_spend_per_head(
+    net_expenditure: pd.DataFrame, population: pd.DataFrame, *, max_gap_years: int | None = None
+) -> pd.DataFrame:
     """Net current expenditure per head of population, in £.
 
     ``spend_per_head = net_current_expenditure (£ thousands) x 1000 / population``, with the
@@ -513,17 +608,25 @@ def compute_spend_per_head(net_expenditure: pd.DataFrame, population: pd.DataFra
         ``net_expenditure`` plus population, population_year, population_gap_years,
         spend_per_head (£).
     """
-    require_columns(net_expenditure, ["authority", "period", "service",
-                                       "net_current_expenditure"], "the net_expenditure table")
+    require_columns(
+        net_expenditure,
+        ["authority", "period", "service", "net_current_expenditure"],
+        "the net_expenditure table",
+    )
     out = attach_population(net_expenditure, population, max_gap_years=max_gap_years)
     pop = out["population"].astype("float64")
     out["spend_per_head"] = out["net_current_expenditure"] * 1000.0 / pop.where(pop > 0)
     return out
 
 
-def compute_unit_cost(spend: pd.DataFrame, activity: pd.DataFrame, *, activity_column: str,
-                      spend_column: str = "net_current_expenditure",
-                      spend_scale: float = 1000.0) -> pd.DataFrame:
+def compute_unit_cost(
+    spend: pd.DataFrame,
+    activity: pd.DataFrame,
+    *,
+    activity_column: str,
+    spend_column: str = "net_current_expenditure",
+    spend_scale: float = 1000.0,
+) -> pd.DataFrame:
     """Unit cost: spend divided by an activity measure (e.g. cost per household for waste).
 
     ``unit_cost = spend_column x spend_scale / activity_column``; missing where the activity is
@@ -550,19 +653,30 @@ def compute_unit_cost(spend: pd.DataFrame, activity: pd.DataFrame, *, activity_c
     """
     require_columns(spend, ["authority", "period", spend_column], "the spend table")
     require_columns(activity, ["authority", "period", activity_column], "the activity table")
-    keys = [k for k in ("authority", "period", "service")
-            if k in activity.columns and k in spend.columns]
+    keys = [
+        k
+        for k in ("authority", "period", "service")
+        if k in activity.columns and k in spend.columns
+    ]
     if activity.duplicated(keys).any():
-        raise AnalysisError(f"the activity table has more than one row for some {keys}; "
-                            f"give one {activity_column!r} value per {keys}.")
+        raise AnalysisError(
+            f"the activity table has more than one row for some {keys}; "
+            f"give one {activity_column!r} value per {keys}."
+        )
     out = spend.merge(activity[keys + [activity_column]], on=keys, how="left")
     units = out[activity_column].astype("float64")
     out["unit_cost"] = out[spend_column] * spend_scale / units.where(units != 0)
     return out
 
 
-def compute_real_terms(frame: pd.DataFrame, deflators: pd.DataFrame, *, base_year: str,
-                       columns: Sequence[str], period_column: str = "period") -> pd.DataFrame:
+def compute_real_terms(
+    frame: pd.DataFrame,
+    deflators: pd.DataFrame,
+    *,
+    base_year: str,
+    columns: Sequence[str],
+    period_column: str = "period",
+) -> pd.DataFrame:
     """Convert nominal £ columns to real terms at the prices of a base year.
 
     ``real = nominal x deflator[base_year] / deflator[year]`` (GDP deflator method; HM Treasury
@@ -592,14 +706,19 @@ def compute_real_terms(frame: pd.DataFrame, deflators: pd.DataFrame, *, base_yea
     """
     require_columns(frame, [period_column, *columns], "the table to deflate")
     require_columns(deflators, ["year", "deflator"], "the deflators table")
-    index = {parse_period(str(y)).label: float(d)
-             for y, d in zip(deflators["year"], deflators["deflator"]) if pd.notna(d)}
+    index = {
+        parse_period(str(y)).label: float(d)
+        for y, d in zip(deflators["year"], deflators["deflator"])
+        if pd.notna(d)
+    }
     base = parse_period(base_year).financial_year.label
     years = [parse_period(str(p)).financial_year.label for p in frame[period_column]]
     missing = sorted({y for y in years + [base] if y not in index})
     if missing:
-        raise AnalysisError(f"no GDP deflator for year(s) {missing}; add them to deflators.csv "
-                            f"(it has {sorted(index)}).")
+        raise AnalysisError(
+            f"no GDP deflator for year(s) {missing}; add them to deflators.csv "
+            f"(it has {sorted(index)})."
+        )
     factor = pd.Series([index[base] / index[y] for y in years], index=frame.index)
     out = frame.copy()
     for column in columns:
@@ -608,9 +727,14 @@ def compute_real_terms(frame: pd.DataFrame, deflators: pd.DataFrame, *, base_yea
     return out
 
 
-def compare_with_group(frame: pd.DataFrame, group: Iterable[str], *,
-                       value: str = "spend_per_head", home: str | None = None,
-                       descending: bool = True) -> pd.DataFrame:
+def compare_with_group(
+    frame: pd.DataFrame,
+    group: Iterable[str],
+    *,
+    value: str = "spend_per_head",
+    home: str | None = None,
+    descending: bool = True,
+) -> pd.DataFrame:
     """Rank councils in a comparator group and compare each with the group median.
 
     Ranks use the "min" method (ties share the better rank); rank 1 is the highest value when
@@ -642,8 +766,10 @@ def compare_with_group(frame: pd.DataFrame, group: Iterable[str], *,
     members = set(map(str, group)) | ({home} if home else set())
     rows = frame[frame["authority"].astype(str).isin(members)]
     if rows["authority"].duplicated().any():
-        raise AnalysisError("the table has more than one row per authority; filter it to one "
-                            "period and one service before comparing with the group.")
+        raise AnalysisError(
+            "the table has more than one row per authority; filter it to one "
+            "period and one service before comparing with the group."
+        )
     rows = rows[["authority", value]].dropna(subset=[value]).copy()
     if home and home not in set(rows["authority"].astype(str)):
         raise AnalysisError(f"home council {home!r} has no {value!r} in the table.")
@@ -654,8 +780,9 @@ def compare_with_group(frame: pd.DataFrame, group: Iterable[str], *,
     rows["n_in_group"] = len(rows)
     rows["group_median"] = median
     rows["difference_from_median"] = rows[value] - median
-    rows["difference_from_median_pct"] = (100.0 * rows["difference_from_median"] / abs(median)
-                                          if median else float("nan"))
+    rows["difference_from_median_pct"] = (
+        100.0 * rows["difference_from_median"] / abs(median) if median else float("nan")
+    )
     rows["is_home"] = rows["authority"].astype(str) == (home or "")
     return rows.sort_values(["rank", "authority"], kind="mergesort").reset_index(drop=True)
 
@@ -663,6 +790,7 @@ def compare_with_group(frame: pd.DataFrame, group: Iterable[str], *,
 # --------------------------------------------------------------------------------------------
 # Service-level join of budget and PI RAG
 # --------------------------------------------------------------------------------------------
+
 
 def count_pi_rag_by_service(pi_rag: pd.DataFrame) -> pd.DataFrame:
     """Count PIs rated Green, Amber, Red and anything else, per service.
@@ -712,14 +840,27 @@ def join_variance_with_pi_rag(monitoring: pd.DataFrame, pi_rag: pd.DataFrame) ->
     by_authority = "authority" in pi_rag.columns and "authority" in monitoring.columns
     keys = ["authority", "service"] if by_authority else ["service"]
     if not by_authority and monitoring["authority"].nunique() > 1:
-        raise AnalysisError("the monitoring table has several authorities but the PI RAG table "
-                            "has no 'authority' column; filter monitoring to one authority.")
-    parts = [count_pi_rag_by_service(g).assign(authority=a)
-             for a, g in pi_rag.groupby("authority")] if by_authority else [
-        count_pi_rag_by_service(pi_rag)]
+        raise AnalysisError(
+            "the monitoring table has several authorities but the PI RAG table "
+            "has no 'authority' column; filter monitoring to one authority."
+        )
+    parts = (
+        [count_pi_rag_by_service(g).assign(authority=a) for a, g in pi_rag.groupby("authority")]
+        if by_authority
+        else [count_pi_rag_by_service(pi_rag)]
+    )
     counts = pd.concat(parts, ignore_index=True) if parts else count_pi_rag_by_service(pi_rag)
-    money = monitoring[keys + ["annual_budget", "forecast_outturn", "forecast_variance",
-                               "forecast_variance_pct", "forecast_direction", "forecast_rag"]]
+    money = monitoring[
+        keys
+        + [
+            "annual_budget",
+            "forecast_outturn",
+            "forecast_variance",
+            "forecast_variance_pct",
+            "forecast_direction",
+            "forecast_rag",
+        ]
+    ]
     out = money.merge(counts, on=keys, how="outer")
     count_cols = ["pis_green", "pis_amber", "pis_red", "pis_other", "pis"]
     out[count_cols] = out[count_cols].fillna(0).astype("int64")
@@ -732,8 +873,12 @@ def join_variance_with_pi_rag(monitoring: pd.DataFrame, pi_rag: pd.DataFrame) ->
 # Value for money
 # --------------------------------------------------------------------------------------------
 
-QUADRANTS = ("Higher performance, lower spend", "Higher performance, higher spend",
-             "Lower performance, lower spend", "Lower performance, higher spend")
+QUADRANTS = (
+    "Higher performance, lower spend",
+    "Higher performance, higher spend",
+    "Lower performance, lower spend",
+    "Lower performance, higher spend",
+)
 
 VFM_CAVEATS = (
     "Spend per head does not allow for need: deprivation, age profile, rurality and tier of "
@@ -800,24 +945,35 @@ def _as_series(data: pd.Series | pd.DataFrame, value: str, what: str) -> pd.Seri
     else:
         require_columns(data, ["authority", value], what)
         if data["authority"].duplicated().any():
-            raise AnalysisError(f"{what} has more than one row per authority; give one {value!r} "
-                                f"per council (filter to one period).")
+            raise AnalysisError(
+                f"{what} has more than one row per authority; give one {value!r} "
+                f"per council (filter to one period)."
+            )
         series = data.set_index("authority")[value]
     series.index = series.index.astype(str)
     return pd.to_numeric(series).astype("float64").rename(value)
 
 
-def classify_quadrant(score: float, spend: float, median_score: float,
-                      median_spend: float) -> str:
+def classify_quadrant(score: float, spend: float, median_score: float, median_spend: float) -> str:
     """Plain-words quadrant of a council relative to the median score and median spend.
 
     "Higher" and "lower" mean strictly above and below the median; a council exactly on a
     median line is described as "median performance" or "median spend".
     """
-    perf = ("Higher performance" if score > median_score else
-            "Lower performance" if score < median_score else "Median performance")
-    cost = ("higher spend" if spend > median_spend else
-            "lower spend" if spend < median_spend else "median spend")
+    perf = (
+        "Higher performance"
+        if score > median_score
+        else "Lower performance"
+        if score < median_score
+        else "Median performance"
+    )
+    cost = (
+        "higher spend"
+        if spend > median_spend
+        else "lower spend"
+        if spend < median_spend
+        else "median spend"
+    )
     return f"{perf}, {cost}"
 
 
@@ -826,12 +982,19 @@ def _describe_residual(residual: float, within: bool) -> str:
         return "performance in line with what its spend would predict"
     side = "above" if residual > 0 else "below"
     note = "within" if within else "outside"
-    return (f"performance {abs(residual):.1f} score points {side} what its spend would predict "
-            f"({note} the range expected)")
+    return (
+        f"performance {abs(residual):.1f} score points {side} what its spend would predict "
+        f"({note} the range expected)"
+    )
 
 
-def value_for_money(scores: pd.Series | pd.DataFrame, spend_per_head: pd.Series | pd.DataFrame,
-                    *, home: str | None = None, level: float = 0.95) -> VfmResult:
+def value_for_money(
+    scores: pd.Series | pd.DataFrame,
+    spend_per_head: pd.Series | pd.DataFrame,
+    *,
+    home: str | None = None,
+    level: float = 0.95,
+) -> VfmResult:
     """Compare councils' average performance score with their net spend per head.
 
     Method: median lines of score and spend split the councils into four quadrants; an ordinary
@@ -868,46 +1031,74 @@ def value_for_money(scores: pd.Series | pd.DataFrame, spend_per_head: pd.Series 
 
     if not 0 < level < 1:
         raise ParameterError([f"level must be between 0 and 1 (e.g. 0.95), got {level!r}"])
-    data = pd.concat([_as_series(scores, "score", "the scores table"),
-                      _as_series(spend_per_head, "spend_per_head", "the spend table")],
-                     axis=1, join="inner").dropna()
+    data = pd.concat(
+        [
+            _as_series(scores, "score", "the scores table"),
+            _as_series(spend_per_head, "spend_per_head", "the spend table"),
+        ],
+        axis=1,
+        join="inner",
+    ).dropna()
     if len(data) < 3 or data["spend_per_head"].nunique() < 2:
-        raise AnalysisError(f"value for money needs at least 3 councils with both a score and a "
-                            f"spend per head, and spend that varies; found {len(data)}.")
+        raise AnalysisError(
+            f"value for money needs at least 3 councils with both a score and a "
+            f"spend per head, and spend that varies; found {len(data)}."
+        )
     if home is not None and home not in data.index:
-        raise AnalysisError(f"home council {home!r} has no score and spend per head; "
-                            f"councils available: {sorted(data.index)}")
-    fit = sm.OLS(data["score"].to_numpy(), sm.add_constant(data["spend_per_head"].to_numpy())
-                 ).fit()
+        raise AnalysisError(
+            f"home council {home!r} has no score and spend per head; "
+            f"councils available: {sorted(data.index)}"
+        )
+    fit = sm.OLS(data["score"].to_numpy(), sm.add_constant(data["spend_per_head"].to_numpy())).fit()
     table = _vfm_table(data, fit, level, home)
     grid = np.linspace(data["spend_per_head"].min(), data["spend_per_head"].max(), 50)
     band = fit.get_prediction(sm.add_constant(grid)).summary_frame(alpha=1 - level)
-    line = pd.DataFrame({"spend_per_head": grid, "fitted": band["mean"].to_numpy(),
-                         "ci_lower": band["mean_ci_lower"].to_numpy(),
-                         "ci_upper": band["mean_ci_upper"].to_numpy()})
-    return VfmResult(table=table, line=line, median_score=float(data["score"].median()),
-                     median_spend=float(data["spend_per_head"].median()),
-                     intercept=float(fit.params[0]), slope=float(fit.params[1]),
-                     slope_se=float(fit.bse[1]), slope_p_value=float(fit.pvalues[1]),
-                     r_squared=float(fit.rsquared), n=len(data), level=level, home=home)
+    line = pd.DataFrame(
+        {
+            "spend_per_head": grid,
+            "fitted": band["mean"].to_numpy(),
+            "ci_lower": band["mean_ci_lower"].to_numpy(),
+            "ci_upper": band["mean_ci_upper"].to_numpy(),
+        }
+    )
+    return VfmResult(
+        table=table,
+        line=line,
+        median_score=float(data["score"].median()),
+        median_spend=float(data["spend_per_head"].median()),
+        intercept=float(fit.params[0]),
+        slope=float(fit.params[1]),
+        slope_se=float(fit.bse[1]),
+        slope_p_value=float(fit.pvalues[1]),
+        r_squared=float(fit.rsquared),
+        n=len(data),
+        level=level,
+        home=home,
+    )
 
 
 def _vfm_table(data: pd.DataFrame, fit, level: float, home: str | None) -> pd.DataFrame:
     import statsmodels.api as sm
 
-    pred = fit.get_prediction(sm.add_constant(data["spend_per_head"].to_numpy())
-                              ).summary_frame(alpha=1 - level)
+    pred = fit.get_prediction(sm.add_constant(data["spend_per_head"].to_numpy())).summary_frame(
+        alpha=1 - level
+    )
     med_score, med_spend = data["score"].median(), data["spend_per_head"].median()
     table = data.reset_index(names="authority")
-    table["quadrant"] = [classify_quadrant(s, p, med_score, med_spend)
-                         for s, p in zip(table["score"], table["spend_per_head"])]
+    table["quadrant"] = [
+        classify_quadrant(s, p, med_score, med_spend)
+        for s, p in zip(table["score"], table["spend_per_head"])
+    ]
     table["fitted"] = pred["mean"].to_numpy()
     table["residual"] = table["score"] - table["fitted"]
     table["prediction_lower"] = pred["obs_ci_lower"].to_numpy()
     table["prediction_upper"] = pred["obs_ci_upper"].to_numpy()
-    table["within_prediction_interval"] = table["score"].between(table["prediction_lower"],
-                                                                 table["prediction_upper"])
-    table["finding"] = [_describe_residual(r, w) for r, w in
-                        zip(table["residual"], table["within_prediction_interval"])]
+    table["within_prediction_interval"] = table["score"].between(
+        table["prediction_lower"], table["prediction_upper"]
+    )
+    table["finding"] = [
+        _describe_residual(r, w)
+        for r, w in zip(table["residual"], table["within_prediction_interval"])
+    ]
     table["is_home"] = table["authority"] == (home or "")
     return table.sort_values("authority", kind="mergesort").reset_index(drop=True)

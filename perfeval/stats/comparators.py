@@ -18,8 +18,9 @@ import pandas as pd
 from perfeval.core.exceptions import AnalysisError
 
 
-def standardise_measures(frame: pd.DataFrame, measures: Sequence[str],
-                         log_measures: Sequence[str] = ()) -> pd.DataFrame:
+def standardise_measures(
+    frame: pd.DataFrame, measures: Sequence[str], log_measures: Sequence[str] = ()
+) -> pd.DataFrame:
     """Z-scores of ``measures`` across the rows of ``frame`` (logs first for ``log_measures``).
 
     Parameters
@@ -38,12 +39,15 @@ def standardise_measures(frame: pd.DataFrame, measures: Sequence[str],
     """
     missing = [m for m in measures if m not in frame.columns]
     if missing:
-        raise AnalysisError(f"measures {missing} are not columns of the candidate table "
-                            f"(columns: {list(frame.columns)})")
+        raise AnalysisError(
+            f"measures {missing} are not columns of the candidate table "
+            f"(columns: {list(frame.columns)})"
+        )
     stray = [m for m in log_measures if m not in measures]
     if stray:
-        raise AnalysisError(f"log_measures {stray} must also be listed in measures "
-                            f"{list(measures)}")
+        raise AnalysisError(
+            f"log_measures {stray} must also be listed in measures {list(measures)}"
+        )
     values = frame[list(measures)].astype(float)
     for column in log_measures:
         if (values[column] <= 0).any():
@@ -53,8 +57,15 @@ def standardise_measures(frame: pd.DataFrame, measures: Sequence[str],
     return (values - values.mean()) / spread
 
 
-def nearest_neighbours(frame: pd.DataFrame, home: str, measures: Sequence[str], k: int = 15, *,
-                       code_column: str = "code", log_measures: Sequence[str] = ()) -> pd.DataFrame:
+def nearest_neighbours(
+    frame: pd.DataFrame,
+    home: str,
+    measures: Sequence[str],
+    k: int = 15,
+    *,
+    code_column: str = "code",
+    log_measures: Sequence[str] = (),
+) -> pd.DataFrame:
     """The ``k`` authorities nearest to ``home`` by standardised Euclidean distance.
 
     Parameters
@@ -84,12 +95,16 @@ def nearest_neighbours(frame: pd.DataFrame, home: str, measures: Sequence[str], 
         raise AnalysisError(f"k must be a positive number of neighbours, got {k!r}")
     repeated = frame[code_column][frame[code_column].duplicated()].unique().tolist()
     if repeated:
-        raise AnalysisError(f"authority code(s) {repeated} appear more than once among the "
-                            "candidates; give one row per authority")
+        raise AnalysisError(
+            f"authority code(s) {repeated} appear more than once among the "
+            "candidates; give one row per authority"
+        )
     pool = frame.dropna(subset=list(measures)).set_index(code_column)
     if home not in pool.index:
-        raise AnalysisError(f"home authority {home!r} is not among the candidates with all of "
-                            f"the measures {list(measures)}")
+        raise AnalysisError(
+            f"home authority {home!r} is not among the candidates with all of "
+            f"the measures {list(measures)}"
+        )
     scores = standardise_measures(pool, measures, log_measures)
     # Rounded so that distances equal in exact arithmetic tie, and ties fall to the code order.
     distance = np.sqrt(((scores - scores.loc[home]) ** 2).sum(axis=1)).round(12)

@@ -42,15 +42,30 @@ def format_p_value(p: float) -> str:
 # 1. Funding
 # --------------------------------------------------------------------------------------------
 
-_FUNDING_COLUMNS = ["strand", "allocation", "allocation_share_pct", "spend", "spend_share_pct",
-                    "spend_minus_allocation", "spend_pct_of_allocation", "participants",
-                    "sessions", "cost_basis", "cost_per_participant", "cost_per_session", "note"]
+_FUNDING_COLUMNS = [
+    "strand",
+    "allocation",
+    "allocation_share_pct",
+    "spend",
+    "spend_share_pct",
+    "spend_minus_allocation",
+    "spend_pct_of_allocation",
+    "participants",
+    "sessions",
+    "cost_basis",
+    "cost_per_participant",
+    "cost_per_session",
+    "note",
+]
 
 
 def _funding_frame(strands: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(list(strands)) if not isinstance(strands, pd.DataFrame) else strands.copy()
-    problems = [f"funding strands need a {c!r} column/key (found {list(frame.columns)})"
-                for c in ("strand", "allocation") if c not in frame.columns]
+    problems = [
+        f"funding strands need a {c!r} column/key (found {list(frame.columns)})"
+        for c in ("strand", "allocation")
+        if c not in frame.columns
+    ]
     if problems:
         raise ParameterError(problems)
     for column in ("spend", "participants", "sessions"):
@@ -60,15 +75,23 @@ def _funding_frame(strands: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.Da
     for column in numbers:
         converted = pd.to_numeric(frame[column], errors="coerce").astype("float64")
         bad = converted.isna() & frame[column].notna()
-        problems += [f"strand {s!r}: {column} must be a number, got {v!r}"
-                     for s, v in zip(frame.loc[bad, "strand"], frame.loc[bad, column])]
-        problems += [f"strand {s!r}: {column} must not be negative, got {v!r}"
-                     for s, v in zip(frame.loc[converted < 0, "strand"], converted[converted < 0])]
+        problems += [
+            f"strand {s!r}: {column} must be a number, got {v!r}"
+            for s, v in zip(frame.loc[bad, "strand"], frame.loc[bad, column])
+        ]
+        problems += [
+            f"strand {s!r}: {column} must not be negative, got {v!r}"
+            for s, v in zip(frame.loc[converted < 0, "strand"], converted[converted < 0])
+        ]
         frame[column] = converted
-    problems += [f"strand {s!r}: allocation is missing" for s in
-                 frame.loc[frame["allocation"].isna(), "strand"]]
-    problems += [f"strand {s!r} is listed more than once" for s in
-                 frame.loc[frame["strand"].duplicated(), "strand"]]
+    problems += [
+        f"strand {s!r}: allocation is missing"
+        for s in frame.loc[frame["allocation"].isna(), "strand"]
+    ]
+    problems += [
+        f"strand {s!r} is listed more than once"
+        for s in frame.loc[frame["strand"].duplicated(), "strand"]
+    ]
     if problems:
         raise ParameterError(problems)
     return frame
@@ -109,20 +132,24 @@ def summarise_funding(strands: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd
     frame = _funding_frame(strands)
     total = frame[["allocation", "spend", "participants", "sessions"]].sum(min_count=1)
     total_row = pd.DataFrame([{"strand": "Total", **total.to_dict()}])
-    out = pd.concat([frame[["strand", "allocation", "spend", "participants", "sessions"]],
-                     total_row], ignore_index=True)
+    out = pd.concat(
+        [frame[["strand", "allocation", "spend", "participants", "sessions"]], total_row],
+        ignore_index=True,
+    )
     has_spend = frame["spend"].notna().any()
     cost = out["spend"] if has_spend else out["allocation"]
     out["cost_basis"] = "spend" if has_spend else "allocation"
     out["allocation_share_pct"] = 100.0 * out["allocation"] / total["allocation"]
     out["spend_share_pct"] = 100.0 * out["spend"] / total["spend"] if total["spend"] else np.nan
     out["spend_minus_allocation"] = out["spend"] - out["allocation"]
-    out["spend_pct_of_allocation"] = 100.0 * out["spend"] / out["allocation"].where(
-        out["allocation"] > 0)
+    out["spend_pct_of_allocation"] = (
+        100.0 * out["spend"] / out["allocation"].where(out["allocation"] > 0)
+    )
     out["cost_per_participant"] = _per_unit(cost, out["participants"])
     out["cost_per_session"] = _per_unit(cost, out["sessions"])
-    out["note"] = [_funding_note(r, is_total=i == len(out) - 1)
-                   for i, r in enumerate(out.itertuples())]
+    out["note"] = [
+        _funding_note(r, is_total=i == len(out) - 1) for i, r in enumerate(out.itertuples())
+    ]
     return out[_FUNDING_COLUMNS]
 
 
@@ -142,9 +169,11 @@ def _funding_note(row, *, is_total: bool) -> str:
 # --------------------------------------------------------------------------------------------
 
 COV_TYPES = ("cluster", "HC1", "nonrobust")
-DID_METHOD = ("Difference-in-differences by OLS of y on treated, post and treated x post; the "
-              "estimate is the treated x post coefficient, which equals (treated after - treated "
-              "before) - (comparison after - comparison before) in group means.")
+DID_METHOD = (
+    "Difference-in-differences by OLS of y on treated, post and treated x post; the "
+    "estimate is the treated x post coefficient, which equals (treated after - treated "
+    "before) - (comparison after - comparison before) in group means."
+)
 
 
 @dataclass(frozen=True)
@@ -186,17 +215,24 @@ class DidResult:
         """A plain-language sentence on the estimate and whether it is significant."""
         side = "higher" if self.estimate > 0 else "lower"
         if not math.isfinite(self.p_value):
-            return (f"After the programme, the change in {label} was {abs(self.estimate):.3g} "
-                    f"{side} in participating councils than in comparison councils; its "
-                    f"uncertainty cannot be estimated from these data ({self.cov_type} standard "
-                    f"error unavailable).")
+            return (
+                f"After the programme, the change in {label} was {abs(self.estimate):.3g} "
+                f"{side} in participating councils than in comparison councils; its "
+                f"uncertainty cannot be estimated from these data ({self.cov_type} standard "
+                f"error unavailable)."
+            )
         significant = self.p_value < 1 - self.level
-        verdict = ("a statistically significant difference" if significant else
-                   "not a statistically significant difference")
-        return (f"After the programme, the change in {label} was {abs(self.estimate):.3g} "
-                f"{side} in participating councils than in comparison councils "
-                f"({self.level:.0%} interval {self.ci_lower:.3g} to {self.ci_upper:.3g}; "
-                f"{format_p_value(self.p_value)}): {verdict}.")
+        verdict = (
+            "a statistically significant difference"
+            if significant
+            else "not a statistically significant difference"
+        )
+        return (
+            f"After the programme, the change in {label} was {abs(self.estimate):.3g} "
+            f"{side} in participating councils than in comparison councils "
+            f"({self.level:.0%} interval {self.ci_lower:.3g} to {self.ci_upper:.3g}; "
+            f"{format_p_value(self.p_value)}): {verdict}."
+        )
 
 
 @dataclass(frozen=True)
@@ -222,12 +258,20 @@ class PreTrendResult:
     caveat: str
 
 
-def did_panel(values: pd.DataFrame, treated: Iterable[str], start: str, outcome: str,
-               unit: str, period: str, comparison: Iterable[str] | None) -> pd.DataFrame:
+def did_panel(
+    values: pd.DataFrame,
+    treated: Iterable[str],
+    start: str,
+    outcome: str,
+    unit: str,
+    period: str,
+    comparison: Iterable[str] | None,
+) -> pd.DataFrame:
     missing = [c for c in (unit, period, outcome) if c not in values.columns]
     if missing:
-        raise AnalysisError(f"the outcome table is missing column(s) {missing}; it has "
-                            f"{list(values.columns)}")
+        raise AnalysisError(
+            f"the outcome table is missing column(s) {missing}; it has {list(values.columns)}"
+        )
     treated = set(map(str, treated))
     panel = values[[unit, period, outcome]].dropna(subset=[outcome]).copy()
     panel[unit] = panel[unit].astype(str)
@@ -242,7 +286,8 @@ def did_panel(values: pd.DataFrame, treated: Iterable[str], start: str, outcome:
         raise AnalysisError(
             f"difference-in-differences needs values for participating and comparison councils "
             f"both before and after {start!r}; found only {len(cells)} of the 4 groups. Check "
-            f"the treated codes, the start period and the periods in the data.")
+            f"the treated codes, the start period and the periods in the data."
+        )
     return panel
 
 
@@ -278,10 +323,18 @@ def _coef_inference(fit, index: int, level: float, usable: bool) -> tuple[float,
     return se, float(lower), float(upper), p
 
 
-def estimate_did(values: pd.DataFrame, *, treated: Iterable[str], start: str,
-                 outcome: str = "value", unit: str = "authority", period: str = "period",
-                 comparison: Iterable[str] | None = None, level: float = 0.95,
-                 cov_type: str = "cluster") -> DidResult:
+def estimate_did(
+    values: pd.DataFrame,
+    *,
+    treated: Iterable[str],
+    start: str,
+    outcome: str = "value",
+    unit: str = "authority",
+    period: str = "period",
+    comparison: Iterable[str] | None = None,
+    level: float = 0.95,
+    cov_type: str = "cluster",
+) -> DidResult:
     """Estimate a programme's effect on one indicator by difference-in-differences.
 
     Method: OLS of ``y = b0 + b1 treated + b2 post + b3 treated x post`` on council-period
@@ -321,45 +374,71 @@ def estimate_did(values: pd.DataFrame, *, treated: Iterable[str], start: str,
     t, p = panel["treated"].to_numpy(), panel["post"].to_numpy()
     design = np.column_stack([np.ones_like(t), t, p, t * p])
     fit = _fit_ols(panel["y"].to_numpy(), design, panel[unit].to_numpy(), cov_type)
-    se, lower, upper, p_value = _coef_inference(fit, 3, level,
-                                                _clusters_suffice(panel, unit, cov_type))
+    se, lower, upper, p_value = _coef_inference(
+        fit, 3, level, _clusters_suffice(panel, unit, cov_type)
+    )
     n_treated = panel.loc[panel["treated"] == 1, unit].nunique()
     n_comparison = panel.loc[panel["treated"] == 0, unit].nunique()
     caveats = _did_caveats(n_treated, n_comparison, cov_type)
     if not math.isfinite(se):
-        caveats += (f"The {cov_type} standard error cannot be estimated from so few councils "
-                    f"(it needs at least 2 in each group and 5 in all); use cov_type='HC1' or "
-                    f"'nonrobust', or add councils.",)
-    return DidResult(estimate=float(fit.params[3]), se=se, ci_lower=lower, ci_upper=upper,
-                     p_value=p_value, level=level, n_obs=len(panel),
-                     n_treated=n_treated, n_comparison=n_comparison,
-                     means=_did_means(panel), cov_type=cov_type, caveats=caveats)
+        caveats += (
+            f"The {cov_type} standard error cannot be estimated from so few councils "
+            f"(it needs at least 2 in each group and 5 in all); use cov_type='HC1' or "
+            f"'nonrobust', or add councils.",
+        )
+    return DidResult(
+        estimate=float(fit.params[3]),
+        se=se,
+        ci_lower=lower,
+        ci_upper=upper,
+        p_value=p_value,
+        level=level,
+        n_obs=len(panel),
+        n_treated=n_treated,
+        n_comparison=n_comparison,
+        means=_did_means(panel),
+        cov_type=cov_type,
+        caveats=caveats,
+    )
 
 
 def _did_means(panel: pd.DataFrame) -> pd.DataFrame:
     means = panel.pivot_table(index="treated", columns="post", values="y", aggfunc="mean")
-    means = means.rename(index={0.0: "Comparison", 1.0: "Participating"},
-                         columns={0.0: "Before", 1.0: "After"})
+    means = means.rename(
+        index={0.0: "Comparison", 1.0: "Participating"}, columns={0.0: "Before", 1.0: "After"}
+    )
     means.index.name, means.columns.name = "group", None
     means["Change"] = means["After"] - means["Before"]
     return means
 
 
 def _did_caveats(n_treated: int, n_comparison: int, cov_type: str) -> tuple[str, ...]:
-    caveats = ["The estimate is the programme's effect only if, without the programme, "
-               "participating and comparison councils would have followed parallel trends.",
-               "Councils chose to take part, so differences between the groups other than the "
-               "programme may explain some of the change."]
+    caveats = [
+        "The estimate is the programme's effect only if, without the programme, "
+        "participating and comparison councils would have followed parallel trends.",
+        "Councils chose to take part, so differences between the groups other than the "
+        "programme may explain some of the change.",
+    ]
     if cov_type == "cluster" and n_treated + n_comparison < 30:
-        caveats.append(f"With only {n_treated + n_comparison} councils, cluster-robust standard "
-                       f"errors are approximate; treat the interval and p-value with caution.")
+        caveats.append(
+            f"With only {n_treated + n_comparison} councils, cluster-robust standard "
+            f"errors are approximate; treat the interval and p-value with caution."
+        )
     return tuple(caveats)
 
 
-def check_pre_trends(values: pd.DataFrame, *, treated: Iterable[str], start: str,
-                     outcome: str = "value", unit: str = "authority", period: str = "period",
-                     comparison: Iterable[str] | None = None, level: float = 0.95,
-                     cov_type: str = "cluster") -> PreTrendResult:
+def check_pre_trends(
+    values: pd.DataFrame,
+    *,
+    treated: Iterable[str],
+    start: str,
+    outcome: str = "value",
+    unit: str = "authority",
+    period: str = "period",
+    comparison: Iterable[str] | None = None,
+    level: float = 0.95,
+    cov_type: str = "cluster",
+) -> PreTrendResult:
     """Test whether participating and comparison councils trended alike before the programme.
 
     Method: on the periods before ``start`` only, OLS of ``y = b0 + b1 treated + b2 t +
@@ -381,9 +460,15 @@ def check_pre_trends(values: pd.DataFrame, *, treated: Iterable[str], start: str
     pre = panel[panel["post"] == 0].copy()
     order = sorted(pre[period].astype(str).unique(), key=period_sort_key)
     if len(order) < 2:
-        return PreTrendResult(np.nan, np.nan, np.nan, len(order), None,
-                              "Only one period before the programme, so whether the groups "
-                              "were trending alike cannot be checked.")
+        return PreTrendResult(
+            np.nan,
+            np.nan,
+            np.nan,
+            len(order),
+            None,
+            "Only one period before the programme, so whether the groups "
+            "were trending alike cannot be checked.",
+        )
     position = {label: i for i, label in enumerate(order)}
     t = pre[period].astype(str).map(position).to_numpy(dtype="float64")
     g = pre["treated"].to_numpy()
@@ -392,31 +477,50 @@ def check_pre_trends(values: pd.DataFrame, *, treated: Iterable[str], start: str
     diff = float(fit.params[3])
     se, _, _, p = _coef_inference(fit, 3, level, _clusters_suffice(pre, unit, cov_type))
     if not math.isfinite(p):
-        return PreTrendResult(diff, se, p, len(order), None,
-                              f"The difference in pre-programme slopes ({diff:+.3g} per period) "
-                              f"cannot be tested with {cov_type} standard errors from so few "
-                              f"councils.")
+        return PreTrendResult(
+            diff,
+            se,
+            p,
+            len(order),
+            None,
+            f"The difference in pre-programme slopes ({diff:+.3g} per period) "
+            f"cannot be tested with {cov_type} standard errors from so few "
+            f"councils.",
+        )
     differs = bool(p < 1 - level)
-    return PreTrendResult(diff, se, p, len(order), differs, _pre_trend_caveat(diff, p, differs,
-                                                                              len(order)))
+    return PreTrendResult(
+        diff, se, p, len(order), differs, _pre_trend_caveat(diff, p, differs, len(order))
+    )
 
 
 def _pre_trend_caveat(diff: float, p: float, differs: bool, n_periods: int) -> str:
     if differs:
-        return (f"Before the programme the participating councils' trend differed from the "
-                f"comparison councils' by {diff:+.3g} per period ({format_p_value(p)}); the "
-                f"difference-in-differences estimate may reflect that earlier divergence rather "
-                f"than the programme.")
-    return (f"No significant difference in pre-programme trends ({diff:+.3g} per period, "
-            f"{format_p_value(p)}); with {n_periods} periods before the programme this check has "
-            f"limited power.")
+        return (
+            f"Before the programme the participating councils' trend differed from the "
+            f"comparison councils' by {diff:+.3g} per period ({format_p_value(p)}); the "
+            f"difference-in-differences estimate may reflect that earlier divergence rather "
+            f"than the programme."
+        )
+    return (
+        f"No significant difference in pre-programme trends ({diff:+.3g} per period, "
+        f"{format_p_value(p)}); with {n_periods} periods before the programme this check has "
+        f"limited power."
+    )
 
 
-def estimate_did_for_indicators(values: pd.DataFrame, indicators: Sequence[str], *,
-                                treated: Iterable[str], start: str, outcome: str = "value",
-                                unit: str = "authority", period: str = "period",
-                                comparison: Iterable[str] | None = None, level: float = 0.95,
-                                cov_type: str = "cluster") -> pd.DataFrame:
+def estimate_did_for_indicators(
+    values: pd.DataFrame,
+    indicators: Sequence[str],
+    *,
+    treated: Iterable[str],
+    start: str,
+    outcome: str = "value",
+    unit: str = "authority",
+    period: str = "period",
+    comparison: Iterable[str] | None = None,
+    level: float = 0.95,
+    cov_type: str = "cluster",
+) -> pd.DataFrame:
     """Difference-in-differences and pre-trend check for several indicators.
 
     Parameters
@@ -435,33 +539,52 @@ def estimate_did_for_indicators(values: pd.DataFrame, indicators: Sequence[str],
         pre_trend_difference, pre_trend_p_value, pre_trends_differ, finding, caveat.
     """
     if "indicator" not in values.columns:
-        raise AnalysisError("the values table needs an 'indicator' column to evaluate several "
-                            "indicators; for one indicator use estimate_did.")
+        raise AnalysisError(
+            "the values table needs an 'indicator' column to evaluate several "
+            "indicators; for one indicator use estimate_did."
+        )
     treated, rows = list(treated), []
     unknown = sorted(set(indicators) - set(values["indicator"].astype(str)))
     if unknown:
         raise AnalysisError(f"indicator(s) {unknown} have no values in the table.")
-    kwargs: dict[str, Any] = dict(treated=treated, start=start, outcome=outcome, unit=unit,
-                                  period=period, comparison=comparison, level=level,
-                                  cov_type=cov_type)
+    kwargs: dict[str, Any] = dict(
+        treated=treated,
+        start=start,
+        outcome=outcome,
+        unit=unit,
+        period=period,
+        comparison=comparison,
+        level=level,
+        cov_type=cov_type,
+    )
     for code in indicators:
         subset = values[values["indicator"].astype(str) == code]
         did, pre = estimate_did(subset, **kwargs), check_pre_trends(subset, **kwargs)
-        rows.append({"indicator": code, "estimate": did.estimate, "se": did.se,
-                     "ci_lower": did.ci_lower, "ci_upper": did.ci_upper,
-                     "p_value": did.p_value, "n_obs": did.n_obs, "n_treated": did.n_treated,
-                     "n_comparison": did.n_comparison,
-                     "pre_trend_difference": pre.slope_difference,
-                     "pre_trend_p_value": pre.p_value, "pre_trends_differ": pre.differs,
-                     "finding": did.finding(code), "caveat": pre.caveat})
+        rows.append(
+            {
+                "indicator": code,
+                "estimate": did.estimate,
+                "se": did.se,
+                "ci_lower": did.ci_lower,
+                "ci_upper": did.ci_upper,
+                "p_value": did.p_value,
+                "n_obs": did.n_obs,
+                "n_treated": did.n_treated,
+                "n_comparison": did.n_comparison,
+                "pre_trend_difference": pre.slope_difference,
+                "pre_trend_p_value": pre.p_value,
+                "pre_trends_differ": pre.differs,
+                "finding": did.finding(code),
+                "caveat": pre.caveat,
+            }
+        )
     return pd.DataFrame(rows)
-
-
 
 
 # --------------------------------------------------------------------------------------------
 # 3. Paired participant surveys
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PairedTestResult:
@@ -505,15 +628,18 @@ def _complete_pairs(before: Any, after: Any) -> tuple[pd.Series, pd.Series]:
     b = pd.Series(list(before) if not isinstance(before, pd.Series) else before.to_list())
     a = pd.Series(list(after) if not isinstance(after, pd.Series) else after.to_list())
     if len(a) != len(b):
-        raise AnalysisError(f"before and after must be paired answers of equal length; got "
-                            f"{len(b)} before and {len(a)} after. Pair them by participant first "
-                            f"(see compare_paired_survey).")
+        raise AnalysisError(
+            f"before and after must be paired answers of equal length; got "
+            f"{len(b)} before and {len(a)} after. Pair them by participant first "
+            f"(see compare_paired_survey)."
+        )
     keep = b.notna() & a.notna()
     return b[keep].reset_index(drop=True), a[keep].reset_index(drop=True)
 
 
-def compare_paired_scale(before: Any, after: Any, *, question: str = "score",
-                         alpha: float = 0.05) -> PairedTestResult:
+def compare_paired_scale(
+    before: Any, after: Any, *, question: str = "score", alpha: float = 0.05
+) -> PairedTestResult:
     """Compare paired scale answers before and after with the Wilcoxon signed-rank test.
 
     Method: ``scipy.stats.wilcoxon`` on the differences ``after - before`` (zero differences
@@ -544,23 +670,46 @@ def compare_paired_scale(before: Any, after: Any, *, question: str = "score",
     nonzero = diff[diff != 0]
     ranks = stats.rankdata(np.abs(nonzero))
     up, down = float(ranks[nonzero > 0].sum()), float(ranks[nonzero < 0].sum())
-    details = {"n_changed": int(len(nonzero)), "rank_sum_up": up, "rank_sum_down": down,
-               "mean_change": float(diff.mean())}
+    details = {
+        "n_changed": int(len(nonzero)),
+        "rank_sum_up": up,
+        "rank_sum_down": down,
+        "mean_change": float(diff.mean()),
+    }
     median = float(np.median(diff))
     if len(nonzero) == 0:
-        return PairedTestResult(question, "Wilcoxon signed-rank", median, np.nan, np.nan,
-                                len(diff), f"{question}: no participant's answer changed "
-                                           f"(n = {len(diff)} pairs), so there is nothing to test.",
-                                details)
+        return PairedTestResult(
+            question,
+            "Wilcoxon signed-rank",
+            median,
+            np.nan,
+            np.nan,
+            len(diff),
+            f"{question}: no participant's answer changed "
+            f"(n = {len(diff)} pairs), so there is nothing to test.",
+            details,
+        )
     res = stats.wilcoxon(diff)
     direction = "rose" if up > down else "fell"
-    verdict = (f"a statistically significant change ({format_p_value(res.pvalue)})"
-               if res.pvalue < alpha else f"not a statistically significant change "
-                                          f"({format_p_value(res.pvalue)})")
-    finding = (f"{question}: answers {direction} after the programme (median change "
-               f"{median:+.3g}; n = {len(diff)} pairs, Wilcoxon signed-rank): {verdict}.")
-    return PairedTestResult(question, "Wilcoxon signed-rank", median, float(res.statistic),
-                            float(res.pvalue), len(diff), finding, details)
+    verdict = (
+        f"a statistically significant change ({format_p_value(res.pvalue)})"
+        if res.pvalue < alpha
+        else f"not a statistically significant change ({format_p_value(res.pvalue)})"
+    )
+    finding = (
+        f"{question}: answers {direction} after the programme (median change "
+        f"{median:+.3g}; n = {len(diff)} pairs, Wilcoxon signed-rank): {verdict}."
+    )
+    return PairedTestResult(
+        question,
+        "Wilcoxon signed-rank",
+        median,
+        float(res.statistic),
+        float(res.pvalue),
+        len(diff),
+        finding,
+        details,
+    )
 
 
 _YES = {"yes", "y", "true", "1"}
@@ -572,13 +721,22 @@ def _as_yes_no(values: pd.Series, question: str) -> pd.Series:
         text = str(v).strip().lower()
         if isinstance(v, (bool, np.bool_)) or text in _YES | _NO or text in ("1.0", "0.0"):
             return text in _YES or text == "1.0"
-        raise AnalysisError(f"{question}: yes/no answers must be yes/no, true/false or 1/0; "
-                            f"got {v!r}. Recode the answer or mark it missing.")
+        raise AnalysisError(
+            f"{question}: yes/no answers must be yes/no, true/false or 1/0; "
+            f"got {v!r}. Recode the answer or mark it missing."
+        )
+
     return values.map(convert).astype(bool)
 
 
-def compare_paired_binary(before: Any, after: Any, *, question: str = "answer",
-                          exact: bool | None = None, alpha: float = 0.05) -> PairedTestResult:
+def compare_paired_binary(
+    before: Any,
+    after: Any,
+    *,
+    question: str = "answer",
+    exact: bool | None = None,
+    alpha: float = 0.05,
+) -> PairedTestResult:
     """Compare paired yes/no answers before and after with McNemar's test and Newcombe's interval.
 
     Method: McNemar's test on the discordant pairs (yes->no = b, no->yes = c), via
@@ -617,38 +775,74 @@ def compare_paired_binary(before: Any, after: Any, *, question: str = "answer",
     n = len(b)
     if n == 0:
         raise AnalysisError(f"{question}: no complete before-and-after pairs to compare.")
-    counts = {"yes_yes": int((b & a).sum()), "yes_no": int((b & ~a).sum()),
-              "no_yes": int((~b & a).sum()), "no_no": int((~b & ~a).sum())}
+    counts = {
+        "yes_yes": int((b & a).sum()),
+        "yes_no": int((b & ~a).sum()),
+        "no_yes": int((~b & a).sum()),
+        "no_no": int((~b & ~a).sum()),
+    }
     down, up = counts["yes_no"], counts["no_yes"]
     estimate = (up - down) / n
     # After is the first answer of Newcombe's table, so the difference is after - before.
-    change = newcombe_paired_difference(counts["yes_yes"], up, down, counts["no_no"],
-                                        level=1 - alpha)
-    interval = (f"{1 - alpha:.0%} interval {100 * change.low:+.1f} to {100 * change.high:+.1f} "
-                f"points, Newcombe")
+    change = newcombe_paired_difference(
+        counts["yes_yes"], up, down, counts["no_no"], level=1 - alpha
+    )
+    interval = (
+        f"{1 - alpha:.0%} interval {100 * change.low:+.1f} to {100 * change.high:+.1f} "
+        f"points, Newcombe"
+    )
     if up + down == 0:
-        return PairedTestResult(question, "McNemar", estimate, np.nan, np.nan, n,
-                                f"{question}: nobody changed their answer (n = {n} pairs; "
-                                f"{interval}), so there is nothing to test.", counts,
-                                float(change.low), float(change.high))
+        return PairedTestResult(
+            question,
+            "McNemar",
+            estimate,
+            np.nan,
+            np.nan,
+            n,
+            f"{question}: nobody changed their answer (n = {n} pairs; "
+            f"{interval}), so there is nothing to test.",
+            counts,
+            float(change.low),
+            float(change.high),
+        )
     use_exact = (up + down < 25) if exact is None else exact
-    res = mcnemar([[counts["yes_yes"], down], [up, counts["no_no"]]], exact=use_exact,
-                  correction=True)
+    res = mcnemar(
+        [[counts["yes_yes"], down], [up, counts["no_no"]]], exact=use_exact, correction=True
+    )
     test = "McNemar (exact)" if use_exact else "McNemar (chi-square)"
-    verdict = ("a statistically significant change" if res.pvalue < alpha
-               else "not a statistically significant change")
-    finding = (f"{question}: {up} participant(s) changed from no to yes and {down} from yes to "
-               f"no; the share answering yes changed by {100 * estimate:+.1f} percentage points "
-               f"({interval}; n = {n} pairs, {test}, {format_p_value(res.pvalue)}): {verdict}.")
-    return PairedTestResult(question, test, estimate, float(res.statistic), float(res.pvalue),
-                            n, finding, counts, float(change.low), float(change.high))
+    verdict = (
+        "a statistically significant change"
+        if res.pvalue < alpha
+        else "not a statistically significant change"
+    )
+    finding = (
+        f"{question}: {up} participant(s) changed from no to yes and {down} from yes to "
+        f"no; the share answering yes changed by {100 * estimate:+.1f} percentage points "
+        f"({interval}; n = {n} pairs, {test}, {format_p_value(res.pvalue)}): {verdict}."
+    )
+    return PairedTestResult(
+        question,
+        test,
+        estimate,
+        float(res.statistic),
+        float(res.pvalue),
+        n,
+        finding,
+        counts,
+        float(change.low),
+        float(change.high),
+    )
 
 
-def compare_paired_survey(before: pd.DataFrame, after: pd.DataFrame, *,
-                          id_column: str = "respondent_id",
-                          scale_questions: Sequence[str] = (),
-                          binary_questions: Sequence[str] = (),
-                          alpha: float = 0.05) -> pd.DataFrame:
+def compare_paired_survey(
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    *,
+    id_column: str = "respondent_id",
+    scale_questions: Sequence[str] = (),
+    binary_questions: Sequence[str] = (),
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Pair two survey waves by participant and test each question.
 
     Parameters
@@ -675,14 +869,28 @@ def compare_paired_survey(before: pd.DataFrame, after: pd.DataFrame, *,
         missing = [c for c in [id_column, *questions] if c not in frame.columns]
         if missing:
             raise AnalysisError(f"the {name} survey table is missing column(s) {missing}.")
-    paired = before[[id_column, *questions]].merge(after[[id_column, *questions]],
-                                                   on=id_column, suffixes=("_before", "_after"))
-    results = [compare_paired_scale(paired[f"{q}_before"], paired[f"{q}_after"], question=q,
-                                    alpha=alpha) for q in scale_questions]
-    results += [compare_paired_binary(paired[f"{q}_before"], paired[f"{q}_after"], question=q,
-                                      alpha=alpha) for q in binary_questions]
-    columns = ["question", "test", "estimate", "ci_lower", "ci_upper", "statistic", "p_value",
-               "n", "finding"]
+    paired = before[[id_column, *questions]].merge(
+        after[[id_column, *questions]], on=id_column, suffixes=("_before", "_after")
+    )
+    results = [
+        compare_paired_scale(paired[f"{q}_before"], paired[f"{q}_after"], question=q, alpha=alpha)
+        for q in scale_questions
+    ]
+    results += [
+        compare_paired_binary(paired[f"{q}_before"], paired[f"{q}_after"], question=q, alpha=alpha)
+        for q in binary_questions
+    ]
+    columns = [
+        "question",
+        "test",
+        "estimate",
+        "ci_lower",
+        "ci_upper",
+        "statistic",
+        "p_value",
+        "n",
+        "finding",
+    ]
     return pd.DataFrame([{c: getattr(r, c) for c in columns} for r in results], columns=columns)
 
 
@@ -690,10 +898,26 @@ def compare_paired_survey(before: pd.DataFrame, after: pd.DataFrame, *,
 # 4. Evaluation framework
 # --------------------------------------------------------------------------------------------
 
-OPERATORS = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most",
-             "==": "equal to", "!=": "different from", "between": "between"}
-_ITEM_KEYS = {"question", "evidence", "rule", "label", "met", "not_met", "judgement_met",
-              "judgement_not_met", "decimals"}
+OPERATORS = {
+    ">": "more than",
+    ">=": "at least",
+    "<": "less than",
+    "<=": "at most",
+    "==": "equal to",
+    "!=": "different from",
+    "between": "between",
+}
+_ITEM_KEYS = {
+    "question",
+    "evidence",
+    "rule",
+    "label",
+    "met",
+    "not_met",
+    "judgement_met",
+    "judgement_not_met",
+    "decimals",
+}
 _TEMPLATE_FIELDS = {"value", "threshold", "label"}
 
 
@@ -702,8 +926,12 @@ class _SafeFormatter(string.Formatter):
 
     def get_field(self, field_name, args, kwargs):
         if field_name not in _TEMPLATE_FIELDS:
-            raise ParameterError([f"finding template field {{{field_name}}} is not allowed; use "
-                                  f"{sorted(_TEMPLATE_FIELDS)}"])
+            raise ParameterError(
+                [
+                    f"finding template field {{{field_name}}} is not allowed; use "
+                    f"{sorted(_TEMPLATE_FIELDS)}"
+                ]
+            )
         return kwargs[field_name], field_name
 
 
@@ -711,25 +939,34 @@ def _check_item(i: int, item: Any, evidence: Mapping[str, Any]) -> list[str]:
     where = f"framework item {i + 1}"
     if not isinstance(item, Mapping):
         return [f"{where}: must be a mapping with question, evidence and rule, got {item!r}"]
-    problems = [f"{where}: unknown key {k!r} (allowed: {sorted(_ITEM_KEYS)})"
-                for k in item if k not in _ITEM_KEYS]
-    problems += [f"{where}: {k!r} is required" for k in ("question", "evidence", "rule")
-                 if k not in item]
+    problems = [
+        f"{where}: unknown key {k!r} (allowed: {sorted(_ITEM_KEYS)})"
+        for k in item
+        if k not in _ITEM_KEYS
+    ]
+    problems += [
+        f"{where}: {k!r} is required" for k in ("question", "evidence", "rule") if k not in item
+    ]
     rule = item.get("rule")
     if "rule" in item:
         if not isinstance(rule, Mapping) or rule.get("op") not in OPERATORS or "value" not in rule:
-            problems.append(f"{where}: rule must be {{op: one of {list(OPERATORS)}, value: ...}}, "
-                            f"got {rule!r}")
-        elif rule["op"] == "between" and not (isinstance(rule["value"], (list, tuple))
-                                              and len(rule["value"]) == 2):
-            problems.append(f"{where}: a 'between' rule needs value: [low, high], "
-                            f"got {rule['value']!r}")
+            problems.append(
+                f"{where}: rule must be {{op: one of {list(OPERATORS)}, value: ...}}, got {rule!r}"
+            )
+        elif rule["op"] == "between" and not (
+            isinstance(rule["value"], (list, tuple)) and len(rule["value"]) == 2
+        ):
+            problems.append(
+                f"{where}: a 'between' rule needs value: [low, high], got {rule['value']!r}"
+            )
     if "evidence" in item:
         try:
             resolve_evidence(evidence, str(item["evidence"]))
         except AnalysisError as err:
-            problems.append(f"{where}: evidence {item['evidence']!r} not found ({err}); "
-                            f"computed evidence: {sorted(evidence)}")
+            problems.append(
+                f"{where}: evidence {item['evidence']!r} not found ({err}); "
+                f"computed evidence: {sorted(evidence)}"
+            )
     return problems
 
 
@@ -754,8 +991,9 @@ def resolve_evidence(evidence: Mapping[str, Any], key: str) -> Any:
     for part in rest:
         if isinstance(value, (Mapping, pd.Series)) and part in value:
             value = value[part]
-        elif dataclasses.is_dataclass(value) and part in {f.name for f in
-                                                         dataclasses.fields(value)}:
+        elif dataclasses.is_dataclass(value) and part in {
+            f.name for f in dataclasses.fields(value)
+        }:
             value = getattr(value, part)
         else:
             raise AnalysisError(f"{part!r} is not a field of {head!r}")
@@ -770,9 +1008,14 @@ def _apply_rule(value: Any, op: str, threshold: Any) -> bool:
     if op == "between":
         low, high = threshold
         return bool(low <= value <= high)
-    checks = {">": lambda: value > threshold, ">=": lambda: value >= threshold,
-              "<": lambda: value < threshold, "<=": lambda: value <= threshold,
-              "==": lambda: value == threshold, "!=": lambda: value != threshold}
+    checks = {
+        ">": lambda: value > threshold,
+        ">=": lambda: value >= threshold,
+        "<": lambda: value < threshold,
+        "<=": lambda: value <= threshold,
+        "==": lambda: value == threshold,
+        "!=": lambda: value != threshold,
+    }
     return bool(checks[op]())
 
 
@@ -789,28 +1032,50 @@ def _judge_item(item: Mapping[str, Any], evidence: Mapping[str, Any]) -> dict[st
     label = str(item.get("label", key))
     value = resolve_evidence(evidence, key)
     if _is_missing(value):
-        return {"question": item["question"], "evidence": label, "value": value,
-                "finding": f"No value for {label}, so the question cannot be answered.",
-                "judgement": "Not assessed"}
+        return {
+            "question": item["question"],
+            "evidence": label,
+            "value": value,
+            "finding": f"No value for {label}, so the question cannot be answered.",
+            "judgement": "Not assessed",
+        }
     decimals = item.get("decimals")
     threshold = rule["value"]
-    shown = (" and ".join(_show(t, decimals) for t in threshold) if rule["op"] == "between"
-             else _show(threshold, decimals))
+    shown = (
+        " and ".join(_show(t, decimals) for t in threshold)
+        if rule["op"] == "between"
+        else _show(threshold, decimals)
+    )
     try:
         met = _apply_rule(value, rule["op"], threshold)
     except TypeError as err:
-        raise ParameterError([f"question {item['question']!r}: cannot compare evidence "
-                              f"{key!r} = {value!r} with {threshold!r}"]) from err
+        raise ParameterError(
+            [
+                f"question {item['question']!r}: cannot compare evidence "
+                f"{key!r} = {value!r} with {threshold!r}"
+            ]
+        ) from err
     words = OPERATORS[rule["op"]]
-    default = (f"{label} is {_show(value, decimals)}, "
-               f"{'which is' if met else 'which is not'} {words} {shown}.")
+    default = (
+        f"{label} is {_show(value, decimals)}, "
+        f"{'which is' if met else 'which is not'} {words} {shown}."
+    )
     template = item.get("met" if met else "not_met")
-    finding = (_SafeFormatter().format(str(template), value=value, threshold=threshold,
-                                       label=label) if template else default)
-    judgement = item.get("judgement_met", "Met") if met else item.get("judgement_not_met",
-                                                                      "Not met")
-    return {"question": item["question"], "evidence": label, "value": value,
-            "finding": finding, "judgement": judgement}
+    finding = (
+        _SafeFormatter().format(str(template), value=value, threshold=threshold, label=label)
+        if template
+        else default
+    )
+    judgement = (
+        item.get("judgement_met", "Met") if met else item.get("judgement_not_met", "Not met")
+    )
+    return {
+        "question": item["question"],
+        "evidence": label,
+        "value": value,
+        "finding": finding,
+        "judgement": judgement,
+    }
 
 
 def evaluate_framework(framework: list[dict], evidence: dict[str, Any]) -> pd.DataFrame:
@@ -851,8 +1116,9 @@ def evaluate_framework(framework: list[dict], evidence: dict[str, Any]) -> pd.Da
         Listing every malformed item and every evidence key that was not computed.
     """
     if not isinstance(framework, list):
-        raise ParameterError([f"the evaluation framework must be a list of items, "
-                              f"got {type(framework).__name__}"])
+        raise ParameterError(
+            [f"the evaluation framework must be a list of items, got {type(framework).__name__}"]
+        )
     problems = [p for i, item in enumerate(framework) for p in _check_item(i, item, evidence)]
     if problems:
         raise ParameterError(problems)

@@ -39,11 +39,34 @@ from perfeval.data.loader import require_columns
 from perfeval.stats.indicators import POLARITIES
 from perfeval.stats.intervals import SMALL_COUNT, none_where
 
-__all__ = ["Overdispersion", "funnel_limits", "estimate_overdispersion", "funnel_zscores",
-           "winsorise", "assess_units", "position_against_limits", "position_of_interval",
-           "judge_position", "compare_interval_with_benchmark", "limit_columns", "LEVELS",
-           "STATISTICS", "METHODS", "ADJUSTMENTS", "BETTER", "SIMILAR", "WORSE", "HIGHER",
-           "LOWER", "NOT_COMPARED", "ABOVE", "WITHIN", "BELOW", "NOT_ASSESSED", "FUNNEL_METHOD"]
+__all__ = [
+    "Overdispersion",
+    "funnel_limits",
+    "estimate_overdispersion",
+    "funnel_zscores",
+    "winsorise",
+    "assess_units",
+    "position_against_limits",
+    "position_of_interval",
+    "judge_position",
+    "compare_interval_with_benchmark",
+    "limit_columns",
+    "LEVELS",
+    "STATISTICS",
+    "METHODS",
+    "ADJUSTMENTS",
+    "BETTER",
+    "SIMILAR",
+    "WORSE",
+    "HIGHER",
+    "LOWER",
+    "NOT_COMPARED",
+    "ABOVE",
+    "WITHIN",
+    "BELOW",
+    "NOT_ASSESSED",
+    "FUNNEL_METHOD",
+]
 
 #: The two funnels Spiegelhalter (2005) and PHE draw: about 2 and 3 standard errors.
 LEVELS = (0.95, 0.998)
@@ -112,8 +135,9 @@ def _levels(levels: Sequence[float]) -> tuple[float, ...]:
     """The confidence levels, each strictly between 0 and 1."""
     checked = tuple(float(level) for level in levels)
     if not checked or any(not 0 < level < 1 for level in checked):
-        raise AnalysisError(f"levels must be confidence levels between 0 and 1, e.g. "
-                            f"(0.95, 0.998); got {levels!r}")
+        raise AnalysisError(
+            f"levels must be confidence levels between 0 and 1, e.g. (0.95, 0.998); got {levels!r}"
+        )
     return checked
 
 
@@ -139,11 +163,15 @@ def _check_target(target: float, statistic: str) -> float:
     """The benchmark: a proportion strictly between 0 and 1, or a positive ratio or rate."""
     value = float(target)
     if statistic == "proportion" and not 0 < value < 1:
-        raise AnalysisError(f"target must be a proportion between 0 and 1 (e.g. 0.35 for 35%) "
-                            f"for a proportion funnel; got {target!r}")
+        raise AnalysisError(
+            f"target must be a proportion between 0 and 1 (e.g. 0.35 for 35%) "
+            f"for a proportion funnel; got {target!r}"
+        )
     if statistic != "proportion" and not (value > 0 and np.isfinite(value)):
-        raise AnalysisError(f"target must be a positive {statistic} (e.g. 1 for a standardised "
-                            f"ratio); got {target!r}")
+        raise AnalysisError(
+            f"target must be a positive {statistic} (e.g. 1 for a standardised "
+            f"ratio); got {target!r}"
+        )
     return value
 
 
@@ -181,7 +209,7 @@ def _back(statistic: str, y: np.ndarray, target: float) -> np.ndarray:
     """Values on the transformed scale back on the scale of the statistic."""
     if statistic == "proportion":
         return np.sin(y) ** 2
-    return y ** 2 * (1.0 if statistic == "ratio" else target)
+    return y**2 * (1.0 if statistic == "ratio" else target)
 
 
 def _standard_errors(statistic: str, denominator: np.ndarray, target: float) -> np.ndarray:
@@ -192,8 +220,9 @@ def _standard_errors(statistic: str, denominator: np.ndarray, target: float) -> 
         return 1 / (2 * np.sqrt(size))
 
 
-def _unadjusted_limits(statistic: str, method: str, n: np.ndarray, target: float,
-                       level: float) -> tuple[np.ndarray, np.ndarray]:
+def _unadjusted_limits(
+    statistic: str, method: str, n: np.ndarray, target: float, level: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper limits without an over-dispersion adjustment."""
     low_p, high_p = (1 - level) / 2, (1 + level) / 2
     z = stats.norm.ppf(high_p)
@@ -210,24 +239,34 @@ def _unadjusted_limits(statistic: str, method: str, n: np.ndarray, target: float
     return np.maximum(target - half, 0), target + half
 
 
-def _adjusted_limits(statistic: str, n: np.ndarray, target: float, level: float,
-                     dispersion: Overdispersion) -> tuple[np.ndarray, np.ndarray]:
+def _adjusted_limits(
+    statistic: str, n: np.ndarray, target: float, level: float, dispersion: Overdispersion
+) -> tuple[np.ndarray, np.ndarray]:
     """Limits widened for over-dispersion on the transformed scale (Spiegelhalter 2005, QSHC):
     centre +/- z sqrt(s^2 + tau2) (additive) or +/- z sqrt(phi) s (multiplicative), kept within
     the scale's range and transformed back."""
     z = stats.norm.ppf((1 + level) / 2)
     centre, top = _transformed(statistic, target)
     s = _standard_errors(statistic, n, target)
-    spread = np.sqrt(s ** 2 + dispersion.tau2) if dispersion.adjustment == "additive" \
+    spread = (
+        np.sqrt(s**2 + dispersion.tau2)
+        if dispersion.adjustment == "additive"
         else np.sqrt(dispersion.phi) * s
+    )
     low = np.clip(centre - z * spread, 0, top)
     high = np.clip(centre + z * spread, 0, top)
     return _back(statistic, low, target), _back(statistic, high, target)
 
 
-def funnel_limits(denominator: ArrayLike, target: float, *, statistic: str = "proportion",
-                  method: str = "exact", levels: Sequence[float] = LEVELS,
-                  overdispersion: Overdispersion | None = None) -> pd.DataFrame:
+def funnel_limits(
+    denominator: ArrayLike,
+    target: float,
+    *,
+    statistic: str = "proportion",
+    method: str = "exact",
+    levels: Sequence[float] = LEVELS,
+    overdispersion: Overdispersion | None = None,
+) -> pd.DataFrame:
     """Funnel plot control limits around a benchmark at each denominator.
 
     Methods (Spiegelhalter, D. J. (2005) "Funnel plots for comparing institutional
@@ -284,17 +323,24 @@ def funnel_limits(denominator: ArrayLike, target: float, *, statistic: str = "pr
     target = _check_target(target, statistic)
     n = _array("denominator", denominator)
     if overdispersion is not None and overdispersion.statistic != statistic:
-        raise AnalysisError(f"the over-dispersion estimate is for a {overdispersion.statistic}, "
-                            f"but the limits asked for are for a {statistic}; estimate it from "
-                            "the same statistic")
+        raise AnalysisError(
+            f"the over-dispersion estimate is for a {overdispersion.statistic}, "
+            f"but the limits asked for are for a {statistic}; estimate it from "
+            "the same statistic"
+        )
     usable = n > 0
-    if statistic == "proportion" and method == "exact" and (overdispersion is None
-                                                             or not overdispersion.adjusted):
+    if (
+        statistic == "proportion"
+        and method == "exact"
+        and (overdispersion is None or not overdispersion.adjusted)
+    ):
         fractional = usable & (n != np.round(n))
         if fractional.any():
-            raise AnalysisError(f"exact binomial limits need whole-number denominators; got "
-                                f"{n[fractional][:3].tolist()}. Use method='normal' for "
-                                "weighted or effective bases")
+            raise AnalysisError(
+                f"exact binomial limits need whole-number denominators; got "
+                f"{n[fractional][:3].tolist()}. Use method='normal' for "
+                "weighted or effective bases"
+            )
     safe = np.where(usable, n, np.nan)
     table = {"denominator": n, "target": np.full(n.shape, target)}
     for level in levels:
@@ -314,8 +360,9 @@ def _values(statistic: str, numerator: np.ndarray, denominator: np.ndarray) -> n
         return np.where(denominator > 0, numerator / denominator, np.nan)
 
 
-def funnel_zscores(numerator: ArrayLike, denominator: ArrayLike, target: float, *,
-                   statistic: str = "proportion") -> np.ndarray:
+def funnel_zscores(
+    numerator: ArrayLike, denominator: ArrayLike, target: float, *, statistic: str = "proportion"
+) -> np.ndarray:
     """Unadjusted z-scores on the variance-stabilising scale (Spiegelhalter 2005, QSHC).
 
     ``z = (Y - T) / s`` with, for a proportion, ``Y = asin(sqrt(x/n))``, ``T = asin(sqrt(target))``,
@@ -348,8 +395,9 @@ def winsorise(z: ArrayLike, trim: float = 0.1) -> np.ndarray:
     FunnelPlotR's ``winsorisation``). Missing values stay missing.
     """
     if not 0 <= trim < 0.5:
-        raise AnalysisError(f"trim must be at least 0 and below 0.5 (e.g. 0.1 for 10% at each "
-                            f"end); got {trim!r}")
+        raise AnalysisError(
+            f"trim must be at least 0 and below 0.5 (e.g. 0.1 for 10% at each end); got {trim!r}"
+        )
     values = _array("z", z)
     present = values[~np.isnan(values)]
     if present.size == 0:
@@ -358,9 +406,15 @@ def winsorise(z: ArrayLike, trim: float = 0.1) -> np.ndarray:
     return np.clip(values, low, high)
 
 
-def estimate_overdispersion(numerator: ArrayLike, denominator: ArrayLike, target: float, *,
-                            statistic: str = "proportion", trim: float = 0.1,
-                            adjustment: str = "additive") -> Overdispersion:
+def estimate_overdispersion(
+    numerator: ArrayLike,
+    denominator: ArrayLike,
+    target: float,
+    *,
+    statistic: str = "proportion",
+    trim: float = 0.1,
+    adjustment: str = "additive",
+) -> Overdispersion:
     """Estimate over-dispersion among units (Spiegelhalter 2005, QSHC 14:347-351).
 
     With I units' Winsorised z-scores (:func:`funnel_zscores`, :func:`winsorise`),
@@ -397,16 +451,17 @@ def estimate_overdispersion(numerator: ArrayLike, denominator: ArrayLike, target
     n = _array("denominator", denominator)
     keep = ~np.isnan(z)
     if keep.sum() < 2:
-        raise AnalysisError(f"over-dispersion needs at least 2 units with a value; got "
-                            f"{int(keep.sum())}")
+        raise AnalysisError(
+            f"over-dispersion needs at least 2 units with a value; got {int(keep.sum())}"
+        )
     wz = winsorise(z[keep], trim)
     units = int(keep.sum())
-    phi = float(np.mean(wz ** 2))
+    phi = float(np.mean(wz**2))
     w = 1 / _standard_errors(statistic, n[keep], target) ** 2
     if units * phi < units - 1:
         tau2 = 0.0
     else:
-        tau2 = max(0.0, float((units * phi - (units - 1)) / (w.sum() - (w ** 2).sum() / w.sum())))
+        tau2 = max(0.0, float((units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum())))
     return Overdispersion(phi, tau2, units, float(trim), statistic, adjustment)
 
 
@@ -415,8 +470,11 @@ def position_against_limits(value: ArrayLike, lower: ArrayLike, upper: ArrayLike
     ``"not assessed"`` where the value or a limit is missing."""
     v, lo, hi = (np.asarray(a, dtype=float) for a in (value, lower, upper))
     with np.errstate(invalid="ignore"):
-        return np.select([np.isnan(v) | np.isnan(lo) | np.isnan(hi), v > hi, v < lo],
-                         [NOT_ASSESSED, ABOVE, BELOW], WITHIN).astype(object)
+        return np.select(
+            [np.isnan(v) | np.isnan(lo) | np.isnan(hi), v > hi, v < lo],
+            [NOT_ASSESSED, ABOVE, BELOW],
+            WITHIN,
+        ).astype(object)
 
 
 def position_of_interval(low: ArrayLike, high: ArrayLike, benchmark: ArrayLike) -> np.ndarray:
@@ -424,8 +482,11 @@ def position_of_interval(low: ArrayLike, high: ArrayLike, benchmark: ArrayLike) 
     wholly below, ``"within"`` where it contains it, ``"not assessed"`` where missing."""
     lo, hi, b = (np.asarray(a, dtype=float) for a in (low, high, benchmark))
     with np.errstate(invalid="ignore"):
-        return np.select([np.isnan(lo) | np.isnan(hi) | np.isnan(b), lo > b, hi < b],
-                         [NOT_ASSESSED, ABOVE, BELOW], WITHIN).astype(object)
+        return np.select(
+            [np.isnan(lo) | np.isnan(hi) | np.isnan(b), lo > b, hi < b],
+            [NOT_ASSESSED, ABOVE, BELOW],
+            WITHIN,
+        ).astype(object)
 
 
 def judge_position(position: ArrayLike, polarity: str) -> np.ndarray:
@@ -436,14 +497,18 @@ def judge_position(position: ArrayLike, polarity: str) -> np.ndarray:
     "Similar" or "Lower" (OHID, *Public Health Profiles technical guidance*).
     """
     polarity = _choice("polarity", polarity, POLARITIES)
-    above, below = {"higher": (BETTER, WORSE), "lower": (WORSE, BETTER),
-                    "neutral": (HIGHER, LOWER)}[polarity]
+    above, below = {
+        "higher": (BETTER, WORSE),
+        "lower": (WORSE, BETTER),
+        "neutral": (HIGHER, LOWER),
+    }[polarity]
     words = {ABOVE: above, BELOW: below, WITHIN: SIMILAR, NOT_ASSESSED: NOT_COMPARED}
     return np.array([words.get(p, NOT_COMPARED) for p in np.atleast_1d(position)], dtype=object)
 
 
-def compare_interval_with_benchmark(low: ArrayLike, high: ArrayLike, benchmark: ArrayLike,
-                                    polarity: str) -> np.ndarray:
+def compare_interval_with_benchmark(
+    low: ArrayLike, high: ArrayLike, benchmark: ArrayLike, polarity: str
+) -> np.ndarray:
     """Better, Similar, Worse or Not compared: a council's confidence interval against the
     benchmark, as Fingertips compares a local value with England (OHID, *Public Health Profiles
     technical guidance*; PHEindicatormethods' ``assign_funnel_significance`` for ratios and
@@ -453,11 +518,18 @@ def compare_interval_with_benchmark(low: ArrayLike, high: ArrayLike, benchmark: 
     return judge_position(position_of_interval(low, high, benchmark), polarity)
 
 
-def assess_units(units: pd.DataFrame, target: float, *, statistic: str = "proportion",
-                 polarity: str = "higher", numerator: str = "numerator",
-                 denominator: str = "denominator", method: str = "exact",
-                 levels: Sequence[float] = LEVELS,
-                 overdispersion: Overdispersion | None = None) -> pd.DataFrame:
+def assess_units(
+    units: pd.DataFrame,
+    target: float,
+    *,
+    statistic: str = "proportion",
+    polarity: str = "higher",
+    numerator: str = "numerator",
+    denominator: str = "denominator",
+    method: str = "exact",
+    levels: Sequence[float] = LEVELS,
+    overdispersion: Overdispersion | None = None,
+) -> pd.DataFrame:
     """Place each unit (council) on the funnel and judge it against the benchmark.
 
     Each unit's value is ``numerator / denominator`` (a proportion, O/E with E as the
@@ -500,14 +572,18 @@ def assess_units(units: pd.DataFrame, target: float, *, statistic: str = "propor
     x, n = _array(numerator, units[numerator]), _array(denominator, units[denominator])
     with np.errstate(invalid="ignore"):
         if (x < 0).any():
-            raise AnalysisError(f"column {numerator!r} has negative counts; got "
-                                f"{x[x < 0][:3].tolist()}")
+            raise AnalysisError(
+                f"column {numerator!r} has negative counts; got {x[x < 0][:3].tolist()}"
+            )
         if statistic == "proportion" and (x > n).any():
-            raise AnalysisError(f"column {numerator!r} is larger than {denominator!r} in "
-                                f"{int((x > n).sum())} row(s); a proportion's numerator is "
-                                "part of its denominator")
-    limits = funnel_limits(n, target, statistic=statistic, method=method, levels=levels,
-                           overdispersion=overdispersion)
+            raise AnalysisError(
+                f"column {numerator!r} is larger than {denominator!r} in "
+                f"{int((x > n).sum())} row(s); a proportion's numerator is "
+                "part of its denominator"
+            )
+    limits = funnel_limits(
+        n, target, statistic=statistic, method=method, levels=levels, overdispersion=overdispersion
+    )
     out = units.copy()
     out["value"] = _values(statistic, x, n)
     for level in levels:
@@ -515,10 +591,8 @@ def assess_units(units: pd.DataFrame, target: float, *, statistic: str = "propor
         low, high = limits[f"lower_{suffix}"].to_numpy(), limits[f"upper_{suffix}"].to_numpy()
         out[f"lower_{suffix}"], out[f"upper_{suffix}"] = low, high
         out[f"position_{suffix}"] = position_against_limits(out["value"].to_numpy(), low, high)
-        out[f"comparison_{suffix}"] = judge_position(out[f"position_{suffix}"].to_numpy(),
-                                                     polarity)
+        out[f"comparison_{suffix}"] = judge_position(out[f"position_{suffix}"].to_numpy(), polarity)
     out["comparison"] = out[f"comparison_{_suffix(levels[0])}"]
     with np.errstate(invalid="ignore"):
-        out["small_count"] = pd.array(none_where(np.isnan(x), x < SMALL_COUNT),
-                                      dtype="boolean")
+        out["small_count"] = pd.array(none_where(np.isnan(x), x < SMALL_COUNT), dtype="boolean")
     return out

@@ -58,8 +58,7 @@ NO_DATA, NO_TARGET, NOT_APPLICABLE = "No data", "No target", "Not applicable"
 #: Every state ``rag`` can take, in report order (RAG first).
 RAG_STATES = (GREEN, AMBER, RED, NO_DATA, NO_TARGET, NOT_APPLICABLE)
 #: A non-colour symbol for each state, so that RAG is never carried by colour alone.
-RAG_SYMBOLS = {GREEN: "✔", AMBER: "▲", RED: "✖", NO_DATA: "?", NO_TARGET: "–",
-               NOT_APPLICABLE: "○"}
+RAG_SYMBOLS = {GREEN: "✔", AMBER: "▲", RED: "✖", NO_DATA: "?", NO_TARGET: "–", NOT_APPLICABLE: "○"}
 
 IMPROVED, NO_CHANGE, WORSE, NOT_COMPARABLE = "Improved", "No change", "Worse", "Not comparable"
 #: Every state ``dot`` can take.
@@ -68,8 +67,14 @@ DOT_SYMBOLS = {IMPROVED: "↑", NO_CHANGE: "→", WORSE: "↓", NOT_COMPARABLE: 
 
 ON_TRACK, AT_RISK, OFF_TRACK = "On track", "At risk", "Off track"
 #: Year-end forecast states, matching Green / Amber / Red.
-FORECAST_STATES = {GREEN: ON_TRACK, AMBER: AT_RISK, RED: OFF_TRACK, NO_DATA: NO_DATA,
-                   NO_TARGET: NO_TARGET, NOT_APPLICABLE: NOT_APPLICABLE}
+FORECAST_STATES = {
+    GREEN: ON_TRACK,
+    AMBER: AT_RISK,
+    RED: OFF_TRACK,
+    NO_DATA: NO_DATA,
+    NO_TARGET: NO_TARGET,
+    NOT_APPLICABLE: NOT_APPLICABLE,
+}
 
 #: Meaning of each statistical symbol and status flag (the loader's vocabulary,
 #: :data:`perfeval.data.loader.SYMBOLS` and :data:`perfeval.data.loader.STATUS_FLAGS`), used to say
@@ -122,6 +127,7 @@ _KEYS = ("authority", "indicator", "period")
 
 # --- small shared helpers ----------------------------------------------------------------------
 
+
 def _require_choice(value: object, allowed: Sequence[str], name: str) -> None:
     """Raise AnalysisError when an argument is not one of the allowed strings."""
     if value not in allowed:
@@ -137,8 +143,10 @@ def _encode(column: pd.Series, name: str) -> tuple[np.ndarray, pd.Index]:
         codes, labels = codes.astype(np.int64), pd.Index(uniques)
     if (codes < 0).any():
         rows = np.flatnonzero(codes < 0)[:5].tolist()
-        raise AnalysisError(f"column {name!r} is blank in row(s) {rows} (0-based); every row "
-                            f"needs an authority, indicator and period")
+        raise AnalysisError(
+            f"column {name!r} is blank in row(s) {rows} (0-based); every row "
+            f"needs an authority, indicator and period"
+        )
     return codes, labels
 
 
@@ -179,8 +187,9 @@ def describe_symbol(symbol: object) -> str:
     return f"{symbol.strip()} {meaning}" if meaning else f"value missing ({symbol.strip()})"
 
 
-def _symbol_reasons(values: pd.DataFrame, rows: np.ndarray,
-                    prefix: str = "") -> tuple[np.ndarray, list[str]]:
+def _symbol_reasons(
+    values: pd.DataFrame, rows: np.ndarray, prefix: str = ""
+) -> tuple[np.ndarray, list[str]]:
     """For the given rows: index into the returned texts saying why the value is missing.
 
     Text 0 is the plain 'value missing'; the others describe each distinct ``value_symbol``.
@@ -206,10 +215,12 @@ def _categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical
 def _labelled(states: pd.Categorical, symbols: dict[str, str]) -> pd.Categorical:
     """'✔ Green' style labels: the symbol and the word, as a categorical of the same codes."""
     return pd.Categorical.from_codes(
-        states.codes, categories=[f"{symbols[s]} {s}" for s in states.categories])
+        states.codes, categories=[f"{symbols[s]} {s}" for s in states.categories]
+    )
 
 
 # --- the indicator register --------------------------------------------------------------------
+
 
 def _numeric_setting(register: pd.DataFrame, column: str, problems: list[str]) -> np.ndarray:
     """A non-negative numeric register column as floats (NaN when blank or absent)."""
@@ -219,21 +230,26 @@ def _numeric_setting(register: pd.DataFrame, column: str, problems: list[str]) -
     numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero((np.isnan(numbers) & raw.notna().to_numpy()) | (numbers < 0))
     for i in bad[:10]:
-        problems.append(f"indicator {register['code'].iloc[i]!r}: {column} must be a number "
-                        f">= 0 or blank; found {raw.iloc[i]!r}")
+        problems.append(
+            f"indicator {register['code'].iloc[i]!r}: {column} must be a number "
+            f">= 0 or blank; found {raw.iloc[i]!r}"
+        )
     return numbers
 
 
-def _text_setting(register: pd.DataFrame, column: str, allowed: Sequence[str],
-                  problems: list[str]) -> pd.Series:
+def _text_setting(
+    register: pd.DataFrame, column: str, allowed: Sequence[str], problems: list[str]
+) -> pd.Series:
     """A lower-cased, stripped text register column; blanks kept as missing."""
     if column not in register.columns:
         return pd.Series([None] * len(register), dtype=object)
     text = register[column].astype(object).where(register[column].notna())
     text = text.map(lambda v: v.strip().lower() if isinstance(v, str) else None).astype(object)
     for i in np.flatnonzero(text.notna().to_numpy() & ~text.isin(allowed).to_numpy())[:10]:
-        problems.append(f"indicator {register['code'].iloc[i]!r}: {column} must be one of "
-                        f"{list(allowed)}; found {register[column].iloc[i]!r}")
+        problems.append(
+            f"indicator {register['code'].iloc[i]!r}: {column} must be one of "
+            f"{list(allowed)}; found {register[column].iloc[i]!r}"
+        )
     return text
 
 
@@ -265,25 +281,34 @@ def indicator_settings(register: pd.DataFrame) -> pd.DataFrame:
         problems.append(f"indicator code {code!r} appears more than once in the register")
     polarity = _text_setting(register, "polarity", POLARITIES, problems)
     for i in np.flatnonzero(polarity.isna().to_numpy())[:10]:
-        problems.append(f"indicator {codes.iloc[i]!r}: polarity is blank; use one of "
-                        f"{list(POLARITIES)}")
+        problems.append(
+            f"indicator {codes.iloc[i]!r}: polarity is blank; use one of {list(POLARITIES)}"
+        )
     kind = _text_setting(register, "tolerance_type", TOLERANCE_TYPES, problems)
     tolerance = _numeric_setting(register, "tolerance", problems)
     threshold = _numeric_setting(register, "no_change_threshold", problems)
     if problems:
-        raise AnalysisError("indicator register problems:\n  - " + "\n  - ".join(problems)
-                            + "\nFix indicators.csv and run again.")
+        raise AnalysisError(
+            "indicator register problems:\n  - "
+            + "\n  - ".join(problems)
+            + "\nFix indicators.csv and run again."
+        )
     blank = np.isnan(tolerance)
-    kind = np.where(blank | kind.isna().to_numpy(), DEFAULT_TOLERANCE_TYPE,
-                    kind.to_numpy(dtype=object))
-    return pd.DataFrame({
-        "polarity": polarity.to_numpy(dtype=object),
-        "sign": polarity.map(_SIGN).to_numpy(dtype=float),
-        "tolerance": np.where(blank, DEFAULT_TOLERANCE, tolerance),
-        "tolerance_type": kind,
-        "no_change_threshold": np.where(np.isnan(threshold), DEFAULT_NO_CHANGE_THRESHOLD,
-                                        threshold),
-    }, index=pd.Index(codes.to_numpy(dtype=object), name="code"))
+    kind = np.where(
+        blank | kind.isna().to_numpy(), DEFAULT_TOLERANCE_TYPE, kind.to_numpy(dtype=object)
+    )
+    return pd.DataFrame(
+        {
+            "polarity": polarity.to_numpy(dtype=object),
+            "sign": polarity.map(_SIGN).to_numpy(dtype=float),
+            "tolerance": np.where(blank, DEFAULT_TOLERANCE, tolerance),
+            "tolerance_type": kind,
+            "no_change_threshold": np.where(
+                np.isnan(threshold), DEFAULT_NO_CHANGE_THRESHOLD, threshold
+            ),
+        },
+        index=pd.Index(codes.to_numpy(dtype=object), name="code"),
+    )
 
 
 def _used(codes: np.ndarray, labels: pd.Index) -> np.ndarray:
@@ -291,8 +316,7 @@ def _used(codes: np.ndarray, labels: pd.Index) -> np.ndarray:
     return np.bincount(codes, minlength=len(labels)) > 0
 
 
-def _settings_for(indicators: pd.Index, register: pd.DataFrame,
-                  used: np.ndarray) -> pd.DataFrame:
+def _settings_for(indicators: pd.Index, register: pd.DataFrame, used: np.ndarray) -> pd.DataFrame:
     """Settings rows aligned to ``indicators`` (the distinct indicator codes of a table).
 
     Only the ``used`` codes must be in the register (a categorical column may carry unused
@@ -303,15 +327,19 @@ def _settings_for(indicators: pd.Index, register: pd.DataFrame,
     unknown = (position < 0) & used
     if unknown.any():
         names = [str(c) for c in np.asarray(indicators)[unknown][:10]]
-        raise AnalysisError(f"indicator(s) {names} are not in the indicator register; add "
-                            f"them to indicators.csv or drop their rows")
+        raise AnalysisError(
+            f"indicator(s) {names} are not in the indicator register; add "
+            f"them to indicators.csv or drop their rows"
+        )
     return settings.iloc[np.maximum(position, 0)].reset_index()
 
 
 # --- RAG against target ------------------------------------------------------------------------
 
-def _rag_codes(value: np.ndarray, target: np.ndarray, sign: np.ndarray,
-               band: np.ndarray) -> np.ndarray:
+
+def _rag_codes(
+    value: np.ndarray, target: np.ndarray, sign: np.ndarray, band: np.ndarray
+) -> np.ndarray:
     """Index into RAG_STATES of each value (vectorised core of the RAG rule).
 
     ``better_by = (value - target) x sign``: Green if >= 0, Amber if >= -band, else Red (each
@@ -330,14 +358,17 @@ def _rag_codes(value: np.ndarray, target: np.ndarray, sign: np.ndarray,
     return codes
 
 
-def _tolerance_band(target: np.ndarray, tolerance: np.ndarray,
-                    relative: np.ndarray) -> np.ndarray:
+def _tolerance_band(target: np.ndarray, tolerance: np.ndarray, relative: np.ndarray) -> np.ndarray:
     """Width of the amber band in the indicator's units: tolerance x |target| or tolerance."""
     return np.where(relative, tolerance * np.abs(target), tolerance)
 
 
-def _align_targets(values: pd.DataFrame, targets: pd.DataFrame | None,
-                   keys: tuple[np.ndarray, ...], labels: tuple[pd.Index, ...]) -> np.ndarray:
+def _align_targets(
+    values: pd.DataFrame,
+    targets: pd.DataFrame | None,
+    keys: tuple[np.ndarray, ...],
+    labels: tuple[pd.Index, ...],
+) -> np.ndarray:
     """The target for each row of ``values`` (NaN when there is none); targets keys unique."""
     if targets is None or len(targets) == 0:
         return np.full(len(values), np.nan)
@@ -348,13 +379,15 @@ def _align_targets(values: pd.DataFrame, targets: pd.DataFrame | None,
     if not found.all():
         t_codes, target, targets = [c[found] for c in t_codes], target[found], targets[found]
     sizes = [len(lab) for lab in labels]
-    find = _row_finder(_combine(t_codes, sizes), int(np.prod(sizes, dtype=np.int64)), targets,
-                       "targets")
+    find = _row_finder(
+        _combine(t_codes, sizes), int(np.prod(sizes, dtype=np.int64)), targets, "targets"
+    )
     return np.append(target, np.nan)[find(_combine(keys, sizes))]  # row -1 -> the NaN
 
 
-def assess_against_target(values: pd.DataFrame, targets: pd.DataFrame | None,
-                          register: pd.DataFrame) -> pd.DataFrame:
+def assess_against_target(
+    values: pd.DataFrame, targets: pd.DataFrame | None, register: pd.DataFrame
+) -> pd.DataFrame:
     """RAG status of each value against its target, polarity-aware (see ``RAG_METHOD``).
 
     Parameters
@@ -393,9 +426,15 @@ def assess_against_target(values: pd.DataFrame, targets: pd.DataFrame | None,
     relative = (settings["tolerance_type"].to_numpy() == "relative")[keys[1]]
     band = _tolerance_band(target, settings["tolerance"].to_numpy()[keys[1]], relative)
     rag = _categorical(_rag_codes(value, target, sign, band), RAG_STATES)
-    return _with_columns(values, target=target, difference=value - target, tolerance_band=band,
-                         rag=rag, rag_label=_labelled(rag, RAG_SYMBOLS),
-                         rag_reason=_rag_reasons(values, rag.codes))
+    return _with_columns(
+        values,
+        target=target,
+        difference=value - target,
+        tolerance_band=band,
+        rag=rag,
+        rag_label=_labelled(rag, RAG_SYMBOLS),
+        rag_reason=_rag_reasons(values, rag.codes),
+    )
 
 
 def _with_columns(frame: pd.DataFrame, **columns: object) -> pd.DataFrame:
@@ -422,6 +461,7 @@ def _rag_reasons(values: pd.DataFrame, rag_codes: np.ndarray) -> pd.Categorical:
 
 # --- keys and row look-up ----------------------------------------------------------------------
 
+
 def _combine(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> np.ndarray:
     """One int64 key from several non-negative integer codes (mixed radix)."""
     key = np.array(codes[0], dtype=np.int64)
@@ -442,7 +482,8 @@ def _raise_duplicates(keys: np.ndarray, frame: pd.DataFrame, name: str) -> None:
     examples = frame.loc[duplicated, list(_KEYS)].drop_duplicates().head(5)
     raise AnalysisError(
         f"{name}: {int(duplicated.sum())} rows share an (authority, indicator, period) key, "
-        f"e.g. {examples.astype(str).to_dict('records')}; keep one row per key")
+        f"e.g. {examples.astype(str).to_dict('records')}; keep one row per key"
+    )
 
 
 def _row_finder(keys: np.ndarray, size: int, frame: pd.DataFrame, name: str):
@@ -466,6 +507,7 @@ def _row_finder(keys: np.ndarray, size: int, frame: pd.DataFrame, name: str):
 
 # --- direction of travel -----------------------------------------------------------------------
 
+
 def _parse_labels(labels: pd.Index, used: np.ndarray | None = None) -> list[Period]:
     """Parse each distinct period label once; AnalysisError naming the bad labels.
 
@@ -480,8 +522,9 @@ def _parse_labels(labels: pd.Index, used: np.ndarray | None = None) -> list[Peri
             if used is None or used[i]:
                 bad.append(str(label))
     if bad:
-        raise AnalysisError(f"period label(s) {bad[:10]} not understood: use '2023/24', "
-                            f"'2023/24 Q1' or '2023-04'")
+        raise AnalysisError(
+            f"period label(s) {bad[:10]} not understood: use '2023/24', '2023/24 Q1' or '2023-04'"
+        )
     return parsed
 
 
@@ -506,8 +549,9 @@ def comparison_period(label: str, compare: str = "previous") -> str:
     return other.label
 
 
-def _dot_codes(change: np.ndarray, sign: np.ndarray, threshold: np.ndarray,
-               slack: np.ndarray) -> np.ndarray:
+def _dot_codes(
+    change: np.ndarray, sign: np.ndarray, threshold: np.ndarray, slack: np.ndarray
+) -> np.ndarray:
     """Index into DOT_STATES: No change within the threshold, else by the sign of the change."""
     codes = np.full(len(change), 2, dtype=np.int8)
     np.putmask(codes, change * sign > 0, 0)
@@ -517,8 +561,9 @@ def _dot_codes(change: np.ndarray, sign: np.ndarray, threshold: np.ndarray,
     return codes
 
 
-def _comparison_rows(values: pd.DataFrame, keys: list[np.ndarray], labels: list[pd.Index],
-                     compare: str) -> tuple[np.ndarray, pd.Index]:
+def _comparison_rows(
+    values: pd.DataFrame, keys: list[np.ndarray], labels: list[pd.Index], compare: str
+) -> tuple[np.ndarray, pd.Index]:
     """Row of each value's comparison period (-1 when absent) and each label's comparison label.
 
     Labels are parsed once each; rows are found through one integer key per row.
@@ -526,22 +571,28 @@ def _comparison_rows(values: pd.DataFrame, keys: list[np.ndarray], labels: list[
     periods = _parse_labels(labels[2], _used(keys[2], labels[2]))
     canonical = pd.Index([p.label for p in periods])
     if not canonical.is_unique:
-        raise AnalysisError("period labels differ only in spacing or form, e.g. "
-                            f"{list(labels[2][canonical.duplicated(keep=False)][:4])}; "
-                            "write each period one way")
-    other_labels = pd.Index([(p.previous() if compare == "previous"
-                              else p.same_period_last_year()).label for p in periods])
+        raise AnalysisError(
+            "period labels differ only in spacing or form, e.g. "
+            f"{list(labels[2][canonical.duplicated(keep=False)][:4])}; "
+            "write each period one way"
+        )
+    other_labels = pd.Index(
+        [
+            (p.previous() if compare == "previous" else p.same_period_last_year()).label
+            for p in periods
+        ]
+    )
     other = canonical.get_indexer(other_labels)[keys[2]]
     sizes = [len(lab) for lab in labels]
-    find = _row_finder(_combine(keys, sizes), int(np.prod(sizes, dtype=np.int64)), values,
-                       "values")
+    find = _row_finder(_combine(keys, sizes), int(np.prod(sizes, dtype=np.int64)), values, "values")
     wanted = _combine([keys[0], keys[1], np.maximum(other, 0)], sizes)
     wanted[other < 0] = -1
     return find(wanted), other_labels
 
 
-def direction_of_travel(values: pd.DataFrame, register: pd.DataFrame, *,
-                        compare: str = "previous") -> pd.DataFrame:
+def direction_of_travel(
+    values: pd.DataFrame, register: pd.DataFrame, *, compare: str = "previous"
+) -> pd.DataFrame:
     """Direction of travel of each value, polarity-aware (see ``DOT_METHOD``).
 
     Parameters
@@ -581,21 +632,33 @@ def direction_of_travel(values: pd.DataFrame, register: pd.DataFrame, *,
     dot = _categorical(_dot_codes(change, sign, threshold, _slack(value, before)), DOT_STATES)
     categories = other_labels.unique()
     return _with_columns(
-        values, comparison_period=pd.Categorical.from_codes(
-            categories.get_indexer(other_labels)[keys[2]], categories=categories),
-        comparison_value=before, change=change, dot=dot,
+        values,
+        comparison_period=pd.Categorical.from_codes(
+            categories.get_indexer(other_labels)[keys[2]], categories=categories
+        ),
+        comparison_value=before,
+        change=change,
+        dot=dot,
         dot_label=_labelled(dot, DOT_SYMBOLS),
-        dot_reason=_dot_reasons(values, dot.codes, sign, rows, np.isnan(value)))
+        dot_reason=_dot_reasons(values, dot.codes, sign, rows, np.isnan(value)),
+    )
 
 
-def _dot_reasons(values: pd.DataFrame, dot_codes: np.ndarray, sign: np.ndarray,
-                 rows: np.ndarray, missing_now: np.ndarray) -> pd.Categorical:
+def _dot_reasons(
+    values: pd.DataFrame,
+    dot_codes: np.ndarray,
+    sign: np.ndarray,
+    rows: np.ndarray,
+    missing_now: np.ndarray,
+) -> pd.Categorical:
     """Why a row is not comparable: neutral polarity, no comparison row, or a missing value.
 
     ``rows`` is the row of each value's comparison period (-1 when not in the data).
     """
-    fixed = ["neutral polarity: a change is neither better nor worse",
-             "comparison period not in the data"]
+    fixed = [
+        "neutral polarity: a change is neither better nor worse",
+        "comparison period not in the data",
+    ]
     codes = np.full(len(dot_codes), -1, dtype=np.int64)
     now = np.flatnonzero((dot_codes == 3) & (sign != 0) & missing_now)
     now_codes, now_texts = _symbol_reasons(values, now)
@@ -608,6 +671,7 @@ def _dot_reasons(values: pd.DataFrame, dot_codes: np.ndarray, sign: np.ndarray,
 
 
 # --- benchmarking ------------------------------------------------------------------------------
+
 
 def _stable_argsort(keys: np.ndarray) -> np.ndarray:
     """Stable argsort of non-negative integer keys, by 16-bit radix passes when they fit."""
@@ -681,8 +745,9 @@ def _nullable(numbers: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(mask, 0, numbers).astype(np.int64), mask)
 
 
-def benchmark(values: pd.DataFrame, register: pd.DataFrame, *,
-              group: Sequence[str] | None = None) -> pd.DataFrame:
+def benchmark(
+    values: pd.DataFrame, register: pd.DataFrame, *, group: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Rank, percentile rank and quartile of each authority per indicator and period.
 
     Parameters
@@ -716,8 +781,10 @@ def benchmark(values: pd.DataFrame, register: pd.DataFrame, *,
         members = [str(code).strip() for code in group]
         in_group = values["authority"].isin(members).to_numpy()
         if not in_group.any():
-            raise AnalysisError(f"none of the comparator group's authorities {members[:10]} "
-                                f"has rows in the values; check the group codes")
+            raise AnalysisError(
+                f"none of the comparator group's authorities {members[:10]} "
+                f"has rows in the values; check the group codes"
+            )
         frame = values[in_group]
     encoded = [_encode(frame[k], k) for k in _KEYS]
     keys, sizes = [e[0] for e in encoded], [len(e[1]) for e in encoded]
@@ -730,13 +797,18 @@ def benchmark(values: pd.DataFrame, register: pd.DataFrame, *,
     groups = np.where(ranked, keys[1] * sizes[2] + keys[2], unranked_group)
     rank, size = rank_within_groups(groups, np.where(ranked, score, 0.0))
     quartile = np.where(ranked, quartile_position(rank, size), 0)
-    return _with_columns(frame, rank=_nullable(rank, ~ranked), n_ranked=_nullable(size, ~ranked),
-                        percentile_rank=np.where(ranked, percentile_rank(rank, size), np.nan),
-                        quartile=_nullable(quartile, quartile == 0))
+    return _with_columns(
+        frame,
+        rank=_nullable(rank, ~ranked),
+        n_ranked=_nullable(size, ~ranked),
+        percentile_rank=np.where(ranked, percentile_rank(rank, size), np.nan),
+        quartile=_nullable(quartile, quartile == 0),
+    )
 
 
-def share_in_top_two_quartiles(bench: pd.DataFrame, authority: str,
-                               period: str) -> dict[str, float]:
+def share_in_top_two_quartiles(
+    bench: pd.DataFrame, authority: str, period: str
+) -> dict[str, float]:
     """Share of an authority's quartile-ranked indicators that are in quartile 1 or 2.
 
     Parameters
@@ -782,12 +854,16 @@ def average_performance_score(bench: pd.DataFrame, *, period: str | None = None)
     rows = bench[bench["percentile_rank"].notna()]
     if period is not None:
         rows = rows[rows["period"] == period]
-    score = (rows.groupby(["period", "authority"], observed=True, sort=True)["percentile_rank"]
-             .agg(n_indicators="count", average_performance_score="mean").reset_index())
+    score = (
+        rows.groupby(["period", "authority"], observed=True, sort=True)["percentile_rank"]
+        .agg(n_indicators="count", average_performance_score="mean")
+        .reset_index()
+    )
     return score[["authority", "period", "n_indicators", "average_performance_score"]]
 
 
 # --- headline shares ---------------------------------------------------------------------------
+
 
 def count_share(numerator: int, denominator: int) -> dict[str, float]:
     """``{"numerator", "denominator", "share"}`` with share = numerator / denominator (NaN if 0)."""
@@ -795,8 +871,14 @@ def count_share(numerator: int, denominator: int) -> dict[str, float]:
     return {"numerator": int(numerator), "denominator": int(denominator), "share": share}
 
 
-def describe_share(numerator: int, denominator: int, *, what: str = "indicators",
-                   outcome: str = "improved", decimals: int = 0) -> str:
+def describe_share(
+    numerator: int,
+    denominator: int,
+    *,
+    what: str = "indicators",
+    outcome: str = "improved",
+    decimals: int = 0,
+) -> str:
     """A sentence fragment such as ``"27 of 41 indicators improved (66 %)"``.
 
     The percentage is rounded half up from the exact fraction (integer arithmetic), so it is
@@ -804,7 +886,7 @@ def describe_share(numerator: int, denominator: int, *, what: str = "indicators"
     """
     if denominator == 0:
         return f"no {what} could be assessed"
-    scale = 10 ** decimals
+    scale = 10**decimals
     scaled = (2 * 100 * scale * numerator + denominator) // (2 * denominator)
     percent = f"{scaled / scale:.{decimals}f}"
     return f"{numerator} of {denominator} {what} {outcome} ({percent} %)"
@@ -820,8 +902,9 @@ _HEADLINES = (
 )
 
 
-def summarise_headlines(assessment: pd.DataFrame, *, authority: str | None = None,
-                        period: str | None = None) -> pd.DataFrame:
+def summarise_headlines(
+    assessment: pd.DataFrame, *, authority: str | None = None, period: str | None = None
+) -> pd.DataFrame:
     """Headline counts and shares: on target, off target, improved, worse, top two quartiles.
 
     Each row of ``assessment`` counts once, so filter it to one authority and period (or pass
@@ -853,16 +936,25 @@ def summarise_headlines(assessment: pd.DataFrame, *, authority: str | None = Non
     for column, measure, hits, among in _HEADLINES:
         if column in rows.columns:
             states = rows[column].astype(object)
-            records.append({"measure": measure, **count_share(
-                int(states.isin(hits).sum()), int(states.isin(among).sum()))})
+            records.append(
+                {
+                    "measure": measure,
+                    **count_share(int(states.isin(hits).sum()), int(states.isin(among).sum())),
+                }
+            )
     if "quartile" in rows.columns:
         quartile = rows["quartile"].dropna()
-        records.append({"measure": "in top two quartiles",
-                        **count_share(int((quartile <= 2).sum()), len(quartile))})
+        records.append(
+            {
+                "measure": "in top two quartiles",
+                **count_share(int((quartile <= 2).sum()), len(quartile)),
+            }
+        )
     return pd.DataFrame(records, columns=["measure", "numerator", "denominator", "share"])
 
 
 # --- target profiling and year-end forecasts ---------------------------------------------------
+
 
 def _periods_in_year(year: str, frequency: str) -> list[Period]:
     """The quarters or months of a financial year, in order."""
@@ -875,8 +967,7 @@ def _periods_in_year(year: str, frequency: str) -> list[Period]:
     return [Period(kind, fy, i) for i in range(1, count + 1)]
 
 
-def estimate_seasonal_shares(history: pd.DataFrame, *,
-                             frequency: str = "quarterly") -> np.ndarray:
+def estimate_seasonal_shares(history: pd.DataFrame, *, frequency: str = "quarterly") -> np.ndarray:
     """Seasonal share of the year in each quarter (or month), from past complete years.
 
     Method: for each past financial year with a value for every quarter (month) and a positive
@@ -905,23 +996,35 @@ def estimate_seasonal_shares(history: pd.DataFrame, *,
     kind, count = FREQUENCIES[frequency]
     labels = pd.Index(history["period"].astype(str).unique())
     parsed = dict(zip(labels, _parse_labels(labels)))
-    rows = [(parsed[p].fy, parsed[p].index, v) for p, v in
-            zip(history["period"].astype(str), pd.to_numeric(history["value"], errors="coerce"))
-            if parsed[p].kind == kind]
+    rows = [
+        (parsed[p].fy, parsed[p].index, v)
+        for p, v in zip(
+            history["period"].astype(str), pd.to_numeric(history["value"], errors="coerce")
+        )
+        if parsed[p].kind == kind
+    ]
     table = pd.DataFrame(rows, columns=["fy", "index", "value"])
     table = table.pivot_table(index="fy", columns="index", values="value", aggfunc="first")
     table = table.reindex(columns=range(1, count + 1)).dropna()
     table = table[table.sum(axis=1) > 0]
     if table.empty:
-        raise AnalysisError(f"history has no complete financial year of {frequency} values with "
-                            f"a positive total; give at least one full year or use method='even'")
+        raise AnalysisError(
+            f"history has no complete financial year of {frequency} values with "
+            f"a positive total; give at least one full year or use method='even'"
+        )
     return table.div(table.sum(axis=1), axis=0).mean(axis=0).to_numpy(dtype=float)
 
 
-def profile_annual_target(annual_target: float, year: str, *, frequency: str = "quarterly",
-                          method: str = "even", kind: str = "cumulative",
-                          history: pd.DataFrame | None = None,
-                          upper_bound: float | None = None) -> pd.DataFrame:
+def profile_annual_target(
+    annual_target: float,
+    year: str,
+    *,
+    frequency: str = "quarterly",
+    method: str = "even",
+    kind: str = "cumulative",
+    history: pd.DataFrame | None = None,
+    upper_bound: float | None = None,
+) -> pd.DataFrame:
     """Split an annual target into quarterly or monthly profiled targets.
 
     Method: each period gets a share of the year (``even``: 1/k for k periods; ``seasonal``:
@@ -961,8 +1064,10 @@ def profile_annual_target(annual_target: float, year: str, *, frequency: str = "
     k = len(periods)
     if method == "seasonal":
         if history is None:
-            raise AnalysisError("method='seasonal' needs history (past values with period and "
-                                "value columns); pass history=... or use method='even'")
+            raise AnalysisError(
+                "method='seasonal' needs history (past values with period and "
+                "value columns); pass history=... or use method='even'"
+            )
         share = estimate_seasonal_shares(history, frequency=frequency)
     else:
         share = np.full(k, 1.0 / k)
@@ -977,13 +1082,21 @@ def profile_annual_target(annual_target: float, year: str, *, frequency: str = "
     else:
         period_target = bounded_period_targets(annual_target, share * k, upper_bound)
         ytd_target = np.cumsum(period_target) / np.arange(1, k + 1)
-    return pd.DataFrame({"period": [p.label for p in periods], "kind": kind, "share": share,
-                         "ytd_share": ytd_share, "period_target": period_target,
-                         "ytd_target": ytd_target})
+    return pd.DataFrame(
+        {
+            "period": [p.label for p in periods],
+            "kind": kind,
+            "share": share,
+            "ytd_share": ytd_share,
+            "period_target": period_target,
+            "ytd_target": ytd_target,
+        }
+    )
 
 
-def bounded_period_targets(annual_target: float, index: np.ndarray,
-                           upper_bound: float) -> np.ndarray:
+def bounded_period_targets(
+    annual_target: float, index: np.ndarray, upper_bound: float
+) -> np.ndarray:
     """Period targets of an average measure: annual x seasonal index, none above a bound, mean
     still the annual target.
 
@@ -1013,8 +1126,10 @@ def bounded_period_targets(annual_target: float, index: np.ndarray,
         If the annual target is above the bound.
     """
     if annual_target > upper_bound:
-        raise AnalysisError(f"the annual target {annual_target} is above the largest possible "
-                            f"value {upper_bound}; correct the target in targets.csv")
+        raise AnalysisError(
+            f"the annual target {annual_target} is above the largest possible "
+            f"value {upper_bound}; correct the target in targets.csv"
+        )
     index = np.asarray(index, dtype=float)
     k = len(index)
     target = annual_target * index
@@ -1036,17 +1151,21 @@ def _reported_so_far(actuals: pd.DataFrame, profile: pd.DataFrame) -> np.ndarray
     by_period = dict(zip(labels, pd.to_numeric(actuals["value"], errors="coerce")))
     unknown = sorted(set(labels) - set(profile["period"]))
     if unknown:
-        raise AnalysisError(f"actuals hold period(s) {unknown} that are not in the profile's "
-                            f"year {list(profile['period'])}; pass one year's values")
+        raise AnalysisError(
+            f"actuals hold period(s) {unknown} that are not in the profile's "
+            f"year {list(profile['period'])}; pass one year's values"
+        )
     reported = [i for i, p in enumerate(profile["period"]) if not pd.isna(by_period.get(p))]
     if not reported:
         raise AnalysisError("actuals hold no value for any period of the profile's year")
-    return np.array([by_period.get(p, np.nan) for p in profile["period"][:reported[-1] + 1]],
-                    dtype=float)
+    return np.array(
+        [by_period.get(p, np.nan) for p in profile["period"][: reported[-1] + 1]], dtype=float
+    )
 
 
-def _scalar_rag(value: float, target: float, polarity: str, tolerance: float | None,
-                tolerance_type: str | None) -> str:
+def _scalar_rag(
+    value: float, target: float, polarity: str, tolerance: float | None, tolerance_type: str | None
+) -> str:
     """RAG state of one value against one target (same rule as assess_against_target)."""
     _require_choice(polarity, POLARITIES, "polarity")
     if tolerance is None or pd.isna(tolerance):
@@ -1054,8 +1173,10 @@ def _scalar_rag(value: float, target: float, polarity: str, tolerance: float | N
     tolerance_type = tolerance_type or DEFAULT_TOLERANCE_TYPE
     _require_choice(tolerance_type, TOLERANCE_TYPES, "tolerance_type")
     if float(tolerance) < 0:
-        raise AnalysisError(f"tolerance must be >= 0 (a fraction for relative, units for "
-                            f"absolute); got {tolerance!r}")
+        raise AnalysisError(
+            f"tolerance must be >= 0 (a fraction for relative, units for "
+            f"absolute); got {tolerance!r}"
+        )
     value_a, target_a = np.array([value], dtype=float), np.array([target], dtype=float)
     relative = np.array([tolerance_type == "relative"])
     band = _tolerance_band(target_a, np.array([float(tolerance)]), relative)
@@ -1074,9 +1195,14 @@ def year_to_date_values(values: np.ndarray, kind: str) -> np.ndarray:
     return total if kind == "cumulative" else total / np.arange(1, len(values) + 1)
 
 
-def assess_year_to_date(actuals: pd.DataFrame, profile: pd.DataFrame, *, polarity: str,
-                        tolerance: float | None = None,
-                        tolerance_type: str | None = None) -> pd.DataFrame:
+def assess_year_to_date(
+    actuals: pd.DataFrame,
+    profile: pd.DataFrame,
+    *,
+    polarity: str,
+    tolerance: float | None = None,
+    tolerance_type: str | None = None,
+) -> pd.DataFrame:
     """Year-to-date actual against the year-to-date profiled target, with RAG.
 
     The year-to-date actual is the running sum (cumulative measures) or running mean (average
@@ -1103,11 +1229,18 @@ def assess_year_to_date(actuals: pd.DataFrame, profile: pd.DataFrame, *, polarit
     """
     value = _reported_so_far(actuals, profile)
     ytd = year_to_date_values(value, str(profile["kind"].iloc[0]))
-    ytd_target = profile["ytd_target"].to_numpy()[:len(value)]
+    ytd_target = profile["ytd_target"].to_numpy()[: len(value)]
     rag = [_scalar_rag(v, t, polarity, tolerance, tolerance_type) for v, t in zip(ytd, ytd_target)]
-    return pd.DataFrame({"period": profile["period"].to_numpy()[:len(value)], "value": value,
-                         "ytd_value": ytd, "ytd_target": ytd_target, "rag": rag,
-                         "rag_label": [f"{RAG_SYMBOLS[r]} {r}" for r in rag]})
+    return pd.DataFrame(
+        {
+            "period": profile["period"].to_numpy()[: len(value)],
+            "value": value,
+            "ytd_value": ytd,
+            "ytd_target": ytd_target,
+            "rag": rag,
+            "rag_label": [f"{RAG_SYMBOLS[r]} {r}" for r in rag],
+        }
+    )
 
 
 def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> dict[str, object]:
@@ -1136,33 +1269,51 @@ def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> dict[str,
     value = _reported_so_far(actuals, profile)
     kind = profile["kind"].iloc[0]
     if kind == "snapshot":  # the latest position is carried forward; earlier gaps do not matter
-        return {"periods_reported": len(value),
-                "last_period": str(profile["period"].iloc[len(value) - 1]),
-                "ytd_value": float(value[-1]), "forecast": float(value[-1])}
+        return {
+            "periods_reported": len(value),
+            "last_period": str(profile["period"].iloc[len(value) - 1]),
+            "ytd_value": float(value[-1]),
+            "forecast": float(value[-1]),
+        }
     if np.isnan(value).any():
-        gaps = list(profile["period"][:len(value)][np.isnan(value)])
-        raise AnalysisError(f"cannot forecast: no value for {gaps} before the last reported "
-                            f"period; fill or estimate them first")
+        gaps = list(profile["period"][: len(value)][np.isnan(value)])
+        raise AnalysisError(
+            f"cannot forecast: no value for {gaps} before the last reported "
+            f"period; fill or estimate them first"
+        )
     j, k = len(value), len(profile)
     elapsed = float(profile["ytd_share"].iloc[j - 1])
     if elapsed <= 0:
-        raise AnalysisError("cannot forecast: the profile gives the periods so far no share of "
-                            "the year; use an even profile")
+        raise AnalysisError(
+            "cannot forecast: the profile gives the periods so far no share of "
+            "the year; use an even profile"
+        )
     if kind == "cumulative":
         ytd, forecast = float(value.sum()), float(value.sum()) / elapsed
     else:
         ytd = float(value.mean())
         forecast = ytd * j / (k * elapsed)
-    return {"periods_reported": j, "last_period": str(profile["period"].iloc[j - 1]),
-            "ytd_value": ytd, "forecast": forecast}
+    return {
+        "periods_reported": j,
+        "last_period": str(profile["period"].iloc[j - 1]),
+        "ytd_value": ytd,
+        "forecast": forecast,
+    }
 
 
-def assess_forecast(forecast: float, annual_target: float, *, polarity: str,
-                    tolerance: float | None = None, tolerance_type: str | None = None) -> str:
+def assess_forecast(
+    forecast: float,
+    annual_target: float,
+    *,
+    polarity: str,
+    tolerance: float | None = None,
+    tolerance_type: str | None = None,
+) -> str:
     """On track / At risk / Off track: the year-end forecast against the annual target.
 
     The RAG rule (``RAG_METHOD``) applied to the forecast: Green -> "On track", Amber ->
     "At risk", Red -> "Off track"; otherwise "No data", "No target" or "Not applicable".
     """
-    return FORECAST_STATES[_scalar_rag(forecast, annual_target, polarity, tolerance,
-                                       tolerance_type)]
+    return FORECAST_STATES[
+        _scalar_rag(forecast, annual_target, polarity, tolerance, tolerance_type)
+    ]

@@ -39,10 +39,21 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 from perfeval.core.exceptions import AnalysisError
 
-__all__ = ["Interval", "DifferenceInterval", "wilson_interval", "newcombe_difference",
-           "significant_difference", "newcombe_paired_difference", "exact_poisson_interval",
-           "byar_interval", "count_interval", "is_small_count", "none_where", "SMALL_COUNT",
-           "INTERVALS_METHOD"]
+__all__ = [
+    "Interval",
+    "DifferenceInterval",
+    "wilson_interval",
+    "newcombe_difference",
+    "significant_difference",
+    "newcombe_paired_difference",
+    "exact_poisson_interval",
+    "byar_interval",
+    "count_interval",
+    "is_small_count",
+    "none_where",
+    "SMALL_COUNT",
+    "INTERVALS_METHOD",
+]
 
 #: Fewer events than this are a small count: PHE uses the exact interval below it and Fingertips
 #: flags the value (Byar's approximation is not used, and a rate is not compared below it).
@@ -119,10 +130,15 @@ class DifferenceInterval:
 
 def _check_level(level: float) -> float:
     """The confidence level as a float strictly between 0 and 1, or an AnalysisError."""
-    if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) \
-            or not 0 < float(level) < 1:
-        raise AnalysisError(f"level must be a confidence level between 0 and 1, e.g. 0.95 or "
-                            f"0.998; got {level!r}. A percentage such as 95 must be given as 0.95")
+    if (
+        isinstance(level, bool)
+        or not isinstance(level, (int, float, np.floating))
+        or not 0 < float(level) < 1
+    ):
+        raise AnalysisError(
+            f"level must be a confidence level between 0 and 1, e.g. 0.95 or "
+            f"0.998; got {level!r}. A percentage such as 95 must be given as 0.95"
+        )
     return float(level)
 
 
@@ -131,8 +147,9 @@ def _as_float_array(name: str, values: ArrayLike) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as err:
-        raise AnalysisError(f"{name} must be numbers (a count, a base, or arrays of them); "
-                            f"got {values!r}") from err
+        raise AnalysisError(
+            f"{name} must be numbers (a count, a base, or arrays of them); got {values!r}"
+        ) from err
     return array
 
 
@@ -140,8 +157,10 @@ def _check_nonnegative(name: str, array: np.ndarray) -> None:
     """Raise if any present value of ``array`` is negative or infinite."""
     bad = ~np.isnan(array) & ((array < 0) | np.isinf(array))
     if bad.any():
-        raise AnalysisError(f"{name} must be zero or more and finite; got "
-                            f"{array[bad].ravel()[:3].tolist()}. Check the counts passed in")
+        raise AnalysisError(
+            f"{name} must be zero or more and finite; got "
+            f"{array[bad].ravel()[:3].tolist()}. Check the counts passed in"
+        )
 
 
 def _counts_and_bases(pairs: list[tuple[str, ArrayLike, str, ArrayLike]]) -> list[np.ndarray]:
@@ -158,10 +177,12 @@ def _counts_and_bases(pairs: list[tuple[str, ArrayLike, str, ArrayLike]]) -> lis
         with np.errstate(invalid="ignore"):
             over = x > n * (1 + 1e-9)
         if over.any():
-            raise AnalysisError(f"{count_name} cannot be larger than {base_name}: got "
-                                f"{np.broadcast_to(x, over.shape)[over][:3].tolist()} against "
-                                f"{np.broadcast_to(n, over.shape)[over][:3].tolist()}. A count "
-                                "is the number of the base who gave the answer")
+            raise AnalysisError(
+                f"{count_name} cannot be larger than {base_name}: got "
+                f"{np.broadcast_to(x, over.shape)[over][:3].tolist()} against "
+                f"{np.broadcast_to(n, over.shape)[over][:3].tolist()}. A count "
+                "is the number of the base who gave the answer"
+            )
         arrays += [x, n]
     return [np.array(a) for a in np.broadcast_arrays(*arrays)]
 
@@ -228,8 +249,9 @@ def wilson_interval(x: ArrayLike, n: ArrayLike, level: float = 0.95) -> Interval
     return Interval(_output(low), _output(high))
 
 
-def newcombe_difference(x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike,
-                        level: float = 0.95) -> DifferenceInterval:
+def newcombe_difference(
+    x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike, level: float = 0.95
+) -> DifferenceInterval:
     """Newcombe's hybrid score interval for ``x1/n1 - x2/n2``, two independent samples.
 
     Method 10 of Newcombe, R. G. (1998) "Interval estimation for the difference between
@@ -270,16 +292,17 @@ def newcombe_difference(x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLi
     x1, n1, x2, n2 = _counts_and_bases([("x1", x1, "n1", n1), ("x2", x2, "n2", n2)])
     base1, base2 = np.where(n1 > 0, n1, np.nan), np.where(n2 > 0, n2, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        low, high = confint_proportions_2indep(x1, base1, x2, base2, method="newcomb",
-                                               compare="diff", alpha=1 - level)
+        low, high = confint_proportions_2indep(
+            x1, base1, x2, base2, method="newcomb", compare="diff", alpha=1 - level
+        )
         difference = x1 / base1 - x2 / base2
     low, high = np.clip(low, -1.0, 1.0), np.clip(high, -1.0, 1.0)
-    return DifferenceInterval(_output(difference), _output(low), _output(high), level,
-                              "newcombe")
+    return DifferenceInterval(_output(difference), _output(low), _output(high), level, "newcombe")
 
 
-def significant_difference(x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike,
-                           level: float = 0.95) -> bool | np.ndarray:
+def significant_difference(
+    x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike, level: float = 0.95
+) -> bool | np.ndarray:
     """Whether ``x1/n1`` and ``x2/n2`` differ significantly: Newcombe's interval excludes 0.
 
     The test that matches :func:`newcombe_difference` (Newcombe 1998, Stat Med 17:873-890,
@@ -305,8 +328,9 @@ def _paired_phi(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> n
     return np.where(margins > 0, phi, 0.0)
 
 
-def newcombe_paired_difference(a: ArrayLike, b: ArrayLike, c: ArrayLike, d: ArrayLike,
-                               level: float = 0.95) -> DifferenceInterval:
+def newcombe_paired_difference(
+    a: ArrayLike, b: ArrayLike, c: ArrayLike, d: ArrayLike, level: float = 0.95
+) -> DifferenceInterval:
     """Newcombe's interval for the difference of two proportions on the same people.
 
     Method 10 of Newcombe, R. G. (1998) "Improved confidence intervals for the difference
@@ -356,14 +380,17 @@ def newcombe_paired_difference(a: ArrayLike, b: ArrayLike, c: ArrayLike, d: Arra
     l1, u1 = _wilson_arrays(a + b, n, level)
     l2, u2 = _wilson_arrays(a + c, n, level)
     phi = _paired_phi(a, b, c, d)
-    below = np.sqrt(np.maximum((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2)
-                               + (u2 - p2) ** 2, 0.0))
-    above = np.sqrt(np.maximum((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2)
-                               + (p2 - l2) ** 2, 0.0))
+    below = np.sqrt(
+        np.maximum((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0)
+    )
+    above = np.sqrt(
+        np.maximum((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0.0)
+    )
     low = np.clip(difference - below, -1.0, 1.0)
     high = np.clip(difference + above, -1.0, 1.0)
-    return DifferenceInterval(_output(difference), _output(low), _output(high), level,
-                              "newcombe-paired")
+    return DifferenceInterval(
+        _output(difference), _output(low), _output(high), level, "newcombe-paired"
+    )
 
 
 def _checked_counts(count: ArrayLike) -> np.ndarray:
@@ -486,11 +513,14 @@ def count_interval(count: ArrayLike, level: float = 0.95) -> pd.DataFrame:
     with np.errstate(invalid="ignore"):
         small = x < SMALL_COUNT
     missing = np.isnan(x)
-    return pd.DataFrame({
-        "count": x,
-        "ci_low": np.where(small, exact.low, byar.low),
-        "ci_high": np.where(small, exact.high, byar.high),
-        "ci_method": pd.array(none_where(missing, np.where(small, "exact", "byar")),
-                              dtype="string"),
-        "small_count": pd.array(none_where(missing, small), dtype="boolean"),
-    })
+    return pd.DataFrame(
+        {
+            "count": x,
+            "ci_low": np.where(small, exact.low, byar.low),
+            "ci_high": np.where(small, exact.high, byar.high),
+            "ci_method": pd.array(
+                none_where(missing, np.where(small, "exact", "byar")), dtype="string"
+            ),
+            "small_count": pd.array(none_where(missing, small), dtype="boolean"),
+        }
+    )

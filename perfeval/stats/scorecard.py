@@ -25,10 +25,33 @@ from perfeval.stats import indicators as engine
 from perfeval.stats import trend as trend_test
 
 SCORECARD_COLUMNS = [
-    "indicator", "title", "unit", "polarity", "service", "decimals", "period", "value",
-    "value_symbol", "status", "note", "target", "rag", "rag_label", "rag_reason",
-    "comparison_period", "comparison_value", "change", "dot", "dot_label", "rank", "n_ranked",
-    "quartile", "percentile_rank", "comparator_median", "source", "synthetic",
+    "indicator",
+    "title",
+    "unit",
+    "polarity",
+    "service",
+    "decimals",
+    "period",
+    "value",
+    "value_symbol",
+    "status",
+    "note",
+    "target",
+    "rag",
+    "rag_label",
+    "rag_reason",
+    "comparison_period",
+    "comparison_value",
+    "change",
+    "dot",
+    "dot_label",
+    "rank",
+    "n_ranked",
+    "quartile",
+    "percentile_rank",
+    "comparator_median",
+    "source",
+    "synthetic",
 ]
 #: Fewest councils with a value from which a median, rank or quartile is drawn or quoted: a
 #: "median" of one council is that council, and of two their mean.
@@ -55,8 +78,10 @@ def group_members(data: Dataset, group: str) -> list[str]:
     groups = data.comparator_groups
     members = groups.loc[groups["group"] == group, "authority"].tolist()
     if not members:
-        raise AnalysisError(f"comparator group {group!r} is not in comparator_groups.csv; "
-                            f"groups: {sorted(set(groups['group']))}")
+        raise AnalysisError(
+            f"comparator group {group!r} is not in comparator_groups.csv; "
+            f"groups: {sorted(set(groups['group']))}"
+        )
     return members
 
 
@@ -92,18 +117,30 @@ def build_scorecard(data: Dataset, council: str, year: str, group: str) -> pd.Da
     home_all = annual[annual["authority"] == council]
     assessed = engine.assess_against_target(home_all, data.targets, register)
     assessed = engine.direction_of_travel(assessed, register, compare="previous")
-    bench = too_few_ranked(engine.benchmark(annual[annual["authority"].isin(members)], register,
-                                            group=members))
-    bench_cols = ["authority", "indicator", "period", "rank", "n_ranked", "quartile",
-                  "percentile_rank"]
+    bench = too_few_ranked(
+        engine.benchmark(annual[annual["authority"].isin(members)], register, group=members)
+    )
+    bench_cols = [
+        "authority",
+        "indicator",
+        "period",
+        "rank",
+        "n_ranked",
+        "quartile",
+        "percentile_rank",
+    ]
     medians = comparator_medians(bench)
     chosen = latest_rows(data.indicator_values, council, year)[["indicator", "period"]]
     card = chosen.merge(assessed, on=["indicator", "period"], how="left")
     card = card.merge(bench[bench_cols], on=["authority", "indicator", "period"], how="left")
     card = card.merge(medians, on=["indicator", "period"], how="left")
-    card = card.merge(register.rename(columns={"code": "indicator"})[
-        ["indicator", "title", "unit", "polarity", "service", "decimals", "source", "synthetic"]],
-        on="indicator", how="left")
+    card = card.merge(
+        register.rename(columns={"code": "indicator"})[
+            ["indicator", "title", "unit", "polarity", "service", "decimals", "source", "synthetic"]
+        ],
+        on="indicator",
+        how="left",
+    )
     order = {code: i for i, code in enumerate(register["code"])}
     card = card.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
     for column in ("rag", "dot", "rag_label", "dot_label", "rag_reason", "comparison_period"):
@@ -114,8 +151,12 @@ def build_scorecard(data: Dataset, council: str, year: str, group: str) -> pd.Da
 def with_optional_columns(values: pd.DataFrame) -> pd.DataFrame:
     """``indicator_values`` rows with every column of :data:`OPTIONAL_VALUE_COLUMNS`, an absent
     one filled with what its absence means (status ``final``, no note, no symbol)."""
-    return values.assign(**{column: optional_column(values, column, default)
-                            for column, default in OPTIONAL_VALUE_COLUMNS.items()})
+    return values.assign(
+        **{
+            column: optional_column(values, column, default)
+            for column, default in OPTIONAL_VALUE_COLUMNS.items()
+        }
+    )
 
 
 def too_few_ranked(bench: pd.DataFrame, *, minimum: int = MIN_COMPARATORS) -> pd.DataFrame:
@@ -153,26 +194,33 @@ def headline_shares(card: pd.DataFrame, year: str) -> pd.DataFrame:
     """
     current = card[card["period"] == year]
     table = engine.summarise_headlines(current)
-    return table[table["measure"].isin(["on target", "improved", "in top two quartiles",
-                                        "off target", "worse"])].reset_index(drop=True)
+    return table[
+        table["measure"].isin(
+            ["on target", "improved", "in top two quartiles", "off target", "worse"]
+        )
+    ].reset_index(drop=True)
 
 
 def issues_to_consider(card: pd.DataFrame) -> pd.DataFrame:
     """Indicators that are red, worse than last year, or in the bottom quartile, with reasons."""
-    reasons = pd.DataFrame({
-        "red": card["rag"].eq(engine.RED),
-        "worse": card["dot"].eq(engine.WORSE),
-        "bottom quartile": card["quartile"].eq(4).fillna(False).astype(bool),
-    })
+    reasons = pd.DataFrame(
+        {
+            "red": card["rag"].eq(engine.RED),
+            "worse": card["dot"].eq(engine.WORSE),
+            "bottom quartile": card["quartile"].eq(4).fillna(False).astype(bool),
+        }
+    )
     flagged = reasons.any(axis=1)
     why = reasons[flagged].apply(lambda r: ", ".join(k for k, v in r.items() if v), axis=1)
     rows = card[flagged].assign(reasons=why, n_reasons=reasons[flagged].sum(axis=1))
-    return rows.sort_values(["n_reasons", "indicator"], ascending=[False, True],
-                            kind="mergesort").reset_index(drop=True)
+    return rows.sort_values(
+        ["n_reasons", "indicator"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
-def comparator_trends(data: Dataset, council: str, group: str, indicators: Sequence[str],
-                      year: str, years: int) -> pd.DataFrame:
+def comparator_trends(
+    data: Dataset, council: str, group: str, indicators: Sequence[str], year: str, years: int
+) -> pd.DataFrame:
     """Annual values of the council and the comparator median for the last ``years`` years.
 
     Returns
@@ -190,28 +238,37 @@ def comparator_trends(data: Dataset, council: str, group: str, indicators: Seque
     wanted = {parse_period(year).shift(-k).label for k in range(years)}
     members = group_members(data, group)
     annual = annual_rows(data.indicator_values)
-    rows = annual[annual["indicator"].isin(indicators) & annual["period"].isin(wanted)
-                  & annual["authority"].isin(members)]
+    rows = annual[
+        annual["indicator"].isin(indicators)
+        & annual["period"].isin(wanted)
+        & annual["authority"].isin(members)
+    ]
     median = rows.groupby(["indicator", "period"])["value"].agg(["median", "count"])
     median["median"] = median["median"].where(median["count"] >= MIN_COMPARATORS)
     home = rows[rows["authority"] == council].set_index(["indicator", "period"])["value"]
     table = median.join(home.rename("home"), how="left").reset_index()
     table = table.rename(columns={"count": "n_comparators"})
-    table["label"] = [f"{register.loc[c, 'title']} ({register.loc[c, 'unit']})"
-                      for c in table["indicator"]]
+    table["label"] = [
+        f"{register.loc[c, 'title']} ({register.loc[c, 'unit']})" for c in table["indicator"]
+    ]
     table["_key"] = [parse_period(p).fy for p in table["period"]]
     order = {code: i for i, code in enumerate(indicators)}
     table = table.assign(_order=table["indicator"].map(order))
     table = table[table["_key"] <= last].sort_values(["_order", "_key"])
-    return table[["indicator", "label", "period", "home", "median", "n_comparators"]] \
-        .reset_index(drop=True)
+    return table[["indicator", "label", "period", "home", "median", "n_comparators"]].reset_index(
+        drop=True
+    )
 
 
 def home_positions(card: pd.DataFrame) -> pd.DataFrame:
     """Indicators with a percentile rank, labelled for a chart (``title (period)``)."""
     ranked = card[card["percentile_rank"].notna()]
-    return pd.DataFrame({"label": [f"{t} ({p})" for t, p in zip(ranked["title"], ranked["period"])],
-                         "percentile_rank": ranked["percentile_rank"].astype(float).to_numpy()})
+    return pd.DataFrame(
+        {
+            "label": [f"{t} ({p})" for t, p in zip(ranked["title"], ranked["period"])],
+            "percentile_rank": ranked["percentile_rank"].astype(float).to_numpy(),
+        }
+    )
 
 
 def count_by_state(card: pd.DataFrame, column: str, states: Sequence[str]) -> pd.Series:
@@ -224,17 +281,20 @@ def data_quality_flags(card: pd.DataFrame) -> pd.DataFrame:
     """Scorecard rows whose value is missing, provisional, estimated or revised."""
     flagged = card["value"].isna() | card["status"].isin(["provisional", "estimated", "revised"])
     rows = card[flagged].copy()
-    rows["issue"] = np.where(rows["value"].isna(),
-                             "missing " + rows["value_symbol"].fillna("").astype(str),
-                             rows["status"])
+    rows["issue"] = np.where(
+        rows["value"].isna(),
+        "missing " + rows["value_symbol"].fillna("").astype(str),
+        rows["status"],
+    )
     return rows.reset_index(drop=True)
 
 
 def _formatted(card: pd.DataFrame, column: str) -> list[str]:
     """Values of ``column`` formatted with each indicator's unit and decimals, or the symbol."""
     out = []
-    for value, unit, decimals, symbol in zip(card[column], card["unit"], card["decimals"],
-                                             card.get("value_symbol", [None] * len(card))):
+    for value, unit, decimals, symbol in zip(
+        card[column], card["unit"], card["decimals"], card.get("value_symbol", [None] * len(card))
+    ):
         if pd.isna(value):
             out.append(symbol if column == "value" and isinstance(symbol, str) else "")
         else:
@@ -250,28 +310,33 @@ def unit_symbol(unit: str) -> str:
 def performance_table(card: pd.DataFrame) -> pd.DataFrame:
     """The scorecard as a display table: indicator, period, value, target, RAG and direction."""
     flags = card["status"].map({"provisional": " [p]", "estimated": " [e]", "revised": " [r]"})
-    return pd.DataFrame({
-        "Indicator": [f"{t} ({u})" for t, u in zip(card["title"], card["unit"])],
-        "Period": card["period"].to_numpy(),
-        "Value": [v + (f or "") for v, f in zip(_formatted(card, "value"), flags.fillna(""))],
-        "Target": _formatted(card, "target"),
-        "Status against target": card["rag_label"].fillna("").to_numpy(),
-        "Direction of travel": card["dot_label"].fillna("").to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Indicator": [f"{t} ({u})" for t, u in zip(card["title"], card["unit"])],
+            "Period": card["period"].to_numpy(),
+            "Value": [v + (f or "") for v, f in zip(_formatted(card, "value"), flags.fillna(""))],
+            "Target": _formatted(card, "target"),
+            "Status against target": card["rag_label"].fillna("").to_numpy(),
+            "Direction of travel": card["dot_label"].fillna("").to_numpy(),
+        }
+    )
 
 
 def benchmark_table(card: pd.DataFrame) -> pd.DataFrame:
     """Display table of each indicator's position among the comparator group."""
     ranked = card[card["n_ranked"].notna() & (card["n_ranked"].fillna(0) >= MIN_COMPARATORS)]
-    return pd.DataFrame({
-        "Indicator": [f"{t} ({u})" for t, u in zip(ranked["title"], ranked["unit"])],
-        "Period": ranked["period"].to_numpy(),
-        "Value": _formatted(ranked, "value"),
-        "Comparator median": _formatted(ranked, "comparator_median"),
-        "Rank (1 = best)": [f"{int(r)} of {int(n)}" for r, n in zip(ranked["rank"],
-                                                                     ranked["n_ranked"])],
-        "Quartile (1 = best)": quartile_texts(ranked),
-    })
+    return pd.DataFrame(
+        {
+            "Indicator": [f"{t} ({u})" for t, u in zip(ranked["title"], ranked["unit"])],
+            "Period": ranked["period"].to_numpy(),
+            "Value": _formatted(ranked, "value"),
+            "Comparator median": _formatted(ranked, "comparator_median"),
+            "Rank (1 = best)": [
+                f"{int(r)} of {int(n)}" for r, n in zip(ranked["rank"], ranked["n_ranked"])
+            ],
+            "Quartile (1 = best)": quartile_texts(ranked),
+        }
+    )
 
 
 def quartile_texts(card: pd.DataFrame) -> list[str]:
@@ -281,23 +346,28 @@ def quartile_texts(card: pd.DataFrame) -> list[str]:
 
 def issues_table(issues: pd.DataFrame) -> pd.DataFrame:
     """Display table of the issues to consider, most reasons first."""
-    return pd.DataFrame({
-        "Indicator": [f"{t} ({u})" for t, u in zip(issues["title"], issues["unit"])],
-        "Period": issues["period"].to_numpy(),
-        "Value": _formatted(issues, "value"),
-        "Why it is listed": issues["reasons"].to_numpy(),
-        "Service": issues["service"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Indicator": [f"{t} ({u})" for t, u in zip(issues["title"], issues["unit"])],
+            "Period": issues["period"].to_numpy(),
+            "Value": _formatted(issues, "value"),
+            "Why it is listed": issues["reasons"].to_numpy(),
+            "Service": issues["service"].to_numpy(),
+        }
+    )
 
 
 def trend_table(trends: pd.DataFrame) -> pd.DataFrame:
     """The data behind the trend small multiples, one row per indicator and period."""
-    return pd.DataFrame({
-        "Indicator": trends["label"].to_numpy(), "Period": trends["period"].to_numpy(),
-        "This council": [format_number(v, 1) for v in trends["home"]],
-        "Comparator median": [format_number(v, 1) for v in trends["median"]],
-        "Councils with data": trends["n_comparators"].astype(int).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Indicator": trends["label"].to_numpy(),
+            "Period": trends["period"].to_numpy(),
+            "This council": [format_number(v, 1) for v in trends["home"]],
+            "Comparator median": [format_number(v, 1) for v in trends["median"]],
+            "Councils with data": trends["n_comparators"].astype(int).to_numpy(),
+        }
+    )
 
 
 def trend_tests(data: Dataset, trends: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
@@ -324,19 +394,29 @@ def trend_tests(data: Dataset, trends: pd.DataFrame, *, alpha: float = 0.05) -> 
         span = range(min(years), max(years) + 1)
         result = trend_test.mann_kendall([by_year.get(fy, np.nan) for fy in span], alpha=alpha)
         ordered = group.assign(_fy=years).sort_values("_fy")
-        rows.append({"indicator": code, "label": group["label"].iloc[0],
-                     "first_period": ordered["period"].iloc[0],
-                     "last_period": ordered["period"].iloc[-1], "n": result.n, "s": result.s,
-                     "p_value": result.p_value, "exact": result.exact, "slope": result.slope,
-                     "direction": result.direction,
-                     "judgement": trend_test.judge_trend(result, register.loc[code, "polarity"]),
-                     "decimals": int(register.loc[code, "decimals"]),
-                     "unit": unit_symbol(register.loc[code, "unit"])})
+        rows.append(
+            {
+                "indicator": code,
+                "label": group["label"].iloc[0],
+                "first_period": ordered["period"].iloc[0],
+                "last_period": ordered["period"].iloc[-1],
+                "n": result.n,
+                "s": result.s,
+                "p_value": result.p_value,
+                "exact": result.exact,
+                "slope": result.slope,
+                "direction": result.direction,
+                "judgement": trend_test.judge_trend(result, register.loc[code, "polarity"]),
+                "decimals": int(register.loc[code, "decimals"]),
+                "unit": unit_symbol(register.loc[code, "unit"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def trend_tests_table(tests: pd.DataFrame) -> pd.DataFrame:
     """Display table of :func:`trend_tests`: the judgement, Sen's slope a year and the p-value."""
+
     def slope(value: float, decimals: int, unit: str) -> str:
         if pd.isna(value):
             return ""
@@ -345,16 +425,23 @@ def trend_tests_table(tests: pd.DataFrame) -> pd.DataFrame:
         text = text if text.startswith("-") or not text.strip("0.,£") else f"+{text}"
         return f"{text} points" if unit == "%" else text
 
-    return pd.DataFrame({
-        "Indicator": tests["label"].to_numpy(),
-        "Years": [f"{a} to {b} ({n} with a value)" for a, b, n in
-                  zip(tests["first_period"], tests["last_period"], tests["n"])],
-        "Trend": tests["judgement"].to_numpy(),
-        "Change a year (Sen's slope)": [slope(v, d, u) for v, d, u in
-                                        zip(tests["slope"], tests["decimals"], tests["unit"])],
-        "p-value": ["" if pd.isna(p) else f"{format_number(p, 3)}{' (exact)' if e else ''}"
-                    for p, e in zip(tests["p_value"], tests["exact"])],
-    })
+    return pd.DataFrame(
+        {
+            "Indicator": tests["label"].to_numpy(),
+            "Years": [
+                f"{a} to {b} ({n} with a value)"
+                for a, b, n in zip(tests["first_period"], tests["last_period"], tests["n"])
+            ],
+            "Trend": tests["judgement"].to_numpy(),
+            "Change a year (Sen's slope)": [
+                slope(v, d, u) for v, d, u in zip(tests["slope"], tests["decimals"], tests["unit"])
+            ],
+            "p-value": [
+                "" if pd.isna(p) else f"{format_number(p, 3)}{' (exact)' if e else ''}"
+                for p, e in zip(tests["p_value"], tests["exact"])
+            ],
+        }
+    )
 
 
 def count_reasons(issues: pd.DataFrame) -> pd.Series:

@@ -68,8 +68,13 @@ MIN_POINTS_FOR_LIMITS = 13
 
 IMPROVEMENTS = ("increase", "decrease", "neutral")
 RULES = ("outside_limits", "trend", "two_in_three", "shift")
-POINT_TYPES = ("common_cause", "special_cause_improvement", "special_cause_concern",
-               "special_cause_neutral", "missing")
+POINT_TYPES = (
+    "common_cause",
+    "special_cause_improvement",
+    "special_cause_concern",
+    "special_cause_neutral",
+    "missing",
+)
 ASSURANCES = ("consistent_pass", "consistent_fail", "inconsistent")
 
 _SIGN = {"increase": 1, "decrease": -1, "neutral": 0}
@@ -85,23 +90,31 @@ class ProvisionalLimitsWarning(UserWarning):
 def _coerce_values(values: Any) -> pd.Series:
     """Return ``values`` as a float Series (NaN for missing), keeping a Series' index."""
     if np.ndim(values) != 1:
-        raise AnalysisError(f"xmr(): values must be a one-dimensional sequence of numbers; got "
-                            f"{type(values).__name__} with {np.ndim(values)} dimension(s). Pass a "
-                            "list, 1-D array or pandas Series.")
+        raise AnalysisError(
+            f"xmr(): values must be a one-dimensional sequence of numbers; got "
+            f"{type(values).__name__} with {np.ndim(values)} dimension(s). Pass a "
+            "list, 1-D array or pandas Series."
+        )
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     try:
         numbers = pd.to_numeric(series.astype(object).where(series.notna(), np.nan))
     except (TypeError, ValueError) as err:
-        raise AnalysisError(f"xmr(): values must be numbers or missing (NaN/None); {err}. Convert "
-                            "the column to numbers before charting it.") from err
+        raise AnalysisError(
+            f"xmr(): values must be numbers or missing (NaN/None); {err}. Convert "
+            "the column to numbers before charting it."
+        ) from err
     floats = pd.Series(np.asarray(numbers, dtype="float64"), index=series.index)
     if floats.empty or floats.isna().all():
-        raise AnalysisError("xmr(): values contain no observed numbers; an XmR chart needs at "
-                            "least one value (and 13 or more for firm limits).")
+        raise AnalysisError(
+            "xmr(): values contain no observed numbers; an XmR chart needs at "
+            "least one value (and 13 or more for firm limits)."
+        )
     if np.isinf(floats).any():
         where = list(floats.index[np.isinf(floats)])
-        raise AnalysisError(f"xmr(): values contain infinite numbers at {where!r}; replace them "
-                            "with NaN (missing) or a real value.")
+        raise AnalysisError(
+            f"xmr(): values contain infinite numbers at {where!r}; replace them "
+            "with NaN (missing) or a real value."
+        )
     return floats
 
 
@@ -115,29 +128,40 @@ def _rebase_problems(rebase_at: Any, n: int) -> list[str]:
     if isinstance(rebase_at, (str, bytes)) or not isinstance(rebase_at, (Sequence, np.ndarray)):
         return [f"rebase_at must be a list of 0-based row positions, e.g. [12]; got {rebase_at!r}"]
     positions = list(rebase_at)
-    problems = [f"rebase_at position {p!r} is not a whole number" for p in positions
-                if not _is_int(p)]
+    problems = [
+        f"rebase_at position {p!r} is not a whole number" for p in positions if not _is_int(p)
+    ]
     if problems:
         return problems
-    problems = [f"rebase_at position {p} is outside 1..{n - 1} (0 is already the start of the "
-                f"series; the last row is {n - 1})" for p in positions if not 0 < p < n]
+    problems = [
+        f"rebase_at position {p} is outside 1..{n - 1} (0 is already the start of the "
+        f"series; the last row is {n - 1})"
+        for p in positions
+        if not 0 < p < n
+    ]
     if any(b <= a for a, b in zip(positions, positions[1:])):
         problems.append(f"rebase_at must be strictly increasing without repeats; got {positions!r}")
     return problems
 
 
-def _argument_problems(n: int, improvement: Any, target: Any, baseline: Any, rebase_at: Any,
-                       screen_outliers: Any) -> list[str]:
+def _argument_problems(
+    n: int, improvement: Any, target: Any, baseline: Any, rebase_at: Any, screen_outliers: Any
+) -> list[str]:
     problems = []
     if improvement not in IMPROVEMENTS:
-        problems.append(f"improvement must be one of {IMPROVEMENTS!r}; got {improvement!r} (use "
-                        "'increase' when higher is better, 'decrease' when lower is better)")
-    if target is not None and (not isinstance(target, Real) or isinstance(target, bool)
-                               or not math.isfinite(target)):
+        problems.append(
+            f"improvement must be one of {IMPROVEMENTS!r}; got {improvement!r} (use "
+            "'increase' when higher is better, 'decrease' when lower is better)"
+        )
+    if target is not None and (
+        not isinstance(target, Real) or isinstance(target, bool) or not math.isfinite(target)
+    ):
         problems.append(f"target must be a finite number or None; got {target!r}")
     if baseline is not None and (not _is_int(baseline) or baseline < 2):
-        problems.append(f"baseline must be a whole number of points, at least 2, or None for all "
-                        f"points; got {baseline!r}")
+        problems.append(
+            f"baseline must be a whole number of points, at least 2, or None for all "
+            f"points; got {baseline!r}"
+        )
     if not isinstance(screen_outliers, (bool, np.bool_)):
         problems.append(f"screen_outliers must be True or False; got {screen_outliers!r}")
     return problems + _rebase_problems(rebase_at, n)
@@ -151,8 +175,9 @@ def _moving_ranges(observed: np.ndarray) -> np.ndarray:
     return np.concatenate([[np.nan], np.abs(np.diff(observed))])
 
 
-def _mean_moving_range(moving_ranges: np.ndarray,
-                       screen_outliers: bool) -> tuple[float, np.ndarray]:
+def _mean_moving_range(
+    moving_ranges: np.ndarray, screen_outliers: bool
+) -> tuple[float, np.ndarray]:
     """Mean moving range and a mask of the moving ranges it used.
 
     Method: with screening, moving ranges >= 3.267 x the mean moving range (Wheeler's upper range
@@ -170,10 +195,13 @@ def _mean_moving_range(moving_ranges: np.ndarray,
 
 def _warn_if_provisional(n_points: int, period: int, first_row: int, last_row: int) -> None:
     if n_points < MIN_POINTS_FOR_LIMITS:
-        warnings.warn(f"XmR limits for period {period} (rows {first_row}-{last_row}) rest on "
-                      f"{n_points} observed point(s), fewer than {MIN_POINTS_FOR_LIMITS}: treat "
-                      "them as provisional; they will change as data are added.",
-                      ProvisionalLimitsWarning, stacklevel=4)
+        warnings.warn(
+            f"XmR limits for period {period} (rows {first_row}-{last_row}) rest on "
+            f"{n_points} observed point(s), fewer than {MIN_POINTS_FOR_LIMITS}: treat "
+            "them as provisional; they will change as data are added.",
+            ProvisionalLimitsWarning,
+            stacklevel=4,
+        )
 
 
 # --------------------------------------------------------------------------- rules
@@ -183,9 +211,9 @@ def _shift_mask(side: np.ndarray) -> np.ndarray:
     """Points in a run of 7+ on the same side of the mean (``side`` is -1, 0 or +1)."""
     flagged = np.zeros(side.size, dtype=bool)
     for end in range(RUN_LENGTH - 1, side.size):
-        window = side[end - RUN_LENGTH + 1:end + 1]
+        window = side[end - RUN_LENGTH + 1 : end + 1]
         if window[-1] != 0 and np.all(window == window[-1]):
-            flagged[end - RUN_LENGTH + 1:end + 1] = True
+            flagged[end - RUN_LENGTH + 1 : end + 1] = True
     return flagged
 
 
@@ -196,9 +224,9 @@ def _trend_directions(values: np.ndarray) -> np.ndarray:
     """
     direction = np.zeros(values.size, dtype=int)
     for end in range(RUN_LENGTH - 1, values.size):
-        steps = np.sign(np.diff(values[end - RUN_LENGTH + 1:end + 1]))
+        steps = np.sign(np.diff(values[end - RUN_LENGTH + 1 : end + 1]))
         if np.all(steps == steps[0]) and steps[0] != 0:
-            direction[end - RUN_LENGTH + 1:end + 1] = steps[0]
+            direction[end - RUN_LENGTH + 1 : end + 1] = steps[0]
     return direction
 
 
@@ -221,9 +249,12 @@ def _detect_rules(observed: np.ndarray, limits: dict[str, float]) -> tuple[list[
     outside = (observed > limits["upl"]) | (observed < limits["lpl"])
     close = ~outside & ((observed > limits["near_upl"]) | (observed < limits["near_lpl"]))
     trend = _trend_directions(observed)
-    fired = {"outside_limits": (outside, side), "trend": (trend != 0, trend),
-             "two_in_three": (_two_in_three_mask(close, side), side),
-             "shift": (_shift_mask(side), side)}
+    fired = {
+        "outside_limits": (outside, side),
+        "trend": (trend != 0, trend),
+        "two_in_three": (_two_in_three_mask(close, side), side),
+        "shift": (_shift_mask(side), side),
+    }
     rules, direction = [], np.zeros(observed.size, dtype=int)
     for i in range(observed.size):
         names = [name for name in RULES if fired[name][0][i]]
@@ -243,30 +274,53 @@ def _point_types(direction: np.ndarray, improvement: str) -> list[str]:
 # --------------------------------------------------------------------------- the chart
 
 
-def _chart_period(values: np.ndarray, period: int, first_row: int, baseline: int | None,
-                  screen_outliers: bool, improvement: str) -> pd.DataFrame:
+def _chart_period(
+    values: np.ndarray,
+    period: int,
+    first_row: int,
+    baseline: int | None,
+    screen_outliers: bool,
+    improvement: str,
+) -> pd.DataFrame:
     """XmR columns for the rows of one period (a stretch between rebase points)."""
     n = values.size
     in_baseline = np.arange(n) < (baseline or n)
     observed = ~np.isnan(values)
     if not (observed & in_baseline).any():
-        raise AnalysisError(f"xmr(): period {period} (rows {first_row}-{first_row + n - 1}) has no "
-                            "observed value among its baseline points, so it has no mean; move or "
-                            "remove the rebase point, or enlarge the baseline.")
+        raise AnalysisError(
+            f"xmr(): period {period} (rows {first_row}-{first_row + n - 1}) has no "
+            "observed value among its baseline points, so it has no mean; move or "
+            "remove the rebase point, or enlarge the baseline."
+        )
     obs_values = values[observed]
     obs_baseline = in_baseline[observed]
     _warn_if_provisional(int(obs_baseline.sum()), period, first_row, first_row + n - 1)
     moving_range = _moving_ranges(obs_values)
     amr, used = _mean_moving_range(np.where(obs_baseline, moving_range, np.nan), screen_outliers)
     mean = float(np.mean(obs_values[obs_baseline]))
-    limits = {"mean": mean, "lpl": mean - LIMIT_FACTOR * amr, "upl": mean + LIMIT_FACTOR * amr,
-              "near_lpl": mean - NEAR_LIMIT_FACTOR * amr,
-              "near_upl": mean + NEAR_LIMIT_FACTOR * amr}
+    limits = {
+        "mean": mean,
+        "lpl": mean - LIMIT_FACTOR * amr,
+        "upl": mean + LIMIT_FACTOR * amr,
+        "near_lpl": mean - NEAR_LIMIT_FACTOR * amr,
+        "near_upl": mean + NEAR_LIMIT_FACTOR * amr,
+    }
     rules, direction = _detect_rules(obs_values, limits)
-    frame = pd.DataFrame({"value": values, "period": period, "in_baseline": in_baseline,
-                          "moving_range": np.nan, "moving_range_used": False,
-                          "mean_moving_range": amr, **limits, "special_cause": False, "rule": "",
-                          "direction": "", "point_type": "missing"})
+    frame = pd.DataFrame(
+        {
+            "value": values,
+            "period": period,
+            "in_baseline": in_baseline,
+            "moving_range": np.nan,
+            "moving_range_used": False,
+            "mean_moving_range": amr,
+            **limits,
+            "special_cause": False,
+            "rule": "",
+            "direction": "",
+            "point_type": "missing",
+        }
+    )
     frame.loc[observed, "moving_range"] = moving_range
     frame.loc[observed, "moving_range_used"] = used
     frame.loc[observed, "special_cause"] = direction != 0
@@ -276,9 +330,14 @@ def _chart_period(values: np.ndarray, period: int, first_row: int, baseline: int
     return frame
 
 
-def xmr(values: Sequence[float] | np.ndarray | pd.Series, improvement: str = "increase",
-        target: float | None = None, baseline: int | None = None,
-        rebase_at: Sequence[int] | None = None, screen_outliers: bool = True) -> pd.DataFrame:
+def xmr(
+    values: Sequence[float] | np.ndarray | pd.Series,
+    improvement: str = "increase",
+    target: float | None = None,
+    baseline: int | None = None,
+    rebase_at: Sequence[int] | None = None,
+    screen_outliers: bool = True,
+) -> pd.DataFrame:
     """Compute an XmR (individuals) chart with Making Data Count special-cause rules.
 
     Method: NHS England *Making Data Count*, as implemented by NHSRplotthedots ``ptd_spc``: mean of
@@ -326,21 +385,29 @@ def xmr(values: Sequence[float] | np.ndarray | pd.Series, improvement: str = "in
         For each period whose limits rest on fewer than 13 observed points.
     """
     series = _coerce_values(values)
-    problems = _argument_problems(series.size, improvement, target, baseline, rebase_at,
-                                  screen_outliers)
+    problems = _argument_problems(
+        series.size, improvement, target, baseline, rebase_at, screen_outliers
+    )
     if problems:
-        raise AnalysisError("Invalid arguments to xmr():\n"
-                            + "\n".join(f"  - {p}" for p in problems))
+        raise AnalysisError(
+            "Invalid arguments to xmr():\n" + "\n".join(f"  - {p}" for p in problems)
+        )
     bounds = [0, *(int(p) for p in (rebase_at if rebase_at is not None else [])), series.size]
     array = series.to_numpy()
     frames = []
     for k, (a, b) in enumerate(zip(bounds, bounds[1:])):  # a loop, not a comprehension, so the
         frames.append(  # warning's stacklevel points at the caller on every Python version
-            _chart_period(array[a:b], k, a, baseline, bool(screen_outliers), improvement))
+            _chart_period(array[a:b], k, a, baseline, bool(screen_outliers), improvement)
+        )
     result = pd.concat(frames, ignore_index=True)
     result.index = series.index.copy()
-    result.attrs["spc"] = {"improvement": improvement, "target": target, "baseline": baseline,
-                           "rebase_at": bounds[1:-1], "screen_outliers": bool(screen_outliers)}
+    result.attrs["spc"] = {
+        "improvement": improvement,
+        "target": target,
+        "baseline": baseline,
+        "rebase_at": bounds[1:-1],
+        "screen_outliers": bool(screen_outliers),
+    }
     result.attrs["spc"]["variation"] = classify_variation(result)
     result.attrs["spc"]["assurance"] = classify_assurance(result)
     return result
@@ -372,8 +439,9 @@ def classify_variation(result: pd.DataFrame) -> str:
     return str(observed.iloc[-1])
 
 
-def classify_assurance(result: pd.DataFrame, target: float | None = None,
-                       improvement: str | None = None) -> str | None:
+def classify_assurance(
+    result: pd.DataFrame, target: float | None = None, improvement: str | None = None
+) -> str | None:
     """Making Data Count assurance: can the process be relied on to meet the target?
 
     Method: NHSRplotthedots ``ptd_calculate_assurance_type``, using the limits of the last row
@@ -398,8 +466,10 @@ def classify_assurance(result: pd.DataFrame, target: float | None = None,
     target = xmr_setting(result, "target", target)
     improvement = xmr_setting(result, "improvement", improvement)
     if improvement not in IMPROVEMENTS:
-        raise AnalysisError(f"classify_assurance(): improvement must be one of {IMPROVEMENTS!r}; "
-                            f"got {improvement!r}.")
+        raise AnalysisError(
+            f"classify_assurance(): improvement must be one of {IMPROVEMENTS!r}; "
+            f"got {improvement!r}."
+        )
     lpl, upl = float(result["lpl"].iloc[-1]), float(result["upl"].iloc[-1])
     if target is None or improvement == "neutral" or math.isnan(lpl) or math.isnan(upl):
         return None
@@ -427,33 +497,48 @@ def point_label(result: pd.DataFrame, position: int) -> str:
     return str(index[position])
 
 
-def _rule_reason(result: pd.DataFrame, position: int, rule: str,
-                 fmt: Callable[[float], str]) -> str:
+def _rule_reason(
+    result: pd.DataFrame, position: int, rule: str, fmt: Callable[[float], str]
+) -> str:
     row = result.iloc[position]
     high = row["value"] > row["mean"]
     side = "above" if high else "below"
     if rule == "outside_limits":
-        return (f"it is above the upper process limit ({fmt(row['upl'])})" if high
-                else f"it is below the lower process limit ({fmt(row['lpl'])})")
+        return (
+            f"it is above the upper process limit ({fmt(row['upl'])})"
+            if high
+            else f"it is below the lower process limit ({fmt(row['lpl'])})"
+        )
     if rule == "trend":
         values = result["value"].to_numpy()
         rows = np.flatnonzero(result["period"].to_numpy() == row["period"])
         in_period = values[rows]
-        before = int(np.sum(~np.isnan(values[rows[0]:position])))
+        before = int(np.sum(~np.isnan(values[rows[0] : position])))
         step = _trend_directions(in_period[~np.isnan(in_period)])[before]
-        return (f"it is part of a run of {RUN_LENGTH} or more points each "
-                f"{'higher' if step > 0 else 'lower'} than the one before")
+        return (
+            f"it is part of a run of {RUN_LENGTH} or more points each "
+            f"{'higher' if step > 0 else 'lower'} than the one before"
+        )
     if rule == "two_in_three":
         near = fmt(row["near_upl"] if high else row["near_lpl"])
         limit = "upper" if high else "lower"
-        return (f"it is one of 2 of 3 consecutive points close to the {limit} process limit "
-                f"(beyond {near})")
-    return (f"it is part of a run of {RUN_LENGTH} or more points {side} the mean "
-            f"({fmt(row['mean'])})")
+        return (
+            f"it is one of 2 of 3 consecutive points close to the {limit} process limit "
+            f"(beyond {near})"
+        )
+    return (
+        f"it is part of a run of {RUN_LENGTH} or more points {side} the mean ({fmt(row['mean'])})"
+    )
 
 
-def explain_point(result: pd.DataFrame, position: int, *, label: str | None = None,
-                  unit: str = "", decimals: int = 1) -> str:
+def explain_point(
+    result: pd.DataFrame,
+    position: int,
+    *,
+    label: str | None = None,
+    unit: str = "",
+    decimals: int = 1,
+) -> str:
     """A plain-English sentence saying why a point was, or was not, flagged.
 
     Parameters
@@ -481,8 +566,10 @@ def explain_point(result: pd.DataFrame, position: int, *, label: str | None = No
         If ``position`` is not a row of ``result``.
     """
     if not _is_int(position) or not -len(result) <= position < len(result):
-        raise AnalysisError(f"explain_point(): position must be a row position between "
-                            f"{-len(result)} and {len(result) - 1}; got {position!r}.")
+        raise AnalysisError(
+            f"explain_point(): position must be a row position between "
+            f"{-len(result)} and {len(result) - 1}; got {position!r}."
+        )
     position = position % len(result)
     name = label if label is not None else point_label(result, position)
     row = result.iloc[position]
@@ -490,13 +577,20 @@ def explain_point(result: pd.DataFrame, position: int, *, label: str | None = No
     if row["point_type"] == "missing":
         return f"{name} has no value, so it was not assessed."
     if row["point_type"] == "common_cause":
-        limits = (f"within the process limits ({fmt(row['lpl'])} to {fmt(row['upl'])})"
-                  if not math.isnan(row["lpl"]) else "not assessable against limits yet")
-        return (f"{name} shows common-cause variation: it is {limits} and not part of a run, trend "
-                "or 2-of-3 pattern.")
-    kind = {"special_cause_improvement": "a special cause of improvement",
-            "special_cause_concern": "a special cause of concern",
-            "special_cause_neutral": "a special cause (neither improvement nor concern)"}
+        limits = (
+            f"within the process limits ({fmt(row['lpl'])} to {fmt(row['upl'])})"
+            if not math.isnan(row["lpl"])
+            else "not assessable against limits yet"
+        )
+        return (
+            f"{name} shows common-cause variation: it is {limits} and not part of a run, trend "
+            "or 2-of-3 pattern."
+        )
+    kind = {
+        "special_cause_improvement": "a special cause of improvement",
+        "special_cause_concern": "a special cause of concern",
+        "special_cause_neutral": "a special cause (neither improvement nor concern)",
+    }
     reasons = [_rule_reason(result, position, rule, fmt) for rule in row["rule"].split(";")]
     because = reasons[0] if len(reasons) == 1 else "; ".join(reasons[:-1]) + "; and " + reasons[-1]
     return f"{name} is {kind[row['point_type']]}: {because}."
@@ -505,17 +599,22 @@ def explain_point(result: pd.DataFrame, position: int, *, label: str | None = No
 _VARIATION_TEXT = {
     "common_cause": "common-cause variation only at the latest point (no significant change)",
     "special_cause_improvement": "special-cause variation of an improving nature at the latest "
-                                 "point (significantly {side} than expected)",
+    "point (significantly {side} than expected)",
     "special_cause_concern": "special-cause variation of a concerning nature at the latest point "
-                             "(significantly {side} than expected)",
+    "(significantly {side} than expected)",
     "special_cause_neutral": "special-cause variation at the latest point, neither improvement nor "
-                             "concern (significantly {side} than expected)",
+    "concern (significantly {side} than expected)",
 }
 
 
-def describe_variation_and_assurance(result: pd.DataFrame, *, target: float | None = None,
-                                     improvement: str | None = None, unit: str = "",
-                                     decimals: int = 1) -> str:
+def describe_variation_and_assurance(
+    result: pd.DataFrame,
+    *,
+    target: float | None = None,
+    improvement: str | None = None,
+    unit: str = "",
+    decimals: int = 1,
+) -> str:
     """One sentence for report text giving the chart's variation and assurance.
 
     Parameters
@@ -541,14 +640,16 @@ def describe_variation_and_assurance(result: pd.DataFrame, *, target: float | No
     improvement = xmr_setting(result, "improvement", improvement)
     variation = classify_variation(result)
     latest = result[result["point_type"] != "missing"].iloc[-1]
-    first = _VARIATION_TEXT[variation].format(side="higher" if latest["direction"] == "high"
-                                              else "lower")
+    first = _VARIATION_TEXT[variation].format(
+        side="higher" if latest["direction"] == "high" else "lower"
+    )
     second = _describe_assurance(result, target, improvement, unit, decimals)
     return f"{first[0].upper()}{first[1:]}; {second}."
 
 
-def _describe_assurance(result: pd.DataFrame, target: float | None, improvement: str | None,
-                        unit: str, decimals: int) -> str:
+def _describe_assurance(
+    result: pd.DataFrame, target: float | None, improvement: str | None, unit: str, decimals: int
+) -> str:
     if target is None:
         return "no target is set"
     aim = f"the target of {_format_number(target, unit, decimals)}"
@@ -557,14 +658,18 @@ def _describe_assurance(result: pd.DataFrame, target: float | None, improvement:
     assurance = classify_assurance(result, target, improvement)
     if assurance is None:
         return f"{aim} cannot be assessed until the process limits can be calculated"
-    limits = (f"{_format_number(result['lpl'].iloc[-1], unit, decimals)} to "
-              f"{_format_number(result['upl'].iloc[-1], unit, decimals)}")
-    return {"consistent_pass": f"{aim} will consistently be met, as the process limits ({limits}) "
-                               "lie entirely on the right side of it",
-            "consistent_fail": f"{aim} will consistently be missed, as the process limits "
-                               f"({limits}) lie entirely on the wrong side of it",
-            "inconsistent": f"{aim} will be met inconsistently, as it lies within the process "
-                            f"limits ({limits})"}[assurance]
+    limits = (
+        f"{_format_number(result['lpl'].iloc[-1], unit, decimals)} to "
+        f"{_format_number(result['upl'].iloc[-1], unit, decimals)}"
+    )
+    return {
+        "consistent_pass": f"{aim} will consistently be met, as the process limits ({limits}) "
+        "lie entirely on the right side of it",
+        "consistent_fail": f"{aim} will consistently be missed, as the process limits "
+        f"({limits}) lie entirely on the wrong side of it",
+        "inconsistent": f"{aim} will be met inconsistently, as it lies within the process "
+        f"limits ({limits})",
+    }[assurance]
 
 
 # --------------------------------------------------------------------------- chart

@@ -53,8 +53,17 @@ SUPPRESSED = "[c]"
 LOW_BASE = "[low]"
 NOT_AVAILABLE = "[x]"
 
-RESULT_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "base", "effective_base",
-                  "weighted_base", "count", "ci_method")
+RESULT_COLUMNS = (
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "base",
+    "effective_base",
+    "weighted_base",
+    "count",
+    "ci_method",
+)
 
 _DENSE_KEY_LIMIT = 20_000_000
 
@@ -63,38 +72,44 @@ _DENSE_KEY_LIMIT = 20_000_000
 # Sample design
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Design:
     """A sample design reduced to integer codes: what the variance formula needs."""
 
-    weights: np.ndarray          # (n,) positive weights
+    weights: np.ndarray  # (n,) positive weights
     weights_squared: np.ndarray  # (n,) weights ** 2, computed once
-    stratum: np.ndarray          # (n,) stratum code of each row, 0..H-1
-    psu: np.ndarray | None       # (n,) PSU code 0..P-1, or None when each row is its own PSU
+    stratum: np.ndarray  # (n,) stratum code of each row, 0..H-1
+    psu: np.ndarray | None  # (n,) PSU code 0..P-1, or None when each row is its own PSU
     stratum_of_psu: np.ndarray | None  # (P,) stratum code of each PSU
-    n_psu: np.ndarray            # (H,) number of sampled PSUs per stratum
-    fpc_factor: np.ndarray       # (H,) (N_h - n_h) / N_h; 1 without an fpc
+    n_psu: np.ndarray  # (H,) number of sampled PSUs per stratum
+    fpc_factor: np.ndarray  # (H,) (N_h - n_h) / N_h; 1 without an fpc
     single_psu: str
-    is_complex: bool             # strata, cluster or fpc given
-
+    is_complex: bool  # strata, cluster or fpc given
 
 
 def _clusters(design: _Design) -> tuple[np.ndarray, np.ndarray]:
     """The PSU code of each row and the stratum of each PSU, of a design with clusters."""
     if design.psu is None or design.stratum_of_psu is None:
-        raise AnalysisError("the survey design has no clusters (each respondent is its own PSU), "
-                            "so there are no PSU totals to sum; this is a bug in perfeval, "
-                            "please report it")
+        raise AnalysisError(
+            "the survey design has no clusters (each respondent is its own PSU), "
+            "so there are no PSU totals to sum; this is a bug in perfeval, "
+            "please report it"
+        )
     return design.psu, design.stratum_of_psu
 
 
 def _check_columns(df: pd.DataFrame, named: dict[str, str | None]) -> None:
-    missing = [f"{argument}={column!r}" for argument, column in named.items()
-               if column is not None and column not in df.columns]
+    missing = [
+        f"{argument}={column!r}"
+        for argument, column in named.items()
+        if column is not None and column not in df.columns
+    ]
     if missing:
         raise AnalysisError(
             f"Column(s) not found in the survey data: {', '.join(missing)}. "
-            f"Available columns: {list(df.columns)!r}. Check the spelling or the parameters file.")
+            f"Available columns: {list(df.columns)!r}. Check the spelling or the parameters file."
+        )
 
 
 def _numeric_column(df: pd.DataFrame, column: str, argument: str) -> np.ndarray:
@@ -102,7 +117,8 @@ def _numeric_column(df: pd.DataFrame, column: str, argument: str) -> np.ndarray:
     if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         raise AnalysisError(
             f"{argument} column {column!r} must be numeric; found dtype {series.dtype}. "
-            f"Convert it (e.g. pd.to_numeric) before estimating.")
+            f"Convert it (e.g. pd.to_numeric) before estimating."
+        )
     return series.to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -114,54 +130,63 @@ def _validated_weights(df: pd.DataFrame, weight: str) -> np.ndarray:
         raise AnalysisError(
             f"Weight column {weight!r} must hold a positive, finite weight for every respondent; "
             f"found {missing} missing and {bad} zero, negative or infinite value(s) "
-            f"out of {len(values)} rows. Fix the weights (or drop those respondents) and re-run.")
+            f"out of {len(values)} rows. Fix the weights (or drop those respondents) and re-run."
+        )
     return values
 
 
-def _codes_without_missing(df: pd.DataFrame, column: str,
-                           argument: str) -> tuple[np.ndarray, pd.Index]:
+def _codes_without_missing(
+    df: pd.DataFrame, column: str, argument: str
+) -> tuple[np.ndarray, pd.Index]:
     codes, labels = pd.factorize(df[column], sort=True)
     missing = int((codes < 0).sum())
     if missing:
         raise AnalysisError(
             f"{argument} column {column!r} has {missing} missing value(s); every respondent needs "
-            f"a {argument} to compute design-based standard errors. Fill them in the data.")
+            f"a {argument} to compute design-based standard errors. Fill them in the data."
+        )
     return codes.astype(np.int64), pd.Index(labels)
 
 
-def _population_psus(df: pd.DataFrame, fpc: str, stratum: np.ndarray, n_psu: np.ndarray,
-                     labels: pd.Index) -> np.ndarray:
+def _population_psus(
+    df: pd.DataFrame, fpc: str, stratum: np.ndarray, n_psu: np.ndarray, labels: pd.Index
+) -> np.ndarray:
     """Population number of PSUs per stratum from an ``fpc`` column, as R's svydesign reads it."""
     values = _numeric_column(df, fpc, "fpc")
     if np.isnan(values).any() or (values <= 0).any():
         raise AnalysisError(
             f"fpc column {fpc!r} must be positive for every respondent; found "
-            f"{int(np.isnan(values).sum())} missing and {int((values <= 0).sum())} non-positive.")
+            f"{int(np.isnan(values).sum())} missing and {int((values <= 0).sum())} non-positive."
+        )
     per_stratum = pd.Series(values).groupby(stratum).agg(["min", "max"])
     varying = per_stratum.index[per_stratum["min"] != per_stratum["max"]]
     if len(varying):
         raise AnalysisError(
             f"fpc column {fpc!r} must be constant within each stratum; it varies in stratum "
-            f"{labels[varying[0]]!r}. Give the stratum's population size on every row.")
+            f"{labels[varying[0]]!r}. Give the stratum's population size on every row."
+        )
     first = per_stratum["min"].reindex(range(len(n_psu))).to_numpy()
-    if (first <= 1).all():          # sampling fractions, as R treats fpc values <= 1
+    if (first <= 1).all():  # sampling fractions, as R treats fpc values <= 1
         return n_psu / first
     if (first < 1).any():
         raise AnalysisError(
             f"fpc column {fpc!r} mixes sampling fractions (<= 1) and population sizes (> 1); "
-            f"use population sizes throughout.")
+            f"use population sizes throughout."
+        )
     too_small = np.flatnonzero(first < n_psu)
     if len(too_small):
         h = too_small[0]
         raise AnalysisError(
             f"fpc column {fpc!r} says stratum {labels[h]!r} has {first[h]:g} units in the "
             f"population but {n_psu[h]} were sampled. fpc must be the population size of the "
-            f"stratum (number of PSUs in the population for a cluster design).")
+            f"stratum (number of PSUs in the population for a cluster design)."
+        )
     return first
 
 
-def _encode_psus(df: pd.DataFrame, cluster: str,
-                 stratum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _encode_psus(
+    df: pd.DataFrame, cluster: str, stratum: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """PSU code of each row, PSUs nested within strata (R's ``nest=TRUE``), and each PSU's
     stratum."""
     cluster_code, _ = _codes_without_missing(df, cluster, "cluster")
@@ -171,8 +196,15 @@ def _encode_psus(df: pd.DataFrame, cluster: str,
     return psu.astype(np.int64), stratum_of_psu
 
 
-def _describe_design(df: pd.DataFrame, *, weight: str | None, strata: str | None,
-                     cluster: str | None, fpc: str | None, single_psu: str) -> _Design:
+def _describe_design(
+    df: pd.DataFrame,
+    *,
+    weight: str | None,
+    strata: str | None,
+    cluster: str | None,
+    fpc: str | None,
+    single_psu: str,
+) -> _Design:
     """Reduce the design columns of ``df`` to the codes the variance estimator uses."""
     if single_psu not in SINGLE_PSU_RULES:
         raise ParameterError([f"single_psu must be one of {SINGLE_PSU_RULES}; got {single_psu!r}"])
@@ -195,17 +227,27 @@ def _describe_design(df: pd.DataFrame, *, weight: str | None, strata: str | None
         fpc_factor = (population - n_psu) / population
     if weight is not None:
         weights = _validated_weights(df, weight)
-    elif fpc is not None:           # as R: weights implied by the fpc (N_h / n_h)
+    elif fpc is not None:  # as R: weights implied by the fpc (N_h / n_h)
         weights = (population / n_psu)[stratum]
     else:
         weights = np.ones(len(df))
     _check_single_psu_strata(n_psu, fpc_factor, labels, single_psu)
-    return _Design(weights, weights ** 2, stratum, psu, stratum_of_psu, n_psu, fpc_factor,
-                   single_psu, is_complex=any(x is not None for x in (strata, cluster, fpc)))
+    return _Design(
+        weights,
+        weights**2,
+        stratum,
+        psu,
+        stratum_of_psu,
+        n_psu,
+        fpc_factor,
+        single_psu,
+        is_complex=any(x is not None for x in (strata, cluster, fpc)),
+    )
 
 
-def _check_single_psu_strata(n_psu: np.ndarray, fpc_factor: np.ndarray, labels: pd.Index,
-                             single_psu: str) -> None:
+def _check_single_psu_strata(
+    n_psu: np.ndarray, fpc_factor: np.ndarray, labels: pd.Index, single_psu: str
+) -> None:
     lonely = np.flatnonzero((n_psu == 1) & (fpc_factor > 1e-7))
     if single_psu == "fail" and len(lonely):
         names = ", ".join(repr(labels[h]) for h in lonely[:10])
@@ -213,12 +255,14 @@ def _check_single_psu_strata(n_psu: np.ndarray, fpc_factor: np.ndarray, labels: 
             f"{len(lonely)} stratum/strata have only one sampled PSU ({names}), so their "
             f"variance cannot be estimated. Merge each with a similar stratum, or pass "
             f"single_psu='adjust' (centre it at the overall mean, like R's "
-            f"options(survey.lonely.psu='adjust')) or single_psu='certainty'.")
+            f"options(survey.lonely.psu='adjust')) or single_psu='certainty'."
+        )
 
 
 # --------------------------------------------------------------------------------------------
 # Variance by Taylor linearisation
 # --------------------------------------------------------------------------------------------
+
 
 def _cell_codes(domain: np.ndarray, design: _Design) -> np.ndarray:
     """Code of each respondent's (domain, stratum) cell: ``domain * H + stratum``."""
@@ -226,8 +270,9 @@ def _cell_codes(domain: np.ndarray, design: _Design) -> np.ndarray:
     return domain * n_strata + design.stratum if n_strata > 1 else domain
 
 
-def _sum_by_cell(cell: np.ndarray, n_groups: int, n_strata: int,
-                 values: np.ndarray | None = None) -> np.ndarray:
+def _sum_by_cell(
+    cell: np.ndarray, n_groups: int, n_strata: int, values: np.ndarray | None = None
+) -> np.ndarray:
     """Sum ``values`` (or count rows) by (domain, stratum) cell: a (n_groups, H) array.
 
     Cells of the extra domain ``n_groups`` (respondents in no domain) are dropped.
@@ -236,14 +281,14 @@ def _sum_by_cell(cell: np.ndarray, n_groups: int, n_strata: int,
     return sums.reshape(n_groups + 1, n_strata)[:-1]
 
 
-def _sum_by_psu(domain: np.ndarray, values: np.ndarray, n_groups: int,
-                design: _Design) -> np.ndarray:
+def _sum_by_psu(
+    domain: np.ndarray, values: np.ndarray, n_groups: int, design: _Design
+) -> np.ndarray:
     """Sum ``values`` by (domain, PSU): a dense (n_groups, P) array, zero where a PSU has no
     member."""
     psu, stratum_of_psu = _clusters(design)
     n_psus = len(stratum_of_psu)
-    sums = np.bincount(domain * n_psus + psu, weights=values,
-                       minlength=(n_groups + 1) * n_psus)
+    sums = np.bincount(domain * n_psus + psu, weights=values, minlength=(n_groups + 1) * n_psus)
     return sums.reshape(n_groups + 1, n_psus)[:-1]
 
 
@@ -252,8 +297,10 @@ def _moments_over_psus(totals: np.ndarray, design: _Design) -> tuple[np.ndarray,
     n_groups, n_strata = totals.shape[0], len(design.n_psu)
     _, stratum_of_psu = _clusters(design)
     cell = (np.arange(n_groups)[:, None] * n_strata + stratum_of_psu[None, :]).ravel()
-    moments = [np.bincount(cell, weights=values.ravel(), minlength=n_groups * n_strata)
-               for values in (totals, totals ** 2)]
+    moments = [
+        np.bincount(cell, weights=values.ravel(), minlength=n_groups * n_strata)
+        for values in (totals, totals**2)
+    ]
     return moments[0].reshape(n_groups, n_strata), moments[1].reshape(n_groups, n_strata)
 
 
@@ -261,23 +308,28 @@ def _dense_psu_sums_fit(n_groups: int, design: _Design) -> bool:
     return (n_groups + 1) * len(_clusters(design)[1]) <= _DENSE_KEY_LIMIT
 
 
-def _moments_of_linearised(z: np.ndarray, domain: np.ndarray, n_groups: int,
-                           design: _Design) -> tuple[np.ndarray, np.ndarray]:
+def _moments_of_linearised(
+    z: np.ndarray, domain: np.ndarray, n_groups: int, design: _Design
+) -> tuple[np.ndarray, np.ndarray]:
     """Sum and sum of squares, over each stratum's PSUs, of each domain's PSU totals of ``z``."""
     n_strata = len(design.n_psu)
     if design.psu is None:
         cell = _cell_codes(domain, design)
-        return (_sum_by_cell(cell, n_groups, n_strata, z),
-                _sum_by_cell(cell, n_groups, n_strata, z * z))
+        return (
+            _sum_by_cell(cell, n_groups, n_strata, z),
+            _sum_by_cell(cell, n_groups, n_strata, z * z),
+        )
     if _dense_psu_sums_fit(n_groups, design):
         return _moments_over_psus(_sum_by_psu(domain, z, n_groups, design), design)
     psu, stratum_of_psu = _clusters(design)
-    n_psus = len(stratum_of_psu)      # very many (group, PSU) pairs: sum only those present
+    n_psus = len(stratum_of_psu)  # very many (group, PSU) pairs: sum only those present
     units, inverse = np.unique(domain * n_psus + psu, return_inverse=True)
     totals = np.bincount(inverse, weights=z)
     cell = (units // n_psus) * n_strata + stratum_of_psu[units % n_psus]
-    return (_sum_by_cell(cell, n_groups, n_strata, totals),
-            _sum_by_cell(cell, n_groups, n_strata, totals ** 2))
+    return (
+        _sum_by_cell(cell, n_groups, n_strata, totals),
+        _sum_by_cell(cell, n_groups, n_strata, totals**2),
+    )
 
 
 def _variance_from_moments(s1: np.ndarray, s2: np.ndarray, design: _Design) -> np.ndarray:
@@ -301,10 +353,11 @@ def _variance_from_moments(s1: np.ndarray, s2: np.ndarray, design: _Design) -> n
         # centred on its stratum, i.e. it is centred at zero, the population mean of linearised
         # values of a mean or proportion.
         centre = np.where(lonely, 0.0, centre)
-    squares = s2 - 2 * centre * s1 + n_h * centre ** 2
+    squares = s2 - 2 * centre * s1 + n_h * centre**2
     squares = np.where(squares > 1e-10 * s2, squares, 0.0)
-    scale = design.fpc_factor * np.where(lonely, 0.0 if design.single_psu == "certainty" else 1.0,
-                                         n_h / np.maximum(n_h - 1, 1))
+    scale = design.fpc_factor * np.where(
+        lonely, 0.0 if design.single_psu == "certainty" else 1.0, n_h / np.maximum(n_h - 1, 1)
+    )
     return (scale * squares).sum(axis=1)
 
 
@@ -312,13 +365,18 @@ def _variance_from_moments(s1: np.ndarray, s2: np.ndarray, design: _Design) -> n
 # Responses and groups
 # --------------------------------------------------------------------------------------------
 
+
 def _as_by_columns(by: str | Sequence[str] | None) -> list[str]:
     if by is None:
         return []
     columns = [by] if isinstance(by, str) else list(by)
     if len(columns) > 2 or len(set(columns)) != len(columns):
-        raise ParameterError([f"by must be None, a column name or a list of up to two distinct "
-                              f"column names; got {by!r}"])
+        raise ParameterError(
+            [
+                f"by must be None, a column name or a list of up to two distinct "
+                f"column names; got {by!r}"
+            ]
+        )
     return columns
 
 
@@ -347,30 +405,37 @@ def _encode_groups(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Data
     return group, pd.DataFrame({column: columns[column] for column in by})
 
 
-def _indicator_values(series: pd.Series, positive: Collection[Hashable],
-                      variable: str) -> np.ndarray:
+def _indicator_values(
+    series: pd.Series, positive: Collection[Hashable], variable: str
+) -> np.ndarray:
     codes = list(positive)
     if not codes:
         raise ParameterError([f"positive must list at least one response code for {variable!r}"])
-    numeric_codes = all(isinstance(c, (int, float, np.number)) and not isinstance(c, bool)
-                        for c in codes)
-    numeric_series = (pd.api.types.is_numeric_dtype(series)
-                      and not pd.api.types.is_bool_dtype(series))
+    numeric_codes = all(
+        isinstance(c, (int, float, np.number)) and not isinstance(c, bool) for c in codes
+    )
+    numeric_series = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(
+        series
+    )
     if numeric_codes and numeric_series:
         hit = np.isin(series.to_numpy(dtype=float, na_value=np.nan), np.asarray(codes, dtype=float))
     else:
         hit = series.isin(codes).to_numpy(dtype=bool)
     if not hit.any() and series.notna().any():
         if pd.api.types.is_numeric_dtype(series) != numeric_codes:
-            raise ParameterError([
-                f"none of the positive codes {codes!r} occur in column {variable!r} (dtype "
-                f"{series.dtype}); the codes and the answers look like different types "
-                f"(e.g. '1' versus 1). Give the codes as they appear in the data."])
+            raise ParameterError(
+                [
+                    f"none of the positive codes {codes!r} occur in column {variable!r} (dtype "
+                    f"{series.dtype}); the codes and the answers look like different types "
+                    f"(e.g. '1' versus 1). Give the codes as they appear in the data."
+                ]
+            )
     return hit.astype(float)
 
 
-def _response_values(df: pd.DataFrame, variable: str, statistic: str,
-                     positive: Collection[Hashable] | None) -> tuple[np.ndarray, np.ndarray]:
+def _response_values(
+    df: pd.DataFrame, variable: str, statistic: str, positive: Collection[Hashable] | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Return each respondent's value (0 where invalid) and whether the answer is valid."""
     series = df[variable]
     valid = series.notna().to_numpy(dtype=bool)
@@ -384,7 +449,8 @@ def _response_values(df: pd.DataFrame, variable: str, statistic: str,
             raise AnalysisError(
                 f"statistic='proportion' needs column {variable!r} to hold 0/1 or True/False, "
                 f"or a positive= list of the response codes that count; found other values "
-                f"such as {np.unique(values[valid & ~np.isin(values, (0.0, 1.0))])[:5].tolist()}.")
+                f"such as {np.unique(values[valid & ~np.isin(values, (0.0, 1.0))])[:5].tolist()}."
+            )
         if np.isinf(values).any():
             raise AnalysisError(f"Column {variable!r} holds infinite values; fix them first.")
     return np.where(valid, values, 0.0), valid
@@ -395,14 +461,18 @@ def _check_estimate_arguments(statistic: str, positive: object, level: float) ->
     if statistic not in STATISTICS:
         problems.append(f"statistic must be one of {STATISTICS}; got {statistic!r}")
     if statistic == "mean" and positive is not None:
-        problems.append("positive= turns the answers into a yes/no indicator: ask for "
-                        "statistic='proportion' (a share) or statistic='total' (a count)")
+        problems.append(
+            "positive= turns the answers into a yes/no indicator: ask for "
+            "statistic='proportion' (a share) or statistic='total' (a count)"
+        )
     if isinstance(positive, (str, bytes)):
-        problems.append(f"positive must be a collection of codes such as [{positive!r}], "
-                        f"not a single string")
+        problems.append(
+            f"positive must be a collection of codes such as [{positive!r}], not a single string"
+        )
     if not (isinstance(level, (int, float)) and 0 < level < 1):
-        problems.append(f"level must be a confidence level between 0 and 1, e.g. 0.95; "
-                        f"got {level!r}")
+        problems.append(
+            f"level must be a confidence level between 0 and 1, e.g. 0.95; got {level!r}"
+        )
     if problems:
         raise ParameterError(problems)
 
@@ -410,6 +480,7 @@ def _check_estimate_arguments(statistic: str, positive: object, level: float) ->
 # --------------------------------------------------------------------------------------------
 # Estimation
 # --------------------------------------------------------------------------------------------
+
 
 def _normal_quantile(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2))
@@ -430,9 +501,17 @@ def _wilson_interval(p: np.ndarray, n: np.ndarray, level: float) -> tuple[np.nda
     return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
 
 
-def _ratio_moments(y: np.ndarray, domain: np.ndarray, cell: np.ndarray, n_groups: int,
-                   design: _Design, statistic: str, sums: dict[str, np.ndarray],
-                   estimate: np.ndarray, indicator: bool) -> tuple[np.ndarray, np.ndarray]:
+def _ratio_moments(
+    y: np.ndarray,
+    domain: np.ndarray,
+    cell: np.ndarray,
+    n_groups: int,
+    design: _Design,
+    statistic: str,
+    sums: dict[str, np.ndarray],
+    estimate: np.ndarray,
+    indicator: bool,
+) -> tuple[np.ndarray, np.ndarray]:
     """Moments of the linearised values of a total or ratio mean, by (domain, stratum).
 
     A total ``sum w y`` has linearised value ``w y``; a mean ``sum w y / sum w`` has
@@ -464,13 +543,20 @@ def _ratio_moments(y: np.ndarray, domain: np.ndarray, cell: np.ndarray, n_groups
     if statistic == "total":
         return sums["wy"], w2y2_cells
     s1 = (sums["wy"] - mean * sums["w"]) / total_weight
-    s2 = (w2y2_cells - 2 * mean * w2y_cells + mean ** 2 * sums["w2"]) / total_weight ** 2
+    s2 = (w2y2_cells - 2 * mean * w2y_cells + mean**2 * sums["w2"]) / total_weight**2
     return s1, s2
 
 
-def _domain_estimates(y: np.ndarray, valid: np.ndarray, group: np.ndarray, n_groups: int,
-                      design: _Design, statistic: str, level: float,
-                      indicator: bool) -> pd.DataFrame:
+def _domain_estimates(
+    y: np.ndarray,
+    valid: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
+    design: _Design,
+    statistic: str,
+    level: float,
+    indicator: bool,
+) -> pd.DataFrame:
     """Estimates, standard errors and bases for every domain (group x valid answer) at once.
 
     ``group`` codes each respondent's group, with ``n_groups`` for "no group"; a respondent
@@ -479,14 +565,17 @@ def _domain_estimates(y: np.ndarray, valid: np.ndarray, group: np.ndarray, n_gro
     domain = np.where(valid, group, n_groups)
     cell, n_strata = _cell_codes(domain, design), len(design.n_psu)
     wy = design.weights * y
-    sums = {"n": _sum_by_cell(cell, n_groups, n_strata),
-            "w": _sum_by_cell(cell, n_groups, n_strata, design.weights),
-            "w2": _sum_by_cell(cell, n_groups, n_strata, design.weights_squared),
-            "wy": _sum_by_cell(cell, n_groups, n_strata, wy), "wy_rows": wy}
+    sums = {
+        "n": _sum_by_cell(cell, n_groups, n_strata),
+        "w": _sum_by_cell(cell, n_groups, n_strata, design.weights),
+        "w2": _sum_by_cell(cell, n_groups, n_strata, design.weights_squared),
+        "wy": _sum_by_cell(cell, n_groups, n_strata, wy),
+        "wy_rows": wy,
+    }
     base, wsum, w2sum, total = (sums[k].sum(axis=1) for k in ("n", "w", "w2", "wy"))
     with np.errstate(divide="ignore", invalid="ignore"):
         estimate = total if statistic == "total" else np.where(wsum > 0, total / wsum, np.nan)
-        effective = np.where(w2sum > 0, wsum ** 2 / w2sum, 0.0)
+        effective = np.where(w2sum > 0, wsum**2 / w2sum, 0.0)
     s1, s2 = _ratio_moments(y, domain, cell, n_groups, design, statistic, sums, estimate, indicator)
     se = np.where(base > 0, np.sqrt(_variance_from_moments(s1, s2, design)), np.nan)
     quantile = _normal_quantile(level)
@@ -498,8 +587,17 @@ def _domain_estimates(y: np.ndarray, valid: np.ndarray, group: np.ndarray, n_gro
         if statistic == "proportion":
             low, high = np.clip(low, 0, 1), np.clip(high, 0, 1)
         method = "normal"
-    table = pd.DataFrame({"estimate": estimate, "se": se, "ci_low": low, "ci_high": high,
-                          "base": base, "effective_base": effective, "weighted_base": wsum})
+    table = pd.DataFrame(
+        {
+            "estimate": estimate,
+            "se": se,
+            "ci_low": low,
+            "ci_high": high,
+            "base": base,
+            "effective_base": effective,
+            "weighted_base": wsum,
+        }
+    )
     if indicator:
         counts = np.bincount(domain, weights=y, minlength=n_groups + 1)[:-1]
         table["count"] = counts.astype(np.int64)
@@ -507,11 +605,20 @@ def _domain_estimates(y: np.ndarray, valid: np.ndarray, group: np.ndarray, n_gro
     return table
 
 
-def estimate(df: pd.DataFrame, variable: str | Sequence[str], *, statistic: str = "mean",
-             weight: str | None = None, strata: str | None = None, cluster: str | None = None,
-             fpc: str | None = None, by: str | Sequence[str] | None = None,
-             positive: Collection[Hashable] | None = None, level: float = 0.95,
-             single_psu: str = "fail") -> pd.DataFrame:
+def estimate(
+    df: pd.DataFrame,
+    variable: str | Sequence[str],
+    *,
+    statistic: str = "mean",
+    weight: str | None = None,
+    strata: str | None = None,
+    cluster: str | None = None,
+    fpc: str | None = None,
+    by: str | Sequence[str] | None = None,
+    positive: Collection[Hashable] | None = None,
+    level: float = 0.95,
+    single_psu: str = "fail",
+) -> pd.DataFrame:
     """Estimate a survey mean, proportion or total, overall or by group, with design-based errors.
 
     Standard errors are by Taylor linearisation for stratified and clustered samples, treating
@@ -588,19 +695,36 @@ def estimate(df: pd.DataFrame, variable: str | Sequence[str], *, statistic: str 
     variables = [variable] if isinstance(variable, str) else list(variable)
     by_columns = _as_by_columns(by)
     _check_estimate_arguments(statistic, positive, level)
-    _check_columns(df, {"weight": weight, "strata": strata, "cluster": cluster, "fpc": fpc,
-                        **{f"variable[{i}]": v for i, v in enumerate(variables)},
-                        **{f"by[{i}]": c for i, c in enumerate(by_columns)}})
+    _check_columns(
+        df,
+        {
+            "weight": weight,
+            "strata": strata,
+            "cluster": cluster,
+            "fpc": fpc,
+            **{f"variable[{i}]": v for i, v in enumerate(variables)},
+            **{f"by[{i}]": c for i, c in enumerate(by_columns)},
+        },
+    )
     if not variables:
         raise ParameterError(["variable must name at least one column"])
-    design = _describe_design(df, weight=weight, strata=strata, cluster=cluster, fpc=fpc,
-                              single_psu=single_psu)
+    design = _describe_design(
+        df, weight=weight, strata=strata, cluster=cluster, fpc=fpc, single_psu=single_psu
+    )
     group, groups = _encode_groups(df, by_columns)
     tables = []
     for name in variables:
         y, valid = _response_values(df, name, statistic, positive)
-        table = _domain_estimates(y, valid, group, len(groups), design, statistic, level,
-                                  indicator=statistic == "proportion" or positive is not None)
+        table = _domain_estimates(
+            y,
+            valid,
+            group,
+            len(groups),
+            design,
+            statistic,
+            level,
+            indicator=statistic == "proportion" or positive is not None,
+        )
         parts = [groups, table] if by_columns else [table]
         if not isinstance(variable, str):
             parts.insert(0, pd.DataFrame({"variable": [name] * len(table)}))
@@ -608,14 +732,18 @@ def estimate(df: pd.DataFrame, variable: str | Sequence[str], *, statistic: str 
     result = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
     result.attrs["group_columns"] = by_columns
     result.attrs["table_columns"] = [] if isinstance(variable, str) else ["variable"]
-    result.attrs["statistic"] = "proportion" if statistic == "proportion" or (
-        positive is not None and statistic == "mean") else statistic
+    result.attrs["statistic"] = (
+        "proportion"
+        if statistic == "proportion" or (positive is not None and statistic == "mean")
+        else statistic
+    )
     return result
 
 
 # --------------------------------------------------------------------------------------------
 # Comparisons
 # --------------------------------------------------------------------------------------------
+
 
 def _holm_levels(p: np.ndarray, level: float, adjust: str | None) -> np.ndarray:
     """The confidence level of each comparison's interval under Holm's (1979) step-down rule.
@@ -651,11 +779,14 @@ def _adjusted_p_values(p: np.ndarray, adjust: str | None) -> np.ndarray:
     return adjusted
 
 
-def _describe_findings(difference: np.ndarray, significant: np.ndarray,
-                       words: tuple[str, str, str], untested: str) -> list[str]:
+def _describe_findings(
+    difference: np.ndarray, significant: np.ndarray, words: tuple[str, str, str], untested: str
+) -> list[str]:
     higher, lower, same = words
-    return [untested if np.isnan(d) else higher if s and d > 0 else lower if s and d < 0 else same
-            for d, s in zip(difference, significant)]
+    return [
+        untested if np.isnan(d) else higher if s and d > 0 else lower if s and d < 0 else same
+        for d, s in zip(difference, significant)
+    ]
 
 
 #: Smallest p-value the Newcombe inversion resolves: the level 1 - 1e-15 is the largest below 1
@@ -690,8 +821,9 @@ def _newcombe_p_value(x1: float, n1: float, x2: float, n2: float) -> float:
     return math.exp(optimize.brentq(nearest_limit, lowest, highest, xtol=1e-10))
 
 
-def _newcombe_intervals(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray,
-                        levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _newcombe_intervals(
+    x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray, levels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Newcombe's interval of each row at that row's level (one call per distinct level)."""
     low, high = np.full(levels.shape, np.nan), np.full(levels.shape, np.nan)
     for value in np.unique(levels):
@@ -701,8 +833,15 @@ def _newcombe_intervals(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.n
     return low, high
 
 
-def _test_proportions(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray,
-                      se: np.ndarray, level: float, adjust: str | None) -> dict[str, np.ndarray]:
+def _test_proportions(
+    x1: np.ndarray,
+    n1: np.ndarray,
+    x2: np.ndarray,
+    n2: np.ndarray,
+    se: np.ndarray,
+    level: float,
+    adjust: str | None,
+) -> dict[str, np.ndarray]:
     """Newcombe's interval for each ``x1/n1 - x2/n2`` (effective counts and bases), Holm-levelled.
 
     ``significant`` is "the interval at ``ci_level`` excludes 0"; ``p_value`` is the matching
@@ -713,16 +852,25 @@ def _test_proportions(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.nda
     p = np.array([_newcombe_p_value(*row) for row in zip(x1, n1, x2, n2)], dtype=float)
     levels = _holm_levels(p, level, adjust)
     low, high = _newcombe_intervals(x1, n1, x2, n2, levels)
-    return {"difference": difference, "se": se, "ci_low": low, "ci_high": high,
-            "ci_level": levels, "ci_method": intervals.none_where(np.isnan(difference), "newcombe"),
-            "z": np.sign(difference) * stats.norm.isf(p / 2), "p_value": p,
-            "p_adjusted": _adjusted_p_values(p, adjust),
-            "significant": np.asarray(intervals.DifferenceInterval(
-                difference, low, high, level, "newcombe").significant)}
+    return {
+        "difference": difference,
+        "se": se,
+        "ci_low": low,
+        "ci_high": high,
+        "ci_level": levels,
+        "ci_method": intervals.none_where(np.isnan(difference), "newcombe"),
+        "z": np.sign(difference) * stats.norm.isf(p / 2),
+        "p_value": p,
+        "p_adjusted": _adjusted_p_values(p, adjust),
+        "significant": np.asarray(
+            intervals.DifferenceInterval(difference, low, high, level, "newcombe").significant
+        ),
+    }
 
 
-def _test_differences(difference: np.ndarray, se: np.ndarray, level: float,
-                      adjust: str | None) -> dict[str, np.ndarray]:
+def _test_differences(
+    difference: np.ndarray, se: np.ndarray, level: float, adjust: str | None
+) -> dict[str, np.ndarray]:
     """Two-sided z-test of each difference of means against zero, with its Holm-levelled interval.
 
     ``difference +/- z(ci_level) * se``, so the interval excludes zero exactly when the
@@ -735,11 +883,20 @@ def _test_differences(difference: np.ndarray, se: np.ndarray, level: float,
     levels = _holm_levels(p, level, adjust)
     quantile = stats.norm.ppf(0.5 + levels / 2)
     low, high = difference - quantile * se, difference + quantile * se
-    return {"difference": difference, "se": se, "ci_low": low, "ci_high": high,
-            "ci_level": levels, "ci_method": intervals.none_where(np.isnan(z), "normal"), "z": z,
-            "p_value": p, "p_adjusted": _adjusted_p_values(p, adjust),
-            "significant": np.asarray(intervals.DifferenceInterval(
-                difference, low, high, level, "normal").significant)}
+    return {
+        "difference": difference,
+        "se": se,
+        "ci_low": low,
+        "ci_high": high,
+        "ci_level": levels,
+        "ci_method": intervals.none_where(np.isnan(z), "normal"),
+        "z": z,
+        "p_value": p,
+        "p_adjusted": _adjusted_p_values(p, adjust),
+        "significant": np.asarray(
+            intervals.DifferenceInterval(difference, low, high, level, "normal").significant
+        ),
+    }
 
 
 def _check_comparison_arguments(level: float, adjust: str | None) -> None:
@@ -758,8 +915,12 @@ def _compared_statistic(earlier: pd.DataFrame, later: pd.DataFrame, statistic: s
         recorded = {earlier.attrs.get("statistic"), later.attrs.get("statistic")}
         statistic = recorded.pop() if len(recorded) == 1 and None not in recorded else "mean"
     if statistic not in STATISTICS:
-        raise ParameterError([f"statistic must be one of {STATISTICS!r} or None (read from the "
-                              f"tables made by estimate()); got {statistic!r}"])
+        raise ParameterError(
+            [
+                f"statistic must be one of {STATISTICS!r} or None (read from the "
+                f"tables made by estimate()); got {statistic!r}"
+            ]
+        )
     return statistic
 
 
@@ -776,9 +937,15 @@ COMPARISON_METHOD = (
 )
 
 
-def compare_waves(earlier: pd.DataFrame, later: pd.DataFrame, *,
-                  on: str | Sequence[str] | None = None, level: float = 0.95,
-                  adjust: str | None = "holm", statistic: str | None = None) -> pd.DataFrame:
+def compare_waves(
+    earlier: pd.DataFrame,
+    later: pd.DataFrame,
+    *,
+    on: str | Sequence[str] | None = None,
+    level: float = 0.95,
+    adjust: str | None = "holm",
+    statistic: str | None = None,
+) -> pd.DataFrame:
     """Test the change between two independent survey waves, group by group.
 
     The waves are taken to be independent samples (different respondents). For proportions
@@ -838,23 +1005,37 @@ def compare_waves(earlier: pd.DataFrame, later: pd.DataFrame, *,
         merged = left.merge(right, on=keys, how="outer", suffixes=("_earlier", "_later"), sort=True)
     else:
         merged = left.add_suffix("_earlier").join(right.add_suffix("_later"))
-    column = {name: merged[name].to_numpy(dtype=float) for name in merged.columns
-              if name.endswith(("_earlier", "_later")) and name not in keys}
+    column = {
+        name: merged[name].to_numpy(dtype=float)
+        for name in merged.columns
+        if name.endswith(("_earlier", "_later")) and name not in keys
+    }
     se = np.hypot(column["se_earlier"], column["se_later"])
     if statistic == "proportion":
         n1, n2 = column["effective_base_later"], column["effective_base_earlier"]
-        tested = _test_proportions(column["estimate_later"] * n1, n1,
-                                   column["estimate_earlier"] * n2, n2, se, level, adjust)
+        tested = _test_proportions(
+            column["estimate_later"] * n1,
+            n1,
+            column["estimate_earlier"] * n2,
+            n2,
+            se,
+            level,
+            adjust,
+        )
     else:
-        tested = _test_differences(column["estimate_later"] - column["estimate_earlier"], se,
-                                   level, adjust)
+        tested = _test_differences(
+            column["estimate_later"] - column["estimate_earlier"], se, level, adjust
+        )
     result = merged.assign(**tested)
     result["finding"] = _describe_findings(
-        tested["difference"], tested["significant"],
+        tested["difference"],
+        tested["significant"],
         ("significant increase", "significant decrease", "no significant change"),
-        "not tested: not in both waves")
-    return result.drop(columns=["se_earlier", "se_later", "effective_base_earlier",
-                                "effective_base_later"])
+        "not tested: not in both waves",
+    )
+    return result.drop(
+        columns=["se_earlier", "se_later", "effective_base_earlier", "effective_base_later"]
+    )
 
 
 def _wave_columns(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -864,8 +1045,9 @@ def _wave_columns(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return columns.assign(effective_base=effective.to_numpy(dtype=float))
 
 
-def _comparison_keys(earlier: pd.DataFrame, later: pd.DataFrame,
-                     on: str | Sequence[str] | None) -> list[str]:
+def _comparison_keys(
+    earlier: pd.DataFrame, later: pd.DataFrame, on: str | Sequence[str] | None
+) -> list[str]:
     if on is not None:
         keys = [on] if isinstance(on, str) else list(on)
     elif "group_columns" in earlier.attrs:
@@ -877,16 +1059,26 @@ def _comparison_keys(earlier: pd.DataFrame, later: pd.DataFrame,
         if missing:
             raise AnalysisError(
                 f"The {name} table lacks column(s) {missing!r}; pass the result of estimate() "
-                f"for each wave, and on= naming the group columns.")
+                f"for each wave, and on= naming the group columns."
+            )
     return keys
 
 
-def compare_groups_with_rest(df: pd.DataFrame, variable: str, by: str | Sequence[str], *,
-                             statistic: str = "mean", weight: str | None = None,
-                             strata: str | None = None, cluster: str | None = None,
-                             fpc: str | None = None, positive: Collection[Hashable] | None = None,
-                             level: float = 0.95, adjust: str | None = "holm",
-                             single_psu: str = "fail") -> pd.DataFrame:
+def compare_groups_with_rest(
+    df: pd.DataFrame,
+    variable: str,
+    by: str | Sequence[str],
+    *,
+    statistic: str = "mean",
+    weight: str | None = None,
+    strata: str | None = None,
+    cluster: str | None = None,
+    fpc: str | None = None,
+    positive: Collection[Hashable] | None = None,
+    level: float = 0.95,
+    adjust: str | None = "holm",
+    single_psu: str = "fail",
+) -> pd.DataFrame:
     """Test each group against the rest of the sample (respondents in the other groups).
 
     The difference ``group - rest`` is computed on the full design and its standard error by
@@ -930,67 +1122,115 @@ def compare_groups_with_rest(df: pd.DataFrame, variable: str, by: str | Sequence
         As for :func:`estimate`; also if ``statistic="total"``.
     """
     if statistic == "total":
-        raise ParameterError(["compare_groups_with_rest compares means or proportions; a group's "
-                              "total against the rest's total is not a like-for-like comparison"])
+        raise ParameterError(
+            [
+                "compare_groups_with_rest compares means or proportions; a group's "
+                "total against the rest's total is not a like-for-like comparison"
+            ]
+        )
     _check_comparison_arguments(level, adjust)
     by_columns = _as_by_columns(by)
     if not by_columns:
         raise ParameterError(["by must name the breakdown column(s) whose groups are compared"])
     _check_estimate_arguments(statistic, positive, level)
-    _check_columns(df, {"variable": variable, "weight": weight, "strata": strata,
-                        "cluster": cluster, "fpc": fpc,
-                        **{f"by[{i}]": c for i, c in enumerate(by_columns)}})
-    design = _describe_design(df, weight=weight, strata=strata, cluster=cluster, fpc=fpc,
-                              single_psu=single_psu)
+    _check_columns(
+        df,
+        {
+            "variable": variable,
+            "weight": weight,
+            "strata": strata,
+            "cluster": cluster,
+            "fpc": fpc,
+            **{f"by[{i}]": c for i, c in enumerate(by_columns)},
+        },
+    )
+    design = _describe_design(
+        df, weight=weight, strata=strata, cluster=cluster, fpc=fpc, single_psu=single_psu
+    )
     group, groups = _encode_groups(df, by_columns)
     y, valid = _response_values(df, variable, statistic, positive)
     known = valid & (group < len(groups))
     rows = [_difference_from_rest(y, known, group == g, design) for g in range(len(groups))]
-    columns = pd.DataFrame(rows, columns=["estimate", "estimate_rest", "base", "base_rest",
-                                          "difference", "se", "effective_base",
-                                          "effective_base_rest"])
+    columns = pd.DataFrame(
+        rows,
+        columns=[
+            "estimate",
+            "estimate_rest",
+            "base",
+            "base_rest",
+            "difference",
+            "se",
+            "effective_base",
+            "effective_base_rest",
+        ],
+    )
     if statistic == "proportion" or positive is not None:
-        n1, n2 = (columns[c].to_numpy(dtype=float)
-                  for c in ("effective_base", "effective_base_rest"))
-        tested = _test_proportions(columns["estimate"].to_numpy(dtype=float) * n1, n1,
-                                   columns["estimate_rest"].to_numpy(dtype=float) * n2, n2,
-                                   columns["se"].to_numpy(dtype=float), level, adjust)
+        n1, n2 = (
+            columns[c].to_numpy(dtype=float) for c in ("effective_base", "effective_base_rest")
+        )
+        tested = _test_proportions(
+            columns["estimate"].to_numpy(dtype=float) * n1,
+            n1,
+            columns["estimate_rest"].to_numpy(dtype=float) * n2,
+            n2,
+            columns["se"].to_numpy(dtype=float),
+            level,
+            adjust,
+        )
     else:
-        tested = _test_differences(columns["difference"].to_numpy(), columns["se"].to_numpy(),
-                                   level, adjust)
-    result = pd.concat([groups, columns.drop(columns=["difference", "se"]), pd.DataFrame(tested)],
-                       axis=1)
+        tested = _test_differences(
+            columns["difference"].to_numpy(), columns["se"].to_numpy(), level, adjust
+        )
+    result = pd.concat(
+        [groups, columns.drop(columns=["difference", "se"]), pd.DataFrame(tested)], axis=1
+    )
     result["finding"] = _describe_findings(
-        tested["difference"], tested["significant"],
+        tested["difference"],
+        tested["significant"],
         ("significantly higher", "significantly lower", "no significant difference"),
-        "not tested: no answers")
+        "not tested: no answers",
+    )
     result.attrs["group_columns"] = by_columns
     return result
 
 
-def _difference_from_rest(y: np.ndarray, known: np.ndarray, in_group: np.ndarray,
-                          design: _Design) -> tuple[float, ...]:
+def _difference_from_rest(
+    y: np.ndarray, known: np.ndarray, in_group: np.ndarray, design: _Design
+) -> tuple[float, ...]:
     """Mean of a group and of the rest, their bases, the difference with its linearised
     standard error, and the Kish effective bases of group and rest."""
     w = design.weights
     mine, rest = known & in_group, known & ~in_group
     w_mine, w_rest = w[mine].sum(), w[rest].sum()
-    effective = [s ** 2 / s2 if s2 > 0 else 0.0 for s, s2 in
-                 ((w_mine, design.weights_squared[mine].sum()),
-                  (w_rest, design.weights_squared[rest].sum()))]
+    effective = [
+        s**2 / s2 if s2 > 0 else 0.0
+        for s, s2 in (
+            (w_mine, design.weights_squared[mine].sum()),
+            (w_rest, design.weights_squared[rest].sum()),
+        )
+    ]
     if w_mine == 0 or w_rest == 0:
         return (np.nan, np.nan, int(mine.sum()), int(rest.sum()), np.nan, np.nan, *effective)
     mean_mine, mean_rest = (w * y)[mine].sum() / w_mine, (w * y)[rest].sum() / w_rest
     z = np.where(mine, w * (y - mean_mine) / w_mine, -w * (y - mean_rest) / w_rest)
-    variance = _variance_from_moments(*_moments_of_linearised(z, np.where(known, 0, 1), 1, design),
-                                      design)[0]
-    return (mean_mine, mean_rest, int(mine.sum()), int(rest.sum()), mean_mine - mean_rest,
-            math.sqrt(variance), *effective)
+    variance = _variance_from_moments(
+        *_moments_of_linearised(z, np.where(known, 0, 1), 1, design), design
+    )[0]
+    return (
+        mean_mine,
+        mean_rest,
+        int(mine.sum()),
+        int(rest.sum()),
+        mean_mine - mean_rest,
+        math.sqrt(variance),
+        *effective,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Weighting
 # --------------------------------------------------------------------------------------------
+
 
 def weighting_design_effect(weights: Sequence[float] | np.ndarray | pd.Series) -> float:
     """Kish's design effect due to unequal weights, ``1 + CV^2 = n * sum(w^2) / (sum w)^2``.
@@ -1016,9 +1256,11 @@ def weighting_design_effect(weights: Sequence[float] | np.ndarray | pd.Series) -
     w = np.asarray(weights, dtype=float)
     if w.size == 0 or not np.all(np.isfinite(w) & (w > 0)):
         bad = int((~(np.isfinite(w) & (w > 0))).sum())
-        raise AnalysisError(f"weighting_design_effect needs positive, finite weights; got "
-                            f"{w.size} weight(s) of which {bad} missing, infinite or <= 0.")
-    return float(w.size * np.sum(w ** 2) / np.sum(w) ** 2)
+        raise AnalysisError(
+            f"weighting_design_effect needs positive, finite weights; got "
+            f"{w.size} weight(s) of which {bad} missing, infinite or <= 0."
+        )
+    return float(w.size * np.sum(w**2) / np.sum(w) ** 2)
 
 
 @dataclass(frozen=True)
@@ -1038,33 +1280,44 @@ class RakingReport:
     def __str__(self) -> str:
         state = "converged" if self.converged else "DID NOT CONVERGE"
         trimmed = f"; {self.trimmed} weight(s) capped at {self.trim} x mean" if self.trim else ""
-        return (f"Raking {state} after {self.iterations} iteration(s): largest margin error "
-                f"{self.max_margin_error:.2e} (tolerance {self.tolerance:.0e}){trimmed}; "
-                f"design effect {self.design_effect:.3f}, "
-                f"effective base {self.effective_base:,.0f}.")
+        return (
+            f"Raking {state} after {self.iterations} iteration(s): largest margin error "
+            f"{self.max_margin_error:.2e} (tolerance {self.tolerance:.0e}){trimmed}; "
+            f"design effect {self.design_effect:.3f}, "
+            f"effective base {self.effective_base:,.0f}."
+        )
 
 
 def _raking_targets(margins: pd.DataFrame, total_weight: float) -> dict[str, pd.Series]:
     """Population targets per raking variable, in weight units, from shares or counts."""
     needed = {"variable", "category"}
-    kind = ("share" if "share" in margins.columns
-            else "count" if "count" in margins.columns else None)
+    kind = (
+        "share" if "share" in margins.columns else "count" if "count" in margins.columns else None
+    )
     if not needed <= set(margins.columns) or kind is None:
-        raise ParameterError([f"margins must have columns 'variable', 'category' and 'share' "
-                              f"(fractions summing to 1) or 'count'; "
-                              f"got {list(margins.columns)!r}"])
+        raise ParameterError(
+            [
+                f"margins must have columns 'variable', 'category' and 'share' "
+                f"(fractions summing to 1) or 'count'; "
+                f"got {list(margins.columns)!r}"
+            ]
+        )
     problems, targets = [], {}
     for variable, rows in margins.groupby("variable", sort=False):
         values = pd.to_numeric(rows[kind], errors="coerce")
         if values.isna().any() or (values <= 0).any() or rows["category"].duplicated().any():
             problems.append(f"margin {variable!r}: every category needs one positive {kind}")
             continue
-        targets[variable] = pd.Series(values.to_numpy(dtype=float),
-                                      index=rows["category"].to_numpy())
+        targets[variable] = pd.Series(
+            values.to_numpy(dtype=float), index=rows["category"].to_numpy()
+        )
     sums = {v: t.sum() for v, t in targets.items()}
     if kind == "share":
-        problems += [f"margin {v!r}: shares sum to {s:.6g}, not 1; rescale them"
-                     for v, s in sums.items() if abs(s - 1) > 1e-6]
+        problems += [
+            f"margin {v!r}: shares sum to {s:.6g}, not 1; rescale them"
+            for v, s in sums.items()
+            if abs(s - 1) > 1e-6
+        ]
         targets = {v: t * total_weight for v, t in targets.items()}
     elif sums and max(sums.values()) - min(sums.values()) > 1e-6 * max(sums.values()):
         problems.append(f"margin counts must have the same total for every variable; got {sums!r}")
@@ -1083,25 +1336,38 @@ def _raking_codes(df: pd.DataFrame, targets: dict[str, pd.Series]) -> dict[str, 
         series = df[variable]
         position = pd.Index(target.index).get_indexer(series)
         if series.isna().any():
-            problems.append(f"{variable!r}: {int(series.isna().sum())} respondent(s) have no "
-                            f"value; impute or drop them before raking")
+            problems.append(
+                f"{variable!r}: {int(series.isna().sum())} respondent(s) have no "
+                f"value; impute or drop them before raking"
+            )
         unknown = sorted(map(repr, series[(position < 0) & series.notna().to_numpy()].unique()))
         if unknown:
-            problems.append(f"{variable!r}: value(s) {', '.join(unknown[:10])} are not categories "
-                            f"of the margin (check spelling and type, e.g. '1' versus 1)")
+            problems.append(
+                f"{variable!r}: value(s) {', '.join(unknown[:10])} are not categories "
+                f"of the margin (check spelling and type, e.g. '1' versus 1)"
+            )
         empty = [c for i, c in enumerate(target.index) if not (position == i).any()]
         if empty:
-            problems.append(f"{variable!r}: no respondents in margin categories {empty!r}; merge "
-                            f"them with a neighbouring category")
+            problems.append(
+                f"{variable!r}: no respondents in margin categories {empty!r}; merge "
+                f"them with a neighbouring category"
+            )
         codes[variable] = position
     if problems:
         raise AnalysisError("Cannot rake the weights:\n" + "\n".join(f"  - {p}" for p in problems))
     return codes
 
 
-def rake_weights(df: pd.DataFrame, margins: pd.DataFrame, *, weight: str | None = None,
-                 max_iter: int = 100, tol: float = 1e-6, trim: float | None = None,
-                 on_nonconvergence: str = "raise") -> tuple[pd.Series, RakingReport]:
+def rake_weights(
+    df: pd.DataFrame,
+    margins: pd.DataFrame,
+    *,
+    weight: str | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-6,
+    trim: float | None = None,
+    on_nonconvergence: str = "raise",
+) -> tuple[pd.Series, RakingReport]:
     """Rake weights to population margins by iterative proportional fitting, optionally trimmed.
 
     Raking (Deming & Stephan 1940, Ann. Math. Statist. 11, 427-444; R survey's ``rake``) scales
@@ -1157,8 +1423,13 @@ def rake_weights(df: pd.DataFrame, margins: pd.DataFrame, *, weight: str | None 
     while iteration < max_iter and not converged:
         iteration += 1
         for variable, target in targets.items():
-            w = w * (target.to_numpy() / np.bincount(codes[variable], weights=w,
-                                                     minlength=len(target)))[codes[variable]]
+            w = (
+                w
+                * (
+                    target.to_numpy()
+                    / np.bincount(codes[variable], weights=w, minlength=len(target))
+                )[codes[variable]]
+            )
         if trim is not None:
             cap = trim * w.mean()
             w = np.minimum(w, cap)
@@ -1166,60 +1437,91 @@ def rake_weights(df: pd.DataFrame, margins: pd.DataFrame, *, weight: str | None 
         converged = error <= tol and (trim is None or w.max() <= cap * (1 + tol))
     report = _raking_report(w, codes, targets, total, converged, iteration, error, tol, trim, cap)
     if not converged:
-        message = (f"{report} Increase max_iter, relax tol, loosen trim, or merge sparse "
-                   f"categories of the margins.")
+        message = (
+            f"{report} Increase max_iter, relax tol, loosen trim, or merge sparse "
+            f"categories of the margins."
+        )
         if on_nonconvergence == "raise":
             raise AnalysisError(message)
         warnings.warn(message, RuntimeWarning, stacklevel=2)
     return pd.Series(w, index=df.index, name="raked_weight"), report
 
 
-def _check_raking_settings(max_iter: int, tol: float, trim: float | None,
-                           on_nonconvergence: str) -> None:
+def _check_raking_settings(
+    max_iter: int, tol: float, trim: float | None, on_nonconvergence: str
+) -> None:
     problems = []
     if not (isinstance(max_iter, int) and max_iter >= 1):
         problems.append(f"max_iter must be a whole number >= 1; got {max_iter!r}")
     if not (isinstance(tol, (int, float)) and tol > 0):
         problems.append(f"tol must be > 0; got {tol!r}")
     if trim is not None and not (isinstance(trim, (int, float)) and trim > 1):
-        problems.append(f"trim must be a multiple of the mean weight > 1 (e.g. 5) or None; "
-                        f"got {trim!r}")
+        problems.append(
+            f"trim must be a multiple of the mean weight > 1 (e.g. 5) or None; got {trim!r}"
+        )
     if on_nonconvergence not in ("raise", "warn"):
         problems.append(f"on_nonconvergence must be 'raise' or 'warn'; got {on_nonconvergence!r}")
     if problems:
         raise ParameterError(problems)
 
 
-def _largest_margin_error(w: np.ndarray, codes: dict[str, np.ndarray],
-                          targets: dict[str, pd.Series], total: float) -> float:
+def _largest_margin_error(
+    w: np.ndarray, codes: dict[str, np.ndarray], targets: dict[str, pd.Series], total: float
+) -> float:
     """Largest absolute gap between an achieved and a target share, over all margins."""
-    return max(float(np.max(np.abs(np.bincount(codes[v], weights=w, minlength=len(t))
-                                   - t.to_numpy())))
-               for v, t in targets.items()) / total
+    return (
+        max(
+            float(np.max(np.abs(np.bincount(codes[v], weights=w, minlength=len(t)) - t.to_numpy())))
+            for v, t in targets.items()
+        )
+        / total
+    )
 
 
-def _raking_report(w: np.ndarray, codes: dict[str, np.ndarray], targets: dict[str, pd.Series],
-                   total: float, converged: bool, iterations: int, error: float, tol: float,
-                   trim: float | None, cap: float) -> RakingReport:
+def _raking_report(
+    w: np.ndarray,
+    codes: dict[str, np.ndarray],
+    targets: dict[str, pd.Series],
+    total: float,
+    converged: bool,
+    iterations: int,
+    error: float,
+    tol: float,
+    trim: float | None,
+    cap: float,
+) -> RakingReport:
     rows = []
     for variable, target in targets.items():
         achieved = np.bincount(codes[variable], weights=w, minlength=len(target))
-        rows += [{"variable": variable, "category": c, "target_share": t / total,
-                  "achieved_share": a / total} for c, t, a in zip(target.index, target, achieved)]
+        rows += [
+            {
+                "variable": variable,
+                "category": c,
+                "target_share": t / total,
+                "achieved_share": a / total,
+            }
+            for c, t, a in zip(target.index, target, achieved)
+        ]
     table = pd.DataFrame(rows)
     table["error"] = table["achieved_share"] - table["target_share"]
     deff = weighting_design_effect(w)
     trimmed = int(np.sum(w >= cap * (1 - 1e-12))) if trim is not None else 0
-    return RakingReport(converged, iterations, float(error), tol, trim, trimmed, deff,
-                        len(w) / deff, table)
+    return RakingReport(
+        converged, iterations, float(error), tol, trim, trimmed, deff, len(w) / deff, table
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Disclosure control and presentation
 # --------------------------------------------------------------------------------------------
 
-def _breakdowns(table: pd.DataFrame, group_columns: list[str], table_columns: list[str],
-                total_label: Hashable | None) -> list[tuple[np.ndarray, np.ndarray]]:
+
+def _breakdowns(
+    table: pd.DataFrame,
+    group_columns: list[str],
+    table_columns: list[str],
+    total_label: Hashable | None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Sets of rows that add up to a total: (category row positions, total row positions).
 
     For each group column, the rows that share the values of the table columns and of the other
@@ -1232,17 +1534,23 @@ def _breakdowns(table: pd.DataFrame, group_columns: list[str], table_columns: li
         is_total = np.zeros(len(table), dtype=bool)
         if column is not None and total_label is not None:
             is_total = (table[column] == total_label).to_numpy(dtype=bool)
-        keys = (table[others].astype(str).agg("\x1f".join, axis=1).to_numpy() if others
-                else np.zeros(len(table)))
+        keys = (
+            table[others].astype(str).agg("\x1f".join, axis=1).to_numpy()
+            if others
+            else np.zeros(len(table))
+        )
         for _, rows in pd.Series(np.arange(len(table))).groupby(keys):
             rows = rows.to_numpy()
             sets.append((rows[~is_total[rows]], rows[is_total[rows]]))
     return sets
 
 
-def _secondary_suppression(base: np.ndarray, suppressed: np.ndarray,
-                           breakdowns: list[tuple[np.ndarray, np.ndarray]],
-                           min_cell: int) -> np.ndarray:
+def _secondary_suppression(
+    base: np.ndarray,
+    suppressed: np.ndarray,
+    breakdowns: list[tuple[np.ndarray, np.ndarray]],
+    min_cell: int,
+) -> np.ndarray:
     """Suppress more cells until no suppressed figure can be recovered from a total.
 
     Within each breakdown whose categories add up to a (published or publishable) total, the
@@ -1270,11 +1578,17 @@ def _secondary_suppression(base: np.ndarray, suppressed: np.ndarray,
     return suppressed
 
 
-def apply_disclosure_control(table: pd.DataFrame, *, base_column: str = "base",
-                             count_column: str | None = None, min_base: int = 50,
-                             min_cell: int = 10, group_columns: Sequence[str] | None = None,
-                             table_columns: Sequence[str] | None = None,
-                             total_label: Hashable | None = None) -> pd.DataFrame:
+def apply_disclosure_control(
+    table: pd.DataFrame,
+    *,
+    base_column: str = "base",
+    count_column: str | None = None,
+    min_base: int = 50,
+    min_cell: int = 10,
+    group_columns: Sequence[str] | None = None,
+    table_columns: Sequence[str] | None = None,
+    total_label: Hashable | None = None,
+) -> pd.DataFrame:
     """Remove every figure that must not be published and mark it with a statistical symbol.
 
     Rules, applied in this order:
@@ -1329,44 +1643,61 @@ def apply_disclosure_control(table: pd.DataFrame, *, base_column: str = "base",
     AnalysisError
         If a base is missing or negative.
     """
-    groups = list(group_columns if group_columns is not None
-                  else table.attrs.get("group_columns", []))
-    tables = list(table_columns if table_columns is not None
-                  else table.attrs.get("table_columns", []))
-    _check_disclosure_arguments(table, base_column, count_column, groups + tables, min_base,
-                                min_cell)
+    groups = list(
+        group_columns if group_columns is not None else table.attrs.get("group_columns", [])
+    )
+    tables = list(
+        table_columns if table_columns is not None else table.attrs.get("table_columns", [])
+    )
+    _check_disclosure_arguments(
+        table, base_column, count_column, groups + tables, min_base, min_cell
+    )
     base = pd.to_numeric(table[base_column], errors="coerce").to_numpy(dtype=float)
     if np.isnan(base).any() or (base < 0).any():
-        raise AnalysisError(f"Column {base_column!r} must give every row's number of respondents; "
-                            f"{int(np.isnan(base).sum() + (base < 0).sum())} row(s) are "
-                            f"missing or negative.")
+        raise AnalysisError(
+            f"Column {base_column!r} must give every row's number of respondents; "
+            f"{int(np.isnan(base).sum() + (base < 0).sum())} row(s) are "
+            f"missing or negative."
+        )
     small = (base > 0) & (base < min_cell)
     if count_column is not None:
         count = table[count_column].to_numpy(dtype=float)
         rest = base - count
         small |= ((count > 0) & (count < min_cell)) | ((rest > 0) & (rest < min_cell))
-    confidential = _secondary_suppression(base, small,
-                                          _breakdowns(table, groups, tables, total_label),
-                                          min_cell)
+    confidential = _secondary_suppression(
+        base, small, _breakdowns(table, groups, tables, total_label), min_cell
+    )
     low = ~confidential & (base > 0) & (base < min_base)
     empty = ~confidential & (base == 0)
     hide = [c for c in table.columns if c not in groups + tables]
-    whole_numbers = [c for c in hide if pd.api.types.is_integer_dtype(table[c]) or
-                     pd.api.types.is_bool_dtype(table[c])]
-    result = table.astype({c: "float64" for c in whole_numbers})    # so a value can be blanked
+    whole_numbers = [
+        c
+        for c in hide
+        if pd.api.types.is_integer_dtype(table[c]) or pd.api.types.is_bool_dtype(table[c])
+    ]
+    result = table.astype({c: "float64" for c in whole_numbers})  # so a value can be blanked
     result.loc[confidential, hide] = np.nan
     result.loc[low | empty, [c for c in hide if c != base_column]] = np.nan
-    result["symbol"] = np.select([confidential, low, empty],
-                                 [SUPPRESSED, LOW_BASE, NOT_AVAILABLE], "")
+    result["symbol"] = np.select(
+        [confidential, low, empty], [SUPPRESSED, LOW_BASE, NOT_AVAILABLE], ""
+    )
     result["published"] = ~(confidential | low | empty)
     return result
 
 
-def _check_disclosure_arguments(table: pd.DataFrame, base_column: str, count_column: str | None,
-                                groups: list[str], min_base: int, min_cell: int) -> None:
-    problems = [f"column {c!r} is not in the table (columns: {list(table.columns)!r})"
-                for c in [base_column, count_column, *groups]
-                if c is not None and c not in table.columns]
+def _check_disclosure_arguments(
+    table: pd.DataFrame,
+    base_column: str,
+    count_column: str | None,
+    groups: list[str],
+    min_base: int,
+    min_cell: int,
+) -> None:
+    problems = [
+        f"column {c!r} is not in the table (columns: {list(table.columns)!r})"
+        for c in [base_column, count_column, *groups]
+        if c is not None and c not in table.columns
+    ]
     if not (isinstance(min_cell, int) and min_cell >= 1):
         problems.append(f"min_cell must be a whole number >= 1; got {min_cell!r}")
     if not (isinstance(min_base, int) and min_base >= 1):
@@ -1375,8 +1706,9 @@ def _check_disclosure_arguments(table: pd.DataFrame, base_column: str, count_col
         raise ParameterError(problems)
 
 
-def format_percentage_with_base(proportion: float | None, base: float | None, *, decimals: int = 0,
-                                symbol: str = "") -> str:
+def format_percentage_with_base(
+    proportion: float | None, base: float | None, *, decimals: int = 0, symbol: str = ""
+) -> str:
     """Format a proportion as a percentage with its unweighted base, e.g. ``"45% (base 312)"``.
 
     A percentage is never shown without its base. A statistical symbol replaces the number:
@@ -1407,19 +1739,24 @@ def format_percentage_with_base(proportion: float | None, base: float | None, *,
     if symbol == SUPPRESSED:
         return SUPPRESSED
     if base is None or pd.isna(base) or base < 0:
-        raise AnalysisError(f"A percentage must be shown with its base, but the base is {base!r}; "
-                            f"pass the unweighted number of respondents.")
+        raise AnalysisError(
+            f"A percentage must be shown with its base, but the base is {base!r}; "
+            f"pass the unweighted number of respondents."
+        )
     base_text = f"(base {int(round(base)):,})"
     if symbol:
         return f"{symbol} {base_text}"
     if proportion is None or pd.isna(proportion) or not 0 <= proportion <= 1:
-        raise AnalysisError(f"Cannot format proportion {proportion!r} as a percentage: expected a "
-                            f"fraction between 0 and 1, or a symbol such as '[x]' when missing.")
+        raise AnalysisError(
+            f"Cannot format proportion {proportion!r} as a percentage: expected a "
+            f"fraction between 0 and 1, or a symbol such as '[x]' when missing."
+        )
     return f"{100 * proportion:.{decimals}f}% {base_text}"
 
 
-def format_publication_table(controlled: pd.DataFrame, *, decimals: int = 0,
-                             group_columns: Sequence[str] | None = None) -> pd.DataFrame:
+def format_publication_table(
+    controlled: pd.DataFrame, *, decimals: int = 0, group_columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Display table of a disclosure-controlled proportion table: group labels and text only.
 
     Parameters
@@ -1444,16 +1781,24 @@ def format_publication_table(controlled: pd.DataFrame, *, decimals: int = 0,
         If ``controlled`` has not been through :func:`apply_disclosure_control`.
     """
     if "symbol" not in controlled.columns:
-        raise ParameterError(["format_publication_table needs the output of "
-                              "apply_disclosure_control (no 'symbol' column found)"])
-    groups = list(group_columns if group_columns is not None else
-                  controlled.attrs.get("table_columns", [])
-                  + controlled.attrs.get("group_columns", []))
+        raise ParameterError(
+            [
+                "format_publication_table needs the output of "
+                "apply_disclosure_control (no 'symbol' column found)"
+            ]
+        )
+    groups = list(
+        group_columns
+        if group_columns is not None
+        else controlled.attrs.get("table_columns", []) + controlled.attrs.get("group_columns", [])
+    )
     display = controlled[groups].copy()
-    display["result"] = [format_percentage_with_base(p, b, decimals=decimals, symbol=s)
-                         for p, b, s in zip(controlled["estimate"], controlled["base"],
-                                            controlled["symbol"])]
+    display["result"] = [
+        format_percentage_with_base(p, b, decimals=decimals, symbol=s)
+        for p, b, s in zip(controlled["estimate"], controlled["base"], controlled["symbol"])
+    ]
     display["confidence_interval"] = [
         s if s else f"{100 * lo:.{decimals}f}% to {100 * hi:.{decimals}f}%"
-        for lo, hi, s in zip(controlled["ci_low"], controlled["ci_high"], controlled["symbol"])]
+        for lo, hi, s in zip(controlled["ci_low"], controlled["ci_high"], controlled["symbol"])
+    ]
     return display

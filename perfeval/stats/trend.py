@@ -29,9 +29,21 @@ from scipy import stats
 
 from perfeval.core.exceptions import AnalysisError
 
-__all__ = ["Trend", "mann_kendall", "judge_trend", "smallest_p_value", "TREND_METHOD", "MIN_VALUES",
-           "EXACT_UP_TO", "IMPROVING", "WORSENING", "RISING", "FALLING", "NO_CLEAR_TREND",
-           "TOO_FEW_VALUES"]
+__all__ = [
+    "Trend",
+    "mann_kendall",
+    "judge_trend",
+    "smallest_p_value",
+    "TREND_METHOD",
+    "MIN_VALUES",
+    "EXACT_UP_TO",
+    "IMPROVING",
+    "WORSENING",
+    "RISING",
+    "FALLING",
+    "NO_CLEAR_TREND",
+    "TOO_FEW_VALUES",
+]
 
 #: Fewest values whose statistics are computed: with 3 no two-sided p-value can fall below 0.33.
 #: Whether a trend can be found also depends on the level: at 0.05 it needs 5 values, since with 4
@@ -111,7 +123,7 @@ def _tie_corrected_variance(values: np.ndarray) -> float:
 
 def _s_statistic(values: np.ndarray) -> float:
     """S = sum over pairs i < j of sign(x_j - x_i) (one row of pairs at a time: memory O(n))."""
-    return float(sum(np.sign(values[i + 1:] - values[i]).sum() for i in range(len(values) - 1)))
+    return float(sum(np.sign(values[i + 1 :] - values[i]).sum() for i in range(len(values) - 1)))
 
 
 def smallest_p_value(n: int) -> float:
@@ -183,8 +195,9 @@ def mann_kendall(values: Sequence[float], *, alpha: float = 0.05) -> Trend:
     present = series[~np.isnan(series)]
     n = len(present)
     if n < MIN_VALUES:
-        return Trend(n, math.nan, math.nan, math.nan, math.nan, False, math.nan, math.nan,
-                     "too few values")
+        return Trend(
+            n, math.nan, math.nan, math.nan, math.nan, False, math.nan, math.nan, "too few values"
+        )
     s = _s_statistic(present)
     var_s = _tie_corrected_variance(present)
     z = (s - np.sign(s)) / math.sqrt(var_s) if var_s > 0 else 0.0
@@ -201,8 +214,9 @@ def mann_kendall(values: Sequence[float], *, alpha: float = 0.05) -> Trend:
         direction = "no trend"
     else:
         direction = "increasing" if s > 0 else "decreasing"
-    return Trend(n, s, var_s, float(z), p_value, exact, s / (n * (n - 1) / 2), slope, direction,
-                 min_p)
+    return Trend(
+        n, s, var_s, float(z), p_value, exact, s / (n * (n - 1) / 2), slope, direction, min_p
+    )
 
 
 def judge_trend(trend: Trend, polarity: str) -> str:
