@@ -29,7 +29,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from perfeval.core.exceptions import ParameterError, PerfevalError
 from perfeval.run.parameters import describe_schema, get_schema, load_schemas_for
@@ -283,6 +283,14 @@ def parse_cli_value(raw: str, param_type: str | None = None) -> Any:
     from perfeval.run.parameters import parse_value_text
 
     return parse_value_text(raw, param_type)
+
+
+@overload
+def _workspace(args: argparse.Namespace, required: Literal[True]) -> Workspace: ...
+
+
+@overload
+def _workspace(args: argparse.Namespace, required: bool) -> Workspace | None: ...
 
 
 def _workspace(args: argparse.Namespace, required: bool) -> Workspace | None:

@@ -819,10 +819,11 @@ def _run_error(
     notebook) or the path and the disk problem (full, read-only), where the executed notebook
     was kept (or ``not_kept``: why it could not be), and that the previous report is intact."""
     import nbformat
+    from papermill.exceptions import PapermillExecutionError
 
     index = getattr(err, "cell_index", None)
     disk = find_disk_error(err)
-    if hasattr(err, "ename"):  # papermill's PapermillExecutionError
+    if isinstance(err, PapermillExecutionError):  # an exception raised in a cell
         index, first = _failing_cell(nbformat.read(nb_path, as_version=4), err)
         head = (
             f"{nb_path.name} failed in cell {index} (In [{err.exec_count}], starting "
@@ -1004,6 +1005,23 @@ def _build_and_swap(
     return manifest
 
 
+def _outputs_folder(outputs_root: str | Path | None, workspace: Workspace | None) -> Path:
+    """Where reports go, absolute: ``outputs_root`` when given (relative to the current
+    directory), else the workspace's outputs folder."""
+    if outputs_root is not None:
+        folder = Path(outputs_root)
+    elif workspace is not None:
+        folder = workspace.outputs_dir
+    else:
+        raise ParameterError(
+            [
+                "outputs_root: no outputs folder given and no workspace; pass outputs_root "
+                "(--outputs-root DIR) or a workspace (`perfeval init DIR` makes one)"
+            ]
+        )
+    return folder.expanduser().resolve()
+
+
 def _check_wait(wait: Any) -> float:
     if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not wait >= 0:
         raise ParameterError(
@@ -1118,8 +1136,7 @@ def run_report(
         docx=_check_docx(docx, workspace),
     )
     wait = _check_wait(wait)
-    root = (workspace.outputs_dir if outputs_root is None else Path(outputs_root)).expanduser()
-    root = root.resolve()
+    root = _outputs_folder(outputs_root, workspace)
     target = resolve_output_dir(stem, values, output_dir, root, defaults)
     roots = _input_roots(values)
     if "data_dir" in roots and not roots["data_dir"].is_dir():

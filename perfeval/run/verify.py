@@ -893,12 +893,23 @@ def verify_report(
         name, manifest["notebook"]["sha256"], folders, manifest["perfeval_version"]
     )
     refused = _refused_inputs(parameters, inputs, allowed)
-    found = {"report_file_changes": changes, "notebook_problem": notebook_problem}
+    input_changes: list[str] = []
     if not refused:
         current, refused = _hash_allowed_inputs(inputs, allowed)
         if not refused:
-            found["input_changes"] = compare_inputs(manifest["input_files"], current)
+            input_changes = compare_inputs(manifest["input_files"], current)
     notes += _version_notes(manifest["versions"], package_versions())
-    if nb_path is not None and not refused:
-        found.update(_rerun(nb_path, parameters, manifest, substituted=bool(data_dirs)))
-    return VerifyResult(manifest_path=manifest_path, refused_inputs=refused, notes=notes, **found)
+    rerun = (
+        _rerun(nb_path, parameters, manifest, substituted=bool(data_dirs))
+        if nb_path is not None and not refused
+        else {}
+    )
+    return VerifyResult(
+        manifest_path=manifest_path,
+        notebook_problem=notebook_problem,
+        refused_inputs=refused,
+        report_file_changes=changes,
+        input_changes=input_changes,
+        notes=notes,
+        **rerun,
+    )

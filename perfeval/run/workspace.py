@@ -259,10 +259,11 @@ def _folder(root: Path, text: str) -> Path:
     return (path if path.is_absolute() else root / path).resolve()
 
 
-def _overlap_problems(config_file: Path, folders: Mapping[str, Path | None]) -> list[str]:
+def _overlap_problems(
+    config_file: Path, outputs: Path, others: Mapping[str, Path | None]
+) -> list[str]:
     """The outputs folder may not be the workspace itself, nor hold or lie in another folder of
-    it (a report folder is replaced whole when re-run)."""
-    outputs = folders["outputs"]
+    it (``others``, None for one not set; a report folder is replaced whole when re-run)."""
     if outputs == config_file.parent:
         return [
             f"{config_file}: [workspace] outputs is the workspace folder itself; give a "
@@ -271,10 +272,8 @@ def _overlap_problems(config_file: Path, folders: Mapping[str, Path | None]) -> 
     return [
         f"{config_file}: [workspace] outputs ({outputs}) and {key} ({folder}) overlap; "
         f'reports need a folder of their own, e.g. outputs = "outputs"'
-        for key, folder in folders.items()
-        if key != "outputs"
-        and folder is not None
-        and (outputs.is_relative_to(folder) or folder.is_relative_to(outputs))
+        for key, folder in others.items()
+        if folder is not None and (outputs.is_relative_to(folder) or folder.is_relative_to(outputs))
     ]
 
 
@@ -314,7 +313,8 @@ def read_workspace(config_file: str | Path) -> Workspace:
             ]
         ) from err
     problems = _check_table(config_file, document)
-    table = document.get("workspace") if isinstance(document.get("workspace"), dict) else {}
+    found = document.get("workspace")
+    table: dict[str, Any] = found if isinstance(found, dict) else {}
     values: dict[str, str] = {}
     for key in WORKSPACE_KEYS:
         value, problem = _text_value(
@@ -323,14 +323,15 @@ def read_workspace(config_file: str | Path) -> Workspace:
         problems += [problem] if problem else []
         values[key] = value or ""
     root = config_file.parent
-    folders: dict[str, Path | None] = {
+    folders = {
         key: _folder(root, values[key] or _DEFAULT_FOLDERS[key])
         for key in ("outputs", "notebooks", "params")
     }
-    folders["data"] = _folder(root, values["data"]) if values["data"].strip() else None
+    data_dir = _folder(root, values["data"]) if values["data"].strip() else None
     flags, flag_problems = _output_flags(config_file, document)
     problems += flag_problems
-    problems += _overlap_problems(config_file, folders) if not problems else []
+    others = {"notebooks": folders["notebooks"], "params": folders["params"], "data": data_dir}
+    problems += _overlap_problems(config_file, folders["outputs"], others) if not problems else []
     if problems:
         raise ParameterError(problems)
     return Workspace(
@@ -338,7 +339,7 @@ def read_workspace(config_file: str | Path) -> Workspace:
         config_file=config_file,
         council=values["council"],
         comparator_group=values["comparator_group"],
-        data_dir=folders["data"],
+        data_dir=data_dir,
         outputs_dir=folders["outputs"],
         notebooks_dir=folders["notebooks"],
         params_dir=folders["params"],

@@ -602,17 +602,18 @@ def assess_indicator_in_year(
     ytd = engine.assess_year_to_date(
         actuals, profile, polarity=polarity, tolerance=tolerance, tolerance_type=tolerance_type
     ).iloc[-1]
+    last_period, ytd_value = str(ytd["period"]), float(ytd["ytd_value"])
     result.update(
         periods_reported=int(actuals["value"].notna().sum()),
-        last_period=str(ytd["period"]),
-        ytd_value=float(ytd["ytd_value"]),
+        last_period=last_period,
+        ytd_value=ytd_value,
         ytd_target=float(ytd["ytd_target"]),
         rag=str(ytd["rag"]),
         gap_pct=percent_better_than_target(ytd["ytd_value"], ytd["ytd_target"], polarity),
     )
-    if np.isnan(result["ytd_value"]):  # a gap before the latest value: no running total
+    if np.isnan(ytd_value):  # a gap before the latest value: no running total
         seen = set(actuals.loc[actuals["value"].notna(), "period"].astype(str))
-        gaps = [p for p in wanted[: wanted.index(result["last_period"]) + 1] if p not in seen]
+        gaps = [p for p in wanted[: wanted.index(last_period) + 1] if p not in seen]
         return {
             **result,
             "rag": engine.NO_DATA,
@@ -627,7 +628,7 @@ def assess_indicator_in_year(
         tolerance=tolerance,
         tolerance_type=tolerance_type,
     )
-    note = "" if result["last_period"] == wanted[-1] else f"latest value is for {ytd['period']}"
+    note = "" if last_period == wanted[-1] else f"latest value is for {ytd['period']}"
     return {**result, "forecast": float(forecast), "forecast_state": state, "note": note}
 
 

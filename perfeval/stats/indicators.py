@@ -20,6 +20,7 @@ hashed once. Period labels are parsed once per distinct label, never per row.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -1243,7 +1244,16 @@ def assess_year_to_date(
     )
 
 
-def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> dict[str, object]:
+class YearEndForecast(TypedDict):
+    """What :func:`forecast_year_end` returns (a plain dict at run time)."""
+
+    periods_reported: int
+    last_period: str
+    ytd_value: float
+    forecast: float
+
+
+def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> YearEndForecast:
     """Forecast the year-end outturn from the periods reported so far (see ``FORECAST_METHOD``).
 
     Parameters
@@ -1256,8 +1266,8 @@ def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> dict[str,
 
     Returns
     -------
-    dict
-        ``periods_reported`` (periods up to the last one reported), ``last_period``,
+    YearEndForecast
+        A dict: ``periods_reported`` (periods up to the last one reported), ``last_period``,
         ``ytd_value`` (running total, mean or latest position) and ``forecast``.
 
     Raises
