@@ -477,11 +477,11 @@ def data_readme(data_is_sample: bool = False) -> str:
             "# Your data",
             "",
             "Put your council's tables here, one CSV file per table (UTF-8, comma separated, one "
-            "header row). Each template `<table>.example.csv` holds the header and one example row; "
-            "perfeval does not read it. Replace the example with your rows, keep the header, and "
-            "rename the file to `<table>.csv`; delete the templates of optional tables you do not "
-            "have. Only `comparator_groups.csv`, `indicators.csv` and `indicator_values.csv` are "
-            "required. " + using,
+            "header row). Each template `<table>.example.csv` holds the header and one example "
+            "row; perfeval does not read it. Replace the example with your rows, keep the header, "
+            "and rename the file to `<table>.csv`; delete the templates of optional tables you do "
+            "not have. Only `comparator_groups.csv`, `indicators.csv` and `indicator_values.csv` "
+            "are required. " + using,
             "",
             "The authority lookup, population and GDP deflators come with perfeval (national "
             "reference data, read when this folder has no file of their name): keep their "

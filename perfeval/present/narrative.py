@@ -82,7 +82,8 @@ def describe_trend(
     )
     end_median = [m for p, _, m in pairs if p == last_p]
     if end_median and end_median[0] is not None and not math.isnan(end_median[0]):
-        text += f"; the comparator median in {last_p} was {format_number(end_median[0], decimals, unit)}"
+        end_text = format_number(end_median[0], decimals, unit)
+        text += f"; the comparator median in {last_p} was {end_text}"
     return text + "."
 
 
@@ -99,8 +100,8 @@ def describe_comparison(
     """Text alternative for a comparator bar chart: home value, its rank and the median.
 
     ``values`` has columns ``code``, ``name``, ``value``; ranks count from the highest value.
-    The median is quoted only from at least :data:`perfeval.stats.scorecard.MIN_COMPARATORS` values (a median of one
-    council is that council).
+    The median is quoted only from at least :data:`perfeval.stats.scorecard.MIN_COMPARATORS`
+    values (a median of one council is that council).
     """
     data = values.dropna(subset=["value"]).sort_values("value", ascending=False, kind="mergesort")
     if home not in set(data["code"]):
@@ -153,7 +154,8 @@ def describe_positions(positions: pd.DataFrame) -> str:
 
 def describe_trend_tests(tests: pd.DataFrame) -> str:
     """One sentence on the key indicators' long-run trends (from
-    :func:`perfeval.stats.scorecard.trend_tests`), naming those with a clear trend or too few values.
+    :func:`perfeval.stats.scorecard.trend_tests`), naming those with a clear trend or too few
+    values.
 
     E.g. "Over the years shown, of 5 key indicators with enough years to test, 1 has improved
     steadily (Recycling rate (%)); the other 4 show no clear trend (Mann-Kendall test, 5% level).

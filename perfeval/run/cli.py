@@ -15,10 +15,10 @@
     perfeval check-data [DIR]
 
 Every command takes ``--workspace DIR``; without it the workspace is the first folder holding
-``perfeval.toml`` from the current folder upwards (:mod:`perfeval.run.workspace`). NOTEBOOK is a path
-or the name of a report: the workspace's ``notebooks/NAME.ipynb``, else the built-in one. Without
-``--params`` a run reads the workspace's ``params/NAME.yaml``, else the built-in defaults; the
-workspace's council, comparator group and data folder are the defaults of those parameters.
+``perfeval.toml`` from the current folder upwards (:mod:`perfeval.run.workspace`). NOTEBOOK is a
+path or the name of a report: the workspace's ``notebooks/NAME.ipynb``, else the built-in one.
+Without ``--params`` a run reads the workspace's ``params/NAME.yaml``, else the built-in defaults;
+the workspace's council, comparator group and data folder are the defaults of those parameters.
 Exit status: 0 success, 1 the run failed (for batch: any report failed) or verification did not
 match, 2 invalid parameters or usage (for verify: a file that is not a valid manifest), 130
 interrupted.
@@ -409,7 +409,8 @@ def _init(args: argparse.Namespace) -> int:
     data = (
         "the sample data bundled with perfeval"
         if workspace.data_dir is None
-        else f"{workspace.data_dir} (templates <table>.example.csv: put your rows in each and rename it <table>.csv)"
+        else f"{workspace.data_dir} (templates <table>.example.csv: put your rows in each and "
+        f"rename it <table>.csv)"
     )
     print(f"Workspace: {workspace.config_file}")
     print(f"Council:   {workspace.council}, comparator group {workspace.comparator_group}")

@@ -29,14 +29,14 @@ short hash of the parameters that differ from their defaults: :func:`report_slug
 
 ``manifest.json`` holds: ``manifest_version``; ``perfeval_version``; ``notebook`` (``path``,
 ``sha256``); ``report`` (``title``, ``council``, ``council_name``, ``period``, ``status``,
-``published``: what the title block shows); ``parameters`` (resolved, paths absolute); ``inputs`` (parameter -> absolute path
-hashed: ``data_dir``, ``""`` meaning the bundled sample data, and every path parameter naming an
-existing file); ``input_files`` (``"<parameter>/<relative path>"`` -> sha256, sorted);
-``report_files`` (sha256 of the executed notebook, the HTML, the Excel and ODS files, and the
-Word document and the PDF if any); ``versions``; ``git``
-(``commit``, ``dirty``, or null); ``started``/``finished`` (UTC, ISO 8601); ``duration_seconds``;
-``key_figures`` (name -> ``kind``, ``value``, ``description``, ``cell`` = index of the recording
-cell in the executed notebook).
+``published``: what the title block shows); ``parameters`` (resolved, paths absolute);
+``inputs`` (parameter -> absolute path hashed: ``data_dir``, ``""`` meaning the bundled sample
+data, and every path parameter naming an existing file); ``input_files``
+(``"<parameter>/<relative path>"`` -> sha256, sorted); ``report_files`` (sha256 of the executed
+notebook, the HTML, the Excel and ODS files, and the Word document and the PDF if any);
+``versions``; ``git`` (``commit``, ``dirty``, or null); ``started``/``finished`` (UTC, ISO
+8601); ``duration_seconds``; ``key_figures`` (name -> ``kind``, ``value``, ``description``,
+``cell`` = index of the recording cell in the executed notebook).
 """
 
 from __future__ import annotations
@@ -616,9 +616,9 @@ def export_html(
     notebook's first heading, with a Content-Security-Policy that lets the browser load and run
     nothing but inline styles and ``data:`` images. It opens with a title block (title,
     council, period, publication date, status) and a contents list linking every h2 section;
-    headings run h1, h2, h3 with no skipped level; it ends with the legend of statistical symbols and a footer naming the
-    notebook and the parameters that are not paths. Print CSS sets A4 pages numbered "Page n of
-    m", and keeps tables and figures whole where they fit.
+    headings run h1, h2, h3 with no skipped level; it ends with the legend of statistical
+    symbols and a footer naming the notebook and the parameters that are not paths. Print CSS
+    sets A4 pages numbered "Page n of m", and keeps tables and figures whole where they fit.
 
     Parameters
     ----------

@@ -430,8 +430,8 @@ def share_positive(
     """Weighted share giving a positive answer to each question, overall or by one breakdown.
 
     Don't-know answers are excluded from the base (:func:`recode_positive`). Intervals are Wilson
-    score intervals on the effective base (:func:`perfeval.stats.survey.estimate`, which uses them for
-    a proportion from weighted data without strata or clusters).
+    score intervals on the effective base (:func:`perfeval.stats.survey.estimate`, which uses them
+    for a proportion from weighted data without strata or clusters).
 
     Returns
     -------
@@ -457,7 +457,7 @@ def share_positive(
 def control_disclosure(
     table: pd.DataFrame, *, min_base: int, min_cell: int, total_label: str | None = None
 ) -> pd.DataFrame:
-    """:func:`perfeval.stats.survey.apply_disclosure_control` protecting small counts of answers too.
+    """Apply :func:`~perfeval.stats.survey.apply_disclosure_control` to small answer counts too.
 
     A group with fewer than ``min_cell`` respondents, or fewer than ``min_cell`` giving (or not
     giving) a positive answer, is ``[c]``; a base under ``min_base`` is ``[low]``.
@@ -573,9 +573,10 @@ def change_between_waves(
 
     Newcombe's interval for each change on the waves' effective bases, significant when it
     excludes zero, with Holm's adjustment applied to the intervals' level
-    (:func:`perfeval.stats.survey.compare_waves`, :data:`perfeval.stats.survey.COMPARISON_METHOD`). Only
-    questions published in both waves are tested (so the Holm family is the published
-    questions); the others get the finding "not tested" and no numbers.
+    (:func:`perfeval.stats.survey.compare_waves`,
+    :data:`perfeval.stats.survey.COMPARISON_METHOD`). Only questions published in both waves are
+    tested (so the Holm family is the published questions); the others get the finding "not
+    tested" and no numbers.
     """
     both = set(before.loc[before["published"], "question"]) & set(
         after.loc[after["published"], "question"]
@@ -965,10 +966,11 @@ def choose_waves(
 ) -> tuple[str | None, str | None, list[str]]:
     """The wave a report quotes, the wave it compares with, and what the reader must be told.
 
-    ``wave`` is ``""`` (no survey results), :data:`~perfeval.run.schemas.LATEST_WAVE` (the latest of ``waves`` at or
-    before the report ``year``: a wave labelled 2024 counts for 2024/25, not for 2023/24) or a
-    wave label. ``previous_wave`` is ``""`` (no comparison), :data:`~perfeval.run.schemas.PREVIOUS_WAVE` (the wave
-    before the one quoted, if any) or a wave label.
+    ``wave`` is ``""`` (no survey results), :data:`~perfeval.run.schemas.LATEST_WAVE` (the
+    latest of ``waves`` at or before the report ``year``: a wave labelled 2024 counts for
+    2024/25, not for 2023/24) or a wave label. ``previous_wave`` is ``""`` (no comparison),
+    :data:`~perfeval.run.schemas.PREVIOUS_WAVE` (the wave before the one quoted, if any) or a
+    wave label.
 
     Returns
     -------
