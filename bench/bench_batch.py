@@ -1,6 +1,7 @@
 """Batch benchmark: State of the Nation for N councils and years, two ways.
 
-``--mode perfeval`` runs them with :func:`perfeval.run.batch.run_batch` (warm kernels, ``--workers``);
+``--mode perfeval`` runs them with :func:`perfeval.run.batch.run_batch` (warm kernels,
+``--workers``);
 ``--mode plain`` runs each with the plain command-line tools a team would otherwise script:
 ``papermill`` then ``jupyter nbconvert --to html``, one after another. Both write the key figures
 of every report to ``--json`` so the suite can check that they agree.

@@ -3,7 +3,8 @@
 Generates a seeded stratified, clustered survey (default 500,000 respondents: 20 strata, 2,000
 PSUs, design weights; 40 questions on a 1-5 agreement scale with about 3 % missing answers; 10
 breakdown columns of 2 to 12 categories, as ``category`` dtype) and estimates the share agreeing
-(4 or 5) for every question by every breakdown with :func:`perfeval.stats.survey.estimate` (proportions
+(4 or 5) for every question by every breakdown with :func:`perfeval.stats.survey.estimate`
+(proportions
 with Taylor-linearised standard errors and confidence intervals). The floor computes only the
 weighted point estimates with a plain pandas ``groupby``; the two must agree to 1e-9.
 

@@ -1,26 +1,23 @@
 """Run perfeval's benchmarks, each against a floor measured in the same run (``make bench``).
 
-=================  =========================================  ==========================================
-benchmark          measured                                   floor / baseline
-=================  =========================================  ==========================================
-single_report      ``perfeval run state_of_the_nation``       ``bench/floor_state_of_the_nation.py``:
-                   (kernel, papermill, HTML, Excel, manifest)  the same perfeval calls and charts in
-                                                              plain Python; key figures must agree
-batch              ``perfeval batch`` of N reports            plain ``papermill`` + ``jupyter nbconvert``
-                   (``--workers 2``)                          command lines, one report after another,
-                                                              on the first K of the same reports
-                                                              (K < N to keep the suite short: the
-                                                              comparison is seconds per report); key
-                                                              figures of the shared reports must agree
-national_assess    ``bench/bench_national_assess.py``         plain pandas merge / shift / rank on
-                                                              the same table
-survey_estimates   ``bench/bench_survey_estimates.py``        weighted shares by plain ``groupby``
-                                                              (no standard errors); estimates agree
-=================  =========================================  ==========================================
+Each benchmark, what it measures, and its floor or baseline:
+
+- ``single_report``: ``perfeval run state_of_the_nation`` (kernel, papermill, HTML, Excel,
+  manifest) against ``bench/floor_state_of_the_nation.py``, the same perfeval section calls and
+  charts in plain Python; the key figures must agree.
+- ``batch``: ``perfeval batch`` of N reports (``--workers 2``) against plain ``papermill`` +
+  ``jupyter nbconvert`` command lines, one report after another, on the first K of the same
+  reports (K < N to keep the suite short: the comparison is seconds per report); the key figures
+  of the shared reports must agree.
+- ``national_assess``: ``bench/bench_national_assess.py`` against plain pandas merge / shift /
+  rank on the same table.
+- ``survey_estimates``: ``bench/bench_survey_estimates.py`` against weighted shares by plain
+  ``groupby`` (no standard errors); the estimates agree.
 
 Every command runs in a child process; its peak memory is the largest resident set of any one
 process it started (the report kernel, say), not their sum; for national_assess it is the peak
-of the data and perfeval's steps, taken before the floor runs in the same process. Results go to ``--out``
+of the data and perfeval's steps, taken before the floor runs in the same process. Results go to
+``--out``
 (default ``outputs/bench/``): ``bench.json`` (machine, then per benchmark: seconds, peak memory,
 floor seconds, ratio, goal, checks) and ``bench.md`` (the same as a table). ``--quick`` runs
 tiny sizes, for CI: the numbers then say nothing about speed, only that the code still works.
@@ -271,7 +268,8 @@ def write_markdown(report: dict, path: Path) -> None:
     """``bench.md``: the machine, then one table row per benchmark."""
     m = report["machine"]
     lines = [
-        f"# perfeval benchmarks{' (quick: sizes too small to judge speed)' if report['quick'] else ''}",
+        "# perfeval benchmarks"
+        + (" (quick: sizes too small to judge speed)" if report["quick"] else ""),
         "",
         f"{m['date']}; {m['cpus']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB, "
         f"Python {m['python']}, load average at start {m['load_average_at_start']}.",
@@ -318,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
             report["benchmarks"].append(result)
             print(
                 f"{name}: {result['seconds']:.2f} s (floor {result['floor_seconds']:.2f} s, "
-                f"ratio {result['ratio']:.2f}), check {'ok' if result['check_passed'] else 'FAILED'}",
+                f"ratio {result['ratio']:.2f}), "
+                f"check {'ok' if result['check_passed'] else 'FAILED'}",
                 flush=True,
             )
     finally:

@@ -1,6 +1,7 @@
 """Build the programme-evaluation and real-terms tables of the bundled data (deterministic).
 
-Writes four files into ``perfeval/bundled/sample_data/`` (or the folder given as the first argument):
+Writes four files into ``perfeval/bundled/sample_data/`` (or the folder given as the first
+argument):
 
 * ``deflators.csv``: REAL figures. HM Treasury, *GDP deflators at market prices, and money GDP*
   (December 2025 Quarterly National Accounts release), calendar-year series 2024 = 100, as

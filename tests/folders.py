@@ -1,4 +1,5 @@
-"""Data folders for tests: copies of ``tests/data/minimal/`` with some tables replaced or removed."""
+"""Data folders for tests: copies of ``tests/data/minimal/`` with some tables replaced or
+removed."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from perfeval.run.runner import RunResult, run_report
 
 
 def run_default(stem: str, root: Path, **overrides: Any) -> RunResult:
-    """Run ``notebooks/<stem>.ipynb`` with ``params/<stem>.yaml`` (plus overrides) under ``root``."""
+    """Run ``notebooks/<stem>.ipynb`` with ``params/<stem>.yaml`` (plus overrides) under
+    ``root``."""
     params = {**load_parameter_file(BUNDLED_PARAMS_DIR / f"{stem}.yaml"), **overrides}
     return run_report(
         BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb", params, outputs_root=root, progress=False

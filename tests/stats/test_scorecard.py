@@ -1,0 +1,149 @@
+"""Scorecard and headline figures on the hand-made minimal data set (tests/data/minimal).
+
+Expected values are worked by hand from the fixture files:
+NI192 (higher is better, amber tolerance 2 points absolute, no-change threshold 0.5):
+Rutland 2022/23 40.5, 2023/24 41.2 [p]; target 2023/24 45.0; Darlington 2023/24 38.0;
+Harborough 2023/24 0 (a real zero).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from perfeval.core.exceptions import AnalysisError
+from perfeval.data.loader import Dataset, load_dataset
+from perfeval.stats import scorecard
+
+MINIMAL = Path(__file__).parents[1] / "data" / "minimal"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset(MINIMAL)
+
+
+@pytest.fixture(scope="module")
+def card(data):
+    return scorecard.build_scorecard(data, "E06000017", "2023/24", "test_group")
+
+
+def test_scorecard_has_one_row_per_indicator_with_an_annual_value(card):
+    # PL01 (quarterly) and HB01 (monthly) have no annual rows, so only NI192 is scored.
+    assert card["indicator"].tolist() == ["NI192"]
+
+
+def test_scorecard_assesses_target_direction_and_benchmark(card):
+    row = card.iloc[0]
+    assert row["period"] == "2023/24"
+    assert row["value"] == pytest.approx(41.2)
+    assert row["status"] == "provisional"
+    assert row["target"] == 45.0
+    assert row["rag"] == "Red"  # 41.2 < 45.0 - 2.0
+    assert row["dot"] == "Improved"  # +0.7 > 0.5 threshold
+    assert row["comparison_value"] == pytest.approx(40.5)
+    assert row["rank"] == 1 and row["n_ranked"] == 3 and row["quartile"] == 1
+    assert row["comparator_median"] == 38.0  # median of 41.2, 38.0 and the real zero
+
+
+def test_latest_available_year_is_used_when_the_report_year_has_no_value(data):
+    card = scorecard.build_scorecard(data, "E06000017", "2024/25", "test_group")
+    assert card.loc[0, "period"] == "2023/24"
+
+
+def test_headline_shares_count_only_the_report_year(card):
+    shares = scorecard.headline_shares(card, "2023/24").set_index("measure")
+    assert shares.loc["on target", ["numerator", "denominator"]].tolist() == [0, 1]
+    assert shares.loc["improved", ["numerator", "denominator"]].tolist() == [1, 1]
+    assert shares.loc["in top two quartiles", ["numerator", "denominator"]].tolist() == [1, 1]
+    older = scorecard.headline_shares(card, "2024/25").set_index("measure")
+    assert older["denominator"].sum() == 0
+
+
+def test_issues_to_consider_lists_red_worse_and_bottom_quartile_with_reasons():
+    card = pd.DataFrame(
+        {
+            "indicator": ["A", "B", "C", "D"],
+            "rag": ["Red", "Green", "Green", "Red"],
+            "dot": ["Worse", "Improved", "Worse", "No change"],
+            "quartile": pd.array([4, 1, pd.NA, 2], dtype="Int64"),
+        }
+    )
+    issues = scorecard.issues_to_consider(card)
+    assert issues["indicator"].tolist() == ["A", "C", "D"]
+    assert issues["reasons"].tolist() == ["red, worse, bottom quartile", "worse", "red"]
+    assert scorecard.count_reasons(issues).tolist() == [2, 2, 1]
+
+
+def test_comparator_trends_give_home_value_and_group_median(data):
+    trends = scorecard.comparator_trends(data, "E06000017", "test_group", ["NI192"], "2023/24", 2)
+    assert trends["period"].tolist() == ["2022/23", "2023/24"]
+    assert trends["home"].tolist() == [40.5, pytest.approx(41.2)]
+    # 2022/23: Darlington is [x] (missing), so only Rutland has a value: a "median" of one
+    # council is that council, so none is given
+    assert pd.isna(trends["median"].iloc[0]) and trends["median"].iloc[1] == 38.0
+    assert trends["n_comparators"].tolist() == [1, 3]
+
+
+def test_comparator_medians_need_three_values():
+    values = pd.DataFrame(
+        {
+            "indicator": ["A", "A", "A", "B", "B"],
+            "period": ["2023/24"] * 5,
+            "value": [1.0, 3.0, 8.0, 5.0, 7.0],
+        }
+    )
+    medians = scorecard.comparator_medians(values).set_index("indicator")["comparator_median"]
+    assert medians["A"] == 3.0 and pd.isna(medians["B"])  # B: two councils, no median
+
+
+def test_ranks_and_quartiles_need_three_councils():
+    bench = pd.DataFrame(
+        {
+            "indicator": ["A"] * 3 + ["B"] * 2,
+            "n_ranked": [3, 3, 3, 2, 2],
+            "rank": [1, 2, 3, 1, 2],
+            "quartile": [1, 3, 4, 1, 4],
+            "percentile_rank": [100.0, 50.0, 0.0, 100.0, 0.0],
+        }
+    )
+    out = scorecard.too_few_ranked(bench)
+    assert out["quartile"].tolist()[:3] == [1, 3, 4] and out["quartile"].iloc[3:].isna().all()
+    assert out["rank"].iloc[3:].isna().all() and out["percentile_rank"].iloc[3:].isna().all()
+    assert out["n_ranked"].tolist() == [3, 3, 3, 2, 2]  # kept, to say why
+
+
+def test_scorecard_reads_values_without_the_optional_columns(data):
+    """A folder's indicator_values.csv may hold only authority, indicator, period and value."""
+    bare = data.indicator_values[["authority", "indicator", "period", "value"]]
+    register = data.indicators.drop(columns=["synthetic"])
+    plain = Dataset(
+        root=data.root,
+        tables={**data.tables, "indicator_values": bare, "indicators": register},
+        origins=data.origins,
+    )
+    card = scorecard.build_scorecard(plain, "E06000017", "2023/24", "test_group")
+    assert card["status"].eq("final").all() and card["note"].eq("").all()
+    assert card["value_symbol"].isna().all() and not card["synthetic"].any()
+    assert "note" in scorecard.SCORECARD_COLUMNS
+
+
+def test_unknown_group_and_indicator_are_clear_errors(data):
+    with pytest.raises(AnalysisError, match="not in comparator_groups.csv"):
+        scorecard.group_members(data, "nope")
+    with pytest.raises(AnalysisError, match="not in indicators.csv"):
+        scorecard.comparator_trends(data, "E06000017", "test_group", ["ZZ1"], "2023/24", 2)
+
+
+def test_performance_table_shows_units_symbols_and_status_flags(card):
+    table = scorecard.performance_table(card)
+    assert table.loc[0, "Value"] == "41.2% [p]"
+    assert table.loc[0, "Target"] == "45.0%"
+    assert table.loc[0, "Status against target"] == "✖ Red"
+
+
+def test_data_quality_flags_list_missing_and_provisional_values(card):
+    flags = scorecard.data_quality_flags(card)
+    assert flags["issue"].tolist() == ["provisional"]
