@@ -40,7 +40,6 @@ _QUARTER = re.compile(r"^(\d{4})/(\d{2}) Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DASHED_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 
-KINDS = ("year", "quarter", "month")
 #: The first years of the earliest and latest financial years a label can name: every period of
 #: these years has a date and a four-digit label (a month of 9999/00 would fall in the year 10000).
 MIN_YEAR, MAX_YEAR = 1000, 9998

@@ -60,7 +60,6 @@ __all__ = [
     "Param",
     "register_schema",
     "get_schema",
-    "registered_stems",
     "validate_parameters",
     "check_against_data",
     "parameters_cell",
@@ -336,11 +335,6 @@ def load_schemas_for(notebook: str | Path) -> None:
     path = Path(notebook)
     load_folder_schemas(path.parent)
     load_notebook_schema(path)
-
-
-def registered_stems() -> list[str]:
-    """Return the sorted stems of every notebook with a registered schema."""
-    return declared_stems()
 
 
 def get_schema(stem: str) -> list[Param]:

@@ -277,18 +277,6 @@ def count_by_state(card: pd.DataFrame, column: str, states: Sequence[str]) -> pd
     return pd.Series([int(counts.get(s, 0)) for s in states], index=list(states))
 
 
-def data_quality_flags(card: pd.DataFrame) -> pd.DataFrame:
-    """Scorecard rows whose value is missing, provisional, estimated or revised."""
-    flagged = card["value"].isna() | card["status"].isin(["provisional", "estimated", "revised"])
-    rows = card[flagged].copy()
-    rows["issue"] = np.where(
-        rows["value"].isna(),
-        "missing " + rows["value_symbol"].fillna("").astype(str),
-        rows["status"],
-    )
-    return rows.reset_index(drop=True)
-
-
 def _formatted(card: pd.DataFrame, column: str) -> list[str]:
     """Values of ``column`` formatted with each indicator's unit and decimals, or the symbol."""
     out = []

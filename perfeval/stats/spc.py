@@ -75,7 +75,6 @@ POINT_TYPES = (
     "special_cause_neutral",
     "missing",
 )
-ASSURANCES = ("consistent_pass", "consistent_fail", "inconsistent")
 
 _SIGN = {"increase": 1, "decrease": -1, "neutral": 0}
 

@@ -142,8 +142,3 @@ def test_performance_table_shows_units_symbols_and_status_flags(card):
     assert table.loc[0, "Value"] == "41.2% [p]"
     assert table.loc[0, "Target"] == "45.0%"
     assert table.loc[0, "Status against target"] == "✖ Red"
-
-
-def test_data_quality_flags_list_missing_and_provisional_values(card):
-    flags = scorecard.data_quality_flags(card)
-    assert flags["issue"].tolist() == ["provisional"]
