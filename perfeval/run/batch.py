@@ -22,6 +22,10 @@ Executors:
     in a temporary folder on the worker and its files are sent back and published in the client's
     outputs root.
 
+Every report writes its Word document (``<stem>.docx``) when the batch says so (``docx=True``,
+``perfeval batch --docx``) or, by default, when the workspace's ``[outputs] docx`` does; the
+client decides once for every report, on whichever executor.
+
 Reports are published as ``perfeval run`` publishes them (:mod:`perfeval.run.outputs`): under the
 report folder's lock, so a ``perfeval run`` of the same folder at the same time is refused rather
 than mixed in. A batch stopped by Ctrl+C or SIGTERM says which reports it published (they are in
@@ -64,6 +68,7 @@ __all__ = [
     "run_batch",
     "run_task",
     "interruption_report",
+    "decide_docx",
     "EXECUTORS",
 ]
 
@@ -323,7 +328,8 @@ def run_task(task: Mapping[str, Any]) -> ReportOutcome:
     :class:`~perfeval.core.exceptions.PerfevalError`).
 
     ``task`` holds ``notebook`` (absolute path), ``values``, ``outputs_root``, ``warmup`` (the
-    notebook's imports) and optionally ``status`` and ``workspace`` (whose defaults the report
+    notebook's imports) and optionally ``status``, ``docx`` (True or False: write the Word
+    document; None: the workspace's default) and ``workspace`` (whose defaults the report
     folder's name is compared with).
     """
     from perfeval.run.kernels import in_thread_context
@@ -346,6 +352,7 @@ def _run_task(task: Mapping[str, Any]) -> ReportOutcome:
             outputs_root=task["outputs_root"],
             progress=False,
             status=task.get("status"),
+            docx=task.get("docx"),
             kernel=kernel,
             workspace=task.get("workspace"),
         )
@@ -652,6 +659,7 @@ def run_batch(
     scheduler: Any = None,
     progress: bool | None = None,
     status: str | None = None,
+    docx: bool | None = None,
     workspace: Workspace | None = None,
 ) -> BatchResult:
     """Run one report per parameter set, carrying on past failures, then write the index.
@@ -676,6 +684,10 @@ def run_batch(
         Show a progress bar; by default only when stderr is a terminal.
     status : str, optional
         The status label of every report (see :func:`perfeval.run.runner.run_report`).
+    docx : bool, optional
+        Also write every report as a Word document, ``<stem>.docx``; by default when the
+        workspace's ``perfeval.toml`` says ``[outputs] docx = true``. It is decided here, on the
+        client, so Dask workers write the document or not as this batch says.
     workspace : perfeval.run.workspace.Workspace, optional
         The workspace the reports belong to (as :func:`perfeval.run.runner.run_report` takes it);
         found from the current folder when neither it nor ``outputs_root`` is given.
@@ -688,8 +700,8 @@ def run_batch(
     Raises
     ------
     ParameterError
-        Before anything runs, if ``executor``, ``workers`` or ``scheduler`` is not usable, or
-        there is neither an outputs root nor a workspace.
+        Before anything runs, if ``executor``, ``workers``, ``scheduler`` or ``docx`` is not
+        usable, or there is neither an outputs root nor a workspace.
     RunError
         Before anything runs, if the outputs root cannot be created (a read-only disk).
     KeyboardInterrupt
@@ -718,6 +730,7 @@ def run_batch(
         root = workspace.outputs_dir
     else:
         root = Path(outputs_root)
+    docx = decide_docx(docx, workspace)
     nb_path = resolve_notebook(notebook, workspace)
     root = root.expanduser().resolve()
     try:
@@ -732,6 +745,7 @@ def run_batch(
             "outputs_root": str(root),
             "warmup": warmup,
             "status": status,
+            "docx": docx,
             "workspace": workspace,
         }
         for values in parameter_sets
@@ -755,6 +769,37 @@ def run_batch(
     index = _write_index(root) if tasks else None
     done = [outcome for outcome in bar.outcomes if outcome is not None]  # all, uninterrupted
     return BatchResult(outcomes=done, seconds=time.monotonic() - clock, index=index, workers=used)
+
+
+def decide_docx(docx: bool | None, workspace: Workspace | None) -> bool:
+    """Whether every report of a batch writes its Word document.
+
+    Parameters
+    ----------
+    docx : bool or None
+        True or False as asked (``--docx``, ``--no-docx``); None for the workspace's default.
+    workspace : perfeval.run.workspace.Workspace or None
+        Its ``[outputs] docx`` is the default; without a workspace the default is no document.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ParameterError
+        If ``docx`` is neither True, False nor None.
+    """
+    if docx is None:
+        return workspace is not None and workspace.docx
+    if not isinstance(docx, bool):
+        raise ParameterError(
+            [
+                f"docx: expected True or False (write every report's Word document or not), "
+                f"or None for the workspace's default; got {docx!r}"
+            ]
+        )
+    return docx
 
 
 def _absolute_paths(values: Mapping[str, Any]) -> dict[str, Any]:

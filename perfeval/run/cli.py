@@ -9,7 +9,8 @@
                           [--no-progress] [--wait SECONDS]
     perfeval batch NOTEBOOK [--params FILE ...] [--over NAME=all|V1,V2 ...] [-p NAME VALUE ...]
                             [--workers N] [--executor local|dask] [--scheduler ADDRESS]
-                            [--outputs-root DIR] [--status TEXT] [--no-progress]
+                            [--outputs-root DIR] [--status TEXT] [--docx | --no-docx]
+                            [--no-progress]
     perfeval params NOTEBOOK
     perfeval verify MANIFEST [--data-dir DIR ...]
     perfeval check-data [DIR]
@@ -249,6 +250,14 @@ def _add_batch_parser(commands: Any) -> None:
         default=None,
         help="status shown in every report's title block (default: Draft)",
     )
+    batch.add_argument(
+        "--docx",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also write every report as a Word document, <stem>.docx, beside its "
+        "HTML (default: the workspace's [outputs] docx in perfeval.toml, else "
+        "no); --no-docx overrides the workspace",
+    )
     batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _add_workspace_option(batch)
 
@@ -367,6 +376,7 @@ def _batch(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         progress=False if args.no_progress else None,
         status=args.status,
+        docx=args.docx,
         workspace=workspace,
     )
     print(result.summary())

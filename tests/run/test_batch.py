@@ -18,13 +18,15 @@ import nbformat
 import psutil
 import pytest
 
+from fakes import NoKernel, record_values_total, use_fake_kernels
 from perfeval.core.exceptions import ParameterError, RunError
-from perfeval.run import batch
+from perfeval.run import batch, kernels
 from perfeval.run.batch import expand_over, parse_over, plan_batch, run_batch, run_remote
-from perfeval.run.cli import main
+from perfeval.run.cli import build_parser, main
 from perfeval.run.kernels import WarmKernel, notebook_imports, read_notebook_imports
 from perfeval.run.parameters import load_folder_schemas
 from perfeval.run.runner import report_slug, run_report
+from perfeval.run.workspace import read_workspace
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 HELLO = NOTEBOOKS / "hello.ipynb"
@@ -47,6 +49,12 @@ RUTLAND_GROUP = [
     "E06000022",
     "E06000008",
 ]
+
+
+def batch_sha256(path: Path) -> str:
+    from perfeval.run.provenance import sha256_file
+
+    return sha256_file(path)
 
 
 def _values_dir(folder: Path, rows: str = "A,1.5\nB,2\n") -> Path:
@@ -162,6 +170,143 @@ def test_batch_arguments_are_checked_before_anything_runs(tmp_path):
         run_batch(HELLO, [{}], outputs_root=tmp_path, workers=0)
     with pytest.raises(ParameterError, match="needs the scheduler's address"):
         run_batch(HELLO, [{}], outputs_root=tmp_path, executor="dask")
+
+
+# -- the Word document: --docx, --no-docx and the workspace's default (fake kernels) ----------
+
+
+class ResettableNoKernel(NoKernel):
+    """A batch worker's warm kernel stand-in: a batch resets its kernel before each report."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resets = 0
+
+    def is_alive(self) -> bool:
+        return True
+
+    def reset(self, cwd=None) -> None:
+        self.resets += 1
+
+
+@pytest.fixture
+def fake_batch_kernels(monkeypatch):
+    """Batches whose workers 'run' a notebook by recording the sum of its data as key figure
+    ``total`` (:func:`fakes.record_values_total`), with no kernel process."""
+    use_fake_kernels(monkeypatch, record_values_total)
+    workers: list[ResettableNoKernel] = []
+
+    def thread_kernel(cwd, warmup=""):
+        workers.append(ResettableNoKernel())
+        return workers[-1]
+
+    monkeypatch.setattr(kernels, "thread_kernel", thread_kernel)
+    monkeypatch.setattr(kernels, "discard_thread_kernel", lambda: None)
+    return workers
+
+
+def _docx_workspace(folder: Path, default: bool):
+    """A workspace whose perfeval.toml says ``[outputs] docx = <default>``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "perfeval.toml"
+    config.write_text(f'[workspace]\ndata = ""\n[outputs]\ndocx = {str(default).lower()}\n')
+    return read_workspace(config)
+
+
+def _words(result) -> list[bool]:
+    return [(Path(o.output_dir) / "hello.docx").is_file() for o in result.outcomes]
+
+
+@pytest.mark.parametrize(
+    "default, asked, written",
+    [(True, None, True), (True, False, False), (False, None, False), (False, True, True)],
+)
+def test_batch_writes_word_documents_as_asked_else_as_the_workspace_says(
+    tmp_path, fake_batch_kernels, default, asked, written
+):
+    workspace = _docx_workspace(tmp_path / "ws", default)
+    data = _values_dir(tmp_path / "data")
+    sets = [{"year": year, "data_dir": str(data)} for year in (2021, 2022)]
+    result = run_batch(HELLO, sets, workspace=workspace, docx=asked, workers=1, progress=False)
+    assert result.ok, result.summary()
+    assert _words(result) == [written, written]
+    assert all(Path(o.output_dir).is_relative_to(workspace.outputs_dir) for o in result.outcomes)
+    assert len(fake_batch_kernels) == 2 and all(k.resets == 1 for k in fake_batch_kernels)
+
+
+def test_batch_refuses_a_docx_that_is_not_true_or_false_before_anything_runs(
+    tmp_path, fake_batch_kernels
+):
+    with pytest.raises(ParameterError, match="docx: expected True or False"):
+        run_batch(HELLO, [{}], outputs_root=tmp_path / "out", docx="yes", progress=False)
+    assert fake_batch_kernels == [] and not (tmp_path / "out").exists()
+
+
+def test_cli_batch_docx_flag_defaults_to_the_workspace():
+    parser = build_parser()
+    assert parser.parse_args(["batch", "x"]).docx is None
+    assert parser.parse_args(["batch", "x", "--docx"]).docx is True
+    assert parser.parse_args(["batch", "x", "--no-docx"]).docx is False
+
+
+def test_cli_batch_no_docx_overrides_the_workspace_and_docx_writes_them(
+    tmp_path, fake_batch_kernels, capsys
+):
+    _docx_workspace(tmp_path / "ws", True)
+    data = _values_dir(tmp_path / "data")
+    args = ["--workspace", str(tmp_path / "ws"), "batch", str(HELLO), "-p", "data_dir", str(data)]
+    args += ["--workers", "1", "--no-progress"]
+    outputs = tmp_path / "ws" / "outputs" / "hello"
+    assert main(args + ["--over", "year=2021", "--no-docx"]) == 0
+    assert "1 of 1 reports published" in capsys.readouterr().out
+    assert not list(outputs.rglob("*.docx")) and list(outputs.rglob("hello.html"))
+    assert main(args + ["--over", "year=2022"]) == 0
+    assert [p.parent.name[:5] for p in outputs.rglob("*.docx")] == ["2022_"]  # <year>_<hash>
+
+
+def test_a_dask_worker_writes_the_word_document_the_client_asked_for(tmp_path, fake_batch_kernels):
+    data = _values_dir(tmp_path / "data")
+    task = {
+        "notebook": str(HELLO),
+        "values": {"year": 2021, "data_dir": str(data)},
+        "warmup": "",
+        "notebook_sha256": batch_sha256(HELLO),
+    }
+    for asked in (True, False):
+        outcome, files = run_remote(task | {"docx": asked})
+        assert outcome.ok, outcome.error
+        assert ("hello.docx" in files) is asked and "hello.html" in files
+
+
+def test_the_dask_executor_carries_the_docx_choice_to_the_workers(tmp_path, fake_batch_kernels):
+    distributed = pytest.importorskip("distributed")
+    workspace = _docx_workspace(tmp_path / "ws", True)
+    data = _values_dir(tmp_path / "data")
+    sets = [{"year": year, "data_dir": str(data)} for year in (2021, 2022)]
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp",
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        for asked, written in ((None, True), (False, False)):  # None: the workspace's default
+            result = run_batch(
+                HELLO,
+                sets,
+                workspace=workspace,
+                executor="dask",
+                scheduler=client,
+                docx=asked,
+                progress=False,
+            )
+            assert result.ok, result.summary()
+            # published from what the workers sent: with False the folders are swapped in anew
+            assert _words(result) == [written, written]
 
 
 def _interrupted_after_two(root: Path):
