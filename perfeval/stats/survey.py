@@ -1,7 +1,7 @@
-"""Survey estimates a statistician would sign: design-based results, comparisons, weighting and
-disclosure control.
+"""Survey estimates a statistician would sign: the sample design, design-based results and
+comparisons.
 
-The module turns respondent-level survey data (one row per respondent) into published results:
+The module turns respondent-level survey data (one row per respondent) into results:
 
 * :func:`estimate` - weighted means, proportions and totals, overall or by one or two breakdowns,
   with design-based standard errors (Taylor linearisation, as R's ``survey`` package computes them
@@ -11,17 +11,15 @@ The module turns respondent-level survey data (one row per respondent) into publ
   interval for proportions (a z-test for means), significant when the interval excludes zero,
   with a Holm adjustment of the intervals' level when many are tested at once, and a
   plain-language finding (:data:`COMPARISON_METHOD`).
-* :func:`rake_weights` and :func:`weighting_design_effect` - weighting to population margins by
-  iterative proportional fitting, with optional trimming, and the Kish design effect of the weights.
-* :func:`apply_disclosure_control`, :func:`format_percentage_with_base` and
-  :func:`format_publication_table` - what may be published: small bases shown as ``[low]``, small
-  cells suppressed as ``[c]`` (with secondary suppression so that no suppressed figure can be worked
-  out by subtraction from a total), and a percentage never shown without its base.
+
+Weighting to population margins is in :mod:`perfeval.stats.weighting` (:func:`rake_weights`,
+:func:`weighting_design_effect`) and what may be published in :mod:`perfeval.stats.disclosure`
+(:func:`apply_disclosure_control`, ``[low]`` and ``[c]``); both are re-exported here until 0.3.
 
 Conventions
 -----------
 * Proportions are fractions between 0 and 1; format them for display with
-  :func:`format_percentage_with_base`.
+  :func:`perfeval.stats.disclosure.format_percentage_with_base`.
 * A respondent whose answer is missing (NaN/None/NA) is excluded from that question's estimate: the
   estimate is over valid answers only. Exclusion is done as a *domain* estimate over the full design
   (like ``na.rm=TRUE`` in R's ``survey``), so standard errors still reflect the whole sample design.
@@ -33,7 +31,6 @@ Conventions
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass
 
@@ -44,14 +41,46 @@ from statsmodels.stats.multitest import multipletests
 
 from perfeval.core.exceptions import AnalysisError, ParameterError
 from perfeval.stats import intervals
+from perfeval.stats._respondents import numeric_column, validated_weights
+
+# moved to perfeval.stats.disclosure; re-exported until 0.3
+from perfeval.stats.disclosure import (
+    LOW_BASE,
+    NOT_AVAILABLE,
+    SUPPRESSED,
+    apply_disclosure_control,
+    format_percentage_with_base,
+    format_publication_table,
+)
+
+# moved to perfeval.stats.weighting; re-exported until 0.3
+from perfeval.stats.weighting import RakingReport, rake_weights, weighting_design_effect
+
+__all__ = [
+    "ADJUSTMENTS",
+    "COMPARISON_METHOD",
+    "RESULT_COLUMNS",
+    "SINGLE_PSU_RULES",
+    "STATISTICS",
+    "compare_groups_with_rest",
+    "compare_waves",
+    "estimate",
+    # moved to perfeval.stats.disclosure; re-exported until 0.3
+    "LOW_BASE",
+    "NOT_AVAILABLE",
+    "SUPPRESSED",
+    "apply_disclosure_control",
+    "format_percentage_with_base",
+    "format_publication_table",
+    # moved to perfeval.stats.weighting; re-exported until 0.3
+    "RakingReport",
+    "rake_weights",
+    "weighting_design_effect",
+]
 
 STATISTICS = ("mean", "proportion", "total")
 SINGLE_PSU_RULES = ("fail", "adjust", "certainty")
 ADJUSTMENTS = ("holm", None)
-
-SUPPRESSED = "[c]"
-LOW_BASE = "[low]"
-NOT_AVAILABLE = "[x]"
 
 RESULT_COLUMNS = (
     "estimate",
@@ -112,29 +141,6 @@ def _check_columns(df: pd.DataFrame, named: dict[str, str | None]) -> None:
         )
 
 
-def _numeric_column(df: pd.DataFrame, column: str, argument: str) -> np.ndarray:
-    series = df[column]
-    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        raise AnalysisError(
-            f"{argument} column {column!r} must be numeric; found dtype {series.dtype}. "
-            f"Convert it (e.g. pd.to_numeric) before estimating."
-        )
-    return series.to_numpy(dtype=float, na_value=np.nan)
-
-
-def _validated_weights(df: pd.DataFrame, weight: str) -> np.ndarray:
-    values = _numeric_column(df, weight, "weight")
-    missing = int(np.isnan(values).sum())
-    bad = int((~np.isnan(values) & ~(np.isfinite(values) & (values > 0))).sum())
-    if missing or bad:
-        raise AnalysisError(
-            f"Weight column {weight!r} must hold a positive, finite weight for every respondent; "
-            f"found {missing} missing and {bad} zero, negative or infinite value(s) "
-            f"out of {len(values)} rows. Fix the weights (or drop those respondents) and re-run."
-        )
-    return values
-
-
 def _codes_without_missing(
     df: pd.DataFrame, column: str, argument: str
 ) -> tuple[np.ndarray, pd.Index]:
@@ -152,7 +158,7 @@ def _population_psus(
     df: pd.DataFrame, fpc: str, stratum: np.ndarray, n_psu: np.ndarray, labels: pd.Index
 ) -> np.ndarray:
     """Population number of PSUs per stratum from an ``fpc`` column, as R's svydesign reads it."""
-    values = _numeric_column(df, fpc, "fpc")
+    values = numeric_column(df, fpc, "fpc")
     if np.isnan(values).any() or (values <= 0).any():
         raise AnalysisError(
             f"fpc column {fpc!r} must be positive for every respondent; found "
@@ -226,7 +232,7 @@ def _describe_design(
         population = _population_psus(df, fpc, stratum, n_psu, labels)
         fpc_factor = (population - n_psu) / population
     if weight is not None:
-        weights = _validated_weights(df, weight)
+        weights = validated_weights(df, weight)
     elif fpc is not None:  # as R: weights implied by the fpc (N_h / n_h)
         weights = (population / n_psu)[stratum]
     else:
@@ -444,7 +450,7 @@ def _response_values(
     elif pd.api.types.is_bool_dtype(series):
         values = series.fillna(False).to_numpy(dtype=float)
     else:
-        values = _numeric_column(df, variable, "variable")
+        values = numeric_column(df, variable, "variable")
         if statistic == "proportion" and not np.isin(values[valid], (0.0, 1.0)).all():
             raise AnalysisError(
                 f"statistic='proportion' needs column {variable!r} to hold 0/1 or True/False, "
@@ -1225,580 +1231,3 @@ def _difference_from_rest(
         math.sqrt(variance),
         *effective,
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Weighting
-# --------------------------------------------------------------------------------------------
-
-
-def weighting_design_effect(weights: Sequence[float] | np.ndarray | pd.Series) -> float:
-    """Kish's design effect due to unequal weights, ``1 + CV^2 = n * sum(w^2) / (sum w)^2``.
-
-    Kish, L. (1965) Survey Sampling, section 11.7; Kish (1992) "Weighting for unequal P_i",
-    J. Official Statistics 8, 183-200. The effective base is ``n / deff``.
-
-    Parameters
-    ----------
-    weights : array-like
-        Positive, finite weights of the respondents.
-
-    Returns
-    -------
-    float
-        The design effect (>= 1; exactly 1 for equal weights).
-
-    Raises
-    ------
-    AnalysisError
-        If there are no weights or any is missing, infinite, zero or negative.
-    """
-    w = np.asarray(weights, dtype=float)
-    if w.size == 0 or not np.all(np.isfinite(w) & (w > 0)):
-        bad = int((~(np.isfinite(w) & (w > 0))).sum())
-        raise AnalysisError(
-            f"weighting_design_effect needs positive, finite weights; got "
-            f"{w.size} weight(s) of which {bad} missing, infinite or <= 0."
-        )
-    return float(w.size * np.sum(w**2) / np.sum(w) ** 2)
-
-
-@dataclass(frozen=True)
-class RakingReport:
-    """What happened when weights were raked: convergence, trimming and the margins achieved."""
-
-    converged: bool
-    iterations: int
-    max_margin_error: float
-    tolerance: float
-    trim: float | None
-    trimmed: int
-    design_effect: float
-    effective_base: float
-    margins: pd.DataFrame
-
-    def __str__(self) -> str:
-        state = "converged" if self.converged else "DID NOT CONVERGE"
-        trimmed = f"; {self.trimmed} weight(s) capped at {self.trim} x mean" if self.trim else ""
-        return (
-            f"Raking {state} after {self.iterations} iteration(s): largest margin error "
-            f"{self.max_margin_error:.2e} (tolerance {self.tolerance:.0e}){trimmed}; "
-            f"design effect {self.design_effect:.3f}, "
-            f"effective base {self.effective_base:,.0f}."
-        )
-
-
-def _raking_targets(margins: pd.DataFrame, total_weight: float) -> dict[str, pd.Series]:
-    """Population targets per raking variable, in weight units, from shares or counts."""
-    needed = {"variable", "category"}
-    kind = (
-        "share" if "share" in margins.columns else "count" if "count" in margins.columns else None
-    )
-    if not needed <= set(margins.columns) or kind is None:
-        raise ParameterError(
-            [
-                f"margins must have columns 'variable', 'category' and 'share' "
-                f"(fractions summing to 1) or 'count'; "
-                f"got {list(margins.columns)!r}"
-            ]
-        )
-    problems, targets = [], {}
-    for variable, rows in margins.groupby("variable", sort=False):
-        values = pd.to_numeric(rows[kind], errors="coerce")
-        if values.isna().any() or (values <= 0).any() or rows["category"].duplicated().any():
-            problems.append(f"margin {variable!r}: every category needs one positive {kind}")
-            continue
-        targets[variable] = pd.Series(
-            values.to_numpy(dtype=float), index=rows["category"].to_numpy()
-        )
-    sums = {v: t.sum() for v, t in targets.items()}
-    if kind == "share":
-        problems += [
-            f"margin {v!r}: shares sum to {s:.6g}, not 1; rescale them"
-            for v, s in sums.items()
-            if abs(s - 1) > 1e-6
-        ]
-        targets = {v: t * total_weight for v, t in targets.items()}
-    elif sums and max(sums.values()) - min(sums.values()) > 1e-6 * max(sums.values()):
-        problems.append(f"margin counts must have the same total for every variable; got {sums!r}")
-    if problems:
-        raise ParameterError(problems)
-    return targets
-
-
-def _raking_codes(df: pd.DataFrame, targets: dict[str, pd.Series]) -> dict[str, np.ndarray]:
-    """Each respondent's category position in each margin; all problems reported together."""
-    problems, codes = [], {}
-    for variable, target in targets.items():
-        if variable not in df.columns:
-            problems.append(f"raking variable {variable!r} is not a column of the data")
-            continue
-        series = df[variable]
-        position = pd.Index(target.index).get_indexer(series)
-        if series.isna().any():
-            problems.append(
-                f"{variable!r}: {int(series.isna().sum())} respondent(s) have no "
-                f"value; impute or drop them before raking"
-            )
-        unknown = sorted(map(repr, series[(position < 0) & series.notna().to_numpy()].unique()))
-        if unknown:
-            problems.append(
-                f"{variable!r}: value(s) {', '.join(unknown[:10])} are not categories "
-                f"of the margin (check spelling and type, e.g. '1' versus 1)"
-            )
-        empty = [c for i, c in enumerate(target.index) if not (position == i).any()]
-        if empty:
-            problems.append(
-                f"{variable!r}: no respondents in margin categories {empty!r}; merge "
-                f"them with a neighbouring category"
-            )
-        codes[variable] = position
-    if problems:
-        raise AnalysisError("Cannot rake the weights:\n" + "\n".join(f"  - {p}" for p in problems))
-    return codes
-
-
-def rake_weights(
-    df: pd.DataFrame,
-    margins: pd.DataFrame,
-    *,
-    weight: str | None = None,
-    max_iter: int = 100,
-    tol: float = 1e-6,
-    trim: float | None = None,
-    on_nonconvergence: str = "raise",
-) -> tuple[pd.Series, RakingReport]:
-    """Rake weights to population margins by iterative proportional fitting, optionally trimmed.
-
-    Raking (Deming & Stephan 1940, Ann. Math. Statist. 11, 427-444; R survey's ``rake``) scales
-    the weights in turn so that the weighted distribution of each variable matches its
-    population margin, repeating until every margin is met. With ``trim=k`` weights above
-    ``k`` times the mean weight are capped after each cycle and the raking continues, so the
-    result meets the margins with no weight above the cap ("trim and re-rake").
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        One row per respondent; must hold every raking variable, with no missing values.
-    margins : pandas.DataFrame
-        Columns ``variable``, ``category`` and either ``share`` (fractions summing to 1 per
-        variable; the raked weights then sum to the starting total, i.e. the number of
-        respondents when ``weight`` is None) or ``count`` (population counts, with the same
-        total for every variable; the weights then sum to that total).
-    weight : str, optional
-        Column of starting (design) weights; default all 1.
-    max_iter : int
-        Most raking cycles (one cycle adjusts every variable once).
-    tol : float
-        Converged when every achieved share is within ``tol`` of its target share (and, with
-        trimming, no weight exceeds the cap by more than a fraction ``tol``).
-    trim : float, optional
-        Cap weights at ``trim`` x the mean weight (must be > 1), e.g. 5.
-    on_nonconvergence : {"raise", "warn"}
-        Raise :class:`AnalysisError` (default) or warn with ``RuntimeWarning`` and return the
-        last weights with ``report.converged`` False.
-
-    Returns
-    -------
-    weights : pandas.Series
-        Raked weights, named ``"raked_weight"``, aligned with ``df.index``.
-    report : RakingReport
-        Convergence, iterations, largest margin error, number trimmed, design effect and a
-        table of target and achieved shares.
-
-    Raises
-    ------
-    ParameterError
-        If the margins table or the settings are malformed.
-    AnalysisError
-        If respondents cannot be matched to the margins, or raking does not converge and
-        ``on_nonconvergence="raise"``.
-    """
-    _check_raking_settings(max_iter, tol, trim, on_nonconvergence)
-    w = _validated_weights(df, weight) if weight is not None else np.ones(len(df))
-    targets = _raking_targets(margins, float(w.sum()))
-    codes = _raking_codes(df, targets)
-    total = float(next(iter(targets.values())).sum())
-    converged, iteration, error, cap = False, 0, np.inf, np.inf
-    while iteration < max_iter and not converged:
-        iteration += 1
-        for variable, target in targets.items():
-            w = (
-                w
-                * (
-                    target.to_numpy()
-                    / np.bincount(codes[variable], weights=w, minlength=len(target))
-                )[codes[variable]]
-            )
-        if trim is not None:
-            cap = trim * w.mean()
-            w = np.minimum(w, cap)
-        error = _largest_margin_error(w, codes, targets, total)
-        converged = error <= tol and (trim is None or w.max() <= cap * (1 + tol))
-    report = _raking_report(w, codes, targets, total, converged, iteration, error, tol, trim, cap)
-    if not converged:
-        message = (
-            f"{report} Increase max_iter, relax tol, loosen trim, or merge sparse "
-            f"categories of the margins."
-        )
-        if on_nonconvergence == "raise":
-            raise AnalysisError(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
-    return pd.Series(w, index=df.index, name="raked_weight"), report
-
-
-def _check_raking_settings(
-    max_iter: int, tol: float, trim: float | None, on_nonconvergence: str
-) -> None:
-    problems = []
-    if not (isinstance(max_iter, int) and max_iter >= 1):
-        problems.append(f"max_iter must be a whole number >= 1; got {max_iter!r}")
-    if not (isinstance(tol, (int, float)) and tol > 0):
-        problems.append(f"tol must be > 0; got {tol!r}")
-    if trim is not None and not (isinstance(trim, (int, float)) and trim > 1):
-        problems.append(
-            f"trim must be a multiple of the mean weight > 1 (e.g. 5) or None; got {trim!r}"
-        )
-    if on_nonconvergence not in ("raise", "warn"):
-        problems.append(f"on_nonconvergence must be 'raise' or 'warn'; got {on_nonconvergence!r}")
-    if problems:
-        raise ParameterError(problems)
-
-
-def _largest_margin_error(
-    w: np.ndarray, codes: dict[str, np.ndarray], targets: dict[str, pd.Series], total: float
-) -> float:
-    """Largest absolute gap between an achieved and a target share, over all margins."""
-    return (
-        max(
-            float(np.max(np.abs(np.bincount(codes[v], weights=w, minlength=len(t)) - t.to_numpy())))
-            for v, t in targets.items()
-        )
-        / total
-    )
-
-
-def _raking_report(
-    w: np.ndarray,
-    codes: dict[str, np.ndarray],
-    targets: dict[str, pd.Series],
-    total: float,
-    converged: bool,
-    iterations: int,
-    error: float,
-    tol: float,
-    trim: float | None,
-    cap: float,
-) -> RakingReport:
-    rows = []
-    for variable, target in targets.items():
-        achieved = np.bincount(codes[variable], weights=w, minlength=len(target))
-        rows += [
-            {
-                "variable": variable,
-                "category": c,
-                "target_share": t / total,
-                "achieved_share": a / total,
-            }
-            for c, t, a in zip(target.index, target, achieved)
-        ]
-    table = pd.DataFrame(rows)
-    table["error"] = table["achieved_share"] - table["target_share"]
-    deff = weighting_design_effect(w)
-    trimmed = int(np.sum(w >= cap * (1 - 1e-12))) if trim is not None else 0
-    return RakingReport(
-        converged, iterations, float(error), tol, trim, trimmed, deff, len(w) / deff, table
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Disclosure control and presentation
-# --------------------------------------------------------------------------------------------
-
-
-def _breakdowns(
-    table: pd.DataFrame,
-    group_columns: list[str],
-    table_columns: list[str],
-    total_label: Hashable | None,
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Sets of rows that add up to a total: (category row positions, total row positions).
-
-    For each group column, the rows that share the values of the table columns and of the other
-    group columns are one breakdown along that column.
-    """
-    sets = []
-    split_by: list[str | None] = [*group_columns] if group_columns else [None]
-    for column in split_by:
-        others = table_columns + [c for c in group_columns if c != column]
-        is_total = np.zeros(len(table), dtype=bool)
-        if column is not None and total_label is not None:
-            is_total = (table[column] == total_label).to_numpy(dtype=bool)
-        keys = (
-            table[others].astype(str).agg("\x1f".join, axis=1).to_numpy()
-            if others
-            else np.zeros(len(table))
-        )
-        for _, rows in pd.Series(np.arange(len(table))).groupby(keys):
-            rows = rows.to_numpy()
-            sets.append((rows[~is_total[rows]], rows[is_total[rows]]))
-    return sets
-
-
-def _secondary_suppression(
-    base: np.ndarray,
-    suppressed: np.ndarray,
-    breakdowns: list[tuple[np.ndarray, np.ndarray]],
-    min_cell: int,
-) -> np.ndarray:
-    """Suppress more cells until no suppressed figure can be recovered from a total.
-
-    Within each breakdown whose categories add up to a (published or publishable) total, the
-    suppressed categories must be at least two and hold at least ``min_cell`` respondents
-    between them; otherwise the next smallest category is suppressed too, and if none is left
-    the total itself (the usual "complementary suppression" rule; ONS 2021, Disclosure control
-    guidance for tables produced from surveys). Repeated across breakdowns until stable.
-    """
-    suppressed = suppressed.copy()
-    changed = True
-    while changed:
-        changed = False
-        for categories, totals in breakdowns:
-            while True:
-                hidden = categories[suppressed[categories] & (base[categories] > 0)]
-                if len(hidden) == 0 or (len(hidden) >= 2 and base[hidden].sum() >= min_cell):
-                    break
-                open_ = categories[~suppressed[categories] & (base[categories] > 0)]
-                if len(open_):
-                    suppressed[open_[np.argmin(base[open_])]] = changed = True
-                    continue
-                if len(totals) and not suppressed[totals].all():
-                    suppressed[totals] = changed = True
-                break
-    return suppressed
-
-
-def apply_disclosure_control(
-    table: pd.DataFrame,
-    *,
-    base_column: str = "base",
-    count_column: str | None = None,
-    min_base: int = 50,
-    min_cell: int = 10,
-    group_columns: Sequence[str] | None = None,
-    table_columns: Sequence[str] | None = None,
-    total_label: Hashable | None = None,
-) -> pd.DataFrame:
-    """Remove every figure that must not be published and mark it with a statistical symbol.
-
-    Rules, applied in this order:
-
-    1. ``[c]`` (primary suppression): a row with fewer than ``min_cell`` respondents (base > 0).
-       With ``count_column``, also a row whose count of positive answers, or of other answers,
-       is between 1 and ``min_cell - 1``.
-    2. ``[c]`` (secondary suppression): within each breakdown - rows that add up to a total -
-       if the suppressed rows are fewer than two or hold fewer than ``min_cell`` respondents
-       between them, the next smallest row is suppressed too (and, if none is left, the total
-       row), so a suppressed figure cannot be worked out by subtracting published ones from the
-       total. With two group columns each dimension is protected in turn until stable.
-    3. ``[low]``: a row with a base below ``min_base`` is not published, but its base is shown.
-    4. ``[x]``: a row with no respondents (base 0).
-
-    In a ``[c]`` row every column except the group columns is blanked (set missing), base
-    included; in a ``[low]`` or ``[x]`` row everything but the group columns and the base. The
-    suppressed values are therefore not in the returned table at all.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        A results table such as :func:`estimate` returns, one row per group.
-    base_column : str
-        Unweighted number of respondents behind each row.
-    count_column : str, optional
-        Unweighted number of positive answers (``count`` from :func:`estimate`), to protect small
-        numerators and complements too.
-    min_base : int
-        Smallest base whose estimate is published (default 50).
-    min_cell : int
-        Smallest number of respondents that may be shown (default 10).
-    group_columns : list of str, optional
-        Breakdown columns; default ``table.attrs["group_columns"]`` (set by :func:`estimate`), or
-        none, meaning all rows form one breakdown.
-    table_columns : list of str, optional
-        Columns that separate independent tables stacked in one frame, e.g. ``["variable"]`` for
-        several questions; default ``table.attrs["table_columns"]`` or none.
-    total_label : hashable, optional
-        Value of a group column that marks a total row (e.g. ``"All respondents"``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy of ``table`` with suppressed values removed, plus ``symbol`` (``""``, ``"[c]"``,
-        ``"[low]"`` or ``"[x]"``) and ``published`` (True when the estimate may be shown).
-
-    Raises
-    ------
-    ParameterError
-        If the thresholds are not sensible or a named column is missing.
-    AnalysisError
-        If a base is missing or negative.
-    """
-    groups = list(
-        group_columns if group_columns is not None else table.attrs.get("group_columns", [])
-    )
-    tables = list(
-        table_columns if table_columns is not None else table.attrs.get("table_columns", [])
-    )
-    _check_disclosure_arguments(
-        table, base_column, count_column, groups + tables, min_base, min_cell
-    )
-    base = pd.to_numeric(table[base_column], errors="coerce").to_numpy(dtype=float)
-    if np.isnan(base).any() or (base < 0).any():
-        raise AnalysisError(
-            f"Column {base_column!r} must give every row's number of respondents; "
-            f"{int(np.isnan(base).sum() + (base < 0).sum())} row(s) are "
-            f"missing or negative."
-        )
-    small = (base > 0) & (base < min_cell)
-    if count_column is not None:
-        count = table[count_column].to_numpy(dtype=float)
-        rest = base - count
-        small |= ((count > 0) & (count < min_cell)) | ((rest > 0) & (rest < min_cell))
-    confidential = _secondary_suppression(
-        base, small, _breakdowns(table, groups, tables, total_label), min_cell
-    )
-    low = ~confidential & (base > 0) & (base < min_base)
-    empty = ~confidential & (base == 0)
-    hide = [c for c in table.columns if c not in groups + tables]
-    whole_numbers = [
-        c
-        for c in hide
-        if pd.api.types.is_integer_dtype(table[c]) or pd.api.types.is_bool_dtype(table[c])
-    ]
-    result = table.astype({c: "float64" for c in whole_numbers})  # so a value can be blanked
-    result.loc[confidential, hide] = np.nan
-    result.loc[low | empty, [c for c in hide if c != base_column]] = np.nan
-    result["symbol"] = np.select(
-        [confidential, low, empty], [SUPPRESSED, LOW_BASE, NOT_AVAILABLE], ""
-    )
-    result["published"] = ~(confidential | low | empty)
-    return result
-
-
-def _check_disclosure_arguments(
-    table: pd.DataFrame,
-    base_column: str,
-    count_column: str | None,
-    groups: list[str],
-    min_base: int,
-    min_cell: int,
-) -> None:
-    problems = [
-        f"column {c!r} is not in the table (columns: {list(table.columns)!r})"
-        for c in [base_column, count_column, *groups]
-        if c is not None and c not in table.columns
-    ]
-    if not (isinstance(min_cell, int) and min_cell >= 1):
-        problems.append(f"min_cell must be a whole number >= 1; got {min_cell!r}")
-    if not (isinstance(min_base, int) and min_base >= 1):
-        problems.append(f"min_base must be a whole number >= 1; got {min_base!r}")
-    if problems:
-        raise ParameterError(problems)
-
-
-def format_percentage_with_base(
-    proportion: float | None, base: float | None, *, decimals: int = 0, symbol: str = ""
-) -> str:
-    """Format a proportion as a percentage with its unweighted base, e.g. ``"45% (base 312)"``.
-
-    A percentage is never shown without its base. A statistical symbol replaces the number:
-    ``"[c]"`` is shown alone (its base is confidential too); ``"[low]"`` and ``"[x]"`` with the
-    base, e.g. ``"[low] (base 32)"``.
-
-    Parameters
-    ----------
-    proportion : float or None
-        Fraction between 0 and 1; ignored when ``symbol`` is given.
-    base : float or None
-        Unweighted number of respondents.
-    decimals : int
-        Decimal places of the percentage.
-    symbol : str
-        Statistical symbol from :func:`apply_disclosure_control` (``""`` when published).
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    AnalysisError
-        If a percentage (or ``[low]``) is asked for without a valid base, or a published
-        proportion is missing or outside 0-1.
-    """
-    if symbol == SUPPRESSED:
-        return SUPPRESSED
-    if base is None or pd.isna(base) or base < 0:
-        raise AnalysisError(
-            f"A percentage must be shown with its base, but the base is {base!r}; "
-            f"pass the unweighted number of respondents."
-        )
-    base_text = f"(base {int(round(base)):,})"
-    if symbol:
-        return f"{symbol} {base_text}"
-    if proportion is None or pd.isna(proportion) or not 0 <= proportion <= 1:
-        raise AnalysisError(
-            f"Cannot format proportion {proportion!r} as a percentage: expected a "
-            f"fraction between 0 and 1, or a symbol such as '[x]' when missing."
-        )
-    return f"{100 * proportion:.{decimals}f}% {base_text}"
-
-
-def format_publication_table(
-    controlled: pd.DataFrame, *, decimals: int = 0, group_columns: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """Display table of a disclosure-controlled proportion table: group labels and text only.
-
-    Parameters
-    ----------
-    controlled : pandas.DataFrame
-        Output of :func:`apply_disclosure_control` on a table of proportions.
-    decimals : int
-        Decimal places of percentages.
-    group_columns : list of str, optional
-        Label columns to keep; default ``controlled.attrs["table_columns"]`` followed by
-        ``controlled.attrs["group_columns"]``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Group columns, ``result`` (e.g. ``"45% (base 312)"`` or ``"[c]"``) and
-        ``confidence_interval`` (e.g. ``"41% to 49%"`` or the symbol).
-
-    Raises
-    ------
-    ParameterError
-        If ``controlled`` has not been through :func:`apply_disclosure_control`.
-    """
-    if "symbol" not in controlled.columns:
-        raise ParameterError(
-            [
-                "format_publication_table needs the output of "
-                "apply_disclosure_control (no 'symbol' column found)"
-            ]
-        )
-    groups = list(
-        group_columns
-        if group_columns is not None
-        else controlled.attrs.get("table_columns", []) + controlled.attrs.get("group_columns", [])
-    )
-    display = controlled[groups].copy()
-    display["result"] = [
-        format_percentage_with_base(p, b, decimals=decimals, symbol=s)
-        for p, b, s in zip(controlled["estimate"], controlled["base"], controlled["symbol"])
-    ]
-    display["confidence_interval"] = [
-        s if s else f"{100 * lo:.{decimals}f}% to {100 * hi:.{decimals}f}%"
-        for lo, hi, s in zip(controlled["ci_low"], controlled["ci_high"], controlled["symbol"])
-    ]
-    return display

@@ -14,23 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from perfeval.core.exceptions import AnalysisError, ParameterError, PerfevalError
+from perfeval.stats import disclosure, survey, weighting
+from perfeval.stats.disclosure import apply_disclosure_control, format_publication_table
 from perfeval.stats.intervals import newcombe_difference
-from perfeval.stats.survey import (
-    apply_disclosure_control,
-    compare_groups_with_rest,
-    compare_waves,
-    estimate,
-    format_percentage_with_base,
-    format_publication_table,
-    rake_weights,
-    weighting_design_effect,
-)
+from perfeval.stats.survey import compare_groups_with_rest, compare_waves, estimate
 
 DATA = Path(__file__).parents[1] / "data" / "survey_api"
 # R: svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat)
@@ -655,243 +646,6 @@ def test_group_versus_rest_flags_a_clear_difference():
     assert result.loc["B", "finding"] == "significantly lower"
 
 
-# ---------------------------------------------------------------------------------------------
-# Weighting
-# ---------------------------------------------------------------------------------------------
-
-
-def test_rake_hand_example_with_independent_margins():
-    # 10 respondents in each sex x age cell; margins sex M 0.4 / F 0.6, age young 0.7 / old 0.3.
-    # The raked weight of a cell is 40 * p_sex * p_age / 10, e.g. (M, young) = 40*0.4*0.7/10 = 1.12.
-    data = pd.DataFrame(
-        {"sex": ["M"] * 20 + ["F"] * 20, "age": (["young"] * 10 + ["old"] * 10) * 2}
-    )
-    margins = pd.DataFrame(
-        {
-            "variable": ["sex", "sex", "age", "age"],
-            "category": ["M", "F", "young", "old"],
-            "share": [0.4, 0.6, 0.7, 0.3],
-        }
-    )
-    weights, report = rake_weights(data, margins)
-    expected = {("M", "young"): 1.12, ("M", "old"): 0.48, ("F", "young"): 1.68, ("F", "old"): 0.72}
-    for (sex, age), value in expected.items():
-        assert weights[(data.sex == sex) & (data.age == age)].tolist() == pytest.approx(
-            [value] * 10
-        )
-    assert report.converged and report.iterations <= 2 and report.max_margin_error < 1e-12
-    assert weights.sum() == pytest.approx(40)
-
-
-def test_rake_meets_margins_and_keeps_the_sample_odds_ratio():
-    # IPF meets the margins and preserves the cross-product ratio of the starting table
-    # (Deming & Stephan 1940; Bishop, Fienberg & Holland 1975, ch. 3).
-    cells = {("M", "young"): 30, ("M", "old"): 10, ("F", "young"): 15, ("F", "old"): 45}
-    data = pd.DataFrame([{"sex": s, "age": a} for (s, a), k in cells.items() for _ in range(k)])
-    margins = pd.DataFrame(
-        {
-            "variable": ["sex", "sex", "age", "age"],
-            "category": ["M", "F", "young", "old"],
-            "count": [4800, 5200, 3000, 7000],
-        }
-    )
-    weights, report = rake_weights(data, margins, tol=1e-9)
-    table = weights.groupby([data.sex, data.age]).sum()
-    assert table.groupby(level="sex").sum().to_dict() == pytest.approx(
-        {"M": 4800, "F": 5200}, rel=1e-8
-    )
-    assert table.groupby(level="age").sum().to_dict() == pytest.approx(
-        {"young": 3000, "old": 7000}, rel=1e-8
-    )
-    odds = table["M", "young"] * table["F", "old"] / (table["M", "old"] * table["F", "young"])
-    assert odds == pytest.approx(30 * 45 / (10 * 15))
-    assert report.converged and report.iterations > 1
-    assert report.design_effect == pytest.approx(weighting_design_effect(weights))
-    assert report.margins["error"].abs().max() <= 1e-9
-
-
-def test_rake_with_trimming_caps_weights_and_still_meets_margins():
-    cells = {("M", "young"): 2, ("M", "old"): 30, ("F", "young"): 30, ("F", "old"): 38}
-    data = pd.DataFrame([{"sex": s, "age": a} for (s, a), k in cells.items() for _ in range(k)])
-    margins = pd.DataFrame(
-        {
-            "variable": ["sex", "sex", "age", "age"],
-            "category": ["M", "F", "young", "old"],
-            "share": [0.5, 0.5, 0.5, 0.5],
-        }
-    )
-    untrimmed, _ = rake_weights(data, margins)
-    trimmed, report = rake_weights(data, margins, trim=3, max_iter=500)
-    assert untrimmed.max() > 3 * untrimmed.mean()
-    assert trimmed.max() <= 3 * trimmed.mean() * (1 + 1e-6)
-    assert report.trimmed >= 1 and report.converged
-    assert trimmed.groupby(data.sex).sum().to_dict() == pytest.approx({"M": 50, "F": 50}, abs=1e-3)
-    assert report.design_effect < weighting_design_effect(untrimmed)
-
-
-def test_rake_nonconvergence_raises_or_warns():
-    cells = {("M", "young"): 30, ("M", "old"): 10, ("F", "young"): 15, ("F", "old"): 45}
-    data = pd.DataFrame([{"sex": s, "age": a} for (s, a), k in cells.items() for _ in range(k)])
-    margins = pd.DataFrame(
-        {
-            "variable": ["sex", "sex", "age", "age"],
-            "category": ["M", "F", "young", "old"],
-            "share": [0.48, 0.52, 0.3, 0.7],
-        }
-    )
-    with pytest.raises(AnalysisError, match="DID NOT CONVERGE after 1 iteration"):
-        rake_weights(data, margins, max_iter=1)
-    with pytest.warns(RuntimeWarning, match="DID NOT CONVERGE"):
-        _, report = rake_weights(data, margins, max_iter=1, on_nonconvergence="warn")
-    assert not report.converged and report.max_margin_error > 1e-6
-
-
-def test_rake_reports_every_problem_with_the_margins_at_once():
-    data = pd.DataFrame({"sex": ["M", "F", "X", None], "age": ["young", "old", "old", "young"]})
-    margins = pd.DataFrame(
-        {
-            "variable": ["sex", "sex", "age", "age", "age"],
-            "category": ["M", "F", "young", "old", "very old"],
-            "share": [0.5, 0.5, 0.4, 0.4, 0.2],
-        }
-    )
-    with pytest.raises(AnalysisError) as caught:
-        rake_weights(data, margins)
-    message = str(caught.value)
-    assert "'sex': 1 respondent(s) have no value" in message
-    assert "'X'" in message and "no respondents in margin categories ['very old']" in message
-    with pytest.raises(ParameterError, match="shares sum to 0.9"):
-        rake_weights(data.dropna(), margins.assign(share=[0.5, 0.4, 0.4, 0.4, 0.2]))
-
-
-def test_weighting_design_effect_is_kish():
-    assert weighting_design_effect([2.0, 2.0, 2.0]) == 1.0
-    assert weighting_design_effect([1.0, 3.0]) == pytest.approx(2 * 10 / 16)
-    w = np.array([0.5, 1.0, 1.5, 4.0])
-    assert weighting_design_effect(w) == pytest.approx(1 + w.var() / w.mean() ** 2)
-    with pytest.raises(AnalysisError, match="1 missing, infinite or <= 0"):
-        weighting_design_effect([1.0, 0.0, 2.0])
-
-
-# ---------------------------------------------------------------------------------------------
-# Disclosure control and presentation
-# ---------------------------------------------------------------------------------------------
-
-
-def breakdown_table() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "ethnicity": ["Asian", "Black", "Mixed", "Other", "White"],
-            "estimate": [0.61, 0.52, 0.75, 0.58, 0.66],
-            "se": [0.04, 0.05, 0.2, 0.07, 0.01],
-            "base": [140, 35, 4, 60, 1761],
-            "count": [85, 18, 3, 35, 1160],
-        }
-    )
-
-
-def test_small_group_is_never_published_even_through_the_total():
-    table = breakdown_table()
-    total_base = int(table.base.sum())
-    controlled = apply_disclosure_control(table, group_columns=["ethnicity"]).set_index("ethnicity")
-    # primary: Mixed (4 respondents); secondary: the next smallest, Black (35)
-    assert controlled.loc["Mixed", "symbol"] == "[c]" and controlled.loc["Black", "symbol"] == "[c]"
-    assert (
-        controlled.loc[["Mixed", "Black"]].drop(columns=["symbol", "published"]).isna().all().all()
-    )
-    # The overall base minus the published bases reveals only Black + Mixed together (39).
-    published = controlled.loc[controlled.published, "base"]
-    assert total_base - published.sum() == 39
-    # No published number equals any figure of the small group.
-    numbers = controlled.select_dtypes("number").to_numpy().ravel()
-    assert not np.isin([4, 3, 0.75, 0.2], numbers[~np.isnan(numbers)]).any()
-
-
-def test_total_row_reveals_only_the_combined_suppressed_cells():
-    table = pd.DataFrame(
-        {"tenure": ["Owner", "Renter", "All"], "estimate": [0.7, 0.4, 0.68], "base": [400, 6, 406]}
-    )
-    controlled = apply_disclosure_control(table, group_columns=["tenure"], total_label="All")
-    assert controlled.symbol.tolist() == ["[c]", "[c]", ""]  # 406 = Owner + Renter, not Renter
-    assert controlled.base.tolist()[:2] == [pytest.approx(np.nan, nan_ok=True)] * 2
-
-
-def test_total_row_is_suppressed_when_nothing_else_can_protect_the_small_cells():
-    # A and B (4 and 3 respondents) are both suppressed but hold only 7 between them; the total
-    # (12, including 5 with no tenure recorded) would reveal that, so it is suppressed too.
-    table = pd.DataFrame(
-        {"tenure": ["A", "B", "All"], "estimate": [0.5, 0.3, 0.4], "base": [4, 3, 12]}
-    )
-    controlled = apply_disclosure_control(table, group_columns=["tenure"], total_label="All")
-    assert controlled.symbol.tolist() == ["[c]", "[c]", "[c]"]
-    assert controlled.base.isna().all() and controlled.estimate.isna().all()
-
-
-def test_low_base_hides_estimate_but_shows_base():
-    table = breakdown_table().assign(base=[140, 35, 40, 60, 1761])
-    controlled = apply_disclosure_control(table, group_columns=["ethnicity"]).set_index("ethnicity")
-    assert controlled.loc["Black", "symbol"] == "[low]" and controlled.loc["Black", "base"] == 35
-    assert np.isnan(controlled.loc["Black", "estimate"]) and np.isnan(
-        controlled.loc["Black", "count"]
-    )
-    assert controlled.loc["White", "published"]
-
-
-def test_small_count_or_complement_is_suppressed_with_count_column():
-    table = pd.DataFrame(
-        {
-            "ward": ["A", "B", "C"],
-            "estimate": [0.95, 0.5, 0.5],
-            "base": [100, 120, 130],
-            "count": [95, 60, 65],
-        }
-    )
-    controlled = apply_disclosure_control(table, group_columns=["ward"], count_column="count")
-    # ward A: only 5 respondents did not answer positively -> [c]; secondary: B (next smallest)
-    assert controlled.symbol.tolist() == ["[c]", "[c]", ""]
-
-
-def test_two_way_table_is_protected_along_both_breakdowns():
-    table = pd.DataFrame(
-        {
-            "area": ["N", "N", "N", "S", "S", "S"],
-            "age": ["16-34", "35-64", "65+", "16-34", "35-64", "65+"],
-            "estimate": [0.5] * 6,
-            "base": [3, 200, 150, 180, 220, 160],
-        }
-    )
-    controlled = apply_disclosure_control(table, group_columns=["area", "age"])
-    hidden = (
-        controlled.loc[controlled.symbol == "[c]", ["area", "age"]].apply(tuple, axis=1).tolist()
-    )
-    assert ("N", "16-34") in hidden
-    for column in ["area", "age"]:  # every line of the table hides none or at least two cells
-        counts = (
-            controlled.assign(h=controlled.symbol == "[c]")
-            .groupby("age" if column == "area" else "area")["h"]
-            .sum()
-        )
-        assert set(counts) <= {0, 2, 3}
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(min_value=0, max_value=120), min_size=1, max_size=8))
-def test_no_breakdown_ever_reveals_a_small_group(bases):
-    table = pd.DataFrame(
-        {"group": [f"g{i}" for i in range(len(bases))], "estimate": 0.5, "base": bases}
-    )
-    controlled = apply_disclosure_control(table, group_columns=["group"], min_cell=10, min_base=30)
-    suppressed = controlled.symbol == "[c]"
-    hidden_total = sum(b for b, s in zip(bases, suppressed) if s)
-    assert not any(s == "" and 0 < b < 10 for b, s in zip(bases, controlled.symbol))
-    nonempty = np.array(bases) > 0
-    if hidden_total:  # what subtraction from the total can reveal is >= 2 groups and >= 10 people,
-        # unless every non-empty group is hidden: then the total is the hidden sum, itself < 10 or
-        # made of >= 2 groups, and a total under 10 is suppressed wherever it is published
-        assert (suppressed.sum() >= 2 and hidden_total >= 10) or suppressed[nonempty].all()
-    assert controlled.loc[suppressed, "base"].isna().all()
-
-
 def test_estimate_output_flows_into_disclosure_and_display(apiclus1):
     table = estimate(
         apiclus1, "sch.wide", statistic="proportion", positive=["Yes"], by="cname", **CLUSTER
@@ -906,24 +660,11 @@ def test_estimate_output_flows_into_disclosure_and_display(apiclus1):
             assert shown.result.endswith(f"(base {int(row.base):,})") and "%" in shown.result
 
 
-def test_format_percentage_with_base():
-    assert format_percentage_with_base(0.4512, 312) == "45% (base 312)"
-    assert format_percentage_with_base(0.4512, 1312, decimals=1) == "45.1% (base 1,312)"
-    assert format_percentage_with_base(None, 32, symbol="[low]") == "[low] (base 32)"
-    assert format_percentage_with_base(0.9, None, symbol="[c]") == "[c]"
-    with pytest.raises(AnalysisError, match="must be shown with its base"):
-        format_percentage_with_base(0.45, None)
-    with pytest.raises(AnalysisError, match="between 0 and 1"):
-        format_percentage_with_base(45.0, 312)
-
-
 def test_all_errors_are_perfeval_errors():
     assert issubclass(AnalysisError, PerfevalError) and issubclass(ParameterError, PerfevalError)
 
 
 def test_many_psu_fallback_gives_the_same_standard_errors(apiclus1, monkeypatch):
-    import perfeval.stats.survey as survey
-
     dense = estimate(apiclus1, ["api00", "ell"], by="stype", **CLUSTER)
     dense_rest = compare_groups_with_rest(apiclus1, "api00", "stype", **CLUSTER)
     monkeypatch.setattr(survey, "_DENSE_KEY_LIMIT", 1)  # force the sparse (group, PSU) path
@@ -956,3 +697,11 @@ def test_questions_in_one_table_are_protected_separately_and_compared_by_default
     changes = compare_waves(table, table)
     assert list(changes.columns[:2]) == ["variable", "ward"] and len(changes) == 6
     assert (changes.difference == 0).all()
+
+
+def test_moved_names_are_still_importable_from_survey_until_0_3():
+    # weighting and disclosure control moved out of survey (#16); old imports keep working
+    for module in (weighting, disclosure):
+        for name in module.__all__:
+            assert getattr(survey, name) is getattr(module, name), name
+            assert name in survey.__all__, name
