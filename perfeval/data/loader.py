@@ -1759,9 +1759,77 @@ def load_dataset(path: str | Path | None = None, *, limits: LoadLimits | None = 
         Listing every problem found, each with file, line and column; its message groups the
         problems of one kind (one line for a mistake repeated on many rows).
     """
+    cached = read_cached_dataset(path, limits)
+    if cached is not None:
+        return cached
     data, problems = read_dataset(path, limits=limits)
     if problems:
         raise DataValidationError(problems)
+    return data
+
+
+# --------------------------------------------------------------------------- one load per run
+#: The environment variable naming the dataset this run loaded already
+#: (:func:`write_dataset_cache`).
+DATASET_CACHE_ENV = "PERFEVAL_DATASET_CACHE"
+
+
+def dataset_stamp(root: Path) -> tuple:
+    """What a dataset was read from: the folder's path, then name, modification time and size of
+    each table file of the folder and of perfeval's reference copy (:data:`REFERENCE_DATA_DIR`,
+    read for the tables the folder lacks); a file that cannot be stat'ed is stamped with its
+    error number. Two equal stamps mean the same files, unchanged."""
+    stamp: list[tuple] = [("folder", str(root))]
+    for folder in (root, REFERENCE_DATA_DIR):
+        for file in sorted(folder.glob("*.csv")) if folder.is_dir() else ():
+            try:
+                info = file.stat()
+            except OSError as err:
+                stamp.append((str(file), "unreadable", err.errno))
+                continue
+            stamp.append((str(file), info.st_mtime_ns, info.st_size))
+    return tuple(stamp)
+
+
+def write_dataset_cache(data: Dataset, file: Path, limits: LoadLimits | None = None) -> None:
+    """Save a dataset loaded without problems to ``file`` (new, readable by its owner only), with
+    the stamp of the files it was read from and the limits it was checked with, so that
+    :func:`load_dataset` in the same run's kernel need not read the CSV files again.
+
+    ``file`` must lie in a folder that only this run can write (the runner makes a 0700 folder
+    inside the run's temporary folder): the cache is a pickle, and unpickling runs code, so it is
+    safe only because this run writes the file and this run's kernel reads it.
+    """
+    import pickle
+
+    limits = DEFAULT_LIMITS if limits is None else limits
+    payload = pickle.dumps((dataset_stamp(data.root), limits, data), pickle.HIGHEST_PROTOCOL)
+    descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(payload)
+
+
+def read_cached_dataset(path: str | Path | None, limits: LoadLimits | None) -> Dataset | None:
+    """The dataset this run saved (:func:`write_dataset_cache`, named by
+    :data:`DATASET_CACHE_ENV`) when it was read from exactly the files ``path`` holds now and
+    checked with the same limits; None otherwise (no cache, another folder, a file changed,
+    added or removed, or the cache unreadable), and the caller loads the folder itself.
+    """
+    import pickle
+
+    file = os.environ.get(DATASET_CACHE_ENV)
+    if not file or not isinstance(limits, (LoadLimits, type(None))):
+        return None
+    try:
+        root = resolve_data_dir(path)
+        with open(file, "rb") as handle:
+            # trusted: written by this run into its own 0700 folder (see write_dataset_cache)
+            stamp, cached_limits, data = pickle.load(handle)  # noqa: S301
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        return None
+    same_limits = cached_limits == (DEFAULT_LIMITS if limits is None else limits)
+    if not same_limits or not isinstance(data, Dataset) or stamp != dataset_stamp(root):
+        return None
     return data
 
 

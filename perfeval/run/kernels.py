@@ -412,11 +412,17 @@ atexit.register(shutdown_all)
 multiprocessing.util.Finalize(None, shutdown_all, exitpriority=10)
 
 
+#: Whether :func:`_register_engine` has registered the warm-kernel engine with papermill.
+_ENGINE_REGISTERED = False
+
+
 def _register_engine() -> None:
-    """Register the papermill engine that runs a notebook on a :class:`WarmKernel`."""
+    """Register the papermill engine that runs a notebook on a :class:`WarmKernel`, once, through
+    papermill's public registry (``papermill_engines.register``)."""
+    global _ENGINE_REGISTERED
     from papermill.engines import NBClientEngine, papermill_engines
 
-    if ENGINE_NAME in papermill_engines._engines:
+    if _ENGINE_REGISTERED:
         return
 
     class WarmKernelEngine(NBClientEngine):
@@ -456,3 +462,4 @@ def _register_engine() -> None:
             return client.execute()
 
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+    _ENGINE_REGISTERED = True

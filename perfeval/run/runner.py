@@ -42,15 +42,12 @@ notebook, the HTML, the Excel and ODS files, and the Word document and the PDF i
 from __future__ import annotations
 
 import contextlib
-import copy
 import datetime as dt
-import html as html_lib
 import json
 import re
 import shutil
-import signal
 import sys
-import threading
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Mapping
@@ -58,11 +55,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import perfeval
-from perfeval.core import paths
-from perfeval.core.exceptions import ParameterError, RunError
+from perfeval.core.exceptions import ParameterError, PerfevalError, RunError
 from perfeval.run.docx import write_docx
+from perfeval.run.export import (
+    TEMPLATES_DIR,
+    export_html,
+    prepare_for_publication,
+    report_title,
+)
 from perfeval.run.kernels import KERNEL_NAME
+from perfeval.run.manifest import (
+    MANIFEST_NAME,
+    build_manifest,
+    compare_inputs,
+    hash_input_roots,
+    input_file_hashes,
+    input_roots,
+    write_manifest,
+)
 from perfeval.run.ods import write_ods
 from perfeval.run.outputs import (
     FAILED_DIR,
@@ -85,23 +95,17 @@ from perfeval.run.provenance import (
     collect_key_figures,
     describe_provenance,
     git_state,
-    hash_inputs,
-    is_key_figure_output,
-    package_versions,
     sha256_file,
 )
 from perfeval.run.publish import (
-    CONTENT_SECURITY_POLICY,
-    ReportInfo,
     check_status,
     describe_report,
     find_chromium,
-    long_date,
     print_pdf,
-    symbol_items,
     write_index,
     write_workbook,
 )
+from perfeval.run.signals import Interruptions
 from perfeval.run.workspace import (
     Workspace,
     find_workspace,
@@ -110,6 +114,9 @@ from perfeval.run.workspace import (
     workspace_defaults,
 )
 
+# export_html, input_file_hashes, compare_inputs, KERNEL_NAME, TEMPLATES_DIR and FAILED_DIR live
+# in perfeval.run.export, .manifest, .kernels and .outputs; they are re-exported here for the
+# callers that import them from the runner.
 __all__ = [
     "RunResult",
     "run_report",
@@ -127,22 +134,6 @@ __all__ = [
     "TEMPLATES_DIR",
     "FAILED_DIR",
 ]
-
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
-TEMPLATE_NAME = "perfeval_report"
-MANIFEST_NAME = "manifest.json"
-MANIFEST_VERSION = 1
-_REPORT_FIELDS = ("title", "council", "council_name", "period", "status", "published")
-_REMOVE_CELL_TAGS = frozenset({"remove-cell", "remove_cell"})
-_UNSAFE_MIME = (
-    "application/javascript",
-    "application/vnd.jupyter.widget-view+json",
-    "application/vnd.jupyter.widget-state+json",
-)
-_OBJECT_REPR = re.compile(r"\s*<[^<>]*>\s*")
-_H1_LINE = re.compile(r"^\s{0,3}#\s+.+$\n?", re.MULTILINE)
-_HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1\s*>", re.I | re.S)
-_CONTENTS_MARKER = "<!-- perfeval:contents -->"
 
 
 @dataclass(frozen=True)
@@ -388,348 +379,8 @@ def _enclosing_report(root: Path, target: Path) -> Path | None:
     return None
 
 
-def _input_roots(values: Mapping[str, Any]) -> dict[str, Path]:
-    """The inputs to hash, by parameter: ``data_dir`` (a folder; ``""`` = the bundled data) and
-    every path-like parameter naming an existing file."""
-    roots: dict[str, Path] = {}
-    for name, value in values.items():
-        if name == "data_dir":
-            roots[name] = paths.resolve_data_dir(value)
-        elif is_path_parameter(name) and isinstance(value, str) and value and Path(value).is_file():
-            roots[name] = Path(value)
-    return roots
-
-
-def input_file_hashes(values: Mapping[str, Any]) -> dict[str, str]:
-    """sha256 of every input file of a run with these (resolved) parameter values, keyed
-    ``"<parameter>/<relative path>"`` and sorted, as in a manifest's ``input_files``."""
-    return _hash_input_roots(_input_roots(values))
-
-
-def compare_inputs(published: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
-    """One line per input file that was changed, removed or added since ``published`` (both are
-    ``input_files`` mappings, as :func:`input_file_hashes` gives); empty when all agree."""
-    changes = [
-        f"{name}: changed (sha256 {published[name][:12]}... now {current[name][:12]}...)"
-        for name in sorted(published.keys() & current.keys())
-        if published[name] != current[name]
-    ]
-    changes += [f"{name}: removed" for name in sorted(published.keys() - current.keys())]
-    changes += [f"{name}: added" for name in sorted(current.keys() - published.keys())]
-    return changes
-
-
-def _hash_input_roots(roots: Mapping[str, Path]) -> dict[str, str]:
-    hashes: dict[str, str] = {}
-    for name, root in roots.items():
-        if not root.exists():
-            continue
-        files = hash_inputs(root) if root.is_dir() else {root.name: sha256_file(root)}
-        hashes.update({f"{name}/{key}": digest for key, digest in files.items()})
-    return dict(sorted(hashes.items()))
-
-
-# ---------------------------------------------------------------------------------------------
-# HTML export
-
-
-def report_title(nb: Any, notebook_name: str) -> str:
-    """The report title: the notebook's first heading, else its file name in words."""
-    return _first_heading(nb) or Path(notebook_name).stem.replace("_", " ").title()
-
-
-def _first_heading(nb: Any) -> str | None:
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        match = re.search(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", cell.source, re.MULTILINE)
-        if match is None:
-            match = re.search(r"<h[1-6][^>]*>(.*?)</h[1-6]>", cell.source, re.I | re.S)
-        if match:
-            return re.sub(r"<[^>]+>|[*_`]", "", match.group(1)).strip() or None
-    return None
-
-
-def _publishable_output(output: Any) -> bool:
-    if output.get("output_type") == "stream":
-        return output.get("name") != "stderr"
-    if is_key_figure_output(output):
-        return False
-    data = output.get("data")
-    if data is not None:
-        for mime in _UNSAFE_MIME:
-            data.pop(mime, None)
-        if "text/html" in data:
-            data["text/html"] = re.sub(
-                r"<script\b.*?</script\s*>", "", "".join(data["text/html"]), flags=re.I | re.S
-            )
-        if set(data) == {"text/plain"} and _OBJECT_REPR.fullmatch("".join(data["text/plain"])):
-            return False  # a stray repr such as <Figure size 800x450 with 1 Axes>
-        return bool(data)
-    return True
-
-
-def _prepare_for_publication(nb: Any) -> Any:
-    """A copy of ``nb`` without stderr streams, key-figure and script outputs, stray object
-    reprs, or cells tagged ``remove-cell``; the first level-1 heading is taken out, because the
-    title block shows the title."""
-    nb = copy.deepcopy(nb)
-    nb.metadata.pop("widgets", None)
-    nb.cells = [c for c in nb.cells if not _REMOVE_CELL_TAGS & set(c.metadata.get("tags", []))]
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if _publishable_output(o)]
-    _drop_title_heading(nb)
-    return nb
-
-
-def _drop_title_heading(nb: Any) -> None:
-    """Take the title's ``# heading`` line out of the first markdown cell with a heading, when
-    the title is a level-1 markdown heading (the title block shows it instead)."""
-    import nbformat
-
-    for cell in nb.cells:
-        title = _first_heading(nbformat.v4.new_notebook(cells=[cell]))
-        if cell.cell_type != "markdown" or title is None:
-            continue
-        match = _H1_LINE.search(cell.source)
-        if (
-            match
-            and _first_heading(
-                nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(match.group(0))])
-            )
-            == title
-        ):
-            cell.source = cell.source[: match.start()] + cell.source[match.end() :]
-        return
-
-
-def _fix_heading_levels(page: str) -> str:
-    """Headings in order with no skipped level: each is at most one level below the heading
-    before it (an h4 straight after an h2 becomes an h3)."""
-    previous = 0
-
-    def fix(match: re.Match) -> str:
-        nonlocal previous
-        level = min(int(match.group(1)), previous + 1)
-        previous = level
-        return f"<h{level}{match.group(2) or ''}>{match.group(3)}</h{level}>"
-
-    return _HEADING.sub(fix, page)
-
-
-def _heading_text(inner: str) -> str:
-    text = html_lib.unescape(re.sub(r"<[^>]+>", "", inner))
-    return re.sub(r"\s+", " ", text.replace("\u00b6", "")).strip()
-
-
-def _add_contents(page: str) -> str:
-    """Give every h2 an id and put a contents list linking them where the template marks it."""
-    taken = set(re.findall(r'\bid="([^"]+)"', page))
-    items: list[tuple[str, str]] = []
-
-    def anchor(match: re.Match) -> str:
-        attrs, inner = match.group(2) or "", match.group(3)
-        if match.group(1) != "2":
-            return match.group(0)
-        found = re.search(r'\bid="([^"]+)"', attrs)
-        ident = html_lib.unescape(found.group(1)) if found else None
-        if ident is None:
-            base = re.sub(r"[^A-Za-z0-9]+", "-", _heading_text(inner)).strip("-") or "section"
-            ident, n = base, 1
-            while ident in taken:
-                n += 1
-                ident = f"{base}-{n}"
-            taken.add(ident)
-            attrs = f' id="{ident}"{attrs}'
-        items.append((ident, _heading_text(inner)))
-        return f"<h2{attrs}>{inner}</h2>"
-
-    page = _HEADING.sub(anchor, page)
-    links = "".join(
-        f'<li><a href="#{html_lib.escape(ident)}">{html_lib.escape(text)}</a></li>'
-        for ident, text in items
-    )
-    nav = (
-        (
-            f'<nav class="contents" aria-labelledby="contents-heading">\n<h2 id="contents-heading">'
-            f"Contents</h2>\n<ol>{links}</ol>\n</nav>"
-        )
-        if items
-        else ""
-    )
-    return page.replace(_CONTENTS_MARKER, nav, 1)
-
-
-def _css_string(text: str) -> str:
-    """``text`` as the inside of a double-quoted CSS string that cannot end the style element."""
-    text = re.sub(r"\s+", " ", str(text))
-    return "".join(c if c.isalnum() or c in " .,;:()/-_'&" else f"\\{ord(c):x} " for c in text)
-
-
-def _template_context(
-    info: ReportInfo, notebook_name: str, parameters: Mapping[str, Any]
-) -> dict[str, Any]:
-    shown = {k: v for k, v in parameters.items() if not is_path_parameter(k)}
-    running = " - ".join(
-        part for part in (info.title, info.council_label, info.period, info.status) if part
-    )
-    return {
-        "title": info.title,
-        "notebook": notebook_name,
-        "version": perfeval.__version__,
-        "date": info.published,
-        "published": long_date(info.published),
-        "status": info.status,
-        "council": info.council_label,
-        "period": info.period,
-        "parameters": shown,
-        "symbols": symbol_items(),
-        "running_head": _css_string(running),
-        "csp": CONTENT_SECURITY_POLICY,
-    }
-
-
-def _page_policy(page: str) -> str | None:
-    """The Content-Security-Policy a page's ``<meta http-equiv>`` sets (None without one)."""
-    for tag in re.findall(r"<meta\b[^>]*>", page, re.I):
-        if re.search(r"http-equiv=[\"']?Content-Security-Policy", tag, re.I):
-            content = re.search(r'content="([^"]*)"', tag)
-            return html_lib.unescape(content.group(1)) if content else None
-    return None
-
-
-def export_html(
-    nb: Any,
-    *,
-    notebook_name: str,
-    parameters: Mapping[str, Any],
-    status: str | None = None,
-    info: ReportInfo | None = None,
-    provenance: Mapping[str, str] | None = None,
-) -> str:
-    """Return the HTML report of an executed notebook.
-
-    Code, prompts, stderr streams, key-figure outputs, stray object reprs and cells tagged
-    ``remove-cell`` are left out. The page is self-contained (no ``<script>``, no resources
-    loaded from the internet), in British English (``lang="en-GB"``), titled with the
-    notebook's first heading, with a Content-Security-Policy that lets the browser load and run
-    nothing but inline styles and ``data:`` images. It opens with a title block (title,
-    council, period, publication date, status) and a contents list linking every h2 section;
-    headings run h1, h2, h3 with no skipped level; it ends with the legend of statistical
-    symbols and a footer naming the notebook and the parameters that are not paths. Print CSS
-    sets A4 pages numbered "Page n of m", and keeps tables and figures whole where they fit.
-
-    Parameters
-    ----------
-    nb : nbformat.NotebookNode
-        The executed notebook (not modified).
-    notebook_name : str
-        The source notebook's file name, shown in the footer.
-    parameters : mapping
-        The resolved parameters; those that are not paths are shown in the footer.
-    status : str, optional
-        The report status shown in the title block (default ``Draft``); ignored when ``info``
-        is given.
-    info : ReportInfo, optional
-        What the report is (see :func:`perfeval.run.publish.describe_report`); by default worked
-        out from the notebook and the parameters, dated today.
-    provenance : mapping, optional
-        Extra footer lines (e.g. the input data fingerprint and code version, from
-        :func:`perfeval.run.provenance.describe_provenance`).
-
-    Raises
-    ------
-    RunError
-        If the page would still contain a script or load something from the internet.
-    """
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(TEMPLATES_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        exclude_raw=True,
-    )
-    if info is None:
-        info = describe_report(
-            report_title(nb, notebook_name), notebook_name, parameters, status=status
-        )
-    context = _template_context(info, notebook_name, parameters)
-    context["provenance"] = dict(provenance or {})
-    html, _ = exporter.from_notebook_node(
-        _prepare_for_publication(nb), resources={"perfeval": context}
-    )
-    html = _add_contents(_fix_heading_levels(html))
-    if re.search(r"<script\b", html, re.I):
-        raise RunError(
-            f"the HTML report of {notebook_name} would contain a <script>; remove the "
-            f"output that produces it (interactive widgets cannot be published)"
-        )
-    if _page_policy(html) != CONTENT_SECURITY_POLICY:
-        raise RunError(
-            f"the HTML report of {notebook_name} lacks its Content-Security-Policy; "
-            f"the template {TEMPLATES_DIR / TEMPLATE_NAME} must keep the "
-            f'<meta http-equiv="Content-Security-Policy"> element'
-        )
-    external = re.search(
-        r"<(?:img|link|iframe|source|video|audio)\b[^>]*?"
-        r"(?:src|href)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)",
-        html,
-        re.I,
-    )
-    if external:
-        raise RunError(
-            f"the HTML report of {notebook_name} would load {external.group(1)} from "
-            f"the internet; save the file beside the data and show it from there"
-        )
-    return html
-
-
 # ---------------------------------------------------------------------------------------------
 # Execution and safe publication
-
-
-class _Interruptions:
-    """Within the ``with`` block SIGTERM stops the run as Ctrl+C (SIGINT) does, by raising
-    KeyboardInterrupt, so cleanup runs; inside :meth:`held` both signals wait until the block
-    ends, so the report folder is never left half swapped."""
-
-    def __init__(self) -> None:
-        self._active = threading.current_thread() is threading.main_thread()
-        self._holding = False
-        self._pending: int | None = None
-        self._saved: dict[int, Any] = {}
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self._holding:
-            self._pending = signum
-            return
-        raise KeyboardInterrupt(f"run stopped by {signal.Signals(signum).name}")
-
-    def __enter__(self) -> _Interruptions:
-        if self._active:
-            self._saved[signal.SIGTERM] = signal.signal(signal.SIGTERM, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for signum, handler in self._saved.items():
-            signal.signal(signum, handler)
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        old_int = signal.signal(signal.SIGINT, self._handle) if self._active else None
-        self._holding = True
-        try:
-            yield
-        finally:
-            self._holding = False
-            if self._active:
-                signal.signal(signal.SIGINT, old_int)
-            if self._pending is not None:
-                raise KeyboardInterrupt(f"run stopped by {signal.Signals(self._pending).name}")
 
 
 def _execute_notebook(
@@ -739,21 +390,56 @@ def _execute_notebook(
 
     ``kernel`` is a :class:`perfeval.run.kernels.WarmKernel`: launched in the notebook's folder by
     :func:`run_report`, or reset to it by a batch. While it finishes starting, the modules that
-    publishing needs are imported here, then papermill waits for it to be ready.
+    publishing needs are imported here, then papermill waits for it to be ready. The dataset this
+    process loaded to check the parameters is handed to the kernel (:func:`_offer_dataset`), so
+    that the notebook's ``load_dataset`` does not read the same CSV files again.
     """
     import papermill
 
     _import_publishing_modules()
     kernel.ready()
-    papermill.execute_notebook(
-        str(source),
-        str(output),
-        parameters=dict(values),
-        kernel_name=KERNEL_NAME,
-        progress_bar=progress,
-        request_save_on_cell_execute=True,
-        **kernel.engine_kwargs(),
-    )
+    with _offer_dataset(values, output.parent, kernel):
+        papermill.execute_notebook(
+            str(source),
+            str(output),
+            parameters=dict(values),
+            kernel_name=KERNEL_NAME,
+            progress_bar=progress,
+            request_save_on_cell_execute=True,
+            **kernel.engine_kwargs(),
+        )
+
+
+@contextlib.contextmanager
+def _offer_dataset(values: Mapping[str, Any], tmp: Path, kernel: Any) -> Iterator[None]:
+    """While the block runs, let the kernel's :func:`perfeval.data.loader.load_dataset` use the
+    dataset of ``values["data_dir"]`` that this process has loaded (and cached) already.
+
+    The dataset is pickled into a new 0700 folder inside the run's temporary folder ``tmp`` and
+    the kernel's ``PERFEVAL_DATASET_CACHE`` names the file; the kernel uses it only when the
+    folder's files still have the stamp they had when it was loaded (else it loads them itself).
+    Pickle is acceptable only because this run writes the file into its own private folder and
+    this run's kernel reads it; the folder is removed when the block ends. A folder with
+    problems, or a notebook without ``data_dir``, is not offered: the notebook loads it itself.
+    """
+    from perfeval.data.loader import DATASET_CACHE_ENV, write_dataset_cache
+    from perfeval.run.schemas import dataset_for
+
+    data = None
+    if "data_dir" in values:  # else the parameters' checks did not load it: nothing to offer
+        with contextlib.suppress(PerfevalError):
+            data = dataset_for(dict(values))
+    if data is None:
+        yield
+        return
+    private = Path(tempfile.mkdtemp(prefix=".dataset-", dir=tmp))  # mode 0700
+    try:
+        file = private / "dataset.pickle"
+        write_dataset_cache(data, file)
+        kernel.run_code(f"__import__('os').environ[{DATASET_CACHE_ENV!r}] = {str(file)!r}")
+        yield
+    finally:  # the variable may stay: a later load finds no file there and reads the folder
+        shutil.rmtree(private, ignore_errors=True)
 
 
 def _launch_kernel(nb_path: Path) -> Any:
@@ -846,35 +532,6 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _build_manifest(
-    nb_path: Path,
-    values: dict[str, Any],
-    roots: dict[str, Path],
-    input_hashes: dict[str, str],
-    started: dt.datetime,
-    elapsed: float,
-    key_figures: dict[str, Any],
-    report_files: dict[str, str],
-    info: ReportInfo,
-) -> dict[str, Any]:
-    return {
-        "manifest_version": MANIFEST_VERSION,
-        "perfeval_version": perfeval.__version__,
-        "notebook": {"path": str(nb_path), "sha256": sha256_file(nb_path)},
-        "report": {key: info.as_dict()[key] for key in _REPORT_FIELDS},
-        "parameters": values,
-        "inputs": {name: str(root) for name, root in roots.items()},
-        "input_files": input_hashes,
-        "report_files": report_files,
-        "versions": package_versions(),
-        "git": git_state(nb_path.parent),
-        "started": started.isoformat(timespec="seconds"),
-        "finished": _utc_now().isoformat(timespec="seconds"),
-        "duration_seconds": round(elapsed, 3),
-        "key_figures": key_figures,
-    }
-
-
 @dataclass(frozen=True)
 class _Publication:
     """How to publish a run: the report status, the browser that prints the PDF (None for
@@ -921,13 +578,13 @@ def _publish(
     write_ods(tmp / f"{stem}.ods", key_figures, info)
     names = [f"{stem}.ipynb", f"{stem}.html", f"{stem}.xlsx", f"{stem}.ods"]
     if publication.docx:
-        write_docx(tmp / f"{stem}.docx", _prepare_for_publication(executed), info)
+        write_docx(tmp / f"{stem}.docx", prepare_for_publication(executed), info)
         names.append(f"{stem}.docx")
     if publication.chromium:
         print_pdf(tmp / f"{stem}.html", tmp / f"{stem}.pdf", chromium=publication.chromium)
         names.append(f"{stem}.pdf")
     report_files = {name: sha256_file(tmp / name) for name in names}
-    manifest = _build_manifest(
+    manifest = build_manifest(
         nb_path,
         values,
         roots,
@@ -938,8 +595,7 @@ def _publish(
         report_files,
         info,
     )
-    text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False)
-    (tmp / MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")
+    write_manifest(tmp, manifest)
 
 
 def _build_report(
@@ -958,7 +614,7 @@ def _build_report(
     background once the notebook has run. On failure keep the executed notebook under
     ``_failed/`` and raise RunError (or KeyboardInterrupt when interrupted)."""
     started, clock = _utc_now(), time.monotonic()
-    input_hashes = _hash_input_roots(roots)  # the inputs as this run reads them
+    input_hashes = hash_input_roots(roots)  # the inputs as this run reads them
     executed = tmp / f"{nb_path.stem}.ipynb"
     try:
         _execute_notebook(nb_path, executed, values, progress, kernel)
@@ -988,7 +644,7 @@ def _lock_report_folder(
 
 
 def _build_and_swap(
-    root: Path, target: Path, label: str, build: Any, interruptions: _Interruptions
+    root: Path, target: Path, label: str, build: Any, interruptions: Interruptions
 ) -> dict[str, Any]:
     """Under the report folder's lock: clear what dead runs left, ``build(tmp)`` the report in a
     temporary folder of the outputs root, swap it into ``target`` (signals held meanwhile) and
@@ -1138,7 +794,7 @@ def run_report(
     wait = _check_wait(wait)
     root = _outputs_folder(outputs_root, workspace)
     target = resolve_output_dir(stem, values, output_dir, root, defaults)
-    roots = _input_roots(values)
+    roots = input_roots(values)
     if "data_dir" in roots and not roots["data_dir"].is_dir():
         raise ParameterError(
             [
@@ -1149,7 +805,7 @@ def run_report(
         )
     progress = sys.stderr.isatty() if progress is None else progress
     own_kernel = kernel is None
-    with _Interruptions() as interruptions, contextlib.ExitStack() as locked:
+    with Interruptions() as interruptions, contextlib.ExitStack() as locked:
         _lock_report_folder(locked, root, target, wait, nb_path.name)
         if own_kernel:
             kernel = _launch_kernel(nb_path)
