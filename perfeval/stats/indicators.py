@@ -1,4 +1,4 @@
-"""Assess performance indicators: RAG against target, direction of travel, benchmarking, profiling.
+"""Assess performance indicators: RAG against target, direction of travel, benchmarking.
 
 Every function here is pure (frames in, frames out) and vectorised, so a national table of millions
 of rows is assessed in seconds. Inputs follow ``docs/data-model.md``: the register ``indicators``
@@ -6,11 +6,15 @@ of rows is assessed in seconds. Inputs follow ``docs/data-model.md``: the regist
 table ``indicator_values`` (``authority``, ``indicator``, ``period``, ``value``, optional
 ``value_symbol``) and ``targets`` (``authority``, ``indicator``, ``period``, ``target``).
 
-The rules, in words a report can quote, are in the ``*_METHOD`` constants below. Decisions worth
+The rules, in words a report can quote, are in the ``*_METHOD`` constants. Decisions worth
 knowing: a blank tolerance is 5 % relative (``DEFAULT_TOLERANCE``); a zero target with a relative
 tolerance has no amber band; neutral-polarity indicators get no RAG ("Not applicable"), no
 direction ("Not comparable", though the change is shown) and no rank; quartiles follow
 ``QUARTILE_METHOD`` (competition ranking, Excel QUARTILE.INC-equivalent boundaries).
+
+The RAG rule itself (states, symbols, tolerance defaults, ``RAG_METHOD``) is in
+:mod:`perfeval.stats.rag`; target profiling and year-end forecasts are in
+:mod:`perfeval.stats.profiling`. Both are re-exported here until 0.3.
 
 Performance note: key columns (``authority``, ``indicator``, ``period``) are encoded to integers
 once per call; when they are ``category`` dtype this is free, otherwise each distinct label is
@@ -20,79 +24,134 @@ hashed once. Period labels are parsed once per distinct label, never per row.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict
 
 import numpy as np
 import pandas as pd
 
 from perfeval.core.exceptions import AnalysisError, PeriodError
 from perfeval.core.periods import Period, parse_period
-from perfeval.data.loader import MEASURE_KINDS, STATUS_FLAGS, SYMBOLS, require_columns
+from perfeval.data.loader import STATUS_FLAGS, SYMBOLS, require_columns
+
+# moved to perfeval.stats.profiling; re-exported until 0.3
+from perfeval.stats.profiling import (
+    AT_RISK,
+    FORECAST_METHOD,
+    FORECAST_STATES,
+    FREQUENCIES,
+    OFF_TRACK,
+    ON_TRACK,
+    PROFILE_METHODS,
+    YearEndForecast,
+    assess_forecast,
+    assess_year_to_date,
+    bounded_period_targets,
+    estimate_seasonal_shares,
+    forecast_year_end,
+    profile_annual_target,
+    year_to_date_values,
+)
+
+# moved to perfeval.stats.rag; re-exported until 0.3
+from perfeval.stats.rag import (
+    AMBER,
+    DEFAULT_TOLERANCE,
+    DEFAULT_TOLERANCE_TYPE,
+    FLOAT_SLACK,
+    GREEN,
+    NO_DATA,
+    NO_TARGET,
+    NOT_APPLICABLE,
+    POLARITIES,
+    POLARITY_SIGNS,
+    RAG_METHOD,
+    RAG_STATES,
+    RAG_SYMBOLS,
+    RED,
+    TOLERANCE_TYPES,
+    comparison_slack,
+    rag_codes,
+    require_choice,
+    tolerance_band,
+)
+
+__all__ = [
+    "COMPARISONS",
+    "DEFAULT_NO_CHANGE_THRESHOLD",
+    "DOT_METHOD",
+    "DOT_STATES",
+    "DOT_SYMBOLS",
+    "IMPROVED",
+    "NOT_COMPARABLE",
+    "NO_CHANGE",
+    "QUARTILE_METHOD",
+    "SYMBOL_MEANINGS",
+    "WORSE",
+    "assess_against_target",
+    "average_performance_score",
+    "benchmark",
+    "comparison_period",
+    "count_share",
+    "describe_share",
+    "describe_symbol",
+    "direction_of_travel",
+    "indicator_settings",
+    "percentile_rank",
+    "quartile_position",
+    "rank_within_groups",
+    "share_in_top_two_quartiles",
+    "summarise_headlines",
+    # moved to perfeval.stats.profiling; re-exported until 0.3
+    "AT_RISK",
+    "FORECAST_METHOD",
+    "FORECAST_STATES",
+    "FREQUENCIES",
+    "OFF_TRACK",
+    "ON_TRACK",
+    "PROFILE_METHODS",
+    "YearEndForecast",
+    "assess_forecast",
+    "assess_year_to_date",
+    "bounded_period_targets",
+    "estimate_seasonal_shares",
+    "forecast_year_end",
+    "profile_annual_target",
+    "year_to_date_values",
+    # moved to perfeval.stats.rag; re-exported until 0.3
+    "AMBER",
+    "DEFAULT_TOLERANCE",
+    "DEFAULT_TOLERANCE_TYPE",
+    "FLOAT_SLACK",
+    "GREEN",
+    "NOT_APPLICABLE",
+    "NO_DATA",
+    "NO_TARGET",
+    "POLARITIES",
+    "RAG_METHOD",
+    "RAG_STATES",
+    "RAG_SYMBOLS",
+    "RED",
+    "TOLERANCE_TYPES",
+]
 
 # --- settings and their defaults --------------------------------------------------------------
 
-#: Amber tolerance used when an indicator's ``tolerance`` is blank: 5 % of the target.
-DEFAULT_TOLERANCE = 0.05
-#: Tolerance type used when ``tolerance`` is blank (the register's ``tolerance_type`` is then
-#: ignored) or when only ``tolerance_type`` is blank.
-DEFAULT_TOLERANCE_TYPE = "relative"
 #: Direction-of-travel threshold used when ``no_change_threshold`` is blank: any change counts.
 DEFAULT_NO_CHANGE_THRESHOLD = 0.0
-#: Relative slack for comparisons, so that a value printed as exactly on the target (or exactly
-#: on the edge of the amber band, or exactly at the no-change threshold) counts as on it despite
-#: binary floating point (0.63 - 0.7 is -0.07000000000000006). The slack is
-#: ``FLOAT_SLACK * (1 + |value| + |target|)``.
-FLOAT_SLACK = 1e-9
 
-POLARITIES = ("higher", "lower", "neutral")
-TOLERANCE_TYPES = ("relative", "absolute")
 COMPARISONS = ("previous", "same_period_last_year")
-PROFILE_METHODS = ("even", "seasonal")
-FREQUENCIES = {"quarterly": ("quarter", 4), "monthly": ("month", 12)}
-
-_SIGN = {"higher": 1.0, "lower": -1.0, "neutral": 0.0}
 
 # --- vocabularies ------------------------------------------------------------------------------
-
-GREEN, AMBER, RED = "Green", "Amber", "Red"
-NO_DATA, NO_TARGET, NOT_APPLICABLE = "No data", "No target", "Not applicable"
-#: Every state ``rag`` can take, in report order (RAG first).
-RAG_STATES = (GREEN, AMBER, RED, NO_DATA, NO_TARGET, NOT_APPLICABLE)
-#: A non-colour symbol for each state, so that RAG is never carried by colour alone.
-RAG_SYMBOLS = {GREEN: "✔", AMBER: "▲", RED: "✖", NO_DATA: "?", NO_TARGET: "–", NOT_APPLICABLE: "○"}
 
 IMPROVED, NO_CHANGE, WORSE, NOT_COMPARABLE = "Improved", "No change", "Worse", "Not comparable"
 #: Every state ``dot`` can take.
 DOT_STATES = (IMPROVED, NO_CHANGE, WORSE, NOT_COMPARABLE)
 DOT_SYMBOLS = {IMPROVED: "↑", NO_CHANGE: "→", WORSE: "↓", NOT_COMPARABLE: "·"}
 
-ON_TRACK, AT_RISK, OFF_TRACK = "On track", "At risk", "Off track"
-#: Year-end forecast states, matching Green / Amber / Red.
-FORECAST_STATES = {
-    GREEN: ON_TRACK,
-    AMBER: AT_RISK,
-    RED: OFF_TRACK,
-    NO_DATA: NO_DATA,
-    NO_TARGET: NO_TARGET,
-    NOT_APPLICABLE: NOT_APPLICABLE,
-}
-
 #: Meaning of each statistical symbol and status flag (the loader's vocabulary,
 #: :data:`perfeval.data.loader.SYMBOLS` and :data:`perfeval.data.loader.STATUS_FLAGS`), used to say
 #: why a value is missing.
 SYMBOL_MEANINGS = {**SYMBOLS, **STATUS_FLAGS}
 
-RAG_METHOD = (
-    "Each value is compared with its target for the same authority, indicator and period, taking "
-    "the indicator's polarity into account. Green: on or better than target. Amber: worse than "
-    "target but within the tolerance band. Red: worse than target by more than the band. The "
-    "band is tolerance x |target| for a relative tolerance and the tolerance itself (in the "
-    "indicator's units) for an absolute one; a blank tolerance means 5 % relative. With a zero "
-    "target and a relative tolerance the band is zero, so such a value is Green or Red. A value "
-    "exactly on the target is Green and exactly on the edge of the band is Amber. Indicators with "
-    "neutral polarity are 'Not applicable'; otherwise values without a target are 'No target' "
-    "and missing values with a target 'No data' (with the reason from the statistical symbol)."
-)
 DOT_METHOD = (
     "Direction of travel compares each value with the value for the previous period of the same "
     "kind (or the same quarter or month a year earlier), taking polarity into account. A change "
@@ -113,26 +172,11 @@ QUARTILE_METHOD = (
     "than 3 authorities have a value. "
     "Neutral-polarity indicators are not ranked."
 )
-FORECAST_METHOD = (
-    "Cumulative measures (counts, spend): year-end forecast = year-to-date total / share of the "
-    "year's profile elapsed (the even profile gives ytd x periods in year / periods so far). "
-    "Average measures (rates, percentages): forecast = mean of the periods so far / mean of their "
-    "seasonal indices (the plain mean for an even profile). Snapshot measures (positions at a "
-    "date, e.g. households in temporary accommodation): the latest position is carried forward. "
-    "The forecast is On track when on or "
-    "better than the annual target, At risk when worse but within tolerance, Off track beyond it."
-)
 
 _KEYS = ("authority", "indicator", "period")
 
 
 # --- small shared helpers ----------------------------------------------------------------------
-
-
-def _require_choice(value: object, allowed: Sequence[str], name: str) -> None:
-    """Raise AnalysisError when an argument is not one of the allowed strings."""
-    if value not in allowed:
-        raise AnalysisError(f"{name} must be one of {list(allowed)}; got {value!r}")
 
 
 def _encode(column: pd.Series, name: str) -> tuple[np.ndarray, pd.Index]:
@@ -157,15 +201,6 @@ def _encode_onto(column: pd.Series, labels: pd.Index) -> np.ndarray:
         recode = np.append(labels.get_indexer(column.cat.categories), -1)
         return recode[column.cat.codes.to_numpy()].astype(np.int64)
     return labels.get_indexer(column).astype(np.int64)
-
-
-def _slack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Absolute comparison slack: FLOAT_SLACK x (1 + |a| + |b|) (NaN where either is NaN)."""
-    slack = np.abs(a)
-    slack += np.abs(b)
-    slack += 1.0
-    slack *= FLOAT_SLACK
-    return slack
 
 
 def describe_symbol(symbol: object) -> str:
@@ -301,7 +336,7 @@ def indicator_settings(register: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "polarity": polarity.to_numpy(dtype=object),
-            "sign": polarity.map(_SIGN).to_numpy(dtype=float),
+            "sign": polarity.map(POLARITY_SIGNS).to_numpy(dtype=float),
             "tolerance": np.where(blank, DEFAULT_TOLERANCE, tolerance),
             "tolerance_type": kind,
             "no_change_threshold": np.where(
@@ -336,32 +371,6 @@ def _settings_for(indicators: pd.Index, register: pd.DataFrame, used: np.ndarray
 
 
 # --- RAG against target ------------------------------------------------------------------------
-
-
-def _rag_codes(
-    value: np.ndarray, target: np.ndarray, sign: np.ndarray, band: np.ndarray
-) -> np.ndarray:
-    """Index into RAG_STATES of each value (vectorised core of the RAG rule).
-
-    ``better_by = (value - target) x sign``: Green if >= 0, Amber if >= -band, else Red (each
-    with FLOAT_SLACK); Not applicable for sign 0, No target for a NaN target, No data for a NaN
-    value.
-    """
-    better_by = value - target
-    better_by *= sign
-    floor = -_slack(value, target)
-    codes = (better_by < floor).view(np.int8).copy()  # 0 Green, 1 worse than target
-    floor -= band
-    codes += (better_by < floor).view(np.int8)  # 2 Red: worse beyond the band
-    np.putmask(codes, np.isnan(value), 3)
-    np.putmask(codes, np.isnan(target), 4)
-    np.putmask(codes, sign == 0, 5)
-    return codes
-
-
-def _tolerance_band(target: np.ndarray, tolerance: np.ndarray, relative: np.ndarray) -> np.ndarray:
-    """Width of the amber band in the indicator's units: tolerance x |target| or tolerance."""
-    return np.where(relative, tolerance * np.abs(target), tolerance)
 
 
 def _align_targets(
@@ -425,8 +434,8 @@ def assess_against_target(
     target = _align_targets(values, targets, keys, labels)
     sign = settings["sign"].to_numpy()[keys[1]]
     relative = (settings["tolerance_type"].to_numpy() == "relative")[keys[1]]
-    band = _tolerance_band(target, settings["tolerance"].to_numpy()[keys[1]], relative)
-    rag = _categorical(_rag_codes(value, target, sign, band), RAG_STATES)
+    band = tolerance_band(target, settings["tolerance"].to_numpy()[keys[1]], relative)
+    rag = _categorical(rag_codes(value, target, sign, band), RAG_STATES)
     return _with_columns(
         values,
         target=target,
@@ -448,13 +457,13 @@ def _with_columns(frame: pd.DataFrame, **columns: object) -> pd.DataFrame:
     return out
 
 
-def _rag_reasons(values: pd.DataFrame, rag_codes: np.ndarray) -> pd.Categorical:
+def _rag_reasons(values: pd.DataFrame, states: np.ndarray) -> pd.Categorical:
     """Why a row has no RAG: neutral polarity, no target, or the missing value's symbol."""
     fixed = ["neutral polarity: a change is neither better nor worse", "no target for this period"]
-    codes = np.full(len(rag_codes), -1, dtype=np.int64)
-    codes[rag_codes == 5] = 0
-    codes[rag_codes == 4] = 1
-    missing = np.flatnonzero(rag_codes == 3)
+    codes = np.full(len(states), -1, dtype=np.int64)
+    codes[states == 5] = 0
+    codes[states == 4] = 1
+    missing = np.flatnonzero(states == 3)
     symbol_codes, symbol_texts = _symbol_reasons(values, missing)
     codes[missing] = symbol_codes + len(fixed)
     return _categorical(codes, fixed + symbol_texts)
@@ -544,7 +553,7 @@ def comparison_period(label: str, compare: str = "previous") -> str:
     -------
     str
     """
-    _require_choice(compare, COMPARISONS, "compare")
+    require_choice(compare, COMPARISONS, "compare")
     period = parse_period(label)
     other = period.previous() if compare == "previous" else period.same_period_last_year()
     return other.label
@@ -619,7 +628,7 @@ def direction_of_travel(
     AnalysisError
         On missing columns, unknown indicators, bad period labels or duplicate keys.
     """
-    _require_choice(compare, COMPARISONS, "compare")
+    require_choice(compare, COMPARISONS, "compare")
     require_columns(values, (*_KEYS, "value"), "values")
     encoded = [_encode(values[k], k) for k in _KEYS]
     keys, labels = [e[0] for e in encoded], [e[1] for e in encoded]
@@ -630,7 +639,9 @@ def direction_of_travel(
     change = value - before
     sign = settings["sign"].to_numpy()[keys[1]]
     threshold = settings["no_change_threshold"].to_numpy()[keys[1]]
-    dot = _categorical(_dot_codes(change, sign, threshold, _slack(value, before)), DOT_STATES)
+    dot = _categorical(
+        _dot_codes(change, sign, threshold, comparison_slack(value, before)), DOT_STATES
+    )
     categories = other_labels.unique()
     return _with_columns(
         values,
@@ -952,378 +963,3 @@ def summarise_headlines(
             }
         )
     return pd.DataFrame(records, columns=["measure", "numerator", "denominator", "share"])
-
-
-# --- target profiling and year-end forecasts ---------------------------------------------------
-
-
-def _periods_in_year(year: str, frequency: str) -> list[Period]:
-    """The quarters or months of a financial year, in order."""
-    _require_choice(frequency, tuple(FREQUENCIES), "frequency")
-    kind, count = FREQUENCIES[frequency]
-    try:
-        fy = parse_period(year).fy
-    except PeriodError as err:
-        raise AnalysisError(f"year {year!r} is not a financial year label like '2024/25'") from err
-    return [Period(kind, fy, i) for i in range(1, count + 1)]
-
-
-def estimate_seasonal_shares(history: pd.DataFrame, *, frequency: str = "quarterly") -> np.ndarray:
-    """Seasonal share of the year in each quarter (or month), from past complete years.
-
-    Method: for each past financial year with a value for every quarter (month) and a positive
-    total, share_q = value_q / year total; the seasonal share is the mean of share_q over those
-    years (the shares therefore sum to 1).
-
-    Parameters
-    ----------
-    history : pandas.DataFrame
-        Columns ``period`` and ``value`` for one authority and indicator; rows of other period
-        kinds (e.g. annual outturns) are ignored.
-    frequency : {"quarterly", "monthly"}
-
-    Returns
-    -------
-    numpy.ndarray
-        One share per quarter (Q1 first) or month (April first).
-
-    Raises
-    ------
-    AnalysisError
-        When no complete year with a positive total is in ``history``.
-    """
-    _require_choice(frequency, tuple(FREQUENCIES), "frequency")
-    require_columns(history, ("period", "value"), "history")
-    kind, count = FREQUENCIES[frequency]
-    labels = pd.Index(history["period"].astype(str).unique())
-    parsed = dict(zip(labels, _parse_labels(labels)))
-    rows = [
-        (parsed[p].fy, parsed[p].index, v)
-        for p, v in zip(
-            history["period"].astype(str), pd.to_numeric(history["value"], errors="coerce")
-        )
-        if parsed[p].kind == kind
-    ]
-    table = pd.DataFrame(rows, columns=["fy", "index", "value"])
-    table = table.pivot_table(index="fy", columns="index", values="value", aggfunc="first")
-    table = table.reindex(columns=range(1, count + 1)).dropna()
-    table = table[table.sum(axis=1) > 0]
-    if table.empty:
-        raise AnalysisError(
-            f"history has no complete financial year of {frequency} values with "
-            f"a positive total; give at least one full year or use method='even'"
-        )
-    return table.div(table.sum(axis=1), axis=0).mean(axis=0).to_numpy(dtype=float)
-
-
-def profile_annual_target(
-    annual_target: float,
-    year: str,
-    *,
-    frequency: str = "quarterly",
-    method: str = "even",
-    kind: str = "cumulative",
-    history: pd.DataFrame | None = None,
-    upper_bound: float | None = None,
-) -> pd.DataFrame:
-    """Split an annual target into quarterly or monthly profiled targets.
-
-    Method: each period gets a share of the year (``even``: 1/k for k periods; ``seasonal``:
-    :func:`estimate_seasonal_shares` of ``history``). For a ``cumulative`` measure (a count or
-    sum whose annual target is the year's total) period target = annual x share and the
-    year-to-date target is their running sum. For an ``average`` measure (a rate or percentage
-    whose annual target is the level for the year) period target = annual x share x k (annual x
-    seasonal index; the even profile gives the annual target every period) and the
-    year-to-date target is the mean of the period targets so far (periods weighted equally).
-    With an ``upper_bound`` (100 for a percentage) no period target of an average measure
-    passes it: see :func:`bounded_period_targets`. For a ``snapshot`` measure (a position at a
-    date, whose annual value is the year-end position) the annual target is the target at every
-    period end, whatever the method (the shares are still given, for reference).
-
-    Parameters
-    ----------
-    annual_target : float
-    year : str
-        Financial year label, e.g. ``"2024/25"``.
-    frequency : {"quarterly", "monthly"}
-    method : {"even", "seasonal"}
-    kind : {"cumulative", "average", "snapshot"}
-    history : pandas.DataFrame, optional
-        ``period, value`` of past years; required for ``method="seasonal"``.
-    upper_bound : float, optional
-        The largest value the measure can take (100 for a percentage); average measures only.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per period: ``period``, ``kind``, ``share``, ``ytd_share`` (share of the year
-        elapsed), ``period_target`` and ``ytd_target``.
-    """
-    _require_choice(method, PROFILE_METHODS, "method")
-    _require_choice(kind, MEASURE_KINDS, "kind")
-    periods = _periods_in_year(year, frequency)
-    k = len(periods)
-    if method == "seasonal":
-        if history is None:
-            raise AnalysisError(
-                "method='seasonal' needs history (past values with period and "
-                "value columns); pass history=... or use method='even'"
-            )
-        share = estimate_seasonal_shares(history, frequency=frequency)
-    else:
-        share = np.full(k, 1.0 / k)
-    ytd_share = np.cumsum(share)
-    if kind == "cumulative":
-        period_target, ytd_target = annual_target * share, annual_target * ytd_share
-    elif kind == "snapshot":
-        period_target = ytd_target = np.full(k, float(annual_target))
-    elif upper_bound is None:
-        period_target = annual_target * share * k
-        ytd_target = np.cumsum(period_target) / np.arange(1, k + 1)
-    else:
-        period_target = bounded_period_targets(annual_target, share * k, upper_bound)
-        ytd_target = np.cumsum(period_target) / np.arange(1, k + 1)
-    return pd.DataFrame(
-        {
-            "period": [p.label for p in periods],
-            "kind": kind,
-            "share": share,
-            "ytd_share": ytd_share,
-            "period_target": period_target,
-            "ytd_target": ytd_target,
-        }
-    )
-
-
-def bounded_period_targets(
-    annual_target: float, index: np.ndarray, upper_bound: float
-) -> np.ndarray:
-    """Period targets of an average measure: annual x seasonal index, none above a bound, mean
-    still the annual target.
-
-    Method: a period whose target annual x index would pass ``upper_bound`` gets the bound, and
-    the rest share what remains of k x annual in proportion to their seasonal index; repeated
-    until no target passes the bound (at most k rounds). So a 98% annual target with a Q4 index
-    of 1.04 gives Q4 100% (not 101.9%) and slightly more to the other quarters; a 100% target
-    gives 100% every period.
-
-    Parameters
-    ----------
-    annual_target : float
-        The level for the year; must not exceed ``upper_bound``.
-    index : numpy.ndarray
-        Seasonal index of each period (share x k; mean 1).
-    upper_bound : float
-        The largest value the measure can take, e.g. 100 for a percentage.
-
-    Returns
-    -------
-    numpy.ndarray
-        One target per period.
-
-    Raises
-    ------
-    AnalysisError
-        If the annual target is above the bound.
-    """
-    if annual_target > upper_bound:
-        raise AnalysisError(
-            f"the annual target {annual_target} is above the largest possible "
-            f"value {upper_bound}; correct the target in targets.csv"
-        )
-    index = np.asarray(index, dtype=float)
-    k = len(index)
-    target = annual_target * index
-    capped = np.zeros(k, dtype=bool)
-    while (over := ~capped & (target > upper_bound)).any():
-        capped |= over
-        target[capped] = upper_bound
-        free = ~capped
-        remaining = k * annual_target - capped.sum() * upper_bound
-        weights = index[free] if index[free].sum() > 0 else np.ones(free.sum())
-        target[free] = weights * remaining / weights.sum()
-    return target
-
-
-def _reported_so_far(actuals: pd.DataFrame, profile: pd.DataFrame) -> np.ndarray:
-    """Values for the profile's first periods, up to the last period reported in ``actuals``."""
-    require_columns(actuals, ("period", "value"), "actuals")
-    labels = [parse_period(p).label for p in actuals["period"].astype(str)]
-    by_period = dict(zip(labels, pd.to_numeric(actuals["value"], errors="coerce")))
-    unknown = sorted(set(labels) - set(profile["period"]))
-    if unknown:
-        raise AnalysisError(
-            f"actuals hold period(s) {unknown} that are not in the profile's "
-            f"year {list(profile['period'])}; pass one year's values"
-        )
-    reported = [i for i, p in enumerate(profile["period"]) if not pd.isna(by_period.get(p))]
-    if not reported:
-        raise AnalysisError("actuals hold no value for any period of the profile's year")
-    return np.array(
-        [by_period.get(p, np.nan) for p in profile["period"][: reported[-1] + 1]], dtype=float
-    )
-
-
-def _scalar_rag(
-    value: float, target: float, polarity: str, tolerance: float | None, tolerance_type: str | None
-) -> str:
-    """RAG state of one value against one target (same rule as assess_against_target)."""
-    _require_choice(polarity, POLARITIES, "polarity")
-    if tolerance is None or pd.isna(tolerance):
-        tolerance, tolerance_type = DEFAULT_TOLERANCE, DEFAULT_TOLERANCE_TYPE
-    tolerance_type = tolerance_type or DEFAULT_TOLERANCE_TYPE
-    _require_choice(tolerance_type, TOLERANCE_TYPES, "tolerance_type")
-    if float(tolerance) < 0:
-        raise AnalysisError(
-            f"tolerance must be >= 0 (a fraction for relative, units for "
-            f"absolute); got {tolerance!r}"
-        )
-    value_a, target_a = np.array([value], dtype=float), np.array([target], dtype=float)
-    relative = np.array([tolerance_type == "relative"])
-    band = _tolerance_band(target_a, np.array([float(tolerance)]), relative)
-    return RAG_STATES[_rag_codes(value_a, target_a, np.array([_SIGN[polarity]]), band)[0]]
-
-
-def year_to_date_values(values: np.ndarray, kind: str) -> np.ndarray:
-    """The year-to-date value after each period: running total (``cumulative``), running mean
-    (``average``) or the period's own value (``snapshot``: the position at that date). A missing
-    value makes a total or mean missing from there on."""
-    _require_choice(kind, MEASURE_KINDS, "kind")
-    values = np.asarray(values, dtype=float)
-    if kind == "snapshot":
-        return values.copy()
-    total = np.cumsum(values)
-    return total if kind == "cumulative" else total / np.arange(1, len(values) + 1)
-
-
-def assess_year_to_date(
-    actuals: pd.DataFrame,
-    profile: pd.DataFrame,
-    *,
-    polarity: str,
-    tolerance: float | None = None,
-    tolerance_type: str | None = None,
-) -> pd.DataFrame:
-    """Year-to-date actual against the year-to-date profiled target, with RAG.
-
-    The year-to-date actual is the running sum (cumulative measures) or running mean (average
-    measures) of the period values, missing from the first missing period on, or the period's
-    own value (snapshot measures: the position at that date); see
-    :func:`year_to_date_values`. The RAG rule is ``RAG_METHOD`` with the given tolerance
-    (default 5 % relative).
-
-    Parameters
-    ----------
-    actuals : pandas.DataFrame
-        ``period, value`` for periods of the profile's year (one authority and indicator).
-    profile : pandas.DataFrame
-        Output of :func:`profile_annual_target`.
-    polarity : {"higher", "lower", "neutral"}
-    tolerance : float, optional
-    tolerance_type : {"relative", "absolute"}, optional
-
-    Returns
-    -------
-    pandas.DataFrame
-        Up to the last period reported: ``period``, ``value``, ``ytd_value``, ``ytd_target``,
-        ``rag`` and ``rag_label``.
-    """
-    value = _reported_so_far(actuals, profile)
-    ytd = year_to_date_values(value, str(profile["kind"].iloc[0]))
-    ytd_target = profile["ytd_target"].to_numpy()[: len(value)]
-    rag = [_scalar_rag(v, t, polarity, tolerance, tolerance_type) for v, t in zip(ytd, ytd_target)]
-    return pd.DataFrame(
-        {
-            "period": profile["period"].to_numpy()[: len(value)],
-            "value": value,
-            "ytd_value": ytd,
-            "ytd_target": ytd_target,
-            "rag": rag,
-            "rag_label": [f"{RAG_SYMBOLS[r]} {r}" for r in rag],
-        }
-    )
-
-
-class YearEndForecast(TypedDict):
-    """What :func:`forecast_year_end` returns (a plain dict at run time)."""
-
-    periods_reported: int
-    last_period: str
-    ytd_value: float
-    forecast: float
-
-
-def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> YearEndForecast:
-    """Forecast the year-end outturn from the periods reported so far (see ``FORECAST_METHOD``).
-
-    Parameters
-    ----------
-    actuals : pandas.DataFrame
-        ``period, value`` for the first periods of the profile's year, without gaps (a
-        snapshot measure may have gaps: only its latest value counts).
-    profile : pandas.DataFrame
-        Output of :func:`profile_annual_target` (its ``kind`` and shares are used).
-
-    Returns
-    -------
-    YearEndForecast
-        A dict: ``periods_reported`` (periods up to the last one reported), ``last_period``,
-        ``ytd_value`` (running total, mean or latest position) and ``forecast``.
-
-    Raises
-    ------
-    AnalysisError
-        When a period before the last reported one is missing (cumulative and average
-        measures), or the profile gives the elapsed periods no share of the year.
-    """
-    value = _reported_so_far(actuals, profile)
-    kind = profile["kind"].iloc[0]
-    if kind == "snapshot":  # the latest position is carried forward; earlier gaps do not matter
-        return {
-            "periods_reported": len(value),
-            "last_period": str(profile["period"].iloc[len(value) - 1]),
-            "ytd_value": float(value[-1]),
-            "forecast": float(value[-1]),
-        }
-    if np.isnan(value).any():
-        gaps = list(profile["period"][: len(value)][np.isnan(value)])
-        raise AnalysisError(
-            f"cannot forecast: no value for {gaps} before the last reported "
-            f"period; fill or estimate them first"
-        )
-    j, k = len(value), len(profile)
-    elapsed = float(profile["ytd_share"].iloc[j - 1])
-    if elapsed <= 0:
-        raise AnalysisError(
-            "cannot forecast: the profile gives the periods so far no share of "
-            "the year; use an even profile"
-        )
-    if kind == "cumulative":
-        ytd, forecast = float(value.sum()), float(value.sum()) / elapsed
-    else:
-        ytd = float(value.mean())
-        forecast = ytd * j / (k * elapsed)
-    return {
-        "periods_reported": j,
-        "last_period": str(profile["period"].iloc[j - 1]),
-        "ytd_value": ytd,
-        "forecast": forecast,
-    }
-
-
-def assess_forecast(
-    forecast: float,
-    annual_target: float,
-    *,
-    polarity: str,
-    tolerance: float | None = None,
-    tolerance_type: str | None = None,
-) -> str:
-    """On track / At risk / Off track: the year-end forecast against the annual target.
-
-    The RAG rule (``RAG_METHOD``) applied to the forecast: Green -> "On track", Amber ->
-    "At risk", Red -> "Off track"; otherwise "No data", "No target" or "Not applicable".
-    """
-    return FORECAST_STATES[
-        _scalar_rag(forecast, annual_target, polarity, tolerance, tolerance_type)
-    ]
