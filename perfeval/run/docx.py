@@ -13,8 +13,12 @@ The document follows Word's accessibility checker: the title in the document pro
 Heading 1, then Heading 2 and 3 with no skipped level; every picture with alt text (``descr`` on
 its ``wp:docPr``) and a caption under it; every table with a caption above it, a header row that
 repeats across pages (``w:tblHeader``) and no empty cell (an en dash, with a note saying what it
-means); language en-GB. The same inputs give the same bytes: the core properties are dated with
-the run's date and the zip entries carry that date too (:func:`perfeval.run.publish.zip_bytes`).
+means); language en-GB. The page is A4 and no picture is wider than the text.
+:func:`perfeval.run.docxcheck.docx_problems` checks the rest of what Word and LibreOffice need
+to open the file (well-formed parts, content types, relationships, unique drawing ids, table
+grids, styles and numbering that exist). The same inputs give the same bytes: the core
+properties are dated with the run's date and the zip entries carry that date too
+(:func:`perfeval.run.publish.zip_bytes`).
 """
 
 from __future__ import annotations
@@ -55,7 +59,10 @@ __all__ = [
 EMPTY_CELL = "\u2013"
 #: The note added under a table that has such a cell.
 EMPTY_CELL_NOTE = f"{EMPTY_CELL} marks a cell with nothing to show."
-_PICTURE_WIDTH_CM = 16.0
+#: The page: A4 portrait (the UK's paper, and the PDF report's) with 2.54 cm margins;
+#: python-docx's template is US Letter with 3.17 cm side margins (15.24 cm of text width).
+_PAGE_CM = (21.0, 29.7)
+_MARGIN_CM = 2.54
 _LANGUAGE = "en-GB"
 _GENERIC_ALT = "A chart from the notebook; it was shown without a text alternative."
 
@@ -463,6 +470,22 @@ def _set_properties(document: Any, info: ReportInfo) -> None:
     props.comments = f"Produced by perfeval {perfeval.__version__} from {info.notebook}."
 
 
+def _set_page(document: Any) -> None:
+    """Every section on A4 portrait with :data:`_MARGIN_CM` margins."""
+    from docx.shared import Cm
+
+    for section in document.sections:
+        section.page_width, section.page_height = Cm(_PAGE_CM[0]), Cm(_PAGE_CM[1])
+        for side in ("left", "right", "top", "bottom"):
+            setattr(section, f"{side}_margin", Cm(_MARGIN_CM))
+
+
+def _text_width(document: Any) -> int:
+    """The width between the margins of the document's last section, in EMU."""
+    section = document.sections[-1]
+    return int(section.page_width - section.left_margin - section.right_margin)
+
+
 def _fact(document: Any, label: str, value: str) -> None:
     paragraph = document.add_paragraph()
     paragraph.add_run(f"{label}: ").bold = True
@@ -499,9 +522,8 @@ def _keep_with_next(paragraph: Any) -> None:
 
 
 def _add_chart(document: Any, block: Chart) -> None:
-    """The picture (alt text in ``descr``, at most 16 cm wide) and its caption under it."""
-    from docx.shared import Cm
-
+    """The picture (alt text in ``descr``, at most as wide as the text) and its caption under
+    it."""
     try:
         png = base64.b64decode(block.png, validate=False)
         shape = document.add_picture(io.BytesIO(png))
@@ -510,9 +532,10 @@ def _add_chart(document: Any, block: Chart) -> None:
             f"the chart {block.caption or block.alt[:60]!r} could not be put in the "
             f"Word document ({type(err).__name__}: {err}); it is not a PNG"
         ) from err
-    if shape.width > Cm(_PICTURE_WIDTH_CM):
-        shape.height = int(shape.height * Cm(_PICTURE_WIDTH_CM) / shape.width)
-        shape.width = Cm(_PICTURE_WIDTH_CM)
+    width = _text_width(document)
+    if shape.width > width:
+        shape.height = int(shape.height * width / shape.width)
+        shape.width = width
     doc_pr = shape._inline.docPr
     doc_pr.set("descr", block.alt)
     doc_pr.set("title", block.caption or block.alt[:80])
@@ -643,6 +666,7 @@ def build_document(blocks: Sequence[DocBlock], info: ReportInfo) -> Any:
     document = docx.Document()
     _set_language(document)
     _set_properties(document, info)
+    _set_page(document)
     _add_title_block(document, info)
     tables = 0
     for block in even_heading_levels(blocks):
