@@ -23,6 +23,7 @@ from perfeval.data.loader import Dataset
 from perfeval.data.notes import council_rows, optional_column, synthetic_flags
 from perfeval.stats import indicators as engine
 from perfeval.stats import trend as trend_test
+from perfeval.stats.rag import RED
 
 SCORECARD_COLUMNS = [
     "indicator",
@@ -205,7 +206,7 @@ def issues_to_consider(card: pd.DataFrame) -> pd.DataFrame:
     """Indicators that are red, worse than last year, or in the bottom quartile, with reasons."""
     reasons = pd.DataFrame(
         {
-            "red": card["rag"].eq(engine.RED),
+            "red": card["rag"].eq(RED),
             "worse": card["dot"].eq(engine.WORSE),
             "bottom quartile": card["quartile"].eq(4).fillna(False).astype(bool),
         }
