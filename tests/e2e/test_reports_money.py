@@ -5,6 +5,7 @@ One module-scoped run per notebook; the assertions read the published HTML and m
 
 from __future__ import annotations
 
+import ast
 import json
 
 import pytest
@@ -116,12 +117,36 @@ def test_programme_did_table_gives_estimate_interval_and_pre_trends(programme):
     assert row["pre_trend_caveat"]
 
 
-@pytest.mark.parametrize("stem", ["value_for_money", "programme_evaluation"])
-def test_notebook_sections_are_one_call_each(stem):
+@pytest.mark.parametrize(
+    "stem, module, alias",
+    [("value_for_money", "vfm", "vfm"), ("programme_evaluation", "programme", "evaluation")],
+)
+def test_notebook_sections_are_one_call_each(stem, module, alias):
     """Issue #16: apart from the imports and the parameters, no code cell is longer than six
-    lines, and every report section is displayed from one perfeval.sections.money call."""
+    lines, and every report section is displayed from one call of the report's own section module
+    (perfeval.sections.vfm or .programme; the closing parameters table from .appendix), not of
+    the old two-report perfeval.sections.money. No imported name is also a parameter (the
+    programme notebook's ``programme`` parameter would replace the module of that name)."""
     notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb").read_text(encoding="utf-8"))
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    imported = {
+        (node.module, name.name): name.asname or name.name
+        for node in ast.parse("".join(code[0]["source"])).body
+        if isinstance(node, ast.ImportFrom)
+        for name in node.names
+    }
+    assert imported[("perfeval.sections", module)] == alias
+    assert imported[("perfeval.sections", "appendix")] == "appendix"
+    assert ("perfeval.sections", "money") not in imported
+    (parameters,) = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
+    assigned = {
+        target.id
+        for node in ast.parse("".join(parameters["source"])).body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    assert not assigned & set(imported.values()), assigned & set(imported.values())
     body = [cell for cell in code[1:] if "parameters" not in cell["metadata"].get("tags", [])]
     long = {
         i: "".join(c["source"])
@@ -130,5 +155,6 @@ def test_notebook_sections_are_one_call_each(stem):
     }
     assert not long, long
     sources = ["".join(c["source"]) for c in body]
-    assert all("money." in source and "display(" in source for source in sources), sources
+    assert all(f"{alias}." in source and "display(" in source for source in sources[:-1]), sources
+    assert sources[-1] == "display(appendix.parameters_section(params))"
     assert not any("def " in source or "for " in source for source in sources)

@@ -1,0 +1,300 @@
+"""Unit tests for perfeval.sections.vfm (value for money), on tiny hand-made data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from money_data import AUTHORITIES, REGISTER, charts, column, dataset, tables, texts, values
+from perfeval.core.exceptions import AnalysisError, ParameterError
+from perfeval.data.loader import Dataset, load_dataset
+from perfeval.sections import vfm
+from perfeval.stats.budget import NET_SPEND
+
+
+def vfm_data() -> Dataset:
+    # UP: A 30, B 20, C 10 -> percentile ranks 100, 50, 0; DOWN: A 5, B 1, C 3 -> 0, 100, 50.
+    iv = values(
+        [
+            ("A", "UP", "2017/18", 30),
+            ("B", "UP", "2017/18", 20),
+            ("C", "UP", "2017/18", 10),
+            ("A", "DOWN", "2017/18", 5),
+            ("B", "DOWN", "2017/18", 1),
+            ("C", "DOWN", "2017/18", 3),
+            ("D", "UP", "2017/18", 99),
+        ]
+    )
+    net = pd.DataFrame(
+        {
+            "authority": ["A", "B", "C", "A", "B", "C"],
+            "period": ["2017/18"] * 3 + ["2010/11"] * 3,
+            "service": [NET_SPEND] * 6,
+            "net_current_expenditure": [100.0, 300.0, 200.0, 110.0, 220.0, 330.0],
+        }
+    )
+    population = pd.DataFrame(
+        {
+            "authority": ["A", "B", "C"],
+            "year": ["2020/21"] * 3,
+            "population": [1000.0, 1000.0, 1000.0],
+        }
+    )
+    deflators = pd.DataFrame({"year": ["2010/11", "2017/18"], "deflator": [80.0, 100.0]})
+    groups = pd.DataFrame({"group": ["g", "g"], "authority": ["A", "B"], "method": ["m", "m"]})
+    return dataset(
+        authorities=AUTHORITIES,
+        indicators=REGISTER,
+        indicator_values=iv,
+        net_expenditure=net,
+        population=population,
+        deflators=deflators,
+        comparator_groups=groups,
+    )
+
+
+def vfm_report(
+    data: Dataset,
+    *,
+    council: str = "A",
+    comparison: str = "type",
+    indicators: tuple[str, ...] = ("UP", "DOWN"),
+) -> vfm.VfmReport:
+    return vfm.prepare_value_for_money(
+        data,
+        {
+            "council": council,
+            "year": "2017/18",
+            "comparison": comparison,
+            "vfm_indicators": list(indicators),
+            "price_base_year": "2017/18",
+            "confidence_level": 0.95,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- value for money
+def test_comparison_set_by_type_keeps_current_councils_of_the_same_type():
+    members, how = vfm.comparison_set(vfm_data(), "A", "type")
+    assert members == ["A", "B", "C"]  # D is not current, E is a district
+    assert "unitary" in how
+
+
+def test_comparison_set_by_group_adds_the_home_council():
+    members, how = vfm.comparison_set(vfm_data(), "C", "g")
+    assert members == ["A", "B", "C"] and "'g'" in how
+
+
+def test_performance_score_is_the_mean_polarity_aligned_percentile_rank():
+    scores = vfm.performance_scores(vfm_data(), ["A", "B", "C"], ["UP", "DOWN"], "2017/18")
+    assert dict(zip(scores["authority"], scores["score"])) == {"A": 50.0, "B": 75.0, "C": 25.0}
+    assert set(scores["n_indicators"]) == {2}
+
+
+def test_performance_score_refuses_neutral_indicators_and_too_few_councils():
+    with pytest.raises(ParameterError, match="neutral"):
+        vfm.performance_scores(vfm_data(), ["A", "B", "C"], ["UP", "FLAT"], "2017/18")
+    with pytest.raises(AnalysisError, match="only 2 councils"):
+        vfm.performance_scores(vfm_data(), ["A", "B"], ["UP"], "2017/18")
+
+
+def test_value_for_money_section_fits_score_on_spend_per_head():
+    report = vfm_report(vfm_data())
+    table = report.result.table.set_index("authority")
+    # spend per head = £000 x 1000 / population: A 100, B 300, C 200
+    assert table["spend_per_head"].to_dict() == {"A": 100.0, "B": 300.0, "C": 200.0}
+    # OLS through (100, 50), (200, 25), (300, 75): slope 0.125, fitted A = 37.5, residual +12.5
+    assert report.result.slope == pytest.approx(0.125)
+    assert table.loc["A", "residual"] == pytest.approx(12.5)
+    s = vfm.performance_against_spend(report)
+    set_sentence, sentence = texts(s)
+    assert set_sentence == (
+        "Comparison set: all current unitary councils in authorities.csv: 3 "
+        "councils, of which 3 have a 2017/18 value for every indicator (UP, "
+        "DOWN) and a net spend per head; 0 are left out for missing data."
+    )
+    assert "Ayton" in sentence and "12.5 score points above" in sentence
+    (chart,) = charts(s)
+    assert chart.alt.endswith(sentence) and chart.caption.startswith("Average performance score")
+    (display,) = tables(s)
+    assert display.row_header == "Council"
+    assert column(display, "Council")[0] == "Ayton (this council)"
+    assert s.figures["vfm_slope_points_per_pound"][0] == pytest.approx(0.125)
+    assert s.figures["vfm_councils"] == (3, "Councils with a score and a spend per head")
+    assert list(s.figures) == [
+        "vfm_table",
+        "vfm_slope_points_per_pound",
+        "vfm_r_squared",
+        "vfm_councils",
+    ]
+    assert s.figures["vfm_r_squared"][1] is None
+    assert [b.kind for b in s.blocks] == ["text", "text", "chart", "table", "bullets"]
+
+
+def test_score_components_and_residuals_are_sections_with_their_key_figures():
+    report = vfm_report(vfm_data())
+    parts = vfm.score_components(report)
+    (sentence,) = texts(parts)
+    # A: UP rank 1 of 3 (percentile 100), DOWN rank 3 of 3 (0): score 50
+    assert sentence.startswith(
+        "Ayton's average performance score in 2017/18 is 50.0: the mean "
+        "of its percentile ranks (100 = best) on 2 indicators among the 3 "
+        "councils"
+    )
+    (display,) = tables(parts)
+    assert column(display, "Rank (1 = best)") == ["3 of 3", "1 of 3"]  # DOWN, UP
+    assert column(display, "Percentile rank") == ["0.0", "100.0"]
+    assert display.caption == "Ayton: the indicators of the score, 2017/18"
+    one = vfm.score_components(vfm_report(vfm_data(), indicators=("UP",)))
+    assert "(100 = best) on 1 indicator among the 3 councils" in texts(one)[0]
+    table, description = parts.figures["home_score_components"]
+    assert list(table["percentile_rank"]) == [0.0, 100.0]
+    assert description == "Home council's percentile rank per indicator, 2017/18"
+    residuals = vfm.residuals(report)
+    assert residuals.figures["home_residual"][0] == pytest.approx(12.5)
+    (display,) = tables(residuals)
+    assert column(display, "Residual (score points)")[0] == "+12.5"  # furthest above first
+    assert texts(residuals)[0] == vfm.describe_residuals(
+        report.result, report.names, "A", "2017/18"
+    )
+
+
+def test_real_terms_trend_rebases_to_the_base_year_with_home_and_median():
+    trend = vfm.real_terms_trend(
+        vfm_data(), council="A", members=["A", "B", "C"], base_year="2017/18"
+    )
+    assert list(trend["period"]) == ["2010/11", "2017/18"]
+    first = trend.iloc[0]
+    assert first["home_nominal"] == pytest.approx(110.0)
+    assert first["home_real"] == pytest.approx(110.0 * 100 / 80)  # 137.5
+    assert first["median_real"] == pytest.approx(220.0 * 100 / 80)  # 275
+    text = vfm.describe_real_terms(trend, "Ayton", "2017/18")
+    assert "£138 in 2010/11 to £100 in 2017/18 (-27.3%)" in text
+    assert "2011/12" in text and "2016/17" in text  # missing years are named
+
+
+def test_real_terms_needs_a_deflator_for_every_year():
+    data = vfm_data()
+    data.tables["deflators"] = data.deflators.iloc[1:]
+    with pytest.raises(AnalysisError, match="2010/11"):
+        vfm.real_terms_trend(data, council="A", members=["A", "B", "C"], base_year="2017/18")
+
+
+def test_data_note_names_synthetic_indicators():
+    assert "SYNTHETIC" in vfm.vfm_data_note(vfm_data(), ["UP", "DOWN"])
+    assert "real published figures only" in vfm.vfm_data_note(vfm_data(), ["UP"])
+
+
+def test_data_note_and_captions_say_where_spend_population_and_deflators_come_from():
+    data = vfm_data()
+    note = vfm.vfm_data_note(data, ["UP"])
+    assert (
+        "Spend: net_expenditure.csv in the data folder, net current expenditure, £000, cash; "
+        "population: population.csv in the data folder; real terms: GDP deflators from "
+        "deflators.csv in the data folder."
+    ) in note
+    data.origins["deflators"] = "reference"
+    data.tables["deflators"] = data.deflators.assign(source="HM Treasury GDP deflators")
+    assert vfm.deflator_source(data) == (
+        "HM Treasury GDP deflators (perfeval's national reference "
+        "data, as the data folder has no deflators.csv)"
+    )
+    real = vfm.real_terms(vfm_report(data))
+    (chart,) = charts(real)
+    assert "Population: the 2020/21 estimate for every year." in chart.caption
+    assert chart.caption.endswith(
+        "deflators: HM Treasury GDP deflators (perfeval's national "
+        "reference data, as the data folder has no deflators.csv)."
+    )
+    assert "bundled" not in chart.caption + texts(real)[0] + note
+    (display,) = tables(real)
+    assert display.row_header == "Year" and display.note.startswith("Real terms: cash spend x")
+    assert column(display, "Ayton, 2017/18 prices") == ["£138", "£100"]
+
+
+def test_value_for_money_sections_with_fewer_than_three_councils_say_so():
+    report = vfm_report(vfm_data(), comparison="g", indicators=("UP",))  # g holds A and B only
+    assert report.result is None
+    fit = vfm.performance_against_spend(report)
+    assert texts(fit) == [
+        "Comparison set: comparator group 'g': 2 councils, of which 2 have a 2017/18 value for "
+        "every indicator (UP) and a net spend per head.",
+        "Fewer than 3 councils of the comparison set have a 2017/18 value for every indicator "
+        "(UP) and a net spend per head (2 do), so no score is ranked or compared.",
+    ]
+    assert not charts(fit) and not tables(fit)
+    assert [b.kind for b in fit.blocks] == ["text", "text", "bullets"]  # the caveats stay
+    assert [
+        fit.figures[k][0] for k in ("vfm_slope_points_per_pound", "vfm_r_squared", "vfm_councils")
+    ] == [None, None, 2]
+    assert fit.figures["vfm_table"][0].empty
+    parts = vfm.score_components(report)
+    assert texts(parts)[0].startswith(
+        "Fewer than 3 councils of the comparison set have a "
+        "2017/18 value for every indicator (UP) (2 do)"
+    )
+    assert [b.kind for b in parts.blocks] == ["text"]
+    assert parts.figures["home_score_components"][0].empty
+    residuals = vfm.residuals(report)
+    assert residuals.figures["home_residual"][0] is None and not charts(residuals)
+    assert "no council has a residual" in texts(residuals)[0]
+
+
+def test_a_home_council_without_a_score_is_told_not_crashed():
+    data = vfm_data()
+    data.tables["indicator_values"] = data.indicator_values[
+        ~(
+            (data.indicator_values["authority"] == "A")
+            & (data.indicator_values["indicator"] == "UP")
+        )
+    ]
+    parts = vfm.score_components(vfm_report(data, indicators=("UP",)))
+    assert texts(parts)[0] == (
+        "Ayton has no 2017/18 value for every indicator of the score "
+        "(UP), so it has no average performance score to show."
+    )
+    with pytest.raises(AnalysisError, match="only 2 councils"):  # the statistics still refuse
+        vfm.performance_scores(data, ["A", "B", "C"], ["UP", "DOWN"], "2017/18")
+
+
+def test_real_terms_without_any_deflators_is_one_sentence():
+    data = vfm_data()
+    data.tables["deflators"] = data.deflators.iloc[0:0]
+    real = vfm.real_terms(vfm_report(data))
+    assert texts(real) == [
+        "No GDP deflators are in the data folder or perfeval's national "
+        "reference data, so spend per head is not shown in real terms."
+    ]
+    assert [b.kind for b in real.blocks] == ["text"]
+    assert real.figures["real_terms_spend_per_head"][0].empty
+
+
+def test_real_terms_median_needs_three_councils():
+    trend = vfm.real_terms_trend(vfm_data(), council="A", members=["A", "B"], base_year="2017/18")
+    assert trend["median_real"].isna().all() and trend["councils"].tolist() == [2, 2]
+    text = vfm.describe_real_terms(trend, "Ayton", "2017/18")
+    assert "comparison median went" not in text
+    assert (
+        "No comparison median is quoted for 2010/11 to 2017/18: a median needs at least 3 "
+        "councils with figures in both years."
+    ) in text
+    assert "There are no net expenditure figures for 2011/12" in text
+
+
+def test_the_comparison_set_names_the_reference_authority_lookup():
+    data = vfm_data()
+    assert vfm.comparison_set(data, "A", "type")[1] == (
+        "all current unitary councils in authorities.csv"
+    )
+    data.origins["authorities"] = "reference"
+    assert vfm.comparison_set(data, "A", "type")[1] == (
+        "all current unitary councils in perfeval's national authority lookup"
+    )
+
+
+def test_bundled_deflators_cite_hm_treasury_and_are_real():
+    data = load_dataset()
+    deflators = data.deflators.set_index("year")
+    assert deflators.loc["2023/24", "deflator"] == pytest.approx(0.75 * 96.2507 + 0.25 * 100)
+    assert deflators["source"].str.contains("HM Treasury").all()
+    assert (deflators["synthetic"] == "false").all()
