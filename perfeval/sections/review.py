@@ -1,34 +1,353 @@
-"""The end-of-year review's sections: exceptions, outturns, data quality.
+"""The end-of-year performance review (June): exceptions, outturns, data quality.
 
-Built from the monitoring pieces (:mod:`perfeval.sections.monitoring`: exceptions, commentary,
-data-quality register) and the annual report's shared state (:class:`~perfeval.sections.annual.
-AnnualReport`); the position among comparable councils is the State of the Nation's
-:func:`~perfeval.sections.annual.benchmarking`. Each function returns a
-:class:`~perfeval.present.section.Section` and offers the key figures it computes::
+Every PI's outturn against target with commentary, built on :mod:`perfeval.stats.scorecard` (the
+same scorecard as State of the Nation, so the two always agree), with exceptions first (red and
+worsening PIs) and a data-quality register of every missing, estimated, provisional and revised
+value the review relies on. The review's shared state is the annual report's
+(:class:`~perfeval.sections.annual.AnnualReport`, made once by :func:`prepare`); the position
+among comparable councils is the State of the Nation's :func:`~perfeval.sections.annual.
+benchmarking`. Each section function returns a :class:`~perfeval.present.section.Section` and
+offers the key figures it computes::
 
     report = review.prepare(data, params)
     s = review.exceptions(report)
     s.record("exceptions")
     display(s)
 
-These sections live beside :mod:`perfeval.sections.annual` rather than in it because
-:mod:`~perfeval.sections.monitoring` imports ``annual`` (the budget section): importing
-``monitoring`` from ``annual`` would make a cycle, which the import contract forbids.
+The pieces they are built from (selecting and counting exceptions, the owners' commentary, the
+data-quality register) are small pure functions here too: the review is their only user. These
+sections live beside :mod:`perfeval.sections.annual` rather than in it to keep ``annual`` to the
+State of the Nation; the quarterly report (:mod:`perfeval.sections.monitoring`) shares none of
+them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from perfeval.data.loader import Dataset
+import numpy as np
+import pandas as pd
+
+from perfeval.core.exceptions import AnalysisError
+from perfeval.core.formatting import format_number
+from perfeval.core.periods import parse_period, period_sort_key
+from perfeval.data import notes
+from perfeval.data.loader import Dataset, council_name
 from perfeval.present import charts, narrative
 from perfeval.present.html import symbol_legend
 from perfeval.present.section import Section
-from perfeval.sections import annual, monitoring
+from perfeval.sections import annual
+from perfeval.stats import indicators as engine
 from perfeval.stats import scorecard
+from perfeval.stats.indicators import describe_symbol
 
-__all__ = ["prepare", "exceptions", "outturns", "data_quality"]
+__all__ = [
+    "prepare",
+    "exceptions",
+    "outturns",
+    "data_quality",
+    "RED_AND_WORSE",
+    "RED_ONLY",
+    "WORSE_ONLY",
+    "EXCEPTION_CATEGORIES",
+    "DATA_QUALITY_ISSUES",
+    "OUTTURN",
+    "COMPARISON",
+    "IN_YEAR",
+    "EXCEPTIONS_METHOD",
+    "DATA_QUALITY_METHOD",
+    "filter_services",
+    "attach_commentary",
+    "has_commentary",
+    "describe_commentary",
+    "exceptions_caption",
+    "outturn_caption",
+    "select_exceptions",
+    "count_exceptions",
+    "describe_exceptions",
+    "exceptions_table",
+    "outturn_table",
+    "commentary_texts",
+    "data_quality_register",
+    "count_data_quality",
+    "describe_data_quality",
+    "data_quality_table",
+]
+
+RED_AND_WORSE, RED_ONLY, WORSE_ONLY = "Red and worse", "Red", "Worse"
+#: Exception categories, most serious first.
+EXCEPTION_CATEGORIES = (RED_AND_WORSE, RED_ONLY, WORSE_ONLY)
+#: Kinds of data-quality issue, in report order.
+DATA_QUALITY_ISSUES = ("missing", "estimated", "provisional", "revised")
+OUTTURN, COMPARISON, IN_YEAR = (
+    "Outturn",
+    "Comparison value for direction of travel",
+    "In-year (quarterly or monthly) value",
+)
+
+EXCEPTIONS_METHOD = (
+    "Exceptions: an indicator is listed when its latest outturn is Red against target or its "
+    "direction of travel is Worse than the year before; red and worse first, then red only, then "
+    "worse only, each in register order."
+)
+DATA_QUALITY_METHOD = (
+    "Data quality: every value the review relies on (the outturn shown, the earlier value behind "
+    "its direction of travel, and the quarterly or monthly values within the year) is listed when "
+    "it is missing (with the reason its statistical symbol gives), estimated, provisional or "
+    "revised. Estimated, provisional and revised outturns are marked [e], [p] and [r] in the "
+    "tables; their assessments may change when final figures arrive."
+)
+
+
+def filter_services(card: pd.DataFrame, services: Sequence[str]) -> pd.DataFrame:
+    """The scorecard rows of the given services (all rows when ``services`` is empty).
+
+    Raises
+    ------
+    AnalysisError
+        If a service is not in the scorecard, naming the services that are.
+    """
+    if not services:
+        return card.reset_index(drop=True)
+    known = sorted(set(card["service"]))
+    unknown = [s for s in services if s not in known]
+    if unknown:
+        raise AnalysisError(
+            f"service(s) {unknown} are not in the indicator register; services: {known}"
+        )
+    return card[card["service"].isin(list(services))].reset_index(drop=True)
+
+
+def attach_commentary(card: pd.DataFrame, data: Dataset, council: str, year: str) -> pd.DataFrame:
+    """The scorecard with each PI's commentary (``commentary`` column).
+
+    Commentary written for the outturn's own period comes first
+    (:func:`perfeval.stats.scorecard.add_commentary`). When the latest outturn is older than the
+    report year (published data lag) the owner's commentary for the report year is shown instead,
+    prefixed "Written for <year>: " so the reader knows it is about a later period.
+    """
+    out = scorecard.add_commentary(card, data, council)
+    written = notes.council_rows(data.commentary, council)
+    by_indicator = written[written["period"] == year].set_index("indicator")["commentary"]
+    fallback = (
+        out["commentary"].isna()
+        & out["period"].ne(year)
+        & out["indicator"].isin(by_indicator.index)
+    )
+    out.loc[fallback, "commentary"] = [
+        f"Written for {year}: {by_indicator[code]}" for code in out.loc[fallback, "indicator"]
+    ]
+    return out
+
+
+def has_commentary(data: Dataset, council: str) -> bool:
+    """True when commentary.csv holds commentary of the council (on any indicator or period)."""
+    return not notes.council_rows(data.commentary, council).empty
+
+
+def describe_commentary(data: Dataset, council: str) -> str:
+    """One sentence when the data folder has no commentary of the council ("" when it has)."""
+    if has_commentary(data, council):
+        return ""
+    return (
+        f"No commentary is in {notes.folder_words(data)} for {council_name(data, council)}, "
+        "so the tables below have no owner's commentary."
+    )
+
+
+def exceptions_caption(year: str, *, commentary: bool) -> str:
+    """Caption of the exceptions table (naming the owner's commentary only when there is some)."""
+    return (
+        f"Exceptions: indicators red against target or worse than the year before (latest "
+        f"outturn to {year})" + (", with the owner's commentary" if commentary else "")
+    )
+
+
+def outturn_caption(year: str, *, commentary: bool) -> str:
+    """Caption of the outturn table (naming the commentary only when there is some)."""
+    return (
+        f"Every indicator's latest outturn up to {year} against target, with direction of "
+        f"travel since the previous year, quartile among comparators"
+        + (" and commentary" if commentary else "")
+    )
+
+
+def select_exceptions(card: pd.DataFrame) -> pd.DataFrame:
+    """PIs that are Red against target or worse than last year, most serious first.
+
+    Adds ``exception``: "Red and worse", "Red" or "Worse". Rows are ordered by that category
+    (in :data:`EXCEPTION_CATEGORIES` order), then as in ``card`` (register order).
+    """
+    red = card["rag"].astype(object).eq(engine.RED).to_numpy()
+    worse = card["dot"].astype(object).eq(engine.WORSE).to_numpy()
+    category = np.select([red & worse, red, worse], list(EXCEPTION_CATEGORIES), default="")
+    rows = card.assign(exception=category)[red | worse]
+    order = rows["exception"].map({c: i for i, c in enumerate(EXCEPTION_CATEGORIES)})
+    return (
+        rows.assign(_order=order)
+        .sort_values("_order", kind="mergesort")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+
+
+def count_exceptions(exceptions: pd.DataFrame) -> pd.Series:
+    """How many exceptions are in each category (every category listed)."""
+    return scorecard.count_by_state(exceptions, "exception", EXCEPTION_CATEGORIES)
+
+
+def describe_exceptions(exceptions: pd.DataFrame, card: pd.DataFrame, year: str) -> str:
+    """One sentence: how many PIs are exceptions, of how many, and which are red and worse."""
+    counts = count_exceptions(exceptions)
+    if exceptions.empty:
+        return (
+            f"None of the {len(card)} indicators reviewed for {year} is red against target "
+            "or worse than the year before."
+        )
+    both = exceptions.loc[exceptions["exception"] == RED_AND_WORSE, "title"].tolist()
+    text = (
+        f"{len(exceptions)} of {len(card)} indicators reviewed for {year} are exceptions: "
+        f"{counts[RED_AND_WORSE]} red and worse than the year before, {counts[RED_ONLY]} red "
+        f"only and {counts[WORSE_ONLY]} worse only."
+    )
+    if both:
+        text += " Red and worse: " + "; ".join(both) + "."
+    return text
+
+
+def exceptions_table(exceptions: pd.DataFrame, *, commentary: bool = True) -> pd.DataFrame:
+    """Display table of the exceptions with why each is listed and (when ``commentary``) the
+    owner's commentary."""
+    table = scorecard.performance_table(exceptions)
+    table.insert(1, "Why listed", exceptions["exception"].to_numpy())
+    table["Service"] = exceptions["service"].to_numpy()
+    if commentary:
+        table["Commentary"] = commentary_texts(exceptions)
+    return table
+
+
+def outturn_table(card: pd.DataFrame, *, commentary: bool = True) -> pd.DataFrame:
+    """Display table of every PI: outturn, target, RAG, direction, quartile and (when
+    ``commentary``) the owner's commentary."""
+    table = scorecard.performance_table(card)
+    table.insert(1, "Service", card["service"].to_numpy())
+    table["Quartile (1 = best)"] = scorecard.quartile_texts(card)
+    if commentary:
+        table["Commentary"] = commentary_texts(card)
+    return table
+
+
+def commentary_texts(card: pd.DataFrame) -> list[str]:
+    """Each row's commentary, blank when it has none."""
+    return notes.optional_column(card, "commentary", "").fillna("").astype(str).tolist()
+
+
+def data_quality_register(
+    values: pd.DataFrame, register: pd.DataFrame, card: pd.DataFrame, council: str, year: str
+) -> pd.DataFrame:
+    """Every value the review relies on that is missing, estimated, provisional or revised.
+
+    A value is relied on when it belongs to one of the scorecard's indicators and is the
+    outturn shown, the comparison value behind its direction of travel, or any quarterly or
+    monthly value within the report year.
+
+    Parameters
+    ----------
+    values : DataFrame
+        The long ``indicator_values`` table (``authority, indicator, period, value``, optional
+        ``status``, ``note``, ``value_symbol``).
+    register : DataFrame
+        The indicator register (for titles).
+    card : DataFrame
+        The (possibly service-filtered) scorecard from
+        :func:`perfeval.stats.scorecard.build_scorecard`.
+    council, year : str
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, title, period, value, issue`` (one of :data:`DATA_QUALITY_ISSUES`),
+        ``reason`` (the symbol and its meaning for a missing value, else the status), ``note``
+        and ``used_for`` (outturn, comparison value, or in-year value), in register then period
+        order.
+    """
+    mine = values[(values["authority"] == council) & values["indicator"].isin(card["indicator"])]
+    labels = {label: parse_period(label) for label in mine["period"].astype(str).unique()}
+    fy = parse_period(year).fy
+    outturns = set(zip(card["indicator"], card["period"].astype(str)))
+    compared = set(zip(card["indicator"], card["comparison_period"].astype(str)))
+    keys = list(zip(mine["indicator"], mine["period"].astype(str)))
+    in_year = np.array(
+        [labels[p].fy == fy and labels[p].kind != "year" for _, p in keys], dtype=bool
+    )
+    used = np.array([k in outturns or k in compared for k in keys], dtype=bool)
+    status = notes.optional_column(mine, "status", "final").astype(object)
+    flagged = mine["value"].isna().to_numpy() | status.isin(DATA_QUALITY_ISSUES[1:]).to_numpy()
+    rows = mine[flagged & (in_year | used)]
+    issue = np.where(rows["value"].isna(), "missing", status[rows.index].astype(str))
+    symbols = notes.optional_column(rows, "value_symbol", None)
+    reason = [describe_symbol(s) if i == "missing" else i for i, s in zip(issue, symbols)]
+    titles = register.set_index("code")["title"]
+    row_keys = list(zip(rows["indicator"], rows["period"].astype(str)))
+    out = pd.DataFrame(
+        {
+            "indicator": rows["indicator"].to_numpy(),
+            "title": rows["indicator"].map(titles).to_numpy(),
+            "period": rows["period"].astype(str).to_numpy(),
+            "value": rows["value"].to_numpy(dtype=float),
+            "issue": issue,
+            "reason": reason,
+            "note": notes.optional_column(rows, "note", "").fillna("").to_numpy(),
+            "used_for": [
+                OUTTURN if k in outturns else COMPARISON if k in compared else IN_YEAR
+                for k in row_keys
+            ],
+        }
+    )
+    order = {code: i for i, code in enumerate(register["code"])}
+    out["_o"], out["_p"] = out["indicator"].map(order), [period_sort_key(p) for p in out["period"]]
+    return (
+        out.sort_values(["_o", "_p"], kind="mergesort")
+        .drop(columns=["_o", "_p"])
+        .reset_index(drop=True)
+    )
+
+
+def count_data_quality(flags: pd.DataFrame) -> pd.Series:
+    """How many flagged values are missing, estimated, provisional and revised."""
+    return scorecard.count_by_state(flags, "issue", DATA_QUALITY_ISSUES)
+
+
+def describe_data_quality(flags: pd.DataFrame, year: str) -> str:
+    """One sentence: how many values the review relies on are flagged, by kind."""
+    if flags.empty:
+        return (
+            f"Every value this review relies on for {year} is final: none is missing, "
+            "estimated, provisional or revised."
+        )
+    counts = count_data_quality(flags)
+    parts = ", ".join(f"{int(n)} {kind}" for kind, n in counts.items() if n)
+    outturns = int((flags["used_for"] == OUTTURN).sum())
+    return (
+        f"{len(flags)} values this review relies on for {year} need care ({parts}); "
+        f"{outturns} of them are outturns shown in the review."
+    )
+
+
+def data_quality_table(flags: pd.DataFrame) -> pd.DataFrame:
+    """Display table of the data-quality register."""
+    return pd.DataFrame(
+        {
+            "Indicator": [f"{t} ({c})" for t, c in zip(flags["title"], flags["indicator"])],
+            "Period": flags["period"].to_numpy(),
+            "Value": [format_number(v, 2) if pd.notna(v) else "" for v in flags["value"]],
+            "Issue": flags["issue"].to_numpy(),
+            "Reason": flags["reason"].to_numpy(),
+            "Used for": flags["used_for"].to_numpy(),
+            "Note": flags["note"].to_numpy(),
+        }
+    )
 
 
 def prepare(data: Dataset, params: Mapping[str, Any]) -> annual.AnnualReport:
@@ -48,8 +367,8 @@ def prepare(data: Dataset, params: Mapping[str, Any]) -> annual.AnnualReport:
     """
     council, year = params["council"], params["year"]
     context = annual.report_context(data, dict(params), report="end_of_year_review")
-    card = monitoring.filter_services(
-        monitoring.attach_commentary(
+    card = filter_services(
+        attach_commentary(
             scorecard.build_scorecard(data, council, year, params["comparator_group"]),
             data,
             council,
@@ -65,10 +384,10 @@ def prepare(data: Dataset, params: Mapping[str, Any]) -> annual.AnnualReport:
         shares=scorecard.headline_shares(card, year),
         method_notes=(
             *context["method_notes"],
-            monitoring.EXCEPTIONS_METHOD,
-            monitoring.DATA_QUALITY_METHOD,
+            EXCEPTIONS_METHOD,
+            DATA_QUALITY_METHOD,
         ),
-        commentary=monitoring.has_commentary(data, council),
+        commentary=has_commentary(data, council),
     )
 
 
@@ -76,12 +395,12 @@ def exceptions(report: annual.AnnualReport) -> Section:
     """Exceptions: indicators red against target or worse than the year before (sentence, chart
     by kind, table with the owners' commentary where there is any). Offers ``exceptions``."""
     card, year = report.card, report.year
-    found = monitoring.select_exceptions(card)
-    counts = monitoring.count_exceptions(found)
+    found = select_exceptions(card)
+    counts = count_exceptions(found)
     return (
         Section()
-        .text(monitoring.describe_exceptions(found, card, year))
-        .text(monitoring.describe_commentary(report.data, report.council))
+        .text(describe_exceptions(found, card, year))
+        .text(describe_commentary(report.data, report.council))
         .figure(
             charts.plot_category_counts(
                 counts, title=f"Exceptions by kind, latest outturn to {year}"
@@ -91,10 +410,10 @@ def exceptions(report: annual.AnnualReport) -> Section:
             "only, and worse only.",
         )
         .table(
-            monitoring.exceptions_table(found, commentary=report.commentary),
-            caption=monitoring.exceptions_caption(year, commentary=report.commentary),
+            exceptions_table(found, commentary=report.commentary),
+            caption=exceptions_caption(year, commentary=report.commentary),
             row_header="Indicator",
-            note=monitoring.EXCEPTIONS_METHOD,
+            note=EXCEPTIONS_METHOD,
         )
         .offer(
             "exceptions",
@@ -121,8 +440,8 @@ def outturns(report: annual.AnnualReport) -> Section:
             caption=annual.RAG_CAPTION,
         )
         .table(
-            monitoring.outturn_table(card, commentary=report.commentary),
-            caption=monitoring.outturn_caption(year, commentary=report.commentary),
+            outturn_table(card, commentary=report.commentary),
+            caption=outturn_caption(year, commentary=report.commentary),
             row_header="Indicator",
             note=annual.rag_note(),
         )
@@ -140,13 +459,13 @@ def data_quality(report: annual.AnnualReport) -> Section:
     """Data quality: every value the review relies on that is missing, estimated, provisional or
     revised (sentence, chart by kind, register). Offers ``data_quality``."""
     data, year = report.data, report.year
-    flags = monitoring.data_quality_register(
+    flags = data_quality_register(
         data.indicator_values, data.indicators, report.card, report.council, year
     )
-    counts = monitoring.count_data_quality(flags)
+    counts = count_data_quality(flags)
     return (
         Section()
-        .text(monitoring.describe_data_quality(flags, year))
+        .text(describe_data_quality(flags, year))
         .figure(
             charts.plot_category_counts(
                 counts, title="Values that need care, by kind", xlabel="Number of values"
@@ -156,11 +475,11 @@ def data_quality(report: annual.AnnualReport) -> Section:
             "provisional or revised.",
         )
         .table(
-            monitoring.data_quality_table(flags),
+            data_quality_table(flags),
             row_header="Indicator",
             caption=f"Data-quality register, {year}: missing, estimated, provisional and "
             "revised values",
-            note=f"{monitoring.DATA_QUALITY_METHOD} {symbol_legend()}",
+            note=f"{DATA_QUALITY_METHOD} {symbol_legend()}",
         )
         .offer(
             "data_quality",

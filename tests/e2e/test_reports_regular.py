@@ -162,3 +162,30 @@ def test_quarterly_monitoring_sections_are_one_call_each():
     assert not [source for source in body if len(source.splitlines()) > 6]
     assert all("monitoring." in source and "display(" in source for source in body), body
     assert not any(re.search(r"^\s*(def|for|if|while|with)\b", source, re.M) for source in body)
+
+
+def test_end_of_year_review_sections_are_one_call_each():
+    """Issue #16: apart from the imports and the parameters, no code cell of the end-of-year
+    review is longer than six lines; each section is one call of perfeval.sections.review (or the
+    shared annual and common sections) and is displayed; the review's pieces no longer come from
+    the quarterly report's module."""
+    notebook = json.loads(
+        (BUNDLED_NOTEBOOKS_DIR / "end_of_year_review.ipynb").read_text(encoding="utf-8")
+    )
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert "from perfeval.sections import annual, common, review" in "".join(code[0]["source"])
+    body = [
+        "".join(cell["source"])
+        for cell in code[1:]
+        if "parameters" not in cell["metadata"].get("tags", [])
+    ]
+    assert not [source for source in body if len(source.splitlines()) > 6]
+    assert all("display(" in source for source in body), body
+    assert [s.split("(")[0].split()[-1] for s in body if s.startswith("s = ")] == [
+        "review.exceptions",
+        "review.outturns",
+        "annual.benchmarking",
+        "review.data_quality",
+    ]
+    assert not any("monitoring" in source for source in body)
+    assert not any(re.search(r"^\s*(def|for|if|while|with)\b", source, re.M) for source in body)

@@ -439,8 +439,8 @@ def test_end_of_year_review_sections_offer_their_figures_with_descriptions(data)
     prepared = review.prepare(data, {**PARAMS, "services": []})
     assert prepared.commentary  # the minimal folder has commentary for Rutland
     assert prepared.method_notes[-2:] == (
-        review.monitoring.EXCEPTIONS_METHOD,
-        review.monitoring.DATA_QUALITY_METHOD,
+        review.EXCEPTIONS_METHOD,
+        review.DATA_QUALITY_METHOD,
     )
     outturns = review.outturns(prepared)
     assert list(outturns.figures) == ["rag_counts", "headline_shares", "outturns"]
