@@ -7,6 +7,7 @@ one, one stopped with SIGTERM, a verify, and a plain papermill run with a misspe
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,8 +25,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from fakes import NoKernel, record_values_total, refuse_kernels, use_fake_kernels
+from folders import minimal_folder
 from perfeval.core import paths
 from perfeval.core.exceptions import ParameterError, RecordError, RunError, VerificationError
+from perfeval.data.loader import load_dataset
 from perfeval.run import runner
 from perfeval.run.parameters import load_folder_schemas
 from perfeval.run.provenance import (
@@ -766,3 +769,24 @@ def test_a_kernel_that_cannot_start_is_a_run_error_naming_the_fix(tmp_path, monk
             outputs_root=tmp_path / "out",
         )
     assert _written(tmp_path / "out") == [".locks"] and kernels._ALL == []
+
+
+# -- the dataset loaded once per run ---------------------------------------------------------------
+
+LOADS = NOTEBOOKS / "dataset" / "loads.ipynb"
+
+
+def test_the_kernel_uses_the_dataset_the_run_loaded_instead_of_parsing_the_csv_files(tmp_path):
+    data_dir = minimal_folder(tmp_path)
+    result = run_report(LOADS, {"data_dir": str(data_dir)}, outputs_root=tmp_path / "out")
+    assert result.key_figures["parses"]["value"] == 0, "parsed once, by the runner, not again"
+    assert result.key_figures["indicators"]["value"] == len(load_dataset(data_dir).indicators)
+    assert not list((tmp_path / "out").rglob("*.pickle")), "the handed-over file is gone"
+
+
+def test_without_the_hand_over_the_kernel_parses_the_csv_files(tmp_path, monkeypatch):
+    """The control for the test above: its notebook does count the parses."""
+    monkeypatch.setattr(runner, "_offer_dataset", lambda *args: contextlib.nullcontext())
+    data_dir = minimal_folder(tmp_path)
+    result = run_report(LOADS, {"data_dir": str(data_dir)}, outputs_root=tmp_path / "out")
+    assert result.key_figures["parses"]["value"] >= 1
