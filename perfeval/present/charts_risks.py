@@ -195,6 +195,7 @@ def plot_completion(series: pd.Series, title: str = "Actions complete over time"
                 annotation_clip=False,
             )
     ax.set_xticks(x, [str(label) for label in series.index], fontsize=8)
+    ax.set_xlim(-0.5, len(values) - 0.5)
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
     ax.set_ylabel("Actions complete (%)")

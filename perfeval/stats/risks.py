@@ -259,7 +259,8 @@ def _bands_of(scores: pd.Series, bands: Sequence[Band]) -> pd.Series:
 
 def _target_scores(frame: pd.DataFrame) -> pd.Series:
     """``target_score`` as numbers (NaN where blank or absent)."""
-    return pd.to_numeric(optional_column(frame, "target_score", None), errors="coerce")
+    target = pd.to_numeric(optional_column(frame, "target_score", None), errors="coerce")
+    return target.astype(float)
 
 
 def scored_register(frame: pd.DataFrame, bands: Sequence[Band] = DEFAULT_BANDS) -> pd.DataFrame:
@@ -312,7 +313,7 @@ def _grid_problems_or_missing(frame: pd.DataFrame, which: str) -> list[str]:
 def _residual_scores(frame: pd.DataFrame) -> pd.Series:
     """``residual_score`` when the frame is scored, else worked out."""
     if "residual_score" in frame.columns:
-        return pd.to_numeric(frame["residual_score"])
+        return pd.to_numeric(frame["residual_score"]).astype(float)
     return grid_scores(frame, "residual")
 
 
@@ -441,7 +442,11 @@ def top_risks(frame: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
         raise ParameterError([f"n (how many top risks) must be a whole number >= 0; got {n!r}"])
     require_columns(frame, ("risk_id",), "the risks table")
-    scored = frame.assign(residual_score=_residual_scores(frame))
+    scored = (
+        frame
+        if "residual_score" in frame.columns
+        else frame.assign(residual_score=grid_scores(frame, "residual"))
+    )
     ordered = scored.sort_values(
         ["residual_score", "risk_id"], ascending=[False, True], kind="mergesort"
     )

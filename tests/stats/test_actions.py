@@ -546,3 +546,39 @@ def test_clinic_list_of_a_scorecard_with_nothing_to_list_is_empty():
     card = pd.DataFrame([card_row("P01", "Green", "Improved", 105, 100)])
     clinic = ac.clinic_list(card, clinic_register())
     assert len(clinic) == 0 and "clinic_rank" in clinic.columns
+
+
+# --- robustness to how the loader types the columns --------------------------------------------
+
+
+def test_a_report_date_with_a_time_of_day_counts_as_that_day():
+    table = frame(action("A01", "on track", "2025-02-15"))
+    assert ac.overdue(table, pd.Timestamp("2025-02-15 17:30")).tolist() == [False]
+
+
+def test_rules_accept_datetime_and_string_dtype_columns():
+    table = frame(
+        action("A01", "on track", "2025-02-14"),
+        action("A02", "Overdue", "2025-03-31", revised_due="2025-03-31"),
+        action("A03", "complete", "2025-01-31", completed="2025-01-20"),
+    )
+    typed = table.assign(
+        due=pd.to_datetime(table["due"]),
+        revised_due=pd.to_datetime(table["revised_due"]),
+        completed=pd.to_datetime(table["completed"]),
+        status=table["status"].astype("string"),
+    )
+    assert ac.overdue(typed, ON).tolist() == [True, True, False]
+    assert ac.due_this_quarter(typed, ON).tolist() == [False, True, False]
+    assert ac.completion_over_time(typed, ["2024/25 Q4"])["completed"].tolist() == [1]
+
+
+def test_no_rule_reads_the_clock():
+    import inspect
+
+    from perfeval.stats import registers, risks
+
+    for module in (ac, risks, registers):
+        source = inspect.getsource(module)
+        for call in ("today(", ".now(", "time.time(", "utcnow("):
+            assert call not in source, (module.__name__, call)

@@ -290,3 +290,20 @@ def test_the_score_method_states_the_convention():
     for words in ("likelihood x impact", "5 x 5", "exactly at target is not", "before the report"):
         assert words in text
     assert np.all(np.isin(rk.SCALE, list(rk.LIKELIHOOD_WORDS)))
+
+
+def test_nullable_integer_columns_from_a_loader_are_scored():
+    table = register(
+        risk("R01", (5, 5), (4, 4), target_score=12), risk("R02", (2, 2), (3, 3))
+    ).astype({"residual_likelihood": "Int64", "residual_impact": "Int64", "target_score": "Int64"})
+    scored = rk.scored_register(table)
+    assert scored["residual_score"].tolist() == [16, 9]
+    assert scored["above_target"].tolist() == [True, False]
+    assert int(rk.heat_map_counts(table).to_numpy().sum()) == 2
+
+
+def test_a_blank_likelihood_is_refused():
+    table = register(risk("R01", (5, 5), (4, 4))).astype({"residual_likelihood": "Int64"})
+    table.loc[0, "residual_likelihood"] = pd.NA
+    with pytest.raises(AnalysisError, match=r"residual_likelihood .* 'R01'"):
+        rk.heat_map_counts(table)
