@@ -258,7 +258,7 @@ def status_disagreements(frame: pd.DataFrame, on: date | pd.Timestamp | str) -> 
 
 def _disagreement(due: pd.Timestamp, status: str, rule: str) -> str:
     """The sentence saying how a recorded status and the overdue rule disagree."""
-    when = f"{due:%d %B %Y}" if pd.notna(due) else None
+    when = f"{due.day} {due:%B %Y}" if pd.notna(due) else None
     if rule == OVERDUE:
         return f"past its due date of {when} but recorded as {status!r}"
     return f"recorded as 'overdue' but {'due ' + when if when else 'has no due date'}"

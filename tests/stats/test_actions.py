@@ -182,7 +182,7 @@ def test_status_disagreements_both_ways():
     assert found["action_id"].tolist() == ["A01", "A02"]
     assert found["rule_status"].tolist() == ["overdue", "not overdue"]
     assert found["disagreement"].tolist() == [
-        "past its due date of 01 February 2025 but recorded as 'on track'",
+        "past its due date of 1 February 2025 but recorded as 'on track'",
         "recorded as 'overdue' but due 31 March 2025",
     ]
 
