@@ -790,3 +790,15 @@ def test_without_the_hand_over_the_kernel_parses_the_csv_files(tmp_path, monkeyp
     data_dir = minimal_folder(tmp_path)
     result = run_report(LOADS, {"data_dir": str(data_dir)}, outputs_root=tmp_path / "out")
     assert result.key_figures["parses"]["value"] >= 1
+
+
+def test_the_warm_kernel_engine_is_registered_once_through_papermills_public_registry():
+    from papermill.engines import papermill_engines
+
+    from perfeval.run import kernels
+
+    kernels._register_engine()
+    engine = papermill_engines.get_engine(kernels.ENGINE_NAME)
+    kernels._register_engine()
+    assert papermill_engines.get_engine(kernels.ENGINE_NAME) is engine
+    assert engine.__name__ == "WarmKernelEngine"
