@@ -10,10 +10,15 @@ framework whose rules come from the parameter file (:func:`framework_items`,
 :class:`ProgrammeReport`, which the framework judges; each report section is one function
 returning a :class:`~perfeval.present.section.Section` that offers the section's key figures::
 
-    report = programme.prepare_programme(data, params)
-    s = programme.funding(report)
+    from perfeval.sections import programme as evaluation
+
+    report = evaluation.prepare_programme(data, params)
+    s = evaluation.funding(report)
     s.record("funding_by_strand", "spend_pct_of_allocation", "cost_per_participant")
     display(s)
+
+The notebook imports this module as ``evaluation`` because ``programme`` is one of its
+parameters (the programme's name), which would otherwise replace the module.
 
 Every number in the sections' text is computed here from the data; the sentence builders
 (``describe_*``) and display tables (``*_display``) are small pure functions.
@@ -93,6 +98,7 @@ DID_NOTE = evaluation.DID_METHOD + (
 )
 
 
+# ----------------------------------------------------------------------------- the report
 def programme_subtitle(data: Dataset, programme: str, council: str, start: str, year: str) -> str:
     """Subtitle: programme, councils taking part and compared, period covered."""
     treated, comparison = programme_councils(data, programme)

@@ -124,6 +124,7 @@ def vfm_data_note(data: Dataset, indicators: Sequence[str]) -> str:
     )
 
 
+# --------------------------------------------------------------------- comparison and score
 def comparison_set(data: Dataset, council: str, comparison: str) -> tuple[list[str], str]:
     """The councils compared with the home council, and a sentence saying how they were chosen.
 
@@ -434,6 +435,7 @@ def vfm_opening(report: VfmReport) -> Section:
     return opening_section({"data_note": vfm_data_note(report.data, report.indicators)})
 
 
+# ----------------------------------------------------------------------------- sections
 def compared_councils(report: VfmReport) -> set[str]:
     """The members with a value for every indicator of the score and a net spend per head."""
     if report.result is not None:
