@@ -23,7 +23,7 @@ def plot_real_terms(trend: pd.DataFrame, *, council_name: str, base_year: str) -
     ----------
     trend : DataFrame
         period, home_real and median_real, one row per year in order (as from
-        :func:`perfeval.sections.money.real_terms_trend`).
+        :func:`perfeval.sections.vfm.real_terms_trend`).
     council_name : str
         The home council's name, for the legend.
     base_year : str
