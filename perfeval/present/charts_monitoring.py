@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from perfeval.present import charts
-from perfeval.stats import indicators as engine
+from perfeval.stats import rag as rag_rule
 
 __all__ = ["plot_ytd_gap", "plot_xmr_panels"]
 
@@ -43,7 +43,7 @@ def plot_ytd_gap(position: pd.DataFrame, *, title: str) -> Figure:
         ax.text(
             gap,
             yy,
-            f" {engine.RAG_SYMBOLS.get(rag, '')} {rag} ({gap:+.1f}%) ",
+            f" {rag_rule.RAG_SYMBOLS.get(rag, '')} {rag} ({gap:+.1f}%) ",
             va="center",
             ha="left" if gap >= 0 else "right",
             fontsize=8,

@@ -34,6 +34,7 @@ from perfeval.present.section import Section
 from perfeval.sections import survey
 from perfeval.stats import budget as money
 from perfeval.stats import indicators as engine
+from perfeval.stats import rag as rag_rule
 from perfeval.stats import scorecard
 from perfeval.stats.scorecard import MIN_COMPARATORS, group_members
 from perfeval.stats.trend import TREND_METHOD
@@ -218,7 +219,7 @@ def report_context(
             f"Members: {', '.join(others)}."
         ),
         "method_notes": [
-            engine.RAG_METHOD,
+            rag_rule.RAG_METHOD,
             engine.DOT_METHOD,
             engine.QUARTILE_METHOD,
             "Latest available: each indicator uses the council's latest annual "
@@ -283,12 +284,12 @@ def headlines(report: AnnualReport) -> Section:
 # --------------------------------------------------------------------------- against target
 def rag_note() -> str:
     """The note under a table of indicators against target: the RAG rule and the symbols."""
-    return f"{engine.RAG_METHOD} {symbol_legend()}; [p] provisional, [e] estimated, [r] revised."
+    return f"{rag_rule.RAG_METHOD} {symbol_legend()}; [p] provisional, [e] estimated, [r] revised."
 
 
 def rag_counts(card: pd.DataFrame) -> pd.Series:
     """How many indicators are in each RAG state (every state, in :data:`RAG_STATES` order)."""
-    return scorecard.count_by_state(card, "rag", list(engine.RAG_STATES))
+    return scorecard.count_by_state(card, "rag", list(rag_rule.RAG_STATES))
 
 
 def rag_counts_table(counts: pd.Series) -> pd.DataFrame:

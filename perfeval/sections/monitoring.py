@@ -38,20 +38,20 @@ from perfeval.present.section import Section
 from perfeval.sections.annual import budget_display_columns, budget_section, report_context
 from perfeval.sections.common import opening_section
 from perfeval.stats import budget as money
-from perfeval.stats import indicators as engine
-from perfeval.stats import scorecard, spc
+from perfeval.stats import profiling, scorecard, spc
+from perfeval.stats import rag as rag_rule
 from perfeval.stats.indicators import describe_symbol
 
 # --------------------------------------------------------------------------- vocabularies
 
 #: Forecast states in report order, for counts and charts.
 FORECAST_ORDER = (
-    engine.ON_TRACK,
-    engine.AT_RISK,
-    engine.OFF_TRACK,
-    engine.NO_DATA,
-    engine.NO_TARGET,
-    engine.NOT_APPLICABLE,
+    profiling.ON_TRACK,
+    profiling.AT_RISK,
+    profiling.OFF_TRACK,
+    rag_rule.NO_DATA,
+    rag_rule.NO_TARGET,
+    rag_rule.NOT_APPLICABLE,
 )
 #: Measure kind used when no past year shows whether the annual value is a total or an average.
 DEFAULT_MEASURE_KIND = "average"
@@ -67,9 +67,9 @@ ASSURANCE_WORDS = {
 
 #: Bar colours for forecast states (the state's word is always on the bar's label too).
 FORECAST_COLOURS = {
-    engine.ON_TRACK: charts.RAG_STYLE["Green"][0],
-    engine.AT_RISK: charts.RAG_STYLE["Amber"][0],
-    engine.OFF_TRACK: charts.RAG_STYLE["Red"][0],
+    profiling.ON_TRACK: charts.RAG_STYLE["Green"][0],
+    profiling.AT_RISK: charts.RAG_STYLE["Amber"][0],
+    profiling.OFF_TRACK: charts.RAG_STYLE["Red"][0],
 }
 
 FINANCE_NOTE = (
@@ -141,9 +141,9 @@ def describe_as_at(year: str, quarter: int) -> str:
 def periods_to_quarter(year: str, frequency: str, quarter: int) -> list[str]:
     """Labels of the quarters (or months) of ``year`` from its start to the end of ``quarter``."""
     _check_quarter(quarter)
-    if frequency not in engine.FREQUENCIES:
+    if frequency not in profiling.FREQUENCIES:
         raise AnalysisError(
-            f"frequency must be one of {list(engine.FREQUENCIES)}; got {frequency!r}"
+            f"frequency must be one of {list(profiling.FREQUENCIES)}; got {frequency!r}"
         )
     if frequency == "quarterly":
         return quarters_of(year)[:quarter]
@@ -163,7 +163,7 @@ def infer_measure_kind(history: pd.DataFrame, frequency: str) -> str:
     closest to the annual value gets a vote; a year where two rules come equally close votes
     for neither. Most votes wins; a tie and no evidence give :data:`DEFAULT_MEASURE_KIND`.
     """
-    kind, count = engine.FREQUENCIES[frequency]
+    kind, count = profiling.FREQUENCIES[frequency]
     parsed = [
         (parse_period(p), v)
         for p, v in zip(history["period"].astype(str), pd.to_numeric(history["value"]))
@@ -217,7 +217,7 @@ def _profile(
     has its year-end target at every period end)."""
     if kind == "snapshot":
         return (
-            engine.profile_annual_target(annual_target, year, frequency=frequency, kind=kind),
+            profiling.profile_annual_target(annual_target, year, frequency=frequency, kind=kind),
             "year-end target (snapshot)",
         )
     if method == "seasonal":
@@ -226,7 +226,7 @@ def _profile(
             bound = upper_bound
         try:
             return (
-                engine.profile_annual_target(
+                profiling.profile_annual_target(
                     annual_target,
                     year,
                     frequency=frequency,
@@ -239,7 +239,7 @@ def _profile(
             )
         except AnalysisError:
             pass
-    profile = engine.profile_annual_target(
+    profile = profiling.profile_annual_target(
         annual_target, year, frequency=frequency, method="even", kind=kind
     )
     return profile, "even" if method == "even" else "even (no complete past year)"
@@ -310,17 +310,17 @@ def assess_indicator_in_year(
         "last_period": "",
         "ytd_value": np.nan,
         "ytd_target": np.nan,
-        "rag": engine.NO_DATA,
+        "rag": rag_rule.NO_DATA,
         "gap_pct": np.nan,
         "forecast": np.nan,
-        "forecast_state": engine.NO_DATA,
+        "forecast_state": rag_rule.NO_DATA,
         "note": "",
     }
     if not pd.to_numeric(actuals["value"]).notna().any():
         symbols = actuals.get("value_symbol", pd.Series(dtype=object)).dropna().unique()
         why = "; ".join(describe_symbol(s) for s in symbols)
         return {**result, "note": f"no value to {wanted[-1]}" + (f" ({why})" if why else "")}
-    ytd = engine.assess_year_to_date(
+    ytd = profiling.assess_year_to_date(
         actuals, profile, polarity=polarity, tolerance=tolerance, tolerance_type=tolerance_type
     ).iloc[-1]
     last_period, ytd_value = str(ytd["period"]), float(ytd["ytd_value"])
@@ -337,12 +337,12 @@ def assess_indicator_in_year(
         gaps = [p for p in wanted[: wanted.index(last_period) + 1] if p not in seen]
         return {
             **result,
-            "rag": engine.NO_DATA,
+            "rag": rag_rule.NO_DATA,
             "gap_pct": np.nan,
             "note": f"no value for {', '.join(gaps)}",
         }
-    forecast = engine.forecast_year_end(actuals, profile)["forecast"]
-    state = engine.assess_forecast(
+    forecast = profiling.forecast_year_end(actuals, profile)["forecast"]
+    state = profiling.assess_forecast(
         forecast,
         annual_target,
         polarity=polarity,
@@ -370,7 +370,7 @@ def assess_in_year(
         keys of :func:`assess_indicator_in_year`.
     """
     register = data.indicators
-    sub_annual = register[register["frequency"].isin(list(engine.FREQUENCIES))]
+    sub_annual = register[register["frequency"].isin(list(profiling.FREQUENCIES))]
     values = data.indicator_values[data.indicator_values["authority"] == council]
     targets = data.targets[
         (data.targets["authority"] == council) & (data.targets["period"] == year)
@@ -427,7 +427,7 @@ def _number(value: float, decimals: int, unit: str) -> str:
 
 def in_year_table(position: pd.DataFrame) -> pd.DataFrame:
     """Display table: year to date against profile and year-end forecast, RAG in words."""
-    rag = [f"{engine.RAG_SYMBOLS.get(r, '')} {r}".strip() for r in position["rag"]]
+    rag = [f"{rag_rule.RAG_SYMBOLS.get(r, '')} {r}".strip() for r in position["rag"]]
     return pd.DataFrame(
         {
             "Indicator": [f"{t} ({u})" for t, u in zip(position["title"], position["unit"])],
@@ -473,7 +473,7 @@ def count_forecast_states(position: pd.DataFrame) -> pd.Series:
 
 def forecast_exceptions(position: pd.DataFrame) -> pd.DataFrame:
     """PIs forecast Off track or At risk, Off track first, then register order."""
-    order = {engine.OFF_TRACK: 0, engine.AT_RISK: 1}
+    order = {profiling.OFF_TRACK: 0, profiling.AT_RISK: 1}
     rows = position[position["forecast_state"].isin(list(order))]
     return (
         rows.assign(_o=rows["forecast_state"].map(order))
@@ -486,13 +486,13 @@ def forecast_exceptions(position: pd.DataFrame) -> pd.DataFrame:
 def describe_in_year(position: pd.DataFrame, as_at: str) -> str:
     """One sentence: forecast states and how many PIs are behind profile to date."""
     counts = count_forecast_states(position)
-    rated = int(counts[[engine.ON_TRACK, engine.AT_RISK, engine.OFF_TRACK]].sum())
-    red = int((position["rag"] == engine.RED).sum())
-    with_rag = int(position["rag"].isin([engine.GREEN, engine.AMBER, engine.RED]).sum())
+    rated = int(counts[[profiling.ON_TRACK, profiling.AT_RISK, profiling.OFF_TRACK]].sum())
+    red = int((position["rag"] == rag_rule.RED).sum())
+    with_rag = int(position["rag"].isin([rag_rule.GREEN, rag_rule.AMBER, rag_rule.RED]).sum())
     return (
         f"At {as_at}, of {rated} quarterly and monthly indicators with a year-end forecast "
-        f"and target, {counts[engine.ON_TRACK]} are on track, {counts[engine.AT_RISK]} at "
-        f"risk and {counts[engine.OFF_TRACK]} off track; {red} of {with_rag} are red against "
+        f"and target, {counts[profiling.ON_TRACK]} are on track, {counts[profiling.AT_RISK]} at "
+        f"risk and {counts[profiling.OFF_TRACK]} off track; {red} of {with_rag} are red against "
         "their profiled target to date."
     )
 
@@ -502,7 +502,7 @@ def describe_forecast_exceptions(exceptions: pd.DataFrame, as_at: str) -> str:
     if exceptions.empty:
         return f"At {as_at} no indicator is forecast to miss its year-end target."
     parts = []
-    for state in (engine.OFF_TRACK, engine.AT_RISK):
+    for state in (profiling.OFF_TRACK, profiling.AT_RISK):
         names = exceptions.loc[exceptions["forecast_state"] == state, "title"].tolist()
         if names:
             parts.append(f"{state.lower()}: {'; '.join(names)}")
@@ -539,7 +539,7 @@ def spc_series(
 
     ``values`` holds one authority's rows; the Series is indexed by period label.
     """
-    kind = engine.FREQUENCIES[frequency][0]
+    kind = profiling.FREQUENCIES[frequency][0]
     end = Period("quarter", parse_period(year).fy, quarter)
     rows = values[values["indicator"] == indicator]
     parsed = [parse_period(p) for p in rows["period"].astype(str)]
@@ -555,7 +555,9 @@ def spc_target(annual_target: float, kind: str, frequency: str) -> float | None:
     target / periods in the year (cumulative measures); None when there is no target."""
     if pd.isna(annual_target):
         return None
-    return float(annual_target) / (engine.FREQUENCIES[frequency][1] if kind == "cumulative" else 1)
+    return float(annual_target) / (
+        profiling.FREQUENCIES[frequency][1] if kind == "cumulative" else 1
+    )
 
 
 def spc_overview(
@@ -791,8 +793,8 @@ def quarterly_method_notes(method: str) -> list[str]:
     return [
         PROFILE_METHOD_TEXT[method],
         KIND_METHOD,
-        engine.RAG_METHOD,
-        engine.FORECAST_METHOD,
+        rag_rule.RAG_METHOD,
+        profiling.FORECAST_METHOD,
         SPC_METHOD,
         money.describe_variance_rule() + " The budget is the full-year budget as "
         "at the quarter; the forecast outturn is the full-year forecast made at that quarter.",
@@ -876,7 +878,7 @@ def forecast_section(report: QuarterlyReport) -> Section:
             in_year_table(exceptions),
             caption=f"Indicators forecast off track or at risk at {as_at}, off track first",
             row_header="Indicator",
-            note=engine.FORECAST_METHOD,
+            note=profiling.FORECAST_METHOD,
         )
         .offer(
             "forecast_states",

@@ -39,6 +39,7 @@ from perfeval.present.html import symbol_legend
 from perfeval.present.section import Section
 from perfeval.sections import annual
 from perfeval.stats import indicators as engine
+from perfeval.stats import rag as rag_rule
 from perfeval.stats import scorecard
 from perfeval.stats.indicators import describe_symbol
 
@@ -179,7 +180,7 @@ def select_exceptions(card: pd.DataFrame) -> pd.DataFrame:
     Adds ``exception``: "Red and worse", "Red" or "Worse". Rows are ordered by that category
     (in :data:`EXCEPTION_CATEGORIES` order), then as in ``card`` (register order).
     """
-    red = card["rag"].astype(object).eq(engine.RED).to_numpy()
+    red = card["rag"].astype(object).eq(rag_rule.RED).to_numpy()
     worse = card["dot"].astype(object).eq(engine.WORSE).to_numpy()
     category = np.select([red & worse, red, worse], list(EXCEPTION_CATEGORIES), default="")
     rows = card.assign(exception=category)[red | worse]

@@ -57,7 +57,7 @@ from perfeval.present.charts_survey import SIGNIFICANCE_MARKS, TOTAL_LABEL, brea
 from perfeval.present.html import parameters_table
 from perfeval.present.section import Section
 from perfeval.sections.common import opening_section
-from perfeval.stats import survey
+from perfeval.stats import disclosure, survey, weighting
 
 FINAL_WEIGHT = "final_weight"
 #: How a change between waves is judged, for the change table's note and the method notes.
@@ -179,7 +179,7 @@ def recode_positive(responses: pd.DataFrame, questions: pd.DataFrame) -> pd.Data
 # --------------------------------------------------------------------------- weighting
 def weight_wave(
     responses: pd.DataFrame, margins: pd.DataFrame, *, rake: bool
-) -> tuple[pd.DataFrame, survey.RakingReport | None]:
+) -> tuple[pd.DataFrame, weighting.RakingReport | None]:
     """The wave's respondents with a ``final_weight`` column, and the raking report if raked.
 
     With ``rake`` the supplied weights are the starting weights, raked to every margin in
@@ -188,7 +188,7 @@ def weight_wave(
     """
     if not rake:
         return responses.assign(**{FINAL_WEIGHT: responses["weight"]}), None
-    weights, report = survey.rake_weights(
+    weights, report = weighting.rake_weights(
         responses, margins[["variable", "category", "share"]], weight="weight"
     )
     return responses.assign(**{FINAL_WEIGHT: weights}), report
@@ -224,20 +224,20 @@ def control_margins(table: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     table (with secondary suppression within each variable); population targets are not survey
     figures and stay.
     """
-    controlled = survey.apply_disclosure_control(
+    controlled = disclosure.apply_disclosure_control(
         table, min_base=1, min_cell=min_cell, group_columns=["category"], table_columns=["variable"]
     )
     return controlled.assign(target_share=table["target_share"])
 
 
 def weighting_summary(
-    weighted: dict[str, pd.DataFrame], reports: dict[str, survey.RakingReport | None]
+    weighted: dict[str, pd.DataFrame], reports: dict[str, weighting.RakingReport | None]
 ) -> pd.DataFrame:
     """One row per wave: respondents, design effect due to weighting, effective base, raking."""
     rows = []
     for wave, responses in weighted.items():
         report = reports[wave]
-        deff = survey.weighting_design_effect(responses[FINAL_WEIGHT])
+        deff = weighting.weighting_design_effect(responses[FINAL_WEIGHT])
         rows.append(
             {
                 "wave": wave,
@@ -462,7 +462,7 @@ def control_disclosure(
     A group with fewer than ``min_cell`` respondents, or fewer than ``min_cell`` giving (or not
     giving) a positive answer, is ``[c]``; a base under ``min_base`` is ``[low]``.
     """
-    return survey.apply_disclosure_control(
+    return disclosure.apply_disclosure_control(
         table, count_column="count", min_base=min_base, min_cell=min_cell, total_label=total_label
     )
 
@@ -470,7 +470,7 @@ def control_disclosure(
 def result_texts(controlled: pd.DataFrame) -> list[str]:
     """Each row's "85% (base 950)", "[low] (base 32)" or "[c]"."""
     return [
-        survey.format_percentage_with_base(p, b, symbol=s)
+        disclosure.format_percentage_with_base(p, b, symbol=s)
         for p, b, s in zip(controlled["estimate"], controlled["base"], controlled["symbol"])
     ]
 
@@ -855,8 +855,8 @@ def describe_breakdown(table: pd.DataFrame) -> str:
         f"the rest of the sample (Holm-adjusted)" + (": " + "; ".join(parts) if parts else "") + "."
     )
     for symbol, words in (
-        (survey.SUPPRESSED, "suppressed ([c])"),
-        (survey.LOW_BASE, "not published: base too small ([low])"),
+        (disclosure.SUPPRESSED, "suppressed ([c])"),
+        (disclosure.LOW_BASE, "not published: base too small ([low])"),
     ):
         hit = groups.loc[groups["symbol"] == symbol, "group"]
         if not hit.empty:

@@ -21,6 +21,7 @@ from perfeval.core.periods import Period, parse_period
 from perfeval.data.loader import require_columns
 from perfeval.data.notes import optional_column
 from perfeval.stats import indicators as engine
+from perfeval.stats import rag as rag_rule
 from perfeval.stats.registers import (
     coded_text,
     date_column,
@@ -451,7 +452,9 @@ def _tolerance(setting: pd.Series, before: float) -> float:
     tolerance = pd.to_numeric(pd.Series([setting.get("tolerance")]), errors="coerce").iloc[0]
     if pd.isna(tolerance):
         return 0.0
-    kind = str(setting.get("tolerance_type") or "").strip().lower() or engine.DEFAULT_TOLERANCE_TYPE
+    kind = (
+        str(setting.get("tolerance_type") or "").strip().lower() or rag_rule.DEFAULT_TOLERANCE_TYPE
+    )
     return float(tolerance) * abs(before) if kind == "relative" else float(tolerance)
 
 
@@ -476,7 +479,7 @@ def judge_response(before: float, after: float, polarity: str, tolerance: float)
     if sign is None:
         return NEUTRAL
     better_by = (after - before) * sign
-    slack = engine.FLOAT_SLACK * (1 + abs(before) + abs(after))
+    slack = rag_rule.FLOAT_SLACK * (1 + abs(before) + abs(after))
     if abs(better_by) <= tolerance + slack:
         return NO_CHANGE
     return RESPONDED if better_by > 0 else WORSE
@@ -700,7 +703,7 @@ def clinic_list(card: pd.DataFrame, register: pd.DataFrame | None = None) -> pd.
     require_columns(
         card, ("indicator", "rag", "dot", "value", "target", "polarity"), "the scorecard"
     )
-    red = card["rag"].astype(object).eq(engine.RED)
+    red = card["rag"].astype(object).eq(rag_rule.RED)
     worse = card["dot"].astype(object).eq(engine.WORSE)
     group = np.select([red & worse, red, worse], [0, 1, 2], default=-1)
     listed = card.assign(_group=group, tolerance_missed=tolerance_missed(card, register))[

@@ -36,8 +36,8 @@ from scipy import stats
 
 from perfeval.core.exceptions import AnalysisError
 from perfeval.data.loader import require_columns
-from perfeval.stats.indicators import POLARITIES
 from perfeval.stats.intervals import SMALL_COUNT, none_where
+from perfeval.stats.rag import POLARITIES
 
 __all__ = [
     "Overdispersion",
