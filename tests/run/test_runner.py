@@ -730,7 +730,14 @@ def test_sigterm_during_a_run_leaves_the_previous_report_intact(tmp_path):
     assert "interrupted (run stopped by SIGTERM; the partial notebook is kept at" in stderr
     assert "Any previous report was left unchanged." in stderr
     assert {p.name: p.read_bytes() for p in previous.output_dir.iterdir()} == before
-    assert len(list((root / "_failed").glob("sleepy-*.ipynb"))) == 1
+    (kept,) = (root / "_failed").glob("sleepy-*.ipynb")
+    status = {
+        cell.source.splitlines()[-1]: cell.metadata.papermill.status
+        for cell in nbformat.read(kept, as_version=4).cells
+        if cell.cell_type == "code"
+    }
+    # saved as it stood when stopped (not as at the last periodic save): validation done
+    assert status['params = validate_notebook_namespace("sleepy", globals())'] == "completed"
     assert _leftovers(root) == []
 
 
