@@ -155,8 +155,8 @@ def bench_single_report(work: Path, repeats: int) -> dict:
         "floor": f"plain-Python script, same perfeval calls and charts (median of {repeats})",
         "floor_seconds": floor_seconds,
         "ratio": seconds / floor_seconds,
-        "goal": "ratio <= 1.5",
-        "goal_met": seconds / floor_seconds <= 1.5,
+        "goal": "ratio <= 1.25",
+        "goal_met": seconds / floor_seconds <= 1.25,
         "check": "key figures equal the floor's",
         "check_passed": same,
     }
