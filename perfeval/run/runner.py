@@ -1,11 +1,13 @@
 """Run a report notebook with validated parameters and publish it with its provenance.
 
-:func:`run_report` validates the parameters before anything is executed, runs the notebook with
-papermill on this Python's kernel, exports a self-contained HTML report in the same process, writes
-the supporting tables in Excel and ODS (and, when asked, a Word document and a PDF:
-:mod:`perfeval.run.publish`, :mod:`perfeval.run.ods`, :mod:`perfeval.run.docx`) and
-``manifest.json`` (parameters, input hashes, versions, git state, key figures), then rewrites the
-outputs root's ``index.html``. Everything is
+:func:`run_report` resolves the notebook and the paths, validates the parameters before anything
+is executed, runs the notebook with papermill on this Python's kernel (:mod:`perfeval.run.kernels`;
+the dataset loaded to check the parameters is handed to the kernel, so it is parsed once), then
+hands over: the self-contained HTML report (:mod:`perfeval.run.export`), the supporting tables in
+Excel and ODS (and, when asked, a Word document and a PDF: :mod:`perfeval.run.publish`,
+:mod:`perfeval.run.ods`, :mod:`perfeval.run.docx`) and ``manifest.json`` (parameters, input
+hashes, versions, git state, key figures: :mod:`perfeval.run.manifest`), then rewrites the outputs
+root's ``index.html``. SIGTERM and SIGINT are handled in :mod:`perfeval.run.signals`. Everything is
 written into a temporary folder inside the outputs root and moved into place only on success, so
 a failed, interrupted or killed run never harms the previous report. One run at a time publishes
 a report folder (another stops with a RunError, or waits when asked), every run first clears
