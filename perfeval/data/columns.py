@@ -59,6 +59,7 @@ _SYNTHETIC = _doc(
     "false",
 )
 _AUTHORITY = _doc("ONS GSS code of the authority; a code in authorities.csv", "E07000133")
+_LINKED_PIS = _doc("Codes of indicators.csv, separated by `;` (spaces around are ignored)", "NI192")
 
 #: What each table holds, in a sentence or two (shown above its columns).
 TABLE_DOCS: dict[str, str] = {
@@ -103,6 +104,14 @@ TABLE_DOCS: dict[str, str] = {
     "councils (for difference-in-differences).",
     "programme_participant_survey": "The programme's participant survey, before and after: one "
     "row per respondent and wave (1-5 scale and yes/no answers).",
+    "actions": "Improvement actions, one row per action of a plan (the corporate plan, a service "
+    "plan, an improvement plan for a PI), in the shape councils publish them: what, how, who, "
+    "when, priority and status, linked to the PIs they are meant to move and the risks they "
+    "treat. An open action (not complete or cancelled) past its due date is overdue whatever "
+    "its recorded status says.",
+    "risks": "The risk register, one row per risk: its owner and category, likelihood and impact "
+    "on the 5 x 5 grid (score = likelihood x impact, 1-25) before and after the existing "
+    "controls, the score aimed for, and when it was last and will next be reviewed.",
 }
 
 #: Column by column, per table: meaning and example.
@@ -294,6 +303,78 @@ COLUMN_DOCS: dict[str, dict[str, ColumnDoc]] = {
         "has_development_plan": _doc("Has a development plan: `yes` or `no`", "no"),
         "synthetic": _SYNTHETIC,
     },
+    "actions": {
+        "authority": _doc("ONS GSS code of the council whose action it is", "E07000133"),
+        "action_id": _doc("The action's id; unique within the council", "A01"),
+        "title": _doc("The action, as published", "Review green-waste round routes"),
+        "how": _doc("How it will be done", "Route study with the collection contractor"),
+        "owner": _doc("Who: a post or team", "Head of Waste"),
+        "service": _doc(
+            "The service, as in the register's `service`; blank = the service of its first "
+            "linked PI",
+            "Waste and recycling",
+        ),
+        "priority": _doc("`H` (high), `M` (medium) or `L` (low)", "H"),
+        "start": _doc("Start date", "2024-04-01"),
+        "due": _doc("Due date; not before `start`", "2024-12-31"),
+        "revised_due": _doc(
+            "Revised due date, when the date has moved (not before `start`); blank = `due`",
+            "2025-03-31",
+        ),
+        "status": _doc(
+            "`not started`, `on track`, `at risk`, `overdue`, `complete` or `cancelled`",
+            "complete",
+        ),
+        "percent_complete": _doc("How far through it is, 0-100", "100"),
+        "completed": _doc(
+            "Date completed; required when the status is `complete` (not before `start`)",
+            "2025-02-28",
+        ),
+        "last_update": _doc(
+            "The latest progress note, in plain words", "New routes started in February"
+        ),
+        "last_update_date": _doc("The date of the latest progress note", "2025-02-28"),
+        "linked_pis": _LINKED_PIS,
+        "linked_risks": _doc(
+            "Ids of the same council's risks in risks.csv, separated by `;`", "R01"
+        ),
+        "plan": _doc("The plan it belongs to", "Waste service plan 2024/25"),
+        "synthetic": _SYNTHETIC,
+    },
+    "risks": {
+        "authority": _doc("ONS GSS code of the council whose risk it is", "E07000133"),
+        "risk_id": _doc("The risk's id; unique within the council", "R01"),
+        "title": _doc("The risk", "Recycling rate falls below the national target"),
+        "owner": _doc("Who: a post or team", "Head of Waste"),
+        "category": _doc(
+            "The kind of risk, e.g. Financial, Operational, Reputational, Compliance",
+            "Operational",
+        ),
+        "register": _doc("`corporate` or `service`; blank = `corporate`", "corporate"),
+        "service": _doc("The service the risk belongs to", "Waste and recycling"),
+        "cause": _doc("What could cause it", "Contamination of dry recycling"),
+        "consequence": _doc("What would follow", "Higher disposal costs"),
+        "inherent_likelihood": _doc(
+            "Likelihood before controls, 1 (rare) to 5 (almost certain)", "4"
+        ),
+        "inherent_impact": _doc("Impact before controls, 1 (negligible) to 5 (severe)", "4"),
+        "controls": _doc("The controls in place", "Monthly contamination checks on each round"),
+        "residual_likelihood": _doc("Likelihood with the controls in place, 1 to 5", "3"),
+        "residual_impact": _doc("Impact with the controls in place, 1 to 5", "3"),
+        "target_score": _doc("The score (likelihood x impact, 1-25) the owner aims for", "6"),
+        "direction": _doc(
+            "How the residual score moved since the last review: `risen`, `fallen`, "
+            "`unchanged` or `new`",
+            "risen",
+        ),
+        "review_date": _doc("Date of the last review", "2024-12-01"),
+        "next_review": _doc("Date of the next review", "2025-03-01"),
+        "linked_pis": _LINKED_PIS,
+        "linked_actions": _doc(
+            "Ids of the same council's actions in actions.csv, separated by `;`", "A01"
+        ),
+        "synthetic": _SYNTHETIC,
+    },
 }
 
 #: Columns a table takes beyond its spec's (named by the data, not by perfeval), with an example
@@ -322,6 +403,7 @@ _KIND_WORDS = {
     "bool": "true/false",
     "period": "period",
     "year": "financial year",
+    "date": "date",
 }
 
 
@@ -339,8 +421,12 @@ def describe_column_type(column: Column) -> str:
         E.g. ``"number > 0"``, ``"number or symbol"``, ``"text: district, county"``.
     """
     words = _KIND_WORDS[column.kind] + (" or symbol" if column.symbols else "")
-    if column.minimum is not None:
+    if column.minimum is not None and column.maximum is not None:
+        words += f" {column.minimum:g} to {column.maximum:g}"
+    elif column.minimum is not None:
         words += f" {'>' if column.exclusive_minimum else '>='} {column.minimum:g}"
+    elif column.maximum is not None:
+        words += f" <= {column.maximum:g}"
     if column.allowed is not None:
         words += ": " + ", ".join(f"`{value}`" for value in column.allowed)
     if column.allow_blank:
@@ -427,6 +513,11 @@ def _describe_table(spec: TableSpec) -> list[str]:
         f"`{column}` must be a `{other_column}` of {other}.csv."
         for column, other, other_column in spec.references
     ]
+    facts += [
+        f"Each `;`-separated code of `{column}` must be a `{other_column}` of {other}.csv"
+        + (" of the same authority (checked when both tables are there)." if same else ".")
+        for column, other, other_column, same in spec.list_references
+    ]
     if facts:
         lines += [" ".join(facts), ""]
     lines += ["| column | type | needed | meaning | example |", "|---|---|---|---|---|"]
@@ -446,7 +537,9 @@ def describe_tables() -> str:
     (the tables section of ``docs/data-model.md`` and of a workspace's ``data/README.md``)."""
     lines = [
         "Types: *period* is `2024/25` (financial year), `2024/25 Q1` (quarter) or `2024-04` "
-        "(month); *financial year* is `2024/25`; *true/false* also takes `yes`/`no`, "
+        "(month); *financial year* is `2024/25`; *date* is `2025-03-31` (year-month-day; "
+        "`31/03/2025` is refused, as it reads differently elsewhere); *true/false* also "
+        "takes `yes`/`no`, "
         "`1`/`0` (blank is false); *symbol* is a statistical symbol such as `[x]`, read as "
         "missing with the symbol kept. A required table must be in the folder and a required "
         "column in its table; optional ones may be left out.",

@@ -75,6 +75,18 @@ STATUSES = ("final", "provisional", "estimated", "revised")
 #: ``snapshot`` (a position at a date, whose year is the year-end position).
 MEASURE_KINDS = ("cumulative", "average", "snapshot")
 AUTHORITY_TYPES = ("district", "county", "unitary", "metropolitan", "london_borough")
+#: An improvement action's recorded status (actions.csv); complete and cancelled actions are closed.
+ACTION_STATUSES = ("not started", "on track", "at risk", "overdue", "complete", "cancelled")
+#: An action's priority: high, medium or low.
+PRIORITIES = ("H", "M", "L")
+#: Which register a risk is in (risks.csv; blank = corporate).
+RISK_REGISTERS = ("corporate", "service")
+#: How a risk's residual score moved since its last review.
+RISK_DIRECTIONS = ("risen", "fallen", "unchanged", "new")
+#: The separator of the codes in a list cell (``linked_pis``: ``NI192; PL01``).
+LIST_SEPARATOR = ";"
+#: How a date is written in a data file, as the messages say it.
+DATE_FIX = "write dates as 2025-03-31 (year-month-day)"
 _TRUE = {"true", "1", "yes", "y"}
 _FALSE = {"false", "0", "no", "n", ""}
 
@@ -83,8 +95,10 @@ _FALSE = {"false", "0", "no", "n", ""}
 class Column:
     """How one column is read and checked.
 
-    ``kind`` is one of ``str``, ``float``, ``int``, ``bool``, ``period`` (any period label) or
-    ``year`` (a financial-year label). ``symbols`` allows statistical symbols in a numeric column.
+    ``kind`` is one of ``str``, ``float``, ``int``, ``bool``, ``period`` (any period label),
+    ``year`` (a financial-year label) or ``date`` (an ISO date ``2025-03-31``, read as a
+    Timestamp). ``symbols`` allows statistical symbols in a numeric column; ``minimum`` and
+    ``maximum`` bound a number.
     """
 
     kind: str = "str"
@@ -94,6 +108,7 @@ class Column:
     minimum: float | None = None
     exclusive_minimum: bool = False
     symbols: bool = False
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -102,7 +117,9 @@ class TableSpec:
 
     ``required`` tables must be in every data directory. A ``reference`` table is national
     reference data that ships with perfeval (in :data:`REFERENCE_DATA_DIR`), read from there when
-    a data directory has none.
+    a data directory has none. ``list_references`` are columns holding ``;``-separated codes
+    (``linked_pis``), each of which must be in the other table's column, and, when the flag is
+    set, belong to the same authority as the row.
     """
 
     name: str
@@ -111,6 +128,8 @@ class TableSpec:
     references: tuple[tuple[str, str, str], ...] = ()  # (column, other table, other column)
     required: bool = True
     reference: bool = False
+    # (column, other table, other column, same authority)
+    list_references: tuple[tuple[str, str, str, bool], ...] = ()
 
     @property
     def filename(self) -> str:
@@ -124,6 +143,20 @@ def _text(**kw) -> Column:
 
 def _num(**kw) -> Column:
     return Column("float", **kw)
+
+
+def _date(**kw) -> Column:
+    return Column("date", **kw)
+
+
+def _optional(kind: str = "str", **kw) -> Column:
+    """An optional column whose cells may be blank."""
+    return Column(kind, required=False, allow_blank=True, **kw)
+
+
+def _scale() -> Column:
+    """A likelihood or impact on the 5 x 5 risk grid: a whole number 1 to 5."""
+    return Column("int", minimum=1, maximum=5)
 
 
 SPECS: tuple[TableSpec, ...] = (
@@ -347,6 +380,71 @@ SPECS: tuple[TableSpec, ...] = (
         },
         key=("programme", "respondent_id", "wave"),
         required=False,
+    ),
+    # Improvement actions and the risk register (issue #17): a council's own, linked to its PIs.
+    TableSpec(
+        "actions",
+        {
+            "authority": _text(),
+            "action_id": _text(),
+            "title": _text(),
+            "how": _text(),
+            "owner": _text(),
+            "service": _optional(),
+            "priority": _text(allowed=PRIORITIES),
+            "start": _date(),
+            "due": _date(),
+            "revised_due": _optional("date"),
+            "status": _text(allowed=ACTION_STATUSES),
+            "percent_complete": _optional("float", minimum=0, maximum=100),
+            "completed": _optional("date"),
+            "last_update": _optional(),
+            "last_update_date": _optional("date"),
+            "linked_pis": _optional(),
+            "linked_risks": _optional(),
+            "plan": _text(),
+            "synthetic": Column("bool", required=False),
+        },
+        key=("authority", "action_id"),
+        references=(("authority", "authorities", "code"),),
+        required=False,
+        list_references=(
+            ("linked_pis", "indicators", "code", False),
+            ("linked_risks", "risks", "risk_id", True),
+        ),
+    ),
+    TableSpec(
+        "risks",
+        {
+            "authority": _text(),
+            "risk_id": _text(),
+            "title": _text(),
+            "owner": _text(),
+            "category": _text(),
+            "register": _optional(allowed=RISK_REGISTERS),
+            "service": _optional(),
+            "cause": _optional(),
+            "consequence": _optional(),
+            "inherent_likelihood": _scale(),
+            "inherent_impact": _scale(),
+            "controls": _optional(),
+            "residual_likelihood": _scale(),
+            "residual_impact": _scale(),
+            "target_score": _optional("int", minimum=1, maximum=25),
+            "direction": _optional(allowed=RISK_DIRECTIONS),
+            "review_date": _date(),
+            "next_review": _optional("date"),
+            "linked_pis": _optional(),
+            "linked_actions": _optional(),
+            "synthetic": Column("bool", required=False),
+        },
+        key=("authority", "risk_id"),
+        references=(("authority", "authorities", "code"),),
+        required=False,
+        list_references=(
+            ("linked_pis", "indicators", "code", False),
+            ("linked_actions", "actions", "action_id", True),
+        ),
     ),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
@@ -1171,7 +1269,7 @@ def check_numeric(
             )
             for i in missing[missing].index
         ]
-    problems += check_minimum(name, column, values, rule)
+    problems += check_range(name, column, values, rule)
     if rule.kind == "int":
         fractional = values.notna() & (values != values.round())
         problems += [
@@ -1190,13 +1288,17 @@ def check_numeric(
     return frame, problems
 
 
-def check_minimum(name: str, column: str, values: pd.Series, rule: Column) -> list[Problem]:
-    """A problem for each value below the column's minimum (or at it, when exclusive)."""
-    if rule.minimum is None:
+def check_range(name: str, column: str, values: pd.Series, rule: Column) -> list[Problem]:
+    """A problem for each value below the column's minimum (or at it, when exclusive) or above
+    its maximum."""
+    if rule.minimum is None and rule.maximum is None:
         return []
-    low = values <= rule.minimum if rule.exclusive_minimum else values < rule.minimum
-    relation = "greater than" if rule.exclusive_minimum else "at least"
-    summary = f"is out of range: must be {relation} {rule.minimum:g}"
+    low = pd.Series(False, index=values.index)
+    if rule.minimum is not None:
+        low = values <= rule.minimum if rule.exclusive_minimum else values < rule.minimum
+    high = values > rule.maximum if rule.maximum is not None else False
+    summary = f"is out of range: must be {range_words(rule)}"
+    out = low | high
     return [
         row_problem(
             name,
@@ -1207,8 +1309,21 @@ def check_minimum(name: str, column: str, values: pd.Series, rule: Column) -> li
             "correct the value",
             detail=f"{float(values[i]):g} {summary}",
         )
-        for i in low[low].index
+        for i in out[out].index
     ]
+
+
+def range_words(rule: Column) -> str:
+    """A column's range in words: ``at least 0``, ``greater than 0``, ``from 1 to 5``."""
+    if rule.minimum is not None and rule.maximum is not None and not rule.exclusive_minimum:
+        return f"from {rule.minimum:g} to {rule.maximum:g}"
+    words = []
+    if rule.minimum is not None:
+        relation = "greater than" if rule.exclusive_minimum else "at least"
+        words.append(f"{relation} {rule.minimum:g}")
+    if rule.maximum is not None:
+        words.append(f"at most {rule.maximum:g}")
+    return " and ".join(words)
 
 
 def check_text(
@@ -1382,6 +1497,74 @@ def check_bool(frame: pd.DataFrame, spec: TableSpec, column: str) -> list[Proble
     ]
 
 
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+def check_dates(
+    frame: pd.DataFrame, spec: TableSpec, column: str, limits: LoadLimits = DEFAULT_LIMITS
+) -> list[Problem]:
+    """Parse an ISO date column (``2025-03-31``) in place to Timestamps (NaT where blank or not
+    a date); a problem for each cell that is not a date of the years ``limits`` allow.
+
+    Blank cells are :func:`check_text`'s business (run first). Only the ISO form is read: a
+    ``03/04/2025`` means 3 April in the UK and 4 March elsewhere, so it is a problem whose fix
+    writes the UK reading in ISO form.
+    """
+    cells = frame[column].fillna("").astype(str).str.strip()
+    parsed = {label: parse_iso_date(label, limits) for label in cells[cells != ""].unique()}
+    problems = []
+    for label, (_, found) in parsed.items():
+        if found is not None:
+            rows = cells.index[cells == label]
+            problems += [
+                cell_problem(spec.filename, int(i), column, "not_a_date", label, *found)
+                for i in rows
+            ]
+    days = cells.map(lambda label: parsed.get(label, (None, None))[0])
+    frame[column] = pd.to_datetime(days, errors="coerce").astype("datetime64[ns]")
+    return problems
+
+
+def parse_iso_date(
+    label: str, limits: LoadLimits = DEFAULT_LIMITS
+) -> tuple[pd.Timestamp | None, tuple[str, str] | None]:
+    """A date cell read: the day, or None with what is wrong and the fix.
+
+    Parameters
+    ----------
+    label : str
+        The cell, stripped (``2025-03-31``).
+    limits : LoadLimits
+        Its year must lie from ``limits.first_year`` to ``limits.last_year + 1`` (the years a
+        period may fall in).
+
+    Returns
+    -------
+    (Timestamp or None, (str, str) or None)
+    """
+    match = _ISO_DATE.fullmatch(label)
+    if match is None:
+        uk = _DAY_FIRST.fullmatch(label)
+        fix = DATE_FIX
+        if uk is not None:
+            iso = f"{uk[3]}-{int(uk[2]):02d}-{int(uk[1]):02d}"
+            fix = f"write {iso!r} if it means day {int(uk[1])} of month {int(uk[2])}; {DATE_FIX}"
+        return None, ("is not a date perfeval understands", fix)
+    year, month, day = (int(part) for part in match.groups())
+    if not limits.first_year <= year <= limits.last_year + 1:
+        return None, (
+            f"is outside the years a data file may hold ({limits.first_year} to "
+            f"{limits.last_year + 1})",
+            "correct the year, or widen the range with load_dataset(path, "
+            "limits=LoadLimits(first_year=..., last_year=...))",
+        )
+    try:
+        return pd.Timestamp(year, month, day), None
+    except ValueError:
+        return None, ("is not a day of the calendar", f"correct the day or month; {DATE_FIX}")
+
+
 def _plain(value: object) -> object:
     """A numpy scalar as the plain Python value (so messages read 2.0, not np.float64(2.0))."""
     return value.item() if hasattr(value, "item") else value
@@ -1441,11 +1624,73 @@ def validate_table(
             found = check_bool(frame, spec, column)
         else:
             found = check_text(frame, spec, column, rule, limits)
+            if rule.kind == "date":
+                found += check_dates(frame, spec, column, limits)
         problems += found
-    problems += check_key(frame, spec)
-    if "status" in spec.columns and "status" in frame.columns:
+    problems += check_key(frame, spec) + check_rows(frame, spec)
+    if spec.columns.get("status", Column()).allowed == STATUSES and "status" in frame.columns:
         frame["status"] = frame["status"].fillna("").replace("", "final")
     return frame, problems
+
+
+# --------------------------------------------------------------------------- rules within a row
+def check_rows(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    """The rules between the columns of one row, for the tables that have them (actions: dates
+    in order, a completed action's date)."""
+    rules = _ROW_RULES.get(spec.name)
+    return sorted(rules(frame, spec), key=_row_order) if rules else []
+
+
+def dates_before(
+    frame: pd.DataFrame, spec: TableSpec, column: str, earliest: str, what: str
+) -> list[Problem]:
+    """A problem for each row whose ``column`` date is before its ``earliest`` date (both read;
+    rows where either is blank or not a date are not judged)."""
+    if column not in frame.columns or earliest not in frame.columns:
+        return []
+    later, first = frame[column], frame[earliest]
+    before = later.notna() & first.notna() & (later < first)
+    fix = f"correct the dates: {what} must be on or after the {earliest} date"
+    return [
+        row_problem(
+            spec.filename,
+            int(i),
+            column,
+            "date_before_start",
+            f"is before the {earliest} date",
+            fix,
+            detail=f"{later[i]:%Y-%m-%d} is before the {earliest} date {first[i]:%Y-%m-%d}",
+        )
+        for i in before[before].index
+    ]
+
+
+def check_action_rows(frame: pd.DataFrame, spec: TableSpec) -> list[Problem]:
+    """An action's due, revised due and completion dates are not before its start, and an action
+    whose status is ``complete`` has the date it was completed."""
+    problems = (
+        dates_before(frame, spec, "due", "start", "the due date")
+        + dates_before(frame, spec, "revised_due", "start", "a revised due date")
+        + dates_before(frame, spec, "completed", "start", "the completion date")
+    )
+    completed = frame["completed"] if "completed" in frame.columns else None
+    raw = frame["status"] if "status" in frame.columns else pd.Series("", index=frame.index)
+    undated = raw.eq("complete") & (completed.isna() if completed is not None else True)
+    fix = "write the date it was completed (as 2025-03-31), or correct the status"
+    return problems + [
+        row_problem(
+            spec.filename,
+            int(i),
+            "completed",
+            "complete_without_date",
+            "is blank, but the status is 'complete'",
+            fix,
+        )
+        for i in undated[undated].index
+    ]
+
+
+_ROW_RULES = {"actions": check_action_rows}
 
 
 def check_references(
@@ -1479,6 +1724,53 @@ def check_references(
                     cell_problem(spec.filename, int(i), column, "unknown_code", code, summary, fix)
                     for i in rows
                 ]
+        problems += check_list_references(spec, frame, tables, broken, origins)
+    return problems
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def split_codes(cell: object) -> list[str]:
+    """The codes of a list cell (``"NI192; PL01"``), spaces around each dropped, blanks left out."""
+    return [part.strip() for part in str(cell).split(LIST_SEPARATOR) if part.strip()]
+
+
+def check_list_references(
+    spec: TableSpec,
+    frame: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    broken: AbstractSet[str],
+    origins: dict[str, str],
+) -> list[Problem]:
+    """A problem for each code of a ``;``-separated cell (``linked_pis``) that is not in the table
+    it refers to, naming the unknown code; a code that must be the same authority's (a linked
+    risk or action) is looked up among that authority's rows. Not checked when the other table
+    is broken or absent (a folder may have actions and no risk register)."""
+    problems = []
+    for column, other, other_column, same_authority in spec.list_references:
+        target = tables.get(other)
+        if column not in frame.columns or target is None or other in broken:
+            continue
+        if origins.get(other) == "absent" or other_column not in target.columns:
+            continue
+        by = "authority" if same_authority and "authority" in target.columns else None
+        known = set(zip(target[by], target[other_column])) if by else set(target[other_column])
+        for i, cell in frame[column].items():
+            for code in split_codes(cell):
+                owner = frame.at[i, "authority"] if by else None
+                if ((owner, code) if by else code) in known:
+                    continue
+                summary = (
+                    f"is not {_article(other_column)} {other_column} of {owner} in {other}.csv"
+                    if by
+                    else f"is not a {other_column} in {other}.csv"
+                )
+                fix = reference_fix(code, set(target[other_column]), other, "folder")
+                problems.append(
+                    cell_problem(spec.filename, int(i), column, "unknown_code", code, summary, fix)
+                )
     return problems
 
 
@@ -1714,11 +2006,14 @@ def years_written_as_months(tables: dict[str, pd.DataFrame], skip: set[str]) -> 
     return problems
 
 
+_EMPTY_DTYPES = {"float": float, "int": float, "date": "datetime64[ns]"}
+
+
 def empty_table(spec: TableSpec) -> pd.DataFrame:
     """An empty frame with the spec's columns, for an optional table that is absent."""
     return pd.DataFrame(
         {
-            name: pd.Series(dtype=float if c.kind in ("float", "int") else object)
+            name: pd.Series(dtype=_EMPTY_DTYPES.get(c.kind, object))
             for name, c in spec.columns.items()
         }
     )
