@@ -2104,11 +2104,24 @@ def write_dataset_cache(data: Dataset, file: Path, limits: LoadLimits | None = N
         handle.write(payload)
 
 
+def _private_to_me(file: Path) -> bool:
+    """Whether ``file`` and its folder belong to this user and nobody else may read or write them
+    (as :func:`write_dataset_cache` and the runner make them); always true where there are no
+    POSIX owners (Windows)."""
+    if not hasattr(os, "getuid"):
+        return True
+    for info in (file.stat(), file.parent.stat()):
+        if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+            return False
+    return True
+
+
 def read_cached_dataset(path: str | Path | None, limits: LoadLimits | None) -> Dataset | None:
     """The dataset this run saved (:func:`write_dataset_cache`, named by
     :data:`DATASET_CACHE_ENV`) when it was read from exactly the files ``path`` holds now and
     checked with the same limits; None otherwise (no cache, another folder, a file changed,
-    added or removed, or the cache unreadable), and the caller loads the folder itself.
+    added or removed, the cache unreadable, or it or its folder open to other users), and the
+    caller loads the folder itself.
     """
     import pickle
 
@@ -2117,6 +2130,8 @@ def read_cached_dataset(path: str | Path | None, limits: LoadLimits | None) -> D
         return None
     try:
         root = resolve_data_dir(path)
+        if not _private_to_me(Path(file)):
+            return None
         with open(file, "rb") as handle:
             # trusted: written by this run into its own 0700 folder (see write_dataset_cache)
             stamp, cached_limits, data = pickle.load(handle)  # noqa: S301

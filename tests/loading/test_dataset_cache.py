@@ -92,3 +92,14 @@ def test_another_folder_other_limits_or_no_cache_read_the_folder(cached, tmp_pat
     assert not _from_cache(load_dataset(root)), "a cache that is gone is ignored"
     monkeypatch.delenv(DATASET_CACHE_ENV)
     assert not _from_cache(load_dataset(root))
+
+
+def test_a_cache_other_users_could_have_written_is_ignored(cached):
+    root, file = cached
+    file.parent.chmod(0o755)
+    assert not _from_cache(load_dataset(root)), "a folder others may read"
+    file.parent.chmod(0o700)
+    file.chmod(0o666)
+    assert not _from_cache(load_dataset(root)), "a file others may write"
+    file.chmod(0o600)
+    assert _from_cache(load_dataset(root))
