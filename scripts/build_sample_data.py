@@ -11,7 +11,8 @@ Two kinds of data come out, and every table says which is which:
   current expenditure (MHCLG RS), authority names, types, regions, population and area
   (mySociety lookup of ONS codes).
 * **Synthetic figures** (``synthetic`` = true): every other indicator, all targets, commentary,
-  budget monitoring, the resident survey and its population margins. They are generated here with
+  budget monitoring, the resident survey and its population margins, and the actions and risks
+  registers (fixed rows written out here, as at 31 December 2024). They are generated here with
   a seeded random generator so that the reports have something realistic to show; they are not
   any council's real performance. The survey tables carry the ``authority`` they belong to (the
   home council), as every council's survey must.
@@ -1125,6 +1126,189 @@ def generate_survey(rng: np.random.Generator) -> pd.DataFrame:
     return survey
 
 
+# --------------------------------------------------------------------------- actions and risks
+#: The date the synthetic registers are "as at": the end of 2024/25 Q3, the quarterly report's
+#: default. Every update, review and completion is on or before it.
+REGISTER_AS_AT = "2024-12-31"
+CORPORATE_PLAN = "Corporate plan 2024-27"
+SERVICE_PLAN = "Revenues and benefits service plan 2024/25"
+IMPROVEMENT_PLAN = "HR01 sickness absence improvement plan 2024/25"
+ACTION_COLUMNS = [
+    "action_id", "title", "how", "owner", "service", "priority", "start", "due", "revised_due",
+    "status", "percent_complete", "completed", "last_update", "last_update_date", "linked_pis",
+    "linked_risks", "plan",
+]  # fmt: skip
+#: Rutland's synthetic actions, as at :data:`REGISTER_AS_AT`. Written out rather than drawn, so
+#: that each rule has cases: overdue (recorded so, and open past the date while recorded "on
+#: track" or "at risk"), due on the quarter's last day, a revised due date, and completed actions
+#: whose PI responded (A01 PL01, A02 WS01, A09 HB01), did not change (A03 CS02, A09 HB02, A16
+#: HR01), got worse (A10 HB01, A17 HR01) or has no value after completion yet (A11 CT01, annual).
+#: The improvement plan is for HR01, red and worsening in the 2024/25 scorecard.
+ACTION_ROWS = [
+    ("A01", "Bring in pre-application advice for major schemes",
+     "A charged advice service with a named case officer for each scheme", "Head of Planning",
+     "Planning", "H", "2024-04-01", "2024-09-30", "", "complete", 100, "2024-09-20",
+     "Service launched; the first six schemes have been through it", "2024-09-20", "PL01", "R04",
+     CORPORATE_PLAN),
+    ("A02", "Replace the in-cab technology on bin rounds",
+     "New tablets and routing software with the collection contractor",
+     "Head of Waste and environment", "", "M", "2024-01-08", "2024-06-30", "", "complete", 100,
+     "2024-06-20", "All twelve rounds are live on the new system", "2024-06-20", "WS01", "R06",
+     CORPORATE_PLAN),
+    ("A03", "Add a call-back option in the contact centre",
+     "Telephony upgrade offering a call back when the wait is over five minutes",
+     "Head of Customer services", "", "M", "2024-04-01", "2024-09-30", "", "complete", 100,
+     "2024-09-20", "Call-back live on all lines", "2024-09-20", "CS02", "R11", CORPORATE_PLAN),
+    ("A04", "Agree the 2025/26 savings programme",
+     "Service reviews with each directorate, reported to Cabinet", "Head of Finance", "Finance",
+     "H", "2024-06-01", "2024-12-31", "", "at risk", 70, "",
+     "Two reviews still to report; a gap of £0.4m remains", "2024-12-16", "FIN01", "R01",
+     CORPORATE_PLAN),
+    ("A05", "Commission an external cyber security review",
+     "Penetration test and an action plan from an accredited supplier", "Head of Organisation",
+     "Organisation", "H", "2024-07-01", "2024-10-31", "", "overdue", 50, "",
+     "The supplier's start slipped to January", "2024-12-02", "", "R05", CORPORATE_PLAN),
+    ("A06", "Open a second temporary accommodation hub",
+     "Lease and fit out a building for twelve households", "Head of Housing", "", "H",
+     "2024-04-01", "2024-09-30", "2025-03-31", "on track", 60, "",
+     "Lease signed in November after the landlord's delay; date revised to March",
+     "2024-11-28", "HO01", "R10", CORPORATE_PLAN),
+    ("A07", "Refresh the climate action plan",
+     "Carbon baseline update and a public consultation", "Head of Climate and environment", "",
+     "L", "2025-01-06", "2025-06-30", "", "not started", 0, "", "", "", "CO01", "R12",
+     CORPORATE_PLAN),
+    ("A08", "Review library opening hours",
+     "Consultation on opening hours and a mobile library round",
+     "Head of Leisure and culture", "", "M", "2024-04-01", "2024-07-31", "", "cancelled", "",
+     "", "Withdrawn: replaced by the 2025 library strategy", "2024-07-15", "LIB01", "",
+     CORPORATE_PLAN),
+    ("A09", "Automate the checks of benefit claim documents",
+     "Document upload with automatic checks against the DWP feed",
+     "Head of Revenues and benefits", "", "H", "2024-01-08", "2024-06-30", "", "complete", 100,
+     "2024-06-20", "Live from June for new claims and changes", "2024-06-20", "HB01; HB02",
+     "R07", SERVICE_PLAN),
+    ("A10", "Move new benefit claim forms online",
+     "An online form with guided questions in place of the paper form",
+     "Head of Revenues and benefits", "", "M", "2023-10-02", "2024-03-31", "", "complete", 100,
+     "2024-03-20", "Paper forms withdrawn in March", "2024-03-20", "HB01", "R07", SERVICE_PLAN),
+    ("A11", "Run a council tax e-billing campaign",
+     "A mail-out to every household and a prize draw for sign-ups",
+     "Head of Revenues and benefits", "", "L", "2024-05-01", "2024-09-30", "", "complete", 100,
+     "2024-09-20", "4,100 households signed up", "2024-09-20", "CT01", "R09", SERVICE_PLAN),
+    ("A12", "Recover business rates arrears over 90 days old",
+     "A dedicated recovery officer for two quarters", "Head of Revenues and benefits", "", "H",
+     "2024-07-01", "2024-12-31", "", "on track", 80, "", "£120,000 of £200,000 recovered",
+     "2024-12-13", "NDR01", "R09", SERVICE_PLAN),
+    ("A13", "Clear the change of circumstances backlog",
+     "Overtime in the processing team and a weekly backlog report",
+     "Head of Revenues and benefits", "", "M", "2024-09-02", "2024-11-30", "", "on track", 75,
+     "", "Backlog down to 140 items", "2024-11-22", "HB02", "R07", SERVICE_PLAN),
+    ("A14", "Train the team on the Universal Credit data feed",
+     "Two workshops and a desk guide for the processing team",
+     "Head of Revenues and benefits", "", "L", "2024-10-01", "2025-03-31", "", "on track", 30,
+     "", "First workshop held", "2024-11-05", "HB01", "R07", SERVICE_PLAN),
+    ("A15", "Review single person discounts",
+     "Data matching with a credit reference agency", "Head of Revenues and benefits", "", "M",
+     "2024-04-01", "2024-08-31", "", "cancelled", "", "",
+     "Cancelled: the county-wide review covers it", "2024-05-20", "CT01", "R09", SERVICE_PLAN),
+    ("A16", "Refer to occupational health within five working days",
+     "A new contract with the occupational health provider", "Head of Organisation", "", "H",
+     "2024-01-08", "2024-06-30", "", "complete", 100, "2024-06-20",
+     "New contract in place; referrals now average four days", "2024-06-20", "HR01", "R03",
+     IMPROVEMENT_PLAN),
+    ("A17", "Hold a return-to-work interview after every absence",
+     "Manager guidance and a monthly compliance report to directors", "Head of Organisation",
+     "", "H", "2024-07-01", "2024-11-30", "", "complete", 100, "2024-11-15",
+     "Compliance reached 92 % in October", "2024-11-15", "HR01", "R03", IMPROVEMENT_PLAN),
+    ("A18", "Refresh the attendance management policy",
+     "Consult staff and the unions; adopt at the Employment Committee",
+     "Head of Organisation", "", "M", "2024-06-03", "2024-09-30", "", "overdue", 40, "",
+     "Union consultation extended to January", "2024-12-05", "HR01", "R03", IMPROVEMENT_PLAN),
+    ("A19", "Carry out stress risk assessments in high-absence teams",
+     "HR business partners with each team manager", "Head of Organisation", "", "H",
+     "2024-09-02", "2024-12-31", "", "at risk", 50, "", "Three of eight teams done",
+     "2024-12-10", "HR01", "R03", IMPROVEMENT_PLAN),
+    ("A20", "Train managers in supporting attendance",
+     "A half-day course for every line manager", "Head of Organisation", "", "M",
+     "2024-10-01", "2024-10-31", "", "at risk", 60, "", "Two sessions left to run",
+     "2024-12-09", "HR01", "R03", IMPROVEMENT_PLAN),
+]  # fmt: skip
+RISK_COLUMNS = [
+    "risk_id", "title", "owner", "category", "cause", "consequence", "inherent_likelihood",
+    "inherent_impact", "controls", "residual_likelihood", "residual_impact", "target_score",
+    "direction", "review_date", "next_review", "linked_pis", "linked_actions",
+]  # fmt: skip
+#: Rutland's synthetic corporate risk register, as at :data:`REGISTER_AS_AT`: residual scores in
+#: each band (low 1-4, medium 5-12, high 15-25), six above their target, four past their next
+#: review date and four risen since the last review.
+RISK_ROWS = [
+    ("R01", "Budget gap in the medium-term financial plan", "Head of Finance", "Financial",
+     "Inflation and demand above the plan's assumptions", "Unplanned cuts to services", 5, 5,
+     "Monthly budget monitoring; savings programme", 4, 4, 9, "risen", "2024-12-10",
+     "2025-03-10", "FIN01", "A04"),
+    ("R02", "Adult social care demand exceeds the budget", "Head of Adult social care",
+     "Financial", "An ageing population and hospital discharges", "An overspend on care", 5, 5,
+     "Demand forecasting; reablement first", 4, 5, 12, "risen", "2024-09-20", "2024-12-20",
+     "ASC5", ""),
+    ("R03", "Sickness absence reduces service capacity", "Head of Organisation", "Operational",
+     "Long-term absence and stress", "Backlogs and agency costs", 4, 4,
+     "Attendance policy; occupational health", 4, 3, 6, "risen", "2024-10-01", "2024-12-01",
+     "HR01", "A16; A17; A18; A19; A20"),
+    ("R04", "Planning service designated for poor performance", "Head of Planning",
+     "Compliance", "Major applications decided late", "Applicants may apply to the Planning "
+     "Inspectorate instead", 3, 5, "Weekly case tracking; extension agreements", 2, 5, 10,
+     "fallen", "2024-12-05", "2025-03-05", "PL01; PL02", "A01"),
+    ("R05", "Cyber attack on council systems", "Head of Organisation", "Operational",
+     "Ransomware and phishing", "Systems unavailable for weeks", 4, 5,
+     "Backups off site; staff training", 3, 5, 10, "unchanged", "2024-09-15", "2024-12-15",
+     "", "A05"),
+    ("R06", "Failure of the waste collection contract", "Head of Waste and environment",
+     "Operational", "Contractor staff and vehicle shortages", "Missed collections", 3, 4,
+     "Contract monitoring; default notices", 2, 3, 6, "unchanged", "2024-11-12", "2025-02-12",
+     "WS01; NI192", "A02"),
+    ("R07", "Housing benefit processing backlog", "Head of Revenues and benefits",
+     "Reputational", "Vacancies in the processing team", "Hardship and complaints", 4, 3,
+     "Automated checks; overtime", 2, 2, 4, "fallen", "2024-12-03", "2025-03-03", "HB01; HB02",
+     "A09; A10; A13; A14"),
+    ("R08", "Personal data breach", "Head of Organisation", "Compliance",
+     "Misdirected email and lost devices", "ICO fine and loss of trust", 3, 4,
+     "Mandatory training; encrypted devices", 2, 4, 4, "new", "2024-12-12", "2025-03-12",
+     "FOI01", ""),
+    ("R09", "Council tax and business rates collection falls", "Head of Revenues and benefits",
+     "Financial", "Cost of living pressure on households and firms", "Less income for services",
+     3, 3, "Early reminders; payment plans", 2, 3, 6, "unchanged", "2024-11-28", "2025-02-28",
+     "CT01; NDR01", "A11; A12"),
+    ("R10", "Temporary accommodation costs rise", "Head of Housing", "Financial",
+     "More homeless households and few private lets", "An overspend on housing", 4, 4,
+     "Prevention work; the second hub", 3, 4, 8, "risen", "2024-08-30", "2024-11-30", "HO01",
+     "A06"),
+    ("R11", "Complaints handled late", "Head of Customer services", "Reputational",
+     "Peaks in contact volumes", "Ombudsman findings against the council", 3, 3,
+     "Complaints tracker; call-back option", 1, 3, 3, "fallen", "2024-12-02", "2025-03-02",
+     "CS01; CS02", "A03"),
+    ("R12", "Council carbon targets missed", "Head of Climate and environment", "Environmental",
+     "Slow replacement of the vehicle fleet", "The 2030 net zero pledge missed", 3, 3,
+     "Fleet replacement plan", 2, 2, 4, "unchanged", "2024-10-15", "2025-01-15", "CO01", "A07"),
+]  # fmt: skip
+
+
+def build_actions() -> pd.DataFrame:
+    """Rutland's synthetic improvement actions (:data:`ACTION_ROWS`), labelled synthetic. Fixed
+    rows, not drawn from the seeded generator, so the other tables' draws are unchanged."""
+    rows = pd.DataFrame(ACTION_ROWS, columns=ACTION_COLUMNS)
+    rows.insert(0, "authority", HOME)
+    return rows.assign(synthetic=True)
+
+
+def build_risks() -> pd.DataFrame:
+    """Rutland's synthetic corporate risk register (:data:`RISK_ROWS`), labelled synthetic."""
+    rows = pd.DataFrame(RISK_ROWS, columns=RISK_COLUMNS)
+    rows.insert(0, "authority", HOME)
+    rows.insert(5, "register", "corporate")
+    rows.insert(6, "service", "")
+    return rows.assign(synthetic=True)
+
+
 # --------------------------------------------------------------------------- main
 def main() -> None:
     """Build every table in perfeval/bundled/sample_data/ from data/sources/ and the seeded
@@ -1165,6 +1349,8 @@ def main() -> None:
     write_csv(generate_survey(rng), "survey_responses.csv")
     write_csv(build_survey_codebook(), "survey_codebook.csv")
     write_csv(build_population_margins(), "survey_population_margins.csv")
+    write_csv(build_actions(), "actions.csv")
+    write_csv(build_risks(), "risks.csv")
 
 
 if __name__ == "__main__":
