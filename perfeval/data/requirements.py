@@ -372,6 +372,11 @@ PROGRAMME = (
     Need("programme_members"),
     Need("programme_participant_survey"),
 )
+#: The improvement actions and the risk register (#17): optional tables that feed a section of
+#: the quarterly, end-of-year and State of the Nation reports when a folder has them.
+ACTIONS = Need("actions")
+REGISTERS = (ACTIONS, Need("risks"))
+REGISTERS_LACKING = "actions or risks registers"
 
 register_requirements(
     "state_of_the_nation",
@@ -384,10 +389,11 @@ register_requirements(
         "Money: spend per head": SPEND,
         "Money: budget": [Need("budget")],
         "National and local trends": [],
+        "Delivery": REGISTERS,
         "Issues": [],
         "Method": [],
     },
-    lacking={"Resident views": "survey tables"},
+    lacking={"Resident views": "survey tables", "Delivery": REGISTERS_LACKING},
 )
 register_requirements(
     "end_of_year_review",
@@ -396,6 +402,7 @@ register_requirements(
         "Exceptions": [],
         "Outturn against target": [TARGETS],
         "Position among comparable councils": [GROUP_OF_THREE],
+        "Improvement actions for the exceptions": [ACTIONS],
         "Data quality": [],
         "Method": [],
     },
@@ -409,8 +416,10 @@ register_requirements(
         "Performance against profiled targets": [TARGETS],
         "Statistical process control": [],
         "Finance and performance by service": [],
+        "Actions and risks": REGISTERS,
         "Method": [],
     },
+    lacking={"Actions and risks": REGISTERS_LACKING},
 )
 register_requirements(
     "survey_report",
