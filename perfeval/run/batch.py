@@ -486,7 +486,7 @@ def _publish_gathered(
 def _data_mismatch(values: Mapping[str, Any], manifest: Mapping[str, Any]) -> str | None:
     """Why the worker's input files differ from the client's, or None when their checksums
     agree (the client hashes its own files for the same parameters, as the runner does)."""
-    from perfeval.run.runner import compare_inputs, input_file_hashes
+    from perfeval.run.manifest import compare_inputs, input_file_hashes
 
     differ = compare_inputs(manifest.get("input_files", {}), input_file_hashes(values))
     if not differ:

@@ -39,7 +39,8 @@ from perfeval.core.exceptions import DataValidationError, PerfevalError, Verific
 from perfeval.core.quoting import short_repr
 from perfeval.run.parameters import is_path_parameter
 from perfeval.run.provenance import hash_inputs, package_versions, sha256_file
-from perfeval.run.runner import compare_inputs, run_report
+from perfeval.run.manifest import compare_inputs
+from perfeval.run.runner import run_report
 from perfeval.run.workspace import (
     CONFIG_FILE,
     Workspace,

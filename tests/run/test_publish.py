@@ -37,7 +37,9 @@ from perfeval.run.publish import (
     write_index,
     write_workbook,
 )
-from perfeval.run.runner import export_html, run_report
+from perfeval.run import export
+from perfeval.run.export import export_html
+from perfeval.run.runner import run_report
 
 INFO = ReportInfo(
     title="State of the Nation",
@@ -215,9 +217,9 @@ def test_report_and_index_pages_allow_only_inline_styles_and_data_images():
 
 
 def test_a_page_without_the_policy_is_refused(monkeypatch):
-    context = runner._template_context
+    context = export._template_context
     monkeypatch.setattr(
-        runner, "_template_context", lambda *args: context(*args) | {"csp": "default-src *"}
+        export, "_template_context", lambda *args: context(*args) | {"csp": "default-src *"}
     )
     with pytest.raises(RunError, match="lacks its Content-Security-Policy"):
         export_html(_notebook(), notebook_name="review.ipynb", parameters={})
