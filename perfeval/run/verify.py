@@ -37,9 +37,9 @@ from typing import Any
 from perfeval.core import paths
 from perfeval.core.exceptions import DataValidationError, PerfevalError, VerificationError
 from perfeval.core.quoting import short_repr
+from perfeval.run.manifest import compare_inputs
 from perfeval.run.parameters import is_path_parameter
 from perfeval.run.provenance import hash_inputs, package_versions, sha256_file
-from perfeval.run.manifest import compare_inputs
 from perfeval.run.runner import run_report
 from perfeval.run.workspace import (
     CONFIG_FILE,

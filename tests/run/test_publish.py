@@ -22,8 +22,9 @@ from fakes import refuse_kernels
 from perfeval.core.exceptions import ParameterError, RunError
 from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
 from perfeval.present.html import html_table
-from perfeval.run import runner
+from perfeval.run import export
 from perfeval.run.cli import main
+from perfeval.run.export import export_html
 from perfeval.run.parameters import load_parameter_file
 from perfeval.run.publish import (
     CONTENT_SECURITY_POLICY,
@@ -37,8 +38,6 @@ from perfeval.run.publish import (
     write_index,
     write_workbook,
 )
-from perfeval.run import export
-from perfeval.run.export import export_html
 from perfeval.run.runner import run_report
 
 INFO = ReportInfo(
