@@ -29,6 +29,7 @@ from perfeval.data.loader import (
     read_dataset,
 )
 from perfeval.run.cli import main
+from perfeval.run.scaffold import init_workspace
 from perfeval.stats import actions as action_rules
 from perfeval.stats import risks as risk_rules
 from perfeval.stats.scorecard import build_scorecard
@@ -434,3 +435,20 @@ def test_the_documentation_describes_the_registers_rules():
     assert "| `start` | date | required |" in section
     risks = text.split("### risks.csv (optional)")[1]
     assert "| `residual_likelihood` | whole number 1 to 5 | required |" in risks
+
+
+# --------------------------------------------------------------------------- new workspaces
+def test_a_new_workspace_has_templates_of_both_registers_that_load(tmp_path):
+    ws = init_workspace(tmp_path / "melton", council="E07000133", comparator_group="g")
+    data_dir = ws.root / "data"
+    for name in ("actions", "risks"):
+        template = (data_dir / f"{name}.example.csv").read_text(encoding="utf-8")
+        assert template.splitlines()[0].split(",") == list(SPEC_BY_NAME[name].columns)
+    readme = (data_dir / "README.md").read_text(encoding="utf-8")
+    assert "### actions.csv (optional)" in readme and "### risks.csv (optional)" in readme
+    for template in data_dir.glob("*.example.csv"):  # renamed, as the council does
+        if not SPEC_BY_NAME[template.name.split(".")[0]].reference:
+            template.rename(data_dir / template.name.replace(".example", ""))
+    data = load_dataset(data_dir)
+    assert data.actions.loc[2, "linked_risks"] == "R01" and data.risks.loc[2, "risk_id"] == "R01"
+    assert data.actions.loc[2, "completed"] == pd.Timestamp("2025-02-28")
