@@ -6,7 +6,8 @@ other tables). All problems in all files are collected and raised together as on
 :class:`~perfeval.core.exceptions.DataValidationError` naming file, line and column, so a user fixes
 the data once. UK statistical symbols (``[c]``, ``[x]``, ``[z]``, ``[low]``, ``[u]``, ``..``,
 ``-``) are read as missing values with the symbol kept in a ``<column>_symbol`` column, never as
-zero.
+zero. Dates (the actions and risks registers) are ISO ``2025-03-31``, read as Timestamps; cells
+linking rows (``linked_pis``) hold ``;``-separated codes, each checked.
 
 Data files are untrusted input. What the reports cannot represent is a problem, never a guess or
 a crash: text that is not UTF-8, numbers that are not finite, periods outside the plausible years,
