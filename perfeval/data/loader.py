@@ -1749,14 +1749,16 @@ def check_list_references(
     it refers to, naming the unknown code; a code that must be the same authority's (a linked
     risk or action) is looked up among that authority's rows. Not checked when the other table
     is broken or absent (a folder may have actions and no risk register)."""
-    problems = []
+    problems: list[Problem] = []
+    if spec.name in broken:  # its cells were not read: the problems say why
+        return problems
     for column, other, other_column, same_authority in spec.list_references:
         target = tables.get(other)
         if column not in frame.columns or target is None or other in broken:
             continue
         if origins.get(other) == "absent" or other_column not in target.columns:
             continue
-        by = "authority" if same_authority and "authority" in target.columns else None
+        by = "authority" if same_authority and "authority" in frame.columns else None
         known = set(zip(target[by], target[other_column])) if by else set(target[other_column])
         for i, cell in frame[column].items():
             for code in split_codes(cell):

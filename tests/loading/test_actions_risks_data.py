@@ -330,6 +330,23 @@ def test_a_linked_risk_must_be_the_same_councils(tmp_path):
     ]
 
 
+def test_a_register_with_a_header_and_no_rows_loads_empty(tmp_path):
+    data = load_dataset(registers_folder(tmp_path, actions=ACTIONS_HEADER + "\n", risks=None))
+    assert data.actions.empty and data.origins["actions"] == "folder"
+    assert str(data.actions["start"].dtype) == "datetime64[ns]"
+
+
+def test_a_register_without_its_authority_column_is_one_problem_not_a_crash(tmp_path):
+    actions = (REGISTERS / "actions.csv").read_text(encoding="utf-8")
+    problems = problems_in(
+        registers_folder(tmp_path, actions=actions.replace("authority", "la", 1))
+    )
+    # nothing is looked up from a table whose columns are wrong, nor judged against it
+    assert [(p.file, p.column, p.kind) for p in problems] == [
+        ("actions.csv", "authority", "missing_column")
+    ]
+
+
 def test_a_table_with_problems_keeps_its_rows_for_check_data(tmp_path):
     data, problems = read_dataset(with_fixture(tmp_path, "actions__due_before_start.csv"))
     assert len(problems) == 1 and len(data.actions) == 3
