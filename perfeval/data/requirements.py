@@ -457,3 +457,15 @@ register_requirements(
         "Evaluation framework": [],
     },
 )
+register_requirements(
+    "action_plan_review",
+    title="Action plan review",
+    required=[ACTIONS],
+    sections={
+        "Summary": [],
+        "The plan": [],
+        "What slipped and why": [],
+        "Completion over time": [],
+        "Method and provenance": [],
+    },
+)

@@ -884,3 +884,131 @@ register_schema(
         Param("rake", "bool", True, "Re-rake the weights to survey_population_margins.csv"),
     ],
 )
+
+
+# ---------------------------------------------------------------------- action plan review
+#: The bundled sample's plan and report date: its registers are as at the end of 2024/25 Q3.
+DEFAULT_PLAN = "Corporate plan 2024-27"
+DEFAULT_AS_AT = "2024-12-31"
+
+
+def council_plans(data: Dataset, council: Any) -> list[str]:
+    """The plans named in the council's rows of actions.csv, sorted (spaces around ignored)."""
+    actions = data.actions
+    if actions.empty or not {"authority", "plan"} <= set(actions.columns):
+        return []
+    mine = actions.loc[actions["authority"].astype(str) == str(council), "plan"]
+    return sorted({str(p).strip() for p in mine.dropna() if str(p).strip()})
+
+
+def plan_rows(data: Dataset, values: dict[str, Any]) -> Any:
+    """The council's actions of the plan named in ``values`` (``council`` and ``plan``)."""
+    actions = data.actions
+    if actions.empty or not {"authority", "plan"} <= set(actions.columns):
+        return actions.iloc[0:0]
+    mine = actions["authority"].astype(str) == str(values.get("council"))
+    named = actions["plan"].astype(str).str.strip() == str(values.get("plan", "")).strip()
+    return actions[mine & named]
+
+
+@_with_dataset
+def check_plan(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """The plan must be named in the ``plan`` column of the council's actions in actions.csv."""
+    plans = council_plans(data, values.get("council"))
+    if value.strip() in plans:
+        return None
+    council = shorten(str(values.get("council")))
+    if not plans:
+        return (
+            f"{short_repr(value)} is not a plan: actions.csv has no actions of {council}; add "
+            "the council's actions (see docs/data-model.md) or choose another council"
+        )
+    return (
+        f"{short_repr(value)} is not a plan of {council} in actions.csv (the 'plan' column); "
+        f"plans: {plans}"
+    )
+
+
+def check_iso_date(value: str, values: dict[str, Any]) -> str | None:
+    """The value must be a calendar date written ``YYYY-MM-DD``."""
+    import datetime as dt
+    import re
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            dt.date.fromisoformat(value.strip())
+            return None
+        except ValueError:
+            pass
+    return (
+        f"{short_repr(value)} is not a date; write the report date as YYYY-MM-DD, e.g. 2024-12-31"
+    )
+
+
+@_with_dataset
+def _check_as_at_against_plan(value: str, values: dict[str, Any], data: Dataset) -> str | None:
+    """The report date must be on or after the plan's first start and its latest completion."""
+    import pandas as pd  # loaded already with the dataset
+
+    rows = plan_rows(data, values)
+    if rows.empty:  # the plan's own check says why
+        return None
+    first = pd.to_datetime(rows["start"]).min()
+    day = pd.Timestamp(value.strip())
+    if day < first:
+        return (
+            f"{short_repr(value)} is before the plan's first start ({first.date().isoformat()}); "
+            "there is nothing to review yet: give a date on or after it"
+        )
+    if "completed" not in rows.columns:
+        return None
+    done = rows.assign(completed=pd.to_datetime(rows["completed"])).dropna(subset=["completed"])
+    if len(done) and done["completed"].max() > day:
+        latest = done.loc[done["completed"].idxmax()]
+        return (
+            f"{short_repr(value)} is before action {latest['action_id']}'s completion on "
+            f"{latest['completed'].date().isoformat()}: actions.csv records the plan after that "
+            "date, so its statuses cannot be read as at this one; give a date on or after "
+            f"{done['completed'].max().date().isoformat()}"
+        )
+    return None
+
+
+def check_as_at(value: str, values: dict[str, Any]) -> str | None:
+    """A ``YYYY-MM-DD`` date, on or after the plan's first start and its latest completion."""
+    return check_iso_date(value, values) or _check_as_at_against_plan(value, values)
+
+
+register_schema(
+    "action_plan_review",
+    [
+        Param(
+            "council",
+            "str",
+            DEFAULT_COUNCIL,
+            "ONS GSS code of the council whose plan is reviewed (e.g. E06000017 for Rutland)",
+            check=check_council,
+        ),
+        Param(
+            "plan",
+            "str",
+            DEFAULT_PLAN,
+            "Plan reviewed: a name in the 'plan' column of the council's actions in actions.csv",
+            check=check_plan,
+        ),
+        Param(
+            "as_at",
+            "str",
+            DEFAULT_AS_AT,
+            "Report date (YYYY-MM-DD): overdue and due dates are judged on it, not on today",
+            check=check_as_at,
+        ),
+        Param(
+            "data_dir",
+            "str",
+            "",
+            "Folder of CSV tables; empty = the bundled sample data",
+            check=check_data_dir,
+        ),
+    ],
+)
