@@ -36,6 +36,8 @@ TABLE_WORDS = {
     "survey_responses": "resident survey results",
     "survey_codebook": "the survey codebook",
     "survey_population_margins": "survey population margins",
+    "actions": "improvement actions",
+    "risks": "the risk register",
 }
 #: Tables whose rows each belong to one council (read for the report's council only).
 OWN_TABLES = (
@@ -45,6 +47,8 @@ OWN_TABLES = (
     "survey_responses",
     "survey_codebook",
     "survey_population_margins",
+    "actions",
+    "risks",
 )
 #: Publications of the sample's tables that carry no ``source`` column of their own.
 SAMPLE_SOURCES = {"net_expenditure": "MHCLG Revenue Outturn Summary (RS)"}

@@ -101,6 +101,7 @@ def test_the_district_folder_lacks_sections_of_state_of_the_nation(district_data
     assert missing_sections("state_of_the_nation", district_data) == [
         ("Resident views", ["no survey_responses.csv", "no survey_codebook.csv"]),
         ("Money: budget", ["no budget.csv"]),
+        ("Delivery", ["no actions.csv", "no risks.csv"]),
     ]
     assert missing_sections("value_for_money", district_data) == []  # deflators: reference
     assert district_data.origins["deflators"] == "reference"
@@ -113,7 +114,8 @@ def test_a_table_with_a_header_and_no_rows_feeds_nothing(tmp_path):
     assert data.origins["budget"] == "folder"
     assert missing_requirements("quarterly_monitoring", data) == ["no rows in budget.csv"]
     assert describe_report_coverage("state_of_the_nation", data) == (
-        "State of the Nation: every section but Money: budget (no rows in budget.csv)"
+        "State of the Nation: every section but Money: budget (no rows in budget.csv) and "
+        "Delivery (no actions or risks registers)"
     )
 
 

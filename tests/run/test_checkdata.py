@@ -249,7 +249,8 @@ def test_a_folder_with_problems_still_says_what_it_could_feed_once_fixed(tmp_pat
     heading = next(i for i, line in enumerate(lines) if line.startswith("Reports this folder"))
     assert status == 1 and "once the problems are fixed" in lines[heading]
     assert lines[heading + 1] == (
-        "  - State of the Nation: every section but Money: budget (no rows in budget.csv)"
+        "  - State of the Nation: every section but Money: budget (no rows in budget.csv) and "
+        "Delivery (no actions or risks registers)"
     )
 
 
@@ -280,6 +281,7 @@ def test_the_bundled_sample_passes_and_feeds_every_section_of_every_report(capsy
             "Survey report",
             "Value for money",
             "Programme evaluation",
+            "Action plan review",
         )
     ]
 
@@ -299,15 +301,17 @@ def test_the_district_folder_passes_and_the_coverage_names_what_is_missing(distr
     ) in lines
     coverage = lines[lines.index("Reports this folder can feed:") + 1 :]
     assert coverage == [
-        "  - State of the Nation: every section but Resident views (no survey tables) and "
-        "Money: budget (no budget.csv)",
-        "  - End-of-year review: every section",
+        "  - State of the Nation: every section but Resident views (no survey tables), "
+        "Money: budget (no budget.csv) and Delivery (no actions or risks registers)",
+        "  - End-of-year review: every section but Improvement actions for the exceptions "
+        "(no actions.csv)",
         "  - Quarterly monitoring: cannot run (no budget.csv; no quarterly or monthly values in "
         "indicator_values.csv)",
         "  - Survey report: cannot run (no survey_responses.csv, survey_codebook.csv)",
         "  - Value for money: every section",
         "  - Programme evaluation: cannot run (no programme_strands.csv, programme_members.csv, "
         "programme_participant_survey.csv)",
+        "  - Action plan review: cannot run (no actions.csv)",
     ]
 
 
