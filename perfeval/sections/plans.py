@@ -500,7 +500,9 @@ def slipped_display(slipped: pd.DataFrame) -> pd.DataFrame:
             "Who": slipped["owner"],
             "Slipped": [_how_slipped(row) for _, row in slipped.iterrows()],
             "Why (latest update)": [
-                why if date is None else f"{why} ({short_date(pd.Timestamp(date))})"
+                why
+                if pd.isna(date) or why == NO_UPDATE
+                else f"{why} ({short_date(pd.Timestamp(date))})"
                 for why, date in zip(slipped["why"], slipped["why_date"])
             ],
         }

@@ -26,6 +26,7 @@ REPORTS = (
     "survey_report",
     "value_for_money",
     "programme_evaluation",
+    "action_plan_review",
 )
 
 
