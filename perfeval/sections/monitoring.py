@@ -35,6 +35,7 @@ from perfeval.data import notes
 from perfeval.data.loader import Dataset, council_name
 from perfeval.present import charts, charts_monitoring, narrative
 from perfeval.present.section import Section
+from perfeval.sections import delivery
 from perfeval.sections.annual import budget_display_columns, budget_section, report_context
 from perfeval.sections.common import opening_section
 from perfeval.stats import budget as money
@@ -994,12 +995,15 @@ def finance_section(report: QuarterlyReport) -> Section:
     :func:`perfeval.sections.annual.budget_section`; each service's PIs are counted by their RAG
     against the profiled target to date and joined with
     :func:`perfeval.stats.budget.join_variance_with_pi_rag` (outer join: nothing is dropped).
-    Offers ``budget_position`` and ``finance_and_pi_rag``.
+    Beside them, when the folder has an actions or risk register, each service's open and
+    overdue actions and top corporate risks (:func:`perfeval.sections.delivery.service_table`).
+    Offers ``budget_position``, ``finance_and_pi_rag`` and ``service_actions_and_risks``.
     """
     data, params, as_at = report.data, report.params, report.as_at
     council = params["council"]
     monitored = quarter_budget_monitoring(data, council, params["year"], params["quarter"])
     joined = money.join_variance_with_pi_rag(monitored, report.position[["service", "rag"]])
+    delivered = delivery.service_delivery(data, council, delivery.report_date(params))
     budget = budget_section(
         monitored,
         as_at,
@@ -1021,6 +1025,13 @@ def finance_section(report: QuarterlyReport) -> Section:
             row_header="Service",
             note=FINANCE_NOTE,
         )
+        .table(
+            delivery.service_table(joined, delivered) if len(delivered) else None,
+            caption=f"Each service's budget status and red indicators beside its open and "
+            f"overdue actions and top corporate risks, at {as_at}",
+            row_header="Service",
+            note=delivery.SERVICE_NOTE,
+        )
         .offer(
             "budget_position",
             budget["budget_table"],
@@ -1030,6 +1041,11 @@ def finance_section(report: QuarterlyReport) -> Section:
             "finance_and_pi_rag",
             joined,
             f"Forecast variance and PI RAG counts by service at {as_at}",
+        )
+        .offer(
+            "service_actions_and_risks",
+            delivered,
+            f"Open and overdue actions and top corporate risks by service at {as_at}",
         )
     )
 
@@ -1041,7 +1057,13 @@ def quarterly_method_section(report: QuarterlyReport) -> Section:
     counts = context["source_counts"]
     return (
         Section()
-        .bullets(quarterly_method_notes(report.params["profile_method"]), heading="Method")
+        .bullets(
+            [
+                *quarterly_method_notes(report.params["profile_method"]),
+                *delivery.method_notes(report.data, report.params["council"]),
+            ],
+            heading="Method",
+        )
         .figure(
             charts.plot_category_counts(counts, title="Indicators by kind of data"),
             alt=narrative.describe_counts(counts, what="indicators"),

@@ -37,7 +37,8 @@ from perfeval.data.loader import Dataset, council_name
 from perfeval.present import charts, narrative
 from perfeval.present.html import symbol_legend
 from perfeval.present.section import Section
-from perfeval.sections import annual
+from perfeval.sections import annual, delivery
+from perfeval.stats import actions as act
 from perfeval.stats import indicators as engine
 from perfeval.stats import rag as rag_rule
 from perfeval.stats import scorecard
@@ -48,6 +49,8 @@ __all__ = [
     "exceptions",
     "outturns",
     "data_quality",
+    "improvement_actions",
+    "clinic",
     "RED_AND_WORSE",
     "RED_ONLY",
     "WORSE_ONLY",
@@ -386,6 +389,8 @@ def prepare(data: Dataset, params: Mapping[str, Any]) -> annual.AnnualReport:
         method_notes=(
             *context["method_notes"],
             EXCEPTIONS_METHOD,
+            *([act.RESPONSE_METHOD] if has_actions(data, council) else []),
+            act.CLINIC_METHOD,
             DATA_QUALITY_METHOD,
         ),
         commentary=has_commentary(data, council),
@@ -486,5 +491,291 @@ def data_quality(report: annual.AnnualReport) -> Section:
             "data_quality",
             flags[["indicator", "period", "issue", "used_for"]],
             f"Values relied on for {year} that are missing, estimated, provisional or revised",
+        )
+    )
+
+
+# --------------------------------------------------------------------------- actions (#17)
+
+NO_ACTION = "no action recorded"
+#: The columns of the exceptions' actions published as a key figure.
+EXCEPTION_ACTION_COLUMNS = [
+    "indicator",
+    "exception",
+    "action_id",
+    "status",
+    "effective_due",
+    "completed",
+    "response",
+    "before_period",
+    "before_value",
+    "after_period",
+    "after_value",
+]
+
+
+def has_actions(data: Dataset, council: str) -> bool:
+    """True when the folder's actions register holds actions of the council."""
+    return not delivery.council_register(data, "actions", council).empty
+
+
+def values_to(values: pd.DataFrame, council: str, on: pd.Timestamp) -> pd.DataFrame:
+    """The council's indicator values for periods ended on or before the report date: what the
+    review could know at the year end."""
+    mine = notes.council_rows(values, council)
+    ends = [pd.Timestamp(act.period_end(parse_period(str(p)))) for p in mine["period"]]
+    return mine[[end <= on for end in ends]]
+
+
+def exception_actions(
+    found: pd.DataFrame,
+    actions: pd.DataFrame,
+    values: pd.DataFrame,
+    register: pd.DataFrame,
+    on: pd.Timestamp,
+) -> pd.DataFrame:
+    """Each exception's linked actions and whether its PI responded after each completed one
+    (:data:`perfeval.stats.actions.RESPONSE_METHOD`).
+
+    Parameters
+    ----------
+    found : DataFrame
+        The exceptions (:func:`select_exceptions`), most serious first.
+    actions : DataFrame
+        The council's actions.
+    values : DataFrame
+        The council's indicator values known at the report date (:func:`values_to`).
+    register : DataFrame
+        The indicator register (polarity and tolerance).
+    on : Timestamp
+        The report date.
+
+    Returns
+    -------
+    DataFrame
+        One row per (exception, action), in exception order, then the actions' order; a PI
+        without an action has one row with ``action_id`` blank and ``response``
+        :data:`NO_ACTION`. Columns :data:`EXCEPTION_ACTION_COLUMNS` plus ``title``
+        (the action's), ``overdue``, ``decimals`` and ``unit`` (the PI's).
+    """
+    rows = []
+    for pi in found.itertuples(index=False):
+        linked = act.actions_for_pis(actions, [pi.indicator])
+        base = {"indicator": pi.indicator, "exception": pi.exception}
+        base |= {"decimals": pi.decimals, "unit": pi.unit}
+        if linked.empty:
+            rows.append({**base, "response": NO_ACTION})
+            continue
+        late = act.overdue(linked, on)
+        for (_, action), is_late in zip(linked.iterrows(), late):
+            judged = act.pi_response(action, values, register)
+            judged = judged[judged["indicator"] == pi.indicator].iloc[0]
+            rows.append(
+                {
+                    **base,
+                    **{k: judged[k] for k in act.RESPONSE_COLUMNS[2:]},
+                    "action_id": action["action_id"],
+                    "title": action["title"],
+                    "status": action["status"],
+                    "effective_due": act.effective_due(linked).loc[_],
+                    "completed": action.get("completed"),
+                    "overdue": bool(is_late),
+                }
+            )
+    columns = [*EXCEPTION_ACTION_COLUMNS, "title", "overdue", "decimals", "unit"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def status_words(row: Any) -> str:
+    """An action's status as the table shows it: complete with its date, or open with its due
+    date and, when the rule says so, overdue."""
+    if row.response == NO_ACTION:
+        return ""
+    if row.status == act.COMPLETE:
+        return f"complete ({delivery.describe_day(row.completed)})"
+    due = f"{row.status}, due {delivery.describe_day(row.effective_due)}"
+    return due + ("; overdue" if row.overdue and row.status != act.OVERDUE else "")
+
+
+def response_words(row: Any) -> str:
+    """Whether the PI responded, with the two values compared (their periods in brackets)."""
+    if pd.isna(row.before_period) or pd.isna(row.after_period):
+        return str(row.response)
+    unit = scorecard.unit_symbol(row.unit)
+    before = format_number(row.before_value, int(row.decimals), unit)
+    after = format_number(row.after_value, int(row.decimals), unit)
+    return f"{row.response}: {before} ({row.before_period}) to {after} ({row.after_period})"
+
+
+def exception_actions_table(rows: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+    """Display table of :func:`exception_actions`: PI title with code, why listed, the action
+    (or "no action recorded"), its status and whether the PI responded."""
+    return pd.DataFrame(
+        {
+            "Indicator": [delivery.pi_label(register, c) for c in rows["indicator"]],
+            "Why listed": rows["exception"].to_numpy(),
+            "Action": [
+                NO_ACTION if pd.isna(i) else f"{t} ({i})"
+                for t, i in zip(rows["title"], rows["action_id"])
+            ],
+            "Status": [status_words(r) for r in rows.itertuples(index=False)],
+            "Did the PI respond?": [
+                "" if r.response == NO_ACTION else response_words(r)
+                for r in rows.itertuples(index=False)
+            ],
+        }
+    )
+
+
+def describe_exception_actions(rows: pd.DataFrame) -> str:
+    """One sentence: how many exceptions have actions, and how their PIs responded."""
+    exceptions = rows["indicator"].nunique()
+    without = int((rows["response"] == NO_ACTION).sum())
+    acted = rows[rows["response"] != NO_ACTION]
+    text = (
+        f"{exceptions - without} of {delivery.count_words(exceptions, 'exception')} "
+        f"{'has' if exceptions - without == 1 else 'have'} improvement actions recorded "
+        f"({delivery.count_words(len(acted), 'action')}, "
+        f"{format_number(int((acted['status'] == act.COMPLETE).sum()), 0)} complete); "
+        f"{format_number(without, 0)} {'has' if without == 1 else 'have'} no action recorded."
+    )
+    done = acted[acted["status"] == act.COMPLETE]
+    if len(done):
+        counts = done["response"].value_counts()
+        parts = [f"{int(counts[r])} {r}" for r in act.RESPONSE_STATES if r in counts]
+        text += (
+            f" How the PI moved after the {delivery.count_words(len(done), 'completed action')}: "
+            + notes.join_words(parts)
+            + "."
+        )
+    return text
+
+
+def improvement_actions(report: annual.AnnualReport) -> Section:
+    """Improvement actions for the exceptions: for every red or worsening PI, its actions (or "no
+    action recorded"), their status and whether the PI responded after they were completed
+    (:data:`perfeval.stats.actions.RESPONSE_METHOD`). Offers ``exception_actions``; one
+    sentence when the folder has no actions register for the council."""
+    data, council = report.data, report.council
+    actions = delivery.council_register(data, "actions", council)
+    found = select_exceptions(report.card)
+    if actions.empty or found.empty:
+        cannot = f"say what is being done about the {delivery.count_words(len(found), 'exception')}"
+        return (
+            Section()
+            .text(
+                delivery.describe_absent_register(data, council, "actions", cannot)
+                if actions.empty
+                else f"No indicator is an exception for {report.year}, so no improvement "
+                "action is listed."
+            )
+            .offer("exception_actions", pd.DataFrame(columns=EXCEPTION_ACTION_COLUMNS))
+        )
+    on = delivery.report_date(report.params)
+    rows = exception_actions(
+        found, actions, values_to(data.indicator_values, council, on), data.indicators, on
+    )
+    return (
+        Section()
+        .text(describe_exception_actions(rows))
+        .table(
+            exception_actions_table(rows, data.indicators),
+            caption=delivery._with_label(
+                f"The exceptions' improvement actions, their status at "
+                f"{delivery.describe_day(on)} and whether the PI responded",
+                data,
+                actions,
+            ),
+            row_header="Indicator",
+            note=f"{act.RESPONSE_METHOD} Values are those for periods ended by "
+            f"{delivery.describe_day(on)}.",
+        )
+        .offer(
+            "exception_actions",
+            rows[EXCEPTION_ACTION_COLUMNS],
+            f"Improvement actions of the PIs red or worse to {report.year}, their status at "
+            f"{on:%Y-%m-%d} and whether the PI responded",
+        )
+    )
+
+
+def share_words(share: float) -> str:
+    """The share of the tolerance missed as a percentage ("" without one)."""
+    if pd.isna(share):
+        return ""
+    if np.isinf(share):
+        return "beyond a zero tolerance"
+    return f"{format_number(100 * share, 0)}%"
+
+
+def open_action_counts(actions: pd.DataFrame, codes: Sequence[str]) -> list[int]:
+    """How many open actions are linked to each PI."""
+    if actions.empty:
+        return [0 for _ in codes]
+    linked = act.actions_for_pis(actions, list(codes))
+    open_ = linked[act.is_open(linked).to_numpy()] if len(linked) else linked
+    counts = open_["indicator"].value_counts() if len(open_) else pd.Series(dtype=int)
+    return [int(counts.get(code, 0)) for code in codes]
+
+
+def clinic_table(listed: pd.DataFrame, actions: pd.DataFrame | None) -> pd.DataFrame:
+    """Display table of the performance clinic list: rank, PI, why listed, outturn, target,
+    share of tolerance missed and (when there is an actions register) its open actions."""
+    shown = scorecard.performance_table(listed)
+    table = pd.DataFrame(
+        {
+            "Rank": listed["clinic_rank"].to_numpy(),
+            "Indicator": [f"{t} ({c})" for t, c in zip(listed["title"], listed["indicator"])],
+            "Why listed": listed["clinic_group"].to_numpy(),
+            "Period": shown["Period"].to_numpy(),
+            "Value": shown["Value"].to_numpy(),
+            "Target": shown["Target"].to_numpy(),
+            "Share of tolerance missed": [share_words(v) for v in listed["tolerance_missed"]],
+        }
+    )
+    if actions is not None:
+        table["Open actions"] = open_action_counts(actions, listed["indicator"].tolist())
+    return table
+
+
+def describe_clinic(listed: pd.DataFrame, year: str) -> str:
+    """One sentence: how many PIs are on the clinic list, by group, and the first."""
+    following = parse_period(year).shift(1).label
+    if listed.empty:
+        return (
+            f"No indicator is red or worsening in {year}: the clinic list for {following} is empty."
+        )
+    counts = listed["clinic_group"].value_counts()
+    parts = [f"{int(counts.get(g, 0))} {g}" for g in act.CLINIC_GROUPS]
+    first = listed.iloc[0]
+    return (
+        f"{delivery.count_words(len(listed), 'indicator')} "
+        f"{'is' if len(listed) == 1 else 'are'} on the performance clinic list for {following} "
+        f"({notes.join_words(parts)}); first: {first['title']} ({first['indicator']})."
+    )
+
+
+def clinic(report: annual.AnnualReport) -> Section:
+    """The performance clinic list for the coming year: the red or worsening PIs in the order
+    of :data:`perfeval.stats.actions.CLINIC_METHOD`, the rule stated under the table. Offers
+    ``performance_clinic``."""
+    data = report.data
+    listed = act.clinic_list(report.card, data.indicators)
+    actions = delivery.council_register(data, "actions", report.council)
+    following = parse_period(report.year).shift(1).label
+    return (
+        Section()
+        .text(describe_clinic(listed, report.year))
+        .table(
+            clinic_table(listed, None if actions.empty else actions),
+            caption=f"Performance clinic list for {following}: indicators red against target "
+            f"or worsening in {report.year}, most in need of attention first",
+            row_header="Indicator",
+            note=act.CLINIC_METHOD,
+        )
+        .offer(
+            "performance_clinic",
+            listed[["clinic_rank", "indicator", "clinic_group", "tolerance_missed"]],
+            f"Performance clinic list for {following}, ranked as the method says",
         )
     )

@@ -12,6 +12,7 @@ from perfeval.data.loader import Dataset, load_dataset
 from perfeval.present.section import Section
 from perfeval.sections import annual as report
 from perfeval.sections import review
+from perfeval.stats.actions import CLINIC_METHOD
 from perfeval.stats.budget import NET_SPEND, VarianceThresholds, describe_variance_rule
 
 MINIMAL = Path(__file__).parents[1] / "data" / "minimal"
@@ -438,8 +439,10 @@ def test_headline_table_shows_shares_as_percentages():
 def test_end_of_year_review_sections_offer_their_figures_with_descriptions(data):
     prepared = review.prepare(data, {**PARAMS, "services": []})
     assert prepared.commentary  # the minimal folder has commentary for Rutland
-    assert prepared.method_notes[-2:] == (
+    # the minimal folder has no actions register: the clinic rule, not the response rule
+    assert prepared.method_notes[-3:] == (
         review.EXCEPTIONS_METHOD,
+        CLINIC_METHOD,
         review.DATA_QUALITY_METHOD,
     )
     outturns = review.outturns(prepared)
