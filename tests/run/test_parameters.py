@@ -601,11 +601,13 @@ def test_a_validated_year_is_available_as_a_period_while_the_notebook_gets_text(
     }
 
 
-def test_every_report_declares_its_year_as_a_period():
+def test_every_report_with_a_year_declares_it_as_a_period():
+    with_year = [s for s in BUNDLED_STEMS if any(p.name == "year" for p in get_schema(s))]
+    assert len(with_year) >= 6  # the action plan review is dated by `as_at` instead
     assert all(
         validated_periods(stem, validate_parameters(stem, {}, data_checks=False))["year"].kind
         == "year"
-        for stem in BUNDLED_STEMS
+        for stem in with_year
     )
 
 
