@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from perfeval.core.exceptions import AnalysisError
+from perfeval.core.formatting import format_number, label_with_unit
 from perfeval.core.periods import period_sort_key
 from perfeval.stats.budget import QUADRANTS
 from perfeval.stats.evaluation import did_panel
@@ -70,8 +73,15 @@ def style_axes(ax: Axes) -> None:
 
 
 def axis_label(title: str, unit: str) -> str:
-    """Axis label with its unit, e.g. ``Recycling rate (%)``."""
-    return f"{title} ({unit})" if unit and unit != "number" else title
+    """Axis label with its unit once, e.g. ``Recycling rate (%)``; a title that already ends in
+    ``(unit)`` is kept as it is (never ``Quality of life (score) (score)``)."""
+    return label_with_unit(title, unit)
+
+
+def count_ticks(axis: Axis) -> None:
+    """Whole-number ticks on an axis that counts things (indicators, councils, actions): never
+    2.5 indicators."""
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def plot_category_counts(
@@ -101,6 +111,7 @@ def plot_category_counts(
     ax.set_yticks(positions, labels)
     for y, value in zip(positions, counts.to_numpy()):
         ax.text(value, y, f" {value:g}", va="center")
+    count_ticks(ax.xaxis)
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left", fontsize=11)
     ax.grid(axis="y", visible=False)
@@ -133,13 +144,21 @@ def plot_share_bars(shares: pd.DataFrame, *, title: str) -> Figure:
 
 
 def plot_comparator_bars(
-    values: pd.DataFrame, *, home: str, title: str, unit: str = "", value_label: str = "Value"
+    values: pd.DataFrame,
+    *,
+    home: str,
+    title: str,
+    unit: str = "",
+    value_label: str = "Value",
+    decimals: int = 1,
 ) -> Figure:
     """Bars for each council (sorted), the home council in dark blue and labelled, median dashed.
 
     ``values`` has columns ``name`` and ``value`` (and ``code``); the home council is the row
     whose ``code`` equals ``home``. The median line is drawn only from at least
-    :data:`perfeval.stats.scorecard.MIN_COMPARATORS` councils with a value.
+    :data:`perfeval.stats.scorecard.MIN_COMPARATORS` councils with a value, and named in the
+    legend with ``decimals`` places (the PI's own), rounded as the tables round. The axis label
+    is ``value_label`` with ``unit`` once (:func:`axis_label`).
     """
     data = values.dropna(subset=["value"]).sort_values("value", kind="mergesort")
     is_home = data["code"].eq(home).to_numpy()
@@ -159,7 +178,7 @@ def plot_comparator_bars(
             color=MEDIAN_COLOUR,
             linestyle="--",
             linewidth=1.5,
-            label=f"Median {median:,.1f}",
+            label=f"Median {format_number(median, decimals)}",
         )
         ax.legend(loc="lower right", frameon=False)
     ax.set_xlabel(axis_label(value_label, unit))

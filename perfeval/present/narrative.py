@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from perfeval.core.formatting import format_number
+from perfeval.core.formatting import format_number, plural
 from perfeval.stats.scorecard import MIN_COMPARATORS
 
 
@@ -126,11 +126,28 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def counted(n: int, what: str) -> str:
+    """``n`` and a plural phrase in agreement: ``counted(1, "indicators with a status")`` is
+    ``1 indicator with a status``; ``counted(3, ...)`` keeps the plural (``3 indicators ...``).
+
+    The phrase's noun is its first word ending in "s" ("evaluation questions", "quarterly and
+    monthly indicators"); for one it loses that "s" ("categories" becomes "category").
+    """
+    words = what.split(" ")
+    if int(n) == 1:
+        for i, word in enumerate(words):
+            if word.endswith("s") and not word.endswith("ss"):
+                words[i] = word[:-3] + "y" if word.endswith("ies") else word[:-1]
+                break
+    return f"{int(n):,} " + " ".join(words)
+
+
 def describe_counts(counts: pd.Series, *, what: str) -> str:
-    """ "Of 27 indicators with a status: 5 Green, 12 Amber, 10 Red." from a count series."""
+    """ "Of 27 indicators with a status: 5 Green, 12 Amber, 10 Red." from a count series
+    (``what`` in the plural; "Of 1 indicator with a status: ..." for one)."""
     total = int(counts.sum())
     listed = ", ".join(f"{int(v)} {k}" for k, v in counts.items())
-    return f"Of {total} {what}: {listed}."
+    return f"Of {counted(total, what)}: {listed}."
 
 
 def describe_positions(positions: pd.DataFrame) -> str:
@@ -145,7 +162,7 @@ def describe_positions(positions: pd.DataFrame) -> str:
     best = positions.loc[ranks.idxmax(), "label"]
     worst = positions.loc[ranks.idxmin(), "label"]
     return (
-        f"Of {len(positions)} ranked indicators, {counts.get('top', 0)} are in the top "
+        f"Of {plural(len(positions), 'ranked indicator')}, {counts.get('top', 0)} are in the top "
         f"quartile band, {counts.get('second', 0)} in the second, {counts.get('third', 0)} in "
         f"the third and {counts.get('bottom', 0)} in the bottom band. Best placed: {best}; "
         f"lowest placed: {worst}."
@@ -187,14 +204,17 @@ def describe_trend_tests(tests: pd.DataFrame) -> str:
         text = "No key indicator has enough years with a value to detect a trend"
     elif not parts:
         text = (
-            f"Over the years shown, none of the {tested} key indicators with enough years to "
-            f"test shows a clear trend (Mann-Kendall test, 5% level): their changes are "
-            f"within what year-to-year variation would give"
-        )
+            "Over the years shown, the one key indicator with enough years to test shows "
+            "no clear trend (Mann-Kendall test, 5% level): its changes are"
+            if tested == 1
+            else f"Over the years shown, none of the {tested} key indicators with enough "
+            "years to test shows a clear trend (Mann-Kendall test, 5% level): their "
+            "changes are"
+        ) + " within what year-to-year variation would give"
     else:
         text = (
-            f"Over the years shown, of {tested} key indicators with enough years to test, "
-            + "; ".join(parts)
+            f"Over the years shown, of {plural(tested, 'key indicator')} with enough years "
+            "to test, " + "; ".join(parts)
         )
         if tested > clear:
             rest = tested - clear

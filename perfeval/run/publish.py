@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from perfeval.core.exceptions import ParameterError, PerfevalError, RunError
+from perfeval.core.formatting import format_parameter
 from perfeval.run.outputs import FAILED_DIR, hold_index, write_text_atomically
 from perfeval.run.parameters import is_path_parameter
 
@@ -457,7 +458,11 @@ def cover_lines(info: ReportInfo, contents: list[tuple[str, str, int]]) -> list[
     ]
     if info.parameters:
         lines.append(
-            ("Parameters: " + "; ".join(f"{k} = {v}" for k, v in info.parameters.items()), False)
+            (
+                "Parameters: "
+                + "; ".join(f"{k} = {format_parameter(v)}" for k, v in info.parameters.items()),
+                False,
+            )
         )
     lines += [("Sources", True)] + [
         (source, False) for source in info.sources or ["See the report's method section."]
@@ -755,7 +760,9 @@ def _index_row(entry: Mapping[str, Any]) -> str:
         f"{e(entry['title'])}, {e(entry['folder'])}</span></a></li>"
         for label, href in links.items()
     )
-    params = "".join(f"<li>{e(str(k))} = {e(str(v))}</li>" for k, v in entry["parameters"].items())
+    params = "".join(
+        f"<li>{e(str(k))} = {e(format_parameter(v))}</li>" for k, v in entry["parameters"].items()
+    )
     return (
         f'<tr><th scope="row">{title}<br><span class="muted">{e(entry["folder"])}</span></th>'
         f"<td>{e(str(entry['council'] or ''))}</td><td>{e(str(entry['period'] or ''))}</td>"
