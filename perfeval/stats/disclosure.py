@@ -13,15 +13,18 @@ The symbols follow the Government Statistical Service guidance on symbols in tab
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Sequence
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from perfeval.core.exceptions import AnalysisError, ParameterError
+from perfeval.core.formatting import format_number
 
 __all__ = [
     "LOW_BASE",
+    "NON_SUBSTANTIVE",
     "NOT_AVAILABLE",
     "SUPPRESSED",
     "apply_disclosure_control",
@@ -35,6 +38,18 @@ SUPPRESSED = "[c]"
 LOW_BASE = "[low]"
 #: Not available: no respondents.
 NOT_AVAILABLE = "[x]"
+
+#: Group labels that are no substantive answer: suppressed first when a complementary cell is
+#: needed, because hiding them loses no finding a reader would quote.
+NON_SUBSTANTIVE = frozenset(
+    {"Prefer not to say", "Don't know", "Not known", "Not stated", "Refused", "No answer"}
+)
+
+
+def format_percent(proportion: float, decimals: int = 0) -> str:
+    """A 0-1 share as a percentage rounded half up on its decimal value (``0.285`` -> ``"29%"``)
+    by :func:`perfeval.core.formatting.format_number`, as every sentence rounds it."""
+    return format_number(float(Decimal(repr(float(proportion))).scaleb(2)), decimals, "%")
 
 
 def _breakdowns(
@@ -66,20 +81,36 @@ def _breakdowns(
     return sets
 
 
+def _least_informative(open_: np.ndarray, base: np.ndarray, substantive: np.ndarray) -> int:
+    """The open cell whose suppression loses least information: a non-substantive answer
+    ("Prefer not to say", "Don't know") before any substantive one, then the smallest base."""
+    return int(open_[np.lexsort((base[open_], substantive[open_]))[0]])
+
+
 def _secondary_suppression(
     base: np.ndarray,
     suppressed: np.ndarray,
     breakdowns: list[tuple[np.ndarray, np.ndarray]],
     min_cell: int,
+    substantive: np.ndarray | None = None,
 ) -> np.ndarray:
     """Suppress more cells until no suppressed figure can be recovered from a total.
 
     Within each breakdown whose categories add up to a (published or publishable) total, the
     suppressed categories must be at least two and hold at least ``min_cell`` respondents
-    between them; otherwise the next smallest category is suppressed too, and if none is left
-    the total itself (the usual "complementary suppression" rule; ONS 2021, Disclosure control
-    guidance for tables produced from surveys). Repeated across breakdowns until stable.
+    between them; otherwise one more category is suppressed, and if none is left the total
+    itself (complementary suppression; ONS 2021, Disclosure control guidance for tables
+    produced from surveys; GSS/ONS Statistical Disclosure Control methodology). The
+    complementary cell is the one that loses least information (:func:`_least_informative`):
+    the guidance asks for the complementary cells with the least information value, which is
+    why cell-suppression software minimises the suppressed total (Hundepool et al. 2012,
+    Statistical Disclosure Control, Wiley, section 5.3, "information loss" with cost = cell
+    frequency); a non-substantive answer (``substantive`` False) carries no finding a reader
+    would quote, so it goes before any substantive answer, then the smallest base. Repeated
+    across breakdowns until stable.
     """
+    if substantive is None:
+        substantive = np.ones(len(base), dtype=bool)
     suppressed = suppressed.copy()
     changed = True
     while changed:
@@ -91,7 +122,7 @@ def _secondary_suppression(
                     break
                 open_ = categories[~suppressed[categories] & (base[categories] > 0)]
                 if len(open_):
-                    suppressed[open_[np.argmin(base[open_])]] = changed = True
+                    suppressed[_least_informative(open_, base, substantive)] = changed = True
                     continue
                 if len(totals) and not suppressed[totals].all():
                     suppressed[totals] = changed = True
@@ -109,6 +140,7 @@ def apply_disclosure_control(
     group_columns: Sequence[str] | None = None,
     table_columns: Sequence[str] | None = None,
     total_label: Hashable | None = None,
+    non_substantive: Collection[Hashable] = NON_SUBSTANTIVE,
 ) -> pd.DataFrame:
     """Remove every figure that must not be published and mark it with a statistical symbol.
 
@@ -119,9 +151,11 @@ def apply_disclosure_control(
        is between 1 and ``min_cell - 1``.
     2. ``[c]`` (secondary suppression): within each breakdown - rows that add up to a total -
        if the suppressed rows are fewer than two or hold fewer than ``min_cell`` respondents
-       between them, the next smallest row is suppressed too (and, if none is left, the total
-       row), so a suppressed figure cannot be worked out by subtracting published ones from the
-       total. With two group columns each dimension is protected in turn until stable.
+       between them, one more row is suppressed (and, if none is left, the total row), so a
+       suppressed figure cannot be worked out by subtracting published ones from the total.
+       The row chosen is the one that loses least information: a non-substantive answer
+       (``non_substantive``, e.g. "Prefer not to say") before any substantive one, then the
+       smallest base. With two group columns each dimension is protected in turn until stable.
     3. ``[low]``: a row with a base below ``min_base`` is not published, but its base is shown.
     4. ``[x]``: a row with no respondents (base 0).
 
@@ -151,12 +185,17 @@ def apply_disclosure_control(
         several questions; default ``table.attrs["table_columns"]`` or none.
     total_label : hashable, optional
         Value of a group column that marks a total row (e.g. ``"All respondents"``).
+    non_substantive : collection of hashable
+        Group labels that are no substantive answer (default :data:`NON_SUBSTANTIVE`), chosen
+        first as complementary cells.
 
     Returns
     -------
     pandas.DataFrame
         A copy of ``table`` with suppressed values removed, plus ``symbol`` (``""``, ``"[c]"``,
-        ``"[low]"`` or ``"[x]"``) and ``published`` (True when the estimate may be shown).
+        ``"[low]"`` or ``"[x]"``), ``suppression`` (``"primary"`` for a small cell,
+        ``"secondary"`` for a cell hidden to protect one, else ``""``) and ``published`` (True
+        when the estimate may be shown).
 
     Raises
     ------
@@ -186,8 +225,13 @@ def apply_disclosure_control(
         count = table[count_column].to_numpy(dtype=float)
         rest = base - count
         small |= ((count > 0) & (count < min_cell)) | ((rest > 0) & (rest < min_cell))
+    substantive = (
+        ~table[groups].isin(list(non_substantive)).any(axis=1).to_numpy(dtype=bool)
+        if groups
+        else np.ones(len(table), dtype=bool)
+    )
     confidential = _secondary_suppression(
-        base, small, _breakdowns(table, groups, tables, total_label), min_cell
+        base, small, _breakdowns(table, groups, tables, total_label), min_cell, substantive
     )
     low = ~confidential & (base > 0) & (base < min_base)
     empty = ~confidential & (base == 0)
@@ -203,6 +247,7 @@ def apply_disclosure_control(
     result["symbol"] = np.select(
         [confidential, low, empty], [SUPPRESSED, LOW_BASE, NOT_AVAILABLE], ""
     )
+    result["suppression"] = np.select([small, confidential], ["primary", "secondary"], "")
     result["published"] = ~(confidential | low | empty)
     return result
 
@@ -273,7 +318,7 @@ def format_percentage_with_base(
             f"Cannot format proportion {proportion!r} as a percentage: expected a "
             f"fraction between 0 and 1, or a symbol such as '[x]' when missing."
         )
-    return f"{100 * proportion:.{decimals}f}% {base_text}"
+    return f"{format_percent(proportion, decimals)} {base_text}"
 
 
 def format_publication_table(
@@ -320,7 +365,7 @@ def format_publication_table(
         for p, b, s in zip(controlled["estimate"], controlled["base"], controlled["symbol"])
     ]
     display["confidence_interval"] = [
-        s if s else f"{100 * lo:.{decimals}f}% to {100 * hi:.{decimals}f}%"
+        s if s else f"{format_percent(lo, decimals)} to {format_percent(hi, decimals)}"
         for lo, hi, s in zip(controlled["ci_low"], controlled["ci_high"], controlled["symbol"])
     ]
     return display

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from perfeval.core.exceptions import AnalysisError
 from perfeval.stats.disclosure import (
     apply_disclosure_control,
+    format_percent,
     format_percentage_with_base,
+    format_publication_table,
 )
 
 
@@ -38,8 +40,13 @@ def test_small_group_is_never_published_even_through_the_total():
     # primary: Mixed (4 respondents); secondary: the next smallest, Black (35)
     assert controlled.loc["Mixed", "symbol"] == "[c]" and controlled.loc["Black", "symbol"] == "[c]"
     assert (
-        controlled.loc[["Mixed", "Black"]].drop(columns=["symbol", "published"]).isna().all().all()
+        controlled.loc[["Mixed", "Black"]]
+        .drop(columns=["symbol", "suppression", "published"])
+        .isna()
+        .all()
+        .all()
     )
+    assert controlled.loc[["Mixed", "Black"], "suppression"].tolist() == ["primary", "secondary"]
     # The overall base minus the published bases reveals only Black + Mixed together (39).
     published = controlled.loc[controlled.published, "base"]
     assert total_base - published.sum() == 39
@@ -142,3 +149,73 @@ def test_format_percentage_with_base():
         format_percentage_with_base(0.45, None)
     with pytest.raises(AnalysisError, match="between 0 and 1"):
         format_percentage_with_base(45.0, 312)
+
+
+def disability(bases: list[int], counts: list[int]) -> pd.DataFrame:
+    """One question by disability: No, Prefer not to say, Yes and the total row."""
+    return pd.DataFrame(
+        {
+            "disability": ["No", "Prefer not to say", "Yes", "All"],
+            "estimate": [c / b for c, b in zip(counts, bases)],
+            "base": bases,
+            "count": counts,
+        }
+    )
+
+
+def test_secondary_suppression_takes_prefer_not_to_say_before_a_smaller_substantive_answer():
+    # Yes: 6 of 30 do not give a positive answer -> primary. The complementary cell must be
+    # Prefer not to say (150), although "No" (100) is smaller: hiding a substantive answer
+    # would lose a result a reader would quote.
+    table = disability([100, 150, 30, 280], [80, 100, 24, 204])
+    controlled = apply_disclosure_control(
+        table, group_columns=["disability"], count_column="count", total_label="All"
+    ).set_index("disability")
+    assert controlled["suppression"].tolist() == ["", "secondary", "primary", ""]
+    assert controlled.loc["No", "published"] and controlled.loc["All", "published"]
+
+
+def test_without_a_non_substantive_answer_the_smallest_substantive_one_is_taken():
+    table = disability([100, 150, 30, 280], [80, 100, 24, 204])
+    controlled = apply_disclosure_control(
+        table,
+        group_columns=["disability"],
+        count_column="count",
+        total_label="All",
+        non_substantive=(),
+    ).set_index("disability")
+    # every answer counts as substantive: the smallest open cell (No, 100) is taken
+    assert controlled["suppression"].tolist() == ["secondary", "", "primary", ""]
+    table = disability([400, 500, 30, 930], [300, 250, 24, 574]).assign(
+        disability=["No", "Other", "Yes", "All"]
+    )
+    controlled = apply_disclosure_control(
+        table, group_columns=["disability"], count_column="count", total_label="All"
+    ).set_index("disability")
+    assert controlled["suppression"].tolist() == ["secondary", "", "primary", ""]  # 400 < 500
+
+
+def test_a_small_non_substantive_cell_costs_the_smallest_substantive_one():
+    # Prefer not to say (43, 7 not positive) is primary; no other non-substantive cell is left,
+    # so the smaller of the substantive answers is hidden, and the table says which is which.
+    table = disability([702, 43, 183, 928], [612, 36, 154, 802])
+    controlled = apply_disclosure_control(
+        table, group_columns=["disability"], count_column="count", total_label="All"
+    ).set_index("disability")
+    assert controlled["suppression"].tolist() == ["", "primary", "secondary", ""]
+
+
+def test_percentages_are_rounded_half_up_on_their_decimal_value():
+    # 0.285 is 0.28499999999999998 in binary: format() gives 28%, people (and sentences) 29%
+    assert format(100 * 0.285, ".0f") == "28"
+    assert format_percent(0.285) == "29%" and format_percent(0.0125, 1) == "1.3%"
+    assert format_percentage_with_base(0.285, 200) == "29% (base 200)"
+    controlled = apply_disclosure_control(
+        pd.DataFrame(
+            {"g": ["a"], "estimate": [0.285], "ci_low": [0.225], "ci_high": [0.345], "base": [200]}
+        ),
+        group_columns=["g"],
+    )
+    shown = format_publication_table(controlled)
+    assert shown.loc[0, "result"] == "29% (base 200)"
+    assert shown.loc[0, "confidence_interval"] == "23% to 35%"
