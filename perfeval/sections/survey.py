@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from perfeval.core.exceptions import AnalysisError
+from perfeval.core.formatting import format_number, plural
 from perfeval.core.periods import LATEST_WAVE, PREVIOUS_WAVE
 from perfeval.data import notes
 from perfeval.data.loader import Dataset, council_name
@@ -140,6 +141,19 @@ def survey_questions(data: Dataset, survey_name: str, council: str) -> pd.DataFr
             }
         )
     return pd.DataFrame(rows)
+
+
+def question_wordings(questions: pd.DataFrame) -> dict[str, str]:
+    """Each question code's wording from the codebook (:func:`survey_questions`)."""
+    return dict(zip(questions["question"], questions["wording"]))
+
+
+def quote_question(code: str, wording: Mapping[str, str] | None = None) -> str:
+    """The question as a reader knows it, in quotation marks: its codebook wording
+    (``"Q01"`` -> ``'"Overall, how satisfied ... to live?"'``); the code only when the codebook
+    gives no wording."""
+    text = (wording or {}).get(code)
+    return f"“{text}”" if isinstance(text, str) and text.strip() else str(code)
 
 
 def wave_responses(data: Dataset, survey_name: str, wave: str, council: str) -> pd.DataFrame:
@@ -258,10 +272,12 @@ def describe_weighting(summary: pd.DataFrame) -> str:
     parts = []
     for row in summary.itertuples():
         how = (
-            f"weights raked to the population margins, converged after {row.iterations} "
-            f"iteration(s) with the largest margin error {row.max_margin_error:.1e}."
-            if row.raked
-            else "supplied weights used as they are (not re-raked)."
+            "supplied weights used as they are (not re-raked)."
+            if not row.raked
+            else "weights raked to the population margins."
+            if row.converged
+            else "weights raked to the population margins, but the raking did not converge: "
+            "the weighted sample does not match every margin (see the margins table)."
         )
         parts.append(
             f"Wave {row.wave}: {row.respondents:,} respondents; {how} The design effect "
@@ -490,12 +506,19 @@ def describe_headline(controlled: pd.DataFrame, wave: str) -> str:
         return f"No result of the {wave} survey has a base large enough to publish."
     top, bottom = shown.loc[shown["estimate"].idxmax()], shown.loc[shown["estimate"].idxmin()]
     hidden = len(controlled) - len(shown)
+    wording = question_wordings(controlled) if "wording" in controlled.columns else None
     return (
-        f"In the {wave} survey the most positive result was {top['question']} "
-        f"({narrative.percent(top['estimate'])} of {int(top['base']):,} respondents answering) "
-        f"and the least positive {bottom['question']} ({narrative.percent(bottom['estimate'])} "
-        f"of {int(bottom['base']):,})."
-        + (f" {hidden} result(s) are not published ([c] or [low])." if hidden else "")
+        f"In the {wave} survey the most positive result was for "
+        f"{quote_question(top['question'], wording)} ({narrative.percent(top['estimate'])} of "
+        f"{int(top['base']):,} respondents answering) and the least positive for "
+        f"{quote_question(bottom['question'], wording)} "
+        f"({narrative.percent(bottom['estimate'])} of {int(bottom['base']):,})."
+        + (
+            f" {plural(hidden, 'result')} {'is' if hidden == 1 else 'are'} not published "
+            "([c] or [low])."
+            if hidden
+            else ""
+        )
     )
 
 
@@ -546,11 +569,12 @@ def describe_headline_chart(controlled: pd.DataFrame, sentence: str) -> str:
     """Text alternative of the headline chart: the sentence, then each published share with
     its base."""
     shown = controlled[controlled["published"]]
+    wording = question_wordings(controlled) if "wording" in controlled.columns else None
     return (
         sentence
         + " "
         + "; ".join(
-            f"{q} {narrative.percent(e)} (base {int(b):,})"
+            f"{quote_question(q, wording)} {narrative.percent(e)} (base {int(b):,})"
             for q, e, b in zip(shown["question"], shown["estimate"], shown["base"])
         )
         + "."
@@ -619,8 +643,14 @@ def interval_with_level_texts(change: pd.DataFrame) -> list[str]:
     ]
 
 
-def describe_change(change: pd.DataFrame, wave: str, comparison_wave: str) -> str:
-    """Sentence: how many results changed significantly since the comparison wave, and which."""
+def describe_change(
+    change: pd.DataFrame,
+    wave: str,
+    comparison_wave: str,
+    wording: Mapping[str, str] | None = None,
+) -> str:
+    """Sentence: how many results changed significantly since the comparison wave, and which
+    (each question by its ``wording``, :func:`question_wordings`)."""
     tested = change[change["difference"].notna()]
     moved = tested[tested["significant"].astype(bool)]
     if tested.empty:
@@ -631,8 +661,9 @@ def describe_change(change: pd.DataFrame, wave: str, comparison_wave: str) -> st
             f"{comparison_wave} and {wave} (Holm-adjusted)."
         )
     parts = [
-        f"{r.question} {r.finding.replace('significant ', '')} of {abs(r.difference) * 100:.1f} "
-        f"points ({narrative.percent(r.estimate_earlier)} of {int(r.base_earlier):,} to "
+        f"{quote_question(str(r.question), wording)} {r.finding.replace('significant ', '')} "
+        f"of {format_number(abs(r.difference) * 100, 1)} points "
+        f"({narrative.percent(r.estimate_earlier)} of {int(r.base_earlier):,} to "
         f"{narrative.percent(r.estimate_later)} of {int(r.base_later):,})"
         for r in moved.itertuples()
     ]
@@ -682,7 +713,16 @@ def wave_change(
 
 def points_texts(values: pd.Series) -> list[str]:
     """Each fraction as signed percentage points ("+4.2"), blank when missing."""
-    return ["" if pd.isna(v) else f"{v * 100:+.1f}" for v in values]
+    return [signed_points(v) for v in values]
+
+
+def signed_points(value: float) -> str:
+    """A fraction as signed percentage points rounded half up (``0.0425`` -> ``"+4.3"``), blank
+    when missing, as :func:`perfeval.core.formatting.format_number` rounds a sentence's."""
+    if pd.isna(value):
+        return ""
+    text = format_number(float(value) * 100, 1)
+    return text if text.startswith("-") else f"+{text}"
 
 
 def change_display(moved: WaveChange, wave: str, comparison_wave: str) -> pd.DataFrame:
@@ -701,14 +741,17 @@ def change_display(moved: WaveChange, wave: str, comparison_wave: str) -> pd.Dat
     )
 
 
-def describe_change_chart(change: pd.DataFrame, sentence: str) -> str:
+def describe_change_chart(
+    change: pd.DataFrame, sentence: str, wording: Mapping[str, str] | None = None
+) -> str:
     """Text alternative of the change chart: the sentence, then each tested change in points."""
     shown = change[change["difference"].notna()]
     return (
         sentence
         + " "
         + "; ".join(
-            f"{q} {d * 100:+.1f} points" for q, d in zip(shown["question"], shown["difference"])
+            f"{quote_question(q, wording)} {d * 100:+.1f} points"
+            for q, d in zip(shown["question"], shown["difference"])
         )
         + "."
     )
@@ -821,6 +864,7 @@ def breakdown_table(
             "p_adjusted",
             "finding",
             "symbol",
+            "suppression",
             "published",
         ]
     ]
@@ -839,28 +883,54 @@ def breakdown_display(table: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index().rename(columns={"group": breakdown_label(table["breakdown"].iloc[0])})
 
 
-def describe_breakdown(table: pd.DataFrame) -> str:
-    """Sentence: which groups differ significantly from the rest, and what is not published."""
+def describe_breakdown(table: pd.DataFrame, wording: Mapping[str, str] | None = None) -> str:
+    """Sentence: which groups differ significantly from the rest (each question by its
+    ``wording``), and what is not published: the small groups suppressed and the groups hidden
+    only to protect them (secondary suppression)."""
     label = breakdown_label(table["breakdown"].iloc[0]).lower()
     groups = table[table["group"] != TOTAL_LABEL]
     tested = groups[groups["difference"].notna()]
     moved = tested[tested["finding"].isin(list(SIGNIFICANCE_MARKS))]
     parts = [
-        f"{r.group} {r.finding.replace('significantly ', '')} on {r.question} "
-        f"({narrative.percent(r.estimate)} of {int(r.base):,}; {r.difference * 100:+.0f} points)"
+        f"{r.group} {r.finding.replace('significantly ', '')} on "
+        f"{quote_question(str(r.question), wording)} ({narrative.percent(r.estimate)} of "
+        f"{int(r.base):,}; {r.difference * 100:+.0f} points)"
         for r in moved.itertuples()
     ]
     text = (
         f"By {label}, {len(moved)} of {len(tested)} group results differ significantly from "
         f"the rest of the sample (Holm-adjusted)" + (": " + "; ".join(parts) if parts else "") + "."
     )
-    for symbol, words in (
-        (disclosure.SUPPRESSED, "suppressed ([c])"),
-        (disclosure.LOW_BASE, "not published: base too small ([low])"),
-    ):
-        hit = groups.loc[groups["symbol"] == symbol, "group"]
-        if not hit.empty:
-            text += f" {len(hit)} result(s) are {words}, for {', '.join(dict.fromkeys(hit))}."
+    return text + describe_suppressed(groups, wording)
+
+
+def describe_suppressed(groups: pd.DataFrame, wording: Mapping[str, str] | None = None) -> str:
+    """Sentences naming what is not published: each group with too few respondents ([c]), each
+    group hidden only so that a small one cannot be worked out from the total (secondary
+    suppression, with the questions it applies to), and each base too small ([low])."""
+    by_kind = groups.get("suppression", pd.Series("", index=groups.index))
+    primary = groups[(groups["symbol"] == disclosure.SUPPRESSED) & (by_kind != "secondary")]
+    secondary = groups[(groups["symbol"] == disclosure.SUPPRESSED) & (by_kind == "secondary")]
+    low = groups[groups["symbol"] == disclosure.LOW_BASE]
+    text = ""
+    if not primary.empty:
+        text += (
+            f" {plural(len(primary), 'result')} {'is' if len(primary) == 1 else 'are'} "
+            f"suppressed ([c]: too few "
+            f"respondents), for {', '.join(dict.fromkeys(primary['group']))}."
+        )
+    for group, rows in secondary.groupby("group", sort=False):
+        questions = "; ".join(quote_question(str(q), wording) for q in rows["question"])
+        text += (
+            f" {group} is also suppressed ([c]) on {questions}, so that the suppressed results "
+            "cannot be worked out from the total (secondary suppression)."
+        )
+    if not low.empty:
+        text += (
+            f" {plural(len(low), 'result')} {'is' if len(low) == 1 else 'are'} not published: "
+            "base too small ([low]), "
+            f"for {', '.join(dict.fromkeys(low['group']))}."
+        )
     return text
 
 
@@ -1128,7 +1198,12 @@ def resident_views(
                 "Finding": shown.loc[table["question"], "Finding"].to_numpy(),
             }
         )
-        change_sentence = describe_change(moved.change, wave, previous_wave)
+        change_sentence = describe_change(
+            moved.change,
+            wave,
+            previous_wave,
+            question_wordings(survey_questions(data, survey, council)),
+        )
         sentence, alt = f"{sentence} {change_sentence}", f"{alt} {change_sentence}"
     return {
         "table": table,
@@ -1297,7 +1372,8 @@ def change_since_last_wave(report: SurveyReport) -> Section:
         comparison_wave=earlier,
         **_thresholds(report),
     )
-    sentence = describe_change(moved.change, wave, earlier)
+    wording = question_wordings(report.questions)
+    sentence = describe_change(moved.change, wave, earlier, wording)
     caption = change_caption(wave, earlier, level, report.weighting.kind)
     return (
         Section()
@@ -1309,7 +1385,7 @@ def change_since_last_wave(report: SurveyReport) -> Section:
                 comparison_wave=earlier,
                 level=level,
             ),
-            alt=describe_change_chart(moved.change, sentence),
+            alt=describe_change_chart(moved.change, sentence, wording),
             caption=caption,
         )
         .table(
@@ -1338,7 +1414,8 @@ def group_differences(report: SurveyReport) -> Section:
     section, tables = Section(), []
     for by in report.params["breakdowns"]:
         table = breakdown_table(responses, report.questions, by, **settings)
-        sentence, caption = describe_breakdown(table), breakdown_caption(by, wave, kind)
+        sentence = describe_breakdown(table, question_wordings(report.questions))
+        caption = breakdown_caption(by, wave, kind)
         section.text(sentence).figure(
             charts_survey.plot_breakdown(table, level=settings["level"]),
             alt=sentence,
@@ -1347,7 +1424,7 @@ def group_differences(report: SurveyReport) -> Section:
         section.table(
             breakdown_display(table), caption=caption, row_header=breakdown_label(by), note=note
         )
-        tables.append(table.drop(columns="published"))
+        tables.append(table.drop(columns=["published", "suppression"]))
     stacked = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     return section.offer(
         "breakdowns",

@@ -196,7 +196,8 @@ def test_weight_wave_rakes_to_the_margins_and_reports_the_design_effect():
     # Kish: n * sum(w^2) / (sum w)^2 = 4 * (3 * 4/9 + 4) / 16 = 4/3.
     assert summary.loc[0, "design_effect"] == pytest.approx(4 / 3)
     assert summary.loc[0, "effective_base"] == pytest.approx(3.0)
-    assert "converged after" in sr.describe_weighting(summary)
+    said = sr.describe_weighting(summary)  # the raking's convergence is a method detail
+    assert "raked to the population margins." in said and "iteration" not in said
 
 
 def test_weight_wave_without_raking_keeps_the_supplied_weights():
@@ -393,13 +394,15 @@ def test_headline_measures_publish_only_controlled_values():
     assert table.loc[1, ["estimate", "base"]].isna().all()
     assert description == "Weighted share positive per question, wave 2024, disclosure-controlled"
     sentence = (
-        "In the 2024 survey the most positive result was Q1 (50% of 60 respondents "
-        "answering) and the least positive Q1 (50% of 60). 1 result(s) are not published "
-        "([c] or [low])."
+        "In the 2024 survey the most positive result was for \u201cSatisfied?\u201d (50% of 60 "
+        "respondents answering) and the least positive for \u201cSatisfied?\u201d (50% of 60). "
+        "1 result is not published ([c] or [low])."
     )
     assert texts(section) == [sentence]
     chart, shown = section.blocks[1], section.blocks[2]
-    assert chart.alt == sentence + " Q1 50% (base 60)." and "Q2" not in chart.alt
+    assert (
+        chart.alt == sentence + " \u201cSatisfied?\u201d 50% (base 60)." and "Q2" not in chart.alt
+    )
     assert (
         chart.caption
         == shown.caption
@@ -475,7 +478,7 @@ def test_change_since_last_wave_controls_both_waves_before_comparing():
     assert list(table.columns[:3]) == ["Question", "2022", "2024"]
     assert table.rows[0][3] == "+0.0" and table.note == sr.CHANGE_TABLE_NOTE
     assert texts(section)[0].startswith("None of the 1 results")
-    assert section.blocks[1].alt == texts(section)[0] + " Q1 +0.0 points."
+    assert section.blocks[1].alt == texts(section)[0] + " \u201cSatisfied?\u201d +0.0 points."
 
 
 def test_change_since_last_wave_without_a_comparison_wave_says_so_and_offers_nothing():
@@ -548,13 +551,19 @@ def test_describe_breakdown_counts_suppressed_and_low_results():
     table = sr.breakdown_table(
         sized(100, 60, 4, 0.5), QUESTIONS, "grp", level=0.95, min_base=80, min_cell=10
     )
-    text = sr.describe_breakdown(table)
-    assert "2 result(s) are suppressed ([c]), for B, C." in text
+    text = sr.describe_breakdown(table, sr.question_wordings(QUESTIONS))
+    # C (4 respondents) is too small; B (60) is hidden only so that C cannot be worked out
+    assert "1 result is suppressed ([c]: too few respondents), for C." in text
+    assert (
+        "B is also suppressed ([c]) on \u201cSatisfied?\u201d, so that the suppressed results "
+        "cannot be worked out from the total (secondary suppression)." in text
+    )
+    assert "Q1" not in text
     table = sr.breakdown_table(
         sized(100, 60, 40, 0.5), QUESTIONS, "grp", level=0.95, min_base=80, min_cell=10
     )
     assert (
-        "2 result(s) are not published: base too small ([low]), for B, C."
+        "2 results are not published: base too small ([low]), for B, C."
         in sr.describe_breakdown(table)
     )
 
