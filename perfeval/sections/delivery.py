@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from perfeval.core.formatting import format_number
+from perfeval.core.formatting import format_number, plural
 from perfeval.core.periods import Period, parse_period
 from perfeval.data import notes
 from perfeval.data.loader import Dataset, council_name
@@ -40,6 +40,7 @@ __all__ = [
     "count_words",
     "council_register",
     "describe_absent_register",
+    "with_synthetic_label",
     "actions_due",
     "risk_register",
     "risks_to_watch",
@@ -85,9 +86,9 @@ def describe_day(day: Any) -> str:
     return f"{stamp.day} {stamp:%B %Y}"
 
 
-def count_words(n: int, noun: str, plural: str | None = None) -> str:
-    """``1 action``, ``2 actions`` (``plural`` for an irregular noun)."""
-    return f"{format_number(n, 0)} {noun if n == 1 else plural or noun + 's'}"
+def count_words(n: int, noun: str, plural_noun: str | None = None) -> str:
+    """``1 action``, ``2 actions`` (:func:`perfeval.core.formatting.plural`)."""
+    return plural(n, noun, plural_noun)
 
 
 def council_register(data: Dataset, table: str, council: str) -> pd.DataFrame:
@@ -107,7 +108,7 @@ def describe_absent_register(data: Dataset, council: str, table: str, cannot: st
     )
 
 
-def _with_label(caption: str, data: Dataset, rows: pd.DataFrame) -> str:
+def with_synthetic_label(caption: str, data: Dataset, rows: pd.DataFrame) -> str:
     """A caption with the rows' synthetic label in brackets, when they carry one."""
     label = notes.synthetic_label(data, rows)
     return f"{caption} ({label})" if label else caption
@@ -259,7 +260,7 @@ def actions_due(report: Any) -> Section:
         .text(describe_actions_due(totals, on, quarter))
         .table(
             summary_display(summary),
-            caption=_with_label(
+            caption=with_synthetic_label(
                 f"Actions by service and owner at {describe_day(on)}: open, overdue and due "
                 f"by the end of {quarter}",
                 data,
@@ -327,6 +328,16 @@ def describe_bands(counts: Mapping[str, int]) -> str:
     return notes.join_words(parts)
 
 
+def _is_past(n: int) -> str:
+    """``is past its review date`` or ``are past their review date``, agreeing with ``n``."""
+    return "is past its review date" if n == 1 else "are past their review date"
+
+
+def _is_above(n: int) -> str:
+    """``is above its target score`` or ``are above their target score``."""
+    return "is above its target score" if n == 1 else "are above their target score"
+
+
 def describe_register(scored: pd.DataFrame, on: pd.Timestamp) -> str:
     """One sentence: the corporate register's size, bands and the risks that need attention."""
     rose = int(rk.rose(scored).sum())
@@ -336,8 +347,8 @@ def describe_register(scored: pd.DataFrame, on: pd.Timestamp) -> str:
         f"At {describe_day(on)} the corporate risk register holds "
         f"{count_words(len(scored), 'risk')}: {describe_bands(band_counts(scored))} by residual "
         f"score; {format_number(rose, 0)} rose since the last review, "
-        f"{format_number(past, 0)} {'is' if past == 1 else 'are'} past their review date and "
-        f"{format_number(above, 0)} {'is' if above == 1 else 'are'} above their target score."
+        f"{format_number(past, 0)} {_is_past(past)} and {format_number(above, 0)} "
+        f"{_is_above(above)}."
     )
 
 
@@ -409,7 +420,7 @@ def risk_register(report: Any) -> Section:
         )
         .table(
             heat_map_table(counts),
-            caption=_with_label(
+            caption=with_synthetic_label(
                 f"Corporate risks in each cell of the 5 x 5 grid at {describe_day(on)}: number "
                 "of risks (band)",
                 data,
@@ -517,9 +528,8 @@ def risks_to_watch(report: Any) -> Section:
         .text(
             f"Of {count_words(len(scored), 'corporate risk')}, "
             f"{format_number(len(watched), 0)} rose since the last review or "
-            f"{'is' if len(watched) == 1 else 'are'} past their review date at "
-            f"{describe_day(on)}, and {format_number(len(above), 0)} "
-            f"{'is' if len(above) == 1 else 'are'} above their target score."
+            f"{_is_past(len(watched))} at {describe_day(on)}, and "
+            f"{format_number(len(above), 0)} {_is_above(len(above))}."
         )
         .table(
             watched_display(watched),
@@ -675,8 +685,12 @@ def delivery_counts(data: Dataset, council: str, on: pd.Timestamp) -> pd.DataFra
             ("actions overdue", int(totals["overdue"])),
             ("actions cancelled", int(totals["cancelled"])),
         ]
-    if not council_register(data, "risks", council).empty:
-        scored = corporate_risks(data, council)
+    scored = (
+        pd.DataFrame()
+        if council_register(data, "risks", council).empty
+        else corporate_risks(data, council)
+    )
+    if not scored.empty:
         top = rk.DEFAULT_BANDS[-1][0]
         rows += [
             ("corporate risks", len(scored)),
@@ -720,7 +734,8 @@ def summary(report: Any) -> Section:
     data, council = report.data, str(report.params["council"])
     on = report_date(report.params)
     figures = delivery_counts(data, council, on)
-    if figures.empty:
+    no_actions = council_register(data, "actions", council).empty
+    if no_actions and council_register(data, "risks", council).empty:
         return (
             Section()
             .offer("delivery_summary", figures)
@@ -730,14 +745,17 @@ def summary(report: Any) -> Section:
                 "says nothing about the delivery of improvement actions or the risks to it."
             )
         )
-    absent = [
-        describe_absent_register(data, council, table, cannot)
-        for table, cannot in (
-            ("actions", "say how many improvement actions are complete or late"),
-            ("risks", "name the high risks"),
+    absent = []
+    if no_actions:
+        absent.append(
+            describe_absent_register(
+                data, council, "actions", "say how many improvement actions are complete or late"
+            )
         )
-        if council_register(data, table, council).empty
-    ]
+    if "corporate risks" not in set(figures["measure"]):
+        absent.append(describe_no_corporate_risks(data, council, "name the high risks"))
+    if figures.empty:
+        return Section().offer("delivery_summary", figures).text(" ".join(absent))
     used = pd.concat(
         [council_register(data, t, council) for t in ("actions", "risks")], ignore_index=True
     )
@@ -746,7 +764,7 @@ def summary(report: Any) -> Section:
         .text(" ".join([describe_delivery(data, council, on), *absent]))
         .table(
             figures.rename(columns={"measure": "Measure", "count": "Number"}),
-            caption=_with_label(f"Delivery at {describe_day(on)}", data, used),
+            caption=with_synthetic_label(f"Delivery at {describe_day(on)}", data, used),
             row_header="Measure",
             note=f"{act.OVERDUE_METHOD} {rk.score_method()}",
         )

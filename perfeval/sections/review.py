@@ -680,7 +680,7 @@ def improvement_actions(report: annual.AnnualReport) -> Section:
         .text(describe_exception_actions(rows))
         .table(
             exception_actions_table(rows, data.indicators),
-            caption=delivery._with_label(
+            caption=delivery.with_synthetic_label(
                 f"The exceptions' improvement actions, their status at "
                 f"{delivery.describe_day(on)} and whether the PI responded",
                 data,

@@ -204,6 +204,35 @@ def test_no_comparator_median_rank_or_quartile_comes_from_fewer_than_three_counc
     )
 
 
+def after_heading(section: str) -> str:
+    """A section's text after its heading (and the heading's ¶ anchor)."""
+    return text_of(section.split("</h2>", 1)[-1]).strip()
+
+
+def test_without_actions_or_risks_the_delivery_sections_say_so_in_one_sentence(sotn, eoy):
+    """The district folder has no actions.csv or risks.csv (#17): State of the Nation's
+    Delivery and the review's improvement actions say so; the clinic list needs neither."""
+    delivery = sections(page_of(sotn))["Delivery"]
+    assert "<table" not in delivery and "<img" not in delivery
+    assert after_heading(delivery) == (
+        "Neither an actions register (actions.csv) nor a risk register (risks.csv) is in the "
+        "data folder for Melton, so this report says nothing about the delivery of improvement "
+        "actions or the risks to it."
+    )
+    found = sections(page_of(eoy))
+    actions = found["Improvement actions for the exceptions"]
+    assert "<table" not in actions
+    assert after_heading(actions).startswith(
+        "No actions register (actions.csv) is in the data folder for Melton, so this report "
+        "cannot say what is being done about the "
+    )
+    clinic = found["Performance clinic list for the coming year"]
+    assert "<table" in clinic and ">Open actions<" not in clinic
+    assert table_rows(sotn.key_figures["delivery_summary"]) == []
+    assert table_rows(eoy.key_figures["exception_actions"]) == []
+    assert "Whether a PI responded" not in text_of(found["Method, data sources and provenance"])
+
+
 def test_end_of_year_review_has_no_commentary_column_and_says_why(eoy):
     found = sections(page_of(eoy))
     exceptions = found["Exceptions: red and worsening indicators"]

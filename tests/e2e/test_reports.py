@@ -20,7 +20,7 @@ import pytest
 from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR, SAMPLE_DATA_DIR
 from perfeval.run.parameters import load_parameter_file
 from perfeval.run.runner import run_report
-from report_pages import check_clean_page, check_sections
+from report_pages import check_clean_page, check_sections, sections, table_rows, text_of
 
 pytestmark = pytest.mark.notebook
 
@@ -50,7 +50,7 @@ def sotn(tmp_path_factory):
 
 #: Each section cell of the annual notebooks: one section function, what it records, display.
 SECTION_CELL = re.compile(
-    r"s = (annual|review|common)\.[a-z_]+\((report|report\.context[^)]*)\)\n"
+    r"s = (annual|review|common|delivery)\.[a-z_]+\((report|report\.context[^)]*)\)\n"
     r"(s\.record\(\"[a-z_]+\"(, \"[a-z_]+\")*\)\n)?display\(s\)"
 )
 
@@ -77,6 +77,23 @@ def test_sotn_report_has_every_section_with_a_chart_and_a_table(sotn):
 
 def test_sotn_report_has_no_code_errors_or_scripts(sotn):
     check_clean_page(sotn.html.read_text(encoding="utf-8"))
+
+
+def test_sotn_delivery_paragraph_counts_actions_and_names_the_high_risks(sotn):
+    """The sample's registers judged at 31 March 2025: 20 actions, 8 complete, 7 of the 10 open
+    past their due date; 3 of 12 corporate risks high."""
+    page = sotn.html.read_text(encoding="utf-8")
+    found = sections(page)
+    assert list(found).index("Delivery") == list(found).index("National and local trends") + 1
+    text = text_of(found["Delivery"])
+    assert (
+        "Of 20 improvement actions in the register, 8 are complete and 7 of the 10 still open "
+        "are late (past their due date) at 31 March 2025." in text
+    )
+    assert "3 of the 12 corporate risks have a high residual score" in text
+    assert "Cyber attack on council systems (R05)" in text
+    figures = {r["measure"]: r["count"] for r in table_rows(sotn.key_figures["delivery_summary"])}
+    assert figures["actions overdue"] == 7 and figures["high residual score"] == 3
 
 
 def test_sotn_report_labels_synthetic_data_and_names_sources(sotn):
@@ -154,6 +171,7 @@ REGRESSION_FIGURES = (
     "net_spend_per_head",
     "budget_outturn",
     "issues_to_consider",
+    "delivery_summary",
 )
 EXPECTED = Path(__file__).parents[1] / "expected" / "state_of_the_nation.json"
 

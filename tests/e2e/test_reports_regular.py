@@ -7,14 +7,22 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
+import shutil
 
 import pytest
 
 from perfeval.core.exceptions import ParameterError
-from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR
+from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR, SAMPLE_DATA_DIR
 from perfeval.run.parameters import load_parameter_file, validate_parameters
 from perfeval.run.runner import run_report
-from report_pages import check_clean_page, check_sections, run_default, sections, table_rows
+from report_pages import (
+    check_clean_page,
+    check_sections,
+    run_default,
+    sections,
+    table_rows,
+    text_of,
+)
 
 pytestmark = pytest.mark.notebook
 
@@ -30,6 +38,7 @@ QM_SECTIONS = [
     "Performance against profiled targets, year to date",
     "Statistical process control",
     "Finance and performance by service",
+    "Actions and risks",
     "Method, data sources and provenance",
 ]
 EOY_FIGURES = [
@@ -38,6 +47,8 @@ EOY_FIGURES = [
     "headline_shares",
     "outturns",
     "percentile_positions",
+    "exception_actions",
+    "performance_clinic",
     "data_quality",
 ]
 QM_FIGURES = [
@@ -46,6 +57,13 @@ QM_FIGURES = [
     "spc_summary",
     "budget_position",
     "finance_and_pi_rag",
+    "service_actions_and_risks",
+    "actions_by_service",
+    "actions_overdue",
+    "risk_heat_map",
+    "risk_summary",
+    "risks_rose_or_overdue",
+    "risks_above_target",
 ]
 
 
@@ -158,9 +176,11 @@ def test_quarterly_monitoring_sections_are_one_call_each():
         for cell in code[1:]
         if "parameters" not in cell["metadata"].get("tags", [])
     ]
-    assert len(body) == 6
+    assert len(body) == 9
     assert not [source for source in body if len(source.splitlines()) > 6]
-    assert all("monitoring." in source and "display(" in source for source in body), body
+    assert all(
+        re.search(r"\b(monitoring|delivery)\.", source) and "display(" in source for source in body
+    ), body
     assert not any(re.search(r"^\s*(def|for|if|while|with)\b", source, re.M) for source in body)
 
 
@@ -185,7 +205,91 @@ def test_end_of_year_review_sections_are_one_call_each():
         "review.exceptions",
         "review.outturns",
         "annual.benchmarking",
+        "review.improvement_actions",
+        "review.clinic",
         "review.data_quality",
     ]
     assert not any("monitoring" in source for source in body)
     assert not any(re.search(r"^\s*(def|for|if|while|with)\b", source, re.M) for source in body)
+
+
+# ------------------------------------------------------------------------ actions and risks (#17)
+
+
+def test_quarterly_actions_and_risks_on_the_bundled_registers(qm):
+    """The sample's registers as at 31 December 2024 (sample_data/README.md): 4 of 10 open
+    actions overdue, 3 due on the quarter's last day; 12 corporate risks, 3 high, 6 above
+    target, 4 past review, 4 risen."""
+    page = qm.html.read_text(encoding="utf-8")
+    section = sections(page)["Actions and risks"]
+    text = text_of(section)
+    assert (
+        "At 31 December 2024, 4 of 10 open actions are overdue and 3 are due by the end of "
+        "2024/25 Q3" in text
+    )
+    assert "3 high, 6 medium and 3 low by residual score" in text
+    overdue = table_rows(qm.key_figures["actions_overdue"])
+    assert sum(r["overdue"] for r in overdue) == 4
+    assert sum(r["due_this_quarter"] for r in overdue) == 3
+    cells = table_rows(qm.key_figures["risk_heat_map"])
+    assert len(cells) == 25 and sum(c["count"] for c in cells) == 12
+    summary = {r["measure"]: r["count"] for r in table_rows(qm.key_figures["risk_summary"])}
+    assert summary["above their target score"] == 6 and summary["past their review date"] == 4
+    # the heat map's text alternative states the counts; its table carries the band words
+    alts = [html_lib.unescape(a) for a in re.findall(r'alt="([^"]*)"', section)]
+    assert any(a.startswith("Heat map of 12 corporate risks") and "3 high" in a for a in alts)
+    assert "Likelihood 4 likely" in text and "(high)" in text
+    # PI titles and risk titles, not codes alone
+    assert "Adult social care demand exceeds the budget (R02)" in text
+    finance = text_of(sections(page)["Finance and performance by service"])
+    assert "Top risks (residual score)" in finance
+    by_service = {r["service"]: r for r in table_rows(qm.key_figures["service_actions_and_risks"])}
+    assert by_service["Organisation"]["overdue_actions"] == 3
+
+
+def test_end_of_year_review_lists_the_exceptions_actions_and_the_clinic_list(eoy):
+    page = eoy.html.read_text(encoding="utf-8")
+    found = sections(page)
+    actions = text_of(found["Improvement actions for the exceptions"])
+    assert "no action recorded" in actions
+    assert "Working days lost to sickness absence per FTE employee (HR01)" in actions
+    rows = table_rows(eoy.key_figures["exception_actions"])
+    responses = {(r["indicator"], r["action_id"]): r["response"] for r in rows}
+    assert responses[("PL01", "A01")] == "responded"
+    assert responses[("HB01", "A10")] == "worse"
+    assert responses[("CT01", "A11")] == "too early to tell"
+    assert "Whether a PI responded to a completed action" in text_of(
+        found["Method, data sources and provenance"]
+    )
+    clinic = text_of(found["Performance clinic list for the coming year"])
+    assert "performance clinic list for 2025/26" in clinic
+    assert "The performance clinic list for the coming year holds every PI" in clinic
+    ranked = table_rows(eoy.key_figures["performance_clinic"])
+    groups = [r["clinic_group"] for r in ranked]
+    assert groups == sorted(groups, key=["red and worsening", "red", "worsening"].index)
+
+
+@pytest.fixture(scope="module")
+def qm_without_registers(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data") / "sample"
+    shutil.copytree(
+        SAMPLE_DATA_DIR, data, ignore=shutil.ignore_patterns("sources", "actions.csv", "risks.csv")
+    )
+    return run_default(
+        "quarterly_monitoring", tmp_path_factory.mktemp("outputs"), data_dir=str(data)
+    )
+
+
+def test_quarterly_monitoring_without_registers_says_so_and_goes_on(qm_without_registers):
+    page = qm_without_registers.html.read_text(encoding="utf-8")
+    check_clean_page(page)
+    found = sections(page)
+    section = found["Actions and risks"]
+    assert "<table" not in section and "<img" not in section
+    text = text_of(section)
+    assert "No actions register (actions.csv) is in the data folder for Rutland" in text
+    assert "No risk register (risks.csv) is in the data folder for Rutland" in text
+    assert "Top risks" not in text_of(found["Finance and performance by service"])
+    figures = qm_without_registers.key_figures
+    for name in QM_FIGURES[5:]:
+        assert figures[name]["kind"] == "table" and not figures[name]["value"]["data"], name

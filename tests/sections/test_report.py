@@ -400,7 +400,7 @@ def test_headlines_sentence_is_the_text_and_the_charts_alternative(data):
 def test_performance_counts_every_rag_state(data):
     section = report.performance(report.prepare(data, PARAMS))
     assert texts(section) == [
-        "Of 1 indicators in the latest year available: 0 Green, 0 Amber, "
+        "Of 1 indicator in the latest year available: 0 Green, 0 Amber, "
         "1 Red, 0 No data, 0 No target, 0 Not applicable."
     ]
     counts = figure(section, "rag_counts")
