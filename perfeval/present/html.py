@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from perfeval.core.formatting import format_number, round_half_up  # noqa: F401 - re-exported
+from perfeval.core.formatting import format_number, format_parameter, round_half_up  # noqa: F401 - re-exported
 from perfeval.data.loader import STATUS_FLAGS, SYMBOLS
 from perfeval.present.section import Bullets, Chart, Text, figure_png, render_blocks, table_block
 
@@ -99,17 +99,16 @@ def figure_html(fig: Figure | None, alt: str, caption: str) -> str:
 def parameters_table(params: dict[str, object]) -> pd.DataFrame:
     """The parameters of a run as a two-column display table, ``Parameter`` and ``Value``.
 
-    Values are shown as a reader would write them: lists joined with commas, an empty list or
-    text as ``(none)``, and an empty ``data_dir`` as ``(bundled sample data)``. The exact values
-    are in the report's ``manifest.json``.
+    Values are shown as a reader would write them
+    (:func:`~perfeval.core.formatting.format_parameter`: lists joined in words, yes/no, an empty
+    list or text as ``(none)``), and an empty ``data_dir`` as ``(bundled sample data)``. The exact
+    values are in the report's ``manifest.json``.
     """
 
     def shown(name: str, value: object) -> str:
         if name == "data_dir" and value == "":
             return "(bundled sample data)"
-        if isinstance(value, (list, tuple)):
-            value = ", ".join(str(v) for v in value)
-        return str(value) if value != "" else "(none)"
+        return format_parameter(value)
 
     return pd.DataFrame(
         {"Parameter": list(params), "Value": [shown(k, v) for k, v in params.items()]}

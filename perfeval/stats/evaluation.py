@@ -1020,7 +1020,9 @@ def _apply_rule(value: Any, op: str, threshold: Any) -> bool:
 
 
 def _show(value: Any, decimals: int | None) -> str:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float, np.number)):
         return str(value)
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 2
@@ -1056,10 +1058,28 @@ def _judge_item(item: Mapping[str, Any], evidence: Mapping[str, Any]) -> dict[st
             ]
         ) from err
     words = OPERATORS[rule["op"]]
-    default = (
-        f"{label} is {_show(value, decimals)}, "
-        f"{'which is' if met else 'which is not'} {words} {shown}."
-    )
+    if (
+        isinstance(value, (bool, np.bool_))
+        and isinstance(threshold, bool)
+        and rule["op"]
+        in (
+            "==",
+            "!=",
+        )
+    ):
+        # a yes/no finding in words ("significant increase: yes"), never "True, which is equal to
+        # True"
+        looked_for = threshold if rule["op"] == "==" else not threshold
+        default = (
+            f"{label}: {_show(value, None)}, which is what the question looks for."
+            if met
+            else f"{label}: {_show(value, None)}; the question looks for {_show(looked_for, None)}."
+        )
+    else:
+        default = (
+            f"{label} is {_show(value, decimals)}, "
+            f"{'which is' if met else 'which is not'} {words} {shown}."
+        )
     template = item.get("met" if met else "not_met")
     finding = (
         _SafeFormatter().format(str(template), value=value, threshold=threshold, label=label)

@@ -44,16 +44,7 @@ SINGULAR_S = {
     "is", "was", "has", "does", "shows", "minus", "plus", "less", "this", "its", "remains",
     "needs", "falls", "rises", "meets", "misses", "lies", "passes", "stays", "gets", "goes",
 }  # fmt: skip
-KNOWN = {
-    ("bundled", "programme_evaluation"): (
-        "perfeval/sections/programme.py writes evaluation findings as 'significant increase is "
-        "True, which is equal to True' (#14 item 5, not this task's files)"
-    ),
-    ("bundled", "survey_report"): (
-        "perfeval/present/html.py parameters_table shows rake as 'True'; "
-        "tests/present/test_narrative.py pins that value, so the change waits for its owner"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def reader_text(page: str) -> str:

@@ -126,8 +126,8 @@ def test_parameters_table_shows_values_as_a_reader_writes_them():
         "E06000017",
         "2024",
         "(bundled sample data)",
-        "NI192, HB01",
-        "False",
+        "NI192 and HB01",
+        "no",
         "(none)",
         "(none)",
     ]
