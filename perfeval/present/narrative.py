@@ -161,10 +161,12 @@ def describe_positions(positions: pd.DataFrame) -> str:
     counts = bands.value_counts()
     best = positions.loc[ranks.idxmax(), "label"]
     worst = positions.loc[ranks.idxmin(), "label"]
+    top = int(counts.get("top", 0))
+    verb = "is" if top == 1 else "are"
     return (
-        f"Of {plural(len(positions), 'ranked indicator')}, {counts.get('top', 0)} are in the top "
-        f"quartile band, {counts.get('second', 0)} in the second, {counts.get('third', 0)} in "
-        f"the third and {counts.get('bottom', 0)} in the bottom band. Best placed: {best}; "
+        f"Of {plural(len(positions), 'ranked indicator')}, {top} {verb} in the top quartile "
+        f"band, {counts.get('second', 0)} in the second, {counts.get('third', 0)} in the third "
+        f"and {counts.get('bottom', 0)} in the bottom band. Best placed: {best}; "
         f"lowest placed: {worst}."
     )
 

@@ -75,7 +75,7 @@ def test_describe_positions_counts_quartile_bands():
     positions = pd.DataFrame({"label": ["a", "b", "c"], "percentile_rank": [100.0, 50.0, 0.0]})
     text = narrative.describe_positions(positions)
     assert text.startswith(
-        "Of 3 ranked indicators, 1 are in the top quartile band, 1 in the "
+        "Of 3 ranked indicators, 1 is in the top quartile band, 1 in the "
         "second, 0 in the third and 1 in the bottom band."
     )
 
