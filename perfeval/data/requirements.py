@@ -403,6 +403,7 @@ register_requirements(
         "Outturn against target": [TARGETS],
         "Position among comparable councils": [GROUP_OF_THREE],
         "Improvement actions for the exceptions": [ACTIONS],
+        "Performance clinic list for the coming year": [],
         "Data quality": [],
         "Method": [],
     },

@@ -54,8 +54,16 @@ REPORT_TABLES = {
         "population",
         "authorities",
         "comparator_groups",
+        "actions",
+        "risks",
     ),
-    "end_of_year_review": ("targets", "commentary", "authorities", "comparator_groups"),
+    "end_of_year_review": (
+        "targets",
+        "commentary",
+        "actions",
+        "authorities",
+        "comparator_groups",
+    ),
 }
 #: Caption of the chart of indicators by status against target.
 RAG_CAPTION = (

@@ -164,8 +164,8 @@ def test_the_data_honesty_note_names_the_synthetic_pis_and_ni192_as_published(so
         assert "Also SYNTHETIC: all targets." in note
     sotn_note = re.search(r'<p class="data-note">(.*?)</p>', page_of(sotn)).group(1)
     assert (
-        "Not in the data folder for Melton: resident survey results and budget monitoring"
-        in text_of(sotn_note)
+        "Not in the data folder for Melton: resident survey results, budget monitoring figures, "
+        "improvement actions and the risk register" in text_of(sotn_note)
     )
 
 

@@ -61,7 +61,9 @@ def test_report_context_names_the_council_group_and_synthetic_data(data):
     # survey carry no synthetic column, so the note calls nothing else synthetic
     assert context["data_note"] == (
         "Data honesty: All 3 indicators (NI192, PL01, HB01) are "
-        "SYNTHETIC (generated), not Rutland's real performance."
+        "SYNTHETIC (generated), not Rutland's real performance. Not in the data folder for "
+        "Rutland: improvement actions and the risk register; the report says so where they "
+        "would be."
     )
     assert context["group_sentence"].startswith("Comparator group 'test_group': 2 councils.")
     assert "Darlington, Harborough" in context["group_sentence"]
@@ -118,6 +120,7 @@ def test_report_context_of_the_end_of_year_review_names_its_own_tables(data):
     assert context["tables"]["Table"].tolist() == [
         "targets.csv",
         "commentary.csv",
+        "actions.csv",
         "authorities.csv",
         "comparator_groups.csv",
     ]

@@ -617,7 +617,7 @@ def test_method_and_caveats_state_thresholds_and_synthetic_data():
     assert chart.alt == (
         "Respondents and effective base by wave: 2024: 986 respondents, effective base 810."
     )
-    assert [row[1] for row in parameters.rows] == ["False", "0.9", "40", "7"]
+    assert [row[1] for row in parameters.rows] == ["no", "0.9", "40", "7"]
     assert "Deming and Stephan 1940" in " ".join(
         sr.method_notes(rake=True, level=0.95, min_base=1, min_cell=1)
     )
