@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from perfeval.core.exceptions import (
     DataValidationError,
+    ParameterError,
     PerfevalError,
     count_words,
     describe_problems,
@@ -317,6 +318,38 @@ def common_parameters(*, year_check: Check = check_year_has_data) -> list[Param]
     ]
 
 
+#: The default risk bands (:data:`perfeval.stats.risks.DEFAULT_BAND_ITEMS`), written here so that
+#: declaring the schemas does not import the statistics (and pandas).
+DEFAULT_RISK_BANDS = ["low: 1-4", "medium: 5-12", "high: 15-25"]
+
+
+def check_risk_bands(value: list[str], values: dict[str, Any]) -> str | None:
+    """Every item must read ``name: lowest-highest`` and the bands must put every score the 5 x 5
+    grid can give in exactly one band (:func:`perfeval.stats.risks.parse_bands`)."""
+    # imported here: the statistics import pandas, needed only once a value is checked
+    from perfeval.stats.risks import parse_bands
+
+    try:
+        parse_bands(value)
+    except ParameterError as err:
+        return (
+            f"{short_repr(value)} are not usable risk bands: {'; '.join(err.problems)}. Write one "
+            "item per band, e.g. ['low: 1-4', 'medium: 5-12', 'high: 15-25']"
+        )
+    return None
+
+
+#: The bands of the risk scores, shared by every report that shows the risk register.
+RISK_BANDS = Param(
+    "risk_bands",
+    "list[str]",
+    DEFAULT_RISK_BANDS,
+    "Bands of the risk scores (likelihood x impact, 1-25), one 'name: lowest-highest' item "
+    "each, lowest first; every score the 5 x 5 grid can give must fall in exactly one band",
+    check=check_risk_bands,
+)
+
+
 register_schema(
     "state_of_the_nation",
     common_parameters()
@@ -358,6 +391,7 @@ register_schema(
             "a wave, or '' for none (unused when survey_wave is '')",
             check=check_previous_wave,
         ),
+        RISK_BANDS,
     ],
 )
 
@@ -385,6 +419,7 @@ register_schema(
             "Only these services' indicators (as in indicators.csv); [] = every service",
             check=check_services,
         ),
+        RISK_BANDS,
     ],
 )
 
@@ -457,6 +492,7 @@ register_schema(
             "Quarterly or monthly indicators shown as SPC (XmR) charts",
             check=check_sub_annual_indicators,
         ),
+        RISK_BANDS,
     ],
 )
 

@@ -20,7 +20,7 @@ the quarterly report, ``quarter``): :class:`perfeval.sections.monitoring.Quarter
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -36,6 +36,7 @@ from perfeval.stats import risks as rk
 
 __all__ = [
     "report_date",
+    "report_bands",
     "describe_day",
     "count_words",
     "council_register",
@@ -76,6 +77,20 @@ def report_date(params: Mapping[str, Any]) -> pd.Timestamp:
     quarter = params.get("quarter")
     period = Period("quarter", year.fy, int(quarter)) if quarter else year
     return pd.Timestamp(act.period_end(period))
+
+
+def report_bands(params: Mapping[str, Any]) -> tuple[rk.Band, ...]:
+    """The council's risk bands: the ``risk_bands`` parameter read by
+    :func:`perfeval.stats.risks.parse_bands` (:data:`perfeval.stats.risks.DEFAULT_BANDS` when the
+    parameters have none, as a stand-in report's may not).
+
+    Raises
+    ------
+    ParameterError
+        When an item is not ``name: lowest-highest`` or the bands leave a gap or overlap.
+    """
+    items = params.get("risk_bands")
+    return rk.DEFAULT_BANDS if items is None else rk.parse_bands(items)
 
 
 def describe_day(day: Any) -> str:
@@ -294,10 +309,13 @@ def actions_due(report: Any) -> Section:
 # --------------------------------------------------------------------------- risks
 
 
-def corporate_risks(data: Dataset, council: str) -> pd.DataFrame:
-    """The council's corporate risks, scored (:func:`perfeval.stats.risks.scored_register`)."""
+def corporate_risks(
+    data: Dataset, council: str, bands: Sequence[rk.Band] = rk.DEFAULT_BANDS
+) -> pd.DataFrame:
+    """The council's corporate risks, scored and banded with ``bands``
+    (:func:`perfeval.stats.risks.scored_register`)."""
     frame = rk.in_register(council_register(data, "risks", council))
-    return rk.scored_register(frame).reset_index(drop=True)
+    return rk.scored_register(frame, bands).reset_index(drop=True)
 
 
 #: The columns of the heat map published as a key figure.
@@ -314,11 +332,13 @@ def describe_no_corporate_risks(data: Dataset, council: str, cannot: str) -> str
     )
 
 
-def band_counts(scored: pd.DataFrame) -> dict[str, int]:
+def band_counts(
+    scored: pd.DataFrame, bands: Sequence[rk.Band] = rk.DEFAULT_BANDS
+) -> dict[str, int]:
     """How many risks are in each residual band, highest band first."""
     return {
         name: int(scored["residual_band"].eq(name).sum())
-        for name, _, _ in reversed(rk.DEFAULT_BANDS)
+        for name, _, _ in reversed(rk.check_bands(bands))
     }
 
 
@@ -338,27 +358,29 @@ def _is_above(n: int) -> str:
     return "is above its target score" if n == 1 else "are above their target score"
 
 
-def describe_register(scored: pd.DataFrame, on: pd.Timestamp) -> str:
+def describe_register(
+    scored: pd.DataFrame, on: pd.Timestamp, bands: Sequence[rk.Band] = rk.DEFAULT_BANDS
+) -> str:
     """One sentence: the corporate register's size, bands and the risks that need attention."""
     rose = int(rk.rose(scored).sum())
     past = int(rk.past_review(scored, on).sum())
     above = int(scored["above_target"].sum())
     return (
         f"At {describe_day(on)} the corporate risk register holds "
-        f"{count_words(len(scored), 'risk')}: {describe_bands(band_counts(scored))} by residual "
-        f"score; {format_number(rose, 0)} rose since the last review, "
+        f"{count_words(len(scored), 'risk')}: {describe_bands(band_counts(scored, bands))} "
+        f"by residual score; {format_number(rose, 0)} rose since the last review, "
         f"{format_number(past, 0)} {_is_past(past)} and {format_number(above, 0)} "
         f"{_is_above(above)}."
     )
 
 
-def describe_heat_map(counts: pd.DataFrame) -> str:
+def describe_heat_map(counts: pd.DataFrame, bands: Sequence[rk.Band] = rk.DEFAULT_BANDS) -> str:
     """The heat map's text alternative: the risks in each band and every occupied cell."""
-    cells = rk.heat_map_cells(counts)
+    cells = rk.heat_map_cells(counts, bands)
     taken = cells[cells["count"] > 0]
     by_band = {
         name: int(cells.loc[cells["band"] == name, "count"].sum())
-        for name, _, _ in reversed(rk.DEFAULT_BANDS)
+        for name, _, _ in reversed(rk.check_bands(bands))
     }
     where = "; ".join(
         f"Impact {i} {rk.IMPACT_WORDS[i]} and likelihood {li} {rk.LIKELIHOOD_WORDS[li]}: "
@@ -373,14 +395,17 @@ def describe_heat_map(counts: pd.DataFrame) -> str:
     )
 
 
-def heat_map_table(counts: pd.DataFrame) -> pd.DataFrame:
+def heat_map_table(
+    counts: pd.DataFrame, bands: Sequence[rk.Band] = rk.DEFAULT_BANDS
+) -> pd.DataFrame:
     """The heat map as a table: impact rows (5 severe first), likelihood columns, each cell its
     count and band in words (``2 (high)``)."""
     rows = {
         "Impact": [f"{i} {rk.IMPACT_WORDS[i]}" for i in counts.index],
         **{
             f"Likelihood {li} {rk.LIKELIHOOD_WORDS[li]}": [
-                f"{int(counts.loc[i, li])} ({rk.band_of(int(i) * int(li))})" for i in counts.index
+                f"{int(counts.loc[i, li])} ({rk.band_of(int(i) * int(li), bands)})"
+                for i in counts.index
             ]
             for li in counts.columns
         },
@@ -391,13 +416,14 @@ def heat_map_table(counts: pd.DataFrame) -> pd.DataFrame:
 def risk_register(report: Any) -> Section:
     """The corporate risk register: sentence, accessible 5 x 5 heat map, its counts as a table
     and the summary counts (:func:`perfeval.stats.risks.score_method`). Offers
-    ``risk_heat_map`` and ``risk_summary``; one sentence when there is no risk register."""
+    ``risk_heat_map`` and ``risk_summary``; one sentence when there is no risk register. The
+    bands are the council's (:func:`report_bands`)."""
     data, council = report.data, str(report.params["council"])
-    on = report_date(report.params)
+    on, bands = report_date(report.params), report_bands(report.params)
     scored = (
         pd.DataFrame()
         if council_register(data, "risks", council).empty
-        else corporate_risks(data, council)
+        else corporate_risks(data, council, bands)
     )
     if scored.empty:
         return (
@@ -409,17 +435,17 @@ def risk_register(report: Any) -> Section:
     counts = rk.heat_map_counts(scored)
     return (
         Section()
-        .text(describe_register(scored, on))
+        .text(describe_register(scored, on, bands))
         .figure(
             charts_risks.plot_heat_map(
-                counts, title="Corporate risks by residual likelihood and impact"
+                counts, bands, title="Corporate risks by residual likelihood and impact"
             ),
-            alt=describe_heat_map(counts),
+            alt=describe_heat_map(counts, bands),
             caption="Corporate risks by residual likelihood (across) and impact (up): each "
             "cell gives its number of risks and its band in words.",
         )
         .table(
-            heat_map_table(counts),
+            heat_map_table(counts, bands),
             caption=with_synthetic_label(
                 f"Corporate risks in each cell of the 5 x 5 grid at {describe_day(on)}: number "
                 "of risks (band)",
@@ -427,23 +453,25 @@ def risk_register(report: Any) -> Section:
                 scored,
             ),
             row_header="Impact",
-            note=rk.score_method(),
+            note=rk.score_method(bands),
         )
         .table(
-            rk.risk_summary(scored, on).rename(columns={"measure": "Measure", "count": "Risks"}),
+            rk.risk_summary(scored, on, bands).rename(
+                columns={"measure": "Measure", "count": "Risks"}
+            ),
             caption=f"Corporate risk register at {describe_day(on)}: risks by residual band "
             "and those that need attention",
             row_header="Measure",
         )
         .offer(
             "risk_heat_map",
-            rk.heat_map_cells(counts),
+            rk.heat_map_cells(counts, bands),
             "Corporate risks in each cell of the 5 x 5 grid (residual impact and likelihood), "
             "with the cell's score and band",
         )
         .offer(
             "risk_summary",
-            rk.risk_summary(scored, on),
+            rk.risk_summary(scored, on, bands),
             f"Corporate risks by residual band, and those that rose, are past review or above "
             f"target, at {on:%Y-%m-%d}",
         )
@@ -503,13 +531,14 @@ ABOVE_FIGURE_COLUMNS = ["risk_id", "residual_score", "target_score"]
 def risks_to_watch(report: Any) -> Section:
     """The corporate risks that rose or are past their review date, and those above their
     target score (two tables, highest residual score first). Offers ``risks_rose_or_overdue``
-    and ``risks_above_target``; one sentence when there is no risk register."""
+    and ``risks_above_target``; one sentence when there is no risk register. The bands are the
+    council's (:func:`report_bands`)."""
     data, council = report.data, str(report.params["council"])
-    on = report_date(report.params)
+    on, bands = report_date(report.params), report_bands(report.params)
     found = (
         pd.DataFrame()
         if council_register(data, "risks", council).empty
-        else corporate_risks(data, council)
+        else corporate_risks(data, council, bands)
     )
     if found.empty:
         cannot = "list the risks that rose or are above their target"
@@ -579,8 +608,11 @@ def top_risk_words(risks: pd.DataFrame) -> str:
     )
 
 
-def service_delivery(data: Dataset, council: str, on: pd.Timestamp) -> pd.DataFrame:
-    """Each service's open and overdue actions and its top corporate risks.
+def service_delivery(
+    data: Dataset, council: str, on: pd.Timestamp, bands: Sequence[rk.Band] = rk.DEFAULT_BANDS
+) -> pd.DataFrame:
+    """Each service's open and overdue actions and its top corporate risks (their bands from
+    ``bands``).
 
     Returns
     -------
@@ -594,7 +626,7 @@ def service_delivery(data: Dataset, council: str, on: pd.Timestamp) -> pd.DataFr
     risks = (
         pd.DataFrame()
         if council_register(data, "risks", council).empty
-        else corporate_risks(data, council)
+        else corporate_risks(data, council, bands)
     )
     has_risks = not risks.empty
     if actions.empty and not has_risks:
@@ -658,22 +690,27 @@ def service_table(joined: pd.DataFrame, delivery: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def method_notes(data: Dataset, council: str) -> list[str]:
+def method_notes(
+    data: Dataset, council: str, bands: Sequence[rk.Band] = rk.DEFAULT_BANDS
+) -> list[str]:
     """The rules of the registers the council has, for a report's method notes: the overdue
-    rule when it has actions, the score convention when it has risks."""
+    rule when it has actions, the score convention (with ``bands``) when it has risks."""
     notes_ = []
     if not council_register(data, "actions", council).empty:
         notes_.append(act.OVERDUE_METHOD)
     if not council_register(data, "risks", council).empty:
-        notes_.append(rk.score_method())
+        notes_.append(rk.score_method(bands))
     return notes_
 
 
 # --------------------------------------------------------------------------- State of the Nation
 
 
-def delivery_counts(data: Dataset, council: str, on: pd.Timestamp) -> pd.DataFrame:
-    """The delivery figures: actions in all, complete, open, overdue; corporate risks, high."""
+def delivery_counts(
+    data: Dataset, council: str, on: pd.Timestamp, bands: Sequence[rk.Band] = rk.DEFAULT_BANDS
+) -> pd.DataFrame:
+    """The delivery figures: actions in all, complete, open, overdue; corporate risks, and those
+    in the top band of ``bands`` (``high residual score`` by default)."""
     rows: list[tuple[str, int]] = []
     actions = council_register(data, "actions", council)
     if not actions.empty:
@@ -688,10 +725,10 @@ def delivery_counts(data: Dataset, council: str, on: pd.Timestamp) -> pd.DataFra
     scored = (
         pd.DataFrame()
         if council_register(data, "risks", council).empty
-        else corporate_risks(data, council)
+        else corporate_risks(data, council, bands)
     )
     if not scored.empty:
-        top = rk.DEFAULT_BANDS[-1][0]
+        top = rk.top_band(bands)
         rows += [
             ("corporate risks", len(scored)),
             (f"{top} residual score", int(scored["residual_band"].eq(top).sum())),
@@ -699,9 +736,12 @@ def delivery_counts(data: Dataset, council: str, on: pd.Timestamp) -> pd.DataFra
     return pd.DataFrame(rows, columns=["measure", "count"])
 
 
-def describe_delivery(data: Dataset, council: str, on: pd.Timestamp) -> str:
-    """The Delivery paragraph: actions complete and late, then the high risks by name."""
-    figures = dict(delivery_counts(data, council, on).itertuples(index=False, name=None))
+def describe_delivery(
+    data: Dataset, council: str, on: pd.Timestamp, bands: Sequence[rk.Band] = rk.DEFAULT_BANDS
+) -> str:
+    """The Delivery paragraph: actions complete and late, then the risks of the top band (high,
+    by default) by name."""
+    figures = dict(delivery_counts(data, council, on, bands).itertuples(index=False, name=None))
     parts = []
     if "actions" in figures:
         parts.append(
@@ -715,8 +755,8 @@ def describe_delivery(data: Dataset, council: str, on: pd.Timestamp) -> str:
             f"{describe_day(on)}."
         )
     if "corporate risks" in figures:
-        scored = corporate_risks(data, council)
-        top = rk.DEFAULT_BANDS[-1][0]
+        scored = corporate_risks(data, council, bands)
+        top = rk.top_band(bands)
         high = rk.top_risks(scored[scored["residual_band"] == top], n=len(scored))
         names = notes.join_words(labelled(high["title"], high["risk_id"]))
         parts.append(
@@ -730,10 +770,10 @@ def describe_delivery(data: Dataset, council: str, on: pd.Timestamp) -> str:
 def summary(report: Any) -> Section:
     """State of the Nation's Delivery paragraph: actions complete and late, high risks, with the
     figures as a table; one sentence when the folder has neither register. Offers
-    ``delivery_summary``."""
+    ``delivery_summary``. The bands are the council's (:func:`report_bands`)."""
     data, council = report.data, str(report.params["council"])
-    on = report_date(report.params)
-    figures = delivery_counts(data, council, on)
+    on, bands = report_date(report.params), report_bands(report.params)
+    figures = delivery_counts(data, council, on, bands)
     no_actions = council_register(data, "actions", council).empty
     if no_actions and council_register(data, "risks", council).empty:
         return (
@@ -761,12 +801,12 @@ def summary(report: Any) -> Section:
     )
     return (
         Section()
-        .text(" ".join([describe_delivery(data, council, on), *absent]))
+        .text(" ".join([describe_delivery(data, council, on, bands), *absent]))
         .table(
             figures.rename(columns={"measure": "Measure", "count": "Number"}),
             caption=with_synthetic_label(f"Delivery at {describe_day(on)}", data, used),
             row_header="Measure",
-            note=f"{act.OVERDUE_METHOD} {rk.score_method()}",
+            note=f"{act.OVERDUE_METHOD} {rk.score_method(bands)}",
         )
         .offer(
             "delivery_summary",

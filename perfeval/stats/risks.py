@@ -10,8 +10,9 @@ follows the agreed ``risks.csv`` columns (``risk_id``, ``inherent_likelihood``,
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import numpy as np
@@ -127,6 +128,70 @@ def check_bands(bands: Sequence[Band]) -> tuple[Band, ...]:
     if problems:
         raise ParameterError(problems)
     return tuple(sorted((tuple(b) for b in bands), key=lambda b: b[1]))  # type: ignore[misc]
+
+
+#: How a council writes one band as a report parameter: ``"low: 1-4"``.
+BAND_ITEM_FORMAT = "name: lowest-highest"
+_BAND_ITEM = re.compile(r"^\s*([^:]*?)\s*:\s*(\d+)\s*-\s*(\d+)\s*$")
+
+
+def band_items(bands: Sequence[Band] = DEFAULT_BANDS) -> list[str]:
+    """The bands as report parameter items: ``["low: 1-4", "medium: 5-12", "high: 15-25"]``."""
+    return [f"{name}: {low}-{high}" for name, low, high in bands]
+
+
+#: The default of the ``risk_bands`` report parameter (:data:`DEFAULT_BANDS` as text items).
+DEFAULT_BAND_ITEMS: tuple[str, ...] = tuple(band_items(DEFAULT_BANDS))
+
+
+def _parse_band_item(item: object) -> Band | str:
+    """One ``"name: lowest-highest"`` item as a band, or what is wrong with it."""
+    found = _BAND_ITEM.match(item) if isinstance(item, str) else None
+    if found is None or not found.group(1):
+        return (
+            f"band {item!r} is not written '{BAND_ITEM_FORMAT}'; write it like 'high: 15-25' "
+            "(a name, a colon, then the lowest and highest score joined by '-')"
+        )
+    return (found.group(1), int(found.group(2)), int(found.group(3)))
+
+
+def parse_bands(items: Iterable[str]) -> tuple[Band, ...]:
+    """Read a council's risk bands from report parameter items and check them.
+
+    Parameters
+    ----------
+    items : iterable of str
+        One band per item, written ``"name: lowest-highest"`` (inclusive scores), e.g.
+        ``["low: 1-4", "medium: 5-12", "high: 15-25"]`` (:data:`DEFAULT_BAND_ITEMS`); spaces
+        around the parts are ignored.
+
+    Returns
+    -------
+    tuple of (name, lowest, highest)
+        The bands, ordered from the lowest scores up (:func:`check_bands`).
+
+    Raises
+    ------
+    ParameterError
+        Naming every item not written ``name: lowest-highest`` and, once all are readable, every
+        gap, overlap, repeated name or band that ends before it starts (:func:`check_bands`).
+    """
+    if isinstance(items, str):
+        raise ParameterError(
+            [f"risk bands must be a list of items like 'high: 15-25'; got the text {items!r}"]
+        )
+    parsed = [_parse_band_item(item) for item in items]
+    problems = [p for p in parsed if isinstance(p, str)]
+    if problems:
+        raise ParameterError(problems)
+    if not parsed:
+        raise ParameterError([f"give at least one risk band, e.g. {list(DEFAULT_BAND_ITEMS)}"])
+    return check_bands([b for b in parsed if not isinstance(b, str)])
+
+
+def top_band(bands: Sequence[Band] = DEFAULT_BANDS) -> str:
+    """The name of the band of the highest scores (``high`` by default)."""
+    return check_bands(bands)[-1][0]
 
 
 def band_of(score: int, bands: Sequence[Band] = DEFAULT_BANDS) -> str:
