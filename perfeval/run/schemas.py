@@ -333,7 +333,7 @@ def check_risk_bands(value: list[str], values: dict[str, Any]) -> str | None:
         parse_bands(value)
     except ParameterError as err:
         return (
-            f"{short_repr(value)} are not usable risk bands: {'; '.join(err.problems)}. Write one "
+            f"not usable risk bands: {'; '.join(err.problems)}. Write one "
             "item per band, e.g. ['low: 1-4', 'medium: 5-12', 'high: 15-25']"
         )
     return None

@@ -287,3 +287,37 @@ def test_papermill_injects_the_structured_default_as_a_python_literal():
     assert namespace["evaluation_framework"] == DEFAULT_FRAMEWORK
     resolved = validate_notebook_namespace("programme_evaluation", namespace)
     assert resolved["evaluation_framework"] == DEFAULT_FRAMEWORK
+
+
+RISK_REPORTS = ("quarterly_monitoring", "end_of_year_review", "state_of_the_nation")
+
+
+@pytest.mark.parametrize("stem", RISK_REPORTS)
+def test_risk_bands_default_to_the_standard_bands_and_accept_a_councils_own(stem):
+    assert validate_parameters(stem, {})["risk_bands"] == [
+        "low: 1-4",
+        "medium: 5-12",
+        "high: 15-25",
+    ]
+    own = ["low: 1-6", "medium: 8-12", "high: 15-25"]  # 7 cannot occur on the 5 x 5 grid
+    assert validate_parameters(stem, {"risk_bands": own})["risk_bands"] == own
+    assert 'risk_bands = ["low: 1-4", "medium: 5-12", "high: 15-25"]' in parameters_cell(stem)
+
+
+@pytest.mark.parametrize(
+    ("bands", "expected"),
+    [
+        (["low: 1-4", "medium: 6-12", "high: 15-25"], r"score\(s\) \[5\] fall in no band"),
+        (["low: 1-5", "medium: 5-12", "high: 15-25"], r"score 5 falls in more than one band"),
+        (["low 1-4", "medium: 5-12", "high: 15-25"], r"band 'low 1-4' is not written"),
+    ],
+)
+@pytest.mark.parametrize("stem", RISK_REPORTS)
+def test_gapped_overlapping_or_unreadable_risk_bands_are_refused_at_validation(
+    stem, bands, expected
+):
+    with pytest.raises(ParameterError, match=expected) as info:
+        validate_parameters(stem, {"risk_bands": bands})
+    message = str(info.value)
+    assert "risk_bands" in message and "not usable risk bands" in message
+    assert "e.g. ['low: 1-4', 'medium: 5-12', 'high: 15-25']" in message

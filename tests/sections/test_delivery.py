@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from folders import minimal_folder
+from perfeval.core.exceptions import ParameterError
 from perfeval.data.loader import load_dataset
 from perfeval.sections import delivery, review
 from perfeval.stats.actions import CLINIC_METHOD, OVERDUE_METHOD, RESPONSE_METHOD
@@ -314,3 +315,46 @@ def test_improvement_actions_and_clinic_on_the_minimal_folder(tmp_path):
         "cannot say what is being done about the "
     )
     assert absent.figures["exception_actions"][0].empty
+
+
+# --------------------------------------------------------------------------- council's bands
+
+#: A council's own bands: a score of 6 (C2, 2 x 3) is low here, medium by default.
+COUNCIL_BANDS = ["low: 1-6", "medium: 8-12", "high: 15-25"]
+
+
+def test_a_councils_bands_change_every_band_word_of_the_risk_register(tmp_path):
+    params = {**QUARTER_PARAMS, "risk_bands": COUNCIL_BANDS}
+    section = delivery.risk_register(report(tmp_path, params, risks=RISKS))
+    assert texts(section)[0].startswith(
+        "At 31 December 2024 the corporate risk register holds 2 risks: 1 high, 0 medium and "
+        "1 low by residual score;"
+    )
+    assert "Impact 3 moderate and likelihood 2 unlikely: 1 risk (low)" in section.blocks[1].alt
+    grid = table_of(section)
+    assert grid.loc["3 moderate", "Likelihood 2 unlikely"] == "1 (low)"
+    assert grid.loc["2 minor", "Likelihood 3 possible"] == "0 (low)"  # 6: medium by default
+    assert "1-6 low, 8-12 medium and 15-25 high" in section.blocks[2].note
+    summary = section.figures["risk_summary"][0].set_index("measure")["count"]
+    assert summary["low residual score"] == 1 and summary["medium residual score"] == 0
+    cells = section.figures["risk_heat_map"][0].set_index(["impact", "likelihood"])["band"]
+    assert cells[(3, 2)] == "low" and cells[(4, 2)] == "medium"
+
+
+def test_the_delivery_paragraph_names_the_councils_top_band(tmp_path):
+    params = {**YEAR_PARAMS, "risk_bands": ["minor: 1-9", "critical: 10-25"]}
+    section = delivery.summary(report(tmp_path, params, actions=ACTIONS, risks=RISKS))
+    assert texts(section)[0].endswith(
+        "1 of the 2 corporate risks has a critical residual score: Planning appeals lost (C1)."
+    )
+    figures = section.figures["delivery_summary"][0].set_index("measure")["count"]
+    assert figures["critical residual score"] == 1 and "high residual score" not in figures
+    watch = delivery.risks_to_watch(report(tmp_path / "w", params, risks=RISKS))
+    assert table_of(watch).loc["Planning appeals lost (C1)", "Residual score"] == "20 (critical)"
+
+
+def test_report_bands_default_without_the_parameter_and_refuse_a_gap():
+    assert delivery.report_bands(QUARTER_PARAMS) == delivery.rk.DEFAULT_BANDS
+    assert delivery.report_bands({"risk_bands": COUNCIL_BANDS})[0] == ("low", 1, 6)
+    with pytest.raises(ParameterError, match=r"score\(s\) \[5\] fall in no band"):
+        delivery.report_bands({"risk_bands": ["low: 1-4", "medium: 6-12", "high: 15-25"]})

@@ -307,3 +307,53 @@ def test_a_blank_likelihood_is_refused():
     table.loc[0, "residual_likelihood"] = pd.NA
     with pytest.raises(AnalysisError, match=r"residual_likelihood .* 'R01'"):
         rk.heat_map_counts(table)
+
+
+# --- bands as a council writes them (the risk_bands report parameter) -----------------------------
+
+COUNCIL_BANDS = ["low: 1-6", "medium: 8-12", "high: 15-25"]
+
+
+def test_parse_bands_reads_name_and_scores_ignoring_spaces_and_orders_them():
+    assert rk.parse_bands(["high : 15 - 25", " low:1-6", "medium: 8-12"]) == (
+        ("low", 1, 6),
+        ("medium", 8, 12),
+        ("high", 15, 25),
+    )
+    assert rk.parse_bands(rk.DEFAULT_BAND_ITEMS) == rk.DEFAULT_BANDS
+    assert rk.band_items(rk.DEFAULT_BANDS) == ["low: 1-4", "medium: 5-12", "high: 15-25"]
+
+
+def test_a_councils_bands_change_the_band_of_a_score():
+    bands = rk.parse_bands(COUNCIL_BANDS)
+    assert rk.band_of(6) == "medium" and rk.band_of(6, bands) == "low"
+    assert rk.top_band(bands) == "high"
+    assert rk.top_band(rk.parse_bands(["minor: 1-9", "critical: 10-25"])) == "critical"
+    frame = pd.DataFrame([risk("R1", (3, 3), (2, 3)), risk("R2", (5, 5), (3, 4))])
+    scored = rk.scored_register(frame, bands)
+    assert scored["residual_band"].tolist() == ["low", "medium"]
+    assert scored["inherent_band"].tolist() == ["medium", "high"]
+    assert "1-6 low, 8-12 medium and 15-25 high" in rk.score_method(bands)
+
+
+def test_parse_bands_names_every_item_not_written_name_colon_range():
+    with pytest.raises(ParameterError) as caught:
+        rk.parse_bands(["low 1-4", "medium: 5-12", ": 15-25", "high: fifteen"])
+    problems = caught.value.problems
+    assert len(problems) == 3
+    assert problems[0].startswith("band 'low 1-4' is not written 'name: lowest-highest'")
+    assert "band ': 15-25'" in problems[1] and "band 'high: fifteen'" in problems[2]
+    assert all("like 'high: 15-25'" in p for p in problems)
+
+
+def test_parse_bands_refuses_a_gap_an_overlap_text_and_no_bands():
+    with pytest.raises(ParameterError, match=r"score\(s\) \[5\] fall in no band"):
+        rk.parse_bands(["low: 1-4", "medium: 6-12", "high: 15-25"])
+    with pytest.raises(ParameterError, match=r"score 12 falls in more than one band"):
+        rk.parse_bands(["low: 1-4", "medium: 5-12", "high: 12-25"])
+    with pytest.raises(ParameterError, match="band 'high' starts at 25, after it ends at 15"):
+        rk.parse_bands(["low: 1-4", "medium: 5-12", "high: 25-15"])
+    with pytest.raises(ParameterError, match="must be a list of items"):
+        rk.parse_bands("low: 1-25")
+    with pytest.raises(ParameterError, match="give at least one risk band"):
+        rk.parse_bands([])
