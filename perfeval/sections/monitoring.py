@@ -1003,7 +1003,9 @@ def finance_section(report: QuarterlyReport) -> Section:
     council = params["council"]
     monitored = quarter_budget_monitoring(data, council, params["year"], params["quarter"])
     joined = money.join_variance_with_pi_rag(monitored, report.position[["service", "rag"]])
-    delivered = delivery.service_delivery(data, council, delivery.report_date(params))
+    delivered = delivery.service_delivery(
+        data, council, delivery.report_date(params), delivery.report_bands(params)
+    )
     budget = budget_section(
         monitored,
         as_at,
@@ -1060,7 +1062,9 @@ def quarterly_method_section(report: QuarterlyReport) -> Section:
         .bullets(
             [
                 *quarterly_method_notes(report.params["profile_method"]),
-                *delivery.method_notes(report.data, report.params["council"]),
+                *delivery.method_notes(
+                    report.data, report.params["council"], delivery.report_bands(report.params)
+                ),
             ],
             heading="Method",
         )
