@@ -27,7 +27,7 @@ from perfeval.data.loader import load_dataset
 from perfeval.present.keyfigures import key_figure_payload
 from perfeval.present.section import Section
 from perfeval.run.parameters import validate_parameters
-from perfeval.sections import annual, common
+from perfeval.sections import annual, common, delivery
 from perfeval.sections.annual import AnnualReport
 
 #: The notebook's sections in order, each with the key figures its cell records.
@@ -39,6 +39,7 @@ SECTIONS: list[tuple[Callable[[AnnualReport], Section], tuple[str, ...]]] = [
     (annual.resident_views, ("resident_views",)),
     (annual.money_summary, ("net_spend_per_head", "budget_outturn")),
     (annual.trends, ("key_indicator_trends", "key_indicator_trend_tests")),
+    (delivery.summary, ("delivery_summary",)),
     (annual.issues, ("issues_to_consider",)),
     (lambda report: common.method_section(report.context, report.method_notes), ()),
 ]

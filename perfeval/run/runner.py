@@ -244,7 +244,7 @@ def resolve_path_parameters(values: Mapping[str, Any], base: Path | None = None)
 
 
 #: The parameters that make the readable part of a report folder's name.
-SLUG_PARAMETERS = ("council", "year", "quarter", "wave")
+SLUG_PARAMETERS = ("council", "year", "quarter", "wave", "as_at")
 SLUG_HASH_LENGTH = 8
 
 
@@ -256,6 +256,8 @@ def _readable_slug(values: Mapping[str, Any]) -> str:
         parts.append(f"Q{values['quarter']}")
     if values.get("wave") not in (None, ""):
         parts.append(f"wave-{values['wave']}")
+    if values.get("as_at") not in (None, ""):
+        parts.append(str(values["as_at"]))  # a report dated by a day: the action plan review
     return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts)).strip("-.")
 
 
@@ -272,10 +274,10 @@ def report_slug(values: Mapping[str, Any], defaults: Mapping[str, Any] | None = 
     """Return the report folder name for a set of parameters.
 
     The readable part is ``<council>_<year>`` from the parameters ``council`` and ``year`` when
-    present (``E06000017_2024-25``), with ``Q<quarter>`` and ``wave-<wave>`` added when those
-    parameters exist, else ``default``. When ``defaults`` are given, every other parameter whose
-    value differs from its default adds a short hash of those values
-    (``E06000017_2017-18_3f9a0c2e``), so that two reports that differ in any parameter never
+    present (``E06000017_2024-25``), with ``Q<quarter>``, ``wave-<wave>`` and the ``as_at`` date
+    (``E06000017_2024-12-31``) added when those parameters exist, else ``default``. When
+    ``defaults`` are given, every other parameter whose value differs from its default adds a
+    short hash of those values (``E06000017_2017-18_3f9a0c2e``), so that two reports that differ in any parameter never
     share a folder, while a run with the defaults keeps the plain name.
 
     Parameters

@@ -292,7 +292,7 @@ def test_notebook_is_found_by_name_in_the_workspace_then_among_the_built_in_ones
         ParameterError,
         match="'anual' not found.*workspace notebooks in "
         ".*: annual; built-in notebooks in .*: "
-        "end_of_year_review",
+        "action_plan_review, end_of_year_review",
     ):
         resolve_notebook("anual", ws)
     nbformat.write(new_notebook(), tmp_path / "notebooks" / "state_of_the_nation.ipynb")

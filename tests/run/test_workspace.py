@@ -237,7 +237,8 @@ def test_a_built_in_reports_default_run_here_keeps_its_plain_folder_name(stem):
     values = gather_parameters(stem, [p.name for p in get_schema(stem)], ws)
     resolved = resolve_path_parameters(validate_parameters(stem, values, data_checks=False))
     assert re.fullmatch(
-        r"E06000017_20\d\d-\d\d(_Q\d|_wave-\d{4})?", report_slug(resolved, run_defaults(stem, ws))
+        r"E06000017_20\d\d-\d\d(-\d\d|_Q\d|_wave-\d{4})?",
+        report_slug(resolved, run_defaults(stem, ws)),
     )
 
 
