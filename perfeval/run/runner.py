@@ -277,8 +277,8 @@ def report_slug(values: Mapping[str, Any], defaults: Mapping[str, Any] | None = 
     present (``E06000017_2024-25``), with ``Q<quarter>``, ``wave-<wave>`` and the ``as_at`` date
     (``E06000017_2024-12-31``) added when those parameters exist, else ``default``. When
     ``defaults`` are given, every other parameter whose value differs from its default adds a
-    short hash of those values (``E06000017_2017-18_3f9a0c2e``), so that two reports that differ in any parameter never
-    share a folder, while a run with the defaults keeps the plain name.
+    short hash of those values (``E06000017_2017-18_3f9a0c2e``), so that two reports that differ
+    in any parameter never share a folder, while a run with the defaults keeps the plain name.
 
     Parameters
     ----------
