@@ -53,7 +53,7 @@ format-check: $(STAMP)
 	$(BIN)/ruff format --check $(LINTED)
 
 test: lint
-	$(PY) -m pytest tests
+	$(PY) -m pytest -n auto tests
 	$(PY) -m pytest --nbval-lax -p no:cacheprovider perfeval/bundled/notebooks/
 
 # The unit and reference tests: every test marked `notebook` (executes a report) or `slow` (builds
