@@ -4,6 +4,7 @@ read the published page the way a reader does (sections by heading, visible text
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -66,3 +67,15 @@ def check_clean_page(page: str) -> None:
     assert "Traceback" not in page and "Error" not in page
     assert "validate_notebook_namespace" not in page and "import " not in page
     assert not re.search(r"""(src|href)=["']https?://""", page), "no external resources"
+
+
+def section_cells(stem: str) -> list[str]:
+    """The source of each code cell of a built-in notebook past its imports, without the cell
+    tagged ``parameters``: the cells issue #16 keeps to six lines, one section call each."""
+    notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"][1:]
+    return [
+        "".join(cell["source"])
+        for cell in code
+        if "parameters" not in cell["metadata"].get("tags", [])
+    ]

@@ -20,7 +20,14 @@ import pytest
 from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR, BUNDLED_PARAMS_DIR, SAMPLE_DATA_DIR
 from perfeval.run.parameters import load_parameter_file
 from perfeval.run.runner import run_report
-from report_pages import check_clean_page, check_sections, sections, table_rows, text_of
+from report_pages import (
+    check_clean_page,
+    check_sections,
+    section_cells,
+    sections,
+    table_rows,
+    text_of,
+)
 
 pytestmark = pytest.mark.notebook
 
@@ -59,11 +66,7 @@ SECTION_CELL = re.compile(
 def test_annual_notebook_sections_are_one_call_each(stem):
     """Issue #16: apart from the imports and the parameters, no code cell is longer than six
     lines; each report section is one section function, its records and its display."""
-    notebook = json.loads((BUNDLED_NOTEBOOKS_DIR / f"{stem}.ipynb").read_text(encoding="utf-8"))
-    cells = [c for c in notebook["cells"] if c["cell_type"] == "code"][1:]  # past the imports
-    code = [
-        "".join(c["source"]) for c in cells if "parameters" not in c["metadata"].get("tags", [])
-    ]
+    code = section_cells(stem)
     assert not [source for source in code if len(source.splitlines()) > 6]
     opening, *body, method = code
     assert opening.splitlines()[-1] == "display(common.opening_section(report.context))"

@@ -19,6 +19,7 @@ from report_pages import (
     check_clean_page,
     check_sections,
     run_default,
+    section_cells,
     sections,
     table_rows,
     text_of,
@@ -167,15 +168,7 @@ def test_quarterly_monitoring_sections_are_one_call_each():
     """Issue #16: apart from the imports and the parameters, no code cell is longer than six
     lines; each section is built by one perfeval.sections.monitoring call and displayed, with no
     definition, loop or branch in the notebook."""
-    notebook = json.loads(
-        (BUNDLED_NOTEBOOKS_DIR / "quarterly_monitoring.ipynb").read_text(encoding="utf-8")
-    )
-    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    body = [
-        "".join(cell["source"])
-        for cell in code[1:]
-        if "parameters" not in cell["metadata"].get("tags", [])
-    ]
+    body = section_cells("quarterly_monitoring")
     assert len(body) == 9
     assert not [source for source in body if len(source.splitlines()) > 6]
     assert all(

@@ -5,16 +5,15 @@ Module-scoped runs (each starts a kernel); the assertions read the published HTM
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
-from perfeval.core.paths import BUNDLED_NOTEBOOKS_DIR
 from report_pages import (
     check_clean_page,
     check_sections,
     run_default,
+    section_cells,
     sections,
     table_rows,
     text_of,
@@ -133,15 +132,7 @@ def test_survey_report_sections_are_one_call_each():
     """Issue #16: apart from the imports and the parameters, no code cell is longer than six
     lines; each section is built by one perfeval.sections.survey call and displayed, with no
     definition, loop or branch in the notebook."""
-    notebook = json.loads(
-        (BUNDLED_NOTEBOOKS_DIR / "survey_report.ipynb").read_text(encoding="utf-8")
-    )
-    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
-    body = [
-        "".join(cell["source"])
-        for cell in code[1:]
-        if "parameters" not in cell["metadata"].get("tags", [])
-    ]
+    body = section_cells("survey_report")
     assert len(body) == 6
     assert not [source for source in body if len(source.splitlines()) > 6]
     assert all("survey_report." in source and "display(" in source for source in body), body
