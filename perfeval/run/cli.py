@@ -97,14 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also print the report to A4 PDF with headless Chromium (optional; "
         "needs Chromium installed)",
     )
-    run.add_argument(
-        "--docx",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="also write the report as a Word document, <stem>.docx, beside the "
-        "HTML (default: the workspace's [outputs] docx in perfeval.toml, else "
-        "no); --no-docx overrides the workspace",
-    )
+    _add_docx_option(run, "the report as a Word document, <stem>.docx, beside the HTML")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument(
         "--wait",
@@ -192,6 +185,17 @@ def _add_init_parsers(commands: Any) -> None:
     _add_workspace_option(new)
 
 
+def _add_docx_option(parser: Any, what: str) -> None:
+    """``--docx/--no-docx``: write ``what`` too; by default as the workspace's [outputs] docx."""
+    parser.add_argument(
+        "--docx",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"also write {what} (default: the workspace's [outputs] docx in perfeval.toml, "
+        "else no); --no-docx overrides the workspace",
+    )
+
+
 def _add_batch_parser(commands: Any) -> None:
     batch = commands.add_parser(
         "batch",
@@ -250,14 +254,7 @@ def _add_batch_parser(commands: Any) -> None:
         default=None,
         help="status shown in every report's title block (default: Draft)",
     )
-    batch.add_argument(
-        "--docx",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="also write every report as a Word document, <stem>.docx, beside its "
-        "HTML (default: the workspace's [outputs] docx in perfeval.toml, else "
-        "no); --no-docx overrides the workspace",
-    )
+    _add_docx_option(batch, "every report as a Word document, <stem>.docx, beside its HTML")
     batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     _add_workspace_option(batch)
 
