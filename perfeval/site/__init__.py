@@ -1,0 +1,1 @@
+"""The performance portal: a static, accessible site of every PI (``perfeval site``)."""
