@@ -38,15 +38,46 @@ def add_site_parser(commands: Any) -> argparse.ArgumentParser:
         "(outputs/site/, or one per council with --batch)",
     )
     site.add_argument("--council", metavar="CODE", help="home council (default: the workspace's)")
-    site.add_argument("--year", metavar="YEAR", help="financial year, e.g. 2024/25 (default: the end-of-year review's)")
-    site.add_argument("--comparator-group", metavar="NAME", help="comparator group (default: the workspace's)")
+    site.add_argument(
+        "--year",
+        metavar="YEAR",
+        help="financial year, e.g. 2024/25 (default: the end-of-year review's)",
+    )
+    site.add_argument(
+        "--comparator-group", metavar="NAME", help="comparator group (default: the workspace's)"
+    )
     site.add_argument("--data-dir", metavar="DIR", help="data folder (default: the workspace's)")
-    site.add_argument("--outputs-root", metavar="DIR", help="outputs folder; the site goes in its site/ folder (default: the workspace's)")
-    site.add_argument("--base-url", metavar="URL", help="where the site is published, for absolute addresses in sitemap.xml (default: relative)")
-    site.add_argument("--batch", action="store_true", help="one site per council of the comparator group, on the batch's warm workers, and an index across them (outputs/sites/)")
-    site.add_argument("--councils", metavar="all|CODE,CODE", default="all", help="with --batch: the councils (default: every member of the group)")
-    site.add_argument("--workers", metavar="N", type=int, default=2, help="with --batch: workers at once (default 2)")
-    site.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS, help=run_cli.WORKSPACE_HELP)
+    site.add_argument(
+        "--outputs-root",
+        metavar="DIR",
+        help="outputs folder; the site goes in its site/ folder (default: the workspace's)",
+    )
+    site.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where the site is published, for absolute addresses in sitemap.xml (default: relative)",
+    )
+    site.add_argument(
+        "--batch",
+        action="store_true",
+        help="one site per council of the comparator group, on the batch's warm workers, and an index across them (outputs/sites/)",
+    )
+    site.add_argument(
+        "--councils",
+        metavar="all|CODE,CODE",
+        default="all",
+        help="with --batch: the councils (default: every member of the group)",
+    )
+    site.add_argument(
+        "--workers",
+        metavar="N",
+        type=int,
+        default=2,
+        help="with --batch: workers at once (default 2)",
+    )
+    site.add_argument(
+        "--workspace", metavar="DIR", default=argparse.SUPPRESS, help=run_cli.WORKSPACE_HELP
+    )
     return site
 
 

@@ -151,8 +151,9 @@ def spc_results(data: Dataset, card: pd.DataFrame, council: str, year: str) -> d
     and monthly PIs, the annual values' for the others (None for a PI with no value)."""
     position = monitoring.assess_in_year(data, council, year, 4)
     in_year = [c for c in card["indicator"] if c in set(position.get("indicator", []))]
-    overview = monitoring.spc_overview(data, council, in_year, year, 4, position)
-    results: dict[str, pd.DataFrame | None] = dict(overview["charts"])
+    results: dict[str, pd.DataFrame | None] = {}
+    if in_year:
+        results.update(monitoring.spc_overview(data, council, in_year, year, 4, position)["charts"])
     for row in card.itertuples(index=False):
         if row.indicator not in in_year:
             history = annual_history(data, council, row.indicator, year)

@@ -68,7 +68,12 @@ def pick_councils(settings: dict[str, Any], which: str) -> list[str]:
 
 
 def build_one(
-    council: str, year: str, group: str, data_dir: str | None, outputs_root: str, base_url: str | None
+    council: str,
+    year: str,
+    group: str,
+    data_dir: str | None,
+    outputs_root: str,
+    base_url: str | None,
 ) -> None:
     """Build one council's site into ``<outputs_root>/sites/<council>/`` (the kernel's call)."""
     from perfeval.site.build import build_site
@@ -111,7 +116,9 @@ def build_sites(
     return SitesResult(outcomes, index)
 
 
-def index_page(folder: Path, data: Any, outcomes: Sequence[CallOutcome], year: str, group: str) -> bytes:
+def index_page(
+    folder: Path, data: Any, outcomes: Sequence[CallOutcome], year: str, group: str
+) -> bytes:
     """``sites/index.html``: every council's site, with whether this batch built it."""
     from perfeval.data.loader import council_name
     from perfeval.site.pages import render_page
@@ -132,7 +139,9 @@ def index_page(folder: Path, data: Any, outcomes: Sequence[CallOutcome], year: s
         title=f"Performance portals {year}",
         current=None,
         crumbs=[],
-        intro=[f"{plural(len(outcomes), 'council')} of the comparator group {group}, each with its own performance portal for {year}."],
+        intro=[
+            f"{plural(len(outcomes), 'council')} of the comparator group {group}, each with its own performance portal for {year}."
+        ],
         body="<ul>" + "".join(items) + "</ul>",
         script=None,
         site_name=f"Performance portals: {group}",

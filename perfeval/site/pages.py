@@ -22,6 +22,7 @@ import pandas as pd
 
 from perfeval.core.formatting import format_number, format_value, join_words, plural
 from perfeval.core.paths import PACKAGE_DIR
+from perfeval.core.periods import parse_period
 from perfeval.present import charts, narrative
 from perfeval.present.section import figure_png, render_blocks, table_block
 from perfeval.run.publish import CONTENT_SECURITY_POLICY
@@ -245,21 +246,30 @@ def _slug_or_blank(value: Any) -> str:
     return slug(_text(value))
 
 
+#: Headline measures counted out of the PIs with a previous value to compare, and out of those
+#: ranked among enough comparators; every other measure is out of the whole scorecard.
+DIRECTION_MEASURES = ("improved", "no change", "unchanged", "worse")
+RANKED_MEASURES = ("in top two quartiles",)
+
+
+def headline_base(measure: str, year: str) -> str:
+    """What a headline count is out of, in words."""
+    if measure in DIRECTION_MEASURES:
+        return "with a previous value to compare"
+    if measure in RANKED_MEASURES:
+        return f"ranked among at least {scorecard.MIN_COMPARATORS} comparator councils"
+    return f"in the scorecard to {year}"
+
+
 def headline_items(shares: pd.DataFrame, year: str) -> list[str]:
-    """Each headline count with its base: ``9 of 31 indicators on target (29%)``."""
-    items = []
-    for row in shares.itertuples(index=False):
-        base = {
-            "improved": "with a previous value to compare",
-            "no change": "with a previous value to compare",
-            "worse": "with a previous value to compare",
-            "in top two quartiles": "ranked among at least 3 comparator councils",
-        }.get(row.measure, f"in the scorecard to {year}")
-        items.append(
-            f"{format_number(row.numerator, 0)} of {plural(int(row.denominator), 'indicator')} "
-            f"{base}: {row.measure} ({narrative.percent(row.share) if row.denominator else 'none'})."
-        )
-    return items
+    """Each headline count with its base: ``9 of 31 indicators in the scorecard to 2024/25: on
+    target (29%).`` (:func:`perfeval.stats.scorecard.headline_shares`)."""
+    return [
+        f"{format_number(row.numerator, 0)} of {plural(int(row.denominator), 'indicator')} "
+        f"{headline_base(row.measure, year)}: {row.measure}"
+        f"{f' ({narrative.percent(row.share)})' if row.denominator else ''}."
+        for row in shares.itertuples(index=False)
+    ]
 
 
 # --------------------------------------------------------------------------- common text
@@ -289,7 +299,7 @@ def absent_sentences(content: SiteContent) -> list[str]:
     if not missing:
         return []
     return [
-        f"The data folder has no {join_words(missing)} for {content.council_name}, so this site "
+        f"The data folder has no {join_words(missing, 'or')} for {content.council_name}, so this site "
         f"leaves {'them' if len(missing) > 1 else 'it'} out."
     ]
 
@@ -442,16 +452,25 @@ def spc_text(story: PiStory) -> list[str]:
         unit=scorecard.unit_symbol(story.register["unit"]),
         decimals=int(story.register["decimals"]),
     )
-    points = int((story.spc["point_type"] != "missing").sum())
+    observed = story.spc[story.spc["point_type"] != "missing"]
+    points = len(observed)
+    provisional = (
+        " (limits on fewer than 13 points are provisional)"
+        if points < spc.MIN_POINTS_FOR_LIMITS
+        else ""
+    )
     return [
         f"Variation: {story.row['variation']}. Assurance: {story.row['assurance']}.",
         sentence,
-        f"The chart has {plural(points, 'point')}"
-        + (
-            " (limits on fewer than 13 points are provisional)."
-            if points < spc.MIN_POINTS_FOR_LIMITS
-            else "."
-        ),
+        f"The chart has {plural(points, point_word(observed.index[0]))}, {observed.index[0]} to "
+        f"{observed.index[-1]}{provisional}.",
+    ]
+
+
+def point_word(period: str) -> str:
+    """``annual value``, ``quarterly value`` or ``monthly value``, for a period label."""
+    return {"year": "annual value", "quarter": "quarterly value", "month": "monthly value"}[
+        parse_period(str(period)).kind
     ]
 
 
@@ -482,6 +501,25 @@ def position_frame(story: PiStory) -> pd.DataFrame:
             "Rank (1 = best)": [rank_text(r, n) for r, n in zip(pos["rank"], pos["n_ranked"])],
             "Quartile (1 = best)": scorecard.quartile_texts(pos),
         }
+    )
+
+
+def position_sentence(row: pd.Series, group: str) -> str:
+    """The PI's latest rank and quartile among the comparators, or why it has none."""
+    if pd.notna(row["rank"]):
+        return (
+            f"In {row['period']} it ranked {rank_text(row['rank'], row['n_ranked'])} among the "
+            f"comparator group {group} (quartile {int(row['quartile'])}, 1 = best)."
+        )
+    if row["polarity"] == "neutral":
+        return "It is not ranked among the comparators: it has no better direction."
+    if pd.isna(row["value"]):
+        return "It is not ranked among the comparators: it has no latest value."
+    councils = 0 if pd.isna(row["n_ranked"]) else int(row["n_ranked"])
+    return (
+        f"It is not ranked among the comparators: {plural(councils, 'council')} of the group "
+        f"{'has' if councils == 1 else 'have'} a value for {row['period']}, fewer than "
+        f"{scorecard.MIN_COMPARATORS}."
     )
 
 
@@ -629,11 +667,7 @@ def pi_page(story: PiStory, content: SiteContent, trends: pd.DataFrame) -> dict[
         + f". Status against target: {_text(row['rag_label'])}. Direction of travel: {_text(row['dot_label'])}."
     )
     ranked = pd.notna(row["rank"])
-    position_sentences = [
-        f"In {row['period']} it ranked {rank_text(row['rank'], row['n_ranked'])} among the comparator group {content.group} (quartile {int(row['quartile'])}, 1 = best)."
-        if ranked
-        else "It has no rank among the comparators for its latest value (fewer than 3 councils have a value, or it has no better direction)."
-    ]
+    position_sentences = [position_sentence(row, content.group)]
     commentary = (
         _table(
             pd.DataFrame(
