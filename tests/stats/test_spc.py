@@ -672,7 +672,6 @@ def test_truncated_limits_are_drawn_at_the_bound():
     assert max(max(ln.get_ydata()) for ln in limit_lines) == 100
 
 
-
 # --------------------------------------------------------------------------- chart
 
 
