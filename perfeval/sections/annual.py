@@ -36,6 +36,7 @@ from perfeval.stats import budget as money
 from perfeval.stats import indicators as engine
 from perfeval.stats import rag as rag_rule
 from perfeval.stats import scorecard
+from perfeval.stats.indicator_table import ANNUAL_DESCRIPTION, annual_indicator_table
 from perfeval.stats.scorecard import MIN_COMPARATORS, group_members
 from perfeval.stats.trend import TREND_METHOD
 
@@ -307,7 +308,8 @@ def rag_counts_table(counts: pd.Series) -> pd.DataFrame:
 
 def performance(report: AnnualReport) -> Section:
     """Performance against target: indicators by RAG status (chart) and every indicator's latest
-    value against its target with direction of travel (table). Offers ``rag_counts``."""
+    value against its target with direction of travel (table). Offers ``rag_counts`` and
+    ``indicator_table``."""
     counts, year = rag_counts(report.card), report.year
     return (
         Section()
@@ -327,6 +329,7 @@ def performance(report: AnnualReport) -> Section:
             note=rag_note(),
         )
         .offer("rag_counts", rag_counts_table(counts))
+        .offer("indicator_table", annual_indicator_table(report.card), ANNUAL_DESCRIPTION)
     )
 
 

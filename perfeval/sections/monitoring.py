@@ -41,6 +41,7 @@ from perfeval.sections.common import opening_section
 from perfeval.stats import budget as money
 from perfeval.stats import profiling, scorecard, spc
 from perfeval.stats import rag as rag_rule
+from perfeval.stats.indicator_table import IN_YEAR_DESCRIPTION, in_year_indicator_table
 from perfeval.stats.indicators import describe_symbol
 
 # --------------------------------------------------------------------------- vocabularies
@@ -905,7 +906,7 @@ IN_YEAR_FIGURE_COLUMNS = [
 def year_to_date_section(report: QuarterlyReport) -> Section:
     """Performance against profiled targets, year to date, with the year-end forecast.
 
-    Offers ``in_year_position``.
+    Offers ``in_year_position`` and ``indicator_table``.
     """
     as_at, position = report.as_at, report.position
     method = report.params["profile_method"]
@@ -932,6 +933,7 @@ def year_to_date_section(report: QuarterlyReport) -> Section:
             position[IN_YEAR_FIGURE_COLUMNS],
             f"Year to date against profiled target and year-end forecast, at {as_at}",
         )
+        .offer("indicator_table", in_year_indicator_table(position), IN_YEAR_DESCRIPTION)
     )
 
 

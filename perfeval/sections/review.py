@@ -42,6 +42,7 @@ from perfeval.stats import actions as act
 from perfeval.stats import indicators as engine
 from perfeval.stats import rag as rag_rule
 from perfeval.stats import scorecard
+from perfeval.stats.indicator_table import ANNUAL_DESCRIPTION, annual_indicator_table
 from perfeval.stats.indicators import describe_symbol
 
 __all__ = [
@@ -432,7 +433,7 @@ def exceptions(report: annual.AnnualReport) -> Section:
 
 def outturns(report: annual.AnnualReport) -> Section:
     """Every indicator's outturn against target: headline sentence, RAG chart and the table of
-    outturns. Offers ``rag_counts``, ``headline_shares`` and ``outturns``."""
+    outturns. Offers ``rag_counts``, ``headline_shares``, ``outturns`` and ``indicator_table``."""
     card, year = report.card, report.year
     counts = annual.rag_counts(card)
     return (
@@ -458,6 +459,7 @@ def outturns(report: annual.AnnualReport) -> Section:
             card[["indicator", "period", "value", "target", "rag", "dot", "quartile"]],
             f"Every PI's latest annual outturn to {year} with target, RAG, direction and quartile",
         )
+        .offer("indicator_table", annual_indicator_table(card), ANNUAL_DESCRIPTION)
     )
 
 

@@ -39,6 +39,8 @@ __all__ = [
     "NOT_APPLICABLE",
     "TOO_FEW",
     "ANNUAL_COLUMNS",
+    "ANNUAL_DESCRIPTION",
+    "IN_YEAR_DESCRIPTION",
     "IN_YEAR_COLUMNS",
     "stored_value",
     "value_status",
@@ -98,6 +100,15 @@ IN_YEAR_COLUMNS = [
     "Annual target",
     "Year-end forecast against annual target",
 ]
+#: What the annual and the quarterly table are (the key figure's description, the sheet's title).
+ANNUAL_DESCRIPTION = (
+    "Every indicator's latest annual value with its period, flag, target, status against target "
+    "(RAG), direction of travel, rank and quartile among the comparator group"
+)
+IN_YEAR_DESCRIPTION = (
+    "Every quarterly and monthly indicator's year to date against its profiled target, with its "
+    "year-end forecast against the annual target"
+)
 _STATUS_SYMBOLS = {meaning: symbol for symbol, meaning in STATUS_FLAGS.items()}
 
 

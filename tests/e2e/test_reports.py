@@ -171,6 +171,7 @@ def test_misspelt_parameter_fails_before_execution(tmp_path):
 REGRESSION_FIGURES = (
     "headline_shares",
     "rag_counts",
+    "indicator_table",
     "net_spend_per_head",
     "budget_outturn",
     "issues_to_consider",
