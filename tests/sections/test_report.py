@@ -449,7 +449,12 @@ def test_end_of_year_review_sections_offer_their_figures_with_descriptions(data)
         review.DATA_QUALITY_METHOD,
     )
     outturns = review.outturns(prepared)
-    assert list(outturns.figures) == ["rag_counts", "headline_shares", "outturns"]
+    assert list(outturns.figures) == [
+        "rag_counts",
+        "headline_shares",
+        "outturns",
+        "indicator_table",
+    ]
     assert (
         outturns.figures["headline_shares"][1] == "Headline shares of PIs with a value for 2023/24"
     )
