@@ -1748,6 +1748,7 @@ def compare_groups_with_rest(
     level: float = 0.95,
     adjust: str | None = "holm",
     single_psu: str = "fail",
+    calibration: Calibration | None = None,
 ) -> pd.DataFrame:
     """Test each group against the rest of the sample (respondents in the other groups).
 
@@ -1768,8 +1769,9 @@ def compare_groups_with_rest(
 
     Parameters
     ----------
-    df, variable, weight, strata, cluster, fpc, positive, level, single_psu
-        As for :func:`estimate`.
+    df, variable, weight, strata, cluster, fpc, positive, level, single_psu, calibration
+        As for :func:`estimate` (with ``calibration`` the difference's linearised values are
+        replaced by their calibration residuals, so ``se`` allows for the raking).
     by : str or list of str
         The breakdown whose groups are compared (up to two columns).
     statistic : {"mean", "proportion"}
@@ -1814,10 +1816,14 @@ def compare_groups_with_rest(
     design = _describe_design(
         df, weight=weight, strata=strata, cluster=cluster, fpc=fpc, single_psu=single_psu
     )
+    if calibration is not None:
+        _check_calibration(calibration, design, weight)
     group, groups = _encode_groups(df, by_columns)
     y, valid = _response_values(df, variable, statistic, positive)
     known = valid & (group < len(groups))
-    rows = [_difference_from_rest(y, known, group == g, design) for g in range(len(groups))]
+    rows = [
+        _difference_from_rest(y, known, group == g, design, calibration) for g in range(len(groups))
+    ]
     columns = pd.DataFrame(
         rows,
         columns=[
@@ -1862,7 +1868,11 @@ def compare_groups_with_rest(
 
 
 def _difference_from_rest(
-    y: np.ndarray, known: np.ndarray, in_group: np.ndarray, design: _Design
+    y: np.ndarray,
+    known: np.ndarray,
+    in_group: np.ndarray,
+    design: _Design,
+    calibration: Calibration | None = None,
 ) -> tuple[float, ...]:
     """Mean of a group and of the rest, their bases, the difference with its linearised
     standard error, and the Kish effective bases of group and rest."""
@@ -1880,7 +1890,10 @@ def _difference_from_rest(
         return (np.nan, np.nan, int(mine.sum()), int(rest.sum()), np.nan, np.nan, *effective)
     mean_mine, mean_rest = (w * y)[mine].sum() / w_mine, (w * y)[rest].sum() / w_rest
     z = np.where(mine, w * (y - mean_mine) / w_mine, -w * (y - mean_rest) / w_rest)
-    variance = _variance_of_values(np.where(known, z, 0.0)[:, None], design)[0]
+    z = np.where(known, z, 0.0)
+    if calibration is not None:
+        z = w * calibration_residuals(calibration, z / w)
+    variance = _variance_of_values(z[:, None], design)[0]
     return (
         mean_mine,
         mean_rest,
