@@ -237,9 +237,9 @@ def annual_indicator_table(card: pd.DataFrame) -> pd.DataFrame:
 def _median_symbol(pi: dict[str, Any]) -> str:
     """Why there is no comparator median: fewer than MIN_COMPARATORS councils with a value."""
     n = pi.get("n_ranked")
-    if pi["polarity"] != "neutral" and not pd.isna(n) and int(n) < MIN_COMPARATORS:
-        return TOO_FEW
-    return NOT_AVAILABLE
+    if n is None or pd.isna(n) or pi["polarity"] == "neutral":
+        return NOT_AVAILABLE
+    return TOO_FEW if int(n) < MIN_COMPARATORS else NOT_AVAILABLE
 
 
 def in_year_indicator_table(position: pd.DataFrame) -> pd.DataFrame:
