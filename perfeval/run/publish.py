@@ -495,14 +495,15 @@ def _with_names(
     columns: list[Any], rows: list[list[Any]], names: Mapping[str, str]
 ) -> tuple[list[Any], list[list[Any]]]:
     """A table with a column of indicator codes (``indicator``) and no name column gets the
-    register's name beside each code (``Indicator name``), as the guidance asks."""
+    register's name beside each code (``Indicator code``, ``Indicator name``), as the guidance
+    asks."""
     if "indicator" not in columns or not names or {"title", "Indicator"} & set(columns):
         return columns, rows
     at = columns.index("indicator")
     codes = [row[at] for row in rows]
     if not all(isinstance(code, str) and code in names for code in codes):
         return columns, rows
-    columns = columns[: at + 1] + ["Indicator name"] + columns[at + 1 :]
+    columns = columns[:at] + ["Indicator code", "Indicator name"] + columns[at + 1 :]
     rows = [row[: at + 1] + [names[row[at]]] + row[at + 1 :] for row in rows]
     return columns, rows
 
@@ -528,6 +529,15 @@ def table_sheet(
             cells[r].append(value)
             formats[r].append(_format(decimals, header) if _is_number(value) else None)
     title = figure.get("description") or plain_header(name)
+    if not rows or not headers:
+        return WorkbookSheet(
+            name,
+            title,
+            [
+                "This worksheet has no table: the report has no rows for it (the report says "
+                "why, such as a table missing from the data folder)."
+            ],
+        )
     lines = [
         f"This worksheet contains one table of {plural(len(rows), 'row')}, from {info.title}"
         + (f", {info.council_label}" if info.council_label else "")

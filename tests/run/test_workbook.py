@@ -138,7 +138,7 @@ def test_headers_are_plain_english_and_names_stand_beside_codes(book):
             assert "_" not in cell.value and not cell.value.islower(), cell.value
     header, rows = _table(book["outturns"])
     assert [c.value for c in header] == [
-        "Indicator",
+        "Indicator code",
         "Indicator name",
         "Year to date value",
         "RAG",
@@ -218,3 +218,17 @@ def test_cell_value_never_leaves_a_cell_blank_and_rounds_half_up():
     assert [cell_value(None), cell_value(""), cell_value(True)] == [MISSING_CELL, "[z]", "Yes"]
     assert cell_value(2.675, 2) == 2.68 and cell_value(62.5, 0) == 63
     assert cell_value(["NI192", "NI195"]) == "NI192 and NI195"
+
+
+def test_a_table_with_no_rows_is_a_sheet_that_says_so_without_an_empty_table(tmp_path):
+    figures = {
+        "budget_outturn": key_figure_payload("budget_outturn", pd.DataFrame()),
+        "none_yet": key_figure_payload("none_yet", pd.DataFrame({"service": []})),
+    }
+    book = openpyxl.load_workbook(write_workbook(tmp_path / "r.xlsx", figures, INFO))
+    for name in ("budget_outturn", "none_yet"):
+        ws = book[name]
+        assert not ws.tables and ws.max_column == 1
+        assert ws["A2"].value.startswith("This worksheet has no table")
+    _, rows = _table(book["Contents"])
+    assert [[c.value for c in row] for row in rows][0] == ["budget_outturn", "Budget outturn", 0]
