@@ -934,17 +934,24 @@ def _proportion_intervals(
     return low, high, n_eff, method
 
 
-def _domain_degf(domain: np.ndarray, n_groups: int, design: _Design) -> np.ndarray:
+def _domain_degf(
+    domain: np.ndarray, n_groups: int, design: _Design, counts: np.ndarray
+) -> np.ndarray:
     """Design degrees of freedom of each domain: its PSUs minus its strata (R's ``degf`` of the
-    domain's subset design: ``length(unique(psu)) - length(unique(strata))`` among its rows)."""
-    member = domain < n_groups
-    units = design.psu if design.psu is not None else np.arange(len(domain))
-    n_units = int(units.max()) + 1
-    pairs = np.unique(domain[member] * n_units + units[member])
-    psus = np.bincount(pairs // n_units, minlength=n_groups)
-    n_strata = len(design.n_psu)
-    cells = np.unique(domain[member] * n_strata + design.stratum[member])
-    strata = np.bincount(cells // n_strata, minlength=n_groups)
+    domain's subset design: ``length(unique(psu)) - length(unique(strata))`` among its rows).
+
+    ``counts`` is the ``(n_groups, H)`` number of the domain's respondents in each stratum.
+    """
+    strata = (counts > 0).sum(axis=1)
+    if design.psu is None:  # each respondent its own PSU
+        return (counts.sum(axis=1) - strata).astype(float)
+    if _dense_psu_sums_fit(n_groups, design):
+        members = _sum_by_psu(domain, np.ones(len(domain)), n_groups, design)
+        psus = (members > 0).sum(axis=1)
+    else:
+        n_psus = len(_clusters(design)[1])
+        pairs = np.unique(domain[domain < n_groups] * n_psus + design.psu[domain < n_groups])
+        psus = np.bincount(pairs // n_psus, minlength=n_groups)
     return (psus - strata).astype(float)
 
 
@@ -1117,7 +1124,7 @@ def _domain_estimates(
                 y, domain, cell, n_groups, design, statistic, sums, estimate, indicator
             )
             variance = _variance_from_moments(s1, s2, design)
-        df = _domain_degf(domain, n_groups, design)
+        df = _domain_degf(domain, n_groups, design, sums["n"])
     variance = np.where(base > 0, variance, np.nan)
     se = np.sqrt(variance)
     if statistic == "proportion":

@@ -98,14 +98,13 @@ def calibration_residuals(calibration: Calibration, values: np.ndarray) -> np.nd
     estimator's (Deville & Saerndal 1992; Lumley 2010, section 7.2; R survey's
     ``qr.resid(qr(X sqrt(w0)), u sqrt(w0)) / sqrt(w0)``).
     """
-    root = np.sqrt(calibration.design_weights)
-    scaled = calibration.model_matrix * root[:, None]
-    basis, singular, _ = np.linalg.svd(scaled, full_matrices=False)
-    basis = basis[:, singular > singular.max() * 1e-10]
+    x, w0 = calibration.model_matrix, calibration.design_weights
     u = np.asarray(values, dtype=float)
     column = u.ndim == 1
-    su = (u[:, None] if column else u) * root[:, None]
-    residual = (su - basis @ (basis.T @ su)) / root[:, None]
+    u2 = u[:, None] if column else u
+    gram = x.T @ (w0[:, None] * x)  # k x k, singular when several margins: pseudo-inverse
+    coefficients = np.linalg.pinv(gram, rcond=1e-10, hermitian=True) @ (x.T @ (w0[:, None] * u2))
+    residual = u2 - x @ coefficients
     return residual[:, 0] if column else residual
 
 
