@@ -53,13 +53,54 @@ def test_latest_available_year_is_used_when_the_report_year_has_no_value(data):
     assert card.loc[0, "period"] == "2023/24"
 
 
-def test_headline_shares_count_only_the_report_year(card):
-    shares = scorecard.headline_shares(card, "2023/24").set_index("measure")
+def test_headline_shares_count_the_scorecards_indicators_and_years(data, card):
+    shares = scorecard.headline_shares(card).set_index("measure")
+    assert shares.loc["beyond tolerance", ["numerator", "denominator"]].tolist() == [1, 1]
     assert shares.loc["on target", ["numerator", "denominator"]].tolist() == [0, 1]
     assert shares.loc["improved", ["numerator", "denominator"]].tolist() == [1, 1]
     assert shares.loc["in top two quartiles", ["numerator", "denominator"]].tolist() == [1, 1]
-    older = scorecard.headline_shares(card, "2024/25").set_index("measure")
-    assert older["denominator"].sum() == 0
+    # a 2024/25 report counts the same 2023/24 value the table against target shows (#14 item 1)
+    later = scorecard.build_scorecard(data, "E06000017", "2024/25", "test_group")
+    assert scorecard.headline_shares(later).equals(scorecard.headline_shares(card))
+    assert scorecard.periods_counted(later).to_dict() == {"2023/24": 1}
+
+
+def test_target_counts_give_every_state_its_words_and_add_up_to_the_base():
+    states = ["Green", "Green", "Amber", "Red", "No data", "No target", "Amber"]
+    counts = scorecard.target_counts(states)
+    assert counts["measure"].tolist() == [
+        "on target",
+        "within tolerance",
+        "beyond tolerance",
+        "no data",
+        "no target",
+    ]  # "not rated" only when a neutral PI is counted
+    assert counts["numerator"].tolist() == [2, 2, 1, 1, 1]
+    assert counts["numerator"].sum() == 7 and set(counts["denominator"]) == {7}
+    rated = scorecard.target_counts([*states, "Not applicable"])
+    assert rated["measure"].iloc[-1] == scorecard.TARGET_WORDS["Not applicable"]
+    assert rated["numerator"].sum() == 8 == rated["denominator"].iloc[0]
+    empty = scorecard.target_counts([])
+    assert empty["numerator"].sum() == 0 and empty["share"].isna().all()
+
+
+def test_target_counts_refuse_a_state_that_is_not_a_rag_state():
+    with pytest.raises(AnalysisError, match=r"states \['Amber '\] are not states against"):
+        scorecard.target_counts(["Green", "Amber "])
+
+
+def test_direction_counts_leave_what_cannot_be_compared_out_of_the_base():
+    counts = scorecard.direction_counts(
+        ["Improved", "Worse", "No change", "Not comparable", "Improved"]
+    )
+    assert counts["measure"].tolist() == ["improved", "unchanged", "worse"]
+    assert counts["numerator"].tolist() == [2, 1, 1] and set(counts["denominator"]) == {4}
+
+
+def test_periods_counted_says_how_many_values_come_from_each_year_latest_first():
+    card = pd.DataFrame({"period": ["2022/23", "2024/25", "2024/25", "2021/22"]})
+    assert scorecard.periods_counted(card).to_dict() == {"2024/25": 2, "2022/23": 1, "2021/22": 1}
+    assert list(scorecard.periods_counted(card).index) == ["2024/25", "2022/23", "2021/22"]
 
 
 def test_issues_to_consider_lists_red_worse_and_bottom_quartile_with_reasons():
