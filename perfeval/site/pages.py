@@ -624,29 +624,36 @@ def funnel_parts(
         f"Funnel plot of {code}, {period}: every comparator council",
         row_header="Council",
     )
-    return sentences, funnel_chart(units, code), table
+    return sentences, funnel_chart(units, code, content.council, content.council_name), table
 
 
-def funnel_chart(units: pd.DataFrame, code: str) -> Chart | None:
-    """The funnel plot drawn by :mod:`perfeval.present.charts_funnel`, when that module is
-    there (None otherwise: the table carries the same figures)."""
-    try:
-        from perfeval.present import charts_funnel  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    plot = getattr(charts_funnel, "plot_funnel", None)
-    if plot is None:
-        return None
-    try:
-        fig = plot(units, title=f"Funnel plot of {code}")
-    except TypeError:
-        return None
-    return chart_file(
-        fig,
-        f"img/{code}-funnel.png",
-        f"Funnel plot of {code}: each council's value against its denominator, with 95% and 99.8% limits.",
-        f"Funnel plot of {code}.",
+def funnel_chart(units: pd.DataFrame, code: str, home: str, home_name: str) -> Chart:
+    """The funnel plot of :func:`perfeval.present.charts_funnel.funnel_chart`: the councils'
+    proportions against their denominators with exact binomial 95 % and 99.8 % limits around
+    the group's pooled proportion (:func:`perfeval.stats.funnel.funnel_limits`)."""
+    import numpy as np
+
+    from perfeval.present import charts_funnel
+
+    benchmark = float(units["benchmark"].iloc[0])
+    low, high = float(units["denominator"].min()), float(units["denominator"].max())
+    grid = np.unique(np.round(np.geomspace(max(low / 2, 1.0), high * 1.5, 80)))
+    limits = funnel_rules.funnel_limits(grid, benchmark, statistic="proportion")
+    period = str(units["period"].iloc[0])
+    fig = charts_funnel.funnel_chart(
+        units, limits, title=f"Funnel plot of {code}, {period}", unit="%", home=home,
+        scale=100.0, benchmark_label="Comparator group (pooled)",
+    )  # fmt: skip
+    mine = units[units["authority"] == home]
+    alt = charts_funnel.funnel_alt_text(
+        units,
+        what=f"{code}, {period}",
+        benchmark=f"comparator group pooled, {format_number(100 * benchmark, 1, '%')}",
+        home_name=home_name if not mine.empty else None,
+        home_value=format_number(100 * mine["value"].iloc[0], 1, "%") if not mine.empty else None,
+        home_comparison=str(mine["comparison"].iloc[0]) if not mine.empty else None,
     )
+    return chart_file(fig, f"img/{code}-funnel.png", alt, f"Funnel plot of {code}, {period}.")
 
 
 def pi_page(story: PiStory, content: SiteContent, trends: pd.DataFrame) -> dict[str, bytes]:
