@@ -102,12 +102,11 @@ INTERVAL_LEVEL = 0.95
 MIN_INTERVAL_YEARS = 3
 #: How the forecast interval is made, in one sentence a report can quote.
 INTERVAL_METHOD = (
-    "The year-end forecast's 95% prediction interval comes from how much of the year past years "
-    "had reached by the same quarter (month): in each complete past year, the year to date at "
-    "that point as a share of the year's outturn; the forecast divides this year's year to date "
-    "by the share the profile expects, and the interval by that share plus or minus t x the "
-    "standard deviation of the past shares x the square root of 1 + 1 / the number of years "
-    f"(a normal prediction interval; at least {MIN_INTERVAL_YEARS} complete past years)."
+    "The 95% interval of each year-end forecast shows how far the outturn may fall from it, "
+    "judged by how much the share of the year reached by this quarter (month) varied in the "
+    "complete past years (a normal prediction interval: the expected share plus or minus t x "
+    "their standard deviation x the square root of 1 + 1 / the number of years; none with "
+    f"fewer than {MIN_INTERVAL_YEARS} past years)."
 )
 #: How the year to date of a rate or percentage is made from numerators and denominators.
 RATIO_METHOD = (
