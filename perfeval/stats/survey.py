@@ -5,8 +5,13 @@ The module turns respondent-level survey data (one row per respondent) into resu
 
 * :func:`estimate` - weighted means, proportions and totals, overall or by one or two breakdowns,
   with design-based standard errors (Taylor linearisation, as R's ``survey`` package computes them
-  with ``svymean`` / ``svytotal`` / ``svyby``), confidence intervals, unweighted and effective
-  bases.
+  with ``svymean`` / ``svytotal`` / ``svyby``; one- or two-stage designs; after raking or
+  post-stratification with the calibration residuals when given the weighting's
+  :class:`~perfeval.stats.weighting.Calibration`; or JK1 / bootstrap replicate weights),
+  confidence intervals with the design degrees of freedom (proportions as R's ``svyciprop``),
+  unweighted and effective bases, and ``attrs["variance"]`` saying how the errors were computed.
+* :func:`replicate_weights`, :func:`jk1_replicate_weights` - replicate-weight designs
+  (:class:`ReplicateWeights`).
 * :func:`compare_waves` and :func:`compare_groups_with_rest` - is a difference real? Newcombe's
   interval for proportions (a z-test for means), significant when the interval excludes zero,
   with a Holm adjustment of the intervals' level when many are tested at once, and a
