@@ -806,26 +806,16 @@ def describe_spend_year(spend_year: str, year: str, population_years: Sequence[s
 
 
 def spend_left_out(data: Dataset, group: str, spend: pd.DataFrame, spend_year: str) -> str:
-    """Sentence naming the councils of the group left out of the spend comparison, each with
-    its reason ("" when none is): no figures for the year, or no population figure."""
-    members = group_members(data, group)
+    """Sentence naming the councils of the group left out of the spend comparison, with the
+    reason ("" when none is): no figures for that year (a council created since, or one whose
+    return is missing). A council with figures but no population stops the report earlier
+    (:func:`perfeval.stats.budget.compute_spend_per_head`), so it is never left out silently."""
     shown = set(spend.dropna(subset=["spend_per_head"])["authority"])
-    net = data.net_expenditure
-    has_figures = set(
-        net.loc[
-            (net["period"] == spend_year)
-            & (net["service"] == money.NET_SPEND)
-            & net["net_current_expenditure"].notna(),
-            "authority",
-        ]
-    )
     names = authority_names(data)
-    missing = [m for m in members if m not in shown]
+    missing = [names.get(m, m) for m in group_members(data, group) if m not in shown]
     if not missing:
         return ""
-    why = {m: f"no figures for {spend_year}" for m in missing if m not in has_figures}
-    reasons = [f"{names.get(m, m)} ({why.get(m, 'no population figure')})" for m in missing]
-    return f"Left out of the comparison: {join_words(reasons)}."
+    return f"Left out of the comparison: {join_words(missing)} (no figures for {spend_year})."
 
 
 def spend_section(data: Dataset, *, council: str, group: str, year: str) -> Section:

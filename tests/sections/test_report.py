@@ -522,3 +522,55 @@ def test_a_review_of_some_services_keeps_only_their_indicators(data):
     prepared = review.prepare(data, {**PARAMS, "services": ["Waste"]})
     assert prepared.card["indicator"].tolist() == ["NI192"]
     assert set(prepared.shares["denominator"]) <= {0, 1}
+
+
+# --- money: the spend year against the report year, and who is left out (#14 item 2) -------
+
+
+def with_spend(data: Dataset, rows: list[tuple[str, str, float]]) -> Dataset:
+    """The minimal folder with hand-made net expenditure (authority, period, £000)."""
+    net = pd.DataFrame(rows, columns=["authority", "period", "net_current_expenditure"])
+    net = net.assign(service=NET_SPEND)
+    return Dataset(
+        root=data.root, tables={**data.tables, "net_expenditure": net}, origins=data.origins
+    )
+
+
+def test_spend_from_an_older_year_says_how_old_it_is_and_who_is_left_out(data):
+    # 2021/22 is the latest year with figures; Harborough has none that year (only 2019/20)
+    plain = with_spend(
+        data,
+        [
+            ("E06000017", "2021/22", 41_000.0),
+            ("E06000005", "2021/22", 216_000.0),
+            ("E07000131", "2019/20", 9_800.0),
+            ("E06000017", "2025/26", 50_000.0),  # after the report year: never used
+        ],
+    )
+    money = report.spend_section(plain, council="E06000017", group="test_group", year="2023/24")
+    # £41m / 41,000 = £1,000 a head; £216m / 108,000 = £2,000 (population 2023/24)
+    assert texts(money) == [
+        "Net current expenditure per head, 2021/22: Rutland £1,000, 2nd highest of 2 councils; "
+        "no median is quoted from fewer than 3 councils. These figures are for 2021/22, the "
+        "latest year in the data, two years before this report (2023/24); spend per head uses "
+        "population for 2023/24. Left out of the comparison: Harborough (no figures for "
+        "2021/22)."
+    ]
+    assert next(b.alt for b in money.blocks if b.kind == "chart") == texts(money)[0]
+
+
+def test_spend_from_the_report_year_says_so(data):
+    plain = with_spend(
+        data,
+        [
+            ("E06000017", "2023/24", 41_000.0),
+            ("E06000005", "2023/24", 216_000.0),
+            ("E07000131", "2023/24", 9_800.0),
+        ],
+    )
+    text = texts(
+        report.spend_section(plain, council="E06000017", group="test_group", year="2023/24")
+    )[0]
+    assert "These figures are for 2023/24, the report year; spend per head uses population " in text
+    assert "Left out" not in text and "years before" not in text
+    assert report.years_apart(1) == "one year" and report.years_apart(12) == "12 years"
