@@ -523,7 +523,7 @@ def position_sentence(row: pd.Series, group: str) -> str:
     )
 
 
-def trend_chart(trends: pd.DataFrame, code: str) -> Chart | None:
+def trend_chart(trends: pd.DataFrame, code: str, decimals: int) -> Chart | None:
     """The council against the comparator median by year (the reports' small multiples)."""
     if trends.empty or trends["home"].notna().sum() < 2:
         return None
@@ -535,7 +535,7 @@ def trend_chart(trends: pd.DataFrame, code: str) -> Chart | None:
     return chart_file(
         fig,
         f"img/{code}-comparators.png",
-        annual.describe_trend_lines(trends),
+        annual.describe_trend_lines(trends, pd.DataFrame({"code": [code], "decimals": [decimals]})),
         "This council (solid line, circles) and the comparator group's median (dashed), by year.",
     )
 
@@ -660,7 +660,7 @@ def pi_page(story: PiStory, content: SiteContent, trends: pd.DataFrame) -> dict[
     """``pi/<code>.html`` with its charts and ``pi/<code>.csv``."""
     code = str(story.row["indicator"])
     row = story.row
-    xmr, trend = xmr_chart(story, code), trend_chart(trends, code)
+    xmr, trend = xmr_chart(story, code), trend_chart(trends, code, int(story.register["decimals"]))
     funnel_sentences, funnel, funnel_table = funnel_parts(story, content, code)
     sentences, actions_html, risks_html = register_tables(story, content)
     summary = (
