@@ -1,10 +1,12 @@
 """The quarterly monitoring report: integrated finance and performance, quarter by quarter.
 
 Quarterly and monthly PIs year to date against targets profiled from the annual target
-(:func:`perfeval.stats.indicators.profile_annual_target`), year-end forecasts rated
-"On track / At risk / Off track", Making Data Count XmR charts (:mod:`perfeval.stats.spc`), and
-the integrated finance section (:func:`perfeval.stats.budget.monitor_budget` beside each service's
-PI RAG).
+(:func:`perfeval.stats.profiling.profile_annual_target`; a rate with numerators and denominators
+as their ratio of sums), better or worse than profile in percentage points for a percentage
+(:func:`better_than_target`), year-end forecasts with a 95% prediction interval rated
+"On track / At risk / Off track", Making Data Count XmR charts (:mod:`perfeval.stats.spc`) with
+their limits shown within the measure's :func:`natural_range`, and the integrated finance
+section (:func:`perfeval.stats.budget.monitor_budget` beside each service's PI RAG).
 
 The report's sections (:func:`quarterly_opening`, :func:`forecast_section`,
 :func:`year_to_date_section`, :func:`spc_section`, :func:`finance_section`,
@@ -560,8 +562,10 @@ def assess_in_year(
 
     Applies :func:`assess_indicator_in_year` to each indicator of the register whose frequency
     is quarterly or monthly, with its annual target for ``year`` from targets.csv, its measure
-    kind from the register's ``measure`` column (inferred where blank) and, for a percentage,
-    profiled targets that never pass 100.
+    kind from the register's ``measure`` column (inferred where blank), its unit (percentage
+    points, the forecast interval's range) and, for a percentage, profiled targets that never
+    pass 100; the values' ``numerator`` and ``denominator`` columns, where the data has them,
+    make the year to date of a rate a ratio of sums.
 
     Returns
     -------
