@@ -1009,20 +1009,27 @@ def _calibrated_variance(
     shares (weights summing to the estimated starting total N0) adds ``(T / N0) w0``, the
     linearised value of N0 (Lumley 2010, section 7.3).
     """
-    member = domain < n_groups
-    rows, columns = np.flatnonzero(member), domain[member]
-    u = np.zeros((len(y), n_groups))
-    if statistic == "total":
-        u[rows, columns] = y[rows]
-    else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            u[rows, columns] = (y[rows] - estimate[columns]) / wsum[columns]
-    if calibration is None:
-        return _variance_of_values(design.weights[:, None] * u, design)
-    z = design.weights[:, None] * calibration_residuals(calibration, u)
-    if statistic == "total" and not calibration.fixed_total:
-        z += calibration.design_weights[:, None] * (estimate / design.weights.sum())[None, :]
-    return _variance_of_values(z, design)
+    variance = np.empty(n_groups)
+    chunk = max(1, _DENSE_KEY_LIMIT // (4 * max(len(y), 1)))  # (n, chunk) arrays at a time
+    for first in range(0, n_groups, chunk):
+        groups = np.arange(first, min(first + chunk, n_groups))
+        member = (domain >= groups[0]) & (domain <= groups[-1])
+        rows, columns = np.flatnonzero(member), domain[member] - groups[0]
+        u = np.zeros((len(y), len(groups)))
+        if statistic == "total":
+            u[rows, columns] = y[rows]
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                u[rows, columns] = (y[rows] - estimate[groups][columns]) / wsum[groups][columns]
+        if calibration is None:
+            variance[groups] = _variance_of_values(design.weights[:, None] * u, design)
+            continue
+        z = design.weights[:, None] * calibration_residuals(calibration, u)
+        if statistic == "total" and not calibration.fixed_total:
+            share = estimate[groups] / design.weights.sum()
+            z += calibration.design_weights[:, None] * share[None, :]
+        variance[groups] = _variance_of_values(z, design)
+    return variance
 
 
 def _replicate_estimates(

@@ -412,3 +412,14 @@ def test_unsupported_replicate_designs_are_refused_with_what_to_do(apiclus1):
         estimate(data, "api00", weight="pw", replicates=design, calibration=calibration)
     with pytest.raises(ParameterError, match="ci_method must be one of"):
         estimate(apiclus1, "api00", ci_method="score")
+
+
+def test_calibrated_groups_in_chunks_give_the_same_standard_errors(apiclus1, monkeypatch):
+    _, report = weighting.rake_weights(apiclus1, RAKING_MARGINS, weight="pw", tol=1e-10)
+    data = apiclus1.assign(raked=report.calibration.weights)
+    common = dict(by="cname", weight="raked", calibration=report.calibration, **CLUSTER)
+    whole = estimate(data, "api00", **common)
+    monkeypatch.setattr(survey, "_DENSE_KEY_LIMIT", 4 * len(data) * 3)  # three groups a chunk
+    chunked = estimate(data, "api00", **common)
+    assert len(whole) > 3
+    assert chunked.se.tolist() == pytest.approx(whole.se.tolist(), rel=1e-12)
