@@ -21,7 +21,7 @@ from typing import Any
 from perfeval.core.exceptions import RunError
 from perfeval.data.loader import Dataset, load_dataset
 from perfeval.run.publish import index_entries
-from perfeval.site import pages
+from perfeval.site import pages, store
 from perfeval.site.content import SiteContent, build_content, slug
 from perfeval.site.store import (
     bytes_hash,
@@ -31,7 +31,6 @@ from perfeval.site.store import (
     write_bytes_atomically,
     write_manifest,
 )
-from perfeval.site import store
 from perfeval.stats import scorecard
 
 __all__ = ["Page", "SiteResult", "plan_pages", "build_site", "SITE_FOLDER"]
@@ -76,7 +75,10 @@ def _report_links(
         links = e["links"]
         if "HTML" not in links:
             continue
-        rel = lambda name: os.path.relpath(outputs_root / links[name], site).replace(os.sep, "/")  # noqa: E731
+
+        def rel(name: str, links: Mapping[str, str] = links) -> str:
+            return os.path.relpath(outputs_root / links[name], site).replace(os.sep, "/")
+
         rows.append(
             {
                 "title": f"{e['title']}: {e['council']}",
@@ -243,7 +245,8 @@ def build_site(
         ) from err
     old = read_manifest(site)
     files: dict[str, dict[str, str]] = {}
-    written, kept = [], []
+    written: list[str] = []
+    kept: list[str] = []
     for page in plan_pages(data, content, reports):
         digest = input_hash(page.inputs, parameters)
         previous = _page_files(old, page.path)
@@ -265,7 +268,7 @@ def build_site(
             "council": council,
             "year": year,
             "comparator_group": group,
-            "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },
     )
     return SiteResult(site, written, kept, removed, time.monotonic() - clock)

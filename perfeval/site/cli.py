@@ -55,12 +55,14 @@ def add_site_parser(commands: Any) -> argparse.ArgumentParser:
     site.add_argument(
         "--base-url",
         metavar="URL",
-        help="where the site is published, for absolute addresses in sitemap.xml (default: relative)",
+        help="where the site is published, for absolute addresses in sitemap.xml "
+        "(default: relative)",
     )
     site.add_argument(
         "--batch",
         action="store_true",
-        help="one site per council of the comparator group, on the batch's warm workers, and an index across them (outputs/sites/)",
+        help="one site per council of the comparator group, on the batch's warm workers, "
+        "and an index across them (outputs/sites/)",
     )
     site.add_argument(
         "--councils",
@@ -140,10 +142,10 @@ def _site(args: argparse.Namespace) -> int:
         return run_cli.EXIT_OK if result.ok else run_cli.EXIT_FAILED
     from perfeval.site.build import build_site
 
-    result = build_site(base_url=args.base_url, **settings)
+    built = build_site(base_url=args.base_url, **settings)
     print(
-        f"Site: {result.home} ({len(result.written)} files written, {len(result.kept)} unchanged, "
-        f"{len(result.removed)} removed, {result.seconds:.1f} s)"
+        f"Site: {built.home} ({len(built.written)} files written, {len(built.kept)} unchanged, "
+        f"{len(built.removed)} removed, {built.seconds:.1f} s)"
     )
     return run_cli.EXIT_OK
 

@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from perfeval.core.periods import parse_period, period_sort_key
@@ -259,7 +258,8 @@ def _register_rows(data: Dataset, table: str, council: str) -> pd.DataFrame | No
 
 
 def linked_risks(risks: pd.DataFrame, code: str) -> pd.DataFrame:
-    """The risks whose ``linked_pis`` name the PI, scored (:func:`perfeval.stats.risks.scored_register`)."""
+    """The risks whose ``linked_pis`` name the PI, scored
+    (:func:`perfeval.stats.risks.scored_register`)."""
     links = [act.split_ids(cell) for cell in optional_column(risks, "linked_pis", None)]
     picked = risks[[code in linked for linked in links]]
     return risk_rules.scored_register(picked) if not picked.empty else picked

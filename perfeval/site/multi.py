@@ -140,7 +140,8 @@ def index_page(
         current=None,
         crumbs=[],
         intro=[
-            f"{plural(len(outcomes), 'council')} of the comparator group {group}, each with its own performance portal for {year}."
+            f"{plural(len(outcomes), 'council')} of the comparator group {group}, each with "
+            f"its own performance portal for {year}."
         ],
         body="<ul>" + "".join(items) + "</ul>",
         script=None,

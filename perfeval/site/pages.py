@@ -58,7 +58,8 @@ FILTER_SCRIPT = (
     "   var keep = true;"
     "   for (var j = 0; j < selects.length; j++) {"
     "    var want = selects[j].value;"
-    "    if (want && rows[i].getAttribute('data-' + selects[j].dataset.filter) !== want) { keep = false; }"
+    "    var have = rows[i].getAttribute('data-' + selects[j].dataset.filter);"
+    "    if (want && have !== want) { keep = false; }"
     "   }"
     "   rows[i].hidden = !keep; if (keep) { shown++; }"
     "  }"
@@ -282,7 +283,8 @@ def data_sentence(content: SiteContent) -> str:
     return (
         f"Some figures on this site are SYNTHETIC (generated for testing), not "
         f"{content.council_name}'s real performance: the {join_words(content.synthetic_tables)} "
-        f"rows labelled synthetic in the data. Each indicator's page says whether its own figures are "
+        f"rows labelled synthetic in the data. Each indicator's page says whether its own "
+        f"figures are "
         f"published or synthetic."
     )
 
@@ -299,7 +301,8 @@ def absent_sentences(content: SiteContent) -> list[str]:
     if not missing:
         return []
     return [
-        f"The data folder has no {join_words(missing, 'or')} for {content.council_name}, so this site "
+        f"The data folder has no {join_words(missing, 'or')} for {content.council_name}, "
+        "so this site "
         f"leaves {'them' if len(missing) > 1 else 'it'} out."
     ]
 
@@ -445,7 +448,8 @@ def spc_text(story: PiStory) -> list[str]:
     """The Making Data Count variation and assurance in words."""
     if story.spc is None:
         return [
-            f"{story.row['title']} has no value for {story.row['period'] or 'any period'}, so it has no chart."
+            f"{story.row['title']} has no value for {story.row['period'] or 'any period'}, "
+            "so it has no chart."
         ]
     sentence = spc.describe_variation_and_assurance(
         story.spc,
@@ -608,7 +612,8 @@ def funnel_parts(
     verdict = str(home["comparison"].iloc[0]) if not home.empty else "not compared"
     sentences = [
         f"On the funnel plot of {period} ({len(units)} comparator councils, against their pooled "
-        f"value of {format_number(100 * units['benchmark'].iloc[0], 1, '%')}), {content.council_name} "
+        f"value of {format_number(100 * units['benchmark'].iloc[0], 1, '%')}), "
+        f"{content.council_name} "
         f"is: {verdict.lower()} (95% limits). {funnel_rules.FUNNEL_METHOD}"
     ]
     table = _table(
@@ -663,17 +668,20 @@ def pi_page(story: PiStory, content: SiteContent, trends: pd.DataFrame) -> dict[
     xmr, trend = xmr_chart(story, code), trend_chart(trends, code, int(story.register["decimals"]))
     funnel_sentences, funnel, funnel_table = funnel_parts(story, content, code)
     sentences, actions_html, risks_html = register_tables(story, content)
+    shown = value_text(
+        row["value"], row["decimals"], row["unit"], row["value_symbol"], row["status"]
+    )
     summary = (
-        f"{row['title']}: {value_text(row['value'], row['decimals'], row['unit'], row['value_symbol'], row['status']) or 'no value'}"
+        f"{row['title']}: {shown or 'no value'}"
         f" in {row['period'] or content.year}"
         + (
             f" against a target of {value_text(row['target'], row['decimals'], row['unit'])}"
             if pd.notna(row["target"])
             else ", with no target"
         )
-        + f". Status against target: {_text(row['rag_label'])}. Direction of travel: {_text(row['dot_label'])}."
+        + f". Status against target: {_text(row['rag_label'])}. Direction of travel: "
+        f"{_text(row['dot_label'])}."
     )
-    ranked = pd.notna(row["rank"])
     position_sentences = [position_sentence(row, content.group)]
     commentary = (
         _table(
@@ -759,7 +767,8 @@ def service_page(content: SiteContent, service: str) -> bytes:
         current=None,
         crumbs=[("Services", "../services.html")],
         intro=[
-            f"{plural(len(rows), 'indicator')} of {content.council_name} for {service}, with its budget, actions and risks."
+            f"{plural(len(rows), 'indicator')} of {content.council_name} for {service}, with "
+            "its budget, actions and risks."
         ],
         rows=scorecard_rows(rows),
         caption=f"Indicators of {service}: latest annual outturn to {content.year}",
@@ -855,7 +864,8 @@ def services_page(content: SiteContent) -> bytes:
         current="services",
         crumbs=[],
         intro=[
-            f"Every service of {content.council_name} with indicators in the scorecard, and how many of them are in each status against target."
+            f"Every service of {content.council_name} with indicators in the scorecard, and how "
+            "many of them are in each status against target."
         ],
         body="<ul>" + "".join(lines) + "</ul>",
         script=None,
@@ -865,33 +875,16 @@ def services_page(content: SiteContent) -> bytes:
 
 def reports_page(content: SiteContent, entries: Sequence[Mapping[str, Any]]) -> bytes:
     """``reports.html``: every published report with its manifest and status."""
-    if not entries:
-        body = "<p>No report has been published in this outputs folder yet (perfeval run NAME publishes one).</p>"
-    else:
-        cells = []
-        for e in entries:
-            cells.append(
-                '<tr><th scope="row"><a href="{html}">{title}</a></th><td class="text">{period}</td>'
-                '<td class="text">{status}</td><td class="text">{date}</td><td class="text"><a href="{manifest}">manifest.json<span class="skip-link"> of {title}</span></a></td></tr>'.format(
-                    **{k: html.escape(str(v)) for k, v in e.items()}
-                )
-            )
-        body = (
-            '<div class="table-wrap"><table><caption>Published reports</caption><thead><tr>'
-            '<th scope="col">Report</th><th scope="col" class="text">Period</th><th scope="col" class="text">Status</th>'
-            '<th scope="col" class="text">Produced on</th><th scope="col" class="text">Manifest</th></tr></thead><tbody>'
-            + "".join(cells)
-            + "</tbody></table></div>"
-        )
     return render_page(
-        "listing.html.j2",
+        "reports.html.j2",
         title="Reports",
         current="reports",
         crumbs=[],
         intro=[
-            f"{plural(len(entries), 'report')} published beside this site, each with its manifest (parameters, input checksums and key figures)."
+            f"{plural(len(entries), 'report')} published beside this site, each with its "
+            "manifest (parameters, input checksums and key figures)."
         ],
-        body=body,
+        rows=list(entries),
         script=None,
         **common_context(content, ""),
     )
@@ -904,4 +897,4 @@ def sitemap(paths: Sequence[str], base_url: str | None) -> bytes:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>\n'
-    ).encode("utf-8")
+    ).encode()

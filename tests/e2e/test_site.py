@@ -21,15 +21,16 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 import pytest
-from district import GROUP, HOME, build_district_folder
-from report_pages import run_default, table_rows
-from test_browser import CHROMIUM, MISSING, axe_violations, browser, open_page  # noqa: F401
+from test_browser import CHROMIUM, MISSING, axe_violations, open_page
+from test_browser import browser as browser  # noqa: F401 - the session's Chromium, a fixture
 
+from district import GROUP, HOME, build_district_folder
 from perfeval.core.formatting import format_value
 from perfeval.core.paths import SAMPLE_DATA_DIR
 from perfeval.site.build import build_site
 from perfeval.site.cli import main as perfeval_main
 from perfeval.stats.scorecard import unit_symbol
+from report_pages import run_default, table_rows
 
 pytestmark = [
     pytest.mark.notebook,

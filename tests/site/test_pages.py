@@ -34,7 +34,8 @@ def test_headline_counts_carry_their_bases():
     assert pages.headline_items(shares, "2024/25") == [
         "9 of 31 indicators in the scorecard to 2024/25: on target (29%).",
         "11 of 25 indicators with a previous value to compare: improved (44%).",
-        "1 of 1 indicator ranked among at least 3 comparator councils: in top two quartiles (100%).",
+        "1 of 1 indicator ranked among at least 3 comparator councils: in top two quartiles "
+        "(100%).",
         "0 of 0 indicators in the scorecard to 2024/25: no data.",
     ]
 
@@ -89,7 +90,8 @@ def test_why_a_pi_has_no_rank():
         }
     )
     assert pages.position_sentence(row, "g") == (
-        "It is not ranked among the comparators: 1 council of the group has a value for 2024/25, fewer than 3."
+        "It is not ranked among the comparators: 1 council of the group has a value for "
+        "2024/25, fewer than 3."
     )
     assert "no better direction" in pages.position_sentence(
         row.copy().replace("higher", "neutral"), "g"
