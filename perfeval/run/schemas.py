@@ -350,6 +350,28 @@ RISK_BANDS = Param(
 )
 
 
+#: The quartile convention of the benchmarking (:data:`perfeval.stats.indicators.QUARTILE_METHODS`,
+#: written here so that declaring the schemas does not import the statistics).
+QUARTILE_METHOD = Param(
+    "quartile_method",
+    "str",
+    "inclusive",
+    "Quartile convention: 'inclusive' (Excel QUARTILE.INC, Hyndman and Fan type 7; the median "
+    "council of an odd-sized group counts in the top two quartiles) or 'exclusive' "
+    "(QUARTILE.EXC, type 6; the median council counts in neither half)",
+    choices=("inclusive", "exclusive"),
+)
+#: How tied values are ranked (:data:`perfeval.stats.indicators.TIES`).
+TIES = Param(
+    "ties",
+    "str",
+    "competition",
+    "Tied values share the best rank ('competition', 1224, Excel RANK.EQ) or the mean of "
+    "their ranks ('mid-rank', 1 2.5 2.5 4, Excel RANK.AVG)",
+    choices=("competition", "mid-rank"),
+)
+
+
 register_schema(
     "state_of_the_nation",
     common_parameters()
@@ -392,6 +414,8 @@ register_schema(
             check=check_previous_wave,
         ),
         RISK_BANDS,
+        QUARTILE_METHOD,
+        TIES,
     ],
 )
 
@@ -420,6 +444,8 @@ register_schema(
             check=check_services,
         ),
         RISK_BANDS,
+        QUARTILE_METHOD,
+        TIES,
     ],
 )
 
