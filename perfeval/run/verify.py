@@ -209,17 +209,23 @@ def table_key_column(table: Mapping[str, Any]) -> int | None:
     """The position of the column that identifies the rows of a recorded table, or None.
 
     A table recorded with an index is keyed by it (None here); otherwise the first of
-    :data:`KEY_COLUMNS` whose values are all present and different.
+    :data:`KEY_COLUMNS` whose values are all present and different, else the first column when
+    its values are all different texts (``rag_counts``: Green, Amber, ...).
     """
     if "index" in table:
         return None
     columns = list(table.get("columns") or [])
+    rows = table.get("data") or []
+
+    def unique(position: int) -> bool:
+        keys = [row[position] for row in rows]
+        return None not in keys and len({json.dumps(k) for k in keys}) == len(keys)
+
     for name in KEY_COLUMNS:
-        if name in columns:
-            position = columns.index(name)
-            keys = [row[position] for row in table["data"]]
-            if None not in keys and len({json.dumps(k) for k in keys}) == len(keys):
-                return position
+        if name in columns and unique(columns.index(name)):
+            return columns.index(name)
+    if columns and rows and all(isinstance(row[0], str) for row in rows) and unique(0):
+        return 0
     return None
 
 

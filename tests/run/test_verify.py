@@ -737,3 +737,16 @@ def test_verify_reports_a_rag_edited_in_the_manifest_by_indicator(published_pis)
         "indicator_table: HB01 (Days to process benefit claims): RAG was Red, now Green"
     ]
     assert not result.ok and not result.input_changes and not result.report_file_changes
+
+
+def test_a_table_whose_first_column_names_its_rows_is_compared_by_that_name():
+    def counts(green, amber):
+        data = [["Green", green], ["Amber", amber]]
+        return {"kind": "table", "value": {"columns": ["rag", "indicators"], "data": data}}
+
+    assert verify.compare_key_figures(
+        {"rag_counts": counts(9, 10)}, {"rag_counts": counts(8, 11)}
+    ) == [
+        "rag_counts: Amber: indicators was 10, now 11",
+        "rag_counts: Green: indicators was 9, now 8",
+    ]
