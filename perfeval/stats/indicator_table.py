@@ -90,7 +90,7 @@ IN_YEAR_COLUMNS = [
     "Service",
     "Unit",
     "Measured",
-    "Period (year to date to)",
+    "Latest period in the year to date",
     "Value (year to date)",
     "Decimal places",
     "Why there is no value",

@@ -195,7 +195,7 @@ def test_in_year_table_states_year_to_date_profile_and_forecast():
     assert first["Measured"] == "quarterly, average"
     assert first["Why there is no value"] == "[z]"
     assert second["Value (year to date)"] == "[x]" and second["Annual target"] == 2345
-    assert second["Period (year to date to)"] == "[x]"
+    assert second["Latest period in the year to date"] == "[x]"
     assert second["Why there is no value"] == "no value to 2024-12 ([x] not available)"
     assert not rows.isna().any().any()
 
