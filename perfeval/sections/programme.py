@@ -68,6 +68,7 @@ __all__ = [
     "describe_did",
     "describe_pre_trends",
     "did_method_note",
+    "event_study_caveat",
     "event_study_display",
     "estimate_outcomes",
     "outcomes",
@@ -512,13 +513,27 @@ def estimate_outcomes(
                 "pre_trend_finding": trend,
             }
         )
-        caveats += [c for c in did.caveats if c not in caveats]
+        caveats += [c for c in (*did.caveats, event_study_caveat(did.n_treated)) if c]
+    caveats = list(dict.fromkeys(caveats))
     return Outcomes(
         table=pd.DataFrame(rows),
         evidence=evidence,
         caveats=tuple(caveats),
         event_studies=studies,
         pre_trend_findings=sentences,
+    )
+
+
+def event_study_caveat(n_treated: int) -> str:
+    """The caveat on the event study's intervals with few participating councils (empty from
+    :data:`perfeval.stats.evaluation.FEW_TREATED` on): they are cluster-robust, so too narrow,
+    which makes parallel trends easier to call evidenced than they should be."""
+    if n_treated >= evaluation.FEW_TREATED:
+        return ""
+    return (
+        f"The year-by-year intervals of the event study, and so the check of pre-programme "
+        f"trends, use cluster-robust standard errors, which are too narrow with only "
+        f"{plural(n_treated, 'participating council')}: treat 'evidenced' with caution."
     )
 
 

@@ -592,3 +592,16 @@ def test_charts_have_labelled_axes_pound_ticks_and_a_reference_line():
     assert charts_evaluation.pounds_axis(-5000) == "-£5,000"
     funding = charts_evaluation.plot_funding_by_strand(report.funding.iloc[:-1], title="Money")
     assert funding.axes[0].yaxis.get_major_formatter()(3000, 0) == "£3,000"
+
+
+def test_event_study_caveat_is_keyed_to_participating_councils():
+    assert programme.event_study_caveat(12) == ""
+    assert programme.event_study_caveat(1) == (
+        "The year-by-year intervals of the event study, and so the check of pre-programme "
+        "trends, use cluster-robust standard errors, which are too narrow with only 1 "
+        "participating council: treat 'evidenced' with caution."
+    )
+    out = programme.estimate_outcomes(
+        programme_data(), programme="p", indicators=["UP"], start="2019/20", year="2020/21"
+    )
+    assert programme.event_study_caveat(2) in out.caveats
