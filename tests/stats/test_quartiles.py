@@ -204,3 +204,47 @@ def test_method_note_says_how_the_median_council_counts():
     exclusive = quartile_method_note("exclusive", "mid-rank")
     assert "QUARTILE.EXC" in exclusive and "neither" in exclusive and "half the time" in exclusive
     assert "RANK.AVG" in exclusive
+
+
+# --- the scorecard and its headline follow the convention ---------------------------------------
+
+
+def test_headline_share_leaves_out_the_median_council_under_exclusive():
+    from perfeval.stats import scorecard
+
+    card = pd.DataFrame(
+        {
+            "rag": ["Green"] * 3,
+            "dot": ["Improved"] * 3,
+            "quartile": pd.array([1, 2, 3], dtype="Int64"),
+            "top_two_quartiles": pd.array([True, pd.NA, False], dtype="boolean"),
+        }
+    )
+    shares = scorecard.headline_shares(card).set_index("measure")
+    row = shares.loc[scorecard.TOP_TWO_QUARTILES]
+    assert (row["numerator"], row["denominator"], row["share"]) == (1, 2, 0.5)
+    inclusive = scorecard.headline_shares(card.drop(columns=["top_two_quartiles"]))
+    row = inclusive.set_index("measure").loc[scorecard.TOP_TWO_QUARTILES]
+    assert (row["numerator"], row["denominator"]) == (2, 3)
+
+
+def test_build_scorecard_passes_the_convention_to_the_ranking():
+    from perfeval.data.loader import load_dataset
+    from perfeval.stats import scorecard
+
+    data = load_dataset()
+    args = (data, "E06000017", "2024/25", "rutland_nearest_15")
+    inclusive = scorecard.build_scorecard(*args)
+    exclusive = scorecard.build_scorecard(*args, quartile_method="exclusive", ties="mid-rank")
+    ranked = inclusive["n_ranked"].notna() & inclusive["rank"].notna()
+    # inclusive: counted exactly when ranked, quartile 1-2 -> True
+    assert (
+        inclusive.loc[ranked, "top_two_quartiles"].astype(bool)
+        == (inclusive.loc[ranked, "quartile"] <= 2)
+    ).all()
+    # exclusive, mid-rank: percentile ranks are 100 (1 - rank / (n + 1))
+    rows = exclusive[exclusive["rank"].notna()]
+    expected = 100 * (1 - rows["rank"].astype(float) / (rows["n_ranked"].astype(float) + 1))
+    assert np.allclose(rows["percentile_rank"].astype(float), expected)
+    middle = rows["rank"].astype(float) * 2 == rows["n_ranked"].astype(float) + 1
+    assert rows.loc[middle, "top_two_quartiles"].isna().all()
