@@ -1,1 +1,14 @@
-"""The performance portal: a static, accessible site of every PI (``perfeval site``)."""
+"""The performance portal (``perfeval site``): a static, accessible site of every PI, built from
+the data, stats and present layers and the report sections' own functions, above both
+``perfeval.sections`` and ``perfeval.run`` (the top layer; nothing imports it but the console
+script, which is composed in :mod:`perfeval.site.cli`).
+
+:mod:`~perfeval.site.content` selects what each page shows, :mod:`~perfeval.site.pages` draws
+it, :mod:`~perfeval.site.store` hashes each page's inputs and writes files atomically,
+:mod:`~perfeval.site.build` rebuilds only the pages whose inputs changed, and
+:mod:`~perfeval.site.multi` builds one site per council on the batch's warm kernels.
+"""
+
+from perfeval.site.build import SiteResult, build_site
+
+__all__ = ["SiteResult", "build_site"]

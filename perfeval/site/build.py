@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,8 +173,41 @@ def _pi_draw(story, content, trends) -> Callable[[], Mapping[str, bytes]]:
     return lambda: pages.pi_page(story, content, trends)
 
 
-def _write_page(site: Path, page: Page, digest: str) -> dict[str, dict[str, str]]:
-    files = page.draw()
+#: Fewest pages to draw for which the build draws on several processes (a pool costs a second).
+PARALLEL_FROM = 12
+_PLAN: list[Page] = []
+
+
+def _draw_planned(index: int) -> Mapping[str, bytes]:
+    """Draw page ``index`` of the plan (in a forked worker, which has the plan in memory)."""
+    return _PLAN[index].draw()
+
+
+def draw_pages(plan: list[Page], workers: int) -> Iterator[tuple[Page, Mapping[str, bytes]]]:
+    """Each page of ``plan`` with its files, drawn on ``workers`` forked processes when there
+    are at least :data:`PARALLEL_FROM` pages and the platform can fork, else here."""
+    import multiprocessing
+
+    if (
+        workers < 2
+        or len(plan) < PARALLEL_FROM
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        for page in plan:
+            yield page, page.draw()
+        return
+    _PLAN[:] = plan
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for page, files in zip(plan, pool.imap(_draw_planned, range(len(plan)))):
+                yield page, files
+    finally:
+        _PLAN.clear()
+
+
+def _write_page(
+    site: Path, page: Page, digest: str, files: Mapping[str, bytes]
+) -> dict[str, dict[str, str]]:
     entries = {}
     for relative, data in files.items():
         write_bytes_atomically(site / relative, data)
@@ -198,6 +231,7 @@ def build_site(
     folder: str | Path | None = None,
     base_url: str | None = None,
     data: Dataset | None = None,
+    workers: int = 2,
 ) -> SiteResult:
     """Build (or update) the performance portal of ``council`` for ``year``.
 
@@ -216,6 +250,8 @@ def build_site(
         without it).
     data : Dataset, optional
         Already loaded data (else ``data_dir`` is loaded).
+    workers : int
+        Processes that draw the pages when many change (1: all in this process).
 
     Returns
     -------
@@ -247,14 +283,17 @@ def build_site(
     files: dict[str, dict[str, str]] = {}
     written: list[str] = []
     kept: list[str] = []
+    to_draw, digests = [], {}
     for page in plan_pages(data, content, reports):
-        digest = input_hash(page.inputs, parameters)
+        digests[page.path] = digest = input_hash(page.inputs, parameters)
         previous = _page_files(old, page.path)
         if previous and all(unchanged(site, rel, digest, old) for rel in previous):
             files.update(previous)
             kept.extend(previous)
-            continue
-        new = _write_page(site, page, digest)
+        else:
+            to_draw.append(page)
+    for page, drawn in draw_pages(to_draw, workers):
+        new = _write_page(site, page, digests[page.path], drawn)
         files.update(new)
         written.extend(new)
     html_pages = sorted(k for k in files if k.endswith(".html"))

@@ -162,7 +162,12 @@ def spc_results(data: Dataset, card: pd.DataFrame, council: str, year: str) -> d
 
 
 def site_scorecard(
-    data: Dataset, council: str, year: str, group: str, results: dict | None = None
+    data: Dataset,
+    council: str,
+    year: str,
+    group: str,
+    results: dict | None = None,
+    card: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The scorecard of the end-of-year review with SPC variation and assurance and priority.
 
@@ -173,7 +178,8 @@ def site_scorecard(
         ``assurance``, ``priority`` (the clinic group, or :data:`NOT_LISTED`) and
         ``service_slug``.
     """
-    card = scorecard.build_scorecard(data, council, year, group)
+    if card is None:
+        card = scorecard.build_scorecard(data, council, year, group)
     results = spc_results(data, card, council, year) if results is None else results
     words = [_spc_words(results.get(code)) for code in card["indicator"]]
     clinic = act.clinic_list(card, data.indicators).set_index("indicator")["clinic_group"]
@@ -201,8 +207,10 @@ def full_history(data: Dataset, council: str, code: str, year: str) -> pd.DataFr
 def _history(
     data: Dataset, council: str, code: str, year: str, *, annual_only: bool
 ) -> pd.DataFrame:
-    values = scorecard.with_optional_columns(data.indicator_values)
-    rows = values[(values["authority"] == council) & (values["indicator"] == code)]
+    values = data.indicator_values
+    rows = scorecard.with_optional_columns(
+        values[(values["authority"] == council) & (values["indicator"] == code)]
+    )
     if annual_only:
         rows = scorecard.annual_rows(rows)
     last = parse_period(year).fy
@@ -331,7 +339,7 @@ def build_content(data: Dataset, council: str, year: str, group: str) -> SiteCon
     """Everything the portal shows for one council and year (see :class:`SiteContent`)."""
     card = scorecard.build_scorecard(data, council, year, group)
     results = spc_results(data, card, council, year)
-    card = site_scorecard(data, council, year, group, results)
+    card = site_scorecard(data, council, year, group, results, card)
     members = scorecard.group_members(data, group)
     positions = comparator_positions(data, members, council)
     registers = (_register_rows(data, "actions", council), _register_rows(data, "risks", council))

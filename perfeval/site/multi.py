@@ -79,7 +79,9 @@ def build_one(
     from perfeval.site.build import build_site
 
     folder = Path(outputs_root) / SITES_FOLDER / council
-    build_site(data_dir, council, year, group, outputs_root, folder=folder, base_url=base_url)
+    build_site(
+        data_dir, council, year, group, outputs_root, folder=folder, base_url=base_url, workers=1
+    )  # the batch runs one council per kernel already
 
 
 def build_sites(
