@@ -1558,19 +1558,24 @@ def _test_proportions(
 
 
 def _test_differences(
-    difference: np.ndarray, se: np.ndarray, level: float, adjust: str | None
+    difference: np.ndarray,
+    se: np.ndarray,
+    level: float,
+    adjust: str | None,
+    df: float = math.inf,
 ) -> dict[str, np.ndarray]:
-    """Two-sided z-test of each difference of means against zero, with its Holm-levelled interval.
+    """Two-sided test of each difference of means against zero, with its Holm-levelled interval.
 
-    ``difference +/- z(ci_level) * se``, so the interval excludes zero exactly when the
-    (adjusted) test rejects.
+    ``difference +/- q(ci_level) * se`` with ``q`` the normal quantile, or the ``t`` quantile on
+    ``df`` design degrees of freedom when finite (one design: PSUs minus strata, as R's
+    ``svyttest``), so the interval excludes zero exactly when the (adjusted) test rejects.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         z = difference / se
-    p = 2 * stats.norm.sf(np.abs(z))
+    p = 2 * stats.t.sf(np.abs(z), df)
     p = np.where(np.isnan(z), np.nan, p)
     levels = _holm_levels(p, level, adjust)
-    quantile = stats.norm.ppf(0.5 + levels / 2)
+    quantile = stats.t.ppf(0.5 + levels / 2, df)
     low, high = difference - quantile * se, difference + quantile * se
     return {
         "difference": difference,
@@ -1775,7 +1780,9 @@ def compare_groups_with_rest(
     linearising the difference itself, ``z_i = z_group,i - z_rest,i`` (Taylor linearisation as
     in :func:`estimate`), so the covariance between group and rest - which exists when both
     share PSUs - is taken into account rather than assuming independence. For means that
-    difference has the interval ``difference +/- z * se`` and the two-sided z-test. For
+    difference has the interval ``difference +/- t * se`` and the two-sided t-test, ``t`` on the
+    design degrees of freedom (PSUs minus strata, each respondent a PSU without clusters; as
+    R's ``svyttest``). For
     proportions (``statistic="proportion"``, or ``positive`` given) the interval is Newcombe's
     hybrid score interval (Newcombe 1998, Stat Med 17:873-890, method 10) on the Kish effective
     bases of group and rest (effective counts ``p * n_eff``), which treats group and rest as
@@ -1870,8 +1877,13 @@ def compare_groups_with_rest(
             adjust,
         )
     else:
+        units = len(design.stratum_of_psu) if design.stratum_of_psu is not None else len(df)
         tested = _test_differences(
-            columns["difference"].to_numpy(), columns["se"].to_numpy(), level, adjust
+            columns["difference"].to_numpy(),
+            columns["se"].to_numpy(),
+            level,
+            adjust,
+            df=float(units - len(design.n_psu)),
         )
     result = pd.concat(
         [groups, columns.drop(columns=["difference", "se"]), pd.DataFrame(tested)], axis=1
