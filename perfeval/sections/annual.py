@@ -306,9 +306,19 @@ def describe_headlines(card: pd.DataFrame, *, council: str, year: str) -> str:
     )
     quartile = card["quartile"].dropna()
     top = int((quartile <= 2).sum())
+    median = ""
+    if "top_two_quartiles" in card.columns:  # the exclusive convention counts the median
+        counted = card.loc[card["quartile"].notna(), "top_two_quartiles"]  # council in neither
+        top, middle = int(counted.fillna(False).astype(bool).sum()), int(counted.isna().sum())
+        median = (
+            f" ({narrative.counted(middle, 'indicators')} at the group's median "
+            f"{'is' if middle == 1 else 'are'} counted in neither half)"
+            if middle
+            else ""
+        )
     ranked = (
         f"Of {narrative.counted(len(quartile), 'indicators')} ranked among the comparator "
-        f"group, {top:,} {'is' if top == 1 else 'are'} in the top two quartiles."
+        f"group, {top:,} {'is' if top == 1 else 'are'} in the top two quartiles{median}."
         if len(quartile)
         else f"No indicator is ranked among the comparator group (fewer than "
         f"{MIN_COMPARATORS} councils with a value)."

@@ -248,3 +248,29 @@ def test_build_scorecard_passes_the_convention_to_the_ranking():
     assert np.allclose(rows["percentile_rank"].astype(float), expected)
     middle = rows["rank"].astype(float) * 2 == rows["n_ranked"].astype(float) + 1
     assert rows.loc[middle, "top_two_quartiles"].isna().all()
+
+
+def test_headline_sentence_says_the_median_council_is_counted_in_neither_half():
+    from perfeval.sections.annual import describe_headlines
+
+    card = pd.DataFrame(
+        {
+            "indicator": ["P", "Q", "R"],
+            "period": ["2024/25"] * 3,
+            "rag": ["Green"] * 3,
+            "dot": ["Improved"] * 3,
+            "quartile": pd.array([1, 2, 3], dtype="Int64"),
+            "top_two_quartiles": pd.array([True, pd.NA, False], dtype="boolean"),
+        }
+    )
+    sentence = describe_headlines(card, council="Ayton", year="2024/25")
+    assert sentence.endswith(
+        "Of 3 indicators ranked among the comparator group, 1 is in the top two quartiles "
+        "(1 indicator at the group's median is counted in neither half)."
+    )
+    inclusive = describe_headlines(
+        card.drop(columns=["top_two_quartiles"]), council="Ayton", year="2024/25"
+    )
+    assert inclusive.endswith(
+        "Of 3 indicators ranked among the comparator group, 2 are in the top two quartiles."
+    )
