@@ -7,8 +7,7 @@ script, which is composed in :mod:`perfeval.site.cli`).
 it, :mod:`~perfeval.site.store` hashes each page's inputs and writes files atomically,
 :mod:`~perfeval.site.build` rebuilds only the pages whose inputs changed, and
 :mod:`~perfeval.site.multi` builds one site per council on the batch's warm kernels.
+
+Nothing is imported here, so the ``perfeval`` command (:mod:`perfeval.site.cli`) starts as
+light as before; import :func:`perfeval.site.build.build_site` from its module.
 """
-
-from perfeval.site.build import SiteResult, build_site
-
-__all__ = ["SiteResult", "build_site"]

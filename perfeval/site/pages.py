@@ -315,7 +315,8 @@ def common_context(content: SiteContent, root: str) -> dict[str, Any]:
         "footer": (
             f"Performance of {content.council_name} ({content.council}) for {content.year}, "
             f"against the comparator group {content.group}. Built by perfeval from the same data "
-            f"and functions as its reports; site-manifest.json lists every page's inputs."
+            "and functions as its reports; site-manifest.json lists the hash of every page's "
+            "inputs."
         ),
     }
 

@@ -79,3 +79,18 @@ def test_run_calls_runs_each_call_on_a_warm_kernel_and_records_a_failure(tmp_pat
     assert [o.ok for o in outcomes] == [True, False]
     assert (tmp_path / "b.txt").read_text(encoding="utf-8") == "made in a kernel"
     assert "FileNotFoundError" in outcomes[1].error
+
+
+def test_the_composed_command_starts_without_heavy_imports():
+    """The console script imports the site's command only; the site itself is imported when
+    ``perfeval site`` runs, so every other command starts as light as before."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, perfeval.site.cli\n"
+        "print(sorted(m for m in ('pandas', 'nbformat', 'matplotlib', 'papermill')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
