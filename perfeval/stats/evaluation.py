@@ -580,7 +580,15 @@ def estimate_did(
         n_comparison=n_comparison,
         means=_did_means(panel),
         inference=inference,
-        caveats=did_caveats(n_treated, n_comparison, inference, found["smallest_p"], 1 - level),
+        caveats=did_caveats(
+            n_treated,
+            n_comparison,
+            inference,
+            found["smallest_p"],
+            1 - level,
+            draws=found["draws"],
+            exact=found["exact"],
+        ),
     )
 
 
@@ -660,7 +668,14 @@ def _did_means(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def did_caveats(
-    n_treated: int, n_comparison: int, inference: str, smallest_p: float, alpha: float
+    n_treated: int,
+    n_comparison: int,
+    inference: str,
+    smallest_p: float,
+    alpha: float,
+    *,
+    draws: int = 0,
+    exact: bool = True,
 ) -> tuple[str, ...]:
     """What a reader must know about a difference-in-differences, keyed to the number of
     participating councils (not the total): with few of them, cluster-robust p-values are too
@@ -674,8 +689,13 @@ def did_caveats(
         "programme may explain some of the change.",
     ]
     if inference == "randomisation":
+        others = (
+            "every other choice"
+            if exact
+            else f"{format_number(draws - 1, 0)} other choices, drawn at random,"
+        )
         caveats.append(
-            f"The p-value compares the actual {councils} with every other choice of "
+            f"The p-value compares the actual {councils} with {others} of "
             f"{n_treated} of the {n_treated + n_comparison} councils, as if any of them could "
             "equally have taken part."
         )

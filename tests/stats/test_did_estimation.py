@@ -90,6 +90,7 @@ def test_randomisation_p_value_is_the_rank_of_the_actual_t_among_every_assignmen
     expected = sum(t >= ts[0] * (1 - 1e-9) for t in ts) / 6
     assert r.p_value == pytest.approx(expected)
     assert r.exact and r.draws == 6 and r.smallest_p == pytest.approx(1 / 6)
+    assert any("with every other choice of 1 of the 6 councils" in c for c in r.caveats)
     # 1/6 > 0.05: no result can be significant, and the report says so
     assert any("smallest p-value this test can give is 0.167" in c for c in r.caveats)
     assert any("no result can be significant at the 5% level" in c for c in r.caveats)
@@ -110,6 +111,9 @@ def test_same_seed_same_p_value_and_interval():
     first = ev.estimate_did(data, treated=TREATED, start="2018/19", draws=199, seed=5)
     again = ev.estimate_did(data, treated=TREATED, start="2018/19", draws=199, seed=5)
     assert not first.exact and first.draws == 199
+    assert any(
+        "198 other choices, drawn at random, of 4 of the 12 councils" in c for c in first.caveats
+    )
     assert (first.p_value, first.ci_lower, first.ci_upper) == (
         again.p_value,
         again.ci_lower,
