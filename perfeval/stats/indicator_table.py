@@ -153,11 +153,12 @@ def missing_reason(value: Any, symbol: Any, note: Any) -> str:
     return f"{reason}: {text}" if text else reason
 
 
-def _position(value: Any, n_ranked: Any, polarity: Any, has_value: bool) -> int | str:
-    """A rank or quartile as stored: the number; ``[z]`` for a neutral PI (nothing is better);
-    ``[x]`` without a value; ``[low]`` when fewer than MIN_COMPARATORS councils are ranked."""
+def _position(value: Any, n_ranked: Any, polarity: Any, has_value: bool) -> int | float | str:
+    """A rank or quartile as stored: the number (a half for a mid-rank tie, e.g. 2.5); ``[z]``
+    for a neutral PI (nothing is better); ``[x]`` without a value; ``[low]`` when fewer than
+    MIN_COMPARATORS councils are ranked."""
     if value is not None and not pd.isna(value):
-        return int(value)
+        return int(value) if float(value).is_integer() else float(value)
     if polarity == "neutral":
         return NOT_APPLICABLE
     if not has_value:

@@ -536,7 +536,8 @@ def benchmark_table(card: pd.DataFrame) -> pd.DataFrame:
             "Value": _formatted(ranked, "value", flagged=True),
             "Comparator median": _formatted(ranked, "comparator_median"),
             "Rank (1 = best)": [
-                f"{int(r)} of {int(n)}" for r, n in zip(ranked["rank"], ranked["n_ranked"])
+                f"{format_number(r, 1, trim_zeros=True)} of {int(n)}"  # 2.5 under mid-rank
+                for r, n in zip(ranked["rank"], ranked["n_ranked"])
             ],
             "Quartile (1 = best)": quartile_texts(ranked),
         }

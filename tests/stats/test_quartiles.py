@@ -274,3 +274,30 @@ def test_headline_sentence_says_the_median_council_is_counted_in_neither_half():
     assert inclusive.endswith(
         "Of 3 indicators ranked among the comparator group, 2 are in the top two quartiles."
     )
+
+
+def test_a_mid_rank_tie_is_shown_as_a_half():
+    from perfeval.data.loader import load_dataset
+    from perfeval.stats import scorecard
+
+    # NI192 2023/24 (real Defra figures): Rutland's 55.7 % is tied with another council of its
+    # group; the expected mid-rank is counted from the values themselves.
+    data = load_dataset()
+    values = data.indicator_values
+    members = data.comparator_groups.query("group == 'rutland_nearest_15'")["authority"]
+    year = values[
+        (values["indicator"] == "NI192")
+        & (values["period"] == "2023/24")
+        & values["authority"].isin(set(members))
+    ]
+    home = float(year.loc[year["authority"] == "E06000017", "value"].iloc[0])
+    better, tied = int((year["value"] > home).sum()), int((year["value"] == home).sum())
+    assert tied >= 2  # the case is a tie
+    expected = better + (1 + tied) / 2  # the mean of ranks better + 1 ... better + tied
+    card = scorecard.build_scorecard(
+        data, "E06000017", "2024/25", "rutland_nearest_15", ties="mid-rank"
+    )
+    row = card[card["indicator"] == "NI192"].iloc[0]
+    assert row["period"] == "2023/24" and float(row["rank"]) == expected
+    shown = scorecard.benchmark_table(card)
+    assert shown["Rank (1 = best)"].iloc[0] == f"{expected:g} of {len(year)}"
