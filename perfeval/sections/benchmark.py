@@ -526,7 +526,10 @@ def funnel(report: AnnualReport) -> Section:
             "the worse side, taking polarity into account. Intervals: Wilson for a percentage; "
             f"exact Poisson below {SMALL_COUNT} events and Byar's from {SMALL_COUNT} for a "
             f"rate, which is not compared below {SMALL_COUNT} events. The group's and "
-            "England's values are pooled: their total numerator over their total denominator."
+            "England's values are pooled: their total numerator over their total denominator. "
+            f"England is every current council of the same type ({_type_words(kind)}) in the "
+            f"authority table, shown only where the data has figures for at least "
+            f"{format_number(ENGLAND_COVERAGE * 100, 0)} % of them (– otherwise)."
         ),
     )
     section.bullets(

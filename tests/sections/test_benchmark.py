@@ -200,6 +200,10 @@ def test_section_sentences_charts_and_table():
     assert list(display.columns[:4]) == ["Indicator", "Value", "95 % interval", "Events"]
     assert "England (unitary councils)" in display.columns
     assert display.rows[0][3] == "4 (fewer than 10)"
+    assert display.note.endswith(
+        "England is every current council of the same type (unitary councils) in the authority "
+        "table, shown only where the data has figures for at least 90 % of them (– otherwise)."
+    )
     assert section.blocks[-1].items[0].startswith("Funnel plot (Spiegelhalter 2005)")
     assert any("dispersion ratio" in item for item in section.blocks[-1].items)
 
@@ -245,3 +249,27 @@ def test_district_folder_says_no_indicator_has_numerators(tmp_path):
         "No indicator in the data folder has a numerator and a denominator for 2024/25"
         in (texts(section)[0])
     )
+
+
+def test_district_folder_with_counts_draws_the_comparator_groups_funnel(tmp_path):
+    folder = build_district_folder(tmp_path / "melton")
+    path = folder / "indicator_values.csv"
+    table = pd.read_csv(path, dtype=str)
+    chosen = (table["indicator"] == "MB01") & (table["period"] == "2024/25")
+    base = pd.Series(range(300, 300 + 40 * int(chosen.sum()), 40), index=table.index[chosen])
+    count = (pd.to_numeric(table.loc[chosen, "value"]) / 100 * base).round().astype(int)
+    table["numerator"], table["denominator"] = "", ""
+    table.loc[chosen, "numerator"] = count.astype(str)
+    table.loc[chosen, "denominator"] = base.astype(str)
+    table.loc[chosen, "value"] = (100 * count / base).round(1).astype(str)
+    table.to_csv(path, index=False)
+    data = load_dataset(folder)
+    section = benchmark.funnel(report_of(data, HOME, GROUP, "Melton"))
+    (sentence,) = texts(section)
+    members = len(data.comparator_groups.query("group == @GROUP"))
+    assert sentence.startswith("Planning applications decided on time (MB01), 2024/25: Melton ")
+    assert f"On the funnel plot of the {members} councils of the comparator group" in sentence
+    row = comparisons(section).loc["MB01"]
+    # the folder covers the group only, far fewer than 90 % of England's shire districts
+    assert math.isnan(row["england_value"]) and row["vs_england"] == "No benchmark"
+    assert row["funnel_councils"] == members and len(charts(section)) == 1
