@@ -322,10 +322,11 @@ def plot_small_multiples(
     axes = fig.subplots(rows, columns, squeeze=False)
     span, names = year_axis(trends["period"])
     step = max(1, math.ceil(len(span) / 3))
+    shown = list(range(len(span) - 1, -1, -step))[::-1]  # the latest year always labelled
     for ax, label in zip(axes.flat, labels):
         style_axes(ax)
         _draw_panel(ax, trends[trends["label"] == label], span, england)
-        ax.set_xticks(span[::step], names[::step], fontsize=7)
+        ax.set_xticks(span[shown], [names[i] for i in shown], fontsize=7)
         if len(span):
             ax.set_xlim(span[0] - 0.4, span[-1] + 0.4)
         ax.tick_params(axis="y", labelsize=7)

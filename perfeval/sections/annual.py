@@ -37,6 +37,7 @@ from perfeval.stats import budget as money
 from perfeval.stats import indicators as engine
 from perfeval.stats import rag as rag_rule
 from perfeval.stats import scorecard
+from perfeval.stats.comparators import summarise_values
 from perfeval.stats.indicator_table import ANNUAL_DESCRIPTION, annual_indicator_table
 from perfeval.stats.scorecard import MIN_COMPARATORS, group_members
 from perfeval.stats.trend import TREND_METHOD
@@ -96,7 +97,8 @@ class AnnualReport:
     card : DataFrame
         The council's scorecard: every indicator's latest value, target, RAG, direction, rank.
     shares : DataFrame
-        The headline shares of :func:`perfeval.stats.scorecard.headline_shares` for the year.
+        The headline counts of :func:`perfeval.stats.scorecard.headline_shares`: the same
+        indicators and years as ``card``, each count with its base.
     method_notes : tuple of str
         The sentences of the report's "Method" list, in the order the report uses the methods.
     commentary : bool
@@ -972,7 +974,7 @@ def spend_per_head_comparison(
     per_head = money.compute_spend_per_head(rows[rows["period"] == latest], data.population)
     has_value = council in set(per_head.dropna(subset=["spend_per_head"])["authority"])
     compared = money.compare_with_group(per_head, members, home=council if has_value else None)
-    if len(compared) < MIN_COMPARATORS:
+    if pd.isna(summarise_values(compared["spend_per_head"])["median"]):  # fewer than 3 councils
         compared = compared.assign(
             **{
                 c: float("nan")
