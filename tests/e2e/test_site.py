@@ -104,10 +104,14 @@ def test_every_page_passes_axe_with_no_console_error_and_every_link_resolves(
     assert len(pages) > 10
     assert broken_links(site) == []
     failures = []
+    printed = {site / "index.html", sorted((site / "pi").glob("*.html"))[0]}
     for path in pages:
         page, problems = open_page(browser, path)
         try:
             violations = axe_violations(page)
+            if path in printed:
+                page.emulate_media(media="print")  # the print styles too, as the reports'
+                violations += [f"print: {v}" for v in axe_violations(page)]
         finally:
             page.close()
         failures += [f"{path.relative_to(site)}: {v}" for v in violations + problems]
