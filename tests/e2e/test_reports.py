@@ -57,7 +57,7 @@ def sotn(tmp_path_factory):
 
 #: Each section cell of the annual notebooks: one section function, what it records, display.
 SECTION_CELL = re.compile(
-    r"s = (annual|review|common|delivery)\.[a-z_]+\((report|report\.context[^)]*)\)\n"
+    r"s = (annual|review|common|delivery|benchmark)\.[a-z_]+\((report|report\.context[^)]*)\)\n"
     r"(s\.record\(\"[a-z_]+\"(, \"[a-z_]+\")*\)\n)?display\(s\)"
 )
 
