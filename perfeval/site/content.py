@@ -273,6 +273,16 @@ def linked_risks(risks: pd.DataFrame, code: str) -> pd.DataFrame:
     return risk_rules.scored_register(picked) if not picked.empty else picked
 
 
+def service_risk_rows(risks: pd.DataFrame, card: pd.DataFrame, service: str) -> pd.DataFrame:
+    """The risks of a service: those whose ``service`` is it, or that are linked to one of its
+    PIs (``linked_pis``, ``;``-separated), in register order."""
+    codes = set(card.loc[card["service"] == service, "indicator"])
+    services = optional_column(risks, "service", "").fillna("").astype(str)
+    links = [set(act.split_ids(cell)) for cell in optional_column(risks, "linked_pis", None)]
+    mine = [s == service or bool(codes & linked) for s, linked in zip(services, links)]
+    return risks[mine]
+
+
 def funnel_units(data: Dataset, members: Sequence[str], code: str, polarity: str, year: str):
     """Funnel plot of a PI's latest year (to ``year``) with numerators and denominators across
     the comparator group: :func:`perfeval.stats.funnel.assess_units` against the group's pooled

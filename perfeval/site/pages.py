@@ -829,18 +829,10 @@ def service_risks(content: SiteContent, service: str) -> tuple[list[str], str]:
     """The service's risks (by their service or a linked PI of the service), or why none."""
     if content.risks is None:
         return [f"The data folder has no risk register for {content.council_name}."], ""
+    from perfeval.site.content import service_risk_rows
     from perfeval.stats import risks as risk_rules
-    from perfeval.stats.actions import split_ids
 
-    codes = set(content.card.loc[content.card["service"] == service, "indicator"])
-    mine = [
-        (str(s) == service) or bool(codes & set(split_ids(links)))
-        for s, links in zip(
-            content.risks.get("service", pd.Series([""] * len(content.risks))),
-            content.risks.get("linked_pis", pd.Series([None] * len(content.risks))),
-        )
-    ]
-    rows = content.risks[mine]
+    rows = service_risk_rows(content.risks, content.card, service)
     if rows.empty:
         return [f"No risk in the register is for {service} or linked to its indicators."], ""
     return [], _table(

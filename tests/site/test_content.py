@@ -98,3 +98,19 @@ def test_funnel_units_pool_the_group_and_the_pi_page_draws_the_funnel(funnel_fol
         in page
     )
     assert 'alt="Funnel plot of NI192, 2022/23: 3 councils' in page
+
+
+def test_a_services_risks_are_its_own_and_those_linked_to_its_pis():
+    risks = pd.DataFrame(
+        {
+            "risk_id": ["R1", "R2", "R3", "R4"],
+            "service": ["Planning", "", None, "Waste"],
+            "linked_pis": [None, "PL01; HB01", "HB01", "PL02"],
+        }
+    )
+    card = pd.DataFrame(
+        {"indicator": ["PL01", "PL02", "HB01"], "service": ["Planning", "Planning", "Benefits"]}
+    )
+    assert list(content.service_risk_rows(risks, card, "Planning")["risk_id"]) == ["R1", "R2", "R4"]
+    assert list(content.service_risk_rows(risks, card, "Benefits")["risk_id"]) == ["R2", "R3"]
+    assert content.service_risk_rows(risks.drop(columns="linked_pis"), card, "Benefits").empty
