@@ -7,6 +7,9 @@ drawn: a suppressed estimate never reaches a chart.
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Mapping
+
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -16,6 +19,7 @@ __all__ = [
     "TOTAL_LABEL",
     "SIGNIFICANCE_MARKS",
     "breakdown_label",
+    "question_label",
     "plot_margins",
     "plot_headline_shares",
     "plot_wave_change",
@@ -32,6 +36,29 @@ SIGNIFICANCE_MARKS = {"significantly higher": "▲", "significantly lower": "▼
 def breakdown_label(column: str) -> str:
     """A breakdown column as words: ``age_band`` -> ``Age band``."""
     return column.replace("_", " ").capitalize()
+
+
+#: Characters per line of a question's wording on a chart's axis and in a small panel's title.
+AXIS_WRAP, PANEL_WRAP = 44, 34
+
+
+def question_label(
+    code: str, wording: Mapping[str, str] | None = None, width: int = AXIS_WRAP
+) -> str:
+    """A question as a chart labels it: its codebook wording wrapped to lines of at most
+    ``width`` characters (``textwrap``), or the code only when the codebook gives no wording."""
+    text = (wording or {}).get(code)
+    if not isinstance(text, str) or not text.strip():
+        return str(code)
+    return "\n".join(textwrap.wrap(text.strip(), width, break_long_words=False))
+
+
+def _fit_rows_to_labels(fig: Figure, labels: list[str], width: float = 8.0) -> Figure:
+    """Make a one-row-per-label chart tall enough for its wrapped labels (0.17 in a line, at
+    least the 0.45 in a row :func:`perfeval.present.charts.plot_intervals` allows)."""
+    per_row = [max(0.45, 0.17 * (label.count("\n") + 1) + 0.12) for label in labels]
+    fig.set_size_inches(width, sum(per_row) + 1.6)
+    return fig
 
 
 def plot_margins(controlled: pd.DataFrame, wave: str) -> Figure:
@@ -56,22 +83,30 @@ def plot_margins(controlled: pd.DataFrame, wave: str) -> Figure:
     )
 
 
-def plot_headline_shares(shown: pd.DataFrame, *, wave: str, level: float) -> Figure:
-    """Each published question's weighted share positive with its interval.
+def plot_headline_shares(
+    shown: pd.DataFrame, *, wave: str, level: float, wording: Mapping[str, str] | None = None
+) -> Figure:
+    """Each published question's weighted share positive with its interval, each question
+    labelled by its wording (:func:`question_label`).
 
     Parameters
     ----------
     shown : DataFrame
         The published rows of the headline table (``question``, ``estimate``, ``ci_low``,
-        ``ci_high``).
+        ``ci_high``; ``wording`` when ``wording`` is not given).
     wave : str
         The wave, for the title.
     level : float
         The intervals' confidence level, for the legend.
+    wording : mapping, optional
+        Each question's codebook wording; default the table's ``wording`` column.
     """
-    return charts.plot_intervals(
+    if wording is None and "wording" in shown.columns:
+        wording = dict(zip(shown["question"], shown["wording"]))
+    labels = [question_label(q, wording) for q in shown["question"]]
+    fig = charts.plot_intervals(
         shown.assign(
-            label=shown["question"],
+            label=labels,
             value=shown["estimate"],
             low=shown["ci_low"],
             high=shown["ci_high"],
@@ -80,12 +115,19 @@ def plot_headline_shares(shown: pd.DataFrame, *, wave: str, level: float) -> Fig
         xlabel="Share giving a positive answer (%)",
         level=level,
     )
+    return _fit_rows_to_labels(fig, labels)
 
 
 def plot_wave_change(
-    shown: pd.DataFrame, *, wave: str, comparison_wave: str, level: float
+    shown: pd.DataFrame,
+    *,
+    wave: str,
+    comparison_wave: str,
+    level: float,
+    wording: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Each tested question's change in share positive between two waves, with its interval.
+    """Each tested question's change in share positive between two waves, with its interval,
+    each question labelled by its wording (:func:`question_label`).
 
     Parameters
     ----------
@@ -96,10 +138,13 @@ def plot_wave_change(
         The later and the earlier wave, for the title.
     level : float
         The intervals' level before Holm's adjustment, for the legend.
+    wording : mapping, optional
+        Each question's codebook wording.
     """
-    return charts.plot_intervals(
+    labels = [question_label(q, wording) for q in shown["question"]]
+    fig = charts.plot_intervals(
         shown.assign(
-            label=shown["question"],
+            label=labels,
             value=shown["difference"],
             low=shown["ci_low"],
             high=shown["ci_high"],
@@ -110,17 +155,28 @@ def plot_wave_change(
         reference=0.0,
         reference_label="No change",
     )
+    return _fit_rows_to_labels(fig, labels)
 
 
-def plot_breakdown(table: pd.DataFrame, *, level: float, columns: int = 5) -> Figure:
-    """One small panel per question: each published group's share with its interval bar, and
-    the share for all respondents as a dashed line; groups significantly different from the
-    rest are marked with a filled triangle as well as the text label ▲/▼ on the axis."""
+def plot_breakdown(
+    table: pd.DataFrame,
+    *,
+    level: float,
+    columns: int = 5,
+    wording: Mapping[str, str] | None = None,
+) -> Figure:
+    """One small panel per question, titled with its wording wrapped to the panel
+    (:func:`question_label`): each published group's share with its interval bar, and the share
+    for all respondents as a dashed line; groups significantly different from the rest are
+    marked with an open diamond (and ▲/▼ in the table)."""
     questions = list(dict.fromkeys(table["question"]))
+    titles = {q: question_label(q, wording, PANEL_WRAP) for q in questions}
+    lines = max((t.count("\n") + 1 for t in titles.values()), default=1)
     groups = [g for g in dict.fromkeys(table["group"]) if g != TOTAL_LABEL]
     rows = -(-len(questions) // columns)
     fig = Figure(
-        figsize=(2.3 * columns + 1.5, (0.3 * len(groups) + 1.1) * rows + 0.8), layout="constrained"
+        figsize=(2.3 * columns + 1.5, (0.3 * len(groups) + 1.0 + 0.16 * lines) * rows + 0.8),
+        layout="constrained",
     )
     axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
     y = {g: i for i, g in enumerate(reversed(groups))}
@@ -157,7 +213,7 @@ def plot_breakdown(table: pd.DataFrame, *, level: float, columns: int = 5) -> Fi
             ax.axvline(
                 float(total.iloc[0]) * 100, color=charts.MEDIAN_COLOUR, linestyle="--", linewidth=1
             )
-        ax.set_title(question, loc="left", fontsize=9)
+        ax.set_title(titles[question], loc="left", fontsize=8)
         ax.set_xlim(0, 100)
         ax.tick_params(labelsize=7)
         ax.grid(axis="y", visible=False)

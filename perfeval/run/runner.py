@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from perfeval.core.exceptions import ParameterError, PerfevalError, RunError
+from perfeval.core.periods import LATEST_WAVE
 from perfeval.run.docx import write_docx
 from perfeval.run.export import (
     TEMPLATES_DIR,
@@ -254,7 +255,7 @@ def _readable_slug(values: Mapping[str, Any]) -> str:
     ]
     if values.get("quarter") not in (None, ""):
         parts.append(f"Q{values['quarter']}")
-    if values.get("wave") not in (None, ""):
+    if values.get("wave") not in (None, "", LATEST_WAVE):  # "latest" follows from the year
         parts.append(f"wave-{values['wave']}")
     if values.get("as_at") not in (None, ""):
         parts.append(str(values["as_at"]))  # a report dated by a day: the action plan review

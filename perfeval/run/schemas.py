@@ -937,14 +937,15 @@ def _wave_problem(value: str, values: dict[str, Any], data: Dataset) -> str | No
 
 @_with_dataset
 def check_wave_of_survey(value: str, values: dict[str, Any], data: Dataset) -> str | None:
-    """The wave must be a wave of the chosen survey."""
-    return _wave_problem(value, values, data)
+    """'latest' (the latest wave at or before the report year) or a wave of the chosen survey."""
+    return None if value == LATEST_WAVE else _wave_problem(value, values, data)
 
 
 @_with_dataset
 def check_comparison_wave(value: str, values: dict[str, Any], data: Dataset) -> str | None:
-    """'' (no comparison) or another wave of the chosen survey."""
-    if value == "":
+    """'' (no comparison), 'previous' (the wave before the one reported) or another wave of the
+    chosen survey."""
+    if value in ("", PREVIOUS_WAVE):
         return None
     if value == values.get("wave"):
         return (
@@ -982,12 +983,19 @@ register_schema(
             "Survey in survey_responses.csv and survey_codebook.csv",
             check=check_survey_name,
         ),
-        Param("wave", "str", "2024", "Survey wave reported", check=check_wave_of_survey),
+        Param(
+            "wave",
+            "str",
+            LATEST_WAVE,
+            "Survey wave reported: 'latest' (the latest at or before the report year) or a wave",
+            check=check_wave_of_survey,
+        ),
         Param(
             "comparison_wave",
             "str",
-            "2022",
-            "Earlier wave to test change against ('' for none)",
+            PREVIOUS_WAVE,
+            "Earlier wave to test change against: 'previous' (the wave before the one "
+            "reported), a wave, or '' for none",
             check=check_comparison_wave,
         ),
         Param(

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from perfeval.core.exceptions import AnalysisError
-from perfeval.core.formatting import format_number, plural
+from perfeval.core.formatting import format_number, join_words, plural
 from perfeval.core.periods import LATEST_WAVE, PREVIOUS_WAVE
 from perfeval.data import notes
 from perfeval.data.loader import Dataset, council_name
@@ -154,6 +154,14 @@ def quote_question(code: str, wording: Mapping[str, str] | None = None) -> str:
     gives no wording."""
     text = (wording or {}).get(code)
     return f"“{text}”" if isinstance(text, str) and text.strip() else str(code)
+
+
+def question_cell(code: str, wording: Mapping[str, str] | None = None) -> str:
+    """A question as a table's row label: its codebook wording with the code after it for an
+    auditor (``"Overall, how satisfied ... to live? (Q01)"``); the code alone when the codebook
+    gives no wording."""
+    text = (wording or {}).get(code)
+    return f"{text.strip()} ({code})" if isinstance(text, str) and text.strip() else str(code)
 
 
 def wave_responses(data: Dataset, survey_name: str, wave: str, council: str) -> pd.DataFrame:
@@ -270,7 +278,9 @@ def weighting_summary(
 
 
 def describe_weighting(summary: pd.DataFrame) -> str:
-    """Sentence: respondents, how the weights were made and what weighting cost in precision."""
+    """Sentence: respondents, how the weights were made and what weighting cost in precision
+    (the effective base); the raking's iterations, margin error and design effect are for the
+    method note (:func:`describe_raking`)."""
     parts = []
     for row in summary.itertuples():
         how = (
@@ -282,11 +292,45 @@ def describe_weighting(summary: pd.DataFrame) -> str:
             "the weighted sample does not match every margin (see the margins table)."
         )
         parts.append(
-            f"Wave {row.wave}: {row.respondents:,} respondents; {how} The design effect "
-            f"due to weighting is {row.design_effect:.2f}, so the sample is worth "
-            f"{row.effective_base:,.0f} respondents chosen at random."
+            f"Wave {row.wave}: {row.respondents:,} respondents; {how} Weighting makes the "
+            f"sample worth {format_number(row.effective_base, 0)} respondents chosen at random."
         )
     return " ".join(parts)
+
+
+def margin_gap_words(error: float) -> str:
+    """The raking's largest margin error (a fraction) in percentage points a reader can follow:
+    "under 0.001 percentage points" when smaller, else rounded half up to 3 decimals."""
+    points = abs(float(error)) * 100
+    if points < 0.001:
+        return "under 0.001 percentage points"
+    return f"{format_number(points, 3)} percentage points"
+
+
+def describe_raking(summary: pd.DataFrame) -> list[str]:
+    """Method-note sentences, one per wave: how the weights were made, whether the raking
+    converged and after how many iterations, the largest gap left between a weighted share and
+    its population target, and the design effect due to weighting (Kish)."""
+    notes = []
+    for row in summary.itertuples():
+        deff = (
+            f"the design effect due to weighting is {format_number(row.design_effect, 2)}, so "
+            f"{row.respondents:,} respondents are worth "
+            f"{format_number(row.effective_base, 0)} chosen at random."
+        )
+        if not row.raked:
+            notes.append(f"Wave {row.wave}: the supplied weights are used as they are; {deff}")
+            continue
+        fit = (
+            f"the raking converged after {plural(int(row.iterations), 'iteration')}"
+            if row.converged
+            else f"the raking did not converge in {plural(int(row.iterations), 'iteration')}"
+        )
+        notes.append(
+            f"Wave {row.wave}: {fit}; the largest gap left between a weighted share and its "
+            f"population target is {margin_gap_words(row.max_margin_error)}; {deff}"
+        )
+    return notes
 
 
 def margins_display(controlled: pd.DataFrame) -> pd.DataFrame:
@@ -332,12 +376,24 @@ def describe_margins(controlled: pd.DataFrame, wave: str) -> str:
     )
 
 
-def report_subtitle(data: Dataset, params: dict[str, Any]) -> str:
-    """Council, survey, wave and comparison wave in one line."""
+def report_subtitle(
+    data: Dataset, params: dict[str, Any], *, latest: bool = False, notes: Sequence[str] = ()
+) -> str:
+    """Council, survey, wave and comparison wave in one line (``params`` hold the waves used);
+    with ``latest`` the wave is said to be the latest at or before the report year (the
+    default), and ``notes`` (:func:`choose_waves`) follow when a parameter chose otherwise."""
     compared = f", compared with {params['comparison_wave']}" if params["comparison_wave"] else ""
-    return (
-        f"{council_name(data, params['council'])} ({params['council']}): "
-        f"{params['survey']} survey, wave {params['wave']}{compared}."
+    rule = (
+        f" (the latest at or before the report year {params['year']})"
+        if latest and params.get("year")
+        else ""
+    )
+    return " ".join(
+        [
+            f"{council_name(data, params['council'])} ({params['council']}): "
+            f"{params['survey']} survey, wave {params['wave']}{rule}{compared}.",
+            *notes,
+        ]
     )
 
 
@@ -409,8 +465,9 @@ def weigh_survey(
 
 
 def weighting_display(summary: pd.DataFrame) -> pd.DataFrame:
-    """Display table of :func:`weighting_summary`: respondents, weights, convergence, design
-    effect and effective base per wave."""
+    """Display table of :func:`weighting_summary`: respondents, weights, design effect and
+    effective base per wave (the raking's convergence is in the method note,
+    :func:`describe_raking`)."""
     return pd.DataFrame(
         {
             "Wave": summary["wave"],
@@ -418,12 +475,10 @@ def weighting_display(summary: pd.DataFrame) -> pd.DataFrame:
             "Weights": [
                 "raked to population margins" if r else "supplied weights" for r in summary["raked"]
             ],
-            "Converged": [
-                ("yes" if c else "NO") + f" ({i} iterations)" if r else "not raked"
-                for r, c, i in zip(summary["raked"], summary["converged"], summary["iterations"])
+            "Design effect due to weighting": [
+                format_number(d, 2) for d in summary["design_effect"]
             ],
-            "Design effect due to weighting": [f"{d:.2f}" for d in summary["design_effect"]],
-            "Effective base": [f"{e:,.0f}" for e in summary["effective_base"]],
+            "Effective base": [format_number(e, 0) for e in summary["effective_base"]],
         }
     )
 
@@ -555,7 +610,7 @@ def headline_display(controlled: pd.DataFrame, level: float) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Question": [
-                f"{q}: {w}" for q, w in zip(controlled["question"], controlled["wording"])
+                question_cell(q, question_wordings(controlled)) for q in controlled["question"]
             ],
             "Positive answers": controlled["positive_labels"].to_numpy(),
             "Share positive (base)": result_texts(controlled),
@@ -728,13 +783,18 @@ def signed_points(value: float) -> str:
     return text if text.startswith("-") else f"+{text}"
 
 
-def change_display(moved: WaveChange, wave: str, comparison_wave: str) -> pd.DataFrame:
-    """Display table of :func:`wave_change`: each wave's share (base), the change and its
-    interval in points, and the finding."""
+def change_display(
+    moved: WaveChange,
+    wave: str,
+    comparison_wave: str,
+    wording: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Display table of :func:`wave_change`: each question (:func:`question_cell`), each wave's
+    share (base), the change and its interval in points, and the finding."""
     change = moved.change
     return pd.DataFrame(
         {
-            "Question": change["question"],
+            "Question": [question_cell(q, wording) for q in change["question"]],
             comparison_wave: result_texts(moved.earlier),
             wave: result_texts(moved.later),
             "Change (points)": points_texts(change["difference"]),
@@ -874,17 +934,21 @@ def breakdown_table(
     ]
 
 
-def breakdown_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Wide display: one row per group, one column per question, "72% (base 312) ▲" cells."""
+def breakdown_display(
+    table: pd.DataFrame, wording: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Wide display: one row per question (:func:`question_cell`), one column per group and
+    one for all respondents, "72% (base 312) ▲" cells."""
     cells = [
         text + (f" {SIGNIFICANCE_MARKS[f]}" if f in SIGNIFICANCE_MARKS else "")
         for text, f in zip(result_texts(table), table["finding"])
     ]
-    wide = table.assign(cell=cells).pivot(index="group", columns="question", values="cell")
+    wide = table.assign(cell=cells).pivot(index="question", columns="group", values="cell")
     order = [g for g in dict.fromkeys(table["group"]) if g != TOTAL_LABEL] + [TOTAL_LABEL]
-    wide = wide.reindex(order)
+    wide = wide.reindex(index=list(dict.fromkeys(table["question"])), columns=order)
     wide.columns.name = None
-    return wide.reset_index().rename(columns={"group": breakdown_label(table["breakdown"].iloc[0])})
+    wide.index = [question_cell(q, wording) for q in wide.index]
+    return wide.rename_axis("Question").reset_index()
 
 
 def describe_breakdown(table: pd.DataFrame, wording: Mapping[str, str] | None = None) -> str:
@@ -921,10 +985,10 @@ def describe_suppressed(groups: pd.DataFrame, wording: Mapping[str, str] | None 
         text += (
             f" {plural(len(primary), 'result')} {'is' if len(primary) == 1 else 'are'} "
             f"suppressed ([c]: too few "
-            f"respondents), for {', '.join(dict.fromkeys(primary['group']))}."
+            f"respondents), for {join_words(dict.fromkeys(primary['group']))}."
         )
     for group, rows in secondary.groupby("group", sort=False):
-        questions = "; ".join(quote_question(str(q), wording) for q in rows["question"])
+        questions = join_words(quote_question(str(q), wording) for q in rows["question"])
         text += (
             f" {group} is also suppressed ([c]) on {questions}, so that the suppressed results "
             "cannot be worked out from the total (secondary suppression)."
@@ -933,7 +997,7 @@ def describe_suppressed(groups: pd.DataFrame, wording: Mapping[str, str] | None 
         text += (
             f" {plural(len(low), 'result')} {'is' if len(low) == 1 else 'are'} not published: "
             "base too small ([low]), "
-            f"for {', '.join(dict.fromkeys(low['group']))}."
+            f"for {join_words(dict.fromkeys(low['group']))}."
         )
     return text
 
@@ -967,8 +1031,17 @@ def disclosure_note(min_base: int, min_cell: int) -> str:
 
 
 # --------------------------------------------------------------------------- method
-def method_notes(*, rake: bool, level: float, min_base: int, min_cell: int) -> list[str]:
-    """The method in sentences, with the parameters of this run."""
+def method_notes(
+    *,
+    rake: bool,
+    level: float,
+    min_base: int,
+    min_cell: int,
+    summary: pd.DataFrame | None = None,
+) -> list[str]:
+    """The method in sentences, with the parameters of this run; with the weighting
+    ``summary`` (:func:`weighting_summary`), each wave's raking and design effect
+    (:func:`describe_raking`) follow the weighting sentence."""
     weighting = (
         "Weights: the supplied weights are raked (iterative proportional fitting, "
         "Deming and Stephan 1940) to the population margins in "
@@ -978,6 +1051,7 @@ def method_notes(*, rake: bool, level: float, min_base: int, min_cell: int) -> l
     )
     return [
         weighting,
+        *(describe_raking(summary) if summary is not None else []),
         "Design effect due to weighting: Kish's 1 + CV² of the weights; the effective base is the "
         "number of respondents divided by it.",
         "Share positive: weighted share of respondents giving a positive answer; don't know "
@@ -999,7 +1073,20 @@ def method_notes(*, rake: bool, level: float, min_base: int, min_cell: int) -> l
         "group giving or not giving a positive answer), with secondary suppression; [low] when "
         f"the base is under {min_base}. Hidden figures are also left out of charts, text and the "
         "manifest.",
+        SUPPRESSION_ORDER_NOTE.format(min_cell=min_cell),
     ]
+
+
+#: How secondary suppression chooses the extra cell (:mod:`perfeval.stats.disclosure`).
+SUPPRESSION_ORDER_NOTE = (
+    "Secondary suppression: where a breakdown's groups add up to a published total and the "
+    "groups hidden are fewer than two or hold fewer than {min_cell} respondents between them, "
+    "one more group is hidden, so that no hidden figure can be worked out by subtraction. The "
+    "group chosen is the one whose loss matters least: an answer that is no substantive view "
+    "(such as \u201cPrefer not to say\u201d) before any other, then the group with the fewest "
+    "respondents (ONS disclosure control guidance for tables from surveys; Hundepool et al. "
+    "2012, section 5.3); the total is hidden only when no group is left."
+)
 
 
 def caveats(data_note: str = "") -> list[str]:
@@ -1042,25 +1129,36 @@ def _at_or_before(wave: str, year: str | None) -> bool:
 
 
 def choose_waves(
-    waves: Sequence[str], *, wave: str, previous_wave: str, year: str | None = None
+    waves: Sequence[str],
+    *,
+    wave: str,
+    previous_wave: str,
+    year: str | None = None,
+    parameters: tuple[str, str] = ("survey_wave", "previous_wave"),
 ) -> tuple[str | None, str | None, list[str]]:
-    """The wave a report quotes, the wave it compares with, and what the reader must be told.
+    """The wave a report quotes, the wave it compares with, and what the reader must be told:
+    the one rule both the survey report and State of the Nation's "Resident views" follow.
 
-    ``wave`` is ``""`` (no survey results), :data:`~perfeval.run.schemas.LATEST_WAVE` (the
+    ``wave`` is ``""`` (no survey results), :data:`~perfeval.core.periods.LATEST_WAVE` (the
     latest of ``waves`` at or before the report ``year``: a wave labelled 2024 counts for
     2024/25, not for 2023/24) or a wave label. ``previous_wave`` is ``""`` (no comparison),
-    :data:`~perfeval.run.schemas.PREVIOUS_WAVE` (the wave before the one quoted, if any) or a
-    wave label.
+    :data:`~perfeval.core.periods.PREVIOUS_WAVE` (the wave before the one quoted, if any) or a
+    wave label. ``parameters`` name the two parameters for the sentences (State of the Nation's
+    by default; the survey report's are ``("wave", "comparison_wave")``).
 
     Returns
     -------
     tuple
-        ``(wave or None, previous wave or None, notes)``: notes are sentences for the report when
-        no wave is at or before the year, or when a chosen wave is after the report year or is not
-        the latest one before it.
+        ``(wave or None, previous wave or None, notes)``: notes are sentences for the report's
+        opening when no wave is at or before the year, when a wave named by a parameter is after
+        the report year or is not the latest one at or before it, or when a named comparison
+        wave is not the one before the wave quoted. The defaults (``latest``, ``previous``) need
+        no note.
     """
     ordered = sorted(waves, key=lambda w: (_wave_year(w) is None, _wave_year(w) or 0, w))
     eligible = [w for w in ordered if _at_or_before(w, year)]
+    wave_parameter, previous_parameter = parameters
+    begins = f"{str(year)[:4]}, the year in which the report year {year} begins"
     said: list[str] = []
     if wave == "":
         return None, None, said
@@ -1070,23 +1168,41 @@ def choose_waves(
                 None,
                 None,
                 [
-                    f"Every wave of the survey ({', '.join(ordered)}) was carried out "
-                    f"after {year}, the year of this report."
+                    f"Every wave of the survey ({', '.join(ordered)}) is labelled with a year "
+                    f"after {begins}, so none is at or before the report year."
                 ]
                 if ordered
                 else [],
             )
         wave = eligible[-1]
     elif not _at_or_before(wave, year):
-        said.append(f"The {wave} wave was carried out after {year}, the year of this report.")
+        said.append(
+            f"This report uses the {wave} wave, labelled with a year after {begins}, because "
+            f"the {wave_parameter} parameter names it; "
+            + (
+                f"the latest wave at or before the report year is {eligible[-1]}."
+                if eligible
+                else "no wave is at or before the report year."
+            )
+        )
     elif eligible and eligible[-1] != wave:
         said.append(
-            f"This report quotes the {wave} wave, not the latest wave before the end of "
-            f"{year} ({eligible[-1]})."
+            f"This report uses the {wave} wave because the {wave_parameter} parameter names it, "
+            f"not {eligible[-1]}, the latest wave at or before the report year {year}."
         )
+    earlier = ordered[: ordered.index(wave)] if wave in ordered else []
     if previous_wave == PREVIOUS_WAVE:
-        earlier = ordered[: ordered.index(wave)] if wave in ordered else []
         previous_wave = earlier[-1] if earlier else ""
+    elif previous_wave and previous_wave not in earlier and previous_wave in ordered:
+        said.append(
+            f"It compares with the {previous_wave} wave, which is later than the {wave} wave, "
+            f"because the {previous_parameter} parameter names it."
+        )
+    elif previous_wave and earlier and earlier[-1] != previous_wave:
+        said.append(
+            f"It compares with the {previous_wave} wave because the {previous_parameter} "
+            f"parameter names it, not {earlier[-1]}, the wave before {wave}."
+        )
     return wave, previous_wave or None, said
 
 
@@ -1243,24 +1359,76 @@ class SurveyReport:
     questions: pd.DataFrame
     data_note: str
     weighting: Weighting
+    #: The comparison wave used (``""`` for none); None: the ``comparison_wave`` parameter as is.
+    comparison_wave: str | None = None
+    #: What the opening must say about the waves (:func:`choose_waves`).
+    wave_notes: tuple[str, ...] = ()
+
+    @property
+    def compared_with(self) -> str:
+        """The comparison wave used, ``""`` for none."""
+        given = self.comparison_wave
+        return self.params["comparison_wave"] if given is None else given
+
+
+#: The survey report's names of its two wave parameters, for :func:`choose_waves`' sentences.
+SURVEY_REPORT_WAVE_PARAMETERS = ("wave", "comparison_wave")
+
+
+def report_waves(data: Dataset, params: Mapping[str, Any]) -> tuple[str, str, tuple[str, ...]]:
+    """The survey report's wave, comparison wave (``""`` for none) and opening notes, by
+    :func:`choose_waves` from the ``wave``, ``comparison_wave`` and ``year`` parameters.
+
+    Raises
+    ------
+    AnalysisError
+        If ``wave`` is ``latest`` and no wave of the council's survey is at or before the report
+        year (the message lists the waves and says how to choose one).
+    """
+    council, name = params["council"], params["survey"]
+    waves = survey_waves(data, name, council)
+    chosen, earlier, notes = choose_waves(
+        waves,
+        wave=params["wave"],
+        previous_wave=params["comparison_wave"],
+        year=params.get("year"),
+        parameters=SURVEY_REPORT_WAVE_PARAMETERS,
+    )
+    if not chosen:
+        raise AnalysisError(
+            f"No wave of survey {name!r} of {council!r} is at or before the report year "
+            f"{params.get('year')} (its waves: {', '.join(waves) or 'none'}); give the wave to "
+            "report with the wave parameter, e.g. -p wave " + (waves[0] if waves else "2024") + "."
+        )
+    if earlier == chosen:
+        raise AnalysisError(
+            f"The comparison wave {earlier!r} is the wave reported (the latest at or before "
+            f"{params.get('year')}); give an earlier wave, 'previous' or '' as comparison_wave."
+        )
+    return chosen, earlier or "", tuple(notes)
 
 
 def prepare_survey(data: Dataset, params: Mapping[str, Any]) -> SurveyReport:
     """The survey report's shared state from the data and its validated parameters.
 
+    The waves are chosen by :func:`report_waves` (by default the latest at or before the report
+    year and the one before it).
+
     Parameters
     ----------
     data : Dataset
     params : mapping
-        The validated parameters (``council``, ``survey``, ``wave``, ``comparison_wave``,
-        ``rake``, ``min_cell``, ...).
+        The validated parameters (``council``, ``survey``, ``year``, ``wave``,
+        ``comparison_wave``, ``rake``, ``min_cell``, ...).
 
     Raises
     ------
     AnalysisError
-        If the reported or the comparison wave has no respondents.
+        If no wave is at or before the report year, or the reported or the comparison wave has
+        no respondents.
     """
     council, name = params["council"], params["survey"]
+    wave, comparison_wave, notes = report_waves(data, params)
     return SurveyReport(
         data=data,
         params=params,
@@ -1270,11 +1438,13 @@ def prepare_survey(data: Dataset, params: Mapping[str, Any]) -> SurveyReport:
             data,
             council=council,
             survey_name=name,
-            wave=params["wave"],
-            comparison_wave=params["comparison_wave"],
+            wave=wave,
+            comparison_wave=comparison_wave,
             rake=params["rake"],
             min_cell=params["min_cell"],
         ),
+        comparison_wave=comparison_wave,
+        wave_notes=notes,
     )
 
 
@@ -1285,8 +1455,19 @@ def _thresholds(report: SurveyReport) -> dict[str, Any]:
 
 def survey_opening(report: SurveyReport) -> Section:
     """The opening: council, survey and waves, then the survey's data note."""
+    used = {
+        **report.params,
+        "wave": report.weighting.wave,
+        "comparison_wave": report.compared_with,
+    }
     return opening_section(
-        {"data_note": report.data_note}, subtitle=report_subtitle(report.data, dict(report.params))
+        {"data_note": report.data_note},
+        subtitle=report_subtitle(
+            report.data,
+            used,
+            latest=report.params["wave"] == LATEST_WAVE,
+            notes=report.wave_notes,
+        ),
     )
 
 
@@ -1369,10 +1550,12 @@ def change_since_last_wave(report: SurveyReport) -> Section:
 
     Offers ``change_since_comparison_wave`` (only when there is a comparison wave).
     """
-    wave, earlier = report.weighting.wave, report.params["comparison_wave"]
+    wave, earlier = report.weighting.wave, report.compared_with
     if not earlier:
         return Section().text(
             "No comparison wave was chosen (comparison_wave is empty), so no change is tested."
+            if report.params["comparison_wave"] != PREVIOUS_WAVE
+            else f"No wave of the survey is earlier than {wave}, so no change is tested."
         )
     level = report.params["level"]
     moved = wave_change(
@@ -1394,12 +1577,13 @@ def change_since_last_wave(report: SurveyReport) -> Section:
                 wave=wave,
                 comparison_wave=earlier,
                 level=level,
+                wording=wording,
             ),
             alt=describe_change_chart(moved.change, sentence, wording),
             caption=caption,
         )
         .table(
-            change_display(moved, wave, earlier),
+            change_display(moved, wave, earlier, wording),
             caption=caption,
             row_header="Question",
             note=CHANGE_TABLE_NOTE,
@@ -1424,15 +1608,16 @@ def group_differences(report: SurveyReport) -> Section:
     section, tables = Section(), []
     for by in report.params["breakdowns"]:
         table = breakdown_table(responses, report.questions, by, **settings)
-        sentence = describe_breakdown(table, question_wordings(report.questions))
+        wording = question_wordings(report.questions)
+        sentence = describe_breakdown(table, wording)
         caption = breakdown_caption(by, wave, kind)
         section.text(sentence).figure(
-            charts_survey.plot_breakdown(table, level=settings["level"]),
+            charts_survey.plot_breakdown(table, level=settings["level"], wording=wording),
             alt=sentence,
             caption=caption,
         )
         section.table(
-            breakdown_display(table), caption=caption, row_header=breakdown_label(by), note=note
+            breakdown_display(table, wording), caption=caption, row_header="Question", note=note
         )
         tables.append(table.drop(columns=["published", "suppression"]))
     stacked = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
@@ -1455,6 +1640,7 @@ def method_and_caveats(report: SurveyReport) -> Section:
                 level=params["level"],
                 min_base=params["min_base"],
                 min_cell=params["min_cell"],
+                summary=summary if "iterations" in summary else None,
             ),
             heading="Method",
         )

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from perfeval.core.exceptions import AnalysisError
@@ -260,7 +261,10 @@ def test_weigh_survey_weights_each_wave_and_gives_margins_of_the_reported_wave()
     assert weighting.kind == "" and sr.margins_caption("2024", weighting.kind).endswith(
         "before and after weighting."
     )
-    assert sr.weighting_display(weighting.summary)["Converged"].str.startswith("yes").all()
+    assert "Converged" not in sr.weighting_display(weighting.summary)  # a method detail
+    notes = sr.describe_raking(weighting.summary)
+    assert notes[0].startswith("Wave 2024: the raking converged after ")
+    assert "the largest gap left between a weighted share and its population target is" in notes[0]
     only = sr.weigh_survey(
         tiny_data(),
         council="E1",
@@ -271,7 +275,10 @@ def test_weigh_survey_weights_each_wave_and_gives_margins_of_the_reported_wave()
         min_cell=1,
     )
     assert list(only.responses) == ["2024"]
-    assert sr.weighting_display(only.summary)["Converged"].tolist() == ["not raked"]
+    assert sr.weighting_display(only.summary)["Weights"].tolist() == ["supplied weights"]
+    assert sr.describe_raking(only.summary)[0].startswith(
+        "Wave 2024: the supplied weights are used as they are; the design effect due to "
+    )
 
 
 def survey_params(**overrides):
@@ -536,10 +543,10 @@ def test_breakdown_table_hides_every_figure_of_a_suppressed_group_and_its_partne
     assert hidden.isna().all().all()
     assert rows.loc["C", "finding"] == "[c]" and rows.loc[sr.TOTAL_LABEL, "finding"] == ""
     assert rows.loc["A", "finding"] == "no significant difference"
-    display = sr.breakdown_display(table)
-    assert display.columns.tolist() == ["Grp", "Q1"]
-    assert display["Grp"].tolist() == ["A", "B", "C", sr.TOTAL_LABEL]
-    assert display["Q1"].tolist() == ["50% (base 100)", "[c]", "[c]", "50% (base 164)"]
+    display = sr.breakdown_display(table, sr.question_wordings(QUESTIONS))
+    assert display.columns.tolist() == ["Question", "A", "B", "C", sr.TOTAL_LABEL]
+    assert display["Question"].tolist() == ["Satisfied? (Q1)"]  # the wording, the code after it
+    assert display.iloc[0, 1:].tolist() == ["50% (base 100)", "[c]", "[c]", "50% (base 164)"]
 
 
 def test_breakdown_display_marks_significant_groups_and_sentence_names_them():
@@ -547,9 +554,9 @@ def test_breakdown_display_marks_significant_groups_and_sentence_names_them():
     frame.loc[frame["grp"] == "C", "Q1"] = 1
     table = sr.breakdown_table(frame, QUESTIONS, "grp", level=0.95, min_base=50, min_cell=10)
     # C is everyone positive, so its complement count (0) is fine but A, B, C are all published.
-    display = sr.breakdown_display(table).set_index("Grp")
-    assert display.loc["C", "Q1"] == "100% (base 100) ▲"
-    assert display.loc["A", "Q1"].endswith("▼")
+    display = sr.breakdown_display(table).set_index("Question")
+    assert display.loc["Q1", "C"] == "100% (base 100) ▲"  # no wording given: the code
+    assert display.loc["Q1", "A"].endswith("▼")
     text = sr.describe_breakdown(table)
     assert text.startswith("By grp, 3 of 3 group results differ significantly")
     assert "C higher on Q1 (100% of 100; +50 points)" in text  # against the rest: 50%
@@ -571,7 +578,7 @@ def test_describe_breakdown_counts_suppressed_and_low_results():
         sized(100, 60, 40, 0.5), QUESTIONS, "grp", level=0.95, min_base=80, min_cell=10
     )
     assert (
-        "2 results are not published: base too small ([low]), for B, C."
+        "2 results are not published: base too small ([low]), for B and C."
         in sr.describe_breakdown(table)
     )
 
@@ -586,7 +593,7 @@ def test_group_differences_stack_tables_and_leave_hidden_groups_out_of_the_chart
         "Share positive by group against the rest, wave 2024, disclosure-controlled"
     )
     shown = section.blocks[2]
-    assert shown.row_header == "Grp" and "[low]" in shown.note and "▲" in shown.note
+    assert shown.row_header == "Question" and "[low]" in shown.note and "▲" in shown.note
     assert shown.caption == "Share giving a positive answer by grp, 2024 (weighted)."
     assert section.blocks[1].alt == texts(section)[0]
     frame_of = sr.breakdown_table(frame, QUESTIONS, "grp", level=0.95, min_base=50, min_cell=10)
@@ -657,7 +664,34 @@ def test_state_of_the_nation_resident_views_publish_the_survey_report_figures():
         ("latest", "previous", "2023/24", ("2022", "2019", [])),
         ("latest", "previous", "2020/21", ("2019", None, [])),
         ("latest", "", "2024/25", ("2024", None, [])),
-        ("latest", "2019", "2024/25", ("2024", "2019", [])),
+        (
+            "latest",
+            "2019",
+            "2024/25",
+            (
+                "2024",
+                "2019",
+                [
+                    "It compares with the 2019 wave because the previous_wave parameter names "
+                    "it, not 2022, the wave before 2024."
+                ],
+            ),
+        ),
+        (
+            "2022",
+            "2024",
+            "2024/25",
+            (
+                "2022",
+                "2024",
+                [
+                    "This report uses the 2022 wave because the survey_wave parameter names it, "
+                    "not 2024, the latest wave at or before the report year 2024/25.",
+                    "It compares with the 2024 wave, which is later than the 2022 wave, because "
+                    "the previous_wave parameter names it.",
+                ],
+            ),
+        ),
         ("", "previous", "2024/25", (None, None, [])),
         # a chosen wave after the report year, or not the latest, is said
         (
@@ -667,7 +701,11 @@ def test_state_of_the_nation_resident_views_publish_the_survey_report_figures():
             (
                 "2024",
                 "2022",
-                ["The 2024 wave was carried out after 2023/24, the year of this report."],
+                [
+                    "This report uses the 2024 wave, labelled with a year after 2023, the year in "
+                    "which the report year 2023/24 begins, because the survey_wave parameter "
+                    "names it; the latest wave at or before the report year is 2022."
+                ],
             ),
         ),
         (
@@ -678,8 +716,8 @@ def test_state_of_the_nation_resident_views_publish_the_survey_report_figures():
                 "2022",
                 "2019",
                 [
-                    "This report quotes the 2022 wave, not the latest wave before the end of "
-                    "2024/25 (2024)."
+                    "This report uses the 2022 wave because the survey_wave parameter names it, "
+                    "not 2024, the latest wave at or before the report year 2024/25."
                 ],
             ),
         ),
@@ -700,8 +738,8 @@ def test_choose_waves_when_every_wave_is_after_the_report_year():
         None,
         None,
         [
-            "Every wave of the survey (2022, 2024) was carried out after "
-            "2020/21, the year of this report."
+            "Every wave of the survey (2022, 2024) is labelled with a year after 2020, the year "
+            "in which the report year 2020/21 begins, so none is at or before the report year."
         ],
     )
     assert sr.choose_waves([], wave="latest", previous_wave="previous", year="2024/25") == (
@@ -732,3 +770,174 @@ def test_resident_views_take_the_latest_wave_and_say_when_there_is_none_by_the_y
     assert early["table"].empty and early["sentence"].endswith(
         "This report therefore has no Resident views."
     )
+
+
+# --------------------------------------------------------------------------- waves used
+def test_the_survey_report_takes_the_latest_wave_at_or_before_its_year_by_default():
+    params = survey_params(year="2023/24", wave="latest", comparison_wave="previous")
+    assert sr.report_waves(tiny_data(), params) == ("2022", "", ())
+    report = sr.prepare_survey(tiny_data(), params)
+    assert report.weighting.wave == "2022" and report.compared_with == ""
+    assert sr.survey_opening(report).blocks[0].text == (
+        "Testshire (E1): s survey, wave 2022 (the latest at or before the report year 2023/24)."
+    )
+    assert sr.change_since_last_wave(report).blocks[0].text == (
+        "No wave of the survey is earlier than 2022, so no change is tested."
+    )
+    later = survey_params(year="2024/25", wave="latest", comparison_wave="previous")
+    assert sr.report_waves(tiny_data(), later) == ("2024", "2022", ())
+
+
+def test_a_wave_after_the_report_year_is_said_in_the_opening_sentence():
+    params = survey_params(year="2023/24", wave="2024", comparison_wave="2022")
+    report = sr.prepare_survey(tiny_data(), params)
+    assert report.weighting.wave == "2024"
+    assert sr.survey_opening(report).blocks[0].text == (
+        "Testshire (E1): s survey, wave 2024, compared with 2022. This report uses the 2024 "
+        "wave, labelled with a year after 2023, the year in which the report year 2023/24 "
+        "begins, because the wave parameter names it; the latest wave at or before the report "
+        "year is 2022."
+    )
+
+
+def test_no_wave_by_the_report_year_stops_the_survey_report_with_the_waves_it_has():
+    with pytest.raises(AnalysisError, match=r"at or before the report year 2021/22 \(its waves: "):
+        sr.report_waves(tiny_data(), survey_params(year="2021/22", wave="latest"))
+    with pytest.raises(AnalysisError, match="is the wave reported"):
+        sr.report_waves(
+            tiny_data(), survey_params(year="2024/25", wave="latest", comparison_wave="2024")
+        )
+
+
+# --------------------------------------------------------------------------- method details
+def test_raking_details_are_method_sentences_and_not_in_the_narrative():
+    summary = pd.DataFrame(
+        {
+            "wave": ["2024", "2022"],
+            "respondents": [986, 1012],
+            "design_effect": [1.2175, 1.265],
+            "effective_base": [809.9, 800.2],
+            "raked": [True, True],
+            "converged": [True, False],
+            "iterations": [3, 50],
+            "max_margin_error": [3.1e-07, 0.01234],
+        }
+    )
+    said = sr.describe_weighting(summary)
+    assert "design effect" not in said and "iteration" not in said and "e-0" not in said
+    assert "Weighting makes the sample worth 810 respondents chosen at random." in said
+    assert sr.describe_raking(summary) == [
+        "Wave 2024: the raking converged after 3 iterations; the largest gap left between a "
+        "weighted share and its population target is under 0.001 percentage points; the design "
+        "effect due to weighting is 1.22, so 986 respondents are worth 810 chosen at random.",
+        "Wave 2022: the raking did not converge in 50 iterations; the largest gap left between "
+        "a weighted share and its population target is 1.234 percentage points; the design "
+        "effect due to weighting is 1.27, so 1,012 respondents are worth 800 chosen at random.",
+    ]
+    notes = sr.method_notes(rake=True, level=0.95, min_base=50, min_cell=10, summary=summary)
+    assert notes[1:3] == sr.describe_raking(summary)
+    order = next(n for n in notes if n.startswith("Secondary suppression"))
+    assert "fewer than 10 respondents" in order and "\u201cPrefer not to say\u201d" in order
+    assert order.index("Prefer not to say") < order.index("the fewest respondents")
+
+
+# --------------------------------------------------------------------------- labels
+def test_tables_name_each_question_by_its_wording_with_the_code_after_it():
+    wording = {"Q1": "Satisfied?"}
+    assert sr.question_cell("Q1", wording) == "Satisfied? (Q1)"
+    assert sr.question_cell("Q2", wording) == "Q2"  # no wording in the codebook: the code
+    controlled = sr.headline_shares(
+        sized(60, 0, 0, 0.5), QUESTIONS, level=0.95, min_base=50, min_cell=5
+    )
+    assert sr.headline_display(controlled, 0.95)["Question"].tolist() == ["Satisfied? (Q1)"]
+    responses = {"2022": sized(200, 0, 0, 0.3), "2024": sized(200, 0, 0, 0.6)}
+    moved = sr.wave_change(
+        responses, QUESTIONS, wave="2024", comparison_wave="2022", level=0.95, min_base=50,
+        min_cell=5,
+    )  # fmt: skip
+    shown = sr.change_display(moved, "2024", "2022", wording)
+    assert shown["Question"].tolist() == ["Satisfied? (Q1)"]
+
+
+def test_question_label_wraps_the_wording_and_keeps_every_word():
+    text = "To what extent do you agree or disagree that the council provides value for money?"
+    label = charts_survey.question_label("Q03", {"Q03": text}, width=30)
+    assert all(len(line) <= 30 for line in label.split("\n")) and label.count("\n") == 2
+    assert label.replace("\n", " ") == text
+    assert charts_survey.question_label("Q03", {}) == "Q03"
+
+
+def _drawn_boxes(fig, texts):
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in texts if t.get_text()]
+
+
+def _overlapping(boxes):
+    return [
+        (a, b)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a.x0 < b.x1 - 1 and b.x0 < a.x1 - 1 and a.y0 < b.y1 - 1 and b.y0 < a.y1 - 1
+    ]
+
+
+@pytest.fixture(scope="module")
+def bundled_survey():
+    data = load_dataset()
+    params = survey_params(
+        council="E06000017", survey="residents", wave="2024", min_base=50, min_cell=10,
+        breakdowns=["age_band", "ward"],
+    )  # fmt: skip
+    return sr.prepare_survey(data, params)
+
+
+def test_survey_charts_label_questions_by_wording_and_no_label_overlaps_or_leaves_the_figure(
+    bundled_survey,
+):
+    """Measured from matplotlib's text extents on the bundled codebook's (long) wordings."""
+    report = bundled_survey
+    codes, wording = set(report.questions["question"]), sr.question_wordings(report.questions)
+    settings = {"level": 0.95, "min_base": 50, "min_cell": 10}
+    responses = report.weighting.responses
+    shares = sr.headline_shares(responses["2024"], report.questions, **settings)
+    headline = charts_survey.plot_headline_shares(shares, wave="2024", level=0.95)
+    moved = sr.wave_change(
+        responses, report.questions, wave="2024", comparison_wave="2022", **settings
+    ).change
+    change = charts_survey.plot_wave_change(
+        moved, wave="2024", comparison_wave="2022", level=0.95, wording=wording
+    )
+    groups = [
+        charts_survey.plot_breakdown(
+            sr.breakdown_table(responses["2024"], report.questions, by, **settings),
+            level=0.95,
+            wording=wording,
+        )
+        for by in ("age_band", "ward")
+    ]
+    for fig in [headline, change]:
+        FigureCanvasAgg(fig).draw()
+        ax = fig.axes[0]
+        labels = ax.get_yticklabels()
+        assert [t.get_text().replace("\n", " ") for t in labels][::-1] == list(
+            report.questions["wording"]
+        )
+        boxes = _drawn_boxes(fig, [*labels, ax.title])
+        width, height = fig.bbox.width, fig.bbox.height
+        assert not _overlapping(boxes), "question labels overlap"
+        assert all(b.x0 >= -1 and b.y0 >= -1 and b.x1 <= width + 1 and b.y1 <= height + 1
+                   for b in boxes), "a label leaves the figure"  # fmt: skip
+    for fig in groups:
+        FigureCanvasAgg(fig).draw()
+        titles = [ax._left_title for ax in fig.axes if ax.get_visible()]  # loc="left"
+        assert [t.get_text().replace("\n", " ") for t in titles] == list(
+            report.questions["wording"]
+        )
+        assert not (set(t.get_text() for t in titles) & codes)
+        boxes = _drawn_boxes(fig, [*titles, fig._suptitle])
+        assert not _overlapping(boxes), "panel titles overlap each other or the chart's title"
+        renderer = fig.canvas.get_renderer()
+        for ax, box in zip([ax for ax in fig.axes if ax.get_visible()], boxes):
+            assert box.y0 >= ax.get_window_extent(renderer).y1 - 1, "a title runs into its panel"
