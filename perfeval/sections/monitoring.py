@@ -40,7 +40,7 @@ from perfeval.present import charts, charts_monitoring, narrative
 from perfeval.present.section import Section
 from perfeval.sections import delivery
 from perfeval.sections.annual import budget_display_columns, budget_section, report_context
-from perfeval.sections.common import opening_section
+from perfeval.sections.common import describe_against_target, opening_section
 from perfeval.stats import budget as money
 from perfeval.stats import profiling, scorecard, spc
 from perfeval.stats import rag as rag_rule
@@ -704,18 +704,32 @@ def forecast_exceptions(position: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def describe_in_year(position: pd.DataFrame, as_at: str) -> str:
-    """One sentence: forecast states and how many PIs are behind profile to date."""
-    counts = count_forecast_states(position)
+def describe_forecasts(counts: pd.Series, as_at: str) -> str:
+    """Sentence: the year-end forecast states of the PIs with a forecast and a target."""
     rated = int(counts[[profiling.ON_TRACK, profiling.AT_RISK, profiling.OFF_TRACK]].sum())
-    red = int((position["rag"] == rag_rule.RED).sum())
-    with_rag = int(position["rag"].isin([rag_rule.GREEN, rag_rule.AMBER, rag_rule.RED]).sum())
-    return (
-        f"At {as_at}, of {rated} quarterly and monthly indicators with a year-end forecast "
-        f"and target, {counts[profiling.ON_TRACK]} are on track, {counts[profiling.AT_RISK]} at "
-        f"risk and {counts[profiling.OFF_TRACK]} off track; {red} of {with_rag} are red against "
-        "their profiled target to date."
+    if rated == 0:
+        return f"At {as_at} no quarterly or monthly indicator has a year-end forecast and target."
+    states = join_words(
+        [
+            f"{counts[profiling.ON_TRACK]} on track",
+            f"{counts[profiling.AT_RISK]} at risk",
+            f"{counts[profiling.OFF_TRACK]} off track",
+        ]
     )
+    what = narrative.counted(rated, "quarterly and monthly indicators")
+    return f"At {as_at}, of {what} with a year-end forecast and target: {states}."
+
+
+def describe_in_year(position: pd.DataFrame, as_at: str) -> str:
+    """Two sentences: the forecast states, then every PI's state against its profiled target to
+    date in the words State of the Nation and the end-of-year review use
+    (:func:`perfeval.sections.common.describe_against_target`), adding up to the PIs counted."""
+    against = describe_against_target(
+        scorecard.target_counts(position["rag"]),
+        what="quarterly and monthly indicators",
+        scope=f" against their profiled target to {as_at}",
+    )
+    return f"{describe_forecasts(count_forecast_states(position), as_at)} {against}"
 
 
 def describe_forecast_exceptions(exceptions: pd.DataFrame, as_at: str) -> str:

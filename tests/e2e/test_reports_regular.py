@@ -133,8 +133,8 @@ def test_quarterly_monitoring_forecasts_and_profiles_every_sub_annual_pi(qm):
     page = html_lib.unescape(qm.html.read_text(encoding="utf-8"))
     counts = {r["forecast"]: r["indicators"] for r in table_rows(qm.key_figures["forecast_states"])}
     assert (
-        f"{counts['On track']} are on track, {counts['At risk']} at risk and "
-        f"{counts['Off track']} off track"
+        f"{counts['On track']} on track, {counts['At risk']} at risk and "
+        f"{counts['Off track']} off track."
     ) in page
 
 

@@ -487,8 +487,10 @@ def test_forecast_counts_exceptions_and_sentences():
     assert exceptions["indicator"].tolist() == ["B", "A"]
     assert m.describe_in_year(position, "2024/25 Q2") == (
         "At 2024/25 Q2, of 3 quarterly and monthly indicators with a year-end forecast and "
-        "target, 1 are on track, 1 at risk and 1 off track; 1 of 3 are red against their "
-        "profiled target to date."
+        "target: 1 on track, 1 at risk and 1 off track. "
+        "Of 4 quarterly and monthly indicators against their profiled target to 2024/25 Q2: "
+        "1 on target (Green), 1 within tolerance (Amber), 1 beyond tolerance (Red), 0 no data "
+        "and 1 no target."
     )
     assert m.describe_forecast_exceptions(exceptions, "2024/25 Q2") == (
         "At 2024/25 Q2, 2 indicators may miss their year-end target (off track: Bee; at risk: Ay)."
