@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 
@@ -81,6 +82,7 @@ __all__ = [
     "jk1_replicate_weights",
     "replicate_weights",
     "ReplicateWeights",
+    "satterthwaite_df",
     # moved to perfeval.stats.disclosure; re-exported until 0.3
     "LOW_BASE",
     "NOT_AVAILABLE",
@@ -1522,6 +1524,58 @@ def _newcombe_intervals(
     return low, high
 
 
+def _design_effective_bases(
+    p: np.ndarray, se: np.ndarray, base: np.ndarray, kish: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each share's design effective base, from the same variance as its SE, and its source.
+
+    ``n_eff = n / deff`` with Kish's design effect ``deff = se^2 / (p (1 - p) / (n - 1))``, the
+    design variance over the variance of a simple random sample of the same ``n`` respondents
+    (Kish 1965, Survey Sampling, section 8.2; R survey's ``deff`` of ``svymean``). So
+    ``n_eff = n / (n - 1) * p (1 - p) / se^2``: a simple random sample with unit weights has
+    ``n_eff = n`` exactly, and ``p (1 - p) / n_eff`` is ``se^2`` up to the factor
+    ``(n - 1) / n``. Where ``p`` is 0 or 1 (or the SE is 0 or missing, or ``n < 2``) the design
+    effect is undefined and the Kish effective base ``kish`` is used. Returns ``n_eff`` and, per
+    row, ``"design"``, ``"kish"`` or None (no share).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        interior = (p > 0) & (p < 1) & (se > 0) & (base > 1)
+        n_eff = np.where(interior, base / (base - 1) * p * (1 - p) / se**2, kish)
+    source = np.where(interior, "design", "kish").astype(object)
+    source[np.isnan(p)] = None
+    return n_eff, source
+
+
+def satterthwaite_df(
+    variance_1: ArrayLike, df_1: ArrayLike, variance_2: ArrayLike, df_2: ArrayLike
+) -> np.ndarray:
+    """Degrees of freedom of ``v1 + v2`` for two independent variance estimates.
+
+    Satterthwaite, F. E. (1946) "An approximate distribution of estimates of variance
+    components", Biometrics Bulletin 2, 110-114 (Welch 1947, Biometrika 34, 28-35, for two
+    sample means): ``df = (v1 + v2)^2 / (v1^2 / df1 + v2^2 / df2)``. With each wave's design
+    degrees of freedom as ``df1``, ``df2`` this is the t reference for the difference of two
+    independent survey estimates; with simple random samples (``df = n - 1``) it is Welch's
+    test. It lies between ``min(df1, df2)`` and ``df1 + df2``; a zero variance contributes no
+    term. NaN where both variances are 0 or either is missing.
+
+    Parameters
+    ----------
+    variance_1, df_1, variance_2, df_2 : array_like
+        Each estimate's variance (``se^2``) and degrees of freedom.
+
+    Returns
+    -------
+    numpy.ndarray
+        The approximate degrees of freedom.
+    """
+    v1, v2 = np.asarray(variance_1, dtype=float), np.asarray(variance_2, dtype=float)
+    d1, d2 = np.asarray(df_1, dtype=float), np.asarray(df_2, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(v1 > 0, v1**2 / d1, 0.0) + np.where(v2 > 0, v2**2 / d2, 0.0)
+        return np.where(terms > 0, (v1 + v2) ** 2 / terms, np.nan)
+
+
 def _test_proportions(
     x1: np.ndarray,
     n1: np.ndarray,
@@ -1562,13 +1616,14 @@ def _test_differences(
     se: np.ndarray,
     level: float,
     adjust: str | None,
-    df: float = math.inf,
+    df: float | np.ndarray = math.inf,
 ) -> dict[str, np.ndarray]:
     """Two-sided test of each difference of means against zero, with its Holm-levelled interval.
 
-    ``difference +/- q(ci_level) * se`` with ``q`` the normal quantile, or the ``t`` quantile on
-    ``df`` design degrees of freedom when finite (one design: PSUs minus strata, as R's
-    ``svyttest``), so the interval excludes zero exactly when the (adjusted) test rejects.
+    ``difference +/- q(ci_level) * se`` with ``q`` the ``t`` quantile on ``df`` degrees of freedom
+    (a scalar, or one per row: one design's PSUs minus strata, as R's ``svyttest``, or the
+    Satterthwaite df of two independent waves; the normal quantile when infinite), so the
+    interval excludes zero exactly when the (adjusted) test rejects.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         z = difference / se
@@ -1583,12 +1638,12 @@ def _test_differences(
         "ci_low": low,
         "ci_high": high,
         "ci_level": levels,
-        "ci_method": intervals.none_where(np.isnan(z), "normal"),
+        "ci_method": intervals.none_where(np.isnan(z), "t"),
         "z": z,
         "p_value": p,
         "p_adjusted": _adjusted_p_values(p, adjust),
         "significant": np.asarray(
-            intervals.DifferenceInterval(difference, low, high, level, "normal").significant
+            intervals.DifferenceInterval(difference, low, high, level, "t").significant
         ),
     }
 
@@ -1620,8 +1675,12 @@ def _compared_statistic(earlier: pd.DataFrame, later: pd.DataFrame, statistic: s
 
 COMPARISON_METHOD = (
     "A difference of two proportions has Newcombe's hybrid score interval (Newcombe 1998, Stat "
-    "Med 17:873-890, method 10) on effective bases (each share's effective count p x n_eff out "
-    "of n_eff); a difference of means has difference +/- z x se. A difference is significant "
+    "Med 17:873-890, method 10) on each share's design effective base (its number of "
+    "respondents divided by its design effect, from the same variance as its standard error; "
+    "the Kish effective base where a share is 0% or 100%); a difference of means has "
+    "difference +/- t x se, t on the Satterthwaite degrees of freedom of the two design "
+    "variances (between waves) or on the design degrees of freedom (a group against the "
+    "rest). A difference is significant "
     "when its interval excludes zero; the p-value shown is the one that matches the interval "
     "(1 minus the confidence level at which the interval just reaches zero). With several "
     "comparisons, Holm's step-down adjustment (Holm 1979) is applied to the intervals: the "
@@ -1642,16 +1701,25 @@ def compare_waves(
 ) -> pd.DataFrame:
     """Test the change between two independent survey waves, group by group.
 
-    The waves are taken to be independent samples (different respondents). For proportions
-    the interval for ``later - earlier`` is Newcombe's hybrid score interval (Newcombe, R. G.
-    1998, Stat Med 17:873-890, method 10; :func:`perfeval.stats.intervals.newcombe_difference`) on
-    effective bases: each wave contributes the effective count ``estimate * effective_base``
-    out of ``effective_base`` (``base`` when the table has no effective base), the same
-    footing as each wave's own Wilson interval. It stays within [-1, 1] and keeps a width when
-    a wave is at 0% or 100%. ``p_value`` is the p-value that matches it: 1 minus the level at
-    which the interval just reaches zero. For means and totals the interval is
-    ``difference +/- z * se`` with ``se = sqrt(se_earlier^2 + se_later^2)`` and the two-sided
-    z-test. Either way a change is significant exactly when its interval excludes zero.
+    The waves are taken to be independent samples (different respondents), and
+    ``se = sqrt(se_earlier^2 + se_later^2)`` from the tables' ``se`` columns (which allow for a
+    calibration when :func:`estimate` was given one). For proportions the interval for
+    ``later - earlier`` is Newcombe's hybrid score interval (Newcombe, R. G. 1998, Stat Med
+    17:873-890, method 10; :func:`perfeval.stats.intervals.newcombe_difference`) on each wave's
+    design effective base ``n_eff = n / deff``, ``deff = se^2 / (p (1 - p) / (n - 1))`` (Kish's
+    design effect; :func:`_design_effective_bases`), with effective count ``p * n_eff``: the
+    interval comes from the same variance as the ``se`` column (its implied standard error,
+    half its width over ``z``, is ``se`` for large bases), and a simple random sample with unit
+    weights gives exactly Newcombe's values. Where a wave's share is 0% or 100% its design
+    effect is undefined and its Kish effective base (``effective_base``, else ``base``) is
+    used; ``n_eff_source_earlier``/``_later`` say which. The interval stays within [-1, 1] and
+    keeps a width at 0% or 100%. ``p_value`` is the p-value that matches it: 1 minus the level
+    at which the interval just reaches zero. For means and totals the interval is
+    ``difference +/- t * se`` and the test the two-sided t-test, ``t`` on the Satterthwaite
+    (1946) degrees of freedom of ``se_earlier^2 + se_later^2`` (:func:`satterthwaite_df`) from
+    each wave's design degrees of freedom (the table's ``df`` column, or ``base - 1`` when it
+    has none); this is Welch's test for simple random samples. Either way a change is
+    significant exactly when its interval excludes zero.
 
     With ``adjust="holm"`` and more than one row tested, the p-values are Holm-adjusted
     (Holm 1979, Scand. J. Statist. 6, 65-70) and so is each interval's level (``ci_level``):
@@ -1663,7 +1731,7 @@ def compare_waves(
     ----------
     earlier, later : pandas.DataFrame
         Results of :func:`estimate` for the same question and breakdown in each wave
-        (``estimate``, ``se``, ``base`` and, for weighted proportions, ``effective_base``).
+        (``estimate``, ``se``, ``base`` and, if they have them, ``effective_base`` and ``df``).
     on : str or list of str, optional
         Columns to match rows on; by default the ``variable`` and group columns recorded by
         :func:`estimate` in ``attrs``, or else the columns other than the result columns.
@@ -1680,9 +1748,13 @@ def compare_waves(
     pandas.DataFrame
         Group columns, ``estimate_earlier``, ``estimate_later``, ``base_earlier``, ``base_later``,
         ``difference``, ``se``, ``ci_low``, ``ci_high``, ``ci_level``, ``ci_method``
-        (``"newcombe"`` or ``"normal"``), ``z``, ``p_value``, ``p_adjusted``, ``significant``
-        and ``finding`` ("significant increase", "significant decrease", "no significant
-        change", or "not tested: not in both waves").
+        (``"newcombe"`` or ``"t"``), ``z`` (for means the t statistic), ``df`` (means: the
+        Satterthwaite degrees of freedom; NaN for proportions, whose interval uses z),
+        ``n_eff_earlier``, ``n_eff_later`` (proportions: the effective bases used),
+        ``n_eff_source_earlier``, ``n_eff_source_later`` (``"design"`` or ``"kish"``),
+        ``p_value``, ``p_adjusted``, ``significant`` and ``finding`` ("significant increase",
+        "significant decrease", "no significant change", or "not tested: not in both
+        waves").
 
     Raises
     ------
@@ -1705,8 +1777,16 @@ def compare_waves(
         if name.endswith(("_earlier", "_later")) and name not in keys
     }
     se = np.hypot(column["se_earlier"], column["se_later"])
+    n_eff, source = {}, {}
+    for wave in ("earlier", "later"):
+        n_eff[wave], source[wave] = _design_effective_bases(
+            column[f"estimate_{wave}"],
+            column[f"se_{wave}"],
+            column[f"base_{wave}"],
+            column[f"effective_base_{wave}"],
+        )
     if statistic == "proportion":
-        n1, n2 = column["effective_base_later"], column["effective_base_earlier"]
+        n1, n2 = n_eff["later"], n_eff["earlier"]
         tested = _test_proportions(
             column["estimate_later"] * n1,
             n1,
@@ -1716,11 +1796,32 @@ def compare_waves(
             level,
             adjust,
         )
+        tested["df"] = np.full(len(se), np.nan)
+        bases = {
+            "n_eff_earlier": n_eff["earlier"],
+            "n_eff_later": n_eff["later"],
+            "n_eff_source_earlier": source["earlier"],
+            "n_eff_source_later": source["later"],
+        }
     else:
-        tested = _test_differences(
-            column["estimate_later"] - column["estimate_earlier"], se, level, adjust
+        df = satterthwaite_df(
+            column["se_earlier"] ** 2,
+            column["df_earlier"],
+            column["se_later"] ** 2,
+            column["df_later"],
         )
-    result = merged.assign(**tested)
+        tested = _test_differences(
+            column["estimate_later"] - column["estimate_earlier"], se, level, adjust, df=df
+        )
+        tested["df"] = df
+        missing = np.full(len(se), np.nan)
+        bases = {
+            "n_eff_earlier": missing,
+            "n_eff_later": missing,
+            "n_eff_source_earlier": np.full(len(se), None, dtype=object),
+            "n_eff_source_later": np.full(len(se), None, dtype=object),
+        }
+    result = merged.assign(**tested, **bases)
     result["finding"] = _describe_findings(
         tested["difference"],
         tested["significant"],
@@ -1728,15 +1829,24 @@ def compare_waves(
         "not tested: not in both waves",
     )
     return result.drop(
-        columns=["se_earlier", "se_later", "effective_base_earlier", "effective_base_later"]
+        columns=[
+            f"{name}_{wave}"
+            for name in ("se", "effective_base", "df")
+            for wave in ("earlier", "later")
+        ]
     )
 
 
 def _wave_columns(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """A wave's keys, estimate, se, base and effective base (the base when it has none)."""
+    """A wave's keys, estimate, se, base, Kish effective base (the base when it has none) and
+    design degrees of freedom (``base - 1``, a simple random sample's, when it has none)."""
     columns = table[keys + ["estimate", "se", "base"]]
-    effective = table["effective_base"] if "effective_base" in table.columns else table["base"]
-    return columns.assign(effective_base=effective.to_numpy(dtype=float))
+    base = table["base"].to_numpy(dtype=float)
+    effective = table["effective_base"] if "effective_base" in table.columns else base
+    df = table["df"] if "df" in table.columns else base - 1
+    return columns.assign(
+        effective_base=np.asarray(effective, dtype=float), df=np.asarray(df, dtype=float)
+    )
 
 
 def _comparison_keys(
@@ -1784,10 +1894,13 @@ def compare_groups_with_rest(
     design degrees of freedom (PSUs minus strata, each respondent a PSU without clusters; as
     R's ``svyttest``). For
     proportions (``statistic="proportion"``, or ``positive`` given) the interval is Newcombe's
-    hybrid score interval (Newcombe 1998, Stat Med 17:873-890, method 10) on the Kish effective
-    bases of group and rest (effective counts ``p * n_eff``), which treats group and rest as
-    independent samples (exact without clusters; ``se`` is still the design-based one), and
-    ``p_value`` is the p-value that matches it, as in :func:`compare_waves`. A difference is
+    hybrid score interval (Newcombe 1998, Stat Med 17:873-890, method 10) on the design
+    effective bases of group and rest, ``n_eff = n / deff`` from each one's own linearised
+    (calibration-aware, if ``calibration`` is given) variance, as in :func:`compare_waves` (the
+    Kish effective base where a share is 0% or 100%; ``n_eff_source``/``n_eff_source_rest``
+    say which), with effective counts ``p * n_eff``. It treats group and rest as independent
+    samples (exact without clusters; ``se`` is the design-based SE of the difference, which
+    allows for their covariance), and ``p_value`` is the p-value that matches it. A difference is
     significant exactly when its interval excludes zero; with more than one group the p-values
     are Holm-adjusted (Holm 1979) and so is each interval's level (``ci_level``), as described
     in :func:`compare_waves`. "The rest" is the respondents with a valid answer and a known
@@ -1809,8 +1922,10 @@ def compare_groups_with_rest(
     -------
     pandas.DataFrame
         One row per group: group columns, ``estimate``, ``estimate_rest``, ``base``,
-        ``base_rest``, ``effective_base``, ``effective_base_rest``, ``difference``, ``se``,
-        ``ci_low``, ``ci_high``, ``ci_level``, ``ci_method`` (``"newcombe"`` or ``"normal"``),
+        ``base_rest``, ``effective_base``, ``effective_base_rest`` (Kish), for proportions
+        ``n_eff``, ``n_eff_rest``, ``n_eff_source``, ``n_eff_source_rest`` (the bases Newcombe's
+        interval used: ``"design"`` or ``"kish"``), ``difference``, ``se``, ``ci_low``,
+        ``ci_high``, ``ci_level``, ``ci_method`` (``"newcombe"`` or ``"t"``),
         ``z``, ``p_value``, ``p_adjusted``, ``significant`` and ``finding`` ("significantly higher",
         "significantly lower", "no significant difference", or "not tested: no answers").
 
@@ -1861,11 +1976,23 @@ def compare_groups_with_rest(
             "se",
             "effective_base",
             "effective_base_rest",
+            "se_group",
+            "se_rest",
         ],
     )
     if statistic == "proportion" or positive is not None:
-        n1, n2 = (
-            columns[c].to_numpy(dtype=float) for c in ("effective_base", "effective_base_rest")
+        values = {c: columns[c].to_numpy(dtype=float) for c in columns.columns}
+        n1, source1 = _design_effective_bases(
+            values["estimate"], values["se_group"], values["base"], values["effective_base"]
+        )
+        n2, source2 = _design_effective_bases(
+            values["estimate_rest"],
+            values["se_rest"],
+            values["base_rest"],
+            values["effective_base_rest"],
+        )
+        columns = columns.assign(
+            n_eff=n1, n_eff_rest=n2, n_eff_source=source1, n_eff_source_rest=source2
         )
         tested = _test_proportions(
             columns["estimate"].to_numpy(dtype=float) * n1,
@@ -1886,7 +2013,12 @@ def compare_groups_with_rest(
             df=float(units - len(design.n_psu)),
         )
     result = pd.concat(
-        [groups, columns.drop(columns=["difference", "se"]), pd.DataFrame(tested)], axis=1
+        [
+            groups,
+            columns.drop(columns=["difference", "se", "se_group", "se_rest"]),
+            pd.DataFrame(tested),
+        ],
+        axis=1,
     )
     result["finding"] = _describe_findings(
         tested["difference"],
@@ -1906,7 +2038,8 @@ def _difference_from_rest(
     calibration: Calibration | None = None,
 ) -> tuple[float, ...]:
     """Mean of a group and of the rest, their bases, the difference with its linearised
-    standard error, and the Kish effective bases of group and rest."""
+    standard error, the Kish effective bases of group and rest, and the group's and the
+    rest's own linearised standard errors (for their design effective bases)."""
     w = design.weights
     mine, rest = known & in_group, known & ~in_group
     w_mine, w_rest = w[mine].sum(), w[rest].sum()
@@ -1918,19 +2051,23 @@ def _difference_from_rest(
         )
     ]
     if w_mine == 0 or w_rest == 0:
-        return (np.nan, np.nan, int(mine.sum()), int(rest.sum()), np.nan, np.nan, *effective)
+        missing = (np.nan, np.nan)
+        return (np.nan, np.nan, int(mine.sum()), int(rest.sum()), *missing, *effective, *missing)
     mean_mine, mean_rest = (w * y)[mine].sum() / w_mine, (w * y)[rest].sum() / w_rest
-    z = np.where(mine, w * (y - mean_mine) / w_mine, -w * (y - mean_rest) / w_rest)
-    z = np.where(known, z, 0.0)
+    z_mine = np.where(mine, w * (y - mean_mine) / w_mine, 0.0)
+    z_rest = np.where(rest, w * (y - mean_rest) / w_rest, 0.0)
+    z = np.column_stack([z_mine - z_rest, z_mine, z_rest])
     if calibration is not None:
-        z = w * calibration_residuals(calibration, z / w)
-    variance = _variance_of_values(z[:, None], design)[0]
+        z = w[:, None] * calibration_residuals(calibration, z / w[:, None])
+    variance = _variance_of_values(z, design)
     return (
         mean_mine,
         mean_rest,
         int(mine.sum()),
         int(rest.sum()),
         mean_mine - mean_rest,
-        math.sqrt(variance),
+        math.sqrt(variance[0]),
         *effective,
+        math.sqrt(variance[1]),
+        math.sqrt(variance[2]),
     )

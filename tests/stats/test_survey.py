@@ -409,7 +409,7 @@ def holm_by_hand(p: list[float]) -> list[float]:
     return adjusted.tolist()
 
 
-def test_compare_waves_is_a_z_test_on_independent_estimates():
+def test_compare_waves_is_a_welch_t_test_on_independent_estimates():
     earlier = pd.DataFrame(
         {
             "area": ["East", "North", "West"],
@@ -428,16 +428,31 @@ def test_compare_waves_is_a_z_test_on_independent_estimates():
     )
     result = compare_waves(earlier, later, on="area").set_index("area")
     se = math.hypot(0.02, 0.02)
+    # Tables without a df column are simple random samples (df = base - 1), so the
+    # Satterthwaite df is Welch's: (v1 + v2)^2 / (v1^2 / (n1 - 1) + v2^2 / (n2 - 1)).
+    welch = [
+        (s1**2 + s2**2) ** 2 / (s1**4 / (n1 - 1) + s2**4 / (n2 - 1))
+        for s1, n1, s2, n2 in [
+            (0.02, 600, 0.02, 610),
+            (0.03, 400, 0.03, 380),
+            (0.025, 500, 0.025, 520),
+        ]
+    ]
+    assert result["df"].tolist() == pytest.approx(welch)
     p_raw = [
-        2 * stats.norm.sf(abs(d) / s)
-        for d, s in [(0.10, se), (-0.08, math.hypot(0.03, 0.03)), (0.01, math.hypot(0.025, 0.025))]
+        2 * stats.t.sf(abs(d) / s, df)
+        for (d, s), df in zip(
+            [(0.10, se), (-0.08, math.hypot(0.03, 0.03)), (0.01, math.hypot(0.025, 0.025))], welch
+        )
     ]
     assert result.loc["East", "difference"] == pytest.approx(0.10)
     assert result.loc["East", "se"] == pytest.approx(se)
     # Holm: East has the smallest of 3 p-values, so its interval is at 1 - 0.05/3; North (rank
     # 2) is not significant, so it and West share the rank-2 level 1 - 0.05/2.
     assert result["ci_level"].tolist() == pytest.approx([1 - 0.05 / 3, 1 - 0.05 / 2, 1 - 0.05 / 2])
-    assert result.loc["East", "ci_low"] == pytest.approx(0.10 - stats.norm.ppf(1 - 0.05 / 6) * se)
+    assert result.loc["East", "ci_low"] == pytest.approx(
+        0.10 - stats.t.ppf(1 - 0.05 / 6, welch[0]) * se
+    )
     assert result["p_value"].tolist() == pytest.approx(p_raw)
     assert result["p_adjusted"].tolist() == pytest.approx(holm_by_hand(p_raw))
     # North: p = 0.059 alone, so not significant; East: p = 0.0004, still < 0.05 after Holm.
@@ -448,8 +463,8 @@ def test_compare_waves_is_a_z_test_on_independent_estimates():
     ]
     unadjusted = compare_waves(earlier, later, on="area", adjust=None)
     assert unadjusted["p_adjusted"].tolist() == pytest.approx(p_raw)
-    assert unadjusted["ci_low"].iloc[0] == pytest.approx(0.10 - stats.norm.ppf(0.975) * se)
-    assert (result["ci_method"] == "normal").all()
+    assert unadjusted["ci_low"].iloc[0] == pytest.approx(0.10 - stats.t.ppf(0.975, welch[0]) * se)
+    assert (result["ci_method"] == "t").all()
 
 
 def test_compare_waves_flags_decrease_and_groups_missing_in_a_wave():
@@ -473,8 +488,14 @@ def test_compare_waves_on_estimate_output(apistrat, apisrs):
     row = compare_waves(earlier, later).iloc[0]
     difference = later.estimate[0] - earlier.estimate[0]
     z = difference / math.hypot(later.se[0], earlier.se[0])
+    # t on the Satterthwaite df of the two design variances: 199 (SRS of 200) and 197 (200
+    # schools in 3 strata); between the smaller and the sum.
+    assert (earlier.df[0], later.df[0]) == (199, 197)
+    v1, v2 = earlier.se[0] ** 2, later.se[0] ** 2
+    df = (v1 + v2) ** 2 / (v1**2 / 199 + v2**2 / 197)
+    assert row.df == pytest.approx(df) and 197 < row.df < 199 + 197
     assert row.difference == pytest.approx(difference)
-    assert row.p_value == pytest.approx(2 * stats.norm.sf(abs(z)))
+    assert row.p_value == pytest.approx(2 * stats.t.sf(abs(z), df))
     assert row.finding == "no significant change"
 
 
@@ -610,8 +631,18 @@ def test_group_versus_rest_in_srs_equals_independent_difference():
         assert result.loc[ward, "difference"] == pytest.approx(difference)
         assert result.loc[ward, "se"] == pytest.approx(se, rel=1e-10)
         p_raw.append(2 * stats.t.sf(abs(difference / se), 299))  # t on 300 PSUs - 1 stratum
-        # As shares: Newcombe's interval on each side's effective base, as estimate() gives it.
-        n_in, n_out = split.loc["in", "effective_base"], split.loc["out", "effective_base"]
+        # As shares: Newcombe's interval on each side's design effective base n / deff, from
+        # the SE estimate() gives it: n / (n - 1) * p (1 - p) / se^2.
+        n_in, n_out = (
+            split.loc[g, "base"]
+            / (split.loc[g, "base"] - 1)
+            * split.loc[g, "estimate"]
+            * (1 - split.loc[g, "estimate"])
+            / split.loc[g, "se"] ** 2
+            for g in ("in", "out")
+        )
+        assert shares.loc[ward, ["n_eff", "n_eff_rest"]].tolist() == pytest.approx([n_in, n_out])
+        assert shares.loc[ward, "n_eff_source"] == "design"
         newcombe = newcombe_difference(
             split.loc["in", "estimate"] * n_in, n_in, split.loc["out", "estimate"] * n_out, n_out
         )
