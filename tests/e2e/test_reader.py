@@ -405,3 +405,134 @@ def test_trend_panels_keep_missing_years_in_their_place(built_charts):
     years = dict(zip(home.get_xdata(), home.get_ydata()))
     assert math.isnan(years[2020]) and not math.isnan(years[2019])
     assert panel.get_ylabel() == "%"
+
+
+# --------------------------------------------------------------------------- survey wording
+#: The bundled codebook's question codes (read from perfeval's sample data, as the reports are).
+SURVEY_CODES = sorted(set(load_dataset(SAMPLE_DATA_DIR).survey_codebook["question"]))
+#: A question code, or a respondent characteristic written as code=value (``disability=1``).
+CODE = re.compile(r"\b(?:" + "|".join(map(re.escape, SURVEY_CODES)) + r")\b|\b[a-z]+_?[a-z]*=\S")
+#: The one form a code may take in a table: in brackets after the question's wording.
+TABLE_CODE = re.compile(r"\S \((?:" + "|".join(map(re.escape, SURVEY_CODES)) + r")\)")
+SURVEY_CASES = [(d, s) for d, s in CASES if s in ("survey_report", "state_of_the_nation")]
+
+
+def question_code_problems(page: str) -> list[str]:
+    """Question codes a reader meets outside a table's "(Q01)" after the wording: in sentences,
+    alt text, captions and table cells (each with the words around it)."""
+    body = re.sub(r"<(style|script).*?</\1>", " ", page, flags=re.S)
+    problems = []
+    for table in re.findall(r"<table.*?</table>", body, flags=re.S):
+        cells = re.sub(r"<caption>.*?</caption>", " ", table, flags=re.S)
+        for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", cells, flags=re.S):
+            left = TABLE_CODE.sub(" ", text_of(cell))
+            problems += [f"a code in a table cell: {_near(left, m)!r}" for m in CODE.finditer(left)]
+    prose = re.sub(r"<table.*?</table>", " ", body, flags=re.S)
+    captions = " ".join(re.findall(r"<caption>(.*?)</caption>", body, flags=re.S))
+    text = f"{reader_text(prose)} {text_of(captions)}"
+    # the parameters of the run are shown as given (breakdowns age_band, ...); no code is one
+    return problems + [f"a code in the text: {_near(text, m)!r}" for m in CODE.finditer(text)]
+
+
+def test_the_code_check_catches_codes_in_sentences_and_bare_codes_in_tables():
+    page = (
+        '<p class="finding">The most positive result was Q01.</p><img alt="disability=1 72%">'
+        "<table><caption>Shares</caption><tr><th>Question</th></tr><tr><th>Q02</th></tr>"
+        "<tr><th>Satisfied? (Q03)</th></tr></table>"
+    )
+    problems = question_code_problems(page)
+    assert len(problems) == 3 and not any("Q03" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(("data", "stem"), SURVEY_CASES)
+def test_no_question_codes_in_sentences_captions_or_alt_text(pages, data, stem):
+    problems = question_code_problems(pages(data, stem))
+    assert not problems, f"{stem} on the {data} data:\n" + "\n".join(problems)
+
+
+#: A share quoted for a question in a headline sentence: “wording” (85% of 928 ...).
+HEADLINE_SHARE = re.compile(r"“([^”]+)” \((\d+%) of ([\d,]+)[ )]")
+#: A group's share quoted in a breakdown sentence: 75+ higher on “wording” (91% of 194; ...).
+GROUP_SHARE = re.compile(r"(?:: |; )([^:;]+?) (?:higher|lower) on “([^”]+)” \((\d+%) of ([\d,]+);")
+#: A change quoted in a change sentence: “wording” increase of 4.2 points (58% of 951 to ...).
+CHANGE_SHARES = re.compile(
+    r"“([^”]+)” (?:increase|decrease) of [\d.]+ points \((\d+%) of ([\d,]+) to (\d+%) of "
+    r"([\d,]+)\)"
+)
+
+
+def _row_of(rows: list[dict[str, str]], wording: str) -> dict[str, str] | None:
+    """The table row whose question is ``wording`` (its cell is the wording, then the code)."""
+    found = [r for r in rows if r.get("Question", "").startswith(f"{wording} (")]
+    return found[0] if len(found) == 1 else None
+
+
+def survey_share_problems(fragment: str) -> tuple[int, list[str]]:
+    """Each share a survey sentence quotes against the table after it: the headline's share
+    positive (base), a group's cell and a change's two waves. Returns how many were checked and
+    what does not match."""
+    checked, problems = 0, []
+    parts = re.split(r"(?=<table)", fragment)
+    for before, after in zip(parts, parts[1:]):
+        sentences = " ".join(
+            text_of(p) for p in re.findall(r'<p class="finding">(.*?)</p>', before, flags=re.S)
+        )
+        tables = html_tables(after.split("</table>")[0] + "</table>")
+        rows = next(iter(tables.values()), [])
+        quoted = []
+        for wording, share, base in HEADLINE_SHARE.findall(sentences):
+            quoted.append((wording, "Share positive (base)", f"{share} (base {base})"))
+        for group, wording, share, base in GROUP_SHARE.findall(sentences):
+            quoted.append((wording, group.strip(), f"{share} (base {base})"))
+        for wording, s1, b1, s2, b2 in CHANGE_SHARES.findall(sentences):
+            waves = [c for c in (rows[0] if rows else {}) if re.fullmatch(r"\d{4}", c)]
+            if len(waves) == 2:
+                quoted += [(wording, waves[0], f"{s1} (base {b1})")]
+                quoted += [(wording, waves[1], f"{s2} (base {b2})")]
+            else:
+                problems.append(f"no table of both waves after {wording!r}")
+        for wording, column, shown in quoted:
+            row = _row_of(rows, wording)
+            cell = (row or {}).get(column, "")
+            checked += 1
+            if not cell.startswith(shown):
+                problems.append(
+                    f"{wording[:40]!r} {column}: the sentence says {shown}, the table {cell!r}"
+                )
+    return checked, problems
+
+
+def test_the_share_check_catches_a_share_that_is_not_in_the_table():
+    table = (
+        "<table><caption>c</caption><tr><th>Question</th><th>Share positive (base)</th>"
+        "<th>A</th></tr><tr><th>Safe? (Q1)</th><td>28% (base 90)</td><td>40% (base 30)</td></tr>"
+        "</table>"
+    )
+    good = '<p class="finding">Best for “Safe?” (28% of 90 respondents answering).</p>'
+    assert survey_share_problems(good + table) == (1, [])
+    bad = (
+        '<p class="finding">Best for “Safe?” (29% of 90). By x, 1 of 1: A higher on “Safe?” '
+        "(41% of 30; +3 points).</p>"
+    )
+    checked, problems = survey_share_problems(bad + table)
+    assert checked == 2 and len(problems) == 2
+
+
+@pytest.mark.parametrize(("data", "stem"), [c for c in SURVEY_CASES if c[0] == "bundled"])
+def test_every_share_a_survey_sentence_quotes_is_the_table_cell(pages, data, stem):
+    found = sections(pages(data, stem))
+    parts = (
+        [
+            "Headline measures",
+            "Change since the last survey",
+            "Differences between groups of residents",
+        ]
+        if stem == "survey_report"
+        else ["Resident views"]
+    )
+    checked, problems = 0, []
+    for name in parts:
+        n, wrong = survey_share_problems(found[name])
+        checked, problems = checked + n, problems + [f"{name}: {p}" for p in wrong]
+    assert not problems, "\n".join(problems)
+    assert checked >= (10 if stem == "survey_report" else 2), "the sentences quote no share"
