@@ -148,8 +148,11 @@ def value_text(value: Any, decimals: Any, unit: str, symbol: Any = None, status:
 
 
 def rank_text(rank: Any, n_ranked: Any) -> str:
-    """``7 of 15``, or blank when the PI is not ranked."""
-    return "" if pd.isna(rank) else f"{int(rank)} of {int(n_ranked)}"
+    """``7 of 15`` (``1.5 of 16`` for a tie), or blank when the PI is not ranked."""
+    if pd.isna(rank):
+        return ""
+    # a tie shares the mid-rank (2.5), written as the reports' benchmark table writes it
+    return f"{format_number(float(rank), 1, trim_zeros=True)} of {int(n_ranked)}"
 
 
 def _text(value: Any) -> str:

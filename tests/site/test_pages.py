@@ -76,6 +76,7 @@ def test_values_show_decimals_unit_flag_or_symbol():
     assert pages.value_text(float("nan"), 1, "%", symbol="[x]") == "[x]"
     assert pages.value_text(float("nan"), 1, "%") == ""
     assert pages.rank_text(7, 15) == "7 of 15" and pages.rank_text(pd.NA, 15) == ""
+    assert pages.rank_text(1.5, 16) == "1.5 of 16", "a tie's mid-rank, as the reports write it"
 
 
 def test_why_a_pi_has_no_rank():
