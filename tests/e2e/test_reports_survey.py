@@ -41,6 +41,18 @@ def single_wave(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def after_the_year(tmp_path_factory):
+    """A 2023/24 report of the 2024 wave, named by the parameter: after the report year."""
+    return run_default(
+        "survey_report",
+        tmp_path_factory.mktemp("outputs"),
+        year="2023/24",
+        wave="2024",
+        comparison_wave="2022",
+    )
+
+
+@pytest.fixture(scope="module")
 def strict(tmp_path_factory):
     return run_default("survey_report", tmp_path_factory.mktemp("outputs"), min_cell=200)
 
@@ -72,7 +84,11 @@ def test_headline_percentages_come_with_their_bases(report):
     assert [w["wave"] for w in weighting] == ["2024", "2022"] and all(
         w["converged"] for w in weighting
     )
-    assert f"design effect due to weighting is {weighting[0]['design_effect']:.2f}" in page
+    method = text_of(sections(report.html.read_text(encoding="utf-8"))["Method and caveats"])
+    about = text_of(sections(report.html.read_text(encoding="utf-8"))["About the survey"])
+    deff = f"the design effect due to weighting is {weighting[0]['design_effect']:.2f}"
+    assert deff in method and "the raking converged after 3 iterations" in method
+    assert "iteration" not in about and "margin error" not in page  # method details stay there
 
 
 def test_default_run_applies_low_and_suppression_symbols_to_small_groups(report):
@@ -137,3 +153,27 @@ def test_survey_report_sections_are_one_call_each():
     assert not [source for source in body if len(source.splitlines()) > 6]
     assert all("survey_report." in source and "display(" in source for source in body), body
     assert not any(re.search(r"^\s*(def|for|if|while|with)\b", source, re.M) for source in body)
+
+
+def test_the_default_wave_is_the_latest_at_or_before_the_report_year(report):
+    opening = text_of(report.html.read_text(encoding="utf-8"))
+    assert (
+        "residents survey, wave 2024 (the latest at or before the report year 2024/25), "
+        "compared with 2022." in opening
+    )
+    assert report.html.parent.name == "E06000017_2024-25"
+
+
+def test_a_wave_after_the_report_year_is_said_in_the_opening(after_the_year):
+    page = after_the_year.html.read_text(encoding="utf-8")
+    subtitle = text_of(re.search(r'<p class="subtitle">(.*?)</p>', page, flags=re.S).group(1))
+    assert subtitle == (
+        "Rutland (E06000017): residents survey, wave 2024, compared with 2022. This report uses "
+        "the 2024 wave, labelled with a year after 2023, the year in which the report year "
+        "2023/24 begins, because the wave parameter names it; the latest wave at or before the "
+        "report year is 2022."
+    )
+    assert [w["wave"] for w in table_rows(after_the_year.key_figures["weighting"])] == [
+        "2024",
+        "2022",
+    ]
