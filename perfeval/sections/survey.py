@@ -370,7 +370,7 @@ def describe_margins(controlled: pd.DataFrame, wave: str) -> str:
         + (
             "matches its target to 0.1 percentage points."
             if largest < 0.0005
-            else f"is within {largest * 100:.1f} percentage points of its target."
+            else f"is within {format_number(largest * 100, 1)} percentage points of its target."
         )
         + (f" {hidden} category share(s) are suppressed ([c])." if hidden else "")
     )
@@ -696,7 +696,7 @@ def change_between_waves(
 def interval_with_level_texts(change: pd.DataFrame) -> list[str]:
     """Each change's interval in points with its (Holm-adjusted) level: "+2.1 to +9.8 (98.3%)"."""
     return [
-        "" if pd.isna(lo) else f"{lo * 100:+.1f} to {hi * 100:+.1f} ({level:.1%})"
+        "" if pd.isna(lo) else f"{signed_points(lo)} to {signed_points(hi)} ({level:.1%})"
         for lo, hi, level in zip(change["ci_low"], change["ci_high"], change["ci_level"])
     ]
 
@@ -774,12 +774,12 @@ def points_texts(values: pd.Series) -> list[str]:
     return [signed_points(v) for v in values]
 
 
-def signed_points(value: float) -> str:
+def signed_points(value: float, decimals: int = 1) -> str:
     """A fraction as signed percentage points rounded half up (``0.0425`` -> ``"+4.3"``), blank
     when missing, as :func:`perfeval.core.formatting.format_number` rounds a sentence's."""
     if pd.isna(value):
         return ""
-    text = format_number(float(value) * 100, 1)
+    text = format_number(float(value) * 100, decimals)
     return text if text.startswith("-") else f"+{text}"
 
 
@@ -813,7 +813,7 @@ def describe_change_chart(
         sentence
         + " "
         + "; ".join(
-            f"{quote_question(q, wording)} {d * 100:+.1f} points"
+            f"{quote_question(q, wording)} {signed_points(d)} points"
             for q, d in zip(shown["question"], shown["difference"])
         )
         + "."
@@ -962,7 +962,7 @@ def describe_breakdown(table: pd.DataFrame, wording: Mapping[str, str] | None = 
     parts = [
         f"{r.group} {r.finding.replace('significantly ', '')} on "
         f"{quote_question(str(r.question), wording)} ({narrative.percent(r.estimate)} of "
-        f"{int(r.base):,}; {r.difference * 100:+.0f} points)"
+        f"{int(r.base):,}; {signed_points(r.difference, 0)} points)"
         for r in moved.itertuples()
     ]
     text = (

@@ -941,3 +941,15 @@ def test_survey_charts_label_questions_by_wording_and_no_label_overlaps_or_leave
         renderer = fig.canvas.get_renderer()
         for ax, box in zip([ax for ax in fig.axes if ax.get_visible()], boxes):
             assert box.y0 >= ax.get_window_extent(renderer).y1 - 1, "a title runs into its panel"
+
+
+def test_points_in_sentences_alt_texts_and_tables_are_rounded_half_up_alike():
+    assert sr.signed_points(0.125, 0) == "+13" and f"{12.5:+.0f}" == "+12"  # not Python's round
+    assert sr.signed_points(-0.0125) == "-1.3" and sr.signed_points(float("nan")) == ""
+    change = pd.DataFrame({"ci_low": [0.125], "ci_high": [0.3125], "ci_level": [0.95]})
+    assert sr.interval_with_level_texts(change) == ["+12.5 to +31.3 (95.0%)"]
+    shown = pd.DataFrame({"question": ["Q1"], "difference": [0.0125]})
+    assert (
+        sr.describe_change_chart(shown, "S.", {"Q1": "Safe?"})
+        == "S. \u201cSafe?\u201d +1.3 points."
+    )
