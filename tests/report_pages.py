@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -79,3 +80,39 @@ def section_cells(stem: str) -> list[str]:
         for cell in code
         if "parameters" not in cell["metadata"].get("tags", [])
     ]
+
+
+def figure_differences(actual: Any, expected: Any, path: str = "") -> list[str]:
+    """Where two key-figure values differ, as paths (``"[3].ci_low"``), numbers compared to 1e-9.
+
+    Golden figures are computed through BLAS and LAPACK, whose last bits can differ between
+    machines; a published figure is at most 3 decimals, so a relative 1e-9 is far below anything a
+    reader sees while any real change is caught.
+    """
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        if list(actual) != list(expected):
+            return [f"{path or 'value'}: keys {list(actual)} != {list(expected)}"]
+        return [
+            d for k in expected for d in figure_differences(actual[k], expected[k], f"{path}.{k}")
+        ]
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(actual) != len(expected):
+            return [f"{path or 'value'}: {len(actual)} items != {len(expected)}"]
+        pairs = zip(actual, expected, strict=True)
+        return [
+            d for i, (a, e) in enumerate(pairs) for d in figure_differences(a, e, f"{path}[{i}]")
+        ]
+    numbers = (int, float)
+    if isinstance(actual, bool) != isinstance(expected, bool):
+        return [f"{path or 'value'}: {actual!r} != {expected!r}"]
+    if (
+        isinstance(actual, numbers)
+        and isinstance(expected, numbers)
+        and not isinstance(actual, bool)
+        and not isinstance(expected, bool)
+    ):
+        if math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-12):
+            return []
+    elif actual == expected:
+        return []
+    return [f"{path or 'value'}: {actual!r} != {expected!r}"]
