@@ -287,6 +287,11 @@ def counted_scope(card: pd.DataFrame, year: str) -> str:
 
 
 def describe_headlines(card: pd.DataFrame, *, council: str, year: str) -> str:
+    """The headline sentences of :func:`headline_sentences` as one paragraph."""
+    return " ".join(headline_sentences(card, council=council, year=year))
+
+
+def headline_sentences(card: pd.DataFrame, *, council: str, year: str) -> list[str]:
     """The headline sentences: every state against target out of all the indicators (the
     indicators and years of the table against target), then direction of travel and quartiles,
     each with its base. The words are :data:`perfeval.stats.scorecard.TARGET_WORDS`.
@@ -325,7 +330,7 @@ def describe_headlines(card: pd.DataFrame, *, council: str, year: str) -> str:
         else f"No indicator is ranked among the comparator group (fewer than "
         f"{MIN_COMPARATORS} councils with a value)."
     )
-    return f"{target} {direction} {ranked}"
+    return [target, direction, ranked]
 
 
 def headline_label(measure: str) -> str:

@@ -23,7 +23,7 @@ import pandas as pd
 from perfeval.core.formatting import format_number, format_value, join_words, plural
 from perfeval.core.paths import PACKAGE_DIR
 from perfeval.core.periods import parse_period
-from perfeval.present import charts, narrative
+from perfeval.present import charts
 from perfeval.present.section import figure_png, render_blocks, table_block
 from perfeval.run.publish import CONTENT_SECURITY_POLICY
 from perfeval.sections import annual
@@ -252,28 +252,11 @@ def _slug_or_blank(value: Any) -> str:
 
 #: Headline measures counted out of the PIs with a previous value to compare, and out of those
 #: ranked among enough comparators; every other measure is out of the whole scorecard.
-DIRECTION_MEASURES = ("improved", "no change", "unchanged", "worse")
-RANKED_MEASURES = ("in top two quartiles",)
-
-
-def headline_base(measure: str, year: str) -> str:
-    """What a headline count is out of, in words."""
-    if measure in DIRECTION_MEASURES:
-        return "with a previous value to compare"
-    if measure in RANKED_MEASURES:
-        return f"ranked among at least {scorecard.MIN_COMPARATORS} comparator councils"
-    return f"in the scorecard to {year}"
-
-
-def headline_items(shares: pd.DataFrame, year: str) -> list[str]:
-    """Each headline count with its base: ``9 of 31 indicators in the scorecard to 2024/25: on
-    target (29%).`` (:func:`perfeval.stats.scorecard.headline_shares`)."""
-    return [
-        f"{format_number(row.numerator, 0)} of {plural(int(row.denominator), 'indicator')} "
-        f"{headline_base(row.measure, year)}: {row.measure}"
-        f"{f' ({narrative.percent(row.share)})' if row.denominator else ''}."
-        for row in shares.itertuples(index=False)
-    ]
+def headline_items(content: SiteContent) -> list[str]:
+    """The headline counts, each with its base, in State of the Nation's sentences
+    (:func:`perfeval.sections.annual.headline_sentences`): every state against target adding up
+    to the indicators counted, then direction of travel and quartiles."""
+    return annual.headline_sentences(content.card, council=content.council_name, year=content.year)
 
 
 # --------------------------------------------------------------------------- common text
@@ -341,7 +324,7 @@ def scorecard_page(
         current="home" if current is None else None,
         crumbs=[] if current is None else [("Scorecard", f"{root}index.html")],
         intro=list(intro),
-        headlines=headline_items(content.shares, content.year) if current is None else [],
+        headlines=headline_items(content) if current is None else [],
         filters=filter_groups(content.card, current),
         form=current is None,
         rows=scorecard_rows(rows),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from types import SimpleNamespace
 
 import pandas as pd
 
 from perfeval.run.publish import CONTENT_SECURITY_POLICY
+from perfeval.sections import annual
 from perfeval.site import pages
 
 
@@ -22,22 +24,24 @@ def test_the_policy_is_the_reports_with_local_images_and_the_script_by_its_hash(
             assert part in policy
 
 
-def test_headline_counts_carry_their_bases():
-    shares = pd.DataFrame(
+def test_the_home_page_headline_is_state_of_the_nations():
+    card = pd.DataFrame(
         {
-            "measure": ["on target", "improved", "in top two quartiles", "no data"],
-            "numerator": [9, 11, 1, 0],
-            "denominator": [31, 25, 1, 0],
-            "share": [9 / 31, 11 / 25, 1.0, float("nan")],
+            "rag": ["Green", "Amber", "Red", "No data"],
+            "dot": ["Improved", "Worse", "No change", "Not comparable"],
+            "quartile": [1.0, 3.0, float("nan"), float("nan")],
+            "period": ["2024/25", "2024/25", "2023/24", "2024/25"],
         }
     )
-    assert pages.headline_items(shares, "2024/25") == [
-        "9 of 31 indicators in the scorecard to 2024/25: on target (29%).",
-        "11 of 25 indicators with a previous value to compare: improved (44%).",
-        "1 of 1 indicator ranked among at least 3 comparator councils: in top two quartiles "
-        "(100%).",
-        "0 of 0 indicators in the scorecard to 2024/25: no data.",
-    ]
+    content = SimpleNamespace(card=card, council_name="Rutland", year="2024/25")
+    items = pages.headline_items(content)
+    assert items == annual.headline_sentences(card, council="Rutland", year="2024/25")
+    assert items[0].startswith("Of Rutland's 4 indicators")
+    assert "1 on target (Green), 1 within tolerance (Amber), 1 beyond tolerance (Red)" in items[0]
+    assert (
+        items[2]
+        == "Of 2 indicators ranked among the comparator group, 1 is in the top two quartiles."
+    )
 
 
 CARD = pd.DataFrame(
