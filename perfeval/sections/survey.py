@@ -65,9 +65,11 @@ FINAL_WEIGHT = "final_weight"
 CHANGE_NOTE = (
     "Change between waves: Newcombe's hybrid score interval (Newcombe 1998, Stat Med 17:873, "
     "method 10) for the difference of the two waves' shares, treating the waves as independent "
-    "samples, on their effective bases (Wald's difference +/- z x se is not used: it leaves "
-    "[-1, 1] and has no width at 0% or 100%). A change is significant when its interval "
-    "excludes zero. Holm's adjustment across the questions is applied to the intervals' level: "
+    "samples, on each share's design effective base (respondents divided by the design effect "
+    "from the same variance as its standard error; Kish's base at 0% or 100%); Wald's "
+    "difference +/- z x se is not used: it leaves [-1, 1] and has no width at 0% or 100%. "
+    "A change is significant when its interval excludes zero. Holm's adjustment across the "
+    "questions is applied to the intervals' level: "
     "the change with the k-th smallest of m p-values has a 1 - alpha/(m - k + 1) interval, up "
     "to the first that is not significant, whose level the rest share; the p-value shown is "
     "the one that matches the interval (1 minus the level at which it just reaches zero), "
@@ -1014,8 +1016,9 @@ def breakdowns_note(min_base: int, min_cell: int) -> str:
     """Footnote for the breakdown tables: marks, symbols and the tests used."""
     return (
         "▲ significantly higher, ▼ significantly lower than the rest of the sample ("
-        "Newcombe's hybrid score interval for the difference, on the effective bases of the "
-        "group and the rest, excludes zero; Holm-adjusted across the groups of the breakdown "
+        "Newcombe's hybrid score interval for the difference, on the design effective bases of "
+        "the group and the rest (respondents divided by the design effect of each share's "
+        "standard error), excludes zero; Holm-adjusted across the groups of the breakdown "
         "for each question). " + disclosure_note(min_base, min_cell)
     )
 
@@ -1066,8 +1069,9 @@ def method_notes(
         ),
         CHANGE_NOTE,
         "Groups against the rest: Newcombe's hybrid score interval (Newcombe 1998, method 10) "
-        "for the difference between the group and the rest of the sample, on their effective "
-        "bases; significant when the interval excludes zero, with Holm's adjustment applied to "
+        "for the difference between the group and the rest of the sample, on their design "
+        "effective bases (as for the change between waves); significant when the interval "
+        "excludes zero, with Holm's adjustment applied to "
         "the intervals' level across the groups of each breakdown and question.",
         f"Disclosure control: [c] when fewer than {min_cell} respondents are in a cell (group, or "
         "group giving or not giving a positive answer), with secondary suppression; [low] when "
