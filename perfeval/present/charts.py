@@ -361,12 +361,16 @@ def plot_intervals(
     scale: float = 100.0,
     reference: float | None = None,
     reference_label: str = "",
+    decimals: int = 0,
+    signed: bool = False,
 ) -> Figure:
     """Points with interval bars, one row per ``label``, each point labelled with its value.
 
     ``frame`` has ``label``, ``value``, ``low`` and ``high`` (fractions when ``scale`` = 100,
     e.g. survey estimates and their confidence interval at ``level``). ``reference`` draws a
-    dashed vertical line (e.g. zero change) named in the legend.
+    dashed vertical line (e.g. zero change) named in the legend. Point labels are rounded half up
+    to ``decimals`` as the tables beside the chart are (:func:`format_number`), with a sign when
+    ``signed`` (a change: ``+1.4``, ``-0.8``).
     """
     data = frame.iloc[::-1]
     fig, ax = new_figure(8, 0.45 * len(data) + 1.6)
@@ -384,8 +388,11 @@ def plot_intervals(
         capsize=3,
         label=f"Estimate with {level:.0%} interval",
     )
-    for yy, v in zip(y, value):
-        ax.text(v, yy + 0.2, f"{v:.0f}", ha="center", fontsize=8)
+    for yy, v in zip(y, value, strict=True):
+        text = format_number(v, decimals)
+        if signed and not text.startswith("-"):
+            text = f"+{text}"
+        ax.text(v, yy + 0.2, text, ha="center", fontsize=8)
     if reference is not None:
         ax.axvline(reference * scale, color=MEDIAN_COLOUR, linestyle="--", label=reference_label)
     ax.set_yticks(y, data["label"].tolist())

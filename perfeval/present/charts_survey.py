@@ -154,6 +154,8 @@ def plot_wave_change(
         level=level,
         reference=0.0,
         reference_label="No change",
+        decimals=1,
+        signed=True,
     )
     return _fit_rows_to_labels(fig, labels)
 
