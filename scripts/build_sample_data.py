@@ -827,6 +827,33 @@ BUDGET_SERVICE_NAMES = {
 }
 
 
+#: The RS columns of the 2017/18-2024/25 upper-tier extract and the service line each is in the
+#: older RS files (and so in net_expenditure.csv). Police and fire (``RS_pol``, ``RS_frs``) and the
+#: council tax requirement (``RS_ctrtot``) are not kept, as they are not kept from the older files.
+RS_COLUMNS = {
+    "RS_asc_net_exp": "Adult Social Care",
+    "RS_csc_net_exp": "Children Social Care",
+    "RS_edu_net_exp": "Education services",
+    "RS_trans_net_exp": "Highways and transport services",
+    "RS_env_net_exp": "Environmental and regulatory services",
+    "RS_cul_net_exp": "Cultural and related services",
+    "RS_plan_net_exp": "Planning and development services",
+    "RS_hous_net_exp": "Housing services (GFRA only)",
+    "RS_cen_net_exp": "Central services",
+    "RS_phs_net_exp": "Public Health",
+    "RS_totsx_net_exp": "TOTAL SERVICE EXPENDITURE",
+}
+#: Years taken from the upper-tier extract: those after the older files' last year (2017/18, which
+#: both hold, with identical values; the older file also has NET CURRENT EXPENDITURE for it).
+RS_NEW_FIRST_FY = 2018
+#: quality_flag of the extract's rows that are blank in it and are written ``[x]`` (see
+#: data/sources/SOURCES.md): a figure that exists but is not in the extract, never a zero.
+RS_BLANKED = {"CORRUPT_column_shift_in_repo_parser", "not_submitted_zero_in_source"}
+#: quality_flag of rows that are not MHCLG figures at all (filled from predecessor councils by the
+#: extract's author): left out.
+RS_IMPUTED = "IMPUTED_by_repo_from_predecessor_councils"
+
+
 def build_net_expenditure(revenue: pd.DataFrame) -> pd.DataFrame:
     """Revenue Outturn net current expenditure (£000) by service, tidy and trimmed."""
     keep = RS_SERVICES + ["Social care", "TOTAL SERVICE EXPENDITURE", "NET CURRENT EXPENDITURE"]
@@ -845,6 +872,49 @@ def build_net_expenditure(revenue: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def build_recent_net_expenditure(upper: pd.DataFrame) -> pd.DataFrame:
+    """Net expenditure (£000) by service, 2018/19-2024/25, from the upper-tier RS extract.
+
+    Rows the extract's author imputed from predecessor councils are left out; rows it blanked
+    (a corrupted parse, or a zero meaning "not submitted") are written ``[x]`` (not available).
+    Values are text, as in the file: ``[x]`` or the published whole number of £ thousands.
+    """
+    fy = upper["financial_year"].map(lambda y: int(str(y)[:4]))
+    rows = upper[(fy >= RS_NEW_FIRST_FY) & (upper["quality_flag"] != RS_IMPUTED)]
+    unknown = set(rows["quality_flag"]) - RS_BLANKED - {"ok"}
+    if unknown:
+        raise ValueError(f"unknown quality_flag in the RS extract: {sorted(unknown)}")
+    long = rows.melt(
+        id_vars=["ons_code", "financial_year", "quality_flag"],
+        value_vars=list(RS_COLUMNS),
+        var_name="column",
+        value_name="value",
+    )
+    blank = long["quality_flag"].isin(RS_BLANKED) | long["value"].isna()
+    if (long["quality_flag"].isin(RS_BLANKED) != long["value"].isna()).any():
+        raise ValueError("the RS extract has blank cells in rows not flagged as blanked")
+    return pd.DataFrame(
+        {
+            "authority": long["ons_code"],
+            "period": long["financial_year"].map(normalise_financial_year),
+            "service": long["column"].map(RS_COLUMNS),
+            "net_current_expenditure": [
+                "[x]" if b else repr(float(v)) for b, v in zip(blank, long["value"])
+            ],
+        }
+    )
+
+
+def combine_net_expenditure(older: pd.DataFrame, recent: pd.DataFrame) -> pd.DataFrame:
+    """The older RS files' rows followed by the extract's later years, sorted; values as text."""
+    values = older["net_current_expenditure"]
+    older = older.assign(net_current_expenditure=values.map(repr).where(values.notna()))
+    both = pd.concat([older, recent], ignore_index=True)
+    return both.sort_values(["authority", "period", "service"], kind="mergesort").reset_index(
+        drop=True
+    )
+
+
 def generate_budget(net: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Quarterly budget monitoring for the home council, 2022/23 to 2024/25 (synthetic).
 
@@ -852,7 +922,7 @@ def generate_budget(net: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
     are uplifted by a synthetic 4 % a year; spend and forecasts are generated around them.
     """
     base = net[(net["authority"] == HOME) & (net["period"] == "2017/18")]
-    base = dict(zip(base["service"], base["net_current_expenditure"] * 1000))
+    base = dict(zip(base["service"], pd.to_numeric(base["net_current_expenditure"]) * 1000))
     rows = []
     for fy in (LAST_FY - 2, LAST_FY - 1, LAST_FY):
         for service in RS_SERVICES:
@@ -1318,6 +1388,9 @@ def main() -> None:
     recycling = pd.read_csv(SOURCES / "recycling_rate_ni192_england_2015_2024.csv")
     oflog = pd.read_csv(SOURCES / "oflog_adult_social_care_2015_2023.csv")
     revenue = pd.read_csv(SOURCES / "revenue_outturn_rs_nce_2010_2018.csv.gz")
+    upper_tier_rs = pd.read_csv(
+        SOURCES / "mhclg_revenue_outturn_RS_net_exp_upper_tier_2017-18_to_2024-25.csv"
+    )
 
     authorities = build_authorities(lookup)
     population = build_population(lookup)
@@ -1335,6 +1408,8 @@ def main() -> None:
     values = values[values["authority"].isin(known)]
 
     net = build_net_expenditure(revenue)
+    recent = build_recent_net_expenditure(upper_tier_rs)
+    net = combine_net_expenditure(net[net["authority"].isin(known)], recent)
     net = net[net["authority"].isin(known)]
 
     write_csv(authorities.drop(columns=[]), "authorities.csv")
