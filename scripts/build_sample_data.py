@@ -212,6 +212,78 @@ REAL_REGISTER = [
 ]
 
 
+#: H-CLIC table TA1 (households in temporary accommodation) in the shared extract.
+HCLIC_FILE = "mhclg_hclic_homelessness_by_la_quarterly_2018Q2_to_2025Q4.csv.gz"
+#: The synthetic register's HO01 row is published for real from TA1: same code, title, unit,
+#: polarity and tolerances, with this source and ``synthetic`` = false.
+TA_CODE = "HO01"
+TA_SOURCE = (
+    "MHCLG Statutory homelessness: detailed local authority data (H-CLIC), table TA1: "
+    "households in temporary accommodation at the end of the quarter (numerator) per 1,000 "
+    "households in the area (denominator, published in thousands); OGL v3.0"
+)
+#: Financial-year quarter of each quarter-end month: Q1 = April-June, so December is Q3 and
+#: March is Q4 of the year that began the April before.
+QUARTER_OF_MONTH = {6: 1, 9: 2, 12: 3, 3: 4}
+
+
+def quarter_ending(month: str) -> Period:
+    """The financial-year quarter that ends in calendar month ``YYYY-MM`` (``2024-12`` is
+    ``2024/25 Q3``, ``2025-03`` is ``2024/25 Q4``)."""
+    year, number = int(month[:4]), int(month[5:7])
+    if number not in QUARTER_OF_MONTH:
+        raise ValueError(f"{month!r} is not the last month of a quarter (June, Sep, Dec, March)")
+    return Period("quarter", year if number >= 4 else year - 1, QUARTER_OF_MONTH[number])
+
+
+def households(thousands: str) -> str:
+    """A TA1 household count published in thousands, as a whole number of households; a
+    statistical symbol (``..``) is kept as it is."""
+    try:
+        return str(int(round(float(thousands) * 1000)))
+    except ValueError:
+        return thousands
+
+
+def build_temporary_accommodation(hclic: pd.DataFrame) -> pd.DataFrame:
+    """HO01 from H-CLIC TA1: each quarter's published rate per 1,000 households, with its
+    numerator (households in temporary accommodation at the quarter's end) and denominator
+    (households in the area), and each year's value as at its Q4 (a snapshot PI: the year is
+    the position at the end of March).
+
+    Values, numerators and denominators are the published text; a suppression or
+    not-available marker (``..``) is kept as published, never 0.
+    """
+    quarters = [quarter_ending(m) for m in hclic["quarter_end"]]
+    table = pd.DataFrame(
+        {
+            "authority": hclic["ons_code"],
+            "indicator": TA_CODE,
+            "period": [q.label for q in quarters],
+            "value": hclic["TA1_households_in_TA_per_000"],
+            "numerator": hclic["TA1_households_in_TA"],
+            "denominator": hclic["TA1_households_in_area_000s"].map(households),
+            "status": "",
+            "note": "",
+        }
+    )
+    year_end = [q.index == 4 for q in quarters]
+    annual = table[year_end].assign(
+        period=[financial_year_label(q.fy) for q, end in zip(quarters, year_end) if end]
+    )
+    return pd.concat([table, annual], ignore_index=True)
+
+
+def publish_real(register: pd.DataFrame, code: str, source: str) -> pd.DataFrame:
+    """The register with ``code``'s row marked as published figures (``synthetic`` = false and
+    its source), in place, so that the rows after it and their random draws are unchanged."""
+    register = register.copy()
+    row = register["code"] == code
+    register.loc[row, "source"] = source
+    register.loc[row, "synthetic"] = False
+    return register
+
+
 # --------------------------------------------------------------------------- synthetic indicators
 @dataclass(frozen=True)
 class SyntheticPI:
@@ -1388,6 +1460,7 @@ def main() -> None:
     recycling = pd.read_csv(SOURCES / "recycling_rate_ni192_england_2015_2024.csv")
     oflog = pd.read_csv(SOURCES / "oflog_adult_social_care_2015_2023.csv")
     revenue = pd.read_csv(SOURCES / "revenue_outturn_rs_nce_2010_2018.csv.gz")
+    hclic = pd.read_csv(SOURCES / HCLIC_FILE, dtype=str, keep_default_na=False)
     upper_tier_rs = pd.read_csv(
         SOURCES / "mhclg_revenue_outturn_RS_net_exp_upper_tier_2017-18_to_2024-25.csv"
     )
@@ -1399,10 +1472,19 @@ def main() -> None:
     pop = dict(zip(population["authority"], population["population"]))
 
     register = pd.concat([real_register(), synthetic_register()], ignore_index=True)
+    register = publish_real(register, TA_CODE, TA_SOURCE)
     real_values = build_real_indicator_values(recycling, oflog)
     synthetic_values = generate_synthetic_values(members, pop, rng)
     synthetic_values = add_data_quality_markers(synthetic_values, rng)
-    values = pd.concat([real_values, synthetic_values], ignore_index=True)
+    # HO01's synthetic values are drawn (so every later draw, and so every other synthetic
+    # series, is as before) and replaced by the published TA1 figures.
+    synthetic_values = synthetic_values[synthetic_values["indicator"] != TA_CODE]
+    values = pd.concat(
+        [real_values, synthetic_values, build_temporary_accommodation(hclic)], ignore_index=True
+    )
+    values = values[
+        ["authority", "indicator", "period", "value", "numerator", "denominator", "status", "note"]
+    ]
     values = values.sort_values(["indicator", "authority", "period"], kind="mergesort")
     known = set(authorities["code"])
     values = values[values["authority"].isin(known)]
