@@ -113,6 +113,35 @@ def build_comparator_group(
     return pd.DataFrame({"group": GROUP, "authority": members, "method": method})
 
 
+ONS_GROUP = "rutland_ons_2025_neighbours"
+ONS_NEIGHBOURS_FILE = "ons_2025_la_nearest_neighbours_table7a_global.csv"
+
+
+def build_ons_group(neighbours: pd.DataFrame, authorities: pd.DataFrame) -> pd.DataFrame:
+    """Rutland and its published ONS 2025 statistical nearest neighbours (global model, Table
+    7a), in ONS's order, keeping the English councils of authorities.csv (the table is UK-wide)."""
+    row = neighbours[neighbours["Local Authority Code"] == HOME]
+    if len(row) != 1:
+        raise ValueError(f"{ONS_NEIGHBOURS_FILE} has {len(row)} rows for {HOME}, not 1")
+    codes = [row.iloc[0][f"Neighbour {i}: code"] for i in range(1, 21)]
+    known = set(authorities["code"])
+    kept = [c for c in codes if c in known]
+    left_out = [
+        f"{row.iloc[0][f'Neighbour {i}: name']} ({c})"
+        for i, c in enumerate(codes, start=1)
+        if c not in known
+    ]
+    method = (
+        "ONS statistical nearest neighbours, global model: Rutland's 20 nearest neighbours in "
+        "Table 7a of the ONS workbook 'Clustering similar local authorities and statistical "
+        "nearest neighbours, UK' (released 14 February 2025; ONS flags the method as under "
+        f"development), of which the {len(kept)} English councils"
+        + (f" ({', '.join(left_out)} left out)" if left_out else "")
+        + "; a mix of districts, counties and unitaries, so not every PI covers every member"
+    )
+    return pd.DataFrame({"group": ONS_GROUP, "authority": [HOME] + kept, "method": method})
+
+
 # --------------------------------------------------------------------------- real indicators
 def build_real_indicator_values(recycling: pd.DataFrame, oflog: pd.DataFrame) -> pd.DataFrame:
     """NI 192 and Oflog ASC values in the long indicator_values shape ([x] where missing)."""
@@ -1496,7 +1525,8 @@ def main() -> None:
 
     write_csv(authorities.drop(columns=[]), "authorities.csv")
     write_csv(population, "population.csv")
-    write_csv(groups, "comparator_groups.csv")
+    ons_group = build_ons_group(pd.read_csv(SOURCES / ONS_NEIGHBOURS_FILE, dtype=str), authorities)
+    write_csv(pd.concat([groups, ons_group], ignore_index=True), "comparator_groups.csv")
     write_csv(register, "indicators.csv")
     write_csv(values, "indicator_values.csv")
     write_csv(generate_targets(values, register, rng), "targets.csv")
