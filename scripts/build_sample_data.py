@@ -7,9 +7,11 @@ same sources and the same ``SEED`` give byte-identical CSV files.
 Two kinds of data come out, and every table says which is which:
 
 * **Real published figures** (``synthetic`` = false, ``source`` names the publication): NI 192
-  household recycling rate (Defra ENV18), Oflog adult social care metrics, Revenue Outturn net
-  current expenditure (MHCLG RS), authority names, types, regions, population and area
-  (mySociety lookup of ONS codes).
+  household recycling rate (Defra ENV18), Oflog adult social care metrics, households in
+  temporary accommodation (HO01, MHCLG H-CLIC TA1, with numerators and denominators), Revenue
+  Outturn net current expenditure (MHCLG RS, to 2024/25 for upper-tier councils), authority
+  names, types, regions, population and area (mySociety lookup of ONS codes), and the ONS 2025
+  statistical nearest neighbours of the home council (a second comparator group).
 * **Synthetic figures** (``synthetic`` = true): every other indicator, all targets, commentary,
   budget monitoring, the resident survey and its population margins, and the actions and risks
   registers (fixed rows written out here, as at 31 December 2024). They are generated here with
