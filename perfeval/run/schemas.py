@@ -512,10 +512,16 @@ def _without_group(params: list[Param], **year: Any) -> list[Param]:
 
 @_with_dataset
 def check_spend_year(value: str, values: dict[str, Any], data: Dataset) -> str | None:
-    """The year must be a financial year with net expenditure in net_expenditure.csv."""
-    years = sorted(set(data.net_expenditure["period"]), key=lambda y: parse_period(y).fy)
+    """The year must be a financial year with a total the report compares (the
+    ``NET CURRENT EXPENDITURE`` line) in net_expenditure.csv: a year with service lines only (the
+    bundled 2018/19-2024/25 Revenue Outturn) has nothing to compare."""
+    from perfeval.stats.budget import NET_SPEND
+
+    net = data.net_expenditure
+    rows = net[(net["service"] == NET_SPEND) & net["net_current_expenditure"].notna()]
+    years = sorted(set(rows["period"]), key=lambda y: parse_period(y).fy)
     return check_year_among(
-        value, values, years, "has no rows in net_expenditure.csv; years with data"
+        value, values, years, f"has no {NET_SPEND} figures in net_expenditure.csv; years with them"
     )
 
 

@@ -321,3 +321,14 @@ def test_gapped_overlapping_or_unreadable_risk_bands_are_refused_at_validation(
     message = str(info.value)
     assert "risk_bands" in message and "not usable risk bands" in message
     assert "e.g. ['low: 1-4', 'medium: 5-12', 'high: 15-25']" in message
+
+
+def test_value_for_money_year_needs_a_net_current_expenditure_total():
+    # the bundled Revenue Outturn has service lines to 2024/25 but the total the report compares
+    # (NET CURRENT EXPENDITURE) only to 2017/18: 2024/25 is refused, naming the years it has
+    assert validate_parameters("value_for_money", {"year": "2017/18"})["year"] == "2017/18"
+    with pytest.raises(ParameterError) as info:
+        validate_parameters("value_for_money", {"year": "2024/25"})
+    message = str(info.value)
+    assert "'2024/25' has no NET CURRENT EXPENDITURE figures in net_expenditure.csv" in message
+    assert "years with them: 2010/11, 2011/12, 2012/13, 2013/14, 2014/15, 2017/18" in message
