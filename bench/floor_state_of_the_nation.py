@@ -27,7 +27,7 @@ from perfeval.data.loader import load_dataset
 from perfeval.present.keyfigures import key_figure_payload
 from perfeval.present.section import Section
 from perfeval.run.parameters import validate_parameters
-from perfeval.sections import annual, common, delivery
+from perfeval.sections import annual, benchmark, common, delivery
 from perfeval.sections.annual import AnnualReport
 
 #: The notebook's sections in order, each with the key figures its cell records.
@@ -36,6 +36,7 @@ SECTIONS: list[tuple[Callable[[AnnualReport], Section], tuple[str, ...]]] = [
     (annual.headlines, ("headline_shares",)),
     (annual.performance, ("rag_counts",)),
     (annual.benchmarking, ("share_top_two_quartiles",)),
+    (benchmark.funnel, ("funnel_comparisons",)),
     (annual.resident_views, ("resident_views",)),
     (annual.money_summary, ("net_spend_per_head", "budget_outturn")),
     (annual.trends, ("key_indicator_trends", "key_indicator_trend_tests")),

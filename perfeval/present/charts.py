@@ -10,11 +10,13 @@ them to :func:`perfeval.present.html.show_figure` with a text alternative.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure
@@ -22,10 +24,10 @@ from matplotlib.ticker import MaxNLocator
 
 from perfeval.core.exceptions import AnalysisError
 from perfeval.core.formatting import format_number, label_with_unit
-from perfeval.core.periods import period_sort_key
+from perfeval.core.periods import parse_period, period_sort_key
 from perfeval.stats.budget import QUADRANTS
+from perfeval.stats.comparators import summarise_values
 from perfeval.stats.evaluation import did_panel
-from perfeval.stats.scorecard import MIN_COMPARATORS
 from perfeval.stats.spc import point_label, xmr_setting
 
 if TYPE_CHECKING:
@@ -156,7 +158,7 @@ def plot_comparator_bars(
 
     ``values`` has columns ``name`` and ``value`` (and ``code``); the home council is the row
     whose ``code`` equals ``home``. The median line is drawn only from at least
-    :data:`perfeval.stats.scorecard.MIN_COMPARATORS` councils with a value, and named in the
+    :data:`perfeval.stats.comparators.MIN_COMPARATORS` councils with a value, and named in the
     legend with ``decimals`` places (the PI's own), rounded as the tables round. The axis label
     is ``value_label`` with ``unit`` once (:func:`axis_label`).
     """
@@ -171,8 +173,8 @@ def plot_comparator_bars(
     ax.set_yticks(positions, names)
     for label, h in zip(ax.get_yticklabels(), is_home):
         label.set_fontweight("bold" if h else "normal")
-    if len(data) >= MIN_COMPARATORS:  # a median of one or two councils is not drawn
-        median = float(data["value"].median())
+    median = summarise_values(data["value"])["median"]  # none from one or two councils
+    if not math.isnan(median):
         ax.axvline(
             median,
             color=MEDIAN_COLOUR,
@@ -216,38 +218,136 @@ def plot_percentile_positions(positions: pd.DataFrame, *, title: str) -> Figure:
     return fig
 
 
-def plot_small_multiples(trends: pd.DataFrame, *, title: str, columns: int = 3) -> Figure:
-    """One small panel per indicator: home council (solid, circles) vs comparator median (dashed).
+#: Characters per line of a small multiple's title: at 8 points a 3.2 inch panel holds about
+#: 48, so a title wrapped at 34 stays inside its own panel (tested from the text extents).
+PANEL_TITLE_WIDTH = 34
+ENGLAND_COLOUR = PALETTE["turquoise"]
 
-    ``trends`` has columns ``label`` (panel title, with unit), ``period``, ``home`` and
-    ``median``, periods in time order within each label.
+
+def wrap_title(title: str, width: int = PANEL_TITLE_WIDTH) -> str:
+    """A panel title broken into lines of at most ``width`` characters (words kept whole)."""
+    return "\n".join(textwrap.wrap(title, width=width, break_long_words=False)) or title
+
+
+def year_axis(periods: Iterable[str]) -> tuple[np.ndarray, list[str]]:
+    """Every financial year from the first to the last of ``periods`` (a real time axis: a
+    year with no value keeps its place), as start years and labels."""
+    years = sorted({parse_period(p).fy for p in periods})
+    span = np.arange(years[0], years[-1] + 1) if years else np.array([], dtype=int)
+    return span, [f"{y}/{(y + 1) % 100:02d}" for y in span]
+
+
+def _on_years(panel: pd.DataFrame, column: str, span: np.ndarray) -> np.ndarray:
+    """``column`` of a panel at each year of ``span`` (NaN where a year has no row: a gap)."""
+    by_year = dict(zip((parse_period(p).fy for p in panel["period"]), panel[column]))
+    return np.array([by_year.get(int(y), np.nan) for y in span], dtype=float)
+
+
+def _draw_panel(ax: Axes, panel: pd.DataFrame, span: np.ndarray, england: str) -> None:
+    """One indicator's lines: England band and median (when the data has them), comparator
+    median, this council; a missing year is a gap in each line."""
+    if "england_median" in panel.columns and panel["england_median"].notna().any():
+        ax.fill_between(
+            span,
+            _on_years(panel, "england_lower_quartile", span),
+            _on_years(panel, "england_upper_quartile", span),
+            color=ENGLAND_COLOUR,
+            alpha=0.18,
+            linewidth=0,
+            label=f"{england} interquartile range",
+        )
+        ax.plot(
+            span,
+            _on_years(panel, "england_median", span),
+            color=ENGLAND_COLOUR,
+            linestyle=":",
+            marker="^",
+            markersize=4,
+            label=f"{england} median",
+        )
+    ax.plot(
+        span,
+        _on_years(panel, "median", span),
+        color=MEDIAN_COLOUR,
+        linestyle="--",
+        marker="s",
+        markersize=4,
+        label="Comparator median",
+    )
+    ax.plot(
+        span,
+        _on_years(panel, "home", span),
+        color=HOME_COLOUR,
+        marker="o",
+        linewidth=2,
+        label="This council",
+    )
+
+
+def plot_small_multiples(
+    trends: pd.DataFrame,
+    *,
+    title: str,
+    columns: int = 3,
+    units: Mapping[str, str] | None = None,
+    england: str = "England",
+) -> Figure:
+    """One small panel per indicator: this council (solid, circles), the comparator median
+    (dashed, squares) and, where the data has them, the England median (dotted, triangles) and
+    interquartile range (shaded band) of authorities of the council's type, as LG Inform draws
+    them.
+
+    The time axis is a real one: every year from the first to the last shown keeps its place,
+    and a year without a value is a gap in the line. Titles are wrapped to stay inside their
+    panel (:func:`wrap_title`); each panel's unit is on its value axis.
+
+    Parameters
+    ----------
+    trends : DataFrame
+        From :func:`perfeval.stats.scorecard.comparator_trends`: ``label`` (panel title),
+        ``period``, ``home``, ``median`` and optionally ``england_median``,
+        ``england_lower_quartile`` and ``england_upper_quartile``.
+    title : str
+        The figure's title.
+    columns : int
+        Panels per row.
+    units : mapping, optional
+        Unit of each label, for its value axis (``%``, ``days``, ``score``).
+    england : str
+        What the England figures are, for the legend (e.g. ``England unitary``).
     """
     labels = list(dict.fromkeys(trends["label"]))
-    rows = math.ceil(len(labels) / columns)
-    fig = Figure(figsize=(3.2 * columns, 2.5 * rows + 0.6), layout="constrained")
+    rows = max(1, math.ceil(len(labels) / columns))
+    fig = Figure(figsize=(3.2 * columns, 2.7 * rows + 0.8), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False)
+    span, names = year_axis(trends["period"])
+    step = max(1, math.ceil(len(span) / 3))
+    shown = list(range(len(span) - 1, -1, -step))[::-1]  # the latest year always labelled
     for ax, label in zip(axes.flat, labels):
         style_axes(ax)
-        panel = trends[trends["label"] == label]
-        x = np.arange(len(panel))
-        ax.plot(x, panel["home"], color=HOME_COLOUR, marker="o", linewidth=2, label="This council")
-        ax.plot(
-            x,
-            panel["median"],
-            color=MEDIAN_COLOUR,
-            linestyle="--",
-            marker="s",
-            markersize=4,
-            label="Comparator median",
-        )
-        ticks = x[:: max(1, len(x) // 3)]
-        ax.set_xticks(ticks, [panel["period"].iloc[i] for i in ticks], fontsize=7)
+        _draw_panel(ax, trends[trends["label"] == label], span, england)
+        ax.set_xticks(span[shown], [names[i] for i in shown], fontsize=7)
+        if len(span):
+            ax.set_xlim(span[0] - 0.4, span[-1] + 0.4)
         ax.tick_params(axis="y", labelsize=7)
-        ax.set_title(label, fontsize=8, loc="left", wrap=True)
+        ax.set_ylabel((units or {}).get(label, ""), fontsize=7)
+        ax.set_title(wrap_title(label), fontsize=8, loc="left")
     for ax in list(axes.flat)[len(labels) :]:
         ax.set_visible(False)
-    handles, names = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside upper right", frameon=False, ncols=2)
+    handles: dict[str, Artist] = {}
+    for ax in list(axes.flat)[: len(labels)]:
+        for handle, name in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(name, handle)
+    rank = {"This council": 0, "Comparator median": 1, f"{england} median": 2}
+    order = sorted(handles, key=lambda name: rank.get(name, 3))
+    fig.legend(
+        [handles[n] for n in order],
+        order,
+        loc="outside lower center",
+        frameon=False,
+        ncols=4,
+        fontsize=8,
+    )
     fig.suptitle(title, x=0.01, ha="left", fontsize=11)
     return fig
 

@@ -35,6 +35,7 @@ the index) and which it did not get to (their previous reports are unchanged).
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import queue
 import socket
@@ -70,6 +71,8 @@ __all__ = [
     "interruption_report",
     "decide_docx",
     "EXECUTORS",
+    "CallOutcome",
+    "run_calls",
 ]
 
 EXECUTORS = ("local", "dask")
@@ -375,11 +378,14 @@ def _run_task(task: Mapping[str, Any]) -> ReportOutcome:
 
 
 def _run_local(
-    tasks: list[dict[str, Any]], workers: int, done: Callable[[int, ReportOutcome], None]
+    tasks: list[dict[str, Any]],
+    workers: int,
+    done: Callable[[int, Any], None],
+    run: Callable[[Mapping[str, Any]], Any] = run_task,
 ) -> None:
     """Run the tasks on ``workers`` threads of this process, each with its own warm kernel (the
     kernels are separate processes, so the reports run in parallel; a thread only waits for its
-    kernel and exports the report)."""
+    kernel and exports the report). ``run`` does one task (default :func:`run_task`)."""
     from perfeval.run.kernels import discard_thread_kernel, in_thread_context, shutdown_all
 
     pending: queue.SimpleQueue = queue.SimpleQueue()
@@ -394,7 +400,7 @@ def _run_local(
                     i, task = pending.get_nowait()
                 except queue.Empty:
                     return
-                done(i, run_task(task))
+                done(i, run(task))
         finally:
             in_thread_context(discard_thread_kernel)
 
@@ -414,6 +420,123 @@ def _run_local(
         for thread in threads:
             thread.join(30)
         raise
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """What became of one call of :func:`run_calls`: its keyword arguments, the error (None when
+    it succeeded), the seconds it took and the worker that made it."""
+
+    arguments: dict[str, Any]
+    error: str | None
+    seconds: float
+    worker: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the call returned without an error."""
+        return self.error is None
+
+
+#: Longest a call of :func:`run_calls` may take on its kernel, in seconds.
+CALL_TIMEOUT = 1800.0
+
+
+def call_code(function: str, arguments: Mapping[str, Any]) -> str:
+    """The one expression a warm kernel runs for :func:`run_calls`: import ``module:function``
+    and call it with the arguments (plain JSON data, so nothing but data crosses over)."""
+    module, _, name = function.partition(":")
+    if not module or not name.isidentifier():
+        raise ParameterError([f"a call needs 'module:function'; got {function!r}"])
+    text = json.dumps(dict(arguments))
+    return (
+        f"getattr(__import__('importlib').import_module({module!r}), {name!r})"
+        f"(**__import__('json').loads({text!r}))"
+    )
+
+
+def _call_task(task: Mapping[str, Any]) -> CallOutcome:
+    from perfeval.run.kernels import discard_thread_kernel, in_thread_context, thread_kernel
+
+    def call() -> CallOutcome:
+        clock = time.monotonic()
+        try:
+            kernel = thread_kernel(task["cwd"], task.get("warmup", ""))
+            kernel.reset(task["cwd"])
+            kernel.run_code(call_code(task["function"], task["arguments"]), timeout=CALL_TIMEOUT)
+        except PerfevalError as err:
+            error: str | None = str(err).replace(
+                "the warm kernel could not run its set-up code: ", ""
+            )
+        except Exception as err:  # noqa: BLE001 - a broken kernel must not end the others
+            discard_thread_kernel()
+            error = f"{type(err).__name__}: {err}"
+        else:
+            error = None
+        return CallOutcome(dict(task["arguments"]), error, time.monotonic() - clock, _worker_name())
+
+    return in_thread_context(call)
+
+
+def run_calls(
+    function: str,
+    calls: Sequence[Mapping[str, Any]],
+    *,
+    workers: int = 2,
+    cwd: str | Path = ".",
+    warmup: str = "",
+) -> list[CallOutcome]:
+    """Call a function once per set of keyword arguments on the batch's warm kernels.
+
+    Each of ``workers`` threads keeps one warm kernel (:func:`perfeval.run.kernels.thread_kernel`,
+    started once with ``warmup`` imported), resets it before every call, and runs
+    ``module.function(**arguments)`` in it, so the calls run in parallel in separate processes,
+    as the reports of :func:`run_batch` do. A call that fails is recorded and the rest go on.
+
+    Parameters
+    ----------
+    function : str
+        ``"package.module:function"``.
+    calls : sequence of mappings
+        The keyword arguments of each call, as plain JSON data.
+    workers : int
+        Threads (kernels) at once.
+    cwd : str or Path
+        The kernels' working folder.
+    warmup : str
+        Import statements every kernel runs once at start-up.
+
+    Returns
+    -------
+    list of CallOutcome
+        In the order of ``calls``.
+
+    Raises
+    ------
+    ParameterError
+        If ``function`` is not ``module:function`` or ``workers`` is not at least 1.
+    """
+    if not isinstance(workers, int) or workers < 1:
+        raise ParameterError([f"workers must be a whole number of at least 1; got {workers!r}"])
+    for arguments in calls:
+        call_code(function, arguments)  # refuse a bad name or arguments before anything runs
+    tasks = [
+        {
+            "function": function,
+            "arguments": dict(a),
+            "cwd": str(Path(cwd).resolve()),
+            "warmup": warmup,
+        }
+        for a in calls
+    ]
+    outcomes: list[CallOutcome | None] = [None] * len(tasks)
+
+    def done(i: int, outcome: CallOutcome) -> None:
+        outcomes[i] = outcome
+
+    if tasks:
+        _run_local(tasks, min(workers, len(tasks)), done, _call_task)
+    return [o for o in outcomes if o is not None]
 
 
 def run_remote(task: Mapping[str, Any]) -> tuple[ReportOutcome, dict[str, bytes]]:

@@ -36,7 +36,7 @@ from perfeval.core.exceptions import ParameterError, PerfevalError
 from perfeval.run.parameters import describe_schema, get_schema, load_schemas_for
 from perfeval.run.workspace import Workspace, find_workspace, gather_parameters, locate_workspace
 
-__all__ = ["main", "console_main", "build_parser", "parse_cli_value"]
+__all__ = ["main", "console_main", "build_parser", "parse_cli_value", "subcommands"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -457,12 +457,29 @@ def _check_data(args: argparse.Namespace) -> int:
     return check.exit_status
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def subcommands(parser: argparse.ArgumentParser) -> Any:
+    """The subcommands action of a parser from :func:`build_parser`, so that a module above the
+    run side (``perfeval.site.cli``) can add a command of its own with ``add_parser``."""
+    for action in parser._actions:  # argparse keeps no public handle on its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    raise ValueError("the parser has no subcommands; make it with build_parser()")
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    parser: argparse.ArgumentParser | None = None,
+    handlers: dict[str, Any] | None = None,
+) -> int:
     """Run the ``perfeval`` command and return its exit status.
 
-    Errors perfeval raises on purpose are printed to stderr without a traceback.
+    Errors perfeval raises on purpose are printed to stderr without a traceback. ``parser`` and
+    ``handlers`` (command name -> function of the parsed arguments returning the exit status)
+    let a module above the run side add commands: the parser it extended from
+    :func:`build_parser` and the handlers of its own commands, besides these.
     """
-    parser = build_parser()
+    parser = build_parser() if parser is None else parser
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
@@ -475,6 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "init": _init,
         "new": _new,
         "check-data": _check_data,
+        **(handlers or {}),
     }
     try:
         return handlers[args.command](args)
@@ -493,8 +511,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def console_main() -> None:
-    """The ``perfeval`` console script: :func:`main` in a process of its own.
+def console_main(entry: Any = None) -> None:
+    """The ``perfeval`` console script: :func:`main` (or ``entry``, a main that adds commands,
+    as ``perfeval.site.cli.main`` does) in a process of its own.
 
     jsonschema, which nbformat imports to validate notebooks, imports the optional package
     ``rfc3987_syntax`` when it is installed (jupyterlab's jupyter-events installs it), and that
@@ -504,7 +523,7 @@ def console_main() -> None:
     the command owns; a program that imports perfeval keeps its own modules.)
     """
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    sys.exit(main())
+    sys.exit((main if entry is None else entry)())
 
 
 if __name__ == "__main__":  # pragma: no cover

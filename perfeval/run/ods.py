@@ -1,61 +1,42 @@
 """The supporting tables as an OpenDocument spreadsheet (``<stem>.ods``), beside the Excel file.
 
-The same sheets as :func:`perfeval.run.publish.write_workbook`: ``Cover`` (the same lines in
-column A), ``Contents`` (sheet, table, rows) and one sheet per table key figure, named the same,
-headers in row 1 and a missing value as ``[x]``, so that a council without Excel (or one that
-publishes in open formats, as the Government Analysis Function asks) has the same tables. pandas
-writes it with odfpy; the zip entries are dated with the run's date, so the same key figures
-give the same bytes.
+The same sheets as :func:`perfeval.run.publish.write_workbook`, drawn from the same layout
+(:func:`perfeval.run.publish.workbook_sheets`): ``Cover``, ``Contents``, ``Notes`` and one sheet
+per table key figure, each with its title in A1, its lines of text below, then the table with
+plain-English headers, numbers rounded as shown and a symbol in place of any blank cell, so a
+council without Excel (or one that publishes in open formats, as the Government Analysis
+Function asks) has the same tables cell for cell. pandas writes it with odfpy; the zip entries
+are dated with the run's date, so the same key figures give the same bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from perfeval.run.publish import (
-    MISSING_CELL,
-    ReportInfo,
-    cover_lines,
-    sheet_names,
-    table_rows,
-    unique_headers,
-    zip_bytes,
-)
+from perfeval.run.publish import ReportInfo, WorkbookSheet, workbook_sheets, zip_bytes
 
-__all__ = ["ods_sheets", "write_ods"]
+__all__ = ["ods_sheets", "sheet_frame", "write_ods"]
 
 
-def _cell(value: Any) -> Any:
-    """A value as the Excel sheet has it: missing as ``[x]``, lists and mappings as JSON."""
-    if value is None:
-        return MISSING_CELL
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+def sheet_frame(sheet: WorkbookSheet) -> Any:
+    """One sheet as the rows of a DataFrame (no header): the title, the lines, the table's
+    header row and its rows; cells right of a line of text are left empty, as in Excel."""
+    import pandas as pd
+
+    width = max(len(sheet.headers), 1)
+    text = [[line] + [None] * (width - 1) for line in [sheet.title, *sheet.lines]]
+    table = [list(sheet.headers)] + [list(row) for row in sheet.rows] if sheet.headers else []
+    return pd.DataFrame(text + table, dtype=object)
 
 
 def ods_sheets(key_figures: Mapping[str, Mapping[str, Any]], info: ReportInfo) -> dict[str, Any]:
-    """The sheets of the spreadsheet, by name, in order, each a DataFrame: ``Cover`` and
-    ``Contents`` first, then one per key figure of kind ``table``."""
-    import pandas as pd
-
-    tables = {name: figure for name, figure in key_figures.items() if figure.get("kind") == "table"}
-    sheets: dict[str, Any] = {}
-    contents = []
-    for sheet, (name, figure) in zip(sheet_names(list(tables)), tables.items()):
-        columns, rows = table_rows(figure["value"])
-        sheets[sheet] = pd.DataFrame(
-            [[_cell(v) for v in row] for row in rows], columns=unique_headers(columns), dtype=object
-        )
-        contents.append((sheet, figure.get("description") or name.replace("_", " "), len(rows)))
-    cover = pd.DataFrame([[text] for text, _ in cover_lines(info, contents)], dtype=object)
-    listed = pd.DataFrame(contents, columns=["Sheet", "Table", "Rows"])
-    return {"Cover": cover, "Contents": listed} | sheets
+    """The sheets of the spreadsheet, by name, in order, each a DataFrame of its rows:
+    ``Cover``, ``Contents`` and ``Notes`` first, then one per key figure of kind ``table``."""
+    return {sheet.name: sheet_frame(sheet) for sheet in workbook_sheets(key_figures, info)}
 
 
 def write_ods(
@@ -82,7 +63,7 @@ def write_ods(
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="odf") as writer:
         for name, frame in ods_sheets(key_figures, info).items():
-            frame.to_excel(writer, sheet_name=name, index=False, header=name != "Cover")
+            frame.to_excel(writer, sheet_name=name, index=False, header=False)
     path = Path(path)
     path.write_bytes(zip_bytes(buffer.getvalue(), dt.date.fromisoformat(info.published[:10])))
     return path

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from perfeval.core.exceptions import ParameterError, PerfevalError, RunError
-from perfeval.core.formatting import format_parameter
+from perfeval.core.formatting import format_parameter, plural, round_half_up
 from perfeval.run.outputs import FAILED_DIR, hold_index, write_text_atomically
 from perfeval.run.parameters import is_path_parameter
 
@@ -61,6 +61,14 @@ __all__ = [
     "cover_lines",
     "table_rows",
     "unique_headers",
+    "plain_header",
+    "cell_value",
+    "notes_rows",
+    "table_sheet",
+    "workbook_sheets",
+    "WorkbookSheet",
+    "FRONT_SHEETS",
+    "NOT_APPLICABLE_CELL",
 ]
 
 DEFAULT_STATUS = "Draft"
@@ -113,6 +121,9 @@ class ReportInfo:
         The parameters that are not paths.
     sources : list of str
         The sources of the indicator data, each marked published or synthetic.
+    indicator_names : dict
+        Each indicator's name by code, from the register: the spreadsheets write it beside a
+        code.
     """
 
     title: str
@@ -124,6 +135,7 @@ class ReportInfo:
     period: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    indicator_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def council_label(self) -> str | None:
@@ -191,6 +203,20 @@ def _data_facts(parameters: Mapping[str, Any]) -> tuple[str | None, list[str]]:
     return name, [f"{source} ({kind})" for source, kind in pairs]
 
 
+def _indicator_names(parameters: Mapping[str, Any]) -> dict[str, str]:
+    """Each indicator's name by code from the run's register ({} when the data cannot be read);
+    read through the same cache as :func:`_data_facts`."""
+    if "data_dir" not in parameters:
+        return {}
+    from perfeval.run.schemas import dataset_for
+
+    try:
+        register = dataset_for(dict(parameters)).indicators
+    except (PerfevalError, OSError):
+        return {}
+    return {str(code): str(title) for code, title in zip(register["code"], register["title"])}
+
+
 def describe_report(
     title: str,
     notebook: str,
@@ -229,6 +255,7 @@ def describe_report(
         period=period_label(parameters),
         parameters={k: v for k, v in parameters.items() if not is_path_parameter(k)},
         sources=sources,
+        indicator_names=_indicator_names(parameters),
     )
 
 
@@ -284,20 +311,84 @@ def long_date(iso: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Excel supporting tables
+#
+# Laid out as the Government Analysis Function's "Releasing statistics in spreadsheets" (2021)
+# asks, and as its reference implementation gptables lays them out: a cover sheet, a contents
+# sheet and a notes sheet (the symbol legend) before the tables; on every sheet the title in A1
+# and a few lines of text in column A above the table; one table a sheet, marked as an Excel
+# table, with plain-English headers; numbers stored as shown (rounded half up to the decimals
+# the cell's number format shows); a symbol, never a blank cell, where there is no value; no
+# merged cells. :func:`workbook_sheets` builds that layout once; the Excel writer
+# (:func:`write_workbook`) and the OpenDocument writer (:mod:`perfeval.run.ods`) both draw it,
+# so the two files hold the same sheets cell for cell. (gptables writes Excel only, through
+# XlsxWriter, so it could not give the ODS copy the same sheets; perfeval follows its rules.)
 
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-_RESERVED_SHEETS = {"cover", "contents", "history"}
+_RESERVED_SHEETS = {"cover", "contents", "notes", "history"}
 _RAG_FILLS = {
     "Red": ("F4CDC6", "2A0B06"),
     "Amber": ("FCD6C3", "6E3619"),
     "Green": ("CCE2D8", "005A30"),
 }
-_PLAIN_NUMBER_HEADERS = re.compile(r"year|wave|period|code", re.I)
+#: Headers of numbers written without a thousands separator: a year, wave, period or code
+#: (``Year``, ``Comparison period``), not ``Year to date value``.
+_PLAIN_NUMBER_HEADERS = re.compile(r"(^|\s)(year|wave|period|code)s?$", re.I)
+#: What a cell shows for an empty text in a key figure (a note with nothing to say).
+NOT_APPLICABLE_CELL = "[z]"
+#: Words for the abbreviations of recorded column names (``ytd_value`` as ``Year to date
+#: value``).
+_HEADER_WORDS = {
+    "ytd": "year to date",
+    "pct": "(%)",
+    "n": "number",
+    "rag": "RAG",
+    "dot": "direction of travel",
+    "lpl": "lower process limit",
+    "upl": "upper process limit",
+    "pi": "PI",
+    "pis": "PIs",
+    "id": "ID",
+    "ons": "ONS",
+    "fy": "financial year",
+}
+#: Sheet names of the three sheets before the tables.
+FRONT_SHEETS = ("Cover", "Contents", "Notes")
 
 
-def sheet_names(
-    names: Sequence[str], *, reserved: Sequence[str] = ("Cover", "Contents")
-) -> list[str]:
+@dataclass(frozen=True)
+class WorkbookSheet:
+    """One sheet of the supporting tables, as both spreadsheet writers draw it.
+
+    Attributes
+    ----------
+    name : str
+        The sheet name.
+    title : str
+        Cell A1.
+    lines : list of str
+        Column A below the title, one a row, before the table.
+    headers : list of str
+        The table's header row (empty for a sheet without a table: the cover).
+    rows : list of list
+        The table's cells: numbers (rounded as shown), text; never None or empty.
+    formats : list of list
+        Each cell's Excel number format (None for text).
+    """
+
+    name: str
+    title: str
+    lines: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    formats: list[list[str | None]] = field(default_factory=list)
+
+    @property
+    def header_row(self) -> int:
+        """The 1-based row of the table's headers (the row after the title and lines)."""
+        return 2 + len(self.lines)
+
+
+def sheet_names(names: Sequence[str], *, reserved: Sequence[str] = FRONT_SHEETS) -> list[str]:
     """Excel sheet names for ``names``: at most 31 characters, none of ``[]:*?/\\``, unique
     without regard to case, and different from the ``reserved`` names and from ``History``."""
     taken = {name.lower() for name in reserved} | _RESERVED_SHEETS
@@ -312,6 +403,18 @@ def sheet_names(
         taken.add(candidate.lower())
         result.append(candidate)
     return result
+
+
+def plain_header(column: Any) -> str:
+    """A recorded column name as a plain-English header: ``ytd_value`` as ``Year to date
+    value``, ``rag`` as ``RAG``, ``n_ranked`` as ``Number ranked``; a header already in words
+    (``Rank (1 = best)``) is kept as it is."""
+    text = str(column).strip()
+    if "_" not in text and not (text.islower() and text.isidentifier()):
+        return text
+    words = [_HEADER_WORDS.get(word.lower(), word) for word in re.split(r"[_\s]+", text) if word]
+    sentence = " ".join(words)
+    return sentence[:1].upper() + sentence[1:]
 
 
 def unique_headers(columns: Sequence[Any]) -> list[str]:
@@ -337,32 +440,231 @@ def table_rows(table: Mapping[str, Any]) -> tuple[list[Any], list[list[Any]]]:
     return columns, rows
 
 
-def _number_format(header: str, values: Sequence[Any]) -> str | None:
-    """``#,##0`` for whole numbers, ``#,##0.0..`` with up to 3 decimals otherwise; no separator
-    for years, waves, periods and codes. None for a column without numbers."""
-    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    if not numbers:
-        return None
-    decimals = max(
-        (
-            len(repr(float(v)).split(".")[1].rstrip("0"))
-            for v in numbers
-            if isinstance(v, float) and "e" not in repr(v)
-        ),
-        default=0,
-    )
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _decimals_of(value: float) -> int:
+    """Decimal places of a float as written (``repr``), 0 for a whole number."""
+    text = repr(float(value))
+    return 0 if "e" in text or "." not in text else len(text.split(".")[1].rstrip("0"))
+
+
+def _format(decimals: int, header: str) -> str:
+    """``#,##0.0`` with ``decimals`` zeros; no thousands separator for years, periods, codes."""
     pattern = "0" if _PLAIN_NUMBER_HEADERS.search(header) else "#,##0"
-    return pattern + ("." + "0" * min(decimals, 3) if decimals else "")
+    return pattern + ("." + "0" * decimals if decimals else "")
+
+
+def _column_decimals(values: Sequence[Any]) -> int:
+    """The decimals shown for a column of numbers: its floats' own, at most 3."""
+    floats = [v for v in values if isinstance(v, float)]
+    return min(max((_decimals_of(v) for v in floats), default=0), 3)
+
+
+def cell_value(value: Any, decimals: int | None = None) -> Any:
+    """A recorded value as a spreadsheet cell holds it: missing as ``[x]``, empty text as
+    ``[z]``, True/False as Yes/No, a list in words, a float rounded half up to ``decimals``
+    (an ``int`` when that is 0); other values as they are."""
+    if value is None:
+        return MISSING_CELL
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, str):
+        return value if value.strip() else NOT_APPLICABLE_CELL
+    if isinstance(value, (list, tuple, dict)):
+        return format_parameter(value)
+    if isinstance(value, float) and decimals is not None:
+        rounded = round_half_up(value, decimals)
+        return int(rounded) if decimals == 0 else float(rounded)
+    return value
+
+
+def _row_decimals(columns: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[int | None]:
+    """Each row's own decimal places, from the indicator table's ``Decimal places`` column
+    (:data:`perfeval.stats.indicator_table.DECIMALS_COLUMN`); None without that column."""
+    from perfeval.stats.indicator_table import DECIMALS_COLUMN
+
+    if DECIMALS_COLUMN not in columns:
+        return [None] * len(rows)
+    at = list(columns).index(DECIMALS_COLUMN)
+    return [int(row[at]) if _is_number(row[at]) else None for row in rows]
+
+
+def _with_names(
+    columns: list[Any], rows: list[list[Any]], names: Mapping[str, str]
+) -> tuple[list[Any], list[list[Any]]]:
+    """A table with a column of indicator codes (``indicator``) and no name column gets the
+    register's name beside each code (``Indicator code``, ``Indicator name``), as the guidance
+    asks."""
+    if "indicator" not in columns or not names or {"title", "Indicator"} & set(columns):
+        return columns, rows
+    at = columns.index("indicator")
+    codes = [row[at] for row in rows]
+    if not all(isinstance(code, str) and code in names for code in codes):
+        return columns, rows
+    columns = columns[:at] + ["Indicator code", "Indicator name"] + columns[at + 1 :]
+    rows = [row[: at + 1] + [names[row[at]]] + row[at + 1 :] for row in rows]
+    return columns, rows
+
+
+def table_sheet(
+    name: str, figure: Mapping[str, Any], info: ReportInfo, names: Mapping[str, str]
+) -> WorkbookSheet:
+    """The sheet of one table key figure: title, what the sheet holds, the table as shown."""
+    from perfeval.stats.indicator_table import MEASURED_COLUMNS
+
+    columns, rows = _with_names(*table_rows(figure["value"]), names)
+    headers = unique_headers([plain_header(c) for c in columns])
+    by_row = _row_decimals(columns, rows)
+    cells: list[list[Any]] = [[] for _ in rows]
+    formats: list[list[str | None]] = [[] for _ in rows]
+    for c, header in enumerate(headers):
+        shown = _column_decimals([row[c] for row in rows])
+        measured = columns[c] in MEASURED_COLUMNS
+        for r, row in enumerate(rows):
+            own = by_row[r]
+            decimals = own if measured and own is not None else shown
+            value = cell_value(row[c], decimals)
+            cells[r].append(value)
+            formats[r].append(_format(decimals, header) if _is_number(value) else None)
+    title = figure.get("description") or plain_header(name)
+    if not rows or not headers:
+        return WorkbookSheet(
+            name,
+            title,
+            [
+                "This worksheet has no table: the report has no rows for it (the report says "
+                "why, such as a table missing from the data folder)."
+            ],
+        )
+    lines = [
+        f"This worksheet contains one table of {plural(len(rows), 'row')}, from {info.title}"
+        + (f", {info.council_label}" if info.council_label else "")
+        + (f", {info.period}." if info.period else "."),
+        "Where a cell has no value it holds a symbol; the Notes worksheet says what each "
+        "symbol means. Numbers are stored as shown, rounded half up.",
+    ]
+    return WorkbookSheet(name, title, lines, headers, cells, formats)
+
+
+def cover_lines(info: ReportInfo, contents: list[tuple[str, str, int]]) -> list[tuple[str, bool]]:
+    """The cover sheet, one line per row of column A: (text, is_heading)."""
+    lines = [(f"{info.title}: supporting tables", True)]
+    lines += [
+        (f"{label}: {value}", False)
+        for label, value in (
+            ("Council", info.council_label),
+            ("Period", info.period),
+            ("Status", info.status),
+            ("Published", long_date(info.published)),
+        )
+        if value
+    ]
+    lines += [
+        ("About these tables", True),
+        (
+            f"Produced by perfeval from {info.notebook}. Each table worksheet holds one table "
+            f"of the report's key figures; its values are those in manifest.json beside "
+            f"this workbook, rounded half up to the decimal places shown.",
+            False,
+        ),
+        (
+            f"This workbook has {plural(len(contents), 'table')}; the Contents worksheet "
+            "lists them.",
+            False,
+        ),
+        (
+            f"No cell of a table is left blank: {MISSING_CELL} marks a value that is not "
+            f"available and {NOT_APPLICABLE_CELL} one that does not apply; the Notes worksheet "
+            "explains every symbol.",
+            False,
+        ),
+        (
+            "Red, Amber and Green statuses are written as words; the cell colour only adds "
+            "to the word.",
+            False,
+        ),
+    ]
+    if info.parameters:
+        lines.append(
+            (
+                "Parameters: "
+                + "; ".join(f"{k} = {format_parameter(v)}" for k, v in info.parameters.items()),
+                False,
+            )
+        )
+    lines += [("Sources", True)] + [
+        (source, False) for source in info.sources or ["See the report's method section."]
+    ]
+    return lines
+
+
+def notes_rows() -> list[list[str]]:
+    """The Notes worksheet's table: every symbol and flag used in tables, with its meaning,
+    then how numbers and statuses are written."""
+    rows = [[symbol, meaning] for symbol, meaning in symbol_items()]
+    rows += [
+        [
+            "Red, Amber, Green",
+            "Status against target: Green met, Amber within tolerance, Red "
+            "beyond tolerance; written as words, the cell colour only adds to the word",
+        ],
+        [
+            "Decimal places",
+            "An indicator's value and target are stored rounded half up to the "
+            "indicator's own decimal places (the Decimal places column of the indicator table)",
+        ],
+    ]
+    return rows
+
+
+def workbook_sheets(
+    key_figures: Mapping[str, Mapping[str, Any]], info: ReportInfo
+) -> list[WorkbookSheet]:
+    """Every sheet of the supporting tables, in order: Cover, Contents, Notes, then one per key
+    figure of kind ``table`` (named after the figure, at most 31 characters, unique)."""
+    tables = {name: figure for name, figure in key_figures.items() if figure.get("kind") == "table"}
+    names = dict(info.indicator_names)
+    sheets = [
+        table_sheet(sheet, figure, info, names)
+        for sheet, figure in zip(sheet_names(list(tables)), tables.values())
+    ]
+    contents = [(s.name, s.title, len(s.rows)) for s in sheets]
+    cover = cover_lines(info, contents)
+    notes = notes_rows()
+    front = [
+        WorkbookSheet("Cover", cover[0][0], [text for text, _ in cover[1:]]),
+        WorkbookSheet(
+            "Contents",
+            "Contents",
+            [
+                f"This worksheet contains one table: the {plural(len(contents), 'table')} of "
+                "this workbook, each linked to its worksheet."
+            ],
+            ["Worksheet", "Table", "Rows"],
+            [list(row) for row in contents] or [[MISSING_CELL, "No tables", 0]],
+            [[None, None, "#,##0"] for _ in contents] or [[None, None, "#,##0"]],
+        ),
+        WorkbookSheet(
+            "Notes",
+            "Notes",
+            [
+                "This worksheet contains one table: the symbols used in the tables and their "
+                "meaning."
+            ],
+            ["Symbol or note", "Meaning"],
+            notes,
+            [[None, None] for _ in notes],
+        ),
+    ]
+    return front + sheets
 
 
 def _set_cell(ws: Any, row: int, column: int, value: Any) -> Any:
-    """Write one value; missing as ``[x]``; text always as text (never a formula)."""
+    """Write one value; text always as text (never a formula)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    if value is None:
-        value = MISSING_CELL
-    if isinstance(value, (list, dict)):
-        value = json.dumps(value, ensure_ascii=False)
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = ws.cell(row=row, column=column, value=value)
@@ -390,112 +692,40 @@ def _add_rag_formatting(ws: Any, ref: str, rows: list[list[Any]]) -> None:
             )
 
 
-def _write_table_sheet(ws: Any, table: Mapping[str, Any], number: int) -> int:
-    """One recorded table on its own sheet: bold headers in row 1, data from row 2. Returns the
-    number of data rows."""
+def _draw_sheet(ws: Any, sheet: WorkbookSheet, number: int) -> None:
+    """Title in A1 (bold, large), the lines below it, then the table as an Excel table with
+    bold headers, number formats, a frozen header row and RAG colours."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.table import Table, TableStyleInfo
 
-    columns, rows = table_rows(table)
-    headers = unique_headers(columns)
-    for c, header in enumerate(headers, start=1):
-        _set_cell(ws, 1, c, header).font = Font(bold=True)
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(row, start=1):
-            _set_cell(ws, r, c, value)
-    for c, header in enumerate(headers, start=1):
-        values = [row[c - 1] for row in rows]
-        number_format = _number_format(header, values)
-        letter = get_column_letter(c)
-        for r, value in enumerate(values, start=2):
-            if number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
-                ws.cell(row=r, column=c).number_format = number_format
-        width = max([len(header)] + [len(str(v)) for v in values])
-        ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
-    ws.freeze_panes = "A2"
-    if rows and headers:
-        ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
-        ws.add_table(
-            Table(
-                displayName=f"Table_{number}",
-                ref=ref,
-                tableStyleInfo=TableStyleInfo(name="TableStyleLight1", showRowStripes=False),
-            )
+    _set_cell(ws, 1, 1, sheet.title).font = Font(bold=True, size=15)
+    for r, line in enumerate(sheet.lines, start=2):
+        _set_cell(ws, r, 1, line)
+    if not sheet.headers:
+        ws.column_dimensions["A"].width = 110
+        return
+    top = sheet.header_row
+    for c, header in enumerate(sheet.headers, start=1):
+        _set_cell(ws, top, c, header).font = Font(bold=True)
+    for r, (row, formats) in enumerate(zip(sheet.rows, sheet.formats), start=top + 1):
+        for c, (value, number_format) in enumerate(zip(row, formats), start=1):
+            cell = _set_cell(ws, r, c, value)
+            if number_format:
+                cell.number_format = number_format
+    for c, header in enumerate(sheet.headers, start=1):
+        width = max([len(header)] + [len(str(row[c - 1])) for row in sheet.rows])
+        ws.column_dimensions[get_column_letter(c)].width = min(max(width + 2, 10), 60)
+    ws.freeze_panes = f"A{top + 1}"
+    last = f"{get_column_letter(len(sheet.headers))}{top + len(sheet.rows)}"
+    ws.add_table(
+        Table(
+            displayName=f"Table_{number}",
+            ref=f"A{top}:{last}",
+            tableStyleInfo=TableStyleInfo(name="TableStyleLight1", showRowStripes=False),
         )
-        _add_rag_formatting(ws, f"A2:{get_column_letter(len(headers))}{len(rows) + 1}", rows)
-    return len(rows)
-
-
-def cover_lines(info: ReportInfo, contents: list[tuple[str, str, int]]) -> list[tuple[str, bool]]:
-    """The cover sheet, one line per row of column A: (text, is_heading)."""
-    lines = [(f"{info.title}: supporting tables", True)]
-    lines += [
-        (f"{label}: {value}", False)
-        for label, value in (
-            ("Council", info.council_label),
-            ("Period", info.period),
-            ("Status", info.status),
-            ("Published", long_date(info.published)),
-        )
-        if value
-    ]
-    lines += [
-        ("Notes", True),
-        (
-            f"Produced by perfeval from {info.notebook}. Each table sheet holds one table "
-            f"of the report's key figures; its values equal those in manifest.json beside "
-            f"this workbook.",
-            False,
-        ),
-        (f"There are {len(contents)} tables; the Contents sheet lists them.", False),
-        (f"No cell is left blank: {MISSING_CELL} marks a value that is not available.", False),
-        (
-            "Red, Amber and Green statuses are written as words; the cell colour only adds "
-            "to the word.",
-            False,
-        ),
-    ]
-    if info.parameters:
-        lines.append(
-            (
-                "Parameters: "
-                + "; ".join(f"{k} = {format_parameter(v)}" for k, v in info.parameters.items()),
-                False,
-            )
-        )
-    lines += [("Sources", True)] + [
-        (source, False) for source in info.sources or ["See the report's method section."]
-    ]
-    lines += [("Symbols used in tables", True)]
-    lines += [(f"{symbol} {meaning}", False) for symbol, meaning in symbol_items()]
-    return lines
-
-
-def _write_cover(ws: Any, info: ReportInfo, contents: list[tuple[str, str, int]]) -> None:
-    from openpyxl.styles import Font
-
-    for row, (text, heading) in enumerate(cover_lines(info, contents), start=1):
-        cell = _set_cell(ws, row, 1, text)
-        if heading:
-            cell.font = Font(bold=True, size=16 if row == 1 else 13)
-    ws.column_dimensions["A"].width = 110
-
-
-def _write_contents(ws: Any, contents: list[tuple[str, str, int]]) -> None:
-    from openpyxl.styles import Font
-
-    for c, header in enumerate(("Sheet", "Table", "Rows"), start=1):
-        _set_cell(ws, 1, c, header).font = Font(bold=True)
-    for r, (sheet, description, rows) in enumerate(contents, start=2):
-        link = _set_cell(ws, r, 1, sheet)
-        link.hyperlink = f"#'{sheet}'!A1"
-        link.font = Font(color="1D70B8", underline="single")
-        _set_cell(ws, r, 2, description)
-        _set_cell(ws, r, 3, rows)
-    ws.freeze_panes = "A2"
-    for letter, width in (("A", 34), ("B", 90), ("C", 8)):
-        ws.column_dimensions[letter].width = width
+    )
+    _add_rag_formatting(ws, f"A{top + 1}:{last}", sheet.rows)
 
 
 def write_workbook(
@@ -503,14 +733,14 @@ def write_workbook(
 ) -> Path:
     """Write the report's supporting tables as an Excel workbook.
 
-    Sheets: ``Cover`` (title, council, period, status, date, notes, sources, symbol legend, all
-    in column A), ``Contents`` (a linked list of the tables) and one sheet per key figure of
-    kind ``table``, named after the figure (at most 31 characters, unique). Each table sheet
-    has its column headers in bold in row 1 (a recorded index becomes the first column, ``Row
-    label``), the values as recorded (missing ones as ``[x]``; numbers to 16 significant digits,
-    as openpyxl writes them, more than the 15 Excel works to), number formats with
-    thousands separators, a frozen header row, an Excel table, and conditional formatting on
-    cells equal to Red, Amber or Green. No merged cells, no blank rows.
+    Sheets (:func:`workbook_sheets`): ``Cover`` (title, council, period, status, date, notes,
+    sources, all in column A), ``Contents`` (a linked table of the tables), ``Notes`` (the
+    symbols and their meaning) and one sheet per key figure of kind ``table``. Each has its
+    title in A1 and a line or two below it; each table is an Excel table with plain-English
+    headers, its numbers stored as shown (rounded half up to the decimals of their number
+    format; the indicator table's values to each indicator's own decimals), a symbol instead of
+    any blank cell, a frozen header row and RAG colours on the words Red, Amber and Green. No
+    merged cells, no blank rows inside a table.
 
     Parameters
     ----------
@@ -527,20 +757,19 @@ def write_workbook(
         The file written.
     """
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
-    tables = {name: figure for name, figure in key_figures.items() if figure.get("kind") == "table"}
     wb = Workbook()
-    cover = wb.active
-    cover.title = "Cover"
-    contents_ws = wb.create_sheet("Contents")
-    contents = []
-    for number, (sheet, (name, figure)) in enumerate(
-        zip(sheet_names(list(tables)), tables.items()), start=1
-    ):
-        rows = _write_table_sheet(wb.create_sheet(sheet), figure["value"], number)
-        contents.append((sheet, figure.get("description") or name.replace("_", " "), rows))
-    _write_cover(cover, info, contents)
-    _write_contents(contents_ws, contents)
+    wb.remove(wb.active)
+    for number, sheet in enumerate(workbook_sheets(key_figures, info)):
+        ws = wb.create_sheet(sheet.name)
+        _draw_sheet(ws, sheet, number)
+        if sheet.name == "Contents":
+            for r, row in enumerate(sheet.rows, start=sheet.header_row + 1):
+                if row[0] != MISSING_CELL:
+                    link = ws.cell(row=r, column=1)
+                    link.hyperlink = f"#'{row[0]}'!A1"
+                    link.font = Font(color="1D70B8", underline="single")
     wb.properties.title = f"{info.title}: supporting tables"
     wb.properties.creator = "perfeval"
     wb.properties.language = "en-GB"

@@ -350,6 +350,28 @@ RISK_BANDS = Param(
 )
 
 
+#: The quartile convention of the benchmarking (:data:`perfeval.stats.indicators.QUARTILE_METHODS`,
+#: written here so that declaring the schemas does not import the statistics).
+QUARTILE_METHOD = Param(
+    "quartile_method",
+    "str",
+    "inclusive",
+    "Quartile convention: 'inclusive' (Excel QUARTILE.INC, Hyndman and Fan type 7; the median "
+    "council of an odd-sized group counts in the top two quartiles) or 'exclusive' "
+    "(QUARTILE.EXC, type 6; the median council counts in neither half)",
+    choices=("inclusive", "exclusive"),
+)
+#: How tied values are ranked (:data:`perfeval.stats.indicators.TIES`).
+TIES = Param(
+    "ties",
+    "str",
+    "competition",
+    "Tied values share the best rank ('competition', 1224, Excel RANK.EQ) or the mean of "
+    "their ranks ('mid-rank', 1 2.5 2.5 4, Excel RANK.AVG)",
+    choices=("competition", "mid-rank"),
+)
+
+
 register_schema(
     "state_of_the_nation",
     common_parameters()
@@ -392,6 +414,8 @@ register_schema(
             check=check_previous_wave,
         ),
         RISK_BANDS,
+        QUARTILE_METHOD,
+        TIES,
     ],
 )
 
@@ -420,6 +444,8 @@ register_schema(
             check=check_services,
         ),
         RISK_BANDS,
+        QUARTILE_METHOD,
+        TIES,
     ],
 )
 
@@ -737,12 +763,41 @@ DEFAULT_FRAMEWORK = [
         True,
     ),
     _question(
-        "Were participating and comparison councils on parallel trends before the programme?",
-        "did_NI192.pre_trends_parallel",
+        "Is it evidenced that participating and comparison councils were on parallel trends "
+        "before the programme?",
+        "did_NI192.pre_trends_evidenced",
         "==",
         True,
     ),
 ]
+
+INFERENCE_CHOICES = ("randomisation", "wild_bootstrap", "cluster")
+"""How the programme evaluation's difference-in-differences p-values and intervals are computed
+(:data:`perfeval.stats.evaluation.INFERENCE_METHODS`)."""
+
+DEFAULT_QUESTION_LABELS = [
+    "confidence: Confidence (1 low to 5 high)",
+    "understanding: Understanding (1 low to 5 high)",
+    "uses_performance_data: Uses performance data in their work",
+    "has_development_plan: Has a development plan",
+]
+
+
+def check_question_labels(value: list[str], values: dict[str, Any]) -> str | None:
+    """Each item reads ``question: wording``, each question once."""
+    seen, bad = set(), []
+    for item in value:
+        question, colon, wording = str(item).partition(":")
+        if not colon or not question.strip() or not wording.strip() or question in seen:
+            bad.append(short_repr(item))
+        seen.add(question)
+    if bad:
+        return (
+            f"each item must read 'question: wording', each question once; not usable: "
+            f"{', '.join(bad)}"
+        )
+    return None
+
 
 register_schema(
     "programme_evaluation",
@@ -787,12 +842,56 @@ register_schema(
             "Participant survey yes/no questions (McNemar)",
         ),
         Param(
+            "survey_question_labels",
+            "list[str]",
+            DEFAULT_QUESTION_LABELS,
+            "How each participant survey question is named in the report, one 'question: "
+            "wording' item each (a question not listed is named by its column)",
+            check=check_question_labels,
+        ),
+        Param(
             "confidence_level",
             "float",
             0.95,
             "Confidence level of the intervals",
             min=0.5,
             max=0.99,
+        ),
+        Param(
+            "inference",
+            "str",
+            "randomisation",
+            "How the difference-in-differences p-value and interval are computed: randomisation "
+            "over councils (holds with few participating councils), wild_bootstrap (wild "
+            "cluster restricted bootstrap) or cluster (cluster-robust t)",
+            choices=INFERENCE_CHOICES,
+        ),
+        Param(
+            "bootstrap_draws",
+            "int",
+            9999,
+            "Random sets of councils (randomisation) or bootstrap samples (wild_bootstrap); "
+            "every set is used when there are fewer",
+            min=99,
+            max=99999,
+        ),
+        Param(
+            "seed",
+            "int",
+            20240401,
+            "Seed of the random draws: the same seed gives the same p-values and intervals",
+            min=0,
+            max=2**32 - 1,
+        ),
+        Param(
+            "equivalence_margin",
+            "float",
+            0.25,
+            "Parallel pre-programme trends are evidenced only if every pre-programme "
+            "difference's interval lies within this many standard deviations of the indicator "
+            "(across councils, last year before the programme)",
+            min=0.01,
+            max=2.0,
         ),
         Param(
             "evaluation_framework",

@@ -53,6 +53,8 @@ __all__ = [
     "VerifyResult",
     "verify_report",
     "compare_key_figures",
+    "table_key_column",
+    "KEY_COLUMNS",
     "read_manifest",
     "load_manifest_schema",
     "check_manifest",
@@ -183,6 +185,90 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
+#: Columns that identify a table's rows, in the order looked for: the first present whose values
+#: are all different keys the comparison (the indicator table's ``Code``, a scorecard's
+#: ``indicator``).
+KEY_COLUMNS = ("Code", "indicator", "code", "Indicator code")
+#: Columns naming the row's thing, shown beside its key: ``NI192 (Household waste ...)``.
+NAME_COLUMNS = ("Indicator", "title", "Title", "name", "Name")
+
+
+def _shown(value: Any) -> str:
+    """A cell as a person reads it in a difference: text as written, anything else as JSON."""
+    return value if isinstance(value, str) else short_repr(value)
+
+
+def _column_word(column: Any) -> str:
+    """``RAG`` for a column of RAG statuses (``Against target (RAG)``, ``rag``), else the
+    column's own header."""
+    text = str(column)
+    return "RAG" if text.lower() == "rag" or "(RAG)" in text else text
+
+
+def table_key_column(table: Mapping[str, Any]) -> int | None:
+    """The position of the column that identifies the rows of a recorded table, or None.
+
+    A table recorded with an index is keyed by it (None here); otherwise the first of
+    :data:`KEY_COLUMNS` whose values are all present and different, else the first column when
+    its values are all different texts (``rag_counts``: Green, Amber, ...).
+    """
+    if "index" in table:
+        return None
+    columns = list(table.get("columns") or [])
+    rows = table.get("data") or []
+
+    def unique(position: int) -> bool:
+        keys = [row[position] for row in rows]
+        return None not in keys and len({json.dumps(k) for k in keys}) == len(keys)
+
+    for name in KEY_COLUMNS:
+        if name in columns and unique(columns.index(name)):
+            return columns.index(name)
+    if columns and rows and all(isinstance(row[0], str) for row in rows) and unique(0):
+        return 0
+    return None
+
+
+def _row_labels(table: Mapping[str, Any], key: int) -> dict[str, str]:
+    """Each row's key (as JSON) and its label: the key, with the row's name when there is one."""
+    columns = list(table["columns"])
+    name = next((columns.index(c) for c in NAME_COLUMNS if c in columns), None)
+    labels = {}
+    for row in table["data"]:
+        label = str(row[key])
+        if name is not None and name != key and isinstance(row[name], str):
+            label = f"{label} ({row[name]})"
+        labels[json.dumps(row[key])] = label
+    return labels
+
+
+def _compare_keyed_rows(
+    name: str, old: Mapping[str, Any], new: Mapping[str, Any], key: int
+) -> list[str]:
+    """Row by row on the key column: each changed cell as ``NI192 (title): RAG was Green, now
+    Amber``; rows only in one of the tables named."""
+    columns = list(old["columns"])
+    old_rows = {json.dumps(row[key]): row for row in old["data"]}
+    new_rows = {json.dumps(row[key]): row for row in new["data"]}
+    labels = _row_labels(new, key) | _row_labels(old, key)
+    lines = [
+        f"{name}: {labels[k]}: in the published table, not in the re-run"
+        for k in old_rows
+        if k not in new_rows
+    ]
+    lines += [f"{name}: {labels[k]}: new in the re-run" for k in new_rows if k not in old_rows]
+    for k, old_row in old_rows.items():
+        if k in new_rows:
+            lines += [
+                f"{name}: {labels[k]}: {_column_word(column)} was {_shown(a)}, now {_shown(b)}"
+                for column, a, b in zip(columns, old_row, new_rows[k])
+                if not _same(a, b)
+            ]
+    if not lines and list(old_rows) != list(new_rows):
+        lines.append(f"{name}: the same rows in a different order")
+    return lines
+
+
 def _compare_tables(
     name: str, old: Mapping[str, Any], new: Mapping[str, Any], limit: int = 10
 ) -> list[str]:
@@ -192,17 +278,21 @@ def _compare_tables(
                 f"{name}: table {part} differ: published {short_repr(old.get(part))}, "
                 f"re-run {short_repr(new.get(part))}"
             ]
-    if len(old["data"]) != len(new["data"]):
+    key = table_key_column(old)
+    if key is not None and table_key_column(new) == key:
+        cells = _compare_keyed_rows(name, old, new, key)
+    elif len(old["data"]) != len(new["data"]):
         return [
             f"{name}: published table has {len(old['data'])} rows, re-run has {len(new['data'])}"
         ]
-    labels = old.get("index") or list(range(len(old["data"])))
-    cells = [
-        f"{name}: row {label!r}, column {column!r}: published {a!r}, re-run {b!r}"
-        for label, old_row, new_row in zip(labels, old["data"], new["data"])
-        for column, a, b in zip(old["columns"], old_row, new_row)
-        if not _same(a, b)
-    ]
+    else:
+        labels = old.get("index") or list(range(len(old["data"])))
+        cells = [
+            f"{name}: row {label!r}, column {column!r}: published {a!r}, re-run {b!r}"
+            for label, old_row, new_row in zip(labels, old["data"], new["data"])
+            for column, a, b in zip(old["columns"], old_row, new_row)
+            if not _same(a, b)
+        ]
     if len(cells) > limit:
         cells = cells[:limit] + [f"{name}: ... and {len(cells) - limit} more cells differ"]
     return cells
@@ -211,7 +301,12 @@ def _compare_tables(
 def compare_key_figures(published: Mapping[str, Any], rerun: Mapping[str, Any]) -> list[str]:
     """Return one line per difference between two sets of key figures (empty when identical).
 
-    Numbers and text are compared exactly; tables column labels, index and every cell.
+    Numbers and text are compared exactly; tables column labels, index and every cell. A
+    table with a key column (:func:`table_key_column`: the indicator table's ``Code``) is
+    compared row by row on it, so a change reads by indicator: ``indicator_table: NI192
+    (Household waste ...): RAG was Green, now Amber``; a row added or dropped is named, not
+    counted. Other tables are compared cell by cell in order (``row 'B', column 'v': published
+    2.0, re-run 2.25``).
     """
     differences = [f"{name}: missing from the re-run" for name in published if name not in rerun]
     differences += [f"{name}: new in the re-run" for name in rerun if name not in published]

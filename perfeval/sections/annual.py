@@ -25,17 +25,20 @@ from typing import Any
 
 import pandas as pd
 
+from perfeval.core.formatting import join_words, plural, round_half_up
 from perfeval.core.periods import parse_period, period_sort_key
 from perfeval.data import notes
 from perfeval.data.loader import Dataset, authority_names, council_name
 from perfeval.present import charts, narrative
 from perfeval.present.html import format_number, parameters_table, symbol_legend
 from perfeval.present.section import Section
-from perfeval.sections import survey
+from perfeval.sections import common, survey
 from perfeval.stats import budget as money
 from perfeval.stats import indicators as engine
 from perfeval.stats import rag as rag_rule
 from perfeval.stats import scorecard
+from perfeval.stats.comparators import summarise_values
+from perfeval.stats.indicator_table import ANNUAL_DESCRIPTION, annual_indicator_table
 from perfeval.stats.scorecard import MIN_COMPARATORS, group_members
 from perfeval.stats.trend import TREND_METHOD
 
@@ -94,7 +97,8 @@ class AnnualReport:
     card : DataFrame
         The council's scorecard: every indicator's latest value, target, RAG, direction, rank.
     shares : DataFrame
-        The headline shares of :func:`perfeval.stats.scorecard.headline_shares` for the year.
+        The headline counts of :func:`perfeval.stats.scorecard.headline_shares`: the same
+        indicators and years as ``card``, each count with its base.
     method_notes : tuple of str
         The sentences of the report's "Method" list, in the order the report uses the methods.
     commentary : bool
@@ -147,14 +151,23 @@ def prepare(data: Dataset, params: Mapping[str, Any]) -> AnnualReport:
     council, year = params["council"], params["year"]
     context = report_context(data, dict(params))
     card = scorecard.add_commentary(
-        scorecard.build_scorecard(data, council, year, params["comparator_group"]), data, council
+        scorecard.build_scorecard(
+            data,
+            council,
+            year,
+            params["comparator_group"],
+            quartile_method=params.get("quartile_method", "inclusive"),
+            ties=params.get("ties", "competition"),
+        ),
+        data,
+        council,
     )
     return AnnualReport(
         data=data,
         params=params,
         context=context,
         card=card,
-        shares=scorecard.headline_shares(card, year),
+        shares=scorecard.headline_shares(card),
         method_notes=tuple(context["method_notes"]),
     )
 
@@ -229,10 +242,16 @@ def report_context(
         "method_notes": [
             rag_rule.RAG_METHOD,
             engine.DOT_METHOD,
-            engine.QUARTILE_METHOD,
+            engine.quartile_method_note(
+                params.get("quartile_method", "inclusive"), params.get("ties", "competition")
+            ),
             "Latest available: each indicator uses the council's latest annual "
             f"value in or before {params['year']}; its period is shown beside it.",
-            f"Headline shares count only indicators with a value for {params['year']} itself.",
+            "Headlines count the same indicators and years as the table against target, each "
+            "indicator once: on target (Green), within tolerance (Amber), beyond tolerance "
+            "(Red), no data, no target and not rated (neutral polarity) add up to all of "
+            "them; improved, unchanged and worse to those with a previous year's value; the "
+            "top two quartiles are counted among those ranked.",
             f"Medians, ranks and quartiles are drawn only from at least "
             f"{MIN_COMPARATORS} councils with a value.",
             f"Comparator group: {method}."
@@ -252,40 +271,116 @@ def report_context(
 
 
 # --------------------------------------------------------------------------- headlines
+#: The headline measures the chart of shares shows (the table shows every count).
+CHARTED_MEASURES = ("on target", "improved", scorecard.TOP_TWO_QUARTILES)
+
+
+def counted_scope(card: pd.DataFrame, year: str) -> str:
+    """Which values a headline count counts, with how many from each year: ``", each with a
+    value for 2024/25"`` or ``", each at its latest value up to 2024/25 (23 for 2024/25 and 2
+    for 2022/23)"``."""
+    periods = scorecard.periods_counted(card)
+    if list(periods.index) in ([year], []):
+        return f", each with a value for {year}"
+    years = join_words(f"{int(n):,} for {p}" for p, n in periods.items())
+    return f", each at its latest value up to {year} ({years})"
+
+
+def describe_headlines(card: pd.DataFrame, *, council: str, year: str) -> str:
+    """The headline sentences: every state against target out of all the indicators (the
+    indicators and years of the table against target), then direction of travel and quartiles,
+    each with its base. The words are :data:`perfeval.stats.scorecard.TARGET_WORDS`.
+
+    E.g. "Of Melton's 4 indicators, each at its latest value up to 2024/25 (3 for 2024/25 and 1
+    for 2023/24): 0 on target (Green), 4 within tolerance (Amber), 0 beyond tolerance (Red), 0
+    no data and 0 no target. Of 4 indicators with a previous year's value to compare, 2
+    improved, 1 unchanged and 1 worse. Of 3 indicators ranked among the comparator group, 0 are
+    in the top two quartiles."
+    """
+    target = describe_target(card, council=council, year=year)
+    directions = scorecard.direction_counts(card["dot"])
+    compared = int(directions["denominator"].iloc[0])
+    direction = (
+        f"Of {narrative.counted(compared, 'indicators')} with a previous year's value to "
+        f"compare, {common.counted_states(directions)}."
+        if compared
+        else "No indicator has a previous year's value to compare."
+    )
+    quartile = card["quartile"].dropna()
+    top = int((quartile <= 2).sum())
+    median = ""
+    if "top_two_quartiles" in card.columns:  # the exclusive convention counts the median
+        counted = card.loc[card["quartile"].notna(), "top_two_quartiles"]  # council in neither
+        top, middle = int(counted.fillna(False).astype(bool).sum()), int(counted.isna().sum())
+        median = (
+            f" ({narrative.counted(middle, 'indicators')} at the group's median "
+            f"{'is' if middle == 1 else 'are'} counted in neither half)"
+            if middle
+            else ""
+        )
+    ranked = (
+        f"Of {narrative.counted(len(quartile), 'indicators')} ranked among the comparator "
+        f"group, {top:,} {'is' if top == 1 else 'are'} in the top two quartiles{median}."
+        if len(quartile)
+        else f"No indicator is ranked among the comparator group (fewer than "
+        f"{MIN_COMPARATORS} councils with a value)."
+    )
+    return f"{target} {direction} {ranked}"
+
+
+def headline_label(measure: str) -> str:
+    """A headline measure as its table row names it: the words, and the RAG state for the three
+    RAG states (``on target (Green)``), as the sentence says it."""
+    if measure == scorecard.TOP_TWO_QUARTILES:
+        return "in the top two quartiles"
+    state = {w: s for s, w in scorecard.TARGET_WORDS.items()}.get(measure)
+    return (
+        f"{measure} ({state})"
+        if state in (rag_rule.GREEN, rag_rule.AMBER, rag_rule.RED)
+        else measure
+    )
+
+
 def headline_table(shares: pd.DataFrame) -> pd.DataFrame:
-    """The headline shares as shown: measure, indicators, out of, share as a percentage."""
-    return shares.assign(share=[narrative.percent(s) for s in shares["share"]]).rename(
-        columns={
-            "measure": "Measure",
-            "numerator": "Indicators",
-            "denominator": "Out of",
-            "share": "Share",
+    """The headline counts as shown: measure, indicators, out of (the base), share."""
+    return pd.DataFrame(
+        {
+            "Measure": [headline_label(m) for m in shares["measure"]],
+            "Indicators": shares["numerator"].astype(int).to_numpy(),
+            "Out of": shares["denominator"].astype(int).to_numpy(),
+            "Share": [narrative.percent(s) for s in shares["share"]],
         }
     )
 
 
 def headlines(report: AnnualReport) -> Section:
-    """Headlines: the shares of indicators on target, improved and in the top two quartiles.
+    """Headlines: every indicator's state against target, direction of travel and quartile, each
+    count with its base, for the indicators and years of the table against target.
 
     Offers ``headline_shares``.
     """
     shares, name, year = report.shares, report.council_name, report.year
-    sentence = narrative.describe_headlines(shares, council=name, year=year)
+    sentence = describe_headlines(report.card, council=name, year=year)
+    charted = shares[shares["measure"].isin(CHARTED_MEASURES)].reset_index(drop=True)
     return (
         Section()
         .text(sentence)
         .table(
             headline_table(shares),
             row_header="Measure",
-            caption=f"Headline measures, {name}, {year} (indicators with a {year} value)",
+            caption=f"Headline measures, {name}: each indicator's latest value up to {year}",
         )
         .figure(
-            charts.plot_share_bars(shares, title=f"Headline measures, {year}"),
+            charts.plot_share_bars(charted, title=f"Headline measures, latest values to {year}"),
             alt=sentence,
-            caption=f"Share of indicators on target, improved and in the "
-            f"top two quartiles, {year}.",
+            caption=f"Share of indicators on target, improved on the previous year and in the "
+            f"top two quartiles, each indicator's latest value up to {year}.",
         )
-        .offer("headline_shares", shares, "Headline shares of PIs with a value for the report year")
+        .offer(
+            "headline_shares",
+            shares,
+            f"Headline counts of every PI's latest value up to {year}, each with its base",
+        )
     )
 
 
@@ -305,18 +400,28 @@ def rag_counts_table(counts: pd.Series) -> pd.DataFrame:
     return counts.rename_axis("rag").reset_index(name="indicators")
 
 
+def describe_target(card: pd.DataFrame, *, council: str, year: str) -> str:
+    """The count against target of :func:`describe_headlines` alone (the RAG section's
+    sentence), so the two sections say the same counts in the same words."""
+    return common.describe_against_target(
+        scorecard.target_counts(card["rag"]), owner=f"{council}'s ", scope=counted_scope(card, year)
+    )
+
+
 def performance(report: AnnualReport) -> Section:
     """Performance against target: indicators by RAG status (chart) and every indicator's latest
-    value against its target with direction of travel (table). Offers ``rag_counts``."""
+    value against its target with direction of travel (table). Offers ``rag_counts`` and
+    ``indicator_table``."""
     counts, year = rag_counts(report.card), report.year
+    sentence = describe_target(report.card, council=report.council_name, year=year)
     return (
         Section()
-        .text(narrative.describe_counts(counts, what="indicators in the latest year available"))
+        .text(sentence)
         .figure(
             charts.plot_category_counts(
                 counts, title=f"Status against target, latest year to {year}"
             ),
-            alt=narrative.describe_counts(counts, what="indicators"),
+            alt=sentence,
             caption=RAG_CAPTION,
         )
         .table(
@@ -327,6 +432,7 @@ def performance(report: AnnualReport) -> Section:
             note=rag_note(),
         )
         .offer("rag_counts", rag_counts_table(counts))
+        .offer("indicator_table", annual_indicator_table(report.card), ANNUAL_DESCRIPTION)
     )
 
 
@@ -391,7 +497,10 @@ def benchmarking(report: AnnualReport) -> Section:
             table if not table.empty else None,
             row_header="Indicator",
             caption=f"Rank and quartile among the comparator group ({group})",
-            note=engine.QUARTILE_METHOD,
+            note=engine.quartile_method_note(
+                report.params.get("quartile_method", "inclusive"),
+                report.params.get("ties", "competition"),
+            ),
         )
         .offer(
             "percentile_positions",
@@ -459,20 +568,85 @@ def describe_trend_gaps(trends: pd.DataFrame, indicators: Sequence[str]) -> str:
     return f"{describe_missing_medians(trends)} {missing_values}".strip()
 
 
-def describe_trend_lines(trends: pd.DataFrame) -> str:
-    """One sentence per key indicator on its values and the comparator median (the charts'
-    text alternative)."""
+def describe_trend_lines(trends: pd.DataFrame, register: pd.DataFrame) -> str:
+    """One sentence per key indicator on its values and the comparator median, each with the
+    indicator's decimals (the charts' text alternative, before the England sentences)."""
+    decimals = register.set_index("code")["decimals"]
     return " ".join(
-        narrative.describe_trend(label, "", list(g["period"]), list(g["home"]), list(g["median"]))
+        narrative.describe_trend(
+            label,
+            "",
+            list(g["period"]),
+            list(g["home"]),
+            list(g["median"]),
+            decimals=int(decimals.get(g["indicator"].iloc[0], 1)),
+        )
         for label, g in trends.groupby("label", sort=False)
     )
+
+
+def describe_no_england(trends: pd.DataFrame, england: str) -> str:
+    """Sentence when no key indicator has an England median ("" when one has): the data does
+    not cover England's authorities of the council's type."""
+    if trends["england_median"].notna().any() or england == "England":
+        return ""
+    kind = england.removeprefix("England ")
+    return (
+        f"No {england} median is shown: in no year does the data hold a key indicator's values "
+        f"for at least half of England's current {kind} authorities and at least "
+        f"{MIN_COMPARATORS} of them."
+    )
+
+
+def england_words(data: Dataset, council: str) -> str:
+    """``England unitary``, ``England district``, ...: whom the England figures cover (the
+    authorities of the council's type), or ``England`` when its type is not known."""
+    kind = scorecard.authority_type(data, council)
+    return f"England {scorecard.AUTHORITY_TYPE_WORDS.get(kind, kind)}" if kind else "England"
+
+
+def compared_word(value: float, median: float, decimals: int) -> str:
+    """``above``, ``below`` or ``level with`` the median, as the numbers are shown (rounded)."""
+    shown = round_half_up(value, decimals) - round_half_up(median, decimals)
+    return "above" if shown > 0 else "below" if shown < 0 else "level with"
+
+
+def describe_england(
+    trends: pd.DataFrame, register: pd.DataFrame, *, name: str, england: str
+) -> str:
+    """One sentence per key indicator with an England median: the council's latest value with
+    one against the England median and interquartile range, and how many councils they are
+    drawn from ("" when the data covers no key indicator for England).
+
+    E.g. "Rutland's 2023/24 value of Household waste recycled (%) was 47.1%, above the England
+    unitary median of 40.2% (interquartile range 35.0% to 45.1%, 59 councils)."
+    """
+    both = trends[trends["home"].notna() & trends["england_median"].notna()]
+    info = register.set_index("code")
+    sentences = []
+    for code, rows in both.groupby("indicator", sort=False):
+        row = rows.iloc[-1]
+        decimals, unit = int(info.loc[code, "decimals"]), str(info.loc[code, "unit"])
+
+        def shown(v: float, d: int = decimals, u: str = unit) -> str:
+            return format_number(float(v), d, u)
+
+        sentences.append(
+            f"{name}'s {row['period']} value of {info.loc[code, 'title']} was "
+            f"{shown(row['home'])}, {compared_word(row['home'], row['england_median'], decimals)} "
+            f"the {england} median of {shown(row['england_median'])} (interquartile range "
+            f"{shown(row['england_lower_quartile'])} to {shown(row['england_upper_quartile'])}, "
+            f"{plural(int(row['n_england']), 'council')})."
+        )
+    return " ".join(sentences)
 
 
 def trends_section(
     data: Dataset, *, council: str, group: str, indicators: Sequence[str], year: str, years: int
 ) -> Section:
-    """Key indicators over time against the comparator median (charts and their values), and
-    the trend tests of the council's own values (sentence and table).
+    """Key indicators over time against the comparator median and, where the data covers every
+    authority of the council's type, the England median and interquartile range (charts, their
+    values and a sentence), and the trend tests of the council's own values (sentence, table).
 
     A key indicator without a value in the years shown is named in the caption; when none has
     one, the section is one sentence. Offers ``key_indicator_trends`` and
@@ -480,9 +654,10 @@ def trends_section(
     """
     trends = scorecard.comparator_trends(data, council, group, indicators, year, years)
     section = Section().offer("key_indicator_trends", trends)
+    name = council_name(data, council)
     if trends.empty:
         return section.text(
-            describe_no_trends(indicators, name=council_name(data, council), year=year, years=years)
+            describe_no_trends(indicators, name=name, year=year, years=years)
         ).offer(
             "key_indicator_trend_tests",
             pd.DataFrame(columns=TREND_TEST_COLUMNS),
@@ -490,18 +665,37 @@ def trends_section(
         )
     gaps = describe_trend_gaps(trends, indicators)
     tests = scorecard.trend_tests(data, trends)
+    england = england_words(data, council)
+    register = data.indicators
+    units = {f"{t} ({u})": str(u) for t, u in zip(register["title"], register["unit"])}
+    has_england = bool(trends["england_median"].notna().any())
+    drawn = (
+        f"; the {england} median (dotted line, triangles) and interquartile range (shaded "
+        f"band), where the data holds values for at least half of England's current "
+        f"{england.removeprefix('England ')} authorities"
+        if has_england
+        else ""
+    )
+    national = describe_england(trends, register, name=name, england=england) or (
+        describe_no_england(trends, england)
+    )
     return (
-        section.figure(
+        section.text(national)
+        .figure(
             charts.plot_small_multiples(
-                trends, title="Key indicators: this council against the comparator median"
+                trends,
+                title="Key indicators: this council against the comparator median"
+                + (f" and the {england} median" if has_england else ""),
+                units=units,
+                england=england,
             ),
-            alt=f"{describe_trend_lines(trends)} {gaps}".strip(),
+            alt=" ".join(t for t in (describe_trend_lines(trends, register), national, gaps) if t),
             caption=f"Key indicators over the last {years} years: this council (solid "
-            f"line, circles) and the comparator median (dashed line, squares). "
-            f"{gaps}".strip(),
+            f"line, circles) and the comparator median (dashed line, squares){drawn}. A year "
+            f"without a value is a gap in the line. {gaps}".strip(),
         )
         .table(
-            scorecard.trend_table(trends),
+            scorecard.trend_table(trends, register),
             caption="Values behind the trend charts",
             row_header="Indicator",
         )
@@ -595,13 +789,57 @@ def spend_display_table(spend: pd.DataFrame, council: str) -> pd.DataFrame:
 SPEND_COLUMNS = ["authority", "spend_per_head", "rank", "difference_from_median"]
 
 
-def spend_section(data: Dataset, *, council: str, group: str) -> Section:
+#: Numbers of years in words, as a sentence says them ("seven years before this report").
+YEARS_IN_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def years_apart(n: int) -> str:
+    """``one year``, ``seven years``, ``12 years``: a gap in years as a sentence says it."""
+    count = YEARS_IN_WORDS[n] if 0 <= n < len(YEARS_IN_WORDS) else f"{n:,}"
+    return f"{count} year{'' if n == 1 else 's'}"
+
+
+def describe_spend_year(spend_year: str, year: str, population_years: Sequence[str]) -> str:
+    """Which year the spend figures are for and how far that is from the report year, with the
+    population year behind "per head".
+
+    E.g. "These figures are for 2017/18, the latest year in the data, seven years before this
+    report (2024/25); spend per head uses population for 2020/21."
+    """
+    gap = parse_period(year).fy - parse_period(spend_year).fy
+    when = (
+        f"{spend_year}, the report year"
+        if gap == 0
+        else f"{spend_year}, the latest year in the data, {years_apart(gap)} before this "
+        f"report ({year})"
+    )
+    used = join_words(population_years) or "no year"
+    return f"These figures are for {when}; spend per head uses population for {used}."
+
+
+def spend_left_out(data: Dataset, group: str, spend: pd.DataFrame, spend_year: str) -> str:
+    """Sentence naming the councils of the group left out of the spend comparison, with the
+    reason ("" when none is): no figures for that year (a council created since, or one whose
+    return is missing). A council with figures but no population stops the report earlier
+    (:func:`perfeval.stats.budget.compute_spend_per_head`), so it is never left out silently."""
+    shown = set(spend.dropna(subset=["spend_per_head"])["authority"])
+    names = authority_names(data)
+    missing = [names.get(m, m) for m in group_members(data, group) if m not in shown]
+    if not missing:
+        return ""
+    return f"Left out of the comparison: {join_words(missing)} (no figures for {spend_year})."
+
+
+def spend_section(data: Dataset, *, council: str, group: str, year: str) -> Section:
     """Net spend per head of the council against its comparator group: sentence, chart, table.
 
-    Offers ``net_spend_per_head`` (empty when the folder has no figures for the group; the
-    sentence then says so).
+    The figures are the latest year with figures for the group at or before the report year;
+    the sentence says which year that is and how far from the report year, the population year
+    behind "per head", and which councils of the group are left out and why. Offers
+    ``net_spend_per_head`` (empty when the folder has no figures for the group; the sentence
+    then says so).
     """
-    spend, spend_year = spend_per_head_comparison(data, council, group)
+    spend, spend_year = spend_per_head_comparison(data, council, group, year=year)
     if spend_year is None:
         return (
             Section()
@@ -611,14 +849,25 @@ def spend_section(data: Dataset, *, council: str, group: str) -> Section:
     bars = pd.DataFrame(
         {"code": spend["authority"], "name": spend["name"], "value": spend["spend_per_head"]}
     )
-    sentence = narrative.describe_comparison(
-        "Net current expenditure per head",
-        "£",
-        spend_year,
-        bars,
-        council,
-        decimals=0,
-        higher_is="highest",
+    population_years = sorted(
+        set(spend["population_year"].dropna().astype(str)), key=period_sort_key
+    )
+    sentence = " ".join(
+        part
+        for part in (
+            narrative.describe_comparison(
+                "Net current expenditure per head",
+                "£",
+                spend_year,
+                bars,
+                council,
+                decimals=0,
+                higher_is="highest",
+            ),
+            describe_spend_year(spend_year, year, population_years),
+            spend_left_out(data, group, spend, spend_year),
+        )
+        if part
     )
     caption = spend_caption(data, spend, spend_year)
     return (
@@ -688,15 +937,21 @@ def money_summary(report: AnnualReport) -> Section:
     """Money: net spend per head against the comparator group, then the year's budget against
     forecast outturn (:func:`spend_section`, :func:`budget_outturn`); either part may be one
     sentence saying its data are absent. Offers ``net_spend_per_head`` and ``budget_outturn``."""
-    return spend_section(report.data, council=report.council, group=report.group).extend(
-        budget_outturn(report.data, council=report.council, year=report.year)
-    )
+    return spend_section(
+        report.data, council=report.council, group=report.group, year=report.year
+    ).extend(budget_outturn(report.data, council=report.council, year=report.year))
 
 
 def spend_per_head_comparison(
-    data: Dataset, council: str, group: str, service: str = money.NET_SPEND
+    data: Dataset,
+    council: str,
+    group: str,
+    service: str = money.NET_SPEND,
+    *,
+    year: str | None = None,
 ) -> tuple[pd.DataFrame, str | None]:
-    """Net spend per head of each group member in the latest year with data, and that year.
+    """Net spend per head of each group member in the latest year with data (at or before
+    ``year`` when given: a 2023/24 report never quotes 2024/25 spend), and that year.
 
     A council with no figure that year (e.g. one created after it) is left out of the comparison
     rather than stopping the report; the sentence then says it has no value. With fewer than
@@ -711,13 +966,15 @@ def spend_per_head_comparison(
         & net["authority"].isin(members)
         & net["net_current_expenditure"].notna()
     ]
+    if year is not None:
+        rows = rows[[parse_period(p).fy <= parse_period(year).fy for p in rows["period"]]]
     if rows.empty:
         return pd.DataFrame(), None
     latest = max(rows["period"], key=period_sort_key)
     per_head = money.compute_spend_per_head(rows[rows["period"] == latest], data.population)
     has_value = council in set(per_head.dropna(subset=["spend_per_head"])["authority"])
     compared = money.compare_with_group(per_head, members, home=council if has_value else None)
-    if len(compared) < MIN_COMPARATORS:
+    if pd.isna(summarise_values(compared["spend_per_head"])["median"]):  # fewer than 3 councils
         compared = compared.assign(
             **{
                 c: float("nan")

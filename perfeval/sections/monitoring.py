@@ -1,10 +1,12 @@
 """The quarterly monitoring report: integrated finance and performance, quarter by quarter.
 
 Quarterly and monthly PIs year to date against targets profiled from the annual target
-(:func:`perfeval.stats.indicators.profile_annual_target`), year-end forecasts rated
-"On track / At risk / Off track", Making Data Count XmR charts (:mod:`perfeval.stats.spc`), and
-the integrated finance section (:func:`perfeval.stats.budget.monitor_budget` beside each service's
-PI RAG).
+(:func:`perfeval.stats.profiling.profile_annual_target`; a rate with numerators and denominators
+as their ratio of sums), better or worse than profile in percentage points for a percentage
+(:func:`better_than_target`), year-end forecasts with a 95% prediction interval rated
+"On track / At risk / Off track", Making Data Count XmR charts (:mod:`perfeval.stats.spc`) with
+their limits shown within the measure's :func:`natural_range`, and the integrated finance
+section (:func:`perfeval.stats.budget.monitor_budget` beside each service's PI RAG).
 
 The report's sections (:func:`quarterly_opening`, :func:`forecast_section`,
 :func:`year_to_date_section`, :func:`spc_section`, :func:`finance_section`,
@@ -20,6 +22,7 @@ The end-of-year review's pieces (exceptions, commentary, data-quality register) 
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from perfeval.core.exceptions import AnalysisError
-from perfeval.core.formatting import format_number
+from perfeval.core.formatting import format_number, join_words, label_with_unit, plural
 from perfeval.core.periods import Period, months_of, parse_period, quarters_of
 from perfeval.data import notes
 from perfeval.data.loader import Dataset, council_name
@@ -41,6 +44,7 @@ from perfeval.sections.common import opening_section
 from perfeval.stats import budget as money
 from perfeval.stats import profiling, scorecard, spc
 from perfeval.stats import rag as rag_rule
+from perfeval.stats.indicator_table import IN_YEAR_DESCRIPTION, in_year_indicator_table
 from perfeval.stats.indicators import describe_symbol
 
 # --------------------------------------------------------------------------- vocabularies
@@ -103,6 +107,15 @@ PROFILE_METHOD_TEXT = {
 }
 #: The largest value a unit allows, for profiling (a seasonal target above it is impossible).
 UPPER_BOUNDS = {"%": 100.0}
+#: Units of a percentage or a rate per 100, whose differences are in percentage points.
+POINTS_UNITS = re.compile(r"%|percent(age)?|(rate )?per 100", re.IGNORECASE)
+#: Units that can never be negative (counts, durations, rates), lower-case.
+NON_NEGATIVE_UNITS = frozenset({"number", "count", "days", "weeks", "hours", "rate"})
+GAP_METHOD = (
+    "Better or worse than profile: for a percentage (or a rate per 100) the difference from the "
+    "profiled target in percentage points; for other measures the difference as a % of the "
+    "profiled target; + is better, - worse, whichever direction is better for the indicator."
+)
 SPC_METHOD = (
     "SPC: XmR charts after NHS England's Making Data Count (as NHSRplotthedots): mean of all "
     "points shown, process limits at mean +/- 2.66 x mean moving range (moving ranges of 3.267 x "
@@ -110,7 +123,10 @@ SPC_METHOD = (
     "rising or falling points, 7 on one side of the mean, or 2 of 3 near a limit. Variation is "
     "judged at the latest point; assurance compares the target with the latest limits. The target "
     "used is the annual target for an average measure and the annual target divided by the number "
-    "of periods in the year for a cumulative one. Limits on fewer than 13 points are provisional."
+    "of periods in the year for a cumulative one. Limits on fewer than 13 points are provisional. "
+    "As Making Data Count draws them, a limit beyond the values a measure can take (below 0, or "
+    "above 100% for a percentage) is shown at that bound in the charts, sentences and table; the "
+    "rules and the assurance use the limits as calculated."
 )
 
 
@@ -193,6 +209,58 @@ def infer_measure_kind(history: pd.DataFrame, frequency: str) -> str:
     return leaders[0] if most and len(leaders) == 1 else DEFAULT_MEASURE_KIND
 
 
+def natural_range(unit: str) -> tuple[float | None, float | None]:
+    """The smallest and largest value a PI's unit allows, ``(lower, upper)`` with None for no
+    bound: 0 to 100 for a percentage; 0 to N for a score "out of N"; 0 or more for a count,
+    days, a rate or an amount per something (``per 100,000``); no bound for anything else
+    (£, which may be a net figure, or a unit it does not know)."""
+    text = str(unit or "").strip().lower()
+    if text in ("%", "percent", "percentage"):
+        return 0.0, 100.0
+    out_of = re.search(r"out of ([\d,.]+)", text)
+    if out_of:
+        return 0.0, float(out_of.group(1).replace(",", ""))
+    if text in NON_NEGATIVE_UNITS or text.startswith("per ") or text.startswith("rate"):
+        return 0.0, None
+    return None, None
+
+
+def in_points(unit: str) -> bool:
+    """Whether differences of a PI are in percentage points: its unit is a percentage or a rate
+    per 100 (:data:`POINTS_UNITS`)."""
+    return bool(POINTS_UNITS.fullmatch(str(unit or "").strip()))
+
+
+def points_better_than_target(value: float, target: float, polarity: str) -> float:
+    """How far a value is better (+) or worse (-) than its target in the PI's own units
+    (percentage points for a percentage): ``(value - target) x sign``, sign +1 when higher is
+    better and -1 when lower is better; NaN for neutral polarity or a missing value or target."""
+    sign = {"higher": 1.0, "lower": -1.0}.get(polarity)
+    if sign is None or pd.isna(value) or pd.isna(target):
+        return float("nan")
+    return (value - target) * sign
+
+
+def better_than_target(value: float, target: float, polarity: str, unit: str) -> float:
+    """Better (+) or worse (-) than target as :data:`GAP_METHOD` says: percentage points for a
+    percentage or rate per 100 (:func:`points_better_than_target`), % of the target otherwise
+    (:func:`percent_better_than_target`)."""
+    if in_points(unit):
+        return points_better_than_target(value, target, polarity)
+    return percent_better_than_target(value, target, polarity)
+
+
+def gap_unit(unit: str) -> str:
+    """The unit of :func:`better_than_target`: ``"percentage points"`` or ``"%"``."""
+    return charts_monitoring.POINTS if in_points(unit) else "%"
+
+
+def format_gap(gap: float, unit: str) -> str:
+    """``"+1.2 percentage points"`` for a percentage, ``"-14.2%"`` otherwise
+    (:func:`perfeval.present.charts_monitoring.format_gap` with :func:`gap_unit`)."""
+    return charts_monitoring.format_gap(gap, gap_unit(unit))
+
+
 def percent_better_than_target(value: float, target: float, polarity: str) -> float:
     """How far a value is better (+) or worse (-) than its target, in % of the target.
 
@@ -259,21 +327,25 @@ def assess_indicator_in_year(
     method: str = "even",
     upper_bound: float | None = None,
     kind: str | None = None,
+    unit: str = "",
 ) -> dict[str, Any]:
     """One indicator's year-to-date position and year-end forecast at the end of a quarter.
 
     Steps: measure kind as given, else from past years (:func:`infer_measure_kind`); annual
-    target profiled
-    (:func:`perfeval.stats.indicators.profile_annual_target`, seasonal shares from the years before
-    ``year``); year to date against the profiled target
-    (:func:`perfeval.stats.indicators.assess_year_to_date`); forecast
-    (:func:`perfeval.stats.indicators.forecast_year_end`) rated against the annual target
-    (:func:`perfeval.stats.indicators.assess_forecast`).
+    target profiled (:func:`perfeval.stats.profiling.profile_annual_target`, seasonal shares
+    from the years before ``year``); year to date against the profiled target
+    (:func:`perfeval.stats.profiling.assess_year_to_date`), as a ratio of sums where the
+    history has numerators and denominators for every period so far
+    (:func:`year_to_date_ratio`); forecast (:func:`perfeval.stats.profiling.forecast_year_end`)
+    with its prediction interval (:func:`perfeval.stats.profiling.forecast_interval`, cut at
+    the unit's :func:`natural_range`), rated against the annual target
+    (:func:`perfeval.stats.profiling.assess_forecast`).
 
     Parameters
     ----------
     history : DataFrame
-        ``period, value`` (optional ``value_symbol``) of one authority and indicator, any periods.
+        ``period, value`` (optional ``value_symbol``, ``numerator``, ``denominator``) of one
+        authority and indicator, any periods.
     annual_target : float
         NaN when there is none (the RAG is then "No target").
     year : str
@@ -285,16 +357,20 @@ def assess_indicator_in_year(
     method : {"even", "seasonal"}
     upper_bound : float, optional
         The largest value the measure can take (100 for a percentage): no seasonal period target
-        of an average measure passes it (:func:`perfeval.stats.indicators.bounded_period_targets`).
+        of an average measure passes it (:func:`perfeval.stats.profiling.bounded_period_targets`).
     kind : {"cumulative", "average", "snapshot"}, optional
         The measure kind from the indicator register; inferred from ``history`` when None.
+    unit : str, default ""
+        The register's unit: the gap is in percentage points for a percentage
+        (:func:`better_than_target`), and the forecast interval is cut at its natural range.
 
     Returns
     -------
     dict
-        ``kind``, ``profile``, ``periods_reported``, ``periods_expected``, ``last_period``,
-        ``ytd_value``, ``ytd_target``, ``rag``, ``gap_pct``, ``forecast``, ``forecast_state``
-        and ``note`` (why something could not be assessed, else "").
+        ``kind``, ``profile``, ``ytd_rule`` (how the year to date was made), ``periods_reported``,
+        ``periods_expected``, ``last_period``, ``ytd_value``, ``ytd_target``, ``rag``, ``gap``,
+        ``gap_unit``, ``forecast``, ``forecast_lower``, ``forecast_upper``, ``interval_note``,
+        ``forecast_state`` and ``note`` (why something could not be assessed, else "").
     """
     wanted = periods_to_quarter(year, frequency, quarter)
     fy = parse_period(year).fy
@@ -306,14 +382,19 @@ def assess_indicator_in_year(
     result = {
         "kind": kind,
         "profile": used,
+        "ytd_rule": default_ytd_rule(kind, frequency),
         "periods_reported": 0,
         "periods_expected": len(wanted),
         "last_period": "",
         "ytd_value": np.nan,
         "ytd_target": np.nan,
         "rag": rag_rule.NO_DATA,
-        "gap_pct": np.nan,
+        "gap": np.nan,
+        "gap_unit": gap_unit(unit),
         "forecast": np.nan,
+        "forecast_lower": np.nan,
+        "forecast_upper": np.nan,
+        "interval_note": "no forecast",
         "forecast_state": rag_rule.NO_DATA,
         "note": "",
     }
@@ -331,18 +412,29 @@ def assess_indicator_in_year(
         ytd_value=ytd_value,
         ytd_target=float(ytd["ytd_target"]),
         rag=str(ytd["rag"]),
-        gap_pct=percent_better_than_target(ytd["ytd_value"], ytd["ytd_target"], polarity),
     )
     if np.isnan(ytd_value):  # a gap before the latest value: no running total
         seen = set(actuals.loc[actuals["value"].notna(), "period"].astype(str))
         gaps = [p for p in wanted[: wanted.index(last_period) + 1] if p not in seen]
-        return {
-            **result,
-            "rag": rag_rule.NO_DATA,
-            "gap_pct": np.nan,
-            "note": f"no value for {', '.join(gaps)}",
-        }
-    forecast = profiling.forecast_year_end(actuals, profile)["forecast"]
+        return {**result, "rag": rag_rule.NO_DATA, "note": f"no value for {', '.join(gaps)}"}
+    notes_here = [] if last_period == wanted[-1] else [f"latest value is for {last_period}"]
+    ratio = None
+    if kind == "average":
+        ratio, why_not = year_to_date_ratio(actuals, profile, last_period)
+        notes_here += [why_not] if why_not else []
+    ytd_target = float(ytd["ytd_target"])
+    if ratio is not None:
+        ytd_value, ytd_target = ratio
+        result.update(
+            ytd_rule=RATIO_RULE,
+            ytd_value=ytd_value,
+            ytd_target=ytd_target,
+            rag=rag_rule.rag_state(ytd_value, ytd_target, polarity, tolerance, tolerance_type),
+        )
+    result["gap"] = better_than_target(ytd_value, ytd_target, polarity, unit)
+    forecast = profiling.forecast_year_end(
+        actuals, profile, year_to_date=None if ratio is None else ratio[0]
+    )["forecast"]
     state = profiling.assess_forecast(
         forecast,
         annual_target,
@@ -350,8 +442,117 @@ def assess_indicator_in_year(
         tolerance=tolerance,
         tolerance_type=tolerance_type,
     )
-    note = "" if last_period == wanted[-1] else f"latest value is for {ytd['period']}"
-    return {**result, "forecast": float(forecast), "forecast_state": state, "note": note}
+    reached = list(profile["period"]).index(last_period) + 1
+    lower, upper, why = forecast_range(forecast, profile, past, reached, frequency, unit)
+    return {
+        **result,
+        "forecast": float(forecast),
+        "forecast_lower": lower,
+        "forecast_upper": upper,
+        "interval_note": why,
+        "forecast_state": state,
+        "note": "; ".join(notes_here),
+    }
+
+
+#: How the year to date of each measure kind is made, in the table's words.
+RATIO_RULE = "sum of numerators / sum of denominators"
+
+
+def default_ytd_rule(kind: str, frequency: str) -> str:
+    """How the year to date is made without numerators and denominators: ``running total``
+    (cumulative), ``mean of the quarters`` (``months``; average) or ``latest position``
+    (snapshot)."""
+    periods = "quarters" if frequency == "quarterly" else "months"
+    return {
+        "cumulative": "running total",
+        "average": f"mean of the {periods}",
+        "snapshot": "latest position",
+    }[kind]
+
+
+def year_to_date_ratio(
+    actuals: pd.DataFrame, profile: pd.DataFrame, last_period: str
+) -> tuple[tuple[float, float] | None, str]:
+    """An average measure's year to date as a ratio of sums, and its matching target.
+
+    Method: :data:`perfeval.stats.profiling.RATIO_METHOD`. Where ``actuals`` has a numerator and
+    a denominator for every period from the first of the year to ``last_period``, and they give
+    the values (:func:`perfeval.stats.profiling.implied_multiplier`), the year to date is
+    :func:`perfeval.stats.profiling.ratio_of_sums` and the target to date
+    :func:`perfeval.stats.profiling.weighted_target` of the period targets.
+
+    Returns
+    -------
+    tuple
+        ``((year to date, target to date), "")``, or ``(None, why)`` with why the mean of the
+        periods is used instead ("" when the data has no numerators or denominators at all).
+    """
+    if not {"numerator", "denominator"} <= set(actuals.columns):
+        return None, ""
+    periods = list(profile["period"])[: list(profile["period"]).index(last_period) + 1]
+    rows = actuals.assign(period=actuals["period"].astype(str)).set_index("period")
+    rows = rows.reindex(periods)
+    num = pd.to_numeric(rows["numerator"], errors="coerce").to_numpy(dtype=float)
+    den = pd.to_numeric(rows["denominator"], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(num).all() and np.isnan(den).all():
+        return None, ""
+    missing = [p for p, n, d in zip(periods, num, den) if np.isnan(n) or np.isnan(d)]
+    if missing:
+        return None, (
+            f"no numerator or denominator for {join_words(missing)}, so the year to date is "
+            "the mean of the periods"
+        )
+    values = pd.to_numeric(rows["value"], errors="coerce").to_numpy(dtype=float)
+    multiplier = profiling.implied_multiplier(values, num, den)
+    if multiplier is None or den.sum() == 0:
+        return None, (
+            "the numerators and denominators do not give the values, so the year to date is "
+            "the mean of the periods"
+        )
+    targets = profile["period_target"].to_numpy(dtype=float)[: len(periods)]
+    return (
+        profiling.ratio_of_sums(num, den, multiplier),
+        profiling.weighted_target(targets, den),
+    ), ""
+
+
+def forecast_range(
+    forecast: float,
+    profile: pd.DataFrame,
+    past: pd.DataFrame,
+    reached: int,
+    frequency: str,
+    unit: str,
+) -> tuple[float, float, str]:
+    """The forecast's prediction interval (:func:`perfeval.stats.profiling.forecast_interval`
+    from :func:`perfeval.stats.profiling.reached_shares` of the past years), cut at the unit's
+    :func:`natural_range`, and a note: ``""``, or why there is no interval, or which end was
+    cut."""
+    kind = str(profile["kind"].iloc[0])
+    shares = profiling.reached_shares(past, kind=kind, periods=reached, frequency=frequency)
+    expected = profiling.profile_reached_share(profile, reached)
+    if not expected > 0 or not np.isfinite(forecast):
+        return np.nan, np.nan, "no interval: the profile expects nothing reached yet"
+    lower, upper = profiling.forecast_interval(forecast, expected, shares)
+    if np.isnan(lower):
+        if len(shares) < profiling.MIN_INTERVAL_YEARS:
+            return (
+                np.nan,
+                np.nan,
+                (
+                    f"no interval: {plural(len(shares), 'complete past year')}, "
+                    f"fewer than {profiling.MIN_INTERVAL_YEARS}"
+                ),
+            )
+        return np.nan, np.nan, "no interval: past years vary too much"
+    low_bound, high_bound = natural_range(unit)
+    cut: list[str] = []
+    if low_bound is not None and lower < low_bound:
+        lower, cut = low_bound, [*cut, "lower"]
+    if high_bound is not None and upper > high_bound:
+        upper, cut = high_bound, [*cut, "upper"]
+    return lower, upper, (f"{' and '.join(cut)} end cut at the possible range" if cut else "")
 
 
 def assess_in_year(
@@ -361,8 +562,10 @@ def assess_in_year(
 
     Applies :func:`assess_indicator_in_year` to each indicator of the register whose frequency
     is quarterly or monthly, with its annual target for ``year`` from targets.csv, its measure
-    kind from the register's ``measure`` column (inferred where blank) and, for a percentage,
-    profiled targets that never pass 100.
+    kind from the register's ``measure`` column (inferred where blank), its unit (percentage
+    points, the forecast interval's range) and, for a percentage, profiled targets that never
+    pass 100; the values' ``numerator`` and ``denominator`` columns, where the data has them,
+    make the year to date of a rate a ratio of sums.
 
     Returns
     -------
@@ -394,6 +597,7 @@ def assess_in_year(
             method=method,
             upper_bound=UPPER_BOUNDS.get(pi.unit),
             kind=_register_measure(pi),
+            unit=pi.unit,
         )
         rows.append(
             {
@@ -431,8 +635,13 @@ def in_year_table(position: pd.DataFrame) -> pd.DataFrame:
     rag = [f"{rag_rule.RAG_SYMBOLS.get(r, '')} {r}".strip() for r in position["rag"]]
     return pd.DataFrame(
         {
-            "Indicator": [f"{t} ({u})" for t, u in zip(position["title"], position["unit"])],
-            "Measured": [f"{f}, {k}" for f, k in zip(position["frequency"], position["kind"])],
+            "Indicator": [
+                label_with_unit(t, u) for t, u in zip(position["title"], position["unit"])
+            ],
+            "Measured": [
+                f"{f}, {k}; year to date: {r}"
+                for f, k, r in zip(position["frequency"], position["kind"], position["ytd_rule"])
+            ],
             "Year to date (to)": [
                 f"{_number(v, d, u)} ({p})" if p else ""
                 for v, d, u, p in zip(
@@ -448,12 +657,13 @@ def in_year_table(position: pd.DataFrame) -> pd.DataFrame:
             ],
             "Against profile": rag,
             "Better (+) or worse (-) than profile": [
-                "" if pd.isna(g) else f"{g:+.1f}%" for g in position["gap_pct"]
+                format_gap(g, u) for g, u in zip(position["gap"], position["unit"])
             ],
             "Year-end forecast": [
                 _number(v, d, u)
                 for v, d, u in zip(position["forecast"], position["decimals"], position["unit"])
             ],
+            "95% interval of the forecast": [_interval(row) for row in position.to_dict("records")],
             "Annual target": [
                 _number(v, d, u)
                 for v, d, u in zip(
@@ -465,6 +675,16 @@ def in_year_table(position: pd.DataFrame) -> pd.DataFrame:
             "Note": position["note"].to_numpy(),
         }
     )
+
+
+def _interval(pi: Mapping[str, Any]) -> str:
+    """``"88.1% to 92.4%"`` (with why an end was cut), or why there is no interval."""
+    if pd.isna(pi["forecast_lower"]):
+        return str(pi["interval_note"]).removeprefix("no interval: ").join(("none (", ")"))
+    decimals, unit = int(pi["decimals"]), pi["unit"]
+    text = f"{_number(pi['forecast_lower'], decimals, unit)} to "
+    text += _number(pi["forecast_upper"], decimals, unit)
+    return f"{text} ({pi['interval_note']})" if pi["interval_note"] else text
 
 
 def count_forecast_states(position: pd.DataFrame) -> pd.Series:
@@ -508,26 +728,42 @@ def describe_forecast_exceptions(exceptions: pd.DataFrame, as_at: str) -> str:
         if names:
             parts.append(f"{state.lower()}: {'; '.join(names)}")
     return (
-        f"At {as_at}, {len(exceptions)} indicators may miss their year-end target ("
-        + "; ".join(parts)
-        + ")."
+        f"At {as_at}, {plural(len(exceptions), 'indicator')} may miss "
+        f"{'its' if len(exceptions) == 1 else 'their'} year-end target (" + "; ".join(parts) + ")."
     )
 
 
 def describe_ytd_gap(position: pd.DataFrame) -> str:
     """Text alternative for :func:`perfeval.present.charts_monitoring.plot_ytd_gap`: how many
-    are on profile, which is furthest behind and which furthest ahead."""
-    rows = position[position["gap_pct"].notna()]
+    are on profile, then for the percentages (in percentage points) and the other measures (in
+    % of the target) apart, which is furthest behind and which furthest ahead."""
+    rows = position[position["gap"].notna()]
     if rows.empty:
         return "No indicator has a year-to-date value and a profiled target to compare."
-    worst, best = rows.loc[rows["gap_pct"].idxmin()], rows.loc[rows["gap_pct"].idxmax()]
-    ahead = int((rows["gap_pct"] >= 0).sum())
-    return (
-        f"Of {len(rows)} indicators with a year-to-date value and target, {ahead} are on or "
-        f"better than their profiled target. Furthest behind: {worst['title']} "
-        f"({worst['gap_pct']:+.1f}%); furthest ahead: {best['title']} "
-        f"({best['gap_pct']:+.1f}%)."
+    ahead = int((rows["gap"] >= 0).sum())
+    text = (
+        f"Of {plural(len(rows), 'indicator')} with a year-to-date value and target, {ahead} "
+        f"{'is' if ahead == 1 else 'are'} on or better than {'its' if len(rows) == 1 else 'their'}"
+        " profiled target."
     )
+    for points, words in ((True, "In percentage points"), (False, "In % of the target")):
+        group = rows[[in_points(u) == points for u in rows["unit"]]]
+        if group.empty:
+            continue
+        worst, best = (group.loc[group["gap"].agg(f)] for f in ("idxmin", "idxmax"))
+        if len(group) == 1:
+            text += f" {words}: {_gap_words(worst)}."
+        else:
+            text += (
+                f" {words}, furthest behind: {_gap_words(worst)}; furthest ahead: "
+                f"{_gap_words(best)}."
+            )
+    return text
+
+
+def _gap_words(pi: pd.Series) -> str:
+    """``"Title (-5.2 percentage points)"``."""
+    return f"{pi['title']} ({format_gap(pi['gap'], pi['unit'])})"
 
 
 # --------------------------------------------------------------------------- SPC
@@ -604,20 +840,23 @@ def spc_overview(
         pi = by_code.loc[code]
         series = spc_series(values, code, pi["frequency"], year, quarter)
         if not series.notna().any():
-            not_charted.append(f"{pi['title']} ({code})")
+            not_charted.append(str(pi["title"]))
             continue
         target = spc_target(pi["annual_target"], pi["kind"], pi["frequency"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", spc.ProvisionalLimitsWarning)
             result = spc.xmr(series, improvement=IMPROVEMENT[pi["polarity"]], target=target)
-        results[code] = result
-        rows.append(_spc_row(code, pi, result, target))
+        lower, upper = natural_range(pi["unit"])
+        shown = spc.truncate_limits(result, lower=lower, upper=upper)
+        results[code] = shown
+        rows.append(_spc_row(code, pi, shown, target))
     summary = pd.DataFrame(rows, columns=SPC_SUMMARY_COLUMNS)
     sentences = list(summary["sentence"])
     if not_charted:
         sentences.append(
-            f"Not charted, as this council has no value for them to "
-            f"{year} Q{quarter}: {'; '.join(not_charted)}."
+            f"Not charted, as this council has no value for "
+            f"{'it' if len(not_charted) == 1 else 'them'} to {year} Q{quarter}: "
+            f"{'; '.join(not_charted)}."
         )
     return {
         "charts": results,
@@ -639,6 +878,10 @@ SPC_SUMMARY_COLUMNS = [
     "mean",
     "lpl",
     "upl",
+    "lpl_calculated",
+    "upl_calculated",
+    "limits_cut",
+    "annual_target",
     "target",
     "variation",
     "assurance",
@@ -649,13 +892,19 @@ SPC_SUMMARY_COLUMNS = [
 
 def _spc_row(code: str, pi: pd.Series, result: pd.DataFrame, target: float | None) -> dict:
     observed = result[result["point_type"] != "missing"]
-    unit = scorecard.unit_symbol(pi["unit"])
-    sentence = spc.describe_variation_and_assurance(result, unit=unit, decimals=int(pi["decimals"]))
+    unit, decimals = scorecard.unit_symbol(pi["unit"]), int(pi["decimals"])
+    sentence = spc.describe_variation_and_assurance(
+        result,
+        unit=unit,
+        decimals=decimals,
+        target_words=spc_target_words(target, pi, unit, decimals),
+        periods="quarters" if pi["frequency"] == "quarterly" else "months",
+    )
     return {
         "indicator": code,
         "title": pi["title"],
         "unit": pi["unit"],
-        "decimals": int(pi["decimals"]),
+        "decimals": decimals,
         "points": len(observed),
         "first_period": str(result.index[0]),
         "last_period": str(observed.index[-1]),
@@ -663,20 +912,43 @@ def _spc_row(code: str, pi: pd.Series, result: pd.DataFrame, target: float | Non
         "mean": float(result["mean"].iloc[-1]),
         "lpl": float(result["lpl"].iloc[-1]),
         "upl": float(result["upl"].iloc[-1]),
+        "lpl_calculated": float(result["lpl_calculated"].iloc[-1]),
+        "upl_calculated": float(result["upl_calculated"].iloc[-1]),
+        "limits_cut": " and ".join(result.attrs["spc"]["truncated"]),
+        "annual_target": float(pi["annual_target"]),
         "target": target,
         "variation": VARIATION_WORDS[spc.classify_variation(result)],
         "assurance": ASSURANCE_WORDS[spc.classify_assurance(result)],
         "provisional_limits": len(observed) < spc.MIN_POINTS_FOR_LIMITS,
-        "sentence": f"{pi['title']} ({code}): {sentence}",
+        "sentence": f"{pi['title']}: {sentence[0].lower()}{sentence[1:]}",
     }
 
 
+def spc_target_words(target: float | None, pi: pd.Series, unit: str, decimals: int) -> str | None:
+    """How the SPC sentence names the target: "the target of 90.6%" for an average or snapshot
+    measure; "the quarterly target of 2.24 (the annual target of 8.97 over 4 quarters)" for a
+    cumulative one, whose per-period target is derived; None when there is none."""
+    if target is None:
+        return None
+    text = f"the target of {format_number(target, decimals, unit, trim_zeros=True)}"
+    if pi["kind"] != "cumulative":
+        return text
+    word, count = ("quarterly", 4) if pi["frequency"] == "quarterly" else ("monthly", 12)
+    annual = format_number(pi["annual_target"], decimals, unit, trim_zeros=True)
+    periods = "quarters" if count == 4 else "months"
+    per_period = text.removeprefix("the target of ")
+    return (
+        f"the {word} target of {per_period} (the annual target of {annual} over {count} {periods})"
+    )
+
+
 def spc_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """Display table of the SPC summary: points, latest value, limits, variation, assurance."""
+    """Display table of the SPC summary: points, latest value, limits (as shown, cut at the
+    measure's range), the annual target and the target per period, variation, assurance."""
     fmt = [(d, u) for d, u in zip(summary["decimals"], summary["unit"])]
     return pd.DataFrame(
         {
-            "Indicator": [f"{t} ({c})" for t, c in zip(summary["title"], summary["indicator"])],
+            "Indicator": [label_with_unit(t, u) for t, u in zip(summary["title"], summary["unit"])],
             "Points": [
                 f"{n} ({a} to {b})"
                 for n, a, b in zip(
@@ -689,7 +961,11 @@ def spc_table(summary: pd.DataFrame) -> pd.DataFrame:
                 f"{_number(a, d, u)} to {_number(b, d, u)}"
                 for a, b, (d, u) in zip(summary["lpl"], summary["upl"], fmt)
             ],
-            "Target per period": [
+            "Annual target": [
+                _number(v, d, u) if pd.notna(v) else "none"
+                for v, (d, u) in zip(summary["annual_target"], fmt)
+            ],
+            "Target per quarter or month": [
                 _number(v, d, u) if v is not None and pd.notna(v) else "none"
                 for v, (d, u) in zip(summary["target"], fmt)
             ],
@@ -698,6 +974,26 @@ def spc_table(summary: pd.DataFrame) -> pd.DataFrame:
             "Limits": np.where(summary["provisional_limits"], "provisional (< 13 points)", "firm"),
         }
     )
+
+
+def describe_cut_limits(summary: pd.DataFrame) -> str:
+    """The sentence under the SPC table naming each limit shown at the measure's bound, with
+    its calculated value ("" when none was cut)."""
+    parts = []
+    for row in summary[summary["limits_cut"] != ""].to_dict("records"):
+        d, u = int(row["decimals"]), scorecard.unit_symbol(row["unit"])
+        for end in row["limits_cut"].split(" and "):
+            column, word = (
+                ("upl_calculated", "upper") if end == "upper" else ("lpl_calculated", "lower")
+            )
+            shown = row["upl"] if end == "upper" else row["lpl"]
+            parts.append(
+                f"{row['title']}: {word} limit shown at {_number(shown, d, u)} (calculated "
+                f"{_number(row[column], d, u)})"
+            )
+    if not parts:
+        return ""
+    return "Limits cut at the measure's possible range: " + "; ".join(parts) + "."
 
 
 # --------------------------------------------------------------------------- finance
@@ -762,26 +1058,43 @@ def joined_display(joined: pd.DataFrame) -> pd.DataFrame:
 
 
 def describe_finance_and_performance(joined: pd.DataFrame, as_at: str) -> str:
-    """One sentence: services with a Red variance, and which of them also have red PIs."""
+    """Sentences: services with a Red variance, then which of them have PIs red against profile,
+    which have PIs none of them red, and which have no quarterly or monthly PI at all."""
     red = joined[joined["forecast_rag"] == "Red"]
     if red.empty:
         return (
             f"At {as_at} no service's forecast variance is rated Red (beyond both the £ and "
             "the % threshold)."
         )
-    both = red[red["pis_red"] > 0]["service"].tolist()
+    budgeted = int(joined["annual_budget"].notna().sum())
     text = (
-        f"At {as_at}, {len(red)} of {int(joined['annual_budget'].notna().sum())} services "
-        f"with a budget have a forecast variance rated Red: {'; '.join(red['service'])}."
+        f"At {as_at}, {len(red)} of {plural(budgeted, 'service')} with a budget "
+        f"{_verb(len(red))} a forecast variance rated Red: {join_words(red['service'])}."
     )
+    both = red[red["pis_red"] > 0]["service"].tolist()
+    clear = red[(red["pis"] > 0) & (red["pis_red"] == 0)]["service"].tolist()
+    without = red[red["pis"] == 0]["service"].tolist()
     if both:
-        return (
-            text
-            + f" Of these, {len(both)} also have PIs red against profile: "
-            + "; ".join(both)
-            + "."
+        text += (
+            f" {join_words(both)} also {_verb(len(both))} quarterly or monthly indicators red "
+            "against their profiled target to date."
         )
-    return text + " None of them has a PI red against its profiled target to date."
+    if clear:
+        text += (
+            f" {join_words(clear)} {_verb(len(clear))} quarterly or monthly indicators, none red "
+            "against its profiled target to date."
+        )
+    if without:
+        text += (
+            f" {join_words(without)} {_verb(len(without))} no quarterly or monthly indicator to "
+            "set beside the budget."
+        )
+    return text
+
+
+def _verb(n: int) -> str:
+    """``has`` for one, ``have`` for more."""
+    return "has" if n == 1 else "have"
 
 
 # --------------------------------------------------------------------------- method notes
@@ -794,8 +1107,11 @@ def quarterly_method_notes(method: str) -> list[str]:
     return [
         PROFILE_METHOD_TEXT[method],
         KIND_METHOD,
+        profiling.RATIO_METHOD,
         rag_rule.RAG_METHOD,
+        GAP_METHOD,
         profiling.FORECAST_METHOD,
+        profiling.INTERVAL_METHOD,
         SPC_METHOD,
         money.describe_variance_rule() + " The budget is the full-year budget as "
         "at the quarter; the forecast outturn is the full-year forecast made at that quarter.",
@@ -879,7 +1195,7 @@ def forecast_section(report: QuarterlyReport) -> Section:
             in_year_table(exceptions),
             caption=f"Indicators forecast off track or at risk at {as_at}, off track first",
             row_header="Indicator",
-            note=profiling.FORECAST_METHOD,
+            note=f"{profiling.FORECAST_METHOD} {profiling.INTERVAL_METHOD}",
         )
         .offer(
             "forecast_states",
@@ -897,15 +1213,18 @@ IN_YEAR_FIGURE_COLUMNS = [
     "ytd_target",
     "rag",
     "forecast",
+    "forecast_lower",
+    "forecast_upper",
     "annual_target",
     "forecast_state",
+    "ytd_rule",
 ]
 
 
 def year_to_date_section(report: QuarterlyReport) -> Section:
     """Performance against profiled targets, year to date, with the year-end forecast.
 
-    Offers ``in_year_position``.
+    Offers ``in_year_position`` and ``indicator_table``.
     """
     as_at, position = report.as_at, report.position
     method = report.params["profile_method"]
@@ -925,13 +1244,16 @@ def year_to_date_section(report: QuarterlyReport) -> Section:
             caption=f"Quarterly and monthly indicators at "
             f"{as_at}: year to date against profiled target, and year-end forecast",
             row_header="Indicator",
-            note=f"{PROFILE_METHOD_TEXT[method]} {KIND_METHOD}",
+            note=" ".join(
+                [PROFILE_METHOD_TEXT[method], KIND_METHOD, profiling.RATIO_METHOD, GAP_METHOD]
+            ),
         )
         .offer(
             "in_year_position",
             position[IN_YEAR_FIGURE_COLUMNS],
             f"Year to date against profiled target and year-end forecast, at {as_at}",
         )
+        .offer("indicator_table", in_year_indicator_table(position), IN_YEAR_DESCRIPTION)
     )
 
 
@@ -943,6 +1265,10 @@ SPC_FIGURE_COLUMNS = [
     "mean",
     "lpl",
     "upl",
+    "lpl_calculated",
+    "upl_calculated",
+    "annual_target",
+    "target",
     "variation",
     "assurance",
 ]
@@ -970,19 +1296,20 @@ def spc_section(report: QuarterlyReport) -> Section:
             alt=" ".join(overview["sentences"]),
             caption=f"XmR charts to {as_at}: grey circles common cause, blue triangles "
             "improvement, orange crosses concern; solid mean, dashed process "
-            "limits, dotted target.",
+            "limits (shown at 0 or 100% where the calculated limit passes it), dotted target.",
         )
         .table(
             spc_table(overview["summary"]),
             caption=f"SPC summary at {as_at}: variation "
             "at the latest point and assurance against the target",
             row_header="Indicator",
-            note=SPC_METHOD,
+            note=" ".join(filter(None, [SPC_METHOD, describe_cut_limits(overview["summary"])])),
         )
         .offer(
             "spc_summary",
             overview["summary"][SPC_FIGURE_COLUMNS],
-            f"XmR chart mean, process limits, variation and assurance, all points to {as_at}",
+            f"XmR chart mean, process limits (as shown, within the measure's range, and as "
+            f"calculated), targets, variation and assurance, all points to {as_at}",
         )
     )
 

@@ -28,17 +28,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from perfeval.core.exceptions import AnalysisError, ParameterError
-from perfeval.core.formatting import format_number
+from perfeval.core.formatting import format_number, join_words, label_with_unit, plural
 from perfeval.core.periods import parse_period
 from perfeval.data.loader import Dataset, authority_names
-from perfeval.present import charts, narrative
+from perfeval.present import charts, charts_evaluation, narrative
 from perfeval.present.section import Section
 from perfeval.sections.common import opening_section
 from perfeval.stats import evaluation
@@ -63,6 +63,13 @@ __all__ = [
     "funding",
     "outcome_values",
     "did_evidence",
+    "effect_unit",
+    "indicator_name",
+    "describe_did",
+    "describe_pre_trends",
+    "did_method_note",
+    "event_study_caveat",
+    "event_study_display",
     "estimate_outcomes",
     "outcomes",
     "p_value_cells",
@@ -70,6 +77,8 @@ __all__ = [
     "survey_pairs",
     "positive_share",
     "paired_change_cells",
+    "question_labels",
+    "direction_cells",
     "compare_participants",
     "survey_display",
     "survey_caption",
@@ -79,6 +88,8 @@ __all__ = [
     "framework_item",
     "framework_items",
     "programme_evidence",
+    "evidence_names",
+    "pre_trend_finding",
     "framework_counts",
     "framework",
 ]
@@ -93,8 +104,10 @@ SYNTHETIC_NOTE = (
 )
 
 
+#: The model, for readers of the old module (the note under the table says more).
 DID_NOTE = evaluation.DID_METHOD + (
-    " Standard errors are clustered by council; the interval and p-value assume parallel trends."
+    " P-values and intervals are computed to hold with few participating councils "
+    "(randomisation inference over councils by default)."
 )
 
 
@@ -129,11 +142,14 @@ def is_synthetic(frame: pd.DataFrame) -> bool:
 @dataclass(frozen=True)
 class Outcomes:
     """Difference-in-differences results: one table row per indicator, the framework's evidence
-    (``did_<code>``) and the caveats of the estimates and pre-trend checks, each once."""
+    (``did_<code>``), the caveats of the estimates (each once), each indicator's event study and
+    its sentence on pre-programme trends."""
 
     table: pd.DataFrame
     evidence: dict[str, Any]
     caveats: tuple[str, ...]
+    event_studies: dict[str, evaluation.EventStudy] = field(default_factory=dict)
+    pre_trend_findings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -173,7 +189,9 @@ def prepare_programme(data: Dataset, params: Mapping[str, Any]) -> ProgrammeRepo
     data : Dataset
     params : mapping
         The validated parameters: ``programme``, ``programme_start``, ``year``,
-        ``did_indicators``, ``scale_questions``, ``binary_questions``, ``confidence_level``.
+        ``did_indicators``, ``scale_questions``, ``binary_questions``, ``confidence_level``,
+        and optionally ``inference``, ``bootstrap_draws``, ``seed``, ``equivalence_margin`` and
+        ``survey_question_labels`` (their declared defaults when absent).
 
     Returns
     -------
@@ -204,6 +222,10 @@ def prepare_programme(data: Dataset, params: Mapping[str, Any]) -> ProgrammeRepo
             start=start,
             year=year,
             level=level,
+            inference=params.get("inference", "randomisation"),
+            draws=int(params.get("bootstrap_draws", 9999)),
+            seed=int(params.get("seed", 20240401)),
+            margin=float(params.get("equivalence_margin", 0.25)),
         ),
         survey=compare_participants(
             data,
@@ -211,6 +233,7 @@ def prepare_programme(data: Dataset, params: Mapping[str, Any]) -> ProgrammeRepo
             scale_questions=params["scale_questions"],
             binary_questions=params["binary_questions"],
             level=level,
+            labels=question_labels(params.get("survey_question_labels", [])),
         ),
     )
 
@@ -290,13 +313,8 @@ def funding(report: ProgrammeReport) -> Section:
     caption = f"Allocation and spend by strand, programme '{report.programme}'." + (
         " Synthetic sample data." if report.funding_synthetic else ""
     )
-    chart_data = summary.iloc[:-1].rename(columns={"allocation": "Allocation", "spend": "Spend"})
-    figure = charts.plot_grouped_bars(
-        chart_data,
-        category="strand",
-        series=["Allocation", "Spend"],
-        title="Spend against allocation by strand",
-        ylabel="£",
+    figure = charts_evaluation.plot_funding_by_strand(
+        summary.iloc[:-1], title="Spend against allocation by strand"
     )
     return (
         Section()
@@ -332,18 +350,99 @@ def outcome_values(data: Dataset, indicator: str, year: str) -> pd.DataFrame:
     return rows[["authority", "indicator", "period", "value"]]
 
 
+def effect_unit(unit: str) -> str:
+    """The unit of a change in an indicator: percentage points for a percentage."""
+    return "percentage points" if str(unit).strip() == "%" else str(unit or "").strip()
+
+
+def _amount(value: float, decimals: int, unit: str, *, signed: bool = False) -> str:
+    text = format_number(abs(value) if not signed else value, decimals, unit)
+    return f"+{text}" if signed and value > 0 else text
+
+
+def indicator_name(register: pd.DataFrame, code: str) -> str:
+    """``"Household waste sent for reuse, recycling or composting (NI192)"``."""
+    return f"{register.loc[code, 'title']} ({code})" if code in register.index else code
+
+
+def inference_words(did: evaluation.DidResult) -> str:
+    """How the p-value was computed, in a few words for a sentence."""
+    return {
+        "randomisation": "randomisation inference over councils",
+        "wild_bootstrap": "wild cluster bootstrap",
+        "cluster": "cluster-robust t test",
+    }[did.inference]
+
+
+def describe_did(did: evaluation.DidResult, name: str, unit: str, decimals: int) -> str:
+    """Sentence: how much more or less the indicator changed in participating councils, with
+    the interval, the method and whether it is significant."""
+    unit = effect_unit(unit)
+    more = "more" if did.estimate > 0 else "less"
+    if math.isfinite(did.ci_lower) and math.isfinite(did.ci_upper):
+        interval = (
+            f"{format_number(100 * did.level, 0)}% interval "
+            f"{_amount(did.ci_lower, decimals, '', signed=True)} to "
+            f"{_amount(did.ci_upper, decimals, unit, signed=True)}"
+        )
+    else:
+        interval = "no interval can be given from so few participating councils"
+    verdict = (
+        "a statistically significant difference"
+        if did.significant
+        else "not a statistically significant difference"
+    )
+    return (
+        f"{name}: after the programme started, it changed by "
+        f"{_amount(did.estimate, decimals, unit)} {more} in the "
+        f"{plural(did.n_treated, 'participating council')} than in the "
+        f"{plural(did.n_comparison, 'comparison council')} ({interval}; "
+        f"{inference_words(did)}, {evaluation.format_p_value(did.p_value)}): {verdict}."
+    )
+
+
+def describe_pre_trends(pre: evaluation.PreTrendResult, name: str, unit: str, decimals: int) -> str:
+    """Sentence: whether parallel pre-programme trends are evidenced, with the margin."""
+    unit = effect_unit(unit)
+    margin = (
+        f"±{format_number(pre.margin_units, decimals, unit)} "
+        f"({format_number(pre.margin, 2, trim_zeros=True)} standard deviations of the indicator "
+        f"across councils in {pre.reference})"
+    )
+    if pre.evidenced is None:
+        return (
+            f"{name}: with only one year before the programme, whether the groups were on "
+            f"parallel trends cannot be checked, so parallel trends are not evidenced "
+            f"(the margin would be {margin})."
+        )
+    return (
+        f"{name}: before the programme, the gap between participating and comparison councils "
+        f"moved by up to {_amount(pre.largest_difference, decimals, unit, signed=True)} against "
+        f"{pre.reference}, with {format_number(100 * pre.tost_level, 0)}% intervals from "
+        f"{_amount(pre.lowest, decimals, '', signed=True)} to "
+        f"{_amount(pre.highest, decimals, unit, signed=True)}. Parallel trends count as evidenced "
+        f"only if every interval lies within {margin}, so parallel trends are "
+        f"{'evidenced' if pre.evidenced else 'not evidenced'}."
+    )
+
+
 def did_evidence(did: evaluation.DidResult, pre: evaluation.PreTrendResult) -> dict[str, Any]:
-    """Evidence entries for the framework from a difference-in-differences and pre-trend check."""
-    significant = math.isfinite(did.p_value) and did.p_value < 1 - did.level
+    """Evidence entries for the framework from a difference-in-differences and pre-trend check.
+
+    ``pre_trends_evidenced`` is the equivalence judgement (:func:`perfeval.stats.evaluation.
+    check_pre_trends`), False when it cannot be checked; ``pre_trends_parallel`` is the same
+    value under the name older parameter files use."""
+    evidenced = bool(pre.evidenced)
     return {
         "estimate": did.estimate,
         "se": did.se,
         "ci_lower": did.ci_lower,
         "ci_upper": did.ci_upper,
         "p_value": did.p_value,
-        "significant_increase": bool(significant and did.estimate > 0),
-        "pre_trend_p_value": pre.p_value,
-        "pre_trends_parallel": None if pre.differs is None else not pre.differs,
+        "significant_increase": bool(did.significant and did.estimate > 0),
+        "pre_trends_evidenced": evidenced,
+        "pre_trends_parallel": evidenced,
+        "pre_trend_margin": pre.margin_units,
     }
 
 
@@ -355,51 +454,127 @@ def estimate_outcomes(
     start: str,
     year: str,
     level: float = 0.95,
+    inference: str = "randomisation",
+    draws: int = 9999,
+    seed: int = 20240401,
+    margin: float = 0.25,
 ) -> Outcomes:
-    """Difference-in-differences and a pre-trend check for each indicator
+    """Difference-in-differences with council and year effects, an event study and the
+    equivalence check of pre-programme trends for each indicator
     (:func:`perfeval.stats.evaluation.estimate_did`, :func:`~perfeval.stats.evaluation.
-    check_pre_trends`), participating against comparison councils, values up to ``year``."""
+    estimate_event_study`, :func:`~perfeval.stats.evaluation.check_pre_trends`), participating
+    against comparison councils, values up to ``year``."""
     treated, comparison = programme_councils(data, programme)
     register = data.indicators.set_index("code")
-    rows, evidence, caveats = [], {}, []
+    rows, evidence, caveats, studies, sentences = [], {}, [], {}, {}
     for code in indicators:
         values = outcome_values(data, code, year)
         did = evaluation.estimate_did(
+            values,
+            treated=treated,
+            comparison=comparison,
+            start=start,
+            level=level,
+            inference=inference,
+            draws=draws,
+            seed=seed,
+        )
+        study = evaluation.estimate_event_study(
             values, treated=treated, comparison=comparison, start=start, level=level
         )
-        pre = evaluation.check_pre_trends(
-            values, treated=treated, comparison=comparison, start=start, level=level
-        )
+        pre = evaluation.check_pre_trends(study, values, margin=margin)
         evidence[f"did_{code}"] = did_evidence(did, pre)
+        name, unit = indicator_name(register, code), str(register.loc[code, "unit"])
+        decimals = max(1, int(register.loc[code, "decimals"]))
+        finding = describe_did(did, name, unit, decimals)
+        trend = describe_pre_trends(pre, name, unit, decimals)
+        studies[code], sentences[code] = study, trend
         rows.append(
             {
                 "indicator": code,
                 "title": register.loc[code, "title"],
-                "unit": register.loc[code, "unit"],
+                "unit": effect_unit(unit),
+                "decimals": decimals,
                 "estimate": did.estimate,
                 "se": did.se,
                 "ci_lower": did.ci_lower,
                 "ci_upper": did.ci_upper,
                 "p_value": did.p_value,
+                "inference": did.inference,
+                "draws": did.draws,
                 "n_obs": did.n_obs,
                 "n_treated": did.n_treated,
                 "n_comparison": did.n_comparison,
-                "pre_trend_p_value": pre.p_value,
-                "finding": did.finding(code),
-                "pre_trend_caveat": pre.caveat,
+                "pre_trends": ("evidenced" if pre.evidenced else "not evidenced"),
+                "pre_trend_margin": pre.margin_units,
+                "pre_trend_lowest": pre.lowest,
+                "pre_trend_highest": pre.highest,
+                "finding": finding,
+                "pre_trend_finding": trend,
             }
         )
-        caveats += [c for c in (*did.caveats, pre.caveat) if c not in caveats]
-    return Outcomes(table=pd.DataFrame(rows), evidence=evidence, caveats=tuple(caveats))
+        caveats += [c for c in (*did.caveats, event_study_caveat(did.n_treated)) if c]
+    caveats = list(dict.fromkeys(caveats))
+    return Outcomes(
+        table=pd.DataFrame(rows),
+        evidence=evidence,
+        caveats=tuple(caveats),
+        event_studies=studies,
+        pre_trend_findings=sentences,
+    )
+
+
+def event_study_caveat(n_treated: int) -> str:
+    """The caveat on the event study's intervals with few participating councils (empty from
+    :data:`perfeval.stats.evaluation.FEW_TREATED` on): they are cluster-robust, so too narrow,
+    which makes parallel trends easier to call evidenced than they should be."""
+    if n_treated >= evaluation.FEW_TREATED:
+        return ""
+    return (
+        f"The year-by-year intervals of the event study, and so the check of pre-programme "
+        f"trends, use cluster-robust standard errors, which are too narrow with only "
+        f"{plural(n_treated, 'participating council')}: treat 'evidenced' with caution."
+    )
+
+
+def did_method_note(table: pd.DataFrame, seed: int, level: float) -> str:
+    """The method note under the difference-in-differences table: the model, how the p-values
+    and intervals were computed (with the draws and seed), and the pre-trend rule."""
+    head = table.iloc[0]
+    councils = int(head["n_treated"]) + int(head["n_comparison"])
+    how = {
+        "randomisation": (
+            f"P-values by randomisation inference over councils (MacKinnon & Webb 2020): the "
+            f"t statistic of the actual participating councils is compared with that of "
+            f"{format_number(int(head['draws']), 0)} choices of {int(head['n_treated'])} of the "
+            f"{councils} councils (seed {seed}); intervals are the effects this test does not "
+            "reject."
+        ),
+        "wild_bootstrap": (
+            f"P-values by the wild cluster restricted bootstrap (Rademacher weights by council, "
+            f"{format_number(int(head['draws']), 0)} samples, seed {seed}; Roodman et al. 2019); "
+            "intervals are the effects this test does not reject."
+        ),
+        "cluster": "P-values and intervals from cluster-robust standard errors (t, councils - 1).",
+    }[head["inference"]]
+    tost = format_number(100 * (1 - 2 * (1 - level)), 0)
+    return (
+        f"{evaluation.DID_METHOD} {how} Parallel trends before the programme are evidenced "
+        f"only if every yearly difference before it (against the last year before) has a "
+        f"{tost}% interval inside the equivalence margin (two one-sided tests; Hartman & "
+        "Hidalgo 2018); a difference that is merely not significant is not enough."
+    )
 
 
 def outcomes(report: ProgrammeReport) -> Section:
-    """Did outcomes move: the findings, the parallel-trends chart of the first indicator, the
-    difference-in-differences table and the caveats. Offers ``did_results``."""
+    """Did outcomes move: the findings, the parallel-trends chart and the event-study chart of
+    the first indicator, the difference-in-differences table, the event study table and the
+    caveats. Offers ``did_results`` and ``event_study``."""
     data, table = report.data, report.outcomes.table
     treated, comparison = programme_councils(data, report.programme)
     register = data.indicators.set_index("code")
     first, head, start = table["indicator"].iloc[0], table.iloc[0], report.start
+    name = indicator_name(register, first)
     fig, ax = charts.new_figure(8, 5)
     charts.plot_parallel_trends(
         outcome_values(data, first, report.year),
@@ -407,42 +582,73 @@ def outcomes(report: ProgrammeReport) -> Section:
         comparison=comparison,
         start=start,
         ax=ax,
-        title=f"{first}: participating and comparison councils, before and after {start}",
+        title=charts.wrap_title(f"{name}: participating and comparison councils", 70),
         outcome_label=charts.axis_label(register.loc[first, "title"], register.loc[first, "unit"]),
     )
     alt = (
-        f"Line chart of the mean {first} of {len(treated)} participating councils (solid "
+        f"Line chart of the mean {name} of {len(treated)} participating councils (solid "
         f"line, circles) and {len(comparison)} comparison councils (dashed line, squares) by "
-        f"year, with the programme start {start} marked. "
-        + head["finding"]
-        + " "
-        + head["pre_trend_caveat"]
+        f"year, with the programme start {start} marked. " + head["finding"]
+    )
+    study = report.outcomes.event_studies[first]
+    decimals = max(1, int(register.loc[first, "decimals"]))
+    event_fig = charts_evaluation.plot_event_study(
+        study.table,
+        title=charts.wrap_title(f"{name}: difference from comparison councils, year by year", 70),
+        ylabel=label_with_unit("Difference", head["unit"]),
+        level=report.level,
+        start=start,
+    )
+    points = join_words(
+        f"{p} {_amount(e, decimals, '', signed=True)}"
+        for p, e, r in zip(study.table["period"], study.table["estimate"], study.table["reference"])
+        if not r
+    )
+    event_alt = (
+        f"Chart of the difference between participating and comparison councils in {name} in "
+        f"each year, measured against {study.reference} (shown at 0), with "
+        f"{format_number(100 * report.level, 0)}% intervals: {points} "
+        f"({head['unit']}). " + report.outcomes.pre_trend_findings[first]
     )
     return (
         Section()
         .text(" ".join(table["finding"]))
+        .text(" ".join(table["pre_trend_finding"]))
         .figure(
             fig,
             alt=alt,
             caption=(
-                f"Mean {first} by year, participating and comparison "
-                "councils (group means of real published values). "
-                "The programme itself is synthetic."
+                f"{name}: mean by year, participating and comparison councils (group means "
+                "of real published values). The programme itself is synthetic."
+            ),
+        )
+        .figure(
+            event_fig,
+            alt=event_alt,
+            caption=(
+                f"Event study of {name}: participating minus comparison councils in each year, "
+                f"less the same difference in {study.reference}, with council and year effects."
             ),
         )
         .table(
             did_display(table, report.level),
             row_header="Indicator",
-            note=DID_NOTE,
+            note=did_method_note(table, int(report.params.get("seed", 20240401)), report.level),
             caption=(
                 "Difference-in-differences: participating minus comparison "
                 f"councils, change after {start}"
             ),
         )
+        .table(
+            event_study_display(study, decimals),
+            row_header="Year",
+            caption=f"Event study of {name}, against {study.reference}",
+        )
         .bullets(list(report.outcomes.caveats), heading="Read with care")
         .offer(
             "did_results", table, f"Difference-in-differences, start {start}, data to {report.year}"
         )
+        .offer("event_study", study.table, f"Event study of {first}, against {study.reference}")
     )
 
 
@@ -452,28 +658,55 @@ def p_value_cells(p_values: Sequence[float]) -> list[str]:
     return [evaluation.format_p_value(p) if math.isfinite(p) else "[x]" for p in p_values]
 
 
+def _signed_cell(value: float, decimals: int) -> str:
+    if math.isinf(value):
+        return "unbounded"
+    return "[x]" if not math.isfinite(value) else _amount(value, decimals, "", signed=True)
+
+
 def did_display(table: pd.DataFrame, level: float) -> pd.DataFrame:
-    """Display table of difference-in-differences results."""
-
-    def num(v: float) -> str:
-        return "[x]" if not math.isfinite(v) else f"{v:+.2f}"
-
+    """Display table of difference-in-differences results, each indicator's figures to the
+    decimals its sentences use (``decimals`` column)."""
+    places = [int(d) for d in table["decimals"]]
     return pd.DataFrame(
         {
-            "Indicator": [
-                f"{c}: {t} ({u})"
-                for c, t, u in zip(table["indicator"], table["title"], table["unit"])
+            "Indicator": [f"{t} ({c})" for c, t in zip(table["indicator"], table["title"])],
+            "Estimated effect": [
+                f"{_signed_cell(v, d)} {u}".strip()
+                for v, u, d in zip(table["estimate"], table["unit"], places)
             ],
-            "Estimated effect": [num(v) for v in table["estimate"]],
-            "Standard error": [num(v).lstrip("+") for v in table["se"]],
-            f"{level:.0%} interval": [
-                f"{num(a)} to {num(b)}" for a, b in zip(table["ci_lower"], table["ci_upper"])
+            f"{format_number(100 * level, 0)}% interval": [
+                f"{_signed_cell(a, d)} to {_signed_cell(b, d)}"
+                for a, b, d in zip(table["ci_lower"], table["ci_upper"], places)
             ],
             "p-value": p_value_cells(table["p_value"]),
             "Councils (participating / comparison)": [
                 f"{a} / {b}" for a, b in zip(table["n_treated"], table["n_comparison"])
             ],
-            "Pre-programme trends": table["pre_trend_caveat"],
+            "Parallel trends before": [
+                f"{j.capitalize()} (margin ±{format_number(m, d)})"
+                for j, m, d in zip(table["pre_trends"], table["pre_trend_margin"], places)
+            ],
+        }
+    )
+
+
+def event_study_display(study: evaluation.EventStudy, decimals: int) -> pd.DataFrame:
+    """Display table of an event study: each year's difference with its interval."""
+    t = study.table
+    level = format_number(100 * study.level, 0)
+    return pd.DataFrame(
+        {
+            "Year": t["period"],
+            "Before or after": ["After" if p else "Before" for p in t["post"]],
+            "Difference against the reference year": [
+                "0 (reference)" if r else _signed_cell(e, decimals)
+                for e, r in zip(t["estimate"], t["reference"])
+            ],
+            f"{level}% interval": [
+                "[z]" if r else f"{_signed_cell(a, decimals)} to {_signed_cell(b, decimals)}"
+                for a, b, r in zip(t["ci_lower"], t["ci_upper"], t["reference"])
+            ],
         }
     )
 
@@ -507,19 +740,40 @@ def positive_share(answers: pd.Series) -> float:
 
 #: How the participant survey's questions are compared, for the survey caption.
 PAIRED_NOTE = (
-    "Scales: Wilcoxon signed-rank test. Yes/no questions: McNemar's test, and for the "
-    "change in the share answering yes Newcombe's interval for paired proportions "
-    "(Newcombe 1998, method 10), which stays within -100 to +100 points and keeps a "
-    "width when few change their answer."
+    "Scales: the participants who gave a higher, the same and a lower answer after the "
+    "programme, with the Wilcoxon signed-rank test, unchanged answers handled by Pratt's method "
+    "(Pratt 1959). Yes/no questions: McNemar's test, and for the change in the share answering "
+    "yes Newcombe's interval for paired proportions (Newcombe 1998, method 10), which stays "
+    "within -100 to +100 points and keeps a width when few change their answer."
 )
 
 
+def question_labels(items: Sequence[str]) -> dict[str, str]:
+    """The ``survey_question_labels`` parameter (``"question: wording"`` items) as a mapping."""
+    labels = {}
+    for item in items:
+        question, _, wording = str(item).partition(":")
+        if wording.strip():
+            labels[question.strip()] = wording.strip()
+    return labels
+
+
 def paired_change_cells(results: pd.DataFrame) -> list[str]:
-    """A yes/no question's change in points with its interval ("+28.0 (+4.9 to +46.6)"); blank
-    for a scale question (no interval)."""
+    """A yes/no question's change in points with its interval ("+28.0 (+4.9 to +46.6)"); ``[z]``
+    (not applicable) for a scale question."""
     return [
-        "" if pd.isna(lo) else f"{100 * d:+.1f} ({100 * lo:+.1f} to {100 * hi:+.1f})"
+        "[z]"
+        if pd.isna(lo)
+        else f"{_amount(100 * d, 1, '', signed=True)} ({_amount(100 * lo, 1, '', signed=True)} "
+        f"to {_amount(100 * hi, 1, '', signed=True)})"
         for d, lo, hi in zip(results["estimate"], results["ci_lower"], results["ci_upper"])
+    ]
+
+
+def direction_cells(results: pd.DataFrame, column: str) -> list[str]:
+    """``"36 (61%)"``: how many participants moved that way, with the share of the pairs."""
+    return [
+        f"{k} ({format_number(100 * k / n, 0, '%')})" for k, n in zip(results[column], results["n"])
     ]
 
 
@@ -530,11 +784,14 @@ def compare_participants(
     scale_questions: Sequence[str],
     binary_questions: Sequence[str],
     level: float = 0.95,
+    labels: Mapping[str, str] | None = None,
 ) -> ParticipantComparison:
-    """Paired before/after comparison: Wilcoxon for scales, McNemar for yes/no questions,
-    significant at ``1 - level`` (the same level as the outcome estimates). A yes/no question's
-    change in the share answering yes has Newcombe's paired interval at ``level`` (Newcombe
-    1998, Stat Med 17:2635, method 10; :func:`perfeval.stats.evaluation.compare_paired_binary`).
+    """Paired before/after comparison: who answered higher, the same and lower, with Wilcoxon
+    (Pratt's zeros) for scales and McNemar for yes/no questions, significant at ``1 - level``
+    (the same level as the outcome estimates). A yes/no question's change in the share
+    answering yes has Newcombe's paired interval at ``level`` (Newcombe 1998, Stat Med
+    17:2635, method 10; :func:`perfeval.stats.evaluation.compare_paired_binary`). Findings name
+    each question by ``labels`` (its wording), else by its column.
 
     Raises
     ------
@@ -556,7 +813,9 @@ def compare_participants(
         scale_questions=scale_questions,
         binary_questions=binary_questions,
         alpha=1 - level,
+        labels=labels,
     )
+    results["label"] = [(labels or {}).get(q, q) for q in results["question"]]
     paired = before.merge(after, on="respondent_id", suffixes=("_before", "_after"))
     shares = pd.DataFrame(
         {
@@ -587,17 +846,23 @@ def compare_participants(
 
 
 def survey_display(table: pd.DataFrame, level: float) -> pd.DataFrame:
-    """Display table of :class:`ParticipantComparison` ``table``."""
+    """Display table of :class:`ParticipantComparison` ``table``: per question, the pairs who
+    answered higher (or changed to yes), the same and lower (or changed to no), the shares
+    positive before and after, the change in the share answering yes and the test."""
     return pd.DataFrame(
         {
-            "Question": table["question"],
-            "Test": table["test"],
+            "Question": table["label"],
+            "Pairs": table["n"],
+            "Higher after (or no to yes)": direction_cells(table, "n_higher"),
+            "The same": direction_cells(table, "n_same"),
+            "Lower after (or yes to no)": direction_cells(table, "n_lower"),
             "Positive before (%)": [format_number(v, 0) for v in table["Before"]],
             "Positive after (%)": [format_number(v, 0) for v in table["After"]],
-            "Pairs": table["n"],
-            f"Change in yes (points, {level:.0%} interval)": paired_change_cells(table),
+            f"Change in yes (points, {format_number(100 * level, 0)}% interval)": (
+                paired_change_cells(table)
+            ),
+            "Test": table["test"],
             "p-value": p_value_cells(table["p_value"]),
-            "Finding": table["finding"],
         }
     )
 
@@ -613,18 +878,27 @@ def survey_caption(survey: ParticipantComparison) -> str:
 
 
 def participant_survey(report: ProgrammeReport) -> Section:
-    """What participants said: the findings, shares positive before and after (chart), the
-    tests (table). Offers ``participant_survey``."""
+    """What participants said: the findings, the shares who answered higher, the same and lower
+    (chart), the tests (table). Offers ``participant_survey``."""
     survey = report.survey
     table = survey.table
     sentence = " ".join(table["finding"])
     caption = survey_caption(survey)
-    figure = charts.plot_grouped_bars(
-        table[["question", "Before", "After"]],
-        category="question",
-        series=["Before", "After"],
-        title="Participants giving a positive answer, before and after",
-        ylabel="Share positive (%)",
+    shares = pd.DataFrame(
+        {
+            "label": [charts.wrap_title(str(v), 28) for v in table["label"]],
+            **{
+                key: 100 * table[column] / table["n"]
+                for key, column in (
+                    ("lower", "n_lower"),
+                    ("same", "n_same"),
+                    ("higher", "n_higher"),
+                )
+            },
+        }
+    )
+    figure = charts_evaluation.plot_paired_changes(
+        shares, title="Participants whose answer was higher, the same or lower after"
     )
     return (
         Section()
@@ -633,9 +907,10 @@ def participant_survey(report: ProgrammeReport) -> Section:
             figure,
             caption=caption,
             alt=(
-                f"Grouped bar chart of the share of {survey.pairs} paired participants "
-                "giving a positive answer before (plain bars) and after (hatched bars) "
-                "the programme, per question. " + sentence
+                f"Stacked bar chart, one bar per question, of the share of {survey.pairs} paired "
+                "participants whose answer was lower (hatched), the same (dotted) and higher "
+                "(plain) after the programme; for yes/no questions higher is a change from no "
+                "to yes. " + sentence
             ),
         )
         .table(survey_display(table, report.level), caption=caption, row_header="Question")
@@ -727,23 +1002,39 @@ _FIELD_LABELS = {
     "p_value": "p-value",
     "significant_increase": "significant increase",
     "pre_trend_p_value": "pre-programme trend test p-value",
-    "pre_trends_parallel": "pre-programme trends parallel",
+    "pre_trends_parallel": "parallel trends before the programme evidenced",
+    "pre_trends_evidenced": "parallel trends before the programme evidenced",
+    "pre_trend_margin": "equivalence margin",
     "ci_lower": "lower end of interval",
     "ci_upper": "upper end of interval",
     "n": "pairs",
 }
 
 
-def describe_evidence_key(key: str) -> str:
+#: Decimals of the funding figures in framework findings, as the funding table shows them.
+_FIELD_DECIMALS = {
+    "spend_pct_of_allocation": 1,
+    "spend": 0,
+    "allocation": 0,
+    "participants": 0,
+    "sessions": 0,
+    "cost_per_participant": 0,
+    "cost_per_session": 0,
+}
+
+
+def describe_evidence_key(key: str, names: Mapping[str, str] | None = None) -> str:
     """Plain words for an evidence key, e.g. ``did_NI192.p_value`` -> "NI192 difference-in-
-    differences: p-value"."""
+    differences: p-value"; ``names`` gives an indicator's title or a question's wording by the
+    key's first part (``did_NI192``, ``survey_confidence``)."""
     head, _, field = key.partition(".")
+    named = (names or {}).get(head)
     if head == "funding_total":
         what = "Programme total"
     elif head.startswith("did_"):
-        what = f"{head[4:]} difference-in-differences"
+        what = f"{named or head[4:]} difference-in-differences"
     elif head.startswith("survey_"):
-        what = f"Participant survey, {head[7:].replace('_', ' ')}"
+        what = f"Participant survey, {named or head[7:].replace('_', ' ')}"
     else:
         what = head.replace("_", " ")
     return f"{what}: {_FIELD_LABELS.get(field, field.replace('_', ' '))}" if field else what
@@ -869,6 +1160,25 @@ def programme_evidence(report: ProgrammeReport) -> dict[str, Any]:
     }
 
 
+def evidence_names(report: ProgrammeReport) -> dict[str, str]:
+    """How the framework names each indicator (its title and code) and survey question (its
+    wording), by evidence key (``did_NI192``, ``survey_confidence``)."""
+    register = report.data.indicators.set_index("code")
+    names = {f"did_{c}": indicator_name(register, c) for c in report.outcomes.table["indicator"]}
+    survey = report.survey.table
+    names |= {f"survey_{q}": str(w) for q, w in zip(survey["question"], survey["label"])}
+    return names
+
+
+def pre_trend_finding(report: ProgrammeReport, key: str) -> str | None:
+    """The pre-trend sentence (evidenced or not, with the margin) for a framework item whose
+    evidence is an indicator's ``pre_trends_evidenced`` (or ``pre_trends_parallel``)."""
+    head, _, field = key.partition(".")
+    if field not in ("pre_trends_evidenced", "pre_trends_parallel") or not head.startswith("did_"):
+        return None
+    return report.outcomes.pre_trend_findings.get(head[4:])
+
+
 def framework_counts(result: pd.DataFrame) -> pd.Series:
     """How many questions are Met, Not met and Not assessed (absent judgements left out)."""
     return (
@@ -890,9 +1200,18 @@ def framework(report: ProgrammeReport) -> Section:
     ParameterError
         If an item is malformed or names evidence that was not computed.
     """
-    result = evaluation.evaluate_framework(
-        framework_items(report.params["evaluation_framework"]), programme_evidence(report)
-    )
+    items = framework_items(report.params["evaluation_framework"])
+    names = evidence_names(report)
+    for item in items:
+        item["label"] = describe_evidence_key(item["evidence"], names)
+        field = item["evidence"].partition(".")[2]
+        if field in _FIELD_DECIMALS:
+            item["decimals"] = _FIELD_DECIMALS[field]
+    result = evaluation.evaluate_framework(items, programme_evidence(report))
+    result["finding"] = [
+        pre_trend_finding(report, item["evidence"]) or finding
+        for item, finding in zip(items, result["finding"])
+    ]
     counts = framework_counts(result)
     sentence = narrative.describe_counts(counts, what="evaluation questions")
     figure = charts.plot_category_counts(

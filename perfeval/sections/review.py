@@ -42,6 +42,7 @@ from perfeval.stats import actions as act
 from perfeval.stats import indicators as engine
 from perfeval.stats import rag as rag_rule
 from perfeval.stats import scorecard
+from perfeval.stats.indicator_table import ANNUAL_DESCRIPTION, annual_indicator_table
 from perfeval.stats.indicators import describe_symbol
 
 __all__ = [
@@ -373,7 +374,14 @@ def prepare(data: Dataset, params: Mapping[str, Any]) -> annual.AnnualReport:
     context = annual.report_context(data, dict(params), report="end_of_year_review")
     card = filter_services(
         attach_commentary(
-            scorecard.build_scorecard(data, council, year, params["comparator_group"]),
+            scorecard.build_scorecard(
+                data,
+                council,
+                year,
+                params["comparator_group"],
+                quartile_method=params.get("quartile_method", "inclusive"),
+                ties=params.get("ties", "competition"),
+            ),
             data,
             council,
             year,
@@ -385,7 +393,7 @@ def prepare(data: Dataset, params: Mapping[str, Any]) -> annual.AnnualReport:
         params=params,
         context=context,
         card=card,
-        shares=scorecard.headline_shares(card, year),
+        shares=scorecard.headline_shares(card),
         method_notes=(
             *context["method_notes"],
             EXCEPTIONS_METHOD,
@@ -432,17 +440,24 @@ def exceptions(report: annual.AnnualReport) -> Section:
 
 def outturns(report: annual.AnnualReport) -> Section:
     """Every indicator's outturn against target: headline sentence, RAG chart and the table of
-    outturns. Offers ``rag_counts``, ``headline_shares`` and ``outturns``."""
+    outturns. Offers ``rag_counts``, ``headline_shares``, ``outturns`` and ``indicator_table``."""
     card, year = report.card, report.year
     counts = annual.rag_counts(card)
+    sentence = annual.describe_headlines(card, council=report.council_name, year=year)
     return (
         Section()
-        .text(narrative.describe_headlines(report.shares, council=report.council_name, year=year))
+        .text(sentence)
+        .table(
+            annual.headline_table(report.shares),
+            row_header="Measure",
+            caption=f"Headline measures, {report.council_name}: each indicator's latest "
+            f"outturn up to {year}",
+        )
         .figure(
             charts.plot_category_counts(
                 counts, title=f"Status against target, latest outturn to {year}"
             ),
-            alt=narrative.describe_counts(counts, what="indicators"),
+            alt=annual.describe_target(card, council=report.council_name, year=year),
             caption=annual.RAG_CAPTION,
         )
         .table(
@@ -452,12 +467,17 @@ def outturns(report: annual.AnnualReport) -> Section:
             note=annual.rag_note(),
         )
         .offer("rag_counts", annual.rag_counts_table(counts))
-        .offer("headline_shares", report.shares, f"Headline shares of PIs with a value for {year}")
+        .offer(
+            "headline_shares",
+            report.shares,
+            f"Headline counts of every PI's latest outturn up to {year}, each with its base",
+        )
         .offer(
             "outturns",
             card[["indicator", "period", "value", "target", "rag", "dot", "quartile"]],
             f"Every PI's latest annual outturn to {year} with target, RAG, direction and quartile",
         )
+        .offer("indicator_table", annual_indicator_table(card), ANNUAL_DESCRIPTION)
     )
 
 

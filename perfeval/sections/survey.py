@@ -205,7 +205,9 @@ def weight_wave(
     weights, report = weighting.rake_weights(
         responses, margins[["variable", "category", "share"]], weight="weight"
     )
-    return responses.assign(**{FINAL_WEIGHT: weights}), report
+    weighted = responses.assign(**{FINAL_WEIGHT: weights})
+    weighted.attrs["calibration"] = report.calibration  # so the SEs allow for the raking
+    return weighted, report
 
 
 def margin_table(responses: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
@@ -464,6 +466,7 @@ def share_positive(
         weight=weight,
         by=by,
         level=level,
+        calibration=responses.attrs.get("calibration") if weight == FINAL_WEIGHT else None,
     )
     table = table.rename(columns={"variable": "question"})
     table.attrs = {"group_columns": [by] if by else [], "table_columns": ["question"]}
@@ -790,6 +793,7 @@ def groups_against_rest(
             weight=FINAL_WEIGHT,
             level=level,
             adjust="holm",
+            calibration=responses.attrs.get("calibration"),
         ).assign(question=question)
         for question in questions["question"]
     ]
@@ -978,8 +982,14 @@ def method_notes(*, rake: bool, level: float, min_base: int, min_cell: int) -> l
         "number of respondents divided by it.",
         "Share positive: weighted share of respondents giving a positive answer; don't know "
         "answers and non-answers are excluded from the base.",
-        f"Intervals: {level:.0%} Wilson score intervals on the effective base; standard errors "
-        "by Taylor linearisation.",
+        f"Intervals: {level:.0%} Wilson score intervals (as R's svyciprop) on the sample size "
+        "implied by the standard error, p(1 - p)/SE², with the t quantile on respondents minus "
+        "one degrees of freedom; standard errors by Taylor linearisation"
+        + (
+            ", allowing for the raking (residuals from the margins, Deville and Särndal 1992)."
+            if rake
+            else ", treating the supplied weights as fixed."
+        ),
         CHANGE_NOTE,
         "Groups against the rest: Newcombe's hybrid score interval (Newcombe 1998, method 10) "
         "for the difference between the group and the rest of the sample, on their effective "

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from perfeval.core.exceptions import AnalysisError, ParameterError
-from perfeval.core.formatting import format_number
+from perfeval.core.formatting import format_number, join_words
 from perfeval.core.periods import financial_year_label, parse_period, period_sort_key
 from perfeval.data import notes
 from perfeval.data.loader import Dataset, authority_names, council_name
@@ -330,10 +330,18 @@ def vfm_display(result: money.VfmResult, names: pd.Series) -> pd.DataFrame:
             "Net spend per head (£)": [format_number(v, 0, "£") for v in table["spend_per_head"]],
             "Score predicted from spend": [format_number(v, 1) for v in table["fitted"]],
             "Above (+) or below (-) prediction": [f"{v:+.1f}" for v in table["residual"]],
-            "Within the range expected": np.where(table["within_prediction_interval"], "Yes", "No"),
+            "Within the range expected": [range_word(u) for u in table["unusual"]],
             "Quadrant": table["quadrant"].to_numpy(),
         }
     )
+
+
+def range_word(unusual: object) -> str:
+    """'Yes' (within the range the other councils would predict), 'No', or 'Not judged' (fewer
+    than :data:`perfeval.stats.budget.MIN_STUDENTISED` councils)."""
+    if unusual is pd.NA or unusual is None:
+        return "Not judged"
+    return "No" if unusual else "Yes"
 
 
 def describe_vfm(result: money.VfmResult, council_name: str, year: str) -> str:
@@ -641,9 +649,34 @@ def score_components(report: VfmReport) -> Section:
     )
 
 
+def describe_judgement(result: money.VfmResult, names: pd.Series) -> str:
+    """Sentence: how many councils' residuals are unusual (externally studentised residual
+    beyond Student's t at the report's level), naming them; or why none is judged."""
+    table = result.table
+    level = format_number(result.level * 100, 0)
+    if table["unusual"].isna().all():
+        return (
+            f"With {result.n} councils no residual is judged: a studentised residual needs at "
+            f"least {money.MIN_STUDENTISED} councils."
+        )
+    outside = table[table["unusual"].fillna(False).astype(bool)]
+    critical = format_number(result.critical_t, 2)
+    named = (
+        f" ({join_words([str(names.get(a, a)) for a in outside['authority']])})"
+        if len(outside)
+        else ""
+    )
+    return (
+        f"{len(outside)} of {result.n} councils {'is' if len(outside) == 1 else 'are'} "
+        f"outside the range the other councils would predict{named}, judged by whether a "
+        f"council's studentised residual is beyond ±{critical}, Student's t for {level} % "
+        f"confidence with {result.n - 3} degrees of freedom."
+    )
+
+
 def describe_residuals(result: money.VfmResult, names: pd.Series, council: str, year: str) -> str:
-    """Sentence: the home council's residual against the others', and the councils outside the
-    prediction interval."""
+    """Sentence: the home council's residual against the others', and the councils whose
+    residual is unusual (:func:`describe_judgement`)."""
     table = result.table
     bars = pd.DataFrame(
         {
@@ -652,7 +685,6 @@ def describe_residuals(result: money.VfmResult, names: pd.Series, council: str, 
             "value": table["residual"],
         }
     )
-    outside = table[~table["within_prediction_interval"]]
     return (
         narrative.describe_comparison(
             "Performance above (+) or below (-) what spend per head would predict",
@@ -663,26 +695,26 @@ def describe_residuals(result: money.VfmResult, names: pd.Series, council: str, 
             decimals=1,
             higher_is="furthest above",
         )
-        + f" {len(outside)} of {result.n} "
-        f"councils lie outside the {result.level:.0%} prediction interval"
-        + (
-            f" ({', '.join(str(names.get(a, a)) for a in outside['authority'])})."
-            if len(outside)
-            else "."
-        )
+        + " "
+        + describe_judgement(result, names)
     )
 
 
 def residual_display(result: money.VfmResult, names: pd.Series) -> pd.DataFrame:
-    """Display table of residuals with prediction intervals, furthest above first."""
+    """Display table of residuals, studentised residuals and the range the other councils'
+    line expects, furthest above first."""
     table = result.table
+    level = format_number(result.level * 100, 0)
     return pd.DataFrame(
         {
             "Council": table["authority"].map(names),
             "Residual (score points)": [f"{v:+.1f}" for v in table["residual"]],
-            f"{result.level:.0%} prediction interval for the score": [
-                f"{a:.1f} to {b:.1f}"
-                for a, b in zip(table["prediction_lower"], table["prediction_upper"])
+            "Studentised residual": [
+                "not judged" if pd.isna(v) else f"{v:+.2f}" for v in table["studentised_residual"]
+            ],
+            f"Score expected from the other councils ({level} % range)": [
+                "not judged" if pd.isna(a) else f"{format_number(a, 1)} to {format_number(b, 1)}"
+                for a, b in zip(table["expected_lower"], table["expected_upper"])
             ],
             "Finding": table["finding"],
         }
@@ -735,6 +767,7 @@ def residuals(report: VfmReport) -> Section:
             residual_display(result, report.names),
             row_header="Council",
             caption=f"Residual of each council, {year} (furthest above first)",
+            note=money.VFM_RESIDUAL_METHOD,
         )
         .offer("home_residual", home, description)
     )

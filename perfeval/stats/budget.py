@@ -887,8 +887,9 @@ VFM_CAVEATS = (
     "scored; a different set can move councils between quadrants.",
     "The fitted line shows association, not cause: spending more does not by itself predict "
     "better performance for any one council.",
-    "A residual inside the prediction interval is within the range expected for councils with "
-    "that spend and should not be read as a real difference.",
+    "A residual is called unusual only when it lies outside the range the other councils' line "
+    "would expect (its externally studentised residual beyond Student's t at the report's "
+    "confidence level); a residual within that range should not be read as a real difference.",
     "Quadrants are split at the group medians, so half the councils are always 'higher' and half "
     "'lower', however close together they are.",
 )
@@ -902,7 +903,9 @@ class VfmResult:
     ----------
     table : DataFrame
         One row per council: authority, score, spend_per_head, quadrant, fitted, residual,
-        prediction_lower, prediction_upper, within_prediction_interval, finding, is_home.
+        studentised_residual, expected_lower, expected_upper, unusual, finding, is_home
+        (:func:`studentised_residuals`; the studentised columns are missing, and ``unusual``
+        is ``<NA>``, with fewer than 4 councils).
     line : DataFrame
         The fitted line on a grid of spend: spend_per_head, fitted, ci_lower, ci_upper.
     median_score, median_spend : float
@@ -912,7 +915,7 @@ class VfmResult:
     n : int
         Councils used.
     level : float
-        Confidence level of the band and prediction intervals.
+        Confidence level of the band and of the judgement of the residuals.
     home : str or None
     caveats : tuple of str
     """
@@ -930,6 +933,16 @@ class VfmResult:
     level: float
     home: str | None = None
     caveats: tuple[str, ...] = field(default=VFM_CAVEATS)
+
+    @property
+    def critical_t(self) -> float | None:
+        """Student's t at ``level`` with n - 3 degrees of freedom, beyond which a studentised
+        residual is unusual; None with fewer than :data:`MIN_STUDENTISED` councils."""
+        from scipy import stats as scipy_stats
+
+        if self.n < MIN_STUDENTISED:
+            return None
+        return float(scipy_stats.t.ppf((1 + self.level) / 2, self.n - 3))
 
     def home_finding(self) -> str | None:
         """One sentence on the home council's position, or None if no home council."""
@@ -977,14 +990,115 @@ def classify_quadrant(score: float, spend: float, median_score: float, median_sp
     return f"{perf}, {cost}"
 
 
-def _describe_residual(residual: float, within: bool) -> str:
+#: Councils needed to judge a residual: an externally studentised residual of a straight line
+#: has n - 3 degrees of freedom.
+MIN_STUDENTISED = 4
+
+VFM_RESIDUAL_METHOD = (
+    "Each council's residual is judged by its externally studentised residual (Cook and "
+    "Weisberg 1982): the residual divided by its standard error estimated from the line fitted "
+    "to the other councils. It is unusual when it lies beyond Student's t with n - 3 degrees of "
+    "freedom at the report's confidence level, which is the same as the council's score lying "
+    "outside the prediction interval of the line fitted without it (the range expected shown in "
+    f"the table). At least {MIN_STUDENTISED} councils are needed for this judgement."
+)
+
+
+def studentised_residuals(
+    spend: np.ndarray, score: np.ndarray, *, level: float = 0.95
+) -> pd.DataFrame:
+    """Externally studentised residuals of the straight line of score on spend, and the range
+    each council's score would be expected in from the line fitted to the others.
+
+    Method (Cook, R. D. & Weisberg, S. (1982) *Residuals and Influence in Regression*, Chapman
+    & Hall, section 2.2; R's ``rstudent``; statsmodels' ``OLSInfluence
+    .resid_studentized_external``): with residual ``e_i``, leverage ``h_ii`` and the residual
+    standard deviation of the fit without council ``i``,
+    ``s_(i)^2 = ((n - p) s^2 - e_i^2 / (1 - h_ii)) / (n - p - 1)`` (``p = 2`` parameters),
+
+        ``t_i = e_i / (s_(i) sqrt(1 - h_ii))``,
+
+    which follows Student's t with ``n - p - 1 = n - 3`` degrees of freedom when the council is
+    like the others. ``|t_i| > t_{(1 + level)/2, n - 3}`` exactly when the score lies outside
+    the prediction interval for a new council at that spend from the fit without council
+    ``i``: ``yhat_(i) +/- t s_(i) / sqrt(1 - h_ii)``, with ``yhat_(i) = y_i - e_i / (1 - h_ii)``.
+
+    Parameters
+    ----------
+    spend, score : array_like
+        One value per council, same order; spend must vary.
+    level : float
+        Confidence level, e.g. 0.95.
+
+    Returns
+    -------
+    DataFrame
+        In input order: ``studentised_residual``, ``leverage``, ``expected_lower``,
+        ``expected_upper`` (the prediction interval from the others' line), ``critical_t`` and
+        ``unusual`` (nullable boolean). All missing with fewer than :data:`MIN_STUDENTISED`
+        councils, and for a council whose leverage is 1.
+    """
+    import statsmodels.api as sm
+    from scipy import stats as scipy_stats
+    from statsmodels.stats.outliers_influence import OLSInfluence
+
+    x, y = np.asarray(spend, dtype=float), np.asarray(score, dtype=float)
+    n = len(x)
+    missing = np.full(n, np.nan)
+    if n < MIN_STUDENTISED:
+        return pd.DataFrame(
+            {
+                "studentised_residual": missing,
+                "leverage": missing,
+                "expected_lower": missing,
+                "expected_upper": missing,
+                "critical_t": missing,
+                "unusual": pd.array([None] * n, dtype="boolean"),
+            }
+        )
+    fit = sm.OLS(y, sm.add_constant(x)).fit()
+    influence = OLSInfluence(fit)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_i = np.asarray(influence.resid_studentized_external, dtype=float)
+        h = np.asarray(influence.hat_matrix_diag, dtype=float)
+        e = np.asarray(fit.resid, dtype=float)
+        s_deleted = np.sqrt(np.asarray(influence.sigma2_not_obsi, dtype=float))
+        centre = y - e / (1 - h)
+        half = s_deleted / np.sqrt(1 - h)
+    critical = float(scipy_stats.t.ppf((1 + level) / 2, n - 3))
+    t_i = np.where(np.isfinite(t_i), t_i, np.nan)
+    with np.errstate(invalid="ignore"):
+        unusual = np.abs(t_i) > critical
+    return pd.DataFrame(
+        {
+            "studentised_residual": t_i,
+            "leverage": h,
+            "expected_lower": centre - critical * half,
+            "expected_upper": centre + critical * half,
+            "critical_t": np.full(n, critical),
+            "unusual": pd.array(
+                [None if np.isnan(t) else bool(u) for t, u in zip(t_i, unusual)], dtype="boolean"
+            ),
+        }
+    )
+
+
+def _describe_residual(residual: float, unusual: object) -> str:
+    """The finding on one council's residual, with the judgement of its studentised residual."""
+    if unusual is pd.NA or unusual is None:
+        judged = "too few councils to judge whether that is unusual"
+    else:
+        judged = (
+            "outside the range the other councils would predict"
+            if unusual
+            else "within the range the other councils would predict"
+        )
     if round(residual, 1) == 0:
-        return "performance in line with what its spend would predict"
+        return f"performance in line with what its spend would predict ({judged})"
     side = "above" if residual > 0 else "below"
-    note = "within" if within else "outside"
     return (
         f"performance {abs(residual):.1f} score points {side} what its spend would predict "
-        f"({note} the range expected)"
+        f"({judged})"
     )
 
 
@@ -999,9 +1113,12 @@ def value_for_money(
 
     Method: median lines of score and spend split the councils into four quadrants; an ordinary
     least squares line ``score = a + b x spend_per_head`` (statsmodels OLS) is fitted, with a
-    confidence band for the mean line and a prediction interval for a single council at the
-    given ``level``. Each council's residual (score minus fitted score, in score points) says
-    whether its performance is above or below what its spend would predict.
+    confidence band for the mean line at the given ``level``. Each council's residual (score
+    minus fitted score, in score points) says whether its performance is above or below what its
+    spend would predict; it is judged unusual when its externally studentised residual lies
+    beyond Student's t at ``level`` (:func:`studentised_residuals`, Cook & Weisberg 1982), not
+    against a prediction interval for a new council, which would count the council's own score
+    in the line it is compared with.
 
     Parameters
     ----------
@@ -1083,6 +1200,9 @@ def _vfm_table(data: pd.DataFrame, fit, level: float, home: str | None) -> pd.Da
     pred = fit.get_prediction(sm.add_constant(data["spend_per_head"].to_numpy())).summary_frame(
         alpha=1 - level
     )
+    judged = studentised_residuals(
+        data["spend_per_head"].to_numpy(), data["score"].to_numpy(), level=level
+    )
     med_score, med_spend = data["score"].median(), data["spend_per_head"].median()
     table = data.reset_index(names="authority")
     table["quadrant"] = [
@@ -1091,14 +1211,11 @@ def _vfm_table(data: pd.DataFrame, fit, level: float, home: str | None) -> pd.Da
     ]
     table["fitted"] = pred["mean"].to_numpy()
     table["residual"] = table["score"] - table["fitted"]
-    table["prediction_lower"] = pred["obs_ci_lower"].to_numpy()
-    table["prediction_upper"] = pred["obs_ci_upper"].to_numpy()
-    table["within_prediction_interval"] = table["score"].between(
-        table["prediction_lower"], table["prediction_upper"]
-    )
+    for name in ("studentised_residual", "expected_lower", "expected_upper", "unusual"):
+        table[name] = judged[name].to_numpy()
+    table["unusual"] = table["unusual"].astype("boolean")
     table["finding"] = [
-        _describe_residual(r, w)
-        for r, w in zip(table["residual"], table["within_prediction_interval"])
+        _describe_residual(r, u) for r, u in zip(table["residual"], table["unusual"])
     ]
     table["is_home"] = table["authority"] == (home or "")
     return table.sort_values("authority", kind="mergesort").reset_index(drop=True)

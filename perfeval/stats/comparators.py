@@ -6,6 +6,10 @@ standardised to a z-score across the candidate pool (optionally after taking log
 skewed measures such as population), and the ``k`` candidates with the smallest Euclidean distance
 to the home authority form its group (standardised Euclidean distance, as CIPFA describes its
 model in "CIPFA's Nearest Neighbours Model (England)", 2019 technical note).
+
+It also holds the one rule for summarising a group of councils' values (:func:`summarise_values`):
+a median and quartiles are drawn only from at least :data:`MIN_COMPARATORS` councils with a value,
+on every path that draws or quotes one (scorecard medians, trend medians, the England band).
 """
 
 from __future__ import annotations
@@ -16,6 +20,12 @@ import numpy as np
 import pandas as pd
 
 from perfeval.core.exceptions import AnalysisError
+
+#: Fewest councils with a value from which a median, rank or quartile is drawn or quoted: a
+#: "median" of one council is that council, and of two their mean.
+MIN_COMPARATORS = 3
+#: The columns of :func:`summarise_values`.
+SUMMARY_COLUMNS = ("median", "lower_quartile", "upper_quartile", "n")
 
 
 def standardise_measures(
@@ -111,3 +121,75 @@ def nearest_neighbours(
     result = pd.DataFrame({"code": distance.index.astype(str), "distance": distance.to_numpy()})
     result = result[result["code"] != home].sort_values(["distance", "code"], kind="mergesort")
     return result.head(k).reset_index(drop=True)
+
+
+def summarise_values(
+    values: Sequence[float] | pd.Series, *, minimum: int = MIN_COMPARATORS
+) -> dict[str, float]:
+    """Median, lower and upper quartile of councils' values, only from ``minimum`` or more.
+
+    Quartiles by linear interpolation between order statistics (Hyndman and Fan 1996, type 7;
+    Excel ``QUARTILE.INC``, R's default, LG Inform's quartiles), the same convention as the
+    quartile of a rank (:data:`perfeval.stats.indicators.QUARTILE_METHOD`). Missing values are
+    not counted.
+
+    Parameters
+    ----------
+    values : sequence of float
+        One value per council (NaN where a council has none).
+    minimum : int
+        Fewest values from which the median and quartiles are given (at least 1).
+
+    Returns
+    -------
+    dict
+        ``median``, ``lower_quartile``, ``upper_quartile`` (NaN with fewer than ``minimum``
+        values) and ``n``, the number of values counted.
+
+    Raises
+    ------
+    AnalysisError
+        If ``minimum`` is below 1.
+    """
+    if minimum < 1:
+        raise AnalysisError(f"minimum must be at least 1 council; got {minimum!r}")
+    known = np.asarray(pd.Series(values, dtype=float).dropna(), dtype=float)
+    if len(known) < minimum:
+        nan = float("nan")
+        return {"median": nan, "lower_quartile": nan, "upper_quartile": nan, "n": len(known)}
+    q1, median, q3 = np.quantile(known, [0.25, 0.5, 0.75], method="linear")
+    return {
+        "median": float(median),
+        "lower_quartile": float(q1),
+        "upper_quartile": float(q3),
+        "n": len(known),
+    }
+
+
+def summarise_groups(
+    values: pd.DataFrame, by: Sequence[str], *, minimum: int = MIN_COMPARATORS
+) -> pd.DataFrame:
+    """:func:`summarise_values` of the ``value`` column for each group of ``by`` columns.
+
+    Parameters
+    ----------
+    values : DataFrame
+        Long table with the ``by`` columns and ``value`` (one row per council).
+    by : sequence of str
+        Columns to group by, e.g. ``["indicator", "period"]``.
+    minimum : int
+        As for :func:`summarise_values`.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns and :data:`SUMMARY_COLUMNS`, one row per group.
+    """
+    rows = [
+        {
+            **dict(zip(by, key if isinstance(key, tuple) else (key,))),
+            **summarise_values(group["value"], minimum=minimum),
+        }
+        for key, group in values.groupby(list(by), observed=True, sort=True)
+    ]
+    return pd.DataFrame(rows, columns=[*by, *SUMMARY_COLUMNS])

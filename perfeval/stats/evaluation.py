@@ -19,6 +19,7 @@ Four parts, as in a county improvement partnership's evaluation report:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import string
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from perfeval.core.exceptions import AnalysisError, ParameterError
+from perfeval.core.formatting import format_number, plural
 from perfeval.core.periods import period_sort_key
 from perfeval.stats.intervals import newcombe_paired_difference
 
@@ -168,31 +170,50 @@ def _funding_note(row, *, is_total: bool) -> str:
 # 2. Difference-in-differences
 # --------------------------------------------------------------------------------------------
 
-COV_TYPES = ("cluster", "HC1", "nonrobust")
+INFERENCE_METHODS = ("randomisation", "wild_bootstrap", "cluster")
+"""How the difference-in-differences p-value and interval are computed (see estimate_did)."""
+WILD_WEIGHTS = ("rademacher", "webb")
+#: Below this many participating councils the wild cluster bootstrap and cluster-robust
+#: standard errors are known to mislead (MacKinnon & Webb 2017, 2018).
+FEW_TREATED = 10
 DID_METHOD = (
-    "Difference-in-differences by OLS of y on treated, post and treated x post; the "
-    "estimate is the treated x post coefficient, which equals (treated after - treated "
-    "before) - (comparison after - comparison before) in group means."
+    "Difference-in-differences with council and year fixed effects (two-way fixed effects "
+    "regression of the indicator on participation after the start, one effect per council and "
+    "one per year); the estimate is the change in participating councils minus the change in "
+    "comparison councils."
 )
 
 
 @dataclass(frozen=True)
 class DidResult:
-    """A difference-in-differences estimate.
+    """A difference-in-differences estimate with council and year fixed effects.
 
     Attributes
     ----------
-    estimate, se, ci_lower, ci_upper, p_value : float
-        The treated x post coefficient (in units of the indicator), its standard error,
-        confidence interval at ``level`` and two-sided p-value.
+    estimate : float
+        The coefficient of participating x after (units of the indicator).
+    se : float
+        Its cluster-robust standard error (by council, CR1).
+    ci_lower, ci_upper : float
+        Interval at ``level`` from ``inference`` (test inversion for randomisation and the wild
+        bootstrap); infinite when no value can be rejected.
+    p_value : float
+        Two-sided p-value of "no effect" from ``inference``.
     level : float
     n_obs, n_treated, n_comparison : int
         Observations and councils in each group.
     means : DataFrame
         Group means: index ("Comparison", "Participating"), columns ("Before", "After",
         "Change").
-    cov_type : str
-        "cluster" (by council), "HC1" or "nonrobust".
+    inference : str
+        "randomisation", "wild_bootstrap" or "cluster".
+    draws : int
+        Assignments (randomisation) or bootstrap samples (wild bootstrap) used; 0 for cluster.
+    exact : bool
+        True when every assignment or every Rademacher sign pattern was enumerated.
+    smallest_p : float
+        The smallest p-value the inference can give (randomisation: 1 / number of
+        assignments); 0 when not limited.
     method : str
     caveats : tuple of str
     """
@@ -207,55 +228,17 @@ class DidResult:
     n_treated: int
     n_comparison: int
     means: pd.DataFrame
-    cov_type: str
+    inference: str = "cluster"
+    draws: int = 0
+    exact: bool = False
+    smallest_p: float = 0.0
     method: str = DID_METHOD
     caveats: tuple[str, ...] = ()
 
-    def finding(self, label: str = "the indicator") -> str:
-        """A plain-language sentence on the estimate and whether it is significant."""
-        side = "higher" if self.estimate > 0 else "lower"
-        if not math.isfinite(self.p_value):
-            return (
-                f"After the programme, the change in {label} was {abs(self.estimate):.3g} "
-                f"{side} in participating councils than in comparison councils; its "
-                f"uncertainty cannot be estimated from these data ({self.cov_type} standard "
-                f"error unavailable)."
-            )
-        significant = self.p_value < 1 - self.level
-        verdict = (
-            "a statistically significant difference"
-            if significant
-            else "not a statistically significant difference"
-        )
-        return (
-            f"After the programme, the change in {label} was {abs(self.estimate):.3g} "
-            f"{side} in participating councils than in comparison councils "
-            f"({self.level:.0%} interval {self.ci_lower:.3g} to {self.ci_upper:.3g}; "
-            f"{format_p_value(self.p_value)}): {verdict}."
-        )
-
-
-@dataclass(frozen=True)
-class PreTrendResult:
-    """Check of pre-programme trends: difference in slopes, participating minus comparison.
-
-    Attributes
-    ----------
-    slope_difference, se, p_value : float
-        Difference in the per-period slope before the programme, its SE and p-value (missing
-        when there are fewer than two periods before the programme).
-    n_pre_periods : int
-    differs : bool or None
-        True when the slopes differ significantly at ``1 - level``; None when not testable.
-    caveat : str
-    """
-
-    slope_difference: float
-    se: float
-    p_value: float
-    n_pre_periods: int
-    differs: bool | None
-    caveat: str
+    @property
+    def significant(self) -> bool:
+        """True when the p-value is below ``1 - level``."""
+        return math.isfinite(self.p_value) and self.p_value < 1 - self.level
 
 
 def did_panel(
@@ -267,6 +250,14 @@ def did_panel(
     period: str,
     comparison: Iterable[str] | None,
 ) -> pd.DataFrame:
+    """The council-period rows of a difference-in-differences, with ``treated``, ``post``, ``y``.
+
+    Raises
+    ------
+    AnalysisError
+        If a column is missing, or participating or comparison councils have no values before
+        or after ``start``.
+    """
     missing = [c for c in (unit, period, outcome) if c not in values.columns]
     if missing:
         raise AnalysisError(
@@ -275,11 +266,13 @@ def did_panel(
     treated = set(map(str, treated))
     panel = values[[unit, period, outcome]].dropna(subset=[outcome]).copy()
     panel[unit] = panel[unit].astype(str)
+    panel[period] = panel[period].astype(str)
     if comparison is not None:
         panel = panel[panel[unit].isin(treated | set(map(str, comparison)))]
     panel["treated"] = panel[unit].isin(treated).astype("float64")
     start_key = period_sort_key(start)
-    panel["post"] = [float(period_sort_key(str(p)) >= start_key) for p in panel[period]]
+    after = {p: float(period_sort_key(p) >= start_key) for p in panel[period].unique()}
+    panel["post"] = panel[period].map(after)
     panel["y"] = pd.to_numeric(panel[outcome]).astype("float64")
     cells = panel.groupby(["treated", "post"]).size()
     if len(cells) < 4:
@@ -288,39 +281,202 @@ def did_panel(
             f"both before and after {start!r}; found only {len(cells)} of the 4 groups. Check "
             f"the treated codes, the start period and the periods in the data."
         )
-    return panel
+    return panel.reset_index(drop=True)
 
 
-def _fit_ols(y: np.ndarray, design: np.ndarray, groups: np.ndarray, cov_type: str):
-    import statsmodels.api as sm
+@dataclass(frozen=True)
+class FixedEffectsPanel:
+    """A panel prepared for two-way fixed-effects regressions (arrays, one row per value).
 
-    if cov_type not in COV_TYPES:
-        raise ParameterError([f"cov_type must be one of {list(COV_TYPES)}, got {cov_type!r}"])
-    model = sm.OLS(y, design)
-    if cov_type == "cluster":
-        return model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    if cov_type == "HC1":
-        return model.fit(cov_type="HC1")
-    return model.fit()
+    ``basis`` is an orthonormal basis of the council and period dummies, so that
+    ``x - basis @ (basis.T @ x)`` is ``x`` with both fixed effects removed (Frisch-Waugh-Lovell).
+    ``members`` is the n x councils indicator matrix used to sum scores by council.
+    ``dof`` is the CR1 small-sample factor ``G/(G-1) x (n-1)/(n-k)``, k counting the fixed
+    effects and the one coefficient, as statsmodels computes it with dummies.
+    """
+
+    y: np.ndarray
+    d: np.ndarray
+    unit_index: np.ndarray
+    period_index: np.ndarray
+    units: tuple[str, ...]
+    periods: tuple[str, ...]
+    treated_units: np.ndarray
+    post_periods: np.ndarray
+    basis: np.ndarray
+    members: np.ndarray
+    dof: float
+
+    def residualise(self, x: np.ndarray) -> np.ndarray:
+        """``x`` (a vector or columns) with council and period means removed."""
+        return x - self.basis @ (self.basis.T @ x)
 
 
-def _clusters_suffice(panel: pd.DataFrame, unit: str, cov_type: str) -> bool:
-    """Cluster-robust SEs need 2+ councils per group and more councils than coefficients (4)."""
-    if cov_type != "cluster":
-        return True
-    sizes = panel.groupby("treated")[unit].nunique()
-    return len(sizes) == 2 and sizes.min() >= 2 and sizes.sum() > 4
+def fixed_effects_panel(panel: pd.DataFrame, unit: str, period: str) -> FixedEffectsPanel:
+    """Arrays and the fixed-effects basis of a :func:`did_panel` table.
+
+    Raises
+    ------
+    AnalysisError
+        If the panel has fewer than 3 councils.
+    """
+    units = tuple(sorted(panel[unit].unique()))
+    periods = tuple(sorted(panel[period].unique(), key=period_sort_key))
+    if len(units) < 3:
+        raise AnalysisError(
+            f"difference-in-differences with fixed effects needs at least 3 councils; the "
+            f"panel has {len(units)} ({list(units)})."
+        )
+    u = panel[unit].map({c: i for i, c in enumerate(units)}).to_numpy()
+    t = panel[period].map({p: i for i, p in enumerate(periods)}).to_numpy()
+    n = len(panel)
+    dummies = np.zeros((n, len(units) + len(periods) - 1))
+    dummies[np.arange(n), u] = 1.0
+    later = t > 0
+    dummies[np.arange(n)[later], len(units) + t[later] - 1] = 1.0
+    q, r = np.linalg.qr(dummies)
+    q = q[:, np.abs(np.diag(r)) > 1e-10]
+    members = np.zeros((n, len(units)))
+    members[np.arange(n), u] = 1.0
+    treated = panel.groupby(unit)["treated"].first().reindex(units).to_numpy() == 1
+    post = panel.groupby(period)["post"].first().reindex(periods).to_numpy() == 1
+    g, k = len(units), q.shape[1] + 1
+    return FixedEffectsPanel(
+        y=panel["y"].to_numpy(dtype="float64"),
+        d=(panel["treated"] * panel["post"]).to_numpy(dtype="float64"),
+        unit_index=u,
+        period_index=t,
+        units=units,
+        periods=periods,
+        treated_units=treated,
+        post_periods=post,
+        basis=q,
+        members=members,
+        dof=g / (g - 1) * (n - 1) / max(n - k, 1),
+    )
 
 
-def _coef_inference(fit, index: int, level: float, usable: bool) -> tuple[float, ...]:
-    """(se, ci_lower, ci_upper, p_value) of one coefficient; all missing when not usable."""
-    with np.errstate(invalid="ignore"):
-        se = float(fit.bse[index])
-        lower, upper = np.asarray(fit.conf_int(alpha=1 - level))[index]
-        p = float(fit.pvalues[index])
-    if not usable or not math.isfinite(se):
-        return (np.nan,) * 4
-    return se, float(lower), float(upper), p
+def cluster_t(
+    dt: np.ndarray, yt: np.ndarray, members: np.ndarray, dof: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficient and CR1 standard error of one residualised regressor, column by column.
+
+    ``dt`` and ``yt`` are the regressor and the outcome with the fixed effects removed (vectors
+    or n x P columns, broadcast against each other). The coefficient is ``dt'yt / dt'dt``; the
+    variance ``dof x sum_g (sum_{i in g} dt_i e_i)^2 / (dt'dt)^2`` (Cameron & Miller 2015,
+    "A practitioner's guide to cluster-robust inference", J Human Resources 50:317, eq. 11).
+    """
+    ss = (dt * dt).sum(axis=0)
+    beta = (dt * yt).sum(axis=0) / ss
+    scores = members.T @ (dt * (yt - dt * beta))
+    return beta, np.sqrt(dof * (scores * scores).sum(axis=0)) / ss
+
+
+def treatment_assignments(
+    treated: np.ndarray, draws: int, rng: np.random.Generator
+) -> tuple[np.ndarray, bool]:
+    """Sets of councils that could have taken part, as councils x assignments booleans.
+
+    The first column is the actual assignment. Every set of the same size is listed when there
+    are at most ``draws`` of them (exact randomisation inference); otherwise ``draws - 1`` sets
+    are drawn at random without regard to the actual one (Monte Carlo; MacKinnon & Webb 2020).
+    """
+    g, g1 = len(treated), int(treated.sum())
+    if math.comb(g, g1) <= draws:
+        sets = np.zeros((g, math.comb(g, g1)), dtype=bool)
+        for j, chosen in enumerate(itertools.combinations(range(g), g1)):
+            sets[list(chosen), j] = True
+        actual = np.flatnonzero((sets == treated[:, None]).all(axis=0))[0]
+        order = [actual, *[j for j in range(sets.shape[1]) if j != actual]]
+        return sets[:, order], True
+    picks = np.argsort(rng.random((draws - 1, g)), axis=1)[:, :g1]
+    sets = np.zeros((g, draws), dtype=bool)
+    sets[:, 0] = treated
+    sets[picks, np.arange(1, draws)[:, None]] = True
+    return sets, False
+
+
+def wild_weights(
+    n_clusters: int, draws: int, kind: str, rng: np.random.Generator
+) -> tuple[np.ndarray, bool]:
+    """Wild bootstrap weights, clusters x draws: Rademacher (+-1) or Webb's six-point weights.
+
+    Rademacher weights are enumerated in full (every sign pattern) when ``2^G <= draws``,
+    as in wildboottest and fwildclusterboot; Webb (2014, Queen's Economics Department WP 1315)
+    weights take +-sqrt(1/2), +-1, +-sqrt(3/2) with equal probability.
+    """
+    if kind not in WILD_WEIGHTS:
+        raise ParameterError([f"wild bootstrap weights must be one of {list(WILD_WEIGHTS)}"])
+    if kind == "rademacher" and 2**n_clusters <= draws:
+        patterns = itertools.product([-1.0, 1.0], repeat=n_clusters)
+        return np.array(list(patterns)).T, True
+    if kind == "rademacher":
+        return rng.choice([-1.0, 1.0], size=(n_clusters, draws)), False
+    points = np.sqrt(np.array([3, 2, 1, 1, 2, 3]) / 2) * np.array([-1, -1, -1, 1, 1, 1])
+    return rng.choice(points, size=(n_clusters, draws)), False
+
+
+def _p_randomisation(fe: FixedEffectsPanel, dt_sets: np.ndarray, dt: np.ndarray, yt: np.ndarray):
+    """p(b): randomisation p-value of the sharp null 'effect = b' (t statistic, two-sided)."""
+
+    def p_value(b: float) -> float:
+        beta, se = cluster_t(dt_sets, (yt - b * dt)[:, None], fe.members, fe.dof)
+        t = np.abs(beta / se)
+        return float(np.mean(t >= t[0] * (1 - 1e-10)))
+
+    return p_value
+
+
+def _p_wild(
+    fe: FixedEffectsPanel, dt: np.ndarray, yt: np.ndarray, weights: np.ndarray, t_hat: tuple
+):
+    """p(b): wild cluster restricted bootstrap p-value of 'effect = b' (WCR-C, CR1 t)."""
+    v = weights[fe.unit_index]
+    resid_y, resid_d = fe.residualise(yt[:, None] * v), fe.residualise(dt[:, None] * v)
+    ss = float(dt @ dt)
+    beta_hat, se_hat = t_hat
+
+    def p_value(b: float) -> float:
+        # bootstrap outcome: restricted residuals (null imposed) times each council's weight
+        star = resid_y - b * resid_d
+        beta = ((dt * (yt - b * dt)) @ v) / ss
+        scores = fe.members.T @ (dt[:, None] * (star - dt[:, None] * beta))
+        se = np.sqrt(fe.dof * (scores * scores).sum(axis=0)) / ss
+        t_obs = abs((beta_hat - b) / se_hat)
+        # strictly greater, as Roodman et al. (2019) and wildboottest count; the sign patterns
+        # +-(1, ..., 1) reproduce the actual t and are ties, not exceedances
+        return float(np.mean(np.abs(beta / se) > t_obs * (1 + 1e-10)))
+
+    return p_value
+
+
+def invert_test(p_value, estimate: float, scale: float, alpha: float) -> tuple[float, float]:
+    """The interval of values b that a test does not reject at ``alpha``: ``p(b) >= alpha``.
+
+    Each end is found by bisection between the estimate and a value that is rejected, reached
+    by doubling ``scale`` steps (up to 2^20 of them); an end that is never rejected is infinite
+    (Roodman, Nielsen, MacKinnon & Webb 2019, "Fast and wild", Stata J 19:4, section 3.5).
+    """
+    ends = []
+    for side in (-1.0, 1.0):
+        inside, step = estimate, scale
+        while p_value(estimate + side * step) >= alpha:
+            inside, step = estimate + side * step, step * 2
+            if step > scale * 2**20:
+                ends.append(side * math.inf)
+                break
+        else:
+            outside = estimate + side * step
+            for _ in range(40):
+                middle = (inside + outside) / 2
+                if p_value(middle) >= alpha:
+                    inside = middle
+                else:
+                    outside = middle
+                if abs(outside - inside) < 1e-4 * scale:
+                    break
+            ends.append((inside + outside) / 2)
+    return ends[0], ends[1]
 
 
 def estimate_did(
@@ -333,15 +489,38 @@ def estimate_did(
     period: str = "period",
     comparison: Iterable[str] | None = None,
     level: float = 0.95,
-    cov_type: str = "cluster",
+    inference: str = "randomisation",
+    draws: int = 9999,
+    seed: int = 20240401,
+    weights: str = "rademacher",
+    interval: bool = True,
 ) -> DidResult:
     """Estimate a programme's effect on one indicator by difference-in-differences.
 
-    Method: OLS of ``y = b0 + b1 treated + b2 post + b3 treated x post`` on council-period
-    values; ``b3`` is the estimate (Angrist & Pischke, *Mostly Harmless Econometrics*, ch. 5).
-    It equals the difference of the before-after changes in group means. The default standard
-    error is cluster-robust by council (Bertrand, Duflo & Mullainathan 2004), with t-based
-    intervals on (clusters - 1) degrees of freedom.
+    Method: two-way fixed-effects OLS, ``y_ct = a_c + g_t + b D_ct + e_ct``, with one effect
+    per council (``a_c``) and per period (``g_t``) and ``D_ct = 1`` for participating councils
+    from ``start`` on; ``b`` is the estimate (Angrist & Pischke 2009, *Mostly Harmless
+    Econometrics*, ch. 5). With every council observed every period it equals the difference of
+    the before-after changes in group means. Its standard error is cluster-robust by council
+    (CR1). The p-value and interval come from ``inference``:
+
+    - ``"randomisation"`` (default): randomisation inference over councils (Fisher's exact
+      test of the sharp null; MacKinnon & Webb 2020, "Randomization inference for
+      difference-in-differences with few treated clusters", J Econometrics 218:435): the
+      cluster-robust t statistic is recomputed for every set of councils of the same size that
+      could have taken part (all of them when there are at most ``draws``, else ``draws``
+      random sets), and p is the share at least as extreme as the actual one. Exact whatever
+      the number of participating councils, if councils are exchangeable; the smallest
+      possible p is 1 / (number of sets).
+    - ``"wild_bootstrap"``: wild cluster restricted bootstrap (WCR; Cameron, Gelbach & Miller
+      2008, REStat 90:414; Roodman et al. 2019, "Fast and wild", Stata J 19:4) with
+      Rademacher or Webb weights by council, the null imposed. It under-rejects badly with
+      few participating councils (MacKinnon & Webb 2017, J Applied Econometrics 32:233).
+    - ``"cluster"``: t(G - 1) from the cluster-robust standard error, which over-rejects with
+      few participating councils (same sources).
+
+    Intervals for the first two invert the test (the values b not rejected at ``1 - level``).
+    The same ``seed`` gives the same p-value and interval.
 
     Parameters
     ----------
@@ -357,7 +536,16 @@ def estimate_did(
         Codes of the comparison councils; every other council in ``values`` when None.
     level : float
         Confidence level of the interval.
-    cov_type : {"cluster", "HC1", "nonrobust"}
+    inference : {"randomisation", "wild_bootstrap", "cluster"}
+    draws : int
+        Randomisation sets or bootstrap samples (at least 99).
+    seed : int
+        Seed of the random draws.
+    weights : {"rademacher", "webb"}
+        Wild bootstrap weights.
+    interval : bool
+        False leaves the interval missing (no test inversion), for simulations that need only
+        the p-value.
 
     Returns
     -------
@@ -365,45 +553,112 @@ def estimate_did(
 
     Raises
     ------
+    ParameterError
+        For an unknown inference, a level outside (0, 1) or fewer than 99 draws.
     AnalysisError
-        If a group has no values before or after the start.
+        If a group has no values before or after the start, or there are fewer than 3 councils.
     """
-    if not 0 < level < 1:
-        raise ParameterError([f"level must be between 0 and 1 (e.g. 0.95), got {level!r}"])
+    _check_did_options(level, inference, draws)
     panel = did_panel(values, treated, start, outcome, unit, period, comparison)
-    t, p = panel["treated"].to_numpy(), panel["post"].to_numpy()
-    design = np.column_stack([np.ones_like(t), t, p, t * p])
-    fit = _fit_ols(panel["y"].to_numpy(), design, panel[unit].to_numpy(), cov_type)
-    se, lower, upper, p_value = _coef_inference(
-        fit, 3, level, _clusters_suffice(panel, unit, cov_type)
+    fe = fixed_effects_panel(panel, unit, period)
+    found = did_inference(
+        fe,
+        level=level,
+        inference=inference,
+        draws=draws,
+        seed=seed,
+        weights=weights,
+        interval=interval,
     )
-    n_treated = panel.loc[panel["treated"] == 1, unit].nunique()
-    n_comparison = panel.loc[panel["treated"] == 0, unit].nunique()
-    caveats = _did_caveats(n_treated, n_comparison, cov_type)
-    if not math.isfinite(se):
-        caveats += (
-            f"The {cov_type} standard error cannot be estimated from so few councils "
-            f"(it needs at least 2 in each group and 5 in all); use cov_type='HC1' or "
-            f"'nonrobust', or add councils.",
-        )
+    n_treated = int(fe.treated_units.sum())
+    n_comparison = len(fe.units) - n_treated
     return DidResult(
-        estimate=float(fit.params[3]),
-        se=se,
-        ci_lower=lower,
-        ci_upper=upper,
-        p_value=p_value,
+        **found,
         level=level,
         n_obs=len(panel),
         n_treated=n_treated,
         n_comparison=n_comparison,
         means=_did_means(panel),
-        cov_type=cov_type,
-        caveats=caveats,
+        inference=inference,
+        caveats=did_caveats(
+            n_treated,
+            n_comparison,
+            inference,
+            found["smallest_p"],
+            1 - level,
+            draws=found["draws"],
+            exact=found["exact"],
+        ),
     )
 
 
+def did_inference(
+    fe: FixedEffectsPanel,
+    *,
+    level: float = 0.95,
+    inference: str = "randomisation",
+    draws: int = 9999,
+    seed: int = 20240401,
+    weights: str = "rademacher",
+    interval: bool = True,
+) -> dict[str, Any]:
+    """The estimate, CR1 standard error, p-value and interval of :func:`estimate_did` on a
+    prepared panel (the arrays only, so that a simulation can call it many times).
+
+    Returns
+    -------
+    dict
+        estimate, se, p_value, ci_lower, ci_upper, draws, exact, smallest_p (see
+        :class:`DidResult`).
+    """
+    dt, yt = fe.residualise(fe.d), fe.residualise(fe.y)
+    beta, se = (float(x) for x in cluster_t(dt, yt, fe.members, fe.dof))
+    alpha, rng = 1 - level, np.random.default_rng(seed)
+    used, exact, smallest = 0, False, 0.0
+    if inference == "cluster":
+        from scipy import stats
+
+        g = len(fe.units)
+        crit = float(stats.t.ppf(1 - alpha / 2, g - 1))
+        p = float(2 * stats.t.sf(abs(beta / se), g - 1))
+        lower, upper = beta - crit * se, beta + crit * se
+    else:
+        if inference == "randomisation":
+            sets, exact = treatment_assignments(fe.treated_units, draws, rng)
+            d_sets = sets[fe.unit_index] & fe.post_periods[fe.period_index][:, None]
+            p_of = _p_randomisation(fe, fe.residualise(d_sets.astype("float64")), dt, yt)
+            used, smallest = sets.shape[1], 1 / sets.shape[1]
+        else:
+            v, exact = wild_weights(len(fe.units), draws, weights, rng)
+            p_of, used = _p_wild(fe, dt, yt, v, (beta, se)), v.shape[1]
+        p = p_of(0.0)
+        lower, upper = invert_test(p_of, beta, se, alpha) if interval else (np.nan, np.nan)
+    return {
+        "estimate": beta,
+        "se": se,
+        "p_value": p,
+        "ci_lower": float(lower),
+        "ci_upper": float(upper),
+        "draws": used,
+        "exact": exact,
+        "smallest_p": smallest,
+    }
+
+
+def _check_did_options(level: float, inference: str, draws: int) -> None:
+    problems = []
+    if not 0 < level < 1:
+        problems.append(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}")
+    if inference not in INFERENCE_METHODS:
+        problems.append(f"inference must be one of {list(INFERENCE_METHODS)}, got {inference!r}")
+    if int(draws) < 99:
+        problems.append(f"draws must be at least 99 (9999 is usual), got {draws!r}")
+    if problems:
+        raise ParameterError(problems)
+
+
 def _did_means(panel: pd.DataFrame) -> pd.DataFrame:
-    means = panel.pivot_table(index="treated", columns="post", values="y", aggfunc="mean")
+    means = panel.groupby(["treated", "post"])["y"].mean().unstack("post")
     means = means.rename(
         index={0.0: "Comparison", 1.0: "Participating"}, columns={0.0: "Before", 1.0: "After"}
     )
@@ -412,22 +667,79 @@ def _did_means(panel: pd.DataFrame) -> pd.DataFrame:
     return means
 
 
-def _did_caveats(n_treated: int, n_comparison: int, cov_type: str) -> tuple[str, ...]:
+def did_caveats(
+    n_treated: int,
+    n_comparison: int,
+    inference: str,
+    smallest_p: float,
+    alpha: float,
+    *,
+    draws: int = 0,
+    exact: bool = True,
+) -> tuple[str, ...]:
+    """What a reader must know about a difference-in-differences, keyed to the number of
+    participating councils (not the total): with few of them, cluster-robust p-values are too
+    small and the wild bootstrap's too large (MacKinnon & Webb 2017, 2018), and randomisation
+    inference cannot go below 1 / (number of possible sets of participating councils)."""
+    councils = plural(n_treated, "participating council")
     caveats = [
         "The estimate is the programme's effect only if, without the programme, "
         "participating and comparison councils would have followed parallel trends.",
         "Councils chose to take part, so differences between the groups other than the "
         "programme may explain some of the change.",
     ]
-    if cov_type == "cluster" and n_treated + n_comparison < 30:
+    if inference == "randomisation":
+        others = (
+            "every other choice"
+            if exact
+            else f"{format_number(draws - 1, 0)} other choices, drawn at random,"
+        )
         caveats.append(
-            f"With only {n_treated + n_comparison} councils, cluster-robust standard "
-            f"errors are approximate; treat the interval and p-value with caution."
+            f"The p-value compares the actual {councils} with {others} of "
+            f"{n_treated} of the {n_treated + n_comparison} councils, as if any of them could "
+            "equally have taken part."
+        )
+        if smallest_p >= alpha:
+            caveats.append(
+                f"With {councils} among {n_treated + n_comparison}, the smallest p-value this "
+                f"test can give is {format_number(smallest_p, 3)}, so no result can be "
+                f"significant at the {format_number(100 * alpha, 0)}% level."
+            )
+    elif n_treated < FEW_TREATED:
+        too = "too large" if inference == "wild_bootstrap" else "too small"
+        method = (
+            "wild bootstrap" if inference == "wild_bootstrap" else "cluster-robust standard error"
+        )
+        caveats.append(
+            f"With only {councils}, the {method} gives p-values that tend to be {too}; "
+            "randomisation inference over councils is more reliable here."
         )
     return tuple(caveats)
 
 
-def check_pre_trends(
+# --------------------------------------------------------------------------------------------
+# Event study and pre-trends
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventStudy:
+    """Differences between participating and comparison councils period by period, relative to
+    the last period before the programme (two-way fixed effects; the reference is 0).
+
+    ``table`` has columns period, relative (periods from the start: -1 is the reference),
+    estimate, se, ci_lower, ci_upper (at ``level``), tost_lower, tost_upper (at ``1 - 2(1 -
+    level)``, for equivalence), post (bool), reference (bool).
+    """
+
+    table: pd.DataFrame
+    reference: str
+    level: float
+    n_treated: int
+    n_comparison: int
+
+
+def estimate_event_study(
     values: pd.DataFrame,
     *,
     treated: Iterable[str],
@@ -437,148 +749,198 @@ def check_pre_trends(
     period: str = "period",
     comparison: Iterable[str] | None = None,
     level: float = 0.95,
-    cov_type: str = "cluster",
-) -> PreTrendResult:
-    """Test whether participating and comparison councils trended alike before the programme.
+) -> EventStudy:
+    """Leads and lags of a programme's effect (an event study), by two-way fixed effects.
 
-    Method: on the periods before ``start`` only, OLS of ``y = b0 + b1 treated + b2 t +
-    b3 treated x t``, where ``t`` counts periods in time order (0, 1, 2, ...); ``b3`` is the
-    difference in slopes per period. A significant ``b3`` (p < 1 - level) warns that the
-    parallel-trends assumption behind difference-in-differences may fail.
+    Method: OLS of ``y_ct = a_c + g_t + sum_k d_k (participating_c x [t = k]) + e_ct`` over
+    every period ``k`` except the last one before ``start`` (the reference), with cluster-robust
+    standard errors by council and t(G - 1) intervals (Freyaldenhoven et al. 2021, "Visualization,
+    identification, and estimation in the linear panel event-study design", NBER WP 29170;
+    Angrist & Pischke 2009, section 5.2). All participating councils start together, so ``d_k``
+    for a period before the start is a pre-programme difference (a lead) and after it the
+    effect in that period (a lag). Beside each interval at ``level`` is the ``1 - 2 alpha``
+    interval used by the two one-sided tests of equivalence (:func:`check_pre_trends`).
 
     Parameters
     ----------
-    values, treated, start, outcome, unit, period, comparison, level, cov_type
+    values, treated, start, outcome, unit, period, comparison, level
         As for :func:`estimate_did`.
+
+    Returns
+    -------
+    EventStudy
+
+    Raises
+    ------
+    AnalysisError
+        As :func:`estimate_did`.
+    """
+    import statsmodels.api as sm
+    from scipy import stats
+
+    panel = did_panel(values, treated, start, outcome, unit, period, comparison)
+    fe = fixed_effects_panel(panel, unit, period)
+    pre = [i for i, post in enumerate(fe.post_periods) if not post]
+    reference = pre[-1]
+    others = [k for k in range(len(fe.periods)) if k != reference]
+    treated_row = fe.treated_units[fe.unit_index]
+    leads = np.column_stack([(treated_row & (fe.period_index == k)) * 1.0 for k in others])
+    design = np.column_stack([leads, fe.basis])
+    fit = sm.OLS(fe.y, design).fit(cov_type="cluster", cov_kwds={"groups": fe.unit_index})
+    g = len(fe.units)
+    # statsmodels' cluster factor uses the design's columns; the basis spans the same space
+    coef, se = np.asarray(fit.params)[: len(others)], np.asarray(fit.bse)[: len(others)]
+    alpha = 1 - level
+    crit = float(stats.t.ppf(1 - alpha / 2, g - 1))
+    crit_tost = float(stats.t.ppf(1 - alpha, g - 1))
+    rows = [
+        {
+            "period": fe.periods[k],
+            "relative": k - reference - 1,
+            "estimate": float(b),
+            "se": float(s),
+            "ci_lower": float(b - crit * s),
+            "ci_upper": float(b + crit * s),
+            "tost_lower": float(b - crit_tost * s),
+            "tost_upper": float(b + crit_tost * s),
+        }
+        for k, b, s in zip(others, coef, se)
+    ]
+    rows.append(
+        {"period": fe.periods[reference], "relative": -1, "estimate": 0.0, "se": 0.0}
+        | {c: 0.0 for c in ("ci_lower", "ci_upper", "tost_lower", "tost_upper")}
+    )
+    table = pd.DataFrame(rows).sort_values("relative").reset_index(drop=True)
+    table["post"] = table["period"].map(dict(zip(fe.periods, fe.post_periods))).astype(bool)
+    table["reference"] = table["period"] == fe.periods[reference]
+    n_treated = int(fe.treated_units.sum())
+    return EventStudy(table, fe.periods[reference], level, n_treated, g - n_treated)
+
+
+@dataclass(frozen=True)
+class PreTrendResult:
+    """Equivalence check of pre-programme trends (two one-sided tests).
+
+    Attributes
+    ----------
+    evidenced : bool or None
+        True when every pre-programme difference's ``1 - 2 alpha`` interval lies within
+        ``+-margin_units``; False when not; None when there is no period to check (only one
+        before the programme).
+    margin : float
+        The equivalence margin in standard deviations (the parameter).
+    margin_units : float
+        The margin in the indicator's units: ``margin x`` the standard deviation of the
+        indicator across councils in the reference period.
+    spread : float
+        That standard deviation.
+    reference : str
+        The last period before the programme.
+    n_pre_periods : int
+        Periods before the programme, the reference included.
+    lowest, highest : float
+        The lowest lower end and highest upper end of the pre-programme intervals.
+    largest_difference : float
+        The pre-programme difference furthest from 0 (signed).
+    level : float
+        The confidence level; the intervals are at ``1 - 2 (1 - level)``.
+    """
+
+    evidenced: bool | None
+    margin: float
+    margin_units: float
+    spread: float
+    reference: str
+    n_pre_periods: int
+    lowest: float
+    highest: float
+    largest_difference: float
+    level: float
+
+    @property
+    def tost_level(self) -> float:
+        """Level of the equivalence intervals, ``1 - 2 (1 - level)`` (0.90 for 0.95)."""
+        return 1 - 2 * (1 - self.level)
+
+
+def check_pre_trends(
+    study: EventStudy,
+    values: pd.DataFrame,
+    *,
+    margin: float = 0.25,
+    unit: str = "authority",
+    period: str = "period",
+    outcome: str = "value",
+) -> PreTrendResult:
+    """Judge parallel pre-programme trends by equivalence, not by a failure to reject.
+
+    Method: two one-sided tests (TOST; Schuirmann 1987) on each pre-programme difference of an
+    event study (:func:`estimate_event_study`): trends are *evidenced* as parallel only if every
+    lead's ``1 - 2 alpha`` interval lies inside ``+-margin`` (intersection-union, so the whole
+    judgement has size alpha; Berger & Hsu 1996). A non-significant test of difference is never
+    enough (Hartman & Hidalgo 2018, "An equivalence approach to balance and placebo tests", AJPS
+    62:1000; Bilinski & Hatfield 2018, "Nothing to see here? Non-inferiority approaches to
+    parallel trends", arXiv:1805.03273). The margin is in standard deviations of the indicator
+    across councils in the reference period, so one parameter serves every indicator.
+
+    Parameters
+    ----------
+    study : EventStudy
+    values : DataFrame
+        The indicator values the study used (for the standard deviation).
+    margin : float
+        Equivalence margin in standard deviations; must be positive.
+    unit, period, outcome : str
+        Column names of ``values``.
 
     Returns
     -------
     PreTrendResult
-        Not testable (missing values, ``differs=None``) with fewer than two periods before.
+
+    Raises
+    ------
+    ParameterError
+        If the margin is not a positive number.
     """
-    panel = did_panel(values, treated, start, outcome, unit, period, comparison)
-    pre = panel[panel["post"] == 0].copy()
-    order = sorted(pre[period].astype(str).unique(), key=period_sort_key)
-    if len(order) < 2:
-        return PreTrendResult(
-            np.nan,
-            np.nan,
-            np.nan,
-            len(order),
-            None,
-            "Only one period before the programme, so whether the groups "
-            "were trending alike cannot be checked.",
+    if not (isinstance(margin, (int, float)) and math.isfinite(margin) and margin > 0):
+        raise ParameterError(
+            [
+                f"the equivalence margin must be a positive number of standard deviations "
+                f"(e.g. 0.25), got {margin!r}"
+            ]
         )
-    position = {label: i for i, label in enumerate(order)}
-    t = pre[period].astype(str).map(position).to_numpy(dtype="float64")
-    g = pre["treated"].to_numpy()
-    design = np.column_stack([np.ones_like(t), g, t, g * t])
-    fit = _fit_ols(pre["y"].to_numpy(), design, pre[unit].to_numpy(), cov_type)
-    diff = float(fit.params[3])
-    se, _, _, p = _coef_inference(fit, 3, level, _clusters_suffice(pre, unit, cov_type))
-    if not math.isfinite(p):
+    table = study.table
+    leads = table[~table["post"] & ~table["reference"]]
+    in_reference = values[values[period].astype(str) == study.reference]
+    spread = float(pd.to_numeric(in_reference[outcome]).std(ddof=1))
+    margin_units = margin * spread
+    if leads.empty:
         return PreTrendResult(
-            diff,
-            se,
-            p,
-            len(order),
             None,
-            f"The difference in pre-programme slopes ({diff:+.3g} per period) "
-            f"cannot be tested with {cov_type} standard errors from so few "
-            f"councils.",
+            margin,
+            margin_units,
+            spread,
+            study.reference,
+            1,
+            np.nan,
+            np.nan,
+            np.nan,
+            study.level,
         )
-    differs = bool(p < 1 - level)
+    lowest, highest = float(leads["tost_lower"].min()), float(leads["tost_upper"].max())
+    largest = float(leads["estimate"].iloc[int(leads["estimate"].abs().argmax())])
     return PreTrendResult(
-        diff, se, p, len(order), differs, _pre_trend_caveat(diff, p, differs, len(order))
+        evidenced=bool(-margin_units < lowest and highest < margin_units),
+        margin=margin,
+        margin_units=margin_units,
+        spread=spread,
+        reference=study.reference,
+        n_pre_periods=len(leads) + 1,
+        lowest=lowest,
+        highest=highest,
+        largest_difference=largest,
+        level=study.level,
     )
-
-
-def _pre_trend_caveat(diff: float, p: float, differs: bool, n_periods: int) -> str:
-    if differs:
-        return (
-            f"Before the programme the participating councils' trend differed from the "
-            f"comparison councils' by {diff:+.3g} per period ({format_p_value(p)}); the "
-            f"difference-in-differences estimate may reflect that earlier divergence rather "
-            f"than the programme."
-        )
-    return (
-        f"No significant difference in pre-programme trends ({diff:+.3g} per period, "
-        f"{format_p_value(p)}); with {n_periods} periods before the programme this check has "
-        f"limited power."
-    )
-
-
-def estimate_did_for_indicators(
-    values: pd.DataFrame,
-    indicators: Sequence[str],
-    *,
-    treated: Iterable[str],
-    start: str,
-    outcome: str = "value",
-    unit: str = "authority",
-    period: str = "period",
-    comparison: Iterable[str] | None = None,
-    level: float = 0.95,
-    cov_type: str = "cluster",
-) -> pd.DataFrame:
-    """Difference-in-differences and pre-trend check for several indicators.
-
-    Parameters
-    ----------
-    values : DataFrame
-        The ``indicator_values`` table (with an ``indicator`` column).
-    indicators : sequence of str
-        Indicator codes to evaluate.
-    treated, start, outcome, unit, period, comparison, level, cov_type
-        As for :func:`estimate_did`.
-
-    Returns
-    -------
-    DataFrame
-        indicator, estimate, se, ci_lower, ci_upper, p_value, n_obs, n_treated, n_comparison,
-        pre_trend_difference, pre_trend_p_value, pre_trends_differ, finding, caveat.
-    """
-    if "indicator" not in values.columns:
-        raise AnalysisError(
-            "the values table needs an 'indicator' column to evaluate several "
-            "indicators; for one indicator use estimate_did."
-        )
-    treated, rows = list(treated), []
-    unknown = sorted(set(indicators) - set(values["indicator"].astype(str)))
-    if unknown:
-        raise AnalysisError(f"indicator(s) {unknown} have no values in the table.")
-    kwargs: dict[str, Any] = dict(
-        treated=treated,
-        start=start,
-        outcome=outcome,
-        unit=unit,
-        period=period,
-        comparison=comparison,
-        level=level,
-        cov_type=cov_type,
-    )
-    for code in indicators:
-        subset = values[values["indicator"].astype(str) == code]
-        did, pre = estimate_did(subset, **kwargs), check_pre_trends(subset, **kwargs)
-        rows.append(
-            {
-                "indicator": code,
-                "estimate": did.estimate,
-                "se": did.se,
-                "ci_lower": did.ci_lower,
-                "ci_upper": did.ci_upper,
-                "p_value": did.p_value,
-                "n_obs": did.n_obs,
-                "n_treated": did.n_treated,
-                "n_comparison": did.n_comparison,
-                "pre_trend_difference": pre.slope_difference,
-                "pre_trend_p_value": pre.p_value,
-                "pre_trends_differ": pre.differs,
-                "finding": did.finding(code),
-                "caveat": pre.caveat,
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -596,8 +958,8 @@ class PairedTestResult:
     test : str
         "Wilcoxon signed-rank" or "McNemar (exact)" / "McNemar (chi-square)".
     estimate : float
-        Wilcoxon: median of (after - before). McNemar: change in the proportion answering yes,
-        (no->yes - yes->no) / n.
+        Wilcoxon: share giving a higher answer minus share giving a lower one. McNemar: change
+        in the proportion answering yes, (no->yes - yes->no) / n.
     statistic, p_value : float
         Missing when nobody changed their answer (no test is possible).
     n : int
@@ -605,8 +967,8 @@ class PairedTestResult:
     finding : str
         A plain-language sentence.
     details : dict
-        Wilcoxon: n_changed, rank_sum_up, rank_sum_down, mean_change. McNemar: the 2x2 counts
-        yes_yes, yes_no, no_yes, no_no.
+        Wilcoxon: n_improved, n_same, n_worsened, rank_sum_up, rank_sum_down, mean_change.
+        McNemar: the 2x2 counts yes_yes, yes_no, no_yes, no_no.
     ci_lower, ci_upper : float
         McNemar: Newcombe's (1998b) paired interval for the change in the proportion answering
         yes, at level ``1 - alpha``. Missing for Wilcoxon.
@@ -637,15 +999,49 @@ def _complete_pairs(before: Any, after: Any) -> tuple[pd.Series, pd.Series]:
     return b[keep].reset_index(drop=True), a[keep].reset_index(drop=True)
 
 
-def compare_paired_scale(
-    before: Any, after: Any, *, question: str = "score", alpha: float = 0.05
-) -> PairedTestResult:
-    """Compare paired scale answers before and after with the Wilcoxon signed-rank test.
+def paired_change_counts(diff: np.ndarray) -> dict[str, int]:
+    """How many paired answers went up, stayed the same and went down."""
+    return {
+        "n_improved": int((diff > 0).sum()),
+        "n_same": int((diff == 0).sum()),
+        "n_worsened": int((diff < 0).sum()),
+    }
 
-    Method: ``scipy.stats.wilcoxon`` on the differences ``after - before`` (zero differences
-    dropped, Wilcoxon's method; exact or normal-approximation p-value as scipy chooses), two-sided.
-    The estimate is the median change over all complete pairs; the direction in the finding comes
-    from the larger of the signed rank sums.
+
+def describe_paired_counts(counts: Mapping[str, int], n: int) -> str:
+    """``"34 of 59 participants (58%) gave a higher answer after the programme, 20 (34%) the
+    same and 5 (8%) a lower one"``; shares rounded half up."""
+
+    def share(k: int) -> str:
+        return format_number(100 * k / n, 0, "%")
+
+    up, same, down = counts["n_improved"], counts["n_same"], counts["n_worsened"]
+    return (
+        f"{up} of {plural(n, 'participant')} ({share(up)}) gave a higher answer after the "
+        f"programme, {same} ({share(same)}) the same and {down} ({share(down)}) a lower one"
+    )
+
+
+def compare_paired_scale(
+    before: Any,
+    after: Any,
+    *,
+    question: str = "score",
+    alpha: float = 0.05,
+    label: str | None = None,
+) -> PairedTestResult:
+    """Compare paired scale answers before and after: who gave a higher, the same and a lower
+    answer, with the Wilcoxon signed-rank test.
+
+    Method: the differences ``after - before`` are counted as up, unchanged and down; the test
+    is ``scipy.stats.wilcoxon`` with Pratt's treatment of zeros (Pratt 1959, "Remarks on zeros
+    and ties in the Wilcoxon signed rank procedures", JASA 54:655; Conover 1999, *Practical
+    Nonparametric Statistics*, 3rd ed., section 5.7): unchanged answers are ranked with the
+    others and their ranks then dropped, so that many unchanged answers make a change harder to
+    find rather than being ignored. Two-sided; exact without zeros or ties in small samples,
+    else the normal approximation with ties corrected (as scipy chooses). The
+    direction is that of the larger signed rank sum. No median change is reported: with answers
+    on a 1-5 scale it is usually 0 or 1 and says nothing about the rest.
 
     Parameters
     ----------
@@ -656,60 +1052,54 @@ def compare_paired_scale(
         Name of the question for the finding.
     alpha : float
         Significance level for the finding.
+    label : str, optional
+        How the finding names the question (its wording); ``question`` when None.
 
     Returns
     -------
     PairedTestResult
+        ``estimate`` is the share who gave a higher answer minus the share who gave a lower one
+        (between -1 and 1); ``details`` holds n_improved, n_same, n_worsened, rank_sum_up,
+        rank_sum_down (Pratt ranks) and mean_change.
     """
     from scipy import stats
 
+    name = label or question
     b, a = _complete_pairs(before, after)
     diff = (pd.to_numeric(a) - pd.to_numeric(b)).astype("float64").to_numpy()
-    if len(diff) == 0:
+    n = len(diff)
+    if n == 0:
         raise AnalysisError(f"{question}: no complete before-and-after pairs to compare.")
-    nonzero = diff[diff != 0]
-    ranks = stats.rankdata(np.abs(nonzero))
-    up, down = float(ranks[nonzero > 0].sum()), float(ranks[nonzero < 0].sum())
-    details = {
-        "n_changed": int(len(nonzero)),
-        "rank_sum_up": up,
-        "rank_sum_down": down,
-        "mean_change": float(diff.mean()),
-    }
-    median = float(np.median(diff))
-    if len(nonzero) == 0:
+    counts = paired_change_counts(diff)
+    ranks = stats.rankdata(np.abs(diff))  # Pratt: zeros take the lowest ranks, then drop out
+    up, down = float(ranks[diff > 0].sum()), float(ranks[diff < 0].sum())
+    details = {**counts, "rank_sum_up": up, "rank_sum_down": down, "mean_change": diff.mean()}
+    estimate = (counts["n_improved"] - counts["n_worsened"]) / n
+    test = "Wilcoxon signed-rank (Pratt)"
+    if counts["n_same"] == n:
         return PairedTestResult(
             question,
-            "Wilcoxon signed-rank",
-            median,
+            test,
+            estimate,
             np.nan,
             np.nan,
-            len(diff),
-            f"{question}: no participant's answer changed "
-            f"(n = {len(diff)} pairs), so there is nothing to test.",
+            n,
+            f"{name}: every one of the {plural(n, 'participant')} gave the same answer "
+            "before and after, so there is nothing to test.",
             details,
         )
-    res = stats.wilcoxon(diff)
-    direction = "rose" if up > down else "fell"
+    res = stats.wilcoxon(diff, zero_method="pratt")
+    p = float(res.pvalue)
     verdict = (
-        f"a statistically significant change ({format_p_value(res.pvalue)})"
-        if res.pvalue < alpha
-        else f"not a statistically significant change ({format_p_value(res.pvalue)})"
+        f"a statistically significant {'rise' if up > down else 'fall'}"
+        if p < alpha
+        else "no statistically significant change"
     )
     finding = (
-        f"{question}: answers {direction} after the programme (median change "
-        f"{median:+.3g}; n = {len(diff)} pairs, Wilcoxon signed-rank): {verdict}."
+        f"{name}: {describe_paired_counts(counts, n)} (Wilcoxon signed-rank test, "
+        f"{format_p_value(p)}): {verdict}."
     )
-    return PairedTestResult(
-        question,
-        "Wilcoxon signed-rank",
-        median,
-        float(res.statistic),
-        float(res.pvalue),
-        len(diff),
-        finding,
-        details,
-    )
+    return PairedTestResult(question, test, estimate, float(res.statistic), p, n, finding, details)
 
 
 _YES = {"yes", "y", "true", "1"}
@@ -736,6 +1126,7 @@ def compare_paired_binary(
     question: str = "answer",
     exact: bool | None = None,
     alpha: float = 0.05,
+    label: str | None = None,
 ) -> PairedTestResult:
     """Compare paired yes/no answers before and after with McNemar's test and Newcombe's interval.
 
@@ -761,6 +1152,8 @@ def compare_paired_binary(
         Force the exact (True) or chi-square (False) version; automatic when None.
     alpha : float
         Significance level for the finding.
+    label : str, optional
+        How the finding names the question (its wording); ``question`` when None.
 
     Returns
     -------
@@ -770,6 +1163,7 @@ def compare_paired_binary(
     """
     from statsmodels.stats.contingency_tables import mcnemar
 
+    name = label or question
     b_raw, a_raw = _complete_pairs(before, after)
     b, a = _as_yes_no(b_raw, question), _as_yes_no(a_raw, question)
     n = len(b)
@@ -788,8 +1182,8 @@ def compare_paired_binary(
         counts["yes_yes"], up, down, counts["no_no"], level=1 - alpha
     )
     interval = (
-        f"{1 - alpha:.0%} interval {100 * change.low:+.1f} to {100 * change.high:+.1f} "
-        f"points, Newcombe"
+        f"{format_number(100 * (1 - alpha), 0)}% interval "
+        f"{format_number(100 * change.low, 1)} to {format_number(100 * change.high, 1)} points"
     )
     if up + down == 0:
         return PairedTestResult(
@@ -799,8 +1193,8 @@ def compare_paired_binary(
             np.nan,
             np.nan,
             n,
-            f"{question}: nobody changed their answer (n = {n} pairs; "
-            f"{interval}), so there is nothing to test.",
+            f"{name}: none of the {plural(n, 'participant')} changed their answer "
+            f"({interval}), so there is nothing to test.",
             counts,
             float(change.low),
             float(change.high),
@@ -811,14 +1205,16 @@ def compare_paired_binary(
     )
     test = "McNemar (exact)" if use_exact else "McNemar (chi-square)"
     verdict = (
-        "a statistically significant change"
+        f"a statistically significant {'rise' if up > down else 'fall'}"
         if res.pvalue < alpha
-        else "not a statistically significant change"
+        else "no statistically significant change"
     )
     finding = (
-        f"{question}: {up} participant(s) changed from no to yes and {down} from yes to "
-        f"no; the share answering yes changed by {100 * estimate:+.1f} percentage points "
-        f"({interval}; n = {n} pairs, {test}, {format_p_value(res.pvalue)}): {verdict}."
+        f"{name}: {up} of {plural(n, 'participant')} changed from no to yes and {down} "
+        f"from yes to no, so the share answering yes "
+        f"{'rose' if estimate > 0 else 'fell'} by "
+        f"{format_number(100 * abs(estimate), 1, 'percentage points')} ({interval}; "
+        f"{test}, {format_p_value(res.pvalue)}): {verdict} in the share answering yes."
     )
     return PairedTestResult(
         question,
@@ -842,6 +1238,7 @@ def compare_paired_survey(
     scale_questions: Sequence[str] = (),
     binary_questions: Sequence[str] = (),
     alpha: float = 0.05,
+    labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Pair two survey waves by participant and test each question.
 
@@ -857,27 +1254,39 @@ def compare_paired_survey(
         Yes/no questions (McNemar).
     alpha : float
         Significance level of the findings (1 - the report's confidence level).
+    labels : mapping, optional
+        The wording of each question for the findings; a question not in it is named by its
+        column.
 
     Returns
     -------
     DataFrame
         question, test, estimate, ci_lower, ci_upper (Newcombe's paired interval for yes/no
-        questions, missing for scales), statistic, p_value, n, finding; one row per question.
+        questions, missing for scales), statistic, p_value, n, finding, n_higher, n_same,
+        n_lower (:func:`paired_directions`); one row per question.
     """
     questions = list(scale_questions) + list(binary_questions)
     for name, frame in (("before", before), ("after", after)):
         missing = [c for c in [id_column, *questions] if c not in frame.columns]
         if missing:
             raise AnalysisError(f"the {name} survey table is missing column(s) {missing}.")
+
+    def word(q: str) -> str:
+        return (labels or {}).get(q, q)
+
     paired = before[[id_column, *questions]].merge(
         after[[id_column, *questions]], on=id_column, suffixes=("_before", "_after")
     )
     results = [
-        compare_paired_scale(paired[f"{q}_before"], paired[f"{q}_after"], question=q, alpha=alpha)
+        compare_paired_scale(
+            paired[f"{q}_before"], paired[f"{q}_after"], question=q, alpha=alpha, label=word(q)
+        )
         for q in scale_questions
     ]
     results += [
-        compare_paired_binary(paired[f"{q}_before"], paired[f"{q}_after"], question=q, alpha=alpha)
+        compare_paired_binary(
+            paired[f"{q}_before"], paired[f"{q}_after"], question=q, alpha=alpha, label=word(q)
+        )
         for q in binary_questions
     ]
     columns = [
@@ -891,7 +1300,21 @@ def compare_paired_survey(
         "n",
         "finding",
     ]
-    return pd.DataFrame([{c: getattr(r, c) for c in columns} for r in results], columns=columns)
+    rows = [{c: getattr(r, c) for c in columns} | paired_directions(r) for r in results]
+    return pd.DataFrame(rows, columns=[*columns, "n_higher", "n_same", "n_lower"])
+
+
+def paired_directions(result: PairedTestResult) -> dict[str, int]:
+    """How many participants answered higher (or changed from no to yes), the same, and lower
+    (or changed from yes to no) after the programme."""
+    d = result.details
+    if "n_improved" in d:
+        return {"n_higher": d["n_improved"], "n_same": d["n_same"], "n_lower": d["n_worsened"]}
+    return {
+        "n_higher": d["no_yes"],
+        "n_same": d["yes_yes"] + d["no_no"],
+        "n_lower": d["yes_no"],
+    }
 
 
 # --------------------------------------------------------------------------------------------

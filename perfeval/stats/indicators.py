@@ -10,7 +10,8 @@ The rules, in words a report can quote, are in the ``*_METHOD`` constants. Decis
 knowing: a blank tolerance is 5 % relative (``DEFAULT_TOLERANCE``); a zero target with a relative
 tolerance has no amber band; neutral-polarity indicators get no RAG ("Not applicable"), no
 direction ("Not comparable", though the change is shown) and no rank; quartiles follow
-``QUARTILE_METHOD`` (competition ranking, Excel QUARTILE.INC-equivalent boundaries).
+``QUARTILE_METHOD`` (competition ranking, Excel QUARTILE.INC-equivalent boundaries) unless
+``quartile_method`` and ``ties`` choose otherwise (:func:`quartile_method_note`).
 
 The RAG rule itself (states, symbols, tolerance defaults, ``RAG_METHOD``) is in
 :mod:`perfeval.stats.rag`; target profiling and year-end forecasts are in
@@ -31,6 +32,7 @@ import pandas as pd
 from perfeval.core.exceptions import AnalysisError, PeriodError
 from perfeval.core.periods import Period, parse_period
 from perfeval.data.loader import STATUS_FLAGS, SYMBOLS, require_columns
+from perfeval.stats.intervals import none_where
 
 # moved to perfeval.stats.profiling; re-exported until 0.3
 from perfeval.stats.profiling import (
@@ -84,6 +86,8 @@ __all__ = [
     "NOT_COMPARABLE",
     "NO_CHANGE",
     "QUARTILE_METHOD",
+    "QUARTILE_METHODS",
+    "TIES",
     "SYMBOL_MEANINGS",
     "WORSE",
     "assess_against_target",
@@ -96,6 +100,9 @@ __all__ = [
     "direction_of_travel",
     "indicator_settings",
     "percentile_rank",
+    "at_median",
+    "in_top_two_quartiles",
+    "quartile_method_note",
     "quartile_position",
     "rank_within_groups",
     "share_in_top_two_quartiles",
@@ -160,19 +167,6 @@ DOT_METHOD = (
     "nor worse), the result is 'Not comparable'; the numeric change is still shown when both "
     "values exist."
 )
-QUARTILE_METHOD = (
-    "Authorities are ranked within the comparator group for each indicator and period, best "
-    "first (polarity-aware); tied values share the best rank (standard competition ranking, "
-    "'1224'). Only authorities with a value are ranked. The percentile position is "
-    "p = (rank - 1) / (n - 1) and the percentile rank 100 x (1 - p), so 100 is the best. The "
-    "quartile is ceil(4p), at least 1: quartile 1 (best) when p <= 0.25, 2 when p <= 0.5, 3 when "
-    "p <= 0.75, otherwise 4. This is the same as comparing each value with the group's quartile "
-    "boundaries by linear interpolation (Excel QUARTILE.INC), a value exactly on a boundary "
-    "counting in the better quartile. The reports give no rank, quartile or median where fewer "
-    "than 3 authorities have a value. "
-    "Neutral-polarity indicators are not ranked."
-)
-
 _KEYS = ("authority", "indicator", "period")
 
 
@@ -696,8 +690,29 @@ def _stable_argsort(keys: np.ndarray) -> np.ndarray:
     return np.argsort(keys, kind="stable")
 
 
-def rank_within_groups(groups: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Competition rank ('1224', 1 = highest score) of each score within its group.
+#: Tie rules of :func:`rank_within_groups`: tied scores share the best rank of the run
+#: (standard competition ranking, '1224', Excel RANK.EQ) or its mean (fractional ranking,
+#: '1 2.5 2.5 4', Excel RANK.AVG).
+TIES = ("competition", "mid-rank")
+#: Quartile conventions of :func:`quartile_position` and :func:`percentile_rank`: Hyndman & Fan
+#: (1996) type 7 (Excel QUARTILE.INC, PERCENTRANK.INC) and type 6 (QUARTILE.EXC, PERCENTRANK.EXC).
+QUARTILE_METHODS = ("inclusive", "exclusive")
+
+
+def _check_option(name: str, value: str, allowed: Sequence[str]) -> str:
+    """``value`` if it is one of ``allowed``, else an AnalysisError naming the choices."""
+    if value not in allowed:
+        raise AnalysisError(
+            f"{name} must be one of {list(allowed)}; got {value!r}. Set the report's "
+            f"{name} parameter to one of them"
+        )
+    return value
+
+
+def rank_within_groups(
+    groups: np.ndarray, scores: np.ndarray, *, ties: str = "competition"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rank of each score within its group, 1 = highest score.
 
     Parameters
     ----------
@@ -705,12 +720,24 @@ def rank_within_groups(groups: np.ndarray, scores: np.ndarray) -> tuple[np.ndarr
         Non-negative integer group code of each item.
     scores : numpy.ndarray
         Score of each item, higher is better; no NaN.
+    ties : {"competition", "mid-rank"}
+        ``"competition"`` (default): tied scores share the best rank of their run ('1224', Excel
+        RANK.EQ). ``"mid-rank"``: they share the mean of the ranks they span ('1 2.5 2.5 4',
+        Excel RANK.AVG; the fractional ranking of Kendall & Gibbons 1990, ch. 3), so the ranks of
+        a group always sum to n (n + 1) / 2.
 
     Returns
     -------
     rank, size : numpy.ndarray
-        Rank of each item (tied scores share the best rank) and the size of its group.
+        Rank of each item (integers for competition, floats for mid-rank) and the size of its
+        group.
+
+    Raises
+    ------
+    AnalysisError
+        For an unknown ``ties``.
     """
+    _check_option("ties", ties, TIES)
     order = np.argsort(scores)[::-1]
     order = order[_stable_argsort(groups[order])]
     g, s = groups[order], scores[order]
@@ -723,33 +750,170 @@ def rank_within_groups(groups: np.ndarray, scores: np.ndarray) -> tuple[np.ndarr
     group_start = (np.cumsum(size) - size).astype(index)
     run_start -= group_start[g]
     run_start += 1
+    if ties == "mid-rank":
+        run_id = np.cumsum(first_in_run) - 1
+        run_length = np.bincount(run_id)[run_id]
+        mid = run_start + (run_length - 1) / 2.0
+        rank_mid = np.empty(len(order), dtype=float)
+        rank_mid[order] = mid
+        return rank_mid, size[groups]
     rank = np.empty(len(order), dtype=index)
     rank[order] = run_start
     return rank, size[groups]
 
 
-def quartile_position(rank: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Quartile (1 = best ... 4) of rank ``rank`` among ``n``: ceil(4 (rank-1)/(n-1)), at least 1.
+def _doubled_position(
+    rank: np.ndarray, n: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The position p of a rank as an exact fraction ``top / bottom`` of integers.
 
-    Method: see ``QUARTILE_METHOD`` (equivalent to Excel QUARTILE.INC boundaries, a value on a
-    boundary counting in the better quartile). Computed in integers, so exact. Returns 0 where
-    ``n < 2`` (no quartile).
+    Ranks are whole or halves (mid-rank), so 2 x rank is an integer. Type 7 (inclusive):
+    p = (rank - 1) / (n - 1); type 6 (exclusive): p = rank / (n + 1).
     """
-    rank, n = np.asarray(rank, dtype=np.int64), np.asarray(n, dtype=np.int64)
-    denominator = np.maximum(n - 1, 1)
-    quartile = np.maximum(1, -((-4 * (rank - 1)) // denominator))
-    return np.where(n < 2, 0, quartile)
+    twice = np.rint(2 * np.asarray(rank, dtype=float)).astype(np.int64)
+    n = np.asarray(n, dtype=np.int64)
+    if method == "inclusive":
+        return twice - 2, 2 * np.maximum(n - 1, 1)
+    return twice, 2 * (n + 1)
 
 
-def percentile_rank(rank: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Percentile rank 100 x (1 - (rank-1)/(n-1)): 100 best, 0 worst; NaN where ``n < 2``."""
-    position = np.asarray(rank, dtype=float) - 1.0  # rank - 1
-    spread = np.asarray(n, dtype=float) - 1.0  # n - 1
-    spread[spread < 1] = np.nan
-    position /= spread
-    position *= -100.0
-    position += 100.0
-    return position
+def quartile_position(rank: np.ndarray, n: np.ndarray, *, method: str = "inclusive") -> np.ndarray:
+    """Quartile (1 = best ... 4) of rank ``rank`` among ``n``: ceil(4 p), between 1 and 4.
+
+    The position p of the rank is (rank - 1) / (n - 1) under ``method="inclusive"`` (Hyndman &
+    Fan 1996 type 7, Excel QUARTILE.INC: the best is at 0 and the worst at 1) and
+    rank / (n + 1) under ``"exclusive"`` (type 6, QUARTILE.EXC). Either way this is the same as
+    comparing each value with the group's quartile boundaries of that type, a value exactly on a
+    boundary counting in the better quartile. Computed in integers, so exact; ranks may be
+    halves (mid-rank ties). Returns 0 where ``n < 2`` (no quartile).
+
+    Raises
+    ------
+    AnalysisError
+        For an unknown ``method``.
+    """
+    _check_option("quartile_method", method, QUARTILE_METHODS)
+    top, bottom = _doubled_position(rank, n, method)
+    quartile = np.clip(-((-4 * top) // bottom), 1, 4)
+    return np.where(np.asarray(n) < 2, 0, quartile)
+
+
+def at_median(rank: np.ndarray, n: np.ndarray, *, method: str = "inclusive") -> np.ndarray:
+    """Whether rank ``rank`` among ``n`` sits exactly at the group's median (p = 1/2).
+
+    Only possible with an odd number ranked, or with ties whose mid-rank is the middle. Both
+    types give the same median, so ``method`` only checks the name.
+    """
+    _check_option("quartile_method", method, QUARTILE_METHODS)
+    top, bottom = _doubled_position(rank, n, method)
+    return (2 * top == bottom) & (np.asarray(n) >= 2)
+
+
+def in_top_two_quartiles(
+    rank: np.ndarray, n: np.ndarray, *, method: str = "inclusive"
+) -> np.ndarray:
+    """1.0 where a rank is in the top two quartiles, 0.0 where in the bottom two, NaN where
+    neither is counted.
+
+    Under ``method="inclusive"`` the median council is in quartile 2 and so counts in the top
+    two, as the quartile boundary rule gives: with an odd number of councils more than half are
+    in the top two (3 of 5, 8 of 15), so with random ranks the expected share is
+    (n + 1) / (2 n), 60 % at n = 5. Under ``"exclusive"`` a council exactly at the median is in
+    neither half (NaN: left out of the share's numerator and denominator), so with random ranks
+    and no ties the expected share is exactly 50 % for every n. NaN where ``n < 2``.
+    """
+    quartile = quartile_position(rank, n, method=method)
+    top = np.where(quartile <= 2, 1.0, 0.0)
+    neither = quartile == 0
+    if method == "exclusive":
+        neither = neither | at_median(rank, n, method=method)
+    return np.where(neither, np.nan, top)
+
+
+def percentile_rank(rank: np.ndarray, n: np.ndarray, *, method: str = "inclusive") -> np.ndarray:
+    """Percentile rank 100 x (1 - p), 100 best: p = (rank-1)/(n-1) (``"inclusive"``, 100 for
+    the best and 0 for the worst, as Excel PERCENTRANK.INC) or rank/(n+1) (``"exclusive"``,
+    PERCENTRANK.EXC: strictly between 0 and 100); NaN where ``n < 2``.
+
+    Raises
+    ------
+    AnalysisError
+        For an unknown ``method``.
+    """
+    _check_option("quartile_method", method, QUARTILE_METHODS)
+    rank = np.asarray(rank, dtype=float)
+    count = np.asarray(n, dtype=float)
+    if method == "inclusive":
+        position, spread = rank - 1.0, count - 1.0
+    else:
+        position, spread = rank.copy(), count + 1.0
+    spread = np.where(count < 2, np.nan, spread)
+    return 100.0 - (position / spread) * 100.0
+
+
+def quartile_method_note(quartile_method: str = "inclusive", ties: str = "competition") -> str:
+    """The ranking and quartile rule in words a report can quote, for the chosen convention.
+
+    Parameters
+    ----------
+    quartile_method : {"inclusive", "exclusive"}
+        Hyndman & Fan (1996) type 7 (Excel QUARTILE.INC) or type 6 (QUARTILE.EXC).
+    ties : {"competition", "mid-rank"}
+        How tied values are ranked (:func:`rank_within_groups`).
+
+    Returns
+    -------
+    str
+        Says how councils are ranked, how a rank becomes a percentile rank and a quartile, and
+        how "top two quartiles" behaves: the median council's share under the convention.
+    """
+    _check_option("quartile_method", quartile_method, QUARTILE_METHODS)
+    _check_option("ties", ties, TIES)
+    tie_words = {
+        "competition": "tied values share the best rank (standard competition ranking, "
+        "'1224', as Excel's RANK.EQ), which lifts every tied council",
+        "mid-rank": "tied values share the mean of the ranks they span (mid-rank, "
+        "'1 2.5 2.5 4', as Excel's RANK.AVG)",
+    }[ties]
+    if quartile_method == "inclusive":
+        position = (
+            "The percentile position is p = (rank - 1) / (n - 1) and the percentile rank "
+            "100 x (1 - p), so 100 is the best. The quartile is ceil(4p), at least 1: quartile "
+            "1 (best) when p <= 0.25, 2 when p <= 0.5, 3 when p <= 0.75, otherwise 4. This is "
+            "the same as comparing each value with the group's quartile boundaries by linear "
+            "interpolation (Excel QUARTILE.INC, Hyndman and Fan 1996 type 7), a value exactly "
+            "on a boundary counting in the better quartile."
+        )
+        median = (
+            "Under this convention the council at the median of an odd-sized group counts in "
+            "the top two quartiles, so more than half of the councils are in them (3 of 5, 8 of "
+            "15) and a council ranked at random would be in the top two quartiles 60 % of the "
+            "time in a group of 5; the exclusive convention (quartile_method: exclusive) counts "
+            "the median council in neither half."
+        )
+    else:
+        position = (
+            "The percentile position is p = rank / (n + 1) and the percentile rank "
+            "100 x (1 - p), so the best of n councils has 100 x n / (n + 1). The quartile is "
+            "ceil(4p): quartile 1 (best) when p <= 0.25, 2 when p <= 0.5, 3 when p <= 0.75, "
+            "otherwise 4, as comparing each value with the group's quartile boundaries by Excel "
+            "QUARTILE.EXC (Hyndman and Fan 1996 type 6)."
+        )
+        median = (
+            "A council exactly at the group's median is counted in neither the top two nor the "
+            "bottom two quartiles (nor in the share's total), so a council ranked at random "
+            "would be in the top two quartiles half the time in a group of any size."
+        )
+    return (
+        f"Authorities are ranked within the comparator group for each indicator and period, best "
+        f"first (polarity-aware); {tie_words}. Only authorities with a value are ranked. "
+        f"{position} {median} The reports give no rank, quartile or median where fewer than 3 "
+        "authorities have a value. Neutral-polarity indicators are not ranked."
+    )
+
+
+#: The default rule (inclusive quartiles, competition ranking) in words.
+QUARTILE_METHOD = quartile_method_note()
 
 
 def _nullable(numbers: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
@@ -758,7 +922,12 @@ def _nullable(numbers: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
 
 
 def benchmark(
-    values: pd.DataFrame, register: pd.DataFrame, *, group: Sequence[str] | None = None
+    values: pd.DataFrame,
+    register: pd.DataFrame,
+    *,
+    group: Sequence[str] | None = None,
+    quartile_method: str = "inclusive",
+    ties: str = "competition",
 ) -> pd.DataFrame:
     """Rank, percentile rank and quartile of each authority per indicator and period.
 
@@ -770,23 +939,33 @@ def benchmark(
         The indicator register (polarity is used).
     group : sequence of str, optional
         Authority codes of the comparator group. ``None`` ranks among all authorities with data.
+    quartile_method : {"inclusive", "exclusive"}
+        Hyndman & Fan (1996) type 7 (Excel QUARTILE.INC, default) or type 6 (QUARTILE.EXC) for
+        the percentile rank and quartile (:func:`quartile_position`, :func:`percentile_rank`).
+    ties : {"competition", "mid-rank"}
+        Tied values share the best rank (default) or the mean of their ranks
+        (:func:`rank_within_groups`).
 
     Returns
     -------
     pandas.DataFrame
         The rows of ``values`` for the group's authorities with added columns ``rank``
-        (1 = best; ties share the best rank), ``n_ranked`` (authorities with a value for the
-        indicator and period), ``percentile_rank`` (0-100, 100 = best) and ``quartile``
-        (1 = best ... 4). Missing values and neutral indicators are not ranked (missing);
-        percentile rank and quartile are missing when fewer than 2 authorities are ranked.
-        Method: ``QUARTILE_METHOD``.
+        (1 = best; nullable Int64, or Float64 under mid-rank), ``n_ranked`` (authorities with a
+        value for the indicator and period), ``percentile_rank`` (0-100, 100 = best),
+        ``quartile`` (1 = best ... 4) and ``top_two_quartiles`` (nullable boolean: whether the
+        value counts in the top two quartiles, missing where it counts in neither,
+        :func:`in_top_two_quartiles`). Missing values and neutral indicators are not ranked
+        (missing); percentile rank and quartile are missing when fewer than 2 authorities are
+        ranked. Method: :func:`quartile_method_note`.
 
     Raises
     ------
     AnalysisError
-        On missing columns, unknown indicators, duplicate keys, or a group with no authority in
-        the data.
+        On missing columns, unknown indicators, duplicate keys, a group with no authority in
+        the data, or an unknown ``quartile_method`` or ``ties``.
     """
+    _check_option("quartile_method", quartile_method, QUARTILE_METHODS)
+    _check_option("ties", ties, TIES)
     require_columns(values, (*_KEYS, "value"), "values")
     frame = values
     if group is not None:
@@ -807,14 +986,22 @@ def benchmark(
     ranked = ~np.isnan(score) & (sign != 0)
     unranked_group = sizes[1] * sizes[2]  # one extra group collects the rows not ranked
     groups = np.where(ranked, keys[1] * sizes[2] + keys[2], unranked_group)
-    rank, size = rank_within_groups(groups, np.where(ranked, score, 0.0))
-    quartile = np.where(ranked, quartile_position(rank, size), 0)
+    rank, size = rank_within_groups(groups, np.where(ranked, score, 0.0), ties=ties)
+    quartile = np.where(ranked, quartile_position(rank, size, method=quartile_method), 0)
+    top = np.where(ranked, in_top_two_quartiles(rank, size, method=quartile_method), np.nan)
     return _with_columns(
         frame,
-        rank=_nullable(rank, ~ranked),
+        rank=(
+            _nullable(rank, ~ranked)
+            if ties == "competition"
+            else pd.array(np.where(ranked, rank, np.nan), dtype="Float64")
+        ),
         n_ranked=_nullable(size, ~ranked),
-        percentile_rank=np.where(ranked, percentile_rank(rank, size), np.nan),
+        percentile_rank=np.where(
+            ranked, percentile_rank(rank, size, method=quartile_method), np.nan
+        ),
         quartile=_nullable(quartile, quartile == 0),
+        top_two_quartiles=pd.array(none_where(np.isnan(top), top == 1), dtype="boolean"),
     )
 
 
@@ -833,11 +1020,17 @@ def share_in_top_two_quartiles(
     Returns
     -------
     dict
-        ``{"numerator", "denominator", "share"}``: indicators in quartile 1-2, indicators with a
-        quartile, and their ratio (NaN when there are none).
+        ``{"numerator", "denominator", "share"}``: indicators in the top two quartiles,
+        indicators counted, and their ratio (NaN when there are none). With the
+        ``top_two_quartiles`` column of :func:`benchmark` an indicator at the median under the
+        exclusive convention is counted in neither (:func:`in_top_two_quartiles`); without it,
+        quartile 1 or 2 of the indicators with a quartile.
     """
     require_columns(bench, ("authority", "period", "quartile"), "benchmark table")
     rows = bench[(bench["authority"] == authority) & (bench["period"] == period)]
+    if "top_two_quartiles" in rows.columns:
+        counted = rows["top_two_quartiles"].dropna().astype(bool)
+        return count_share(int(counted.sum()), len(counted))
     quartile = rows["quartile"].dropna()
     return count_share(int((quartile <= 2).sum()), len(quartile))
 

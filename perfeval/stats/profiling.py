@@ -7,7 +7,12 @@
   year-to-date profiled target, rated by the RAG rule of :mod:`perfeval.stats.rag`.
 * :func:`forecast_year_end` and :func:`assess_forecast` - the year-end outturn forecast from the
   periods reported so far, and On track / At risk / Off track against the annual target
-  (:data:`FORECAST_METHOD`).
+  (:data:`FORECAST_METHOD`); :func:`forecast_interval` puts a prediction interval around it from
+  how much of the year past years had reached by the same period (:func:`reached_shares`,
+  :func:`profile_reached_share`, :data:`INTERVAL_METHOD`).
+* :func:`implied_multiplier`, :func:`ratio_of_sums` and :func:`weighted_target` - the year to
+  date of a rate or percentage as the sum of its numerators over the sum of its denominators
+  (:data:`RATIO_METHOD`), where the data has them.
 
 How a measure adds up over a year is its kind (:data:`perfeval.data.loader.MEASURE_KINDS`):
 ``cumulative`` (a count or spend: the year is the total), ``average`` (a rate or percentage: the
@@ -16,10 +21,12 @@ year is the mean) or ``snapshot`` (a position at a date: the year is the year-en
 
 from __future__ import annotations
 
+import math
 from typing import TypedDict
 
 import numpy as np
 import pandas as pd
+from scipy import stats as scipy_stats
 
 from perfeval.core.exceptions import AnalysisError, PeriodError
 from perfeval.core.periods import Period, parse_period
@@ -41,16 +48,26 @@ __all__ = [
     "FORECAST_METHOD",
     "FORECAST_STATES",
     "FREQUENCIES",
+    "INTERVAL_LEVEL",
+    "INTERVAL_METHOD",
+    "MIN_INTERVAL_YEARS",
     "OFF_TRACK",
     "ON_TRACK",
     "PROFILE_METHODS",
+    "RATIO_METHOD",
     "YearEndForecast",
     "assess_forecast",
     "assess_year_to_date",
     "bounded_period_targets",
     "estimate_seasonal_shares",
+    "forecast_interval",
     "forecast_year_end",
+    "implied_multiplier",
     "profile_annual_target",
+    "profile_reached_share",
+    "ratio_of_sums",
+    "reached_shares",
+    "weighted_target",
     "year_to_date_values",
 ]
 
@@ -78,6 +95,25 @@ FORECAST_METHOD = (
     "date, e.g. households in temporary accommodation): the latest position is carried forward. "
     "The forecast is On track when on or "
     "better than the annual target, At risk when worse but within tolerance, Off track beyond it."
+)
+#: Confidence level of the year-end forecast's prediction interval.
+INTERVAL_LEVEL = 0.95
+#: Complete past years needed for a forecast interval (two give a t quantile of 12.7).
+MIN_INTERVAL_YEARS = 3
+#: How the forecast interval is made, in one sentence a report can quote.
+INTERVAL_METHOD = (
+    "The 95% interval of each year-end forecast shows how far the outturn may fall from it, "
+    "judged by how much the share of the year reached by this quarter (month) varied in the "
+    "complete past years (a normal prediction interval: the expected share plus or minus t x "
+    "their standard deviation x the square root of 1 + 1 / the number of years; none with "
+    f"fewer than {MIN_INTERVAL_YEARS} past years)."
+)
+#: How the year to date of a rate or percentage is made from numerators and denominators.
+RATIO_METHOD = (
+    "Year to date of a rate or percentage whose numerators and denominators are in the data for "
+    "every period so far: the sum of the numerators over the sum of the denominators (so a "
+    "quarter with more cases counts for more), with the profiled target to date weighted by the "
+    "same denominators; otherwise the mean of the period values. The table says which was used."
 )
 
 
@@ -373,7 +409,9 @@ class YearEndForecast(TypedDict):
     forecast: float
 
 
-def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> YearEndForecast:
+def forecast_year_end(
+    actuals: pd.DataFrame, profile: pd.DataFrame, *, year_to_date: float | None = None
+) -> YearEndForecast:
     """Forecast the year-end outturn from the periods reported so far (see ``FORECAST_METHOD``).
 
     Parameters
@@ -383,6 +421,9 @@ def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> YearEndFo
         snapshot measure may have gaps: only its latest value counts).
     profile : pandas.DataFrame
         Output of :func:`profile_annual_target` (its ``kind`` and shares are used).
+    year_to_date : float, optional
+        An average measure's year to date when it is not the mean of the periods, e.g. a ratio
+        of sums (:func:`ratio_of_sums`); projected to the year end by the same rule.
 
     Returns
     -------
@@ -421,7 +462,7 @@ def forecast_year_end(actuals: pd.DataFrame, profile: pd.DataFrame) -> YearEndFo
     if kind == "cumulative":
         ytd, forecast = float(value.sum()), float(value.sum()) / elapsed
     else:
-        ytd = float(value.mean())
+        ytd = float(value.mean()) if year_to_date is None else float(year_to_date)
         forecast = ytd * j / (k * elapsed)
     return {
         "periods_reported": j,
@@ -467,3 +508,224 @@ def assess_forecast(
         If the polarity or tolerance type is unknown, or the tolerance is negative.
     """
     return FORECAST_STATES[rag_state(forecast, annual_target, polarity, tolerance, tolerance_type)]
+
+
+# --------------------------------------------------------------------------- forecast interval
+
+
+def _year_values(history: pd.DataFrame, frequency: str) -> pd.DataFrame:
+    """Past values by financial year (rows) and period of the year (columns 1..k), complete
+    years only."""
+    kind, count = FREQUENCIES[frequency]
+    labels = pd.Index(history["period"].astype(str).unique())
+    parsed = _parse_history_periods(labels)
+    rows = [
+        (parsed[p].fy, parsed[p].index, v)
+        for p, v in zip(
+            history["period"].astype(str), pd.to_numeric(history["value"], errors="coerce")
+        )
+        if parsed[p].kind == kind
+    ]
+    table = pd.DataFrame(rows, columns=["fy", "index", "value"])
+    table = table.pivot_table(index="fy", columns="index", values="value", aggfunc="first")
+    return table.reindex(columns=range(1, count + 1)).dropna()
+
+
+def reached_shares(
+    history: pd.DataFrame, *, kind: str, periods: int, frequency: str = "quarterly"
+) -> np.ndarray:
+    """How much of its year each complete past year had reached after its first ``periods``
+    periods.
+
+    Method: the year to date after ``periods`` periods (:func:`year_to_date_values`) over the
+    year's own outturn by the same rule: for a ``cumulative`` measure the share of the year's
+    total (sum of the first j / sum of all k); for an ``average`` measure the mean of the first j
+    over the mean of all k (the mean seasonal index so far); for a ``snapshot`` the position
+    after j periods over the year-end position. Years whose outturn is not positive are left
+    out (a share of nothing is undefined).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        ``period, value`` of past years (one authority and indicator); other period kinds are
+        ignored, and so are years without a value for every period.
+    kind : {"cumulative", "average", "snapshot"}
+    periods : int
+        Periods reached, 1 to k.
+    frequency : {"quarterly", "monthly"}
+
+    Returns
+    -------
+    numpy.ndarray
+        One share per complete past year, oldest first (empty when there is none).
+    """
+    require_choice(kind, MEASURE_KINDS, "kind")
+    require_choice(frequency, tuple(FREQUENCIES), "frequency")
+    require_columns(history, ("period", "value"), "history")
+    count = FREQUENCIES[frequency][1]
+    if not 1 <= periods <= count:
+        raise AnalysisError(f"periods must be 1 to {count} for {frequency} values; got {periods}")
+    table = _year_values(history, frequency).to_numpy(dtype=float)
+    if kind == "snapshot":
+        reached, outturn = table[:, periods - 1], table[:, -1]
+    elif kind == "cumulative":
+        reached, outturn = table[:, :periods].sum(axis=1), table.sum(axis=1)
+    else:
+        reached, outturn = table[:, :periods].mean(axis=1), table.mean(axis=1)
+    keep = outturn > 0
+    return reached[keep] / outturn[keep]
+
+
+def profile_reached_share(profile: pd.DataFrame, periods: int) -> float:
+    """The share of the year a profile expects reached after ``periods`` periods, on the scale of
+    :func:`reached_shares`: the profile's elapsed share (``cumulative``), the mean seasonal index
+    so far (``average``: elapsed share x k / j) or 1 (``snapshot``: the latest position is the
+    forecast). :func:`forecast_year_end` gives year to date / this share."""
+    kind, k = str(profile["kind"].iloc[0]), len(profile)
+    if kind == "snapshot":
+        return 1.0
+    elapsed = float(profile["ytd_share"].iloc[periods - 1])
+    return elapsed if kind == "cumulative" else elapsed * k / periods
+
+
+def forecast_interval(
+    forecast: float,
+    expected_share: float,
+    past_shares: np.ndarray,
+    *,
+    level: float = INTERVAL_LEVEL,
+) -> tuple[float, float]:
+    """Prediction interval of a year-end forecast made as year to date / expected share.
+
+    Method (:data:`INTERVAL_METHOD`): the share of the year reached by this point varies from
+    year to year; with m past shares of standard deviation s, the share this year lies in
+    ``expected_share +/- t(m - 1) x s x sqrt(1 + 1/m)`` (the normal-theory prediction interval for
+    one new observation: Meeker, Hahn and Escobar 2017, *Statistical Intervals*, 2nd ed., Wiley,
+    chapter 4), and the outturn in
+    year to date / that range, i.e. ``forecast x expected_share / (expected_share -/+ half)``.
+    The interval is asymmetric: a share smaller than expected means a larger outturn.
+
+    Parameters
+    ----------
+    forecast : float
+        The point forecast, year to date / ``expected_share``.
+    expected_share : float
+        :func:`profile_reached_share`.
+    past_shares : numpy.ndarray
+        :func:`reached_shares` of the complete past years.
+    level : float, default 0.95
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``; both NaN when there are fewer than :data:`MIN_INTERVAL_YEARS` past
+        shares, the forecast is missing, or the shares vary so much that the lower share
+        reaches zero (no finite upper limit).
+
+    Raises
+    ------
+    AnalysisError
+        If ``level`` is not between 0 and 1 or ``expected_share`` is not positive.
+    """
+    if not 0 < level < 1:
+        raise AnalysisError(f"level must be between 0 and 1, e.g. 0.95; got {level!r}")
+    if not expected_share > 0:
+        raise AnalysisError(
+            f"expected_share must be positive (the share of the year reached); got "
+            f"{expected_share!r}"
+        )
+    shares = np.asarray(past_shares, dtype=float)
+    shares = shares[~np.isnan(shares)]
+    m = shares.size
+    if m < MIN_INTERVAL_YEARS or not math.isfinite(forecast):
+        return math.nan, math.nan
+    quantile = float(scipy_stats.t.ppf(0.5 + level / 2, m - 1))
+    half = quantile * float(np.std(shares, ddof=1)) * math.sqrt(1 + 1 / m)
+    if expected_share - half <= 0:
+        return math.nan, math.nan
+    ends = sorted(forecast * expected_share / (expected_share + d) for d in (half, -half))
+    return float(ends[0]), float(ends[1])
+
+
+# --------------------------------------------------------------------------- ratio of sums
+
+
+def implied_multiplier(
+    values: np.ndarray, numerators: np.ndarray, denominators: np.ndarray
+) -> float | None:
+    """The scale that turns numerator / denominator into the published value: 100 for a
+    percentage, 1,000 for a rate per 1,000, 1 for a proportion.
+
+    Method: each period's value x denominator / numerator; the power of ten nearest their
+    median. None when no period has a positive numerator and denominator, or when a period's
+    value differs from multiplier x numerator / denominator by more than 1% of it (plus half a
+    unit of the last decimal shown): then the numerators and denominators are not those of the
+    values and must not be used.
+
+    Parameters
+    ----------
+    values, numerators, denominators : numpy.ndarray
+        One entry per period, all present.
+
+    Returns
+    -------
+    float or None
+    """
+    values, num, den = (np.asarray(a, dtype=float) for a in (values, numerators, denominators))
+    usable = (num > 0) & (den > 0) & (values > 0)
+    if not usable.any():
+        return None
+    scale = values[usable] * den[usable] / num[usable]
+    multiplier = float(10.0 ** round(math.log10(float(np.median(scale)))))
+    implied = multiplier * np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)
+    if not np.all(np.abs(implied - values) <= 0.01 * np.abs(values) + 0.05):
+        return None
+    return multiplier
+
+
+def ratio_of_sums(numerators: np.ndarray, denominators: np.ndarray, multiplier: float) -> float:
+    """A rate or percentage over several periods: multiplier x sum of numerators / sum of
+    denominators.
+
+    This is the rate of the periods taken together (each case counts once, so a busy quarter
+    weighs more than a quiet one), not the mean of the period rates; e.g. 45 of 50 (90%) and 10
+    of 20 (50%) give 55 of 70 = 78.6%, where the mean of the rates is 70%. It is the ratio
+    estimator of a combined rate, sum of y over sum of x (Cochran 1977, *Sampling Techniques*,
+    3rd ed., Wiley, chapter 6).
+
+    Parameters
+    ----------
+    numerators, denominators : numpy.ndarray
+        One entry per period.
+    multiplier : float
+        :func:`implied_multiplier` (100 for a percentage).
+
+    Returns
+    -------
+    float
+        NaN when the denominators sum to 0 or any entry is missing.
+
+    Raises
+    ------
+    AnalysisError
+        If the arrays differ in length or hold a negative number.
+    """
+    num, den = np.asarray(numerators, dtype=float), np.asarray(denominators, dtype=float)
+    if num.shape != den.shape:
+        raise AnalysisError(
+            f"numerators and denominators must have one entry per period; got {num.size} "
+            f"and {den.size}"
+        )
+    if (num < 0).any() or (den < 0).any():
+        raise AnalysisError("numerators and denominators must not be negative; check the data")
+    if np.isnan(num).any() or np.isnan(den).any() or den.sum() == 0:
+        return math.nan
+    return float(multiplier * num.sum() / den.sum())
+
+
+def weighted_target(period_targets: np.ndarray, denominators: np.ndarray) -> float:
+    """The profiled target to date matching a ratio of sums: the period targets weighted by
+    the periods' denominators (sum of target x denominator / sum of denominators), so the
+    target and the year to date weigh each period alike; NaN when the denominators sum to 0."""
+    targets, den = np.asarray(period_targets, dtype=float), np.asarray(denominators, dtype=float)
+    return float((targets * den).sum() / den.sum()) if den.sum() > 0 else math.nan

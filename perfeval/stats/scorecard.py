@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 
 from perfeval.core.exceptions import AnalysisError
-from perfeval.core.formatting import format_number
+from perfeval.core.formatting import format_number, format_value
 from perfeval.core.periods import parse_period, period_sort_key
 from perfeval.data.loader import Dataset
 from perfeval.data.notes import council_rows, optional_column, synthetic_flags
 from perfeval.stats import indicators as engine
 from perfeval.stats import trend as trend_test
-from perfeval.stats.rag import RED
+from perfeval.stats.comparators import MIN_COMPARATORS, summarise_groups
+from perfeval.stats.rag import AMBER, GREEN, NO_DATA, NO_TARGET, NOT_APPLICABLE, RAG_STATES, RED
 
 SCORECARD_COLUMNS = [
     "indicator",
@@ -49,14 +50,31 @@ SCORECARD_COLUMNS = [
     "rank",
     "n_ranked",
     "quartile",
+    "top_two_quartiles",
     "percentile_rank",
     "comparator_median",
     "source",
     "synthetic",
 ]
-#: Fewest councils with a value from which a median, rank or quartile is drawn or quoted: a
-#: "median" of one council is that council, and of two their mean.
-MIN_COMPARATORS = 3
+#: What each state against target means, in the words every report uses for it: headline
+#: sentences, headline tables and the quarterly headline count the same states with the same
+#: words (:func:`target_counts`). A count of each adds up to the indicators counted.
+TARGET_WORDS = {
+    GREEN: "on target",
+    AMBER: "within tolerance",
+    RED: "beyond tolerance",
+    NO_TARGET: "no target",
+    NO_DATA: "no data",
+    NOT_APPLICABLE: "not rated (no better direction)",
+}
+#: What each direction of travel means in a headline, in the same way.
+DIRECTION_WORDS = {
+    engine.IMPROVED: "improved",
+    engine.NO_CHANGE: "unchanged",
+    engine.WORSE: "worse",
+}
+#: The measure of the quartile headline.
+TOP_TWO_QUARTILES = "in top two quartiles"
 #: Optional columns of ``indicator_values`` the scorecard carries, and what an absent one means.
 OPTIONAL_VALUE_COLUMNS = {"value_symbol": None, "status": "final", "note": ""}
 
@@ -96,7 +114,15 @@ def latest_rows(values: pd.DataFrame, authority: str, year: str) -> pd.DataFrame
     return latest.drop(columns="_key")
 
 
-def build_scorecard(data: Dataset, council: str, year: str, group: str) -> pd.DataFrame:
+def build_scorecard(
+    data: Dataset,
+    council: str,
+    year: str,
+    group: str,
+    *,
+    quartile_method: str = "inclusive",
+    ties: str = "competition",
+) -> pd.DataFrame:
     """One row per indicator of the council's latest annual outturn with its full assessment.
 
     Parameters
@@ -105,6 +131,9 @@ def build_scorecard(data: Dataset, council: str, year: str, group: str) -> pd.Da
         From :func:`perfeval.data.loader.load_dataset`.
     council, year, group : str
         Home council code, financial year (``2024/25``) and comparator group.
+    quartile_method, ties : str
+        The quartile convention and tie rule of the ranking
+        (:func:`perfeval.stats.indicators.benchmark`).
 
     Returns
     -------
@@ -119,7 +148,13 @@ def build_scorecard(data: Dataset, council: str, year: str, group: str) -> pd.Da
     assessed = engine.assess_against_target(home_all, data.targets, register)
     assessed = engine.direction_of_travel(assessed, register, compare="previous")
     bench = too_few_ranked(
-        engine.benchmark(annual[annual["authority"].isin(members)], register, group=members)
+        engine.benchmark(
+            annual[annual["authority"].isin(members)],
+            register,
+            group=members,
+            quartile_method=quartile_method,
+            ties=ties,
+        )
     )
     bench_cols = [
         "authority",
@@ -128,6 +163,7 @@ def build_scorecard(data: Dataset, council: str, year: str, group: str) -> pd.Da
         "rank",
         "n_ranked",
         "quartile",
+        "top_two_quartiles",
         "percentile_rank",
     ]
     medians = comparator_medians(bench)
@@ -165,7 +201,9 @@ def too_few_ranked(bench: pd.DataFrame, *, minimum: int = MIN_COMPARATORS) -> pd
     blanked where fewer than ``minimum`` councils are ranked (``n_ranked`` is kept, to say why)."""
     few = (bench["n_ranked"].fillna(0) < minimum).to_numpy()
     out = bench.copy()
-    for column in ("rank", "quartile", "percentile_rank"):
+    for column in ("rank", "quartile", "top_two_quartiles", "percentile_rank"):
+        if column not in out.columns:  # a table from before top_two_quartiles
+            continue
         out[column] = out[column].mask(few)
     return out
 
@@ -173,11 +211,11 @@ def too_few_ranked(bench: pd.DataFrame, *, minimum: int = MIN_COMPARATORS) -> pd
 def comparator_medians(values: pd.DataFrame, *, minimum: int = MIN_COMPARATORS) -> pd.DataFrame:
     """Median value per indicator and period across authorities (NaN with fewer than ``minimum``).
 
-    A "median" of one council is just that council, and of two their mean, so it is not reported.
+    A "median" of one council is just that council, and of two their mean, so it is not reported
+    (:func:`perfeval.stats.comparators.summarise_values` enforces it).
     """
-    stats = values.groupby(["indicator", "period"], observed=True)["value"].agg(["median", "count"])
-    stats["median"] = stats["median"].where(stats["count"] >= minimum)
-    return stats["median"].rename("comparator_median").reset_index()
+    stats = summarise_groups(values, ["indicator", "period"], minimum=minimum)
+    return stats[["indicator", "period", "median"]].rename(columns={"median": "comparator_median"})
 
 
 def add_commentary(card: pd.DataFrame, data: Dataset, council: str) -> pd.DataFrame:
@@ -186,20 +224,103 @@ def add_commentary(card: pd.DataFrame, data: Dataset, council: str) -> pd.DataFr
     return card.merge(written, on=["indicator", "period"], how="left")
 
 
-def headline_shares(card: pd.DataFrame, year: str) -> pd.DataFrame:
-    """Headline shares for the indicators whose outturn is for the report year itself.
+def target_counts(states: Sequence[object] | pd.Series) -> pd.DataFrame:
+    """How many indicators are in each state against target, in :data:`TARGET_WORDS`.
 
-    Shares quoted for "this year" count only indicators with a value for ``year``; older
-    "latest available" values are reported but not counted. Uses
-    :func:`perfeval.stats.indicators.summarise_headlines`.
+    Every indicator counts once, in exactly one state, so the counts add up to the indicators
+    counted: on target (Green), within tolerance (Amber), beyond tolerance (Red), no target and
+    no data; "not rated" (neutral polarity) only when there is one. The State of the Nation, the
+    end-of-year review and the quarterly report all count this way.
+
+    Parameters
+    ----------
+    states : sequence of str
+        One state of :data:`perfeval.stats.rag.RAG_STATES` per indicator (the scorecard's
+        ``rag`` column, or the quarterly position's).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``state``, ``measure`` (the words), ``numerator`` (indicators in the state),
+        ``denominator`` (indicators counted) and ``share`` (0-1, NaN when none is counted).
+
+    Raises
+    ------
+    AnalysisError
+        If a state is not one of :data:`perfeval.stats.rag.RAG_STATES`.
     """
-    current = card[card["period"] == year]
-    table = engine.summarise_headlines(current)
-    return table[
-        table["measure"].isin(
-            ["on target", "improved", "in top two quartiles", "off target", "worse"]
+    listed = pd.Series(states, dtype=object).reset_index(drop=True)
+    unknown = sorted(set(listed.astype(str)) - set(RAG_STATES))
+    if unknown:
+        raise AnalysisError(
+            f"states {unknown} are not states against target; use one of {list(RAG_STATES)} "
+            "(perfeval.stats.rag.RAG_STATES)"
         )
-    ].reset_index(drop=True)
+    total = len(listed)
+    shown = [s for s in RAG_STATES if s != NOT_APPLICABLE or listed.eq(s).any()]
+    rows = [
+        {
+            "state": s,
+            "measure": TARGET_WORDS[s],
+            **engine.count_share(int(listed.eq(s).sum()), total),
+        }
+        for s in shown
+    ]
+    return pd.DataFrame(rows, columns=["state", "measure", "numerator", "denominator", "share"])
+
+
+def direction_counts(directions: Sequence[object] | pd.Series) -> pd.DataFrame:
+    """How many indicators improved, did not change or got worse, of those that can be compared
+    with the previous year (``Not comparable`` is left out of the base, and said so).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`target_counts`, the base being the indicators with a direction.
+    """
+    listed = pd.Series(directions, dtype=object)
+    comparable = int(listed.isin(list(DIRECTION_WORDS)).sum())
+    rows = [
+        {"state": d, "measure": w, **engine.count_share(int(listed.eq(d).sum()), comparable)}
+        for d, w in DIRECTION_WORDS.items()
+    ]
+    return pd.DataFrame(rows, columns=["state", "measure", "numerator", "denominator", "share"])
+
+
+def headline_shares(card: pd.DataFrame) -> pd.DataFrame:
+    """The headline counts of a scorecard, each with its base, for the same indicators and
+    years as the table of indicators against target (each indicator's latest value up to the
+    report year, :func:`build_scorecard`).
+
+    Rows: every state against target out of all the indicators (:func:`target_counts`); improved,
+    no change and worse out of those with a previous value to compare (:func:`direction_counts`);
+    in the top two quartiles out of those ranked among at least :data:`MIN_COMPARATORS`
+    councils.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``measure``, ``numerator``, ``denominator`` and ``share`` (0-1).
+    """
+    if "top_two_quartiles" in card.columns:  # the median council may count in neither half
+        counted = card["top_two_quartiles"].dropna().astype(bool)
+        top, among = int(counted.sum()), len(counted)
+    else:
+        quartile = card["quartile"].dropna()
+        top, among = int((quartile <= 2).sum()), len(quartile)
+    ranked = pd.DataFrame([{"measure": TOP_TWO_QUARTILES, **engine.count_share(top, among)}])
+    table = pd.concat(
+        [target_counts(card["rag"]), direction_counts(card["dot"]), ranked], ignore_index=True
+    )
+    return table[["measure", "numerator", "denominator", "share"]]
+
+
+def periods_counted(card: pd.DataFrame) -> pd.Series:
+    """How many of the scorecard's indicators have their latest value in each year, latest year
+    first (the base of :func:`headline_shares`, said in its sentence)."""
+    counts = card["period"].value_counts()
+    order = sorted(counts.index, key=period_sort_key, reverse=True)
+    return pd.Series([int(counts[p]) for p in order], index=order, dtype=int)
 
 
 def issues_to_consider(card: pd.DataFrame) -> pd.DataFrame:
@@ -219,17 +340,99 @@ def issues_to_consider(card: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def comparator_trends(
-    data: Dataset, council: str, group: str, indicators: Sequence[str], year: str, years: int
+#: Columns of :func:`comparator_trends`.
+TREND_COLUMNS = [
+    "indicator",
+    "label",
+    "period",
+    "home",
+    "median",
+    "n_comparators",
+    "england_median",
+    "england_lower_quartile",
+    "england_upper_quartile",
+    "n_england",
+]
+#: Share of England's current authorities of the council's type that must have a value for a
+#: year before the data is taken to cover the type (NI 192 covers every collection authority; a
+#: PI held only for the comparator group does not) and the England median and band are drawn.
+ENGLAND_COVERAGE = 0.5
+#: The words for each type of authority of ``authorities.csv``, as "the England ... median".
+AUTHORITY_TYPE_WORDS = {
+    "unitary": "unitary",
+    "district": "district",
+    "county": "county",
+    "london_borough": "London borough",
+    "metropolitan": "metropolitan district",
+}
+
+
+def authority_type(data: Dataset, council: str) -> str | None:
+    """The council's type in ``authorities.csv`` (``unitary``, ``district``, ...), or None."""
+    rows = data.authorities.loc[data.authorities["code"] == council, "type"].dropna()
+    return str(rows.iloc[0]) if not rows.empty else None
+
+
+def england_summaries(
+    annual: pd.DataFrame, authorities: pd.DataFrame, kind: str | None
 ) -> pd.DataFrame:
-    """Annual values of the council and the comparator median for the last ``years`` years.
+    """Median and quartiles of every English authority of one type, by indicator and period,
+    where the data covers the type (:data:`ENGLAND_COVERAGE`), as LG Inform shows "all English
+    unitary authorities" beside a council's own group.
+
+    Parameters
+    ----------
+    annual : DataFrame
+        Annual rows of ``indicator_values`` (``authority``, ``indicator``, ``period``, ``value``).
+    authorities : DataFrame
+        ``authorities.csv`` (``code``, ``type`` and, when present, ``current``).
+    kind : str or None
+        The type; None gives an empty table.
 
     Returns
     -------
     DataFrame
-        Columns ``indicator``, ``label`` (title with unit), ``period``, ``home``, ``median``
-        and ``n_comparators`` (authorities with a value), periods in time order. ``median`` is
-        missing where fewer than :data:`MIN_COMPARATORS` councils have a value.
+        ``indicator``, ``period``, ``england_median``, ``england_lower_quartile``,
+        ``england_upper_quartile`` and ``n_england``; blank where fewer than
+        :data:`MIN_COMPARATORS` authorities have a value or the data does not cover the type.
+    """
+    columns = ["indicator", "period", *TREND_COLUMNS[6:]]
+    of_type = authorities[(authorities["type"] == kind) & authorities["code"].str.startswith("E")]
+    if kind is None or of_type.empty:
+        return pd.DataFrame(columns=columns)
+    current = optional_column(of_type, "current", True).astype(str).str.lower().isin(["true", "1"])
+    size = int(current.sum()) or len(of_type)
+    rows = annual[annual["authority"].isin(set(of_type["code"])) & annual["value"].notna()]
+    stats = summarise_groups(rows, ["indicator", "period"])
+    covered = stats["n"] >= ENGLAND_COVERAGE * size
+    for column in ("median", "lower_quartile", "upper_quartile"):
+        stats[column] = stats[column].where(covered)
+    stats["n"] = stats["n"].where(covered, 0).astype(int)
+    return stats.rename(
+        columns={
+            "median": "england_median",
+            "lower_quartile": "england_lower_quartile",
+            "upper_quartile": "england_upper_quartile",
+            "n": "n_england",
+        }
+    )[columns]
+
+
+def comparator_trends(
+    data: Dataset, council: str, group: str, indicators: Sequence[str], year: str, years: int
+) -> pd.DataFrame:
+    """Annual values of the council, the comparator median and the England median and
+    interquartile range (authorities of the council's type) for the last ``years`` years.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`TREND_COLUMNS`: ``label`` is the title with its unit, ``n_comparators``
+        the group's authorities with a value, ``n_england`` those of England's authorities of
+        the council's type (0 where the data does not cover the type, :func:`england_summaries`);
+        periods in time order. Medians and quartiles are missing where fewer than
+        :data:`MIN_COMPARATORS` councils have a value
+        (:func:`perfeval.stats.comparators.summarise_values`).
     """
     register = data.indicators.set_index("code")
     unknown = [code for code in indicators if code not in register.index]
@@ -239,16 +442,17 @@ def comparator_trends(
     wanted = {parse_period(year).shift(-k).label for k in range(years)}
     members = group_members(data, group)
     annual = annual_rows(data.indicator_values)
-    rows = annual[
-        annual["indicator"].isin(indicators)
-        & annual["period"].isin(wanted)
-        & annual["authority"].isin(members)
-    ]
-    median = rows.groupby(["indicator", "period"])["value"].agg(["median", "count"])
-    median["median"] = median["median"].where(median["count"] >= MIN_COMPARATORS)
-    home = rows[rows["authority"] == council].set_index(["indicator", "period"])["value"]
-    table = median.join(home.rename("home"), how="left").reset_index()
-    table = table.rename(columns={"count": "n_comparators"})
+    shown = annual[annual["indicator"].isin(indicators) & annual["period"].isin(wanted)]
+    rows = shown[shown["authority"].isin(members)]
+    median = summarise_groups(rows, ["indicator", "period"])[["indicator", "period", "median", "n"]]
+    home = rows[rows["authority"] == council][["indicator", "period", "value"]]
+    table = median.merge(
+        home.rename(columns={"value": "home"}), on=["indicator", "period"], how="left"
+    )
+    table = table.rename(columns={"n": "n_comparators"})
+    england = england_summaries(shown, data.authorities, authority_type(data, council))
+    table = table.merge(england, on=["indicator", "period"], how="left")
+    table["n_england"] = table["n_england"].fillna(0).astype(int)
     table["label"] = [
         f"{register.loc[c, 'title']} ({register.loc[c, 'unit']})" for c in table["indicator"]
     ]
@@ -256,9 +460,7 @@ def comparator_trends(
     order = {code: i for i, code in enumerate(indicators)}
     table = table.assign(_order=table["indicator"].map(order))
     table = table[table["_key"] <= last].sort_values(["_order", "_key"])
-    return table[["indicator", "label", "period", "home", "median", "n_comparators"]].reset_index(
-        drop=True
-    )
+    return table[TREND_COLUMNS].reset_index(drop=True)
 
 
 def home_positions(card: pd.DataFrame) -> pd.DataFrame:
@@ -278,16 +480,30 @@ def count_by_state(card: pd.DataFrame, column: str, states: Sequence[str]) -> pd
     return pd.Series([int(counts.get(s, 0)) for s in states], index=list(states))
 
 
-def _formatted(card: pd.DataFrame, column: str) -> list[str]:
-    """Values of ``column`` formatted with each indicator's unit and decimals, or the symbol."""
+#: The flag after a value of each status (final values have none).
+STATUS_MARKS = {"provisional": "p", "estimated": "e", "revised": "r"}
+
+
+def value_flags(card: pd.DataFrame) -> list[str | None]:
+    """Each row's flag letter from its ``status`` (``p``, ``e``, ``r``; None when final)."""
+    statuses = card["status"] if "status" in card.columns else pd.Series([None] * len(card))
+    return [STATUS_MARKS.get(s) if isinstance(s, str) else None for s in statuses]
+
+
+def _formatted(card: pd.DataFrame, column: str, *, flagged: bool = False) -> list[str]:
+    """Values of ``column`` as every table shows them (:func:`perfeval.core.formatting.
+    format_value`): each indicator's own decimals, its unit once and, when ``flagged``, the
+    value's [p]/[e]/[r] flag; a missing value shows its statistical symbol (or nothing)."""
+    flags = value_flags(card) if flagged else [None] * len(card)
+    symbols = card["value_symbol"] if "value_symbol" in card.columns else [None] * len(card)
     out = []
-    for value, unit, decimals, symbol in zip(
-        card[column], card["unit"], card["decimals"], card.get("value_symbol", [None] * len(card))
+    for value, unit, decimals, symbol, flag in zip(
+        card[column], card["unit"], card["decimals"], symbols, flags
     ):
         if pd.isna(value):
             out.append(symbol if column == "value" and isinstance(symbol, str) else "")
         else:
-            out.append(format_number(float(value), int(decimals), unit_symbol(unit)))
+            out.append(format_value(float(value), int(decimals), unit_symbol(unit), flag))
     return out
 
 
@@ -298,12 +514,11 @@ def unit_symbol(unit: str) -> str:
 
 def performance_table(card: pd.DataFrame) -> pd.DataFrame:
     """The scorecard as a display table: indicator, period, value, target, RAG and direction."""
-    flags = card["status"].map({"provisional": " [p]", "estimated": " [e]", "revised": " [r]"})
     return pd.DataFrame(
         {
             "Indicator": [f"{t} ({u})" for t, u in zip(card["title"], card["unit"])],
             "Period": card["period"].to_numpy(),
-            "Value": [v + (f or "") for v, f in zip(_formatted(card, "value"), flags.fillna(""))],
+            "Value": _formatted(card, "value", flagged=True),
             "Target": _formatted(card, "target"),
             "Status against target": card["rag_label"].fillna("").to_numpy(),
             "Direction of travel": card["dot_label"].fillna("").to_numpy(),
@@ -318,10 +533,11 @@ def benchmark_table(card: pd.DataFrame) -> pd.DataFrame:
         {
             "Indicator": [f"{t} ({u})" for t, u in zip(ranked["title"], ranked["unit"])],
             "Period": ranked["period"].to_numpy(),
-            "Value": _formatted(ranked, "value"),
+            "Value": _formatted(ranked, "value", flagged=True),
             "Comparator median": _formatted(ranked, "comparator_median"),
             "Rank (1 = best)": [
-                f"{int(r)} of {int(n)}" for r, n in zip(ranked["rank"], ranked["n_ranked"])
+                f"{format_number(r, 1, trim_zeros=True)} of {int(n)}"  # 2.5 under mid-rank
+                for r, n in zip(ranked["rank"], ranked["n_ranked"])
             ],
             "Quartile (1 = best)": quartile_texts(ranked),
         }
@@ -339,22 +555,49 @@ def issues_table(issues: pd.DataFrame) -> pd.DataFrame:
         {
             "Indicator": [f"{t} ({u})" for t, u in zip(issues["title"], issues["unit"])],
             "Period": issues["period"].to_numpy(),
-            "Value": _formatted(issues, "value"),
+            "Value": _formatted(issues, "value", flagged=True),
             "Why it is listed": issues["reasons"].to_numpy(),
             "Service": issues["service"].to_numpy(),
         }
     )
 
 
-def trend_table(trends: pd.DataFrame) -> pd.DataFrame:
-    """The data behind the trend small multiples, one row per indicator and period."""
-    return pd.DataFrame(
+def trend_table(trends: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+    """The data behind the trend small multiples, one row per indicator and period, each value
+    with its indicator's decimals; the England median, interquartile range and councils where
+    the data has them for any key indicator.
+
+    Parameters
+    ----------
+    trends : DataFrame
+        From :func:`comparator_trends`.
+    register : DataFrame
+        ``indicators.csv`` (``code``, ``decimals``).
+    """
+    decimals = trends["indicator"].map(register.set_index("code")["decimals"]).astype(int)
+
+    def shown(column: str) -> list[str]:
+        return [format_number(v, d) for v, d in zip(trends[column], decimals)]
+
+    table = pd.DataFrame(
         {
             "Indicator": trends["label"].to_numpy(),
             "Period": trends["period"].to_numpy(),
-            "This council": [format_number(v, 1) for v in trends["home"]],
-            "Comparator median": [format_number(v, 1) for v in trends["median"]],
+            "This council": shown("home"),
+            "Comparator median": shown("median"),
             "Councils with data": trends["n_comparators"].astype(int).to_numpy(),
+        }
+    )
+    if "england_median" not in trends or trends["england_median"].isna().all():
+        return table
+    return table.assign(
+        **{
+            "England median": shown("england_median"),
+            "England interquartile range": [
+                f"{lo} to {hi}" if lo else ""
+                for lo, hi in zip(shown("england_lower_quartile"), shown("england_upper_quartile"))
+            ],
+            "England councils with data": [str(int(n)) if n else "" for n in trends["n_england"]],
         }
     )
 

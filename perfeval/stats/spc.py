@@ -31,6 +31,12 @@ point.
 The summaries follow the Making Data Count icons: *variation* is judged from the latest observed
 point, *assurance* compares a target with the process limits of the latest period.
 
+A measure that cannot go below 0 (a count, days, a rate) or above 100 (a percentage) may still
+get calculated limits beyond that range (mean +/- 2.66 x mean moving range knows nothing of
+the measure). :func:`truncate_limits` gives the limits as Making Data Count charts draw them,
+cut at the measure's bound for the chart and the table, while every rule and the assurance
+still use the calculated limits (kept in ``lpl_calculated`` and ``upl_calculated``).
+
 References
 ----------
 NHS England (2019). *Making Data Count: getting started* and *Making Data Count: strengthening your
@@ -469,7 +475,7 @@ def classify_assurance(
             f"classify_assurance(): improvement must be one of {IMPROVEMENTS!r}; "
             f"got {improvement!r}."
         )
-    lpl, upl = float(result["lpl"].iloc[-1]), float(result["upl"].iloc[-1])
+    lpl, upl = (float(result[_calculated(result, c)].iloc[-1]) for c in ("lpl", "upl"))
     if target is None or improvement == "neutral" or math.isnan(lpl) or math.isnan(upl):
         return None
     higher_is_better = improvement == "increase"
@@ -478,6 +484,70 @@ def classify_assurance(
     if target < lpl:
         return "consistent_pass" if higher_is_better else "consistent_fail"
     return "inconsistent"
+
+
+def _calculated(result: pd.DataFrame, column: str) -> str:
+    """The column holding a limit as calculated: ``lpl_calculated`` after
+    :func:`truncate_limits`, else the limit itself."""
+    calculated = f"{column}_calculated"
+    return calculated if calculated in result.columns else column
+
+
+# --------------------------------------------------------------------------- natural range
+
+#: The limit columns :func:`truncate_limits` cuts at a measure's bounds.
+LIMIT_COLUMNS = ("lpl", "upl", "near_lpl", "near_upl")
+
+
+def truncate_limits(
+    result: pd.DataFrame, *, lower: float | None = None, upper: float | None = None
+) -> pd.DataFrame:
+    """The chart with its limits cut at the measure's natural range, for display.
+
+    Method: NHS England's Making Data Count draws a process limit that passes a value the
+    measure cannot take (below 0 for a count, above 100% for a percentage) at that bound; the
+    limits are calculated as usual and only their display is cut. So each of ``lpl``, ``upl``,
+    ``near_lpl`` and ``near_upl`` is clipped to ``[lower, upper]``, the calculated process limits
+    are kept in ``lpl_calculated`` and ``upl_calculated`` (which :func:`classify_assurance`
+    uses), and the point types, rules and summaries are those of the calculated limits.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        The output of :func:`xmr`.
+    lower, upper : float, optional
+        The smallest and largest value the measure can take; None for no bound.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``result``; ``attrs["spc"]["truncated"]`` lists which limits were cut in the
+        latest period (``"lower"``, ``"upper"``), ``attrs["spc"]["bounds"]`` the bounds.
+
+    Raises
+    ------
+    AnalysisError
+        If ``lower`` is not below ``upper``.
+    """
+    if lower is not None and upper is not None and not lower < upper:
+        raise AnalysisError(
+            f"truncate_limits(): lower ({lower!r}) must be below upper ({upper!r}); give the "
+            "measure's possible range, e.g. lower=0, upper=100 for a percentage"
+        )
+    shown = result.copy()
+    shown.attrs = {"spc": dict(result.attrs.get("spc", {}))}
+    shown["lpl_calculated"] = result[_calculated(result, "lpl")]
+    shown["upl_calculated"] = result[_calculated(result, "upl")]
+    for column in LIMIT_COLUMNS:
+        shown[column] = result[column].clip(lower=lower, upper=upper)
+    latest = result.iloc[-1]
+    cut = []
+    if lower is not None and latest[_calculated(result, "lpl")] < lower:
+        cut.append("lower")
+    if upper is not None and latest[_calculated(result, "upl")] > upper:
+        cut.append("upper")
+    shown.attrs["spc"].update(truncated=cut, bounds=(lower, upper))
+    return shown
 
 
 # --------------------------------------------------------------------------- report text
@@ -596,13 +666,13 @@ def explain_point(
 
 
 _VARIATION_TEXT = {
-    "common_cause": "common-cause variation only at the latest point (no significant change)",
-    "special_cause_improvement": "special-cause variation of an improving nature at the latest "
-    "point (significantly {side} than expected)",
-    "special_cause_concern": "special-cause variation of a concerning nature at the latest point "
-    "(significantly {side} than expected)",
-    "special_cause_neutral": "special-cause variation at the latest point, neither improvement nor "
-    "concern (significantly {side} than expected)",
+    "common_cause": "the latest value shows only common-cause variation (no significant change)",
+    "special_cause_improvement": "the latest value is a special cause of improvement "
+    "(significantly {side} than the usual variation)",
+    "special_cause_concern": "the latest value is a special cause of concern (significantly "
+    "{side} than the usual variation)",
+    "special_cause_neutral": "the latest value is a special cause, neither improvement nor "
+    "concern (significantly {side} than the usual variation)",
 }
 
 
@@ -613,27 +683,37 @@ def describe_variation_and_assurance(
     improvement: str | None = None,
     unit: str = "",
     decimals: int = 1,
+    target_words: str | None = None,
+    periods: str = "periods",
 ) -> str:
     """One sentence for report text giving the chart's variation and assurance.
+
+    The limits quoted are those in ``result`` (after :func:`truncate_limits`, the limits as
+    shown); the assurance is judged on the calculated limits.
 
     Parameters
     ----------
     result : pandas.DataFrame
-        The output of :func:`xmr`.
+        The output of :func:`xmr` (or :func:`truncate_limits`).
     target, improvement : optional
         Default to the values given to :func:`xmr` (see :func:`classify_assurance`).
     unit : str, default ""
-        Unit of the numbers, as :func:`perfeval.present.html.format_number` attaches it ("%" after,
-        "£" before).
+        Unit of the numbers, as :func:`perfeval.core.formatting.format_number` attaches it ("%"
+        after, "£" before).
     decimals : int, default 1
         Decimal places for numbers (rounded half up, trailing zeros dropped).
+    target_words : str, optional
+        How to name the target, e.g. "the quarterly target of 2.24 (the annual target of 8.97
+        over 4 quarters)"; default "the target of" and the target.
+    periods : str, default "periods"
+        The plural word for the chart's periods ("quarters", "months").
 
     Returns
     -------
     str
-        E.g. "Common-cause variation only at the latest point (no significant change); the target
-        of 40% will be met inconsistently, as it lies within the process limits (35.1% to
-        47.3%)."
+        E.g. "The latest value shows only common-cause variation (no significant change); the
+        target of 40% lies within the process limits (35.1% to 47.3%), so it will be met in some
+        periods and missed in others."
     """
     target = xmr_setting(result, "target", target)
     improvement = xmr_setting(result, "improvement", improvement)
@@ -642,16 +722,24 @@ def describe_variation_and_assurance(
     first = _VARIATION_TEXT[variation].format(
         side="higher" if latest["direction"] == "high" else "lower"
     )
-    second = _describe_assurance(result, target, improvement, unit, decimals)
+    aim = target_words or (
+        f"the target of {_format_number(target, unit, decimals)}" if target is not None else ""
+    )
+    second = _describe_assurance(result, target, improvement, unit, decimals, aim, periods)
     return f"{first[0].upper()}{first[1:]}; {second}."
 
 
 def _describe_assurance(
-    result: pd.DataFrame, target: float | None, improvement: str | None, unit: str, decimals: int
+    result: pd.DataFrame,
+    target: float | None,
+    improvement: str | None,
+    unit: str,
+    decimals: int,
+    aim: str,
+    periods: str,
 ) -> str:
     if target is None:
         return "no target is set"
-    aim = f"the target of {_format_number(target, unit, decimals)}"
     if improvement == "neutral":
         return f"{aim} gives no assurance for a measure where neither direction is better"
     assurance = classify_assurance(result, target, improvement)
@@ -662,12 +750,12 @@ def _describe_assurance(
         f"{_format_number(result['upl'].iloc[-1], unit, decimals)}"
     )
     return {
-        "consistent_pass": f"{aim} will consistently be met, as the process limits ({limits}) "
-        "lie entirely on the right side of it",
-        "consistent_fail": f"{aim} will consistently be missed, as the process limits "
-        f"({limits}) lie entirely on the wrong side of it",
-        "inconsistent": f"{aim} will be met inconsistently, as it lies within the process "
-        f"limits ({limits})",
+        "consistent_pass": f"the process limits ({limits}) lie entirely on the better side of "
+        f"{aim}, so it will be met consistently",
+        "consistent_fail": f"the process limits ({limits}) lie entirely on the worse side of "
+        f"{aim}, so it will be missed consistently",
+        "inconsistent": f"{aim} lies within the process limits ({limits}), so it will be met "
+        f"in some {periods} and missed in others",
     }[assurance]
 
 

@@ -5,8 +5,13 @@ The module turns respondent-level survey data (one row per respondent) into resu
 
 * :func:`estimate` - weighted means, proportions and totals, overall or by one or two breakdowns,
   with design-based standard errors (Taylor linearisation, as R's ``survey`` package computes them
-  with ``svymean`` / ``svytotal`` / ``svyby``), confidence intervals, unweighted and effective
-  bases.
+  with ``svymean`` / ``svytotal`` / ``svyby``; one- or two-stage designs; after raking or
+  post-stratification with the calibration residuals when given the weighting's
+  :class:`~perfeval.stats.weighting.Calibration`; or JK1 / bootstrap replicate weights),
+  confidence intervals with the design degrees of freedom (proportions as R's ``svyciprop``),
+  unweighted and effective bases, and ``attrs["variance"]`` saying how the errors were computed.
+* :func:`replicate_weights`, :func:`jk1_replicate_weights` - replicate-weight designs
+  (:class:`ReplicateWeights`).
 * :func:`compare_waves` and :func:`compare_groups_with_rest` - is a difference real? Newcombe's
   interval for proportions (a z-test for means), significant when the interval excludes zero,
   with a Holm adjustment of the intervals' level when many are tested at once, and a
@@ -32,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -54,17 +59,28 @@ from perfeval.stats.disclosure import (
 )
 
 # moved to perfeval.stats.weighting; re-exported until 0.3
-from perfeval.stats.weighting import RakingReport, rake_weights, weighting_design_effect
+from perfeval.stats.weighting import (
+    Calibration,
+    RakingReport,
+    calibration_residuals,
+    rake_weights,
+    weighting_design_effect,
+)
 
 __all__ = [
     "ADJUSTMENTS",
+    "CI_METHODS",
     "COMPARISON_METHOD",
+    "REPLICATE_METHODS",
     "RESULT_COLUMNS",
     "SINGLE_PSU_RULES",
     "STATISTICS",
     "compare_groups_with_rest",
     "compare_waves",
     "estimate",
+    "jk1_replicate_weights",
+    "replicate_weights",
+    "ReplicateWeights",
     # moved to perfeval.stats.disclosure; re-exported until 0.3
     "LOW_BASE",
     "NOT_AVAILABLE",
@@ -92,6 +108,8 @@ RESULT_COLUMNS = (
     "weighted_base",
     "count",
     "ci_method",
+    "df",
+    "design_effective_base",
 )
 
 _DENSE_KEY_LIMIT = 20_000_000
@@ -100,6 +118,17 @@ _DENSE_KEY_LIMIT = 20_000_000
 # --------------------------------------------------------------------------------------------
 # Sample design
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SecondStage:
+    """The second sampling stage of a two-stage design: what its variance term needs."""
+
+    ssu: np.ndarray  # (n,) SSU code of each row, 0..S-1, SSUs nested within PSUs
+    psu_of_ssu: np.ndarray  # (S,) PSU code of each SSU
+    n_ssu: np.ndarray  # (P,) number of sampled SSUs in each PSU
+    fpc_factor: np.ndarray  # (P,) (M_j - m_j) / M_j; 1 without a second-stage fpc
+    first_fraction: np.ndarray  # (P,) n_h / N_h, the first-stage sampling fraction
 
 
 @dataclass(frozen=True)
@@ -115,6 +144,8 @@ class _Design:
     fpc_factor: np.ndarray  # (H,) (N_h - n_h) / N_h; 1 without an fpc
     single_psu: str
     is_complex: bool  # strata, cluster or fpc given
+    second_stage: _SecondStage | None = None
+    description: str = "each respondent sampled independently"
 
 
 def _clusters(design: _Design) -> tuple[np.ndarray, np.ndarray]:
@@ -202,13 +233,94 @@ def _encode_psus(
     return psu.astype(np.int64), stratum_of_psu
 
 
+def _stage_columns(columns: str | Sequence[str] | None, argument: str) -> list[str]:
+    """The column of each sampling stage: ``"dnum"`` or ``["dnum", "snum"]`` (at most two)."""
+    if columns is None:
+        return []
+    named = [columns] if isinstance(columns, str) else list(columns)
+    if len(named) > 2 or not named:
+        raise ParameterError(
+            [
+                f"{argument} must name one column, or two for a two-stage design (first stage, "
+                f"second stage); got {columns!r}. Designs of three or more stages are not "
+                f"supported: give the first two stages (the first stage alone gives the usual "
+                f"'ultimate cluster' variance) or use replicate weights (replicates=)."
+            ]
+        )
+    return named
+
+
+def _design_columns(
+    weight: str | None,
+    strata: str | None,
+    cluster: str | Sequence[str] | None,
+    fpc: str | Sequence[str] | None,
+) -> dict[str, str | None]:
+    """The design columns a call names, keyed by argument, for :func:`_check_columns`."""
+    named: dict[str, str | None] = {"weight": weight, "strata": strata}
+    for argument, columns in (("cluster", cluster), ("fpc", fpc)):
+        stages = _stage_columns(columns, argument)
+        named.update({argument if i == 0 else f"{argument}[{i}]": c for i, c in enumerate(stages)})
+    return named
+
+
+def _second_stage(
+    df: pd.DataFrame,
+    column: str,
+    fpc: str | None,
+    psu: np.ndarray,
+    n_psu_of_each: np.ndarray,
+    first_fraction: np.ndarray,
+    single_psu: str,
+) -> _SecondStage:
+    """The second stage of a two-stage design: SSUs nested within PSUs, and their fpc."""
+    code, _ = _codes_without_missing(df, column, "cluster[1]")
+    ssu, _ = pd.factorize(psu * (int(code.max()) + 1) + code)
+    psu_of_ssu = np.zeros(int(ssu.max()) + 1, dtype=np.int64)
+    psu_of_ssu[ssu] = psu
+    n_ssu = np.bincount(psu_of_ssu, minlength=len(n_psu_of_each))
+    factor = np.ones(len(n_psu_of_each))
+    if fpc is not None:
+        values = numeric_column(df, fpc, "fpc[1]")
+        per_psu = pd.Series(values).groupby(psu).agg(["min", "max"])
+        if (
+            np.isnan(values).any()
+            or (values <= 0).any()
+            or (per_psu["min"] != per_psu["max"]).any()
+        ):
+            raise AnalysisError(
+                f"second-stage fpc column {fpc!r} must be positive and the same on every row of "
+                f"a PSU (the number of second-stage units in that PSU's population)."
+            )
+        population = per_psu["min"].to_numpy()
+        if (population <= 1).all():  # sampling fractions, as R reads fpc values <= 1
+            population = n_ssu / population
+        if (population < n_ssu).any():
+            raise AnalysisError(
+                f"second-stage fpc column {fpc!r} is smaller than the number of sampled "
+                f"second-stage units in {int((population < n_ssu).sum())} PSU(s); it must be "
+                f"the number of units in the PSU's population."
+            )
+        factor = (population - n_ssu) / population
+    lonely = np.flatnonzero((n_ssu == 1) & (factor > 1e-7) & (first_fraction > 0))
+    if single_psu == "fail" and len(lonely):
+        raise AnalysisError(
+            f"{len(lonely)} PSU(s) have only one sampled second-stage unit ({column!r}), so "
+            f"the second-stage variance cannot be estimated there (R: 'has only one PSU at "
+            f"stage 2'). Give the second-stage fpc (a PSU fully enumerated has no second-stage "
+            f"variance), or pass single_psu='certainty' or 'adjust' (no second-stage "
+            f"contribution from that PSU, as R)."
+        )
+    return _SecondStage(ssu.astype(np.int64), psu_of_ssu, n_ssu, factor, first_fraction)
+
+
 def _describe_design(
     df: pd.DataFrame,
     *,
     weight: str | None,
     strata: str | None,
-    cluster: str | None,
-    fpc: str | None,
+    cluster: str | Sequence[str] | None,
+    fpc: str | Sequence[str] | None,
     single_psu: str,
 ) -> _Design:
     """Reduce the design columns of ``df`` to the codes the variance estimator uses."""
@@ -216,25 +328,46 @@ def _describe_design(
         raise ParameterError([f"single_psu must be one of {SINGLE_PSU_RULES}; got {single_psu!r}"])
     if len(df) == 0:
         raise AnalysisError("The survey data has no rows; there is nothing to estimate.")
+    clusters, fpcs = _stage_columns(cluster, "cluster"), _stage_columns(fpc, "fpc")
+    if len(fpcs) > max(len(clusters), 1):
+        raise ParameterError(
+            [
+                f"fpc names {len(fpcs)} stages but cluster names {len(clusters)}; "
+                "give one fpc per stage"
+            ]
+        )
     if strata is not None:
         stratum, labels = _codes_without_missing(df, strata, "strata")
     else:
         stratum, labels = np.zeros(len(df), dtype=np.int64), pd.Index(["(all)"])
     n_strata = len(labels)
     psu = stratum_of_psu = None
-    if cluster is not None:
-        psu, stratum_of_psu = _encode_psus(df, cluster, stratum)
+    if clusters:
+        psu, stratum_of_psu = _encode_psus(df, clusters[0], stratum)
         n_psu = np.bincount(stratum_of_psu, minlength=n_strata)
     else:
         n_psu = np.bincount(stratum, minlength=n_strata)
     fpc_factor = np.ones(n_strata)
-    if fpc is not None:
-        population = _population_psus(df, fpc, stratum, n_psu, labels)
+    if fpcs:
+        population = _population_psus(df, fpcs[0], stratum, n_psu, labels)
         fpc_factor = (population - n_psu) / population
+    second = None
+    if len(clusters) == 2 and fpcs and psu is not None and stratum_of_psu is not None:
+        second = _second_stage(
+            df,
+            clusters[1],
+            fpcs[1] if len(fpcs) == 2 else None,
+            psu,
+            stratum_of_psu,
+            (1 - fpc_factor)[stratum_of_psu],
+            single_psu,
+        )
     if weight is not None:
         weights = validated_weights(df, weight)
-    elif fpc is not None:  # as R: weights implied by the fpc (N_h / n_h)
+    elif fpcs:  # as R: weights implied by the fpc (N_h / n_h, times M_j / m_j at stage 2)
         weights = (population / n_psu)[stratum]
+        if second is not None and len(fpcs) == 2 and psu is not None:
+            weights = weights / (1 - second.fpc_factor)[psu]
     else:
         weights = np.ones(len(df))
     _check_single_psu_strata(n_psu, fpc_factor, labels, single_psu)
@@ -248,7 +381,33 @@ def _describe_design(
         fpc_factor,
         single_psu,
         is_complex=any(x is not None for x in (strata, cluster, fpc)),
+        second_stage=second,
+        description=_design_sentence(strata, clusters, fpcs, n_psu),
     )
+
+
+def _design_sentence(
+    strata: str | None, clusters: list[str], fpcs: list[str], n_psu: np.ndarray
+) -> str:
+    """How the design was treated, in words, for ``attrs["variance"]``."""
+    parts = [f"{len(n_psu)} strata" if strata is not None else ""]
+    if clusters:
+        parts.append(f"{int(n_psu.sum())} PSUs ({clusters[0]})")
+    if len(clusters) == 2:
+        parts.append(
+            f"second stage {clusters[1]}"
+            + (
+                " with its fpc"
+                if len(fpcs) == 2
+                else " sampled with replacement within PSUs"
+                if fpcs
+                else " not used: without a first-stage fpc the PSUs are treated as sampled "
+                "with replacement (the ultimate-cluster variance)"
+            )
+        )
+    if fpcs:
+        parts.append("first-stage fpc")
+    return "; ".join(p for p in parts if p) or "each respondent sampled independently"
 
 
 def _check_single_psu_strata(
@@ -488,25 +647,6 @@ def _check_estimate_arguments(statistic: str, positive: object, level: float) ->
 # --------------------------------------------------------------------------------------------
 
 
-def _normal_quantile(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2))
-
-
-def _wilson_interval(p: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a proportion ``p`` on ``n`` (here the effective base).
-
-    :func:`perfeval.stats.intervals.wilson_interval` on the effective count ``p * n`` (Wilson 1927;
-    for weighted data n is the Kish (1965) effective sample size ``(sum w)^2 / sum w^2``, the
-    approach evaluated by Dean & Pagano 2015, J. Survey Statistics and Methodology 3, 484-503).
-    ``n = 0`` gives a missing interval.
-    """
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore"):
-        count = np.where(n > 0, np.clip(p, 0, 1) * n, np.nan)
-    low, high = intervals.wilson_interval(count, np.where(n > 0, n, np.nan), level)
-    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-
-
 def _ratio_moments(
     y: np.ndarray,
     domain: np.ndarray,
@@ -553,6 +693,402 @@ def _ratio_moments(
     return s1, s2
 
 
+CI_METHODS = ("wilson", "logit", "beta", "t")
+REPLICATE_METHODS = ("JK1", "bootstrap")
+
+
+@dataclass(frozen=True)
+class ReplicateWeights:
+    """A replicate-weight design: the columns of replicate weights and how to combine them.
+
+    The variance of an estimate is ``scale * sum_r rscale_r (theta_r - centre)^2`` over the
+    replicates ``r``, where ``theta_r`` is the estimate with the r-th replicate weights and the
+    centre is the mean of the replicates (``mse=False``, R's default) or the full-sample
+    estimate (``mse=True``) - R survey's ``svrepdesign`` / ``svrVar`` (Lumley 2010, ch. 2.8;
+    Wolter 2007, ch. 4-5). Make one with :func:`replicate_weights` or
+    :func:`jk1_replicate_weights`.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        The replicate weight columns of the data.
+    method : {"JK1", "bootstrap"}
+        The replication method.
+    scale : float
+        Overall multiplier: ``(R - 1) / R`` for JK1 (times the fpc factor ``1 - n/N`` when
+        given), ``1 / (R - 1)`` for the bootstrap (R's ``svrepdesign``).
+    rscales : tuple of float
+        Per-replicate multipliers (all 1 for JK1 and the bootstrap).
+    mse : bool
+        Centre on the full-sample estimate (True) or on the mean of the replicates (False).
+    """
+
+    columns: tuple[str, ...]
+    method: str
+    scale: float
+    rscales: tuple[float, ...] = field(default=())
+    mse: bool = False
+
+    def describe(self) -> str:
+        """In words, e.g. ``"JK1 jackknife with 15 replicates"``."""
+        name = "JK1 jackknife" if self.method == "JK1" else "bootstrap"
+        centre = "the full-sample estimate" if self.mse else "the mean of the replicates"
+        return f"{name} with {len(self.columns)} replicate weights, centred on {centre}"
+
+
+def replicate_weights(
+    columns: Sequence[str],
+    method: str,
+    *,
+    fpc_factor: float = 1.0,
+    mse: bool = False,
+) -> ReplicateWeights:
+    """Describe replicate weights supplied with the data (e.g. by a statistics agency).
+
+    Parameters
+    ----------
+    columns : list of str
+        The replicate weight columns (full replicate weights, not multipliers).
+    method : {"JK1", "bootstrap"}
+        ``"JK1"``: delete-one-PSU jackknife of an unstratified design, scale ``(R-1)/R``;
+        ``"bootstrap"``: bootstrap replicate weights, scale ``1/(R-1)`` (R survey's
+        ``svrepdesign(type="JK1")`` and ``type="bootstrap"``). Other methods (BRR, Fay, JKn,
+        successive difference) are refused: their scale factors differ and a wrong one would
+        be a silent approximation.
+    fpc_factor : float
+        ``1 - n/N`` for JK1 without replacement (R's ``fpc``); 1 (default) otherwise.
+    mse : bool
+        Centre on the full-sample estimate rather than the replicates' mean.
+
+    Returns
+    -------
+    ReplicateWeights
+
+    Raises
+    ------
+    ParameterError
+        If the method is not supported, fewer than two columns are given or ``fpc_factor`` is
+        not in [0, 1].
+    """
+    names = tuple(columns)
+    problems = []
+    if method not in REPLICATE_METHODS:
+        problems.append(
+            f"replicate method {method!r} is not supported; perfeval computes JK1 and "
+            f"bootstrap replicate variances ({REPLICATE_METHODS}). For BRR, Fay, JKn or "
+            f"successive-difference weights use R's survey::svrepdesign with the agency's "
+            f"scale factors, or give the design (strata, cluster, fpc) for linearisation."
+        )
+    if len(names) < 2 or len(set(names)) != len(names):
+        problems.append(f"replicate weights need at least two distinct columns; got {names!r}")
+    if not 0 <= fpc_factor <= 1:
+        problems.append(f"fpc_factor must be between 0 and 1 (1 - n/N); got {fpc_factor!r}")
+    if problems:
+        raise ParameterError(problems)
+    r = len(names)
+    scale = fpc_factor * (r - 1) / r if method == "JK1" else 1 / (r - 1)
+    return ReplicateWeights(names, method, scale, (1.0,) * r, mse)
+
+
+def jk1_replicate_weights(
+    df: pd.DataFrame,
+    *,
+    cluster: str | None = None,
+    weight: str | None = None,
+    fpc: str | None = None,
+    mse: bool = False,
+    prefix: str = "jk1_",
+) -> tuple[pd.DataFrame, ReplicateWeights]:
+    """JK1 (delete-one-PSU) jackknife replicate weights of an unstratified design.
+
+    Replicate ``r`` drops PSU ``r`` and multiplies the other PSUs' weights by ``n/(n-1)``; the
+    variance scale is ``(1 - n/N) (n - 1)/n`` with the fpc, ``(n - 1)/n`` without (R survey's
+    ``as.svrepdesign(design, type="JK1")``, ``jk1weights``; Wolter 2007, section 4.2).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per respondent.
+    cluster : str, optional
+        PSU column; without it each respondent is a PSU.
+    weight : str, optional
+        Sampling weights; default 1.
+    fpc : str, optional
+        Number of PSUs in the population (constant), or the sampling fraction if <= 1.
+    mse, prefix
+        Centre of the variance (see :class:`ReplicateWeights`) and the replicate columns'
+        name prefix.
+
+    Returns
+    -------
+    replicates : pandas.DataFrame
+        One column per replicate (``jk1_1`` ...), aligned with ``df.index``; join it to ``df``.
+    design : ReplicateWeights
+
+    Raises
+    ------
+    AnalysisError
+        If a column is missing or invalid, there are fewer than two PSUs, or the fpc varies.
+    """
+    _check_columns(df, {"cluster": cluster, "weight": weight, "fpc": fpc})
+    w = validated_weights(df, weight) if weight is not None else np.ones(len(df))
+    if cluster is not None:
+        psu, _ = _codes_without_missing(df, cluster, "cluster")
+    else:
+        psu = np.arange(len(df))
+    n = int(psu.max()) + 1
+    if n < 2:
+        raise AnalysisError("JK1 replicate weights need at least two PSUs; the data has one.")
+    factor = 1.0
+    if fpc is not None:
+        values = np.unique(numeric_column(df, fpc, "fpc"))
+        if len(values) != 1 or not values[0] > 0:
+            raise AnalysisError(
+                f"fpc column {fpc!r} must hold one positive value (PSUs in the population) for "
+                f"JK1 replicate weights; it holds {len(values)} distinct values."
+            )
+        population = n / values[0] if values[0] <= 1 else values[0]
+        if population < n:
+            raise AnalysisError(
+                f"fpc column {fpc!r} says the population has {population:g} PSUs but the "
+                f"sample has {n}."
+            )
+        factor = (population - n) / population
+    matrix = np.where(psu[:, None] == np.arange(n)[None, :], 0.0, n / (n - 1)) * w[:, None]
+    names = [f"{prefix}{r + 1}" for r in range(n)]
+    table = pd.DataFrame(matrix, index=df.index, columns=names)
+    return table, replicate_weights(names, "JK1", fpc_factor=factor, mse=mse)
+
+
+def _quantile(level: float, df: np.ndarray) -> np.ndarray:
+    """``t`` quantile for a two-sided interval on ``df`` degrees of freedom (NaN when df < 1)."""
+    df = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(df >= 1, stats.t.ppf(0.5 + level / 2, np.maximum(df, 1)), np.nan)
+
+
+def _proportion_intervals(
+    p: np.ndarray,
+    variance: np.ndarray,
+    df: np.ndarray,
+    base: np.ndarray,
+    kish: np.ndarray,
+    level: float,
+    ci_method: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Interval of a proportion under a complex design, as R survey's ``svyciprop`` computes it.
+
+    The design-based effective sample size is ``n_eff = p (1 - p) / var(p)`` from the same
+    (linearised or replicate) variance as the SE column, with ``df`` the design degrees of
+    freedom (R's ``degf``: PSUs minus strata). Methods (R ``survey`` R/svyttest.R,
+    ``svyciprop``; Lumley 2010, section 2.4.1):
+
+    * ``"wilson"``: the Wilson score interval on ``n_eff`` with the ``t_df`` quantile
+      (Kott & Carr 1997; Dean & Pagano 2015, J. Survey Statistics and Methodology 3, 484-503);
+    * ``"logit"``: ``expit(logit(p) +/- t_df se / (p (1 - p)))`` - the Wald interval of the
+      intercept of a quasibinomial ``svyglm``, R's default;
+    * ``"beta"``: Korn & Graubard (1998, Survey Methodology 24, 193-201): Clopper-Pearson
+      limits ``qbeta(a/2, x, n* - x + 1)`` and ``qbeta(1 - a/2, x + 1, n* - x)`` on
+      ``n* = n_eff (t_{n-1} / t_df)^2``, ``x = p n*``, ``n`` the unweighted base;
+    * ``"t"``: ``p +/- t_df se``, clipped to [0, 1].
+
+    At 0% or 100%, or with zero variance, ``n_eff`` is undefined (R returns NaN); the Kish
+    effective base ``(sum w)^2 / sum w^2`` is used instead, and the logit interval (undefined
+    there) becomes the Korn-Graubard one. Returns low, high, ``n_eff`` and the method used per
+    row.
+    """
+    alpha = 1 - level
+    with np.errstate(divide="ignore", invalid="ignore"):
+        interior = (p > 0) & (p < 1) & (variance > 0)
+        n_eff = np.where(interior, p * (1 - p) / variance, kish)
+        t = _quantile(level, df)
+        method = np.full(p.shape, ci_method, dtype=object)
+        if ci_method == "t":
+            se = np.sqrt(variance)
+            return np.clip(p - t * se, 0, 1), np.clip(p + t * se, 0, 1), n_eff, method
+        if ci_method == "wilson":
+            t2 = t * t
+            centre = p + t2 / (2 * n_eff)
+            half = t / (2 * n_eff) * np.sqrt(4 * n_eff * p * (1 - p) + t2)
+            denominator = 1 + t2 / n_eff
+            return (centre - half) / denominator, (centre + half) / denominator, n_eff, method
+        low, high = np.full(p.shape, np.nan), np.full(p.shape, np.nan)
+        if ci_method == "logit":
+            logit = np.log(p / (1 - p))
+            half = t * np.sqrt(variance) / (p * (1 - p))
+            low = np.where(interior, 1 / (1 + np.exp(-(logit - half))), np.nan)
+            high = np.where(interior, 1 / (1 + np.exp(-(logit + half))), np.nan)
+        beta_rows = ~interior if ci_method == "logit" else np.ones(p.shape, dtype=bool)
+        method[beta_rows] = "beta"
+        ratio = stats.t.ppf(alpha / 2, np.maximum(base - 1, 1)) / stats.t.ppf(
+            alpha / 2, np.maximum(df, 1)
+        )
+        n_star = n_eff * np.where(df >= 1, ratio, np.nan) ** 2
+        x = p * n_star
+        lower = np.where(
+            x > 0, stats.beta.ppf(alpha / 2, np.maximum(x, 1e-300), n_star - x + 1), 0.0
+        )
+        upper = np.where(
+            n_star - x > 0,
+            stats.beta.ppf(1 - alpha / 2, x + 1, np.maximum(n_star - x, 1e-300)),
+            1.0,
+        )
+        valid = np.isfinite(n_star) & (n_star > 0)
+        low = np.where(beta_rows, np.where(valid, lower, np.nan), low)
+        high = np.where(beta_rows, np.where(valid, upper, np.nan), high)
+    return low, high, n_eff, method
+
+
+def _domain_degf(
+    domain: np.ndarray, n_groups: int, design: _Design, counts: np.ndarray
+) -> np.ndarray:
+    """Design degrees of freedom of each domain: its PSUs minus its strata (R's ``degf`` of the
+    domain's subset design: ``length(unique(psu)) - length(unique(strata))`` among its rows).
+
+    ``counts`` is the ``(n_groups, H)`` number of the domain's respondents in each stratum.
+    """
+    strata = (counts > 0).sum(axis=1)
+    if design.psu is None:  # each respondent its own PSU
+        return (counts.sum(axis=1) - strata).astype(float)
+    if _dense_psu_sums_fit(n_groups, design):
+        members = _sum_by_psu(domain, np.ones(len(domain)), n_groups, design)
+        psus = (members > 0).sum(axis=1)
+    else:
+        n_psus = len(_clusters(design)[1])
+        pairs = np.unique(domain[domain < n_groups] * n_psus + design.psu[domain < n_groups])
+        psus = np.bincount(pairs // n_psus, minlength=n_groups)
+    return (psus - strata).astype(float)
+
+
+def _second_stage_variance(z: np.ndarray, stage: _SecondStage) -> float:
+    """Second-stage term of a two-stage design's variance (Cochran 1977, eq. 10.8 and 11.24;
+    R survey's ``multistage``): ``sum_j (n_h/N_h) (1 - m_j/M_j) m_j/(m_j - 1) sum_k
+    (Z_jk - mean_j Z)^2`` over PSUs ``j`` and their sampled SSUs ``k``; a PSU with one SSU
+    contributes nothing (checked in :func:`_second_stage`)."""
+    n_psus = len(stage.n_ssu)
+    totals = np.bincount(stage.ssu, weights=z, minlength=len(stage.psu_of_ssu))
+    s1 = np.bincount(stage.psu_of_ssu, weights=totals, minlength=n_psus)
+    s2 = np.bincount(stage.psu_of_ssu, weights=totals**2, minlength=n_psus)
+    m = stage.n_ssu.astype(float)
+    squares = s2 - s1**2 / np.maximum(m, 1)
+    squares = np.where(squares > 1e-10 * s2, squares, 0.0)
+    scale = np.where(m > 1, stage.fpc_factor * m / np.maximum(m - 1, 1), 0.0)
+    return float((stage.first_fraction * scale * squares).sum())
+
+
+def _variance_of_values(z: np.ndarray, design: _Design) -> np.ndarray:
+    """Design-based variance of each column of ``(n, G)`` linearised values: the stage-one
+    variance of :func:`_variance_from_moments` plus, for two-stage designs, the second-stage
+    term."""
+    zeros = np.zeros(len(z), dtype=np.int64)
+    out = np.empty(z.shape[1])
+    for g in range(z.shape[1]):
+        s1, s2 = _moments_of_linearised(z[:, g], zeros, 1, design)
+        out[g] = _variance_from_moments(s1, s2, design)[0]
+        if design.second_stage is not None:
+            out[g] += _second_stage_variance(z[:, g], design.second_stage)
+    return out
+
+
+def _calibrated_variance(
+    y: np.ndarray,
+    domain: np.ndarray,
+    n_groups: int,
+    design: _Design,
+    statistic: str,
+    estimate: np.ndarray,
+    wsum: np.ndarray,
+    calibration: Calibration | None,
+) -> np.ndarray:
+    """Variance from per-respondent linearised values, with calibration residuals if given.
+
+    ``u = y`` in the domain for a total and ``(y - mean) / sum w`` for a mean (Woodruff 1971);
+    after calibration ``u`` is replaced by its residual from the design-weighted regression on
+    the calibration variables (:func:`perfeval.stats.weighting.calibration_residuals`;
+    Deville & Saerndal 1992) and times the calibrated weight. A total under margins given as
+    shares (weights summing to the estimated starting total N0) adds ``(T / N0) w0``, the
+    linearised value of N0 (Lumley 2010, section 7.3).
+    """
+    variance = np.empty(n_groups)
+    chunk = max(1, _DENSE_KEY_LIMIT // (4 * max(len(y), 1)))  # (n, chunk) arrays at a time
+    for first in range(0, n_groups, chunk):
+        groups = np.arange(first, min(first + chunk, n_groups))
+        member = (domain >= groups[0]) & (domain <= groups[-1])
+        rows, columns = np.flatnonzero(member), domain[member] - groups[0]
+        u = np.zeros((len(y), len(groups)))
+        if statistic == "total":
+            u[rows, columns] = y[rows]
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                u[rows, columns] = (y[rows] - estimate[groups][columns]) / wsum[groups][columns]
+        if calibration is None:
+            variance[groups] = _variance_of_values(design.weights[:, None] * u, design)
+            continue
+        z = design.weights[:, None] * calibration_residuals(calibration, u)
+        if statistic == "total" and not calibration.fixed_total:
+            share = estimate[groups] / design.weights.sum()
+            z += calibration.design_weights[:, None] * share[None, :]
+        variance[groups] = _variance_of_values(z, design)
+    return variance
+
+
+def _replicate_estimates(
+    y: np.ndarray,
+    domain: np.ndarray,
+    n_groups: int,
+    matrix: np.ndarray,
+    statistic: str,
+) -> np.ndarray:
+    """``(G, R)`` domain estimates with each replicate's weights."""
+    out = np.empty((n_groups, matrix.shape[1]))
+    for r in range(matrix.shape[1]):
+        w = matrix[:, r]
+        total = np.bincount(domain, weights=w * y, minlength=n_groups + 1)[:-1]
+        if statistic == "total":
+            out[:, r] = total
+        else:
+            weight = np.bincount(domain, weights=w, minlength=n_groups + 1)[:-1]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, r] = np.where(weight > 0, total / weight, np.nan)
+    return out
+
+
+def _replicate_matrix(df: pd.DataFrame, replicates: ReplicateWeights) -> np.ndarray:
+    """The replicate weights as an ``(n, R)`` array, checked finite and non-negative."""
+    _check_columns(df, {f"replicates[{i}]": c for i, c in enumerate(replicates.columns)})
+    matrix = np.column_stack(
+        [numeric_column(df, c, "replicate weight") for c in replicates.columns]
+    )
+    if not np.isfinite(matrix).all() or (matrix < 0).any():
+        raise AnalysisError(
+            "replicate weight columns must be finite and non-negative for every respondent; "
+            f"found {int((~np.isfinite(matrix)).sum())} missing or infinite and "
+            f"{int((matrix < 0).sum())} negative value(s)."
+        )
+    return matrix
+
+
+def _replicate_variance(
+    y: np.ndarray,
+    domain: np.ndarray,
+    n_groups: int,
+    matrix: np.ndarray,
+    replicates: ReplicateWeights,
+    statistic: str,
+    estimate: np.ndarray,
+) -> np.ndarray:
+    """``scale * sum_r rscale_r (theta_r - centre)^2`` (R survey's ``svrVar``)."""
+    thetas = _replicate_estimates(y, domain, n_groups, matrix, statistic)
+    centre = estimate[:, None] if replicates.mse else thetas.mean(axis=1, keepdims=True)
+    rscales = np.asarray(replicates.rscales or (1.0,) * matrix.shape[1])
+    return replicates.scale * ((thetas - centre) ** 2 * rscales[None, :]).sum(axis=1)
+
+
+def _replicate_degf(matrix: np.ndarray) -> float:
+    """R survey's ``degf`` of a replicate design: rank of the replicate weights minus one."""
+    return float(np.linalg.matrix_rank(matrix, tol=1e-5) - 1)
+
+
 def _domain_estimates(
     y: np.ndarray,
     valid: np.ndarray,
@@ -562,6 +1098,9 @@ def _domain_estimates(
     statistic: str,
     level: float,
     indicator: bool,
+    ci_method: str,
+    calibration: Calibration | None = None,
+    replicates: tuple[ReplicateWeights, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Estimates, standard errors and bases for every domain (group x valid answer) at once.
 
@@ -582,17 +1121,32 @@ def _domain_estimates(
     with np.errstate(divide="ignore", invalid="ignore"):
         estimate = total if statistic == "total" else np.where(wsum > 0, total / wsum, np.nan)
         effective = np.where(w2sum > 0, wsum**2 / w2sum, 0.0)
-    s1, s2 = _ratio_moments(y, domain, cell, n_groups, design, statistic, sums, estimate, indicator)
-    se = np.where(base > 0, np.sqrt(_variance_from_moments(s1, s2, design)), np.nan)
-    quantile = _normal_quantile(level)
-    if statistic == "proportion" and not design.is_complex:
-        low, high = _wilson_interval(estimate, effective, level)
-        method = "wilson"
+    if replicates is not None:
+        variance = _replicate_variance(
+            y, domain, n_groups, replicates[1], replicates[0], statistic, estimate
+        )
+        df = np.full(n_groups, _replicate_degf(replicates[1]))
     else:
+        if calibration is not None or design.second_stage is not None:
+            variance = _calibrated_variance(
+                y, domain, n_groups, design, statistic, estimate, wsum, calibration
+            )
+        else:
+            s1, s2 = _ratio_moments(
+                y, domain, cell, n_groups, design, statistic, sums, estimate, indicator
+            )
+            variance = _variance_from_moments(s1, s2, design)
+        df = _domain_degf(domain, n_groups, design, sums["n"])
+    variance = np.where(base > 0, variance, np.nan)
+    se = np.sqrt(variance)
+    if statistic == "proportion":
+        low, high, n_eff, method = _proportion_intervals(
+            estimate, variance, df, base, effective, level, ci_method
+        )
+    else:
+        quantile = _quantile(level, df)
         low, high = estimate - quantile * se, estimate + quantile * se
-        if statistic == "proportion":
-            low, high = np.clip(low, 0, 1), np.clip(high, 0, 1)
-        method = "normal"
+        n_eff, method = np.full(n_groups, np.nan), np.full(n_groups, "t", dtype=object)
     table = pd.DataFrame(
         {
             "estimate": estimate,
@@ -608,6 +1162,8 @@ def _domain_estimates(
         counts = np.bincount(domain, weights=y, minlength=n_groups + 1)[:-1]
         table["count"] = counts.astype(np.int64)
     table["ci_method"] = method
+    table["df"] = df
+    table["design_effective_base"] = n_eff
     return table
 
 
@@ -618,27 +1174,40 @@ def estimate(
     statistic: str = "mean",
     weight: str | None = None,
     strata: str | None = None,
-    cluster: str | None = None,
-    fpc: str | None = None,
+    cluster: str | Sequence[str] | None = None,
+    fpc: str | Sequence[str] | None = None,
     by: str | Sequence[str] | None = None,
     positive: Collection[Hashable] | None = None,
     level: float = 0.95,
     single_psu: str = "fail",
+    ci_method: str = "wilson",
+    calibration: Calibration | None = None,
+    replicates: ReplicateWeights | None = None,
 ) -> pd.DataFrame:
     """Estimate a survey mean, proportion or total, overall or by group, with design-based errors.
 
     Standard errors are by Taylor linearisation for stratified and clustered samples, treating
     PSUs as sampled with replacement within strata unless ``fpc`` is given (the "ultimate cluster"
     estimator of R's ``survey`` package: ``svymean``, ``svytotal``; Lumley 2010, Complex Surveys,
-    ch. 2-3; Wolter 2007, ch. 6). By-group results are *domain* estimates over the full design,
-    as ``svyby`` computes them, not estimates from a subset of the design. Respondents with a
-    missing answer are excluded the same way (a domain of valid answers, like ``na.rm=TRUE``).
+    ch. 2-3; Wolter 2007, ch. 6). A two-stage design (``cluster=[psu, ssu]`` with
+    ``fpc=[fpc1, fpc2]``) adds the second-stage variance, scaled by the first-stage sampling
+    fraction (Cochran 1977, section 10.8; R's ``svydesign(id=~psu+ssu, fpc=~fpc1+fpc2)``).
+    Weights calibrated by :func:`~perfeval.stats.weighting.rake_weights` or
+    :func:`~perfeval.stats.weighting.post_stratify_weights` get the calibration estimator's
+    variance when their ``calibration`` is passed (residuals from the regression on the
+    margins, Deville & Saerndal 1992; Lumley 2010, ch. 7, as R after ``rake``/``postStratify``);
+    without it the weights are treated as fixed and ``attrs["variance"]`` says so. With
+    ``replicates`` the variance is the replicate variance instead (JK1 or bootstrap; R's
+    ``svrepdesign``). By-group results are *domain* estimates over the full design, as
+    ``svyby`` computes them. Respondents with a missing answer are excluded the same way (a
+    domain of valid answers, like ``na.rm=TRUE``).
 
-    Confidence intervals: for a proportion from data without design information (no strata,
-    cluster or fpc) the Wilson score interval on the effective base (Wilson 1927; Kish 1965;
-    Dean & Pagano 2015);
-    otherwise ``estimate +/- z * se`` with the normal quantile ``z`` (as R's ``confint`` on
-    ``svymean``), clipped to [0, 1] for proportions.
+    Confidence intervals use the design degrees of freedom ``df`` (R's ``degf``: PSUs minus
+    strata among the domain's respondents, each respondent a PSU without clusters; for
+    replicate weights the rank of the replicate weights minus one) and the ``t`` quantile. Means
+    and totals: ``estimate +/- t_df * se``. Proportions: ``ci_method`` as R's ``svyciprop``
+    (:func:`_proportion_intervals`) on the design-based effective sample size
+    ``p (1 - p) / se^2``, so the interval and the SE column come from the same variance.
 
     Parameters
     ----------
@@ -656,15 +1225,19 @@ def estimate(
         the estimated number of people giving one of those answers).
     weight : str, optional
         Column of survey weights (all present, finite and > 0). Without it every respondent
-        weighs 1, or - when ``fpc`` is given - N_h / n_h as R's ``svydesign`` does.
+        weighs 1, or - when ``fpc`` is given - N_h / n_h (times M_j / m_j at a second stage) as
+        R's ``svydesign`` does.
     strata : str, optional
-        Column of strata.
-    cluster : str, optional
-        Column of primary sampling units (PSUs), taken as nested within strata.
-    fpc : str, optional
+        Column of (first-stage) strata.
+    cluster : str or list of two str, optional
+        Column of primary sampling units (PSUs), taken as nested within strata; or
+        ``[psu, ssu]`` for a two-stage design, SSUs nested within PSUs. More stages are refused.
+    fpc : str or list of two str, optional
         Column of population sizes as in R's ``svydesign``: the stratum population size for a
         stratified simple random sample, the number of PSUs in the stratum (or population) for a
-        cluster design. Values all <= 1 are read as sampling fractions.
+        cluster design; for two stages ``[fpc1, fpc2]``, ``fpc2`` the number of SSUs in the
+        PSU's population. Values all <= 1 are read as sampling fractions. Without a first-stage
+        fpc a second stage adds nothing (the with-replacement "ultimate cluster" variance).
     by : str or list of str, optional
         Up to two breakdown columns. Rows with a missing breakdown value are in no group.
     positive : collection, optional
@@ -677,7 +1250,19 @@ def estimate(
         (default, as R) raises; ``"adjust"`` centres its PSU total at zero, as R does (for a
         mean or proportion this is the overall mean; for a total it is conservative);
         ``"certainty"`` gives it no variance. A stratum the fpc says was fully sampled
-        contributes no variance whatever the rule.
+        contributes no variance whatever the rule. At a second stage, a PSU with one sampled
+        SSU fails under ``"fail"`` and otherwise contributes no second-stage variance.
+    ci_method : {"wilson", "logit", "beta", "t"}
+        Interval for proportions (R ``svyciprop``'s ``"wilson"``, ``"logit"``, ``"beta"``
+        (Korn-Graubard) and ``"mean"``). Means and totals always use ``"t"``.
+    calibration : perfeval.stats.weighting.Calibration, optional
+        From :func:`~perfeval.stats.weighting.rake_weights` (``report.calibration``) or
+        :func:`~perfeval.stats.weighting.post_stratify_weights`, for the same rows as ``df``;
+        ``weight`` must name the calibrated weights.
+    replicates : ReplicateWeights, optional
+        Replicate weights (:func:`replicate_weights`, :func:`jk1_replicate_weights`) whose
+        columns are in ``df``; then ``strata``, ``cluster``, ``fpc`` and ``calibration`` must
+        not be given (the replicates carry the design).
 
     Returns
     -------
@@ -685,29 +1270,34 @@ def estimate(
         One row per group (group columns first, in sorted order), with ``estimate``, ``se``,
         ``ci_low``, ``ci_high``, ``base`` (respondents with a valid answer, unweighted),
         ``effective_base`` (Kish: ``(sum w)^2 / sum w^2``), ``weighted_base`` (sum of weights),
-        ``count`` (for proportions: respondents answering positively, unweighted) and
-        ``ci_method``. A group with no valid answers has base 0 and a missing estimate.
-        ``attrs["group_columns"]`` lists the group columns and ``attrs["table_columns"]`` is
-        ``["variable"]`` when several variables were given (each is a separate table).
+        ``count`` (for proportions: respondents answering positively, unweighted),
+        ``ci_method`` (per row: for a proportion at 0% or 100% the logit interval is replaced
+        by the Korn-Graubard one), ``df`` (degrees of freedom of the interval) and
+        ``design_effective_base`` (proportions: ``p (1 - p) / se^2``, or the Kish base at 0% or
+        100%; the base of the interval). A group with no valid answers has base 0 and a
+        missing estimate. ``attrs["group_columns"]`` lists the group columns,
+        ``attrs["table_columns"]`` is ``["variable"]`` when several variables were given (each
+        is a separate table) and ``attrs["variance"]`` says in a sentence how the SE column and
+        the intervals were computed (including whether weights were treated as fixed).
 
     Raises
     ------
     ParameterError
-        If ``statistic``, ``level``, ``by``, ``positive`` or ``single_psu`` is not allowed.
+        If ``statistic``, ``level``, ``by``, ``positive``, ``single_psu``, ``ci_method`` or the
+        combination of design arguments is not allowed.
     AnalysisError
         If a column is missing, weights are missing or not positive, the answers are of the wrong
-        type, the fpc is inconsistent, or a stratum has one PSU and ``single_psu="fail"``.
+        type, the fpc is inconsistent, a stratum has one PSU and ``single_psu="fail"``, or the
+        calibration does not belong to these rows and weights.
     """
     variables = [variable] if isinstance(variable, str) else list(variable)
     by_columns = _as_by_columns(by)
     _check_estimate_arguments(statistic, positive, level)
+    _check_variance_arguments(ci_method, strata, cluster, fpc, calibration, replicates)
     _check_columns(
         df,
         {
-            "weight": weight,
-            "strata": strata,
-            "cluster": cluster,
-            "fpc": fpc,
+            **_design_columns(weight, strata, cluster, fpc),
             **{f"variable[{i}]": v for i, v in enumerate(variables)},
             **{f"by[{i}]": c for i, c in enumerate(by_columns)},
         },
@@ -717,19 +1307,26 @@ def estimate(
     design = _describe_design(
         df, weight=weight, strata=strata, cluster=cluster, fpc=fpc, single_psu=single_psu
     )
+    if calibration is not None:
+        _check_calibration(calibration, design, weight)
+    replicate = None if replicates is None else (replicates, _replicate_matrix(df, replicates))
     group, groups = _encode_groups(df, by_columns)
     tables = []
     for name in variables:
         y, valid = _response_values(df, name, statistic, positive)
+        indicator = statistic == "proportion" or positive is not None
         table = _domain_estimates(
             y,
             valid,
             group,
             len(groups),
             design,
-            statistic,
+            "proportion" if statistic == "mean" and positive is not None else statistic,
             level,
-            indicator=statistic == "proportion" or positive is not None,
+            indicator=indicator,
+            ci_method=ci_method,
+            calibration=calibration,
+            replicates=replicate,
         )
         parts = [groups, table] if by_columns else [table]
         if not isinstance(variable, str):
@@ -743,7 +1340,93 @@ def estimate(
         if statistic == "proportion" or (positive is not None and statistic == "mean")
         else statistic
     )
+    result.attrs["variance"] = _variance_sentence(
+        design, weight, calibration, replicates, result.attrs["statistic"], ci_method
+    )
     return result
+
+
+def _check_variance_arguments(
+    ci_method: str,
+    strata: str | None,
+    cluster: str | Sequence[str] | None,
+    fpc: str | Sequence[str] | None,
+    calibration: Calibration | None,
+    replicates: ReplicateWeights | None,
+) -> None:
+    problems = []
+    if ci_method not in CI_METHODS:
+        problems.append(f"ci_method must be one of {CI_METHODS}; got {ci_method!r}")
+    if replicates is not None and any(x is not None for x in (strata, cluster, fpc)):
+        problems.append(
+            "replicates= carries the sample design: do not also give strata, cluster or fpc "
+            "(the replicate variance would ignore them)"
+        )
+    if replicates is not None and calibration is not None:
+        problems.append(
+            "calibration= with replicates= is not supported: each replicate would have to be "
+            "re-raked (R's rake on a svrepdesign). Rake with the linearised design instead, "
+            "or pass replicate weights that were each calibrated by the data supplier"
+        )
+    if replicates is not None and not isinstance(replicates, ReplicateWeights):
+        problems.append(
+            "replicates must be a ReplicateWeights (from replicate_weights() or "
+            f"jk1_replicate_weights()); got {type(replicates).__name__}"
+        )
+    if problems:
+        raise ParameterError(problems)
+
+
+def _check_calibration(calibration: Calibration, design: _Design, weight: str | None) -> None:
+    """The calibration must be of these respondents, and ``weight`` its calibrated weights."""
+    if len(calibration.weights) != len(design.weights):
+        raise AnalysisError(
+            f"calibration= was made for {len(calibration.weights)} respondents but the data "
+            f"has {len(design.weights)}; pass the report of the raking of these same rows."
+        )
+    if weight is None or not np.allclose(calibration.weights, design.weights, rtol=1e-9, atol=0.0):
+        raise AnalysisError(
+            f"the weight column {weight!r} is not the calibrated weights that calibration= "
+            f"describes; pass the raked (or post-stratified) weights as weight=."
+        )
+
+
+def _variance_sentence(
+    design: _Design,
+    weight: str | None,
+    calibration: Calibration | None,
+    replicates: ReplicateWeights | None,
+    statistic: str,
+    ci_method: str,
+) -> str:
+    """How the SE column and the intervals were computed, in a sentence (``attrs``)."""
+    if replicates is not None:
+        how = f"Standard errors from the {replicates.describe()}"
+        df = "the rank of the replicate weights minus one"
+    else:
+        how = f"Standard errors by Taylor linearisation ({design.description})"
+        df = "PSUs minus strata"
+        if calibration is not None:
+            how += f", allowing for the calibration ({calibration.describe()})"
+        elif weight is not None:
+            how += (
+                "; the weights are treated as fixed (no calibration given: if they were raked "
+                "or post-stratified the standard errors are usually too large)"
+            )
+    interval = {
+        "wilson": "Wilson score intervals",
+        "logit": "logit intervals",
+        "beta": "Korn-Graubard (beta) intervals",
+        "t": "estimate +/- t x SE intervals",
+    }[ci_method if statistic == "proportion" else "t"]
+    tail = (
+        " on the effective sample size p(1 - p)/SE^2 (the Kish base at 0% or 100%)"
+        if statistic == "proportion" and ci_method != "t"
+        else ""
+    )
+    return (
+        f"{how}. Intervals: {interval}{tail}, t quantile on the design degrees of freedom ({df})."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -875,19 +1558,24 @@ def _test_proportions(
 
 
 def _test_differences(
-    difference: np.ndarray, se: np.ndarray, level: float, adjust: str | None
+    difference: np.ndarray,
+    se: np.ndarray,
+    level: float,
+    adjust: str | None,
+    df: float = math.inf,
 ) -> dict[str, np.ndarray]:
-    """Two-sided z-test of each difference of means against zero, with its Holm-levelled interval.
+    """Two-sided test of each difference of means against zero, with its Holm-levelled interval.
 
-    ``difference +/- z(ci_level) * se``, so the interval excludes zero exactly when the
-    (adjusted) test rejects.
+    ``difference +/- q(ci_level) * se`` with ``q`` the normal quantile, or the ``t`` quantile on
+    ``df`` design degrees of freedom when finite (one design: PSUs minus strata, as R's
+    ``svyttest``), so the interval excludes zero exactly when the (adjusted) test rejects.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         z = difference / se
-    p = 2 * stats.norm.sf(np.abs(z))
+    p = 2 * stats.t.sf(np.abs(z), df)
     p = np.where(np.isnan(z), np.nan, p)
     levels = _holm_levels(p, level, adjust)
-    quantile = stats.norm.ppf(0.5 + levels / 2)
+    quantile = stats.t.ppf(0.5 + levels / 2, df)
     low, high = difference - quantile * se, difference + quantile * se
     return {
         "difference": difference,
@@ -1078,12 +1766,13 @@ def compare_groups_with_rest(
     statistic: str = "mean",
     weight: str | None = None,
     strata: str | None = None,
-    cluster: str | None = None,
-    fpc: str | None = None,
+    cluster: str | Sequence[str] | None = None,
+    fpc: str | Sequence[str] | None = None,
     positive: Collection[Hashable] | None = None,
     level: float = 0.95,
     adjust: str | None = "holm",
     single_psu: str = "fail",
+    calibration: Calibration | None = None,
 ) -> pd.DataFrame:
     """Test each group against the rest of the sample (respondents in the other groups).
 
@@ -1091,7 +1780,9 @@ def compare_groups_with_rest(
     linearising the difference itself, ``z_i = z_group,i - z_rest,i`` (Taylor linearisation as
     in :func:`estimate`), so the covariance between group and rest - which exists when both
     share PSUs - is taken into account rather than assuming independence. For means that
-    difference has the interval ``difference +/- z * se`` and the two-sided z-test. For
+    difference has the interval ``difference +/- t * se`` and the two-sided t-test, ``t`` on the
+    design degrees of freedom (PSUs minus strata, each respondent a PSU without clusters; as
+    R's ``svyttest``). For
     proportions (``statistic="proportion"``, or ``positive`` given) the interval is Newcombe's
     hybrid score interval (Newcombe 1998, Stat Med 17:873-890, method 10) on the Kish effective
     bases of group and rest (effective counts ``p * n_eff``), which treats group and rest as
@@ -1104,8 +1795,9 @@ def compare_groups_with_rest(
 
     Parameters
     ----------
-    df, variable, weight, strata, cluster, fpc, positive, level, single_psu
-        As for :func:`estimate`.
+    df, variable, weight, strata, cluster, fpc, positive, level, single_psu, calibration
+        As for :func:`estimate` (with ``calibration`` the difference's linearised values are
+        replaced by their calibration residuals, so ``se`` allows for the raking).
     by : str or list of str
         The breakdown whose groups are compared (up to two columns).
     statistic : {"mean", "proportion"}
@@ -1143,20 +1835,21 @@ def compare_groups_with_rest(
         df,
         {
             "variable": variable,
-            "weight": weight,
-            "strata": strata,
-            "cluster": cluster,
-            "fpc": fpc,
+            **_design_columns(weight, strata, cluster, fpc),
             **{f"by[{i}]": c for i, c in enumerate(by_columns)},
         },
     )
     design = _describe_design(
         df, weight=weight, strata=strata, cluster=cluster, fpc=fpc, single_psu=single_psu
     )
+    if calibration is not None:
+        _check_calibration(calibration, design, weight)
     group, groups = _encode_groups(df, by_columns)
     y, valid = _response_values(df, variable, statistic, positive)
     known = valid & (group < len(groups))
-    rows = [_difference_from_rest(y, known, group == g, design) for g in range(len(groups))]
+    rows = [
+        _difference_from_rest(y, known, group == g, design, calibration) for g in range(len(groups))
+    ]
     columns = pd.DataFrame(
         rows,
         columns=[
@@ -1184,8 +1877,13 @@ def compare_groups_with_rest(
             adjust,
         )
     else:
+        units = len(design.stratum_of_psu) if design.stratum_of_psu is not None else len(df)
         tested = _test_differences(
-            columns["difference"].to_numpy(), columns["se"].to_numpy(), level, adjust
+            columns["difference"].to_numpy(),
+            columns["se"].to_numpy(),
+            level,
+            adjust,
+            df=float(units - len(design.n_psu)),
         )
     result = pd.concat(
         [groups, columns.drop(columns=["difference", "se"]), pd.DataFrame(tested)], axis=1
@@ -1201,7 +1899,11 @@ def compare_groups_with_rest(
 
 
 def _difference_from_rest(
-    y: np.ndarray, known: np.ndarray, in_group: np.ndarray, design: _Design
+    y: np.ndarray,
+    known: np.ndarray,
+    in_group: np.ndarray,
+    design: _Design,
+    calibration: Calibration | None = None,
 ) -> tuple[float, ...]:
     """Mean of a group and of the rest, their bases, the difference with its linearised
     standard error, and the Kish effective bases of group and rest."""
@@ -1219,9 +1921,10 @@ def _difference_from_rest(
         return (np.nan, np.nan, int(mine.sum()), int(rest.sum()), np.nan, np.nan, *effective)
     mean_mine, mean_rest = (w * y)[mine].sum() / w_mine, (w * y)[rest].sum() / w_rest
     z = np.where(mine, w * (y - mean_mine) / w_mine, -w * (y - mean_rest) / w_rest)
-    variance = _variance_from_moments(
-        *_moments_of_linearised(z, np.where(known, 0, 1), 1, design), design
-    )[0]
+    z = np.where(known, z, 0.0)
+    if calibration is not None:
+        z = w * calibration_residuals(calibration, z / w)
+    variance = _variance_of_values(z[:, None], design)[0]
     return (
         mean_mine,
         mean_rest,

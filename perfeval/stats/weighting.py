@@ -3,13 +3,22 @@
 * :func:`rake_weights` - weights that reproduce known population margins (age, sex, area ...) by
   iterative proportional fitting (Deming & Stephan 1940; R survey's ``rake``), with optional
   trimming, and a :class:`RakingReport` of convergence and the margins achieved.
+* :func:`post_stratify_weights` - post-stratification to the population shares or counts of one
+  (possibly crossed) variable (R survey's ``postStratify``).
 * :func:`weighting_design_effect` - Kish's design effect of the weights and so the effective base.
 
-The raked weights go into :func:`perfeval.stats.survey.estimate` as its ``weight`` column.
+Both weighting functions return, with the weights, a :class:`Calibration` (``report.calibration``):
+what the variance after weighting needs - the starting weights, the calibrated weights and the
+calibration design matrix (one indicator column per margin category). Pass it to
+:func:`perfeval.stats.survey.estimate` as ``calibration=`` with the weights as its ``weight``
+column, and the standard errors use the calibration residuals (Deville & Saerndal 1992; Lumley
+2010, ch. 7), as R's ``survey`` does after ``rake``, ``postStratify`` and ``calibrate``. Without it
+``estimate`` treats the weights as fixed and says so in its result's ``attrs["variance"]``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +29,83 @@ import pandas as pd
 from perfeval.core.exceptions import AnalysisError, ParameterError
 from perfeval.stats._respondents import validated_weights
 
-__all__ = ["RakingReport", "rake_weights", "weighting_design_effect"]
+__all__ = [
+    "Calibration",
+    "RakingReport",
+    "calibration_residuals",
+    "post_stratify_weights",
+    "rake_weights",
+    "weighting_design_effect",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """What the variance of an estimate needs to know about weights calibrated to margins.
+
+    Calibration (raking, post-stratification) makes the weights depend on the sample, so a
+    standard error that treats them as fixed is wrong - usually too large for variables related
+    to the margins. The linearised variance of a calibration estimator replaces each
+    respondent's linearised value ``u_i`` by its residual from the design-weighted regression on
+    the calibration variables, ``e_i = u_i - x_i'B`` with ``B = (X'W0X)^-1 X'W0 u``, multiplied
+    by the calibrated weight (Deville & Saerndal 1992, JASA 87, 376-382; Saerndal, Swensson &
+    Wretman 1992, section 6.6; Lumley 2010, Complex Surveys, ch. 7 - the residuals R's
+    ``survey::svyrecvar`` takes for ``calibrate`` designs).
+
+    Attributes
+    ----------
+    method : str
+        ``"raking"`` or ``"post-stratification"``.
+    variables : tuple of str
+        The margin variables.
+    design_weights : numpy.ndarray
+        The starting weights ``w0`` (before calibration), one per respondent.
+    weights : numpy.ndarray
+        The calibrated weights.
+    model_matrix : numpy.ndarray
+        ``(n, k)`` calibration design matrix: one 0/1 column per margin category.
+    fixed_total : bool
+        True when the margins were population counts (the weighted total is fixed); False when
+        they were shares, so the weights sum to the starting total, which is itself estimated
+        (its variance then enters a total's standard error; a mean's is unaffected).
+    """
+
+    method: str
+    variables: tuple[str, ...]
+    design_weights: np.ndarray
+    weights: np.ndarray
+    model_matrix: np.ndarray
+    fixed_total: bool
+
+    def describe(self) -> str:
+        """One clause naming the calibration, e.g. ``"raking to 2 margins (age, sex)"``."""
+        if self.method == "post-stratification":
+            return f"post-stratification on {' x '.join(self.variables)}"
+        return (
+            f"raking to {len(self.variables)} margin{'s' if len(self.variables) != 1 else ''} "
+            f"({', '.join(self.variables)})"
+        )
+
+
+def calibration_residuals(calibration: Calibration, values: np.ndarray) -> np.ndarray:
+    """Residuals of linearised values from the design-weighted regression on the margins.
+
+    ``values`` is ``(n,)`` or ``(n, G)``: per-respondent linearised values ``u`` (e.g. ``y`` for
+    a total, ``(y - mean) / sum(w)`` for a mean). Returns ``e = u - X B`` with
+    ``B = (X' W0 X)^+ X' W0 u`` (least squares weighted by the starting weights ``w0``; the
+    pseudo-inverse because the indicators of several margins are collinear). Multiplying by the
+    calibrated weights gives the values whose design-based variance is the calibration
+    estimator's (Deville & Saerndal 1992; Lumley 2010, section 7.2; R survey's
+    ``qr.resid(qr(X sqrt(w0)), u sqrt(w0)) / sqrt(w0)``).
+    """
+    x, w0 = calibration.model_matrix, calibration.design_weights
+    u = np.asarray(values, dtype=float)
+    column = u.ndim == 1
+    u2 = u[:, None] if column else u
+    gram = x.T @ (w0[:, None] * x)  # k x k, singular when several margins: pseudo-inverse
+    coefficients = np.linalg.pinv(gram, rcond=1e-10, hermitian=True) @ (x.T @ (w0[:, None] * u2))
+    residual = u2 - x @ coefficients
+    return residual[:, 0] if column else residual
 
 
 def weighting_design_effect(weights: Sequence[float] | np.ndarray | pd.Series) -> float:
@@ -67,6 +152,7 @@ class RakingReport:
     design_effect: float
     effective_base: float
     margins: pd.DataFrame
+    calibration: Calibration | None = None
 
     def __str__(self) -> str:
         state = "converged" if self.converged else "DID NOT CONVERGE"
@@ -194,8 +280,12 @@ def rake_weights(
     weights : pandas.Series
         Raked weights, named ``"raked_weight"``, aligned with ``df.index``.
     report : RakingReport
-        Convergence, iterations, largest margin error, number trimmed, design effect and a
-        table of target and achieved shares.
+        Convergence, iterations, largest margin error, number trimmed, design effect, a
+        table of target and achieved shares, and ``calibration`` (a :class:`Calibration`) for
+        :func:`perfeval.stats.survey.estimate`'s ``calibration=``, so that standard errors
+        allow for the raking. With ``trim`` the capped weights meet the margins but are not
+        an exact raking solution; the residual variance is then the usual approximation for
+        bounded calibration (as R's ``calibrate`` with ``bounds``).
 
     Raises
     ------
@@ -227,6 +317,15 @@ def rake_weights(
         error = _largest_margin_error(w, codes, targets, total)
         converged = error <= tol and (trim is None or w.max() <= cap * (1 + tol))
     report = _raking_report(w, codes, targets, total, converged, iteration, error, tol, trim, cap)
+    calibration = Calibration(
+        "raking",
+        tuple(targets),
+        validated_weights(df, weight) if weight is not None else np.ones(len(df)),
+        w,
+        _indicator_matrix(codes, targets),
+        fixed_total="count" in margins.columns and "share" not in margins.columns,
+    )
+    report = dataclasses.replace(report, calibration=calibration)
     if not converged:
         message = (
             f"{report} Increase max_iter, relax tol, loosen trim, or merge sparse "
@@ -300,3 +399,92 @@ def _raking_report(
     return RakingReport(
         converged, iterations, float(error), tol, trim, trimmed, deff, len(w) / deff, table
     )
+
+
+def _indicator_matrix(codes: dict[str, np.ndarray], targets: dict[str, pd.Series]) -> np.ndarray:
+    """The calibration design matrix: one 0/1 column per category of every margin."""
+    columns = [
+        (codes[variable][:, None] == np.arange(len(target))[None, :]).astype(float)
+        for variable, target in targets.items()
+    ]
+    return np.hstack(columns)
+
+
+def post_stratify_weights(
+    df: pd.DataFrame,
+    population: pd.DataFrame,
+    by: str | Sequence[str],
+    *,
+    weight: str | None = None,
+) -> tuple[pd.Series, Calibration]:
+    """Post-stratify weights: scale each cell's weights to its population share or count.
+
+    Post-stratification (Holt & Smith 1979, JRSS A 142, 33-46; R survey's ``postStratify``;
+    Lumley 2010, section 7.1) multiplies the weights of the respondents in cell ``c`` by
+    ``N_c / sum_c w``, so the weighted sample matches the population distribution of the
+    post-strata exactly. Cells are the categories of one variable or the crossed categories of
+    several.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per respondent, with the post-stratification column(s), none missing.
+    population : pandas.DataFrame
+        The ``by`` column(s) and either ``count`` (population counts; the weights then sum to
+        the population total) or ``share`` (fractions summing to 1; the weights keep the
+        starting total). One row per cell; every cell of the sample must be present.
+    by : str or list of str
+        The post-stratification column(s).
+    weight : str, optional
+        Column of starting (design) weights; default all 1.
+
+    Returns
+    -------
+    weights : pandas.Series
+        Post-stratified weights named ``"poststratified_weight"``, aligned with ``df.index``.
+    calibration : Calibration
+        For :func:`perfeval.stats.survey.estimate`'s ``calibration=``.
+
+    Raises
+    ------
+    ParameterError
+        If ``population`` lacks the columns or a cell is listed twice or not positive.
+    AnalysisError
+        If a sample cell is not in ``population`` or a population cell has no respondents.
+    """
+    columns = [by] if isinstance(by, str) else list(by)
+    kind = "count" if "count" in population.columns else "share"
+    missing = [c for c in columns + [kind] if c not in population.columns]
+    if missing:
+        raise ParameterError(
+            [
+                f"population must have the column(s) {columns!r} and 'count' (population "
+                f"counts) or 'share' (fractions summing to 1); missing {missing!r}"
+            ]
+        )
+    absent = [c for c in columns if c not in df.columns]
+    if absent:
+        raise AnalysisError(f"Post-stratification column(s) {absent!r} are not in the data.")
+    label = "cell"
+    cells = pd.DataFrame(
+        {
+            "variable": label,
+            "category": _cell_labels(population, columns),
+            kind: population[kind].to_numpy(),
+        }
+    )
+    sample = df.assign(**{label: _cell_labels(df, columns)})
+    weights, report = rake_weights(sample, cells, weight=weight, max_iter=2, tol=1e-9)
+    calibration = report.calibration
+    assert calibration is not None  # rake_weights always sets it
+    calibration = dataclasses.replace(
+        calibration, method="post-stratification", variables=tuple(columns)
+    )
+    return weights.rename("poststratified_weight"), calibration
+
+
+def _cell_labels(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One label per row for the crossed categories of ``columns`` (the value itself for one)."""
+    if len(columns) == 1:
+        return table[columns[0]].to_numpy()
+    return np.array([" x ".join(map(str, row)) for row in table[columns].itertuples(index=False)])

@@ -34,7 +34,14 @@ def test_quick_benchmark_suite_writes_results_and_its_checks_pass(tmp_path):
     report = json.loads((tmp_path / "bench.json").read_text())
     assert report["quick"] is True and report["machine"]["cpus"] >= 1
     names = [b["name"] for b in report["benchmarks"]]
-    assert names == ["single_report", "batch", "national_assess", "survey_estimates"]
+    assert names == [
+        "single_report",
+        "batch",
+        "national_assess",
+        "survey_estimates",
+        "site_full",
+        "site_update",
+    ]
     for bench in report["benchmarks"]:
         assert bench["check_passed"], bench
         assert bench["seconds"] > 0 and bench["floor_seconds"] > 0 and bench["peak_memory_mb"] > 0

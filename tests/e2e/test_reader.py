@@ -3,20 +3,37 @@ district's own folder (:mod:`district`), read as published HTML the way a reader
 
 The visible text and the charts' text alternatives must hold no Python leftovers (``True``,
 ``False``, ``nan``, ``None``, ``['NI192']``), no unit written twice (``(score) (score)``,
-``% %``) and no count out of agreement with its noun ("1 indicators"). Each report is run once
-per module. A failure that lives in a file of ``perfeval/sections`` (being edited by others) is
-marked ``xfail(strict=True)`` with its reason, so the mark must go when the fix lands.
+``% %``) and no count out of agreement with its noun ("1 indicators"). The headline sentences
+of State of the Nation and the end-of-year review must quote only numbers of the table beside
+them, their counts must add up to their bases and equal the RAG section's, and every value of
+the table against target must have its indicator's register decimals. Chart titles must not
+overlap one another (measured from matplotlib's text extents when the charts are built). Each
+report is run once per module. A failure that lives in a file of ``perfeval/sections`` (being
+edited by others) is marked ``xfail(strict=True)`` with its reason, so the mark must go when the
+fix lands.
 """
 
 from __future__ import annotations
 
 import html as html_lib
+import itertools
+import math
 import re
+from collections.abc import Callable
 
+import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from district import GROUP, HOME, build_district_folder
-from report_pages import run_default, text_of
+from perfeval.core.paths import SAMPLE_DATA_DIR
+from perfeval.core.periods import parse_period
+from perfeval.data.loader import load_dataset
+from perfeval.present import section as section_module
+from perfeval.sections import annual
+from report_pages import run_default, sections, text_of
 
 pytestmark = pytest.mark.notebook
 
@@ -130,3 +147,261 @@ CASES = [("bundled", stem) for stem in BUNDLED] + [("district", stem) for stem i
 def test_a_reader_finds_no_python_leftovers_no_double_units_and_no_plural_slips(pages, data, stem):
     problems = reader_problems(reader_text(pages(data, stem)))
     assert not problems, f"{stem} on the {data} data:\n" + "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- headlines
+#: The section holding each report's headline sentence and table, and its RAG section.
+HEADLINE_SECTIONS = {
+    "state_of_the_nation": ("Headlines", "Performance against target"),
+    "end_of_year_review": (
+        "Every indicator's outturn against target",
+        "Every indicator's outturn against target",
+    ),
+}
+HEADLINE_CASES = [(d, s) for d, s in CASES if s in HEADLINE_SECTIONS]
+TARGET_ROWS = (
+    "on target (Green)",
+    "within tolerance (Amber)",
+    "beyond tolerance (Red)",
+    "no data",
+    "no target",
+    "not rated (no better direction)",
+)
+DIRECTION_ROWS = ("improved", "unchanged", "worse")
+
+
+def html_tables(fragment: str) -> dict[str, list[dict[str, str]]]:
+    """Every table of an HTML fragment, by caption, as rows of {column: cell text}."""
+    out = {}
+    for table in re.findall(r"<table.*?</table>", fragment, flags=re.S):
+        caption = text_of(re.search(r"<caption>(.*?)</caption>", table, flags=re.S).group(1))
+        rows = [
+            [text_of(c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, flags=re.S)]
+            for r in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)
+        ]
+        out[caption.strip()] = [dict(zip(rows[0], r)) for r in rows[1:]]
+    return out
+
+
+def against_target(fragment: str) -> list[dict[str, str]]:
+    """The rows of the section's table of every indicator against its target."""
+    return next(
+        rows
+        for rows in html_tables(fragment).values()
+        if rows and {"Period", "Target"} <= set(rows[0])
+    )
+
+
+def first_sentence(fragment: str) -> str:
+    """The text of the section's first finding paragraph."""
+    return text_of(re.search(r'<p class="finding">(.*?)</p>', fragment, flags=re.S).group(1))
+
+
+def headline_problems(sentence: str, table: list[dict[str, str]], periods: list[str]) -> list[str]:
+    """What does not match between a headline sentence and its table (and the Period column of
+    the table against target, for the "N for 2024/25" breakdown); [] when all is well."""
+    rows = {r["Measure"]: (int(r["Indicators"]), int(r["Out of"])) for r in table}
+    problems = []
+    quoted = []
+    for measure, (n, _) in rows.items():
+        pattern = rf"\b{n:,} (?:is |are )?{re.escape(measure)}"
+        if not re.search(pattern, sentence):
+            problems.append(f"the table's {n} {measure!r} is not in the sentence")
+        quoted.append(n)
+    targets = [rows[m] for m in TARGET_ROWS if m in rows]
+    directions = [rows[m] for m in DIRECTION_ROWS if m in rows]
+    for name, group in (("against target", targets), ("direction of travel", directions)):
+        if sum(n for n, _ in group) != group[0][1]:
+            problems.append(f"the counts {name} do not add up to their base {group[0][1]}")
+        quoted.append(group[0][1])
+    if f"'s {targets[0][1]:,} indicator" not in sentence:
+        problems.append(f"the base {targets[0][1]} is not said")
+    by_year = pd.Series(periods).value_counts()
+    for n, year in re.findall(r"(\d[\d,]*) for (\d{4}/\d{2})", sentence):
+        if by_year.get(year, 0) != int(n):
+            problems.append(f"'{n} for {year}' but the table has {by_year.get(year, 0)} rows")
+        quoted.append(int(n))
+    if "in the top two quartiles" in rows:
+        quoted.append(rows["in the top two quartiles"][1])
+    numbers = re.findall(r"(?<![\d/])\d[\d,]*(?![\d/])", re.sub(r"\d{4}/\d{2}", "", sentence))
+    stray = [x for x in numbers if int(x.replace(",", "")) not in quoted]
+    problems += [f"{x} in the sentence is in no table cell" for x in stray]
+    return problems
+
+
+def test_the_headline_check_catches_a_count_that_is_not_in_the_table():
+    table = [
+        {"Measure": "on target (Green)", "Indicators": "1", "Out of": "3"},
+        {"Measure": "within tolerance (Amber)", "Indicators": "2", "Out of": "3"},
+        {"Measure": "improved", "Indicators": "1", "Out of": "1"},
+    ]
+    good = (
+        "Of Melton's 3 indicators, each with a value for 2024/25: 1 on target (Green), 2 within "
+        "tolerance (Amber). Of 1 indicator with a previous year's value to compare, 1 improved."
+    )
+    assert headline_problems(good, table, ["2024/25"] * 3) == []
+    bad = good.replace("2 within", "4 within").replace("met", "")
+    assert headline_problems(bad, table, ["2024/25"] * 3)
+    issue_14 = "In 2024/25, Melton met 0 of 3 targets (0%)."  # above a chart of 4 Amber
+    assert headline_problems(issue_14, table, ["2024/25"] * 3)
+
+
+@pytest.mark.parametrize(("data", "stem"), HEADLINE_CASES)
+def test_headline_numbers_are_table_cells_and_add_up_to_their_base(pages, data, stem):
+    found = sections(html_lib.unescape(pages(data, stem)))
+    head, rag = (found[name] for name in HEADLINE_SECTIONS[stem])
+    tables = html_tables(head)
+    headline = next(rows for caption, rows in tables.items() if caption.startswith("Headline"))
+    against = against_target(rag)
+    sentence = first_sentence(head)
+    assert headline_problems(sentence, headline, [r["Period"] for r in against]) == []
+    # the RAG section says the same count against target, and lists the same indicators
+    target = sentence.split(". Of ")[0]
+    assert first_sentence(rag).startswith(target.split(":")[0])
+    assert target.split("): ")[-1].split(": ")[-1] in first_sentence(rag)
+    assert len(against) == int(headline[0]["Out of"])
+
+
+def pi_decimals(register: pd.DataFrame) -> dict[str, int]:
+    """Each indicator's table label ("title (unit)") and its register decimals."""
+    return {
+        f"{t} ({u})": int(d)
+        for t, u, d in zip(register["title"], register["unit"], register["decimals"])
+    }
+
+
+def shown_decimals(cell: str) -> int | None:
+    """How many decimals a value cell shows ("41.3% [p]" -> 1, "£6,513" -> 0); None if blank."""
+    number = re.search(r"-?[\d,]+(?:\.(\d+))?", cell)
+    return None if number is None else len(number.group(1) or "")
+
+
+@pytest.mark.parametrize(("data", "stem"), HEADLINE_CASES)
+def test_scorecard_values_show_their_register_decimals(pages, district_folder, data, stem):
+    folder = district_folder if data == "district" else SAMPLE_DATA_DIR
+    decimals = pi_decimals(load_dataset(folder).indicators)
+    found = sections(html_lib.unescape(pages(data, stem)))
+    rag = found[HEADLINE_SECTIONS[stem][1]]
+    rows = against_target(rag)
+    wrong = [
+        f"{r['Indicator']}: {column} {r[column]!r}, register {decimals[r['Indicator']]} decimals"
+        for r in rows
+        for column in ("Value", "Target")
+        if shown_decimals(r[column]) not in (None, decimals[r["Indicator"]])
+    ]
+    assert not wrong, "\n".join(wrong)
+    flagged = [r["Value"] for r in rows if re.search(r"\[[per]\]$", r["Value"])]
+    assert data == "district" or flagged, "the bundled data has provisional and estimated values"
+
+
+# --------------------------------------------------------------------------- chart titles
+def _boxes(fig: Figure) -> list[tuple[str, Bbox]]:
+    """Window extents of every title of a drawn figure: the figure title, each axes' titles and
+    each figure legend, named for the message."""
+    renderer = fig.canvas.get_renderer()
+    boxes = []
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        boxes.append(
+            (
+                f"figure title {fig._suptitle.get_text()!r}",
+                fig._suptitle.get_window_extent(renderer),
+            )
+        )
+    for legend in fig.legends:
+        boxes.append(("figure legend", legend.get_window_extent(renderer)))
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for text in (ax.title, ax._left_title, ax._right_title):
+            if text.get_text():
+                boxes.append((f"title {text.get_text()!r}", text.get_window_extent(renderer)))
+    return boxes
+
+
+def title_overlaps(fig: Figure) -> list[str]:
+    """Pairs of chart titles (and figure legends) that overlap, and titles that run into another
+    axes' plotting area, from matplotlib's text extents after drawing; [] when none does."""
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    boxes = _boxes(fig)
+    found = [
+        f"{a} overlaps {b}"
+        for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2)
+        if box_a.shrunk(0.98, 0.98).overlaps(box_b.shrunk(0.98, 0.98))
+    ]
+    areas = [ax for ax in fig.axes if ax.get_visible()]
+    for name, box in boxes:
+        for ax in areas:
+            titles = {t.get_text() for t in (ax.title, ax._left_title, ax._right_title)}
+            if not any(repr(t) in name for t in titles if t) and box.overlaps(
+                ax.get_window_extent().shrunk(0.98, 0.98)
+            ):
+                found.append(f"{name} runs into the axes titled {sorted(t for t in titles if t)}")
+    return found
+
+
+def test_the_title_check_catches_long_titles_side_by_side():
+    fig = Figure(figsize=(6, 3))
+    for ax in fig.subplots(1, 2):
+        ax.set_title("A long panel title that runs well past its own panel", loc="left")
+    assert title_overlaps(fig)
+
+
+@pytest.fixture(scope="module")
+def built_charts(district_folder) -> Callable[[str], list[tuple[str, Figure]]]:
+    """Every chart State of the Nation builds on a data folder, caught as it is built."""
+
+    def build(data: str) -> list[tuple[str, Figure]]:
+        folder = district_folder if data == "district" else SAMPLE_DATA_DIR
+        params = {
+            "council": "E06000017",
+            "year": "2024/25",
+            "comparator_group": "rutland_nearest_15",
+            "key_indicators": ["NI192", "HB01", "PL01", "HR01", "CT01", "ASC3"],
+            "trend_years": 6,
+            "survey": "residents",
+            "survey_wave": "",
+            "previous_wave": "previous",
+        }
+        if data == "district":
+            params |= {key: value for key, value in DISTRICT["state_of_the_nation"].items()}
+        caught: list[tuple[str, Figure]] = []
+        original = section_module.chart_block
+
+        def catch(fig: Figure, alt: str, caption: str):
+            caught.append((caption, fig))
+            return original(fig, alt, caption)
+
+        section_module.chart_block = catch
+        try:
+            report = annual.prepare(load_dataset(folder), params)
+            for make in (annual.headlines, annual.performance, annual.benchmarking, annual.trends):
+                make(report)
+            annual.money_summary(report)
+        finally:
+            section_module.chart_block = original
+        return caught
+
+    return build
+
+
+@pytest.mark.parametrize("data", ["bundled", "district"])
+def test_no_chart_title_overlaps_another(built_charts, data):
+    charts = built_charts(data)
+    assert any("Key indicators over the last" in caption for caption, _ in charts)
+    problems = [f"{caption[:60]}: {p}" for caption, fig in charts for p in title_overlaps(fig)]
+    assert not problems, "\n".join(problems)
+
+
+def test_trend_panels_keep_missing_years_in_their_place(built_charts):
+    # the bundled ASC3 has no 2020/21 value: a gap on a real year axis, not a squeezed one
+    _, fig = next(c for c in built_charts("bundled") if "Key indicators" in c[0])
+    panel = next(ax for ax in fig.axes if ax.get_title(loc="left").startswith("Service users"))
+    for ax in (fig.axes[0], panel):
+        ticks = list(ax.get_xticks())
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        assert ticks == [parse_period(label).fy for label in labels]
+    home = next(line for line in panel.get_lines() if line.get_label() == "This council")
+    years = dict(zip(home.get_xdata(), home.get_ydata()))
+    assert math.isnan(years[2020]) and not math.isnan(years[2019])
+    assert panel.get_ylabel() == "%"

@@ -57,7 +57,7 @@ def sotn(tmp_path_factory):
 
 #: Each section cell of the annual notebooks: one section function, what it records, display.
 SECTION_CELL = re.compile(
-    r"s = (annual|review|common|delivery)\.[a-z_]+\((report|report\.context[^)]*)\)\n"
+    r"s = (annual|review|common|delivery|benchmark)\.[a-z_]+\((report|report\.context[^)]*)\)\n"
     r"(s\.record\(\"[a-z_]+\"(, \"[a-z_]+\")*\)\n)?display\(s\)"
 )
 
@@ -106,12 +106,18 @@ def test_sotn_report_labels_synthetic_data_and_names_sources(sotn):
 
 
 def test_sotn_headline_sentence_comes_from_the_recorded_figures(sotn):
+    from perfeval.stats.scorecard import TARGET_WORDS
+
     shares = sotn.key_figures["headline_shares"]
     table = shares["value"] if "value" in shares else shares
     page = html_lib.unescape(sotn.html.read_text(encoding="utf-8"))
     rows = {r[0]: r for r in table["data"]}
-    on_target = rows["on target"]
-    assert f"met {on_target[1]} of {on_target[2]} targets" in page
+    on_target, rated = (
+        rows["on target"],
+        sum(rows[w][1] for w in TARGET_WORDS.values() if w in rows),
+    )
+    assert f"Of Rutland's {on_target[2]} indicators" in page and f"{on_target[1]} on target" in page
+    assert rated == on_target[2]  # every indicator in exactly one state: the counts add up
 
 
 def test_sotn_trend_tests_are_recorded_and_their_sentence_is_computed_from_them(sotn):
@@ -171,6 +177,7 @@ def test_misspelt_parameter_fails_before_execution(tmp_path):
 REGRESSION_FIGURES = (
     "headline_shares",
     "rag_counts",
+    "indicator_table",
     "net_spend_per_head",
     "budget_outturn",
     "issues_to_consider",

@@ -114,7 +114,10 @@ def test_programme_did_table_gives_estimate_interval_and_pre_trends(programme):
     assert row["indicator"] == "NI192"
     assert row["ci_lower"] < row["estimate"] < row["ci_upper"]
     assert row["n_treated"] == 9 and row["n_comparison"] > 9
-    assert row["pre_trend_caveat"]
+    assert row["inference"] == "randomisation" and row["draws"] == 9999
+    assert row["pre_trends"] in ("evidenced", "not evidenced")
+    assert f"parallel trends are {row['pre_trends']}" in row["pre_trend_finding"]
+    assert "event_study" in programme.key_figures
 
 
 @pytest.mark.parametrize(

@@ -150,6 +150,38 @@ def test_quarterly_monitoring_spc_and_finance(qm):
     assert "Overspend: " in section or "Underspend: " in section
 
 
+def test_quarterly_monitoring_says_exactly_what_it_means(qm):
+    """#14 item 5 and #15 item 6 on the bundled data: percentage points for percentages, SPC
+    limits within a measure's range (PL01's 104.8% shown at 100%, said under the table), every
+    target an SPC sentence quotes in the SPC table, titles not codes, forecasts with intervals,
+    and no 'none red' for a service without quarterly PIs."""
+    page = html_lib.unescape(qm.html.read_text(encoding="utf-8"))
+    found = {name: text_of(html) for name, html in sections(page).items()}
+    spc = {r["indicator"]: r for r in table_rows(qm.key_figures["spc_summary"])}
+    assert spc["PL01"]["upl"] == 100 and spc["PL01"]["upl_calculated"] > 100
+    assert all(r["lpl"] >= 0 for r in spc.values())
+    text = found[QM_SECTIONS[2]]
+    assert "104.8%" not in text.replace("(calculated 104.8%)", "")
+    assert "upper limit shown at 100.0% (calculated 104.8%)" in text
+    sentences, table = text.split("SPC summary at", 1)
+    cells = table.split()
+    quoted = re.findall(r"target of ([\d.,]*\d%?)", sentences)
+    assert len(quoted) >= 6 and all(number in cells for number in quoted), quoted
+    assert "the quarterly target of 2.24 (the annual target of 8.97 over 4 quarters)" in text
+    assert not re.search(r"\((HB01|PL01|HR01|WS01|CS02)\)", text), "titles, not codes"
+    ytd = found[QM_SECTIONS[1]]
+    assert "-5.2 percentage points" in ytd  # Other planning applications, a percentage
+    assert "-14.2%" in ytd  # Working days lost, days: % of the target
+    rows = table_rows(qm.key_figures["in_year_position"])
+    assert all(r["forecast_lower"] <= r["forecast"] <= r["forecast_upper"] for r in rows)
+    assert all(r["forecast_upper"] <= 100 for r in rows if r["indicator"].startswith("PL"))
+    finance = found[QM_SECTIONS[3]]
+    assert "None of them has a PI red" not in finance
+    assert "Adult social care has no quarterly or monthly indicator to set beside the budget" in (
+        finance
+    )
+
+
 def test_quarter_five_is_rejected_before_execution(tmp_path):
     params = load_parameter_file(BUNDLED_PARAMS_DIR / "quarterly_monitoring.yaml") | {"quarter": 5}
     with pytest.raises(ParameterError, match="quarter"):
@@ -282,7 +314,29 @@ def test_quarterly_monitoring_without_registers_says_so_and_goes_on(qm_without_r
     text = text_of(section)
     assert "No actions register (actions.csv) is in the data folder for Rutland" in text
     assert "No risk register (risks.csv) is in the data folder for Rutland" in text
-    assert "Top risks" not in text_of(found["Finance and performance by service"])
+    finance = text_of(found["Finance and performance by service"])
+    assert "Top risks" not in finance and "None of them" not in finance
     figures = qm_without_registers.key_figures
     for name in QM_FIGURES[5:]:
         assert figures[name]["kind"] == "table" and not figures[name]["value"]["data"], name
+
+
+def test_quarterly_monitoring_refuses_a_folder_without_budget_before_running(tmp_path):
+    """The integrated finance and performance report needs budget.csv (perfeval.data.requirements):
+    a folder without it is refused at validation, naming the file, and nothing runs."""
+    data = tmp_path / "sample"
+    shutil.copytree(
+        SAMPLE_DATA_DIR,
+        data,
+        ignore=shutil.ignore_patterns("sources", "actions.csv", "risks.csv", "budget.csv"),
+    )
+    params = load_parameter_file(BUNDLED_PARAMS_DIR / "quarterly_monitoring.yaml")
+    outputs = tmp_path / "outputs"
+    with pytest.raises(ParameterError, match=r"no budget\.csv"):
+        run_report(
+            BUNDLED_NOTEBOOKS_DIR / "quarterly_monitoring.ipynb",
+            params | {"data_dir": str(data)},
+            outputs_root=outputs,
+            progress=False,
+        )
+    assert not list(outputs.rglob("*.html")) and not list(outputs.rglob("manifest.json"))

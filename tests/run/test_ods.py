@@ -59,18 +59,21 @@ def assert_ods_matches_excel(ods: Path, xlsx: Path) -> dict[str, pd.DataFrame]:
 def test_sheets_are_those_of_the_workbook_with_missing_values_marked(tmp_path):
     figures = _figures()
     sheets = ods_sheets(figures, INFO)
-    assert list(sheets) == ["Cover", "Contents", "visits_by_area", "a_b_c"]
-    assert sheets["visits_by_area"].columns.tolist() == ["Row label", "Visits", "Share", "RAG"]
-    assert sheets["visits_by_area"].iloc[1, 1] == MISSING_CELL
+    assert list(sheets) == ["Cover", "Contents", "Notes", "visits_by_area", "a_b_c"]
+    visits = sheets["visits_by_area"]
+    assert visits.iloc[0, 0] == "Visits by area"  # the title in A1
+    assert visits.iloc[3].tolist() == ["Row label", "Visits", "Share", "RAG"]  # the header row
+    assert visits.iloc[5, 1] == MISSING_CELL
     opened = assert_ods_matches_excel(
         write_ods(tmp_path / "r.ods", figures, INFO),
         write_workbook(tmp_path / "r.xlsx", figures, INFO),
     )
     assert opened["Cover"].iloc[0, 0] == "Test report: supporting tables"
-    assert opened["Contents"].iloc[1].tolist() == ["visits_by_area", "Visits by area", 2]
+    assert opened["Contents"].iloc[3].tolist() == ["visits_by_area", "Visits by area", 2]
+    assert ["[x]", "not available"] in opened["Notes"].values.tolist()
 
 
-def test_no_tables_gives_cover_and_contents_only(tmp_path):
+def test_no_tables_gives_cover_contents_and_notes_only(tmp_path):
     assert_ods_matches_excel(
         write_ods(tmp_path / "r.ods", {}, INFO), write_workbook(tmp_path / "r.xlsx", {}, INFO)
     )
@@ -93,8 +96,8 @@ def test_every_run_writes_the_ods_beside_the_excel_file_and_lists_it(tmp_path):
     assert result.ods == result.excel.with_suffix(".ods") and result.docx is None
     assert not (result.output_dir / "sections.docx").exists()
     opened = assert_ods_matches_excel(result.ods, result.excel)
-    assert list(opened) == ["Cover", "Contents", "visits_by_area", "totals"]
-    assert opened["totals"].iloc[2].tolist() == ["2024-25", MISSING_CELL]
+    assert list(opened) == ["Cover", "Contents", "Notes", "visits_by_area", "totals"]
+    assert opened["totals"].iloc[-1].tolist() == ["2024-25", MISSING_CELL]
     assert "sections.ods" in result.manifest["report_files"]
     assert check_report_files(result.output_dir, result.manifest["report_files"]) == ([], [])
     [entry] = index_entries(tmp_path)

@@ -77,7 +77,8 @@ def test_billion_laughs_is_refused_quickly_in_little_memory_with_a_short_message
         elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    assert elapsed < 0.5 and peak < 50 * 1024 * 1024
+    # A guard against expansion, not a speed goal: an expanded bomb would run for hours.
+    assert elapsed < 10 and peak < 50 * 1024 * 1024
     assert len(message.encode()) < SHORT
     assert f"{path}, line " in message and "once alias *lol" in message
     assert "write each value out once" in message
@@ -141,9 +142,8 @@ def test_nesting_made_deep_by_aliases_is_refused_too(tmp_path):
 def test_a_file_of_too_many_values_is_refused_before_they_are_all_read(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("".join(f"k{i}: {i}\n" for i in range(50_000)))
-    started = time.perf_counter()
     message = refusal(path)
-    assert time.perf_counter() - started < 2
+    # The refusal names line 5000 of 50,000: reading stopped there (no timing: speed is benchmarked).
     assert "line 5000: more than 10,000 values" in message and len(message.encode()) < SHORT
 
 
@@ -350,7 +350,8 @@ def test_short_repr_of_a_huge_shared_structure_is_quick():
         nested = [nested] * 9
     started = time.perf_counter()
     text = short_repr(nested)
-    assert time.perf_counter() - started < 0.1 and len(text) < 100
+    # 9**13 items if walked: a guard against walking it, not a speed goal.
+    assert time.perf_counter() - started < 5 and len(text) < 100
 
 
 # -- the command line ------------------------------------------------------------------------------

@@ -31,10 +31,12 @@ from perfeval.run.publish import (
     MISSING_CELL,
     ReportInfo,
     check_status,
+    describe_report,
     find_chromium,
     index_entries,
     index_html,
     sheet_names,
+    workbook_sheets,
     write_index,
     write_workbook,
 )
@@ -71,8 +73,9 @@ def same_values(rows: list[list], expected: list[list]) -> bool:
 
 
 def table_cells(ws) -> tuple[list, list[list]]:
-    """Header row and data rows of a table sheet, with [x] read back as missing."""
-    rows = [list(row) for row in ws.iter_rows(values_only=True)]
+    """Header row and data rows of a sheet's Excel table, with [x] read back as missing."""
+    (ref,) = [table.ref for table in ws.tables.values()]
+    rows = [[cell.value for cell in row] for row in ws[ref]]
     back = [[None if value == MISSING_CELL else value for value in row] for row in rows[1:]]
     return rows[0], back
 
@@ -89,7 +92,7 @@ def test_sheet_names_are_short_unique_and_legal():
     assert names[4] == "Cover_2" and names[5] == "history_2" and names[6] == "Table"
 
 
-def test_workbook_holds_each_table_exactly_with_headers_formats_and_rag(tmp_path):
+def test_workbook_holds_each_table_as_shown_with_headers_formats_and_rag(tmp_path):
     figures = {
         "count": {"kind": "number", "value": 3, "description": "Not a table"},
         "scorecard": {
@@ -116,37 +119,42 @@ def test_workbook_holds_each_table_exactly_with_headers_formats_and_rag(tmp_path
     }
     path = write_workbook(tmp_path / "r.xlsx", figures, INFO)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Cover", "Contents", "scorecard", "by_council"]
+    assert wb.sheetnames == ["Cover", "Contents", "Notes", "scorecard", "by_council"]
     ws = wb["scorecard"]
+    assert ws["A1"].value == "Scorecard, 2024/25" and ws["A1"].font.b
     header, rows = table_cells(ws)
-    assert header == ["indicator", "value", "rag", "year"]
-    assert rows == figures["scorecard"]["value"]["data"]
-    assert ws["A2"].data_type == "s" and ws["A3"].value.startswith("=")  # text, not a formula
-    assert all(cell.font.b for cell in ws[1]) and ws.freeze_panes == "A2"
-    assert ws["B2"].number_format == "#,##0.000" and ws["D2"].number_format == "0"
-    assert not ws.merged_cells.ranges and list(ws.tables) == ["Table_1"]
+    assert header == ["Indicator", "Value", "RAG", "Year"]
+    # stored as shown: three decimals at most, rounded half up
+    assert rows == [
+        ["NI192", 1234.568, "Red", 2024],
+        ['=HYPERLINK("x")', None, "Green", 2025],
+        ["HB01", 12.0, "Amber", 2025],
+    ]
+    top = 2 + 2  # the title, two lines, then the header row
+    assert ws.cell(top + 2, 1).data_type == "s"  # text, not a formula
+    assert all(cell.font.b for cell in ws[top]) and ws.freeze_panes == f"A{top + 1}"
+    assert ws.cell(top + 1, 2).number_format == "#,##0.000"
+    assert ws.cell(top + 1, 4).number_format == "0"
+    assert not ws.merged_cells.ranges and len(ws.tables) == 1
     rules = {rule.formula[0] for rng in ws.conditional_formatting for rule in rng.rules}
     assert rules == {'"Red"', '"Amber"', '"Green"'}
     header, rows = table_cells(wb["by_council"])
-    assert header == ["Row label", "rate"] and rows == [["E06000017", 41.2], ["E07000026", None]]
-    contents = [row for row in wb["Contents"].iter_rows(values_only=True)]
-    assert contents == [
-        ("Sheet", "Table", "Rows"),
-        ("scorecard", "Scorecard, 2024/25", 3),
-        ("by_council", "by council", 2),
-    ]
+    assert header == ["Row label", "Rate"] and rows == [["E06000017", 41.2], ["E07000026", None]]
+    _, contents = table_cells(wb["Contents"])
+    assert contents == [["scorecard", "Scorecard, 2024/25", 3], ["by_council", "By council", 2]]
 
 
-def test_cover_sheet_names_the_report_and_explains_the_symbols(tmp_path):
+def test_cover_names_the_report_and_the_notes_sheet_explains_the_symbols(tmp_path):
     wb = openpyxl.load_workbook(write_workbook(tmp_path / "r.xlsx", {}, INFO))
     lines = [row[0] for row in wb["Cover"].iter_rows(values_only=True)]
     assert lines[0] == "State of the Nation: supporting tables"
     assert "Council: Rutland (E06000017)" in lines and "Period: 2024/25" in lines
     assert "Status: Final" in lines and "Published: 1 May 2025" in lines
     assert "Defra ENV18 (published figures)" in lines
-    assert "[x] not available" in lines and "[p] provisional" in lines
     assert None not in lines, "no blank rows on the cover"
     assert wb["Cover"].max_column == 1
+    notes = [list(row) for row in wb["Notes"].iter_rows(values_only=True)]
+    assert ["[x]", "not available"] in notes and ["[p]", "provisional"] in notes
 
 
 # -- house-style HTML -----------------------------------------------------------------------------
@@ -331,17 +339,21 @@ def test_sotn_workbook_values_equal_the_manifest_key_figures(sotn):
     tables = {
         name: fig["value"] for name, fig in sotn.key_figures.items() if fig["kind"] == "table"
     }
-    assert len(tables) >= 5 and wb.sheetnames[2:] == sheet_names(list(tables))
-    for sheet, (name, table) in zip(wb.sheetnames[2:], tables.items()):
-        header, rows = table_cells(wb[sheet])
-        expected = (
-            [[label] + row for label, row in zip(table["index"], table["data"])]
-            if "index" in table
-            else table["data"]
-        )
-        assert header[-len(table["columns"]) :] == [str(c) for c in table["columns"]], name
-        assert same_values(rows, expected), name
-        assert all(cell.font.b for cell in wb[sheet][1]) and wb[sheet].freeze_panes == "A2"
+    assert len(tables) >= 5 and wb.sheetnames[3:] == sheet_names(list(tables))
+    info = describe_report("State of the Nation", "x.ipynb", sotn.manifest["parameters"])
+    for sheet in workbook_sheets(sotn.key_figures, info):
+        if sheet.name in tables:
+            header, rows = table_cells(wb[sheet.name])
+            assert header == sheet.headers, sheet.name
+            shown = [[None if v == MISSING_CELL else v for v in row] for row in sheet.rows]
+            assert same_values(rows, shown), sheet.name
+    # the indicator table is a sheet, its values those of the manifest (already as shown)
+    header, rows = table_cells(wb["indicator_table"])
+    indicator_table = tables["indicator_table"]
+    assert header == indicator_table["columns"]
+    assert same_values(
+        rows, [[None if v == MISSING_CELL else v for v in row] for row in indicator_table["data"]]
+    )
 
 
 @pytest.mark.notebook

@@ -186,8 +186,8 @@ LEGACY_FRAMEWORK = [
     "survey_uses_performance_data.significant_increase | == | true",
     "Did the recycling rate (NI 192) rise more in participating than in comparison councils? | "
     "did_NI192.significant_increase | == | true",
-    "Were participating and comparison councils on parallel trends before the programme? | "
-    "did_NI192.pre_trends_parallel | == | true",
+    "Is it evidenced that participating and comparison councils were on parallel trends before "
+    "the programme? | did_NI192.pre_trends_evidenced | == | true",
 ]
 
 

@@ -616,3 +616,137 @@ def test_a_real_report_validates_and_verifies(tmp_path):
     assert {f["kind"] for f in result.manifest["key_figures"].values()} >= {"table", "number"}
     checked = verify_report(result.manifest_path)
     assert checked.ok, checked.summary()
+
+
+# -- the indicator table, row by row --------------------------------------------------------------
+
+
+def _indicator_table(rows):
+    return {
+        "kind": "table",
+        "value": {
+            "columns": ["Code", "Indicator", "Value", "Target", "Against target (RAG)"],
+            "data": [list(row) for row in rows],
+        },
+    }
+
+
+NI192 = ("NI192", "Household waste recycled", 55.7, 50.9, "Green")
+HB01 = ("HB01", "Days to process benefit claims", 15.3, 14.9, "Amber")
+
+
+def test_a_changed_rag_is_reported_by_indicator_with_its_name():
+    published = {"indicator_table": _indicator_table([NI192, HB01])}
+    rerun = {"indicator_table": _indicator_table([NI192[:3] + (60.0, "Amber"), HB01])}
+    assert verify.compare_key_figures(published, rerun) == [
+        "indicator_table: NI192 (Household waste recycled): RAG was Green, now Amber",
+        "indicator_table: NI192 (Household waste recycled): Target was 50.9, now 60.0",
+    ]
+
+
+def test_rows_are_matched_by_code_not_position_and_added_or_dropped_ones_named():
+    published = {"indicator_table": _indicator_table([NI192, HB01])}
+    reordered = {"indicator_table": _indicator_table([HB01, NI192])}
+    assert verify.compare_key_figures(published, reordered) == [
+        "indicator_table: the same rows in a different order"
+    ]
+    new = ("CT01", "Council tax collected", 97.1, 98.0, "Red")
+    changed = {"indicator_table": _indicator_table([HB01, new])}
+    assert verify.compare_key_figures(published, changed) == [
+        "indicator_table: CT01 (Council tax collected): new in the re-run",
+        "indicator_table: NI192 (Household waste recycled): in the published table, not in the "
+        "re-run",
+    ]
+
+
+def test_a_table_without_a_unique_key_is_compared_cell_by_cell_in_order():
+    twice = _indicator_table([NI192, NI192])
+    other = _indicator_table([NI192, NI192[:4] + ("Red",)])
+    assert verify.table_key_column(twice["value"]) is None
+    assert verify.compare_key_figures({"t": twice}, {"t": other}) == [
+        "t: row 1, column 'Against target (RAG)': published 'Green', re-run 'Red'"
+    ]
+
+
+def _record_indicator_table(source, output, values, progress, kernel) -> None:
+    """Stand-in kernel: records an indicator table from ``pis.csv`` (code, title, value,
+    target) in the data folder, Green when the value reaches the target, else Amber."""
+    import pandas as pd
+    from nbformat.v4 import new_output
+
+    from perfeval.present.keyfigures import KEY_FIGURE_MIME, key_figure_payload
+
+    pis = pd.read_csv(Path(values["data_dir"]) / "pis.csv")
+    table = pd.DataFrame(
+        {
+            "Code": pis["code"],
+            "Indicator": pis["title"],
+            "Value": pis["value"],
+            "Target": pis["target"],
+            "Against target (RAG)": [
+                "Green" if v >= t else "Amber" for v, t in zip(pis["value"], pis["target"])
+            ],
+        }
+    )
+    nb = nbformat.read(source, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    payload = key_figure_payload("indicator_table", table)
+    code[-1].outputs = [new_output("display_data", data={KEY_FIGURE_MIME: payload})]
+    nbformat.write(nb, output)
+
+
+@pytest.fixture
+def published_pis(tmp_path, monkeypatch):
+    """hello published by the stand-in above from a two-PI pis.csv in the workspace."""
+    use_fake_kernels(monkeypatch, _record_indicator_table)
+    data = tmp_path / "ws" / "data"
+    data.mkdir(parents=True)
+    (data / "values.csv").write_text("area,value\nA,1.5\n")
+    (data / "pis.csv").write_text(
+        "code,title,value,target\n"
+        "NI192,Household waste recycled,55.7,50.9\n"
+        "HB01,Days to process benefit claims,15.3,14.9\n"
+    )
+    return run_report(HELLO, {"data_dir": str(data)}, outputs_root=tmp_path / "ws" / "out")
+
+
+def test_verify_reports_a_rag_changed_by_the_data_by_indicator(published_pis):
+    pis = Path(published_pis.manifest["parameters"]["data_dir"]) / "pis.csv"
+    pis.write_text(pis.read_text().replace("55.7,50.9", "55.7,60.0"))
+    result = _verify(published_pis)
+    assert not result.ok
+    assert [line.split(":")[0] for line in result.input_changes] == ["data_dir/pis.csv"]
+    assert (
+        "indicator_table: NI192 (Household waste recycled): RAG was Green, now Amber"
+        in result.figure_differences
+    )
+    assert "  - indicator_table: NI192 (Household waste recycled): RAG was Green, now Amber" in (
+        result.summary().splitlines()
+    )
+
+
+def test_verify_reports_a_rag_edited_in_the_manifest_by_indicator(published_pis):
+    def edit(manifest):
+        rows = manifest["key_figures"]["indicator_table"]["value"]["data"]
+        assert rows[1][:1] + rows[1][4:] == ["HB01", "Green"]
+        rows[1][4] = "Red"
+
+    _rewrite(published_pis.manifest_path, edit)
+    result = _verify(published_pis)
+    assert result.figure_differences == [
+        "indicator_table: HB01 (Days to process benefit claims): RAG was Red, now Green"
+    ]
+    assert not result.ok and not result.input_changes and not result.report_file_changes
+
+
+def test_a_table_whose_first_column_names_its_rows_is_compared_by_that_name():
+    def counts(green, amber):
+        data = [["Green", green], ["Amber", amber]]
+        return {"kind": "table", "value": {"columns": ["rag", "indicators"], "data": data}}
+
+    assert verify.compare_key_figures(
+        {"rag_counts": counts(9, 10)}, {"rag_counts": counts(8, 11)}
+    ) == [
+        "rag_counts: Amber: indicators was 10, now 11",
+        "rag_counts: Green: indicators was 9, now 8",
+    ]

@@ -4,6 +4,7 @@ by hand)."""
 from __future__ import annotations
 
 import math
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -131,9 +132,168 @@ def test_average_measure_year_to_date_and_forecast():
     assert got["kind"] == "average" and got["profile"] == "even"
     assert (got["periods_reported"], got["last_period"]) == (2, "2024/25 Q2")
     assert got["ytd_value"] == pytest.approx(75) and got["ytd_target"] == pytest.approx(80)
-    assert got["rag"] == "Amber" and got["gap_pct"] == pytest.approx(-6.25)
+    assert got["rag"] == "Amber" and got["gap"] == pytest.approx(-6.25) and got["gap_unit"] == "%"
     assert got["forecast"] == pytest.approx(75) and got["forecast_state"] == "At risk"
-    assert got["note"] == ""
+    assert got["note"] == "" and got["ytd_rule"] == "mean of the quarters"
+    # one complete past year: no interval, and the reason
+    assert math.isnan(got["forecast_lower"]) and math.isnan(got["forecast_upper"])
+    assert got["interval_note"] == "no interval: 1 complete past year, fewer than 3"
+
+
+def test_a_percentage_is_better_or_worse_in_percentage_points():
+    # 75% against 80%: 5 percentage points worse (6.25% of the target, as the relative rule says)
+    got = m.assess_indicator_in_year(
+        history(AVERAGE_PAST + [("2024/25 Q1", 70), ("2024/25 Q2", 80)]),
+        80.0,
+        YEAR,
+        2,
+        frequency="quarterly",
+        polarity="higher",
+        unit="%",
+    )
+    assert got["gap"] == pytest.approx(-5) and got["gap_unit"] == "percentage points"
+    assert m.format_gap(got["gap"], "%") == "-5.0 percentage points"
+
+
+def test_units_in_points_and_natural_ranges():
+    assert [m.in_points(u) for u in ("%", "percentage", "per 100", "rate per 100")] == [True] * 4
+    assert [m.in_points(u) for u in ("days", "per 100,000", "rate", "£", "")] == [False] * 5
+    assert m.better_than_target(75, 80, "higher", "%") == pytest.approx(-5)
+    assert m.better_than_target(75, 80, "higher", "days") == pytest.approx(-6.25)
+    assert m.better_than_target(4, 5, "lower", "per 100") == pytest.approx(1)
+    assert math.isnan(m.points_better_than_target(4, 5, "neutral"))
+    assert math.isnan(m.points_better_than_target(np.nan, 5, "higher"))
+    assert m.format_gap(0.04, "%") == "0.0 percentage points"
+    assert m.format_gap(6.0, "days") == "+6.0%" and m.format_gap(np.nan, "%") == ""
+    assert m.natural_range("%") == (0, 100)
+    assert m.natural_range("score (out of 12)") == (0, 12)
+    assert m.natural_range("days") == m.natural_range("per 100,000") == m.natural_range("rate")
+    assert m.natural_range("rate") == (0, None)
+    assert m.natural_range("£") == m.natural_range("index") == (None, None)
+
+
+def numerated(rows):
+    """``period, value, numerator, denominator`` rows."""
+    return pd.DataFrame(rows, columns=["period", "value", "numerator", "denominator"])
+
+
+def test_a_rate_with_numerators_and_denominators_is_a_ratio_of_sums():
+    # Q1 45 of 50 (90%), Q2 10 of 20 (50%): year to date 55 of 70 = 78.6%, not the mean 70%;
+    # the target to date, 80% both quarters, weighted alike is 80%; 1.4 points worse, within an
+    # absolute tolerance of 2: Amber; forecast (even profile) 78.6%
+    frame = numerated(
+        [
+            ("2023/24 Q1", 80, 40, 50),
+            ("2023/24 Q2", 80, 40, 50),
+            ("2023/24 Q3", 80, 40, 50),
+            ("2023/24 Q4", 80, 40, 50),
+            ("2024/25 Q1", 90, 45, 50),
+            ("2024/25 Q2", 50, 10, 20),
+        ]
+    )
+    kwargs = dict(frequency="quarterly", polarity="higher", tolerance=2.0, unit="%")
+    got = m.assess_indicator_in_year(frame, 80.0, YEAR, 2, tolerance_type="absolute", **kwargs)
+    assert got["ytd_rule"] == "sum of numerators / sum of denominators"
+    assert got["ytd_value"] == pytest.approx(100 * 55 / 70)
+    assert got["ytd_target"] == pytest.approx(80)
+    assert got["gap"] == pytest.approx(100 * 55 / 70 - 80) and got["rag"] == "Amber"
+    assert got["forecast"] == pytest.approx(100 * 55 / 70)
+    # a missing denominator: the mean of the quarters, and the note says why
+    gappy = frame.assign(denominator=[50, 50, 50, 50, 50, np.nan])
+    got = m.assess_indicator_in_year(gappy, 80.0, YEAR, 2, tolerance_type="absolute", **kwargs)
+    assert got["ytd_rule"] == "mean of the quarters" and got["ytd_value"] == pytest.approx(70)
+    assert got["note"] == (
+        "no numerator or denominator for 2024/25 Q2, so the year to date is the mean of the periods"
+    )
+    # numerators that do not give the values are not used either
+    wrong = frame.assign(numerator=[40, 40, 40, 40, 45, 19])
+    got = m.assess_indicator_in_year(wrong, 80.0, YEAR, 2, tolerance_type="absolute", **kwargs)
+    assert got["ytd_rule"] == "mean of the quarters"
+    assert got["note"].startswith("the numerators and denominators do not give the values")
+
+
+def test_the_ratio_target_is_weighted_by_the_same_denominators():
+    # seasonal profile from one past year of 60, 100 (index 0.75, 1.25 over Q1-Q2 of a flat
+    # second half): targets 80 x index; Q1 target 60 over 30 cases, Q2 100 over 10 cases:
+    # weighted (1800 + 1000) / 40 = 70, where the plain mean is 80
+    frame = numerated(
+        [
+            ("2023/24 Q1", 60, 30, 50),
+            ("2023/24 Q2", 100, 50, 50),
+            ("2023/24 Q3", 80, 40, 50),
+            ("2023/24 Q4", 80, 40, 50),
+            ("2024/25 Q1", 60, 18, 30),
+            ("2024/25 Q2", 100, 10, 10),
+        ]
+    )
+    got = m.assess_indicator_in_year(
+        frame, 80.0, YEAR, 2, frequency="quarterly", polarity="higher", method="seasonal"
+    )
+    assert got["profile"] == "seasonal" and got["ytd_value"] == pytest.approx(70)
+    assert got["ytd_target"] == pytest.approx(70) and got["rag"] == "Green"
+
+
+def test_the_forecast_interval_from_past_years_cut_at_the_possible_range():
+    # cumulative counts, four past years whose Q1 held 24, 26, 25 and 25 of 100: shares 0.24,
+    # 0.26, 0.25, 0.25 (mean 0.25, s 0.0081650); t(0.975, 3) = 3.182446; half = 3.182446 x
+    # 0.0081650 x sqrt(1.25) = 0.0290515. Q1 = 30: forecast 120 (even profile, 30 / 0.25),
+    # interval 30 / 0.2790515 = 107.51 to 30 / 0.2209485 = 135.78
+    past = [
+        (f"{y}/{(y + 1) % 100:02d} Q{q}", v)
+        for y, q1 in zip(range(2020, 2024), (24, 26, 25, 25))
+        for q, v in zip(range(1, 5), (q1, 25, 25, 50 - q1))
+    ]
+    got = m.assess_indicator_in_year(
+        history(past + [("2024/25 Q1", 30)]),
+        100.0,
+        YEAR,
+        1,
+        frequency="quarterly",
+        polarity="lower",
+        kind="cumulative",
+        unit="number",
+    )
+    assert got["forecast"] == pytest.approx(120)
+    assert got["forecast_lower"] == pytest.approx(30 / 0.2790515, rel=1e-5)
+    assert got["forecast_upper"] == pytest.approx(30 / 0.2209485, rel=1e-5)
+    assert got["interval_note"] == ""
+    # a percentage whose interval would pass 100: the upper end is cut there, and said
+    pct = [(p, 96 + (v - 25) * 2) for p, v in past]  # 94, 98, 96, 96 ... around 96
+    got = m.assess_indicator_in_year(
+        history(pct + [("2024/25 Q1", 99)]),
+        95.0,
+        YEAR,
+        1,
+        frequency="quarterly",
+        polarity="higher",
+        kind="average",
+        unit="%",
+    )
+    assert got["forecast_upper"] == 100 and got["interval_note"] == (
+        "upper end cut at the possible range"
+    )
+    table = m.in_year_table(
+        pd.DataFrame(
+            [
+                {
+                    **got,
+                    "indicator": "P",
+                    "title": "Pct",
+                    "unit": "%",
+                    "polarity": "higher",
+                    "service": "S",
+                    "decimals": 1,
+                    "frequency": "quarterly",
+                    "annual_target": 95.0,
+                }
+            ]
+        )
+    )
+    assert (
+        table["95% interval of the forecast"]
+        .iloc[0]
+        .endswith("to 100.0% (upper end cut at the possible range)")
+    )
 
 
 CUMULATIVE_PAST = [
@@ -160,7 +320,7 @@ def test_cumulative_measure_even_profile():
     )
     assert got["kind"] == "cumulative"
     assert (got["ytd_value"], got["ytd_target"]) == (pytest.approx(26), pytest.approx(20))
-    assert got["rag"] == "Red" and got["gap_pct"] == pytest.approx(-30)
+    assert got["rag"] == "Red" and got["gap"] == pytest.approx(-30)
     assert got["forecast"] == pytest.approx(52) and got["forecast_state"] == "Off track"
 
 
@@ -317,7 +477,8 @@ def test_forecast_counts_exceptions_and_sentences():
             "title": ["Ay", "Bee", "See", "Dee"],
             "forecast_state": ["At risk", "Off track", "On track", "No target"],
             "rag": ["Amber", "Red", "Green", "No target"],
-            "gap_pct": [-2.0, -10.0, 4.0, np.nan],
+            "unit": ["days", "days", "days", "%"],
+            "gap": [-2.0, -10.0, 4.0, np.nan],
         }
     )
     counts = m.count_forecast_states(position)
@@ -334,8 +495,16 @@ def test_forecast_counts_exceptions_and_sentences():
     )
     assert m.describe_forecast_exceptions(exceptions.iloc[0:0], "Q").endswith("year-end target.")
     assert m.describe_ytd_gap(position) == (
-        "Of 3 indicators with a year-to-date value and target, 1 are on or better than their "
-        "profiled target. Furthest behind: Bee (-10.0%); furthest ahead: See (+4.0%)."
+        "Of 3 indicators with a year-to-date value and target, 1 is on or better than their "
+        "profiled target. In % of the target, furthest behind: Bee (-10.0%); furthest ahead: "
+        "See (+4.0%)."
+    )
+    # percentages are compared in points, apart from the rest; one of a kind is named alone
+    mixed = position.assign(unit=["%", "days", "days", "%"])
+    assert m.describe_ytd_gap(mixed) == (
+        "Of 3 indicators with a year-to-date value and target, 1 is on or better than their "
+        "profiled target. In percentage points: Ay (-2.0 percentage points). In % of the target, "
+        "furthest behind: Bee (-10.0%); furthest ahead: See (+4.0%)."
     )
 
 
@@ -362,7 +531,7 @@ def test_forecast_section_names_the_exceptions_and_offers_the_counts():
     position = m.assess_in_year(tiny_dataset(), "K", YEAR, 2, method="even")
     section = m.forecast_section(quarterly_report(tiny_dataset(), position))
     assert texts(section) == [
-        "At 2024/25 Q2, 1 indicators may miss their year-end target (off track: Quarterly)."
+        "At 2024/25 Q2, 1 indicator may miss its year-end target (off track: Quarterly)."
     ]
     chart, table = section.blocks[1], section.blocks[2]
     assert chart.alt.startswith("Of 2 quarterly and monthly indicators")
@@ -381,7 +550,9 @@ def test_year_to_date_section_computes_its_sentence_once_and_notes_the_profile_m
     assert texts(section) == [m.describe_in_year(position, "2024/25 Q2")]
     assert section.blocks[1].alt == m.describe_ytd_gap(position)
     table = section.blocks[2]
-    assert table.note == m.PROFILE_METHOD_TEXT["even"] + " " + m.KIND_METHOD
+    assert table.note == " ".join(
+        [m.PROFILE_METHOD_TEXT["even"], m.KIND_METHOD, m.profiling.RATIO_METHOD, m.GAP_METHOD]
+    )
     assert [r[0] for r in table.rows] == ["Quarterly (days)", "Monthly (%)"]
     offered = section.figures["in_year_position"][0]
     assert offered.columns.tolist() == m.IN_YEAR_FIGURE_COLUMNS and len(offered) == 2
@@ -393,14 +564,20 @@ def test_plot_ytd_gap_draws_one_labelled_bar_per_assessed_pi():
             "indicator": ["A", "B", "C"],
             "title": ["Ay", "Bee", "See"],
             "rag": ["Amber", "Red", "No data"],
-            "gap_pct": [-2.0, -10.0, np.nan],
+            "gap": [-2.0, -10.0, np.nan],
+            "gap_unit": ["percentage points", "%", "%"],
         }
     )
     fig = charts_monitoring.plot_ytd_gap(position, title="t")
-    ax = fig.axes[0]
-    assert len(ax.patches) == 2
-    texts = [t.get_text() for t in ax.texts]
-    assert " ▲ Amber (-2.0%) " in texts and " ✖ Red (-10.0%) " in texts
+    # two panels, as percentage points and % of the target share no axis
+    points, percent = fig.axes
+    assert len(points.patches) == 1 and len(percent.patches) == 1
+    assert [t.get_text() for t in points.texts] == [" ▲ Amber (-2.0 points) "]
+    assert [t.get_text() for t in percent.texts] == [" ✖ Red (-10.0%) "]
+    assert points.get_xlabel().startswith("Percentages: percentage points")
+    assert [t.get_text() for t in points.get_yticklabels()] == ["Ay"]
+    # one kind only: one panel
+    assert len(charts_monitoring.plot_ytd_gap(position.iloc[1:], title="t").axes) == 1
 
 
 # --------------------------------------------------------------------------- SPC
@@ -469,7 +646,12 @@ def test_spc_overview_limits_variation_and_assurance():
     assert row["variation"] == "Common cause"
     assert row["assurance"] == "Target consistently missed"
     assert not row["provisional_limits"]
-    assert "consistently be missed" in row["sentence"]
+    assert row["sentence"].startswith("Queue: the latest value shows only common-cause")
+    assert "the target of 20% lies above" not in row["sentence"]
+    assert row["sentence"].endswith(
+        "worse side of the target of 20%, so it will be missed consistently."
+    )
+    assert row["limits_cut"] == "" and row["upl"] == row["upl_calculated"]
     table = m.spc_table(overview["summary"])
     assert table["Points"].iloc[0] == "13 (2021/22 Q1 to 2024/25 Q1)"
     assert table["Limits"].iloc[0] == "firm"
@@ -483,13 +665,14 @@ def test_spc_section_lists_what_the_charts_say_and_offers_the_summary():
     )
     assert [b.kind for b in section.blocks] == ["bullets", "chart", "table"]
     assert section.blocks[0].heading == "What the charts say"
-    assert section.blocks[0].items[0].startswith("Queue (Q): ")
+    assert section.blocks[0].items[0].startswith("Queue: ")
     assert section.blocks[1].alt == section.blocks[0].items[0]
     assert section.blocks[2].rows[0][1] == "13 (2021/22 Q1 to 2024/25 Q1)"
     summary, description = section.figures["spc_summary"]
     assert summary.columns.tolist() == m.SPC_FIGURE_COLUMNS and summary["points"].tolist() == [13]
     assert description == (
-        "XmR chart mean, process limits, variation and assurance, all points to 2024/25 Q1"
+        "XmR chart mean, process limits (as shown, within the measure's range, and as "
+        "calculated), targets, variation and assurance, all points to 2024/25 Q1"
     )
 
 
@@ -498,11 +681,62 @@ def test_spc_overview_leaves_out_an_indicator_the_council_does_not_report_and_sa
     overview = m.spc_overview(spc_data(), "L", ["Q"], YEAR, 1, spc_position())
     assert overview["charts"] == {} and overview["summary"].empty
     assert list(overview["summary"].columns) == m.SPC_SUMMARY_COLUMNS
-    assert overview["not_charted"] == ["Queue (Q)"]
+    assert overview["not_charted"] == ["Queue"]
     assert overview["sentences"] == [
-        "Not charted, as this council has no value for them to 2024/25 Q1: Queue (Q)."
+        "Not charted, as this council has no value for it to 2024/25 Q1: Queue."
     ]
     assert charts_monitoring.plot_xmr_panels(overview) is None
+
+
+def test_spc_limits_beyond_100_percent_are_shown_at_100_and_said():
+    # 14 quarters alternating 96, 99: mean 97.5, limits 97.5 +/- 2.66 x 3 = 89.52 to 105.48
+    periods = [f"{2021 + i // 4}/{(22 + i // 4) % 100:02d} Q{i % 4 + 1}" for i in range(14)]
+    values = pd.DataFrame(
+        {"authority": "K", "indicator": "Q", "period": periods, "value": [96.0, 99.0] * 7}
+    )
+    data = SimpleNamespace(indicator_values=values)
+    overview = m.spc_overview(data, "K", ["Q"], "2024/25", 2, spc_position(target=98.0))
+    row = overview["summary"].iloc[0]
+    assert row["upl"] == 100 and row["upl_calculated"] == pytest.approx(105.48)
+    assert (
+        row["limits_cut"] == "upper"
+        and row["assurance"] == "Target met inconsistently (hit and miss)"
+    )
+    assert "lies within the process limits (89.5% to 100%)" in row["sentence"]
+    assert m.spc_table(overview["summary"])["Process limits"].iloc[0] == "89.5% to 100.0%"
+    assert m.describe_cut_limits(overview["summary"]) == (
+        "Limits cut at the measure's possible range: Queue: upper limit shown at 100.0% "
+        "(calculated 105.5%)."
+    )
+    assert m.describe_cut_limits(overview["summary"].assign(limits_cut="")) == ""
+    # the chart draws the limit at 100
+    ax = charts_monitoring.plot_xmr_panels(overview).axes[0]
+    assert max(max(ln.get_ydata()) for ln in ax.lines if ln.get_linestyle() == "--") == 100
+
+
+def test_every_target_an_spc_sentence_quotes_is_in_the_spc_table():
+    # a cumulative PI: the quarterly target 2.24 is the annual 8.97 over 4 quarters; both in the
+    # table of the same section
+    position = spc_position(target=8.97).assign(
+        unit=["days"], decimals=[2], polarity=["lower"], kind=["cumulative"]
+    )
+    data = spc_data()
+    data.indicator_values["value"] = [2.0, 2.5] * 7
+    section = m.spc_section(
+        quarterly_report(data, position, council="K", quarter=1, spc_indicators=["Q"])
+    )
+    sentence = section.blocks[0].items[0]
+    assert "the quarterly target of 2.24 (the annual target of 8.97 over 4 quarters)" in sentence
+    table = table_of(section, 0)
+    assert table["Annual target"].iloc[0] == "8.97"
+    assert table["Target per quarter or month"].iloc[0] == "2.24"
+    assert table.index.tolist() == ["Queue (days)"], "titles from the register, not codes"
+    for number in re.findall(r"target of ([\d.]+)", sentence):
+        assert number in table.iloc[0].tolist()
+    assert m.spc_target_words(None, position.iloc[0], "", 2) is None
+    average = position.iloc[0].copy()
+    average["kind"] = "average"
+    assert m.spc_target_words(8.97, average, "", 2) == "the target of 8.97"
 
 
 def test_spc_overview_rejects_annual_indicators():
@@ -551,8 +785,8 @@ def test_finance_section_joins_variance_and_pi_rag_by_service():
     budget_sentence, joined_sentence = texts(section)
     assert "forecast overspend" in budget_sentence
     assert joined_sentence == (
-        "At 2024/25 Q2, 1 of 2 services with a budget have a forecast variance rated Red: S1. "
-        "Of these, 1 also have PIs red against profile: S1."
+        "At 2024/25 Q2, 1 of 2 services with a budget has a forecast variance rated Red: S1. "
+        "S1 also has quarterly or monthly indicators red against their profiled target to date."
     )
     assert [b.kind for b in section.blocks] == ["text", "text", "chart", "table"]
     assert section.blocks[2].alt == budget_sentence
@@ -564,6 +798,30 @@ def test_finance_section_joins_variance_and_pi_rag_by_service():
     budget, description = section.figures["budget_position"]
     assert budget["service"].tolist() == ["S1", "S2"]
     assert description == "Budget, forecast outturn and variance by service at 2024/25 Q2 (£)"
+
+
+def test_a_red_service_without_quarterly_pis_is_not_said_to_have_none_red():
+    # S1 Red with no quarterly PI at all; S2 Red with PIs none red; S3 Red with a red PI
+    joined = pd.DataFrame(
+        {
+            "service": ["S1", "S2", "S3", "S4"],
+            "annual_budget": [1.0, 1.0, 1.0, 1.0],
+            "forecast_rag": ["Red", "Red", "Red", "Green"],
+            "pis": [0, 2, 1, 0],
+            "pis_red": [0, 0, 1, 0],
+        }
+    )
+    assert m.describe_finance_and_performance(joined, "Q2") == (
+        "At Q2, 3 of 4 services with a budget have a forecast variance rated Red: S1, S2 and "
+        "S3. S3 also has quarterly or monthly indicators red against their profiled target to "
+        "date. S2 has quarterly or monthly indicators, none red against its profiled target to "
+        "date. S1 has no quarterly or monthly indicator to set beside the budget."
+    )
+    only = joined.iloc[[0, 3]]
+    assert m.describe_finance_and_performance(only, "Q2") == (
+        "At Q2, 1 of 2 services with a budget has a forecast variance rated Red: S1. S1 has no "
+        "quarterly or monthly indicator to set beside the budget."
+    )
 
 
 def test_finance_without_budget_rows_for_the_year_still_shows_the_pis():

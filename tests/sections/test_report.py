@@ -91,10 +91,14 @@ def test_variance_rule_note_states_thresholds():
 
 def test_money_section_copes_with_a_council_that_has_no_spend_figure():
     # Westmorland and Furness was created in 2023, so it has no 2017/18 Revenue Outturn.
-    money = report.spend_section(load_dataset(), council="E06000064", group="rutland_nearest_15")
+    money = report.spend_section(
+        load_dataset(), council="E06000064", group="rutland_nearest_15", year="2024/25"
+    )
     assert texts(money) == [
         "Net current expenditure per head, 2017/18: no value for this "
-        "council; 15 comparators shown."
+        "council; 15 comparators shown. These figures are for 2017/18, the latest year in the "
+        "data, seven years before this report (2024/25); spend per head uses population for "
+        "2020/21. Left out of the comparison: Westmorland and Furness (no figures for 2017/18)."
     ]
     assert "E06000064" not in set(figure(money, "net_spend_per_head")["authority"])
     chart = next(b for b in money.blocks if b.kind == "chart")
@@ -254,7 +258,13 @@ def test_trends_section_caption_says_why_a_median_is_missing(data):
         "",
         "38.0",
     ]
-    assert kinds(section) == ["chart", "table", "text", "table"]
+    # two unitaries in the folder: too few for an England median, and the sentence says why
+    assert texts(section)[0] == (
+        "No England unitary median is shown: in no year does the data hold a key indicator's "
+        "values for at least half of England's current unitary authorities and at least 3 of "
+        "them."
+    )
+    assert kinds(section) == ["text", "chart", "table", "text", "table"]
     assert list(section.figures) == ["key_indicator_trends", "key_indicator_trend_tests"]
 
 
@@ -264,7 +274,7 @@ def test_spend_section_without_net_expenditure_is_one_sentence(data):
         tables={**data.tables, "net_expenditure": data.net_expenditure.iloc[0:0]},
         origins=data.origins,
     )
-    money = report.spend_section(empty, council="E06000017", group="test_group")
+    money = report.spend_section(empty, council="E06000017", group="test_group", year="2023/24")
     assert texts(money) == [
         "No total net current expenditure figures are in the data folder for "
         "the councils of the comparator group, so this report has no spend "
@@ -286,7 +296,7 @@ def test_spend_comparison_of_two_councils_quotes_no_median(data):
     plain = Dataset(
         root=data.root, tables={**data.tables, "net_expenditure": two}, origins=data.origins
     )
-    money = report.spend_section(plain, council="E06000017", group="test_group")
+    money = report.spend_section(plain, council="E06000017", group="test_group", year="2017/18")
     assert "no median is quoted from fewer than 3 councils" in texts(money)[0]
     assert figure(money, "net_spend_per_head")["difference_from_median"].isna().all()
     assert table_column(
@@ -385,27 +395,55 @@ def test_prepared_report_carries_the_scorecard_shares_and_method_notes(data):
 
 def test_headlines_sentence_is_the_text_and_the_charts_alternative(data):
     section = report.headlines(report.prepare(data, PARAMS))
+    # NI192 2023/24: 41.2 [p] against 45.0 with 2 points' tolerance (Red), +0.7 on 40.5
+    # (Improved), rank 1 of 3 (quartile 1): every count has its base and adds up to it
     sentence = (
-        "In 2023/24, Rutland met 0 of 1 targets (0%); 1 of 1 indicators improved on the "
-        "previous year (100%); 1 of 1 were in the top two quartiles of the comparator "
-        "group (100%)."
+        "Of Rutland's 1 indicator, each with a value for 2023/24: 0 on target (Green), 0 "
+        "within tolerance (Amber), 1 beyond tolerance (Red), 0 no data and 0 no target. Of 1 "
+        "indicator with a previous year's value to compare, 1 improved, 0 unchanged and 0 "
+        "worse. Of 1 indicator ranked among the comparator group, 1 is in the top two "
+        "quartiles."
     )
     assert texts(section) == [sentence]
     assert kinds(section) == ["text", "table", "chart"]
     assert next(b.alt for b in section.blocks if b.kind == "chart") == sentence
-    caption = "Headline measures, Rutland, 2023/24 (indicators with a 2023/24 value)"
-    assert table_column(section, caption, "Share") == ["0%", "100%", "100%", "0%", "100%"]
+    caption = "Headline measures, Rutland: each indicator's latest value up to 2023/24"
+    assert table_column(section, caption, "Measure") == [
+        "on target (Green)",
+        "within tolerance (Amber)",
+        "beyond tolerance (Red)",
+        "no data",
+        "no target",
+        "improved",
+        "unchanged",
+        "worse",
+        "in the top two quartiles",
+    ]
+    assert table_column(section, caption, "Indicators") == [
+        "0",
+        "0",
+        "1",
+        "0",
+        "0",
+        "1",
+        "0",
+        "0",
+        "1",
+    ]
+    assert table_column(section, caption, "Out of") == ["1"] * 9
     assert section.figures["headline_shares"][1] == (
-        "Headline shares of PIs with a value for the report year"
+        "Headline counts of every PI's latest value up to 2023/24, each with its base"
     )
 
 
 def test_performance_counts_every_rag_state(data):
     section = report.performance(report.prepare(data, PARAMS))
+    # the headline's count against target, word for word
     assert texts(section) == [
-        "Of 1 indicator in the latest year available: 0 Green, 0 Amber, "
-        "1 Red, 0 No data, 0 No target, 0 Not applicable."
+        "Of Rutland's 1 indicator, each with a value for 2023/24: 0 on target (Green), 0 "
+        "within tolerance (Amber), 1 beyond tolerance (Red), 0 no data and 0 no target."
     ]
+    assert texts(report.headlines(report.prepare(data, PARAMS)))[0].startswith(texts(section)[0])
     counts = figure(section, "rag_counts")
     assert list(counts.columns) == ["rag", "indicators"] and counts["indicators"].sum() == 1
     table = next(b for b in section.blocks if b.kind == "table")
@@ -435,7 +473,7 @@ def test_headline_table_shows_shares_as_percentages():
         {"measure": ["on target"], "numerator": [3], "denominator": [4], "share": [0.75]}
     )
     assert report.headline_table(shares).to_dict("records") == [
-        {"Measure": "on target", "Indicators": 3, "Out of": 4, "Share": "75%"}
+        {"Measure": "on target (Green)", "Indicators": 3, "Out of": 4, "Share": "75%"}
     ]
 
 
@@ -449,9 +487,14 @@ def test_end_of_year_review_sections_offer_their_figures_with_descriptions(data)
         review.DATA_QUALITY_METHOD,
     )
     outturns = review.outturns(prepared)
-    assert list(outturns.figures) == ["rag_counts", "headline_shares", "outturns"]
-    assert (
-        outturns.figures["headline_shares"][1] == "Headline shares of PIs with a value for 2023/24"
+    assert list(outturns.figures) == [
+        "rag_counts",
+        "headline_shares",
+        "outturns",
+        "indicator_table",
+    ]
+    assert outturns.figures["headline_shares"][1] == (
+        "Headline counts of every PI's latest outturn up to 2023/24, each with its base"
     )
     assert texts(outturns) == texts(report.headlines(prepared))  # the same headline sentence
     exceptions = review.exceptions(prepared)
@@ -479,3 +522,55 @@ def test_a_review_of_some_services_keeps_only_their_indicators(data):
     prepared = review.prepare(data, {**PARAMS, "services": ["Waste"]})
     assert prepared.card["indicator"].tolist() == ["NI192"]
     assert set(prepared.shares["denominator"]) <= {0, 1}
+
+
+# --- money: the spend year against the report year, and who is left out (#14 item 2) -------
+
+
+def with_spend(data: Dataset, rows: list[tuple[str, str, float]]) -> Dataset:
+    """The minimal folder with hand-made net expenditure (authority, period, £000)."""
+    net = pd.DataFrame(rows, columns=["authority", "period", "net_current_expenditure"])
+    net = net.assign(service=NET_SPEND)
+    return Dataset(
+        root=data.root, tables={**data.tables, "net_expenditure": net}, origins=data.origins
+    )
+
+
+def test_spend_from_an_older_year_says_how_old_it_is_and_who_is_left_out(data):
+    # 2021/22 is the latest year with figures; Harborough has none that year (only 2019/20)
+    plain = with_spend(
+        data,
+        [
+            ("E06000017", "2021/22", 41_000.0),
+            ("E06000005", "2021/22", 216_000.0),
+            ("E07000131", "2019/20", 9_800.0),
+            ("E06000017", "2025/26", 50_000.0),  # after the report year: never used
+        ],
+    )
+    money = report.spend_section(plain, council="E06000017", group="test_group", year="2023/24")
+    # £41m / 41,000 = £1,000 a head; £216m / 108,000 = £2,000 (population 2023/24)
+    assert texts(money) == [
+        "Net current expenditure per head, 2021/22: Rutland £1,000, 2nd highest of 2 councils; "
+        "no median is quoted from fewer than 3 councils. These figures are for 2021/22, the "
+        "latest year in the data, two years before this report (2023/24); spend per head uses "
+        "population for 2023/24. Left out of the comparison: Harborough (no figures for "
+        "2021/22)."
+    ]
+    assert next(b.alt for b in money.blocks if b.kind == "chart") == texts(money)[0]
+
+
+def test_spend_from_the_report_year_says_so(data):
+    plain = with_spend(
+        data,
+        [
+            ("E06000017", "2023/24", 41_000.0),
+            ("E06000005", "2023/24", 216_000.0),
+            ("E07000131", "2023/24", 9_800.0),
+        ],
+    )
+    text = texts(
+        report.spend_section(plain, council="E06000017", group="test_group", year="2023/24")
+    )[0]
+    assert "These figures are for 2023/24, the report year; spend per head uses population " in text
+    assert "Left out" not in text and "years before" not in text
+    assert report.years_apart(1) == "one year" and report.years_apart(12) == "12 years"

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
-from statsmodels.stats.proportion import proportion_confint
 
 from perfeval.core.exceptions import AnalysisError
 from perfeval.data.loader import load_dataset
@@ -328,7 +327,16 @@ def test_share_positive_is_weighted_excludes_dont_know_and_uses_wilson_on_effect
     assert row["estimate"] == pytest.approx(0.6) and row["base"] == 4 and row["count"] == 3
     n_eff = 25 / 7  # (1+1+2+1)^2 / (1+1+4+1)
     assert row["effective_base"] == pytest.approx(n_eff)
-    low, high = proportion_confint(0.6 * n_eff, n_eff, alpha=0.05, method="wilson")
+    # The interval is R svyciprop's Wilson on n* = p(1-p)/var: var = 6/5 x sum w^2 (y - p)^2 /
+    # (sum w)^2 over the six respondents (a domain of valid answers), t on 4 PSUs - 1 = 3 df.
+    n_star = 0.24 / (6 / 5 * (3 * 0.4**2 + 1.2**2) / 25)
+    t = 3.182446305284263  # t quantile (0.975, 3 df)
+    low, high = (
+        (0.6 + t**2 / (2 * n_star) + s * t / (2 * n_star) * np.sqrt(4 * n_star * 0.24 + t**2))
+        / (1 + t**2 / n_star)
+        for s in (-1, 1)
+    )
+    assert row["design_effective_base"] == pytest.approx(n_star)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
     by = sr.share_positive(six(), QUESTIONS, by="grp")
     assert by["estimate"].tolist() == pytest.approx([0.5, 1.0])

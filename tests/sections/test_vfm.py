@@ -298,3 +298,68 @@ def test_bundled_deflators_cite_hm_treasury_and_are_real():
     assert deflators.loc["2023/24", "deflator"] == pytest.approx(0.75 * 96.2507 + 0.25 * 100)
     assert deflators["source"].str.contains("HM Treasury").all()
     assert (deflators["synthetic"] == "false").all()
+
+
+# --------------------------------------------------------------------------- studentised residuals
+def five_council_result(home: str = "B") -> tuple:
+    from perfeval.stats import budget as money
+
+    score = pd.Series({"A": 52.0, "B": 50.0, "C": 60.0, "D": 58.0, "E": 70.0})
+    spend = pd.Series({"A": 100.0, "B": 120.0, "C": 140.0, "D": 160.0, "E": 180.0})
+    names = pd.Series({"A": "Ayton", "B": "Beeby", "C": "Ceeford", "D": "Deeham", "E": "Eston"})
+    return money.value_for_money(score, spend, home=home, level=0.95), names
+
+
+def test_residuals_are_judged_by_studentised_residuals_at_the_chosen_level():
+    result, names = five_council_result()
+    assert vfm.describe_judgement(result, names) == (
+        "0 of 5 councils are outside the range the other councils would predict, judged by "
+        "whether a council's studentised residual is beyond ±4.30, Student's t for 95 % "
+        "confidence with 2 degrees of freedom."
+    )
+    display = vfm.residual_display(result, names)
+    assert list(display.columns) == [
+        "Council",
+        "Residual (score points)",
+        "Studentised residual",
+        "Score expected from the other councils (95 % range)",
+        "Finding",
+    ]
+    row = display.set_index("Council").loc["Eston"]
+    # E: t = 3.2 / 2.4 (hand-worked in tests/stats/test_vfm_residuals.py)
+    assert row["Studentised residual"] == "+1.33"
+    assert row["Residual (score points)"] == "+3.2"
+    shown = vfm.vfm_display(result, names)
+    assert set(shown["Within the range expected"]) == {"Yes"}
+
+
+def test_an_unusual_residual_is_named():
+    from perfeval.stats import budget as money
+
+    x = pd.Series({c: float(i) for i, c in enumerate("ABCDEFGHIJ", start=1)})
+    noise = [0.3, -0.2, 0.1, -0.3, 0.0, 0.2, -0.1, 0.3, -0.2, 0.1]
+    score = x + pd.Series(noise, index=x.index)
+    score["E"] += 0.8  # studentised residual 3.02 with 7 degrees of freedom
+    names = pd.Series({c: f"Council {c}" for c in x.index})
+    loose = money.value_for_money(score, x, level=0.9)
+    assert vfm.describe_judgement(loose, names).startswith(
+        "1 of 10 councils is outside the range the other councils would predict (Council E), "
+        "judged by whether a council's studentised residual is beyond ±1.89, Student's t for 90 % "
+        "confidence with 7 degrees of freedom."
+    )
+    strict = money.value_for_money(score, x, level=0.998)
+    assert vfm.describe_judgement(strict, names).startswith("0 of 10 councils are outside")
+
+
+def test_three_councils_are_not_judged():
+    report = vfm_report(vfm_data())
+    assert vfm.describe_judgement(report.result, report.names) == (
+        "With 3 councils no residual is judged: a studentised residual needs at least 4 councils."
+    )
+    assert set(vfm.vfm_display(report.result, report.names)["Within the range expected"]) == {
+        "Not judged"
+    }
+    residuals = vfm.residuals(report)
+    (display,) = tables(residuals)
+    assert display.note.startswith("Each council's residual is judged by its externally")
+    assert "Cook and Weisberg 1982" in display.note

@@ -20,6 +20,7 @@ So P and Q tie at 1 and R and S tie at 2; ties go to the lower code.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,13 @@ from scipy.spatial.distance import cdist
 from scipy.stats import zscore
 
 from perfeval.core.exceptions import AnalysisError
-from perfeval.stats.comparators import nearest_neighbours, standardise_measures
+from perfeval.stats.comparators import (
+    SUMMARY_COLUMNS,
+    nearest_neighbours,
+    standardise_measures,
+    summarise_groups,
+    summarise_values,
+)
 
 HOME = "E06000005"
 
@@ -192,3 +199,54 @@ def test_repeated_codes_are_refused(repeat):
     frame = pd.concat([five_councils(), five_councils().iloc[[repeat]]])
     with pytest.raises(AnalysisError):
         nearest_neighbours(frame, HOME, ["a", "b"], k=2)
+
+
+# --- the one rule for a group's median and quartiles (#14 item 3) ---------------------------
+
+REFERENCE = Path(__file__).parents[1] / "data" / "reference" / "quartile_inc_examples.csv"
+
+
+@pytest.mark.parametrize(
+    "row", pd.read_csv(REFERENCE).to_dict("records"), ids=lambda r: r["example"]
+)
+def test_quartiles_match_published_quartile_inc_examples(row):
+    # Microsoft's and MESCIUS's worked QUARTILE.INC examples (tests/data/reference/README.md)
+    values = [float(v) for v in row["values"].split(";")]
+    assert row["quart"] == 1
+    assert summarise_values(values)["lower_quartile"] == pytest.approx(row["expected"])
+
+
+def test_summary_of_eight_values_by_hand():
+    # 1 2 4 7 | 8 9 10 12: median (7 + 8) / 2; Q3 at position 7 x 0.75 = 5.25, 9 + 0.25 x 1
+    summary = summarise_values([12, 1, 10, 2, 9, 4, 8, 7])
+    assert summary == {"median": 7.5, "lower_quartile": 3.5, "upper_quartile": 9.25, "n": 8}
+
+
+def test_no_median_or_quartile_from_fewer_than_three_councils():
+    for values in ([], [41.0], [41.0, 38.0], [41.0, float("nan"), 38.0]):
+        summary = summarise_values(values)
+        assert summary["n"] == len([v for v in values if v == v])
+        assert all(math.isnan(summary[k]) for k in ("median", "lower_quartile", "upper_quartile"))
+    three = summarise_values([41.0, 38.0, 0.0])  # a real zero counts
+    assert three["n"] == 3 and three["median"] == 38.0
+    assert three["lower_quartile"] == 19.0 and three["upper_quartile"] == 39.5
+
+
+def test_minimum_is_checked_and_can_be_raised():
+    assert math.isnan(summarise_values([1, 2, 3, 4], minimum=5)["median"])
+    with pytest.raises(AnalysisError, match="minimum must be at least 1 council; got 0"):
+        summarise_values([1, 2, 3], minimum=0)
+
+
+def test_summarise_groups_applies_the_rule_to_each_group():
+    values = pd.DataFrame(
+        {
+            "indicator": ["A", "A", "A", "B", "B"],
+            "period": ["2023/24"] * 5,
+            "value": [1.0, 2.0, 3.0, 5.0, 6.0],
+        }
+    )
+    out = summarise_groups(values, ["indicator", "period"]).set_index("indicator")
+    assert list(out.columns) == ["period", *SUMMARY_COLUMNS]
+    assert out.loc["A", "median"] == 2.0 and out.loc["A", "n"] == 3
+    assert math.isnan(out.loc["B", "median"]) and out.loc["B", "n"] == 2

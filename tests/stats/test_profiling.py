@@ -12,12 +12,19 @@ import pytest
 
 from perfeval.core.exceptions import AnalysisError
 from perfeval.stats.profiling import (
+    MIN_INTERVAL_YEARS,
     assess_forecast,
     assess_year_to_date,
     bounded_period_targets,
     estimate_seasonal_shares,
+    forecast_interval,
     forecast_year_end,
+    implied_multiplier,
     profile_annual_target,
+    profile_reached_share,
+    ratio_of_sums,
+    reached_shares,
+    weighted_target,
     year_to_date_values,
 )
 
@@ -211,3 +218,140 @@ def test_seasonal_history_with_a_bad_period_label_is_named():
     history = pd.DataFrame({"period": ["2023/24 Q1", "Q5 2023"], "value": [1.0, 2.0]})
     with pytest.raises(AnalysisError, match=r"history: period label\(s\) \['Q5 2023'\]"):
         estimate_seasonal_shares(history)
+
+
+# --------------------------------------------------------------------------- forecast interval
+
+
+def quarters(years):
+    """``period, value`` rows from ``{fy_start: [q1, q2, q3, q4]}``."""
+    rows = [
+        (f"{y}/{(y + 1) % 100:02d} Q{q}", v)
+        for y, values in years.items()
+        for q, v in enumerate(values, start=1)
+    ]
+    return pd.DataFrame(rows, columns=["period", "value"])
+
+
+FIVE_YEARS = quarters(
+    {
+        2019: [24, 26, 25, 25],  # Q1 share 24/100 = 0.24; mean of Q1-Q2 25 over the year's 25
+        2020: [26, 24, 25, 25],  # 0.26
+        2021: [25, 25, 25, 25],  # 0.25
+        2022: [25, 25, 20, 30],  # 0.25
+        2023: [50, 50, 50, 50],  # 0.25
+    }
+)
+
+
+def test_reached_shares_by_measure_kind():
+    got = reached_shares(FIVE_YEARS, kind="cumulative", periods=1)
+    assert got == pytest.approx([0.24, 0.26, 0.25, 0.25, 0.25])
+    # average: mean of Q1-Q3 over the year's mean; 2022: (25+25+20)/3 = 23.33 over 25
+    got = reached_shares(FIVE_YEARS, kind="average", periods=3)
+    assert got == pytest.approx([1.0, 1.0, 1.0, 70 / 75, 1.0])
+    # snapshot: the position after Q3 over the year-end position; 2022: 20 / 30
+    got = reached_shares(FIVE_YEARS, kind="snapshot", periods=3)
+    assert got == pytest.approx([1.0, 1.0, 1.0, 2 / 3, 1.0])
+    # an incomplete year, another kind of period and a year totalling 0 are left out
+    extra = pd.concat(
+        [
+            FIVE_YEARS,
+            quarters({2024: [10, 10, 10]}),
+            quarters({2017: [0, 0, 0, 0]}),
+            pd.DataFrame({"period": ["2023/24"], "value": [200]}),
+        ]
+    )
+    assert len(reached_shares(extra, kind="cumulative", periods=1)) == 5
+    assert reached_shares(extra.iloc[0:0], kind="cumulative", periods=1).size == 0
+    with pytest.raises(AnalysisError, match="periods must be 1 to 4"):
+        reached_shares(FIVE_YEARS, kind="cumulative", periods=5)
+
+
+def test_forecast_interval_from_the_spread_of_past_shares():
+    # shares 0.24, 0.26, 0.25, 0.25, 0.25: mean 0.25, s = sqrt((0.01^2 + 0.01^2) / 4) = 0.0070711;
+    # t(0.975, 4) = 2.776445; half = 2.776445 x 0.0070711 x sqrt(1 + 1/5) = 0.0215064.
+    # Q1 of a year to date of 10 against an expected share of 0.25: forecast 40, outturn between
+    # 10 / 0.2715064 = 36.832 and 10 / 0.2284936 = 43.765
+    shares = reached_shares(FIVE_YEARS, kind="cumulative", periods=1)
+    lower, upper = forecast_interval(40.0, 0.25, shares)
+    assert lower == pytest.approx(10 / 0.2715064, rel=1e-6)
+    assert upper == pytest.approx(10 / 0.2284936, rel=1e-6)
+    assert lower < 40 < upper and upper - 40 > 40 - lower, "a smaller share means more"
+    # a 90% interval is narrower (t(0.95, 4) = 2.131847)
+    lower90, upper90 = forecast_interval(40.0, 0.25, shares, level=0.90)
+    half90 = 2.131847 * 0.0070711 * (1.2**0.5)
+    assert lower90 == pytest.approx(10 / (0.25 + half90), rel=1e-5) and upper90 < upper
+
+
+def test_forecast_interval_edge_cases():
+    assert MIN_INTERVAL_YEARS == 3
+    two = np.array([0.24, 0.26])
+    assert all(np.isnan(forecast_interval(40.0, 0.25, two)))
+    # identical shares: no spread, the interval is the forecast itself
+    assert forecast_interval(40.0, 0.25, np.full(4, 0.25)) == (pytest.approx(40), pytest.approx(40))
+    # shares so variable the lower share reaches 0: no finite upper end, so no interval
+    assert all(np.isnan(forecast_interval(40.0, 0.25, np.array([0.05, 0.45, 0.25]))))
+    assert all(np.isnan(forecast_interval(float("nan"), 0.25, np.full(4, 0.25))))
+    with pytest.raises(AnalysisError, match="level must be between 0 and 1"):
+        forecast_interval(40.0, 0.25, np.full(4, 0.25), level=95)
+    with pytest.raises(AnalysisError, match="expected_share must be positive"):
+        forecast_interval(40.0, 0.0, np.full(4, 0.25))
+
+
+def test_profile_reached_share_matches_the_forecast_rule():
+    # forecast_year_end gives year to date / profile_reached_share for every kind
+    history = quarters({2022: [10, 20, 30, 40], 2023: [20, 20, 20, 40]})
+    for kind in ("cumulative", "average", "snapshot"):
+        profile = profile_annual_target(
+            100.0, "2024/25", method="seasonal", kind=kind, history=history
+        )
+        actuals = pd.DataFrame({"period": ["2024/25 Q1", "2024/25 Q2"], "value": [12.0, 18.0]})
+        got = forecast_year_end(actuals, profile)
+        expected = got["ytd_value"] / profile_reached_share(profile, 2)
+        assert got["forecast"] == pytest.approx(expected)
+    even = profile_annual_target(100.0, "2024/25", kind="cumulative")
+    assert profile_reached_share(even, 1) == pytest.approx(0.25)
+    average = profile_annual_target(100.0, "2024/25", kind="average")
+    assert profile_reached_share(average, 3) == pytest.approx(1)
+
+
+# --------------------------------------------------------------------------- ratio of sums
+
+
+def test_ratio_of_sums_is_not_the_mean_of_the_rates():
+    # 45 of 50 (90%) and 10 of 20 (50%): 55 of 70 = 78.571%, where the mean of the rates is 70%
+    assert ratio_of_sums(np.array([45, 10]), np.array([50, 20]), 100) == pytest.approx(
+        100 * 55 / 70
+    )
+    assert np.isnan(ratio_of_sums(np.array([0, 0]), np.array([0, 0]), 100))
+    assert np.isnan(ratio_of_sums(np.array([1, np.nan]), np.array([2, 2]), 100))
+    with pytest.raises(AnalysisError, match="one entry per period"):
+        ratio_of_sums(np.array([1, 2]), np.array([3]), 100)
+    with pytest.raises(AnalysisError, match="must not be negative"):
+        ratio_of_sums(np.array([-1]), np.array([3]), 100)
+
+
+def test_implied_multiplier_from_the_values_themselves():
+    num, den = np.array([45.0, 10.0]), np.array([50.0, 20.0])
+    assert implied_multiplier(np.array([90.0, 50.0]), num, den) == 100
+    assert implied_multiplier(np.array([0.9, 0.5]), num, den) == 1
+    # a rate per 1,000 households, published to 2 decimals: 3 of 2,700 = 1.11
+    assert implied_multiplier(np.array([1.11]), np.array([3.0]), np.array([2700.0])) == 1000
+    # values that the numerators and denominators do not give: not used
+    assert implied_multiplier(np.array([90.0, 70.0]), num, den) is None
+    assert implied_multiplier(np.array([0.0]), np.array([0.0]), np.array([5.0])) is None
+
+
+def test_weighted_target_weighs_each_period_by_its_denominator():
+    # targets 80 and 90 over denominators 30 and 10: (2400 + 900) / 40 = 82.5
+    assert weighted_target(np.array([80.0, 90.0]), np.array([30.0, 10.0])) == pytest.approx(82.5)
+    assert np.isnan(weighted_target(np.array([80.0]), np.array([0.0])))
+
+
+def test_forecast_projects_a_given_year_to_date():
+    profile = profile_annual_target(80.0, "2024/25", kind="average")
+    actuals = pd.DataFrame({"period": ["2024/25 Q1", "2024/25 Q2"], "value": [90.0, 50.0]})
+    assert forecast_year_end(actuals, profile)["forecast"] == pytest.approx(70)
+    got = forecast_year_end(actuals, profile, year_to_date=100 * 55 / 70)
+    assert got["ytd_value"] == pytest.approx(78.571, abs=1e-3) == got["forecast"]

@@ -34,6 +34,7 @@ from perfeval.stats.spc import (
     classify_variation,
     describe_variation_and_assurance,
     explain_point,
+    truncate_limits,
     xmr,
 )
 
@@ -565,7 +566,7 @@ def test_explain_point_sentences():
 def test_spc_sentences_use_the_report_number_format():
     # the house format: rounded half up, % attached, £ in front; trailing zeros dropped
     sentence = describe_variation_and_assurance(chart([], target=20), unit="£", decimals=0)
-    assert "the target of £20 will" in sentence and "(£6 to £16)" in sentence
+    assert "side of the target of £20, so" in sentence and "(£6 to £16)" in sentence
     assert _format_number(2.25, "", 1) == "2.3" and _format_number(-0.04, "%", 1) == "0%"
 
 
@@ -592,20 +593,83 @@ def test_explain_point_rejects_bad_positions():
 
 def test_describe_variation_and_assurance():
     assert describe_variation_and_assurance(chart([], target=20), unit="%", decimals=2) == (
-        "Common-cause variation only at the latest point (no significant change); the target of "
-        "20% will consistently be missed, as the process limits (5.68% to 16.32%) lie entirely "
-        "on the wrong side of it."
+        "The latest value shows only common-cause variation (no significant change); the process "
+        "limits (5.68% to 16.32%) lie entirely on the worse side of the target of 20%, so it will "
+        "be missed consistently."
     )
     assert describe_variation_and_assurance(chart([5], improvement="decrease", target=11)) == (
-        "Special-cause variation of an improving nature at the latest point (significantly lower "
-        "than expected); the target of 11 will be met inconsistently, as it lies within the "
-        "process limits (5.7 to 16.3)."
+        "The latest value is a special cause of improvement (significantly lower than the usual "
+        "variation); the target of 11 lies within the process limits (5.7 to 16.3), so it will be "
+        "met in some periods and missed in others."
     )
     assert describe_variation_and_assurance(chart([17])).endswith("; no target is set.")
     assert describe_variation_and_assurance(chart([]), target=5).endswith(
-        "will consistently be met, as the process limits (5.7 to 16.3) lie entirely on the right "
-        "side of it."
+        "the process limits (5.7 to 16.3) lie entirely on the better side of the target of 5, so "
+        "it will be met consistently."
     )
+    # the report names a derived target and its periods itself
+    named = describe_variation_and_assurance(
+        chart([]),
+        target=11,
+        target_words="the quarterly target of 11 (the annual target of 44 over 4 quarters)",
+        periods="quarters",
+    )
+    assert named.endswith(
+        "; the quarterly target of 11 (the annual target of 44 over 4 quarters) lies within the "
+        "process limits (5.7 to 16.3), so it will be met in some quarters and missed in others."
+    )
+
+
+# --------------------------------------------------------------------------- natural range
+
+
+NEAR_100 = [96.0, 99.0] * 7  # mean 97.5, every moving range 3: limits 97.5 +/- 7.98
+
+
+def test_truncate_limits_cuts_the_display_only():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProvisionalLimitsWarning)
+        result = xmr([*NEAR_100, 104.0], baseline=14, target=100.0)
+    shown = truncate_limits(result, lower=0, upper=100)
+    # 97.5 + 7.98 = 105.48 is shown at 100; the near limit 97.5 + 5.32 = 102.82 too
+    assert shown["upl"].iloc[-1] == 100 and shown["near_upl"].iloc[-1] == 100
+    assert shown["upl_calculated"].iloc[-1] == pytest.approx(105.48)
+    assert shown["lpl"].iloc[-1] == pytest.approx(89.52) == shown["lpl_calculated"].iloc[-1]
+    assert shown.attrs["spc"]["truncated"] == ["upper"]
+    assert shown.attrs["spc"]["bounds"] == (0, 100)
+    # the points, rules and summaries are those of the calculated limits
+    assert shown["point_type"].tolist() == result["point_type"].tolist()
+    assert shown["rule"].tolist() == result["rule"].tolist()
+    assert classify_assurance(shown) == classify_assurance(result) == "inconsistent"
+    assert "(89.5% to 100%)" in describe_variation_and_assurance(shown, unit="%")
+    assert result["upl"].iloc[-1] == pytest.approx(105.48), "the input is left as it was"
+    # a second truncation keeps the calculated limits
+    again = truncate_limits(shown, upper=99)
+    assert again["upl_calculated"].iloc[-1] == pytest.approx(105.48)
+
+
+def test_truncated_limits_never_change_the_assurance():
+    # a count, lower is better, limits 2 +/- 5.32 = -3.32 to 7.32, shown from 0. A target of -1
+    # lies within the calculated limits (inconsistent); judged on the limits shown it would lie
+    # below them and read "consistently missed"
+    counts = xmr([1.0, 3.0] * 7, improvement="decrease", target=-1.0)
+    shown = truncate_limits(counts, lower=0)
+    assert shown["lpl"].iloc[-1] == 0 and shown["lpl_calculated"].iloc[-1] == pytest.approx(-3.32)
+    assert shown.attrs["spc"]["truncated"] == ["lower"]
+    assert classify_assurance(shown) == "inconsistent" == classify_assurance(counts)
+    # no bound passed: nothing cut
+    assert truncate_limits(counts).attrs["spc"]["truncated"] == []
+    with pytest.raises(AnalysisError, match="lower .* must be below upper"):
+        truncate_limits(counts, lower=100, upper=0)
+
+
+def test_truncated_limits_are_drawn_at_the_bound():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProvisionalLimitsWarning)
+        shown = truncate_limits(xmr(NEAR_100, baseline=14), upper=100)
+    fig = plot_xmr(shown, title="t", unit="%")
+    limit_lines = [ln for ln in fig.axes[0].lines if ln.get_linestyle() == "--"]
+    assert max(max(ln.get_ydata()) for ln in limit_lines) == 100
 
 
 # --------------------------------------------------------------------------- chart

@@ -207,7 +207,11 @@ def test_missing_answer_keeps_the_full_sample_size_like_r_na_rm():
 
 
 @pytest.mark.parametrize("level", [0.95, 0.9])
-def test_wilson_interval_on_effective_base_agrees_with_statsmodels(level):
+def test_wilson_interval_is_svyciprop_wilson_on_the_design_effective_base(level):
+    # R survey's svyciprop(method="wilson") (R/svyttest.R): Wilson on n* = p(1-p)/var with the
+    # t quantile on the design df; for weights only, var is the domain variance
+    # n/(n-1) sum z^2 over all n respondents, z = w (y - p) / sum w in the domain, 0 outside,
+    # and df = the domain's respondents - 1 (R's degf of the subset design).
     rng = np.random.default_rng(7)
     data = pd.DataFrame(
         {
@@ -221,32 +225,41 @@ def test_wilson_interval_on_effective_base_agrees_with_statsmodels(level):
         data, "answer", statistic="proportion", positive=[4, 5], weight="wt", by="area", level=level
     )
     for row in table.itertuples():
-        subset = data[(data.area == row.area) & data.answer.notna()]
-        w = subset.wt.to_numpy()
-        effective = w.sum() ** 2 / (w**2).sum()
-        share = w[subset.answer.isin([4, 5])].sum() / w.sum()
-        low, high = proportion_confint(
-            share * effective, effective, alpha=1 - level, method="wilson"
+        member = ((data.area == row.area) & data.answer.notna()).to_numpy()
+        w = data.wt.to_numpy()
+        y = data.answer.isin([4, 5]).to_numpy(dtype=float)
+        share = w[member] @ y[member] / w[member].sum()
+        z = np.where(member, w * (y - share) / w[member].sum(), 0.0)
+        n_star = share * (1 - share) / (400 / 399 * np.sum(z**2))
+        t = stats.t.ppf(0.5 + level / 2, member.sum() - 1)
+        root = math.sqrt(4 * n_star * share * (1 - share) + t * t)
+        low, high = (
+            (share + t * t / (2 * n_star) + s * t / (2 * n_star) * root) / (1 + t * t / n_star)
+            for s in (-1, 1)
         )
-        assert row.ci_method == "wilson"
-        assert row.base == len(subset)
+        assert row.ci_method == "wilson" and row.df == member.sum() - 1
+        assert row.base == member.sum()
         assert (row.effective_base, row.estimate) == (
-            pytest.approx(effective),
+            pytest.approx(w[member].sum() ** 2 / (w[member] ** 2).sum()),
             pytest.approx(share),
         )
+        assert row.design_effective_base == pytest.approx(n_star)
         assert row.ci_low == pytest.approx(low, abs=1e-9) and row.ci_high == pytest.approx(
             high, abs=1e-9
         )
+        # the statsmodels Wilson interval on the same effective count, with z, is narrower
+        z_low, _ = proportion_confint(share * n_star, n_star, alpha=1 - level, method="wilson")
+        assert z_low > row.ci_low
 
 
-def test_design_interval_is_estimate_plus_minus_normal_quantile(apiclus1):
+def test_design_interval_is_estimate_plus_minus_t_on_the_design_df(apiclus1):
     row = estimate(apiclus1, "api00", level=0.9, **CLUSTER).iloc[0]
-    z = stats.norm.ppf(0.95)
+    t = stats.t.ppf(0.95, 14)  # 15 PSUs - 1 stratum
     assert (row.ci_low, row.ci_high) == (
-        pytest.approx(row.estimate - z * row.se),
-        pytest.approx(row.estimate + z * row.se),
+        pytest.approx(row.estimate - t * row.se),
+        pytest.approx(row.estimate + t * row.se),
     )
-    assert row.ci_method == "normal"
+    assert row.ci_method == "t" and row.df == 14
 
 
 def test_two_breakdowns_give_observed_combinations_and_skip_missing_groups():
@@ -596,7 +609,7 @@ def test_group_versus_rest_in_srs_equals_independent_difference():
         se = math.hypot(split.loc["in", "se"], split.loc["out", "se"])
         assert result.loc[ward, "difference"] == pytest.approx(difference)
         assert result.loc[ward, "se"] == pytest.approx(se, rel=1e-10)
-        p_raw.append(2 * stats.norm.sf(abs(difference / se)))
+        p_raw.append(2 * stats.t.sf(abs(difference / se), 299))  # t on 300 PSUs - 1 stratum
         # As shares: Newcombe's interval on each side's effective base, as estimate() gives it.
         n_in, n_out = split.loc["in", "effective_base"], split.loc["out", "effective_base"]
         newcombe = newcombe_difference(

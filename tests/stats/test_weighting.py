@@ -135,3 +135,34 @@ def test_rake_checks_the_starting_weights():
         rake_weights(data, margins, weight="w")
     with pytest.raises(AnalysisError, match="must be numeric"):
         rake_weights(data.assign(w="1"), margins, weight="w")
+
+
+def test_post_stratify_hand_example_and_its_calibration():
+    # Cells A (weights 1, 1, 2) and B (weight 3); population A 8, B 6: A x 2, B x 2.
+    from perfeval.stats.weighting import post_stratify_weights
+
+    data = pd.DataFrame({"cell": ["A", "A", "A", "B"], "w": [1.0, 1.0, 2.0, 3.0]})
+    population = pd.DataFrame({"cell": ["A", "B"], "count": [8, 6]})
+    weights, calibration = post_stratify_weights(data, population, "cell", weight="w")
+    assert weights.tolist() == pytest.approx([2.0, 2.0, 4.0, 6.0])
+    assert calibration.method == "post-stratification" and calibration.fixed_total
+    assert calibration.model_matrix.tolist() == [[1, 0], [1, 0], [1, 0], [0, 1]]
+    assert calibration.design_weights.tolist() == [1.0, 1.0, 2.0, 3.0]
+    assert calibration.describe() == "post-stratification on cell"
+    crossed = data.assign(sex=["F", "M", "F", "F"])
+    table = pd.DataFrame(
+        {"cell": ["A", "A", "B"], "sex": ["F", "M", "F"], "share": [0.5, 0.2, 0.3]}
+    )
+    weights, calibration = post_stratify_weights(crossed, table, ["cell", "sex"], weight="w")
+    assert weights.sum() == pytest.approx(7.0) and not calibration.fixed_total
+    assert weights[crossed.sex == "M"].sum() == pytest.approx(0.2 * 7)
+
+
+def test_post_stratify_refuses_missing_cells_and_columns():
+    from perfeval.stats.weighting import post_stratify_weights
+
+    data = pd.DataFrame({"cell": ["A", "C"]})
+    with pytest.raises(AnalysisError, match="not categories of the margin"):
+        post_stratify_weights(data, pd.DataFrame({"cell": ["A", "B"], "count": [1, 2]}), "cell")
+    with pytest.raises(ParameterError, match="'count' \\(population counts\\) or 'share'"):
+        post_stratify_weights(data, pd.DataFrame({"cell": ["A", "C"]}), "cell")
