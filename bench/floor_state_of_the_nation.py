@@ -6,8 +6,8 @@ order (:data:`SECTIONS`): the same validation and data loading, then each
 HTML (its tables rendered) - with no kernel, no papermill and no HTML export. It writes the key
 figures the notebook records, from the same sections' offered figures, as the JSON payloads of
 :func:`perfeval.present.keyfigures.key_figure_payload`, so the benchmark can check that the floor
-did the same work. When the notebook records another figure or calls another section, change
-:data:`SECTIONS` with it: the benchmark fails if the key figures differ.
+did the same work. :data:`SECTIONS` is read from the notebook's cells, so a new section or key
+figure there is followed here; the benchmark fails if the key figures differ.
 
 Usage::
 
@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import perfeval
 from perfeval.data.loader import load_dataset
 from perfeval.present.keyfigures import key_figure_payload
 from perfeval.present.section import Section
@@ -30,20 +32,66 @@ from perfeval.run.parameters import validate_parameters
 from perfeval.sections import annual, benchmark, common, delivery
 from perfeval.sections.annual import AnnualReport
 
+#: The bundled notebook the floor follows.
+NOTEBOOK = Path(perfeval.__file__).parent / "bundled" / "notebooks" / "state_of_the_nation.ipynb"
+
+#: A notebook cell of the house shape: ``s = family.section(report)`` then ``s.record("a", ...)``,
+#: or ``display(family.section(...))`` for a section that records nothing.
+_BUILD = re.compile(r"^s = (\w+)\.(\w+)\(report\)$", re.M)
+_RECORD = re.compile(r"^s\.record\((.*)\)$", re.M)
+_DISPLAY = re.compile(r"^display\((\w+)\.(\w+)\((.*)\)\)$", re.M)
+
+_FAMILIES = {"annual": annual, "benchmark": benchmark, "common": common, "delivery": delivery}
+
+
+def _family(name: str) -> Any:
+    if name not in _FAMILIES:
+        raise SystemExit(f"{NOTEBOOK.name}: section family {name!r} is not imported by the floor")
+    return _FAMILIES[name]
+
+
+def _display_call(family: str, function: str, arguments: str) -> Callable[[AnnualReport], Section]:
+    """A ``display(common.x(report.context, ...))`` cell as a function of the report."""
+    names = [part.strip() for part in arguments.split(",") if part.strip()]
+    if not all(re.fullmatch(r"report(\.\w+)?", name) for name in names):
+        cell = f"display({family}.{function}({arguments}))"
+        raise SystemExit(f"{NOTEBOOK.name}: the floor cannot follow {cell}")
+    make = getattr(_family(family), function)
+
+    def call(report: AnnualReport) -> Section:
+        values = [report if n == "report" else getattr(report, n.split(".", 1)[1]) for n in names]
+        return make(*values)
+
+    return call
+
+
+def notebook_sections(
+    path: Path = NOTEBOOK,
+) -> list[tuple[Callable[[AnnualReport], Section], tuple[str, ...]]]:
+    """The notebook's section cells in order, each with the key figures its cell records.
+
+    Read from the notebook itself, so the floor cannot drift from it: each code cell after
+    ``annual.prepare`` is either ``s = family.section(report)`` with ``s.record(...)`` or
+    ``display(family.section(...))``.
+    """
+    cells = json.loads(path.read_text())["cells"]
+    sections: list[tuple[Callable[[AnnualReport], Section], tuple[str, ...]]] = []
+    for cell in cells:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        built, shown = _BUILD.search(source), _DISPLAY.search(source)
+        if built:
+            recorded = _RECORD.search(source)
+            names = tuple(re.findall(r'"(\w+)"', recorded.group(1))) if recorded else ()
+            sections.append((getattr(_family(built.group(1)), built.group(2)), names))
+        elif shown:
+            sections.append((_display_call(*shown.groups()), ()))
+    return sections
+
+
 #: The notebook's sections in order, each with the key figures its cell records.
-SECTIONS: list[tuple[Callable[[AnnualReport], Section], tuple[str, ...]]] = [
-    (lambda report: common.opening_section(report.context), ()),
-    (annual.headlines, ("headline_shares",)),
-    (annual.performance, ("rag_counts",)),
-    (annual.benchmarking, ("share_top_two_quartiles",)),
-    (benchmark.funnel, ("funnel_comparisons",)),
-    (annual.resident_views, ("resident_views",)),
-    (annual.money_summary, ("net_spend_per_head", "budget_outturn")),
-    (annual.trends, ("key_indicator_trends", "key_indicator_trend_tests")),
-    (delivery.summary, ("delivery_summary",)),
-    (annual.issues, ("issues_to_consider",)),
-    (lambda report: common.method_section(report.context, report.method_notes), ()),
-]
+SECTIONS = notebook_sections()
 
 
 def build(params: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[str]]:
