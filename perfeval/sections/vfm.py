@@ -258,6 +258,8 @@ def spend_per_head(
         raise AnalysisError(
             f"net_expenditure.csv has no {service!r} rows for these councils"
             + (f" in {list(years)}" if years is not None else "")
+            + f"; add their {money.SPEND_LINE} figures (£000, one row per council and year) "
+            f"to compare spend per head"
         )
     return money.compute_spend_per_head(rows, data.population).reset_index(drop=True)
 
