@@ -70,7 +70,9 @@ def test_vfm_highlights_the_home_council_and_states_caveats(vfm):
     # the Revenue Outturn runs a year past the deflators: 2024/25 is in cash only, said so
     assert "There is no GDP deflator for 2024/25 in the data yet, so that year is shown" in page
     assert "In 2022/23, Rutland had an average performance score of" in page
-    assert "net current expenditure" not in page.lower()
+    assert (
+        "Net current expenditure per head" not in page
+    )  # the measure is total service expenditure
 
 
 def test_vfm_records_key_figures_consistent_with_the_text(vfm):
