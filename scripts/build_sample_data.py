@@ -7,9 +7,11 @@ same sources and the same ``SEED`` give byte-identical CSV files.
 Two kinds of data come out, and every table says which is which:
 
 * **Real published figures** (``synthetic`` = false, ``source`` names the publication): NI 192
-  household recycling rate (Defra ENV18), Oflog adult social care metrics, Revenue Outturn net
-  current expenditure (MHCLG RS), authority names, types, regions, population and area
-  (mySociety lookup of ONS codes).
+  household recycling rate (Defra ENV18), Oflog adult social care metrics, households in
+  temporary accommodation (HO01, MHCLG H-CLIC TA1, with numerators and denominators), Revenue
+  Outturn net current expenditure (MHCLG RS, to 2024/25 for upper-tier councils), authority
+  names, types, regions, population and area (mySociety lookup of ONS codes), and the ONS 2025
+  statistical nearest neighbours of the home council (a second comparator group).
 * **Synthetic figures** (``synthetic`` = true): every other indicator, all targets, commentary,
   budget monitoring, the resident survey and its population margins, and the actions and risks
   registers (fixed rows written out here, as at 31 December 2024). They are generated here with
@@ -113,6 +115,35 @@ def build_comparator_group(
     return pd.DataFrame({"group": GROUP, "authority": members, "method": method})
 
 
+ONS_GROUP = "rutland_ons_2025_neighbours"
+ONS_NEIGHBOURS_FILE = "ons_2025_la_nearest_neighbours_table7a_global.csv"
+
+
+def build_ons_group(neighbours: pd.DataFrame, authorities: pd.DataFrame) -> pd.DataFrame:
+    """Rutland and its published ONS 2025 statistical nearest neighbours (global model, Table
+    7a), in ONS's order, keeping the English councils of authorities.csv (the table is UK-wide)."""
+    row = neighbours[neighbours["Local Authority Code"] == HOME]
+    if len(row) != 1:
+        raise ValueError(f"{ONS_NEIGHBOURS_FILE} has {len(row)} rows for {HOME}, not 1")
+    codes = [row.iloc[0][f"Neighbour {i}: code"] for i in range(1, 21)]
+    known = set(authorities["code"])
+    kept = [c for c in codes if c in known]
+    left_out = [
+        f"{row.iloc[0][f'Neighbour {i}: name']} ({c})"
+        for i, c in enumerate(codes, start=1)
+        if c not in known
+    ]
+    method = (
+        "ONS statistical nearest neighbours, global model: Rutland's 20 nearest neighbours in "
+        "Table 7a of the ONS workbook 'Clustering similar local authorities and statistical "
+        "nearest neighbours, UK' (released 14 February 2025; ONS flags the method as under "
+        f"development), of which the {len(kept)} English councils"
+        + (f" ({', '.join(left_out)} left out)" if left_out else "")
+        + "; a mix of districts, counties and unitaries, so not every PI covers every member"
+    )
+    return pd.DataFrame({"group": ONS_GROUP, "authority": [HOME] + kept, "method": method})
+
+
 # --------------------------------------------------------------------------- real indicators
 def build_real_indicator_values(recycling: pd.DataFrame, oflog: pd.DataFrame) -> pd.DataFrame:
     """NI 192 and Oflog ASC values in the long indicator_values shape ([x] where missing)."""
@@ -210,6 +241,78 @@ REAL_REGISTER = [
         "Oflog Local Authority Data Explorer (Skills for Care); OGL v3.0",
     ),
 ]
+
+
+#: H-CLIC table TA1 (households in temporary accommodation) in the shared extract.
+HCLIC_FILE = "mhclg_hclic_homelessness_by_la_quarterly_2018Q2_to_2025Q4.csv.gz"
+#: The synthetic register's HO01 row is published for real from TA1: same code, title, unit,
+#: polarity and tolerances, with this source and ``synthetic`` = false.
+TA_CODE = "HO01"
+TA_SOURCE = (
+    "MHCLG Statutory homelessness: detailed local authority data (H-CLIC), table TA1: "
+    "households in temporary accommodation at the end of the quarter (numerator) per 1,000 "
+    "households in the area (denominator, published in thousands); OGL v3.0"
+)
+#: Financial-year quarter of each quarter-end month: Q1 = April-June, so December is Q3 and
+#: March is Q4 of the year that began the April before.
+QUARTER_OF_MONTH = {6: 1, 9: 2, 12: 3, 3: 4}
+
+
+def quarter_ending(month: str) -> Period:
+    """The financial-year quarter that ends in calendar month ``YYYY-MM`` (``2024-12`` is
+    ``2024/25 Q3``, ``2025-03`` is ``2024/25 Q4``)."""
+    year, number = int(month[:4]), int(month[5:7])
+    if number not in QUARTER_OF_MONTH:
+        raise ValueError(f"{month!r} is not the last month of a quarter (June, Sep, Dec, March)")
+    return Period("quarter", year if number >= 4 else year - 1, QUARTER_OF_MONTH[number])
+
+
+def households(thousands: str) -> str:
+    """A TA1 household count published in thousands, as a whole number of households; a
+    statistical symbol (``..``) is kept as it is."""
+    try:
+        return str(int(round(float(thousands) * 1000)))
+    except ValueError:
+        return thousands
+
+
+def build_temporary_accommodation(hclic: pd.DataFrame) -> pd.DataFrame:
+    """HO01 from H-CLIC TA1: each quarter's published rate per 1,000 households, with its
+    numerator (households in temporary accommodation at the quarter's end) and denominator
+    (households in the area), and each year's value as at its Q4 (a snapshot PI: the year is
+    the position at the end of March).
+
+    Values, numerators and denominators are the published text; a suppression or
+    not-available marker (``..``) is kept as published, never 0.
+    """
+    quarters = [quarter_ending(m) for m in hclic["quarter_end"]]
+    table = pd.DataFrame(
+        {
+            "authority": hclic["ons_code"],
+            "indicator": TA_CODE,
+            "period": [q.label for q in quarters],
+            "value": hclic["TA1_households_in_TA_per_000"],
+            "numerator": hclic["TA1_households_in_TA"],
+            "denominator": hclic["TA1_households_in_area_000s"].map(households),
+            "status": "",
+            "note": "",
+        }
+    )
+    year_end = [q.index == 4 for q in quarters]
+    annual = table[year_end].assign(
+        period=[financial_year_label(q.fy) for q, end in zip(quarters, year_end) if end]
+    )
+    return pd.concat([table, annual], ignore_index=True)
+
+
+def publish_real(register: pd.DataFrame, code: str, source: str) -> pd.DataFrame:
+    """The register with ``code``'s row marked as published figures (``synthetic`` = false and
+    its source), in place, so that the rows after it and their random draws are unchanged."""
+    register = register.copy()
+    row = register["code"] == code
+    register.loc[row, "source"] = source
+    register.loc[row, "synthetic"] = False
+    return register
 
 
 # --------------------------------------------------------------------------- synthetic indicators
@@ -827,6 +930,33 @@ BUDGET_SERVICE_NAMES = {
 }
 
 
+#: The RS columns of the 2017/18-2024/25 upper-tier extract and the service line each is in the
+#: older RS files (and so in net_expenditure.csv). Police and fire (``RS_pol``, ``RS_frs``) and the
+#: council tax requirement (``RS_ctrtot``) are not kept, as they are not kept from the older files.
+RS_COLUMNS = {
+    "RS_asc_net_exp": "Adult Social Care",
+    "RS_csc_net_exp": "Children Social Care",
+    "RS_edu_net_exp": "Education services",
+    "RS_trans_net_exp": "Highways and transport services",
+    "RS_env_net_exp": "Environmental and regulatory services",
+    "RS_cul_net_exp": "Cultural and related services",
+    "RS_plan_net_exp": "Planning and development services",
+    "RS_hous_net_exp": "Housing services (GFRA only)",
+    "RS_cen_net_exp": "Central services",
+    "RS_phs_net_exp": "Public Health",
+    "RS_totsx_net_exp": "TOTAL SERVICE EXPENDITURE",
+}
+#: Years taken from the upper-tier extract: those after the older files' last year (2017/18, which
+#: both hold, with identical values; the older file also has NET CURRENT EXPENDITURE for it).
+RS_NEW_FIRST_FY = 2018
+#: quality_flag of the extract's rows that are blank in it and are written ``[x]`` (see
+#: data/sources/SOURCES.md): a figure that exists but is not in the extract, never a zero.
+RS_BLANKED = {"CORRUPT_column_shift_in_repo_parser", "not_submitted_zero_in_source"}
+#: quality_flag of rows that are not MHCLG figures at all (filled from predecessor councils by the
+#: extract's author): left out.
+RS_IMPUTED = "IMPUTED_by_repo_from_predecessor_councils"
+
+
 def build_net_expenditure(revenue: pd.DataFrame) -> pd.DataFrame:
     """Revenue Outturn net current expenditure (£000) by service, tidy and trimmed."""
     keep = RS_SERVICES + ["Social care", "TOTAL SERVICE EXPENDITURE", "NET CURRENT EXPENDITURE"]
@@ -845,6 +975,49 @@ def build_net_expenditure(revenue: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def build_recent_net_expenditure(upper: pd.DataFrame) -> pd.DataFrame:
+    """Net expenditure (£000) by service, 2018/19-2024/25, from the upper-tier RS extract.
+
+    Rows the extract's author imputed from predecessor councils are left out; rows it blanked
+    (a corrupted parse, or a zero meaning "not submitted") are written ``[x]`` (not available).
+    Values are text, as in the file: ``[x]`` or the published whole number of £ thousands.
+    """
+    fy = upper["financial_year"].map(lambda y: int(str(y)[:4]))
+    rows = upper[(fy >= RS_NEW_FIRST_FY) & (upper["quality_flag"] != RS_IMPUTED)]
+    unknown = set(rows["quality_flag"]) - RS_BLANKED - {"ok"}
+    if unknown:
+        raise ValueError(f"unknown quality_flag in the RS extract: {sorted(unknown)}")
+    long = rows.melt(
+        id_vars=["ons_code", "financial_year", "quality_flag"],
+        value_vars=list(RS_COLUMNS),
+        var_name="column",
+        value_name="value",
+    )
+    blank = long["quality_flag"].isin(RS_BLANKED) | long["value"].isna()
+    if (long["quality_flag"].isin(RS_BLANKED) != long["value"].isna()).any():
+        raise ValueError("the RS extract has blank cells in rows not flagged as blanked")
+    return pd.DataFrame(
+        {
+            "authority": long["ons_code"],
+            "period": long["financial_year"].map(normalise_financial_year),
+            "service": long["column"].map(RS_COLUMNS),
+            "net_current_expenditure": [
+                "[x]" if b else repr(float(v)) for b, v in zip(blank, long["value"])
+            ],
+        }
+    )
+
+
+def combine_net_expenditure(older: pd.DataFrame, recent: pd.DataFrame) -> pd.DataFrame:
+    """The older RS files' rows followed by the extract's later years, sorted; values as text."""
+    values = older["net_current_expenditure"]
+    older = older.assign(net_current_expenditure=values.map(repr).where(values.notna()))
+    both = pd.concat([older, recent], ignore_index=True)
+    return both.sort_values(["authority", "period", "service"], kind="mergesort").reset_index(
+        drop=True
+    )
+
+
 def generate_budget(net: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Quarterly budget monitoring for the home council, 2022/23 to 2024/25 (synthetic).
 
@@ -852,7 +1025,7 @@ def generate_budget(net: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
     are uplifted by a synthetic 4 % a year; spend and forecasts are generated around them.
     """
     base = net[(net["authority"] == HOME) & (net["period"] == "2017/18")]
-    base = dict(zip(base["service"], base["net_current_expenditure"] * 1000))
+    base = dict(zip(base["service"], pd.to_numeric(base["net_current_expenditure"]) * 1000))
     rows = []
     for fy in (LAST_FY - 2, LAST_FY - 1, LAST_FY):
         for service in RS_SERVICES:
@@ -1318,6 +1491,10 @@ def main() -> None:
     recycling = pd.read_csv(SOURCES / "recycling_rate_ni192_england_2015_2024.csv")
     oflog = pd.read_csv(SOURCES / "oflog_adult_social_care_2015_2023.csv")
     revenue = pd.read_csv(SOURCES / "revenue_outturn_rs_nce_2010_2018.csv.gz")
+    hclic = pd.read_csv(SOURCES / HCLIC_FILE, dtype=str, keep_default_na=False)
+    upper_tier_rs = pd.read_csv(
+        SOURCES / "mhclg_revenue_outturn_RS_net_exp_upper_tier_2017-18_to_2024-25.csv"
+    )
 
     authorities = build_authorities(lookup)
     population = build_population(lookup)
@@ -1326,20 +1503,32 @@ def main() -> None:
     pop = dict(zip(population["authority"], population["population"]))
 
     register = pd.concat([real_register(), synthetic_register()], ignore_index=True)
+    register = publish_real(register, TA_CODE, TA_SOURCE)
     real_values = build_real_indicator_values(recycling, oflog)
     synthetic_values = generate_synthetic_values(members, pop, rng)
     synthetic_values = add_data_quality_markers(synthetic_values, rng)
-    values = pd.concat([real_values, synthetic_values], ignore_index=True)
+    # HO01's synthetic values are drawn (so every later draw, and so every other synthetic
+    # series, is as before) and replaced by the published TA1 figures.
+    synthetic_values = synthetic_values[synthetic_values["indicator"] != TA_CODE]
+    values = pd.concat(
+        [real_values, synthetic_values, build_temporary_accommodation(hclic)], ignore_index=True
+    )
+    values = values[
+        ["authority", "indicator", "period", "value", "numerator", "denominator", "status", "note"]
+    ]
     values = values.sort_values(["indicator", "authority", "period"], kind="mergesort")
     known = set(authorities["code"])
     values = values[values["authority"].isin(known)]
 
     net = build_net_expenditure(revenue)
+    recent = build_recent_net_expenditure(upper_tier_rs)
+    net = combine_net_expenditure(net[net["authority"].isin(known)], recent)
     net = net[net["authority"].isin(known)]
 
     write_csv(authorities.drop(columns=[]), "authorities.csv")
     write_csv(population, "population.csv")
-    write_csv(groups, "comparator_groups.csv")
+    ons_group = build_ons_group(pd.read_csv(SOURCES / ONS_NEIGHBOURS_FILE, dtype=str), authorities)
+    write_csv(pd.concat([groups, ons_group], ignore_index=True), "comparator_groups.csv")
     write_csv(register, "indicators.csv")
     write_csv(values, "indicator_values.csv")
     write_csv(generate_targets(values, register, rng), "targets.csv")

@@ -85,7 +85,10 @@ TABLE_DOCS: dict[str, str] = {
     "quarter, and `actual` the spend incurred in that quarter alone (year-to-date "
     "actual is the sum of the year's quarters so far).",
     "net_expenditure": "Net current expenditure by service in £ thousands (nominal), from the "
-    "Revenue Outturn Summary (RS), for the value-for-money report.",
+    "Revenue Outturn Summary (RS), for spend per head (State of the Nation's Money section and "
+    "the value-for-money report). The reports compare the `TOTAL SERVICE EXPENDITURE` line; a "
+    "file without it is compared on `NET CURRENT EXPENDITURE` (total service expenditure plus "
+    "levies and other items), and the reports say so.",
     "deflators": "The GDP deflator index by financial year (any base; rebased in code), for "
     "real-terms spend.",
     "survey_codebook": "The resident survey's codebook: one row per question and response code, "
@@ -228,9 +231,10 @@ COLUMN_DOCS: dict[str, dict[str, ColumnDoc]] = {
         "authority": _AUTHORITY,
         "period": _doc("Financial year", "2024/25"),
         "service": _doc(
-            "Service line of the Revenue Outturn", "Environmental and regulatory services"
+            "Service line of the Revenue Outturn; spend per head uses `TOTAL SERVICE EXPENDITURE`",
+            "Environmental and regulatory services",
         ),
-        "net_current_expenditure": _doc("Net current expenditure, £ thousands", "4120"),
+        "net_current_expenditure": _doc("Net current expenditure of the line, £ thousands", "4120"),
     },
     "deflators": {
         "year": _doc("Financial year", "2024/25"),

@@ -12,12 +12,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from perfeval.present import charts
+from perfeval.stats.budget import SPEND_TITLE
 
 __all__ = ["plot_real_terms"]
 
 
-def plot_real_terms(trend: pd.DataFrame, *, council_name: str, base_year: str) -> Figure:
-    """Line chart of net spend per head in real terms by year.
+def plot_real_terms(
+    trend: pd.DataFrame, *, council_name: str, base_year: str, spend_title: str = SPEND_TITLE
+) -> Figure:
+    """Line chart of spend per head in real terms by year (the years with a real value; a year
+    with no GDP deflator yet is left to the table, in cash).
 
     Parameters
     ----------
@@ -28,6 +32,8 @@ def plot_real_terms(trend: pd.DataFrame, *, council_name: str, base_year: str) -
         The home council's name, for the legend.
     base_year : str
         The price base, for the axis label and title.
+    spend_title : str
+        What the spend is, for the title (e.g. "Total service expenditure").
 
     Returns
     -------
@@ -35,6 +41,7 @@ def plot_real_terms(trend: pd.DataFrame, *, council_name: str, base_year: str) -
         Home council solid with circles, comparison median dashed with squares.
     """
     fig, ax = charts.new_figure(8, 4.5)
+    trend = trend.dropna(subset=["home_real", "median_real"], how="all")
     x = np.arange(len(trend))
     ax.plot(
         x, trend["home_real"], color=charts.HOME_COLOUR, marker="o", linewidth=2, label=council_name
@@ -48,9 +55,9 @@ def plot_real_terms(trend: pd.DataFrame, *, council_name: str, base_year: str) -
         label="Comparison median",
     )
     ax.set_xticks(x, trend["period"].tolist())
-    ax.set_ylabel(f"Net spend per head, {base_year} prices (£)")
+    ax.set_ylabel(f"Spend per head, {base_year} prices (£)")
     ax.set_title(
-        f"Net current expenditure per head in real terms ({base_year} prices)",
+        f"{spend_title} per head in real terms ({base_year} prices)",
         loc="left",
         fontsize=11,
     )

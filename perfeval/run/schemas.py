@@ -538,10 +538,19 @@ def _without_group(params: list[Param], **year: Any) -> list[Param]:
 
 @_with_dataset
 def check_spend_year(value: str, values: dict[str, Any], data: Dataset) -> str | None:
-    """The year must be a financial year with net expenditure in net_expenditure.csv."""
-    years = sorted(set(data.net_expenditure["period"]), key=lambda y: parse_period(y).fy)
+    """The year must be a financial year with the spend the report compares in
+    net_expenditure.csv: the ``TOTAL SERVICE EXPENDITURE`` line, or ``NET CURRENT EXPENDITURE``
+    for a folder with no total service expenditure at all
+    (:func:`perfeval.stats.budget.choose_spend_measure`); a year with service lines only has
+    nothing to compare."""
+    from perfeval.stats.budget import choose_spend_measure
+
+    net = data.net_expenditure
+    line = choose_spend_measure(net).line
+    rows = net[(net["service"] == line) & net["net_current_expenditure"].notna()]
+    years = sorted(set(rows["period"]), key=lambda y: parse_period(y).fy)
     return check_year_among(
-        value, values, years, "has no rows in net_expenditure.csv; years with data"
+        value, values, years, f"has no {line} figures in net_expenditure.csv; years with them"
     )
 
 
@@ -569,9 +578,10 @@ register_schema(
     "value_for_money",
     _without_group(
         common_parameters(),
-        default="2017/18",
+        default="2022/23",
         check=check_spend_year,
-        description="Financial year compared (a year in net_expenditure.csv), e.g. 2017/18",
+        description="Financial year compared (a year with total service expenditure in "
+        "net_expenditure.csv and values for the score's indicators), e.g. 2022/23",
     )
     + [
         Param(
@@ -592,8 +602,9 @@ register_schema(
         Param(
             "price_base_year",
             "str",
-            "2017/18",
-            "Financial year whose prices real terms are in",
+            "2023/24",
+            "Financial year whose prices real terms are in (a year in deflators.csv; the "
+            "default is the latest there)",
             check=check_deflator_year,
             period=True,
         ),

@@ -766,23 +766,28 @@ def issues(report: AnnualReport) -> Section:
 
 # --------------------------------------------------------------------------- money
 def describe_no_spend(data: Dataset) -> str:
-    """Sentence for a spend section with no net expenditure figures for the group."""
+    """Sentence for a spend section with no spend figures for the group, naming the line of
+    net_expenditure.csv the report needs (:data:`perfeval.stats.budget.SPEND_LINE`)."""
     return (
-        f"No total net current expenditure figures are in {notes.folder_words(data)} for the "
-        "councils of the comparator group, so this report has no spend per head."
+        f"No {money.SPEND_TITLE.lower()} figures (the {money.SPEND_LINE} line of "
+        f"net_expenditure.csv, or the older {money.NET_SPEND}) are in "
+        f"{notes.folder_words(data)} for the councils of the comparator group, so this "
+        "report has no spend per head."
     )
 
 
-def spend_display_table(spend: pd.DataFrame, council: str) -> pd.DataFrame:
-    """The spend per head comparison as shown: council (this one marked), net current
-    expenditure (£000), population and spend per head (£)."""
+def spend_display_table(
+    spend: pd.DataFrame, council: str, measure: money.SpendMeasure = money.SPEND
+) -> pd.DataFrame:
+    """The spend per head comparison as shown: council (this one marked), the measure's
+    spend (£000), population and spend per head (£)."""
     return pd.DataFrame(
         {
             "Council": [
                 f"{n} (this council)" if c == council else n
                 for c, n in zip(spend["authority"], spend["name"])
             ],
-            "Net current expenditure (£000)": [
+            f"{measure.title} (£000)": [
                 format_number(v, 0) for v in spend["net_current_expenditure"]
             ],
             "Population": [format_number(v, 0) for v in spend["population"]],
@@ -836,7 +841,11 @@ def spend_left_out(data: Dataset, group: str, spend: pd.DataFrame, spend_year: s
 
 
 def spend_section(data: Dataset, *, council: str, group: str, year: str) -> Section:
-    """Net spend per head of the council against its comparator group: sentence, chart, table.
+    """Spend per head of the council against its comparator group: sentence, chart, table.
+
+    Spend is the folder's measure (:func:`perfeval.stats.budget.choose_spend_measure`: total
+    service expenditure, or net current expenditure for a folder with only that line, which the
+    sentence then says).
 
     The figures are the latest year with figures for the group at or before the report year;
     the sentence says which year that is and how far from the report year, the population year
@@ -844,7 +853,8 @@ def spend_section(data: Dataset, *, council: str, group: str, year: str) -> Sect
     ``net_spend_per_head`` (empty when the folder has no figures for the group; the sentence
     then says so).
     """
-    spend, spend_year = spend_per_head_comparison(data, council, group, year=year)
+    measure = money.choose_spend_measure(data.net_expenditure)
+    spend, spend_year = spend_per_head_comparison(data, council, group, measure.line, year=year)
     if spend_year is None:
         return (
             Section()
@@ -861,7 +871,7 @@ def spend_section(data: Dataset, *, council: str, group: str, year: str) -> Sect
         part
         for part in (
             narrative.describe_comparison(
-                "Net current expenditure per head",
+                f"{measure.title} per head",
                 "£",
                 spend_year,
                 bars,
@@ -871,10 +881,11 @@ def spend_section(data: Dataset, *, council: str, group: str, year: str) -> Sect
             ),
             describe_spend_year(spend_year, year, population_years),
             spend_left_out(data, group, spend, spend_year),
+            measure.fallback_note(),
         )
         if part
     )
-    caption = spend_caption(data, spend, spend_year)
+    caption = spend_caption(data, spend, spend_year, measure)
     return (
         Section()
         .text(sentence)
@@ -882,14 +893,14 @@ def spend_section(data: Dataset, *, council: str, group: str, year: str) -> Sect
             charts.plot_comparator_bars(
                 bars,
                 home=council,
-                title=f"Net current expenditure per head, {spend_year}",
+                title=f"{measure.title} per head, {spend_year}",
                 unit="£",
-                value_label="Net current expenditure per head",
+                value_label=f"{measure.title} per head",
             ),
             alt=sentence,
             caption=caption,
         )
-        .table(spend_display_table(spend, council), caption=caption, row_header="Council")
+        .table(spend_display_table(spend, council, measure), caption=caption, row_header="Council")
         .offer("net_spend_per_head", spend[SPEND_COLUMNS])
     )
 
@@ -951,7 +962,7 @@ def spend_per_head_comparison(
     data: Dataset,
     council: str,
     group: str,
-    service: str = money.NET_SPEND,
+    service: str = money.SPEND_LINE,
     *,
     year: str | None = None,
 ) -> tuple[pd.DataFrame, str | None]:
@@ -994,15 +1005,19 @@ def spend_per_head_comparison(
     return compared, latest
 
 
-def spend_caption(data: Dataset, spend: pd.DataFrame, year: str) -> str:
-    """Caption of the spend per head comparison: year, population year and sources, as used."""
+def spend_caption(
+    data: Dataset, spend: pd.DataFrame, year: str, measure: money.SpendMeasure = money.SPEND
+) -> str:
+    """Caption of the spend per head comparison: the measure, year, population year and
+    sources, as used."""
     years = sorted(set(spend["population_year"].dropna().astype(str)), key=period_sort_key)
     used = data.population[
         data.population["authority"].isin(spend["authority"]) & data.population["year"].isin(years)
     ]
     return (
-        f"Net current expenditure per head, {year} (the latest year with figures for the "
-        f"group in {notes.folder_words(data)}; population {', '.join(years)}). Sources: "
+        f"{measure.title} per head, {year} (the latest year with figures for the group in "
+        f"{notes.folder_words(data)}; population {', '.join(years)}). Spend is "
+        f"{measure.words}, £000 cash, divided by population. Sources: "
         f"{notes.table_source(data, 'net_expenditure')}; "
         f"{notes.table_source(data, 'population', used)}."
     )

@@ -1,9 +1,9 @@
 """Report sections of the value-for-money notebook (``notebooks/value_for_money.ipynb``).
 
 Each council's average performance score (mean polarity-aligned percentile rank over a set of
-indicators, :func:`perfeval.stats.indicators.average_performance_score`) against its net current
-expenditure per head, with quadrants, a fitted line and residuals
-(:func:`perfeval.stats.budget.value_for_money`); and spend per head in real terms
+indicators, :func:`perfeval.stats.indicators.average_performance_score`) against its total
+service expenditure per head (:data:`perfeval.stats.budget.SPEND`), with quadrants, a fitted line
+and residuals (:func:`perfeval.stats.budget.value_for_money`); and spend per head in real terms
 (:func:`perfeval.stats.budget.compute_real_terms`).
 
 :func:`prepare_value_for_money` computes what several sections share (the comparison set and the
@@ -40,7 +40,6 @@ from perfeval.sections.common import opening_section
 from perfeval.stats import budget as money
 from perfeval.stats import evaluation
 from perfeval.stats import indicators as engine
-from perfeval.stats.budget import NET_SPEND
 from perfeval.stats.scorecard import MIN_COMPARATORS, group_members
 
 __all__ = [
@@ -71,6 +70,7 @@ __all__ = [
     "residual_display",
     "residuals",
     "real_terms_trend",
+    "describe_cash_only",
     "describe_real_terms",
     "real_terms_display",
     "real_terms_caption",
@@ -94,12 +94,16 @@ def deflator_source(data: Dataset) -> str:
 
 
 def spend_sources(data: Dataset) -> str:
-    """Sentence: where spend, population and the real-terms deflators come from."""
-    return (
-        f"Spend: {notes.table_source(data, 'net_expenditure')}, net current expenditure, "
+    """Sentence: where spend (and which line of it), population and the real-terms deflators
+    come from; then, for a folder with no total service expenditure, that its spend is net
+    current expenditure (:meth:`perfeval.stats.budget.SpendMeasure.fallback_note`)."""
+    measure = money.choose_spend_measure(data.net_expenditure)
+    text = (
+        f"Spend: {notes.table_source(data, 'net_expenditure')}, {measure.words}, "
         f"£000, cash; population: {notes.table_source(data, 'population')}; real terms: GDP "
         f"deflators from {deflator_source(data)}."
     )
+    return " ".join(part for part in (text, measure.fallback_note()) if part)
 
 
 def vfm_data_note(data: Dataset, indicators: Sequence[str]) -> str:
@@ -236,10 +240,13 @@ def spend_per_head(
     data: Dataset,
     members: Sequence[str],
     years: Sequence[str] | None = None,
-    service: str = NET_SPEND,
+    service: str | None = None,
 ) -> pd.DataFrame:
-    """Net current expenditure per head (£) of the members, for the given years (all if None)."""
+    """Spend per head (£) of the members, for the given years (all if None), on the line
+    ``service`` (by default the folder's measure,
+    :func:`perfeval.stats.budget.choose_spend_measure`)."""
     net = data.net_expenditure
+    service = service or money.choose_spend_measure(net).line
     rows = net[
         (net["service"] == service)
         & net["authority"].isin(members)
@@ -251,6 +258,8 @@ def spend_per_head(
         raise AnalysisError(
             f"net_expenditure.csv has no {service!r} rows for these councils"
             + (f" in {list(years)}" if years is not None else "")
+            + f"; add their {money.SPEND_LINE} figures (£000, one row per council and year) "
+            f"to compare spend per head"
         )
     return money.compute_spend_per_head(rows, data.population).reset_index(drop=True)
 
@@ -383,6 +392,7 @@ class VfmReport:
     names: pd.Series
     result: money.VfmResult | None
     why: str
+    measure: money.SpendMeasure = money.SPEND
 
 
 def prepare_value_for_money(data: Dataset, params: Mapping[str, Any]) -> VfmReport:
@@ -434,6 +444,7 @@ def prepare_value_for_money(data: Dataset, params: Mapping[str, Any]) -> VfmRepo
         names=authority_names(data),
         result=result,
         why=why,
+        measure=money.choose_spend_measure(data.net_expenditure),
     )
 
 
@@ -510,7 +521,7 @@ def performance_against_spend(report: VfmReport) -> Section:
         title=f"Performance against spend per head, {year}",
         names=report.names.to_dict(),
         ax=ax,
-        spend_label=f"Net current expenditure per head, {year} (£)",
+        spend_label=f"{report.measure.title} per head, {year} (£)",
     )
     return (
         section.text(sentence)
@@ -525,7 +536,7 @@ def performance_against_spend(report: VfmReport) -> Section:
             caption=(
                 f"Average performance score ({', '.join(report.indicators)}, "
                 f"percentile ranks among the comparison set, 100 = best) against "
-                f"net current expenditure per head, {year}. Sources: "
+                f"{report.measure.lower} per head, {year}. Sources: "
                 f"{score_sources(report.data, report.indicators)}."
             ),
         )
@@ -777,26 +788,38 @@ def residuals(report: VfmReport) -> Section:
 def real_terms_trend(
     data: Dataset, *, council: str, members: Sequence[str], base_year: str
 ) -> pd.DataFrame:
-    """Home council's and comparison median's net spend per head by year, nominal and real.
+    """Home council's and comparison median's spend per head by year, nominal and real.
 
     ``real = nominal x deflator[base_year] / deflator[year]``
     (:func:`perfeval.stats.budget.compute_real_terms`); the median is over the members with a value
-    that year.
+    that year. A year with spend but no GDP deflator yet (the published series ends a year or so
+    behind the Revenue Outturn) is kept in cash, its real figures missing and ``cash_only`` true,
+    never dropped.
 
     Returns
     -------
     DataFrame
         period, home_nominal, home_real, median_nominal, median_real (missing in a year with
         fewer than :data:`~perfeval.stats.scorecard.MIN_COMPARATORS` councils), councils,
-        population_years (the population estimates' years used), price_base.
+        population_years (the population estimates' years used), cash_only, price_base.
     """
     spend = spend_per_head(data, members)
-    real = money.compute_real_terms(
-        spend, data.deflators, base_year=base_year, columns=["spend_per_head"]
+    uncovered = money.years_without_deflator(spend["period"], data.deflators)
+    cash_only = (
+        spend["period"].map(lambda p: parse_period(str(p)).financial_year.label).isin(uncovered)
     )
+    real = money.compute_real_terms(
+        spend[~cash_only], data.deflators, base_year=base_year, columns=["spend_per_head"]
+    )
+    if cash_only.any():
+        real = pd.concat([real, spend[cash_only].assign(spend_per_head_real=np.nan)])
     home = real[real["authority"] == council].set_index("period")
     if home.empty:
-        raise AnalysisError(f"council {council!r} has no {NET_SPEND!r} rows in net_expenditure.csv")
+        line = money.choose_spend_measure(data.net_expenditure).line
+        raise AnalysisError(
+            f"council {council!r} has no {line!r} rows in net_expenditure.csv; add its "
+            f"{line} figures (£000, per year) to compare its spend per head"
+        )
     grouped = real.groupby("period")
     councils = grouped["authority"].nunique()
     enough = councils >= MIN_COMPARATORS  # no median of one or two councils
@@ -814,18 +837,63 @@ def real_terms_trend(
     )
     order = sorted(out.index, key=period_sort_key)
     out = out.reindex(order).rename_axis("period").reset_index()
+    out["cash_only"] = out["period"].isin(uncovered)
     out["price_base"] = f"{parse_period(base_year).label} prices"
     return out
 
 
-def describe_real_terms(trend: pd.DataFrame, council_name: str, base_year: str) -> str:
-    """Sentence: first and last year's real spend per head, home and median, and missing years."""
-    first, last = trend.iloc[0], trend.iloc[-1]
-    change = 100 * (last["home_real"] / first["home_real"] - 1)
+def describe_cash_only(trend: pd.DataFrame, council_name: str) -> str:
+    """Sentence for the years of :func:`real_terms_trend` with spend but no GDP deflator: shown
+    in cash only, with the home council's (and the median's) cash figure ("" when none is)."""
+    rows = trend[trend["cash_only"]]
+    if rows.empty:
+        return ""
+    years = join_words(list(rows["period"]))
+    figures = "; ".join(
+        f"{r['period']}: {council_name} {format_number(r['home_nominal'], 0, '£')} per head"
+        + (
+            f", comparison median {format_number(r['median_nominal'], 0, '£')}"
+            if pd.notna(r["median_nominal"])
+            else ""
+        )
+        for _, r in rows.iterrows()
+    )
+    return (
+        f"There is no GDP deflator for {years} in the data yet, so "
+        f"{'that year is' if len(rows) == 1 else 'those years are'} shown in cash only "
+        f"({figures})."
+    )
+
+
+def describe_real_terms(
+    trend: pd.DataFrame,
+    council_name: str,
+    base_year: str,
+    measure: money.SpendMeasure = money.SPEND,
+) -> str:
+    """Sentence: first and last year's real spend per head, home and median, the years with no
+    figures and the years in cash only (no deflator yet, :func:`describe_cash_only`)."""
+    priced = trend[~trend["cash_only"]] if "cash_only" in trend else trend
     fy = [parse_period(p).fy for p in trend["period"]]
     gaps = [financial_year_label(y) for y in range(fy[0], fy[-1]) if y not in fy]
+    tail = " ".join(
+        part
+        for part in (
+            f"There are no {measure.lower} figures for {', '.join(gaps)}." if gaps else "",
+            describe_cash_only(trend, council_name) if "cash_only" in trend else "",
+        )
+        if part
+    )
+    if priced.empty:
+        return " ".join(
+            part
+            for part in (f"No year of {council_name}'s spend per head has a GDP deflator.", tail)
+            if part
+        )
+    first, last = priced.iloc[0], priced.iloc[-1]
+    change = 100 * (last["home_real"] / first["home_real"] - 1)
     text = (
-        f"In {base_year} prices, {council_name}'s net spend per head went from "
+        f"In {base_year} prices, {council_name}'s {measure.lower} per head went from "
         f"{format_number(first['home_real'], 0, '£')} in {first['period']} to "
         f"{format_number(last['home_real'], 0, '£')} in {last['period']} ({change:+.1f}%)"
     )
@@ -841,9 +909,7 @@ def describe_real_terms(trend: pd.DataFrame, council_name: str, base_year: str) 
             f". No comparison median is quoted for {first['period']} to {last['period']}: "
             f"a median needs at least {MIN_COMPARATORS} councils with figures in both years."
         )
-    if gaps:
-        text += f" There are no net expenditure figures for {', '.join(gaps)}."
-    return text
+    return f"{text} {tail}" if tail else text
 
 
 def real_terms_display(trend: pd.DataFrame, name: str, base_year: str) -> pd.DataFrame:
@@ -852,28 +918,49 @@ def real_terms_display(trend: pd.DataFrame, name: str, base_year: str) -> pd.Dat
     def pounds(values: pd.Series) -> list[str]:
         return [format_number(v, 0, "£") for v in values]
 
+    cash_only = trend["cash_only"] if "cash_only" in trend else pd.Series(False, trend.index)
+
+    def real(values: pd.Series) -> list[str]:
+        return [
+            "no deflator yet" if c else format_number(v, 0, "£") for v, c in zip(values, cash_only)
+        ]
+
     return pd.DataFrame(
         {
             "Year": trend["period"],
             f"{name}, cash (£ per head)": pounds(trend["home_nominal"]),
-            f"{name}, {base_year} prices": pounds(trend["home_real"]),
+            f"{name}, {base_year} prices": real(trend["home_real"]),
             "Comparison median, cash": pounds(trend["median_nominal"]),
-            f"Comparison median, {base_year} prices": pounds(trend["median_real"]),
+            f"Comparison median, {base_year} prices": real(trend["median_real"]),
             "Councils with data": trend["councils"].astype(int),
         }
     )
 
 
 def real_terms_caption(
-    data: Dataset, trend: pd.DataFrame, *, name: str, how: str, base_year: str
+    data: Dataset,
+    trend: pd.DataFrame,
+    *,
+    name: str,
+    how: str,
+    base_year: str,
+    measure: money.SpendMeasure = money.SPEND,
 ) -> str:
-    """Caption of the real-terms chart: what is drawn, the population years used, the sources."""
+    """Caption of the real-terms chart: what is drawn (and the years in the table only, in cash,
+    having no deflator), the population years used, the sources."""
+    cash = list(trend.loc[trend["cash_only"], "period"]) if "cash_only" in trend else []
     years = sorted(
         set(", ".join(trend["population_years"]).split(", ")) - {""}, key=period_sort_key
     )
     return (
-        f"Net current expenditure per head in {base_year} prices, {name} and the "
+        f"{measure.title} per head in {base_year} prices, {name} and the "
         f"median of {how}. "
+        + (
+            f"{join_words(cash)} (no GDP deflator yet) {'is' if len(cash) == 1 else 'are'} in "
+            "the table in cash only. "
+            if cash
+            else ""
+        )
         + (
             f"Population: the {years[0]} estimate for every year. "
             if len(years) == 1
@@ -898,11 +985,12 @@ def real_terms_note(deflators: pd.DataFrame) -> str:
 
 
 def real_terms(report: VfmReport) -> Section:
-    """Spend per head in real terms over the years with net expenditure: sentence, chart, table.
+    """Spend per head in real terms over the years with spend: sentence, chart, table.
 
-    The deflators are the data folder's, or perfeval's national reference copy when it has none
-    (the caption and note say which). With no deflators at all the section is one sentence
-    saying so. Offers ``real_terms_spend_per_head``.
+    A year with spend but no GDP deflator yet is in the table in cash only, and the sentence and
+    caption say so (:func:`describe_cash_only`). The deflators are the data folder's, or
+    perfeval's national reference copy when it has none (the caption and note say which). With
+    no deflators at all the section is one sentence saying so. Offers ``real_terms_spend_per_head``.
     """
     data, base_year = report.data, report.base_year
     description = f"Net spend per head, cash and {base_year} prices"
@@ -920,19 +1008,24 @@ def real_terms(report: VfmReport) -> Section:
         data, council=report.council, members=report.members, base_year=base_year
     )
     name = council_name(data, report.council)
-    sentence = describe_real_terms(trend, name, base_year)
+    measure = report.measure
+    sentence = describe_real_terms(trend, name, base_year, measure)
     return (
         Section()
         .text(sentence)
         .figure(
-            plot_real_terms(trend, council_name=name, base_year=base_year),
-            alt="Line chart of net spend per head in real terms by year. " + sentence,
-            caption=real_terms_caption(data, trend, name=name, how=report.how, base_year=base_year),
+            plot_real_terms(
+                trend, council_name=name, base_year=base_year, spend_title=measure.title
+            ),
+            alt=f"Line chart of {measure.lower} per head in real terms by year. " + sentence,
+            caption=real_terms_caption(
+                data, trend, name=name, how=report.how, base_year=base_year, measure=measure
+            ),
         )
         .table(
             real_terms_display(trend, name, base_year),
             row_header="Year",
-            caption=f"Net current expenditure per head, cash and {base_year} prices",
+            caption=f"{measure.title} per head, cash and {base_year} prices",
             note=real_terms_note(data.deflators),
         )
         .offer("real_terms_spend_per_head", trend.drop(columns="population_years"), description)

@@ -43,12 +43,124 @@ from perfeval.core.exceptions import AnalysisError, ParameterError
 from perfeval.core.periods import parse_period, quarters_of
 from perfeval.data.loader import require_columns
 
-#: The ``service`` of net_expenditure.csv that holds a council's total net current expenditure.
+#: The one measure of spend the reports compare: the Revenue Outturn (RS) line, in
+#: net_expenditure.csv's ``service``, that every bundled year has (2010/11-2014/15 and
+#: 2017/18-2024/25), with its title (headings, axes) and its words in a sentence.
+SPEND_LINE = "TOTAL SERVICE EXPENDITURE"
+SPEND_TITLE = "Total service expenditure"
+SPEND_WORDS = (
+    "total service expenditure (net current expenditure on services, MHCLG Revenue Outturn)"
+)
+#: The older RS total (total service expenditure plus levies and other items), which the bundled
+#: Revenue Outturn has only to 2017/18. A folder whose net_expenditure.csv has no
+#: :data:`SPEND_LINE` is compared on this line instead, and the reports say so.
 NET_SPEND = "NET CURRENT EXPENDITURE"
+NET_SPEND_TITLE = "Net current expenditure"
+NET_SPEND_WORDS = (
+    "net current expenditure (total service expenditure plus levies and other items, MHCLG "
+    "Revenue Outturn)"
+)
 SIGN_CONVENTION = (
     "Variance = spend (forecast outturn or actual) minus budget; "
     "positive = overspend, negative = underspend."
 )
+
+
+@dataclass(frozen=True)
+class SpendMeasure:
+    """A line of net_expenditure.csv compared as a council's spend, with its words.
+
+    Attributes
+    ----------
+    line : str
+        The ``service`` value, e.g. ``"TOTAL SERVICE EXPENDITURE"``.
+    title : str
+        As a heading, axis or table header starts it ("Total service expenditure").
+    words : str
+        As a sentence names it, with what it is and where it is from.
+    fallback : bool
+        True when the folder has no :data:`SPEND_LINE`, so this line stands in for it.
+    """
+
+    line: str
+    title: str
+    words: str
+    fallback: bool = False
+
+    @property
+    def lower(self) -> str:
+        """The title as a sentence uses it after its first word ("total service expenditure")."""
+        return self.title[0].lower() + self.title[1:]
+
+    def fallback_note(self) -> str:
+        """Sentence saying the folder's spend is the older line and how to add the usual one
+        ("" when this is the usual measure)."""
+        if not self.fallback:
+            return ""
+        return (
+            f"The data folder's net_expenditure.csv has no {SPEND_LINE} line, so spend here is "
+            f"{self.words}, not {SPEND_TITLE.lower()}; to compare {SPEND_TITLE.lower()}, add "
+            f"rows with service '{SPEND_LINE}' (£000, per council and year)."
+        )
+
+
+#: The measure the reports use when the folder has :data:`SPEND_LINE` figures.
+SPEND = SpendMeasure(SPEND_LINE, SPEND_TITLE, SPEND_WORDS)
+#: The measure used for a folder with no :data:`SPEND_LINE` figures but :data:`NET_SPEND` ones.
+NET_SPEND_MEASURE = SpendMeasure(NET_SPEND, NET_SPEND_TITLE, NET_SPEND_WORDS, fallback=True)
+
+
+def choose_spend_measure(net_expenditure: pd.DataFrame) -> SpendMeasure:
+    """The spend measure a data folder is compared on.
+
+    :data:`SPEND` (total service expenditure) when net_expenditure.csv has any figure on that
+    line; else :data:`NET_SPEND_MEASURE` when it has net current expenditure figures (a
+    council's own older extract); else :data:`SPEND`, and the reports say it has no figures.
+
+    Parameters
+    ----------
+    net_expenditure : DataFrame
+        The ``net_expenditure`` table (service, net_current_expenditure).
+
+    Returns
+    -------
+    SpendMeasure
+    """
+    if not {"service", "net_current_expenditure"} <= set(net_expenditure.columns):
+        return SPEND
+    lines = set(net_expenditure.loc[net_expenditure["net_current_expenditure"].notna(), "service"])
+    if SPEND_LINE not in lines and NET_SPEND in lines:
+        return NET_SPEND_MEASURE
+    return SPEND
+
+
+def years_without_deflator(periods: Iterable[str], deflators: pd.DataFrame) -> list[str]:
+    """The financial years of ``periods`` with no GDP deflator in ``deflators``, earliest first
+    (e.g. ``["2024/25"]`` while the published series ends at 2023/24).
+
+    Parameters
+    ----------
+    periods : iterable of str
+        Years, quarters or months; each counts as its financial year.
+    deflators : DataFrame
+        The ``deflators`` table: year, deflator.
+
+    Returns
+    -------
+    list of str
+        Financial-year labels, each once.
+    """
+    have = {
+        parse_period(str(y)).label
+        for y, d in zip(deflators["year"], deflators["deflator"])
+        if pd.notna(d)
+    }
+    years = {
+        parse_period(str(p)).financial_year.fy: parse_period(str(p)).financial_year.label
+        for p in periods
+    }
+    return [years[fy] for fy in sorted(years) if years[fy] not in have]
+
 
 RAG_WORDS = ("Red", "Amber", "Green")
 NOT_RATED = "Not rated"
@@ -587,7 +699,8 @@ def _check_population_match(
 def compute_spend_per_head(
     net_expenditure: pd.DataFrame, population: pd.DataFrame, *, max_gap_years: int | None = None
 ) -> pd.DataFrame:
-    """Net current expenditure per head of population, in £.
+    """Spend per head of population, in £, of the net_expenditure rows given (one line, e.g.
+    :data:`SPEND_LINE`).
 
     ``spend_per_head = net_current_expenditure (£ thousands) x 1000 / population``, with the
     population of the nearest year (see :func:`attach_population`).

@@ -18,7 +18,9 @@ import pandas as pd
 import pytest
 
 from district import GROUP, HOME, SYNTHETIC_PIS, build_district_folder, district_group
+from perfeval.core.exceptions import ParameterError
 from perfeval.core.paths import SAMPLE_DATA_DIR
+from perfeval.run.parameters import validate_parameters
 from report_pages import check_clean_page, run_default, sections, table_rows, text_of
 
 pytestmark = pytest.mark.notebook
@@ -75,6 +77,7 @@ def vfm(folder, tmp_path_factory):
         tmp_path_factory.mktemp("outputs"),
         council=HOME,
         data_dir=str(folder),
+        year="2017/18",  # districts' Revenue Outturn ends there (SOURCES.md §7)
         vfm_indicators=["NI192"],
     )
 
@@ -258,10 +261,20 @@ def test_value_for_money_uses_the_reference_deflators_and_says_so(vfm):
     assert "perfeval's national reference data, as the data folder has no deflators.csv" in text
     assert "HM Treasury" in text
     real = text_of(sections(page)["Spend per head in real terms"])
-    assert "deflators: HM Treasury" in real and "2017/18 prices" in real
-    assert "There are no net expenditure figures for 2015/16, 2016/17." in real
+    assert "deflators: HM Treasury" in real and "2023/24 prices" in real
+    assert "There are no total service expenditure figures for 2015/16, 2016/17." in real
+    assert "no GDP deflator" not in real  # a district's spend ends at 2017/18
     assert "Data: real published figures only (indicators NI192: Defra ENV18" in text
     assert vfm.key_figures["vfm_councils"]["value"] == 16  # Melton and its 15 neighbours
+
+
+def test_the_default_value_for_money_year_is_refused_for_a_district_naming_its_years(folder):
+    # the default compares 2022/23, which a shire district's Revenue Outturn does not reach
+    with pytest.raises(ParameterError) as info:
+        validate_parameters("value_for_money", {"council": HOME, "data_dir": str(folder)})
+    message = str(info.value)
+    assert "'2022/23' has no TOTAL SERVICE EXPENDITURE figures in net_expenditure.csv" in message
+    assert "years with them: 2010/11, 2011/12, 2012/13, 2013/14, 2014/15, 2017/18" in message
 
 
 def test_the_district_folder_is_not_the_sample(folder):
@@ -277,6 +290,7 @@ def vfm_local(folder, tmp_path_factory):
         tmp_path_factory.mktemp("outputs"),
         council=HOME,
         data_dir=str(folder),
+        year="2017/18",
         vfm_indicators=["NI192", "MB03"],
     )
 

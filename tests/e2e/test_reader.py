@@ -54,7 +54,9 @@ DISTRICT = {
         key_indicators=["NI192", "MB01", "MB02", "MB03"],
     ),
     "end_of_year_review": dict(council=HOME, comparator_group=GROUP),
-    "value_for_money": dict(council=HOME, vfm_indicators=["NI192"]),
+    # shire districts have Revenue Outturn only to 2017/18 (data/sources/SOURCES.md §7), so a
+    # district compares that year; the default (2022/23) is refused, naming the years it has
+    "value_for_money": dict(council=HOME, year="2017/18", vfm_indicators=["NI192"]),
 }
 #: Words that may follow "1" and end in "s" without being a plural noun.
 SINGULAR_S = {

@@ -66,7 +66,13 @@ def test_vfm_highlights_the_home_council_and_states_caveats(vfm):
     assert "Rutland (this council)" in page
     assert "association, not cause" in page and "does not allow for need" in page
     assert "real published figures only" in page
-    assert "2017/18 prices" in page and "HM Treasury" in page
+    assert "2023/24 prices" in page and "HM Treasury" in page  # the latest deflator
+    # the Revenue Outturn runs a year past the deflators: 2024/25 is in cash only, said so
+    assert "There is no GDP deflator for 2024/25 in the data yet, so that year is shown" in page
+    assert "In 2022/23, Rutland had an average performance score of" in page
+    assert (
+        "Net current expenditure per head" not in page
+    )  # the measure is total service expenditure
 
 
 def test_vfm_records_key_figures_consistent_with_the_text(vfm):

@@ -321,3 +321,37 @@ def test_gapped_overlapping_or_unreadable_risk_bands_are_refused_at_validation(
     message = str(info.value)
     assert "risk_bands" in message and "not usable risk bands" in message
     assert "e.g. ['low: 1-4', 'medium: 5-12', 'high: 15-25']" in message
+
+
+def test_value_for_money_year_needs_total_service_expenditure():
+    # the bundled Revenue Outturn has TOTAL SERVICE EXPENDITURE in 2010/11-2014/15 and
+    # 2017/18-2024/25 (upper-tier councils from 2018/19): 2024/25 is accepted, and 2016/17
+    # (no return bundled) is refused, naming the years it has
+    assert validate_parameters("value_for_money", {"year": "2024/25"})["year"] == "2024/25"
+    with pytest.raises(ParameterError) as info:
+        validate_parameters("value_for_money", {"year": "2016/17"})
+    message = str(info.value)
+    assert "'2016/17' has no TOTAL SERVICE EXPENDITURE figures in net_expenditure.csv" in message
+    assert (
+        "years with them: 2010/11, 2011/12, 2012/13, 2013/14, 2014/15, 2017/18, 2018/19, "
+        "2019/20, 2020/21, 2021/22, 2022/23, 2023/24, 2024/25" in message
+    )
+
+
+def test_value_for_money_year_of_a_folder_with_net_current_expenditure_only(tmp_path):
+    # a council's own older extract has the NET CURRENT EXPENDITURE total and no total service
+    # expenditure: its years are checked on that line (the report says which line it compares)
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data)
+    (data / "net_expenditure.csv").write_text(
+        "authority,period,service,net_current_expenditure\n"
+        "E06000017,2022/23,NET CURRENT EXPENDITURE,41000\n"
+        "E06000017,2023/24,Environmental and regulatory services,5311\n"
+    )
+    params = {"data_dir": str(data), "council": "E06000017", "vfm_indicators": ["NI192"]}
+    checked = validate_parameters("value_for_money", {**params, "year": "2022/23"})
+    assert checked["year"] == "2022/23"
+    with pytest.raises(ParameterError) as info:
+        validate_parameters("value_for_money", {**params, "year": "2023/24"})
+    message = str(info.value)
+    assert "'2023/24' has no NET CURRENT EXPENDITURE figures in net_expenditure.csv" in message

@@ -884,6 +884,7 @@ def test_quarter_check_needs_quarterly_or_monthly_values_for_the_council():
 
     values = {"council": "E06000017", "year": YEAR, "data_dir": ""}
     assert check_quarter_has_data(4, values) is None
-    # Chelmsford (E07000070) has only annual NI 192 values in the bundled data
-    problem = check_quarter_has_data(1, {**values, "council": "E07000070"})
-    assert "no quarterly or monthly values for E07000070 in 2024/25" in problem
+    # Oxfordshire County Council (E10000025) has only annual adult social care values in the
+    # bundled data (counties are not housing authorities, so it has no H-CLIC HO01 quarters)
+    problem = check_quarter_has_data(1, {**values, "council": "E10000025"})
+    assert "no quarterly or monthly values for E10000025 in 2024/25" in problem

@@ -13,7 +13,7 @@ from perfeval.present.section import Section
 from perfeval.sections import annual as report
 from perfeval.sections import review
 from perfeval.stats.actions import CLINIC_METHOD
-from perfeval.stats.budget import NET_SPEND, VarianceThresholds, describe_variance_rule
+from perfeval.stats.budget import NET_SPEND, SPEND_LINE, VarianceThresholds, describe_variance_rule
 
 MINIMAL = Path(__file__).parents[1] / "data" / "minimal"
 
@@ -92,13 +92,13 @@ def test_variance_rule_note_states_thresholds():
 def test_money_section_copes_with_a_council_that_has_no_spend_figure():
     # Westmorland and Furness was created in 2023, so it has no 2017/18 Revenue Outturn.
     money = report.spend_section(
-        load_dataset(), council="E06000064", group="rutland_nearest_15", year="2024/25"
+        load_dataset(), council="E06000064", group="rutland_nearest_15", year="2017/18"
     )
     assert texts(money) == [
-        "Net current expenditure per head, 2017/18: no value for this "
-        "council; 15 comparators shown. These figures are for 2017/18, the latest year in the "
-        "data, seven years before this report (2024/25); spend per head uses population for "
-        "2020/21. Left out of the comparison: Westmorland and Furness (no figures for 2017/18)."
+        "Total service expenditure per head, 2017/18: no value for this "
+        "council; 15 comparators shown. These figures are for 2017/18, the report year; spend "
+        "per head uses population for 2020/21. Left out of the comparison: Westmorland and "
+        "Furness (no figures for 2017/18)."
     ]
     assert "E06000064" not in set(figure(money, "net_spend_per_head")["authority"])
     chart = next(b for b in money.blocks if b.kind == "chart")
@@ -276,9 +276,9 @@ def test_spend_section_without_net_expenditure_is_one_sentence(data):
     )
     money = report.spend_section(empty, council="E06000017", group="test_group", year="2023/24")
     assert texts(money) == [
-        "No total net current expenditure figures are in the data folder for "
-        "the councils of the comparator group, so this report has no spend "
-        "per head."
+        "No total service expenditure figures (the TOTAL SERVICE EXPENDITURE line of "
+        "net_expenditure.csv, or the older NET CURRENT EXPENDITURE) are in the data folder for "
+        "the councils of the comparator group, so this report has no spend per head."
     ]
     assert kinds(money) == ["text"]
     assert figure(money, "net_spend_per_head").empty
@@ -289,7 +289,7 @@ def test_spend_comparison_of_two_councils_quotes_no_median(data):
         {
             "authority": ["E06000017", "E06000005"],
             "period": ["2017/18"] * 2,
-            "service": [NET_SPEND] * 2,
+            "service": [SPEND_LINE] * 2,
             "net_current_expenditure": [30000.0, 95000.0],
         }
     )
@@ -527,10 +527,12 @@ def test_a_review_of_some_services_keeps_only_their_indicators(data):
 # --- money: the spend year against the report year, and who is left out (#14 item 2) -------
 
 
-def with_spend(data: Dataset, rows: list[tuple[str, str, float]]) -> Dataset:
-    """The minimal folder with hand-made net expenditure (authority, period, £000)."""
+def with_spend(
+    data: Dataset, rows: list[tuple[str, str, float]], line: str = SPEND_LINE
+) -> Dataset:
+    """The minimal folder with hand-made spend on one line (authority, period, £000)."""
     net = pd.DataFrame(rows, columns=["authority", "period", "net_current_expenditure"])
-    net = net.assign(service=NET_SPEND)
+    net = net.assign(service=line)
     return Dataset(
         root=data.root, tables={**data.tables, "net_expenditure": net}, origins=data.origins
     )
@@ -550,7 +552,7 @@ def test_spend_from_an_older_year_says_how_old_it_is_and_who_is_left_out(data):
     money = report.spend_section(plain, council="E06000017", group="test_group", year="2023/24")
     # £41m / 41,000 = £1,000 a head; £216m / 108,000 = £2,000 (population 2023/24)
     assert texts(money) == [
-        "Net current expenditure per head, 2021/22: Rutland £1,000, 2nd highest of 2 councils; "
+        "Total service expenditure per head, 2021/22: Rutland £1,000, 2nd highest of 2 councils; "
         "no median is quoted from fewer than 3 councils. These figures are for 2021/22, the "
         "latest year in the data, two years before this report (2023/24); spend per head uses "
         "population for 2023/24. Left out of the comparison: Harborough (no figures for "
@@ -574,3 +576,53 @@ def test_spend_from_the_report_year_says_so(data):
     assert "These figures are for 2023/24, the report year; spend per head uses population " in text
     assert "Left out" not in text and "years before" not in text
     assert report.years_apart(1) == "one year" and report.years_apart(12) == "12 years"
+
+
+def test_the_bundled_money_section_compares_the_report_years_total_service_expenditure():
+    # the Revenue Outturn to 2024/25 has TOTAL SERVICE EXPENDITURE for every upper-tier council;
+    # Rutland 2024/25: £70,706k / 40,476 (mid-2020) = £1,746.86 a head
+    money = report.spend_section(
+        load_dataset(), council="E06000017", group="rutland_nearest_15", year="2024/25"
+    )
+    text = texts(money)[0]
+    assert text.startswith("Total service expenditure per head, 2024/25: Rutland £1,747, ")
+    assert "These figures are for 2024/25, the report year" in text
+    spend = figure(money, "net_spend_per_head")
+    assert len(spend) == 16 and spend["spend_per_head"].notna().all()
+    caption = next(b.caption for b in money.blocks if b.kind == "table")
+    assert "Spend is total service expenditure (net current expenditure on services, " in caption
+    assert table_column(money, caption, "Total service expenditure (£000)")
+
+
+def test_a_folder_with_net_current_expenditure_only_is_compared_on_it_and_says_so(data):
+    plain = with_spend(
+        data,
+        [("E06000017", "2023/24", 41_000.0), ("E06000005", "2023/24", 216_000.0)],
+        line=NET_SPEND,
+    )
+    money = report.spend_section(plain, council="E06000017", group="test_group", year="2023/24")
+    text = texts(money)[0]
+    assert text.startswith("Net current expenditure per head, 2023/24: Rutland £1,000")
+    assert text.endswith(
+        "The data folder's net_expenditure.csv has no TOTAL SERVICE EXPENDITURE line, so spend "
+        "here is net current expenditure (total service expenditure plus levies and other items, "
+        "MHCLG Revenue Outturn), not total service expenditure; to compare total service "
+        "expenditure, add rows with service 'TOTAL SERVICE EXPENDITURE' (£000, per council and "
+        "year)."
+    )
+    caption = next(b.caption for b in money.blocks if b.kind == "table")
+    assert table_column(money, caption, "Net current expenditure (£000)") == ["216,000", "41,000"]
+
+
+def test_total_service_expenditure_wins_over_net_current_expenditure_in_a_folder_with_both(data):
+    both = with_spend(data, [("E06000017", "2017/18", 41_000.0)], line=SPEND_LINE)
+    net = pd.concat(
+        [
+            both.net_expenditure,
+            both.net_expenditure.assign(service=NET_SPEND, net_current_expenditure=99_000.0),
+        ]
+    )
+    both.tables["net_expenditure"] = net
+    money = report.spend_section(both, council="E06000017", group="test_group", year="2017/18")
+    assert texts(money)[0].startswith("Total service expenditure per head, 2017/18: Rutland £1,000")
+    assert "has no TOTAL SERVICE EXPENDITURE line" not in texts(money)[0]

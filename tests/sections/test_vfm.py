@@ -8,8 +8,9 @@ import pytest
 from money_data import AUTHORITIES, REGISTER, charts, column, dataset, tables, texts, values
 from perfeval.core.exceptions import AnalysisError, ParameterError
 from perfeval.data.loader import Dataset, load_dataset
+from perfeval.present.charts_money import plot_real_terms
 from perfeval.sections import vfm
-from perfeval.stats.budget import NET_SPEND
+from perfeval.stats.budget import NET_SPEND, SPEND_LINE
 
 
 def vfm_data() -> Dataset:
@@ -29,7 +30,7 @@ def vfm_data() -> Dataset:
         {
             "authority": ["A", "B", "C", "A", "B", "C"],
             "period": ["2017/18"] * 3 + ["2010/11"] * 3,
-            "service": [NET_SPEND] * 6,
+            "service": [SPEND_LINE] * 6,
             "net_current_expenditure": [100.0, 300.0, 200.0, 110.0, 220.0, 330.0],
         }
     )
@@ -173,11 +174,83 @@ def test_real_terms_trend_rebases_to_the_base_year_with_home_and_median():
     assert "2011/12" in text and "2016/17" in text  # missing years are named
 
 
-def test_real_terms_needs_a_deflator_for_every_year():
+def with_a_year_without_deflator() -> Dataset:
+    # spend for 2018/19, one year after the deflators end (as the bundled Revenue Outturn runs to
+    # 2024/25 and the GDP deflators to 2023/24)
     data = vfm_data()
-    data.tables["deflators"] = data.deflators.iloc[1:]
-    with pytest.raises(AnalysisError, match="2010/11"):
-        vfm.real_terms_trend(data, council="A", members=["A", "B", "C"], base_year="2017/18")
+    later = pd.DataFrame(
+        {
+            "authority": ["A", "B", "C"],
+            "period": ["2018/19"] * 3,
+            "service": [SPEND_LINE] * 3,
+            "net_current_expenditure": [120.0, 240.0, 360.0],
+        }
+    )
+    data.tables["net_expenditure"] = pd.concat([data.net_expenditure, later], ignore_index=True)
+    return data
+
+
+def test_a_year_with_spend_but_no_deflator_is_shown_in_cash_only():
+    data = with_a_year_without_deflator()
+    trend = vfm.real_terms_trend(data, council="A", members=["A", "B", "C"], base_year="2017/18")
+    assert list(trend["period"]) == ["2010/11", "2017/18", "2018/19"]  # never dropped
+    assert trend["cash_only"].tolist() == [False, False, True]
+    last = trend.iloc[-1]
+    assert last["home_nominal"] == pytest.approx(120.0) and pd.isna(last["home_real"])
+    assert last["median_nominal"] == pytest.approx(240.0) and pd.isna(last["median_real"])
+    text = vfm.describe_real_terms(trend, "Ayton", "2017/18")
+    # the real change runs to the last year with a deflator
+    assert "£138 in 2010/11 to £100 in 2017/18 (-27.3%)" in text
+    assert text.endswith(
+        "There is no GDP deflator for 2018/19 in the data yet, so that year is shown in cash "
+        "only (2018/19: Ayton £120 per head, comparison median £240)."
+    )
+    real = vfm.real_terms(vfm_report(data))
+    assert texts(real)[0] == text
+    (display,) = tables(real)
+    assert column(display, "Ayton, cash (£ per head)") == ["£110", "£100", "£120"]
+    assert column(display, "Ayton, 2017/18 prices") == ["£138", "£100", "no deflator yet"]
+    assert column(display, "Comparison median, 2017/18 prices")[-1] == "no deflator yet"
+    (chart,) = charts(real)
+    assert "2018/19 (no GDP deflator yet) is in the table in cash only." in chart.caption
+    assert real.figures["real_terms_spend_per_head"][0]["cash_only"].tolist() == [
+        False,
+        False,
+        True,
+    ]
+
+
+def test_the_real_terms_chart_draws_only_the_years_with_a_deflator():
+    trend = vfm.real_terms_trend(
+        with_a_year_without_deflator(), council="A", members=["A", "B", "C"], base_year="2017/18"
+    )
+    figure = plot_real_terms(trend, council_name="Ayton", base_year="2017/18")
+    (ax,) = figure.axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2010/11", "2017/18"]
+    assert ax.get_title(loc="left") == (
+        "Total service expenditure per head in real terms (2017/18 prices)"
+    )
+
+
+def test_every_year_in_cash_only_when_no_year_has_a_deflator_but_the_base():
+    data = vfm_data()
+    data.tables["deflators"] = pd.DataFrame({"year": ["2016/17"], "deflator": [100.0]})
+    trend = vfm.real_terms_trend(data, council="A", members=["A", "B", "C"], base_year="2016/17")
+    assert trend["cash_only"].all()
+    assert vfm.describe_real_terms(trend, "Ayton", "2016/17") == (
+        "No year of Ayton's spend per head has a GDP deflator. There are no total service "
+        "expenditure figures for 2011/12, 2012/13, 2013/14, 2014/15, 2015/16, 2016/17. There is "
+        "no GDP deflator for 2010/11 and 2017/18 in the data yet, so those years are shown in "
+        "cash only (2010/11: Ayton £110 per head, comparison median £220; 2017/18: Ayton £100 "
+        "per head, comparison median £200)."
+    )
+
+
+def test_real_terms_need_a_deflator_for_the_base_year():
+    with pytest.raises(AnalysisError, match="2018/19"):
+        vfm.real_terms_trend(
+            with_a_year_without_deflator(), council="A", members=["A", "B"], base_year="2018/19"
+        )
 
 
 def test_data_note_names_synthetic_indicators():
@@ -189,10 +262,11 @@ def test_data_note_and_captions_say_where_spend_population_and_deflators_come_fr
     data = vfm_data()
     note = vfm.vfm_data_note(data, ["UP"])
     assert (
-        "Spend: net_expenditure.csv in the data folder, net current expenditure, £000, cash; "
-        "population: population.csv in the data folder; real terms: GDP deflators from "
-        "deflators.csv in the data folder."
+        "Spend: net_expenditure.csv in the data folder, total service expenditure (net current "
+        "expenditure on services, MHCLG Revenue Outturn), £000, cash; population: population.csv "
+        "in the data folder; real terms: GDP deflators from deflators.csv in the data folder."
     ) in note
+    assert "has no TOTAL SERVICE EXPENDITURE line" not in note
     data.origins["deflators"] = "reference"
     data.tables["deflators"] = data.deflators.assign(source="HM Treasury GDP deflators")
     assert vfm.deflator_source(data) == (
@@ -278,7 +352,41 @@ def test_real_terms_median_needs_three_councils():
         "No comparison median is quoted for 2010/11 to 2017/18: a median needs at least 3 "
         "councils with figures in both years."
     ) in text
-    assert "There are no net expenditure figures for 2011/12" in text
+    assert "There are no total service expenditure figures for 2011/12" in text
+
+
+def test_a_folder_with_net_current_expenditure_only_is_compared_on_it_and_says_so():
+    # a council's own older extract: the NET CURRENT EXPENDITURE total, no total service
+    # expenditure line; the report compares it and says which line is missing and how to add it
+    data = vfm_data()
+    data.tables["net_expenditure"] = data.net_expenditure.assign(service=NET_SPEND)
+    report = vfm_report(data)
+    assert report.result is not None and report.measure.line == NET_SPEND
+    note = texts(vfm.vfm_opening(report))[0]
+    assert (
+        "Spend: net_expenditure.csv in the data folder, net current expenditure (total service "
+        "expenditure plus levies and other items, MHCLG Revenue Outturn), £000, cash;"
+    ) in note
+    assert note.endswith(
+        "The data folder's net_expenditure.csv has no TOTAL SERVICE EXPENDITURE line, so spend "
+        "here is net current expenditure (total service expenditure plus levies and other items, "
+        "MHCLG Revenue Outturn), not total service expenditure; to compare total service "
+        "expenditure, add rows with service 'TOTAL SERVICE EXPENDITURE' (£000, per council and "
+        "year)."
+    )
+    fit = vfm.performance_against_spend(report)
+    (chart,) = charts(fit)
+    assert "against net current expenditure per head, 2017/18." in chart.caption
+    real = vfm.real_terms(report)
+    assert "Ayton's net current expenditure per head went from £138" in texts(real)[0]
+    assert tables(real)[0].caption == "Net current expenditure per head, cash and 2017/18 prices"
+
+
+def test_a_folder_with_neither_total_is_told_which_line_to_add():
+    data = vfm_data()
+    data.tables["net_expenditure"] = data.net_expenditure.assign(service="Central services")
+    with pytest.raises(AnalysisError, match="'TOTAL SERVICE EXPENDITURE' rows"):
+        vfm.real_terms_trend(data, council="A", members=["A", "B", "C"], base_year="2017/18")
 
 
 def test_the_comparison_set_names_the_reference_authority_lookup():

@@ -485,3 +485,55 @@ def test_plot_value_for_money_labels_home_by_name():
 def test_all_errors_are_perfeval_errors():
     with pytest.raises(PerfevalError):
         bd.monitor_budget(make_budget(), "not a period")
+
+
+# --- the spend measure and the years without a deflator (#14 item 2) ----------------------------
+
+
+def spend_rows(*lines: tuple[str, float | None]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "authority": ["A"] * len(lines),
+            "period": ["2024/25"] * len(lines),
+            "service": [line for line, _ in lines],
+            "net_current_expenditure": [value for _, value in lines],
+        }
+    )
+
+
+def test_the_spend_measure_is_total_service_expenditure_when_the_folder_has_it():
+    both = spend_rows((bd.SPEND_LINE, 100.0), (bd.NET_SPEND, 110.0))
+    assert bd.choose_spend_measure(both) is bd.SPEND
+    assert bd.SPEND.line == "TOTAL SERVICE EXPENDITURE" and not bd.SPEND.fallback
+    assert bd.SPEND.fallback_note() == ""
+    assert bd.SPEND.lower == "total service expenditure"
+
+
+def test_a_folder_with_net_current_expenditure_only_falls_back_to_it():
+    older = spend_rows((bd.NET_SPEND, 110.0), ("Central services", 5.0))
+    measure = bd.choose_spend_measure(older)
+    assert measure is bd.NET_SPEND_MEASURE and measure.fallback
+    assert "has no TOTAL SERVICE EXPENDITURE line" in measure.fallback_note()
+    assert "add rows with service 'TOTAL SERVICE EXPENDITURE'" in measure.fallback_note()
+
+
+def test_blank_total_service_expenditure_rows_do_not_count_as_having_the_line():
+    # a [x] (not available) cell is read as missing: the line is not there to compare
+    blank = spend_rows((bd.SPEND_LINE, None), (bd.NET_SPEND, 110.0))
+    assert bd.choose_spend_measure(blank) is bd.NET_SPEND_MEASURE
+
+
+def test_a_folder_with_neither_total_keeps_the_usual_measure():
+    # the sections then say no total service expenditure figures are in the folder
+    assert bd.choose_spend_measure(spend_rows(("Central services", 5.0))) is bd.SPEND
+    assert bd.choose_spend_measure(pd.DataFrame()) is bd.SPEND
+
+
+def test_years_without_deflator_are_the_financial_years_missing_from_the_series():
+    deflators = pd.DataFrame(
+        {"year": ["2022/23", "2023/24", "2024/25"], "deflator": [95, 97, None]}
+    )
+    periods = ["2024/25", "2021/22", "2023/24", "2024/25 Q1", "2022/23"]
+    # a blank deflator is no deflator; a quarter counts as its financial year; each year once
+    assert bd.years_without_deflator(periods, deflators) == ["2021/22", "2024/25"]
+    assert bd.years_without_deflator(["2023/24"], deflators) == []
