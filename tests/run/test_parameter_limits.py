@@ -143,7 +143,7 @@ def test_a_file_of_too_many_values_is_refused_before_they_are_all_read(tmp_path)
     path = tmp_path / "p.yaml"
     path.write_text("".join(f"k{i}: {i}\n" for i in range(50_000)))
     message = refusal(path)
-    # The refusal names line 5000 of 50,000: reading stopped there (no timing: speed is benchmarked).
+    # The refusal names line 5000 of 50,000: reading stopped there (speed is benchmarked).
     assert "line 5000: more than 10,000 values" in message and len(message.encode()) < SHORT
 
 
