@@ -1,5 +1,5 @@
 """The funnel plot (Spiegelhalter 2005): councils' rates or proportions against their
-denominators, with the 95 % and 99.8 % control limits around a benchmark.
+denominators, with the 95% and 99.8% control limits around a benchmark.
 
 :func:`funnel_chart` draws it from the two tables :mod:`perfeval.stats.funnel` computes: the
 councils (:func:`~perfeval.stats.funnel.assess_units`: ``value``, the denominator, and
@@ -7,9 +7,9 @@ councils (:func:`~perfeval.stats.funnel.assess_units`: ``value``, the denominato
 (:func:`~perfeval.stats.funnel.funnel_limits`). :func:`funnel_alt_text` is its text alternative:
 what is plotted, the benchmark, how many councils lie outside each limit and where the home
 council is. A council's position is carried by marker shape as well as colour (circle within the
-95 % limits, triangle between the 95 % and 99.8 % limits pointing up or down, square beyond the
-99.8 % limits) and named in the legend; the limits are told apart by line style (dashed 95 %,
-solid 99.8 %). Nothing here computes a statistic.
+95% limits, triangle between the 95% and 99.8% limits pointing up or down, square beyond the
+99.8% limits) and named in the legend; the limits are told apart by line style (dashed 95%,
+solid 99.8%). Nothing here computes a statistic.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ __all__ = [
     "verdict",
 ]
 
-#: Marker, colour and legend words of each class of point: within the 95 % limits, between the
-#: 95 % and 99.8 % limits (above or below), beyond the 99.8 % limits (above or below).
+#: Marker, colour and legend words of each class of point: within the 95% limits, between the
+#: 95% and 99.8% limits (above or below), beyond the 99.8% limits (above or below).
 POSITION_STYLE: Mapping[str, tuple[str, str, str]] = {
-    "within": ("o", charts.OTHER_COLOUR, "Within the 95 % limits"),
-    "above_95": ("^", charts.PALETTE["turquoise"], "Above the 95 % limit"),
-    "below_95": ("v", charts.PALETTE["turquoise"], "Below the 95 % limit"),
-    "above_998": ("s", charts.PALETTE["dark_pink"], "Above the 99.8 % limit"),
-    "below_998": ("s", charts.PALETTE["dark_pink"], "Below the 99.8 % limit"),
+    "within": ("o", charts.OTHER_COLOUR, "Within the 95% limits"),
+    "above_95": ("^", charts.PALETTE["turquoise"], "Above the 95% limit"),
+    "below_95": ("v", charts.PALETTE["turquoise"], "Below the 95% limit"),
+    "above_998": ("s", charts.PALETTE["dark_pink"], "Above the 99.8% limit"),
+    "below_998": ("s", charts.PALETTE["dark_pink"], "Below the 99.8% limit"),
     "not assessed": ("x", charts.PALETTE["dark_grey"], "Not assessed"),
 }
 _NEEDED = ("value", "position_95", "position_998")
@@ -58,13 +58,13 @@ def _check(units: pd.DataFrame, limits: pd.DataFrame, denominator: str) -> None:
     if missing or missing_limits:
         raise AnalysisError(
             "the funnel chart needs the councils of perfeval.stats.funnel.assess_units and the "
-            "limits of funnel_limits at the default levels (95 % and 99.8 %); missing "
+            "limits of funnel_limits at the default levels (95% and 99.8%); missing "
             f"{join_words(missing + missing_limits)}"
         )
 
 
 def point_classes(units: pd.DataFrame) -> np.ndarray:
-    """Each council's class in :data:`POSITION_STYLE`, from its 95 % and 99.8 % positions.
+    """Each council's class in :data:`POSITION_STYLE`, from its 95% and 99.8% positions.
 
     Parameters
     ----------
@@ -91,8 +91,8 @@ def limits_outside(units: pd.DataFrame) -> dict[str, int]:
     Returns
     -------
     dict
-        ``above_95``, ``below_95``, ``above_998``, ``below_998`` (a council beyond the 99.8 %
-        limit is also beyond the 95 % one, so it counts in both) and ``assessed``.
+        ``above_95``, ``below_95``, ``above_998``, ``below_998`` (a council beyond the 99.8%
+        limit is also beyond the 95% one, so it counts in both) and ``assessed``.
     """
     p95 = units["position_95"].astype(object)
     p998 = units["position_998"].astype(object)
@@ -121,7 +121,7 @@ def funnel_chart(
     denominator: str = "denominator",
     names: Mapping[str, str] | None = None,
 ) -> Figure:
-    """A funnel plot: each council's value against its denominator, with 95 % and 99.8 % limits.
+    """A funnel plot: each council's value against its denominator, with 95% and 99.8% limits.
 
     Parameters
     ----------
@@ -182,7 +182,7 @@ def funnel_chart(
         label=f"{benchmark_label} {format_number(target, decimals, unit)}",
     )
     for level, style, width in (("95", "--", 1.0), ("998", "-", 1.3)):
-        words = "95 %" if level == "95" else "99.8 %"
+        words = "95%" if level == "95" else "99.8%"
         ax.plot(
             x,
             grid[f"upper_{level}"] * scale,
@@ -285,14 +285,14 @@ def funnel_alt_text(
     counts = limits_outside(units)
     sentences = [
         f"Funnel plot of {what}: {plural(counts['assessed'], 'council')} against their "
-        f"denominators, with 95 % and 99.8 % control limits around the benchmark ({benchmark})."
+        f"denominators, with 95% and 99.8% control limits around the benchmark ({benchmark})."
     ]
     outside_95 = counts["above_95"] + counts["below_95"]
     outside_998 = counts["above_998"] + counts["below_998"]
     sentences.append(
-        f"{_count(outside_95)} outside the 95 % limits ({counts['above_95']} above, "
+        f"{_count(outside_95)} outside the 95% limits ({counts['above_95']} above, "
         f"{counts['below_95']} below) and {_count(outside_998, lead=False)} outside the "
-        f"99.8 % limits ({counts['above_998']} above, {counts['below_998']} below)."
+        f"99.8% limits ({counts['above_998']} above, {counts['below_998']} below)."
     )
     if home_name is not None:
         where = f" ({home_value})" if home_value else ""

@@ -2,7 +2,7 @@
 
 :func:`funnel` is one Section: for each indicator whose values carry numerators and
 denominators (``indicator_values.csv``) for the report year, a funnel plot of the councils
-(Spiegelhalter 2005) with 95 % and 99.8 % limits around the benchmark, and the home council's
+(Spiegelhalter 2005) with 95% and 99.8% limits around the benchmark, and the home council's
 comparison with the comparator group's value and England's, as Fingertips shows it ("Better",
 "Similar", "Worse", with the indicator's polarity). Rates carry exact Poisson (fewer than 10
 events) or Byar intervals, proportions Wilson intervals, and values from fewer than 10 events
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perfeval.core.formatting import format_number, plural
+from perfeval.core.formatting import format_number, join_words, plural
 from perfeval.data.loader import Dataset, authority_names
 from perfeval.present.charts_funnel import (
     funnel_alt_text,
@@ -38,6 +38,7 @@ from perfeval.present.section import Section
 from perfeval.sections.annual import AnnualReport
 from perfeval.stats import funnel as funnels
 from perfeval.stats.comparators import MIN_COMPARATORS
+from perfeval.stats.funnel import BETTER, HIGHER, LOWER, SIMILAR, WORSE
 from perfeval.stats.intervals import SMALL_COUNT, count_interval, wilson_interval
 from perfeval.stats.scorecard import group_members
 
@@ -209,7 +210,7 @@ def _type_words(kind: str) -> str:
 
 
 def home_interval(indicator: FunnelIndicator, numerator: float, denominator: float) -> dict:
-    """The home council's 95 % interval on the value's scale: Wilson for a proportion, exact
+    """The home council's 95% interval on the value's scale: Wilson for a proportion, exact
     Poisson below 10 events and Byar from 10 for a rate (:func:`count_interval`)."""
     if indicator.statistic == "proportion":
         low, high = wilson_interval(numerator, denominator)
@@ -350,7 +351,7 @@ def describe_indicator(
     per = _rate_words(indicator)
     value = f"{_value(indicator, row['value'])}{per}"
     interval = (
-        f"95 % interval {_value(indicator, row['ci_low'])} to "
+        f"95% interval {_value(indicator, row['ci_low'])} to "
         f"{_value(indicator, row['ci_high'])}{per}, {row['ci_method']}"
     )
     events = (
@@ -368,6 +369,7 @@ def describe_indicator(
         f"{indicator.title} ({indicator.code}), {year}: {name} {value} ({interval}; "
         f"{events}{small})."
     )
+    sentence += interval_comparisons(indicator, row, kind=kind)
     if shown:
         among = (
             f"all {row['funnel_councils']} {_type_words(kind)} in England"
@@ -375,21 +377,52 @@ def describe_indicator(
             else f"the {row['funnel_councils']} councils of the comparator group with figures"
         )
         position = {
-            "within": "within the 95 % limits",
-            "above": "above the upper 95 % limit",
-            "below": "below the lower 95 % limit",
+            "within": "within the 95% limits",
+            "above": "above the upper 95% limit",
+            "below": "below the lower 95% limit",
         }.get(row["funnel_position"], "not placed")
+        widened = row["overdispersion_phi"] > 1
         sentence += (
-            f" On the funnel plot of {among}, it lies {position} around their value of "
+            f" On the funnel plot of {among}"
+            f"{', whose limits allow for councils varying more than chance' if widened else ''}, "
+            f"it lies {position} around their value of "
             f"{_value(indicator, row['funnel_benchmark'])}{per}: "
             f"{verdict(row['funnel_comparison'])}."
         )
+        interval_verdict = row["vs_england"] if shown == "england" else row["vs_comparator"]
+        compared = interval_verdict in (BETTER, WORSE, SIMILAR, HIGHER, LOWER)
+        if widened and compared and interval_verdict != row["funnel_comparison"]:
+            sentence += (
+                " The two judgements differ because the interval allows only for chance, "
+                "while the funnel's widened limits also allow for the real differences "
+                "between councils."
+            )
     else:
         sentence += (
             f" Fewer than {MIN_COMPARATORS} councils have a numerator and a denominator, so no "
             "funnel plot is drawn."
         )
     return sentence
+
+
+def interval_comparisons(indicator: FunnelIndicator, row: dict, *, kind: str) -> str:
+    """Sentence: how the council's interval compares with the group's and England's pooled
+    values (Fingertips' Better / Similar / Worse), or ``""`` when neither is compared."""
+    per = _rate_words(indicator)
+    parts = []
+    for label, value, judged in (
+        ("the comparator group's", row["comparator_value"], row["vs_comparator"]),
+        (f"England's ({_type_words(kind)})", row["england_value"], row["vs_england"]),
+    ):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if judged not in (BETTER, WORSE, SIMILAR, HIGHER, LOWER):
+            continue
+        phrase = verdict(judged).replace(" the benchmark", "")
+        parts.append(f"{phrase} {label} {_value(indicator, value)}{per}")
+    if not parts:
+        return ""
+    return f" Judged by its interval, it is {join_words(parts)}."
 
 
 def comparison_table(
@@ -402,7 +435,7 @@ def comparison_table(
         {
             "Indicator": [f"{i.code}: {i.title}" for i in indicators],
             "Value": [f"{_value(i, r['value'])}{_rate_words(i)}" for i, r in zip(indicators, rows)],
-            "95 % interval": [
+            "95% interval": [
                 f"{_value(i, r['ci_low'])} to {_value(i, r['ci_high'])} ({r['ci_method']})"
                 for i, r in zip(indicators, rows)
             ],
@@ -462,7 +495,7 @@ def funnel(report: AnnualReport) -> Section:
     """
     data, council, year = report.data, report.council, report.year
     description = (
-        f"Home council's value, 95 % interval and comparisons with the comparator group and "
+        f"Home council's value, 95% interval and comparisons with the comparator group and "
         f"England, indicators with numerators and denominators, {year}"
     )
     indicators = funnel_indicators(data, year, council)
@@ -521,7 +554,7 @@ def funnel(report: AnnualReport) -> Section:
         caption=f"{name} compared with the comparator group and England, {year}",
         row_header="Indicator",
         note=(
-            "Better, Similar and Worse as Fingertips shows them: the council's 95 % interval "
+            "Better, Similar and Worse as Fingertips shows them: the council's 95% interval "
             "lies wholly on the better side of the benchmark, contains it, or lies wholly on "
             "the worse side, taking polarity into account. Intervals: Wilson for a percentage; "
             f"exact Poisson below {SMALL_COUNT} events and Byar's from {SMALL_COUNT} for a "
@@ -529,7 +562,7 @@ def funnel(report: AnnualReport) -> Section:
             "England's values are pooled: their total numerator over their total denominator. "
             f"England is every current council of the same type ({_type_words(kind)}) in the "
             f"authority table, shown only where the data has figures for at least "
-            f"{format_number(ENGLAND_COVERAGE * 100, 0)} % of them (– otherwise)."
+            f"{format_number(ENGLAND_COVERAGE * 100, 0)}% of them (– otherwise)."
         ),
     )
     section.bullets(
@@ -545,8 +578,8 @@ def _caption(indicator: FunnelIndicator, units: pd.DataFrame, benchmark: str) ->
     outside = counts["above_95"] + counts["below_95"]
     return (
         f"{indicator.title} ({indicator.code}) against each council's denominator, "
-        f"{plural(counts['assessed'], 'council')}, with 95 % (dashed) and 99.8 % (solid) limits "
+        f"{plural(counts['assessed'], 'council')}, with 95% (dashed) and 99.8% (solid) limits "
         f"around the {benchmark.lower() if benchmark.startswith('Comparator') else benchmark} "
-        f"value; {plural(outside, 'council')} outside the 95 % limits. The home council is the "
+        f"value; {plural(outside, 'council')} outside the 95% limits. The home council is the "
         "star."
     )

@@ -621,7 +621,7 @@ def funnel_parts(
 
 def funnel_chart(units: pd.DataFrame, code: str, home: str, home_name: str) -> Chart:
     """The funnel plot of :func:`perfeval.present.charts_funnel.funnel_chart`: the councils'
-    proportions against their denominators with exact binomial 95 % and 99.8 % limits around
+    proportions against their denominators with exact binomial 95% and 99.8% limits around
     the group's pooled proportion (:func:`perfeval.stats.funnel.funnel_limits`)."""
     import numpy as np
 

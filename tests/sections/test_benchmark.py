@@ -120,7 +120,7 @@ def test_home_council_compared_with_group_and_england():
     section = benchmark.funnel(report_of(hand_data()))
     table = comparisons(section)
     hc1, pp = table.loc["HC1"], table.loc["PP"]
-    # HC1: 4 events in 2,000 households = 2.0 per 1,000; exact Poisson 95 % for 4 events is
+    # HC1: 4 events in 2,000 households = 2.0 per 1,000; exact Poisson 95% for 4 events is
     # 1.0899 to 10.2416 events (Garwood 1936 tables), per 1,000 households / 2
     assert hc1["value"] == pytest.approx(2.0)
     assert (hc1["ci_low"], hc1["ci_high"]) == pytest.approx((0.54496, 5.12082), abs=1e-4)
@@ -130,7 +130,7 @@ def test_home_council_compared_with_group_and_england():
     assert hc1["england_value"] == pytest.approx(1000 * 312 / 87000)
     assert hc1["vs_comparator"] == hc1["vs_england"] == "Not compared (fewer than 10 events)"
     assert hc1["funnel_councils"] == 8 and hc1["funnel_benchmark"] == pytest.approx(3.5862, 1e-4)
-    # PP: 45 of 100; Wilson 95 % = (p + z^2/2n -/+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)
+    # PP: 45 of 100; Wilson 95% = (p + z^2/2n -/+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)
     z, n, p = stats.norm.ppf(0.975), 100, 0.45
     half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
     centre = p + z**2 / (2 * n)
@@ -172,7 +172,7 @@ def test_funnel_shows_the_group_when_the_data_does_not_cover_england():
     assert pp["funnel_benchmark"] == pytest.approx(100 * 1235 / 2600)
     sentence = [t for t in texts(section) if t.startswith("Residents satisfied")][0]
     assert "the 5 councils of the comparator group with figures" in sentence
-    assert "within the 95 % limits around their value of 47.5%: similar to the benchmark" in (
+    assert "within the 95% limits around their value of 47.5%: similar to the benchmark" in (
         sentence
     )
 
@@ -181,28 +181,29 @@ def test_section_sentences_charts_and_table():
     section = benchmark.funnel(report_of(hand_data()))
     first, second = texts(section)
     assert first == (
-        "Households owed a prevention duty (HC1), 2024/25: Council A 2.0 per 1,000 (95 % "
+        "Households owed a prevention duty (HC1), 2024/25: Council A 2.0 per 1,000 (95% "
         "interval 0.5 to 5.1 per 1,000, exact Poisson; 4 events in a denominator of 2,000; "
         "fewer than 10 events, so the value rests on small numbers). On the funnel plot of all "
-        "8 unitary councils in England, it lies within the 95 % limits around their value of "
-        "3.6 per 1,000: similar to the benchmark."
+        "8 unitary councils in England, whose limits allow for councils varying more than "
+        "chance, it lies within the 95% limits around their value of 3.6 per 1,000: similar to "
+        "the benchmark."
     )
-    assert second.startswith("Residents satisfied (PP), 2024/25: Council A 45.0% (95 % interval")
+    assert second.startswith("Residents satisfied (PP), 2024/25: Council A 45.0% (95% interval")
     assert len(charts(section)) == 2
     alt = charts(section)[0].alt
     assert alt.startswith(
         "Funnel plot of Households owed a prevention duty, 2024/25: 8 councils against their "
-        "denominators, with 95 % and 99.8 % control limits around the benchmark ("
+        "denominators, with 95% and 99.8% control limits around the benchmark ("
         "all unitary councils in England: 3.6 per 1,000)."
     )
     assert "Council A (2.0 per 1,000) is the starred point, similar to the benchmark." in alt
     (display,) = tables(section)
-    assert list(display.columns[:4]) == ["Indicator", "Value", "95 % interval", "Events"]
+    assert list(display.columns[:4]) == ["Indicator", "Value", "95% interval", "Events"]
     assert "England (unitary councils)" in display.columns
     assert display.rows[0][3] == "4 (fewer than 10)"
     assert display.note.endswith(
         "England is every current council of the same type (unitary councils) in the authority "
-        "table, shown only where the data has figures for at least 90 % of them (– otherwise)."
+        "table, shown only where the data has figures for at least 90% of them (– otherwise)."
     )
     assert section.blocks[-1].items[0].startswith("Funnel plot (Spiegelhalter 2005)")
     assert any("dispersion ratio" in item for item in section.blocks[-1].items)
@@ -234,11 +235,20 @@ def test_no_numerators_is_one_sentence_on_hand_made_data():
     assert section.figures["funnel_comparisons"][0].empty
 
 
-def test_bundled_data_says_no_indicator_has_numerators():
+def test_bundled_data_draws_the_real_homelessness_pi_against_england_with_both_judgements():
     section = benchmark.funnel(
         report_of(load_dataset(), "E06000017", "rutland_nearest_15", "Rutland")
     )
-    assert texts(section) == [benchmark.no_funnel_sentence("2024/25")]
+    (sentence,) = texts(section)
+    table = section.figures["funnel_comparisons"][0]
+    assert table["indicator"].tolist() == ["HO01"], "H-CLIC's TA1 has numerators and denominators"
+    row = table.iloc[0]
+    assert row["funnel_councils"] > 50 and "unitary councils in England" in sentence
+    # Fingertips' interval comparison and the over-dispersed funnel can disagree; the page says
+    # both and why, so a reader does not meet 'Better' in the table and 'similar' in the text.
+    assert f"significantly {row['vs_england'].lower()} than England's" in sentence
+    if row["overdispersion_phi"] > 1 and row["vs_england"] != row["funnel_comparison"]:
+        assert "The two judgements differ because" in sentence
 
 
 def test_district_folder_says_no_indicator_has_numerators(tmp_path):
