@@ -22,6 +22,7 @@ from perfeval.core.periods import parse_period, period_sort_key
 from perfeval.data.loader import Dataset, council_name
 from perfeval.data.notes import council_rows, optional_column, synthetic_flags, table_origin
 from perfeval.sections import monitoring
+from perfeval.sections.benchmark import value_scale
 from perfeval.stats import actions as act
 from perfeval.stats import funnel, scorecard, spc
 from perfeval.stats import indicators as engine
@@ -293,8 +294,10 @@ def funnel_units(data: Dataset, members: Sequence[str], code: str, polarity: str
     rows = scorecard.annual_rows(values)
     rows = rows[(rows["indicator"] == code) & rows["authority"].isin(list(members))]
     rows = rows[rows["numerator"].notna() & rows["denominator"].notna()]
+    if rows.empty:
+        return None
     last = parse_period(year).fy
-    rows = rows[[parse_period(p).fy <= last for p in rows["period"].astype(str)]]
+    rows = rows.loc[[parse_period(p).fy <= last for p in rows["period"].astype(str)]]
     counts = rows.groupby("period").size()
     usable = counts[counts >= scorecard.MIN_COMPARATORS]
     if usable.empty:
@@ -305,7 +308,11 @@ def funnel_units(data: Dataset, members: Sequence[str], code: str, polarity: str
     assessed = funnel.assess_units(
         units.reset_index(drop=True), benchmark, statistic="proportion", polarity=polarity
     )
-    return assessed.assign(benchmark=benchmark)
+    unit = str(data.indicators.set_index("code").loc[code, "unit"])
+    shown = rows[rows["period"] == period]
+    scale = value_scale(unit, shown.assign(value=pd.to_numeric(shown["value"], errors="coerce")))
+    per = "" if scale == 100 else f" per {scale:,.0f}"
+    return assessed.assign(benchmark=benchmark, scale=scale, per=per)
 
 
 def _story(

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import html
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -596,12 +596,13 @@ def funnel_parts(
         return [], None, ""
     home = units[units["authority"] == content.council]
     period = str(units["period"].iloc[0])
+    shown = funnel_value(units)
     verdict = str(home["comparison"].iloc[0]) if not home.empty else "not compared"
     sentences = [
         f"On the funnel plot of {period} ({len(units)} comparator councils, against their pooled "
-        f"value of {format_number(100 * units['benchmark'].iloc[0], 1, '%')}), "
-        f"{content.council_name} "
-        f"is: {verdict.lower()} (95% limits). {funnel_rules.FUNNEL_METHOD}"
+        f"value of {shown(units['benchmark'].iloc[0])}), "
+        f"{content.council_name}'s value is {funnel_verdict(verdict)} (judged at the 95% limits). "
+        f"{funnel_rules.FUNNEL_METHOD}"
     ]
     table = _table(
         pd.DataFrame(
@@ -609,7 +610,7 @@ def funnel_parts(
                 "Council": units["authority"].to_numpy(),
                 "Numerator": [format_number(v, 0) for v in units["numerator"]],
                 "Denominator": [format_number(v, 0) for v in units["denominator"]],
-                "Value": [format_number(100 * v, 1, "%") for v in units["value"]],
+                "Value": [shown(v) for v in units["value"]],
                 "Against the 95% limits": units["comparison"].astype(str).to_numpy(),
             }
         ),
@@ -617,6 +618,25 @@ def funnel_parts(
         row_header="Council",
     )
     return sentences, funnel_chart(units, code, content.council, content.council_name), table
+
+
+def funnel_verdict(comparison: str) -> str:
+    """Fingertips' word as a phrase (:func:`perfeval.present.charts_funnel.verdict`)."""
+    from perfeval.present.charts_funnel import verdict
+
+    return verdict(comparison)
+
+
+def funnel_value(units: pd.DataFrame) -> Callable[[float], str]:
+    """How the funnel's proportions read on the PI's own scale: ``"47.5%"``, or ``"1.00 per
+    1,000"`` for a rate per 1,000 (the units' ``scale`` and ``per``)."""
+    scale, per = float(units["scale"].iloc[0]), str(units["per"].iloc[0])
+    decimals = 1 if scale == 100 else 2
+
+    def shown(value: float) -> str:
+        return format_number(scale * value, decimals, "%" if scale == 100 else "") + per
+
+    return shown
 
 
 def funnel_chart(units: pd.DataFrame, code: str, home: str, home_name: str) -> Chart:
@@ -628,21 +648,23 @@ def funnel_chart(units: pd.DataFrame, code: str, home: str, home_name: str) -> C
     from perfeval.present import charts_funnel
 
     benchmark = float(units["benchmark"].iloc[0])
+    scale, shown = float(units["scale"].iloc[0]), funnel_value(units)
     low, high = float(units["denominator"].min()), float(units["denominator"].max())
     grid = np.unique(np.round(np.geomspace(max(low / 2, 1.0), high * 1.5, 80)))
     limits = funnel_rules.funnel_limits(grid, benchmark, statistic="proportion")
     period = str(units["period"].iloc[0])
     fig = charts_funnel.funnel_chart(
-        units, limits, title=f"Funnel plot of {code}, {period}", unit="%", home=home,
-        scale=100.0, benchmark_label="Comparator group (pooled)",
+        units, limits, title=f"Funnel plot of {code}, {period}",
+        unit="%" if scale == 100 else str(units["per"].iloc[0]).strip(), home=home,
+        scale=scale, benchmark_label="Comparator group (pooled)",
     )  # fmt: skip
     mine = units[units["authority"] == home]
     alt = charts_funnel.funnel_alt_text(
         units,
         what=f"{code}, {period}",
-        benchmark=f"comparator group pooled, {format_number(100 * benchmark, 1, '%')}",
+        benchmark=f"comparator group pooled, {shown(benchmark)}",
         home_name=home_name if not mine.empty else None,
-        home_value=format_number(100 * mine["value"].iloc[0], 1, "%") if not mine.empty else None,
+        home_value=shown(mine["value"].iloc[0]) if not mine.empty else None,
         home_comparison=str(mine["comparison"].iloc[0]) if not mine.empty else None,
     )
     return chart_file(fig, f"img/{code}-funnel.png", alt, f"Funnel plot of {code}, {period}.")
