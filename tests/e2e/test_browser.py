@@ -15,7 +15,6 @@ The pages' policy forbids scripts, so the axe-core checks open them with Playwri
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
 from pathlib import Path
@@ -29,7 +28,7 @@ from perfeval.run.runner import run_report
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 try:
     import axe_playwright_python
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: F401 - installed, else MISSING
 
     AXE_JS = Path(axe_playwright_python.__file__).with_name("axe.min.js")
     MISSING = None if AXE_JS.is_file() else f"{AXE_JS} is missing"
@@ -79,31 +78,6 @@ def built(tmp_path_factory):
     }
 
 
-def _clear_leaked_running_loop() -> None:
-    """Forget an event loop an earlier test left marked as running in this thread.
-
-    A synchronous test cannot be inside a running loop, but a notebook run or a warm kernel
-    earlier in the same worker (nbclient, jupyter_client) can leave one registered, and
-    Playwright's sync API then refuses to start ("using Playwright Sync API inside the asyncio
-    loop"), depending only on which tests the worker ran first.
-    """
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    if loop is not None:
-        asyncio.events._set_running_loop(None)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    _clear_leaked_running_loop()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
 CSP_LISTENER = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", e => window.__cspViolations.push(
@@ -115,7 +89,6 @@ def open_page(browser, path: Path, *, bypass_csp: bool = True):
     """Open a local file, recording console errors, page errors and any network request (and,
     without ``bypass_csp``, the page's Content-Security-Policy violations in
     ``window.__cspViolations``)."""
-    _clear_leaked_running_loop()
     page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
     if not bypass_csp:
         page.add_init_script(CSP_LISTENER)

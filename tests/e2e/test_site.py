@@ -22,7 +22,6 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 import pytest
 from test_browser import CHROMIUM, MISSING, axe_violations, open_page
-from test_browser import browser as browser  # noqa: F401 - the session's Chromium, a fixture
 
 from district import GROUP, HOME, build_district_folder
 from perfeval.core.formatting import format_value
