@@ -135,6 +135,19 @@ class AnnualReport:
         return str(self.context["council_name"])
 
 
+def report_scorecard(data: Dataset, params: Mapping[str, Any]) -> pd.DataFrame:
+    """The scorecard of a report's council, year and comparator group, ranked by its quartile
+    convention and tie rule (:func:`perfeval.stats.scorecard.build_scorecard`)."""
+    return scorecard.build_scorecard(
+        data,
+        params["council"],
+        params["year"],
+        params["comparator_group"],
+        quartile_method=params.get("quartile_method", "inclusive"),
+        ties=params.get("ties", "competition"),
+    )
+
+
 def prepare(data: Dataset, params: Mapping[str, Any]) -> AnnualReport:
     """The State of the Nation's shared state: context, scorecard (with commentary) and shares.
 
@@ -148,20 +161,9 @@ def prepare(data: Dataset, params: Mapping[str, Any]) -> AnnualReport:
     -------
     AnnualReport
     """
-    council, year = params["council"], params["year"]
+    council = params["council"]
     context = report_context(data, dict(params))
-    card = scorecard.add_commentary(
-        scorecard.build_scorecard(
-            data,
-            council,
-            year,
-            params["comparator_group"],
-            quartile_method=params.get("quartile_method", "inclusive"),
-            ties=params.get("ties", "competition"),
-        ),
-        data,
-        council,
-    )
+    card = scorecard.add_commentary(report_scorecard(data, params), data, council)
     return AnnualReport(
         data=data,
         params=params,

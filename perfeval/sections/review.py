@@ -373,19 +373,7 @@ def prepare(data: Dataset, params: Mapping[str, Any]) -> annual.AnnualReport:
     council, year = params["council"], params["year"]
     context = annual.report_context(data, dict(params), report="end_of_year_review")
     card = filter_services(
-        attach_commentary(
-            scorecard.build_scorecard(
-                data,
-                council,
-                year,
-                params["comparator_group"],
-                quartile_method=params.get("quartile_method", "inclusive"),
-                ties=params.get("ties", "competition"),
-            ),
-            data,
-            council,
-            year,
-        ),
+        attach_commentary(annual.report_scorecard(data, params), data, council, year),
         params["services"],
     )
     return annual.AnnualReport(

@@ -170,19 +170,7 @@ def estimate_seasonal_shares(history: pd.DataFrame, *, frequency: str = "quarter
     """
     require_choice(frequency, tuple(FREQUENCIES), "frequency")
     require_columns(history, ("period", "value"), "history")
-    kind, count = FREQUENCIES[frequency]
-    labels = pd.Index(history["period"].astype(str).unique())
-    parsed = _parse_history_periods(labels)
-    rows = [
-        (parsed[p].fy, parsed[p].index, v)
-        for p, v in zip(
-            history["period"].astype(str), pd.to_numeric(history["value"], errors="coerce")
-        )
-        if parsed[p].kind == kind
-    ]
-    table = pd.DataFrame(rows, columns=["fy", "index", "value"])
-    table = table.pivot_table(index="fy", columns="index", values="value", aggfunc="first")
-    table = table.reindex(columns=range(1, count + 1)).dropna()
+    table = _year_values(history, frequency)
     table = table[table.sum(axis=1) > 0]
     if table.empty:
         raise AnalysisError(
